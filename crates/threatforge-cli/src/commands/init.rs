@@ -1,0 +1,27 @@
+//! `threatforge init`: a commented starter model.
+
+use std::path::Path;
+
+use crate::cli::InitArgs;
+use crate::terminal::write_output;
+
+pub const STARTER: &str = include_str!("../../templates/starter.yaml");
+
+pub fn run(args: InitArgs) -> Result<u8, String> {
+    let to_stdout = args.path == Path::new("-");
+    if !to_stdout && args.path.exists() && !args.force {
+        return Err(format!(
+            "`{}` already exists; use --force to overwrite it",
+            args.path.display()
+        ));
+    }
+    write_output(Some(&args.path), STARTER)?;
+    if !to_stdout {
+        eprintln!(
+            "wrote {}; edit it, then run `threatforge check {}`",
+            args.path.display(),
+            args.path.display()
+        );
+    }
+    Ok(crate::exit::OK)
+}

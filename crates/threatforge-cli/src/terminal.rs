@@ -1,0 +1,58 @@
+//! Where output goes, and whether it may be colored.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use crate::cli::ColorChoice;
+
+pub struct Terminal {
+    /// Whether standard error may carry ANSI colors.
+    pub color_stderr: bool,
+}
+
+impl Terminal {
+    pub fn new(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let allowed = |is_tty: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_tty && !no_color,
+        };
+        Terminal {
+            color_stderr: allowed(std::io::stderr().is_terminal()),
+        }
+    }
+
+    pub fn error(&self, message: &str) {
+        let prefix = if self.color_stderr {
+            "\x1b[1;31merror\x1b[0m"
+        } else {
+            "error"
+        };
+        let _ = writeln!(std::io::stderr(), "{prefix}: {message}");
+    }
+}
+
+/// Writes `text` to the file, or to standard output for `None` and `-`.
+pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
+    match path {
+        Some(p) if p != Path::new("-") => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display()))
+        }
+        _ => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .or_else(|e| {
+                    // A closed pipe (`threatforge ... | head`) is not an error of ours.
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The command line, through the real binary.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn threatforge() -> Command {
+    let mut command = Command::cargo_bin("threatforge").expect("binary");
+    command.env("NO_COLOR", "1");
+    command
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn examples() -> Vec<PathBuf> {
+    let dir = repo_root().join("examples");
+    let mut roots: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("threatforge.yaml"))
+        .filter(|p| p.is_file())
+        .collect();
+    roots.sort();
+    roots
+}
+
+#[test]
+fn every_example_passes_check_without_warnings() {
+    let examples = examples();
+    assert!(
+        examples.len() >= 3,
+        "expected at least three examples, found {examples:?}"
+    );
+    for example in examples {
+        let output = threatforge()
+            .args(["check", "--format", "json"])
+            .arg(&example)
+            .output()
+            .expect("run");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}: {report:#}",
+            example.display()
+        );
+        assert_eq!(report["model"]["errors"], 0, "{}", example.display());
+        assert_eq!(
+            report["model"]["warnings"],
+            0,
+            "{}: {report:#}",
+            example.display()
+        );
+        let model = &report["model"];
+        assert!(
+            model["components"].as_u64() >= Some(15),
+            "{}",
+            example.display()
+        );
+        assert!(model["flows"].as_u64() >= Some(20), "{}", example.display());
+    }
+}
+
+const BROKEN: &str = "system: { name: Shop, criticalty: high }
+data:
+  card: { classification: secret, categories: [payment] }
+components:
+  shop: { technology: web-aplication, processes: [card] }
+  payments: { technology: api-service }
+flows:
+  - shop -> paymnts: { protocol: grpc-tls, data: [card] }
+";
+
+#[test]
+fn a_broken_model_is_rejected_with_every_problem_located() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("threatforge.yaml"), BROKEN).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(!stderr.contains('\x1b'), "NO_COLOR must turn colors off");
+    insta::assert_snapshot!(stderr);
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout.starts_with("threatforge.yaml: invalid (3 errors, 1 warning)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn short_format_gives_one_line_per_problem() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("m.yaml"), BROKEN).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml", "--format", "short"])
+        .output()
+        .expect("run");
+    insta::assert_snapshot!(String::from_utf8(output.stderr).expect("utf-8"));
+}
+
+#[test]
+fn json_diagnostics_carry_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("m.yaml"), BROKEN).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["code"], "unknown-key");
+    assert_eq!(first["location"]["file"], "m.yaml");
+    assert_eq!(first["location"]["line"], 1);
+    assert_eq!(first["location"]["column"], 23);
+    assert_eq!(first["help"], "did you mean `criticality`?");
+    let target = report["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "unknown-reference")
+        .expect("the broken flow target");
+    assert_eq!(target["help"], "did you mean `payments`?");
+    assert_eq!(target["location"]["line"], 8);
+    assert_eq!(target["location"]["column"], 13);
+}
+
+#[test]
+fn check_finds_the_model_in_a_parent_directory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    threatforge()
+        .current_dir(dir.path())
+        .arg("init")
+        .assert()
+        .success();
+    let nested = dir.path().join("services/shop");
+    std::fs::create_dir_all(&nested).expect("mkdir");
+    let output = threatforge()
+        .current_dir(&nested)
+        .arg("check")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout.contains("threatforge.yaml: valid (0 errors, 0 warnings)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_without_a_model_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(stderr.contains("threatforge init"), "{stderr}");
+}
+
+#[test]
+fn check_reads_standard_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let starter = include_str!("../templates/starter.yaml");
+    threatforge()
+        .current_dir(dir.path())
+        .args(["check", "-"])
+        .write_stdin(starter)
+        .assert()
+        .success();
+    threatforge()
+        .current_dir(dir.path())
+        .args(["check", "-"])
+        .write_stdin(BROKEN)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn check_writes_its_output_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    threatforge()
+        .current_dir(dir.path())
+        .arg("init")
+        .assert()
+        .success();
+    threatforge()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "-o", "out.json"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("out.json")).expect("written");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(report["model"]["system"], "My service");
+}
+
+#[test]
+fn init_writes_a_model_that_passes_check_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    threatforge()
+        .current_dir(dir.path())
+        .arg("init")
+        .assert()
+        .success();
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(report["model"]["warnings"], 0, "{report:#}");
+    threatforge()
+        .current_dir(dir.path())
+        .arg("init")
+        .assert()
+        .code(2);
+    threatforge()
+        .current_dir(dir.path())
+        .args(["init", "--force"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn unknown_subcommand_and_bad_flags_exit_2() {
+    threatforge().arg("frobnicate").assert().code(2);
+    threatforge()
+        .args(["check", "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    for example in examples() {
+        let run = || {
+            threatforge()
+                .args(["check", "--format", "json"])
+                .arg(&example)
+                .output()
+                .expect("run")
+                .stdout
+        };
+        assert_eq!(run(), run(), "{}", example.display());
+    }
+}
+
+#[test]
+fn completions_are_generated() {
+    let output = threatforge()
+        .args(["completions", "bash"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("threatforge"));
+}

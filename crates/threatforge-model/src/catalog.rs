@@ -1,0 +1,146 @@
+//! The built-in catalogues: technologies, protocols, controls and traits.
+//!
+//! They are data files (`catalog/*.yaml`) compiled into the binary, so adding a technology or a
+//! control is a one-line change that needs no Rust.
+
+use std::sync::OnceLock;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::model::ComponentKind;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Technology {
+    pub title: String,
+    pub kind: ComponentKind,
+    pub traits: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub title: String,
+    pub encrypted: bool,
+    pub family: String,
+    /// Local protocols (in-process calls, local files) never leave their host.
+    #[serde(default)]
+    pub local: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlTarget {
+    Component,
+    Flow,
+    Both,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    pub title: String,
+    pub on: ControlTarget,
+    pub description: String,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub technologies: IndexMap<String, Technology>,
+    pub protocols: IndexMap<String, Protocol>,
+    pub controls: IndexMap<String, Control>,
+    pub traits: IndexMap<String, String>,
+}
+
+impl Catalog {
+    pub fn technology(&self, id: &str) -> Option<&Technology> {
+        self.technologies.get(id)
+    }
+
+    pub fn protocol(&self, id: &str) -> Option<&Protocol> {
+        self.protocols.get(id)
+    }
+
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.get(id)
+    }
+
+    pub fn technology_ids(&self) -> Vec<&str> {
+        self.technologies.keys().map(String::as_str).collect()
+    }
+
+    pub fn protocol_ids(&self) -> Vec<&str> {
+        self.protocols.keys().map(String::as_str).collect()
+    }
+
+    pub fn control_ids(&self) -> Vec<&str> {
+        self.controls.keys().map(String::as_str).collect()
+    }
+
+    pub fn trait_ids(&self) -> Vec<&str> {
+        self.traits.keys().map(String::as_str).collect()
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
+    match serde_saphyr::from_str(text) {
+        Ok(value) => value,
+        // The catalogues are part of the binary and parsed by a unit test, so this is a build
+        // defect, not an input error.
+        Err(e) => panic!("built-in catalogue {name} is invalid: {e}"),
+    }
+}
+
+/// The catalogue, parsed once.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog {
+        technologies: parse(
+            "technologies.yaml",
+            include_str!("../catalog/technologies.yaml"),
+        ),
+        protocols: parse("protocols.yaml", include_str!("../catalog/protocols.yaml")),
+        controls: parse("controls.yaml", include_str!("../catalog/controls.yaml")),
+        traits: parse("traits.yaml", include_str!("../catalog/traits.yaml")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogues_parse_and_are_consistent() {
+        let catalog = catalog();
+        assert!(
+            catalog.technologies.len() >= 40,
+            "the issue asks for at least 40 technologies"
+        );
+        for (id, technology) in &catalog.technologies {
+            for t in &technology.traits {
+                assert!(
+                    catalog.traits.contains_key(t),
+                    "technology {id} names unknown trait {t}"
+                );
+            }
+        }
+        assert!(catalog.protocol("https").is_some_and(|p| p.encrypted));
+        assert!(catalog.protocol("http").is_some_and(|p| !p.encrypted));
+        assert!(catalog.control("mtls").is_some());
+    }
+
+    #[test]
+    fn ids_are_kebab_case() {
+        let catalog = catalog();
+        let all = catalog
+            .technology_ids()
+            .into_iter()
+            .chain(catalog.protocol_ids())
+            .chain(catalog.control_ids())
+            .chain(catalog.trait_ids());
+        for id in all {
+            assert!(crate::model::is_valid_id(id), "{id} is not a valid id");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The threatforge model language: the types a team writes, the catalogues they name, and the
+//! loader that reads a model from its files with precise diagnostics.
+//!
+//! The pipeline's first stage. Everything later (analysis, outputs, the CLI) reads a [`Model`];
+//! nothing here knows about threats.
+
+pub mod catalog;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod resolve;
+pub mod schema;
+pub mod source;
+pub mod sp;
+pub mod suggest;
+mod validate;
+mod yaml;
+
+pub use diag::{Diagnostic, Severity};
+pub use load::{Limits, LoadOptions, Loaded, load, load_str};
+pub use model::*;
+pub use source::{FileId, Location, SourceMap, Span};
+pub use sp::Sp;

@@ -1,0 +1,1022 @@
+//! Reading a model from its files: limits, includes, parsing, and section-by-section
+//! deserialization that reports every broken entity.
+//!
+//! Invariants:
+//! - Loading never panics and never reads outside the model's root directory.
+//! - Work is bounded: each file's size, the total size, the number of files, YAML nesting, node
+//!   counts and alias expansion all have limits ([`Limits`]); going over one is a diagnostic.
+//! - Every problem found is returned; loading goes on after an error wherever the rest of the
+//!   model can still be read.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Component as PathComponent, Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+
+use crate::diag::Diagnostic;
+use crate::model::{
+    Boundary, Component, DataAsset, Decl, Flow, FlowAttributes, Id, Model, Runtime, System,
+    is_valid_id,
+};
+use crate::source::{FileId, SourceFile, Span};
+use crate::sp::Sp;
+use crate::suggest;
+use crate::yaml::de::{Error as DeError, ErrorKind, from_node};
+use crate::yaml::node::{Node, NodeSpan, Value};
+
+/// Bounds on the work a model may cause. The defaults leave room for models of 50,000 components.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest single file, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest sum of all files of a model, in bytes.
+    pub max_total_bytes: u64,
+    /// Most files in one model (the root and its includes).
+    pub max_files: usize,
+    /// Deepest nesting of YAML collections.
+    pub max_depth: usize,
+    /// Most YAML nodes in one file, aliases expanded.
+    pub max_nodes: usize,
+    /// Most alias uses in one file.
+    pub max_aliases: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 64 * 1024 * 1024,
+            max_total_bytes: 256 * 1024 * 1024,
+            max_files: 512,
+            max_depth: 32,
+            max_nodes: 8_000_000,
+            max_aliases: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    pub limits: Limits,
+    /// Directory that includes may not leave. Defaults to the root file's directory.
+    pub root_dir: Option<PathBuf>,
+}
+
+/// The result of loading: the model as far as it could be read, and every diagnostic.
+#[derive(Debug)]
+pub struct Loaded {
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The top-level keys of a model file, in the order the documentation presents them.
+pub const SECTIONS: &[&str] = &[
+    "system",
+    "include",
+    "data",
+    "components",
+    "flows",
+    "boundaries",
+    "runtimes",
+];
+
+/// Loads a model from its root file and everything it includes, then checks it.
+pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
+    let mut loader = Loader::new(options);
+    let display = path.display().to_string();
+    match std::fs::canonicalize(path) {
+        Ok(canonical) => {
+            let root_dir = match &options.root_dir {
+                Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()),
+                None => canonical
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            };
+            loader.root_dir = root_dir;
+            loader.load_file(&canonical, display, None, &mut Vec::new());
+        }
+        Err(e) => loader.diagnostics.push(
+            Diagnostic::error("io-error", format!("cannot read model `{display}`: {e}"))
+                .with_help("give the path of a model file, or run `threatforge init` to write one"),
+        ),
+    }
+    loader.finish()
+}
+
+/// Loads a model from text (standard input, tests). Includes resolve against `base_dir`, which is
+/// also the root they may not leave.
+pub fn load_str(display: &str, text: &str, base_dir: &Path, options: &LoadOptions) -> Loaded {
+    let mut loader = Loader::new(options);
+    loader.root_dir = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
+    let path = loader.root_dir.join(display);
+    if text.len() as u64 > options.limits.max_file_bytes {
+        loader
+            .diagnostics
+            .push(too_large(display, options.limits.max_file_bytes));
+    } else {
+        loader.total_bytes = text.len() as u64;
+        loader.parse_and_read(
+            path,
+            display.to_owned(),
+            Arc::from(text),
+            true,
+            &mut Vec::new(),
+        );
+    }
+    loader.finish()
+}
+
+fn too_large(display: &str, limit: u64) -> Diagnostic {
+    Diagnostic::error(
+        "limit-exceeded",
+        format!(
+            "`{display}` is larger than the limit of {} MiB",
+            limit / (1024 * 1024)
+        ),
+    )
+    .with_help("split the model with `include`, or check that this is the right file")
+}
+
+struct Loader<'o> {
+    options: &'o LoadOptions,
+    root_dir: PathBuf,
+    model: Model,
+    diagnostics: Vec<Diagnostic>,
+    total_bytes: u64,
+    /// Where each id was first declared, across all sections: ids are one namespace.
+    ids: IndexMap<Id, (&'static str, Span)>,
+    /// Entities that were declared but could not be read: references to them are not reported
+    /// again, since the user has one error to fix, not two.
+    broken: HashSet<Id>,
+    /// Whether the root file was parsed, and had a `system` key (readable or not): otherwise a
+    /// missing `system` would only repeat an error already reported.
+    root_read: bool,
+    system_seen: bool,
+}
+
+impl<'o> Loader<'o> {
+    fn new(options: &'o LoadOptions) -> Self {
+        Loader {
+            options,
+            root_dir: PathBuf::new(),
+            model: Model::default(),
+            diagnostics: Vec::new(),
+            total_bytes: 0,
+            ids: IndexMap::new(),
+            broken: HashSet::new(),
+            root_read: false,
+            system_seen: false,
+        }
+    }
+
+    fn finish(mut self) -> Loaded {
+        if self.root_read && !self.system_seen {
+            self.diagnostics.push(
+                Diagnostic::error("missing-system", "the model has no `system` section")
+                    .with_label(
+                        Span::new(FileId(0), 0, 0),
+                        "expected `system:` in this file",
+                    )
+                    .with_help("start the root file with `system: { name: My system }`"),
+            );
+        }
+        crate::validate::validate(&self.model, &self.broken, &mut self.diagnostics);
+        crate::diag::sort(&mut self.diagnostics);
+        Loaded {
+            model: self.model,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    /// Reads one file (already canonical and confined) and everything it includes.
+    fn load_file(
+        &mut self,
+        canonical: &Path,
+        display: String,
+        included_at: Option<Span>,
+        stack: &mut Vec<PathBuf>,
+    ) {
+        let limits = &self.options.limits;
+        if self.model.sources.files().count() >= limits.max_files {
+            self.push_at(
+                Diagnostic::error(
+                    "limit-exceeded",
+                    format!("the model has more than {} files", limits.max_files),
+                ),
+                included_at,
+                "this include is over the limit",
+            );
+            return;
+        }
+        let text = match read_bounded(canonical, limits.max_file_bytes) {
+            Ok(text) => text,
+            Err(ReadError::TooLarge) => {
+                let d = too_large(&display, limits.max_file_bytes);
+                self.push_at(d, included_at, "included here");
+                return;
+            }
+            Err(ReadError::NotUtf8) => {
+                let d = Diagnostic::error("io-error", format!("`{display}` is not UTF-8 text"))
+                    .with_help("save the model as UTF-8");
+                self.push_at(d, included_at, "included here");
+                return;
+            }
+            Err(ReadError::Io(e)) => {
+                let d = Diagnostic::error("io-error", format!("cannot read `{display}`: {e}"));
+                self.push_at(d, included_at, "included here");
+                return;
+            }
+        };
+        self.total_bytes += text.len() as u64;
+        if self.total_bytes > limits.max_total_bytes {
+            let d = Diagnostic::error(
+                "limit-exceeded",
+                format!(
+                    "the model's files add up to more than {} MiB",
+                    limits.max_total_bytes / (1024 * 1024)
+                ),
+            );
+            self.push_at(d, included_at, "this include is over the limit");
+            return;
+        }
+        let is_root = included_at.is_none();
+        self.parse_and_read(canonical.to_path_buf(), display, text, is_root, stack);
+    }
+
+    fn parse_and_read(
+        &mut self,
+        canonical: PathBuf,
+        display: String,
+        text: Arc<str>,
+        is_root: bool,
+        stack: &mut Vec<PathBuf>,
+    ) {
+        let file =
+            self.model
+                .sources
+                .add(SourceFile::new(display, canonical.clone(), text.clone()));
+        let Some(node) = self.parse(file, &text) else {
+            return;
+        };
+        self.root_read |= is_root;
+        stack.push(canonical);
+        self.read_document(file, &node, is_root, stack);
+        stack.pop();
+    }
+
+    fn parse(&mut self, file: FileId, text: &str) -> Option<Node> {
+        let limits = &self.options.limits;
+        if text.trim().is_empty() {
+            return Some(Node {
+                span: NodeSpan::default(),
+                value: Value::Null,
+            });
+        }
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_depth = limits.max_depth;
+        budget.max_nodes = limits.max_nodes;
+        budget.max_aliases = limits.max_aliases;
+        budget.max_anchors = limits.max_aliases;
+        budget.max_events = limits.max_nodes.saturating_mul(2);
+        budget.max_documents = 1;
+        let options = serde_saphyr::options! {
+            budget: Some(budget),
+            strict_booleans: true,
+            reject_unsupported_tags: true,
+            with_snippet: false,
+        };
+        match serde_saphyr::from_str_with_options::<Node>(text, options) {
+            Ok(node) => Some(node),
+            Err(error) => {
+                let source = self.model.sources.get(file)?;
+                let offset = error
+                    .location()
+                    .map(|l| source.offset_of(l.line() as usize, l.column() as usize))
+                    .unwrap_or(0);
+                let raw = error.to_string();
+                let (code, message, help) = if matches!(error, serde_saphyr::Error::Budget { .. })
+                    || raw.contains("budget breached")
+                {
+                    (
+                        "limit-exceeded",
+                        format!(
+                            "the YAML is too large once its aliases are expanded ({})",
+                            clean_parse_message(&raw)
+                        ),
+                        "a threatforge model needs no YAML aliases; write the values out"
+                            .to_owned(),
+                    )
+                } else if raw.contains("recursion limit")
+                    || raw.contains("nesting")
+                    || raw.contains("depth")
+                {
+                    (
+                        "limit-exceeded",
+                        format!(
+                            "the YAML is nested more than {} levels deep",
+                            limits.max_depth
+                        ),
+                        "a threatforge model needs only a few levels; is this the right file?"
+                            .to_owned(),
+                    )
+                } else {
+                    (
+                        "yaml-syntax",
+                        clean_parse_message(&raw),
+                        "fix the YAML syntax; the rest of the file is not read until then"
+                            .to_owned(),
+                    )
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(code, message)
+                        .with_label(Span::new(file, offset, 1), "here")
+                        .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn read_document(
+        &mut self,
+        file: FileId,
+        node: &Node,
+        is_root: bool,
+        stack: &mut Vec<PathBuf>,
+    ) {
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Null => return,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-type",
+                        format!(
+                            "a model file must be a mapping, but this is {}",
+                            other.kind()
+                        ),
+                    )
+                    .with_label(
+                        span(file, node.span),
+                        "expected `system:`, `components:`, ...",
+                    )
+                    .with_help("see `threatforge init` for a starter model"),
+                );
+                return;
+            }
+        };
+        let mut includes = Vec::new();
+        for (key, value) in entries {
+            let Some(name) = key.as_str() else {
+                self.unknown_key(file, key, "the model", SECTIONS);
+                continue;
+            };
+            match name {
+                "system" => {
+                    if is_root {
+                        self.system_seen = true;
+                        self.model.system_span = span(file, key.span);
+                        self.model.system = self.entity::<System>(file, value, "`system`");
+                    } else {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "system-in-include",
+                                "only the root model file may have a `system` section",
+                            )
+                            .with_label(span(file, key.span), "in an included file")
+                            .with_help("move this section to the root file, or remove it"),
+                        );
+                    }
+                }
+                "include" => {
+                    if let Some(list) = self.entity::<Vec<Sp<String>>>(file, value, "`include`") {
+                        includes.extend(list);
+                    }
+                }
+                "data" => self.map_section(file, value, "data", "data asset", Section::Data),
+                "components" => {
+                    self.map_section(file, value, "components", "component", Section::Components)
+                }
+                "boundaries" => {
+                    self.map_section(file, value, "boundaries", "boundary", Section::Boundaries)
+                }
+                "runtimes" => {
+                    self.map_section(file, value, "runtimes", "runtime", Section::Runtimes)
+                }
+                "flows" => self.flows(file, value),
+                _ => self.unknown_key(file, key, "the model", SECTIONS),
+            }
+        }
+        for include in includes {
+            self.include(file, &include, stack);
+        }
+    }
+
+    fn include(&mut self, from: FileId, include: &Sp<String>, stack: &mut Vec<PathBuf>) {
+        let at = include.span;
+        let raw = include.value.as_str();
+        let relative = Path::new(raw);
+        let escapes = relative.is_absolute()
+            || raw.starts_with('/')
+            || raw.starts_with('\\')
+            || relative
+                .components()
+                .any(|c| matches!(c, PathComponent::Prefix(_) | PathComponent::RootDir));
+        if escapes {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "include-escape",
+                    format!("include `{raw}` is an absolute path"),
+                )
+                .with_label(at, "absolute paths are not allowed")
+                .with_help("write the path relative to this file, inside the model's directory"),
+            );
+            return;
+        }
+        let Some(base) = self
+            .model
+            .sources
+            .get(from)
+            .and_then(|f| f.path.parent().map(Path::to_path_buf))
+        else {
+            return;
+        };
+        let joined = base.join(relative);
+        let canonical = match std::fs::canonicalize(&joined) {
+            Ok(c) => c,
+            Err(_) => {
+                // Check confinement on the lexical path first: a missing file outside the root
+                // must not be told apart from a present one.
+                if !lexically_inside(&joined, &self.root_dir) {
+                    self.escape(at, raw);
+                    return;
+                }
+                let help = nearest_file(&joined).map_or_else(
+                    || "check the path; it is relative to the including file".to_owned(),
+                    |n| format!("did you mean `{n}`?"),
+                );
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "include-not-found",
+                        format!("included file `{raw}` does not exist"),
+                    )
+                    .with_label(at, "no such file")
+                    .with_help(help),
+                );
+                return;
+            }
+        };
+        if !canonical.starts_with(&self.root_dir) {
+            self.escape(at, raw);
+            return;
+        }
+        if stack.contains(&canonical) {
+            let chain: Vec<String> = stack
+                .iter()
+                .skip_while(|p| **p != canonical)
+                .chain(std::iter::once(&canonical))
+                .map(|p| self.display_path(p))
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "include-cycle",
+                    format!("include cycle: {}", chain.join(" -> ")),
+                )
+                .with_label(at, "this include closes the cycle")
+                .with_help("remove one of the includes; each file should be included once"),
+            );
+            return;
+        }
+        if let Some(existing) = self.model.sources.find(&canonical) {
+            let name = self
+                .model
+                .sources
+                .get(existing)
+                .map(|f| f.display.clone())
+                .unwrap_or_default();
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "include-repeated",
+                    format!("`{name}` is already part of the model"),
+                )
+                .with_label(at, "included again here; this include is skipped")
+                .with_help("include each file once"),
+            );
+            return;
+        }
+        let display = self.display_path(&canonical);
+        self.load_file(&canonical, display, Some(at), stack);
+    }
+
+    fn escape(&mut self, at: Span, raw: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                "include-escape",
+                format!("include `{raw}` points outside the model's root directory"),
+            )
+            .with_label(at, "outside the model's root")
+            .with_help(format!(
+                "includes must stay inside `{}`; move the file there",
+                self.root_dir.display()
+            )),
+        );
+    }
+
+    /// A path as the user should see it: relative to the working directory when inside it.
+    fn display_path(&self, path: &Path) -> String {
+        let cwd = std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok());
+        match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+            Some(relative) => relative.display().to_string(),
+            None => path.display().to_string(),
+        }
+    }
+
+    /// Deserializes one entity; reports its errors (all unknown keys, then the first other error).
+    fn entity<T: DeserializeOwned>(&mut self, file: FileId, node: &Node, what: &str) -> Option<T> {
+        const MAX_RETRIES: usize = 64;
+        let mut current: Cow<Node> = Cow::Borrowed(node);
+        for _ in 0..MAX_RETRIES {
+            match from_node::<T>(&current, file) {
+                Ok(value) => return Some(value),
+                Err(error) => {
+                    let key_start = error.key_start;
+                    self.diagnostics.push(de_diagnostic(file, &error, what));
+                    match key_start {
+                        Some(start) if current.to_mut().remove_key_at(start) => {}
+                        _ => return None,
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn unknown_key(&mut self, file: FileId, key: &Node, what: &str, expected: &[&str]) {
+        let name = key.as_str().unwrap_or("");
+        self.diagnostics.push(
+            Diagnostic::error("unknown-key", format!("unknown key `{name}` in {what}"))
+                .with_label(span(file, key.span), "not a known key")
+                .with_help(key_help(name, expected)),
+        );
+    }
+
+    fn map_section(
+        &mut self,
+        file: FileId,
+        node: &Node,
+        name: &str,
+        what: &'static str,
+        section: Section,
+    ) {
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Null => return,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-type",
+                        format!(
+                            "`{name}` must be a mapping from ids to {what}s, but this is {}",
+                            other.kind()
+                        ),
+                    )
+                    .with_label(span(file, node.span), "expected `id: { ... }` entries")
+                    .with_help(format!(
+                        "write each {what} as `my-id: {{ ... }}` under `{name}:`"
+                    )),
+                );
+                return;
+            }
+        };
+        for (key, value) in entries {
+            let Some(id) = self.id(file, key, what) else {
+                continue;
+            };
+            let label = format!("{what} `{}`", id.value);
+            let value = match &value.value {
+                // `db: {}` and `db:` both mean "all defaults".
+                Value::Null => Cow::Owned(Node {
+                    span: value.span,
+                    value: Value::Map(Vec::new()),
+                }),
+                _ => Cow::Borrowed(value),
+            };
+            let declared = match section {
+                Section::Data => self
+                    .entity::<DataAsset>(file, &value, &label)
+                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.data)),
+                Section::Components => self
+                    .entity::<Component>(file, &value, &label)
+                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.components)),
+                Section::Boundaries => self
+                    .entity::<Boundary>(file, &value, &label)
+                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.boundaries)),
+                Section::Runtimes => self
+                    .entity::<Runtime>(file, &value, &label)
+                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.runtimes)),
+            };
+            if declared.is_none() && self.claim_id(&id, what) {
+                self.broken.insert(id.value);
+            }
+        }
+    }
+
+    /// Reads an entity's id from its key, checking its form.
+    fn id(&mut self, file: FileId, key: &Node, what: &str) -> Option<Sp<Id>> {
+        let at = span(file, key.span);
+        let Some(text) = key.as_str() else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-id",
+                    format!("a {what} id must be text, not {}", key.value.kind()),
+                )
+                .with_label(at, "not an id"),
+            );
+            return None;
+        };
+        if !is_valid_id(text) {
+            let suggestion = to_id(text);
+            self.diagnostics.push(
+                Diagnostic::error("invalid-id", format!("`{text}` is not a valid {what} id"))
+                    .with_label(
+                        at,
+                        "ids are lowercase letters, digits, `-` and `_`, starting with a letter",
+                    )
+                    .with_help_opt((is_valid_id(&suggestion)).then(|| {
+                        format!("write `{suggestion}` and put the display name in `name:`")
+                    })),
+            );
+            return None;
+        }
+        Some(Sp::new(text.to_owned(), at))
+    }
+
+    fn declare<T>(
+        &mut self,
+        id: Sp<Id>,
+        what: &'static str,
+        value: T,
+        section: impl FnOnce(&mut Model) -> &mut IndexMap<Id, Decl<T>>,
+    ) {
+        if !self.claim_id(&id, what) {
+            return;
+        }
+        section(&mut self.model).insert(id.value.clone(), Decl { id, value });
+    }
+
+    /// Registers an id in the model's single namespace; reports a duplicate and returns false.
+    fn claim_id(&mut self, id: &Sp<Id>, what: &'static str) -> bool {
+        if id.value == crate::model::INTERNET {
+            self.diagnostics.push(
+                Diagnostic::error("reserved-id", "`internet` is a reserved id")
+                    .with_label(id.span, "reserved for the implicit internet zone")
+                    .with_help("choose another id; components reach the internet with `exposure: internet`"),
+            );
+            return false;
+        }
+        if let Some((first_what, first_span)) = self.ids.get(&id.value) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    format!("id `{}` is declared twice", id.value),
+                )
+                .with_label(id.span, format!("this {what} reuses the id"))
+                .with_label(
+                    *first_span,
+                    format!("first declared here, as a {first_what}"),
+                )
+                .with_help(
+                    "ids must be unique across data, components, boundaries, runtimes and flows",
+                ),
+            );
+            return false;
+        }
+        self.ids.insert(id.value.clone(), (what, id.span));
+        true
+    }
+
+    fn flows(&mut self, file: FileId, node: &Node) {
+        let items = match &node.value {
+            Value::Seq(items) => items,
+            Value::Null => return,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-type",
+                        format!("`flows` must be a list, but this is {}", other.kind()),
+                    )
+                    .with_label(span(file, node.span), "expected a list of `- source -> target: {...}`")
+                    .with_help("write each flow as a list item: `- shop -> db: { protocol: postgres-tls }`"),
+                );
+                return;
+            }
+        };
+        for item in items {
+            let (key, attributes) = match &item.value {
+                Value::Str(_) => (item, None),
+                Value::Map(entries) if entries.len() == 1 => (&entries[0].0, Some(&entries[0].1)),
+                _ => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-flow",
+                            "a flow must be `source -> target`, optionally with its attributes",
+                        )
+                        .with_label(
+                            span(file, item.span),
+                            format!("this is {}", describe_flow_item(item)),
+                        )
+                        .with_help(
+                            "write `- shop -> db` or `- shop -> db: { protocol: postgres-tls }`",
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let Some((source, target)) = self.flow_ends(file, key) else {
+                continue;
+            };
+            let label = format!("flow `{} -> {}`", source.value, target.value);
+            let attributes = match attributes {
+                None => FlowAttributes::default(),
+                Some(n) if n.value == Value::Null => FlowAttributes::default(),
+                // A flow whose attributes are broken still joins its ends, so that they are not
+                // also reported as isolated.
+                Some(n) => self
+                    .entity::<FlowAttributes>(file, n, &label)
+                    .unwrap_or_default(),
+            };
+            let id = match &attributes.id {
+                Some(id) => {
+                    if !is_valid_id(&id.value) {
+                        self.diagnostics.push(
+                            Diagnostic::error("invalid-id", format!("`{}` is not a valid flow id", id.value))
+                                .with_label(id.span, "ids are lowercase letters, digits, `-` and `_`, starting with a letter"),
+                        );
+                        continue;
+                    }
+                    id.clone()
+                }
+                None => Sp::new(
+                    format!("{}->{}", source.value, target.value),
+                    span(file, key.span),
+                ),
+            };
+            if attributes.id.is_none() {
+                if let Some(existing) = self.model.flows.get(&id.value) {
+                    self.diagnostics.push(
+                        Diagnostic::error("duplicate-id", format!("{label} is declared twice"))
+                            .with_label(id.span, "a second flow between the same components")
+                            .with_label(existing.id.span, "first declared here")
+                            .with_help("give each of them an `id:` to tell them apart, or merge them into one flow"),
+                    );
+                    continue;
+                }
+            } else if !self.claim_id(&id, "flow") {
+                continue;
+            }
+            self.model.flows.insert(
+                id.value.clone(),
+                Decl {
+                    id,
+                    value: Flow {
+                        source,
+                        target,
+                        attributes,
+                    },
+                },
+            );
+        }
+    }
+
+    fn flow_ends(&mut self, file: FileId, key: &Node) -> Option<(Sp<Id>, Sp<Id>)> {
+        let text = key.as_str().unwrap_or("");
+        let Some((left, right)) = text.split_once("->") else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-flow",
+                    format!("`{text}` is not a flow: expected `source -> target`"),
+                )
+                .with_label(span(file, key.span), "no `->` here")
+                .with_help("write the ids of the two components with `->` between them"),
+            );
+            return None;
+        };
+        let mut ends = Vec::with_capacity(2);
+        // Spans of each end point at the id inside the key, so "unknown component" is precise.
+        let key_text_offset = self.key_text_offset(file, key);
+        for (part, base) in [(left, 0usize), (right, left.len() + 2)] {
+            let trimmed = part.trim();
+            let lead = part.len() - part.trim_start().len();
+            let at = match key_text_offset {
+                Some(offset) => Span::new(file, offset + base + lead, trimmed.len()),
+                None => span(file, key.span),
+            };
+            if !is_valid_id(trimmed) {
+                self.diagnostics.push(
+                    Diagnostic::error("invalid-flow", format!("`{trimmed}` is not a component id"))
+                        .with_label(at, "expected a component id")
+                        .with_help("write the ids of the two components with `->` between them: `shop -> db`"),
+                );
+                return None;
+            }
+            ends.push(Sp::new(trimmed.to_owned(), at));
+        }
+        let target = ends.pop()?;
+        let source = ends.pop()?;
+        Some((source, target))
+    }
+
+    /// Byte offset of a plain key's text in its file, when the key is written unquoted as parsed.
+    fn key_text_offset(&self, file: FileId, key: &Node) -> Option<usize> {
+        let text = key.as_str()?;
+        let source = self.model.sources.get(file)?;
+        let start = key.span.start as usize;
+        let rest = source.text.get(start..)?;
+        let quoted = rest.starts_with('"') || rest.starts_with('\'');
+        let start = if quoted { start + 1 } else { start };
+        source
+            .text
+            .get(start..)
+            .is_some_and(|r| r.starts_with(text))
+            .then_some(start)
+    }
+
+    fn push_at(&mut self, diagnostic: Diagnostic, at: Option<Span>, label: &str) {
+        self.diagnostics.push(match at {
+            Some(span) => diagnostic.with_label(span, label),
+            None => diagnostic,
+        });
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Section {
+    Data,
+    Components,
+    Boundaries,
+    Runtimes,
+}
+
+fn span(file: FileId, node: NodeSpan) -> Span {
+    Span {
+        file,
+        start: node.start,
+        len: node.len,
+    }
+}
+
+fn describe_flow_item(item: &Node) -> &'static str {
+    match &item.value {
+        Value::Map(entries) if entries.is_empty() => "an empty mapping",
+        Value::Map(_) => "a mapping with several keys (is an entry indented too far?)",
+        other => other.kind(),
+    }
+}
+
+fn key_help(name: &str, expected: &[&str]) -> String {
+    match suggest::nearest(name, expected.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("expected one of {}", suggest::one_of(expected)),
+    }
+}
+
+/// Turns a deserialization error into a diagnostic with a suggestion.
+fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
+    let at = error
+        .span
+        .map(|s| span(file, s))
+        .unwrap_or(Span::new(file, 0, 0));
+    match &error.kind {
+        ErrorKind::UnknownField { field, expected } => {
+            Diagnostic::error("unknown-key", format!("unknown key `{field}` in {what}"))
+                .with_label(at, "not a known key")
+                .with_help(key_help(field, expected))
+        }
+        ErrorKind::UnknownVariant { variant, expected } => {
+            let help = match suggest::nearest(variant, expected.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("expected one of {}", suggest::one_of(expected)),
+            };
+            Diagnostic::error(
+                "invalid-value",
+                format!("`{variant}` is not a valid value in {what}"),
+            )
+            .with_label(at, "not one of the allowed values")
+            .with_help(help)
+        }
+        ErrorKind::MissingField(field) => Diagnostic::error(
+            "missing-key",
+            format!("{what} is missing the required key `{field}`"),
+        )
+        .with_label(at, format!("add `{field}:` here")),
+        ErrorKind::DuplicateField(field) => Diagnostic::error(
+            "duplicate-key",
+            format!("key `{field}` is given twice in {what}"),
+        )
+        .with_label(at, "given again here"),
+        ErrorKind::InvalidType { found, expected } => {
+            let expected = expected
+                .replace("a sequence", "a list")
+                .replace("a map", "a mapping");
+            Diagnostic::error(
+                "invalid-type",
+                format!("in {what}: expected {expected}, found {found}"),
+            )
+            .with_label(at, format!("expected {expected}"))
+        }
+        ErrorKind::Custom(message) => {
+            Diagnostic::error("invalid-value", format!("in {what}: {message}"))
+                .with_label(at, "here")
+        }
+    }
+}
+
+/// serde-saphyr appends "at line L column C" to its messages; the diagnostic shows that already.
+fn clean_parse_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    // The library's advice on its own options means nothing to a model's author.
+    let first = first
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(first);
+    let first = first.split(" (defined at").next().unwrap_or(first);
+    let trimmed = match first.rfind(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    trimmed.trim().trim_end_matches(':').to_owned()
+}
+
+/// The nearest valid id to a display name: `Payment Service` -> `payment-service`.
+fn to_id(text: &str) -> String {
+    let mut id = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if (c == '-' || c == '_' || c.is_whitespace() || c == '.') && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_matches('-').to_owned()
+}
+
+fn lexically_inside(path: &Path, root: &Path) -> bool {
+    let mut normalized = PathBuf::new();
+    for component in path.components() {
+        match component {
+            PathComponent::ParentDir => {
+                normalized.pop();
+            }
+            PathComponent::CurDir => {}
+            other => normalized.push(other),
+        }
+    }
+    normalized.starts_with(root)
+}
+
+fn nearest_file(missing: &Path) -> Option<String> {
+    let dir = missing.parent()?;
+    let name = missing.file_name()?.to_str()?;
+    let entries: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .take(1000)
+        .collect();
+    suggest::nearest(name, entries.iter().map(String::as_str)).map(str::to_owned)
+}
+
+enum ReadError {
+    TooLarge,
+    NotUtf8,
+    Io(std::io::Error),
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Arc<str>, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    if file.metadata().map_err(ReadError::Io)?.len() > max {
+        return Err(ReadError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    // Read one byte past the limit, so a file that grows while we read is still caught.
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge);
+    }
+    String::from_utf8(bytes)
+        .map(Arc::from)
+        .map_err(|_| ReadError::NotUtf8)
+}

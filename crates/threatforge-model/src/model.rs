@@ -1,0 +1,557 @@
+//! The types of the model language.
+//!
+//! These structs are what a team writes (they derive `Deserialize` for the loader and `JsonSchema`
+//! for `threatforge schema`, so the two cannot drift apart) and, once loaded and resolved, what
+//! every later stage reads. Doc comments here become the descriptions editors show.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::source::{SourceMap, Span};
+use crate::sp::Sp;
+
+/// An id: lowercase letters, digits and `-` or `_`, starting with a letter (`payments`, `card-data`).
+pub type Id = String;
+
+/// Whether `id` is a valid element id.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && id.len() <= 100
+}
+
+macro_rules! ordered_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($(#[$vmeta])* $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+ordered_enum! {
+    /// How much harm disclosure of the data would do, from least to most.
+    Classification {
+        /// Meant for anyone.
+        Public = "public",
+        /// Not for the public, but low harm if disclosed.
+        Internal = "internal",
+        /// Harm to people or the business if disclosed (personal data, business plans).
+        Confidential = "confidential",
+        /// Severe harm if disclosed (credentials, card data, health records, keys).
+        Secret = "secret",
+    }
+}
+
+ordered_enum! {
+    /// A rating on a four-step scale (integrity, availability, criticality).
+    Rating {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+ordered_enum! {
+    /// Roughly how many records of the data the system holds or moves.
+    Quantity {
+        Few = "few",
+        Many = "many",
+        VeryMany = "very-many",
+    }
+}
+
+ordered_enum! {
+    /// Trust level of a zone, from the open internet to the most protected zone.
+    Trust {
+        /// Anyone can be here: the internet, a guest network.
+        Untrusted = "untrusted",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+    }
+}
+
+ordered_enum! {
+    /// What categories of data an asset is, for privacy and compliance rules.
+    DataCategory {
+        /// Data about an identifiable person (GDPR personal data).
+        Personal = "personal",
+        /// Special categories: ethnicity, beliefs, sexual orientation, union membership (GDPR art. 9).
+        SpecialCategory = "special-category",
+        /// Passwords, tokens, API keys, private keys, session ids.
+        Credential = "credential",
+        /// Card numbers and payment details (PCI DSS).
+        Payment = "payment",
+        /// Financial records, balances, transactions.
+        Financial = "financial",
+        /// Health data (HIPAA, GDPR art. 9).
+        Health = "health",
+        /// Biometric templates and samples.
+        Biometric = "biometric",
+        /// Precise location of people or devices.
+        Location = "location",
+        /// Behaviour and usage profiles of people.
+        Behavioral = "behavioral",
+        /// Data about children.
+        Children = "children",
+        /// Source code, designs, trade secrets.
+        IntellectualProperty = "intellectual-property",
+        /// Security and audit logs.
+        Logs = "logs",
+        /// Operational metrics and traces.
+        Telemetry = "telemetry",
+        /// Configuration, including infrastructure definitions.
+        Configuration = "configuration",
+        /// Training data, prompts or weights of a machine-learning model.
+        Model = "model",
+    }
+}
+
+impl DataCategory {
+    /// Categories that identify or describe a person: the privacy (LINDDUN) rules look for these.
+    pub fn is_personal(self) -> bool {
+        matches!(
+            self,
+            DataCategory::Personal
+                | DataCategory::SpecialCategory
+                | DataCategory::Health
+                | DataCategory::Biometric
+                | DataCategory::Location
+                | DataCategory::Behavioral
+                | DataCategory::Children
+        )
+    }
+}
+
+ordered_enum! {
+    /// The data-flow-diagram role of a component.
+    ComponentKind {
+        /// An external entity: a person or a system outside the team's control.
+        Actor = "actor",
+        /// Code that runs: a service, a job, a proxy.
+        Process = "process",
+        /// Where data rests: a database, a bucket, a queue.
+        Store = "store",
+    }
+}
+
+ordered_enum! {
+    /// Where a component can be reached from.
+    Exposure {
+        /// Reachable from the internet (or, for an actor, located on it).
+        Internet = "internet",
+        /// Reachable only from inside the system's networks.
+        Internal = "internal",
+    }
+}
+
+ordered_enum! {
+    /// How the source of a flow proves who it is to the target.
+    Authentication {
+        None = "none",
+        /// A user name and password, or another shared secret typed by a person.
+        Credentials = "credentials",
+        /// A static API key.
+        ApiKey = "api-key",
+        /// A session cookie from an earlier login.
+        Session = "session",
+        /// A signed token (OAuth 2 / OIDC bearer token, JWT).
+        Token = "token",
+        /// A client certificate (mutual TLS).
+        ClientCertificate = "client-certificate",
+        /// Kerberos tickets.
+        Kerberos = "kerberos",
+    }
+}
+
+ordered_enum! {
+    /// Whose permissions the target checks for a flow.
+    Authorization {
+        /// None: any authenticated caller may do anything.
+        None = "none",
+        /// The calling service's own (technical) identity.
+        Service = "service",
+        /// The end user's identity, propagated through the call.
+        User = "user",
+    }
+}
+
+ordered_enum! {
+    /// What a flow is for.
+    Usage {
+        /// The system's own business traffic.
+        Business = "business",
+        /// Operations: deployment, administration, monitoring, backups.
+        Devops = "devops",
+    }
+}
+
+ordered_enum! {
+    /// What sort of zone a trust boundary draws.
+    BoundaryKind {
+        /// A network zone or segment (DMZ, internal network).
+        Network = "network",
+        /// A cloud account, subscription or project.
+        CloudAccount = "cloud-account",
+        /// A virtual private cloud or virtual network.
+        Vpc = "vpc",
+        /// A container cluster.
+        Cluster = "cluster",
+        /// A namespace inside a cluster.
+        Namespace = "namespace",
+        /// A single host or virtual machine.
+        Host = "host",
+        /// An execution environment: a process, a sandbox, a browser, a device.
+        ExecutionEnvironment = "execution-environment",
+        /// A physical site: a data centre, an office, a device in the field.
+        Physical = "physical",
+    }
+}
+
+ordered_enum! {
+    /// What a shared runtime is.
+    RuntimeKind {
+        Host = "host",
+        VirtualMachine = "virtual-machine",
+        Cluster = "cluster",
+        CloudAccount = "cloud-account",
+        Serverless = "serverless",
+    }
+}
+
+/// A person or team to contact about the system.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What the contact is for: `security`, `on-call`, `product`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// The system being modeled. Only the root file of a model has it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The version of the system this model describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// How much the business depends on the system. Components inherit it unless they say otherwise.
+    #[serde(default = "default_rating")]
+    pub criticality: Rating,
+    /// Teams or people accountable for the system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+fn default_rating() -> Rating {
+    Rating::Medium
+}
+
+/// A kind of data the system handles. Its sensitivity is said once, here, and flows to every
+/// component and flow that handles it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataAsset {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Confidentiality: how much harm disclosure would do.
+    #[serde(default = "default_classification")]
+    pub classification: Classification,
+    /// How much harm tampering would do.
+    #[serde(default = "default_rating")]
+    pub integrity: Rating,
+    /// How much harm loss of access would do.
+    #[serde(default = "default_rating")]
+    pub availability: Rating,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Sp<DataCategory>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+fn default_classification() -> Classification {
+    Classification::Internal
+}
+
+/// A part of the system: a person or external system (actor), code that runs (process), or a
+/// place where data rests (store).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The technology, from the catalogue (`threatforge schema` lists them). Implies the kind and
+    /// traits unless they are given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<Sp<String>>,
+    /// Overrides the kind the technology implies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Sp<ComponentKind>>,
+    /// Whether the component can be reached from the internet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
+    /// Data assets the component handles in memory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<Sp<Id>>,
+    /// Data assets the component keeps at rest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stores: Vec<Sp<Id>>,
+    /// Controls in place on the component, from the control catalogue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<Sp<Id>>,
+    /// Traits in addition to those of the technology (`parses-xml`, `accepts-files`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traits: Vec<Sp<Id>>,
+    /// Overrides the system's criticality for this component.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<Rating>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Where the component's source lives in the repository, as path globs (`services/shop/**`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub code: Vec<Sp<String>>,
+    /// Marks the component out of scope; the text says why. Rules skip it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
+}
+
+/// What a flow entry says about the flow, beside its ends.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowAttributes {
+    /// Gives the flow an explicit id; needed when two flows join the same components.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Sp<Id>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The protocol, from the catalogue. Implies whether the flow is encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Sp<String>>,
+    /// Overrides the encryption the protocol implies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// How the source authenticates to the target. Defaults to `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Authentication>,
+    /// Whose permissions the target checks. Defaults to `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Authorization>,
+    /// Data assets sent from the source to the target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<Sp<Id>>,
+    /// Data assets sent back in the response, from the target to the source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<Sp<Id>>,
+    /// Controls in place on the flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<Sp<Id>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// The flow only reads: the target's data does not change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub readonly: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Marks the flow out of scope; the text says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
+}
+
+/// A zone of trust. Members are components and nested boundaries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Boundary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default = "default_boundary_kind")]
+    pub kind: BoundaryKind,
+    /// How much the zone is trusted. Defaults to `medium`.
+    #[serde(default = "default_trust")]
+    pub trust: Trust,
+    /// Ids of the components and boundaries inside this one.
+    #[serde(default)]
+    pub contains: Vec<Sp<Id>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+fn default_boundary_kind() -> BoundaryKind {
+    BoundaryKind::Network
+}
+
+fn default_trust() -> Trust {
+    Trust::Medium
+}
+
+/// Components that share a host, cluster, virtual machine or account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub kind: RuntimeKind,
+    /// Ids of the components that run here.
+    pub runs: Vec<Sp<Id>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// An element as loaded: its id (with where it was declared) and its attributes.
+#[derive(Clone, Debug)]
+pub struct Decl<T> {
+    pub id: Sp<Id>,
+    pub value: T,
+}
+
+impl<T> std::ops::Deref for Decl<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// A flow between two components.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub source: Sp<Id>,
+    pub target: Sp<Id>,
+    pub attributes: FlowAttributes,
+}
+
+impl std::ops::Deref for Flow {
+    type Target = FlowAttributes;
+    fn deref(&self) -> &FlowAttributes {
+        &self.attributes
+    }
+}
+
+/// A whole model, loaded from all its files, checked and resolved.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub system: Option<System>,
+    pub data: IndexMap<Id, Decl<DataAsset>>,
+    pub components: IndexMap<Id, Decl<Component>>,
+    pub flows: IndexMap<Id, Decl<Flow>>,
+    pub boundaries: IndexMap<Id, Decl<Boundary>>,
+    pub runtimes: IndexMap<Id, Decl<Runtime>>,
+    pub sources: SourceMap,
+    /// Span of the `system` section, for diagnostics about the model as a whole.
+    pub system_span: Span,
+}
+
+impl Model {
+    pub fn system_name(&self) -> &str {
+        self.system.as_ref().map_or("", |s| s.name.as_str())
+    }
+
+    pub fn system_criticality(&self) -> Rating {
+        self.system
+            .as_ref()
+            .map_or(Rating::Medium, |s| s.criticality)
+    }
+}
+
+/// The implicit zone outside every declared boundary that has internet exposure.
+pub const INTERNET: &str = "internet";
+
+/// The document a team writes, as one type: what `threatforge schema` describes. The loader reads
+/// it section by section (see `load.rs`) so that every broken entity is reported.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "threatforge model")]
+pub struct Document {
+    /// The system being modeled. Required in the root file, not allowed in included files.
+    pub system: Option<System>,
+    /// Other model files to merge into this one, relative to this file, inside the model's root.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Data assets, by id.
+    #[serde(default)]
+    pub data: IndexMap<Id, DataAsset>,
+    /// Components, by id.
+    #[serde(default)]
+    pub components: IndexMap<Id, Component>,
+    /// Data flows, as a list of `source -> target` entries.
+    #[serde(default)]
+    pub flows: Vec<FlowEntry>,
+    /// Trust boundaries, by id.
+    #[serde(default)]
+    pub boundaries: IndexMap<Id, Boundary>,
+    /// Shared runtimes, by id.
+    #[serde(default)]
+    pub runtimes: IndexMap<Id, Runtime>,
+}
+
+/// One entry of `flows`: `- source -> target: { attributes }`, or just `- source -> target`.
+#[derive(Debug, Deserialize)]
+pub struct FlowEntry;
+
+impl JsonSchema for FlowEntry {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FlowEntry".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let attributes = generator.subschema_for::<FlowAttributes>();
+        schemars::json_schema!({
+            "description": "A flow: `source -> target`, alone or as the single key of a mapping of its attributes.",
+            "oneOf": [
+                { "type": "string", "pattern": FLOW_KEY_PATTERN },
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "patternProperties": { FLOW_KEY_PATTERN: { "anyOf": [attributes, { "type": "null" }] } },
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// The form of a flow key, for the JSON Schema.
+pub const FLOW_KEY_PATTERN: &str = r"^\s*[a-z][a-z0-9_-]*\s*->\s*[a-z][a-z0-9_-]*\s*$";

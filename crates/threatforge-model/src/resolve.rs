@@ -1,0 +1,94 @@
+//! What a model element is once its defaults are applied: the kind and traits its technology
+//! implies, the encryption its protocol implies. Later stages read these, never the raw fields.
+
+use crate::catalog::catalog;
+use crate::model::{Authentication, Authorization, Component, ComponentKind, Flow, Model, Rating};
+
+impl Component {
+    /// The kind given, else the technology's; `process` when neither is known.
+    pub fn effective_kind(&self) -> ComponentKind {
+        if let Some(kind) = &self.kind {
+            return kind.value;
+        }
+        self.technology
+            .as_ref()
+            .and_then(|t| catalog().technology(&t.value))
+            .map_or(ComponentKind::Process, |t| t.kind)
+    }
+
+    /// The technology's traits and the component's own, sorted and without repeats.
+    pub fn effective_traits(&self) -> Vec<String> {
+        let mut traits: Vec<String> = self
+            .technology
+            .as_ref()
+            .and_then(|t| catalog().technology(&t.value))
+            .map(|t| t.traits.clone())
+            .unwrap_or_default();
+        traits.extend(self.traits.iter().map(|t| t.value.clone()));
+        traits.sort();
+        traits.dedup();
+        traits
+    }
+
+    pub fn technology_id(&self) -> &str {
+        self.technology.as_ref().map_or("", |t| t.value.as_str())
+    }
+
+    pub fn has_control(&self, control: &str) -> bool {
+        self.controls.iter().any(|c| c.value == control)
+    }
+
+    pub fn is_out_of_scope(&self) -> bool {
+        self.out_of_scope.is_some()
+    }
+}
+
+impl Flow {
+    /// Whether the flow is encrypted: as stated, else as its protocol implies, else not.
+    pub fn is_encrypted(&self) -> bool {
+        if let Some(encrypted) = self.attributes.encrypted {
+            return encrypted;
+        }
+        let protocol = self
+            .protocol
+            .as_ref()
+            .and_then(|p| catalog().protocol(&p.value));
+        protocol.is_some_and(|p| p.encrypted)
+            || self
+                .controls
+                .iter()
+                .any(|c| c.value == "tls" || c.value == "mtls")
+    }
+
+    pub fn protocol_id(&self) -> &str {
+        self.protocol.as_ref().map_or("", |p| p.value.as_str())
+    }
+
+    pub fn protocol_family(&self) -> &str {
+        self.protocol
+            .as_ref()
+            .and_then(|p| catalog().protocol(&p.value))
+            .map_or("", |p| p.family.as_str())
+    }
+
+    pub fn authentication(&self) -> Authentication {
+        self.attributes
+            .authentication
+            .unwrap_or(Authentication::None)
+    }
+
+    pub fn authorization(&self) -> Authorization {
+        self.attributes.authorization.unwrap_or(Authorization::None)
+    }
+
+    pub fn has_control(&self, control: &str) -> bool {
+        self.controls.iter().any(|c| c.value == control)
+    }
+}
+
+impl Model {
+    /// A component's criticality: its own, else the system's.
+    pub fn criticality_of(&self, component: &Component) -> Rating {
+        component.criticality.unwrap_or(self.system_criticality())
+    }
+}

@@ -1,0 +1,382 @@
+//! Checks that need the whole model: references, boundary nesting, catalogue names, and the
+//! warnings for what is legal but suspicious. Security findings are not made here: they are the
+//! rule engine's job.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::catalog::{ControlTarget, catalog};
+use crate::diag::Diagnostic;
+use crate::model::{Id, Model};
+use crate::source::Span;
+use crate::sp::Sp;
+use crate::suggest;
+
+pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
+    let data_ids = Names::new(model.data.keys(), broken);
+    let component_ids = Names::new(model.components.keys(), broken);
+    let mut used_data: HashSet<&str> = HashSet::new();
+    let mut connected: HashSet<&str> = HashSet::new();
+
+    for component in model.components.values() {
+        let what = format!("component `{}`", component.id.value);
+        check_component_catalogue(&what, component, out);
+        for data in component.processes.iter().chain(&component.stores) {
+            reference(out, &what, data, "data asset", &data_ids);
+            used_data.insert(&data.value);
+        }
+        check_controls(out, &what, &component.controls, ControlTarget::Component);
+        for glob in &component.code {
+            check_glob(out, &what, glob);
+        }
+    }
+
+    for flow in model.flows.values() {
+        let what = format!("flow `{}`", flow.id.value);
+        for (end, role) in [(&flow.source, "source"), (&flow.target, "target")] {
+            if !model.components.contains_key(&end.value) && !broken.contains(&end.value) {
+                let near = suggest::nearest(&end.value, component_ids.list.iter().copied());
+                let kind = if model.boundaries.contains_key(&end.value) {
+                    Some("a boundary")
+                } else if model.data.contains_key(&end.value) {
+                    Some("a data asset")
+                } else {
+                    None
+                };
+                let mut message = format!(
+                    "{what} has {role} `{}`, which is not a component",
+                    end.value
+                );
+                if let Some(kind) = kind {
+                    message.push_str(&format!(" (it is {kind})"));
+                }
+                out.push(
+                    Diagnostic::error("unknown-reference", message)
+                        .with_label(end.span, "not a component")
+                        .with_help(match near {
+                            Some(n) => format!("did you mean `{n}`?"),
+                            None => {
+                                "flows join components; declare it under `components:`".to_owned()
+                            }
+                        }),
+                );
+            }
+        }
+        if flow.source.value == flow.target.value {
+            out.push(
+                Diagnostic::warning(
+                    "self-flow",
+                    format!("{what} goes from a component to itself"),
+                )
+                .with_label(flow.source.span, "source and target are the same")
+                .with_help("model internal calls inside the component, not as a flow"),
+            );
+        }
+        connected.insert(&flow.source.value);
+        connected.insert(&flow.target.value);
+        if let Some(protocol) = flow
+            .protocol
+            .as_ref()
+            .filter(|p| catalog().protocol(&p.value).is_none())
+        {
+            let ids = catalog().protocol_ids();
+            out.push(unknown_name(
+                "unknown-protocol",
+                &what,
+                "protocol",
+                protocol,
+                &ids,
+            ));
+        }
+        for data in flow.data.iter().chain(&flow.returns) {
+            reference(out, &what, data, "data asset", &data_ids);
+            used_data.insert(&data.value);
+        }
+        check_controls(out, &what, &flow.controls, ControlTarget::Flow);
+    }
+
+    check_boundaries(model, broken, out);
+
+    for runtime in model.runtimes.values() {
+        let what = format!("runtime `{}`", runtime.id.value);
+        for member in &runtime.runs {
+            reference(out, &what, member, "component", &component_ids);
+        }
+        if runtime.runs.is_empty() {
+            out.push(
+                Diagnostic::warning("empty-runtime", format!("{what} runs no components"))
+                    .with_label(runtime.id.span, "nothing runs here")
+                    .with_help("list its components under `runs:`, or remove it"),
+            );
+        }
+    }
+
+    for data in model.data.values() {
+        if !used_data.contains(data.id.value.as_str()) {
+            out.push(
+                Diagnostic::warning("unused-data", format!("data asset `{}` is not used", data.id.value))
+                    .with_label(data.id.span, "no component or flow handles it")
+                    .with_help("name it in a component's `processes`/`stores` or a flow's `data`, or remove it"),
+            );
+        }
+    }
+    for component in model.components.values() {
+        if !connected.contains(component.id.value.as_str()) && component.out_of_scope.is_none() {
+            out.push(
+                Diagnostic::warning(
+                    "isolated-component",
+                    format!("component `{}` has no flows", component.id.value),
+                )
+                .with_label(component.id.span, "nothing flows to or from it")
+                .with_help(
+                    "add the flows it takes part in, or mark it `out_of_scope` with a reason",
+                ),
+            );
+        }
+    }
+}
+
+fn check_component_catalogue(
+    what: &str,
+    component: &crate::model::Decl<crate::model::Component>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let catalog = catalog();
+    match &component.technology {
+        Some(technology) if catalog.technology(&technology.value).is_none() => {
+            let ids = catalog.technology_ids();
+            out.push(unknown_name(
+                "unknown-technology",
+                what,
+                "technology",
+                technology,
+                &ids,
+            ));
+        }
+        None if component.kind.is_none() => out.push(
+            Diagnostic::error(
+                "missing-key",
+                format!("{what} needs a `technology` or a `kind`"),
+            )
+            .with_label(component.id.span, "neither is given")
+            .with_help(
+                "say what it is, e.g. `technology: api-service`; the technology implies the kind",
+            ),
+        ),
+        _ => {}
+    }
+    for t in &component.traits {
+        if !catalog.traits.contains_key(&t.value) {
+            let ids = catalog.trait_ids();
+            out.push(unknown_name("unknown-trait", what, "trait", t, &ids));
+        }
+    }
+}
+
+fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on: ControlTarget) {
+    let catalog = catalog();
+    for control in controls {
+        match catalog.control(&control.value) {
+            None => {
+                let ids = catalog.control_ids();
+                out.push(unknown_name(
+                    "unknown-control",
+                    what,
+                    "control",
+                    control,
+                    &ids,
+                ));
+            }
+            Some(c) if c.on != ControlTarget::Both && c.on != on => {
+                let belongs = match on {
+                    ControlTarget::Flow => "components",
+                    _ => "flows",
+                };
+                out.push(
+                    Diagnostic::error(
+                        "misplaced-control",
+                        format!(
+                            "control `{}` belongs on {belongs}, not on {what}",
+                            control.value
+                        ),
+                    )
+                    .with_label(control.span, format!("a control for {belongs}"))
+                    .with_help(format!(
+                        "move it to the {} it protects",
+                        &belongs[..belongs.len() - 1]
+                    )),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+fn check_glob(out: &mut Vec<Diagnostic>, what: &str, glob: &Sp<String>) {
+    let escapes = glob.value.starts_with('/') || glob.value.split(['/', '\\']).any(|p| p == "..");
+    if escapes {
+        out.push(
+            Diagnostic::error(
+                "invalid-glob",
+                format!("code path `{}` of {what} leaves the repository", glob.value),
+            )
+            .with_label(
+                glob.span,
+                "must be relative to the repository, without `..`",
+            )
+            .with_help("write the path from the repository's root, like `services/shop/**`"),
+        );
+    } else if let Err(e) = globset::Glob::new(&glob.value) {
+        out.push(
+            Diagnostic::error(
+                "invalid-glob",
+                format!("code path `{}` of {what} is not a valid glob", glob.value),
+            )
+            .with_label(glob.span, e.kind().to_string()),
+        );
+    }
+}
+
+/// The ids of one kind of element: a set to check references, a list to suggest from.
+struct Names<'a> {
+    set: HashSet<&'a str>,
+    list: Vec<&'a str>,
+    /// Declared but unreadable: references to them are not errors of their own.
+    broken: &'a HashSet<Id>,
+}
+
+impl<'a> Names<'a> {
+    fn new(ids: impl Iterator<Item = &'a Id>, broken: &'a HashSet<Id>) -> Self {
+        let list: Vec<&str> = ids.map(String::as_str).collect();
+        Names {
+            set: list.iter().copied().collect(),
+            list,
+            broken,
+        }
+    }
+
+    fn extend(&mut self, ids: impl Iterator<Item = &'a Id>) {
+        for id in ids {
+            self.set.insert(id);
+            self.list.push(id);
+        }
+    }
+}
+
+fn reference(out: &mut Vec<Diagnostic>, what: &str, reference: &Sp<Id>, kind: &str, ids: &Names) {
+    if ids.set.contains(reference.value.as_str()) || ids.broken.contains(&reference.value) {
+        return;
+    }
+    let help = match suggest::nearest(&reference.value, ids.list.iter().copied()) {
+        Some(n) => format!("did you mean `{n}`?"),
+        None if ids.list.is_empty() => format!("the model declares no {kind}s"),
+        None => format!("declare it, or use one of {}", suggest::one_of(&ids.list)),
+    };
+    out.push(
+        Diagnostic::error(
+            "unknown-reference",
+            format!(
+                "{what} refers to `{}`, which is not a {kind}",
+                reference.value
+            ),
+        )
+        .with_label(reference.span, format!("not a {kind}"))
+        .with_help(help),
+    );
+}
+
+fn unknown_name(
+    code: &'static str,
+    what: &str,
+    kind: &str,
+    name: &Sp<String>,
+    ids: &[&str],
+) -> Diagnostic {
+    let help = match suggest::nearest(&name.value, ids.iter().copied()) {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => format!("expected one of {}", suggest::one_of(ids)),
+    };
+    Diagnostic::error(code, format!("{what} has unknown {kind} `{}`", name.value))
+        .with_label(name.span, format!("not a known {kind}"))
+        .with_help(help)
+}
+
+fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
+    let mut members = Names::new(model.components.keys(), broken);
+    members.extend(model.boundaries.keys());
+    // Each element may sit directly in one boundary; boundaries nest as a tree.
+    let mut parent: HashMap<&str, (&str, Span)> = HashMap::new();
+    for boundary in model.boundaries.values() {
+        let what = format!("boundary `{}`", boundary.id.value);
+        if boundary.contains.is_empty() {
+            out.push(
+                Diagnostic::warning("empty-boundary", format!("{what} contains nothing"))
+                    .with_label(boundary.id.span, "an empty boundary")
+                    .with_help(
+                        "list its components and nested boundaries under `contains:`, or remove it",
+                    ),
+            );
+        }
+        for member in &boundary.contains {
+            if !members.set.contains(member.value.as_str()) {
+                reference(out, &what, member, "component or boundary", &members);
+                continue;
+            }
+            if member.value == boundary.id.value {
+                out.push(
+                    Diagnostic::error("boundary-cycle", format!("{what} contains itself"))
+                        .with_label(member.span, "a boundary cannot contain itself"),
+                );
+                continue;
+            }
+            if let Some((other, other_span)) = parent.get(member.value.as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        "boundary-overlap",
+                        format!("`{}` is in two boundaries, `{other}` and `{}`", member.value, boundary.id.value),
+                    )
+                    .with_label(member.span, "listed here")
+                    .with_label(*other_span, "and here")
+                    .with_help("boundaries nest: put the inner boundary inside the outer one, and the element in the inner one only"),
+                );
+                continue;
+            }
+            parent.insert(&member.value, (&boundary.id.value, member.span));
+        }
+    }
+    // Nesting cycles: walk up from each boundary; coming back to the start closes a cycle, which
+    // is reported once, at the first of its boundaries.
+    let limit = model.boundaries.len();
+    let mut reported: HashSet<&str> = HashSet::new();
+    for boundary in model.boundaries.values() {
+        let start = boundary.id.value.as_str();
+        if reported.contains(start) {
+            continue;
+        }
+        let mut path = vec![start];
+        let mut current = start;
+        for _ in 0..=limit {
+            let Some((up, _)) = parent.get(current) else {
+                break;
+            };
+            current = up;
+            if current == start {
+                reported.extend(path.iter().copied());
+                out.push(
+                    Diagnostic::error(
+                        "boundary-cycle",
+                        format!(
+                            "boundaries are nested inside each other: {} -> {start}",
+                            path.join(" -> ")
+                        ),
+                    )
+                    .with_label(boundary.id.span, "part of a nesting cycle")
+                    .with_help(
+                        "boundaries must nest as a tree: remove one of the `contains` entries",
+                    ),
+                );
+                break;
+            }
+            path.push(current);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! YAML (and JSON, its subset) into typed model values, with positions.
+
+pub mod de;
+pub mod node;

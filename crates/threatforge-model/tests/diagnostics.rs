@@ -1,0 +1,506 @@
+//! One snapshot per kind of diagnostic: the rendered message a user sees, with its position,
+//! the offending text marked, and the help.
+
+use std::path::Path;
+
+use threatforge_model::diag::{Style, render};
+use threatforge_model::{LoadOptions, Loaded, load, load_str};
+
+const HEAD: &str = "system: { name: Test }\n";
+
+fn load_text(text: &str) -> Loaded {
+    let dir = tempfile::tempdir().expect("temp dir");
+    load_str("model.yaml", text, dir.path(), &LoadOptions::default())
+}
+
+fn rendered(loaded: &Loaded, root: Option<&Path>) -> String {
+    let mut out = String::new();
+    for d in &loaded.diagnostics {
+        out.push_str(&render(d, &loaded.model.sources, Style::Plain));
+    }
+    if let Some(root) = root {
+        let canonical = std::fs::canonicalize(root).expect("canonical root");
+        out = out.replace(&canonical.display().to_string(), "<root>");
+    }
+    out
+}
+
+fn codes(loaded: &Loaded) -> Vec<&'static str> {
+    loaded.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Loads `text`, asserts it yields exactly `expected` diagnostic codes, and returns the rendering.
+fn check(text: &str, expected: &[&str]) -> String {
+    let loaded = load_text(text);
+    assert_eq!(codes(&loaded), expected, "diagnostics for:\n{text}");
+    rendered(&loaded, None)
+}
+
+const VALID: &str = "system: { name: Test }
+data:
+  d: { classification: confidential }
+components:
+  a: { technology: browser, exposure: internet }
+  b: { technology: api-service, processes: [d] }
+flows:
+  - a -> b: { protocol: https, data: [d] }
+";
+
+#[test]
+fn a_valid_model_has_no_diagnostics() {
+    let loaded = load_text(VALID);
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert_eq!(loaded.model.components.len(), 2);
+    let flow = &loaded.model.flows["a->b"];
+    assert!(flow.is_encrypted());
+}
+
+#[test]
+fn yaml_syntax() {
+    insta::assert_snapshot!(check(
+        "system: { name: Test\ncomponents: [\n",
+        &["yaml-syntax"]
+    ));
+}
+
+#[test]
+fn duplicate_yaml_keys_are_errors() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: browser }}\n  a: {{ technology: browser }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["yaml-syntax"]));
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let text = "system: { name: Test, criticalty: high }\n";
+    insta::assert_snapshot!(check(text, &["unknown-key"]));
+}
+
+#[test]
+fn every_unknown_key_of_an_entity_is_reported() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service, colour: red, sise: 3 }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\n"
+    );
+    insta::assert_snapshot!(check(&text, &["unknown-key", "unknown-key"]));
+}
+
+#[test]
+fn unknown_top_level_section() {
+    insta::assert_snapshot!(check(&format!("{HEAD}componets: {{}}\n"), &["unknown-key"]));
+}
+
+#[test]
+fn invalid_enum_value_with_suggestion() {
+    let text = format!(
+        "{HEAD}data:\n  d: {{ classification: secrte }}\ncomponents:\n  a: {{ technology: api-service, processes: [d] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\n"
+    );
+    // The data asset failed to load, so the reference to it is not reported again.
+    insta::assert_snapshot!(check(&text, &["invalid-value"]));
+}
+
+#[test]
+fn invalid_type() {
+    let text = format!("{HEAD}components:\n  a: {{ technology: api-service, controls: waf }}\n");
+    insta::assert_snapshot!(check(&text, &["invalid-type"]));
+}
+
+#[test]
+fn section_of_the_wrong_shape() {
+    insta::assert_snapshot!(check(
+        &format!("{HEAD}components: [a, b]\n"),
+        &["invalid-type"]
+    ));
+}
+
+#[test]
+fn missing_required_key() {
+    let text = "system: { description: no name }\n";
+    insta::assert_snapshot!(check(text, &["missing-key"]));
+}
+
+#[test]
+fn component_without_technology_or_kind() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ name: Thing }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\n"
+    );
+    insta::assert_snapshot!(check(&text, &["missing-key"]));
+}
+
+#[test]
+fn missing_system() {
+    insta::assert_snapshot!(check("components: {}\n", &["missing-system"]));
+}
+
+#[test]
+fn invalid_id() {
+    let text = format!("{HEAD}components:\n  Payment Service: {{ technology: api-service }}\n");
+    insta::assert_snapshot!(check(&text, &["invalid-id"]));
+}
+
+#[test]
+fn reserved_id() {
+    let text = format!("{HEAD}components:\n  internet: {{ technology: user }}\n");
+    insta::assert_snapshot!(check(&text, &["reserved-id"]));
+}
+
+#[test]
+fn duplicate_id_across_sections() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\nboundaries:\n  a: {{ contains: [b] }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["duplicate-id"]));
+}
+
+#[test]
+fn duplicate_flow() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\n  - a -> b: {{ protocol: https }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["duplicate-id"]));
+}
+
+#[test]
+fn flows_between_the_same_components_with_ids() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ id: reads }}\n  - a -> b: {{ id: writes }}\n"
+    );
+    let loaded = load_text(&text);
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert!(loaded.model.flows.contains_key("reads") && loaded.model.flows.contains_key("writes"));
+}
+
+#[test]
+fn malformed_flow() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a => b\n  - a -> b\n"
+    );
+    insta::assert_snapshot!(check(&text, &["invalid-flow"]));
+}
+
+#[test]
+fn unknown_flow_target_with_suggestion() {
+    let text = format!(
+        "{HEAD}components:\n  shop: {{ technology: web-application }}\n  payments: {{ technology: api-service }}\nflows:\n  - shop -> paymnts: {{ protocol: grpc-tls }}\n  - shop -> payments\n"
+    );
+    insta::assert_snapshot!(check(&text, &["unknown-reference"]));
+}
+
+#[test]
+fn unknown_data_reference() {
+    let text = format!(
+        "{HEAD}data:\n  card: {{ classification: secret }}\ncomponents:\n  a: {{ technology: api-service, processes: [card] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ data: [crad, card] }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["unknown-reference"]));
+}
+
+#[test]
+fn unknown_catalogue_names() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: postgres, traits: [parses-xm], controls: [encryption-at-rst] }}\n  b: {{ technology: api-service }}\nflows:\n  - b -> a: {{ protocol: postgress }}\n"
+    );
+    insta::assert_snapshot!(check(
+        &text,
+        &[
+            "unknown-technology",
+            "unknown-trait",
+            "unknown-control",
+            "unknown-protocol"
+        ]
+    ));
+}
+
+#[test]
+fn misplaced_control() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service, controls: [mtls] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ controls: [waf] }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["misplaced-control", "misplaced-control"]));
+}
+
+#[test]
+fn invalid_code_globs() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service, code: [\"../other/**\", \"src/[\"] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\n"
+    );
+    insta::assert_snapshot!(check(&text, &["invalid-glob", "invalid-glob"]));
+}
+
+#[test]
+fn boundary_overlap_and_cycle() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\nboundaries:\n  x: {{ contains: [a, y] }}\n  y: {{ contains: [a, x] }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["boundary-cycle", "boundary-overlap"]));
+}
+
+#[test]
+fn warnings_for_suspicious_models() {
+    let text = format!(
+        "{HEAD}data:\n  unused: {{ classification: public }}\ncomponents:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\n  lonely: {{ technology: batch-job }}\nflows:\n  - a -> b\n  - b -> b\nboundaries:\n  empty: {{ contains: [] }}\nruntimes:\n  idle: {{ kind: host, runs: [] }}\n"
+    );
+    insta::assert_snapshot!(check(
+        &text,
+        &[
+            "unused-data",
+            "isolated-component",
+            "self-flow",
+            "empty-boundary",
+            "empty-runtime"
+        ]
+    ));
+}
+
+#[test]
+fn out_of_scope_components_may_be_isolated() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\n  legacy: {{ technology: batch-job, out_of_scope: decommissioned in Q3 }}\nflows:\n  - a -> b\n"
+    );
+    assert_eq!(codes(&load_text(&text)), Vec::<&str>::new());
+}
+
+#[test]
+fn json_models_load_too() {
+    let text = r#"{"system": {"name": "J"}, "components": {"a": {"technology": "browser"}, "b": {"technology": "api-service"}}, "flows": [{"a -> b": {"protocol": "https"}}]}"#;
+    let loaded = load_text(text);
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert_eq!(loaded.model.flows.len(), 1);
+}
+
+#[test]
+fn unquoted_numbers_are_text_where_text_is_expected() {
+    let loaded = load_text("system: { name: Test, version: 2.1 }\n");
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert_eq!(
+        loaded
+            .model
+            .system
+            .as_ref()
+            .and_then(|s| s.version.as_deref()),
+        Some("2.1")
+    );
+}
+
+#[test]
+fn yaml_1_1_booleans_are_not_booleans() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ encrypted: yes }}\n"
+    );
+    assert_eq!(codes(&load_text(&text)), vec!["invalid-type"]);
+}
+
+#[test]
+fn unknown_tags_are_errors() {
+    assert_eq!(
+        codes(&load_text("system: !Ref { name: x }\n")),
+        vec!["yaml-syntax"]
+    );
+}
+
+#[test]
+fn missing_file() {
+    let loaded = load(
+        Path::new("/definitely/not/here.yaml"),
+        &LoadOptions::default(),
+    );
+    assert_eq!(codes(&loaded), vec!["io-error"]);
+}
+
+// ---- includes ----------------------------------------------------------------------------
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create dirs");
+    }
+    std::fs::write(path, text).expect("write fixture");
+}
+
+fn load_dir(dir: &Path) -> Loaded {
+    load(&dir.join("threatforge.yaml"), &LoadOptions::default())
+}
+
+#[test]
+fn includes_merge_files_relative_to_the_including_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Multi }\ninclude: [teams/a.yaml]\ncomponents:\n  root: { technology: browser }\nflows:\n  - root -> a\n",
+    );
+    write(
+        dir.path(),
+        "teams/a.yaml",
+        "include: [b.yaml]\ncomponents:\n  a: { technology: api-service }\n",
+    );
+    write(
+        dir.path(),
+        "teams/b.yaml",
+        "components:\n  b: { technology: postgresql }\nflows:\n  - a -> b\n",
+    );
+    let loaded = load_dir(dir.path());
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert_eq!(loaded.model.components.len(), 3);
+    assert_eq!(loaded.model.sources.files().count(), 3);
+}
+
+#[test]
+fn duplicate_ids_across_files_point_at_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Multi }\ninclude: [other.yaml]\ncomponents:\n  a: { technology: browser }\n  b: { technology: api-service }\nflows:\n  - a -> b\n",
+    );
+    write(
+        dir.path(),
+        "other.yaml",
+        "components:\n  b: { technology: postgresql }\n",
+    );
+    let loaded = load_dir(dir.path());
+    assert_eq!(codes(&loaded), vec!["duplicate-id"]);
+    insta::assert_snapshot!(rendered(&loaded, Some(dir.path())));
+}
+
+#[test]
+fn include_cycle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Cycle }\ninclude: [a.yaml]\n",
+    );
+    write(dir.path(), "a.yaml", "include: [b.yaml]\n");
+    write(dir.path(), "b.yaml", "include: [a.yaml]\n");
+    let loaded = load_dir(dir.path());
+    assert_eq!(codes(&loaded), vec!["include-cycle"]);
+    let text = rendered(&loaded, Some(dir.path()));
+    assert!(
+        text.contains("a.yaml -> ") && text.contains("b.yaml -> "),
+        "{text}"
+    );
+}
+
+#[test]
+fn include_of_itself_is_a_cycle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Self }\ninclude: [threatforge.yaml]\n",
+    );
+    assert_eq!(codes(&load_dir(dir.path())), vec!["include-cycle"]);
+}
+
+#[test]
+fn repeated_include_is_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Twice }\ninclude: [a.yaml, ./a.yaml]\n",
+    );
+    write(
+        dir.path(),
+        "a.yaml",
+        "components:\n  a: { technology: browser }\n  b: { technology: api-service }\nflows:\n  - a -> b\n",
+    );
+    assert_eq!(codes(&load_dir(dir.path())), vec!["include-repeated"]);
+}
+
+#[test]
+fn includes_may_not_leave_the_root() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let root = outer.path().join("model");
+    write(outer.path(), "secret.yaml", "components: {}\n");
+    write(
+        &root,
+        "threatforge.yaml",
+        "system: { name: Escape }\ninclude: [../secret.yaml, /etc/passwd, ../../../../etc/hostname, ../missing.yaml]\n",
+    );
+    let loaded = load_dir(&root);
+    assert_eq!(
+        codes(&loaded),
+        vec![
+            "include-escape",
+            "include-escape",
+            "include-escape",
+            "include-escape"
+        ]
+    );
+    // Nothing outside the root was read.
+    assert_eq!(loaded.model.sources.files().count(), 1);
+    insta::assert_snapshot!(rendered(&loaded, Some(outer.path())));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_pointing_out_of_the_root_are_refused() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let root = outer.path().join("model");
+    write(outer.path(), "secret.yaml", "components: {}\n");
+    write(
+        &root,
+        "threatforge.yaml",
+        "system: { name: Link }\ninclude: [link.yaml]\n",
+    );
+    std::os::unix::fs::symlink(outer.path().join("secret.yaml"), root.join("link.yaml"))
+        .expect("symlink");
+    let loaded = load_dir(&root);
+    assert_eq!(codes(&loaded), vec!["include-escape"]);
+    assert_eq!(loaded.model.sources.files().count(), 1);
+}
+
+#[test]
+fn include_not_found_suggests_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Missing }\ninclude: [paymnts.yaml]\n",
+    );
+    write(dir.path(), "payments.yaml", "data: {}\n");
+    let loaded = load_dir(dir.path());
+    assert_eq!(codes(&loaded), vec!["include-not-found"]);
+    insta::assert_snapshot!(rendered(&loaded, Some(dir.path())));
+}
+
+#[test]
+fn system_only_in_the_root() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Root }\ninclude: [a.yaml]\n",
+    );
+    write(dir.path(), "a.yaml", "system: { name: Other }\n");
+    assert_eq!(codes(&load_dir(dir.path())), vec!["system-in-include"]);
+}
+
+#[test]
+fn problems_in_several_files_are_all_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Root, bogus: 1 }\ninclude: [a.yaml, b.yaml]\n",
+    );
+    write(
+        dir.path(),
+        "a.yaml",
+        "components: { a: { technology: nope } }\n",
+    );
+    write(dir.path(), "b.yaml", "components: [\n");
+    let loaded = load_dir(dir.path());
+    let mut found = codes(&loaded);
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            "isolated-component",
+            "unknown-key",
+            "unknown-technology",
+            "yaml-syntax"
+        ]
+    );
+}

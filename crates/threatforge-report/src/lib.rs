@@ -1,0 +1,1 @@
+//! Outputs of threatforge: reports and machine formats (in progress).
