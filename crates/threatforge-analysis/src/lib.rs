@@ -1,1 +1,19 @@
-//! Graph facts, the rule engine and the built-in threat library (in progress).
+//! The analysis stage: facts derived once from a model's graph, the rule engine, and the
+//! built-in threat library (`rules/*.yaml`, one file per rule).
+//!
+//! Invariants: analysis never fails on a valid model; threat ids derive from rule and element
+//! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
+
+pub mod check;
+pub mod engine;
+pub mod examples;
+pub mod facts;
+pub mod rule;
+pub mod ruleset;
+mod shared;
+pub mod types;
+pub mod values;
+
+pub use engine::{Analysis, ElementRef, Status, Threat, analyze};
+pub use rule::{Element, Level, Linddun, Stride};
+pub use ruleset::{Origin, Rule, RuleSet};

@@ -34,6 +34,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a commented starter model that passes `check`.
     Init(InitArgs),
+    /// Write the threats of a model as a report.
+    Report(ReportArgs),
+    /// List, show, test and document the rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Print the JSON Schema of the model language, for editors.
     Schema(SchemaArgs),
     /// Print shell completions.
@@ -60,6 +65,70 @@ pub struct CheckArgs {
     /// Directory that includes may not leave. Default: the root model file's directory.
     #[arg(long)]
     pub root: Option<PathBuf>,
+
+    /// A directory of the team's own rules, beside the built-ins (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
+
+    /// Write the report to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    /// Directory that includes may not leave. Default: the root model file's directory.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+
+    /// A directory of the team's own rules, beside the built-ins (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// The versioned JSON report (docs/report-json.md).
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules in force.
+    List {
+        /// A directory of the team's own rules, beside the built-ins (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Show one rule: what it finds, its references, mitigations and condition.
+    Show {
+        id: String,
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run the examples of rules: each `fires` model must produce the rule's threat, each
+    /// `passes` model must not. With directories, tests only the rules in them.
+    Test { dirs: Vec<PathBuf> },
+    /// Print the rule reference (docs/rules.md) generated from the rule files.
+    Doc {
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -14,10 +14,10 @@ pub mod source;
 pub mod sp;
 pub mod suggest;
 mod validate;
-mod yaml;
+pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};
-pub use load::{Limits, LoadOptions, Loaded, load, load_str};
+pub use load::{Limits, LoadOptions, Loaded, load, load_str, read_typed};
 pub use model::*;
 pub use source::{FileId, Location, SourceMap, Span};
 pub use sp::Sp;

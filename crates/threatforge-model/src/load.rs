@@ -19,8 +19,8 @@ use serde::de::DeserializeOwned;
 
 use crate::diag::Diagnostic;
 use crate::model::{
-    Boundary, Component, DataAsset, Decl, Flow, FlowAttributes, Id, Model, Runtime, System,
-    is_valid_id,
+    Boundary, Component, DataAsset, Decl, Flow, FlowAttributes, Id, Model, RulesConfig, Runtime,
+    System, is_valid_id,
 };
 use crate::source::{FileId, SourceFile, Span};
 use crate::sp::Sp;
@@ -87,6 +87,7 @@ pub const SECTIONS: &[&str] = &[
     "flows",
     "boundaries",
     "runtimes",
+    "rules",
 ];
 
 /// Loads a model from its root file and everything it includes, then checks it.
@@ -136,6 +137,36 @@ pub fn load_str(display: &str, text: &str, base_dir: &Path, options: &LoadOption
     loader.finish()
 }
 
+/// Reads one YAML file into a `T` with the same parsing, limits and diagnostics as a model file.
+/// Rule files use it, so a rule's errors read like a model's. The file is added to `sources`.
+pub fn read_typed<T: DeserializeOwned>(
+    sources: &mut crate::SourceMap,
+    display: String,
+    path: PathBuf,
+    text: Arc<str>,
+    what: &str,
+) -> (Option<T>, Vec<Diagnostic>) {
+    let options = LoadOptions::default();
+    let mut loader = Loader::new(&options);
+    let file =
+        loader
+            .model
+            .sources
+            .add(SourceFile::new(display.clone(), path.clone(), text.clone()));
+    // Values keep spans into the caller's source map: deserialize with its file id.
+    let own = sources.add(SourceFile::new(display, path, text.clone()));
+    let value = loader
+        .parse(file, &text)
+        .and_then(|node| loader.entity::<T>(own, &node, what));
+    let mut diagnostics = loader.diagnostics;
+    for d in &mut diagnostics {
+        for label in &mut d.labels {
+            label.span.file = own;
+        }
+    }
+    (value, diagnostics)
+}
+
 fn too_large(display: &str, limit: u64) -> Diagnostic {
     Diagnostic::error(
         "limit-exceeded",
@@ -153,8 +184,10 @@ struct Loader<'o> {
     model: Model,
     diagnostics: Vec<Diagnostic>,
     total_bytes: u64,
-    /// Where each id was first declared, across all sections: ids are one namespace.
-    ids: IndexMap<Id, (&'static str, Span)>,
+    /// Where each id was first declared. Components, boundaries, runtimes and flows share one
+    /// namespace (boundaries contain components and boundaries by id); data assets have their own,
+    /// so a store may share its data's name.
+    ids: IndexMap<(bool, Id), (&'static str, Span)>,
     /// Entities that were declared but could not be read: references to them are not reported
     /// again, since the user has one error to fix, not two.
     broken: HashSet<Id>,
@@ -414,6 +447,19 @@ impl<'o> Loader<'o> {
                     self.map_section(file, value, "runtimes", "runtime", Section::Runtimes)
                 }
                 "flows" => self.flows(file, value),
+                "rules" if is_root => {
+                    if let Some(config) = self.entity::<RulesConfig>(file, value, "`rules`") {
+                        self.model.rules = config;
+                    }
+                }
+                "rules" => self.diagnostics.push(
+                    Diagnostic::error(
+                        "rules-in-include",
+                        "only the root model file may configure `rules`",
+                    )
+                    .with_label(span(file, key.span), "in an included file")
+                    .with_help("move this section to the root file"),
+                ),
                 _ => self.unknown_key(file, key, "the model", SECTIONS),
             }
         }
@@ -686,7 +732,8 @@ impl<'o> Loader<'o> {
             );
             return false;
         }
-        if let Some((first_what, first_span)) = self.ids.get(&id.value) {
+        let key = (what == "data asset", id.value.clone());
+        if let Some((first_what, first_span)) = self.ids.get(&key) {
             self.diagnostics.push(
                 Diagnostic::error(
                     "duplicate-id",
@@ -698,12 +745,12 @@ impl<'o> Loader<'o> {
                     format!("first declared here, as a {first_what}"),
                 )
                 .with_help(
-                    "ids must be unique across data, components, boundaries, runtimes and flows",
+                    "ids must be unique among components, boundaries, runtimes and flows, and among data assets",
                 ),
             );
             return false;
         }
-        self.ids.insert(id.value.clone(), (what, id.span));
+        self.ids.insert(key, (what, id.span));
         true
     }
 

@@ -440,6 +440,21 @@ pub struct Runtime {
     pub tags: Vec<String>,
 }
 
+/// How the model tunes the rule engine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Directories of the team's own rules, relative to the root model file, inside its root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirs: Vec<Sp<String>>,
+    /// Rules that do not apply to this system: rule id -> why.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub disable: IndexMap<Sp<String>, String>,
+    /// Single threats that do not apply: threat id (`rule:element`) -> why.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub not_applicable: IndexMap<Sp<String>, String>,
+}
+
 /// An element as loaded: its id (with where it was declared) and its attributes.
 #[derive(Clone, Debug)]
 pub struct Decl<T> {
@@ -478,6 +493,7 @@ pub struct Model {
     pub flows: IndexMap<Id, Decl<Flow>>,
     pub boundaries: IndexMap<Id, Decl<Boundary>>,
     pub runtimes: IndexMap<Id, Decl<Runtime>>,
+    pub rules: RulesConfig,
     pub sources: SourceMap,
     /// Span of the `system` section, for diagnostics about the model as a whole.
     pub system_span: Span,
@@ -524,6 +540,9 @@ pub struct Document {
     /// Shared runtimes, by id.
     #[serde(default)]
     pub runtimes: IndexMap<Id, Runtime>,
+    /// Team rules, disabled rules and threats that do not apply. Root file only.
+    #[serde(default)]
+    pub rules: Option<RulesConfig>,
 }
 
 /// One entry of `flows`: `- source -> target: { attributes }`, or just `- source -> target`.

@@ -504,3 +504,11 @@ fn problems_in_several_files_are_all_reported() {
         ]
     );
 }
+
+#[test]
+fn a_data_asset_may_share_its_store_s_id() {
+    let text = format!(
+        "{HEAD}data:\n  orders: {{ classification: confidential }}\ncomponents:\n  orders: {{ technology: postgresql, stores: [orders] }}\n  app: {{ technology: api-service }}\nflows:\n  - app -> orders: {{ data: [orders] }}\n"
+    );
+    assert_eq!(codes(&load_text(&text)), Vec::<&str>::new());
+}

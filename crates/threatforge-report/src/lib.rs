@@ -1,1 +1,5 @@
-//! Outputs of threatforge: reports and machine formats (in progress).
+//! Outputs of threatforge. Each format is a module; every one takes the loaded model and its
+//! analysis and returns text, deterministically (same input, same bytes).
+
+pub mod json;
+pub mod rules_doc;

@@ -1,120 +1,88 @@
-//! `threatforge check`: load and validate a model, report every problem.
+//! `threatforge check`: validate a model, find its threats, report every problem.
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-use threatforge_model::diag::{self, JsonDiagnostic, Style};
-use threatforge_model::{Loaded, Severity};
+use threatforge_analysis::Status;
+use threatforge_model::Severity;
 
-use super::{find_model, load_model};
+use super::{Analyzed, find_model, load_and_analyze};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::terminal::{Terminal, write_output};
 
 pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let loaded = load_model(&path, args.root.as_deref())?;
-    let errors = count(&loaded, Severity::Error);
-    let warnings = count(&loaded, Severity::Warning);
-    let summary = Summary::new(&loaded, &path.display().to_string(), errors, warnings);
-
+    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules)?;
     let text = match args.format {
-        CheckFormat::Json => {
-            let report = JsonReport {
-                schema_version: 1,
-                model: summary.clone(),
-                diagnostics: loaded
-                    .diagnostics
-                    .iter()
-                    .map(|d| JsonDiagnostic::new(d, &loaded.model.sources))
-                    .collect(),
-            };
-            let mut text = serde_json::to_string_pretty(&report)
-                .map_err(|e| format!("cannot serialize the report: {e}"))?;
-            text.push('\n');
-            text
-        }
+        CheckFormat::Json => threatforge_report::json::render_check(
+            &analyzed.loaded,
+            &analyzed.rules,
+            &analyzed.analysis,
+            &path.display().to_string(),
+        ),
         CheckFormat::Human | CheckFormat::Short => {
-            // Diagnostics go to standard error, as a compiler's do; the summary to the output.
-            let style = if term.color_stderr {
-                Style::Color
+            // Diagnostics go to standard error, as a compiler's do; the findings to the output.
+            if args.format == CheckFormat::Short {
+                eprint!("{}", analyzed.one_lines());
             } else {
-                Style::Plain
-            };
-            let mut rendered = String::new();
-            for d in &loaded.diagnostics {
-                if args.format == CheckFormat::Short {
-                    let _ = writeln!(rendered, "{}", diag::one_line(d, &loaded.model.sources));
-                } else {
-                    rendered.push_str(&diag::render(d, &loaded.model.sources, style));
-                    rendered.push('\n');
-                }
+                eprint!("{}", analyzed.render(term));
             }
-            eprint!("{rendered}");
-            summary.human()
+            human(&analyzed, &path.display().to_string())
         }
     };
     write_output(args.output.as_deref(), &text)?;
-    Ok(if errors > 0 {
+    Ok(if analyzed.has_errors() {
         crate::exit::INVALID
     } else {
         crate::exit::OK
     })
 }
 
-fn count(loaded: &Loaded, severity: Severity) -> usize {
-    loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == severity)
-        .count()
-}
-
-#[derive(Clone, Debug, Serialize)]
-struct Summary {
-    path: String,
-    system: String,
-    components: usize,
-    flows: usize,
-    data: usize,
-    boundaries: usize,
-    runtimes: usize,
-    files: usize,
-    errors: usize,
-    warnings: usize,
-}
-
-impl Summary {
-    fn new(loaded: &Loaded, path: &str, errors: usize, warnings: usize) -> Self {
-        let model = &loaded.model;
-        Summary {
-            path: path.to_owned(),
-            system: model.system_name().to_owned(),
-            components: model.components.len(),
-            flows: model.flows.len(),
-            data: model.data.len(),
-            boundaries: model.boundaries.len(),
-            runtimes: model.runtimes.len(),
-            files: model.sources.files().count(),
-            errors,
-            warnings,
+fn human(analyzed: &Analyzed, path: &str) -> String {
+    let model = &analyzed.loaded.model;
+    let count = |severity: Severity| {
+        analyzed
+            .loaded
+            .diagnostics
+            .iter()
+            .chain(&analyzed.rules.diagnostics)
+            .chain(&analyzed.analysis.diagnostics)
+            .chain(&analyzed.analysis.rule_diagnostics)
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let errors = count(Severity::Error);
+    let verdict = if errors > 0 { "invalid" } else { "valid" };
+    let mut out = String::new();
+    let threats = &analyzed.analysis.threats;
+    if errors == 0 {
+        let width = threats.iter().map(|t| t.id.len()).max().unwrap_or(0);
+        for threat in threats {
+            let status = match &threat.status {
+                Status::Open => "open",
+                Status::NotApplicable { .. } => "n/a ",
+            };
+            let _ = writeln!(out, "{status}  {:<width$}  {}", threat.id, threat.title);
+        }
+        if !threats.is_empty() {
+            out.push('\n');
         }
     }
-
-    fn human(&self) -> String {
-        let verdict = if self.errors > 0 { "invalid" } else { "valid" };
-        format!(
-            "{}: {verdict} ({}, {}); {}, {}, {}, {}, {} in {}\n",
-            self.path,
-            counted(self.errors, "error"),
-            counted(self.warnings, "warning"),
-            counted(self.components, "component"),
-            counted(self.flows, "flow"),
-            counted(self.data, "data asset"),
-            counted(self.boundaries, "boundary"),
-            counted(self.runtimes, "runtime"),
-            counted(self.files, "file"),
-        )
-    }
+    let open = threats.iter().filter(|t| t.status == Status::Open).count();
+    let _ = writeln!(
+        out,
+        "{path}: {verdict} ({}, {}); {}, {}, {}, {}, {} in {}; {} ({open} open) from {}",
+        counted(errors, "error"),
+        counted(count(Severity::Warning), "warning"),
+        counted(model.components.len(), "component"),
+        counted(model.flows.len(), "flow"),
+        counted(model.data.len(), "data asset"),
+        counted(model.boundaries.len(), "boundary"),
+        counted(model.runtimes.len(), "runtime"),
+        counted(model.sources.files().count(), "file"),
+        counted(threats.len(), "threat"),
+        counted(analyzed.rules.rules.len(), "rule"),
+    );
+    out
 }
 
 fn counted(n: usize, noun: &str) -> String {
@@ -123,11 +91,4 @@ fn counted(n: usize, noun: &str) -> String {
         (_, Some(stem)) => format!("{n} {stem}ies"),
         _ => format!("{n} {noun}s"),
     }
-}
-
-#[derive(Serialize)]
-struct JsonReport {
-    schema_version: u32,
-    model: Summary,
-    diagnostics: Vec<JsonDiagnostic>,
 }

@@ -2,12 +2,16 @@
 
 mod check;
 mod init;
+mod report;
+mod rules;
 mod schema;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use threatforge_model::{LoadOptions, Loaded};
+use threatforge_analysis::{Analysis, RuleSet};
+use threatforge_model::diag::{self, Diagnostic, Style};
+use threatforge_model::{LoadOptions, Loaded, SourceMap};
 
 use crate::cli::Command;
 use crate::terminal::Terminal;
@@ -16,6 +20,8 @@ pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
     match command {
         Command::Check(args) => check::run(args, term),
         Command::Init(args) => init::run(args),
+        Command::Report(args) => report::run(args, term),
+        Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
@@ -76,4 +82,180 @@ pub fn load_model(path: &Path, root: Option<&Path>) -> Result<Loaded, String> {
         ));
     }
     Ok(threatforge_model::load(path, &options))
+}
+
+/// Renders diagnostics for a person, each with its own source map.
+pub fn render_diagnostics(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    term: &Terminal,
+) -> String {
+    let style = if term.color_stderr {
+        Style::Color
+    } else {
+        Style::Plain
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&diag::render(d, sources, style));
+        out.push('\n');
+    }
+    out
+}
+
+/// The rules in force for a model: the built-ins, the model's `rules.dirs` (confined to the
+/// model's root) and the command line's `--rules`.
+pub fn rules_for(
+    loaded: &Loaded,
+    model_path: &Path,
+    root: Option<&Path>,
+    extra: &[PathBuf],
+) -> Result<RuleSet, Vec<Diagnostic>> {
+    let base = if model_path == Path::new("-") {
+        std::env::current_dir().unwrap_or_default()
+    } else {
+        model_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
+    let base = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base
+    };
+    let root_dir = root.map(Path::to_path_buf).unwrap_or_else(|| base.clone());
+    let root_dir = std::fs::canonicalize(&root_dir).unwrap_or(root_dir);
+    let mut dirs = Vec::new();
+    let mut errors = Vec::new();
+    for dir in &loaded.model.rules.dirs {
+        match std::fs::canonicalize(base.join(&dir.value)) {
+            Ok(path) if path.starts_with(&root_dir) && path.is_dir() => dirs.push(path),
+            Ok(path) if path.is_dir() => errors.push(
+                Diagnostic::error(
+                    "rules-dir-escape",
+                    format!("rule directory `{}` is outside the model's root", dir.value),
+                )
+                .with_label(dir.span, "outside the model's root")
+                .with_help("keep the team's rules inside the repository, next to the model"),
+            ),
+            _ => errors.push(
+                Diagnostic::error(
+                    "rules-dir-not-found",
+                    format!("rule directory `{}` does not exist", dir.value),
+                )
+                .with_label(dir.span, "no such directory")
+                .with_help("the path is relative to the root model file"),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    dirs.extend(extra.iter().cloned());
+    Ok(RuleSet::with_dirs(&dirs))
+}
+
+/// Everything `check` and `report` need: the model, the rules, the analysis.
+pub struct Analyzed {
+    pub loaded: Loaded,
+    pub rules: RuleSet,
+    pub analysis: Analysis,
+}
+
+impl Analyzed {
+    pub fn has_errors(&self) -> bool {
+        self.loaded.has_errors()
+            || self.rules.has_errors()
+            || self
+                .analysis
+                .diagnostics
+                .iter()
+                .chain(&self.analysis.rule_diagnostics)
+                .any(Diagnostic::is_error)
+    }
+
+    /// Every diagnostic, rendered for a person.
+    pub fn render(&self, term: &Terminal) -> String {
+        let mut out =
+            render_diagnostics(&self.loaded.diagnostics, &self.loaded.model.sources, term);
+        out.push_str(&render_diagnostics(
+            &self.rules.diagnostics,
+            &self.rules.sources,
+            term,
+        ));
+        out.push_str(&render_diagnostics(
+            &self.analysis.diagnostics,
+            &self.loaded.model.sources,
+            term,
+        ));
+        out.push_str(&render_diagnostics(
+            &self.analysis.rule_diagnostics,
+            &self.rules.sources,
+            term,
+        ));
+        out
+    }
+
+    /// Every diagnostic, one line each.
+    pub fn one_lines(&self) -> String {
+        let mut out = String::new();
+        let pairs = [
+            (&self.loaded.diagnostics, &self.loaded.model.sources),
+            (&self.rules.diagnostics, &self.rules.sources),
+            (&self.analysis.diagnostics, &self.loaded.model.sources),
+            (&self.analysis.rule_diagnostics, &self.rules.sources),
+        ];
+        for (diagnostics, sources) in pairs {
+            for d in diagnostics.iter() {
+                out.push_str(&diag::one_line(d, sources));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Loads a model and, when it is valid, analyzes it.
+pub fn load_and_analyze(
+    path: &Path,
+    root: Option<&Path>,
+    extra_rules: &[PathBuf],
+) -> Result<Analyzed, String> {
+    let loaded = load_model(path, root)?;
+    if loaded.has_errors() {
+        return Ok(Analyzed {
+            loaded,
+            rules: RuleSet::default(),
+            analysis: Analysis::default(),
+        });
+    }
+    let mut rules = match rules_for(&loaded, path, root, extra_rules) {
+        Ok(rules) => rules,
+        Err(diagnostics) => {
+            let mut loaded = loaded;
+            loaded.diagnostics.extend(diagnostics);
+            return Ok(Analyzed {
+                loaded,
+                rules: RuleSet::default(),
+                analysis: Analysis::default(),
+            });
+        }
+    };
+    if rules.has_errors() {
+        return Ok(Analyzed {
+            loaded,
+            rules,
+            analysis: Analysis::default(),
+        });
+    }
+    let analysis = threatforge_analysis::analyze(&loaded.model, &rules);
+    rules
+        .diagnostics
+        .retain(|d| d.severity != threatforge_model::Severity::Note || !d.labels.is_empty());
+    Ok(Analyzed {
+        loaded,
+        rules,
+        analysis,
+    })
 }

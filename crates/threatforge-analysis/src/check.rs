@@ -1,0 +1,314 @@
+//! Checks a compiled condition against the types of the variables it sees, so that an unknown
+//! attribute or a type mismatch is reported when the rule loads, at the rule file's position,
+//! not discovered (or missed) while evaluating.
+//!
+//! Written by hand because the `cel` crate evaluates dynamically and has no type checker. The
+//! checker is deliberately partial: where a type is unknown it checks nothing further, so it never
+//! rejects a valid condition; it catches the mistakes rule authors make (a misspelled attribute, a
+//! string compared with an int, a field read from a list).
+
+use cel::common::ast::{Expr, IdedExpr, LiteralValue};
+use threatforge_model::suggest;
+
+use crate::types::{Object, Ty};
+
+/// A problem found in an expression: the node it is about (a CEL expression id) and a message.
+#[derive(Debug, Clone)]
+pub struct TypeError {
+    pub expr_id: u64,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+pub struct Checker {
+    scopes: Vec<(String, Ty)>,
+    pub errors: Vec<TypeError>,
+}
+
+impl Checker {
+    pub fn new(root: &str, ty: Ty) -> Self {
+        Checker {
+            scopes: vec![(root.to_owned(), ty)],
+            errors: Vec::new(),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Ty> {
+        self.scopes
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
+    }
+
+    fn error(&mut self, expr: &IdedExpr, message: String, help: Option<String>) {
+        self.errors.push(TypeError {
+            expr_id: expr.id,
+            message,
+            help,
+        });
+    }
+
+    /// The type of an expression, reporting what is wrong inside it.
+    pub fn check(&mut self, expr: &IdedExpr) -> Ty {
+        match &expr.expr {
+            Expr::Literal(literal) => match literal {
+                LiteralValue::Boolean(_) => Ty::Bool,
+                LiteralValue::Int(_) | LiteralValue::UInt(_) => Ty::Int,
+                LiteralValue::String(_) => Ty::Str,
+                _ => Ty::Dyn,
+            },
+            Expr::Ident(name) => match self.lookup(name) {
+                Some(ty) => ty,
+                None => {
+                    let known: Vec<String> = self.scopes.iter().map(|(n, _)| n.clone()).collect();
+                    let near =
+                        suggest::nearest(name, known.iter().map(String::as_str)).map(str::to_owned);
+                    let root = self
+                        .scopes
+                        .first()
+                        .map(|(n, _)| n.clone())
+                        .unwrap_or_default();
+                    self.error(
+                        expr,
+                        format!("unknown variable `{name}`"),
+                        Some(match near {
+                            Some(n) => format!("did you mean `{n}`?"),
+                            None => format!("this rule's condition sees `{root}`"),
+                        }),
+                    );
+                    Ty::Dyn
+                }
+            },
+            Expr::Select(select) => {
+                let operand = self.check(&select.operand);
+                let ty = match operand {
+                    Ty::Obj(object) => match object.field(&select.field) {
+                        Some(ty) => ty,
+                        None => {
+                            let fields = object.fields();
+                            let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                            let help = match suggest::nearest(&select.field, names.iter().copied())
+                            {
+                                Some(n) => format!("did you mean `{n}`?"),
+                                None => {
+                                    format!("a {} has {}", object.name(), suggest::one_of(&names))
+                                }
+                            };
+                            self.error(
+                                expr,
+                                format!(
+                                    "`{}` is not an attribute of {}",
+                                    select.field,
+                                    object.name()
+                                ),
+                                Some(help),
+                            );
+                            Ty::Dyn
+                        }
+                    },
+                    Ty::Dyn => Ty::Dyn,
+                    other => {
+                        self.error(
+                            expr,
+                            format!("cannot read `.{}` from {}", select.field, other.with_article()),
+                            matches!(other, Ty::List(_)).then(|| {
+                                "use a macro over the list, like `list.exists(x, x.field == ...)`".to_owned()
+                            }),
+                        );
+                        Ty::Dyn
+                    }
+                };
+                if select.test { Ty::Bool } else { ty }
+            }
+            Expr::Call(call) => {
+                let target = call.target.as_ref().map(|t| self.check(t));
+                let args: Vec<Ty> = call.args.iter().map(|a| self.check(a)).collect();
+                self.call(expr, &call.func_name, target, &args)
+            }
+            Expr::List(items) => {
+                let types: Vec<Ty> = items.elements.iter().map(|e| self.check(e)).collect();
+                match types.first() {
+                    Some(Ty::Str) => Ty::List(&Ty::Str),
+                    Some(Ty::Int) => Ty::List(&Ty::Int),
+                    Some(Ty::Bool) => Ty::List(&Ty::Bool),
+                    _ => Ty::List(&Ty::Dyn),
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let cel::common::ast::EntryExpr::MapEntry(e) = &entry.expr {
+                        self.check(&e.key);
+                        self.check(&e.value);
+                    }
+                }
+                Ty::Dyn
+            }
+            Expr::Comprehension(c) => {
+                let range = self.check(&c.iter_range);
+                let element = match range {
+                    Ty::List(inner) => *inner,
+                    Ty::Dyn => Ty::Dyn,
+                    other => {
+                        self.error(
+                            &c.iter_range,
+                            format!(
+                                "expected a list to iterate over, found {}",
+                                other.with_article()
+                            ),
+                            None,
+                        );
+                        Ty::Dyn
+                    }
+                };
+                let accu = self.check(&c.accu_init);
+                self.scopes.push((c.iter_var.clone(), element));
+                if let Some(second) = &c.iter_var2 {
+                    self.scopes.push((second.clone(), Ty::Dyn));
+                }
+                self.scopes.push((c.accu_var.clone(), accu));
+                self.check(&c.loop_cond);
+                let step = self.check(&c.loop_step);
+                // The accumulator takes the step's type (a `map` starts from an untyped `[]`).
+                if let Some(last) = self.scopes.last_mut() {
+                    last.1 = if step == Ty::Dyn { accu } else { step };
+                }
+                let result = self.check(&c.result);
+                self.scopes.pop();
+                if c.iter_var2.is_some() {
+                    self.scopes.pop();
+                }
+                self.scopes.pop();
+                result
+            }
+            Expr::Struct(_) | Expr::Unspecified => Ty::Dyn,
+        }
+    }
+
+    fn call(&mut self, expr: &IdedExpr, name: &str, target: Option<Ty>, args: &[Ty]) -> Ty {
+        match (name, args) {
+            ("_==_" | "_!=_", [a, b]) => {
+                if a.conflicts(*b) {
+                    self.mismatch(expr, *a, *b);
+                }
+                Ty::Bool
+            }
+            ("_<_" | "_<=_" | "_>_" | "_>=_", [a, b]) => {
+                if a.conflicts(*b) {
+                    self.mismatch(expr, *a, *b);
+                }
+                Ty::Bool
+            }
+            ("_&&_" | "_||_", _) => {
+                for arg in args {
+                    if arg.conflicts(Ty::Bool) {
+                        self.error(
+                            expr,
+                            format!("`&&` and `||` need booleans, not {}", arg.with_article()),
+                            None,
+                        );
+                    }
+                }
+                Ty::Bool
+            }
+            ("!_", [a]) => {
+                if a.conflicts(Ty::Bool) {
+                    self.error(
+                        expr,
+                        format!("`!` needs a boolean, not {}", a.with_article()),
+                        None,
+                    );
+                }
+                Ty::Bool
+            }
+            ("@in", [element, container]) => {
+                match container {
+                    Ty::List(inner) if element.conflicts(**inner) => self.error(
+                        expr,
+                        format!(
+                            "`in` looks for {} in {}",
+                            element.with_article(),
+                            container.with_article()
+                        ),
+                        None,
+                    ),
+                    Ty::Str | Ty::Int | Ty::Bool => self.error(
+                        expr,
+                        format!(
+                            "`in` needs a list on its right, not {}",
+                            container.with_article()
+                        ),
+                        Some("to test a string, use `.contains(...)`".to_owned()),
+                    ),
+                    _ => {}
+                }
+                Ty::Bool
+            }
+            ("_?_:_", [_, a, b]) => {
+                if a.conflicts(*b) {
+                    Ty::Dyn
+                } else if *a == Ty::Dyn {
+                    *b
+                } else {
+                    *a
+                }
+            }
+            ("_[_]", [Ty::List(inner), _]) => **inner,
+            ("_+_", [a, b]) => match (a, b) {
+                (Ty::List(x), Ty::List(_)) => {
+                    if **x == Ty::Dyn {
+                        *b
+                    } else {
+                        *a
+                    }
+                }
+                (Ty::Dyn, other) | (other, Ty::Dyn) => *other,
+                (x, y) => {
+                    if x.conflicts(*y) {
+                        self.mismatch(expr, *x, *y);
+                    }
+                    *x
+                }
+            },
+            ("_-_" | "_*_" | "_/_" | "_%_" | "-_", _) => Ty::Int,
+            ("size", _) => Ty::Int,
+            ("contains" | "startsWith" | "endsWith" | "matches", _) => {
+                if let Some(t) = target
+                    && t.conflicts(Ty::Str)
+                {
+                    self.error(
+                        expr,
+                        format!("`.{name}()` works on strings, not on {}", t.with_article()),
+                        matches!(t, Ty::List(_))
+                            .then(|| "to test a list, use `x in list`".to_owned()),
+                    );
+                }
+                Ty::Bool
+            }
+            ("string", _) => Ty::Str,
+            ("int", _) => Ty::Int,
+            _ => Ty::Dyn,
+        }
+    }
+
+    fn mismatch(&mut self, expr: &IdedExpr, a: Ty, b: Ty) {
+        self.error(
+            expr,
+            format!("compares {} with {}", a.with_article(), b.with_article()),
+            Some("levels (sensitivity, trust, criticality) are ints; names are strings".to_owned()),
+        );
+    }
+}
+
+/// The root variable's type for an element kind.
+pub fn root_type(element: crate::rule::Element) -> (&'static str, Ty) {
+    use crate::rule::Element;
+    match element {
+        Element::Component => ("component", Ty::Obj(Object::Component)),
+        Element::Flow => ("flow", Ty::Obj(Object::Flow)),
+        Element::Data => ("data", Ty::Obj(Object::DataAsset)),
+        Element::Boundary => ("boundary", Ty::Obj(Object::Boundary)),
+        Element::Runtime => ("runtime", Ty::Obj(Object::Runtime)),
+        Element::Model => ("model", Ty::Obj(Object::Model)),
+    }
+}

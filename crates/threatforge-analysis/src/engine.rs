@@ -1,0 +1,397 @@
+//! Evaluating rules on a model: facts and values are derived once, then every rule runs over the
+//! elements it applies to, in parallel. Threats come out sorted by id.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use threatforge_model::diag::Diagnostic;
+use threatforge_model::{Model, Span};
+
+use crate::facts::{self, Facts};
+use crate::rule::{Element, Level, Linddun, Stride};
+use crate::ruleset::{Rule, RuleSet, Segment};
+use crate::shared::Shared;
+use crate::values::{self, Values};
+
+/// What a threat is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ElementRef {
+    pub kind: Element,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Status {
+    Open,
+    /// The model says it does not apply.
+    NotApplicable {
+        reason: String,
+    },
+}
+
+/// One threat: a rule that applies to one element.
+#[derive(Clone, Debug, Serialize)]
+pub struct Threat {
+    /// `<rule>:<element>`: stable across runs and edits elsewhere in the model.
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    pub element: ElementRef,
+    pub stride: Stride,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linddun: Option<Linddun>,
+    pub capec: Vec<u32>,
+    pub cwe: Vec<u32>,
+    /// Why the rule applies here, with the facts that matched.
+    pub explanation: String,
+    pub likelihood: Level,
+    pub impact: Level,
+    /// Controls that mitigate the threat and are in place on the element.
+    pub controls_in_place: Vec<String>,
+    /// Controls that mitigate the threat and are not in place.
+    pub controls_missing: Vec<String>,
+    #[serde(flatten)]
+    pub status: Status,
+    /// Where the element is declared.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub threats: Vec<Threat>,
+    /// Problems located in the model (an unknown rule to disable, an orphaned exception).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Problems located in rule files (a condition that failed to evaluate).
+    pub rule_diagnostics: Vec<Diagnostic>,
+}
+
+/// Evaluation can only fail on a rule bug (a value of an unexpected shape); the limit keeps one
+/// broken rule from flooding the output with the same error for every element.
+const MAX_ERRORS_PER_RULE: usize = 3;
+
+pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
+    let facts = facts::derive(model);
+    let values = values::build(model, &facts);
+    let mut analysis = Analysis::default();
+
+    let disabled: Vec<&str> = model
+        .rules
+        .disable
+        .keys()
+        .map(|k| k.value.as_str())
+        .collect();
+    for id in model.rules.disable.keys() {
+        if rules.get(&id.value).is_none() {
+            analysis.diagnostics.push(unknown_rule(id, rules));
+        }
+    }
+
+    let active: Vec<&Rule> = rules
+        .rules
+        .iter()
+        .filter(|rule| !disabled.contains(&rule.id()))
+        .collect();
+    // Elements are the outer loop: converting an element's value into the evaluator's form is the
+    // expensive step, so it is done once per element and shared by every rule that applies to it.
+    let mut errors_per_rule: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::new();
+    for element in [
+        Element::Component,
+        Element::Flow,
+        Element::Data,
+        Element::Boundary,
+        Element::Runtime,
+        Element::Model,
+    ] {
+        let for_element: Vec<&Rule> = active
+            .iter()
+            .copied()
+            .filter(|r| r.file.applies_to.element == element)
+            .collect();
+        if for_element.is_empty() {
+            continue;
+        }
+        let candidates = candidates(model, &facts, &values, element);
+        let results: Vec<Evaluated> = candidates
+            .par_iter()
+            .map(|candidate| evaluate_element(candidate, &for_element))
+            .collect();
+        for (threats, diagnostics) in results {
+            analysis.threats.extend(threats);
+            for (rule, diagnostic) in diagnostics {
+                let count = errors_per_rule
+                    .entry(rules.get(&rule).map_or("", |r| r.id()))
+                    .or_default();
+                *count += 1;
+                if *count <= MAX_ERRORS_PER_RULE {
+                    analysis.rule_diagnostics.push(diagnostic);
+                }
+            }
+        }
+    }
+    analysis.threats.sort_by(|a, b| a.id.cmp(&b.id));
+
+    for (id, reason) in &model.rules.not_applicable {
+        match analysis
+            .threats
+            .binary_search_by(|t| t.id.as_str().cmp(&id.value))
+        {
+            Ok(i) => {
+                analysis.threats[i].status = Status::NotApplicable {
+                    reason: reason.clone(),
+                }
+            }
+            Err(_) => {
+                let ids = analysis.threats.iter().map(|t| t.id.as_str());
+                let help = match threatforge_model::suggest::nearest(&id.value, ids) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => {
+                        "threat ids are `rule:element`; `threatforge check` lists them".to_owned()
+                    }
+                };
+                analysis.diagnostics.push(
+                    Diagnostic::warning(
+                        "orphaned-not-applicable",
+                        format!(
+                            "`{}` is marked not applicable, but no such threat was found",
+                            id.value
+                        ),
+                    )
+                    .with_label(id.span, "matches no threat")
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    analysis
+}
+
+fn unknown_rule(id: &threatforge_model::Sp<String>, rules: &RuleSet) -> Diagnostic {
+    let help = match threatforge_model::suggest::nearest(&id.value, rules.ids()) {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => "`threatforge rules list` lists the rules".to_owned(),
+    };
+    Diagnostic::error(
+        "unknown-rule",
+        format!("there is no rule `{}` to disable", id.value),
+    )
+    .with_label(id.span, "not a rule")
+    .with_help(help)
+}
+
+/// What evaluating the rules on one element gives: its threats, and errors by rule id.
+type Evaluated = (Vec<Threat>, Vec<(String, Diagnostic)>);
+
+/// An element a rule may look at, with what rules need to know about it.
+struct Candidate<'v, 'm> {
+    value: &'v Shared<'m>,
+    id: String,
+    span: Span,
+    /// Controls in place on the element (for a flow, also those on its target).
+    controls: Vec<String>,
+    /// For components: kind, technology and traits, for the rules' `applies_to` filters.
+    kind: Option<threatforge_model::ComponentKind>,
+    technology: String,
+    traits: Vec<String>,
+}
+
+fn candidates<'v, 'm>(
+    model: &Model,
+    facts: &Facts,
+    values: &'v Values<'m>,
+    element: Element,
+) -> Vec<Candidate<'v, 'm>> {
+    let plain = |value: &'v Shared<'m>, id: &str, span: Span, controls: Vec<String>| Candidate {
+        value,
+        id: id.to_owned(),
+        span,
+        controls,
+        kind: None,
+        technology: String::new(),
+        traits: Vec::new(),
+    };
+    match element {
+        Element::Component => model
+            .components
+            .values()
+            .enumerate()
+            .filter(|(_, c)| c.out_of_scope.is_none())
+            .map(|(i, c)| Candidate {
+                value: &values.components[i],
+                id: c.id.value.clone(),
+                span: c.id.span,
+                controls: c.controls.iter().map(|x| x.value.clone()).collect(),
+                kind: Some(c.effective_kind()),
+                technology: c.technology_id().to_owned(),
+                traits: c.effective_traits(),
+            })
+            .collect(),
+        Element::Flow => model
+            .flows
+            .values()
+            .enumerate()
+            .filter(|(i, _)| facts.flows[*i].in_scope)
+            .map(|(i, f)| {
+                let mut controls: Vec<String> =
+                    f.controls.iter().map(|x| x.value.clone()).collect();
+                if let Some(t) = facts.flows[i].target {
+                    controls.extend(model.components[t].controls.iter().map(|x| x.value.clone()));
+                }
+                plain(&values.flows[i], &f.id.value, f.id.span, controls)
+            })
+            .collect(),
+        Element::Data => model
+            .data
+            .values()
+            .enumerate()
+            .map(|(i, d)| {
+                let controls = facts.data[i]
+                    .stored_by
+                    .iter()
+                    .flat_map(|&c| model.components[c].controls.iter().map(|x| x.value.clone()))
+                    .collect();
+                plain(&values.data[i], &d.id.value, d.id.span, controls)
+            })
+            .collect(),
+        Element::Boundary => model
+            .boundaries
+            .values()
+            .enumerate()
+            .map(|(i, b)| plain(&values.boundaries[i], &b.id.value, b.id.span, Vec::new()))
+            .collect(),
+        Element::Runtime => model
+            .runtimes
+            .values()
+            .enumerate()
+            .map(|(i, r)| plain(&values.runtimes[i], &r.id.value, r.id.span, Vec::new()))
+            .collect(),
+        Element::Model => vec![plain(&values.model, "model", model.system_span, Vec::new())],
+    }
+}
+
+fn applies(rule: &Rule, candidate: &Candidate) -> bool {
+    let a = &rule.file.applies_to;
+    (a.kinds.is_empty() || candidate.kind.is_some_and(|k| a.kinds.contains(&k)))
+        && (a.technologies.is_empty()
+            || a.technologies
+                .iter()
+                .any(|t| t.value == candidate.technology))
+        && (a.traits.is_empty() || a.traits.iter().any(|t| candidate.traits.contains(&t.value)))
+}
+
+fn evaluate_element(candidate: &Candidate, rules: &[&Rule]) -> Evaluated {
+    let mut threats = Vec::new();
+    let mut diagnostics = Vec::new();
+    let Some(first) = rules.first() else {
+        return (threats, diagnostics);
+    };
+    let (variable, _) = crate::check::root_type(first.file.applies_to.element);
+    let mut context = cel::Context::with_env(std_env());
+    context.add_variable_as_val(variable, candidate.value.boxed());
+    for rule in rules.iter().filter(|r| applies(r, candidate)) {
+        match rule.condition.execute(&context) {
+            Ok(cel::Value::Bool(false)) => {}
+            Ok(cel::Value::Bool(true)) => {
+                let (in_place, missing): (Vec<String>, Vec<String>) = rule
+                    .file
+                    .mitigations
+                    .iter()
+                    .map(|m| m.value.clone())
+                    .partition(|m| candidate.controls.contains(m));
+                threats.push(Threat {
+                    id: format!("{}:{}", rule.id(), candidate.id),
+                    rule: rule.id().to_owned(),
+                    title: rule.file.title.clone(),
+                    element: ElementRef {
+                        kind: rule.file.applies_to.element,
+                        id: candidate.id.clone(),
+                    },
+                    stride: rule.file.stride,
+                    linddun: rule.file.linddun,
+                    capec: rule.file.capec.clone(),
+                    cwe: rule.file.cwe.clone(),
+                    explanation: render(&rule.explanation, &context),
+                    likelihood: rule.file.likelihood,
+                    impact: rule.file.impact,
+                    controls_in_place: in_place,
+                    controls_missing: missing,
+                    status: Status::Open,
+                    span: candidate.span,
+                });
+            }
+            Ok(other) => diagnostics.push((
+                rule.id().to_owned(),
+                evaluation_error(
+                    rule,
+                    &candidate.id,
+                    &format!("the condition gave {other:?}, not a boolean"),
+                ),
+            )),
+            Err(error) => diagnostics.push((
+                rule.id().to_owned(),
+                evaluation_error(rule, &candidate.id, &error.to_string()),
+            )),
+        }
+    }
+    (threats, diagnostics)
+}
+
+/// The standard CEL environment, built once: building it registers every standard function.
+fn std_env() -> std::sync::Arc<cel::Env> {
+    static ENV: std::sync::OnceLock<std::sync::Arc<cel::Env>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| std::sync::Arc::new(cel::Env::stdlib()))
+        .clone()
+}
+
+fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
+    Diagnostic::error(
+        "rule-evaluation",
+        format!("rule `{}` failed on `{element}`: {message}", rule.id()),
+    )
+    .with_label(rule.file.condition.span, "in this condition")
+    .with_help("this is a defect in the rule; its threats on this element are unknown")
+}
+
+/// Fills an explanation template. A failing expression shows as `?` rather than hiding the text.
+fn render(segments: &[Segment], context: &cel::Context) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Text(text) => out.push_str(text),
+            Segment::Expr(program) => match program.execute(context) {
+                Ok(value) => out.push_str(&display(&value)),
+                Err(_) => out.push('?'),
+            },
+        }
+    }
+    // Folded YAML leaves newlines and double spaces; an explanation is one paragraph.
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn display(value: &cel::Value) -> String {
+    match value {
+        cel::Value::String(s) => s.to_string(),
+        cel::Value::Int(i) => i.to_string(),
+        cel::Value::UInt(u) => u.to_string(),
+        cel::Value::Float(f) => f.to_string(),
+        cel::Value::Bool(b) => b.to_string(),
+        cel::Value::Null => String::new(),
+        cel::Value::List(items) => {
+            let mut parts: Vec<String> = items.iter().map(display).collect();
+            parts.dedup();
+            parts.join(", ")
+        }
+        cel::Value::Map(map) => {
+            let get = |k: &str| {
+                map.map
+                    .get(&cel::objects::Key::String(std::sync::Arc::new(
+                        k.to_owned(),
+                    )))
+                    .map(display)
+            };
+            get("name").or_else(|| get("id")).unwrap_or_default()
+        }
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,80 @@
+//! Running a rule's examples: each `fires` model must produce the rule's threat, each `passes`
+//! model must not. The test suite runs them for the built-ins; `threatforge rules test` for a
+//! team's rules.
+
+use threatforge_model::{LoadOptions, load_str};
+
+use crate::ruleset::{Rule, RuleSet};
+
+/// The failures of one rule's examples, as sentences; empty when all pass.
+pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
+    let mut failures = Vec::new();
+    let examples = &rule.file.examples;
+    if examples.fires.is_empty() || examples.passes.is_empty() {
+        failures.push("needs at least one `fires` and one `passes` example".to_owned());
+    }
+    let Ok(dir) = tempfile_dir() else {
+        failures.push("cannot create a temporary directory for the examples".to_owned());
+        return failures;
+    };
+    let cases = examples
+        .fires
+        .iter()
+        .map(|e| (e, true))
+        .chain(examples.passes.iter().map(|e| (e, false)));
+    for (example, should_fire) in cases {
+        let kind = if should_fire { "fires" } else { "passes" };
+        let line = rules.sources.locate(example.span);
+        let loaded = load_str(
+            "example.yaml",
+            &example.value,
+            &dir,
+            &LoadOptions::default(),
+        );
+        if !loaded.diagnostics.is_empty() {
+            let problems: Vec<String> = loaded
+                .diagnostics
+                .iter()
+                .map(|d| threatforge_model::diag::one_line(d, &loaded.model.sources))
+                .collect();
+            failures.push(format!(
+                "`{kind}` example at {line} is not a clean model:\n    {}",
+                problems.join("\n    ")
+            ));
+            continue;
+        }
+        let analysis = crate::analyze(&loaded.model, rules);
+        for d in analysis
+            .diagnostics
+            .iter()
+            .chain(&analysis.rule_diagnostics)
+        {
+            if d.is_error() {
+                failures.push(format!("`{kind}` example at {line}: {}", d.message));
+            }
+        }
+        let fired: Vec<&str> = analysis
+            .threats
+            .iter()
+            .filter(|t| t.rule == rule.id())
+            .map(|t| t.id.as_str())
+            .collect();
+        if should_fire && fired.is_empty() {
+            failures.push(format!("`fires` example at {line} produced no threat"));
+        } else if !should_fire && !fired.is_empty() {
+            failures.push(format!(
+                "`passes` example at {line} produced {}",
+                fired.join(", ")
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir(&dir);
+    failures
+}
+
+/// An empty directory for example models: includes in examples resolve (and are confined) there.
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("threatforge-examples-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

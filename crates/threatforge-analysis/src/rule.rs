@@ -1,0 +1,149 @@
+//! The rule format: what a rule file says. See docs/writing-rules.md.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use threatforge_model::{ComponentKind, Sp};
+
+macro_rules! kebab_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+kebab_enum! {
+    /// The STRIDE category of a threat.
+    Stride {
+        Spoofing = "spoofing",
+        Tampering = "tampering",
+        Repudiation = "repudiation",
+        InformationDisclosure = "information-disclosure",
+        DenialOfService = "denial-of-service",
+        ElevationOfPrivilege = "elevation-of-privilege",
+    }
+}
+
+kebab_enum! {
+    /// The LINDDUN category of a privacy threat.
+    Linddun {
+        Linking = "linking",
+        Identifying = "identifying",
+        NonRepudiation = "non-repudiation",
+        Detecting = "detecting",
+        DataDisclosure = "data-disclosure",
+        Unawareness = "unawareness",
+        NonCompliance = "non-compliance",
+    }
+}
+
+kebab_enum! {
+    /// A four-step hint for likelihood (ease of attack) and impact.
+    Level {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        VeryHigh = "very-high",
+    }
+}
+
+kebab_enum! {
+    /// What kind of element a rule looks at.
+    Element {
+        Component = "component",
+        Flow = "flow",
+        Data = "data",
+        Boundary = "boundary",
+        Runtime = "runtime",
+        Model = "model",
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliesTo {
+    pub element: Element,
+    /// Components only: the kinds it applies to (all when empty).
+    #[serde(default)]
+    pub kinds: Vec<ComponentKind>,
+    /// Components only: any of these technologies (all when empty).
+    #[serde(default)]
+    pub technologies: Vec<Sp<String>>,
+    /// Components only: any of these traits (all when empty).
+    #[serde(default)]
+    pub traits: Vec<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Covers {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub threagile: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pytm: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default)]
+    pub fires: Vec<Sp<String>>,
+    #[serde(default)]
+    pub passes: Vec<Sp<String>>,
+}
+
+/// A rule file as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: Sp<String>,
+    pub title: String,
+    pub description: String,
+    pub stride: Stride,
+    #[serde(default)]
+    pub linddun: Option<Linddun>,
+    #[serde(default)]
+    pub capec: Vec<u32>,
+    #[serde(default)]
+    pub cwe: Vec<u32>,
+    pub applies_to: AppliesTo,
+    pub condition: Sp<String>,
+    pub explanation: Sp<String>,
+    pub likelihood: Level,
+    pub impact: Level,
+    #[serde(default)]
+    pub mitigations: Vec<Sp<String>>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub covers: Covers,
+    #[serde(default)]
+    pub examples: Examples,
+}
+
+/// One entry of a coverage file: which threatforge rules cover a peer's rule, or why none does.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageEntry {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covered_by: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered_by_area: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<String>,
+}
+
+pub type Coverage = IndexMap<String, CoverageEntry>;

@@ -1,0 +1,437 @@
+//! Loading rules: the built-in library and a team's directories, in one format, each rule
+//! compiled and type-checked once, with errors at the rule file's line and column.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use threatforge_model::catalog::catalog;
+use threatforge_model::diag::Diagnostic;
+use threatforge_model::{SourceMap, Sp, Span, is_valid_id, read_typed, suggest};
+
+use crate::check::{Checker, root_type};
+use crate::rule::{Element, RuleFile};
+use crate::types::Ty;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Where a rule came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    Team(PathBuf),
+}
+
+/// A piece of an explanation template.
+#[derive(Debug)]
+pub enum Segment {
+    Text(String),
+    Expr(cel::Program),
+}
+
+/// A loaded, compiled and checked rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub file: RuleFile,
+    pub origin: Origin,
+    pub condition: cel::Program,
+    pub explanation: Vec<Segment>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.file.id.value
+    }
+}
+
+/// The rules in force, sorted by id, with the files they came from.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Bounds on a team's rule directories.
+const MAX_RULE_FILES: usize = 2000;
+const MAX_RULE_BYTES: u64 = 1024 * 1024;
+
+impl RuleSet {
+    /// The built-in library alone.
+    pub fn builtin() -> RuleSet {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_RULES {
+            let display = format!("rules/{name}");
+            set.add_text(
+                display.clone(),
+                PathBuf::from(display),
+                Arc::from(*text),
+                Origin::Builtin,
+            );
+        }
+        set.finish();
+        set
+    }
+
+    /// The built-in library and the rules in `dirs` (a team rule replaces a built-in of the same id).
+    pub fn with_dirs(dirs: &[PathBuf]) -> RuleSet {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_RULES {
+            let display = format!("rules/{name}");
+            set.add_text(
+                display.clone(),
+                PathBuf::from(display),
+                Arc::from(*text),
+                Origin::Builtin,
+            );
+        }
+        for dir in dirs {
+            set.add_dir(dir);
+        }
+        set.finish();
+        set
+    }
+
+    /// Only the rules in `dirs` (for `rules test` on a team's own rules).
+    pub fn only_dirs(dirs: &[PathBuf]) -> RuleSet {
+        let mut set = RuleSet::default();
+        for dir in dirs {
+            set.add_dir(dir);
+        }
+        set.finish();
+        set
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .binary_search_by(|r| r.id().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.rules.iter().map(Rule::id).collect()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    fn add_dir(&mut self, dir: &Path) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::error(
+                    "io-error",
+                    format!("cannot read rule directory `{}`: {e}", dir.display()),
+                ));
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        paths.sort();
+        if paths.len() > MAX_RULE_FILES {
+            self.diagnostics.push(Diagnostic::error(
+                "limit-exceeded",
+                format!(
+                    "`{}` has more than {MAX_RULE_FILES} rule files",
+                    dir.display()
+                ),
+            ));
+            paths.truncate(MAX_RULE_FILES);
+        }
+        for path in paths {
+            let display = path.display().to_string();
+            let too_large = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_RULE_BYTES);
+            if too_large {
+                self.diagnostics.push(Diagnostic::error(
+                    "limit-exceeded",
+                    format!("rule file `{display}` is larger than 1 MiB"),
+                ));
+                continue;
+            }
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    self.add_text(display, path.clone(), Arc::from(text), Origin::Team(path))
+                }
+                Err(e) => self.diagnostics.push(Diagnostic::error(
+                    "io-error",
+                    format!("cannot read rule file `{display}`: {e}"),
+                )),
+            }
+        }
+    }
+
+    fn add_text(&mut self, display: String, path: PathBuf, text: Arc<str>, origin: Origin) {
+        let (file, diagnostics) =
+            read_typed::<RuleFile>(&mut self.sources, display, path, text, "the rule");
+        self.diagnostics.extend(diagnostics);
+        let Some(file) = file else {
+            return;
+        };
+        if let Some(rule) = self.compile(file, origin) {
+            if let Some(existing) = self.rules.iter().position(|r| r.id() == rule.id()) {
+                let replaced = &self.rules[existing];
+                if replaced.origin == Origin::Builtin && rule.origin != Origin::Builtin {
+                    self.diagnostics.push(
+                        Diagnostic::note(
+                            "rule-replaced",
+                            format!(
+                                "team rule `{}` replaces the built-in rule of that id",
+                                rule.id()
+                            ),
+                        )
+                        .with_label(rule.file.id.span, "replaces the built-in rule"),
+                    );
+                    self.rules[existing] = rule;
+                } else {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "duplicate-id",
+                            format!("rule `{}` is defined twice", rule.id()),
+                        )
+                        .with_label(rule.file.id.span, "defined again here")
+                        .with_label(replaced.file.id.span, "first defined here"),
+                    );
+                }
+            } else {
+                self.rules.push(rule);
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.rules.sort_by(|a, b| a.id().cmp(b.id()));
+        threatforge_model::diag::sort(&mut self.diagnostics);
+    }
+
+    fn compile(&mut self, file: RuleFile, origin: Origin) -> Option<Rule> {
+        let before = self.diagnostics.len();
+        if !is_valid_id(&file.id.value) || file.id.value.contains('_') {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-id",
+                    format!("`{}` is not a kebab-case rule id", file.id.value),
+                )
+                .with_label(file.id.span, "lowercase letters, digits and `-`"),
+            );
+        }
+        let catalog = catalog();
+        for control in &file.mitigations {
+            if catalog.control(&control.value).is_none() {
+                self.unknown(
+                    "unknown-control",
+                    "control",
+                    control,
+                    &catalog.control_ids(),
+                );
+            }
+        }
+        for technology in &file.applies_to.technologies {
+            if catalog.technology(&technology.value).is_none() {
+                self.unknown(
+                    "unknown-technology",
+                    "technology",
+                    technology,
+                    &catalog.technology_ids(),
+                );
+            }
+        }
+        for t in &file.applies_to.traits {
+            if !catalog.traits.contains_key(&t.value) {
+                self.unknown("unknown-trait", "trait", t, &catalog.trait_ids());
+            }
+        }
+        let filters_components = !file.applies_to.kinds.is_empty()
+            || !file.applies_to.technologies.is_empty()
+            || !file.applies_to.traits.is_empty();
+        if filters_components && file.applies_to.element != Element::Component {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-rule",
+                    "`kinds`, `technologies` and `traits` filter components only",
+                )
+                .with_label(
+                    file.id.span,
+                    format!("this rule applies to {}s", file.applies_to.element),
+                ),
+            );
+        }
+        let (root, ty) = root_type(file.applies_to.element);
+        let condition =
+            self.compile_expression(&file.condition, &file.condition.value, 0, root, ty, true);
+        let explanation = self.compile_template(&file.explanation, root, ty);
+        if self.diagnostics.len() > before {
+            return None;
+        }
+        Some(Rule {
+            file,
+            origin,
+            condition: condition?,
+            explanation: explanation?,
+        })
+    }
+
+    fn unknown(&mut self, code: &'static str, kind: &str, name: &Sp<String>, ids: &[&str]) {
+        let help = match suggest::nearest(&name.value, ids.iter().copied()) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None => format!("expected one of {}", suggest::one_of(ids)),
+        };
+        self.diagnostics.push(
+            Diagnostic::error(code, format!("unknown {kind} `{}` in the rule", name.value))
+                .with_label(name.span, format!("not a known {kind}"))
+                .with_help(help),
+        );
+    }
+
+    /// Compiles and checks one CEL expression that sits at `offset` (in characters) inside the
+    /// scalar `scalar`.
+    fn compile_expression(
+        &mut self,
+        scalar: &Sp<String>,
+        source: &str,
+        offset: usize,
+        root: &str,
+        ty: Ty,
+        must_be_bool: bool,
+    ) -> Option<cel::Program> {
+        let program = match cel::Program::compile(source) {
+            Ok(program) => program,
+            Err(errors) => {
+                for error in errors.errors.iter().take(5) {
+                    let (line, column) = error.pos;
+                    let at = char_offset(source, line.max(1) as usize, column.max(0) as usize);
+                    let span = self.scalar_span(scalar, offset + at);
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "rule-syntax",
+                            format!("syntax error in the condition: {}", error.msg),
+                        )
+                        .with_label(span, "here")
+                        .with_help("conditions are CEL expressions; see docs/writing-rules.md"),
+                    );
+                }
+                return None;
+            }
+        };
+        let mut checker = Checker::new(root, ty);
+        let result = checker.check(program.expression());
+        for error in checker.errors {
+            let at = program
+                .source_info()
+                .offset_for(error.expr_id)
+                .map_or(0, |(start, _)| start as usize);
+            let span = self.scalar_span(scalar, offset + at);
+            self.diagnostics.push(
+                Diagnostic::error("rule-type", error.message)
+                    .with_label(span, "here")
+                    .with_help_opt(error.help),
+            );
+        }
+        if must_be_bool && result.conflicts(Ty::Bool) {
+            let span = self.scalar_span(scalar, offset);
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "rule-type",
+                    format!("the condition is a {}, not a boolean", result.describe()),
+                )
+                .with_label(span, "must evaluate to true or false"),
+            );
+        }
+        Some(program)
+    }
+
+    fn compile_template(
+        &mut self,
+        template: &Sp<String>,
+        root: &str,
+        ty: Ty,
+    ) -> Option<Vec<Segment>> {
+        let text = template.value.as_str();
+        let mut segments = Vec::new();
+        let mut rest = text;
+        let mut ok = true;
+        while let Some(open) = rest.find("{{") {
+            if open > 0 {
+                segments.push(Segment::Text(rest[..open].to_owned()));
+            }
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                let at = text.len() - rest.len() + open;
+                let span = self.scalar_span(template, text[..at].chars().count());
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "rule-syntax",
+                        "`{{` without a closing `}}` in the explanation",
+                    )
+                    .with_label(span, "opened here"),
+                );
+                return None;
+            };
+            let inner = &after[..close];
+            let inner_start = text.len() - after.len();
+            let offset = text[..inner_start].chars().count();
+            match self.compile_expression(template, inner, offset, root, ty, false) {
+                Some(program) => segments.push(Segment::Expr(program)),
+                None => ok = false,
+            }
+            rest = &after[close + 2..];
+        }
+        if !rest.is_empty() {
+            segments.push(Segment::Text(rest.to_owned()));
+        }
+        ok.then_some(segments)
+    }
+
+    /// The span in the rule file of the character at `chars` inside a scalar's text.
+    fn scalar_span(&self, scalar: &Sp<String>, chars: usize) -> Span {
+        let Some(file) = self.sources.get(scalar.span.file) else {
+            return scalar.span;
+        };
+        let offset = map_into_file(&file.text, scalar.span.start as usize, &scalar.value, chars);
+        Span::new(scalar.span.file, offset, 1)
+    }
+}
+
+/// Character offset of a (1-based line, 0-based column) position in `text`.
+fn char_offset(text: &str, line: usize, column: usize) -> usize {
+    let before: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(|l| l.chars().count())
+        .sum();
+    before + column
+}
+
+/// Maps a character position inside a scalar's value to a byte offset in the file. YAML block
+/// scalars fold and strip indentation, so positions are matched by counting the non-blank
+/// characters before them, which folding does not change.
+fn map_into_file(file: &str, start: usize, value: &str, chars: usize) -> usize {
+    let wanted = value
+        .chars()
+        .take(chars)
+        .filter(|c| !c.is_whitespace())
+        .count();
+    let Some(tail) = file.get(start..) else {
+        return start;
+    };
+    let mut skip = 0;
+    if tail.starts_with('|') || tail.starts_with('>') {
+        skip = tail.find('\n').map_or(tail.len(), |i| i + 1);
+    } else if tail.starts_with('"') || tail.starts_with('\'') {
+        skip = 1;
+    }
+    let mut seen = 0;
+    for (i, c) in tail[skip..].char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if seen == wanted {
+            return start + skip + i;
+        }
+        seen += 1;
+    }
+    start
+}

@@ -1,0 +1,229 @@
+//! The types of the variables a rule condition sees, for checking conditions when rules load.
+//! `values.rs` builds values of exactly these shapes; a test holds the two together.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Str,
+    Int,
+    Bool,
+    List(&'static Ty),
+    Obj(Object),
+    /// Unknown: not checked further.
+    Dyn,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    Component,
+    ComponentRef,
+    Flow,
+    Data,
+    DataAsset,
+    Boundary,
+    Runtime,
+    Model,
+    System,
+}
+
+const STR: Ty = Ty::Str;
+const INT: Ty = Ty::Int;
+const BOOL: Ty = Ty::Bool;
+const STRS: Ty = Ty::List(&STR);
+const REFS: Ty = Ty::List(&Ty::Obj(Object::ComponentRef));
+const REF: Ty = Ty::Obj(Object::ComponentRef);
+const FLOWS: Ty = Ty::List(&Ty::Obj(Object::Flow));
+const DATAS: Ty = Ty::List(&Ty::Obj(Object::Data));
+
+const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
+    ("id", STR),
+    ("name", STR),
+    ("kind", STR),
+    ("technology", STR),
+    ("traits", STRS),
+    ("exposure", STR),
+    ("internet_facing", BOOL),
+    ("controls", STRS),
+    ("boundary", STR),
+    ("trust", INT),
+    ("max_classification", STR),
+    ("sensitivity", INT),
+    ("categories", STRS),
+    ("criticality", INT),
+    ("out_of_scope", BOOL),
+];
+
+const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
+    ("processes", STRS),
+    ("stores", STRS),
+    ("data", DATAS),
+    ("stored_data", DATAS),
+    ("inbound", FLOWS),
+    ("outbound", FLOWS),
+    ("reachable_from_internet", BOOL),
+    ("internet_hops", INT),
+    ("unauthenticated_path", BOOL),
+    ("boundaries", STRS),
+    ("runtime", STR),
+    ("runtime_peers", REFS),
+    ("tags", STRS),
+    ("has_code", BOOL),
+    ("owner", STR),
+];
+
+const FLOW_FIELDS: &[(&str, Ty)] = &[
+    ("id", STR),
+    ("name", STR),
+    ("source", REF),
+    ("target", REF),
+    ("protocol", STR),
+    ("protocol_family", STR),
+    ("encrypted", BOOL),
+    ("local", BOOL),
+    ("authentication", STR),
+    ("authenticated", BOOL),
+    ("authorization", STR),
+    ("data", DATAS),
+    ("returns", DATAS),
+    ("all_data", DATAS),
+    ("sensitivity", INT),
+    ("max_classification", STR),
+    ("categories", STRS),
+    ("controls", STRS),
+    ("usage", STR),
+    ("readonly", BOOL),
+    ("crosses", STRS),
+    ("crosses_boundary", BOOL),
+    ("into_more_trusted", BOOL),
+    ("from_internet", BOOL),
+    ("tags", STRS),
+];
+
+const DATA_FIELDS: &[(&str, Ty)] = &[
+    ("id", STR),
+    ("name", STR),
+    ("classification", STR),
+    ("sensitivity", INT),
+    ("integrity", STR),
+    ("availability", STR),
+    ("integrity_level", INT),
+    ("availability_level", INT),
+    ("categories", STRS),
+    ("personal", BOOL),
+    ("quantity", STR),
+    ("tags", STRS),
+];
+
+const DATA_ASSET_EXTRA_FIELDS: &[(&str, Ty)] = &[
+    ("stored_by", REFS),
+    ("processed_by", REFS),
+    ("flows", FLOWS),
+];
+
+const BOUNDARY_FIELDS: &[(&str, Ty)] = &[
+    ("id", STR),
+    ("name", STR),
+    ("kind", STR),
+    ("trust", INT),
+    ("trust_name", STR),
+    ("parent", STR),
+    ("children", STRS),
+    ("components", REFS),
+];
+
+const RUNTIME_FIELDS: &[(&str, Ty)] = &[
+    ("id", STR),
+    ("name", STR),
+    ("kind", STR),
+    ("components", REFS),
+    ("zones", STRS),
+];
+
+const MODEL_FIELDS: &[(&str, Ty)] = &[
+    ("system", Ty::Obj(Object::System)),
+    ("components", REFS),
+    ("flows", FLOWS),
+    ("data", DATAS),
+    ("boundaries", STRS),
+];
+
+const SYSTEM_FIELDS: &[(&str, Ty)] = &[("name", STR), ("criticality", INT)];
+
+impl Object {
+    pub fn name(self) -> &'static str {
+        match self {
+            Object::Component => "component",
+            Object::ComponentRef => "component_ref",
+            Object::Flow => "flow",
+            Object::Data => "data",
+            Object::DataAsset => "data_asset",
+            Object::Boundary => "boundary",
+            Object::Runtime => "runtime",
+            Object::Model => "model",
+            Object::System => "system",
+        }
+    }
+
+    /// Every field, in the order the documentation lists them.
+    pub fn fields(self) -> Vec<(&'static str, Ty)> {
+        match self {
+            Object::Component => COMPONENT_REF_FIELDS
+                .iter()
+                .chain(COMPONENT_EXTRA_FIELDS)
+                .copied()
+                .collect(),
+            Object::ComponentRef => COMPONENT_REF_FIELDS.to_vec(),
+            Object::Flow => FLOW_FIELDS.to_vec(),
+            Object::Data => DATA_FIELDS.to_vec(),
+            Object::DataAsset => DATA_FIELDS
+                .iter()
+                .chain(DATA_ASSET_EXTRA_FIELDS)
+                .copied()
+                .collect(),
+            Object::Boundary => BOUNDARY_FIELDS.to_vec(),
+            Object::Runtime => RUNTIME_FIELDS.to_vec(),
+            Object::Model => MODEL_FIELDS.to_vec(),
+            Object::System => SYSTEM_FIELDS.to_vec(),
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<Ty> {
+        self.fields()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t)
+    }
+}
+
+impl Ty {
+    pub fn describe(self) -> String {
+        match self {
+            Ty::Str => "string".into(),
+            Ty::Int => "int".into(),
+            Ty::Bool => "bool".into(),
+            Ty::List(inner) => format!("list<{}>", inner.describe()),
+            Ty::Obj(o) => o.name().into(),
+            Ty::Dyn => "any".into(),
+        }
+    }
+
+    /// The type with its article, for messages: "an int", "a string".
+    pub fn with_article(self) -> String {
+        let name = self.describe();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
+    /// Whether two types certainly differ (unknown types never do).
+    pub fn conflicts(self, other: Ty) -> bool {
+        match (self, other) {
+            (Ty::Dyn, _) | (_, Ty::Dyn) => false,
+            (Ty::List(a), Ty::List(b)) => a.conflicts(*b),
+            (Ty::Obj(_), Ty::Obj(_)) => false,
+            (a, b) => std::mem::discriminant(&a) != std::mem::discriminant(&b),
+        }
+    }
+}

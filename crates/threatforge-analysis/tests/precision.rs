@@ -1,0 +1,114 @@
+//! On the shipped examples, no rule fires where its concern plainly does not apply: checked
+//! against the model itself for the concerns whose preconditions are structural.
+
+use std::path::Path;
+
+use threatforge_analysis::{Element, RuleSet, analyze};
+use threatforge_model::{ComponentKind, LoadOptions, Model, load};
+
+fn examples() -> Vec<Model> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    ["online-shop", "k8s-platform", "cicd-pipeline"]
+        .iter()
+        .map(|e| {
+            let loaded = load(
+                &root.join(e).join("threatforge.yaml"),
+                &LoadOptions::default(),
+            );
+            assert!(!loaded.has_errors(), "{e}");
+            loaded.model
+        })
+        .collect()
+}
+
+fn has_trait(model: &Model, id: &str, t: &str) -> bool {
+    model
+        .components
+        .get(id)
+        .is_some_and(|c| c.effective_traits().iter().any(|x| x == t))
+}
+
+#[test]
+fn structural_preconditions_hold_for_every_threat() {
+    let rules = RuleSet::builtin();
+    for model in examples() {
+        let analysis = analyze(&model, &rules);
+        assert!(!analysis.threats.is_empty());
+        assert!(
+            analysis.rule_diagnostics.is_empty(),
+            "{:?}",
+            analysis.rule_diagnostics
+        );
+        for threat in &analysis.threats {
+            let id = threat.element.id.as_str();
+            let component = model.components.get(id);
+            match threat.rule.as_str() {
+                "sql-injection" => {
+                    let talks_sql = model.flows.values().any(|f| {
+                        f.source.value == id
+                            && (has_trait(&model, &f.target.value, "sql")
+                                || f.protocol_family() == "sql")
+                    });
+                    assert!(talks_sql, "{}: {id} talks to no SQL store", threat.id);
+                }
+                "cross-site-scripting" | "cross-site-request-forgery" => {
+                    assert!(
+                        has_trait(&model, id, "web-ui"),
+                        "{}: {id} serves no web UI",
+                        threat.id
+                    );
+                }
+                "xml-external-entity" => {
+                    assert!(has_trait(&model, id, "parses-xml"), "{}", threat.id)
+                }
+                "server-side-request-forgery" => {
+                    assert!(has_trait(&model, id, "fetches-urls"), "{}", threat.id)
+                }
+                "ldap-injection" => {
+                    let talks_ldap = model.flows.values().any(|f| {
+                        f.source.value == id
+                            && (has_trait(&model, &f.target.value, "directory")
+                                || f.protocol_family() == "directory")
+                    });
+                    assert!(talks_ldap, "{}", threat.id);
+                }
+                _ => {}
+            }
+            if threat.element.kind == Element::Component {
+                let component = component.expect("threat on a declared component");
+                assert!(
+                    component.out_of_scope.is_none(),
+                    "{} is on an out-of-scope component",
+                    threat.id
+                );
+                // Injection into a process needs a process.
+                if threat.rule.ends_with("-injection") {
+                    assert_eq!(
+                        component.effective_kind(),
+                        ComponentKind::Process,
+                        "{}",
+                        threat.id
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_model_gives_the_same_threats_in_the_same_order() {
+    let rules = RuleSet::builtin();
+    for model in examples() {
+        let a: Vec<String> = analyze(&model, &rules)
+            .threats
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        let b: Vec<String> = analyze(&model, &rules)
+            .threats
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,21 @@
+//! `threatforge report`: the threats of a model in a format for people or machines.
+
+use super::{find_model, load_and_analyze};
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::terminal::{Terminal, write_output};
+
+pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
+    let path = find_model(args.model.as_deref())?;
+    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules)?;
+    if analyzed.has_errors() {
+        eprint!("{}", analyzed.render(term));
+        return Ok(crate::exit::INVALID);
+    }
+    let text = match args.format {
+        ReportFormat::Json => {
+            threatforge_report::json::render(&analyzed.loaded.model, &analyzed.analysis)
+        }
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(crate::exit::OK)
+}

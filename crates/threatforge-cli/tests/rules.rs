@@ -1,0 +1,335 @@
+//! Threat enumeration through the real binary: `check`, `report --format json`, and `rules`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn threatforge() -> Command {
+    let mut command = Command::cargo_bin("threatforge").expect("binary");
+    command.env("NO_COLOR", "1");
+    command
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const MODEL: &str = "system: { name: Shop }
+data:
+  orders: { classification: confidential, categories: [personal] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  shop: { technology: web-application, processes: [orders] }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - shopper -> shop: { protocol: http, data: [orders] }
+  - shop -> db: { protocol: postgres, authentication: credentials, data: [orders], returns: [orders] }
+";
+
+fn json(args: &[&str], dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let output = threatforge()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run");
+    let value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code(), value)
+}
+
+fn threat_ids(report: &serde_json::Value) -> Vec<String> {
+    report["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .map(|t| t["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn report_json_lists_explained_threats_with_stable_ids_and_locations() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
+    let (code, report) = json(&["report", "--format", "json"], dir.path());
+    assert_eq!(code, Some(0));
+    assert_eq!(report["schema_version"], 1);
+    let ids = threat_ids(&report);
+    assert!(ids.contains(&"sql-injection:shop".to_owned()), "{ids:?}");
+    assert!(
+        ids.contains(&"cross-site-scripting:shop".to_owned()),
+        "{ids:?}"
+    );
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "threats come out sorted by id");
+    let sql = report["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .find(|t| t["id"] == "sql-injection:shop")
+        .expect("sql injection");
+    assert_eq!(sql["location"]["line"], 6);
+    assert_eq!(sql["element"]["kind"], "component");
+    assert!(
+        sql["cwe"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|x| x == 89))
+    );
+    assert!(
+        sql["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("db") || e.contains("shop")),
+        "{sql}"
+    );
+    // No SQL injection where no SQL store is involved.
+    assert!(
+        !ids.iter()
+            .any(|i| i == "sql-injection:shopper" || i == "sql-injection:db")
+    );
+}
+
+#[test]
+fn check_lists_threats_and_the_same_input_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
+    let run = || {
+        threatforge()
+            .current_dir(dir.path())
+            .arg("check")
+            .output()
+            .expect("run")
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(stdout.contains("open  sql-injection:shop"), "{stdout}");
+    assert_eq!(first.stdout, run().stdout);
+}
+
+#[test]
+fn a_team_can_disable_a_rule_and_dismiss_one_threat() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = format!(
+        "{MODEL}rules:\n  disable:\n    cross-site-scripting: the shop renders no user content\n  not_applicable:\n    sql-injection:shop: the shop uses only prepared statements\n"
+    );
+    std::fs::write(dir.path().join("threatforge.yaml"), model).expect("write");
+    let (code, report) = json(&["report"], dir.path());
+    assert_eq!(code, Some(0));
+    let threats = report["threats"].as_array().expect("threats");
+    assert!(!threats.iter().any(|t| t["rule"] == "cross-site-scripting"));
+    let sql = threats
+        .iter()
+        .find(|t| t["id"] == "sql-injection:shop")
+        .expect("still listed");
+    assert_eq!(sql["status"], "not-applicable");
+    assert_eq!(sql["reason"], "the shop uses only prepared statements");
+}
+
+#[test]
+fn unknown_disabled_rule_is_an_error_and_orphaned_exception_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = format!(
+        "{MODEL}rules:\n  disable:\n    sql-injektion: typo\n  not_applicable:\n    sql-injection:nowhere: gone\n"
+    );
+    std::fs::write(dir.path().join("threatforge.yaml"), model).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "--format", "short"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error[unknown-rule]: there is no rule `sql-injektion` to disable"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning[orphaned-not-applicable]"),
+        "{stderr}"
+    );
+}
+
+const TEAM_RULE: &str = r#"id: plaintext-http-entry
+title: Plain HTTP entry point
+description: Internet traffic enters over plain HTTP.
+stride: information-disclosure
+capec: [157]
+cwe: [319]
+applies_to: { element: flow }
+condition: flow.from_internet && flow.protocol == "http"
+explanation: "{{ flow.source.name }} reaches {{ flow.target.name }} over plain HTTP."
+likelihood: high
+impact: medium
+mitigations: [tls]
+examples:
+  fires:
+    - |
+      system: { name: t }
+      components:
+        u: { technology: browser, exposure: internet }
+        s: { technology: web-application }
+      flows:
+        - u -> s: { protocol: http }
+  passes:
+    - |
+      system: { name: t }
+      components:
+        u: { technology: browser, exposure: internet }
+        s: { technology: web-application }
+      flows:
+        - u -> s: { protocol: https }
+"#;
+
+#[test]
+fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("threat-rules")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("threat-rules/plaintext-http-entry.yaml"),
+        TEAM_RULE,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("threatforge.yaml"),
+        format!("{MODEL}rules:\n  dirs: [threat-rules]\n"),
+    )
+    .expect("write");
+    let (code, report) = json(&["report"], dir.path());
+    assert_eq!(code, Some(0));
+    let ids = threat_ids(&report);
+    assert!(
+        ids.contains(&"plaintext-http-entry:shopper->shop".to_owned()),
+        "{ids:?}"
+    );
+    let explained = report["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .find(|t| t["rule"] == "plaintext-http-entry")
+        .expect("team threat");
+    assert_eq!(
+        explained["explanation"],
+        "shopper reaches shop over plain HTTP."
+    );
+
+    // The same rule through --rules, and its examples through `rules test`.
+    std::fs::write(dir.path().join("plain.yaml"), MODEL).expect("write");
+    let (_, report) = json(
+        &["report", "plain.yaml", "--rules", "threat-rules"],
+        dir.path(),
+    );
+    assert!(threat_ids(&report).contains(&"plaintext-http-entry:shopper->shop".to_owned()));
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["rules", "test", "threat-rules"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed, 0 failed"));
+}
+
+#[test]
+fn a_team_rule_with_a_builtin_id_replaces_it_with_a_notice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("r")).expect("mkdir");
+    let replacement = TEAM_RULE.replace("id: plaintext-http-entry", "id: sql-injection");
+    std::fs::write(dir.path().join("r/sql-injection.yaml"), replacement).expect("write");
+    std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "--rules", "r"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("team rule `sql-injection` replaces the built-in rule"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("sql-injection:shopper->shop"), "{stdout}");
+    assert!(!stdout.contains("sql-injection:shop "), "{stdout}");
+}
+
+#[test]
+fn broken_team_rules_are_reported_at_their_line_and_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("r")).expect("mkdir");
+    let broken = TEAM_RULE.replace(
+        "condition: flow.from_internet && flow.protocol == \"http\"",
+        "condition: flow.from_internet && flow.protocl == \"http\" && flow.sensitivity == \"high\"",
+    );
+    std::fs::write(dir.path().join("r/bad.yaml"), broken).expect("write");
+    std::fs::write(
+        dir.path().join("r/syntax.yaml"),
+        TEAM_RULE
+            .replace("id: plaintext-http-entry", "id: other")
+            .replace("flow.from_internet &&", "flow.from_internet && ("),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "--rules", "r"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr =
+        String::from_utf8_lossy(&output.stderr).replace(&dir.path().display().to_string(), "<dir>");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn rules_list_show_and_test_cover_the_library() {
+    let output = threatforge().args(["rules", "list"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let list = String::from_utf8_lossy(&output.stdout);
+    assert!(list.contains("sql-injection"));
+    let output = threatforge()
+        .args(["rules", "show", "sql-injection"])
+        .output()
+        .expect("run");
+    let show = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        show.contains("CWE-89")
+            && show.contains("parameterized-queries")
+            && show.contains("condition:"),
+        "{show}"
+    );
+    threatforge()
+        .args(["rules", "show", "sql-injektion"])
+        .assert()
+        .code(2);
+    let output = threatforge().args(["rules", "test"]).output().expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rule_files() {
+    let output = threatforge().args(["rules", "doc"]).output().expect("run");
+    let generated = String::from_utf8(output.stdout).expect("utf-8");
+    let committed = std::fs::read_to_string(repo().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/rules.md is stale: run `cargo run -- rules doc -o docs/rules.md`"
+    );
+    assert!(
+        !generated.contains("(missing)"),
+        "a coverage table names a rule that does not exist"
+    );
+}

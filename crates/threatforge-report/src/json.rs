@@ -1,0 +1,187 @@
+//! The JSON report: a documented, versioned shape (docs/report-json.md). `schema_version` changes
+//! only when a field changes meaning or disappears; new fields may appear in any version.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use threatforge_analysis::{Analysis, RuleSet, Status, Threat};
+use threatforge_model::diag::JsonDiagnostic;
+use threatforge_model::{Loaded, Location, Model, Severity};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema_version: u32,
+    tool: Tool,
+    system: System<'a>,
+    summary: Summary,
+    threats: Vec<ThreatEntry<'a>>,
+    diagnostics: Vec<JsonDiagnostic>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct System<'a> {
+    name: &'a str,
+    criticality: &'static str,
+    components: usize,
+    flows: usize,
+    data: usize,
+    boundaries: usize,
+}
+
+#[derive(Serialize, Default)]
+pub struct Summary {
+    pub threats: usize,
+    pub open: usize,
+    pub not_applicable: usize,
+    pub by_stride: IndexMap<&'static str, usize>,
+    pub by_rule: IndexMap<String, usize>,
+}
+
+#[derive(Serialize)]
+struct ThreatEntry<'a> {
+    #[serde(flatten)]
+    threat: &'a Threat,
+    location: Location,
+}
+
+pub fn summary(analysis: &Analysis) -> Summary {
+    let mut summary = Summary {
+        threats: analysis.threats.len(),
+        ..Summary::default()
+    };
+    for threat in &analysis.threats {
+        match threat.status {
+            Status::Open => summary.open += 1,
+            Status::NotApplicable { .. } => summary.not_applicable += 1,
+        }
+        *summary.by_stride.entry(threat.stride.as_str()).or_default() += 1;
+        *summary.by_rule.entry(threat.rule.clone()).or_default() += 1;
+    }
+    summary.by_stride.sort_keys();
+    summary.by_rule.sort_keys();
+    summary
+}
+
+/// The report as pretty-printed JSON, ending with a newline.
+pub fn render(model: &Model, analysis: &Analysis) -> String {
+    let diagnostics = analysis
+        .diagnostics
+        .iter()
+        .map(|d| JsonDiagnostic::new(d, &model.sources))
+        .collect();
+    to_text(&report(model, analysis, diagnostics))
+}
+
+fn report<'a>(
+    model: &'a Model,
+    analysis: &'a Analysis,
+    diagnostics: Vec<JsonDiagnostic>,
+) -> Report<'a> {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "threatforge",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        system: System {
+            name: model.system_name(),
+            criticality: model.system_criticality().as_str(),
+            components: model.components.len(),
+            flows: model.flows.len(),
+            data: model.data.len(),
+            boundaries: model.boundaries.len(),
+        },
+        summary: summary(analysis),
+        threats: analysis
+            .threats
+            .iter()
+            .map(|t| ThreatEntry {
+                threat: t,
+                location: model.sources.locate(t.span),
+            })
+            .collect(),
+        diagnostics,
+    }
+}
+
+fn to_text(value: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize the report: {e}\"}}"));
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    model: CheckModel<'a>,
+    #[serde(flatten)]
+    report: Report<'a>,
+}
+
+#[derive(Serialize)]
+struct CheckModel<'a> {
+    path: &'a str,
+    system: &'a str,
+    components: usize,
+    flows: usize,
+    data: usize,
+    boundaries: usize,
+    runtimes: usize,
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    rules: usize,
+}
+
+/// `check --format json`: the report, plus the model's validity and every diagnostic (the
+/// model's and the rules').
+pub fn render_check(loaded: &Loaded, rules: &RuleSet, analysis: &Analysis, path: &str) -> String {
+    let model = &loaded.model;
+    let located = [
+        (&loaded.diagnostics, &model.sources),
+        (&rules.diagnostics, &rules.sources),
+        (&analysis.diagnostics, &model.sources),
+        (&analysis.rule_diagnostics, &rules.sources),
+    ];
+    let diagnostics: Vec<JsonDiagnostic> = located
+        .iter()
+        .flat_map(|(list, sources)| list.iter().map(|d| JsonDiagnostic::new(d, sources)))
+        .collect();
+    let count = |severity: Severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let check = CheckReport {
+        model: CheckModel {
+            path,
+            system: model.system_name(),
+            components: model.components.len(),
+            flows: model.flows.len(),
+            data: model.data.len(),
+            boundaries: model.boundaries.len(),
+            runtimes: model.runtimes.len(),
+            files: model.sources.files().count(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            rules: rules.rules.len(),
+        },
+        report: report(model, analysis, Vec::new()),
+    };
+    let mut value = serde_json::to_value(&check).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "diagnostics".into(),
+            serde_json::to_value(&diagnostics).unwrap_or_default(),
+        );
+    }
+    to_text(&value)
+}

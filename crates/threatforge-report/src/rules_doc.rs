@@ -1,0 +1,284 @@
+//! The rule reference, generated from the rule files: `threatforge rules show`, `rules list
+//! --format json`, and docs/rules.md with the coverage of the peers' rule sets.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use threatforge_analysis::rule::Coverage;
+use threatforge_analysis::ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE};
+use threatforge_analysis::{Rule, RuleSet};
+use threatforge_model::catalog::catalog;
+
+fn capec_link(id: u32) -> String {
+    format!("[CAPEC-{id}](https://capec.mitre.org/data/definitions/{id}.html)")
+}
+
+fn cwe_link(id: u32) -> String {
+    format!("[CWE-{id}](https://cwe.mitre.org/data/definitions/{id}.html)")
+}
+
+fn joined(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
+    if v.is_empty() {
+        "—".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn one_paragraph(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn applies_to(rule: &Rule) -> String {
+    let a = &rule.file.applies_to;
+    let mut text = format!("{}s", a.element.as_str());
+    let mut filters = Vec::new();
+    if !a.kinds.is_empty() {
+        filters.push(format!(
+            "kind {}",
+            a.kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if !a.technologies.is_empty() {
+        filters.push(format!(
+            "technology {}",
+            a.technologies
+                .iter()
+                .map(|t| t.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if !a.traits.is_empty() {
+        filters.push(format!(
+            "trait {}",
+            a.traits
+                .iter()
+                .map(|t| t.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if !filters.is_empty() {
+        let _ = write!(text, " ({})", filters.join("; "));
+    }
+    text
+}
+
+/// `threatforge rules show ID`.
+pub fn show(rule: &Rule) -> String {
+    let f = &rule.file;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}\n", f.id.value, f.title);
+    let _ = writeln!(out, "{}\n", one_paragraph(&f.description));
+    let _ = writeln!(out, "applies to:  {}", applies_to(rule));
+    let _ = writeln!(out, "STRIDE:      {}", f.stride);
+    if let Some(l) = f.linddun {
+        let _ = writeln!(out, "LINDDUN:     {l}");
+    }
+    let _ = writeln!(
+        out,
+        "CAPEC:       {}",
+        joined(f.capec.iter().map(|c| format!("CAPEC-{c}")))
+    );
+    let _ = writeln!(
+        out,
+        "CWE:         {}",
+        joined(f.cwe.iter().map(|c| format!("CWE-{c}")))
+    );
+    let _ = writeln!(out, "likelihood:  {}   impact: {}", f.likelihood, f.impact);
+    let _ = writeln!(out, "\nmitigated by:");
+    for m in &f.mitigations {
+        let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
+        let _ = writeln!(out, "  {:<24} {title}", m.value);
+    }
+    let _ = writeln!(
+        out,
+        "\ncondition:\n  {}",
+        f.condition.value.trim().replace('\n', "\n  ")
+    );
+    if !f.references.is_empty() {
+        let _ = writeln!(out, "\nreferences:");
+        for r in &f.references {
+            let _ = writeln!(out, "  {r}");
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct RuleSummary<'a> {
+    id: &'a str,
+    title: &'a str,
+    element: &'static str,
+    stride: &'static str,
+    linddun: Option<&'static str>,
+    capec: &'a [u32],
+    cwe: &'a [u32],
+    mitigations: Vec<&'a str>,
+    builtin: bool,
+}
+
+/// `threatforge rules list --format json`.
+pub fn json(set: &RuleSet) -> String {
+    let rules: Vec<RuleSummary> = set
+        .rules
+        .iter()
+        .map(|r| RuleSummary {
+            id: r.id(),
+            title: &r.file.title,
+            element: r.file.applies_to.element.as_str(),
+            stride: r.file.stride.as_str(),
+            linddun: r.file.linddun.map(|l| l.as_str()),
+            capec: &r.file.capec,
+            cwe: &r.file.cwe,
+            mitigations: r
+                .file
+                .mitigations
+                .iter()
+                .map(|m| m.value.as_str())
+                .collect(),
+            builtin: r.origin == threatforge_analysis::Origin::Builtin,
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&rules).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn coverage(text: &str) -> Coverage {
+    serde_saphyr::from_str(text).unwrap_or_default()
+}
+
+fn coverage_table(out: &mut String, source: &str, entries: &Coverage, set: &RuleSet) {
+    let _ = writeln!(
+        out,
+        "| {source} | threatforge rules | note |\n|---|---|---|"
+    );
+    for (id, entry) in entries {
+        let rules = entry
+            .covered_by
+            .iter()
+            .map(|r| {
+                if set.get(r).is_some() {
+                    format!("[`{r}`](#{r})")
+                } else {
+                    format!("`{r}` (missing)")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let note = match (&entry.left_out, &entry.covered_by_area) {
+            (Some(reason), _) => format!("left out: {}", one_paragraph(reason)),
+            (None, Some(area)) => one_paragraph(area),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{id}` | {} | {note} |",
+            if rules.is_empty() {
+                "—".into()
+            } else {
+                rules
+            }
+        );
+    }
+}
+
+/// docs/rules.md.
+pub fn markdown(set: &RuleSet) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Rules\n\n<!-- Generated by `threatforge rules doc` from crates/threatforge-analysis/rules/; do not edit. -->\n"
+    );
+    let _ = writeln!(
+        out,
+        "threatforge's built-in library has {} rules, one YAML file each, in the format teams use for \
+         their own rules ([writing rules](writing-rules.md)). CAPEC and CWE ids refer to MITRE's catalogues \
+         (see NOTICE).\n",
+        set.rules.len()
+    );
+    let _ = writeln!(
+        out,
+        "| rule | applies to | STRIDE | LINDDUN | CAPEC | CWE |\n|---|---|---|---|---|---|"
+    );
+    for rule in &set.rules {
+        let f = &rule.file;
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) {} | {} | {} | {} | {} | {} |",
+            rule.id(),
+            rule.id(),
+            f.title,
+            f.applies_to.element,
+            f.stride,
+            f.linddun.map_or("—", |l| l.as_str()),
+            joined(f.capec.iter().map(|c| c.to_string())),
+            joined(f.cwe.iter().map(|c| c.to_string())),
+        );
+    }
+    let _ = writeln!(out, "\n## Coverage of Threagile's rules\n");
+    coverage_table(
+        &mut out,
+        "Threagile rule",
+        &coverage(COVERAGE_THREAGILE),
+        set,
+    );
+    let _ = writeln!(out, "\n## Coverage of pytm's threat library\n");
+    coverage_table(&mut out, "pytm threat", &coverage(COVERAGE_PYTM), set);
+    let _ = writeln!(out, "\n## The rules\n");
+    for rule in &set.rules {
+        let f = &rule.file;
+        let _ = writeln!(
+            out,
+            "### {}\n\n**{}**. {}\n",
+            rule.id(),
+            f.title,
+            one_paragraph(&f.description)
+        );
+        let _ = writeln!(out, "- applies to: {}", applies_to(rule));
+        let _ = writeln!(
+            out,
+            "- STRIDE: {}{}",
+            f.stride,
+            f.linddun
+                .map_or(String::new(), |l| format!("; LINDDUN: {l}"))
+        );
+        let _ = writeln!(
+            out,
+            "- CAPEC: {}; CWE: {}",
+            joined(f.capec.iter().map(|c| capec_link(*c))),
+            joined(f.cwe.iter().map(|c| cwe_link(*c)))
+        );
+        let _ = writeln!(out, "- likelihood {}, impact {}", f.likelihood, f.impact);
+        let _ = writeln!(
+            out,
+            "- mitigated by: {}",
+            joined(f.mitigations.iter().map(|m| format!("`{}`", m.value)))
+        );
+        if !f.covers.threagile.is_empty() || !f.covers.pytm.is_empty() {
+            let covers: Vec<String> = f
+                .covers
+                .threagile
+                .iter()
+                .map(|t| format!("Threagile `{t}`"))
+                .chain(f.covers.pytm.iter().map(|p| format!("pytm `{p}`")))
+                .collect();
+            let _ = writeln!(out, "- covers: {}", covers.join(", "));
+        }
+        let _ = writeln!(out, "\n```cel\n{}\n```\n", f.condition.value.trim());
+        for r in &f.references {
+            let _ = writeln!(out, "- <{r}>");
+        }
+        if !f.references.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
+}
