@@ -287,7 +287,19 @@ impl Checker {
             }
             ("string", _) => Ty::Str,
             ("int", _) => Ty::Int,
-            _ => Ty::Dyn,
+            ("@not_strictly_false" | "_[_]" | "_?_:_", _) => Ty::Dyn,
+            _ => {
+                self.error(
+                    expr,
+                    format!("function `{name}` is not supported in rule conditions"),
+                    Some(
+                        "use operators, `in`, `size`, `contains`, `startsWith`, `endsWith`, \
+                         `string`, `int` and the macros `all`, `exists`, `exists_one`, `map`, `filter`"
+                            .to_owned(),
+                    ),
+                );
+                Ty::Dyn
+            }
         }
     }
 

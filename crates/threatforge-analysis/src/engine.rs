@@ -6,11 +6,11 @@ use serde::Serialize;
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{Model, Span};
 
-use crate::facts::{self, Facts};
+use crate::eval::{Evaluator, display};
 use crate::rule::{Element, Level, Linddun, Stride};
 use crate::ruleset::{Rule, RuleSet, Segment};
-use crate::shared::Shared;
-use crate::values::{self, Values};
+use crate::value::{ObjKind, Value};
+use crate::world::World;
 
 /// What a threat is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -71,8 +71,7 @@ pub struct Analysis {
 const MAX_ERRORS_PER_RULE: usize = 3;
 
 pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
-    let facts = facts::derive(model);
-    let values = values::build(model, &facts);
+    let world = World::new(model);
     let mut analysis = Analysis::default();
 
     let disabled: Vec<&str> = model
@@ -112,10 +111,10 @@ pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
         if for_element.is_empty() {
             continue;
         }
-        let candidates = candidates(model, &facts, &values, element);
+        let candidates = candidates(&world, element);
         let results: Vec<Evaluated> = candidates
             .par_iter()
-            .map(|candidate| evaluate_element(candidate, &for_element))
+            .map(|candidate| evaluate_element(&world, candidate, &for_element))
             .collect();
         for (threats, diagnostics) in results {
             analysis.threats.extend(threats);
@@ -184,33 +183,31 @@ fn unknown_rule(id: &threatforge_model::Sp<String>, rules: &RuleSet) -> Diagnost
 type Evaluated = (Vec<Threat>, Vec<(String, Diagnostic)>);
 
 /// An element a rule may look at, with what rules need to know about it.
-struct Candidate<'v, 'm> {
-    value: &'v Shared<'m>,
-    id: String,
+struct Candidate<'m> {
+    object: (ObjKind, usize),
+    id: &'m str,
     span: Span,
     /// Controls in place on the element (for a flow, also those on its target).
-    controls: Vec<String>,
+    controls: Vec<&'m str>,
     /// For components: kind, technology and traits, for the rules' `applies_to` filters.
     kind: Option<threatforge_model::ComponentKind>,
-    technology: String,
-    traits: Vec<String>,
+    technology: &'m str,
+    traits: &'m [&'m str],
 }
 
-fn candidates<'v, 'm>(
-    model: &Model,
-    facts: &Facts,
-    values: &'v Values<'m>,
-    element: Element,
-) -> Vec<Candidate<'v, 'm>> {
-    let plain = |value: &'v Shared<'m>, id: &str, span: Span, controls: Vec<String>| Candidate {
-        value,
-        id: id.to_owned(),
-        span,
-        controls,
-        kind: None,
-        technology: String::new(),
-        traits: Vec::new(),
-    };
+fn candidates<'m>(world: &'m World<'m>, element: Element) -> Vec<Candidate<'m>> {
+    let model = world.model;
+    let facts = &world.facts;
+    let plain =
+        |object: (ObjKind, usize), id: &'m str, span: Span, controls: Vec<&'m str>| Candidate {
+            object,
+            id,
+            span,
+            controls,
+            kind: None,
+            technology: "",
+            traits: &[],
+        };
     match element {
         Element::Component => model
             .components
@@ -218,13 +215,13 @@ fn candidates<'v, 'm>(
             .enumerate()
             .filter(|(_, c)| c.out_of_scope.is_none())
             .map(|(i, c)| Candidate {
-                value: &values.components[i],
-                id: c.id.value.clone(),
+                object: (ObjKind::Component, i),
+                id: &c.id.value,
                 span: c.id.span,
-                controls: c.controls.iter().map(|x| x.value.clone()).collect(),
+                controls: c.controls.iter().map(|x| x.value.as_str()).collect(),
                 kind: Some(c.effective_kind()),
-                technology: c.technology_id().to_owned(),
-                traits: c.effective_traits(),
+                technology: c.technology_id(),
+                traits: world.traits(i),
             })
             .collect(),
         Element::Flow => model
@@ -233,12 +230,16 @@ fn candidates<'v, 'm>(
             .enumerate()
             .filter(|(i, _)| facts.flows[*i].in_scope)
             .map(|(i, f)| {
-                let mut controls: Vec<String> =
-                    f.controls.iter().map(|x| x.value.clone()).collect();
+                let mut controls: Vec<&str> = f.controls.iter().map(|x| x.value.as_str()).collect();
                 if let Some(t) = facts.flows[i].target {
-                    controls.extend(model.components[t].controls.iter().map(|x| x.value.clone()));
+                    controls.extend(
+                        model.components[t]
+                            .controls
+                            .iter()
+                            .map(|x| x.value.as_str()),
+                    );
                 }
-                plain(&values.flows[i], &f.id.value, f.id.span, controls)
+                plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls)
             })
             .collect(),
         Element::Data => model
@@ -249,24 +250,34 @@ fn candidates<'v, 'm>(
                 let controls = facts.data[i]
                     .stored_by
                     .iter()
-                    .flat_map(|&c| model.components[c].controls.iter().map(|x| x.value.clone()))
+                    .flat_map(|&c| {
+                        model.components[c]
+                            .controls
+                            .iter()
+                            .map(|x| x.value.as_str())
+                    })
                     .collect();
-                plain(&values.data[i], &d.id.value, d.id.span, controls)
+                plain((ObjKind::Data, i), &d.id.value, d.id.span, controls)
             })
             .collect(),
         Element::Boundary => model
             .boundaries
             .values()
             .enumerate()
-            .map(|(i, b)| plain(&values.boundaries[i], &b.id.value, b.id.span, Vec::new()))
+            .map(|(i, b)| plain((ObjKind::Boundary, i), &b.id.value, b.id.span, Vec::new()))
             .collect(),
         Element::Runtime => model
             .runtimes
             .values()
             .enumerate()
-            .map(|(i, r)| plain(&values.runtimes[i], &r.id.value, r.id.span, Vec::new()))
+            .map(|(i, r)| plain((ObjKind::Runtime, i), &r.id.value, r.id.span, Vec::new()))
             .collect(),
-        Element::Model => vec![plain(&values.model, "model", model.system_span, Vec::new())],
+        Element::Model => vec![plain(
+            (ObjKind::Model, 0),
+            "model",
+            model.system_span,
+            Vec::new(),
+        )],
     }
 }
 
@@ -277,41 +288,40 @@ fn applies(rule: &Rule, candidate: &Candidate) -> bool {
             || a.technologies
                 .iter()
                 .any(|t| t.value == candidate.technology))
-        && (a.traits.is_empty() || a.traits.iter().any(|t| candidate.traits.contains(&t.value)))
+        && (a.traits.is_empty()
+            || a.traits
+                .iter()
+                .any(|t| candidate.traits.contains(&t.value.as_str())))
 }
 
-fn evaluate_element(candidate: &Candidate, rules: &[&Rule]) -> Evaluated {
+fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Evaluated {
     let mut threats = Vec::new();
     let mut diagnostics = Vec::new();
-    let Some(first) = rules.first() else {
-        return (threats, diagnostics);
-    };
-    let (variable, _) = crate::check::root_type(first.file.applies_to.element);
-    let mut context = cel::Context::with_env(std_env());
-    context.add_variable_as_val(variable, candidate.value.boxed());
+    let (kind, index) = candidate.object;
+    let mut evaluator = Evaluator::new(world, Value::Obj(kind, index));
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
-        match rule.condition.execute(&context) {
-            Ok(cel::Value::Bool(false)) => {}
-            Ok(cel::Value::Bool(true)) => {
+        match evaluator.run(&rule.condition) {
+            Ok(Value::Bool(false)) => {}
+            Ok(Value::Bool(true)) => {
                 let (in_place, missing): (Vec<String>, Vec<String>) = rule
                     .file
                     .mitigations
                     .iter()
                     .map(|m| m.value.clone())
-                    .partition(|m| candidate.controls.contains(m));
+                    .partition(|m| candidate.controls.contains(&m.as_str()));
                 threats.push(Threat {
                     id: format!("{}:{}", rule.id(), candidate.id),
                     rule: rule.id().to_owned(),
                     title: rule.file.title.clone(),
                     element: ElementRef {
                         kind: rule.file.applies_to.element,
-                        id: candidate.id.clone(),
+                        id: candidate.id.to_owned(),
                     },
                     stride: rule.file.stride,
                     linddun: rule.file.linddun,
                     capec: rule.file.capec.clone(),
                     cwe: rule.file.cwe.clone(),
-                    explanation: render(&rule.explanation, &context),
+                    explanation: render(world, &rule.explanation, candidate.object),
                     likelihood: rule.file.likelihood,
                     impact: rule.file.impact,
                     controls_in_place: in_place,
@@ -324,24 +334,17 @@ fn evaluate_element(candidate: &Candidate, rules: &[&Rule]) -> Evaluated {
                 rule.id().to_owned(),
                 evaluation_error(
                     rule,
-                    &candidate.id,
-                    &format!("the condition gave {other:?}, not a boolean"),
+                    candidate.id,
+                    &format!("the condition gave a {}, not a bool", other.kind_name()),
                 ),
             )),
             Err(error) => diagnostics.push((
                 rule.id().to_owned(),
-                evaluation_error(rule, &candidate.id, &error.to_string()),
+                evaluation_error(rule, candidate.id, &error),
             )),
         }
     }
     (threats, diagnostics)
-}
-
-/// The standard CEL environment, built once: building it registers every standard function.
-fn std_env() -> std::sync::Arc<cel::Env> {
-    static ENV: std::sync::OnceLock<std::sync::Arc<cel::Env>> = std::sync::OnceLock::new();
-    ENV.get_or_init(|| std::sync::Arc::new(cel::Env::stdlib()))
-        .clone()
 }
 
 fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
@@ -354,44 +357,20 @@ fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
 }
 
 /// Fills an explanation template. A failing expression shows as `?` rather than hiding the text.
-fn render(segments: &[Segment], context: &cel::Context) -> String {
+fn render(world: &World, segments: &[Segment], object: (ObjKind, usize)) -> String {
     let mut out = String::new();
     for segment in segments {
         match segment {
             Segment::Text(text) => out.push_str(text),
-            Segment::Expr(program) => match program.execute(context) {
-                Ok(value) => out.push_str(&display(&value)),
-                Err(_) => out.push('?'),
-            },
+            Segment::Expr(node) => {
+                let mut evaluator = Evaluator::new(world, Value::Obj(object.0, object.1));
+                match evaluator.run(node) {
+                    Ok(value) => out.push_str(&display(world, &value)),
+                    Err(_) => out.push('?'),
+                }
+            }
         }
     }
     // Folded YAML leaves newlines and double spaces; an explanation is one paragraph.
     out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn display(value: &cel::Value) -> String {
-    match value {
-        cel::Value::String(s) => s.to_string(),
-        cel::Value::Int(i) => i.to_string(),
-        cel::Value::UInt(u) => u.to_string(),
-        cel::Value::Float(f) => f.to_string(),
-        cel::Value::Bool(b) => b.to_string(),
-        cel::Value::Null => String::new(),
-        cel::Value::List(items) => {
-            let mut parts: Vec<String> = items.iter().map(display).collect();
-            parts.dedup();
-            parts.join(", ")
-        }
-        cel::Value::Map(map) => {
-            let get = |k: &str| {
-                map.map
-                    .get(&cel::objects::Key::String(std::sync::Arc::new(
-                        k.to_owned(),
-                    )))
-                    .map(display)
-            };
-            get("name").or_else(|| get("id")).unwrap_or_default()
-        }
-        other => format!("{other:?}"),
-    }
 }

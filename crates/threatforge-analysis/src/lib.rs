@@ -6,13 +6,15 @@
 
 pub mod check;
 pub mod engine;
+pub mod eval;
 pub mod examples;
 pub mod facts;
+pub mod field;
 pub mod rule;
 pub mod ruleset;
-mod shared;
 pub mod types;
-pub mod values;
+pub mod value;
+pub mod world;
 
 pub use engine::{Analysis, ElementRef, Status, Threat, analyze};
 pub use rule::{Element, Level, Linddun, Stride};

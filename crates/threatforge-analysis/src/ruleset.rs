@@ -25,7 +25,7 @@ pub enum Origin {
 #[derive(Debug)]
 pub enum Segment {
     Text(String),
-    Expr(cel::Program),
+    Expr(crate::eval::Expression),
 }
 
 /// A loaded, compiled and checked rule.
@@ -33,7 +33,7 @@ pub enum Segment {
 pub struct Rule {
     pub file: RuleFile,
     pub origin: Origin,
-    pub condition: cel::Program,
+    pub condition: crate::eval::Expression,
     pub explanation: Vec<Segment>,
 }
 
@@ -296,7 +296,7 @@ impl RuleSet {
         root: &str,
         ty: Ty,
         must_be_bool: bool,
-    ) -> Option<cel::Program> {
+    ) -> Option<crate::eval::Expression> {
         let program = match cel::Program::compile(source) {
             Ok(program) => program,
             Err(errors) => {
@@ -340,7 +340,16 @@ impl RuleSet {
                 .with_label(span, "must evaluate to true or false"),
             );
         }
-        Some(program)
+        match crate::eval::compile(program.expression(), root) {
+            Ok(node) => Some(node),
+            Err(message) => {
+                let span = self.scalar_span(scalar, offset);
+                self.diagnostics.push(
+                    Diagnostic::error("rule-type", message).with_label(span, "in this expression"),
+                );
+                None
+            }
+        }
     }
 
     fn compile_template(

@@ -1,0 +1,85 @@
+//! The names of object attributes, resolved once when a rule is compiled, so reading a field while
+//! evaluating is a jump, not a string comparison.
+
+macro_rules! fields {
+    ($($variant:ident = $name:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Field { $($variant),* }
+
+        impl Field {
+            pub fn from_name(name: &str) -> Option<Field> {
+                match name { $($name => Some(Field::$variant),)* _ => None }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Field::$variant => $name),* }
+            }
+        }
+    };
+}
+
+fields! {
+    AllData = "all_data",
+    Authenticated = "authenticated",
+    Authentication = "authentication",
+    Authorization = "authorization",
+    Availability = "availability",
+    AvailabilityLevel = "availability_level",
+    Boundaries = "boundaries",
+    Boundary = "boundary",
+    Categories = "categories",
+    Children = "children",
+    Classification = "classification",
+    Components = "components",
+    Controls = "controls",
+    Criticality = "criticality",
+    Crosses = "crosses",
+    CrossesBoundary = "crosses_boundary",
+    Data = "data",
+    Encrypted = "encrypted",
+    Exposure = "exposure",
+    Flows = "flows",
+    FromInternet = "from_internet",
+    HasCode = "has_code",
+    Id = "id",
+    Inbound = "inbound",
+    Integrity = "integrity",
+    IntegrityLevel = "integrity_level",
+    InternetFacing = "internet_facing",
+    InternetHops = "internet_hops",
+    IntoMoreTrusted = "into_more_trusted",
+    Kind = "kind",
+    Local = "local",
+    MaxClassification = "max_classification",
+    Name = "name",
+    OutOfScope = "out_of_scope",
+    Outbound = "outbound",
+    Owner = "owner",
+    Parent = "parent",
+    Personal = "personal",
+    ProcessedBy = "processed_by",
+    Processes = "processes",
+    Protocol = "protocol",
+    ProtocolFamily = "protocol_family",
+    Quantity = "quantity",
+    ReachableFromInternet = "reachable_from_internet",
+    Readonly = "readonly",
+    Returns = "returns",
+    Runtime = "runtime",
+    RuntimePeers = "runtime_peers",
+    Sensitivity = "sensitivity",
+    Source = "source",
+    StoredBy = "stored_by",
+    StoredData = "stored_data",
+    Stores = "stores",
+    System = "system",
+    Tags = "tags",
+    Target = "target",
+    Technology = "technology",
+    Traits = "traits",
+    Trust = "trust",
+    TrustName = "trust_name",
+    UnauthenticatedPath = "unauthenticated_path",
+    Usage = "usage",
+    Zones = "zones",
+}

@@ -1,0 +1,105 @@
+//! The values rule expressions compute with. Objects are handles (a kind and an index) whose
+//! fields are read from the model and its facts on access, and lists of objects are borrowed
+//! slices of indexes: evaluating a condition allocates almost nothing.
+
+use std::rc::Rc;
+
+/// A kind of object a rule can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjKind {
+    Component,
+    Flow,
+    Data,
+    Boundary,
+    Runtime,
+    Model,
+    System,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value<'w> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(&'w str),
+    /// A string made while evaluating (concatenation, `string()`).
+    OwnedStr(Rc<str>),
+    List(List<'w>),
+    Obj(ObjKind, usize),
+}
+
+#[derive(Clone, Debug)]
+pub enum List<'w> {
+    /// Objects of one kind, by index.
+    Objs(ObjKind, &'w [usize]),
+    Strs(&'w [&'w str]),
+    Strings(&'w [String]),
+    /// A list made while evaluating (`map`, `filter`, a literal).
+    Values(Rc<Vec<Value<'w>>>),
+}
+
+impl<'w> List<'w> {
+    pub fn len(&self) -> usize {
+        match self {
+            List::Objs(_, items) => items.len(),
+            List::Strs(items) => items.len(),
+            List::Strings(items) => items.len(),
+            List::Values(items) => items.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<Value<'w>> {
+        match self {
+            List::Objs(kind, items) => items.get(i).map(|&x| Value::Obj(*kind, x)),
+            List::Strs(items) => items.get(i).map(|s| Value::Str(s)),
+            List::Strings(items) => items.get(i).map(|s| Value::Str(s.as_str())),
+            List::Values(items) => items.get(i).cloned(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Value<'w>> + '_ {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl<'w> Value<'w> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::OwnedStr(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Str(_) | Value::OwnedStr(_) => "string",
+            Value::List(_) => "list",
+            Value::Obj(..) => "object",
+        }
+    }
+
+    /// CEL equality: same kind and same content.
+    pub fn equals(&self, other: &Value<'w>) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Obj(k, a), Value::Obj(l, b)) => k == l && a == b,
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(&y))
+            }
+            (a, b) => match (a.as_str(), b.as_str()) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            },
+        }
+    }
+}

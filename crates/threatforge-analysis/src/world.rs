@@ -1,0 +1,572 @@
+//! The objects rule conditions see (documented in docs/writing-rules.md, typed in `types.rs`),
+//! read on access from the model and its facts. Everything a field needs that is not a plain
+//! model value is computed once here, so reading a field is a lookup.
+
+use threatforge_model::catalog::catalog;
+use threatforge_model::{Authentication, Classification, Exposure, Model};
+
+use crate::facts::{self, Facts, sensitivity, trust_level};
+use crate::field::Field;
+use crate::value::{List, ObjKind, Value};
+
+pub fn rating_level(rating: threatforge_model::Rating) -> i64 {
+    match rating {
+        threatforge_model::Rating::Low => 0,
+        threatforge_model::Rating::Medium => 1,
+        threatforge_model::Rating::High => 2,
+        threatforge_model::Rating::Critical => 3,
+    }
+}
+
+struct ComponentExtra<'m> {
+    traits: Vec<&'m str>,
+    controls: Vec<&'m str>,
+    processes: Vec<&'m str>,
+    stores: Vec<&'m str>,
+    stored: Vec<usize>,
+    max: Classification,
+    level: i64,
+    categories: Vec<&'static str>,
+    boundaries: Vec<&'m str>,
+    peers: Vec<usize>,
+    tags: Vec<&'m str>,
+}
+
+struct FlowExtra<'m> {
+    sent: Vec<usize>,
+    returned: Vec<usize>,
+    all: Vec<usize>,
+    max: Classification,
+    level: i64,
+    categories: Vec<&'static str>,
+    controls: Vec<&'m str>,
+    tags: Vec<&'m str>,
+    local: bool,
+}
+
+struct DataExtra<'m> {
+    categories: Vec<&'static str>,
+    tags: Vec<&'m str>,
+}
+
+struct BoundaryExtra<'m> {
+    children: Vec<&'m str>,
+}
+
+struct RuntimeExtra<'m> {
+    members: Vec<usize>,
+    zones: Vec<&'m str>,
+}
+
+/// The model, its facts, and what fields need, ready for rules.
+pub struct World<'m> {
+    pub model: &'m Model,
+    pub facts: Facts,
+    components: Vec<ComponentExtra<'m>>,
+    flows: Vec<FlowExtra<'m>>,
+    data: Vec<DataExtra<'m>>,
+    boundaries: Vec<BoundaryExtra<'m>>,
+    runtimes: Vec<RuntimeExtra<'m>>,
+    all_components: Vec<usize>,
+    all_flows: Vec<usize>,
+    all_data: Vec<usize>,
+    boundary_ids: Vec<&'m str>,
+}
+
+fn max_of(model: &Model, data: &[usize]) -> (Classification, i64) {
+    let max = data
+        .iter()
+        .map(|&d| model.data[d].classification)
+        .max()
+        .unwrap_or(Classification::Public);
+    (max, sensitivity(max))
+}
+
+fn categories_of(model: &Model, data: &[usize]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = data
+        .iter()
+        .flat_map(|&d| model.data[d].categories.iter().map(|c| c.value.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn strs(items: &[threatforge_model::Sp<String>]) -> Vec<&str> {
+    items.iter().map(|x| x.value.as_str()).collect()
+}
+
+fn tags(items: &[String]) -> Vec<&str> {
+    items.iter().map(String::as_str).collect()
+}
+
+impl<'m> World<'m> {
+    pub fn new(model: &'m Model) -> World<'m> {
+        let facts = facts::derive(model);
+        let catalog = catalog();
+        let mut runtime_members: Vec<Vec<usize>> = vec![Vec::new(); model.runtimes.len()];
+        for (c, cf) in facts.components.iter().enumerate() {
+            if let Some(r) = cf.runtime {
+                runtime_members[r].push(c);
+            }
+        }
+        let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
+        let components = model
+            .components
+            .values()
+            .zip(&facts.components)
+            .enumerate()
+            .map(|(i, (c, cf))| {
+                let mut traits: Vec<&'m str> = c
+                    .technology
+                    .as_ref()
+                    .and_then(|t| catalog.technology(&t.value))
+                    .map(|t| t.traits.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                traits.extend(c.traits.iter().map(|t| t.value.as_str()));
+                traits.sort_unstable();
+                traits.dedup();
+                let (max, level) = max_of(model, &cf.data);
+                ComponentExtra {
+                    traits,
+                    controls: strs(&c.controls),
+                    processes: strs(&c.processes),
+                    stores: strs(&c.stores),
+                    stored: c
+                        .stores
+                        .iter()
+                        .filter_map(|d| model.data.get_index_of(&d.value))
+                        .collect(),
+                    max,
+                    level,
+                    categories: categories_of(model, &cf.data),
+                    boundaries: cf.boundaries.iter().map(|&b| boundary_id(b)).collect(),
+                    peers: cf
+                        .runtime
+                        .map(|r| {
+                            runtime_members[r]
+                                .iter()
+                                .copied()
+                                .filter(|&p| p != i)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    tags: tags(&c.tags),
+                }
+            })
+            .collect();
+        let flows = model
+            .flows
+            .values()
+            .map(|f| {
+                let index = |ids: &[threatforge_model::Sp<String>]| -> Vec<usize> {
+                    ids.iter()
+                        .filter_map(|d| model.data.get_index_of(&d.value))
+                        .collect()
+                };
+                let sent = index(&f.data);
+                let returned = index(&f.returns);
+                let mut all: Vec<usize> = sent.iter().chain(&returned).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                let (max, level) = max_of(model, &all);
+                FlowExtra {
+                    categories: categories_of(model, &all),
+                    level: if all.is_empty() { 0 } else { level },
+                    max,
+                    sent,
+                    returned,
+                    all,
+                    controls: strs(&f.controls),
+                    tags: tags(&f.tags),
+                    local: catalog.protocol(f.protocol_id()).is_some_and(|p| p.local),
+                }
+            })
+            .collect();
+        let data = model
+            .data
+            .values()
+            .map(|d| DataExtra {
+                categories: d.categories.iter().map(|c| c.value.as_str()).collect(),
+                tags: tags(&d.tags),
+            })
+            .collect();
+        let boundaries = facts
+            .boundaries
+            .iter()
+            .map(|bf| BoundaryExtra {
+                children: bf.children.iter().map(|&c| boundary_id(c)).collect(),
+            })
+            .collect();
+        let runtimes = runtime_members
+            .into_iter()
+            .map(|members| {
+                let mut zones: Vec<&'m str> = members
+                    .iter()
+                    .map(|&c| {
+                        facts.components[c]
+                            .boundaries
+                            .first()
+                            .map_or("", |&b| boundary_id(b))
+                    })
+                    .collect();
+                zones.sort_unstable();
+                zones.dedup();
+                RuntimeExtra { members, zones }
+            })
+            .collect();
+        World {
+            model,
+            components,
+            flows,
+            data,
+            boundaries,
+            runtimes,
+            all_components: (0..model.components.len()).collect(),
+            all_flows: (0..model.flows.len()).collect(),
+            all_data: (0..model.data.len()).collect(),
+            boundary_ids: model.boundaries.keys().map(String::as_str).collect(),
+            facts,
+        }
+    }
+
+    pub fn traits(&self, component: usize) -> &[&'m str] {
+        &self.components[component].traits
+    }
+
+    /// A field of an object; `None` when the object has no such field.
+    pub fn field<'w>(&'w self, kind: ObjKind, i: usize, field: Field) -> Option<Value<'w>> {
+        match kind {
+            ObjKind::Component => self.component_field(i, field),
+            ObjKind::Flow => self.flow_field(i, field),
+            ObjKind::Data => self.data_field(i, field),
+            ObjKind::Boundary => self.boundary_field(i, field),
+            ObjKind::Runtime => self.runtime_field(i, field),
+            ObjKind::Model => self.model_field(field),
+            ObjKind::System => match field {
+                Field::Name => Some(Value::Str(self.model.system_name())),
+                Field::Criticality => {
+                    Some(Value::Int(rating_level(self.model.system_criticality())))
+                }
+                _ => None,
+            },
+        }
+    }
+
+    fn component_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
+        let model = self.model;
+        let c = &model.components[i];
+        let cf = &self.facts.components[i];
+        let x = &self.components[i];
+        let objs = |kind, items: &'w [usize]| Some(Value::List(List::Objs(kind, items)));
+        let strs = |items: &'w [&'m str]| Some(Value::List(List::Strs(items)));
+        Some(match field {
+            Field::Id => Value::Str(&c.id.value),
+            Field::Name => Value::Str(c.name.as_deref().unwrap_or(&c.id.value)),
+            Field::Kind => Value::Str(c.effective_kind().as_str()),
+            Field::Technology => Value::Str(c.technology_id()),
+            Field::Traits => return strs(&x.traits),
+            Field::Exposure => Value::Str(c.exposure.unwrap_or(Exposure::Internal).as_str()),
+            Field::InternetFacing => Value::Bool(c.exposure == Some(Exposure::Internet)),
+            Field::Controls => return strs(&x.controls),
+            Field::Boundary => Value::Str(x.boundaries.first().copied().unwrap_or("")),
+            Field::Trust => Value::Int(cf.trust),
+            Field::MaxClassification => Value::Str(x.max.as_str()),
+            Field::Sensitivity => Value::Int(x.level),
+            Field::Categories => return strs(&x.categories),
+            Field::Criticality => Value::Int(rating_level(model.criticality_of(c))),
+            Field::OutOfScope => Value::Bool(c.out_of_scope.is_some()),
+            Field::Processes => return strs(&x.processes),
+            Field::Stores => return strs(&x.stores),
+            Field::Data => return objs(ObjKind::Data, &cf.data),
+            Field::StoredData => return objs(ObjKind::Data, &x.stored),
+            Field::Inbound => return objs(ObjKind::Flow, &cf.inbound),
+            Field::Outbound => return objs(ObjKind::Flow, &cf.outbound),
+            Field::ReachableFromInternet => Value::Bool(cf.reachable_from_internet),
+            Field::InternetHops => Value::Int(cf.internet_hops),
+            Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
+            Field::Boundaries => return strs(&x.boundaries),
+            Field::Runtime => Value::Str(
+                cf.runtime
+                    .map_or("", |r| model.runtimes[r].id.value.as_str()),
+            ),
+            Field::RuntimePeers => return objs(ObjKind::Component, &x.peers),
+            Field::Tags => return strs(&x.tags),
+            Field::HasCode => Value::Bool(!c.code.is_empty()),
+            Field::Owner => Value::Str(c.owner.as_deref().unwrap_or("")),
+            _ => return None,
+        })
+    }
+
+    fn flow_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
+        let model = self.model;
+        let f = &model.flows[i];
+        let ff = &self.facts.flows[i];
+        let x = &self.flows[i];
+        let end = |c: Option<usize>| c.map_or(Value::Null, |c| Value::Obj(ObjKind::Component, c));
+        let trust = |c: Option<usize>| c.map_or(2, |c| self.facts.components[c].trust);
+        let data = |items: &'w [usize]| Some(Value::List(List::Objs(ObjKind::Data, items)));
+        Some(match field {
+            Field::Id => Value::Str(&f.id.value),
+            Field::Name => Value::Str(f.name.as_deref().unwrap_or(&f.id.value)),
+            Field::Source => end(ff.source),
+            Field::Target => end(ff.target),
+            Field::Protocol => Value::Str(f.protocol_id()),
+            Field::ProtocolFamily => Value::Str(f.protocol_family()),
+            Field::Encrypted => Value::Bool(f.is_encrypted()),
+            Field::Local => Value::Bool(x.local),
+            Field::Authentication => Value::Str(f.authentication().as_str()),
+            Field::Authenticated => Value::Bool(f.authentication() != Authentication::None),
+            Field::Authorization => Value::Str(f.authorization().as_str()),
+            Field::Data => return data(&x.sent),
+            Field::Returns => return data(&x.returned),
+            Field::AllData => return data(&x.all),
+            Field::Sensitivity => Value::Int(x.level),
+            Field::MaxClassification => Value::Str(x.max.as_str()),
+            Field::Categories => Value::List(List::Strs(&x.categories)),
+            Field::Controls => Value::List(List::Strs(&x.controls)),
+            Field::Usage => Value::Str(f.usage.map_or("business", |u| u.as_str())),
+            Field::Readonly => Value::Bool(f.readonly),
+            Field::Crosses => Value::List(List::Strings(&ff.crosses)),
+            Field::CrossesBoundary => Value::Bool(!ff.crosses.is_empty()),
+            Field::IntoMoreTrusted => Value::Bool(trust(ff.target) > trust(ff.source)),
+            Field::FromInternet => Value::Bool(
+                ff.source
+                    .is_some_and(|c| model.components[c].exposure == Some(Exposure::Internet)),
+            ),
+            Field::Tags => Value::List(List::Strs(&x.tags)),
+            _ => return None,
+        })
+    }
+
+    fn data_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
+        let d = &self.model.data[i];
+        let df = &self.facts.data[i];
+        let x = &self.data[i];
+        Some(match field {
+            Field::Id => Value::Str(&d.id.value),
+            Field::Name => Value::Str(d.name.as_deref().unwrap_or(&d.id.value)),
+            Field::Classification => Value::Str(d.classification.as_str()),
+            Field::Sensitivity => Value::Int(sensitivity(d.classification)),
+            Field::Integrity => Value::Str(d.integrity.as_str()),
+            Field::Availability => Value::Str(d.availability.as_str()),
+            Field::IntegrityLevel => Value::Int(rating_level(d.integrity)),
+            Field::AvailabilityLevel => Value::Int(rating_level(d.availability)),
+            Field::Categories => Value::List(List::Strs(&x.categories)),
+            Field::Personal => Value::Bool(d.categories.iter().any(|c| c.value.is_personal())),
+            Field::Quantity => Value::Str(d.quantity.map_or("", |q| q.as_str())),
+            Field::Tags => Value::List(List::Strs(&x.tags)),
+            Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
+            Field::ProcessedBy => Value::List(List::Objs(ObjKind::Component, &df.processed_by)),
+            Field::Flows => Value::List(List::Objs(ObjKind::Flow, &df.flows)),
+            _ => return None,
+        })
+    }
+
+    fn boundary_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
+        let b = &self.model.boundaries[i];
+        let bf = &self.facts.boundaries[i];
+        Some(match field {
+            Field::Id => Value::Str(&b.id.value),
+            Field::Name => Value::Str(b.name.as_deref().unwrap_or(&b.id.value)),
+            Field::Kind => Value::Str(b.kind.as_str()),
+            Field::Trust => Value::Int(trust_level(b.trust)),
+            Field::TrustName => Value::Str(b.trust.as_str()),
+            Field::Parent => Value::Str(
+                bf.parent
+                    .map_or("", |p| self.model.boundaries[p].id.value.as_str()),
+            ),
+            Field::Children => Value::List(List::Strs(&self.boundaries[i].children)),
+            Field::Components => Value::List(List::Objs(ObjKind::Component, &bf.components)),
+            _ => return None,
+        })
+    }
+
+    fn runtime_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
+        let r = &self.model.runtimes[i];
+        let x = &self.runtimes[i];
+        Some(match field {
+            Field::Id => Value::Str(&r.id.value),
+            Field::Name => Value::Str(r.name.as_deref().unwrap_or(&r.id.value)),
+            Field::Kind => Value::Str(r.kind.as_str()),
+            Field::Components => Value::List(List::Objs(ObjKind::Component, &x.members)),
+            Field::Zones => Value::List(List::Strs(&x.zones)),
+            _ => return None,
+        })
+    }
+
+    fn model_field<'w>(&'w self, field: Field) -> Option<Value<'w>> {
+        Some(match field {
+            Field::System => Value::Obj(ObjKind::System, 0),
+            Field::Components => Value::List(List::Objs(ObjKind::Component, &self.all_components)),
+            Field::Flows => Value::List(List::Objs(ObjKind::Flow, &self.all_flows)),
+            Field::Data => Value::List(List::Objs(ObjKind::Data, &self.all_data)),
+            Field::Boundaries => Value::List(List::Strs(&self.boundary_ids)),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Object, Ty};
+    use threatforge_model::{LoadOptions, load_str};
+
+    const MODEL: &str = "system: { name: T, criticality: high }
+data:
+  card: { classification: secret, categories: [payment] }
+  profile: { classification: confidential, categories: [personal] }
+components:
+  user: { technology: browser, exposure: internet }
+  web: { technology: web-application, processes: [profile] }
+  db: { technology: postgresql, stores: [card, profile] }
+flows:
+  - user -> web: { protocol: https, authentication: credentials, data: [profile, card] }
+  - web -> db: { protocol: postgres, data: [card], returns: [profile] }
+boundaries:
+  cloud: { kind: cloud-account, trust: high, contains: [app] }
+  app: { kind: vpc, contains: [web, db] }
+runtimes:
+  host: { kind: host, runs: [web, db] }
+";
+
+    fn object_kind(object: Object) -> ObjKind {
+        match object {
+            Object::Component | Object::ComponentRef => ObjKind::Component,
+            Object::Flow => ObjKind::Flow,
+            Object::Data | Object::DataAsset => ObjKind::Data,
+            Object::Boundary => ObjKind::Boundary,
+            Object::Runtime => ObjKind::Runtime,
+            Object::Model => ObjKind::Model,
+            Object::System => ObjKind::System,
+        }
+    }
+
+    /// Every field the checker allows exists, with the type the checker assumes, recursively
+    /// into the first element of lists and into objects (to a small depth: objects nest).
+    fn assert_shape(world: &World, value: &Value, ty: Ty, path: &str, depth: usize) {
+        match (ty, value) {
+            (Ty::Obj(object), Value::Obj(kind, i)) => {
+                assert_eq!(*kind, object_kind(object), "{path}");
+                if depth == 0 {
+                    return;
+                }
+                for (name, field_ty) in object.fields() {
+                    let id =
+                        Field::from_name(name).unwrap_or_else(|| panic!("no field id for {name}"));
+                    let field = world
+                        .field(*kind, *i, id)
+                        .unwrap_or_else(|| panic!("{path}.{name} is missing"));
+                    assert_shape(
+                        world,
+                        &field,
+                        field_ty,
+                        &format!("{path}.{name}"),
+                        depth - 1,
+                    );
+                }
+            }
+            (Ty::Obj(_), Value::Null) => {}
+            (Ty::List(inner), Value::List(list)) => {
+                if let Some(first) = list.get(0) {
+                    assert_shape(world, &first, *inner, &format!("{path}[0]"), depth);
+                }
+            }
+            (Ty::Str, Value::Str(_) | Value::OwnedStr(_))
+            | (Ty::Int, Value::Int(_))
+            | (Ty::Bool, Value::Bool(_)) => {}
+            (ty, value) => panic!("{path}: expected {}, found {value:?}", ty.describe()),
+        }
+    }
+
+    #[test]
+    fn objects_have_every_field_the_checker_allows() {
+        let loaded = load_str(
+            "m.yaml",
+            MODEL,
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        );
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let world = World::new(&loaded.model);
+        for i in 0..3 {
+            assert_shape(
+                &world,
+                &Value::Obj(ObjKind::Component, i),
+                Ty::Obj(Object::Component),
+                "component",
+                3,
+            );
+        }
+        for i in 0..2 {
+            assert_shape(
+                &world,
+                &Value::Obj(ObjKind::Flow, i),
+                Ty::Obj(Object::Flow),
+                "flow",
+                3,
+            );
+            assert_shape(
+                &world,
+                &Value::Obj(ObjKind::Data, i),
+                Ty::Obj(Object::DataAsset),
+                "data",
+                3,
+            );
+            assert_shape(
+                &world,
+                &Value::Obj(ObjKind::Boundary, i),
+                Ty::Obj(Object::Boundary),
+                "boundary",
+                3,
+            );
+        }
+        assert_shape(
+            &world,
+            &Value::Obj(ObjKind::Runtime, 0),
+            Ty::Obj(Object::Runtime),
+            "runtime",
+            3,
+        );
+        assert_shape(
+            &world,
+            &Value::Obj(ObjKind::Model, 0),
+            Ty::Obj(Object::Model),
+            "model",
+            3,
+        );
+        // No field beyond those documented.
+        assert!(world.field(ObjKind::Component, 0, Field::Zones).is_none());
+    }
+
+    #[test]
+    fn facts_follow_the_graph() {
+        let loaded = load_str(
+            "m.yaml",
+            MODEL,
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        );
+        let world = World::new(&loaded.model);
+        let facts = &world.facts;
+        let (user, web, db) = (0, 1, 2);
+        assert_eq!(facts.components[user].internet_hops, 0);
+        assert_eq!(facts.components[web].internet_hops, 1);
+        assert_eq!(facts.components[db].internet_hops, 2);
+        // The only path to the web app authenticates; the database is behind it.
+        assert!(!facts.components[web].unauthenticated_path);
+        assert!(!facts.components[db].unauthenticated_path);
+        // web sits in app inside cloud: innermost first.
+        assert_eq!(facts.components[web].boundaries, vec![1, 0]);
+        assert_eq!(facts.components[web].trust, 2);
+        // The internet-facing browser is outside every boundary, so its flow enters both.
+        assert_eq!(facts.flows[0].crosses, vec!["internet", "app", "cloud"]);
+        assert!(facts.flows[1].crosses.is_empty());
+        let peers = world.field(ObjKind::Component, web, Field::RuntimePeers);
+        assert!(matches!(
+            peers,
+            Some(Value::List(List::Objs(ObjKind::Component, [2])))
+        ));
+    }
+}
