@@ -132,7 +132,9 @@ impl Compiler {
                 LiteralValue::String(s) => Node::Str(s.inner().to_owned()),
                 LiteralValue::Null => Node::Null,
                 _ => {
-                    return Err("only integers, strings, booleans and null are supported".to_owned());
+                    return Err(
+                        "only integers, strings, booleans and null are supported".to_owned()
+                    );
                 }
             },
             Expr::Ident(name) => match self.scopes.iter().rposition(|n| n == name) {
@@ -665,8 +667,14 @@ flows:
     #[test]
     fn errors_are_reported_not_hidden() {
         assert!(run("component.outbound[5]").is_err());
-        assert_eq!(run("component.bogus"), Err("unknown attribute `bogus`".to_owned()));
-        assert_eq!(run("matches(component.name, 'x')"), Err("function `matches` is not supported".to_owned()));
+        assert_eq!(
+            run("component.bogus"),
+            Err("unknown attribute `bogus`".to_owned())
+        );
+        assert_eq!(
+            run("matches(component.name, 'x')"),
+            Err("function `matches` is not supported".to_owned())
+        );
         assert!(run("1 / 0").is_err());
         assert!(run(r#"component.name < 3"#).is_err());
         // `false && error` is false, as in CEL.

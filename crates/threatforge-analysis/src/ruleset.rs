@@ -318,6 +318,7 @@ impl RuleSet {
         };
         let mut checker = Checker::new(root, ty);
         let result = checker.check(program.expression());
+        let checked = checker.errors.is_empty();
         for error in checker.errors {
             let at = program
                 .source_info()
@@ -340,6 +341,10 @@ impl RuleSet {
                 .with_label(span, "must evaluate to true or false"),
             );
         }
+        if !checked {
+            return None;
+        }
+        // The checker accepted it, so compiling only fails on what the checker does not model.
         match crate::eval::compile(program.expression(), root) {
             Ok(node) => Some(node),
             Err(message) => {
