@@ -4,11 +4,12 @@
 use rayon::prelude::*;
 use serde::Serialize;
 use threatforge_model::diag::Diagnostic;
-use threatforge_model::{Model, Span};
+use threatforge_model::{DecisionStatus, Model, Span, ThreatSeverity};
 
 use crate::eval::{Evaluator, display};
-use crate::rule::{Element, Level, Linddun, Stride};
+use crate::rule::{Element, Linddun, Stride};
 use crate::ruleset::{Rule, RuleSet, Segment};
+use crate::score::{Factor, Score};
 use crate::value::{ObjKind, Value};
 use crate::world::World;
 
@@ -19,14 +20,63 @@ pub struct ElementRef {
     pub id: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "status")]
-pub enum Status {
-    Open,
-    /// The model says it does not apply.
-    NotApplicable {
-        reason: String,
-    },
+/// How far the controls in place close a threat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Coverage {
+    /// None of the mitigating controls is in place (or the rule names none).
+    None,
+    /// Some are: likelihood goes down one step.
+    Partial,
+    /// All are: the threat is mitigated.
+    Full,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Mitigation {
+    pub coverage: Coverage,
+    /// Mitigating controls in place on the element (for a flow, on the flow or its target).
+    pub in_place: Vec<String>,
+    /// Mitigating controls not in place: what would close the threat. `a|b` means either.
+    pub missing: Vec<String>,
+}
+
+/// A rating set by a decision instead of computed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Override {
+    pub severity: ThreatSeverity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_score: Option<f64>,
+    pub justification: String,
+}
+
+/// The decision that applies to a threat, as recorded in the model.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppliedDecision {
+    /// The selector that matched (the threat id, or a pattern).
+    pub selector: String,
+    pub status: DecisionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The acceptance has expired: the threat is open again.
+    pub expired: bool,
+}
+
+/// Options of an analysis.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Today's date (YYYY-MM-DD), to expire acceptances. None: no acceptance expires.
+    pub today: Option<String>,
 }
 
 /// One threat: a rule that applies to one element.
@@ -44,14 +94,23 @@ pub struct Threat {
     pub cwe: Vec<u32>,
     /// Why the rule applies here, with the facts that matched.
     pub explanation: String,
-    pub likelihood: Level,
-    pub impact: Level,
-    /// Controls that mitigate the threat and are in place on the element.
-    pub controls_in_place: Vec<String>,
-    /// Controls that mitigate the threat and are not in place.
-    pub controls_missing: Vec<String>,
-    #[serde(flatten)]
-    pub status: Status,
+    /// Where the team stands: `open`, `in-progress`, `mitigated` (by controls or by decision),
+    /// `accepted`, `false-positive` or `not-applicable`.
+    pub status: DecisionStatus,
+    /// Why the threat has its status, when the model says (a decision or `not_applicable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The score before controls.
+    pub inherent: Score,
+    /// The score with the controls in place (or as a decision overrides it).
+    pub residual: Score,
+    /// Every factor that moved the inherent score, so a reviewer can dispute a fact.
+    pub factors: Vec<Factor>,
+    pub mitigation: Mitigation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AppliedDecision>,
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub rating_override: Option<Override>,
     /// Where the element is declared.
     #[serde(skip)]
     pub span: Span,
@@ -70,7 +129,27 @@ pub struct Analysis {
 /// broken rule from flooding the output with the same error for every element.
 const MAX_ERRORS_PER_RULE: usize = 3;
 
+impl Threat {
+    /// Open threats are the ones a gate counts: not mitigated, accepted or dismissed.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            DecisionStatus::Open | DecisionStatus::InProgress
+        )
+    }
+
+    /// The severity that counts: the residual one.
+    pub fn severity(&self) -> ThreatSeverity {
+        self.residual.severity
+    }
+}
+
+/// Analyzes with default options (no acceptance expires).
 pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
+    analyze_with(model, rules, &Options::default())
+}
+
+pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analysis {
     let world = World::new(model);
     let mut analysis = Analysis::default();
 
@@ -137,9 +216,8 @@ pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
             .binary_search_by(|t| t.id.as_str().cmp(&id.value))
         {
             Ok(i) => {
-                analysis.threats[i].status = Status::NotApplicable {
-                    reason: reason.clone(),
-                }
+                analysis.threats[i].status = DecisionStatus::NotApplicable;
+                analysis.threats[i].reason = Some(reason.clone());
             }
             Err(_) => {
                 let ids = analysis.threats.iter().map(|t| t.id.as_str());
@@ -163,6 +241,7 @@ pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
             }
         }
     }
+    crate::decisions::apply(model, options, &mut analysis);
     analysis
 }
 
@@ -303,12 +382,16 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
             Ok(Value::Bool(true)) => {
-                let (in_place, missing): (Vec<String>, Vec<String>) = rule
-                    .file
-                    .mitigations
-                    .iter()
-                    .map(|m| m.value.clone())
-                    .partition(|m| candidate.controls.contains(&m.as_str()));
+                let (inherent, factors) =
+                    crate::score::inherent(world, rule, rule.file.applies_to.element, index);
+                let mitigation = mitigation(rule, &candidate.controls);
+                let residual = match mitigation.coverage {
+                    Coverage::None => inherent.clone(),
+                    Coverage::Partial => {
+                        Score::new(inherent.likelihood.saturating_sub(1), inherent.impact)
+                    }
+                    Coverage::Full => Score::new(1, inherent.impact),
+                };
                 threats.push(Threat {
                     id: format!("{}:{}", rule.id(), candidate.id),
                     rule: rule.id().to_owned(),
@@ -322,11 +405,19 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                     capec: rule.file.capec.clone(),
                     cwe: rule.file.cwe.clone(),
                     explanation: render(world, &rule.explanation, candidate.object),
-                    likelihood: rule.file.likelihood,
-                    impact: rule.file.impact,
-                    controls_in_place: in_place,
-                    controls_missing: missing,
-                    status: Status::Open,
+                    status: if mitigation.coverage == Coverage::Full {
+                        DecisionStatus::Mitigated
+                    } else {
+                        DecisionStatus::Open
+                    },
+                    reason: (mitigation.coverage == Coverage::Full)
+                        .then(|| format!("mitigated by {}", mitigation.in_place.join(", "))),
+                    inherent,
+                    residual,
+                    factors,
+                    mitigation,
+                    decision: None,
+                    rating_override: None,
                     span: candidate.span,
                 });
             }
@@ -345,6 +436,34 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
         }
     }
     (threats, diagnostics)
+}
+
+/// Which of a rule's mitigations are in place. An entry `a|b` is satisfied by either control.
+fn mitigation(rule: &Rule, controls: &[&str]) -> Mitigation {
+    let mut in_place = Vec::new();
+    let mut missing = Vec::new();
+    for entry in &rule.file.mitigations {
+        let present: Vec<&str> = entry
+            .value
+            .split('|')
+            .filter(|c| controls.contains(c))
+            .collect();
+        if present.is_empty() {
+            missing.push(entry.value.clone());
+        } else {
+            in_place.extend(present.iter().map(|c| (*c).to_owned()));
+        }
+    }
+    let coverage = match (in_place.is_empty(), missing.is_empty()) {
+        (true, _) => Coverage::None,
+        (false, true) => Coverage::Full,
+        (false, false) => Coverage::Partial,
+    };
+    Mitigation {
+        coverage,
+        in_place,
+        missing,
+    }
 }
 
 fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {

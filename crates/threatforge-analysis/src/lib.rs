@@ -5,6 +5,7 @@
 //! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
 
 pub mod check;
+pub mod decisions;
 pub mod engine;
 pub mod eval;
 pub mod examples;
@@ -12,10 +13,15 @@ pub mod facts;
 pub mod field;
 pub mod rule;
 pub mod ruleset;
+pub mod score;
 pub mod types;
 pub mod value;
 pub mod world;
 
-pub use engine::{Analysis, ElementRef, Status, Threat, analyze};
+pub use engine::{
+    Analysis, AppliedDecision, Coverage, ElementRef, Mitigation, Options, Override, Threat,
+    analyze, analyze_with,
+};
 pub use rule::{Element, Level, Linddun, Stride};
 pub use ruleset::{Origin, Rule, RuleSet};
+pub use score::{Factor, Score};

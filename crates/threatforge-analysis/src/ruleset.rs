@@ -219,14 +219,13 @@ impl RuleSet {
             );
         }
         let catalog = catalog();
-        for control in &file.mitigations {
-            if catalog.control(&control.value).is_none() {
-                self.unknown(
-                    "unknown-control",
-                    "control",
-                    control,
-                    &catalog.control_ids(),
-                );
+        // `a|b` names alternatives: either control mitigates.
+        for entry in &file.mitigations {
+            for control in entry.value.split('|') {
+                if catalog.control(control).is_none() {
+                    let name = Sp::new(control.to_owned(), entry.span);
+                    self.unknown("unknown-control", "control", &name, &catalog.control_ids());
+                }
             }
         }
         for technology in &file.applies_to.technologies {

@@ -69,6 +69,40 @@ pub struct CheckArgs {
     /// A directory of the team's own rules, beside the built-ins (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+
+    /// The gate: exit 1 when an open threat's severity is at or above this.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// How many of the most severe open threats to list (the report lists all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+
+    /// The date acceptances expire against (YYYY-MM-DD). Default: today.
+    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityArg {
+    pub fn severity(self) -> threatforge_model::ThreatSeverity {
+        use threatforge_model::ThreatSeverity;
+        match self {
+            SeverityArg::Info => ThreatSeverity::Info,
+            SeverityArg::Low => ThreatSeverity::Low,
+            SeverityArg::Medium => ThreatSeverity::Medium,
+            SeverityArg::High => ThreatSeverity::High,
+            SeverityArg::Critical => ThreatSeverity::Critical,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +125,10 @@ pub struct ReportArgs {
     /// A directory of the team's own rules, beside the built-ins (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+
+    /// The date acceptances expire against (YYYY-MM-DD). Default: today.
+    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
+    pub today: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

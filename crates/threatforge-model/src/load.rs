@@ -88,6 +88,7 @@ pub const SECTIONS: &[&str] = &[
     "boundaries",
     "runtimes",
     "rules",
+    "decisions",
 ];
 
 /// Loads a model from its root file and everything it includes, then checks it.
@@ -447,6 +448,7 @@ impl<'o> Loader<'o> {
                     self.map_section(file, value, "runtimes", "runtime", Section::Runtimes)
                 }
                 "flows" => self.flows(file, value),
+                "decisions" => self.decisions(file, value),
                 "rules" if is_root => {
                     if let Some(config) = self.entity::<RulesConfig>(file, value, "`rules`") {
                         self.model.rules = config;
@@ -844,6 +846,30 @@ impl<'o> Loader<'o> {
                     },
                 },
             );
+        }
+    }
+
+    fn decisions(&mut self, file: FileId, node: &Node) {
+        let items = match &node.value {
+            Value::Seq(items) => items,
+            Value::Null => return,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-type",
+                        format!("`decisions` must be a list, but this is {}", other.kind()),
+                    )
+                    .with_label(span(file, node.span), "expected a list of `- threat: ...` entries")
+                    .with_help("write each decision as a list item: `- { threat: sql-injection:shop, status: accepted, ... }`"),
+                );
+                return;
+            }
+        };
+        for item in items {
+            if let Some(decision) = self.entity::<crate::model::Decision>(file, item, "a decision")
+            {
+                self.model.decisions.push(decision);
+            }
         }
     }
 

@@ -237,6 +237,91 @@ ordered_enum! {
     }
 }
 
+ordered_enum! {
+    /// How severe a threat is, from least to most.
+    ThreatSeverity {
+        Info = "info",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+ordered_enum! {
+    /// Where a team stands on a threat.
+    DecisionStatus {
+        /// Known and not yet dealt with.
+        Open = "open",
+        /// Being worked on.
+        InProgress = "in-progress",
+        /// Dealt with by controls outside the model's view (say how in the justification).
+        Mitigated = "mitigated",
+        /// The risk is taken, by the owner, until `expires`.
+        Accepted = "accepted",
+        /// The threat does not exist here; the rule misjudged the system.
+        FalsePositive = "false-positive",
+        /// The concern does not apply to this system.
+        NotApplicable = "not-applicable",
+    }
+}
+
+/// A team's decision on one threat, or on several through a `*` wildcard in `threat`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// The threat id (`rule:element`); `*` matches any text, e.g. `sql-injection:*` or `*:legacy-db`.
+    pub threat: Sp<String>,
+    pub status: DecisionStatus,
+    /// Who made the decision and answers for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Why. Required for `accepted`, `false-positive` and `not-applicable`, and for a rating override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// A link to the ticket that tracks the work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// When the decision was made (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Sp<String>>,
+    /// When an acceptance lapses (YYYY-MM-DD); the threat is open again after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Sp<String>>,
+    /// Overrides the computed severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<ThreatSeverity>,
+    /// Overrides the computed severity with a CVSS v4.0 vector (`CVSS:4.0/AV:N/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Sp<String>>,
+}
+
+/// Whether `date` is a calendar date written YYYY-MM-DD.
+pub fn is_valid_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    match (number(y, 4), number(m, 2), number(d, 2)) {
+        (Some(year), Some(month @ 1..=12), Some(day)) => {
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            let days = match month {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            (1..=days).contains(&day)
+        }
+        _ => false,
+    }
+}
+
 /// A person or team to contact about the system.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -494,6 +579,7 @@ pub struct Model {
     pub boundaries: IndexMap<Id, Decl<Boundary>>,
     pub runtimes: IndexMap<Id, Decl<Runtime>>,
     pub rules: RulesConfig,
+    pub decisions: Vec<Decision>,
     pub sources: SourceMap,
     /// Span of the `system` section, for diagnostics about the model as a whole.
     pub system_span: Span,
@@ -543,6 +629,9 @@ pub struct Document {
     /// Team rules, disabled rules and threats that do not apply. Root file only.
     #[serde(default)]
     pub rules: Option<RulesConfig>,
+    /// The team's decisions on threats: status, owner, justification, expiry, rating overrides.
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
 }
 
 /// One entry of `flows`: `- source -> target: { attributes }`, or just `- source -> target`.

@@ -95,6 +95,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
     }
 
     check_boundaries(model, broken, out);
+    check_decisions(model, out);
 
     for runtime in model.runtimes.values() {
         let what = format!("runtime `{}`", runtime.id.value);
@@ -377,6 +378,103 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
                 break;
             }
             path.push(current);
+        }
+    }
+}
+
+fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
+    use crate::model::DecisionStatus;
+    for decision in &model.decisions {
+        let what = format!("the decision on `{}`", decision.threat.value);
+        let at = decision.threat.span;
+        let needs_reason = matches!(
+            decision.status,
+            DecisionStatus::Accepted
+                | DecisionStatus::FalsePositive
+                | DecisionStatus::NotApplicable
+        ) || decision.severity.is_some()
+            || decision.cvss.is_some();
+        let has_reason = decision
+            .justification
+            .as_deref()
+            .is_some_and(|j| !j.trim().is_empty());
+        if needs_reason && !has_reason {
+            let why = if decision.severity.is_some() || decision.cvss.is_some() {
+                "a rating override".to_owned()
+            } else {
+                format!("status `{}`", decision.status)
+            };
+            out.push(
+                Diagnostic::error(
+                    "missing-justification",
+                    format!("{what} needs a justification"),
+                )
+                .with_label(at, format!("{why} without a `justification`"))
+                .with_help("say why, so that a reviewer can check it: `justification: ...`"),
+            );
+        }
+        let selector = decision.threat.value.trim();
+        if selector.is_empty() || !(selector.contains(':') || selector.contains('*')) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-selector",
+                    format!("`{}` is not a threat id", decision.threat.value),
+                )
+                .with_label(at, "expected `rule:element`, with `*` as a wildcard")
+                .with_help("threat ids are listed by `threatforge check`"),
+            );
+        }
+        for date in decision.date.iter().chain(&decision.expires) {
+            if !crate::model::is_valid_date(&date.value) {
+                out.push(
+                    Diagnostic::error("invalid-date", format!("`{}` is not a date", date.value))
+                        .with_label(date.span, "expected YYYY-MM-DD")
+                        .with_help("write dates as 2026-12-31"),
+                );
+            }
+        }
+        if let Some(expires) = &decision.expires
+            && decision.status != DecisionStatus::Accepted
+        {
+            out.push(
+                Diagnostic::warning(
+                    "expiry-without-acceptance",
+                    format!("{what} has an expiry but is not an acceptance"),
+                )
+                .with_label(expires.span, "only acceptances expire")
+                .with_help("remove `expires`, or set `status: accepted`"),
+            );
+        }
+        if decision.status == DecisionStatus::Accepted && decision.expires.is_none() {
+            out.push(
+                Diagnostic::warning(
+                    "acceptance-without-expiry",
+                    format!("{what} accepts the risk forever"),
+                )
+                .with_label(at, "an acceptance without `expires`")
+                .with_help(
+                    "give acceptances an expiry, so that they are reviewed: `expires: 2027-06-30`",
+                ),
+            );
+        }
+        if let Some(vector) = &decision.cvss
+            && let Err(e) = vector.value.parse::<cvss::v4::Vector>()
+        {
+            out.push(
+                Diagnostic::error("invalid-cvss", format!("`{}` is not a CVSS v4.0 vector", vector.value))
+                    .with_label(vector.span, e.to_string())
+                    .with_help("write a full vector, e.g. CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            );
+        }
+        if decision.severity.is_some() && decision.cvss.is_some() {
+            out.push(
+                Diagnostic::error(
+                    "conflicting-override",
+                    format!("{what} gives both `severity` and `cvss`"),
+                )
+                .with_label(at, "two overrides")
+                .with_help("keep one of them"),
+            );
         }
     }
 }

@@ -512,3 +512,24 @@ fn a_data_asset_may_share_its_store_s_id() {
     );
     assert_eq!(codes(&load_text(&text)), Vec::<&str>::new());
 }
+
+#[test]
+fn decision_diagnostics() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: browser, exposure: internet }}\n  b: {{ technology: web-application }}\nflows:\n  - a -> b: {{ protocol: https }}\ndecisions:\n  - {{ threat: xss:b, status: accepted }}\n  - {{ threat: xss:a, status: open, expires: 2026-02-30 }}\n  - {{ threat: nothing, status: in-progress, severity: low }}\n  - {{ threat: \"*:b\", status: open, cvss: CVSS:4.0/AV:X, justification: pentest }}\n  - {{ threat: x:y, status: open, severity: high, cvss: CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N, justification: both }}\n  - {{ threat: x:z, status: rejected }}\n"
+    );
+    insta::assert_snapshot!(check(
+        &text,
+        &[
+            "missing-justification",
+            "acceptance-without-expiry",
+            "invalid-date",
+            "expiry-without-acceptance",
+            "invalid-selector",
+            "missing-justification",
+            "invalid-cvss",
+            "conflicting-override",
+            "invalid-value",
+        ]
+    ));
+}

@@ -3,9 +3,9 @@
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use threatforge_analysis::{Analysis, RuleSet, Status, Threat};
+use threatforge_analysis::{Analysis, RuleSet, Threat};
 use threatforge_model::diag::JsonDiagnostic;
-use threatforge_model::{Loaded, Location, Model, Severity};
+use threatforge_model::{DecisionStatus, Loaded, Location, Model, Severity, ThreatSeverity};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -38,10 +38,54 @@ struct System<'a> {
 #[derive(Serialize, Default)]
 pub struct Summary {
     pub threats: usize,
+    /// Open and in-progress threats: what a gate counts.
     pub open: usize,
-    pub not_applicable: usize,
+    /// Threats by status.
+    pub by_status: IndexMap<&'static str, usize>,
+    /// Open threats by residual severity, most severe first.
+    pub open_by_severity: IndexMap<&'static str, usize>,
     pub by_stride: IndexMap<&'static str, usize>,
     pub by_rule: IndexMap<String, usize>,
+    /// The gate's verdict, when `--fail-on` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Gate {
+    pub fail_on: &'static str,
+    pub passed: bool,
+    /// Open threats at or above the threshold, most severe first.
+    pub failing: Vec<String>,
+}
+
+/// Open threats at or above a severity, most severe first, then by id.
+pub fn at_or_above(analysis: &Analysis, threshold: ThreatSeverity) -> Vec<&Threat> {
+    let mut failing: Vec<&Threat> = analysis
+        .threats
+        .iter()
+        .filter(|t| t.is_open() && t.severity() >= threshold)
+        .collect();
+    failing.sort_by(|a, b| {
+        b.residual
+            .score
+            .cmp(&a.residual.score)
+            .then(b.severity().cmp(&a.severity()))
+            .then(a.id.cmp(&b.id))
+    });
+    failing
+}
+
+pub fn gate(analysis: &Analysis, threshold: ThreatSeverity) -> Gate {
+    let failing: Vec<String> = at_or_above(analysis, threshold)
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    Gate {
+        fail_on: threshold.as_str(),
+        passed: failing.is_empty(),
+        failing,
+    }
 }
 
 #[derive(Serialize)]
@@ -51,21 +95,32 @@ struct ThreatEntry<'a> {
     location: Location,
 }
 
-pub fn summary(analysis: &Analysis) -> Summary {
+pub fn summary(analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> Summary {
     let mut summary = Summary {
         threats: analysis.threats.len(),
         ..Summary::default()
     };
+    for status in DecisionStatus::ALL {
+        summary.by_status.insert(status.as_str(), 0);
+    }
+    for severity in ThreatSeverity::ALL.iter().rev() {
+        summary.open_by_severity.insert(severity.as_str(), 0);
+    }
     for threat in &analysis.threats {
-        match threat.status {
-            Status::Open => summary.open += 1,
-            Status::NotApplicable { .. } => summary.not_applicable += 1,
+        *summary.by_status.entry(threat.status.as_str()).or_default() += 1;
+        if threat.is_open() {
+            summary.open += 1;
+            *summary
+                .open_by_severity
+                .entry(threat.severity().as_str())
+                .or_default() += 1;
         }
         *summary.by_stride.entry(threat.stride.as_str()).or_default() += 1;
         *summary.by_rule.entry(threat.rule.clone()).or_default() += 1;
     }
     summary.by_stride.sort_keys();
     summary.by_rule.sort_keys();
+    summary.gate = fail_on.map(|t| gate(analysis, t));
     summary
 }
 
@@ -76,13 +131,14 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         .iter()
         .map(|d| JsonDiagnostic::new(d, &model.sources))
         .collect();
-    to_text(&report(model, analysis, diagnostics))
+    to_text(&report(model, analysis, diagnostics, None))
 }
 
 fn report<'a>(
     model: &'a Model,
     analysis: &'a Analysis,
     diagnostics: Vec<JsonDiagnostic>,
+    fail_on: Option<ThreatSeverity>,
 ) -> Report<'a> {
     Report {
         schema_version: SCHEMA_VERSION,
@@ -98,7 +154,7 @@ fn report<'a>(
             data: model.data.len(),
             boundaries: model.boundaries.len(),
         },
-        summary: summary(analysis),
+        summary: summary(analysis, fail_on),
         threats: analysis
             .threats
             .iter()
@@ -142,7 +198,13 @@ struct CheckModel<'a> {
 
 /// `check --format json`: the report, plus the model's validity and every diagnostic (the
 /// model's and the rules').
-pub fn render_check(loaded: &Loaded, rules: &RuleSet, analysis: &Analysis, path: &str) -> String {
+pub fn render_check(
+    loaded: &Loaded,
+    rules: &RuleSet,
+    analysis: &Analysis,
+    path: &str,
+    fail_on: Option<ThreatSeverity>,
+) -> String {
     let model = &loaded.model;
     let located = [
         (&loaded.diagnostics, &model.sources),
@@ -174,7 +236,7 @@ pub fn render_check(loaded: &Loaded, rules: &RuleSet, analysis: &Analysis, path:
             warnings: count(Severity::Warning),
             rules: rules.rules.len(),
         },
-        report: report(model, analysis, Vec::new()),
+        report: report(model, analysis, Vec::new(), fail_on),
     };
     let mut value = serde_json::to_value(&check).unwrap_or_default();
     if let Some(object) = value.as_object_mut() {

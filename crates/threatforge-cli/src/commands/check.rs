@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use threatforge_analysis::Status;
-use threatforge_model::Severity;
+use threatforge_model::{Severity, ThreatSeverity};
 
 use super::{Analyzed, find_model, load_and_analyze};
 use crate::cli::{CheckArgs, CheckFormat};
@@ -11,13 +10,16 @@ use crate::terminal::{Terminal, write_output};
 
 pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules)?;
+    let today = super::today(args.today.as_deref())?;
+    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;
+    let fail_on = args.fail_on.map(|s| s.severity());
     let text = match args.format {
         CheckFormat::Json => threatforge_report::json::render_check(
             &analyzed.loaded,
             &analyzed.rules,
             &analyzed.analysis,
             &path.display().to_string(),
+            fail_on,
         ),
         CheckFormat::Human | CheckFormat::Short => {
             // Diagnostics go to standard error, as a compiler's do; the findings to the output.
@@ -26,18 +28,23 @@ pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
             } else {
                 eprint!("{}", analyzed.render(term));
             }
-            human(&analyzed, &path.display().to_string())
+            human(&analyzed, &path.display().to_string(), fail_on, args.top)
         }
     };
     write_output(args.output.as_deref(), &text)?;
-    Ok(if analyzed.has_errors() {
-        crate::exit::INVALID
+    if analyzed.has_errors() {
+        return Ok(crate::exit::INVALID);
+    }
+    let gate_failed =
+        fail_on.is_some_and(|t| !threatforge_report::json::gate(&analyzed.analysis, t).passed);
+    Ok(if gate_failed {
+        crate::exit::GATE_FAILED
     } else {
         crate::exit::OK
     })
 }
 
-fn human(analyzed: &Analyzed, path: &str) -> String {
+fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: usize) -> String {
     let model = &analyzed.loaded.model;
     let count = |severity: Severity| {
         analyzed
@@ -53,24 +60,72 @@ fn human(analyzed: &Analyzed, path: &str) -> String {
     let errors = count(Severity::Error);
     let verdict = if errors > 0 { "invalid" } else { "valid" };
     let mut out = String::new();
-    let threats = &analyzed.analysis.threats;
-    if errors == 0 {
-        let width = threats.iter().map(|t| t.id.len()).max().unwrap_or(0);
-        for threat in threats {
-            let status = match &threat.status {
-                Status::Open => "open",
-                Status::NotApplicable { .. } => "n/a ",
-            };
-            let _ = writeln!(out, "{status}  {:<width$}  {}", threat.id, threat.title);
+    let analysis = &analyzed.analysis;
+    if errors == 0 && !analysis.threats.is_empty() {
+        let open = threatforge_report::json::at_or_above(analysis, ThreatSeverity::Info);
+        let shown = &open[..open.len().min(top)];
+        let width = shown.iter().map(|t| t.id.len()).max().unwrap_or(0);
+        if !shown.is_empty() {
+            let _ = writeln!(out, "Most severe open threats:");
         }
-        if !threats.is_empty() {
-            out.push('\n');
+        for threat in shown {
+            let _ = writeln!(
+                out,
+                "  {:<8} {:>2}/16  {:<width$}  {}",
+                threat.severity().as_str(),
+                threat.residual.score,
+                threat.id,
+                threat.title
+            );
+        }
+        if open.len() > shown.len() {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (`threatforge report` lists them all)",
+                open.len() - shown.len()
+            );
+        }
+        let summary = threatforge_report::json::summary(analysis, fail_on);
+        let statuses: Vec<String> = summary
+            .by_status
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        let severities: Vec<String> = summary
+            .open_by_severity
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nThreats: {} ({})",
+            summary.threats,
+            statuses.join(", ")
+        );
+        let _ = writeln!(out, "Open by severity: {}", severities.join(", "));
+    }
+    if errors == 0
+        && let Some(threshold) = fail_on
+    {
+        let gate = threatforge_report::json::gate(analysis, threshold);
+        if gate.passed {
+            let _ = writeln!(out, "Gate passed: no open threat at or above {threshold}.");
+        } else {
+            let first: Vec<&str> = gate.failing.iter().take(3).map(String::as_str).collect();
+            let _ = writeln!(
+                out,
+                "Gate failed: {} open threat{} at or above {threshold} ({}{}).",
+                gate.failing.len(),
+                if gate.failing.len() == 1 { "" } else { "s" },
+                first.join(", "),
+                if gate.failing.len() > 3 { ", ..." } else { "" }
+            );
         }
     }
-    let open = threats.iter().filter(|t| t.status == Status::Open).count();
     let _ = writeln!(
         out,
-        "{path}: {verdict} ({}, {}); {}, {}, {}, {}, {} in {}; {} ({open} open) from {}",
+        "{path}: {verdict} ({}, {}); {}, {}, {}, {}, {} in {}; {} from {}",
         counted(errors, "error"),
         counted(count(Severity::Warning), "warning"),
         counted(model.components.len(), "component"),
@@ -79,7 +134,7 @@ fn human(analyzed: &Analyzed, path: &str) -> String {
         counted(model.boundaries.len(), "boundary"),
         counted(model.runtimes.len(), "runtime"),
         counted(model.sources.files().count(), "file"),
-        counted(threats.len(), "threat"),
+        counted(analysis.threats.len(), "threat"),
         counted(analyzed.rules.rules.len(), "rule"),
     );
     out

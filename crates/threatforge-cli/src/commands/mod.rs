@@ -216,11 +216,45 @@ impl Analyzed {
     }
 }
 
+/// Today's date, YYYY-MM-DD (UTC), or the date given; a malformed date is a usage error.
+pub fn today(given: Option<&str>) -> Result<String, String> {
+    if let Some(date) = given {
+        return if threatforge_model::is_valid_date(date) {
+            Ok(date.to_owned())
+        } else {
+            Err(format!(
+                "`{date}` is not a date; give --today as YYYY-MM-DD"
+            ))
+        };
+    }
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| format!("the system clock is before 1970: {e}"))?
+        .as_secs();
+    Ok(civil_date(seconds / 86_400))
+}
+
+/// The calendar date of a day number since 1970-01-01 (Howard Hinnant's `civil_from_days`);
+/// written out because the standard library has no calendar and a date crate is not worth it.
+fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// Loads a model and, when it is valid, analyzes it.
 pub fn load_and_analyze(
     path: &Path,
     root: Option<&Path>,
     extra_rules: &[PathBuf],
+    today: Option<String>,
 ) -> Result<Analyzed, String> {
     let loaded = load_model(path, root)?;
     if loaded.has_errors() {
@@ -249,7 +283,8 @@ pub fn load_and_analyze(
             analysis: Analysis::default(),
         });
     }
-    let analysis = threatforge_analysis::analyze(&loaded.model, &rules);
+    let options = threatforge_analysis::Options { today };
+    let analysis = threatforge_analysis::analyze_with(&loaded.model, &rules, &options);
     rules
         .diagnostics
         .retain(|d| d.severity != threatforge_model::Severity::Note || !d.labels.is_empty());
@@ -258,4 +293,16 @@ pub fn load_and_analyze(
         rules,
         analysis,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_date;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_785), "2026-11-28");
+    }
 }

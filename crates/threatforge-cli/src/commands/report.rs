@@ -6,7 +6,8 @@ use crate::terminal::{Terminal, write_output};
 
 pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules)?;
+    let today = super::today(args.today.as_deref())?;
+    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;
     if analyzed.has_errors() {
         eprint!("{}", analyzed.render(term));
         return Ok(crate::exit::INVALID);

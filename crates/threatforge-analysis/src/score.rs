@@ -1,0 +1,458 @@
+//! Likelihood, impact and severity of a threat, from the model itself, with every factor that
+//! moved the score written down (docs/scoring.md explains the method and works an example).
+//!
+//! Both likelihood and impact are on a 1-4 scale (low, medium, high, very high). A threat starts
+//! from its rule's hints and each factor moves it by one step, within the scale. Severity follows
+//! from likelihood x impact (1-16): critical from 12, high from 8, medium from 4, low from 2, info
+//! below.
+
+use serde::Serialize;
+use threatforge_model::{Exposure, ThreatSeverity};
+
+use crate::rule::{Element, Level, Stride};
+use crate::ruleset::Rule;
+use crate::world::World;
+
+/// One reason the score moved (or was set).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Factor {
+    /// `likelihood` or `impact`.
+    pub on: &'static str,
+    pub factor: &'static str,
+    /// Steps on the scale: +1, -1, or 0 for the starting point.
+    pub effect: i8,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Score {
+    pub likelihood: u8,
+    pub impact: u8,
+    /// likelihood x impact, 1-16.
+    pub score: u8,
+    pub severity: ThreatSeverity,
+}
+
+impl Score {
+    pub fn new(likelihood: u8, impact: u8) -> Score {
+        let likelihood = likelihood.clamp(1, 4);
+        let impact = impact.clamp(1, 4);
+        let score = likelihood * impact;
+        Score {
+            likelihood,
+            impact,
+            score,
+            severity: severity_of(score),
+        }
+    }
+}
+
+pub fn severity_of(score: u8) -> ThreatSeverity {
+    match score {
+        12.. => ThreatSeverity::Critical,
+        8..=11 => ThreatSeverity::High,
+        4..=7 => ThreatSeverity::Medium,
+        2..=3 => ThreatSeverity::Low,
+        _ => ThreatSeverity::Info,
+    }
+}
+
+/// The CVSS v4.0 qualitative rating as a threatforge severity.
+pub fn severity_of_cvss(value: f64) -> ThreatSeverity {
+    match value {
+        v if v >= 9.0 => ThreatSeverity::Critical,
+        v if v >= 7.0 => ThreatSeverity::High,
+        v if v >= 4.0 => ThreatSeverity::Medium,
+        v if v > 0.0 => ThreatSeverity::Low,
+        _ => ThreatSeverity::Info,
+    }
+}
+
+fn level(hint: Level) -> i8 {
+    match hint {
+        Level::Low => 1,
+        Level::Medium => 2,
+        Level::High => 3,
+        Level::VeryHigh => 4,
+    }
+}
+
+/// How reachable an element is from untrusted zones, for likelihood.
+struct Exposed {
+    /// Directly reachable by (or located in) an untrusted zone.
+    direct: bool,
+    /// Flows from the nearest untrusted source; None when unreachable.
+    hops: Option<i64>,
+    /// Some path from an untrusted source reaches it without authenticating.
+    unauthenticated: bool,
+    what: String,
+}
+
+fn component_exposure(world: &World, c: usize) -> Exposed {
+    let cf = &world.facts.components[c];
+    let component = &world.model.components[c];
+    Exposed {
+        direct: component.exposure == Some(Exposure::Internet) || cf.untrusted_source,
+        hops: cf.reachable_from_internet.then_some(cf.internet_hops),
+        unauthenticated: cf.unauthenticated_path,
+        what: format!("`{}`", component.id.value),
+    }
+}
+
+/// The most exposed of several components.
+fn most_exposed(world: &World, members: impl Iterator<Item = usize>, what: String) -> Exposed {
+    let mut best = Exposed {
+        direct: false,
+        hops: None,
+        unauthenticated: false,
+        what,
+    };
+    for c in members {
+        let e = component_exposure(world, c);
+        best.direct |= e.direct;
+        best.unauthenticated |= e.unauthenticated;
+        best.hops = match (best.hops, e.hops) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    best
+}
+
+fn exposure(world: &World, element: Element, index: usize) -> Exposed {
+    let facts = &world.facts;
+    match element {
+        Element::Component => component_exposure(world, index),
+        Element::Flow => {
+            let ff = &facts.flows[index];
+            let flow = &world.model.flows[index];
+            let source = ff.source.map(|s| component_exposure(world, s));
+            let authenticated = flow.authentication() != threatforge_model::Authentication::None;
+            Exposed {
+                direct: source.as_ref().is_some_and(|s| s.direct),
+                hops: source.as_ref().and_then(|s| s.hops.map(|h| h + 1)),
+                unauthenticated: source.as_ref().is_some_and(|s| s.unauthenticated)
+                    && !authenticated,
+                what: format!("flow `{}`", flow.id.value),
+            }
+        }
+        Element::Data => {
+            let df = &facts.data[index];
+            most_exposed(
+                world,
+                df.stored_by.iter().chain(&df.processed_by).copied(),
+                format!(
+                    "the components handling `{}`",
+                    world.model.data[index].id.value
+                ),
+            )
+        }
+        Element::Boundary => most_exposed(
+            world,
+            facts.boundaries[index].components.iter().copied(),
+            format!(
+                "the components in `{}`",
+                world.model.boundaries[index].id.value
+            ),
+        ),
+        Element::Runtime => most_exposed(
+            world,
+            facts
+                .components
+                .iter()
+                .enumerate()
+                .filter(|(_, cf)| cf.runtime == Some(index))
+                .map(|(c, _)| c),
+            format!(
+                "the components on `{}`",
+                world.model.runtimes[index].id.value
+            ),
+        ),
+        Element::Model => most_exposed(
+            world,
+            0..world.model.components.len(),
+            "the system".to_owned(),
+        ),
+    }
+}
+
+/// The data at stake, as indexes, and the criticality level (0-3) of what the threat is on.
+fn at_stake(world: &World, element: Element, index: usize) -> (Vec<usize>, i64, String) {
+    let model = world.model;
+    let facts = &world.facts;
+    let criticality =
+        |c: usize| crate::world::rating_level(model.criticality_of(&model.components[c]));
+    let system = crate::world::rating_level(model.system_criticality());
+    match element {
+        Element::Component => (
+            facts.components[index].data.clone(),
+            criticality(index),
+            format!("`{}`", model.components[index].id.value),
+        ),
+        Element::Flow => {
+            let flow = &model.flows[index];
+            let mut data: Vec<usize> = flow
+                .data
+                .iter()
+                .chain(&flow.returns)
+                .filter_map(|d| model.data.get_index_of(&d.value))
+                .collect();
+            data.sort_unstable();
+            data.dedup();
+            let ff = &facts.flows[index];
+            let crit = [ff.source, ff.target]
+                .iter()
+                .flatten()
+                .map(|&c| criticality(c))
+                .max()
+                .unwrap_or(system);
+            (data, crit, format!("flow `{}`", flow.id.value))
+        }
+        Element::Data => (
+            vec![index],
+            system,
+            format!("`{}`", model.data[index].id.value),
+        ),
+        Element::Boundary | Element::Runtime | Element::Model => {
+            let members: Vec<usize> = match element {
+                Element::Boundary => facts.boundaries[index].components.clone(),
+                Element::Runtime => facts
+                    .components
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, cf)| cf.runtime == Some(index))
+                    .map(|(c, _)| c)
+                    .collect(),
+                _ => (0..model.components.len()).collect(),
+            };
+            let mut data: Vec<usize> = members
+                .iter()
+                .flat_map(|&c| facts.components[c].data.clone())
+                .collect();
+            data.sort_unstable();
+            data.dedup();
+            let crit = members
+                .iter()
+                .map(|&c| criticality(c))
+                .max()
+                .unwrap_or(system);
+            (data, crit, "its members".to_owned())
+        }
+    }
+}
+
+/// Components reachable downstream of an element, counted up to `CAP`: what an attacker who
+/// holds the element reaches next.
+const CAP: usize = 10;
+
+fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
+    let Some(start) = start else {
+        return (0, false);
+    };
+    let facts = &world.facts;
+    let mut seen = vec![start];
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut secret_store = false;
+    while let Some(c) = queue.pop_front() {
+        for &f in &facts.components[c].outbound {
+            if let Some(t) = facts.flows[f].target
+                && !seen.contains(&t)
+            {
+                if seen.len() > CAP {
+                    return (seen.len() - 1, secret_store);
+                }
+                let target = &world.model.components[t];
+                secret_store |= target.effective_kind() == threatforge_model::ComponentKind::Store
+                    && facts.components[t].data.iter().any(|&d| {
+                        world.model.data[d].classification
+                            == threatforge_model::Classification::Secret
+                    });
+                seen.push(t);
+                queue.push_back(t);
+            }
+        }
+    }
+    (seen.len() - 1, secret_store)
+}
+
+/// The inherent score of a threat (before controls) and the factors that made it.
+pub fn inherent(
+    world: &World,
+    rule: &Rule,
+    element: Element,
+    index: usize,
+) -> (Score, Vec<Factor>) {
+    let mut factors = Vec::new();
+    let mut push = |on: &'static str, factor: &'static str, effect: i8, reason: String| {
+        factors.push(Factor {
+            on,
+            factor,
+            effect,
+            reason,
+        });
+    };
+
+    // Likelihood.
+    let mut likelihood = level(rule.file.likelihood);
+    push(
+        "likelihood",
+        "rule",
+        0,
+        format!(
+            "the rule rates the attack's likelihood {}",
+            rule.file.likelihood
+        ),
+    );
+    let exposed = exposure(world, element, index);
+    if exposed.direct {
+        likelihood += 1;
+        push(
+            "likelihood",
+            "exposure",
+            1,
+            format!(
+                "{} is reachable from the internet or an untrusted zone directly",
+                exposed.what
+            ),
+        );
+    } else if exposed.hops.is_none() {
+        likelihood -= 1;
+        push(
+            "likelihood",
+            "exposure",
+            -1,
+            format!("{} is not reachable from any untrusted zone", exposed.what),
+        );
+    } else if let Some(hops) = exposed.hops.filter(|h| *h >= 3) {
+        likelihood -= 1;
+        push(
+            "likelihood",
+            "exposure",
+            -1,
+            format!(
+                "{} is {hops} flows away from the nearest untrusted zone",
+                exposed.what
+            ),
+        );
+    }
+    if exposed.hops.is_some() && !exposed.unauthenticated && !exposed.direct {
+        likelihood -= 1;
+        push(
+            "likelihood",
+            "authentication",
+            -1,
+            format!(
+                "every path from an untrusted zone to {} authenticates",
+                exposed.what
+            ),
+        );
+    }
+
+    // Impact.
+    let mut impact = level(rule.file.impact);
+    push(
+        "impact",
+        "rule",
+        0,
+        format!("the rule rates the impact {}", rule.file.impact),
+    );
+    let (data, criticality, holder) = at_stake(world, element, index);
+    let (aspect, rating) = data_rating(world, rule.file.stride, &data);
+    match rating {
+        Some(3) => {
+            impact += 1;
+            push(
+                "impact",
+                "data",
+                1,
+                format!("{holder} handles data rated at the top of the scale for {aspect}"),
+            );
+        }
+        Some(0) | None => {
+            impact -= 1;
+            let reason = if data.is_empty() {
+                format!("{holder} handles no data assets")
+            } else {
+                format!("the data {holder} handles is rated lowest for {aspect}")
+            };
+            push("impact", "data", -1, reason);
+        }
+        _ => {}
+    }
+    match criticality {
+        3 => {
+            impact += 1;
+            push(
+                "impact",
+                "criticality",
+                1,
+                format!("{holder} is business-critical"),
+            );
+        }
+        0 => {
+            impact -= 1;
+            push(
+                "impact",
+                "criticality",
+                -1,
+                format!("{holder} is of low criticality"),
+            );
+        }
+        _ => {}
+    }
+    let from = match element {
+        Element::Component => Some(index),
+        Element::Flow => world.facts.flows[index].target,
+        _ => None,
+    };
+    let (reach, secret_store) = downstream(world, from);
+    if reach >= 5 || secret_store {
+        impact += 1;
+        let reason = if secret_store {
+            "from here an attacker reaches a store of secret data".to_owned()
+        } else {
+            format!(
+                "from here an attacker reaches {} more components",
+                if reach > CAP {
+                    format!("{CAP}+")
+                } else {
+                    reach.to_string()
+                }
+            )
+        };
+        push("impact", "blast radius", 1, reason);
+    }
+
+    let score = Score::new(likelihood.clamp(1, 4) as u8, impact.clamp(1, 4) as u8);
+    (score, factors)
+}
+
+/// The aspect of the data a STRIDE category threatens, and the highest rating of it (0-3).
+fn data_rating(world: &World, stride: Stride, data: &[usize]) -> (&'static str, Option<i64>) {
+    use crate::world::rating_level;
+    let model = world.model;
+    let confidentiality = data
+        .iter()
+        .map(|&d| crate::facts::sensitivity(model.data[d].classification))
+        .max();
+    let integrity = data
+        .iter()
+        .map(|&d| rating_level(model.data[d].integrity))
+        .max();
+    let availability = data
+        .iter()
+        .map(|&d| rating_level(model.data[d].availability))
+        .max();
+    match stride {
+        Stride::InformationDisclosure => ("confidentiality", confidentiality),
+        Stride::Tampering | Stride::Repudiation => ("integrity", integrity),
+        Stride::DenialOfService => ("availability", availability),
+        Stride::Spoofing | Stride::ElevationOfPrivilege => (
+            "confidentiality, integrity or availability",
+            [confidentiality, integrity, availability]
+                .into_iter()
+                .flatten()
+                .max(),
+        ),
+    }
+}

@@ -1,0 +1,236 @@
+//! Scores worked by hand (docs/scoring.md), mitigation by controls, decisions and their expiry.
+
+use threatforge_analysis::{Coverage, Options, RuleSet, Threat, analyze_with};
+use threatforge_model::{DecisionStatus, LoadOptions, ThreatSeverity, load_str};
+
+/// The example of docs/scoring.md.
+fn clinic(portal_controls: &str, decisions: &str) -> String {
+    format!(
+        "system: {{ name: Clinic, criticality: high }}
+data:
+  records: {{ classification: secret, integrity: high, categories: [health] }}
+components:
+  patient: {{ technology: browser, exposure: internet }}
+  portal: {{ technology: web-application, processes: [records], controls: [{portal_controls}] }}
+  db: {{ technology: postgresql, stores: [records], controls: [encryption-at-rest] }}
+flows:
+  - patient -> portal: {{ protocol: https, data: [records] }}
+  - portal -> db: {{ protocol: postgres-tls, authentication: credentials, data: [records], returns: [records] }}
+{decisions}"
+    )
+}
+
+fn analyze(text: &str, today: Option<&str>) -> threatforge_analysis::Analysis {
+    let loaded = load_str(
+        "clinic.yaml",
+        text,
+        &std::env::temp_dir(),
+        &LoadOptions::default(),
+    );
+    let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    analyze_with(
+        &loaded.model,
+        &RuleSet::builtin(),
+        &Options {
+            today: today.map(str::to_owned),
+        },
+    )
+}
+
+fn threat<'a>(analysis: &'a threatforge_analysis::Analysis, id: &str) -> &'a Threat {
+    analysis
+        .threats
+        .iter()
+        .find(|t| t.id == id)
+        .unwrap_or_else(|| panic!("no threat {id}"))
+}
+
+#[test]
+fn the_worked_example_scores_as_computed_by_hand() {
+    let analysis = analyze(&clinic("", ""), None);
+    let sql = threat(&analysis, "sql-injection:portal");
+    // Likelihood: the rule says medium (2); the portal is one unauthenticated flow from the
+    // internet, so neither exposure nor authentication moves it.
+    assert_eq!(sql.inherent.likelihood, 2);
+    // Impact: the rule says high (3); the records are rated high for integrity (no change), the
+    // system is of high criticality (no change), and the portal reaches a store of secret data (+1).
+    assert_eq!(sql.inherent.impact, 4);
+    assert_eq!(sql.inherent.score, 8);
+    assert_eq!(sql.inherent.severity, ThreatSeverity::High);
+    let factors: Vec<(&str, &str, i8)> = sql
+        .factors
+        .iter()
+        .map(|f| (f.on, f.factor, f.effect))
+        .collect();
+    assert_eq!(
+        factors,
+        vec![
+            ("likelihood", "rule", 0),
+            ("impact", "rule", 0),
+            ("impact", "blast radius", 1)
+        ]
+    );
+    assert_eq!(sql.mitigation.coverage, Coverage::None);
+    assert_eq!(sql.residual, sql.inherent);
+    assert_eq!(sql.status, DecisionStatus::Open);
+    assert_eq!(
+        sql.mitigation.missing,
+        vec!["parameterized-queries", "input-validation"]
+    );
+}
+
+#[test]
+fn authentication_on_every_path_lowers_likelihood() {
+    let text = clinic("", "").replace(
+        "{ protocol: https, data",
+        "{ protocol: https, authentication: credentials, data",
+    );
+    let analysis = analyze(&text, None);
+    let sql = threat(&analysis, "sql-injection:portal");
+    assert_eq!(sql.inherent.likelihood, 1);
+    assert!(
+        sql.factors
+            .iter()
+            .any(|f| f.factor == "authentication" && f.effect == -1)
+    );
+}
+
+#[test]
+fn partial_mitigation_lowers_likelihood_and_names_what_is_missing() {
+    let analysis = analyze(&clinic("input-validation", ""), None);
+    let sql = threat(&analysis, "sql-injection:portal");
+    assert_eq!(sql.mitigation.coverage, Coverage::Partial);
+    assert_eq!(sql.mitigation.in_place, vec!["input-validation"]);
+    assert_eq!(sql.mitigation.missing, vec!["parameterized-queries"]);
+    assert_eq!(sql.inherent.score, 8);
+    assert_eq!(
+        (
+            sql.residual.likelihood,
+            sql.residual.impact,
+            sql.residual.score
+        ),
+        (1, 4, 4)
+    );
+    assert_eq!(sql.residual.severity, ThreatSeverity::Medium);
+    assert!(sql.is_open());
+}
+
+#[test]
+fn full_mitigation_closes_the_threat_and_says_by_which_controls() {
+    let analysis = analyze(&clinic("input-validation, parameterized-queries", ""), None);
+    let sql = threat(&analysis, "sql-injection:portal");
+    assert_eq!(sql.mitigation.coverage, Coverage::Full);
+    assert_eq!(sql.status, DecisionStatus::Mitigated);
+    assert!(!sql.is_open());
+    assert_eq!(
+        sql.reason.as_deref(),
+        Some("mitigated by parameterized-queries, input-validation")
+    );
+    assert_eq!(sql.residual.likelihood, 1);
+    // The encrypted database: its at-rest threat is mitigated too.
+    let at_rest = threat(&analysis, "unencrypted-sensitive-data-at-rest:db");
+    assert_eq!(at_rest.status, DecisionStatus::Mitigated);
+}
+
+#[test]
+fn every_decision_status_applies() {
+    for (status, open) in [
+        ("open", true),
+        ("in-progress", true),
+        ("mitigated", false),
+        ("accepted", false),
+        ("false-positive", false),
+        ("not-applicable", false),
+    ] {
+        let decisions = format!(
+            "decisions:\n  - {{ threat: sql-injection:portal, status: {status}, owner: team-portal, justification: reviewed, ticket: SEC-1, date: 2026-11-01{} }}\n",
+            if status == "accepted" {
+                ", expires: 2027-01-01"
+            } else {
+                ""
+            }
+        );
+        let analysis = analyze(&clinic("", &decisions), Some("2026-11-28"));
+        let sql = threat(&analysis, "sql-injection:portal");
+        assert_eq!(sql.status.as_str(), status);
+        assert_eq!(sql.is_open(), open, "{status}");
+        let decision = sql.decision.as_ref().expect("decision recorded");
+        assert_eq!(decision.owner.as_deref(), Some("team-portal"));
+        assert_eq!(decision.ticket.as_deref(), Some("SEC-1"));
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
+    }
+}
+
+#[test]
+fn an_expired_acceptance_reopens_its_threat_with_a_warning() {
+    let decisions = "decisions:\n  - { threat: sql-injection:portal, status: accepted, justification: legacy, expires: 2026-01-31 }\n";
+    let on_the_day = analyze(&clinic("", decisions), Some("2026-01-31"));
+    assert_eq!(
+        threat(&on_the_day, "sql-injection:portal").status,
+        DecisionStatus::Accepted
+    );
+    assert!(on_the_day.diagnostics.is_empty());
+    let after = analyze(&clinic("", decisions), Some("2026-02-01"));
+    let sql = threat(&after, "sql-injection:portal");
+    assert_eq!(sql.status, DecisionStatus::Open);
+    assert!(sql.decision.as_ref().is_some_and(|d| d.expired));
+    let codes: Vec<&str> = after.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["expired-acceptance"]);
+}
+
+#[test]
+fn wildcards_select_several_threats_and_the_most_specific_decision_wins() {
+    let decisions = "decisions:
+  - { threat: \"*:portal\", status: in-progress }
+  - { threat: sql-injection:portal, status: false-positive, justification: no SQL is built from input }
+";
+    let analysis = analyze(&clinic("", decisions), None);
+    assert_eq!(
+        threat(&analysis, "sql-injection:portal").status,
+        DecisionStatus::FalsePositive
+    );
+    let others: Vec<&Threat> = analysis
+        .threats
+        .iter()
+        .filter(|t| t.element.id == "portal" && t.rule != "sql-injection")
+        .collect();
+    assert!(!others.is_empty());
+    assert!(
+        others
+            .iter()
+            .all(|t| t.status == DecisionStatus::InProgress)
+    );
+}
+
+#[test]
+fn a_decision_that_matches_nothing_is_orphaned_without_failing() {
+    let decisions = "decisions:\n  - { threat: sql-injection:gone, status: in-progress }\n";
+    let analysis = analyze(&clinic("", decisions), None);
+    let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["orphaned-decision"]);
+    assert!(analysis.diagnostics.iter().all(|d| !d.is_error()));
+}
+
+#[test]
+fn ratings_can_be_overridden_with_a_justification() {
+    let decisions = "decisions:
+  - { threat: sql-injection:portal, status: open, severity: low, justification: only internal staff reach the portal }
+  - threat: cross-site-scripting:portal
+    status: open
+    cvss: CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N
+    justification: scored by the pentest team
+";
+    let analysis = analyze(&clinic("", decisions), None);
+    let sql = threat(&analysis, "sql-injection:portal");
+    assert_eq!(sql.severity(), ThreatSeverity::Low);
+    assert_eq!(sql.inherent.severity, ThreatSeverity::High);
+    let xss = threat(&analysis, "cross-site-scripting:portal");
+    let rating = xss.rating_override.as_ref().expect("override");
+    assert_eq!(rating.cvss_score, Some(9.3));
+    assert_eq!(xss.severity(), ThreatSeverity::Critical);
+}
