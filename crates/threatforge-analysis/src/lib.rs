@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod decisions;
+pub mod diff;
 pub mod engine;
 pub mod eval;
 pub mod examples;

@@ -36,6 +36,8 @@ pub enum Command {
     Init(InitArgs),
     /// Write the threats of a model as a report.
     Report(ReportArgs),
+    /// Compare two versions of a model: files, or the working tree and a git revision.
+    Diff(DiffArgs),
     /// List, show, test and document the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -129,6 +131,50 @@ pub struct ReportArgs {
     /// The date acceptances expire against (YYYY-MM-DD). Default: today.
     #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
     pub today: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  threatforge diff old/threatforge.yaml threatforge.yaml\n  threatforge diff --base origin/main --format md --fail-on-new high"
+)]
+pub struct DiffArgs {
+    /// With --base: the model (default: the nearest `threatforge.yaml`). Without: the old model.
+    pub first: Option<PathBuf>,
+
+    /// The new model (without --base).
+    pub second: Option<PathBuf>,
+
+    /// Compare the working tree's model with the model at this git revision.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+
+    /// Write the output to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when the change introduces an open threat at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on_new: Option<SeverityArg>,
+
+    /// A directory of the team's own rules, beside the built-ins (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// The date acceptances expire against (YYYY-MM-DD). Default: today.
+    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For a terminal (colored on a terminal).
+    Human,
+    /// A pull-request comment with tables and a Mermaid diagram.
+    Md,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

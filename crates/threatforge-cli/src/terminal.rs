@@ -8,6 +8,8 @@ use crate::cli::ColorChoice;
 pub struct Terminal {
     /// Whether standard error may carry ANSI colors.
     pub color_stderr: bool,
+    /// Whether standard output may carry ANSI colors.
+    pub color_stdout: bool,
 }
 
 impl Terminal {
@@ -20,6 +22,7 @@ impl Terminal {
         };
         Terminal {
             color_stderr: allowed(std::io::stderr().is_terminal()),
+            color_stdout: allowed(std::io::stdout().is_terminal()),
         }
     }
 

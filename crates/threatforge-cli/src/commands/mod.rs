@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code, or a usage error message.
 
 mod check;
+mod diff;
 mod init;
 mod report;
 mod rules;
@@ -21,6 +22,7 @@ pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Check(args) => check::run(args, term),
         Command::Init(args) => init::run(args),
         Command::Report(args) => report::run(args, term),
+        Command::Diff(args) => diff::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
         Command::Completions { shell } => {

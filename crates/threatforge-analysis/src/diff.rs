@@ -1,0 +1,442 @@
+//! What changed between two versions of a model: elements added, removed and changed (attribute
+//! by attribute), threats new, gone and changed (with the reasons), and decisions.
+//!
+//! Identity is the id: an element whose id is unchanged is the same element, and its attribute
+//! changes are shown as changes. Everything comes out sorted, so the same pair gives the same
+//! bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
+
+use crate::engine::{Analysis, Threat};
+use crate::rule::Element;
+
+/// One attribute that changed, with its old and new value as compact JSON text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub attribute: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ElementChange {
+    pub kind: &'static str,
+    pub id: String,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ElementDiff {
+    pub added: Vec<ElementRef>,
+    pub removed: Vec<ElementRef>,
+    pub changed: Vec<ElementChange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ElementRef {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreatRef {
+    pub id: String,
+    pub title: String,
+    pub severity: ThreatSeverity,
+    pub status: DecisionStatus,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreatChange {
+    pub id: String,
+    pub title: String,
+    pub old_severity: ThreatSeverity,
+    pub new_severity: ThreatSeverity,
+    pub old_status: DecisionStatus,
+    pub new_status: DecisionStatus,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NewThreat {
+    #[serde(flatten)]
+    pub threat: ThreatRef,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ThreatDiff {
+    pub new: Vec<NewThreat>,
+    pub gone: Vec<ThreatRef>,
+    pub changed: Vec<ThreatChange>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DecisionDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<ElementChange>,
+    /// Acceptances that expired in the new version.
+    pub expired: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Diff {
+    pub elements: ElementDiff,
+    pub threats: ThreatDiff,
+    pub decisions: DecisionDiff,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.elements.added.is_empty()
+            && self.elements.removed.is_empty()
+            && self.elements.changed.is_empty()
+            && self.threats.new.is_empty()
+            && self.threats.gone.is_empty()
+            && self.threats.changed.is_empty()
+            && self.decisions.added.is_empty()
+            && self.decisions.removed.is_empty()
+            && self.decisions.changed.is_empty()
+    }
+
+    /// Open threats the change brings at or above `threshold`: new ones, and ones that were not
+    /// open or were below the threshold before. Old, accepted debt does not count.
+    pub fn introduced(&self, threshold: ThreatSeverity) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .threats
+            .new
+            .iter()
+            .filter(|t| open(t.threat.status) && t.threat.severity >= threshold)
+            .map(|t| t.threat.id.clone())
+            .collect();
+        for change in &self.threats.changed {
+            let now = open(change.new_status) && change.new_severity >= threshold;
+            let before = open(change.old_status) && change.old_severity >= threshold;
+            if now && !before {
+                ids.push(change.id.clone());
+            }
+        }
+        ids.sort();
+        ids
+    }
+}
+
+fn open(status: DecisionStatus) -> bool {
+    matches!(status, DecisionStatus::Open | DecisionStatus::InProgress)
+}
+
+/// Serializable views of every element, by (kind, id), as JSON objects.
+fn elements(model: &Model) -> BTreeMap<(&'static str, String), serde_json::Value> {
+    let mut out = BTreeMap::new();
+    let value = |v: serde_json::Result<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
+    for d in model.data.values() {
+        out.insert(
+            ("data", d.id.value.clone()),
+            value(serde_json::to_value(&d.value)),
+        );
+    }
+    for c in model.components.values() {
+        out.insert(
+            ("component", c.id.value.clone()),
+            value(serde_json::to_value(&c.value)),
+        );
+    }
+    for f in model.flows.values() {
+        let mut v = value(serde_json::to_value(&f.attributes));
+        if let Some(object) = v.as_object_mut() {
+            object.remove("id");
+            object.insert("source".into(), serde_json::json!(f.source.value));
+            object.insert("target".into(), serde_json::json!(f.target.value));
+        }
+        out.insert(("flow", f.id.value.clone()), v);
+    }
+    for b in model.boundaries.values() {
+        out.insert(
+            ("boundary", b.id.value.clone()),
+            value(serde_json::to_value(&b.value)),
+        );
+    }
+    for r in model.runtimes.values() {
+        out.insert(
+            ("runtime", r.id.value.clone()),
+            value(serde_json::to_value(&r.value)),
+        );
+    }
+    if let Some(system) = &model.system {
+        out.insert(
+            ("system", "system".to_owned()),
+            value(serde_json::to_value(system)),
+        );
+    }
+    out
+}
+
+fn compact(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "—".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// The attributes that differ between two objects, by name.
+fn changes(old: &serde_json::Value, new: &serde_json::Value) -> Vec<Change> {
+    let empty = serde_json::Map::new();
+    let o = old.as_object().unwrap_or(&empty);
+    let n = new.as_object().unwrap_or(&empty);
+    let mut keys: Vec<&String> = o.keys().chain(n.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| o.get(*k) != n.get(*k))
+        .map(|k| Change {
+            attribute: k.clone(),
+            old: compact(o.get(k)),
+            new: compact(n.get(k)),
+        })
+        .collect()
+}
+
+fn element_kind(element: Element) -> &'static str {
+    match element {
+        Element::Component => "component",
+        Element::Flow => "flow",
+        Element::Data => "data",
+        Element::Boundary => "boundary",
+        Element::Runtime => "runtime",
+        Element::Model => "system",
+    }
+}
+
+fn threat_ref(t: &Threat) -> ThreatRef {
+    ThreatRef {
+        id: t.id.clone(),
+        title: t.title.clone(),
+        severity: t.severity(),
+        status: t.status,
+    }
+}
+
+pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &Analysis) -> Diff {
+    let mut out = Diff::default();
+    let (before, after) = (elements(old), elements(new));
+    for (key, value) in &after {
+        match before.get(key) {
+            None => out.elements.added.push(ElementRef {
+                kind: key.0,
+                id: key.1.clone(),
+            }),
+            Some(previous) => {
+                let changes = changes(previous, value);
+                if !changes.is_empty() {
+                    out.elements.changed.push(ElementChange {
+                        kind: key.0,
+                        id: key.1.clone(),
+                        changes,
+                    });
+                }
+            }
+        }
+    }
+    for key in before.keys().filter(|k| !after.contains_key(*k)) {
+        out.elements.removed.push(ElementRef {
+            kind: key.0,
+            id: key.1.clone(),
+        });
+    }
+
+    let reasons = |t: &Threat| -> Vec<String> { reasons(t, new, &out.elements) };
+    let old_threats: BTreeMap<&str, &Threat> = old_analysis
+        .threats
+        .iter()
+        .map(|t| (t.id.as_str(), t))
+        .collect();
+    let new_threats: BTreeMap<&str, &Threat> = new_analysis
+        .threats
+        .iter()
+        .map(|t| (t.id.as_str(), t))
+        .collect();
+    let mut threats = ThreatDiff::default();
+    for (id, t) in &new_threats {
+        match old_threats.get(id) {
+            None => threats.new.push(NewThreat {
+                threat: threat_ref(t),
+                reasons: reasons(t),
+            }),
+            Some(previous) => {
+                if previous.severity() != t.severity() || previous.status != t.status {
+                    let mut why = reasons(t);
+                    if previous.status != t.status {
+                        let by = if t.decision.is_some() {
+                            "by decision"
+                        } else {
+                            "by controls"
+                        };
+                        // A status change is its own reason; drop the vague fallback.
+                        why.retain(|r| r != ELSEWHERE);
+                        why.push(format!("status {} -> {} {by}", previous.status, t.status));
+                    }
+                    threats.changed.push(ThreatChange {
+                        id: t.id.clone(),
+                        title: t.title.clone(),
+                        old_severity: previous.severity(),
+                        new_severity: t.severity(),
+                        old_status: previous.status,
+                        new_status: t.status,
+                        reasons: why,
+                    });
+                }
+            }
+        }
+    }
+    for (id, t) in &old_threats {
+        if !new_threats.contains_key(id) {
+            threats.gone.push(threat_ref(t));
+        }
+    }
+    out.threats = threats;
+
+    let decisions = |m: &Model| -> BTreeMap<String, serde_json::Value> {
+        m.decisions
+            .iter()
+            .map(|d| {
+                (
+                    d.threat.value.clone(),
+                    serde_json::to_value(d).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let (old_d, new_d) = (decisions(old), decisions(new));
+    for (selector, value) in &new_d {
+        match old_d.get(selector) {
+            None => out.decisions.added.push(selector.clone()),
+            Some(previous) => {
+                let changes = changes(previous, value);
+                if !changes.is_empty() {
+                    out.decisions.changed.push(ElementChange {
+                        kind: "decision",
+                        id: selector.clone(),
+                        changes,
+                    });
+                }
+            }
+        }
+    }
+    out.decisions.removed = old_d
+        .keys()
+        .filter(|k| !new_d.contains_key(*k))
+        .cloned()
+        .collect();
+    let expired = |a: &Analysis| -> Vec<String> {
+        a.threats
+            .iter()
+            .filter(|t| t.decision.as_ref().is_some_and(|d| d.expired))
+            .map(|t| t.id.clone())
+            .collect()
+    };
+    let was_expired = expired(old_analysis);
+    out.decisions.expired = expired(new_analysis)
+        .into_iter()
+        .filter(|id| !was_expired.contains(id))
+        .collect();
+    out
+}
+
+/// Why a threat appeared or changed: its element is new or changed, or the data it handles
+/// changed. Falls back to "a change elsewhere" (reachability, a neighbour's controls).
+fn reasons(threat: &Threat, new: &Model, elements: &ElementDiff) -> Vec<String> {
+    let kind = element_kind(threat.element.kind);
+    let id = threat.element.id.as_str();
+    let mut out = Vec::new();
+    if elements.added.iter().any(|e| e.kind == kind && e.id == id) {
+        out.push(format!("new {kind} {id}"));
+    }
+    if let Some(change) = elements
+        .changed
+        .iter()
+        .find(|e| e.kind == kind && e.id == id)
+    {
+        for c in &change.changes {
+            out.push(format!(
+                "{kind} {id}: {} {} -> {}",
+                c.attribute, c.old, c.new
+            ));
+        }
+    }
+    // The data the element handles: a changed classification moves scores.
+    let handled: Vec<&str> = match threat.element.kind {
+        Element::Component => new
+            .components
+            .get(id)
+            .map(|c| {
+                c.processes
+                    .iter()
+                    .chain(&c.stores)
+                    .map(|d| d.value.as_str())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Element::Flow => new
+            .flows
+            .get(id)
+            .map(|f| {
+                f.data
+                    .iter()
+                    .chain(&f.returns)
+                    .map(|d| d.value.as_str())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Element::Data => vec![id],
+        _ => Vec::new(),
+    };
+    for change in elements
+        .changed
+        .iter()
+        .filter(|e| e.kind == "data" && handled.contains(&e.id.as_str()))
+    {
+        if threat.element.kind == Element::Data && change.id == id {
+            continue;
+        }
+        for c in &change.changes {
+            out.push(format!(
+                "data {}: {} {} -> {}",
+                change.id, c.attribute, c.old, c.new
+            ));
+        }
+    }
+    if let Some(flow) = new.flows.get(id) {
+        for end in [&flow.source.value, &flow.target.value] {
+            if elements
+                .added
+                .iter()
+                .any(|e| e.kind == "component" && &e.id == end)
+            {
+                out.push(format!("new component {end}"));
+            }
+        }
+    }
+    // For a component: the flows it gained or lost.
+    if threat.element.kind == Element::Component {
+        for added in elements.added.iter().filter(|e| e.kind == "flow") {
+            if new
+                .flows
+                .get(&added.id)
+                .is_some_and(|f| f.source.value == id || f.target.value == id)
+            {
+                out.push(format!("new flow {}", added.id));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(ELSEWHERE.to_owned());
+    }
+    out
+}
+
+const ELSEWHERE: &str = "a change elsewhere in the model (reachability, a neighbour, a rule)";

@@ -1,0 +1,365 @@
+//! `threatforge diff`: pairs of small models for each kind of change, a git repository for
+//! `--base`, the new-threat gate, and stable output.
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+
+fn threatforge() -> Command {
+    let mut command = Command::cargo_bin("threatforge").expect("binary");
+    command
+        .env("NO_COLOR", "1")
+        .env("THREATFORGE_TODAY", "2026-11-28");
+    command
+}
+
+const BASE: &str = "system: { name: Shop }
+data:
+  orders: { classification: confidential, categories: [personal] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  shop: { technology: web-application, processes: [orders] }
+  db: { technology: postgresql, stores: [orders], controls: [encryption-at-rest] }
+flows:
+  - shopper -> shop: { protocol: https, authentication: credentials, data: [orders] }
+  - shop -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
+boundaries:
+  backend: { kind: network, trust: high, contains: [shop, db] }
+";
+
+/// Runs `diff OLD NEW --format json` on two model texts.
+fn diff_json(old: &str, new: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("old.yaml"), old).expect("write");
+    std::fs::write(dir.path().join("new.yaml"), new).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["diff", "old.yaml", "new.yaml", "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("run");
+    let value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code(), value)
+}
+
+fn ids(list: &serde_json::Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x[key].as_str().expect("string").to_owned())
+        .collect()
+}
+
+#[test]
+fn the_same_model_has_no_differences() {
+    let (code, diff) = diff_json(BASE, BASE, &["--fail-on-new", "info"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        diff["summary"],
+        "No change to the model's elements, threats or decisions."
+    );
+    assert_eq!(diff["gate"]["passed"], true);
+}
+
+#[test]
+fn an_added_flow_and_component_bring_new_threats_with_their_reason() {
+    let new = BASE
+        .replace(
+            "boundaries:",
+            "  - shop -> mailer: { protocol: smtp, data: [orders] }\nboundaries:",
+        )
+        .replace("  db: {", "  mailer: { technology: mail-server }\n  db: {");
+    let (_, diff) = diff_json(BASE, &new, &[]);
+    let added: Vec<(String, String)> = diff["elements"]["added"]
+        .as_array()
+        .expect("added")
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or("").to_owned(),
+                e["id"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        added.contains(&("component".into(), "mailer".into())),
+        "{added:?}"
+    );
+    assert!(
+        added.contains(&("flow".into(), "shop->mailer".into())),
+        "{added:?}"
+    );
+    let new_threats = diff["threats"]["new"].as_array().expect("new");
+    let on_flow = new_threats
+        .iter()
+        .find(|t| {
+            t["id"]
+                .as_str()
+                .is_some_and(|i| i.ends_with(":shop->mailer"))
+        })
+        .expect("a threat on the new unencrypted flow");
+    assert!(
+        on_flow["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|r| r == "new flow shop->mailer")
+    );
+}
+
+#[test]
+fn a_removed_element_takes_its_threats_with_it() {
+    let (_, diff) = diff_json(
+        BASE.replace("controls: [encryption-at-rest]", "controls: []")
+            .as_str(),
+        BASE,
+        &[],
+    );
+    let gone = ids(&diff["threats"]["gone"], "id");
+    assert!(
+        gone.is_empty(),
+        "a control added mitigates, it does not remove: {gone:?}"
+    );
+    let old = BASE
+        .replace(
+            "boundaries:",
+            "  - shop -> legacy: { protocol: http }\nboundaries:",
+        )
+        .replace("  db: {", "  legacy: { technology: api-service }\n  db: {");
+    let (_, diff) = diff_json(&old, BASE, &[]);
+    let removed = ids(&diff["elements"]["removed"], "id");
+    assert!(
+        removed.contains(&"legacy".to_owned()) && removed.contains(&"shop->legacy".to_owned()),
+        "{removed:?}"
+    );
+    assert!(
+        ids(&diff["threats"]["gone"], "id")
+            .iter()
+            .any(|i| i.ends_with(":shop->legacy"))
+    );
+}
+
+#[test]
+fn attribute_changes_are_shown_with_old_and_new_values() {
+    let new = BASE
+        .replace("protocol: postgres-tls", "protocol: postgres")
+        .replace("trust: high", "trust: medium");
+    let (_, diff) = diff_json(BASE, &new, &[]);
+    let changed = diff["elements"]["changed"].as_array().expect("changed");
+    let flow = changed
+        .iter()
+        .find(|c| c["id"] == "shop->db")
+        .expect("flow changed");
+    assert_eq!(flow["changes"][0]["attribute"], "protocol");
+    assert_eq!(flow["changes"][0]["old"], "postgres-tls");
+    assert_eq!(flow["changes"][0]["new"], "postgres");
+    let boundary = changed
+        .iter()
+        .find(|c| c["id"] == "backend")
+        .expect("boundary changed");
+    assert_eq!(boundary["kind"], "boundary");
+    // The unencrypted flow is a new threat, and says why.
+    let new_threats = diff["threats"]["new"].as_array().expect("new");
+    let cleartext = new_threats
+        .iter()
+        .find(|t| t["id"].as_str().is_some_and(|i| i.ends_with(":shop->db")))
+        .expect("new threat on the now unencrypted flow");
+    assert!(
+        cleartext["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("protocol postgres-tls -> postgres"))
+    );
+}
+
+#[test]
+fn a_changed_classification_changes_severities_and_says_so() {
+    let new = BASE.replace("classification: confidential", "classification: secret");
+    let (_, diff) = diff_json(BASE, &new, &[]);
+    let changed = diff["threats"]["changed"].as_array().expect("changed");
+    assert!(!changed.is_empty());
+    assert!(changed.iter().any(
+        |t| t["reasons"].as_array().expect("reasons").iter().any(|r| {
+            r.as_str()
+                .is_some_and(|r| r.contains("classification confidential -> secret"))
+        })
+    ));
+}
+
+#[test]
+fn decisions_added_changed_and_expired_are_reported() {
+    let decided = |status: &str, expires: &str| {
+        format!(
+            "{BASE}decisions:\n  - {{ threat: \"sql-injection:shop\", status: {status}, justification: reviewed, expires: {expires} }}\n"
+        )
+    };
+    let (_, diff) = diff_json(BASE, &decided("accepted", "2027-01-01"), &[]);
+    assert_eq!(
+        ids(
+            &serde_json::json!([{"id": diff["decisions"]["added"][0]}]),
+            "id"
+        ),
+        vec!["sql-injection:shop"]
+    );
+    let changed = diff["threats"]["changed"].as_array().expect("changed");
+    let sql = changed
+        .iter()
+        .find(|t| t["id"] == "sql-injection:shop")
+        .expect("status changed");
+    assert_eq!(sql["old_status"], "open");
+    assert_eq!(sql["new_status"], "accepted");
+    let (_, diff) = diff_json(
+        &decided("accepted", "2027-01-01"),
+        &decided("accepted", "2026-01-01"),
+        &[],
+    );
+    assert_eq!(
+        diff["decisions"]["changed"][0]["changes"][0]["attribute"],
+        "expires"
+    );
+    assert_eq!(diff["decisions"]["expired"][0], "sql-injection:shop");
+    let (_, diff) = diff_json(&decided("accepted", "2027-01-01"), BASE, &[]);
+    assert_eq!(diff["decisions"]["removed"][0], "sql-injection:shop");
+}
+
+#[test]
+fn the_gate_counts_only_what_the_change_introduces() {
+    let insecure = BASE.replace("protocol: postgres-tls", "protocol: postgres");
+    // Old debt: the same insecure model on both sides passes.
+    let (code, _) = diff_json(&insecure, &insecure, &["--fail-on-new", "low"]);
+    assert_eq!(code, Some(0));
+    // Introducing it fails at a threshold it reaches, passes above.
+    let (code, diff) = diff_json(BASE, &insecure, &["--fail-on-new", "low"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        !diff["gate"]["introduced"]
+            .as_array()
+            .expect("introduced")
+            .is_empty()
+    );
+    let (code, diff) = diff_json(BASE, &insecure, &["--fail-on-new", "critical"]);
+    assert_eq!(code, Some(0), "{}", diff["gate"]);
+}
+
+#[test]
+fn markdown_is_a_pull_request_comment_and_escapes_model_text() {
+    let new = BASE.replace(
+        "shop: { technology: web-application,",
+        "shop: { name: \"<img src=x onerror=alert(1)> | `x`\", technology: web-application,",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("old.yaml"), BASE).expect("write");
+    std::fs::write(dir.path().join("new.yaml"), new).expect("write");
+    let run = || {
+        threatforge()
+            .current_dir(dir.path())
+            .args(["diff", "old.yaml", "new.yaml", "--format", "md"])
+            .output()
+            .expect("run")
+            .stdout
+    };
+    let first = run();
+    assert_eq!(first, run(), "byte-identical across runs");
+    let md = String::from_utf8(first).expect("utf-8");
+    assert!(md.starts_with("### threatforge: "), "{md}");
+    assert!(md.contains("```mermaid\nflowchart LR"), "{md}");
+    assert!(!md.contains("<img"), "{md}");
+    assert!(
+        md.contains("&lt;img src=x onerror=alert(1)&gt; \\| &#96;x&#96;"),
+        "{md}"
+    );
+    assert!(md.contains("#lt;img src=x onerror=alert(1)#gt;"), "{md}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Process::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn base_compares_with_a_git_revision_including_its_includes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir(repo.join("model")).expect("mkdir");
+    std::fs::write(
+        repo.join("model/threatforge.yaml"),
+        BASE.replace(
+            "system: { name: Shop }",
+            "system: { name: Shop }\ninclude: [more.yaml]",
+        ),
+    )
+    .expect("write");
+    std::fs::write(repo.join("model/more.yaml"), "data: {}\n").expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "one"]);
+    // The change is in the included file only.
+    std::fs::write(repo.join("model/more.yaml"), "components:\n  admin: { technology: admin-console }\nflows:\n  - admin -> db: { protocol: postgres }\n").expect("write");
+    let output = threatforge()
+        .current_dir(repo)
+        .args([
+            "diff",
+            "--base",
+            "HEAD",
+            "model/threatforge.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let diff: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let added = ids(&diff["elements"]["added"], "id");
+    assert_eq!(added, vec!["admin", "admin->db"]);
+    // Found from the working directory too, and a bad revision is a usage error.
+    threatforge()
+        .current_dir(repo.join("model"))
+        .args(["diff", "--base", "HEAD"])
+        .assert()
+        .code(0);
+    threatforge()
+        .current_dir(repo)
+        .args(["diff", "--base", "no-such-rev", "model/threatforge.yaml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn invalid_input_exits_2() {
+    let (code, _) = (
+        threatforge()
+            .args(["diff", "only-one.yaml"])
+            .output()
+            .expect("run")
+            .status
+            .code(),
+        (),
+    );
+    assert_eq!(code, Some(2));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("old.yaml"), BASE).expect("write");
+    std::fs::write(
+        dir.path().join("new.yaml"),
+        "system: { name: x, bogus: 1 }\n",
+    )
+    .expect("write");
+    threatforge()
+        .current_dir(dir.path())
+        .args(["diff", "old.yaml", "new.yaml"])
+        .assert()
+        .code(2);
+}
