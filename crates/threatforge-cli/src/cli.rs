@@ -38,6 +38,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two versions of a model: files, or the working tree and a git revision.
     Diff(DiffArgs),
+    /// Draw the data-flow diagram.
+    Diagram(DiagramArgs),
     /// List, show, test and document the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -112,6 +114,10 @@ pub struct ReportArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
+    /// For JUnit: open threats at or above this severity are failing test cases.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Medium)]
+    pub fail_on: SeverityArg,
+
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Json)]
     pub format: ReportFormat,
@@ -179,8 +185,18 @@ pub enum DiffFormat {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// The versioned JSON report (docs/report-json.md).
+    /// One self-contained HTML file: summary, diagram, risk register, threats, inventory.
+    Html,
+    /// Markdown for pull requests and wikis, with a Mermaid diagram.
+    Md,
+    /// The versioned JSON report (docs/report-json.md; `threatforge schema --output-format report`).
     Json,
+    /// SARIF 2.1.0 for code scanning: one result per open threat, at the element's line.
+    Sarif,
+    /// One row per threat, for issue trackers.
+    Csv,
+    /// JUnit XML: one test case per threat, failing at or above --fail-on.
+    Junit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,7 +253,50 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    #[arg(long, short = 'f', value_enum, default_value_t = DiagramFormat::Svg)]
+    pub format: DiagramFormat,
+
+    /// Write the diagram to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    /// Draw only this boundary and what it contains.
+    #[arg(long, value_name = "ID")]
+    pub boundary: Option<String>,
+
+    /// A directory of the team's own rules, beside the built-ins (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// SVG laid out by threatforge itself.
+    Svg,
+    /// Mermaid, which GitHub and GitLab render.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The model language.
+    Model,
+    /// The JSON report (`report --format json`).
+    Report,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
+    /// Which schema.
+    #[arg(long, value_enum, default_value_t = SchemaKind::Model)]
+    pub output_format: SchemaKind,
+
     /// Write the schema to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,

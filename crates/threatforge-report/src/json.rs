@@ -9,6 +9,10 @@ use threatforge_model::{DecisionStatus, Loaded, Location, Model, Severity, Threa
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON Schema of this report (`threatforge schema --output-format report`), written by hand
+/// as the documented contract; a test validates real reports against it.
+pub const SCHEMA: &str = include_str!("report.schema.json");
+
 #[derive(Serialize)]
 struct Report<'a> {
     schema_version: u32,

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code, or a usage error message.
 
 mod check;
+mod diagram;
 mod diff;
 mod init;
 mod report;
@@ -23,6 +24,7 @@ pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Init(args) => init::run(args),
         Command::Report(args) => report::run(args, term),
         Command::Diff(args) => diff::run(args, term),
+        Command::Diagram(args) => diagram::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
         Command::Completions { shell } => {

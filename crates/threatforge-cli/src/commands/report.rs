@@ -12,9 +12,16 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         eprint!("{}", analyzed.render(term));
         return Ok(crate::exit::INVALID);
     }
+    let model = &analyzed.loaded.model;
+    let analysis = &analyzed.analysis;
     let text = match args.format {
-        ReportFormat::Json => {
-            threatforge_report::json::render(&analyzed.loaded.model, &analyzed.analysis)
+        ReportFormat::Json => threatforge_report::json::render(model, analysis),
+        ReportFormat::Html => threatforge_report::html::render(model, analysis),
+        ReportFormat::Md => threatforge_report::markdown::render(model, analysis),
+        ReportFormat::Sarif => threatforge_report::sarif::render(model, analysis, &analyzed.rules),
+        ReportFormat::Csv => threatforge_report::csv::render(model, analysis),
+        ReportFormat::Junit => {
+            threatforge_report::junit::render(model, analysis, args.fail_on.severity())
         }
     };
     write_output(args.output.as_deref(), &text)?;

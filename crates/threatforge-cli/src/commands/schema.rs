@@ -1,12 +1,13 @@
-//! `threatforge schema`: the JSON Schema of the model language.
+//! `threatforge schema`: the JSON Schema of the model language, or of the JSON report.
 
-use crate::cli::SchemaArgs;
+use crate::cli::{SchemaArgs, SchemaKind};
 use crate::terminal::write_output;
 
 pub fn run(args: SchemaArgs) -> Result<u8, String> {
-    write_output(
-        args.output.as_deref(),
-        &threatforge_model::schema::model_schema_text(),
-    )?;
+    let text = match args.output_format {
+        SchemaKind::Model => threatforge_model::schema::model_schema_text(),
+        SchemaKind::Report => threatforge_report::json::SCHEMA.to_owned(),
+    };
+    write_output(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)
 }

@@ -1,0 +1,36 @@
+//! `threatforge diagram`: the data-flow diagram as SVG, Mermaid or DOT.
+
+use threatforge_report::diagram::{self, DiagramOptions};
+
+use super::{find_model, load_and_analyze};
+use crate::cli::{DiagramArgs, DiagramFormat};
+use crate::terminal::{Terminal, write_output};
+
+pub fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
+    let path = find_model(args.model.as_deref())?;
+    let analyzed = load_and_analyze(&path, None, &args.rules, Some(super::today(None)?))?;
+    if analyzed.has_errors() {
+        eprint!("{}", analyzed.render(term));
+        return Ok(crate::exit::INVALID);
+    }
+    let model = &analyzed.loaded.model;
+    if let Some(boundary) = &args.boundary
+        && !model.boundaries.contains_key(boundary)
+    {
+        let ids: Vec<&str> = model.boundaries.keys().map(String::as_str).collect();
+        return Err(match threatforge_model::suggest::nearest(boundary, ids) {
+            Some(n) => format!("there is no boundary `{boundary}`; did you mean `{n}`?"),
+            None => format!("there is no boundary `{boundary}`"),
+        });
+    }
+    let options = DiagramOptions {
+        boundary: args.boundary.clone(),
+    };
+    let text = match args.format {
+        DiagramFormat::Svg => diagram::svg(model, &analyzed.analysis, &options),
+        DiagramFormat::Mermaid => diagram::mermaid(model, &analyzed.analysis, &options),
+        DiagramFormat::Dot => diagram::dot(model, &analyzed.analysis, &options),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(crate::exit::OK)
+}

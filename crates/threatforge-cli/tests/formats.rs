@@ -1,0 +1,319 @@
+//! Every report format through the real binary: snapshots on a small model, byte-identical output
+//! on the shipped examples, SARIF against the official schema, the JSON report against its own
+//! schema, and escaping of model text in every format that carries it.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn threatforge() -> Command {
+    let mut command = Command::cargo_bin("threatforge").expect("binary");
+    command
+        .env("NO_COLOR", "1")
+        .env("THREATFORGE_TODAY", "2026-11-28");
+    command
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const CLINIC: &str = "system: { name: Clinic, criticality: high }
+data:
+  records: { classification: secret, integrity: high, categories: [health] }
+components:
+  patient: { technology: browser, exposure: internet }
+  portal: { technology: web-application, processes: [records], controls: [input-validation] }
+  db: { technology: postgresql, stores: [records], controls: [encryption-at-rest] }
+flows:
+  - patient -> portal: { protocol: https, data: [records] }
+  - portal -> db: { protocol: postgres-tls, authentication: credentials, data: [records], returns: [records] }
+boundaries:
+  hospital: { kind: network, trust: high, contains: [portal, db] }
+decisions:
+  - { threat: \"cross-site-scripting:portal\", status: accepted, owner: team-portal, justification: templates escape by default, expires: 2027-03-31 }
+";
+
+fn report(dir: &Path, format: &str) -> String {
+    let output = threatforge()
+        .current_dir(dir)
+        .args(["report", "--format", format])
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+fn clinic_dir(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("threatforge.yaml"), text).expect("write");
+    dir
+}
+
+#[test]
+fn snapshots_of_every_text_format() {
+    let dir = clinic_dir(CLINIC);
+    for format in ["md", "json", "sarif", "csv", "junit"] {
+        let text = report(dir.path(), format);
+        insta::assert_snapshot!(format!("clinic_{format}"), text);
+    }
+}
+
+#[test]
+fn every_format_is_byte_identical_across_runs_on_the_examples() {
+    for example in ["online-shop", "k8s-platform", "cicd-pipeline"] {
+        let path = repo()
+            .join("examples")
+            .join(example)
+            .join("threatforge.yaml");
+        for format in ["html", "md", "json", "sarif", "csv", "junit"] {
+            let run = || {
+                threatforge()
+                    .args(["report", "--format", format])
+                    .arg(&path)
+                    .output()
+                    .expect("run")
+            };
+            let (a, b) = (run(), run());
+            assert_eq!(a.status.code(), Some(0), "{example} {format}");
+            assert!(!a.stdout.is_empty());
+            assert!(
+                a.stdout == b.stdout,
+                "{example} {format} differs between runs"
+            );
+        }
+        for format in ["svg", "mermaid", "dot"] {
+            let run = || {
+                threatforge()
+                    .args(["diagram", "--format", format])
+                    .arg(&path)
+                    .output()
+                    .expect("run")
+                    .stdout
+            };
+            assert!(
+                run() == run(),
+                "{example} diagram {format} differs between runs"
+            );
+        }
+    }
+}
+
+fn shared() -> PathBuf {
+    repo().join("../shared")
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema_and_points_at_the_model() {
+    let schema_path = shared().join("formats/sarif/sarif-schema-2.1.0.json");
+    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the official SARIF 2.1.0 schema at {}: {e}. CI has ../shared beside the clone; \
+             this test does not pass without it.",
+            schema_path.display()
+        )
+    });
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    for example in ["online-shop", "k8s-platform", "cicd-pipeline"] {
+        let path = repo()
+            .join("examples")
+            .join(example)
+            .join("threatforge.yaml");
+        let output = threatforge()
+            .args(["report", "--format", "sarif"])
+            .arg(&path)
+            .output()
+            .expect("run");
+        let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{example}: {errors:#?}");
+    }
+    // One result per open threat, each at the element's line, with rule metadata for GitHub.
+    let dir = clinic_dir(CLINIC);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report(dir.path(), "sarif")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).expect("json");
+    let open = json["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .filter(|t| t["status"] == "open" || t["status"] == "in-progress")
+        .count();
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), open);
+    let sql = results
+        .iter()
+        .find(|r| r["properties"]["threatId"] == "sql-injection:portal")
+        .expect("sql injection result");
+    let region = &sql["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        region["startLine"], 6,
+        "the line where `portal` is declared"
+    );
+    assert_eq!(
+        sql["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "threatforge.yaml"
+    );
+    let rule = &sarif["runs"][0]["tool"]["driver"]["rules"]
+        [sql["ruleIndex"].as_u64().expect("index") as usize];
+    assert_eq!(rule["id"], "sql-injection");
+    assert!(
+        rule["properties"]["security-severity"]
+            .as_str()
+            .is_some_and(|s| s.parse::<f64>().is_ok())
+    );
+    assert!(
+        rule["properties"]["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .any(|t| t == "external/cwe/cwe-89")
+    );
+    assert!(
+        rule["help"]["text"]
+            .as_str()
+            .is_some_and(|h| h.contains("parameterized-queries"))
+    );
+    // Accepted threats are not results.
+    assert!(
+        !results
+            .iter()
+            .any(|r| r["properties"]["threatId"] == "cross-site-scripting:portal")
+    );
+}
+
+#[test]
+fn the_json_report_matches_its_published_schema() {
+    let output = threatforge()
+        .args(["schema", "--output-format", "report"])
+        .output()
+        .expect("run");
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    for example in ["online-shop", "k8s-platform", "cicd-pipeline"] {
+        let path = repo()
+            .join("examples")
+            .join(example)
+            .join("threatforge.yaml");
+        for command in [
+            vec!["report", "--format", "json"],
+            vec!["check", "--format", "json", "--fail-on", "high"],
+        ] {
+            let output = threatforge()
+                .args(&command)
+                .arg(&path)
+                .output()
+                .expect("run");
+            let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{example} {command:?}: {errors:#?}");
+        }
+    }
+    let dir = clinic_dir(CLINIC);
+    let value: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).expect("json");
+    assert!(validator.is_valid(&value));
+}
+
+#[test]
+fn junit_is_well_formed_with_one_case_per_threat() {
+    let dir = clinic_dir(CLINIC);
+    let xml = report(dir.path(), "junit");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().as_ref() {
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("malformed XML: {e}"),
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).expect("json");
+    assert_eq!(cases, json["threats"].as_array().expect("threats").len());
+    let order = ["info", "low", "medium", "high", "critical"];
+    let failing = json["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .filter(|t| {
+            (t["status"] == "open" || t["status"] == "in-progress")
+                && order.iter().position(|o| *o == t["residual"]["severity"]) >= Some(2)
+        })
+        .count();
+    assert_eq!(
+        failures, failing,
+        "failing cases are the open threats at or above medium"
+    );
+}
+
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+#[test]
+fn model_text_is_escaped_in_every_format() {
+    let text = CLINIC
+        .replace(
+            "portal: { technology",
+            &format!("portal: {{ name: \"{HOSTILE} |`x`\", technology"),
+        )
+        .replace(
+            "records: { classification",
+            "records: { name: \"=HYPERLINK(1)\", classification",
+        );
+    let dir = clinic_dir(&text);
+    let md = report(dir.path(), "md");
+    assert!(!md.contains("<img"), "markdown: {md}");
+    let junit = report(dir.path(), "junit");
+    assert!(!junit.contains("<img"), "junit");
+    let csv = report(dir.path(), "csv");
+    assert!(csv.contains(HOSTILE), "CSV keeps text as text");
+    for line in csv.lines() {
+        assert!(
+            !line.contains(",=") && !line.starts_with('='),
+            "formula not defused: {line}"
+        );
+    }
+    for format in ["mermaid", "dot", "svg"] {
+        let output = threatforge()
+            .current_dir(dir.path())
+            .args(["diagram", "--format", format])
+            .output()
+            .expect("run");
+        let text = String::from_utf8(output.stdout).expect("utf-8");
+        assert!(!text.contains("<img"), "{format}: {text}");
+    }
+}
+
+#[test]
+fn diagram_of_one_boundary_and_unknown_boundary() {
+    let dir = clinic_dir(CLINIC);
+    threatforge()
+        .current_dir(dir.path())
+        .args(["diagram", "--format", "mermaid", "--boundary", "hospital"])
+        .assert()
+        .code(0);
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["diagram", "--boundary", "hospitl"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `hospital`?"));
+}

@@ -1,0 +1,81 @@
+//! CSV, one row per threat, for issue trackers. RFC 4180 quoting, and cells that a spreadsheet
+//! would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return) are prefixed with `'`.
+
+use threatforge_analysis::Analysis;
+use threatforge_model::Model;
+
+/// One CSV cell.
+pub fn cell(text: &str) -> String {
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+pub fn render(model: &Model, analysis: &Analysis) -> String {
+    let mut out = String::from(
+        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation\r\n",
+    );
+    for t in &analysis.threats {
+        let location = model.sources.locate(t.span);
+        let decision = t.decision.as_ref();
+        let row = [
+            t.id.clone(),
+            t.title.clone(),
+            t.rule.clone(),
+            t.element.kind.as_str().to_owned(),
+            t.element.id.clone(),
+            t.stride.as_str().to_owned(),
+            t.linddun.map_or(String::new(), |l| l.as_str().to_owned()),
+            t.status.as_str().to_owned(),
+            t.inherent.severity.as_str().to_owned(),
+            t.inherent.score.to_string(),
+            t.severity().as_str().to_owned(),
+            t.residual.score.to_string(),
+            t.mitigation.missing.join(" "),
+            t.mitigation.in_place.join(" "),
+            t.capec
+                .iter()
+                .map(|c| format!("CAPEC-{c}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            t.cwe
+                .iter()
+                .map(|c| format!("CWE-{c}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            decision.and_then(|d| d.owner.clone()).unwrap_or_default(),
+            decision.and_then(|d| d.ticket.clone()).unwrap_or_default(),
+            location.file,
+            location.line.to_string(),
+            t.explanation.clone(),
+        ];
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn quoting_and_formula_injection() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+    }
+}

@@ -1,0 +1,92 @@
+//! JUnit XML for CI dashboards: one test case per threat (a rule on an element), failing when the
+//! threat is open at or above the threshold.
+
+use std::fmt::Write as _;
+
+use threatforge_analysis::Analysis;
+use threatforge_model::{Model, ThreatSeverity};
+
+/// Text safe in XML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters other than tab and line breaks are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeverity) -> String {
+    let failing = |t: &&threatforge_analysis::Threat| t.is_open() && t.severity() >= threshold;
+    let failures = analysis.threats.iter().filter(failing).count();
+    let skipped = analysis.threats.iter().filter(|t| !t.is_open()).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let name = escape(&format!("threatforge: {}", model.system_name()));
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"{name}\" tests=\"{}\" failures=\"{failures}\">",
+        analysis.threats.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+        analysis.threats.len()
+    );
+    let _ = writeln!(
+        out,
+        "    <properties><property name=\"fail-on\" value=\"{}\"/></properties>",
+        threshold
+    );
+    for t in &analysis.threats {
+        let location = model.sources.locate(t.span);
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
+            escape(&t.rule),
+            escape(&t.element.id),
+            escape(&location.file),
+            location.line
+        );
+        if failing(&t) {
+            let _ = writeln!(out, ">");
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\" type=\"{}\">{}",
+                escape(&format!(
+                    "{} ({} {}/16)",
+                    t.title,
+                    t.severity(),
+                    t.residual.score
+                )),
+                t.severity(),
+                escape(&t.explanation)
+            );
+            if !t.mitigation.missing.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Missing controls: {}",
+                    escape(&t.mitigation.missing.join(", "))
+                );
+            }
+            let _ = writeln!(out, "      </failure>\n    </testcase>");
+        } else if !t.is_open() {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                escape(t.status.as_str())
+            );
+        } else {
+            let _ = writeln!(out, "/>");
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

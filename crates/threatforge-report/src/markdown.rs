@@ -1,0 +1,146 @@
+//! The Markdown report, for pull-request comments and wikis: a summary, the top risks, the
+//! Mermaid diagram, and every threat in a collapsed section.
+
+use std::fmt::Write as _;
+
+use threatforge_analysis::Analysis;
+use threatforge_model::{Model, ThreatSeverity};
+
+use crate::diff::{cell, code};
+
+/// How many risks the top table shows.
+const TOP: usize = 10;
+
+pub fn render(model: &Model, analysis: &Analysis) -> String {
+    let mut out = String::new();
+    let summary = crate::json::summary(analysis, None);
+    let _ = writeln!(out, "# Threat model: {}\n", cell(model.system_name()));
+    let severities: Vec<String> = summary
+        .open_by_severity
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "**{} threats, {} open** ({}). {} components, {} flows, {} data assets, {} boundaries.\n",
+        summary.threats,
+        summary.open,
+        severities.join(", "),
+        model.components.len(),
+        model.flows.len(),
+        model.data.len(),
+        model.boundaries.len()
+    );
+    let statuses: Vec<String> = summary
+        .by_status
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect();
+    let _ = writeln!(out, "Status: {}.\n", statuses.join(", "));
+
+    let top = crate::json::at_or_above(analysis, ThreatSeverity::Info);
+    if !top.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Top risks\n\n| severity | score | threat | title | missing controls |\n|---|---|---|---|---|"
+        );
+        for t in top.iter().take(TOP) {
+            let _ = writeln!(
+                out,
+                "| {} | {}/16 | {} | {} | {} |",
+                t.severity(),
+                t.residual.score,
+                code(&t.id),
+                cell(&t.title),
+                cell(&t.mitigation.missing.join(", ").replace('|', " or "))
+            );
+        }
+        out.push('\n');
+    }
+
+    let diagram =
+        crate::diagram::mermaid(model, analysis, &crate::diagram::DiagramOptions::default());
+    let _ = writeln!(out, "## Diagram\n\n```mermaid\n{}```\n", diagram);
+
+    let _ = writeln!(out, "## Threats\n");
+    for t in &analysis.threats {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} · {} · {}</summary>\n",
+            t.severity(),
+            code(&t.id),
+            cell(&t.title)
+        );
+        let _ = writeln!(out, "{}\n", cell(&t.explanation));
+        let _ = writeln!(
+            out,
+            "- status: {}{}",
+            t.status,
+            t.reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(" ({})", cell(r)))
+        );
+        let _ = writeln!(
+            out,
+            "- score: inherent {} {}/16, residual {} {}/16 (likelihood {}, impact {})",
+            t.inherent.severity,
+            t.inherent.score,
+            t.residual.severity,
+            t.residual.score,
+            t.residual.likelihood,
+            t.residual.impact
+        );
+        for f in &t.factors {
+            let sign = match f.effect {
+                1 => "+1",
+                -1 => "-1",
+                _ => "start",
+            };
+            let _ = writeln!(out, "  - {} {sign}: {}", f.on, cell(&f.reason));
+        }
+        if !t.mitigation.missing.is_empty() {
+            let _ = writeln!(
+                out,
+                "- missing controls: {}",
+                cell(&t.mitigation.missing.join(", ").replace('|', " or "))
+            );
+        }
+        if !t.mitigation.in_place.is_empty() {
+            let _ = writeln!(
+                out,
+                "- controls in place: {}",
+                cell(&t.mitigation.in_place.join(", "))
+            );
+        }
+        let refs: Vec<String> = t
+            .capec
+            .iter()
+            .map(|c| format!("[CAPEC-{c}](https://capec.mitre.org/data/definitions/{c}.html)"))
+            .chain(
+                t.cwe
+                    .iter()
+                    .map(|c| format!("[CWE-{c}](https://cwe.mitre.org/data/definitions/{c}.html)")),
+            )
+            .collect();
+        if !refs.is_empty() {
+            let _ = writeln!(out, "- {}", refs.join(", "));
+        }
+        if let Some(d) = &t.decision {
+            let _ = writeln!(
+                out,
+                "- decision: {} by {}{}{}",
+                d.status,
+                cell(d.owner.as_deref().unwrap_or("nobody named")),
+                d.ticket
+                    .as_ref()
+                    .map_or(String::new(), |x| format!(", ticket {}", cell(x))),
+                d.expires
+                    .as_ref()
+                    .map_or(String::new(), |x| format!(", expires {}", cell(x)))
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    out
+}
