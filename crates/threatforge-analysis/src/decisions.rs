@@ -83,9 +83,9 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
                 severity: rating.severity,
                 ..threat.residual.clone()
             };
-            threat.rating_override = Some(rating);
+            threat.rating_override = Some(Box::new(rating));
         }
-        threat.decision = Some(AppliedDecision {
+        threat.decision = Some(Box::new(AppliedDecision {
             selector: decision.threat.value.clone(),
             status: decision.status,
             owner: decision.owner.clone(),
@@ -94,7 +94,7 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
             date: decision.date.as_ref().map(|d| d.value.clone()),
             expires: decision.expires.as_ref().map(|d| d.value.clone()),
             expired,
-        });
+        }));
     }
     for (decision, used) in model.decisions.iter().zip(used) {
         if !used {

@@ -215,7 +215,7 @@ fn element_kind(element: Element) -> &'static str {
 fn threat_ref(t: &Threat) -> ThreatRef {
     ThreatRef {
         id: t.id.clone(),
-        title: t.title.clone(),
+        title: t.title.to_string(),
         severity: t.severity(),
         status: t.status,
     }
@@ -282,7 +282,7 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
                     }
                     threats.changed.push(ThreatChange {
                         id: t.id.clone(),
-                        title: t.title.clone(),
+                        title: t.title.to_string(),
                         old_severity: previous.severity(),
                         new_severity: t.severity(),
                         old_status: previous.status,

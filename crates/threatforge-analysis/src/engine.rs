@@ -85,13 +85,13 @@ pub struct Threat {
     /// `<rule>:<element>`: stable across runs and edits elsewhere in the model.
     pub id: String,
     pub rule: String,
-    pub title: String,
+    pub title: std::sync::Arc<str>,
     pub element: ElementRef,
     pub stride: Stride,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linddun: Option<Linddun>,
-    pub capec: Vec<u32>,
-    pub cwe: Vec<u32>,
+    pub capec: std::sync::Arc<[u32]>,
+    pub cwe: std::sync::Arc<[u32]>,
     /// Why the rule applies here, with the facts that matched.
     pub explanation: String,
     /// Where the team stands: `open`, `in-progress`, `mitigated` (by controls or by decision),
@@ -108,9 +108,9 @@ pub struct Threat {
     pub factors: Vec<Factor>,
     pub mitigation: Mitigation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision: Option<AppliedDecision>,
+    pub decision: Option<Box<AppliedDecision>>,
     #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
-    pub rating_override: Option<Override>,
+    pub rating_override: Option<Box<Override>>,
     /// Where the element is declared.
     #[serde(skip)]
     pub span: Span,
@@ -378,12 +378,16 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
     let mut diagnostics = Vec::new();
     let (kind, index) = candidate.object;
     let mut evaluator = Evaluator::new(world, Value::Obj(kind, index));
+    // Scoring facts about the element, computed when its first threat is found.
+    let mut scoring: Option<crate::score::ElementScoring> = None;
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
             Ok(Value::Bool(true)) => {
-                let (inherent, factors) =
-                    crate::score::inherent(world, rule, rule.file.applies_to.element, index);
+                let scoring = scoring.get_or_insert_with(|| {
+                    crate::score::element_scoring(world, rule.file.applies_to.element, index)
+                });
+                let (inherent, factors) = crate::score::inherent(rule, scoring);
                 let mitigation = mitigation(rule, &candidate.controls);
                 let residual = match mitigation.coverage {
                     Coverage::None => inherent.clone(),
@@ -395,15 +399,15 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                 threats.push(Threat {
                     id: format!("{}:{}", rule.id(), candidate.id),
                     rule: rule.id().to_owned(),
-                    title: rule.file.title.clone(),
+                    title: rule.shared.title.clone(),
                     element: ElementRef {
                         kind: rule.file.applies_to.element,
                         id: candidate.id.to_owned(),
                     },
                     stride: rule.file.stride,
                     linddun: rule.file.linddun,
-                    capec: rule.file.capec.clone(),
-                    cwe: rule.file.cwe.clone(),
+                    capec: rule.shared.capec.clone(),
+                    cwe: rule.shared.cwe.clone(),
                     explanation: render(world, &rule.explanation, candidate.object),
                     status: if mitigation.coverage == Coverage::Full {
                         DecisionStatus::Mitigated

@@ -28,10 +28,22 @@ pub enum Segment {
     Expr(crate::eval::Expression),
 }
 
+/// Parts of a rule that every threat it finds carries.
+#[derive(Debug)]
+pub struct Shared {
+    pub title: Arc<str>,
+    pub likelihood_factor: crate::score::Factor,
+    pub impact_factor: crate::score::Factor,
+    pub capec: Arc<[u32]>,
+    pub cwe: Arc<[u32]>,
+}
+
 /// A loaded, compiled and checked rule.
 #[derive(Debug)]
 pub struct Rule {
     pub file: RuleFile,
+    /// What every threat of the rule repeats, shared rather than copied into each.
+    pub shared: Shared,
     pub origin: Origin,
     pub condition: crate::eval::Expression,
     pub explanation: Vec<Segment>,
@@ -265,7 +277,15 @@ impl RuleSet {
         if self.diagnostics.len() > before {
             return None;
         }
+        let (likelihood_factor, impact_factor) = crate::score::hint_factors(&file);
         Some(Rule {
+            shared: Shared {
+                title: Arc::from(file.title.as_str()),
+                likelihood_factor,
+                impact_factor,
+                capec: Arc::from(file.capec.as_slice()),
+                cwe: Arc::from(file.cwe.as_slice()),
+            },
             file,
             origin,
             condition: condition?,

@@ -6,6 +6,8 @@
 //! from likelihood x impact (1-16): critical from 12, high from 8, medium from 4, low from 2, info
 //! below.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use threatforge_model::{Exposure, ThreatSeverity};
 
@@ -21,7 +23,7 @@ pub struct Factor {
     pub factor: &'static str,
     /// Steps on the scale: +1, -1, or 0 for the starting point.
     pub effect: i8,
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -275,38 +277,31 @@ fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
     (seen.len() - 1, secret_store)
 }
 
-/// The inherent score of a threat (before controls) and the factors that made it.
-pub fn inherent(
-    world: &World,
-    rule: &Rule,
-    element: Element,
-    index: usize,
-) -> (Score, Vec<Factor>) {
-    let mut factors = Vec::new();
-    let mut push = |on: &'static str, factor: &'static str, effect: i8, reason: String| {
-        factors.push(Factor {
-            on,
-            factor,
-            effect,
-            reason,
-        });
-    };
+/// What scoring needs to know about one element, computed once and shared by all its threats
+/// (the reasons are reference-counted, so a threat's factors copy no text).
+pub struct ElementScoring {
+    /// Exposure and authentication factors, with their net effect on likelihood.
+    likelihood: Vec<Factor>,
+    /// Data factors per aspect: confidentiality, integrity, availability, any.
+    data: [Option<Factor>; 4],
+    criticality: Option<Factor>,
+    blast: Option<Factor>,
+}
 
-    // Likelihood.
-    let mut likelihood = level(rule.file.likelihood);
-    push(
-        "likelihood",
-        "rule",
-        0,
-        format!(
-            "the rule rates the attack's likelihood {}",
-            rule.file.likelihood
-        ),
-    );
+fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) -> Factor {
+    Factor {
+        on,
+        factor,
+        effect,
+        reason: Arc::from(reason),
+    }
+}
+
+pub fn element_scoring(world: &World, element: Element, index: usize) -> ElementScoring {
+    let mut likelihood = Vec::new();
     let exposed = exposure(world, element, index);
     if exposed.direct {
-        likelihood += 1;
-        push(
+        likelihood.push(factor(
             "likelihood",
             "exposure",
             1,
@@ -314,18 +309,16 @@ pub fn inherent(
                 "{} is reachable from the internet or an untrusted zone directly",
                 exposed.what
             ),
-        );
+        ));
     } else if exposed.hops.is_none() {
-        likelihood -= 1;
-        push(
+        likelihood.push(factor(
             "likelihood",
             "exposure",
             -1,
             format!("{} is not reachable from any untrusted zone", exposed.what),
-        );
+        ));
     } else if let Some(hops) = exposed.hops.filter(|h| *h >= 3) {
-        likelihood -= 1;
-        push(
+        likelihood.push(factor(
             "likelihood",
             "exposure",
             -1,
@@ -333,11 +326,10 @@ pub fn inherent(
                 "{} is {hops} flows away from the nearest untrusted zone",
                 exposed.what
             ),
-        );
+        ));
     }
     if exposed.hops.is_some() && !exposed.unauthenticated && !exposed.direct {
-        likelihood -= 1;
-        push(
+        likelihood.push(factor(
             "likelihood",
             "authentication",
             -1,
@@ -345,86 +337,121 @@ pub fn inherent(
                 "every path from an untrusted zone to {} authenticates",
                 exposed.what
             ),
-        );
+        ));
     }
 
-    // Impact.
-    let mut impact = level(rule.file.impact);
-    push(
-        "impact",
-        "rule",
-        0,
-        format!("the rule rates the impact {}", rule.file.impact),
-    );
     let (data, criticality, holder) = at_stake(world, element, index);
-    let (aspect, rating) = data_rating(world, rule.file.stride, &data);
-    match rating {
-        Some(3) => {
-            impact += 1;
-            push(
+    let aspects = [
+        Stride::InformationDisclosure,
+        Stride::Tampering,
+        Stride::DenialOfService,
+        Stride::Spoofing,
+    ];
+    let data_factors = aspects.map(|stride| {
+        let (aspect, rating) = data_rating(world, stride, &data);
+        match rating {
+            Some(3) => Some(factor(
                 "impact",
                 "data",
                 1,
                 format!("{holder} handles data rated at the top of the scale for {aspect}"),
-            );
-        }
-        Some(0) | None => {
-            impact -= 1;
-            let reason = if data.is_empty() {
-                format!("{holder} handles no data assets")
-            } else {
-                format!("the data {holder} handles is rated lowest for {aspect}")
-            };
-            push("impact", "data", -1, reason);
-        }
-        _ => {}
-    }
-    match criticality {
-        3 => {
-            impact += 1;
-            push(
+            )),
+            Some(0) | None => Some(factor(
                 "impact",
-                "criticality",
-                1,
-                format!("{holder} is business-critical"),
-            );
-        }
-        0 => {
-            impact -= 1;
-            push(
-                "impact",
-                "criticality",
+                "data",
                 -1,
-                format!("{holder} is of low criticality"),
-            );
+                if data.is_empty() {
+                    format!("{holder} handles no data assets")
+                } else {
+                    format!("the data {holder} handles is rated lowest for {aspect}")
+                },
+            )),
+            _ => None,
         }
-        _ => {}
-    }
+    });
+    let criticality = match criticality {
+        3 => Some(factor(
+            "impact",
+            "criticality",
+            1,
+            format!("{holder} is business-critical"),
+        )),
+        0 => Some(factor(
+            "impact",
+            "criticality",
+            -1,
+            format!("{holder} is of low criticality"),
+        )),
+        _ => None,
+    };
     let from = match element {
         Element::Component => Some(index),
         Element::Flow => world.facts.flows[index].target,
         _ => None,
     };
     let (reach, secret_store) = downstream(world, from);
-    if reach >= 5 || secret_store {
-        impact += 1;
+    let blast = (reach >= 5 || secret_store).then(|| {
         let reason = if secret_store {
             "from here an attacker reaches a store of secret data".to_owned()
+        } else if reach > CAP {
+            format!("from here an attacker reaches {CAP}+ more components")
         } else {
-            format!(
-                "from here an attacker reaches {} more components",
-                if reach > CAP {
-                    format!("{CAP}+")
-                } else {
-                    reach.to_string()
-                }
-            )
+            format!("from here an attacker reaches {reach} more components")
         };
-        push("impact", "blast radius", 1, reason);
+        factor("impact", "blast radius", 1, reason)
+    });
+    ElementScoring {
+        likelihood,
+        data: data_factors,
+        criticality,
+        blast,
     }
+}
 
+/// The inherent score of a threat (before controls) and the factors that made it.
+pub fn inherent(rule: &Rule, element: &ElementScoring) -> (Score, Vec<Factor>) {
+    let mut factors = Vec::with_capacity(6);
+    factors.push(rule.shared.likelihood_factor.clone());
+    factors.extend(element.likelihood.iter().cloned());
+    factors.push(rule.shared.impact_factor.clone());
+    let aspect = match rule.file.stride {
+        Stride::InformationDisclosure => 0,
+        Stride::Tampering | Stride::Repudiation => 1,
+        Stride::DenialOfService => 2,
+        Stride::Spoofing | Stride::ElevationOfPrivilege => 3,
+    };
+    factors.extend(element.data[aspect].iter().cloned());
+    factors.extend(element.criticality.iter().cloned());
+    factors.extend(element.blast.iter().cloned());
+    let sum = |on: &str| -> i8 {
+        factors
+            .iter()
+            .filter(|f| f.on == on)
+            .map(|f| f.effect)
+            .sum()
+    };
+    let likelihood = level(rule.file.likelihood) + sum("likelihood");
+    let impact = level(rule.file.impact) + sum("impact");
     let score = Score::new(likelihood.clamp(1, 4) as u8, impact.clamp(1, 4) as u8);
     (score, factors)
+}
+
+/// The factors a rule's own hints contribute, made once per rule.
+pub fn hint_factors(rule: &crate::rule::RuleFile) -> (Factor, Factor) {
+    (
+        factor(
+            "likelihood",
+            "rule",
+            0,
+            format!("the rule rates the attack's likelihood {}", rule.likelihood),
+        ),
+        factor(
+            "impact",
+            "rule",
+            0,
+            format!("the rule rates the impact {}", rule.impact),
+        ),
+    )
 }
 
 /// The aspect of the data a STRIDE category threatens, and the highest rating of it (0-3).

@@ -27,7 +27,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         let decision = t.decision.as_ref();
         let row = [
             t.id.clone(),
-            t.title.clone(),
+            t.title.to_string(),
             t.rule.clone(),
             t.element.kind.as_str().to_owned(),
             t.element.id.clone(),

@@ -56,7 +56,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
             let threats = &by_rule[id];
             let max = threats.iter().map(|t| t.residual.score).max().unwrap_or(1);
             let rule = rules.get(id);
-            let title = threats.first().map_or("", |t| t.title.as_str());
+            let title = threats.first().map_or("", |t| &*t.title);
             let description = rule.map_or(String::new(), |r| {
                 r.file.description.split_whitespace().collect::<Vec<_>>().join(" ")
             });
