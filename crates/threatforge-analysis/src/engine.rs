@@ -170,8 +170,8 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         .iter()
         .filter(|rule| !disabled.contains(&rule.id()))
         .collect();
-    // Elements are the outer loop: converting an element's value into the evaluator's form is the
-    // expensive step, so it is done once per element and shared by every rule that applies to it.
+    // Elements are the outer loop, in parallel: an element's scoring facts are computed once and
+    // shared by every threat the element's rules find.
     let mut errors_per_rule: std::collections::HashMap<&str, usize> =
         std::collections::HashMap::new();
     for element in [

@@ -141,8 +141,6 @@ pub struct CoverageEntry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covered_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub covered_by_area: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_out: Option<String>,
 }
 

@@ -1,5 +1,5 @@
 //! The types of the variables a rule condition sees, for checking conditions when rules load.
-//! `values.rs` builds values of exactly these shapes; a test holds the two together.
+//! `world.rs` answers exactly these fields; a test there holds the two together.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ty {

@@ -42,3 +42,31 @@ fn the_library_is_large_enough() {
     let rules = RuleSet::builtin();
     assert!(rules.rules.len() >= 80, "{} rules", rules.rules.len());
 }
+
+#[test]
+fn coverage_tables_list_every_peer_rule_once_with_rules_or_a_reason() {
+    use threatforge_analysis::rule::Coverage;
+    use threatforge_analysis::ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE};
+    let rules = RuleSet::builtin();
+    for (name, text, expected) in [
+        ("threagile", COVERAGE_THREAGILE, 42),
+        ("pytm", COVERAGE_PYTM, 114),
+    ] {
+        let coverage: Coverage =
+            serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            coverage.len(),
+            expected,
+            "{name}: every peer rule is listed"
+        );
+        for (id, entry) in &coverage {
+            assert!(
+                entry.covered_by.is_empty() != entry.left_out.is_none(),
+                "{name} {id}: exactly one of covered_by and left_out"
+            );
+            for rule in &entry.covered_by {
+                assert!(rules.get(rule).is_some(), "{name} {id}: no rule {rule}");
+            }
+        }
+    }
+}

@@ -173,11 +173,9 @@ fn coverage_table(out: &mut String, source: &str, entries: &Coverage, set: &Rule
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let note = match (&entry.left_out, &entry.covered_by_area) {
-            (Some(reason), _) => format!("left out: {}", one_paragraph(reason)),
-            (None, Some(area)) => one_paragraph(area),
-            _ => String::new(),
-        };
+        let note = entry.left_out.as_ref().map_or(String::new(), |reason| {
+            format!("left out: {}", one_paragraph(reason))
+        });
         let _ = writeln!(
             out,
             "| `{id}` | {} | {note} |",
