@@ -1,9 +1,97 @@
-//! The self-contained HTML report (being written).
+//! The HTML report: one self-contained file for people (a security team, an auditor) with a
+//! summary, the data-flow diagram, a sortable and filterable risk register, a section per threat
+//! and the inventory of the model.
+//!
+//! Safety: the model comes from a pull request, so every text from it is untrusted. The page is
+//! rendered by a minijinja template (`report.html`) with HTML auto-escaping on for every value,
+//! including attribute values; only the static stylesheet and script, and the diagram's SVG (which
+//! the diagram module escapes), are inserted as they are. No model text goes into the script: it
+//! reads what it filters and sorts from `data-*` attributes, and sets only `hidden`, `textContent`
+//! and attributes. The Content-Security-Policy forbids every fetch, and allows the one script by
+//! its hash (see `csp.rs`).
+//!
+//! Same input, same bytes: no timestamps, everything in model or sorted order.
 
+mod csp;
+mod view;
+
+use std::sync::OnceLock;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use threatforge_analysis::Analysis;
 use threatforge_model::Model;
 
+const TEMPLATE: &str = include_str!("report.html");
+const STYLE: &str = include_str!("report.css");
+const SCRIPT: &str = include_str!("report.js");
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        // Every value is HTML-escaped, whatever the template's name says.
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        // A misspelled field is an error (caught by the tests), not an empty string.
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.add_template("report.html", TEMPLATE)
+            .expect("the report template is valid");
+        env
+    })
+}
+
+/// The report as one HTML document, ending with a newline.
 pub fn render(model: &Model, analysis: &Analysis) -> String {
-    let _ = (model, analysis);
-    String::from("<!doctype html>\n")
+    let report = view::Report::new(model, analysis);
+    let diagram = crate::diagram::svg(model, analysis, &crate::diagram::DiagramOptions::default());
+    let result = environment().get_template("report.html").and_then(|t| {
+        t.render(context! {
+            r => Value::from_serialize(&report),
+            csp => Value::from_safe_string(csp::policy(SCRIPT)),
+            style => Value::from_safe_string(STYLE.to_owned()),
+            script => Value::from_safe_string(SCRIPT.to_owned()),
+            diagram => Value::from_safe_string(inline_svg(&diagram).to_owned()),
+        })
+    });
+    match result {
+        Ok(mut html) => {
+            if !html.ends_with('\n') {
+                html.push('\n');
+            }
+            html
+        }
+        // Only a defect of the template can get here; say so in a page rather than panic.
+        Err(error) => format!(
+            "<!doctype html>\n<meta charset=\"utf-8\">\n<title>threatforge report</title>\n\
+             <p>The report could not be rendered: {}</p>\n",
+            minijinja::HtmlEscape(&error.to_string())
+        ),
+    }
+}
+
+/// The SVG element of a standalone SVG document: without an XML declaration or doctype, which
+/// have no place inside HTML.
+fn inline_svg(document: &str) -> &str {
+    match document.find("<svg") {
+        Some(start) => document[start..].trim_end(),
+        None => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_svg_element_is_kept_without_prolog() {
+        let doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE svg>\n<svg xmlns=\"x\"><g/></svg>\n";
+        assert_eq!(inline_svg(doc), "<svg xmlns=\"x\"><g/></svg>");
+        assert_eq!(inline_svg("nothing"), "");
+    }
+
+    #[test]
+    fn the_template_compiles() {
+        assert!(environment().get_template("report.html").is_ok());
+    }
 }

@@ -1,0 +1,489 @@
+//! The HTML report in a real browser: Debian's Chromium, driven by ChromeDriver over the W3C
+//! WebDriver HTTP protocol on a loopback port.
+//!
+//! It checks what only a browser can: the page runs without a console error (a script error, or a
+//! Content-Security-Policy violation such as a blocked inline handler, is logged as `SEVERE`);
+//! the register's filters and sorting work; and a model whose names carry markup shows them as
+//! text and runs none of it.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install -y chromium chromium-driver`).
+//! Without them the test fails and says what to install, unless
+//! `THREATFORGE_SKIP_BROWSER_TESTS=1`, which skips it. `THREATFORGE_CHROMIUM` and
+//! `THREATFORGE_CHROMEDRIVER` may name the executables.
+//!
+//! The browser log: ChromeDriver has no W3C endpoint for it, and answers `GET /se/log` with
+//! "unknown command"; it serves the legacy `POST /session/{id}/se/log` with `{"type": "browser"}`
+//! when the session asked for `goog:loggingPrefs: {browser: ALL}`. Each call returns the entries
+//! since the previous one.
+//!
+//! No network: the pages are `file://` URLs whose policy forbids every fetch, Chromium is told
+//! not to resolve host names or use a proxy, and the only socket is ChromeDriver's on 127.0.0.1.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const SKIP: &str = "THREATFORGE_SKIP_BROWSER_TESTS";
+const INSTALL: &str = "apt-get install -y chromium chromium-driver";
+/// The key of a web element reference in WebDriver responses.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// Every request to ChromeDriver, and every wait, ends within this.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A hostile name: an image whose error handler would retitle the page.
+const PAYLOAD: &str = r#"<img src=x onerror="document.title='pwned'">"#;
+
+fn hostile_model() -> String {
+    // YAML double-quoted scalars: the payload's quotes escaped.
+    let p = PAYLOAD.replace('"', "\\\"");
+    format!(
+        "system: {{ name: Clinic, criticality: high }}
+data:
+  records: {{ name: \"{p}\", classification: secret, integrity: high, categories: [health] }}
+components:
+  patient: {{ technology: browser, exposure: internet }}
+  portal: {{ name: \"{p}\", technology: web-application, processes: [records] }}
+  db: {{ technology: postgresql, stores: [records], controls: [encryption-at-rest] }}
+flows:
+  - patient -> portal: {{ name: \"{p}\", protocol: https, data: [records] }}
+  - portal -> db: {{ protocol: postgres-tls, authentication: credentials, data: [records], returns: [records] }}
+boundaries:
+  hospital: {{ name: \"{p}\", kind: network, trust: high, contains: [portal, db] }}
+decisions:
+  - {{ threat: \"cross-site-scripting:portal\", status: accepted, owner: team-portal, justification: \"{p}\", expires: 2027-03-31 }}
+"
+    )
+}
+
+/// An executable named by `variable`, or the first of `names` on the PATH.
+fn find(variable: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(variable) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Chromium and ChromeDriver, or None when the test is to be skipped. Panics when they are
+/// missing: a browser test that passes without a browser would hide a broken report.
+fn browser_tools() -> Option<(PathBuf, PathBuf)> {
+    if std::env::var(SKIP).is_ok_and(|v| v == "1") {
+        eprintln!("browser test skipped: {SKIP}=1");
+        return None;
+    }
+    let chromium = find(
+        "THREATFORGE_CHROMIUM",
+        &[
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ],
+    );
+    let driver = find("THREATFORGE_CHROMEDRIVER", &["chromedriver"]);
+    match (chromium, driver) {
+        (Some(chromium), Some(driver)) => Some((chromium, driver)),
+        (chromium, driver) => {
+            let missing: Vec<&str> = [
+                chromium.is_none().then_some("chromium"),
+                driver.is_none().then_some("chromedriver"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            panic!(
+                "the browser test needs Chromium and ChromeDriver, and {} cannot be found on \
+                 the PATH. Install them (Debian: `{INSTALL}`), or set {SKIP}=1 to skip this test.",
+                missing.join(" and ")
+            );
+        }
+    }
+}
+
+/// ChromeDriver, killed when dropped.
+struct Driver {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+impl Driver {
+    fn start(executable: &Path) -> Driver {
+        let port = free_port();
+        let child = Command::new(executable)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", executable.display()));
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(TIMEOUT))
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        let mut driver = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                panic!("chromedriver exited at start: {status}");
+            }
+            let ready = driver
+                .agent
+                .get(format!("{}/status", driver.base))
+                .call()
+                .ok()
+                .and_then(|r| r.into_body().read_to_string().ok())
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                .is_some_and(|v| v["value"]["ready"] == json!(true));
+            if ready {
+                return driver;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not get ready within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// One WebDriver command; returns its `value`, panics on a WebDriver error.
+    fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.base);
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(body.unwrap_or_else(|| json!({})).to_string()),
+        };
+        let response = response.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status();
+        let text = response
+            .into_body()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let value: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {text}"));
+        assert!(
+            status.is_success(),
+            "{method} {path} failed with {status}: {}",
+            value["value"]["message"]
+        );
+        value["value"].clone()
+    }
+}
+
+/// A browser session, closed (and the browser with it) when dropped.
+struct Session<'d> {
+    driver: &'d Driver,
+    id: String,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .driver
+            .agent
+            .delete(format!("{}/session/{}", self.driver.base, self.id))
+            .call();
+    }
+}
+
+impl<'d> Session<'d> {
+    fn new(driver: &'d Driver, chromium: &Path, profile: &Path) -> Session<'d> {
+        let capabilities = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": chromium.to_string_lossy(),
+                        "args": [
+                            "--headless",
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--disable-background-networking",
+                            "--no-first-run",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            "--disable-dev-shm-usage",
+                            "--disable-extensions",
+                            "--no-default-browser-check",
+                            "--no-proxy-server",
+                            "--host-resolver-rules=MAP * ~NOTFOUND",
+                            "--window-size=1280,1024",
+                            format!("--user-data-dir={}", profile.display()),
+                        ],
+                    },
+                    "goog:loggingPrefs": { "browser": "ALL" },
+                    "timeouts": { "script": 10_000, "pageLoad": 30_000, "implicit": 0 },
+                }
+            }
+        });
+        let value = driver.command("POST", "/session", Some(capabilities));
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
+        Session { driver, id }
+    }
+
+    fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.driver
+            .command(method, &format!("/session/{}{path}", self.id), body)
+    }
+
+    fn open(&self, file: &Path) {
+        self.command("POST", "/url", Some(json!({ "url": file_url(file) })));
+    }
+
+    fn run(&self, script: &str) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    fn click(&self, css: &str) {
+        let element = self.command(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        let id = element[ELEMENT].as_str().expect("an element reference");
+        self.command("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    /// Errors in the browser's console since the last call.
+    fn console_errors(&self) -> Vec<String> {
+        let entries = self.command("POST", "/se/log", Some(json!({ "type": "browser" })));
+        entries
+            .as_array()
+            .expect("log entries")
+            .iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    fn visible_rows(&self) -> Vec<Value> {
+        let rows = self.run(
+            "return Array.from(document.querySelectorAll('#register-table tbody tr'))
+               .filter(function (r) { return r.getClientRects().length > 0; })
+               .map(function (r) {
+                 return { severity: r.getAttribute('data-severity'),
+                          id: r.cells[0].textContent.trim() };
+               });",
+        );
+        rows.as_array().expect("rows").clone()
+    }
+}
+
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                url.push(byte as char)
+            }
+            _ => url.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    url
+}
+
+fn report(model: &Path, output: &Path) {
+    let result = assert_cmd::Command::cargo_bin("threatforge")
+        .expect("the threatforge binary")
+        .env("NO_COLOR", "1")
+        .env("THREATFORGE_TODAY", "2026-11-28")
+        .arg("report")
+        .arg(model)
+        .args(["--format", "html", "-o"])
+        .arg(output)
+        .timeout(TIMEOUT)
+        .output()
+        .expect("run threatforge");
+    assert!(
+        result.status.success(),
+        "threatforge report failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+#[test]
+fn the_html_report_works_in_a_browser() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let shop = dir.path().join("report.html");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    report(
+        &examples.join("online-shop").join("threatforge.yaml"),
+        &shop,
+    );
+    let hostile_dir = dir.path().join("hostile");
+    std::fs::create_dir(&hostile_dir).expect("mkdir");
+    std::fs::write(hostile_dir.join("threatforge.yaml"), hostile_model()).expect("write");
+    let hostile = dir.path().join("hostile.html");
+    report(&hostile_dir.join("threatforge.yaml"), &hostile);
+
+    let driver = Driver::start(&chromedriver);
+    let session = Session::new(&driver, &chromium, &dir.path().join("profile"));
+
+    // The online shop: it runs cleanly, and the register filters and sorts.
+    session.open(&shop);
+    assert_eq!(
+        session.run("return document.title;"),
+        json!("Threat model report: Acme online shop")
+    );
+    assert_eq!(
+        session.run("return document.getElementById('register-filters').hidden;"),
+        json!(false),
+        "the script did not run: the filters are still hidden"
+    );
+    let all = session.visible_rows();
+    assert!(all.len() > 10, "only {} register rows", all.len());
+    let critical = session
+        .run("return document.querySelectorAll('#register-table tbody tr[data-severity=\"critical\"]').length;");
+    assert!(critical.as_u64().unwrap_or(0) > 0, "no critical threat");
+
+    session.click("select[data-filter='severity'] option[value='critical']");
+    let shown = session.visible_rows();
+    assert!(
+        !shown.is_empty() && shown.len() < all.len(),
+        "filtering on critical shows {} of {} rows",
+        shown.len(),
+        all.len()
+    );
+    assert_eq!(json!(shown.len()), critical);
+    assert!(
+        shown.iter().all(|row| row["severity"] == "critical"),
+        "a row of another severity is visible: {shown:?}"
+    );
+    let count = session.run("return document.getElementById('register-count').textContent;");
+    assert!(
+        count
+            .as_str()
+            .is_some_and(|c| c.starts_with(&format!("{} of {}", shown.len(), all.len()))),
+        "the count says {count}"
+    );
+
+    // Sorting by id, both ways, keeps the filter.
+    session.click("#register-table thead th:nth-child(1) button");
+    let ids: Vec<String> = session
+        .visible_rows()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "not sorted by id");
+    assert_eq!(ids.len(), shown.len());
+    session.click("#register-table thead th:nth-child(1) button");
+    let descending: Vec<String> = session
+        .visible_rows()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    sorted.reverse();
+    assert_eq!(descending, sorted, "not sorted by id, descending");
+    assert_eq!(
+        session.run(
+            "return document.querySelector('#register-table thead th').getAttribute('aria-sort');"
+        ),
+        json!("descending")
+    );
+
+    session.click("#register-reset");
+    assert_eq!(
+        session.visible_rows().len(),
+        all.len(),
+        "reset keeps a filter"
+    );
+    let errors = session.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+
+    // The other examples run cleanly too.
+    for example in ["k8s-platform", "cicd-pipeline"] {
+        let page = dir.path().join(format!("{example}.html"));
+        report(&examples.join(example).join("threatforge.yaml"), &page);
+        session.open(&page);
+        assert_eq!(
+            session.run("return document.getElementById('register-filters').hidden;"),
+            json!(false),
+            "{example}: the script did not run"
+        );
+        let errors = session.console_errors();
+        assert!(errors.is_empty(), "{example}: console errors: {errors:#?}");
+    }
+
+    // The hostile model: the markup in its names is text, and nothing of it runs.
+    session.open(&hostile);
+    // Give an error handler, had one been created, time to run.
+    let title = session.command(
+        "POST",
+        "/execute/async",
+        Some(json!({
+            "script": "var done = arguments[arguments.length - 1]; setTimeout(function () { done(document.title); }, 500);",
+            "args": []
+        })),
+    );
+    assert_eq!(
+        title,
+        json!("Threat model report: Clinic"),
+        "the payload ran"
+    );
+    assert_eq!(
+        session.run("return document.images.length;"),
+        json!(0),
+        "the payload became an image element"
+    );
+    for selector in ["#c-portal .name", "#d-records .name", "#b-hospital .name"] {
+        assert_eq!(
+            session.run(&format!(
+                "var e = document.querySelector(\"{selector}\"); return e && e.textContent;"
+            )),
+            json!(PAYLOAD),
+            "{selector} does not show the name as text"
+        );
+    }
+    let shown_as_text = session.run(&format!(
+        "return document.body.textContent.split({}).length - 1;",
+        json!(PAYLOAD)
+    ));
+    assert!(
+        shown_as_text.as_u64().unwrap_or(0) >= 5,
+        "the payload is shown as text {shown_as_text} times"
+    );
+    let errors = session.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
