@@ -429,6 +429,22 @@ fn the_html_report_works_in_a_browser() {
         all.len(),
         "reset keeps a filter"
     );
+
+    // The diagram switches between fitted and actual size.
+    let svg_width =
+        "return document.querySelector('#diagram-figure svg').getBoundingClientRect().width;";
+    let fitted = session.run(svg_width).as_f64().unwrap_or(0.0);
+    session.click("#diagram-zoom");
+    let actual = session.run(svg_width).as_f64().unwrap_or(0.0);
+    assert!(
+        actual > fitted && fitted > 0.0,
+        "actual size ({actual}px) is not wider than fitted ({fitted}px)"
+    );
+    assert_eq!(
+        session.run("return document.getElementById('diagram-zoom').getAttribute('aria-pressed');"),
+        json!("true")
+    );
+
     let errors = session.console_errors();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 

@@ -1,7 +1,24 @@
 //! Data-flow diagrams of a model: SVG (laid out by threatforge itself), Graphviz DOT, and Mermaid.
+//!
+//! All three draw the same [`view`]: components shaped by kind, flows between them labelled with
+//! protocol and data, trust boundaries as nested clusters, the highest open residual severity on
+//! each element, out-of-scope elements greyed. Above [`COLLAPSE_ABOVE`] components, boundaries
+//! are collapsed into single boxes (with the flows between them merged and counted); drawing
+//! one boundary ([`DiagramOptions::boundary`]) shows it, what it contains, and its neighbours.
+//!
+//! Same input, same bytes: everything is in model order, ids are generated from positions, and
+//! numbers are printed with fixed decimals. Every model text is escaped for the format.
+
+mod dot;
+pub mod layout;
+mod mermaid;
+mod svg;
+mod view;
 
 use threatforge_analysis::Analysis;
 use threatforge_model::Model;
+
+pub use view::COLLAPSE_ABOVE;
 
 /// What to draw.
 #[derive(Clone, Debug, Default)]
@@ -12,18 +29,15 @@ pub struct DiagramOptions {
 
 /// A standalone SVG document.
 pub fn svg(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
-    let _ = (model, analysis, options);
-    String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>\n")
+    svg::render(&view::build(model, analysis, options))
 }
 
 /// Graphviz DOT text.
 pub fn dot(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
-    let _ = (model, analysis, options);
-    String::from("digraph threatforge {}\n")
+    dot::render(&view::build(model, analysis, options))
 }
 
 /// A Mermaid flowchart with subgraphs for boundaries.
 pub fn mermaid(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
-    let _ = (model, analysis, options);
-    String::from("flowchart LR\n")
+    mermaid::render(&view::build(model, analysis, options))
 }

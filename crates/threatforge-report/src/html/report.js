@@ -115,3 +115,19 @@
   bar.hidden = false;
   apply();
 })();
+
+// Switches the diagram between fitted to the page and actual size (scrolling in its frame).
+(function () {
+  "use strict";
+  var figure = document.getElementById("diagram-figure");
+  var zoom = document.getElementById("diagram-zoom");
+  if (!figure || !zoom || !figure.querySelector("svg")) {
+    return;
+  }
+  zoom.hidden = false;
+  zoom.addEventListener("click", function () {
+    var actual = figure.classList.toggle("actual");
+    zoom.setAttribute("aria-pressed", actual ? "true" : "false");
+    zoom.textContent = actual ? "Fit to width" : "Actual size";
+  });
+})();
