@@ -166,6 +166,13 @@ fn elements(model: &Model) -> BTreeMap<(&'static str, String), serde_json::Value
             value(serde_json::to_value(&r.value)),
         );
     }
+    // The team's own threats are part of the model text too: a re-rating shows as a change.
+    for t in model.threats.values() {
+        out.insert(
+            ("threat", t.id.value.clone()),
+            value(serde_json::to_value(&t.value)),
+        );
+    }
     if let Some(system) = &model.system {
         out.insert(
             ("system", "system".to_owned()),
@@ -353,6 +360,28 @@ fn reasons(threat: &Threat, new: &Model, elements: &ElementDiff) -> Vec<String> 
     let kind = element_kind(threat.element.kind);
     let id = threat.element.id.as_str();
     let mut out = Vec::new();
+    if threat.is_manual() {
+        let key = threat.id.split_once(':').map_or("", |(_, k)| k);
+        if elements
+            .added
+            .iter()
+            .any(|e| e.kind == "threat" && e.id == key)
+        {
+            out.push(format!("the team recorded threat {key}"));
+        }
+        if let Some(change) = elements
+            .changed
+            .iter()
+            .find(|e| e.kind == "threat" && e.id == key)
+        {
+            for c in &change.changes {
+                out.push(format!(
+                    "threat {key}: {} {} -> {}",
+                    c.attribute, c.old, c.new
+                ));
+            }
+        }
+    }
     if elements.added.iter().any(|e| e.kind == kind && e.id == id) {
         out.push(format!("new {kind} {id}"));
     }

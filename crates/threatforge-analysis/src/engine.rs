@@ -138,6 +138,21 @@ impl Threat {
         )
     }
 
+    /// Whether the team recorded this threat by hand (`threats:` in the model) rather than a rule
+    /// finding it.
+    pub fn is_manual(&self) -> bool {
+        self.rule == threatforge_model::MANUAL
+    }
+
+    /// What the threat is an instance of: its rule, or for a manual threat the threat itself.
+    pub fn kind_id(&self) -> &str {
+        if self.is_manual() {
+            &self.id
+        } else {
+            &self.rule
+        }
+    }
+
     /// The severity that counts: the residual one.
     pub fn severity(&self) -> ThreatSeverity {
         self.residual.severity
@@ -208,6 +223,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             }
         }
     }
+    analysis.threats.extend(crate::manual::threats(&world));
     analysis.threats.sort_by(|a, b| a.id.cmp(&b.id));
 
     for (id, reason) in &model.rules.not_applicable {
@@ -388,14 +404,9 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                     crate::score::element_scoring(world, rule.file.applies_to.element, index)
                 });
                 let (inherent, factors) = crate::score::inherent(rule, scoring);
-                let mitigation = mitigation(rule, &candidate.controls);
-                let residual = match mitigation.coverage {
-                    Coverage::None => inherent.clone(),
-                    Coverage::Partial => {
-                        Score::new(inherent.likelihood.saturating_sub(1), inherent.impact)
-                    }
-                    Coverage::Full => Score::new(1, inherent.impact),
-                };
+                let mitigation = mitigation_by(&rule.file.mitigations, &candidate.controls);
+                let residual = residual_of(&inherent, &mitigation);
+                let (status, reason) = status_of(&mitigation);
                 threats.push(Threat {
                     id: format!("{}:{}", rule.id(), candidate.id),
                     rule: rule.id().to_owned(),
@@ -409,13 +420,8 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                     capec: rule.shared.capec.clone(),
                     cwe: rule.shared.cwe.clone(),
                     explanation: render(world, &rule.explanation, candidate.object),
-                    status: if mitigation.coverage == Coverage::Full {
-                        DecisionStatus::Mitigated
-                    } else {
-                        DecisionStatus::Open
-                    },
-                    reason: (mitigation.coverage == Coverage::Full)
-                        .then(|| format!("mitigated by {}", mitigation.in_place.join(", "))),
+                    status,
+                    reason,
                     inherent,
                     residual,
                     factors,
@@ -443,10 +449,35 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
 }
 
 /// Which of a rule's mitigations are in place. An entry `a|b` is satisfied by either control.
-fn mitigation(rule: &Rule, controls: &[&str]) -> Mitigation {
+/// The score once the controls in place count: partial coverage lowers the likelihood a step;
+/// full coverage leaves only the impact, should the controls fail.
+pub(crate) fn residual_of(inherent: &Score, mitigation: &Mitigation) -> Score {
+    match mitigation.coverage {
+        Coverage::None => inherent.clone(),
+        Coverage::Partial => Score::new(inherent.likelihood.saturating_sub(1), inherent.impact),
+        Coverage::Full => Score::new(1, inherent.impact),
+    }
+}
+
+/// A threat's status before decisions: mitigated when all its mitigations are in place.
+pub(crate) fn status_of(mitigation: &Mitigation) -> (DecisionStatus, Option<String>) {
+    if mitigation.coverage == Coverage::Full {
+        (
+            DecisionStatus::Mitigated,
+            Some(format!("mitigated by {}", mitigation.in_place.join(", "))),
+        )
+    } else {
+        (DecisionStatus::Open, None)
+    }
+}
+
+pub(crate) fn mitigation_by(
+    mitigations: &[threatforge_model::Sp<String>],
+    controls: &[&str],
+) -> Mitigation {
     let mut in_place = Vec::new();
     let mut missing = Vec::new();
-    for entry in &rule.file.mitigations {
+    for entry in mitigations {
         let present: Vec<&str> = entry
             .value
             .split('|')

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod examples;
 pub mod facts;
 pub mod field;
+mod manual;
 pub mod rule;
 pub mod ruleset;
 pub mod score;

@@ -25,40 +25,8 @@ macro_rules! kebab_enum {
     };
 }
 
-kebab_enum! {
-    /// The STRIDE category of a threat.
-    Stride {
-        Spoofing = "spoofing",
-        Tampering = "tampering",
-        Repudiation = "repudiation",
-        InformationDisclosure = "information-disclosure",
-        DenialOfService = "denial-of-service",
-        ElevationOfPrivilege = "elevation-of-privilege",
-    }
-}
-
-kebab_enum! {
-    /// The LINDDUN category of a privacy threat.
-    Linddun {
-        Linking = "linking",
-        Identifying = "identifying",
-        NonRepudiation = "non-repudiation",
-        Detecting = "detecting",
-        DataDisclosure = "data-disclosure",
-        Unawareness = "unawareness",
-        NonCompliance = "non-compliance",
-    }
-}
-
-kebab_enum! {
-    /// A four-step hint for likelihood (ease of attack) and impact.
-    Level {
-        Low = "low",
-        Medium = "medium",
-        High = "high",
-        VeryHigh = "very-high",
-    }
-}
+// Threat categories and the hint scale are part of the model language too (manual threats).
+pub use threatforge_model::{Level, Linddun, Stride};
 
 kebab_enum! {
     /// What kind of element a rule looks at.

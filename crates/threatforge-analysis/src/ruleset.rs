@@ -230,6 +230,13 @@ impl RuleSet {
                 .with_label(file.id.span, "lowercase letters, digits and `-`"),
             );
         }
+        if file.id.value == threatforge_model::MANUAL {
+            self.diagnostics.push(
+                Diagnostic::error("reserved-id", "`manual` is a reserved rule id")
+                    .with_label(file.id.span, "reserved for the model's own threats")
+                    .with_help("the model's `threats:` section reports its threats as `manual:<id>`; choose another id"),
+            );
+        }
         let catalog = catalog();
         // `a|b` names alternatives: either control mitigates.
         for entry in &file.mitigations {

@@ -234,3 +234,125 @@ fn ratings_can_be_overridden_with_a_justification() {
     assert_eq!(rating.cvss_score, Some(9.3));
     assert_eq!(xss.severity(), ThreatSeverity::Critical);
 }
+
+fn with_manual_threats(portal_controls: &str, decisions: &str) -> String {
+    clinic(portal_controls, "")
+        + &format!(
+            "threats:
+  portal-session-fixation:
+    title: Session fixation on the portal
+    description: >
+      The portal keeps the session id
+      it was given before login.
+    element: portal
+    stride: spoofing
+    likelihood: high
+    impact: very-high
+    mitigations: [session-management, mfa|sso]
+    cwe: [384]
+  records-resale:
+    title: An insider sells patient records
+    element: records
+    stride: information-disclosure
+    linddun: data-disclosure
+  vendor-lock-in:
+    title: The hosting vendor goes out of business
+    stride: denial-of-service
+    likelihood: low
+{decisions}"
+        )
+}
+
+#[test]
+fn manual_threats_are_scored_as_the_team_rates_them() {
+    let analysis = analyze(&with_manual_threats("", ""), None);
+    let fixation = threat(&analysis, "manual:portal-session-fixation");
+    assert_eq!(fixation.rule, "manual");
+    assert_eq!(fixation.element.id, "portal");
+    assert_eq!(
+        fixation.element.kind,
+        threatforge_analysis::Element::Component
+    );
+    // high (3) x very high (4) = 12: critical; the model's exposure does not move it.
+    assert_eq!(
+        (fixation.inherent.likelihood, fixation.inherent.impact),
+        (3, 4)
+    );
+    assert_eq!(fixation.inherent.severity, ThreatSeverity::Critical);
+    assert_eq!(fixation.status, DecisionStatus::Open);
+    assert_eq!(
+        fixation.explanation,
+        "The portal keeps the session id it was given before login."
+    );
+    assert!(
+        fixation
+            .factors
+            .iter()
+            .all(|f| f.factor == "team" && f.effect == 0)
+    );
+    assert_eq!(&*fixation.cwe, &[384]);
+    assert_eq!(
+        fixation.mitigation.missing,
+        ["session-management", "mfa|sso"]
+    );
+
+    // Defaults: medium x medium = 4, medium; on a data asset; without an element, the model.
+    let resale = threat(&analysis, "manual:records-resale");
+    assert_eq!(resale.element.kind, threatforge_analysis::Element::Data);
+    assert_eq!(resale.residual.score, 4);
+    assert_eq!(
+        resale.linddun,
+        Some(threatforge_analysis::Linddun::DataDisclosure)
+    );
+    let vendor = threat(&analysis, "manual:vendor-lock-in");
+    assert_eq!(vendor.element.kind, threatforge_analysis::Element::Model);
+    assert_eq!(vendor.residual.severity, ThreatSeverity::Low);
+}
+
+#[test]
+fn controls_mitigate_manual_threats_fully_or_in_part() {
+    let partial = analyze(&with_manual_threats("session-management", ""), None);
+    let t = threat(&partial, "manual:portal-session-fixation");
+    assert_eq!(t.mitigation.coverage, Coverage::Partial);
+    assert_eq!(t.residual.likelihood, 2);
+    assert_eq!(t.status, DecisionStatus::Open);
+
+    let full = analyze(&with_manual_threats("session-management, mfa", ""), None);
+    let t = threat(&full, "manual:portal-session-fixation");
+    assert_eq!(t.mitigation.coverage, Coverage::Full);
+    assert_eq!(t.status, DecisionStatus::Mitigated);
+    assert_eq!(t.residual.likelihood, 1);
+    assert_eq!(
+        t.reason.as_deref(),
+        Some("mitigated by session-management, mfa")
+    );
+}
+
+#[test]
+fn decisions_select_manual_threats_by_their_id() {
+    let decisions = "decisions:
+  - threat: manual:vendor-lock-in
+    status: accepted
+    justification: two vendors are contracted
+  - threat: manual:records-*
+    status: in-progress
+    ticket: SEC-9
+";
+    let analysis = analyze(&with_manual_threats("", decisions), None);
+    assert_eq!(
+        threat(&analysis, "manual:vendor-lock-in").status,
+        DecisionStatus::Accepted
+    );
+    assert_eq!(
+        threat(&analysis, "manual:records-resale").status,
+        DecisionStatus::InProgress
+    );
+    assert!(
+        analysis
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "orphaned-decision"),
+        "{:?}",
+        analysis.diagnostics
+    );
+}

@@ -188,6 +188,43 @@ fn a_changed_classification_changes_severities_and_says_so() {
 }
 
 #[test]
+fn manual_threats_recorded_and_re_rated_say_so() {
+    let old = format!(
+        "{BASE}threats:\n  replay: {{ title: Order replay, stride: tampering, element: shop }}\n"
+    );
+    let new = format!(
+        "{BASE}threats:
+  replay: {{ title: Order replay, stride: tampering, element: shop, likelihood: very-high, impact: high }}
+  scraping: {{ title: Price scraping, stride: information-disclosure }}
+"
+    );
+    let (code, diff) = diff_json(&old, &new, &["--fail-on-new", "low"]);
+    // The new manual threat is medium (2 x 2), at or above the gate's `low`.
+    assert_eq!(code, Some(1));
+    let new_threats = diff["threats"]["new"].as_array().expect("new");
+    let scraping = new_threats
+        .iter()
+        .find(|t| t["id"] == "manual:scraping")
+        .expect("the new manual threat");
+    assert_eq!(
+        scraping["reasons"],
+        serde_json::json!(["the team recorded threat scraping"])
+    );
+    let changed = diff["threats"]["changed"].as_array().expect("changed");
+    let replay = changed
+        .iter()
+        .find(|t| t["id"] == "manual:replay")
+        .expect("the re-rated manual threat");
+    assert_eq!(
+        replay["reasons"],
+        serde_json::json!([
+            "threat replay: impact medium -> high",
+            "threat replay: likelihood medium -> very-high"
+        ])
+    );
+}
+
+#[test]
 fn decisions_added_changed_and_expired_are_reported() {
     let decided = |status: &str, expires: &str| {
         format!(

@@ -30,6 +30,15 @@ flows:
   - portal -> db: { protocol: postgres-tls, authentication: credentials, data: [records], returns: [records] }
 boundaries:
   hospital: { kind: network, trust: high, contains: [portal, db] }
+threats:
+  records-export:
+    title: Staff export records to personal e-mail
+    element: records
+    stride: information-disclosure
+    linddun: data-disclosure
+    impact: high
+    mitigations: [dlp, audit-logging]
+    cwe: [200]
 decisions:
   - { threat: \"cross-site-scripting:portal\", status: accepted, owner: team-portal, justification: templates escape by default, expires: 2027-03-31 }
 ";

@@ -87,6 +87,7 @@ pub const SECTIONS: &[&str] = &[
     "flows",
     "boundaries",
     "runtimes",
+    "threats",
     "rules",
     "decisions",
 ];
@@ -188,7 +189,8 @@ struct Loader<'o> {
     /// Where each id was first declared. Components, boundaries, runtimes and flows share one
     /// namespace (boundaries contain components and boundaries by id); data assets have their own,
     /// so a store may share its data's name.
-    ids: IndexMap<(bool, Id), (&'static str, Span)>,
+    /// Every id declared so far, by namespace (see `namespace`).
+    ids: IndexMap<(u8, Id), (&'static str, Span)>,
     /// Entities that were declared but could not be read: references to them are not reported
     /// again, since the user has one error to fix, not two.
     broken: HashSet<Id>,
@@ -447,6 +449,7 @@ impl<'o> Loader<'o> {
                 "runtimes" => {
                     self.map_section(file, value, "runtimes", "runtime", Section::Runtimes)
                 }
+                "threats" => self.map_section(file, value, "threats", "threat", Section::Threats),
                 "flows" => self.flows(file, value),
                 "decisions" => self.decisions(file, value),
                 "rules" if is_root => {
@@ -674,8 +677,13 @@ impl<'o> Loader<'o> {
                 Section::Runtimes => self
                     .entity::<Runtime>(file, &value, &label)
                     .map(|v| self.declare(id.clone(), what, v, |m| &mut m.runtimes)),
+                Section::Threats => self
+                    .entity::<crate::model::ManualThreat>(file, &value, &label)
+                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.threats)),
             };
-            if declared.is_none() && self.claim_id(&id, what) {
+            // `broken` quiets references to an entity that failed to load; nothing refers to a
+            // manual threat by its bare id.
+            if declared.is_none() && self.claim_id(&id, what) && what != "threat" {
                 self.broken.insert(id.value);
             }
         }
@@ -734,7 +742,7 @@ impl<'o> Loader<'o> {
             );
             return false;
         }
-        let key = (what == "data asset", id.value.clone());
+        let key = (namespace(what), id.value.clone());
         if let Some((first_what, first_span)) = self.ids.get(&key) {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -940,6 +948,17 @@ enum Section {
     Components,
     Boundaries,
     Runtimes,
+    Threats,
+}
+
+/// Data assets and manual threats each have a namespace of their own; components, boundaries,
+/// runtimes and flows share one, since flows and rules refer to them without saying which.
+fn namespace(what: &str) -> u8 {
+    match what {
+        "data asset" => 1,
+        "threat" => 2,
+        _ => 0,
+    }
 }
 
 fn span(file: FileId, node: NodeSpan) -> Span {

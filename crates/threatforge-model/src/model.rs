@@ -525,6 +525,99 @@ pub struct Runtime {
     pub tags: Vec<String>,
 }
 
+ordered_enum! {
+    /// The STRIDE category of a threat.
+    Stride {
+        Spoofing = "spoofing",
+        Tampering = "tampering",
+        Repudiation = "repudiation",
+        InformationDisclosure = "information-disclosure",
+        DenialOfService = "denial-of-service",
+        ElevationOfPrivilege = "elevation-of-privilege",
+    }
+}
+
+ordered_enum! {
+    /// The LINDDUN category of a privacy threat.
+    Linddun {
+        Linking = "linking",
+        Identifying = "identifying",
+        NonRepudiation = "non-repudiation",
+        Detecting = "detecting",
+        DataDisclosure = "data-disclosure",
+        Unawareness = "unawareness",
+        NonCompliance = "non-compliance",
+    }
+}
+
+ordered_enum! {
+    /// A four-step scale for likelihood (ease of attack) and impact.
+    Level {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        VeryHigh = "very-high",
+    }
+}
+
+impl Level {
+    /// The step on the 1-4 scale that scores use.
+    pub fn step(self) -> u8 {
+        match self {
+            Level::Low => 1,
+            Level::Medium => 2,
+            Level::High => 3,
+            Level::VeryHigh => 4,
+        }
+    }
+}
+
+/// A threat the team found by hand (in a workshop, a review, or brought over from another tool),
+/// which no rule finds. Its id in reports and decisions is `manual:<id>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualThreat {
+    /// A short statement of the threat.
+    pub title: String,
+    /// What could happen, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The component, flow, data asset, boundary or runtime it is about; the whole model when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element: Option<Sp<Id>>,
+    pub stride: Stride,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linddun: Option<Linddun>,
+    /// How likely it is, before controls.
+    #[serde(default = "Level::medium")]
+    pub likelihood: Level,
+    /// How much harm it would do.
+    #[serde(default = "Level::medium")]
+    pub impact: Level,
+    /// Controls from the catalogue that mitigate it; `a|b` means either. In place on the element
+    /// (for a flow, on the flow or its target), they mitigate it as they do a rule's threats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitigations: Vec<Sp<String>>,
+    /// CAPEC attack pattern ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capec: Vec<u32>,
+    /// CWE weakness ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwe: Vec<u32>,
+    /// Links to read more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+impl Level {
+    fn medium() -> Level {
+        Level::Medium
+    }
+}
+
+/// The prefix of a manual threat's id, which sets it apart from `rule:element` ids.
+pub const MANUAL: &str = "manual";
+
 /// How the model tunes the rule engine.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -578,6 +671,8 @@ pub struct Model {
     pub flows: IndexMap<Id, Decl<Flow>>,
     pub boundaries: IndexMap<Id, Decl<Boundary>>,
     pub runtimes: IndexMap<Id, Decl<Runtime>>,
+    /// Threats the team recorded by hand.
+    pub threats: IndexMap<Id, Decl<ManualThreat>>,
     pub rules: RulesConfig,
     pub decisions: Vec<Decision>,
     pub sources: SourceMap,
@@ -626,6 +721,9 @@ pub struct Document {
     /// Shared runtimes, by id.
     #[serde(default)]
     pub runtimes: IndexMap<Id, Runtime>,
+    /// Threats found by hand, by id; reports and decisions call them `manual:<id>`.
+    #[serde(default)]
+    pub threats: IndexMap<Id, ManualThreat>,
     /// Team rules, disabled rules and threats that do not apply. Root file only.
     #[serde(default)]
     pub rules: Option<RulesConfig>,

@@ -40,7 +40,7 @@ pub fn model_schema() -> Value {
         }
     }
     if let Some(properties) = value.get_mut("properties").and_then(Value::as_object_mut) {
-        for section in ["data", "components", "boundaries", "runtimes"] {
+        for section in ["data", "components", "boundaries", "runtimes", "threats"] {
             if let Some(object) = properties.get_mut(section).and_then(Value::as_object_mut) {
                 object.insert(
                     "propertyNames".into(),

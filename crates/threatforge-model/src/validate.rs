@@ -95,6 +95,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
     }
 
     check_boundaries(model, broken, out);
+    check_manual_threats(model, broken, out);
     check_decisions(model, out);
 
     for runtime in model.runtimes.values() {
@@ -378,6 +379,52 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
                 break;
             }
             path.push(current);
+        }
+    }
+}
+
+fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
+    if model.threats.is_empty() {
+        return;
+    }
+    // A manual threat may be about any element; data assets have their own namespace.
+    let mut elements = Names::new(model.components.keys(), broken);
+    elements.extend(model.flows.keys());
+    elements.extend(model.data.keys());
+    elements.extend(model.boundaries.keys());
+    elements.extend(model.runtimes.keys());
+    let catalog = catalog();
+    for threat in model.threats.values() {
+        let what = format!("threat `{}`", threat.id.value);
+        if let Some(element) = &threat.element {
+            reference(
+                out,
+                &what,
+                element,
+                "component, flow, data asset, boundary or runtime",
+                &elements,
+            );
+        }
+        if threat.title.trim().is_empty() {
+            out.push(
+                Diagnostic::error("empty-title", format!("{what} has an empty title"))
+                    .with_label(threat.id.span, "no title")
+                    .with_help("say in a few words what could happen"),
+            );
+        }
+        for entry in &threat.mitigations {
+            for control in entry.value.split('|') {
+                if catalog.control(control).is_none() {
+                    let name = Sp::new(control.to_owned(), entry.span);
+                    out.push(unknown_name(
+                        "unknown-control",
+                        &what,
+                        "control",
+                        &name,
+                        &catalog.control_ids(),
+                    ));
+                }
+            }
         }
     }
 }

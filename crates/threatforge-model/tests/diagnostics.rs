@@ -533,3 +533,36 @@ fn decision_diagnostics() {
         ]
     ));
 }
+
+#[test]
+fn manual_threat_with_unknown_element_and_control() {
+    let text = format!(
+        "{HEAD}components:
+  portal: {{ technology: web-application }}
+  db: {{ technology: postgresql }}
+flows:
+  - portal -> db
+threats:
+  portal:
+    title: Session fixation
+    element: protal
+    stride: spoofing
+    mitigations: [session-managment, mfa|client-certificate]
+"
+    );
+    insta::assert_snapshot!(check(
+        &text,
+        &["unknown-reference", "unknown-control", "unknown-control"]
+    ));
+}
+
+#[test]
+fn manual_threat_needs_a_title_and_a_stride_category() {
+    let text = format!(
+        "{HEAD}threats:
+  vendor-failure: {{ title: \" \", stride: denial-of-service }}
+  lock-in: {{ title: Lock-in, stride: dos }}
+"
+    );
+    insta::assert_snapshot!(check(&text, &["empty-title", "invalid-value"]));
+}

@@ -24,7 +24,7 @@ fn security_severity(score: u8) -> String {
 }
 
 fn pascal(id: &str) -> String {
-    id.split('-')
+    id.split(['-', ':'])
         .map(|part| {
             let mut chars = part.chars();
             chars
@@ -44,10 +44,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
     // Rules that have results, in id order; their index is their position here.
     let mut by_rule: BTreeMap<&str, Vec<&Threat>> = BTreeMap::new();
     for threat in &open {
-        by_rule
-            .entry(threat.rule.as_str())
-            .or_default()
-            .push(threat);
+        by_rule.entry(threat.kind_id()).or_default().push(threat);
     }
     let rule_ids: Vec<&str> = by_rule.keys().copied().collect();
     let descriptors: Vec<Value> = rule_ids
@@ -57,17 +54,23 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
             let max = threats.iter().map(|t| t.residual.score).max().unwrap_or(1);
             let rule = rules.get(id);
             let title = threats.first().map_or("", |t| &*t.title);
-            let description = rule.map_or(String::new(), |r| {
-                r.file.description.split_whitespace().collect::<Vec<_>>().join(" ")
-            });
+            // A manual threat is its own rule: its description is the team's.
+            let description = rule.map_or_else(
+                || threats[0].explanation.clone(),
+                |r| r.file.description.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
             let mut tags = vec!["security".to_owned(), format!("stride:{}", threats[0].stride)];
             if let Some(l) = threats[0].linddun {
                 tags.push(format!("linddun:{l}"));
             }
             tags.extend(threats[0].cwe.iter().map(|c| format!("external/cwe/cwe-{c}")));
-            let mitigations = rule.map_or(Vec::new(), |r| {
-                r.file.mitigations.iter().map(|m| m.value.replace('|', " or ")).collect()
-            });
+            let mitigations: Vec<String> = match rule {
+                Some(r) => r.file.mitigations.iter().map(|m| m.value.replace('|', " or ")).collect(),
+                None => {
+                    let m = &threats[0].mitigation;
+                    m.in_place.iter().chain(&m.missing).map(|c| c.replace('|', " or ")).collect()
+                }
+            };
             let help_text = format!(
                 "{description}\n\nMitigated by: {}.",
                 if mitigations.is_empty() { "no control in the catalogue".to_owned() } else { mitigations.join(", ") }
@@ -103,14 +106,14 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
         .iter()
         .map(|t| {
             let location = model.sources.locate(t.span);
-            let index = rule_ids.iter().position(|r| *r == t.rule).unwrap_or(0);
+            let index = rule_ids.iter().position(|r| *r == t.kind_id()).unwrap_or(0);
             let missing = if t.mitigation.missing.is_empty() {
                 String::new()
             } else {
                 format!(" Missing controls: {}.", t.mitigation.missing.join(", ").replace('|', " or "))
             };
             json!({
-                "ruleId": t.rule,
+                "ruleId": t.kind_id(),
                 "ruleIndex": index,
                 "level": level(t.severity()),
                 "message": {

@@ -1,0 +1,111 @@
+//! Threats the team recorded by hand in the model's `threats:` section. They join the rules'
+//! threats with the id `manual:<id>`, are mitigated by controls the same way, and take decisions
+//! like any other threat. Their likelihood and impact are the team's own judgement, so the model's
+//! exposure and data do not move them: the factors say so.
+
+use std::sync::Arc;
+
+use threatforge_model::{MANUAL, ManualThreat, Model, Sp};
+
+use crate::engine::{ElementRef, Threat, mitigation_by, residual_of};
+use crate::rule::Element;
+use crate::score::{Factor, Score};
+use crate::world::World;
+
+pub fn threats(world: &World) -> Vec<Threat> {
+    let model = world.model;
+    model
+        .threats
+        .values()
+        .map(|declared| {
+            let threat = &declared.value;
+            let (element, controls) = locate(world, threat.element.as_ref());
+            let inherent = Score::new(threat.likelihood.step(), threat.impact.step());
+            let mitigation = mitigation_by(&threat.mitigations, &controls);
+            let residual = residual_of(&inherent, &mitigation);
+            let (status, reason) = crate::engine::status_of(&mitigation);
+            Threat {
+                id: format!("{MANUAL}:{}", declared.id.value),
+                rule: MANUAL.to_owned(),
+                title: Arc::from(threat.title.as_str()),
+                element,
+                stride: threat.stride,
+                linddun: threat.linddun,
+                capec: Arc::from(threat.capec.as_slice()),
+                cwe: Arc::from(threat.cwe.as_slice()),
+                explanation: explanation(threat),
+                status,
+                reason,
+                inherent,
+                residual,
+                factors: factors(threat),
+                mitigation,
+                decision: None,
+                rating_override: None,
+                span: declared.id.span,
+            }
+        })
+        .collect()
+}
+
+fn explanation(threat: &ManualThreat) -> String {
+    match &threat.description {
+        Some(d) if !d.trim().is_empty() => d.split_whitespace().collect::<Vec<_>>().join(" "),
+        _ => "Recorded by the team in the model's `threats` section.".to_owned(),
+    }
+}
+
+fn factors(threat: &ManualThreat) -> Vec<Factor> {
+    [("likelihood", threat.likelihood), ("impact", threat.impact)]
+        .into_iter()
+        .map(|(on, level)| Factor {
+            on,
+            factor: "team",
+            effect: 0,
+            reason: Arc::from(format!("the team rates the {on} {level} in the model")),
+        })
+        .collect()
+}
+
+/// The element a manual threat is about, and the controls in place there (for a flow, also on
+/// its target; for a data asset, on the components that store it), as for the rules' threats.
+fn locate<'m>(world: &'m World, id: Option<&Sp<String>>) -> (ElementRef, Vec<&'m str>) {
+    let model: &'m Model = world.model;
+    let names = |controls: &'m [Sp<String>]| controls.iter().map(|c| c.value.as_str());
+    let Some(id) = id.map(|i| i.value.as_str()) else {
+        return (
+            ElementRef {
+                kind: Element::Model,
+                id: "model".to_owned(),
+            },
+            Vec::new(),
+        );
+    };
+    let element = |kind| ElementRef {
+        kind,
+        id: id.to_owned(),
+    };
+    if let Some(c) = model.components.get(id) {
+        (element(Element::Component), names(&c.controls).collect())
+    } else if let Some(i) = model.flows.get_index_of(id) {
+        let mut controls: Vec<&str> = names(&model.flows[i].controls).collect();
+        if let Some(t) = world.facts.flows[i].target {
+            controls.extend(names(&model.components[t].controls));
+        }
+        (element(Element::Flow), controls)
+    } else if let Some(i) = model.data.get_index_of(id) {
+        let controls = world.facts.data[i]
+            .stored_by
+            .iter()
+            .flat_map(|&c| names(&model.components[c].controls))
+            .collect();
+        (element(Element::Data), controls)
+    } else if model.boundaries.contains_key(id) {
+        (element(Element::Boundary), Vec::new())
+    } else if model.runtimes.contains_key(id) {
+        (element(Element::Runtime), Vec::new())
+    } else {
+        // `check` has reported the unknown element; the threat stays, about the model.
+        (element(Element::Model), Vec::new())
+    }
+}
