@@ -65,7 +65,33 @@ fn coverage_tables_list_every_peer_rule_once_with_rules_or_a_reason() {
                 "{name} {id}: exactly one of covered_by and left_out"
             );
             for rule in &entry.covered_by {
-                assert!(rules.get(rule).is_some(), "{name} {id}: no rule {rule}");
+                let Some(found) = rules.get(rule) else {
+                    panic!("{name} {id}: no rule {rule}");
+                };
+                let covers = match name {
+                    "threagile" => &found.file.covers.threagile,
+                    _ => &found.file.covers.pytm,
+                };
+                assert!(
+                    covers.contains(id),
+                    "{name} {id}: the table names {rule}, whose `covers.{name}` does not list it"
+                );
+            }
+        }
+        // And the other way: what a rule says it covers, the table says too.
+        for rule in &rules.rules {
+            let covers = match name {
+                "threagile" => &rule.file.covers.threagile,
+                _ => &rule.file.covers.pytm,
+            };
+            for id in covers {
+                assert!(
+                    coverage
+                        .get(id)
+                        .is_some_and(|e| e.covered_by.iter().any(|r| r == rule.id())),
+                    "{name} {id}: rule {} covers it, but the table does not say so",
+                    rule.id()
+                );
             }
         }
     }
