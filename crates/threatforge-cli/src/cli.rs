@@ -45,6 +45,9 @@ pub enum Command {
     Rules(RulesCommand),
     /// Print the JSON Schema of the model language, for editors.
     Schema(SchemaArgs),
+    /// Convert a model from another tool (Threagile, OTM, Threat Dragon, Microsoft TMT) into a
+    /// threatforge model.
+    Import(ImportArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -197,6 +200,8 @@ pub enum ReportFormat {
     Csv,
     /// JUnit XML: one test case per threat, failing at or above --fail-on.
     Junit,
+    /// Open Threat Model 0.2 JSON: the system, its threats and mitigations, for tools that read OTM.
+    Otm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,4 +305,45 @@ pub struct SchemaArgs {
     /// Write the schema to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  threatforge import threagile.yaml -o threatforge.yaml\n  threatforge import model.json --from threat-dragon"
+)]
+pub struct ImportArgs {
+    /// The file to import; `-` reads standard input.
+    pub file: PathBuf,
+
+    /// The file's format. Default: detected from its content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub from: Option<ImportFormat>,
+
+    /// Write the model to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Threagile YAML (0.9 and 1.0).
+    Threagile,
+    /// Open Threat Model 0.2, JSON or YAML.
+    Otm,
+    /// OWASP Threat Dragon v2 JSON.
+    ThreatDragon,
+    /// Microsoft Threat Modeling Tool `.tm7`.
+    Tm7,
+}
+
+impl ImportFormat {
+    pub fn format(self) -> threatforge_import::Format {
+        use threatforge_import::Format;
+        match self {
+            ImportFormat::Threagile => Format::Threagile,
+            ImportFormat::Otm => Format::Otm,
+            ImportFormat::ThreatDragon => Format::ThreatDragon,
+            ImportFormat::Tm7 => Format::Tm7,
+        }
+    }
 }

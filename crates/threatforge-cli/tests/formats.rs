@@ -67,7 +67,7 @@ fn clinic_dir(text: &str) -> tempfile::TempDir {
 #[test]
 fn snapshots_of_every_text_format() {
     let dir = clinic_dir(CLINIC);
-    for format in ["md", "json", "sarif", "csv", "junit"] {
+    for format in ["md", "json", "sarif", "csv", "junit", "otm"] {
         let text = report(dir.path(), format);
         insta::assert_snapshot!(format!("clinic_{format}"), text);
     }
@@ -80,7 +80,7 @@ fn every_format_is_byte_identical_across_runs_on_the_examples() {
             .join("examples")
             .join(example)
             .join("threatforge.yaml");
-        for format in ["html", "md", "json", "sarif", "csv", "junit"] {
+        for format in ["html", "md", "json", "sarif", "csv", "junit", "otm"] {
             let run = || {
                 threatforge()
                     .args(["report", "--format", format])
@@ -198,6 +198,101 @@ fn sarif_validates_against_the_official_schema_and_points_at_the_model() {
             .iter()
             .any(|r| r["properties"]["threatId"] == "cross-site-scripting:portal")
     );
+}
+
+#[test]
+fn otm_validates_against_the_official_schema() {
+    let schema_path = shared().join("formats/otm/otm_schema.json");
+    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the official Open Threat Model 0.2 schema at {}: {e}. CI has ../shared beside \
+             the clone; this test does not pass without it.",
+            schema_path.display()
+        )
+    });
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let dir = clinic_dir(CLINIC);
+    let clinic = report(dir.path(), "otm");
+    let mut outputs = vec![("clinic".to_owned(), clinic)];
+    for example in ["online-shop", "k8s-platform", "cicd-pipeline"] {
+        let path = repo()
+            .join("examples")
+            .join(example)
+            .join("threatforge.yaml");
+        let output = threatforge()
+            .args(["report", "--format", "otm"])
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(0), "{example}");
+        outputs.push((
+            example.to_owned(),
+            String::from_utf8(output.stdout).expect("utf-8"),
+        ));
+    }
+    for (name, text) in &outputs {
+        let otm: serde_json::Value = serde_json::from_str(text).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&otm)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        // Every reference resolves: parents to zones, flow ends to components, element threats
+        // and mitigations to the top-level lists.
+        let ids = |key: &str| -> Vec<String> {
+            otm[key]
+                .as_array()
+                .expect(key)
+                .iter()
+                .map(|v| v["id"].as_str().expect("id").to_owned())
+                .collect()
+        };
+        let (zones, components, threats, mitigations) = (
+            ids("trustZones"),
+            ids("components"),
+            ids("threats"),
+            ids("mitigations"),
+        );
+        for zone in otm["trustZones"].as_array().expect("zones") {
+            if let Some(parent) = zone["parent"]["trustZone"].as_str() {
+                assert!(
+                    zones.iter().any(|z| z == parent),
+                    "{name}: zone parent {parent}"
+                );
+            }
+        }
+        let flows = otm["dataflows"].as_array().expect("flows");
+        for element in otm["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .chain(flows)
+        {
+            if let Some(parent) = element["parent"]["trustZone"].as_str() {
+                assert!(zones.iter().any(|z| z == parent), "{name}: parent {parent}");
+            }
+            for end in ["source", "destination"] {
+                if let Some(id) = element[end].as_str() {
+                    assert!(components.iter().any(|c| c == id), "{name}: {end} {id}");
+                }
+            }
+            for t in element["threats"].as_array().expect("threats") {
+                let threat = t["threat"].as_str().expect("threat");
+                assert!(
+                    threats.iter().any(|x| x == threat),
+                    "{name}: threat {threat}"
+                );
+                for m in t["mitigations"].as_array().expect("mitigations") {
+                    let id = m["mitigation"].as_str().expect("mitigation");
+                    assert!(
+                        mitigations.iter().any(|x| x == id),
+                        "{name}: mitigation {id}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[test]

@@ -9,5 +9,6 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod mermaid;
+pub mod otm;
 pub mod rules_doc;
 pub mod sarif;

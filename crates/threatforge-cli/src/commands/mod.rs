@@ -3,6 +3,7 @@
 mod check;
 mod diagram;
 mod diff;
+mod import;
 mod init;
 mod report;
 mod rules;
@@ -27,6 +28,7 @@ pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Diagram(args) => diagram::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
+        Command::Import(args) => import::run(args, term),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "threatforge", &mut std::io::stdout());

@@ -20,6 +20,7 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         ReportFormat::Md => threatforge_report::markdown::render(model, analysis),
         ReportFormat::Sarif => threatforge_report::sarif::render(model, analysis, &analyzed.rules),
         ReportFormat::Csv => threatforge_report::csv::render(model, analysis),
+        ReportFormat::Otm => threatforge_report::otm::render(model, analysis),
         ReportFormat::Junit => {
             threatforge_report::junit::render(model, analysis, args.fail_on.severity())
         }

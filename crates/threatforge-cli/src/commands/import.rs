@@ -1,0 +1,118 @@
+//! `threatforge import`: a model from another tool, as threatforge YAML.
+
+use std::io::Read;
+use std::path::Path;
+
+use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
+use threatforge_model::LoadOptions;
+
+use crate::cli::ImportArgs;
+use crate::terminal::{Terminal, write_output};
+
+pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
+    let from_stdin = args.file == Path::new("-");
+    let bytes = read_input(&args.file, from_stdin)?;
+    let format = match args.from {
+        Some(f) => f.format(),
+        None => threatforge_import::detect((!from_stdin).then_some(args.file.as_path()), &bytes)
+            .ok_or_else(|| {
+                let names: Vec<String> = Format::ALL
+                    .iter()
+                    .map(|f| format!("{} ({})", f.as_str(), f.title()))
+                    .collect();
+                format!(
+                    "cannot tell the format of `{}`; give it with --from, one of: {}",
+                    args.file.display(),
+                    names.join(", ")
+                )
+            })?,
+    };
+    let options = Options {
+        source_name: Some(if from_stdin {
+            "<stdin>".to_owned()
+        } else {
+            args.file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| args.file.display().to_string())
+        }),
+        ..Options::default()
+    };
+    let imported = threatforge_import::import(&bytes, format, &options).map_err(|e| {
+        format!(
+            "cannot import `{}` as {}: {e}",
+            args.file.display(),
+            format.title()
+        )
+    })?;
+    for warning in &imported.warnings {
+        eprintln!("warning: {warning}");
+    }
+
+    // The importer promises a model that passes `check`; a model that does not is our bug, and
+    // saying so now beats a user finding out at their next CI run.
+    let to_file = args.output.as_deref().filter(|p| *p != Path::new("-"));
+    let base = to_file
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let loaded = threatforge_model::load_str(
+        "imported.yaml",
+        &imported.yaml,
+        &base,
+        &LoadOptions::default(),
+    );
+    write_output(to_file, &imported.yaml)?;
+    if loaded.has_errors() {
+        let errors: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        eprint!(
+            "{}",
+            super::render_diagnostics(&errors, &loaded.model.sources, term)
+        );
+        return Err(format!(
+            "the imported model does not pass `check` ({} errors): this is a bug in \
+             threatforge's {} importer; please report it with the input file",
+            errors.len(),
+            format.title()
+        ));
+    }
+    if let Some(path) = to_file {
+        eprintln!(
+            "imported {} model into {}; run `threatforge check {}`",
+            format.title(),
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(crate::exit::OK)
+}
+
+fn read_input(path: &Path, from_stdin: bool) -> Result<Vec<u8>, String> {
+    let limit = DEFAULT_MAX_BYTES as u64;
+    let mut bytes = Vec::new();
+    let result = if from_stdin {
+        std::io::stdin()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    };
+    result?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "`{}` is larger than {} MiB; that is not a threat model",
+            path.display(),
+            limit / (1024 * 1024)
+        ));
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,123 @@
+//! `threatforge import` through the real binary.
+
+use assert_cmd::Command;
+
+const THREAGILE: &str = r#"threagile_version: 1.0.0
+title: CLI Shop
+data_assets:
+  Orders: { id: orders, confidentiality: confidential, integrity: critical }
+technical_assets:
+  Browser:
+    id: browser
+    type: external-entity
+    technology: browser
+    internet: true
+    communication_links:
+      Web: { target: shop, protocol: https, authentication: session-id, data_assets_sent: [orders] }
+  Shop:
+    id: shop
+    type: process
+    technology: web-application
+    internet: true
+    data_assets_processed: [orders]
+    communication_links:
+      DB: { target: db, protocol: jdbc, authentication: credentials, data_assets_sent: [orders] }
+  DB: { id: db, type: datastore, technology: database, data_assets_stored: [orders] }
+risk_tracking:
+  no-such-rule@shop: { status: accepted, justification: fine }
+"#;
+
+fn threatforge() -> Command {
+    Command::cargo_bin("threatforge").expect("binary")
+}
+
+#[test]
+fn imports_threagile_to_stdout_with_detection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("threagile.yaml");
+    std::fs::write(&input, THREAGILE).expect("write");
+    let output = threatforge()
+        .arg("import")
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let yaml = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(yaml.contains("name: CLI Shop"), "{yaml}");
+    assert!(yaml.contains("- shop -> db:"), "{yaml}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("warning: risk_tracking `no-such-rule@shop`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn writes_with_o_and_the_result_passes_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("model.yml");
+    std::fs::write(&input, THREAGILE).expect("write");
+    let out = dir.path().join("threatforge.yaml");
+    threatforge()
+        .args(["import", "--from", "threagile", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(&out).expect("written");
+    assert!(written.starts_with("# Imported from a Threagile model (model.yml)"));
+    threatforge().arg("check").arg(&out).assert().success();
+}
+
+#[test]
+fn unknown_format_exits_2_and_lists_the_formats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("x.yaml");
+    std::fs::write(&input, "hello: world\n").expect("write");
+    let output = threatforge()
+        .arg("import")
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    for name in ["threagile", "otm", "threat-dragon", "tm7", "--from"] {
+        assert!(stderr.contains(name), "{stderr}");
+    }
+}
+
+#[test]
+fn malformed_input_exits_2_with_a_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("bad.yaml");
+    std::fs::write(&input, "threagile_version: 1.0.0\ntitle: [unclosed\n").expect("write");
+    let output = threatforge()
+        .args(["import", "--from", "threagile"])
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(stderr.contains("cannot import"), "{stderr}");
+    assert!(stderr.contains(':'), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn missing_file_exits_2() {
+    threatforge()
+        .args(["import", "/nonexistent/threagile.yaml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn reads_standard_input() {
+    let output = threatforge()
+        .args(["import", "-"])
+        .write_stdin(THREAGILE)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("system:"));
+}

@@ -1,0 +1,1638 @@
+//! Threagile YAML (the 0.9 and the 1.0 spellings) into a draft.
+//!
+//! Threagile keys everything by title and gives each element an `id`; we mint readable
+//! threatforge ids from the Threagile ids (already kebab-case, so they usually survive as they
+//! are) and keep titles as `name`. Enum values are normalized before matching (`enduser-...` and
+//! `end-user-...`, `_` and `-`, case), so both spellings read the same.
+//!
+//! `risk_tracking` refers to Threagile's synthetic risk ids (`rule@part@part`, `*` for any part).
+//! Where a threatforge rule covers the Threagile rule (the table below mirrors
+//! `rules/coverage-threagile.yaml` and each rule's `applies_to`; a test holds them together), the
+//! tracking entry becomes a decision on that rule's threat at the matching element. Otherwise it
+//! becomes a manual threat, so that the team's assessment is not lost.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use threatforge_model::catalog::catalog;
+
+use crate::draft::*;
+use crate::{ImportError, Options};
+
+/// Where a threatforge rule's threats are found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Elem {
+    Model,
+    Flow,
+    Boundary,
+    Runtime,
+    /// A component, of these kinds (empty: any kind).
+    Component(&'static [ComponentKind]),
+}
+
+const PROC: &[ComponentKind] = &[ComponentKind::Process];
+const STORE: &[ComponentKind] = &[ComponentKind::Store];
+const PROC_STORE: &[ComponentKind] = &[ComponentKind::Process, ComponentKind::Store];
+const ANY: &[ComponentKind] = &[];
+
+/// A Threagile risk rule: its title and STRIDE category (for manual threats), its CWE, and the
+/// threatforge rules that find the same concern, with the element each applies to.
+pub struct RuleMapping {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub stride: Stride,
+    pub cwe: u32,
+    pub covered_by: &'static [(&'static str, Elem)],
+}
+
+macro_rules! rules {
+    ($( $id:literal, $title:literal, $stride:ident, $cwe:literal => [ $( $tf:literal : $elem:expr ),* ] ; )*) => {
+        /// Threagile's risk rules and their threatforge counterparts.
+        pub const RULES: &[RuleMapping] = &[ $( RuleMapping {
+            id: $id, title: $title, stride: Stride::$stride, cwe: $cwe,
+            covered_by: &[ $( ($tf, $elem) ),* ],
+        } ),* ];
+    };
+}
+
+use Elem::{Boundary as B, Component as C, Flow as F, Model as M, Runtime as R};
+
+rules! {
+    "accidental-secret-leak", "Accidental Secret Leak", InformationDisclosure, 200 => ["secret-leak-in-repository": C(ANY)];
+    "code-backdooring", "Code Backdooring", Tampering, 912 => ["exposed-development-infrastructure": C(ANY)];
+    "container-baseimage-backdooring", "Container Base Image Backdooring", Tampering, 912 => ["backdoored-container-base-image": R];
+    "container-platform-escape", "Container Platform Escape", ElevationOfPrivilege, 1008 => ["container-platform-escape": C(PROC)];
+    "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC)];
+    "cross-site-scripting", "Cross-Site Scripting (XSS)", Tampering, 79 => ["cross-site-scripting": C(PROC)];
+    "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F];
+    "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => [];
+    "ldap-injection", "LDAP-Injection", Tampering, 90 => ["ldap-injection": C(PROC)];
+    "missing-authentication", "Missing Authentication", ElevationOfPrivilege, 306 => ["unauthenticated-internet-access-to-sensitive-data": C(PROC_STORE), "caller-spoofing-on-unauthenticated-flow": F];
+    "missing-authentication-second-factor", "Missing Two-Factor Authentication (2FA)", ElevationOfPrivilege, 308 => ["missing-second-factor": C(PROC)];
+    "missing-build-infrastructure", "Missing Build Infrastructure", Tampering, 1127 => ["missing-build-infrastructure": M];
+    "missing-cloud-hardening", "Missing Cloud Hardening", Tampering, 1008 => ["cloud-account-misconfiguration": B];
+    "missing-file-validation", "Missing File Validation", Spoofing, 434 => ["malicious-file-upload": C(PROC)];
+    "missing-hardening", "Missing Hardening", Tampering, 16 => ["missing-hardening": C(PROC_STORE)];
+    "missing-identity-propagation", "Missing Identity Propagation", ElevationOfPrivilege, 284 => ["missing-identity-propagation": F];
+    "missing-identity-provider-isolation", "Missing Identity Provider Isolation", ElevationOfPrivilege, 1008 => ["identity-provider-not-isolated": C(ANY)];
+    "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M];
+    "missing-network-segmentation", "Missing Network Segmentation", ElevationOfPrivilege, 1008 => ["sensitive-store-without-network-segmentation": C(STORE)];
+    "missing-vault", "Missing Vault (Secret Storage)", InformationDisclosure, 522 => ["static-secrets-without-vault": C(PROC)];
+    "missing-vault-isolation", "Missing Vault Isolation", ElevationOfPrivilege, 1008 => ["secrets-vault-not-isolated": C(STORE)];
+    "missing-waf", "Missing Web Application Firewall (WAF)", Tampering, 1008 => ["missing-web-application-firewall": C(PROC)];
+    "mixed-targets-on-shared-runtime", "Mixed Targets on Shared Runtime", ElevationOfPrivilege, 1008 => ["mixed-targets-on-shared-runtime": R];
+    "path-traversal", "Path-Traversal", InformationDisclosure, 22 => ["path-traversal": C(PROC)];
+    "push-instead-of-pull-deployment", "Push instead of Pull Deployment", Tampering, 1127 => ["push-based-deployment": C(PROC)];
+    "search-query-injection", "Search-Query Injection", Tampering, 74 => ["search-query-injection": C(PROC)];
+    "server-side-request-forgery", "Server-Side Request Forgery (SSRF)", InformationDisclosure, 918 => ["server-side-request-forgery": C(PROC)];
+    "service-registry-poisoning", "Service Registry Poisoning", Spoofing, 693 => ["service-registry-poisoning": C(ANY)];
+    "sql-nosql-injection", "SQL/NoSQL-Injection", Tampering, 89 => ["sql-injection": C(PROC), "nosql-injection": C(PROC)];
+    "unchecked-deployment", "Unchecked Deployment", Tampering, 1127 => ["unchecked-deployment": C(PROC)];
+    "unencrypted-asset", "Unencrypted Technical Assets", InformationDisclosure, 311 => ["unencrypted-sensitive-data-at-rest": C(PROC_STORE)];
+    "unencrypted-communication", "Unencrypted Communication", InformationDisclosure, 319 => ["cleartext-sensitive-data-in-transit": F];
+    "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC)];
+    "unguarded-direct-datastore-access", "Unguarded Direct Datastore Access", ElevationOfPrivilege, 501 => ["direct-data-store-access-from-outside": C(STORE)];
+    "unnecessary-communication-link", "Unnecessary Communication Link", ElevationOfPrivilege, 1008 => ["flow-without-data": F];
+    "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => [];
+    "unnecessary-data-transfer", "Unnecessary Data Transfer", ElevationOfPrivilege, 1008 => ["unnecessary-data-transfer": C(PROC)];
+    "unnecessary-technical-asset", "Unnecessary Technical Asset", ElevationOfPrivilege, 1008 => ["component-without-data": C(ANY)];
+    "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC)];
+    "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": C(ANY)];
+    "wrong-trust-boundary-content", "Wrong Trust Boundary Content", ElevationOfPrivilege, 1008 => ["misplaced-actor-in-boundary": B];
+    "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC)];
+}
+
+/// The mapping of one Threagile rule.
+pub fn rule(id: &str) -> Option<&'static RuleMapping> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// Lowercase, `-` for `_` and spaces, and the 1.0 spelling of values renamed since 0.9.
+fn norm(text: &str) -> String {
+    let t = text.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    match t.strip_prefix("enduser-") {
+        Some(rest) => format!("end-user-{rest}"),
+        None => t,
+    }
+}
+
+/// A scalar as text: Threagile readers accept numbers and booleans where text is meant.
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn get_text(m: &Map<String, Value>, key: &str) -> Option<String> {
+    m.get(key)
+        .and_then(text_of)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn get_bool(m: &Map<String, Value>, key: &str) -> bool {
+    match m.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(norm(s).as_str(), "true" | "yes"),
+        _ => false,
+    }
+}
+
+fn get_list(m: &Map<String, Value>, key: &str) -> Vec<String> {
+    match m.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(text_of)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Some(v) => text_of(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A section keyed by title; entries that are not mappings are reported and skipped.
+fn section<'a>(
+    root: &'a Map<String, Value>,
+    key: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<(&'a str, &'a Map<String, Value>)> {
+    match root.get(key) {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(title, v)| match v {
+                Value::Object(entry) => Some((title.as_str(), entry)),
+                Value::Null => {
+                    warnings.push(format!("{key}: `{title}` is empty; skipped"));
+                    None
+                }
+                _ => {
+                    warnings.push(format!("{key}: `{title}` is not a mapping; skipped"));
+                    None
+                }
+            })
+            .collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => {
+            warnings.push(format!("`{key}` is not a mapping; skipped"));
+            Vec::new()
+        }
+    }
+}
+
+fn classification(v: &str) -> Option<(Classification, bool)> {
+    Some(match norm(v).as_str() {
+        "public" => (Classification::Public, true),
+        "internal" => (Classification::Internal, true),
+        "restricted" => (Classification::Confidential, false),
+        "confidential" => (Classification::Confidential, true),
+        "strictly-confidential" => (Classification::Secret, true),
+        _ => return None,
+    })
+}
+
+/// Threagile's five-step criticality scale on threatforge's four steps. Threagile's rules start
+/// caring at `critical`, threatforge's at `high`, so `critical` maps to `high`.
+fn rating(v: &str) -> Option<Rating> {
+    Some(match norm(v).as_str() {
+        "archive" | "operational" => Rating::Low,
+        "important" => Rating::Medium,
+        "critical" => Rating::High,
+        "mission-critical" => Rating::Critical,
+        _ => return None,
+    })
+}
+
+/// A Threagile technology: the catalogue technology, traits it adds, and whether the match is
+/// loose enough to say so in a comment.
+fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str], bool)> {
+    Some(match norm(v).as_str() {
+        "unknown-technology" => (None, &[], false),
+        "client-system" => (Some("external-service"), &[], true),
+        "browser" => (Some("browser"), &[], false),
+        "desktop" => (Some("desktop-app"), &[], false),
+        "mobile-app" => (Some("mobile-app"), &[], false),
+        "devops-client" => (Some("cli-client"), &[], true),
+        "web-server" => (Some("web-server"), &[], false),
+        "web-application" => (Some("web-application"), &[], false),
+        "application-server" => (Some("backend-service"), &[], true),
+        "database" => (Some("database"), &[], false),
+        "file-server" => (Some("file-storage"), &[], false),
+        "local-file-system" => (Some("file-storage"), &[], true),
+        "erp" => (Some("backend-service"), &[], true),
+        "cms" => (Some("cms"), &[], false),
+        "web-service-rest" => (Some("api-service"), &[], false),
+        "web-service-soap" => (Some("api-service"), &["parses-xml"], false),
+        "ejb" => (Some("backend-service"), &["deserializes-objects"], true),
+        "search-index" | "search-engine" => (Some("search-engine"), &[], false),
+        "service-registry" => (Some("service-registry"), &[], false),
+        "reverse-proxy" => (Some("reverse-proxy"), &[], false),
+        "load-balancer" => (Some("load-balancer"), &[], false),
+        "build-pipeline" => (Some("ci-pipeline"), &[], false),
+        "sourcecode-repository" | "source-code-repository" => {
+            (Some("source-repository"), &[], false)
+        }
+        "artifact-registry" => (Some("artifact-registry"), &[], false),
+        "code-inspection-platform" => (Some("backend-service"), &["build-system"], true),
+        "monitoring" => (Some("monitoring"), &[], false),
+        "ldap-server" | "identity-store-ldap" => (Some("ldap-directory"), &[], false),
+        "container-platform" => (Some("container-platform"), &[], false),
+        "batch-processing" | "task" => (Some("batch-job"), &[], false),
+        "event-listener" | "stream-processing" => (Some("worker"), &[], true),
+        "identity-provider" => (Some("identity-provider"), &[], false),
+        "identity-store-database" => (Some("database"), &["identity-store"], false),
+        "tool" | "library" => (None, &[], true),
+        "cli" => (Some("cli-client"), &[], false),
+        "function" => (Some("serverless-function"), &[], false),
+        "gateway" => (Some("api-gateway"), &[], false),
+        "iot-device" => (Some("iot-device"), &[], false),
+        "message-queue" => (Some("message-queue"), &[], false),
+        "service-mesh" => (Some("service-mesh"), &[], false),
+        "data-lake" => (Some("data-warehouse"), &[], true),
+        "report-engine" => (Some("report-generator"), &[], false),
+        "ai" => (Some("llm-service"), &[], true),
+        "mail-server" => (Some("mail-server"), &[], false),
+        "vault" => (Some("secrets-vault"), &[], false),
+        "hsm" => (Some("kms"), &[], false),
+        "waf" => (Some("waf"), &[], false),
+        "ids" => (None, &[], true),
+        "ips" => (Some("firewall"), &[], true),
+        "scheduler" => (Some("scheduler"), &[], false),
+        "mainframe" => (Some("backend-service"), &[], true),
+        "block-storage" => (Some("file-storage"), &[], true),
+        _ => return None,
+    })
+}
+
+/// A Threagile protocol: the catalogue protocol and whether the match is loose.
+fn protocol(v: &str) -> Option<(Option<&'static str>, bool)> {
+    Some(match norm(v).as_str() {
+        "unknown-protocol" => (None, false),
+        "http" => (Some("http"), false),
+        "https" => (Some("https"), false),
+        "ws" => (Some("websocket"), false),
+        "wss" => (Some("websocket-tls"), false),
+        "reverse-proxy-web-protocol" => (Some("http"), true),
+        "reverse-proxy-web-protocol-encrypted" => (Some("https"), true),
+        "mqtt" => (Some("mqtt"), false),
+        "jdbc" => (Some("jdbc"), false),
+        "jdbc-encrypted" => (Some("jdbc-tls"), false),
+        "odbc" | "sql-access-protocol" => (Some("jdbc"), true),
+        "odbc-encrypted" | "sql-access-protocol-encrypted" => (Some("jdbc-tls"), true),
+        "nosql-access-protocol" => (Some("mongodb"), true),
+        "nosql-access-protocol-encrypted" => (Some("mongodb-tls"), true),
+        "binary" | "text" | "nrpe" | "xmpp" | "iiop" | "jrmp" => (Some("tcp"), true),
+        "binary-encrypted" | "text-encrypted" | "iiop-encrypted" | "jrmp-encrypted" => {
+            (Some("tls"), true)
+        }
+        "ssh" | "ssh-tunnel" | "scp" => (Some("ssh"), norm(v) != "ssh"),
+        "smtp" => (Some("smtp"), false),
+        "smtp-encrypted" => (Some("smtps"), false),
+        "pop3" => (Some("imap"), true),
+        "pop3-encrypted" => (Some("imaps"), true),
+        "imap" => (Some("imap"), false),
+        "imap-encrypted" => (Some("imaps"), false),
+        "ftp" => (Some("ftp"), false),
+        "ftps" => (Some("ftps"), false),
+        "sftp" => (Some("sftp"), false),
+        "ldap" => (Some("ldap"), false),
+        "ldaps" => (Some("ldaps"), false),
+        "jms" => (Some("amqp"), true),
+        "nfs" => (Some("nfs"), false),
+        "smb" => (Some("smb"), false),
+        "smb-encrypted" => (Some("smb-encrypted"), false),
+        "local-file-access" => (Some("local-file"), false),
+        "in-process-library-call" => (Some("in-process"), false),
+        "inter-process-communication" | "container-spawning" => {
+            (Some("ipc"), norm(v) != "inter-process-communication")
+        }
+        _ => return None,
+    })
+}
+
+fn boundary_kind(v: &str) -> Option<BoundaryKind> {
+    Some(match norm(v).as_str() {
+        "network-on-prem" | "network-dedicated-hoster" | "network-virtual-lan" => {
+            BoundaryKind::Network
+        }
+        "network-cloud-provider" => BoundaryKind::CloudAccount,
+        "network-cloud-security-group" => BoundaryKind::Network,
+        "network-policy-namespace-isolation" => BoundaryKind::Namespace,
+        "execution-environment" => BoundaryKind::ExecutionEnvironment,
+        _ => return None,
+    })
+}
+
+fn status(v: &str) -> Option<DecisionStatus> {
+    Some(match norm(v).as_str() {
+        "unchecked" | "in-discussion" => DecisionStatus::Open,
+        "accepted" => DecisionStatus::Accepted,
+        "in-progress" => DecisionStatus::InProgress,
+        "mitigated" => DecisionStatus::Mitigated,
+        "false-positive" => DecisionStatus::FalsePositive,
+        _ => return None,
+    })
+}
+
+/// Threagile's id of a communication link: the source's id, `>`, the title lower-cased with
+/// every run of other characters as `-` (as Threagile's own `makeID`).
+fn link_id(source: &str, title: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in title.trim().chars() {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    format!("{source}>{out}")
+}
+
+/// Strips the HTML Threagile allows in titles and descriptions (`<b>`, `<i>`, `<br>`).
+fn strip_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        match after.find('>') {
+            Some(end)
+                if end < 40
+                    && after[1..]
+                        .trim_start_matches('/')
+                        .starts_with(|c: char| c.is_ascii_alphabetic())
+                    && after[1..end].chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '/' | ' ' | '"' | '=' | '-')
+                    }) =>
+            {
+                let tag = after[1..end].trim_start_matches('/').to_ascii_lowercase();
+                if tag.starts_with("br") || tag.starts_with('p') {
+                    out.push('\n');
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('<');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_owned()
+}
+
+/// What one Threagile id names in the draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Target {
+    Component(String),
+    Flow(String),
+    Boundary(String),
+    Runtime(String),
+    Data(String),
+}
+
+struct Importer<'a> {
+    draft: Draft,
+    warnings: &'a mut Vec<String>,
+    /// Threagile ids of technical assets, data, boundaries, runtimes, links -> draft element.
+    by_id: HashMap<String, Target>,
+    /// Technical asset id -> component id.
+    assets: HashMap<String, String>,
+    data: HashMap<String, String>,
+    /// (source component, target component) -> first flow id between them.
+    flow_between: HashMap<(String, String), String>,
+    /// Individual risk synthetic ids -> manual threat ids.
+    individual: Vec<(String, String)>,
+    /// Component id -> position in `draft.components`, flow id -> position in `draft.flows`:
+    /// risk tracking looks elements up once per entry, which must not be a scan.
+    component_at: HashMap<String, usize>,
+    flow_at: HashMap<String, usize>,
+}
+
+pub fn import(
+    text: &str,
+    options: &Options,
+    warnings: &mut Vec<String>,
+) -> Result<Draft, ImportError> {
+    let value = crate::parse_yaml(text)?;
+    let Value::Object(root) = value else {
+        return Err(ImportError::new(
+            "a Threagile model is a YAML mapping with `title`, `technical_assets`, ...",
+        ));
+    };
+    if !root.contains_key("technical_assets")
+        && !root.contains_key("threagile_version")
+        && !root.contains_key("data_assets")
+    {
+        return Err(ImportError::new(
+            "this is not a Threagile model: it has no `threagile_version`, `technical_assets` or `data_assets`",
+        ));
+    }
+    let mut importer = Importer {
+        draft: Draft::new(get_text(&root, "title").unwrap_or_else(|| "Imported model".into())),
+        warnings,
+        by_id: HashMap::new(),
+        assets: HashMap::new(),
+        data: HashMap::new(),
+        flow_between: HashMap::new(),
+        individual: Vec::new(),
+        component_at: HashMap::new(),
+        flow_at: HashMap::new(),
+    };
+    importer.header(&root, options);
+    importer.data_assets(&root);
+    importer.technical_assets(&root);
+    importer.links(&root);
+    importer.trust_boundaries(&root);
+    importer.shared_runtimes(&root);
+    importer.individual_risks(&root);
+    importer.risk_tracking(&root);
+    Ok(importer.draft)
+}
+
+impl Importer<'_> {
+    fn warn(&mut self, text: String) {
+        self.warnings.push(text);
+    }
+
+    /// A threatforge id for a Threagile element: its Threagile id when that is already a
+    /// valid one, else one minted from the id or the title.
+    fn mint(ns: &mut Namespace, threagile_id: Option<&str>, title: &str) -> String {
+        ns.mint(threagile_id.unwrap_or(title))
+    }
+
+    fn header(&mut self, root: &Map<String, Value>, options: &Options) {
+        let version = get_text(root, "threagile_version");
+        let mut line = "Imported from a Threagile model".to_owned();
+        if let Some(name) = &options.source_name {
+            line.push_str(&format!(" ({name})"));
+        }
+        if let Some(v) = &version {
+            line.push_str(&format!(", threagile_version {v}"));
+        }
+        line.push_str(" by `threatforge import`.");
+        let h = &mut self.draft.header;
+        h.push(line);
+        h.push(
+            "Comments starting with `Threagile:` say what had no direct equivalent in threatforge."
+                .to_owned(),
+        );
+        let s = &mut self.draft.system;
+        if let Some(Value::Object(author)) = root.get("author")
+            && let Some(name) = get_text(author, "name")
+        {
+            s.owners.push(name);
+        }
+        if let Some(Value::Array(people)) = root.get("contributors") {
+            for p in people {
+                if let Value::Object(m) = p
+                    && let Some(name) = get_text(m, "name")
+                {
+                    s.comments.push(format!("Threagile: contributor {name}"));
+                }
+            }
+        }
+        if let Some(c) = get_text(root, "business_criticality") {
+            match rating(&c) {
+                Some(r) => s.criticality = Some(r).filter(|r| *r != Rating::Medium),
+                None => self.warnings.push(format!(
+                    "business_criticality `{c}` is not a Threagile value; left out"
+                )),
+            }
+        }
+        let overview = |key: &str| match root.get(key) {
+            Some(Value::Object(m)) => get_text(m, "description").map(|d| strip_html(&d)),
+            _ => None,
+        };
+        let business = overview("business_overview");
+        let technical = overview("technical_overview");
+        let application = get_text(root, "application_description").map(|d| strip_html(&d));
+        let summary = get_text(root, "management_summary_comment").map(|d| strip_html(&d));
+        let mut description = Vec::new();
+        description.extend(business);
+        description.extend(application);
+        s.description = (!description.is_empty()).then(|| description.join("\n\n"));
+        if let Some(t) = technical {
+            s.comments
+                .push(format!("Threagile technical overview: {t}"));
+        }
+        if let Some(t) = summary {
+            s.comments
+                .push(format!("Threagile management summary: {t}"));
+        }
+        if let Some(date) = get_text(root, "date") {
+            s.comments.push(format!("Threagile: model date {date}"));
+        }
+        for (key, label) in [
+            ("questions", "Open question"),
+            ("abuse_cases", "Abuse case"),
+            ("security_requirements", "Security requirement"),
+        ] {
+            if let Some(Value::Object(m)) = root.get(key) {
+                for (q, a) in m {
+                    let answer = text_of(a).map(|a| strip_html(&a)).unwrap_or_default();
+                    let text = if answer.is_empty() {
+                        format!("{label}: {q}")
+                    } else {
+                        format!("{label}: {q}: {answer}")
+                    };
+                    self.draft.header.push(text);
+                }
+            }
+        }
+        if root.get("includes").is_some_and(|v| !v.is_null()) {
+            let text = "Threagile `includes` were not followed: import each included file separately and merge".to_owned();
+            self.draft.header.push(text.clone());
+            self.warnings.push(text);
+        }
+    }
+
+    fn data_assets(&mut self, root: &Map<String, Value>) {
+        for (title, m) in section(root, "data_assets", self.warnings) {
+            let tid = get_text(m, "id");
+            let id = Self::mint(&mut self.draft.data_ids, tid.as_deref(), title);
+            let mut d = DraftData::new(id.clone());
+            d.name = Some(title.to_owned());
+            d.description = get_text(m, "description").map(|t| strip_html(&t));
+            d.owner = get_text(m, "owner");
+            d.tags = get_list(m, "tags");
+            let mut notes = Vec::new();
+            if let Some(c) = get_text(m, "confidentiality") {
+                match classification(&c) {
+                    Some((cls, exact)) => {
+                        d.classification = Some(cls).filter(|c| *c != Classification::Internal);
+                        if !exact {
+                            notes.push(format!("confidentiality {c}"));
+                        }
+                    }
+                    None => self.warn(format!(
+                        "data asset `{title}`: unknown confidentiality `{c}`"
+                    )),
+                }
+            }
+            for (key, slot) in [
+                ("integrity", &mut d.integrity),
+                ("availability", &mut d.availability),
+            ] {
+                if let Some(v) = get_text(m, key) {
+                    match rating(&v) {
+                        Some(r) => *slot = Some(r).filter(|r| *r != Rating::Medium),
+                        None => self
+                            .warnings
+                            .push(format!("data asset `{title}`: unknown {key} `{v}`")),
+                    }
+                }
+            }
+            if let Some(q) = get_text(m, "quantity") {
+                d.quantity = match norm(&q).as_str() {
+                    "very-few" => {
+                        notes.push("quantity very-few".into());
+                        Some(Quantity::Few)
+                    }
+                    "few" => Some(Quantity::Few),
+                    "many" => Some(Quantity::Many),
+                    "very-many" => Some(Quantity::VeryMany),
+                    _ => None,
+                };
+            }
+            if get_text(m, "usage").is_some_and(|u| norm(&u) == "devops") {
+                notes.push("usage devops".into());
+            }
+            if let Some(o) = get_text(m, "origin") {
+                notes.push(format!("origin {o}"));
+            }
+            if !notes.is_empty() {
+                d.comments.push(format!("Threagile: {}", notes.join(", ")));
+            }
+            if let Some(j) = get_text(m, "justification_cia_rating") {
+                d.comments
+                    .push(format!("Threagile CIA justification: {}", strip_html(&j)));
+            }
+            if let Some(t) = tid {
+                self.by_id.insert(t.clone(), Target::Data(id.clone()));
+                self.data.insert(t, id);
+            }
+            self.draft.data.push(d);
+        }
+    }
+
+    fn data_refs(&mut self, owner: &str, ids: Vec<String>) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in ids {
+            match self.data.get(&i) {
+                Some(d) if !out.contains(d) => out.push(d.clone()),
+                Some(_) => {}
+                None => self.warn(format!("{owner}: unknown data asset `{i}` left out")),
+            }
+        }
+        out
+    }
+
+    fn technical_assets(&mut self, root: &Map<String, Value>) {
+        // Ids first, so that links can name assets declared after them.
+        let assets = section(root, "technical_assets", self.warnings);
+        for (title, m) in &assets {
+            let tid = get_text(m, "id");
+            let id = Self::mint(&mut self.draft.ids, tid.as_deref(), title);
+            if let Some(t) = tid {
+                if self.assets.contains_key(&t) {
+                    self.warn(format!(
+                        "technical asset id `{t}` is declared twice; the second is `{id}`"
+                    ));
+                } else {
+                    self.assets.insert(t.clone(), id.clone());
+                    self.by_id.insert(t, Target::Component(id.clone()));
+                }
+            }
+            let mut c = DraftComponent::new(id);
+            c.name = Some((*title).to_owned());
+            self.component(&mut c, title, m);
+            self.component_at
+                .insert(c.id.clone(), self.draft.components.len());
+            self.draft.components.push(c);
+        }
+    }
+
+    fn component(&mut self, c: &mut DraftComponent, title: &str, m: &Map<String, Value>) {
+        let cat = catalog();
+        let mut notes: Vec<String> = Vec::new();
+        c.description = get_text(m, "description").map(|t| strip_html(&t));
+        c.owner = get_text(m, "owner");
+        c.tags = get_list(m, "tags");
+
+        let declared_kind = get_text(m, "type").and_then(|t| match norm(&t).as_str() {
+            "external-entity" => Some(ComponentKind::Actor),
+            "process" => Some(ComponentKind::Process),
+            "datastore" | "data-store" => Some(ComponentKind::Store),
+            _ => None,
+        });
+        let mut techs = get_list(m, "technologies");
+        if let Some(t) = get_text(m, "technology") {
+            techs.insert(0, t);
+        }
+        let mut chosen = false;
+        for t in &techs {
+            match technology(t) {
+                Some((tech, traits, loose)) if !chosen => {
+                    chosen = tech.is_some();
+                    c.technology = tech.map(str::to_owned);
+                    c.traits.extend(traits.iter().map(|s| (*s).to_owned()));
+                    if loose || tech.is_none() {
+                        notes.push(format!("technology {t}"));
+                    }
+                }
+                Some((_, traits, _)) => {
+                    c.traits.extend(traits.iter().map(|s| (*s).to_owned()));
+                    notes.push(format!("technology {t}"));
+                }
+                None => {
+                    notes.push(format!("technology {t}"));
+                    self.warn(format!(
+                        "technical asset `{title}`: unknown technology `{t}`"
+                    ));
+                }
+            }
+        }
+        let implied = c
+            .technology
+            .as_deref()
+            .and_then(|t| cat.technology(t))
+            .map(|t| t.kind);
+        match (declared_kind, implied) {
+            (Some(k), Some(i)) if k != i => c.kind = Some(k),
+            (Some(k), None) => c.kind = Some(k),
+            (None, None) => c.kind = Some(ComponentKind::Process),
+            _ => {}
+        }
+        let effective_kind = c.kind.or(implied).unwrap_or(ComponentKind::Process);
+        let tech_traits: Vec<String> = c
+            .technology
+            .as_deref()
+            .and_then(|t| cat.technology(t))
+            .map(|t| t.traits.clone())
+            .unwrap_or_default();
+        if get_bool(m, "used_as_client_by_human")
+            && !tech_traits.iter().any(|t| t == "human-client")
+        {
+            c.traits.push("human-client".into());
+        }
+        if get_bool(m, "internet") {
+            c.exposure = Some(Exposure::Internet);
+        }
+        if get_bool(m, "out_of_scope") {
+            c.out_of_scope = Some(
+                get_text(m, "justification_out_of_scope")
+                    .map(|t| strip_html(&t))
+                    .unwrap_or_else(|| "out of scope in the Threagile model".into()),
+            );
+        }
+        if let Some(e) = get_text(m, "encryption") {
+            match norm(&e).as_str() {
+                "none" => {}
+                "transparent"
+                | "data-with-symmetric-shared-key"
+                | "data-with-asymmetric-shared-key" => {
+                    c.controls.push("encryption-at-rest".into());
+                    if norm(&e) != "transparent" {
+                        notes.push(format!("encryption {e}"));
+                    }
+                }
+                "data-with-end-user-individual-key" => {
+                    c.controls.push("encryption-at-rest".into());
+                    c.controls.push("key-management".into());
+                    notes.push(format!("encryption {e}"));
+                }
+                _ => self.warn(format!(
+                    "technical asset `{title}`: unknown encryption `{e}`"
+                )),
+            }
+        }
+        if get_bool(m, "redundant") {
+            c.controls.push("high-availability".into());
+        }
+        if get_bool(m, "multi_tenant") {
+            notes.push("multi-tenant".into());
+        }
+        if get_text(m, "usage").is_some_and(|u| norm(&u) == "devops") {
+            notes.push("usage devops".into());
+        }
+        if let Some(machine) = get_text(m, "machine")
+            && norm(&machine) != "virtual"
+        {
+            notes.push(format!("machine {machine}"));
+        }
+        let mut cia = Vec::new();
+        if let Some(v) = get_text(m, "confidentiality") {
+            cia.push(format!("confidentiality {v}"));
+        }
+        let mut crit: Option<Rating> = None;
+        for key in ["integrity", "availability"] {
+            if let Some(v) = get_text(m, key) {
+                cia.push(format!("{key} {v}"));
+                crit = crit.max(rating(&v));
+            }
+        }
+        if let Some(r) = crit {
+            let system = self.draft.system.criticality.unwrap_or(Rating::Medium);
+            if r != system {
+                c.criticality = Some(r);
+            }
+        }
+        if !cia.is_empty() {
+            notes.push(format!("asset rated {}", cia.join(", ")));
+        }
+        for f in get_list(m, "data_formats_accepted") {
+            let trait_ = match norm(&f).as_str() {
+                "xml" => "parses-xml",
+                "serialization" => "deserializes-objects",
+                "file" => "accepts-files",
+                _ => continue,
+            };
+            if !tech_traits.iter().any(|t| t == trait_) {
+                c.traits.push(trait_.into());
+            }
+        }
+        let processed = get_list(m, "data_assets_processed");
+        c.processes = self.data_refs(title, processed);
+        let stored = get_list(m, "data_assets_stored");
+        c.stores = self.data_refs(title, stored);
+        if effective_kind == ComponentKind::Actor && !c.stores.is_empty() {
+            notes.push("an external entity that stores data".into());
+        }
+        dedup(&mut c.traits);
+        dedup(&mut c.controls);
+        c.traits.retain(|t| !tech_traits.contains(t));
+        if !notes.is_empty() {
+            c.comments.push(format!("Threagile: {}", notes.join(", ")));
+        }
+        if let Some(j) = get_text(m, "justification_cia_rating") {
+            c.comments
+                .push(format!("Threagile CIA justification: {}", strip_html(&j)));
+        }
+    }
+
+    fn links(&mut self, root: &Map<String, Value>) {
+        let mut targets_needing: Vec<(String, &'static str)> = Vec::new();
+        let mut target_controls: Vec<(String, &'static str)> = Vec::new();
+        for (title, m) in section(root, "technical_assets", &mut Vec::new()) {
+            let Some(source_tid) = get_text(m, "id") else {
+                continue;
+            };
+            let Some(source) = self.assets.get(&source_tid).cloned() else {
+                continue;
+            };
+            let links = match m.get("communication_links") {
+                Some(Value::Object(l)) => l,
+                Some(Value::Null) | None => continue,
+                Some(_) => {
+                    self.warn(format!(
+                        "technical asset `{title}`: communication_links is not a mapping; skipped"
+                    ));
+                    continue;
+                }
+            };
+            for (link_title, lv) in links {
+                let empty = Map::new();
+                let l = match lv {
+                    Value::Object(l) => l,
+                    Value::Null => &empty,
+                    _ => continue,
+                };
+                let Some(target_tid) = get_text(l, "target") else {
+                    self.warn(format!(
+                        "link `{link_title}` of `{title}` has no target; skipped"
+                    ));
+                    continue;
+                };
+                let Some(target) = self.assets.get(&target_tid).cloned() else {
+                    self.warn(format!(
+                        "link `{link_title}` of `{title}`: target `{target_tid}` is not a technical asset; skipped"
+                    ));
+                    continue;
+                };
+                let mut f = DraftFlow::new(source.clone(), target.clone());
+                f.name = Some(link_title.clone());
+                f.description = get_text(l, "description").map(|t| strip_html(&t));
+                f.tags = get_list(l, "tags");
+                let mut notes = Vec::new();
+                if let Some(p) = get_text(l, "protocol") {
+                    match protocol(&p) {
+                        Some((proto, loose)) => {
+                            f.protocol = proto.map(str::to_owned);
+                            if loose || proto.is_none() {
+                                notes.push(format!("protocol {p}"));
+                            }
+                            if matches!(
+                                norm(&p).as_str(),
+                                "iiop" | "iiop-encrypted" | "jrmp" | "jrmp-encrypted"
+                            ) {
+                                targets_needing.push((target.clone(), "deserializes-objects"));
+                            }
+                        }
+                        None => {
+                            notes.push(format!("protocol {p}"));
+                            self.warn(format!("link `{link_title}`: unknown protocol `{p}`"));
+                        }
+                    }
+                }
+                if let Some(a) = get_text(l, "authentication") {
+                    f.authentication = match norm(&a).as_str() {
+                        "none" => None,
+                        "credentials" => Some(Authentication::Credentials),
+                        "session-id" => Some(Authentication::Session),
+                        "token" => Some(Authentication::Token),
+                        "client-certificate" => Some(Authentication::ClientCertificate),
+                        "two-factor" => {
+                            target_controls.push((target.clone(), "mfa"));
+                            notes.push("authentication two-factor (mfa on the target)".into());
+                            Some(Authentication::Credentials)
+                        }
+                        "externalized" => {
+                            notes.push("authentication externalized".into());
+                            Some(Authentication::Token)
+                        }
+                        _ => {
+                            self.warn(format!("link `{link_title}`: unknown authentication `{a}`"));
+                            None
+                        }
+                    };
+                }
+                if let Some(a) = get_text(l, "authorization") {
+                    f.authorization = match norm(&a).as_str() {
+                        "none" => None,
+                        "technical-user" => Some(Authorization::Service),
+                        "end-user-identity-propagation" => Some(Authorization::User),
+                        _ => {
+                            self.warn(format!("link `{link_title}`: unknown authorization `{a}`"));
+                            None
+                        }
+                    };
+                }
+                if get_bool(l, "vpn") {
+                    f.controls.push("vpn".into());
+                }
+                if get_bool(l, "ip_filtered") {
+                    f.controls.push("ip-allowlist".into());
+                }
+                f.readonly = get_bool(l, "readonly");
+                if get_text(l, "usage").is_some_and(|u| norm(&u) == "devops") {
+                    f.usage = Some(Usage::Devops);
+                }
+                let owner = format!("link `{link_title}`");
+                f.data = self.data_refs(&owner, get_list(l, "data_assets_sent"));
+                f.returns = self.data_refs(&owner, get_list(l, "data_assets_received"));
+                if !notes.is_empty() {
+                    f.comments.push(format!("Threagile: {}", notes.join(", ")));
+                }
+                let hint = format!("{source}-{link_title}");
+                let flow_id = self.draft.push_flow(f, Some(&hint));
+                self.flow_at
+                    .insert(flow_id.clone(), self.draft.flows.len() - 1);
+                self.flow_between
+                    .entry((source.clone(), target.clone()))
+                    .or_insert_with(|| flow_id.clone());
+                self.by_id
+                    .insert(link_id(&source_tid, link_title), Target::Flow(flow_id));
+            }
+        }
+        for (component, trait_) in targets_needing {
+            if let Some(c) = self
+                .component_at
+                .get(&component)
+                .and_then(|&i| self.draft.components.get_mut(i))
+            {
+                let implied = c
+                    .technology
+                    .as_deref()
+                    .and_then(|t| catalog().technology(t))
+                    .is_some_and(|t| t.traits.iter().any(|x| x == trait_));
+                if !implied && !c.traits.iter().any(|t| t == trait_) {
+                    c.traits.push(trait_.into());
+                }
+            }
+        }
+        for (component, control) in target_controls {
+            if let Some(c) = self
+                .component_at
+                .get(&component)
+                .and_then(|&i| self.draft.components.get_mut(i))
+                && !c.controls.iter().any(|x| x == control)
+            {
+                c.controls.push(control.into());
+            }
+        }
+    }
+
+    fn trust_boundaries(&mut self, root: &Map<String, Value>) {
+        let entries = section(root, "trust_boundaries", self.warnings);
+        let mut ids = Vec::new();
+        for (title, m) in &entries {
+            let tid = get_text(m, "id");
+            let id = Self::mint(&mut self.draft.ids, tid.as_deref(), title);
+            if let Some(t) = tid {
+                self.by_id.insert(t, Target::Boundary(id.clone()));
+            }
+            ids.push(id);
+        }
+        for ((title, m), id) in entries.iter().zip(ids) {
+            let mut b = DraftBoundary::new(id);
+            b.name = Some((*title).to_owned());
+            b.description = get_text(m, "description").map(|t| strip_html(&t));
+            b.tags = get_list(m, "tags");
+            if let Some(t) = get_text(m, "type") {
+                match boundary_kind(&t) {
+                    Some(k) => {
+                        b.kind = Some(k).filter(|k| *k != BoundaryKind::Network);
+                        if matches!(
+                            norm(&t).as_str(),
+                            "network-cloud-security-group"
+                                | "network-dedicated-hoster"
+                                | "network-virtual-lan"
+                        ) {
+                            b.comments.push(format!("Threagile: type {t}"));
+                        }
+                    }
+                    None => self.warn(format!("trust boundary `{title}`: unknown type `{t}`")),
+                }
+            }
+            for a in get_list(m, "technical_assets_inside") {
+                match self.assets.get(&a) {
+                    Some(c) => b.contains.push(c.clone()),
+                    None => self.warn(format!(
+                        "trust boundary `{title}`: unknown technical asset `{a}` left out"
+                    )),
+                }
+            }
+            for n in get_list(m, "trust_boundaries_nested") {
+                match self.by_id.get(&n) {
+                    Some(Target::Boundary(x)) => b.contains.push(x.clone()),
+                    _ => self.warn(format!(
+                        "trust boundary `{title}`: unknown nested boundary `{n}` left out"
+                    )),
+                }
+            }
+            self.draft.boundaries.push(b);
+        }
+    }
+
+    fn shared_runtimes(&mut self, root: &Map<String, Value>) {
+        let machines: HashMap<String, String> = section(root, "technical_assets", &mut Vec::new())
+            .into_iter()
+            .filter_map(|(_, m)| Some((get_text(m, "id")?, norm(&get_text(m, "machine")?))))
+            .collect();
+        for (title, m) in section(root, "shared_runtimes", self.warnings) {
+            let tid = get_text(m, "id");
+            let id = Self::mint(&mut self.draft.ids, tid.as_deref(), title);
+            let running = get_list(m, "technical_assets_running");
+            // Threagile has no kind of runtime; the machines of what runs there are the best hint.
+            let kinds: Vec<&str> = running
+                .iter()
+                .filter_map(|a| machines.get(a).map(String::as_str))
+                .collect();
+            let kind = if kinds.contains(&"container") {
+                RuntimeKind::Cluster
+            } else if !kinds.is_empty() && kinds.iter().all(|k| *k == "serverless") {
+                RuntimeKind::Serverless
+            } else if kinds.contains(&"physical") {
+                RuntimeKind::Host
+            } else {
+                RuntimeKind::VirtualMachine
+            };
+            let mut r = DraftRuntime::new(id.clone(), kind);
+            r.name = Some(title.to_owned());
+            r.description = get_text(m, "description").map(|t| strip_html(&t));
+            r.tags = get_list(m, "tags");
+            r.comments.push(format!(
+                "Threagile has no kind of runtime: `{}` guessed from the machines of its assets",
+                kind.as_str()
+            ));
+            for a in running {
+                match self.assets.get(&a) {
+                    Some(c) if !r.runs.contains(c) => r.runs.push(c.clone()),
+                    Some(_) => {}
+                    None => self.warn(format!(
+                        "shared runtime `{title}`: unknown technical asset `{a}` left out"
+                    )),
+                }
+            }
+            if let Some(t) = tid {
+                self.by_id.insert(t, Target::Runtime(id));
+            }
+            self.draft.runtimes.push(r);
+        }
+    }
+
+    fn element_of(&self, tid: &str) -> Option<String> {
+        self.by_id.get(tid).map(|t| match t {
+            Target::Component(x)
+            | Target::Flow(x)
+            | Target::Boundary(x)
+            | Target::Runtime(x)
+            | Target::Data(x) => x.clone(),
+        })
+    }
+
+    fn individual_risks(&mut self, root: &Map<String, Value>) {
+        for (title, m) in section(root, "individual_risk_categories", self.warnings) {
+            let cat_id = get_text(m, "id").unwrap_or_else(|| slug(title));
+            let stride = get_text(m, "stride")
+                .and_then(|s| crate::draft::stride_loose(&s))
+                .unwrap_or_else(|| {
+                    self.warnings.push(format!(
+                        "individual risk category `{title}` has no STRIDE category; taken as tampering"
+                    ));
+                    Stride::Tampering
+                });
+            let mut base = DraftThreat::new(String::new(), strip_html(title), stride);
+            base.description = get_text(m, "description").map(|t| strip_html(&t));
+            base.cwe = get_list(m, "cwe")
+                .iter()
+                .filter_map(|c| c.trim().trim_start_matches("CWE-").parse().ok())
+                .collect();
+            base.references = get_list(m, "cheat_sheet");
+            for (key, label) in [
+                ("impact", "impact"),
+                ("action", "action"),
+                ("mitigation", "mitigation"),
+                ("check", "check"),
+                ("asvs", "ASVS"),
+                ("function", "function"),
+                ("detection_logic", "detection logic"),
+                ("risk_assessment", "risk assessment"),
+                ("false_positives", "false positives"),
+            ] {
+                if let Some(v) = get_text(m, key) {
+                    base.comments
+                        .push(format!("Threagile {label}: {}", strip_html(&v)));
+                }
+            }
+            let risks: Vec<(String, Map<String, Value>)> = match m.get("risks_identified") {
+                Some(Value::Object(r)) => r
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_object().cloned().unwrap_or_default()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if risks.is_empty() {
+                let mut t = base.clone();
+                t.id = self.draft.threat_ids.mint(&cat_id);
+                self.individual.push((cat_id.clone(), t.threat_id()));
+                self.draft.threats.push(t);
+                continue;
+            }
+            for (risk_title, r) in risks {
+                let mut t = base.clone();
+                let mut parts = Vec::new();
+                // Threagile's synthetic id of an individual risk: the category, then the most
+                // relevant elements that are set, in this order.
+                for key in [
+                    "most_relevant_data_asset",
+                    "most_relevant_technical_asset",
+                    "most_relevant_communication_link",
+                    "most_relevant_trust_boundary",
+                    "most_relevant_shared_runtime",
+                ] {
+                    if let Some(v) = get_text(&r, key) {
+                        parts.push(v);
+                    }
+                }
+                let synthetic = std::iter::once(cat_id.clone())
+                    .chain(parts.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join("@");
+                // The element: the most specific of the relevant elements that the model has.
+                let element = [
+                    "most_relevant_communication_link",
+                    "most_relevant_technical_asset",
+                    "most_relevant_data_asset",
+                    "most_relevant_trust_boundary",
+                    "most_relevant_shared_runtime",
+                ]
+                .iter()
+                .filter_map(|k| get_text(&r, k))
+                .find_map(|tid| self.element_of(&tid));
+                let hint = match &element {
+                    Some(e) => format!("{cat_id}-{}", e.replace("->", "-to-")),
+                    None => cat_id.clone(),
+                };
+                t.id = self.draft.threat_ids.mint(&hint);
+                t.element = element;
+                t.title = strip_html(&risk_title);
+                if t.title.is_empty() {
+                    t.title = strip_html(title);
+                }
+                t.likelihood = get_text(&r, "exploitation_likelihood").and_then(|l| {
+                    Some(match norm(&l).as_str() {
+                        "unlikely" => Level::Low,
+                        "likely" => Level::Medium,
+                        "very-likely" => Level::High,
+                        "frequent" => Level::VeryHigh,
+                        _ => return None,
+                    })
+                });
+                t.impact = get_text(&r, "exploitation_impact").and_then(|l| {
+                    Some(match norm(&l).as_str() {
+                        "low" => Level::Low,
+                        "medium" => Level::Medium,
+                        "high" => Level::High,
+                        "very-high" => Level::VeryHigh,
+                        _ => return None,
+                    })
+                });
+                let mut notes = Vec::new();
+                if let Some(s) = get_text(&r, "severity") {
+                    notes.push(format!("severity {s}"));
+                }
+                if let Some(p) = get_text(&r, "data_breach_probability") {
+                    notes.push(format!("data breach probability {p}"));
+                }
+                let breach = get_list(&r, "data_breach_technical_assets");
+                if !breach.is_empty() {
+                    notes.push(format!("data breach at {}", breach.join(", ")));
+                }
+                notes.push(format!("risk id {synthetic}"));
+                t.comments
+                    .insert(0, format!("Threagile: {}", notes.join(", ")));
+                self.individual.push((synthetic, t.threat_id()));
+                self.draft.threats.push(t);
+            }
+        }
+    }
+
+    fn risk_tracking(&mut self, root: &Map<String, Value>) {
+        let entries: Vec<(String, Map<String, Value>)> = match root.get("risk_tracking") {
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_object().cloned().unwrap_or_default()))
+                .collect(),
+            _ => return,
+        };
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (risk_id, m) in entries {
+            let st = match get_text(&m, "status") {
+                Some(s) => match status(&s) {
+                    Some(st) => st,
+                    None => {
+                        self.warn(format!(
+                            "risk_tracking `{risk_id}`: unknown status `{s}`; taken as open"
+                        ));
+                        DecisionStatus::Open
+                    }
+                },
+                None => DecisionStatus::Open,
+            };
+            let mut notes = Vec::new();
+            if let Some(s) = get_text(&m, "status")
+                && norm(&s) == "in-discussion"
+            {
+                notes.push("status in-discussion".to_owned());
+            }
+            let selectors = self.resolve(&risk_id);
+            let selectors = match selectors {
+                Some(s) if !s.is_empty() => s,
+                _ => vec![self.tracked_as_manual(&risk_id)],
+            };
+            for (i, selector) in selectors.iter().enumerate() {
+                if let Some(&at) = index.get(selector) {
+                    self.draft.decisions[at].comments.push(format!(
+                        "Threagile risk {risk_id} maps here too (status {})",
+                        st.as_str()
+                    ));
+                    continue;
+                }
+                let mut d = DraftDecision::new(selector.clone(), st);
+                d.justification = get_text(&m, "justification").map(|t| strip_html(&t));
+                d.ticket = get_text(&m, "ticket");
+                d.date = get_text(&m, "date");
+                d.owner = get_text(&m, "checked_by");
+                if i == 0 {
+                    let mut c = format!("Threagile risk {risk_id}");
+                    if !notes.is_empty() {
+                        c.push_str(&format!(" ({})", notes.join(", ")));
+                    }
+                    if selectors.len() > 1 {
+                        c.push_str(&format!(
+                            "; covered by {} threatforge rules, one decision each",
+                            selectors.len()
+                        ));
+                    }
+                    d.comments.push(c);
+                }
+                index.insert(selector.clone(), self.draft.decisions.len());
+                self.draft.decisions.push(d);
+            }
+        }
+    }
+
+    /// The threatforge threat ids (or `*` selectors) a Threagile risk id corresponds to.
+    fn resolve(&self, risk_id: &str) -> Option<Vec<String>> {
+        let mut parts = risk_id.split('@').map(str::trim);
+        let rule_id = parts.next()?;
+        let parts: Vec<&str> = parts.collect();
+        // Individual risks first: their categories can reuse any id.
+        let matches: Vec<String> = self
+            .individual
+            .iter()
+            .filter(|(synthetic, _)| wildcard_match(risk_id, synthetic))
+            .map(|(_, threat)| threat.clone())
+            .collect();
+        if !matches.is_empty() {
+            return Some(matches);
+        }
+        let mapping = rule(rule_id)?;
+        let mut out = Vec::new();
+        for (tf_rule, elem) in mapping.covered_by {
+            if let Some(element) = self.element_for(*elem, &parts) {
+                let selector = format!("{tf_rule}:{element}");
+                if !out.contains(&selector) {
+                    out.push(selector);
+                }
+            }
+        }
+        // SQL and NoSQL injection are one rule in Threagile and two in threatforge: keep the
+        // one that matches the store the caller talks to.
+        if rule_id == "sql-nosql-injection" && out.len() == 2 {
+            let nosql = parts.iter().any(|p| self.component_has_trait(p, "nosql"));
+            out.retain(|s| {
+                s.starts_with(if nosql {
+                    "nosql-injection:"
+                } else {
+                    "sql-injection:"
+                })
+            });
+        }
+        Some(out)
+    }
+
+    fn component_has_trait(&self, tid: &str, trait_: &str) -> bool {
+        let Some(Target::Component(id)) = self.by_id.get(tid) else {
+            return false;
+        };
+        let Some(c) = self
+            .component_at
+            .get(id)
+            .and_then(|&i| self.draft.components.get(i))
+        else {
+            return false;
+        };
+        c.traits.iter().any(|t| t == trait_)
+            || c.technology
+                .as_deref()
+                .and_then(|t| catalog().technology(t))
+                .is_some_and(|t| t.traits.iter().any(|x| x == trait_))
+    }
+
+    fn component_kind(&self, id: &str) -> Option<ComponentKind> {
+        let c = self
+            .component_at
+            .get(id)
+            .and_then(|&i| self.draft.components.get(i))?;
+        Some(
+            c.kind
+                .or_else(|| {
+                    c.technology
+                        .as_deref()
+                        .and_then(|t| catalog().technology(t))
+                        .map(|t| t.kind)
+                })
+                .unwrap_or(ComponentKind::Process),
+        )
+    }
+
+    /// The element of `elem`'s sort among the risk id's parts, or one derived from them (the
+    /// runtime or boundary of a component, the ends of a flow, the flow between two
+    /// components); `*` when the part it would come from is a wildcard.
+    fn element_for(&self, elem: Elem, parts: &[&str]) -> Option<String> {
+        if elem == Elem::Model {
+            return Some("model".into());
+        }
+        let targets: Vec<Option<&Target>> = parts.iter().map(|p| self.by_id.get(*p)).collect();
+        let kind_ok = |id: &str, kinds: &[ComponentKind]| {
+            kinds.is_empty() || self.component_kind(id).is_some_and(|k| kinds.contains(&k))
+        };
+        let direct = targets.iter().flatten().find_map(|t| match (elem, t) {
+            (Elem::Flow, Target::Flow(x))
+            | (Elem::Boundary, Target::Boundary(x))
+            | (Elem::Runtime, Target::Runtime(x)) => Some(x.clone()),
+            (Elem::Component(kinds), Target::Component(x)) if kind_ok(x, kinds) => Some(x.clone()),
+            _ => None,
+        });
+        if direct.is_some() {
+            return direct;
+        }
+        let components: Vec<&String> = targets
+            .iter()
+            .flatten()
+            .filter_map(|t| match t {
+                Target::Component(x) => Some(x),
+                _ => None,
+            })
+            .collect();
+        let derived = match elem {
+            Elem::Component(kinds) => targets.iter().flatten().find_map(|t| match t {
+                Target::Flow(f) => {
+                    let flow = self.flow_at.get(f).and_then(|&i| self.draft.flows.get(i))?;
+                    [&flow.source, &flow.target]
+                        .into_iter()
+                        .find(|c| kind_ok(c, kinds))
+                        .cloned()
+                }
+                _ => None,
+            }),
+            Elem::Flow => {
+                let mut found = None;
+                'outer: for a in &components {
+                    for b in &components {
+                        if let Some(f) = self.flow_between.get(&((*a).clone(), (*b).clone())) {
+                            found = Some(f.clone());
+                            break 'outer;
+                        }
+                    }
+                }
+                found
+            }
+            Elem::Runtime => components.iter().find_map(|c| {
+                self.draft
+                    .runtimes
+                    .iter()
+                    .find(|r| r.runs.contains(c))
+                    .map(|r| r.id.clone())
+            }),
+            Elem::Boundary => components.iter().find_map(|c| {
+                self.draft
+                    .boundaries
+                    .iter()
+                    .find(|b| b.contains.contains(c))
+                    .map(|b| b.id.clone())
+            }),
+            Elem::Model => None,
+        };
+        if derived.is_some() {
+            return derived;
+        }
+        parts.contains(&"*").then(|| "*".to_owned())
+    }
+
+    /// Keeps a tracked risk that no threatforge rule covers as a manual threat, and returns the
+    /// selector of its decision.
+    fn tracked_as_manual(&mut self, risk_id: &str) -> String {
+        let mut parts = risk_id.split('@');
+        let rule_id = parts.next().unwrap_or(risk_id).trim().to_owned();
+        let parts: Vec<&str> = parts.map(str::trim).collect();
+        let mapping = rule(&rule_id);
+        let stride = mapping.map_or(Stride::Tampering, |m| m.stride);
+        let title = mapping.map_or_else(|| rule_id.clone(), |m| m.title.to_owned());
+        let element = parts.iter().find_map(|p| self.element_of(p));
+        let hint = match &element {
+            Some(e) => format!("{rule_id}-{}", e.replace("->", "-to-")),
+            None => rule_id.clone(),
+        };
+        let id = self.draft.threat_ids.mint(&hint);
+        let mut t = DraftThreat::new(id, format!("{title} (from Threagile)"), stride);
+        t.element = element;
+        if let Some(m) = mapping {
+            t.cwe.push(m.cwe);
+        }
+        let why = if mapping.is_some_and(|m| m.covered_by.is_empty()) {
+            "threatforge has no rule for it (rules/coverage-threagile.yaml says why)"
+        } else if mapping.is_some() {
+            "no threatforge rule covers it at this element"
+        } else {
+            "not a Threagile rule threatforge knows"
+        };
+        t.comments.push(format!(
+            "Threagile risk {risk_id}, tracked in the Threagile model; {why}"
+        ));
+        self.warnings.push(format!(
+            "risk_tracking `{risk_id}`: {why}; kept as manual threat `{}`",
+            t.threat_id()
+        ));
+        let selector = t.threat_id();
+        self.draft.threats.push(t);
+        selector
+    }
+}
+
+/// Threagile's wildcard match: `*` stands for one whole `@`-separated part.
+fn wildcard_match(pattern: &str, id: &str) -> bool {
+    let p: Vec<&str> = pattern.split('@').collect();
+    let i: Vec<&str> = id.split('@').collect();
+    p.len() == i.len()
+        && p.iter()
+            .zip(&i)
+            .all(|(a, b)| *a == "*" || a.trim() == b.trim())
+}
+
+fn dedup(items: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_ids_follow_threagile() {
+        assert_eq!(link_id("web", "Database Traffic"), "web>database-traffic");
+        assert_eq!(link_id("a", "  HTTPS (v2)! "), "a>https-v2");
+    }
+
+    #[test]
+    fn both_spellings_normalize() {
+        assert_eq!(
+            norm("enduser-identity-propagation"),
+            "end-user-identity-propagation"
+        );
+        assert_eq!(
+            norm("End_User Identity_Propagation"),
+            "end-user-identity-propagation"
+        );
+    }
+
+    #[test]
+    fn html_is_stripped() {
+        assert_eq!(strip_html("<b>Risk</b> at <b>X</b>"), "Risk at X");
+        assert_eq!(strip_html("a < b and c > d"), "a < b and c > d");
+    }
+
+    #[test]
+    fn wildcards_match_one_part() {
+        assert!(wildcard_match("x@*@c", "x@b@c"));
+        assert!(!wildcard_match("x@*", "x@b@c"));
+    }
+
+    #[test]
+    fn every_mapped_technology_and_protocol_is_in_the_catalogue() {
+        let cat = catalog();
+        for t in [
+            "client-system",
+            "browser",
+            "desktop",
+            "mobile-app",
+            "devops-client",
+            "web-server",
+            "web-application",
+            "application-server",
+            "database",
+            "file-server",
+            "local-file-system",
+            "erp",
+            "cms",
+            "web-service-rest",
+            "web-service-soap",
+            "ejb",
+            "search-index",
+            "search-engine",
+            "service-registry",
+            "reverse-proxy",
+            "load-balancer",
+            "build-pipeline",
+            "sourcecode-repository",
+            "artifact-registry",
+            "code-inspection-platform",
+            "monitoring",
+            "ldap-server",
+            "container-platform",
+            "batch-processing",
+            "event-listener",
+            "identity-provider",
+            "identity-store-ldap",
+            "identity-store-database",
+            "tool",
+            "cli",
+            "task",
+            "function",
+            "gateway",
+            "iot-device",
+            "message-queue",
+            "stream-processing",
+            "service-mesh",
+            "data-lake",
+            "report-engine",
+            "ai",
+            "mail-server",
+            "vault",
+            "hsm",
+            "waf",
+            "ids",
+            "ips",
+            "scheduler",
+            "mainframe",
+            "block-storage",
+            "library",
+            "unknown-technology",
+        ] {
+            let (tech, traits, _) = technology(t).unwrap_or_else(|| panic!("{t} unmapped"));
+            if let Some(tech) = tech {
+                assert!(cat.technology(tech).is_some(), "{t} -> {tech}");
+            }
+            for tr in traits {
+                assert!(cat.traits.contains_key(*tr), "{tr}");
+            }
+        }
+        for p in [
+            "unknown-protocol",
+            "http",
+            "https",
+            "ws",
+            "wss",
+            "reverse-proxy-web-protocol",
+            "reverse-proxy-web-protocol-encrypted",
+            "mqtt",
+            "jdbc",
+            "jdbc-encrypted",
+            "odbc",
+            "odbc-encrypted",
+            "sql-access-protocol",
+            "sql-access-protocol-encrypted",
+            "nosql-access-protocol",
+            "nosql-access-protocol-encrypted",
+            "binary",
+            "binary-encrypted",
+            "text",
+            "text-encrypted",
+            "ssh",
+            "ssh-tunnel",
+            "smtp",
+            "smtp-encrypted",
+            "pop3",
+            "pop3-encrypted",
+            "imap",
+            "imap-encrypted",
+            "ftp",
+            "ftps",
+            "sftp",
+            "scp",
+            "ldap",
+            "ldaps",
+            "jms",
+            "nfs",
+            "smb",
+            "smb-encrypted",
+            "local-file-access",
+            "nrpe",
+            "xmpp",
+            "iiop",
+            "iiop-encrypted",
+            "jrmp",
+            "jrmp-encrypted",
+            "in-process-library-call",
+            "inter-process-communication",
+            "container-spawning",
+        ] {
+            let (proto, _) = protocol(p).unwrap_or_else(|| panic!("{p} unmapped"));
+            if let Some(proto) = proto {
+                assert!(cat.protocol(proto).is_some(), "{p} -> {proto}");
+            }
+        }
+    }
+}
