@@ -2,6 +2,8 @@
 //! rating overrides. A decision's `threat` may hold `*` wildcards; the most specific matching
 //! decision wins (fewest wildcards, then the first written).
 
+use std::fmt::Write as _;
+
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{Decision, DecisionStatus, Model};
 
@@ -35,12 +37,19 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 
 pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     let mut used = vec![false; model.decisions.len()];
+    // Each threat's id written out, into one buffer, for the patterns to match against.
+    let mut id = String::new();
     for threat in &mut analysis.threats {
+        if model.decisions.is_empty() {
+            break;
+        }
+        id.clear();
+        let _ = write!(id, "{}", threat.id);
         let best = model
             .decisions
             .iter()
             .enumerate()
-            .filter(|(_, d)| matches(&d.threat.value, &threat.id))
+            .filter(|(_, d)| matches(&d.threat.value, &id))
             .min_by_key(|(i, d)| (d.threat.value.matches('*').count(), *i));
         let Some((i, decision)) = best else {
             continue;
@@ -57,7 +66,7 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
         } else {
             decision.status
         };
-        threat.reason = decision.justification.clone();
+        threat.reason = decision.justification.as_deref().map(Box::from);
         if expired {
             analysis.diagnostics.push(
                 Diagnostic::warning(
@@ -98,7 +107,8 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     }
     for (decision, used) in model.decisions.iter().zip(used) {
         if !used {
-            let ids = analysis.threats.iter().map(|t| t.id.as_str());
+            let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
+            let ids = ids.iter().map(String::as_str);
             let help = match threatforge_model::suggest::nearest(&decision.threat.value, ids) {
                 Some(n) => {
                     format!("did you mean `{n}`? If the threat is gone, remove the decision")

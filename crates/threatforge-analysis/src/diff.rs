@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
 
-use crate::engine::{Analysis, Threat};
+use crate::engine::{Analysis, Threat, ThreatId};
 use crate::rule::Element;
 
 /// One attribute that changed, with its old and new value as compact JSON text.
@@ -221,7 +221,7 @@ fn element_kind(element: Element) -> &'static str {
 
 fn threat_ref(t: &Threat) -> ThreatRef {
     ThreatRef {
-        id: t.id.clone(),
+        id: t.id.to_string(),
         title: t.title.to_string(),
         severity: t.severity(),
         status: t.status,
@@ -257,16 +257,10 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
     }
 
     let reasons = |t: &Threat| -> Vec<String> { reasons(t, new, &out.elements) };
-    let old_threats: BTreeMap<&str, &Threat> = old_analysis
-        .threats
-        .iter()
-        .map(|t| (t.id.as_str(), t))
-        .collect();
-    let new_threats: BTreeMap<&str, &Threat> = new_analysis
-        .threats
-        .iter()
-        .map(|t| (t.id.as_str(), t))
-        .collect();
+    let old_threats: BTreeMap<&ThreatId, &Threat> =
+        old_analysis.threats.iter().map(|t| (&t.id, t)).collect();
+    let new_threats: BTreeMap<&ThreatId, &Threat> =
+        new_analysis.threats.iter().map(|t| (&t.id, t)).collect();
     let mut threats = ThreatDiff::default();
     for (id, t) in &new_threats {
         match old_threats.get(id) {
@@ -288,7 +282,7 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
                         why.push(format!("status {} -> {} {by}", previous.status, t.status));
                     }
                     threats.changed.push(ThreatChange {
-                        id: t.id.clone(),
+                        id: t.id.to_string(),
                         title: t.title.to_string(),
                         old_severity: previous.severity(),
                         new_severity: t.severity(),
@@ -343,7 +337,7 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
         a.threats
             .iter()
             .filter(|t| t.decision.as_ref().is_some_and(|d| d.expired))
-            .map(|t| t.id.clone())
+            .map(|t| t.id.to_string())
             .collect()
     };
     let was_expired = expired(old_analysis);
@@ -358,10 +352,10 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
 /// changed. Falls back to "a change elsewhere" (reachability, a neighbour's controls).
 fn reasons(threat: &Threat, new: &Model, elements: &ElementDiff) -> Vec<String> {
     let kind = element_kind(threat.element.kind);
-    let id = threat.element.id.as_str();
+    let id: &str = &threat.element.id;
     let mut out = Vec::new();
     if threat.is_manual() {
-        let key = threat.id.split_once(':').map_or("", |(_, k)| k);
+        let key = threat.id.key();
         if elements
             .added
             .iter()

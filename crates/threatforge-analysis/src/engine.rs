@@ -1,15 +1,17 @@
 //! Evaluating rules on a model: facts and values are derived once, then every rule runs over the
 //! elements it applies to, in parallel. Threats come out sorted by id.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{DecisionStatus, Model, Span, ThreatSeverity};
 
-use crate::eval::{Evaluator, display};
+use crate::eval::{Evaluator, display_into};
 use crate::rule::{Element, Linddun, Stride};
 use crate::ruleset::{Rule, RuleSet, Segment};
-use crate::score::{Factor, Score};
+use crate::score::{Factors, Score};
 use crate::value::{ObjKind, Value};
 use crate::world::World;
 
@@ -17,7 +19,138 @@ use crate::world::World;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ElementRef {
     pub kind: Element,
-    pub id: String,
+    /// One allocation per element, shared by all its threats.
+    pub id: Arc<str>,
+}
+
+/// A threat's id, `<rule>:<key>` (the key is the element's id, or a manual threat's own id), held
+/// as the two shared parts rather than as a string of its own: a large model has hundreds of
+/// thousands of threats, and the id would be each one's allocation and 50-odd bytes. It compares,
+/// displays and serializes as the joined string.
+#[derive(Clone, Debug)]
+pub struct ThreatId {
+    rule: Arc<str>,
+    key: Arc<str>,
+}
+
+impl ThreatId {
+    pub fn new(rule: Arc<str>, key: Arc<str>) -> ThreatId {
+        ThreatId { rule, key }
+    }
+
+    /// What follows `<rule>:`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The length of the joined string, in bytes.
+    pub fn len(&self) -> usize {
+        self.rule.len() + 1 + self.key.len()
+    }
+
+    /// Never: there is always the colon.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    fn parts(&self) -> [&[u8]; 3] {
+        [self.rule.as_bytes(), b":", self.key.as_bytes()]
+    }
+
+    /// Compares with an id written out, as the joined string would.
+    pub fn cmp_str(&self, other: &str) -> std::cmp::Ordering {
+        cmp_parts(self.parts(), [other.as_bytes(), b"", b""])
+    }
+}
+
+/// Compares two strings each given in three consecutive parts, as the joined strings compare,
+/// without joining them: slice by slice over the common length (memcmp), so that sorting
+/// hundreds of thousands of ids stays as fast as sorting strings.
+fn cmp_parts(a: [&[u8]; 3], b: [&[u8]; 3]) -> std::cmp::Ordering {
+    let (mut i, mut j) = (0, 0);
+    let (mut x, mut y): (&[u8], &[u8]) = (a[0], b[0]);
+    loop {
+        // Skip exhausted parts.
+        while x.is_empty() && i < 2 {
+            i += 1;
+            x = a[i];
+        }
+        while y.is_empty() && j < 2 {
+            j += 1;
+            y = b[j];
+        }
+        if x.is_empty() || y.is_empty() {
+            return x.len().cmp(&y.len());
+        }
+        let n = x.len().min(y.len());
+        match x[..n].cmp(&y[..n]) {
+            std::cmp::Ordering::Equal => {
+                x = &x[n..];
+                y = &y[n..];
+            }
+            unequal => return unequal,
+        }
+    }
+}
+
+impl std::fmt::Display for ThreatId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // As one string, so that width and alignment apply to the whole id.
+        if f.width().is_some() {
+            f.pad(&format!("{}:{}", self.rule, self.key))
+        } else {
+            write!(f, "{}:{}", self.rule, self.key)
+        }
+    }
+}
+
+impl Serialize for ThreatId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl PartialEq for ThreatId {
+    fn eq(&self, other: &ThreatId) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for ThreatId {}
+
+impl PartialOrd for ThreatId {
+    fn partial_cmp(&self, other: &ThreatId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ThreatId {
+    fn cmp(&self, other: &ThreatId) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.rule, &other.rule) {
+            // The common case in a sort: the same rule, so the keys decide.
+            self.key.cmp(&other.key)
+        } else {
+            cmp_parts(self.parts(), other.parts())
+        }
+    }
+}
+
+impl PartialEq<str> for ThreatId {
+    fn eq(&self, other: &str) -> bool {
+        self.cmp_str(other).is_eq()
+    }
+}
+
+impl PartialEq<&str> for ThreatId {
+    fn eq(&self, other: &&str) -> bool {
+        self.cmp_str(other).is_eq()
+    }
+}
+
+impl PartialEq<String> for ThreatId {
+    fn eq(&self, other: &String) -> bool {
+        self.cmp_str(other).is_eq()
+    }
 }
 
 /// How far the controls in place close a threat.
@@ -32,13 +165,132 @@ pub enum Coverage {
     Full,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// Which of a rule's mitigations are in place for one threat. Only which alternatives are
+/// present is kept, beside the rule's shared list of them: every threat keeps its mitigation, and
+/// lists of their own would be an allocation or two per threat. Serializes as `coverage`,
+/// `in_place` and `missing` lists of names.
+#[derive(Clone, Debug)]
 pub struct Mitigation {
     pub coverage: Coverage,
+    entries: Arc<[MitigationEntry]>,
+    present: Present,
+}
+
+/// The alternatives in place, by position in the flattened list of all entries' alternatives.
+#[derive(Clone, Debug)]
+enum Present {
+    /// Up to 64 alternatives: every rule, and any sensible manual threat.
+    Few(u64),
+    Many(Box<[bool]>),
+}
+
+impl Present {
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Present::Few(bits) => i < 64 && bits & (1 << i) != 0,
+            Present::Many(flags) => flags.get(i).copied().unwrap_or(false),
+        }
+    }
+}
+
+impl Mitigation {
+    /// Each entry with the position of its first alternative in the flattened list.
+    fn positioned(&self) -> impl Iterator<Item = (usize, &MitigationEntry)> + Clone + '_ {
+        self.entries.iter().scan(0, |at, entry| {
+            let first = *at;
+            *at += entry.alternatives.len();
+            Some((first, entry))
+        })
+    }
+
     /// Mitigating controls in place on the element (for a flow, on the flow or its target).
-    pub in_place: Vec<String>,
+    pub fn in_place(&self) -> impl Iterator<Item = &str> + Clone + '_ {
+        self.positioned().flat_map(move |(first, entry)| {
+            entry
+                .alternatives
+                .iter()
+                .enumerate()
+                .filter(move |(i, _)| self.present.get(first + i))
+                .map(|(_, name)| &**name)
+        })
+    }
+
     /// Mitigating controls not in place: what would close the threat. `a|b` means either.
-    pub missing: Vec<String>,
+    pub fn missing(&self) -> impl Iterator<Item = &str> + Clone + '_ {
+        self.positioned()
+            .filter(move |(first, entry)| {
+                (0..entry.alternatives.len()).all(|i| !self.present.get(first + i))
+            })
+            .map(|(_, entry)| &*entry.whole)
+    }
+
+    pub fn has_missing(&self) -> bool {
+        self.missing().next().is_some()
+    }
+
+    pub fn has_in_place(&self) -> bool {
+        self.in_place().next().is_some()
+    }
+}
+
+/// Joins names with a separator, as `[String]::join` does.
+pub fn join<'a>(names: impl Iterator<Item = &'a str>, separator: &str) -> String {
+    let mut out = String::new();
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(name);
+    }
+    out
+}
+
+/// Serializes a list of names from an iterator, without collecting it.
+struct Names<I>(I);
+
+impl<'a, I: Iterator<Item = &'a str> + Clone> Serialize for Names<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+impl Serialize for Mitigation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Mitigation", 3)?;
+        out.serialize_field("coverage", &self.coverage)?;
+        out.serialize_field("in_place", &Names(self.in_place()))?;
+        out.serialize_field("missing", &Names(self.missing()))?;
+        out.end()
+    }
+}
+
+/// One of a rule's (or a manual threat's) mitigations, split once into its alternatives, so
+/// that each threat's mitigation lists share the names instead of copying them.
+#[derive(Clone, Debug)]
+pub struct MitigationEntry {
+    /// The entry as written: `a` or `a|b`.
+    pub whole: Arc<str>,
+    /// Its alternatives: `[a]` or `[a, b]`.
+    pub alternatives: Box<[Arc<str>]>,
+}
+
+pub fn mitigation_entries(mitigations: &[threatforge_model::Sp<String>]) -> Arc<[MitigationEntry]> {
+    mitigations
+        .iter()
+        .map(|entry| {
+            let whole: Arc<str> = Arc::from(entry.value.as_str());
+            let alternatives = if whole.contains('|') {
+                whole.split('|').map(Arc::from).collect()
+            } else {
+                Box::from([whole.clone()])
+            };
+            MitigationEntry {
+                whole,
+                alternatives,
+            }
+        })
+        .collect()
 }
 
 /// A rating set by a decision instead of computed.
@@ -83,29 +335,32 @@ pub struct Options {
 #[derive(Clone, Debug, Serialize)]
 pub struct Threat {
     /// `<rule>:<element>`: stable across runs and edits elsewhere in the model.
-    pub id: String,
-    pub rule: String,
-    pub title: std::sync::Arc<str>,
+    pub id: ThreatId,
+    /// The rule's id (`manual` for a manual threat), shared with the rule.
+    pub rule: Arc<str>,
+    pub title: Arc<str>,
     pub element: ElementRef,
     pub stride: Stride,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linddun: Option<Linddun>,
-    pub capec: std::sync::Arc<[u32]>,
-    pub cwe: std::sync::Arc<[u32]>,
-    /// Why the rule applies here, with the facts that matched.
-    pub explanation: String,
+    pub capec: Arc<[u32]>,
+    pub cwe: Arc<[u32]>,
+    /// Why the rule applies here, with the facts that matched. (Boxed: without a capacity, a
+    /// word smaller, for each of hundreds of thousands of threats.)
+    pub explanation: Box<str>,
     /// Where the team stands: `open`, `in-progress`, `mitigated` (by controls or by decision),
     /// `accepted`, `false-positive` or `not-applicable`.
     pub status: DecisionStatus,
     /// Why the threat has its status, when the model says (a decision or `not_applicable`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Box<str>>,
     /// The score before controls.
     pub inherent: Score,
     /// The score with the controls in place (or as a decision overrides it).
     pub residual: Score,
-    /// Every factor that moved the inherent score, so a reviewer can dispute a fact.
-    pub factors: Vec<Factor>,
+    /// Every factor that moved the inherent score, so a reviewer can dispute a fact (shared with
+    /// the element's other threats; serializes as a list).
+    pub factors: Factors,
     pub mitigation: Mitigation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Box<AppliedDecision>>,
@@ -129,6 +384,10 @@ pub struct Analysis {
 /// broken rule from flooding the output with the same error for every element.
 const MAX_ERRORS_PER_RULE: usize = 3;
 
+/// Elements evaluated in parallel between two merges of their threats: enough to keep every
+/// thread busy, few enough that the chunk's threats are a small part of the whole.
+const CHUNK: usize = 2048;
+
 impl Threat {
     /// Open threats are the ones a gate counts: not mitigated, accepted or dismissed.
     pub fn is_open(&self) -> bool {
@@ -141,15 +400,16 @@ impl Threat {
     /// Whether the team recorded this threat by hand (`threats:` in the model) rather than a rule
     /// finding it.
     pub fn is_manual(&self) -> bool {
-        self.rule == threatforge_model::MANUAL
+        &*self.rule == threatforge_model::MANUAL
     }
 
     /// What the threat is an instance of: its rule, or for a manual threat the threat itself.
-    pub fn kind_id(&self) -> &str {
+    /// (Borrowed for the rules' threats: only a manual threat's id is joined to be returned.)
+    pub fn kind_id(&self) -> std::borrow::Cow<'_, str> {
         if self.is_manual() {
-            &self.id
+            std::borrow::Cow::Owned(self.id.to_string())
         } else {
-            &self.rule
+            std::borrow::Cow::Borrowed(&self.rule)
         }
     }
 
@@ -206,37 +466,42 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             continue;
         }
         let candidates = candidates(&world, element);
-        let results: Vec<Evaluated> = candidates
-            .par_iter()
-            .map(|candidate| evaluate_element(&world, candidate, &for_element))
-            .collect();
-        for (threats, diagnostics) in results {
-            analysis.threats.extend(threats);
-            for (rule, diagnostic) in diagnostics {
-                let count = errors_per_rule
-                    .entry(rules.get(&rule).map_or("", |r| r.id()))
-                    .or_default();
-                *count += 1;
-                if *count <= MAX_ERRORS_PER_RULE {
-                    analysis.rule_diagnostics.push(diagnostic);
+        // In chunks, each moved into the analysis before the next is evaluated: only one chunk's
+        // per-element lists of threats exist beside the whole list, not a second copy of all.
+        for chunk in candidates.chunks(CHUNK) {
+            let results: Vec<Evaluated> = chunk
+                .par_iter()
+                .map(|candidate| evaluate_element(&world, candidate, &for_element))
+                .collect();
+            for (threats, diagnostics) in results {
+                analysis.threats.extend(threats);
+                for (rule, diagnostic) in diagnostics {
+                    let count = errors_per_rule
+                        .entry(rules.get(&rule).map_or("", |r| r.id()))
+                        .or_default();
+                    *count += 1;
+                    if *count <= MAX_ERRORS_PER_RULE {
+                        analysis.rule_diagnostics.push(diagnostic);
+                    }
                 }
             }
         }
     }
     analysis.threats.extend(crate::manual::threats(&world));
-    analysis.threats.sort_by(|a, b| a.id.cmp(&b.id));
+    sort_by_id(&mut analysis.threats);
 
     for (id, reason) in &model.rules.not_applicable {
         match analysis
             .threats
-            .binary_search_by(|t| t.id.as_str().cmp(&id.value))
+            .binary_search_by(|t| t.id.cmp_str(&id.value))
         {
             Ok(i) => {
                 analysis.threats[i].status = DecisionStatus::NotApplicable;
-                analysis.threats[i].reason = Some(reason.clone());
+                analysis.threats[i].reason = Some(reason.as_str().into());
             }
             Err(_) => {
-                let ids = analysis.threats.iter().map(|t| t.id.as_str());
+                let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
+                let ids = ids.iter().map(String::as_str);
                 let help = match threatforge_model::suggest::nearest(&id.value, ids) {
                     Some(n) => format!("did you mean `{n}`?"),
                     None => {
@@ -390,46 +655,20 @@ fn applies(rule: &Rule, candidate: &Candidate) -> bool {
 }
 
 fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Evaluated {
-    let mut threats = Vec::new();
     let mut diagnostics = Vec::new();
     let (kind, index) = candidate.object;
     let mut evaluator = Evaluator::new(world, Value::Obj(kind, index));
-    // Scoring facts about the element, computed when its first threat is found.
-    let mut scoring: Option<crate::score::ElementScoring> = None;
+    // The rules that fire, with their explanations (rendered with the evaluator, which holds
+    // the element). Threats are made after all rules ran: the element's scoring facts are then
+    // computed once for exactly the aspects its threats need, and its threats allocated at their
+    // exact number.
+    let mut fired: Vec<(&Rule, Box<str>)> = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
             Ok(Value::Bool(true)) => {
-                let scoring = scoring.get_or_insert_with(|| {
-                    crate::score::element_scoring(world, rule.file.applies_to.element, index)
-                });
-                let (inherent, factors) = crate::score::inherent(rule, scoring);
-                let mitigation = mitigation_by(&rule.file.mitigations, &candidate.controls);
-                let residual = residual_of(&inherent, &mitigation);
-                let (status, reason) = status_of(&mitigation);
-                threats.push(Threat {
-                    id: format!("{}:{}", rule.id(), candidate.id),
-                    rule: rule.id().to_owned(),
-                    title: rule.shared.title.clone(),
-                    element: ElementRef {
-                        kind: rule.file.applies_to.element,
-                        id: candidate.id.to_owned(),
-                    },
-                    stride: rule.file.stride,
-                    linddun: rule.file.linddun,
-                    capec: rule.shared.capec.clone(),
-                    cwe: rule.shared.cwe.clone(),
-                    explanation: render(world, &rule.explanation, candidate.object),
-                    status,
-                    reason,
-                    inherent,
-                    residual,
-                    factors,
-                    mitigation,
-                    decision: None,
-                    rating_override: None,
-                    span: candidate.span,
-                });
+                let explanation = render(world, &mut evaluator, &rule.explanation);
+                fired.push((rule, explanation.into_boxed_str()));
             }
             Ok(other) => diagnostics.push((
                 rule.id().to_owned(),
@@ -445,6 +684,48 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
             )),
         }
     }
+    let Some(element) = fired.first().map(|(r, _)| r.file.applies_to.element) else {
+        return (Vec::new(), diagnostics);
+    };
+    let mut needed = [false; 4];
+    for (rule, _) in &fired {
+        needed[crate::score::aspect_of(rule.file.stride)] = true;
+    }
+    // Shared by all the element's threats.
+    let scoring = crate::score::element_scoring(world, element, index, needed);
+    let element_id: Arc<str> = Arc::from(candidate.id);
+    let threats = fired
+        .into_iter()
+        .map(|(rule, explanation)| {
+            let (inherent, factors) = crate::score::inherent(rule, &scoring);
+            let mitigation = mitigation_by(&rule.shared.mitigations, &candidate.controls);
+            let residual = residual_of(&inherent, &mitigation);
+            let (status, reason) = status_of(&mitigation);
+            Threat {
+                id: ThreatId::new(rule.shared.id.clone(), element_id.clone()),
+                rule: rule.shared.id.clone(),
+                title: rule.shared.title.clone(),
+                element: ElementRef {
+                    kind: element,
+                    id: element_id.clone(),
+                },
+                stride: rule.file.stride,
+                linddun: rule.file.linddun,
+                capec: rule.shared.capec.clone(),
+                cwe: rule.shared.cwe.clone(),
+                explanation,
+                status,
+                reason,
+                inherent,
+                residual,
+                factors,
+                mitigation,
+                decision: None,
+                rating_override: None,
+                span: candidate.span,
+            }
+        })
+        .collect();
     (threats, diagnostics)
 }
 
@@ -460,44 +741,45 @@ pub(crate) fn residual_of(inherent: &Score, mitigation: &Mitigation) -> Score {
 }
 
 /// A threat's status before decisions: mitigated when all its mitigations are in place.
-pub(crate) fn status_of(mitigation: &Mitigation) -> (DecisionStatus, Option<String>) {
+pub(crate) fn status_of(mitigation: &Mitigation) -> (DecisionStatus, Option<Box<str>>) {
     if mitigation.coverage == Coverage::Full {
         (
             DecisionStatus::Mitigated,
-            Some(format!("mitigated by {}", mitigation.in_place.join(", "))),
+            Some(format!("mitigated by {}", join(mitigation.in_place(), ", ")).into()),
         )
     } else {
         (DecisionStatus::Open, None)
     }
 }
 
-pub(crate) fn mitigation_by(
-    mitigations: &[threatforge_model::Sp<String>],
-    controls: &[&str],
-) -> Mitigation {
-    let mut in_place = Vec::new();
-    let mut missing = Vec::new();
-    for entry in mitigations {
-        let present: Vec<&str> = entry
-            .value
-            .split('|')
-            .filter(|c| controls.contains(c))
-            .collect();
-        if present.is_empty() {
-            missing.push(entry.value.clone());
-        } else {
-            in_place.extend(present.iter().map(|c| (*c).to_owned()));
-        }
-    }
-    let coverage = match (in_place.is_empty(), missing.is_empty()) {
-        (true, _) => Coverage::None,
-        (false, true) => Coverage::Full,
-        (false, false) => Coverage::Partial,
+pub(crate) fn mitigation_by(entries: &Arc<[MitigationEntry]>, controls: &[&str]) -> Mitigation {
+    let alternatives: usize = entries.iter().map(|e| e.alternatives.len()).sum();
+    let flags = entries
+        .iter()
+        .flat_map(|e| e.alternatives.iter())
+        .map(|name| controls.contains(&&**name));
+    let present = if alternatives <= 64 {
+        Present::Few(
+            flags
+                .enumerate()
+                .fold(0, |bits, (i, on)| bits | (u64::from(on) << i)),
+        )
+    } else {
+        Present::Many(flags.collect())
+    };
+    let mitigation = Mitigation {
+        coverage: Coverage::None,
+        entries: entries.clone(),
+        present,
+    };
+    let coverage = match (mitigation.has_in_place(), mitigation.has_missing()) {
+        (false, _) => Coverage::None,
+        (true, false) => Coverage::Full,
+        (true, true) => Coverage::Partial,
     };
     Mitigation {
         coverage,
-        in_place,
-        missing,
+        ..mitigation
     }
 }
 
@@ -510,21 +792,131 @@ fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
     .with_help("this is a defect in the rule; its threats on this element are unknown")
 }
 
-/// Fills an explanation template. A failing expression shows as `?` rather than hiding the text.
-fn render(world: &World, segments: &[Segment], object: (ObjKind, usize)) -> String {
-    let mut out = String::new();
+/// Fills an explanation template, with the element's evaluator (each run starts afresh). A failing
+/// expression shows as `?` rather than hiding the text.
+fn render<'w>(world: &World, evaluator: &mut Evaluator<'w>, segments: &'w [Segment]) -> String {
+    let mut raw = String::new();
     for segment in segments {
         match segment {
-            Segment::Text(text) => out.push_str(text),
-            Segment::Expr(node) => {
-                let mut evaluator = Evaluator::new(world, Value::Obj(object.0, object.1));
-                match evaluator.run(node) {
-                    Ok(value) => out.push_str(&display(world, &value)),
-                    Err(_) => out.push('?'),
-                }
-            }
+            Segment::Text(text) => raw.push_str(text),
+            Segment::Expr(node) => match evaluator.run(node) {
+                Ok(value) => display_into(world, &value, &mut raw),
+                Err(_) => raw.push('?'),
+            },
         }
     }
     // Folded YAML leaves newlines and double spaces; an explanation is one paragraph.
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(raw.len());
+    for word in raw.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Sorts threats by id, keeping the order of equal ids. A threat is a few hundred bytes and a
+/// large model has hundreds of thousands: sorting their indexes and then moving each threat once
+/// into place is several times faster than sorting the threats themselves.
+fn sort_by_id(threats: &mut [Threat]) {
+    let mut order: Vec<usize> = (0..threats.len()).collect();
+    order.sort_by(|&a, &b| threats[a].id.cmp(&threats[b].id));
+    // Position `i` must receive the threat now at `order[i]`: follow each cycle of the
+    // permutation, swapping along it, and mark positions done by pointing them at themselves.
+    for start in 0..threats.len() {
+        let mut at = start;
+        while order[at] != at {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            threats.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(rule: &str, key: &str) -> ThreatId {
+        ThreatId::new(Arc::from(rule), Arc::from(key))
+    }
+
+    #[test]
+    fn threat_ids_order_as_the_joined_strings() {
+        // Rules that are prefixes of each other, keys with colons and characters around `:`.
+        let ids = [
+            id("a", "b"),
+            id("a-x", "c"),
+            id("a", "b:c"),
+            id("ab", "a"),
+            id("a", "z"),
+            id("manual", "x"),
+            id("a", ""),
+            id("a", "9"),
+            id("a;", "b"),
+        ];
+        let mut sorted = ids.to_vec();
+        sorted.sort();
+        let mut expected: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        expected.sort();
+        let got: Vec<String> = sorted.iter().map(ToString::to_string).collect();
+        assert_eq!(got, expected);
+        for a in &ids {
+            for b in &ids {
+                assert_eq!(a.cmp(b), a.to_string().cmp(&b.to_string()), "{a} vs {b}");
+                assert_eq!(a.cmp_str(&b.to_string()), a.cmp(b), "{a} vs {b}");
+            }
+        }
+        assert_eq!(id("sql-injection", "portal"), "sql-injection:portal");
+        assert_eq!(id("r", "e").len(), "r:e".len());
+        assert_eq!(format!("[{:<6}]", id("r", "e")), "[r:e   ]");
+        assert_eq!(
+            serde_json::to_string(&id("r", "\"e\"")).ok().as_deref(),
+            Some(r#""r:\"e\"""#)
+        );
+    }
+
+    fn entries(names: &[&str]) -> Arc<[MitigationEntry]> {
+        let spans: Vec<threatforge_model::Sp<String>> = names
+            .iter()
+            .map(|n| threatforge_model::Sp::new((*n).to_owned(), Span::default()))
+            .collect();
+        mitigation_entries(&spans)
+    }
+
+    #[test]
+    fn mitigations_list_what_is_in_place_and_what_is_missing() {
+        let list = entries(&["a|b", "c", "d|e|f"]);
+        // In the list's order, whatever the controls' order.
+        let m = mitigation_by(&list, &["b", "c", "a", "f"]);
+        assert_eq!(m.coverage, Coverage::Full);
+        assert_eq!(m.in_place().collect::<Vec<_>>(), ["a", "b", "c", "f"]);
+        assert_eq!(m.missing().count(), 0);
+        let m = mitigation_by(&list, &["e"]);
+        assert_eq!(m.coverage, Coverage::Partial);
+        assert_eq!(m.in_place().collect::<Vec<_>>(), ["e"]);
+        assert_eq!(m.missing().collect::<Vec<_>>(), ["a|b", "c"]);
+        let m = mitigation_by(&list, &[]);
+        assert_eq!(m.coverage, Coverage::None);
+        assert_eq!(
+            serde_json::to_string(&m).ok().as_deref(),
+            Some(r#"{"coverage":"none","in_place":[],"missing":["a|b","c","d|e|f"]}"#)
+        );
+    }
+
+    #[test]
+    fn more_than_64_alternatives_are_counted_too() {
+        let names: Vec<String> = (0..70).map(|i| format!("c{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let list = entries(&refs);
+        let m = mitigation_by(&list, &["c3", "c69"]);
+        assert_eq!(m.coverage, Coverage::Partial);
+        assert_eq!(m.in_place().collect::<Vec<_>>(), ["c3", "c69"]);
+        assert_eq!(m.missing().count(), 68);
+    }
 }

@@ -582,22 +582,49 @@ fn appends_to<'e>(step: &'e IdedExpr, accu: &str) -> Option<(Option<&'e IdedExpr
 
 /// Renders a value for an explanation: lists joined with ", ", objects by name.
 pub fn display(world: &World, value: &Value) -> String {
+    let mut out = String::new();
+    display_into(world, value, &mut out);
+    out
+}
+
+/// [`display`], appended to `out`: explanations are rendered for every threat (hundreds of
+/// thousands on a large model), so the parts are written in place rather than collected and
+/// joined. A list item equal to the one before it is written once, as before.
+pub fn display_into(world: &World, value: &Value, out: &mut String) {
+    use std::fmt::Write as _;
     match value {
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Str(s) => (*s).to_owned(),
-        Value::OwnedStr(s) => s.to_string(),
-        Value::List(list) => {
-            let mut parts: Vec<String> = list.iter().map(|v| display(world, &v)).collect();
-            parts.dedup();
-            parts.join(", ")
+        Value::Null => {}
+        Value::Bool(b) => {
+            let _ = write!(out, "{b}");
         }
-        Value::Obj(kind, i) => world
-            .field(*kind, *i, Field::Name)
-            .or_else(|| (*kind == ObjKind::Model).then(|| Value::Str(world.model.system_name())))
-            .map(|v| display(world, &v))
-            .unwrap_or_default(),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Str(s) => out.push_str(s),
+        Value::OwnedStr(s) => out.push_str(s),
+        Value::List(list) => {
+            let mut previous = String::new();
+            let mut current = String::new();
+            for (n, item) in list.iter().enumerate() {
+                current.clear();
+                display_into(world, &item, &mut current);
+                if n > 0 && current == previous {
+                    continue;
+                }
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&current);
+                std::mem::swap(&mut previous, &mut current);
+            }
+        }
+        Value::Obj(kind, i) => {
+            if let Some(v) = world.field(*kind, *i, Field::Name).or_else(|| {
+                (*kind == ObjKind::Model).then(|| Value::Str(world.model.system_name()))
+            }) {
+                display_into(world, &v, out);
+            }
+        }
     }
 }
 

@@ -53,11 +53,11 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
                 failures.push(format!("`{kind}` example at {line}: {}", d.message));
             }
         }
-        let fired: Vec<&str> = analysis
+        let fired: Vec<String> = analysis
             .threats
             .iter()
-            .filter(|t| t.rule == rule.id())
-            .map(|t| t.id.as_str())
+            .filter(|t| &*t.rule == rule.id())
+            .map(|t| t.id.to_string())
             .collect();
         if should_fire && fired.is_empty() {
             failures.push(format!("`fires` example at {line} produced no threat"));

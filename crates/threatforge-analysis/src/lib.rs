@@ -21,8 +21,8 @@ pub mod value;
 pub mod world;
 
 pub use engine::{
-    Analysis, AppliedDecision, Coverage, ElementRef, Mitigation, Options, Override, Threat,
-    analyze, analyze_with,
+    Analysis, AppliedDecision, Coverage, ElementRef, Mitigation, MitigationEntry, Options,
+    Override, Threat, ThreatId, analyze, analyze_with,
 };
 pub use rule::{Element, Level, Linddun, Stride};
 pub use ruleset::{Origin, Rule, RuleSet};

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use threatforge_model::{MANUAL, ManualThreat, Model, Sp};
 
-use crate::engine::{ElementRef, Threat, mitigation_by, residual_of};
+use crate::engine::{ElementRef, Threat, ThreatId, mitigation_by, residual_of};
 use crate::rule::Element;
-use crate::score::{Factor, Score};
+use crate::score::{Factor, Factors, Score};
 use crate::world::World;
 
 pub fn threats(world: &World) -> Vec<Threat> {
     let model = world.model;
+    let manual: Arc<str> = Arc::from(MANUAL);
     model
         .threats
         .values()
@@ -21,19 +22,20 @@ pub fn threats(world: &World) -> Vec<Threat> {
             let threat = &declared.value;
             let (element, controls) = locate(world, threat.element.as_ref());
             let inherent = Score::new(threat.likelihood.step(), threat.impact.step());
-            let mitigation = mitigation_by(&threat.mitigations, &controls);
+            let entries = crate::engine::mitigation_entries(&threat.mitigations);
+            let mitigation = mitigation_by(&entries, &controls);
             let residual = residual_of(&inherent, &mitigation);
             let (status, reason) = crate::engine::status_of(&mitigation);
             Threat {
-                id: format!("{MANUAL}:{}", declared.id.value),
-                rule: MANUAL.to_owned(),
+                id: ThreatId::new(Arc::clone(&manual), Arc::from(declared.id.value.as_str())),
+                rule: Arc::clone(&manual),
                 title: Arc::from(threat.title.as_str()),
                 element,
                 stride: threat.stride,
                 linddun: threat.linddun,
                 capec: Arc::from(threat.capec.as_slice()),
                 cwe: Arc::from(threat.cwe.as_slice()),
-                explanation: explanation(threat),
+                explanation: explanation(threat).into_boxed_str(),
                 status,
                 reason,
                 inherent,
@@ -55,16 +57,17 @@ fn explanation(threat: &ManualThreat) -> String {
     }
 }
 
-fn factors(threat: &ManualThreat) -> Vec<Factor> {
-    [("likelihood", threat.likelihood), ("impact", threat.impact)]
-        .into_iter()
-        .map(|(on, level)| Factor {
-            on,
-            factor: "team",
-            effect: 0,
-            reason: Arc::from(format!("the team rates the {on} {level} in the model")),
-        })
-        .collect()
+fn factors(threat: &ManualThreat) -> Factors {
+    let factor = |on, level| Factor {
+        on,
+        factor: "team",
+        effect: 0,
+        reason: Arc::from(format!("the team rates the {on} {level} in the model")),
+    };
+    Factors::hints_only(Arc::new([
+        factor("likelihood", threat.likelihood),
+        factor("impact", threat.impact),
+    ]))
 }
 
 /// The element a manual threat is about, and the controls in place there (for a flow, also on
@@ -76,14 +79,14 @@ fn locate<'m>(world: &'m World, id: Option<&Sp<String>>) -> (ElementRef, Vec<&'m
         return (
             ElementRef {
                 kind: Element::Model,
-                id: "model".to_owned(),
+                id: Arc::from("model"),
             },
             Vec::new(),
         );
     };
     let element = |kind| ElementRef {
         kind,
-        id: id.to_owned(),
+        id: Arc::from(id),
     };
     if let Some(c) = model.components.get(id) {
         (element(Element::Component), names(&c.controls).collect())

@@ -31,9 +31,12 @@ pub enum Segment {
 /// Parts of a rule that every threat it finds carries.
 #[derive(Debug)]
 pub struct Shared {
+    pub id: Arc<str>,
     pub title: Arc<str>,
-    pub likelihood_factor: crate::score::Factor,
-    pub impact_factor: crate::score::Factor,
+    /// The likelihood and impact factors of the rule's own hints.
+    pub hints: Arc<[crate::score::Factor; 2]>,
+    /// The mitigations, with their alternatives split out, as threats list them.
+    pub mitigations: Arc<[crate::engine::MitigationEntry]>,
     pub capec: Arc<[u32]>,
     pub cwe: Arc<[u32]>,
 }
@@ -284,12 +287,12 @@ impl RuleSet {
         if self.diagnostics.len() > before {
             return None;
         }
-        let (likelihood_factor, impact_factor) = crate::score::hint_factors(&file);
         Some(Rule {
             shared: Shared {
+                id: Arc::from(file.id.value.as_str()),
                 title: Arc::from(file.title.as_str()),
-                likelihood_factor,
-                impact_factor,
+                hints: crate::score::hint_factors(&file),
+                mitigations: crate::engine::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
                 cwe: Arc::from(file.cwe.as_slice()),
             },

@@ -159,12 +159,7 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
         ),
         Element::Runtime => most_exposed(
             world,
-            facts
-                .components
-                .iter()
-                .enumerate()
-                .filter(|(_, cf)| cf.runtime == Some(index))
-                .map(|(c, _)| c),
+            world.runtime_members(index).iter().copied(),
             format!(
                 "the components on `{}`",
                 world.model.runtimes[index].id.value
@@ -218,13 +213,9 @@ fn at_stake(world: &World, element: Element, index: usize) -> (Vec<usize>, i64, 
         Element::Boundary | Element::Runtime | Element::Model => {
             let members: Vec<usize> = match element {
                 Element::Boundary => facts.boundaries[index].components.clone(),
-                Element::Runtime => facts
-                    .components
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, cf)| cf.runtime == Some(index))
-                    .map(|(c, _)| c)
-                    .collect(),
+                // Members are indexed once in the world: scanning every component per runtime
+                // would make scoring runtimes quadratic in the model's size.
+                Element::Runtime => world.runtime_members(index).to_vec(),
                 _ => (0..model.components.len()).collect(),
             };
             let mut data: Vec<usize> = members
@@ -263,8 +254,7 @@ fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
                 if seen.len() > CAP {
                     return (seen.len() - 1, secret_store);
                 }
-                let target = &world.model.components[t];
-                secret_store |= target.effective_kind() == threatforge_model::ComponentKind::Store
+                secret_store |= world.kind(t) == threatforge_model::ComponentKind::Store
                     && facts.components[t].data.iter().any(|&d| {
                         world.model.data[d].classification
                             == threatforge_model::Classification::Secret
@@ -277,15 +267,97 @@ fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
     (seen.len() - 1, secret_store)
 }
 
-/// What scoring needs to know about one element, computed once and shared by all its threats
-/// (the reasons are reference-counted, so a threat's factors copy no text).
-pub struct ElementScoring {
-    /// Exposure and authentication factors, with their net effect on likelihood.
-    likelihood: Vec<Factor>,
-    /// Data factors per aspect: confidentiality, integrity, availability, any.
-    data: [Option<Factor>; 4],
-    criticality: Option<Factor>,
-    blast: Option<Factor>,
+/// What an element contributes to the scores of its threats: computed once per element and
+/// shared by all its threats through an `Arc`, so a threat's factors cost it no allocation (a large
+/// model has hundreds of thousands of threats, each with half a dozen factors). Each factor is
+/// held once, in one slice: an element has 120,000 siblings in a large model.
+#[derive(Debug, Default)]
+pub struct ElementFactors {
+    /// The likelihood factors (exposure, authentication), then the data factors of the aspects
+    /// asked for, then the criticality and blast radius factors.
+    factors: Box<[Factor]>,
+    /// How many likelihood factors lead `factors`.
+    likelihood: u8,
+    /// Where each aspect's data factor is (confidentiality, integrity, availability, any).
+    data: [Option<u8>; 4],
+    /// Where the criticality and blast radius factors start.
+    tail: u8,
+}
+
+/// The factors of one threat's inherent score, in the order they are reported: the rule's (or
+/// the team's) likelihood hint, the element's likelihood factors, the impact hint, the element's
+/// data factor for the aspect the threat's STRIDE category threatens, its criticality and blast
+/// radius. Serializes as that list.
+#[derive(Clone, Debug)]
+pub struct Factors {
+    hints: Arc<[Factor; 2]>,
+    /// None: the element moves nothing (a manual threat is the team's own rating).
+    element: Option<Arc<ElementFactors>>,
+    /// Which aspect's data factor applies (`aspect_of`).
+    aspect: u8,
+}
+
+/// The factors of a threat, in order.
+pub type FactorIter<'a> = std::iter::Chain<
+    std::iter::Chain<
+        std::iter::Chain<
+            std::iter::Chain<std::iter::Once<&'a Factor>, std::slice::Iter<'a, Factor>>,
+            std::iter::Once<&'a Factor>,
+        >,
+        std::option::IntoIter<&'a Factor>,
+    >,
+    std::slice::Iter<'a, Factor>,
+>;
+
+impl Factors {
+    /// Only the starting points: likelihood and impact as rated, moved by nothing.
+    pub fn hints_only(hints: Arc<[Factor; 2]>) -> Factors {
+        Factors {
+            hints,
+            element: None,
+            aspect: 0,
+        }
+    }
+
+    pub fn iter(&self) -> FactorIter<'_> {
+        let (likelihood, data, tail): (&[Factor], Option<&Factor>, &[Factor]) = match &self.element
+        {
+            Some(e) => (
+                &e.factors[..usize::from(e.likelihood)],
+                e.data[usize::from(self.aspect)].map(|i| &e.factors[usize::from(i)]),
+                &e.factors[usize::from(e.tail)..],
+            ),
+            None => (&[], None, &[]),
+        };
+        std::iter::once(&self.hints[0])
+            .chain(likelihood)
+            .chain(std::iter::once(&self.hints[1]))
+            .chain(data)
+            .chain(tail)
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Never: the two starting points are always there.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl<'a> IntoIterator for &'a Factors {
+    type Item = &'a Factor;
+    type IntoIter = FactorIter<'a>;
+    fn into_iter(self) -> FactorIter<'a> {
+        self.iter()
+    }
+}
+
+impl Serialize for Factors {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) -> Factor {
@@ -297,7 +369,25 @@ fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) ->
     }
 }
 
-pub fn element_scoring(world: &World, element: Element, index: usize) -> ElementScoring {
+/// Which of `ElementFactors::impact` a STRIDE category reads: the aspect of the data it threatens.
+pub fn aspect_of(stride: Stride) -> usize {
+    match stride {
+        Stride::InformationDisclosure => 0,
+        Stride::Tampering | Stride::Repudiation => 1,
+        Stride::DenialOfService => 2,
+        Stride::Spoofing | Stride::ElevationOfPrivilege => 3,
+    }
+}
+
+/// The element's factors, with the impact factors of only the aspects its threats need (`needed`,
+/// by `aspect_of`): an element has two or three threats on average, and the others' reasons
+/// would be written and kept for nothing.
+pub fn element_scoring(
+    world: &World,
+    element: Element,
+    index: usize,
+    needed: [bool; 4],
+) -> Arc<ElementFactors> {
     let mut likelihood = Vec::new();
     let exposed = exposure(world, element, index);
     if exposed.direct {
@@ -348,6 +438,9 @@ pub fn element_scoring(world: &World, element: Element, index: usize) -> Element
         Stride::Spoofing,
     ];
     let data_factors = aspects.map(|stride| {
+        if !needed[aspect_of(stride)] {
+            return None;
+        }
         let (aspect, rating) = data_rating(world, stride, &data);
         match rating {
             Some(3) => Some(factor(
@@ -400,29 +493,34 @@ pub fn element_scoring(world: &World, element: Element, index: usize) -> Element
         };
         factor("impact", "blast radius", 1, reason)
     });
-    ElementScoring {
+    // At most 2 likelihood, 4 data, 2 more impact factors: the indexes fit a byte.
+    let mut factors = likelihood;
+    let likelihood = factors.len() as u8;
+    let data = data_factors.map(|data| {
+        data.map(|d| {
+            factors.push(d);
+            (factors.len() - 1) as u8
+        })
+    });
+    let tail = factors.len() as u8;
+    factors.extend(criticality);
+    factors.extend(blast);
+    Arc::new(ElementFactors {
+        factors: factors.into_boxed_slice(),
         likelihood,
-        data: data_factors,
-        criticality,
-        blast,
-    }
+        data,
+        tail,
+    })
 }
 
 /// The inherent score of a threat (before controls) and the factors that made it.
-pub fn inherent(rule: &Rule, element: &ElementScoring) -> (Score, Vec<Factor>) {
-    let mut factors = Vec::with_capacity(6);
-    factors.push(rule.shared.likelihood_factor.clone());
-    factors.extend(element.likelihood.iter().cloned());
-    factors.push(rule.shared.impact_factor.clone());
-    let aspect = match rule.file.stride {
-        Stride::InformationDisclosure => 0,
-        Stride::Tampering | Stride::Repudiation => 1,
-        Stride::DenialOfService => 2,
-        Stride::Spoofing | Stride::ElevationOfPrivilege => 3,
+pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) {
+    let factors = Factors {
+        hints: rule.shared.hints.clone(),
+        element: Some(element.clone()),
+        // At most 3: fits.
+        aspect: aspect_of(rule.file.stride) as u8,
     };
-    factors.extend(element.data[aspect].iter().cloned());
-    factors.extend(element.criticality.iter().cloned());
-    factors.extend(element.blast.iter().cloned());
     let sum = |on: &str| -> i8 {
         factors
             .iter()
@@ -436,9 +534,9 @@ pub fn inherent(rule: &Rule, element: &ElementScoring) -> (Score, Vec<Factor>) {
     (score, factors)
 }
 
-/// The factors a rule's own hints contribute, made once per rule.
-pub fn hint_factors(rule: &crate::rule::RuleFile) -> (Factor, Factor) {
-    (
+/// The factors a rule's own hints contribute, made once per rule and shared by its threats.
+pub fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
+    Arc::new([
         factor(
             "likelihood",
             "rule",
@@ -451,7 +549,7 @@ pub fn hint_factors(rule: &crate::rule::RuleFile) -> (Factor, Factor) {
             0,
             format!("the rule rates the impact {}", rule.impact),
         ),
-    )
+    ])
 }
 
 /// The aspect of the data a STRIDE category threatens, and the highest rating of it (0-3).

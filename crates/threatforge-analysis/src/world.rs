@@ -3,7 +3,7 @@
 //! model value is computed once here, so reading a field is a lookup.
 
 use threatforge_model::catalog::catalog;
-use threatforge_model::{Authentication, Classification, Exposure, Model};
+use threatforge_model::{Authentication, Classification, ComponentKind, Exposure, Model};
 
 use crate::facts::{self, Facts, sensitivity, trust_level};
 use crate::field::Field;
@@ -19,6 +19,8 @@ pub fn rating_level(rating: threatforge_model::Rating) -> i64 {
 }
 
 struct ComponentExtra<'m> {
+    /// The effective kind, looked up in the catalogue once: rules read it on almost every element.
+    kind: ComponentKind,
     traits: Vec<&'m str>,
     controls: Vec<&'m str>,
     processes: Vec<&'m str>,
@@ -42,6 +44,9 @@ struct FlowExtra<'m> {
     controls: Vec<&'m str>,
     tags: Vec<&'m str>,
     local: bool,
+    /// What the protocol implies, looked up in the catalogue once rather than on every read.
+    encrypted: bool,
+    family: &'m str,
 }
 
 struct DataExtra<'m> {
@@ -128,6 +133,7 @@ impl<'m> World<'m> {
                 traits.dedup();
                 let (max, level) = max_of(model, &cf.data);
                 ComponentExtra {
+                    kind: c.effective_kind(),
                     traits,
                     controls: strs(&c.controls),
                     processes: strs(&c.processes),
@@ -180,6 +186,8 @@ impl<'m> World<'m> {
                     controls: strs(&f.controls),
                     tags: tags(&f.tags),
                     local: catalog.protocol(f.protocol_id()).is_some_and(|p| p.local),
+                    encrypted: f.is_encrypted(),
+                    family: f.protocol_family(),
                 }
             })
             .collect();
@@ -234,6 +242,16 @@ impl<'m> World<'m> {
         &self.components[component].traits
     }
 
+    /// A component's effective kind (its own, else its technology's).
+    pub fn kind(&self, component: usize) -> ComponentKind {
+        self.components[component].kind
+    }
+
+    /// The components a runtime runs, by index, in model order.
+    pub fn runtime_members(&self, runtime: usize) -> &[usize] {
+        &self.runtimes[runtime].members
+    }
+
     /// A field of an object; `None` when the object has no such field.
     pub fn field<'w>(&'w self, kind: ObjKind, i: usize, field: Field) -> Option<Value<'w>> {
         match kind {
@@ -263,7 +281,7 @@ impl<'m> World<'m> {
         Some(match field {
             Field::Id => Value::Str(&c.id.value),
             Field::Name => Value::Str(c.name.as_deref().unwrap_or(&c.id.value)),
-            Field::Kind => Value::Str(c.effective_kind().as_str()),
+            Field::Kind => Value::Str(x.kind.as_str()),
             Field::Technology => Value::Str(c.technology_id()),
             Field::Traits => return strs(&x.traits),
             Field::Exposure => Value::Str(c.exposure.unwrap_or(Exposure::Internal).as_str()),
@@ -312,8 +330,8 @@ impl<'m> World<'m> {
             Field::Source => end(ff.source),
             Field::Target => end(ff.target),
             Field::Protocol => Value::Str(f.protocol_id()),
-            Field::ProtocolFamily => Value::Str(f.protocol_family()),
-            Field::Encrypted => Value::Bool(f.is_encrypted()),
+            Field::ProtocolFamily => Value::Str(x.family),
+            Field::Encrypted => Value::Bool(x.encrypted),
             Field::Local => Value::Bool(x.local),
             Field::Authentication => Value::Str(f.authentication().as_str()),
             Field::Authenticated => Value::Bool(f.authentication() != Authentication::None),

@@ -40,9 +40,9 @@ fn structural_preconditions_hold_for_every_threat() {
             analysis.rule_diagnostics
         );
         for threat in &analysis.threats {
-            let id = threat.element.id.as_str();
+            let id: &str = &threat.element.id;
             let component = model.components.get(id);
-            match threat.rule.as_str() {
+            match &*threat.rule {
                 "sql-injection" => {
                     let talks_sql = model.flows.values().any(|f| {
                         f.source.value == id
@@ -102,12 +102,12 @@ fn the_same_model_gives_the_same_threats_in_the_same_order() {
         let a: Vec<String> = analyze(&model, &rules)
             .threats
             .into_iter()
-            .map(|t| t.id)
+            .map(|t| t.id.to_string())
             .collect();
         let b: Vec<String> = analyze(&model, &rules)
             .threats
             .into_iter()
-            .map(|t| t.id)
+            .map(|t| t.id.to_string())
             .collect();
         assert_eq!(a, b);
     }

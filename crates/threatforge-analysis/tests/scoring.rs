@@ -75,8 +75,8 @@ fn the_worked_example_scores_as_computed_by_hand() {
     assert_eq!(sql.residual, sql.inherent);
     assert_eq!(sql.status, DecisionStatus::Open);
     assert_eq!(
-        sql.mitigation.missing,
-        vec!["parameterized-queries", "input-validation"]
+        sql.mitigation.missing().collect::<Vec<_>>(),
+        ["parameterized-queries", "input-validation"]
     );
 }
 
@@ -101,8 +101,14 @@ fn partial_mitigation_lowers_likelihood_and_names_what_is_missing() {
     let analysis = analyze(&clinic("input-validation", ""), None);
     let sql = threat(&analysis, "sql-injection:portal");
     assert_eq!(sql.mitigation.coverage, Coverage::Partial);
-    assert_eq!(sql.mitigation.in_place, vec!["input-validation"]);
-    assert_eq!(sql.mitigation.missing, vec!["parameterized-queries"]);
+    assert_eq!(
+        sql.mitigation.in_place().collect::<Vec<_>>(),
+        ["input-validation"]
+    );
+    assert_eq!(
+        sql.mitigation.missing().collect::<Vec<_>>(),
+        ["parameterized-queries"]
+    );
     assert_eq!(sql.inherent.score, 8);
     assert_eq!(
         (
@@ -197,7 +203,7 @@ fn wildcards_select_several_threats_and_the_most_specific_decision_wins() {
     let others: Vec<&Threat> = analysis
         .threats
         .iter()
-        .filter(|t| t.element.id == "portal" && t.rule != "sql-injection")
+        .filter(|t| &*t.element.id == "portal" && &*t.rule != "sql-injection")
         .collect();
     assert!(!others.is_empty());
     assert!(
@@ -267,8 +273,8 @@ fn with_manual_threats(portal_controls: &str, decisions: &str) -> String {
 fn manual_threats_are_scored_as_the_team_rates_them() {
     let analysis = analyze(&with_manual_threats("", ""), None);
     let fixation = threat(&analysis, "manual:portal-session-fixation");
-    assert_eq!(fixation.rule, "manual");
-    assert_eq!(fixation.element.id, "portal");
+    assert_eq!(&*fixation.rule, "manual");
+    assert_eq!(&*fixation.element.id, "portal");
     assert_eq!(
         fixation.element.kind,
         threatforge_analysis::Element::Component
@@ -281,7 +287,7 @@ fn manual_threats_are_scored_as_the_team_rates_them() {
     assert_eq!(fixation.inherent.severity, ThreatSeverity::Critical);
     assert_eq!(fixation.status, DecisionStatus::Open);
     assert_eq!(
-        fixation.explanation,
+        &*fixation.explanation,
         "The portal keeps the session id it was given before login."
     );
     assert!(
@@ -292,7 +298,7 @@ fn manual_threats_are_scored_as_the_team_rates_them() {
     );
     assert_eq!(&*fixation.cwe, &[384]);
     assert_eq!(
-        fixation.mitigation.missing,
+        fixation.mitigation.missing().collect::<Vec<_>>(),
         ["session-management", "mfa|sso"]
     );
 

@@ -318,20 +318,12 @@ impl<'o> Loader<'o> {
                 value: Value::Null,
             });
         }
-        let mut budget = serde_saphyr::Budget::default();
-        budget.max_depth = limits.max_depth;
-        budget.max_nodes = limits.max_nodes;
-        budget.max_aliases = limits.max_aliases;
-        budget.max_anchors = limits.max_aliases;
-        budget.max_events = limits.max_nodes.saturating_mul(2);
-        budget.max_documents = 1;
-        let options = serde_saphyr::options! {
-            budget: Some(budget),
-            strict_booleans: true,
-            reject_unsupported_tags: true,
-            with_snippet: false,
-        };
-        match serde_saphyr::from_str_with_options::<Node>(text, options) {
+        // Most models are read by the fast path; it declines anything it is not certain to
+        // read exactly as serde-saphyr does (errors included), and serde-saphyr reads that.
+        if let Some(node) = crate::yaml::fast::parse_fast(text, limits) {
+            return Some(node);
+        }
+        match crate::yaml::fast::parse_slow(text, limits) {
             Ok(node) => Some(node),
             Err(error) => {
                 let source = self.model.sources.get(file)?;

@@ -26,11 +26,11 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         let location = model.sources.locate(t.span);
         let decision = t.decision.as_ref();
         let row = [
-            t.id.clone(),
+            t.id.to_string(),
             t.title.to_string(),
-            t.rule.clone(),
+            t.rule.to_string(),
             t.element.kind.as_str().to_owned(),
-            t.element.id.clone(),
+            t.element.id.to_string(),
             t.stride.as_str().to_owned(),
             t.linddun.map_or(String::new(), |l| l.as_str().to_owned()),
             t.status.as_str().to_owned(),
@@ -38,8 +38,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             t.inherent.score.to_string(),
             t.severity().as_str().to_owned(),
             t.residual.score.to_string(),
-            t.mitigation.missing.join(" "),
-            t.mitigation.in_place.join(" "),
+            threatforge_analysis::engine::join(t.mitigation.missing(), " "),
+            threatforge_analysis::engine::join(t.mitigation.in_place(), " "),
             t.capec
                 .iter()
                 .map(|c| format!("CAPEC-{c}"))
@@ -54,7 +54,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             decision.and_then(|d| d.ticket.clone()).unwrap_or_default(),
             location.file,
             location.line.to_string(),
-            t.explanation.clone(),
+            t.explanation.to_string(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));

@@ -83,7 +83,7 @@ pub fn at_or_above(analysis: &Analysis, threshold: ThreatSeverity) -> Vec<&Threa
 pub fn gate(analysis: &Analysis, threshold: ThreatSeverity) -> Gate {
     let failing: Vec<String> = at_or_above(analysis, threshold)
         .iter()
-        .map(|t| t.id.clone())
+        .map(|t| t.id.to_string())
         .collect();
     Gate {
         fail_on: threshold.as_str(),
@@ -120,7 +120,13 @@ pub fn summary(analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> Summary 
                 .or_default() += 1;
         }
         *summary.by_stride.entry(threat.stride.as_str()).or_default() += 1;
-        *summary.by_rule.entry(threat.rule.clone()).or_default() += 1;
+        // Looked up by reference: a rule's name is copied once, not once per threat.
+        match summary.by_rule.get_mut(&*threat.rule) {
+            Some(count) => *count += 1,
+            None => {
+                summary.by_rule.insert(threat.rule.to_string(), 1);
+            }
+        }
     }
     summary.by_stride.sort_keys();
     summary.by_rule.sort_keys();

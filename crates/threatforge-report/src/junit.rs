@@ -69,11 +69,14 @@ pub fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeverity) -> 
                 t.severity(),
                 escape(&t.explanation)
             );
-            if !t.mitigation.missing.is_empty() {
+            if t.mitigation.has_missing() {
                 let _ = writeln!(
                     out,
                     "Missing controls: {}",
-                    escape(&t.mitigation.missing.join(", "))
+                    escape(&threatforge_analysis::engine::join(
+                        t.mitigation.missing(),
+                        ", "
+                    ))
                 );
             }
             let _ = writeln!(out, "      </failure>\n    </testcase>");

@@ -51,9 +51,12 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 "| {} | {}/16 | {} | {} | {} |",
                 t.severity(),
                 t.residual.score,
-                code(&t.id),
+                code(&t.id.to_string()),
                 cell(&t.title),
-                cell(&t.mitigation.missing.join(", ").replace('|', " or "))
+                cell(
+                    &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
+                        .replace('|', " or ")
+                )
             );
         }
         out.push('\n');
@@ -69,7 +72,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             out,
             "<details><summary>{} · {} · {}</summary>\n",
             t.severity(),
-            code(&t.id),
+            code(&t.id.to_string()),
             cell(&t.title)
         );
         let _ = writeln!(out, "{}\n", cell(&t.explanation));
@@ -99,18 +102,24 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             };
             let _ = writeln!(out, "  - {} {sign}: {}", f.on, cell(&f.reason));
         }
-        if !t.mitigation.missing.is_empty() {
+        if t.mitigation.has_missing() {
             let _ = writeln!(
                 out,
                 "- missing controls: {}",
-                cell(&t.mitigation.missing.join(", ").replace('|', " or "))
+                cell(
+                    &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
+                        .replace('|', " or ")
+                )
             );
         }
-        if !t.mitigation.in_place.is_empty() {
+        if t.mitigation.has_in_place() {
             let _ = writeln!(
                 out,
                 "- controls in place: {}",
-                cell(&t.mitigation.in_place.join(", "))
+                cell(&threatforge_analysis::engine::join(
+                    t.mitigation.in_place(),
+                    ", "
+                ))
             );
         }
         let refs: Vec<String> = t

@@ -143,10 +143,10 @@ fn values(items: &[Sp<String>]) -> Vec<String> {
 /// The element-level reference to a threat: its state and its controls, in place or needed.
 fn threat_ref(threat: &Threat) -> Value {
     let mut mitigations = Vec::new();
-    for control in &threat.mitigation.in_place {
+    for control in threat.mitigation.in_place() {
         mitigations.push(json!({ "mitigation": control, "state": "implemented" }));
     }
-    for needed in &threat.mitigation.missing {
+    for needed in threat.mitigation.missing() {
         // `a|b` is a choice: each alternative is recommended, none alone required.
         let choices: Vec<&str> = needed.split('|').collect();
         let state = if choices.len() > 1 {
@@ -493,16 +493,15 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 fn risk_reductions(analysis: &Analysis) -> BTreeMap<&str, u32> {
     let mut out: BTreeMap<&str, u32> = BTreeMap::new();
     for t in &analysis.threats {
-        let needed = t.mitigation.in_place.len() + t.mitigation.missing.len();
+        let needed = t.mitigation.in_place().count() + t.mitigation.missing().count();
         if needed == 0 {
             continue;
         }
         let share = (100 / needed) as u32;
         let names = t
             .mitigation
-            .in_place
-            .iter()
-            .chain(&t.mitigation.missing)
+            .in_place()
+            .chain(t.mitigation.missing())
             .flat_map(|m| m.split('|'));
         for name in names {
             let entry = out.entry(name).or_default();
@@ -524,7 +523,7 @@ fn score(s: &threatforge_analysis::Score) -> Value {
 fn threat(model: &Model, t: &Threat) -> Value {
     let mut attrs = Attrs::default();
     attrs
-        .text("id", Some(&t.id))
+        .text("id", Some(&t.id.to_string()))
         .text("rule", Some(&t.rule))
         .value(
             "element",
@@ -544,8 +543,14 @@ fn threat(model: &Model, t: &Threat) -> Value {
                 Coverage::Full => "full",
             }),
         )
-        .list("controlsInPlace", &t.mitigation.in_place)
-        .list("controlsMissing", &t.mitigation.missing);
+        .list(
+            "controlsInPlace",
+            &t.mitigation.in_place().collect::<Vec<_>>(),
+        )
+        .list(
+            "controlsMissing",
+            &t.mitigation.missing().collect::<Vec<_>>(),
+        );
     if !t.capec.is_empty() {
         attrs.value("capec", json!(t.capec));
     }
@@ -572,9 +577,7 @@ fn threat(model: &Model, t: &Threat) -> Value {
     // A manual threat's own definition, so that an import restores what the team wrote rather
     // than what the analysis made of it.
     if t.is_manual()
-        && let Some(m) =
-            t.id.strip_prefix("manual:")
-                .and_then(|id| model.threats.get(id))
+        && let Some(m) = model.threats.get(t.id.key())
     {
         let mut manual = Attrs::default();
         manual

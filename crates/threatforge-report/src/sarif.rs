@@ -42,21 +42,21 @@ fn uri(path: &str) -> String {
 pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
     let open: Vec<&Threat> = analysis.threats.iter().filter(|t| t.is_open()).collect();
     // Rules that have results, in id order; their index is their position here.
-    let mut by_rule: BTreeMap<&str, Vec<&Threat>> = BTreeMap::new();
+    let mut by_rule: BTreeMap<std::borrow::Cow<str>, Vec<&Threat>> = BTreeMap::new();
     for threat in &open {
         by_rule.entry(threat.kind_id()).or_default().push(threat);
     }
-    let rule_ids: Vec<&str> = by_rule.keys().copied().collect();
+    let rule_ids: Vec<&str> = by_rule.keys().map(|k| &**k).collect();
     let descriptors: Vec<Value> = rule_ids
         .iter()
         .map(|id| {
-            let threats = &by_rule[id];
+            let threats = &by_rule[*id];
             let max = threats.iter().map(|t| t.residual.score).max().unwrap_or(1);
             let rule = rules.get(id);
             let title = threats.first().map_or("", |t| &*t.title);
             // A manual threat is its own rule: its description is the team's.
             let description = rule.map_or_else(
-                || threats[0].explanation.clone(),
+                || threats[0].explanation.to_string(),
                 |r| r.file.description.split_whitespace().collect::<Vec<_>>().join(" "),
             );
             let mut tags = vec!["security".to_owned(), format!("stride:{}", threats[0].stride)];
@@ -68,7 +68,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
                 Some(r) => r.file.mitigations.iter().map(|m| m.value.replace('|', " or ")).collect(),
                 None => {
                     let m = &threats[0].mitigation;
-                    m.in_place.iter().chain(&m.missing).map(|c| c.replace('|', " or ")).collect()
+                    m.in_place().chain(m.missing()).map(|c| c.replace('|', " or ")).collect()
                 }
             };
             let help_text = format!(
@@ -107,10 +107,10 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
         .map(|t| {
             let location = model.sources.locate(t.span);
             let index = rule_ids.iter().position(|r| *r == t.kind_id()).unwrap_or(0);
-            let missing = if t.mitigation.missing.is_empty() {
+            let missing = if !t.mitigation.has_missing() {
                 String::new()
             } else {
-                format!(" Missing controls: {}.", t.mitigation.missing.join(", ").replace('|', " or "))
+                format!(" Missing controls: {}.", threatforge_analysis::engine::join(t.mitigation.missing(), ", ").replace('|', " or "))
             };
             json!({
                 "ruleId": t.kind_id(),

@@ -221,7 +221,7 @@ fn the_report_has_every_section() {
             html.contains(&format!(
                 "<article class=\"threat sev-edge-{}\" id=\"t-{}\"",
                 threat.severity(),
-                escape(&threat.id)
+                escape(&threat.id.to_string())
             )),
             "no section for {}",
             threat.id
@@ -326,8 +326,11 @@ fn text_in_attributes_is_escaped() {
     let (model, mut analysis) = from_text(CLINIC);
     let hostile = "x\" onmouseover=\"alert(1)\" data-x='<b>";
     for threat in &mut analysis.threats {
-        threat.id = format!("{}{hostile}", threat.id);
-        threat.element.id = format!("{}{hostile}", threat.element.id);
+        threat.id = threatforge_analysis::ThreatId::new(
+            threat.rule.clone(),
+            format!("{}{hostile}", threat.id.key()).into(),
+        );
+        threat.element.id = format!("{}{hostile}", threat.element.id).into();
     }
     let html = threatforge_report::html::render(&model, &analysis);
     assert!(

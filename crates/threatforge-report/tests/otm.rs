@@ -156,7 +156,7 @@ fn every_threat_is_listed_and_referenced_from_its_element_with_its_state() {
     let threats = otm["threats"].as_array().expect("threats");
     assert_eq!(threats.len(), analysis.threats.len());
     for (t, exported) in analysis.threats.iter().zip(threats) {
-        assert_eq!(exported["id"], &*t.id);
+        assert_eq!(exported["id"], t.id.to_string().as_str());
         assert_eq!(exported["attributes"]["threatforge"]["rule"], &*t.rule);
         assert_eq!(
             exported["attributes"]["threatforge"]["status"],

@@ -246,7 +246,7 @@ impl Risks {
             boundaries: vec![Risk::default(); model.boundaries.len()],
         };
         for threat in analysis.threats.iter().filter(|t| t.is_open()) {
-            let id = threat.element.id.as_str();
+            let id: &str = &threat.element.id;
             let slot = match threat.element.kind {
                 Element::Component => model
                     .components

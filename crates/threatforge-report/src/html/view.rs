@@ -467,9 +467,9 @@ impl Structure {
 
     /// The components a threat concerns, for the register's component filter.
     fn components_of(&self, model: &Model, threat: &Threat) -> Vec<String> {
-        let id = &threat.element.id;
+        let id: &str = &threat.element.id;
         match threat.element.kind {
-            Element::Component => vec![id.clone()],
+            Element::Component => vec![id.to_owned()],
             Element::Flow => model
                 .flows
                 .get(id)
@@ -494,7 +494,7 @@ impl Structure {
 }
 
 fn element(model: &Model, threat: &Threat) -> ElementView {
-    let id = threat.element.id.clone();
+    let id = threat.element.id.to_string();
     let named = match threat.element.kind {
         Element::Flow => model.flows.get(&id).is_some_and(|f| f.name.is_some()),
         Element::Model => false,
@@ -573,9 +573,9 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
         justification: o.justification.clone(),
     });
     ThreatView {
-        id: t.id.clone(),
-        anchor: anchor("t", &t.id),
-        rule: t.rule.clone(),
+        id: t.id.to_string(),
+        anchor: anchor("t", &t.id.to_string()),
+        rule: t.rule.to_string(),
         title: t.title.to_string(),
         element: element(model, t),
         stride: t.stride.as_str(),
@@ -602,11 +602,10 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
             Coverage::Partial => "partial",
             Coverage::Full => "full",
         },
-        in_place: t.mitigation.in_place.iter().map(|c| control(c)).collect(),
+        in_place: t.mitigation.in_place().map(control).collect(),
         missing: t
             .mitigation
-            .missing
-            .iter()
+            .missing()
             .map(|m| m.split('|').map(control).collect())
             .collect(),
         decision,
@@ -702,7 +701,7 @@ impl Report {
             .collect();
         let top: Vec<usize> = top_threats
             .iter()
-            .filter_map(|t| position.get(t.id.as_str()).copied())
+            .filter_map(|t| position.get(t.id.to_string().as_str()).copied())
             .collect();
         let top_views: Vec<&ThreatView> = top.iter().map(|&i| &threats[i]).collect();
         let drivers = drivers(&top_views, &top_threats);
@@ -845,7 +844,7 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     let mut tally: IndexMap<(&'static str, &str), (usize, usize)> = IndexMap::new();
     for t in &analysis.threats {
         let entry = tally
-            .entry((t.element.kind.as_str(), t.element.id.as_str()))
+            .entry((t.element.kind.as_str(), &*t.element.id))
             .or_default();
         entry.0 += 1;
         if t.is_open() {

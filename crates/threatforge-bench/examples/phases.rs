@@ -1,0 +1,121 @@
+//! Times each stage of a `check` on one model file, to see where the whole run's time goes:
+//! `cargo run --release -p threatforge-bench --example phases -- model.yaml [repeats]`.
+//!
+//! The stages are the ones the CLI runs, in its order: reading the file, parsing the YAML into
+//! the spanned node tree, the whole load (parse again, typed entities, validate), the built-in
+//! rules, the facts and rule world, the analysis (facts again, rules, scoring, decisions), and
+//! rendering the JSON report and the check's summary. Dropping is timed too, as the process pays
+//! for it unless it exits first.
+
+use std::time::{Duration, Instant};
+
+use threatforge_analysis::{RuleSet, analyze};
+use threatforge_model::LoadOptions;
+use threatforge_model::yaml::node::Node;
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: phases MODEL.yaml [REPEATS]");
+        std::process::exit(2);
+    };
+    let repeats: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
+    let mut best: Vec<(&str, Duration)> = Vec::new();
+    for _ in 0..repeats {
+        let mut times = Vec::new();
+        let mut lap = |name: &'static str, start: Instant| {
+            times.push((name, start.elapsed()));
+            eprintln!("{name:<45} rss {}", memory());
+        };
+
+        let t = Instant::now();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("cannot read {path}: {e}");
+                std::process::exit(2);
+            }
+        };
+        lap("read", t);
+
+        let t = Instant::now();
+        // The loader's budgets are generous for a model; these are larger still, so that the
+        // parse is timed whole.
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_nodes = usize::MAX / 4;
+        budget.max_events = usize::MAX / 4;
+        let options = serde_saphyr::options! { budget: Some(budget) };
+        let node = serde_saphyr::from_str_with_options::<Node>(&text, options);
+        lap("yaml -> node tree", t);
+        if let Err(e) = &node {
+            eprintln!("the YAML did not parse: {e}");
+        }
+        let t = Instant::now();
+        drop(node);
+        lap("drop node tree", t);
+
+        let t = Instant::now();
+        let loaded = threatforge_model::load(std::path::Path::new(&path), &LoadOptions::default());
+        lap("load (parse, entities, validate)", t);
+
+        let t = Instant::now();
+        let rules = RuleSet::builtin();
+        lap("built-in rules", t);
+
+        let t = Instant::now();
+        let world = threatforge_analysis::world::World::new(&loaded.model);
+        lap("facts and world", t);
+        drop(world);
+
+        let t = Instant::now();
+        let analysis = analyze(&loaded.model, &rules);
+        lap("analyze (facts, rules, score, decisions)", t);
+
+        let t = Instant::now();
+        let json = threatforge_report::json::render(&loaded.model, &analysis);
+        lap("json report", t);
+        let t = Instant::now();
+        let open = threatforge_report::json::at_or_above(
+            &analysis,
+            threatforge_model::ThreatSeverity::Info,
+        );
+        let summary = threatforge_report::json::summary(&analysis, None);
+        lap("check summary", t);
+        let threats = analysis.threats.len();
+        let len = json.len() + open.len() + summary.threats;
+        drop(open);
+
+        let t = Instant::now();
+        drop(analysis);
+        drop(loaded);
+        drop(json);
+        lap("drop analysis and model", t);
+        eprintln!("{threats} threats ({len})");
+
+        if best.is_empty() {
+            best = times;
+        } else {
+            for (b, (_, d)) in best.iter_mut().zip(times) {
+                b.1 = b.1.min(d);
+            }
+        }
+    }
+    for (name, d) in best {
+        eprintln!("{:>10.1} ms  {name}", d.as_secs_f64() * 1000.0);
+    }
+}
+
+/// The process's resident memory now and at its peak, from /proc (Linux only; empty elsewhere).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    format!("{} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}

@@ -1,0 +1,522 @@
+//! A fast path from YAML text to the [`Node`] tree, straight from granit-parser's events.
+//!
+//! serde-saphyr (the slow path, [`parse_slow`]) is granit-parser plus a serde `Deserializer`; for
+//! our tree it wraps every node in `Spanned`, which deserializes a location struct through a map
+//! visitor, and it captures, fingerprints and hashes every mapping key for duplicate detection.
+//! On a 10,000-component model that was 42% of a whole `check`. Here the same parser's events
+//! (same version, same options) are turned into the same tree directly.
+//!
+//! The fast path only ever answers for documents it is sure to read exactly as serde-saphyr does
+//! in our configuration (`parse_slow`'s options). Everything else makes [`parse_fast`] return
+//! `None`, and the caller falls back to serde-saphyr, which then produces its usual result and
+//! errors. So error messages, error positions and limits cannot change: they all come from the
+//! slow path. What makes the fast path give up:
+//!
+//! - any parser error, any tag, a directive, more than one document, a document with no content;
+//! - a mapping key that is not a scalar resolving to a string (alias keys, complex keys, `1:`,
+//!   `true:`, `null:`), a merge key `<<`, a duplicate key;
+//! - a plain scalar that might be a number we do not parse the same way (`0x1F`, `1_000`, `1e3`,
+//!   `.inf`, `012`, integers beyond `i64`, ...): only `-?[1-9][0-9]*`, `0` and
+//!   `-?[0-9]+.[0-9]+` are read as numbers here, and any other plain scalar that starts like a
+//!   number is left to serde-saphyr unless it contains a character no number can hold;
+//! - an alias to an anchor that is still open (recursive), or an unknown anchor;
+//! - getting anywhere near a budget: the counts below over-estimate serde-saphyr's, so whenever
+//!   its budget would be breached, this gives up first, and serde-saphyr reports the breach.
+//!
+//! Spans: node.rs takes the byte range of serde-saphyr's `Spanned::referenced` location, which is
+//! the byte range of the node's first event (scalar, sequence start or mapping start) as
+//! granit-parser reports it, or, for every node produced by an alias (the aliased node and all
+//! its descendants, keys included), the byte range of the alias token `*name`. Both are
+//! reproduced here from the same events.
+//!
+//! Scalar resolution (serde-saphyr's `deserialize_any` with `strict_booleans` and no tag):
+//! quoted and block scalars are strings; a plain scalar is null when it is exactly ``, `~`,
+//! `null`, `Null` or `NULL`, a boolean when it is `true`/`True`/`TRUE`/`false`/`False`/`FALSE`
+//! (YAML 1.2: `yes`, `on` and friends are strings), then an integer, then a float, else a string.
+
+use std::collections::HashSet;
+
+use granit_parser::{Event, Parser, ScalarStyle, Span, StrInput};
+
+use super::node::{Node, NodeSpan, Value};
+use crate::load::Limits;
+
+/// The budget serde-saphyr parses with: the model's limits, the library's defaults elsewhere.
+/// Both paths take their numbers from here, so they cannot drift apart.
+fn budget(limits: &Limits) -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = limits.max_depth;
+    budget.max_nodes = limits.max_nodes;
+    budget.max_aliases = limits.max_aliases;
+    budget.max_anchors = limits.max_aliases;
+    budget.max_events = limits.max_nodes.saturating_mul(2);
+    budget.max_documents = 1;
+    budget
+}
+
+/// Parses with serde-saphyr: the reference behaviour, and the path for every document the fast
+/// path declines. Errors are serde-saphyr's, for `load.rs` to turn into diagnostics.
+pub fn parse_slow(text: &str, limits: &Limits) -> Result<Node, serde_saphyr::Error> {
+    let options = serde_saphyr::options! {
+        budget: Some(budget(limits)),
+        strict_booleans: true,
+        reject_unsupported_tags: true,
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options::<Node>(text, options)
+}
+
+/// The parser options serde-saphyr derives from the same budget (`Budget::parser_options` and
+/// `Options::parser_options` in serde-saphyr 2.2, not public): the same options mean the same
+/// events, and the same documents rejected.
+fn parser_options(budget: &serde_saphyr::Budget) -> granit_parser::Options {
+    let block_nesting_limit = granit_parser::Options::default()
+        .block_nesting_limit
+        .max(budget.max_depth.saturating_add(1));
+    granit_parser::options! {
+        simple_key_max_lookahead: budget.simple_key_max_lookahead,
+        flow_nesting_limit: budget.flow_nesting_limit,
+        block_nesting_limit: block_nesting_limit,
+        emit_comments: false,
+        strict_indentation: false,
+        bom_inside_document_as_content: false,
+    }
+}
+
+/// serde-saphyr's alias replay limits (`AliasLimits::default()`, which our options keep).
+const MAX_TOTAL_REPLAYED_EVENTS: usize = 1_000_000;
+/// A model needs no aliases, so a document that expands them into many nodes is left to
+/// serde-saphyr, whose limits then apply; this keeps an alias bomb from being built twice (here
+/// up to the budget, and again by serde-saphyr) and bounds the fast path's own work.
+const MAX_FAST_REPLAYED_EVENTS: usize = 65_536;
+/// Above this many aliases, serde-saphyr checks their ratio to anchors (budget defaults).
+const ALIAS_ANCHOR_MIN_ALIASES: usize = 100;
+const ALIAS_ANCHOR_RATIO: usize = 10;
+/// Maps with more entries than this find duplicate keys with a hash set, smaller ones by
+/// comparing every pair (cheaper for the two- to ten-key maps a model is made of).
+const PAIRWISE_DUPLICATES_UP_TO: usize = 12;
+/// Longest text read here as a number (null and booleans are shorter): bounds what a replayed
+/// number counts toward the scalar bytes budget, since the node no longer holds its text.
+const MAX_NUMBER_TEXT: usize = 32;
+
+/// Builds the node tree from granit-parser's events, or `None` when serde-saphyr should read the
+/// document (see the module's notes). Never panics.
+pub fn parse_fast(text: &str, limits: &Limits) -> Option<Node> {
+    let budget = budget(limits);
+    let parser = Parser::with_options(StrInput::new(text), parser_options(&budget));
+    let mut builder = Builder {
+        budget,
+        stack: Vec::new(),
+        root: None,
+        anchors: Vec::new(),
+        events: 0,
+        nodes: 0,
+        scalar_bytes: 0,
+        aliases: 0,
+        anchors_defined: 0,
+        replayed_events: 0,
+        recorded_events: 0,
+        recorded_bytes: 0,
+        open_anchors: 0,
+        documents: 0,
+    };
+    for item in parser {
+        let (event, span) = item.ok()?;
+        builder.event(event, &span)?;
+    }
+    builder.finish()
+}
+
+enum Frame {
+    Seq {
+        span: NodeSpan,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        span: NodeSpan,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+struct Builder {
+    budget: serde_saphyr::Budget,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    /// Anchored nodes by granit-parser's anchor id (a fresh id per definition; an alias carries
+    /// the id of the latest definition of its name).
+    anchors: Vec<Option<Node>>,
+    // Over-estimates of serde-saphyr's budget counters (see `within_budget`).
+    events: usize,
+    nodes: usize,
+    scalar_bytes: usize,
+    aliases: usize,
+    anchors_defined: usize,
+    replayed_events: usize,
+    recorded_events: usize,
+    recorded_bytes: usize,
+    /// Anchored collections currently open: serde-saphyr records every event into each of them.
+    open_anchors: usize,
+    documents: usize,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, span: &Span) -> Option<()> {
+        self.events += 1;
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+            Event::DocumentStart(_, version) => {
+                // A `%YAML` directive is legal but rare; not worth being sure about.
+                if version.is_some() {
+                    return None;
+                }
+                self.documents += 1;
+                if self.documents > 1 {
+                    return None;
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if tag.is_some() {
+                    return None;
+                }
+                self.nodes += 1;
+                self.scalar_bytes = self.scalar_bytes.saturating_add(value.len());
+                self.record(1, value.len(), anchor != 0);
+                let at = node_span(span)?;
+                let value = if self.expecting_key() {
+                    // Keys must be strings (see the module's notes); `<<` is a merge key in
+                    // serde-saphyr when plain, and not worth telling apart when quoted.
+                    match resolve(&value, style)? {
+                        Value::Str(s) if s != "<<" => Value::Str(s),
+                        _ => return None,
+                    }
+                } else {
+                    resolve(&value, style)?
+                };
+                let node = Node { span: at, value };
+                self.define(anchor, &node)?;
+                self.push(node)?;
+            }
+            Event::SequenceStart(_, anchor, tag) => self.open(span, anchor, tag.is_some(), true)?,
+            Event::MappingStart(_, anchor, tag) => self.open(span, anchor, tag.is_some(), false)?,
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.record(1, 0, false);
+                let (node, anchor) = match self.stack.pop()? {
+                    Frame::Seq {
+                        span,
+                        anchor,
+                        items,
+                    } => (
+                        Node {
+                            span,
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ),
+                    Frame::Map {
+                        span,
+                        anchor,
+                        entries,
+                        key,
+                    } => {
+                        if key.is_some() || has_duplicate_keys(&entries) {
+                            return None;
+                        }
+                        (
+                            Node {
+                                span,
+                                value: Value::Map(entries),
+                            },
+                            anchor,
+                        )
+                    }
+                };
+                if anchor != 0 {
+                    self.open_anchors = self.open_anchors.checked_sub(1)?;
+                }
+                self.define(anchor, &node)?;
+                self.push(node)?;
+            }
+            Event::Alias(anchor) => {
+                if self.expecting_key() {
+                    return None;
+                }
+                self.aliases += 1;
+                // An anchor still open (a recursive alias) is not in the table yet: give up.
+                let replay = measure(self.anchors.get(anchor)?.as_ref()?);
+                if self.replayed_events.saturating_add(replay.events) > MAX_FAST_REPLAYED_EVENTS {
+                    return None;
+                }
+                self.events = self.events.saturating_add(replay.events);
+                self.nodes = self.nodes.saturating_add(replay.nodes);
+                self.scalar_bytes = self.scalar_bytes.saturating_add(replay.scalar_bytes);
+                self.replayed_events = self.replayed_events.saturating_add(replay.events);
+                self.record(replay.events, replay.scalar_bytes, false);
+                if self.stack.len() + replay.depth >= self.budget.max_depth {
+                    return None;
+                }
+                // serde-saphyr reports every node replayed from an alias at the alias.
+                let mut node = self.anchors.get(anchor)?.clone()?;
+                respan(&mut node, node_span(span)?);
+                self.push(node)?;
+            }
+            _ => return None,
+        }
+        self.within_budget().then_some(())
+    }
+
+    /// A collection starts: a frame to collect its children.
+    fn open(&mut self, span: &Span, anchor: usize, tagged: bool, is_seq: bool) -> Option<()> {
+        if tagged || self.expecting_key() {
+            return None;
+        }
+        self.nodes += 1;
+        self.record(1, 0, anchor != 0);
+        if anchor != 0 {
+            self.open_anchors += 1;
+        }
+        let span = node_span(span)?;
+        self.stack.push(if is_seq {
+            Frame::Seq {
+                span,
+                anchor,
+                items: Vec::new(),
+            }
+        } else {
+            Frame::Map {
+                span,
+                anchor,
+                entries: Vec::new(),
+                key: None,
+            }
+        });
+        // serde-saphyr's depth counts open collections, aliases expanded; it fails above the
+        // limit, this gives up at it.
+        (self.stack.len() < self.budget.max_depth).then_some(())
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn push(&mut self, node: Node) -> Option<()> {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_some() {
+                    return None;
+                }
+                self.root = Some(node);
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Some(())
+    }
+
+    /// Keeps an anchored node for its aliases, counting what serde-saphyr counts for it.
+    fn define(&mut self, anchor: usize, node: &Node) -> Option<()> {
+        if anchor == 0 {
+            return Some(());
+        }
+        self.anchors_defined += 1;
+        if self.anchors.len() <= anchor {
+            // Ids are handed out one by one from 1, so this grows by one slot per definition.
+            self.anchors.resize(anchor.checked_add(1)?, None);
+        }
+        *self.anchors.get_mut(anchor)? = Some(node.clone());
+        Some(())
+    }
+
+    /// Counts events that serde-saphyr copies into anchor buffers: each event once per open
+    /// anchored collection, plus once for an anchored node's own first event.
+    fn record(&mut self, events: usize, bytes: usize, anchored: bool) {
+        let copies = self.open_anchors + usize::from(anchored);
+        self.recorded_events = self
+            .recorded_events
+            .saturating_add(events.saturating_mul(copies));
+        self.recorded_bytes = self
+            .recorded_bytes
+            .saturating_add(bytes.saturating_mul(copies));
+    }
+
+    /// Whether every count is still at or below serde-saphyr's limit, with room to spare: these
+    /// counts are at least serde-saphyr's, so a document inside them is inside its budget.
+    fn within_budget(&self) -> bool {
+        let b = &self.budget;
+        let ratio_breached = self.aliases >= ALIAS_ANCHOR_MIN_ALIASES
+            && (self.anchors_defined == 0
+                || self.aliases > ALIAS_ANCHOR_RATIO.saturating_mul(self.anchors_defined));
+        self.events < b.max_events
+            && self.nodes < b.max_nodes
+            && self.scalar_bytes < b.max_total_scalar_bytes
+            && self.aliases < b.max_aliases
+            && self.anchors_defined < b.max_anchors
+            && self.replayed_events < MAX_TOTAL_REPLAYED_EVENTS
+            && self.recorded_events < b.max_recorded_anchor_events
+            && self.recorded_bytes < b.max_recorded_anchor_bytes
+            && !ratio_breached
+    }
+
+    fn finish(self) -> Option<Node> {
+        if !self.stack.is_empty() || self.documents != 1 {
+            return None;
+        }
+        self.root
+    }
+}
+
+/// The byte range serde-saphyr reports for an event (its `location_from_span`).
+fn node_span(span: &Span) -> Option<NodeSpan> {
+    let start = span.start.byte_offset()?;
+    let end = span.end.byte_offset()?;
+    Some(NodeSpan {
+        start: u32::try_from(start).ok()?,
+        len: u32::try_from(end.saturating_sub(start)).ok()?,
+    })
+}
+
+/// A scalar's value, or `None` when it is not certain to match serde-saphyr's reading.
+fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
+    if style != ScalarStyle::Plain {
+        return Some(Value::Str(text.to_owned()));
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    // serde-saphyr trims spaces, tabs and line breaks before reading numbers and booleans; a
+    // plain scalar should have none at its ends, but if it does, it is not ours.
+    if text.trim_matches([' ', '\t', '\r', '\n']).len() != text.len() {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let first = *bytes.first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        // No integer, float or non-finite spelling starts with anything else (Rust's `inf` and
+        // `nan` parse as non-finite floats, which serde-saphyr keeps as strings when plain).
+        return Some(Value::Str(text.to_owned()));
+    }
+    // Every number serde-saphyr reads is made of these: digits, radix prefixes and hex digits,
+    // `_`, `.`, signs and exponents, `.inf`/`.nan`. Anything else makes the text a string.
+    let numeric_alphabet =
+        |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-');
+    if !bytes.iter().all(numeric_alphabet) {
+        return Some(Value::Str(text.to_owned()));
+    }
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    // Versions and addresses (`1.2.3`, `10.0.0.1`): digits with two dots or more are neither an
+    // integer nor a float to either parser.
+    if first.is_ascii_digit()
+        && bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+        && bytes.iter().filter(|&&b| b == b'.').count() >= 2
+    {
+        return Some(Value::Str(text.to_owned()));
+    }
+    // An integer without a redundant leading zero (serde-saphyr reads `012` and `-012` as
+    // floats) and small enough for i64 (larger positive ones become floats in node.rs).
+    if all_digits(digits) && digits.len() <= 18 && (digits == b"0" || digits[0] != b'0') {
+        if negative && digits == b"0" {
+            return None;
+        }
+        return text.parse::<i64>().ok().map(Value::Int);
+    }
+    // A decimal fraction: serde-saphyr's integer parse rejects it, and its float parse is
+    // Rust's `f64::from_str`, which we call the same way.
+    if text.len() <= MAX_NUMBER_TEXT
+        && let Some(dot) = digits.iter().position(|&b| b == b'.')
+        && all_digits(&digits[..dot])
+        && all_digits(&digits[dot + 1..])
+    {
+        return text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Value::Float);
+    }
+    None
+}
+
+/// What serde-saphyr counts when it replays a subtree for an alias.
+#[derive(Default)]
+struct Replay {
+    events: usize,
+    nodes: usize,
+    scalar_bytes: usize,
+    /// Collections nested in the subtree, itself included.
+    depth: usize,
+}
+
+fn measure(node: &Node) -> Replay {
+    let mut replay = Replay::default();
+    measure_into(node, 0, &mut replay);
+    replay
+}
+
+fn measure_into(node: &Node, depth: usize, replay: &mut Replay) {
+    replay.nodes = replay.nodes.saturating_add(1);
+    match &node.value {
+        Value::Seq(items) => {
+            replay.events = replay.events.saturating_add(2);
+            replay.depth = replay.depth.max(depth + 1);
+            items
+                .iter()
+                .for_each(|n| measure_into(n, depth + 1, replay));
+        }
+        Value::Map(entries) => {
+            replay.events = replay.events.saturating_add(2);
+            replay.depth = replay.depth.max(depth + 1);
+            for (k, v) in entries {
+                measure_into(k, depth + 1, replay);
+                measure_into(v, depth + 1, replay);
+            }
+        }
+        other => {
+            replay.events = replay.events.saturating_add(1);
+            // Nulls, booleans and numbers were read from at most `MAX_NUMBER_TEXT` bytes.
+            let bytes = match other {
+                Value::Str(s) => s.len(),
+                _ => MAX_NUMBER_TEXT,
+            };
+            replay.scalar_bytes = replay.scalar_bytes.saturating_add(bytes);
+        }
+    }
+}
+
+fn respan(node: &mut Node, span: NodeSpan) {
+    node.span = span;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| respan(n, span)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            respan(k, span);
+            respan(v, span);
+        }),
+        _ => {}
+    }
+}
+
+fn has_duplicate_keys(entries: &[(Node, Node)]) -> bool {
+    // Keys are strings here (non-string keys made the fast path give up), and serde-saphyr's
+    // duplicate check compares string keys by their text.
+    fn key(entry: &(Node, Node)) -> Option<&str> {
+        entry.0.as_str()
+    }
+    if entries.len() <= PAIRWISE_DUPLICATES_UP_TO {
+        return entries
+            .iter()
+            .enumerate()
+            .any(|(i, a)| entries[i + 1..].iter().any(|b| key(a) == key(b)));
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    !entries.iter().all(|e| seen.insert(key(e)))
+}
