@@ -283,6 +283,31 @@ pub(crate) fn path_crosses(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
         .any(|p| b.windows(2).any(|c| crosses(p[0], p[1], c[0], c[1])))
 }
 
+/// The note for a trust boundary drawn as a line: a line has no inside, so it cannot become a
+/// boundary; the note names the flows it crosses, so the team can draw the boundary by hand.
+pub(crate) fn boundary_line_note(
+    tool: &str,
+    name: &str,
+    line: &[(f64, f64)],
+    flows: &[(String, Vec<(f64, f64)>)],
+) -> String {
+    let crossing: Vec<&str> = flows
+        .iter()
+        .filter(|(_, path)| path_crosses(path, line))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if crossing.is_empty() {
+        format!(
+            "{tool}: trust boundary line `{name}` crosses no flow; a line has no inside, so it is not a boundary here"
+        )
+    } else {
+        format!(
+            "{tool}: trust boundary line `{name}` crosses {}; a line has no inside, so put the components on its trusted side into a boundary",
+            crossing.join(", ")
+        )
+    }
+}
+
 /// Diagram tools have no trust levels; a boundary named for the internet or the public is
 /// untrusted.
 pub(crate) fn untrusted_by_name(name: &str) -> bool {
@@ -454,21 +479,7 @@ impl Importer<'_> {
             }
         }
         for (name, curve) in curves {
-            let crossing: Vec<&str> = paths
-                .iter()
-                .filter(|(_, path)| path_crosses(path, &curve))
-                .map(|(id, _)| id.as_str())
-                .collect();
-            let text = if crossing.is_empty() {
-                format!(
-                    "Threat Dragon: trust boundary line `{name}` crosses no flow; a line has no inside, so it is not a boundary here"
-                )
-            } else {
-                format!(
-                    "Threat Dragon: trust boundary line `{name}` crosses {}; a line has no inside, so put the components on its trusted side into a boundary",
-                    crossing.join(", ")
-                )
-            };
+            let text = boundary_line_note("Threat Dragon", &name, &curve, &paths);
             self.draft.header.push(text.clone());
             self.warnings.push(text);
         }

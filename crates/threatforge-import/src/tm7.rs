@@ -22,7 +22,7 @@ use threatforge_model::catalog::catalog;
 
 use crate::draft::*;
 use crate::threat_dragon::{
-    MAX_BOXES, MAX_CURVES, Rect, members, path_crosses, protocol, severity, untrusted_by_name,
+    MAX_BOXES, MAX_CURVES, Rect, boundary_line_note, members, protocol, severity, untrusted_by_name,
 };
 use crate::{ImportError, Options};
 
@@ -503,21 +503,7 @@ impl Importer<'_> {
             }
         }
         for (name, line) in lines {
-            let crossing: Vec<&str> = paths
-                .iter()
-                .filter(|(_, path)| path_crosses(path, &line))
-                .map(|(id, _)| id.as_str())
-                .collect();
-            let text = if crossing.is_empty() {
-                format!(
-                    "Threat Modeling Tool: trust boundary line `{name}` crosses no flow; a line has no inside, so it is not a boundary here"
-                )
-            } else {
-                format!(
-                    "Threat Modeling Tool: trust boundary line `{name}` crosses {}; a line has no inside, so put the components on its trusted side into a boundary",
-                    crossing.join(", ")
-                )
-            };
+            let text = boundary_line_note("Threat Modeling Tool", &name, &line, &paths);
             self.draft.header.push(text.clone());
             self.warnings.push(text);
         }

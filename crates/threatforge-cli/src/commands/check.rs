@@ -138,9 +138,21 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
         counted(model.runtimes.len(), "runtime"),
         counted(model.sources.files().count(), "file"),
         counted(analysis.threats.len(), "threat"),
-        counted(analyzed.rules.rules.len(), "rule"),
+        found_by(model.threats.len(), analyzed.rules.rules.len()),
     );
     out
+}
+
+/// What the threats come from: the rules, and the model's own `threats:` when it has any.
+fn found_by(manual: usize, rules: usize) -> String {
+    if manual == 0 {
+        counted(rules, "rule")
+    } else {
+        format!(
+            "{} and {manual} recorded in the model",
+            counted(rules, "rule")
+        )
+    }
 }
 
 fn counted(n: usize, noun: &str) -> String {
