@@ -148,15 +148,26 @@ pub fn read_typed<T: DeserializeOwned>(
     text: Arc<str>,
     what: &str,
 ) -> (Option<T>, Vec<Diagnostic>) {
+    let own = sources.add(SourceFile::new(display.clone(), path.clone(), text.clone()));
+    read_typed_as(own, display, path, text, what)
+}
+
+/// Reads a file that a source map already holds as `own`, without the map itself, so that
+/// several files can be read at once (the built-in rules are read in parallel).
+pub fn read_typed_as<T: DeserializeOwned>(
+    own: crate::FileId,
+    display: String,
+    path: PathBuf,
+    text: Arc<str>,
+    what: &str,
+) -> (Option<T>, Vec<Diagnostic>) {
     let options = LoadOptions::default();
     let mut loader = Loader::new(&options);
-    let file =
-        loader
-            .model
-            .sources
-            .add(SourceFile::new(display.clone(), path.clone(), text.clone()));
+    let file = loader
+        .model
+        .sources
+        .add(SourceFile::new(display, path, text.clone()));
     // Values keep spans into the caller's source map: deserialize with its file id.
-    let own = sources.add(SourceFile::new(display, path, text.clone()));
     let value = loader
         .parse(file, &text)
         .and_then(|node| loader.entity::<T>(own, &node, what));

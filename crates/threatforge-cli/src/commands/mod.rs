@@ -111,12 +111,14 @@ pub fn render_diagnostics(
 
 /// The rules in force for a model: the built-ins, the model's `rules.dirs` (confined to the
 /// model's root) and the command line's `--rules`.
-pub fn rules_for(
+/// The team's rule directories: the model's `rules.dirs` (confined to the model's root) and
+/// `extra` from the command line.
+pub fn team_rule_dirs(
     loaded: &Loaded,
     model_path: &Path,
     root: Option<&Path>,
     extra: &[PathBuf],
-) -> Result<RuleSet, Vec<Diagnostic>> {
+) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let base = if model_path == Path::new("-") {
         std::env::current_dir().unwrap_or_default()
     } else {
@@ -159,7 +161,7 @@ pub fn rules_for(
         return Err(errors);
     }
     dirs.extend(extra.iter().cloned());
-    Ok(RuleSet::with_dirs(&dirs))
+    Ok(dirs)
 }
 
 /// Everything `check` and `report` need: the model, the rules, the analysis.
@@ -262,7 +264,10 @@ pub fn load_and_analyze(
     extra_rules: &[PathBuf],
     today: Option<String>,
 ) -> Result<Analyzed, String> {
-    let loaded = load_model(path, root)?;
+    // The built-in rules need nothing from the model: they compile on the second core while
+    // the model loads.
+    let (loaded, mut rules) = rayon::join(|| load_model(path, root), RuleSet::builtin);
+    let loaded = loaded?;
     if loaded.has_errors() {
         return Ok(Analyzed {
             loaded,
@@ -270,8 +275,8 @@ pub fn load_and_analyze(
             analysis: Analysis::default(),
         });
     }
-    let mut rules = match rules_for(&loaded, path, root, extra_rules) {
-        Ok(rules) => rules,
+    match team_rule_dirs(&loaded, path, root, extra_rules) {
+        Ok(dirs) => rules.add_dirs(&dirs),
         Err(diagnostics) => {
             let mut loaded = loaded;
             loaded.diagnostics.extend(diagnostics);
@@ -281,7 +286,7 @@ pub fn load_and_analyze(
                 analysis: Analysis::default(),
             });
         }
-    };
+    }
     if rules.has_errors() {
         return Ok(Analyzed {
             loaded,
