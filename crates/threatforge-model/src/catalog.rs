@@ -83,12 +83,21 @@ impl Catalog {
     }
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
-    match serde_saphyr::from_str(text) {
-        Ok(value) => value,
+/// Reads a catalogue with the model's own YAML reader, which is about twice as fast as reading it
+/// with serde-saphyr directly, and every `check` reads all four.
+fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> T {
+    let (value, diagnostics) = crate::load::read_typed_as::<T>(
+        crate::FileId(0),
+        name.to_owned(),
+        std::path::PathBuf::from(name),
+        std::sync::Arc::from(text),
+        "the catalogue",
+    );
+    match value {
+        Some(value) if diagnostics.is_empty() => value,
         // The catalogues are part of the binary and parsed by a unit test, so this is a build
         // defect, not an input error.
-        Err(e) => panic!("built-in catalogue {name} is invalid: {e}"),
+        _ => panic!("built-in catalogue {name} is invalid: {diagnostics:?}"),
     }
 }
 

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use threatforge_model::Limits;
-use threatforge_model::yaml::fast::{parse_fast, parse_slow};
+use threatforge_model::yaml::fast::{parse_fast, parse_slow, parse_split, parse_whole};
 
-/// Checks one document: if the fast path answers, serde-saphyr must accept it and agree.
-/// Returns whether the fast path answered.
+/// Checks one document: if the fast path answers, serde-saphyr must accept it and agree; if the
+/// document read in pieces answers (cut as finely as it can be), the fast path read whole must
+/// answer and agree. Returns whether the fast path answered.
 fn agree(text: &str, limits: &Limits) -> Result<bool, String> {
+    split_agrees(text, limits)?;
     let Some(fast) = parse_fast(text, limits) else {
         return Ok(false);
     };
@@ -22,6 +24,23 @@ fn agree(text: &str, limits: &Limits) -> Result<bool, String> {
         )),
         Err(e) => Err(format!(
             "fast path accepted what serde-saphyr rejects ({e}):\n{text}"
+        )),
+    }
+}
+
+/// Whether the document read in pieces (one item or entry a chunk) answered; an error if it
+/// answered differently from the whole parse.
+fn split_agrees(text: &str, limits: &Limits) -> Result<bool, String> {
+    let Some(split) = parse_split(text, limits, 1) else {
+        return Ok(false);
+    };
+    match parse_whole(text, limits) {
+        Some((whole, _)) if whole == split => Ok(true),
+        Some((whole, _)) => Err(format!(
+            "read in pieces, the tree differs for\n{text}\n--- split: {split:#?}\n--- whole: {whole:#?}"
+        )),
+        None => Err(format!(
+            "read in pieces, a document the whole parse declines was read:\n{text}"
         )),
     }
 }
@@ -174,6 +193,65 @@ fn limits_are_left_to_serde_saphyr() {
         ));
     }
     assert_eq!(parse_fast(&bomb, &Limits::default()), None);
+}
+
+/// Reading in pieces: the lines that look like the start of an entry but are not, and what
+/// only the whole document shows, make it decline; otherwise it builds the whole parse's tree.
+#[test]
+fn pieces_agree_with_the_whole() {
+    let limits = Limits::default();
+    // Declined: each is read correctly only as a whole.
+    for text in [
+        "a: 1\nb: *x\nc: &x 2\n",                // an alias, even one that fails
+        "a: &x 1\nb: *x\n",                      // an alias across sections
+        "a: 1\nb: 2\na: 3\n",                    // a key repeated across sections
+        "a:\n  k: 1\n  j: 2\n  k: 3\n",          // a key repeated across chunks
+        "a: 1\n...\nb: 2\n",                     // the end of a document
+        "a: 1\n---\nb: 2\n",                     // a second document
+        "a: \"quoted\nb: spans\"\nc: 1\n",       // a quoted scalar across a key line
+        "a: [1,\nb: 2]\nc: 1\n",                 // a flow collection across a key line
+        "a:\n  - \"one\n  - two\"\n  - three\n", // ... and across an item line
+        "- a\nb: 1\n",                           // a sequence at the root
+        "a:\n  x: 1\n y: 2\n",                   // indentation that goes wrong
+        "a: |\n  block\n\nb: 1\n",               // a block scalar ends a piece
+        "a:\n  k: |\n    t\n  j: 1\n",
+        "a:\n- 1\n- 2\n",   // a sequence at indent 0
+        "#:\n  a:\nb: 1\n", // a root indented, then not
+    ] {
+        assert_eq!(parse_split(text, &limits, 1), None, "{text}");
+        agree(text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Answered, and the same tree as the whole parse.
+    for text in [
+        "system: {name: s}\ncomponents:\n  a: {technology: browser}\n  b: {}\nflows:\n  - a -> b: {}\n  - b -> a: {}\n",
+        "# leading comment\n---\na:\n- 1\n- 2\n\n# between\nb:\n  # inside\n  c:\n    x: |\n      block\n      text\n    y: >\n      folded\n    z: 1\nc: 3\n",
+        "a:\r\n  - x: 1\r\n    y: 2\r\n  - z\r\nb: 1\r\n",
+        "a:\n  k:\n  - 1\n  - 2\n  j: 2\nb:\n    - deep: [1, {x: y}]\n    -\n    - - n\n",
+        "\u{feff}a: 1\nb_c-d: 2\n",
+    ] {
+        assert!(
+            split_agrees(text, &limits).unwrap_or_else(|e| panic!("{e}")),
+            "declined: {text}"
+        );
+        assert!(agree(text, &limits).expect("agree"), "{text}");
+    }
+    // Budgets hold for the pieces together: each piece is within them, the whole is not.
+    let tight = Limits {
+        max_nodes: 20,
+        ..Limits::default()
+    };
+    let many = (0..12).map(|i| format!("k{i}: v\n")).collect::<String>();
+    assert!(parse_whole("k0: v\nk1: v\n", &tight).is_some());
+    assert_eq!(parse_split(&many, &tight, 1), None);
+    assert!(parse_slow(&many, &tight).is_err());
+    // A chunk sits one level deeper in the document than on its own.
+    let shallow = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
+    let deep = "a:\n  - {b: {c: 1}}\n  - {b: {c: 2}}\n";
+    assert_eq!(parse_split(deep, &shallow, 1), None);
+    assert!(parse_slow(deep, &shallow).is_err());
 }
 
 // ---- Generated documents ----
@@ -655,10 +733,15 @@ fn run_generated(limits: &Limits, cases: u32) -> (u32, u32) {
         ..Config::default()
     });
     let answered = std::cell::Cell::new(0u32);
+    let split = std::cell::Cell::new(0u32);
     let total = std::cell::Cell::new(0u32);
     let result = runner.run(&doc(), |doc| {
         let text = render(&doc);
         total.set(total.get() + 1);
+        match split_agrees(&text, limits) {
+            Ok(answered) => split.set(split.get() + u32::from(answered)),
+            Err(e) => return Err(TestCaseError::fail(e)),
+        }
         match agree(&text, limits) {
             Ok(fast) => {
                 answered.set(answered.get() + u32::from(fast));
@@ -685,6 +768,7 @@ fn run_generated(limits: &Limits, cases: u32) -> (u32, u32) {
         missing.is_empty() || cases < 2_000,
         "no answered document had: {missing:?}"
     );
+    println!("read in pieces: {} of {}", split.get(), total.get());
     (answered.get(), total.get())
 }
 
@@ -710,4 +794,113 @@ fn generated_documents_agree_under_tight_limits() {
     let (answered, total) = run_generated(&tight, 1_000);
     println!("under tight limits, the fast path answered {answered} of {total}");
     assert!(answered > 0 && answered < total, "{answered} of {total}");
+}
+
+/// Documents shaped like models: a block mapping at the root whose values are mostly block
+/// collections, the documents [`parse_split`] reads in pieces.
+fn model_like_doc() -> impl Strategy<Value = Doc> {
+    // Mostly plain keys, which is where the pieces start; some quoted, which they skip.
+    let key = prop_oneof![
+        4 => "[a-z][a-z0-9_-]{0,6}".prop_map(|text| Scalar { text, style: Style::Plain }),
+        1 => key(),
+    ];
+    // Values as a model has them: words, numbers, quoted and block text, nested collections
+    // (mostly block), comments; no anchors (the whole parse is tested with those above).
+    let text = prop_oneof![
+        4 => proptest::sample::select(&["shop", "api-service", "12", "3.5", "true", "~", "a b", "x: y"][..])
+            .prop_map(str::to_owned),
+        1 => "[a-z0-9 .:#'\"-]{0,8}",
+    ];
+    let style = prop_oneof![
+        6 => Just(Style::Plain),
+        1 => Just(Style::Single),
+        1 => Just(Style::Double),
+        1 => Just(Style::Literal),
+        1 => Just(Style::Folded),
+    ];
+    let leaf = (text, style).prop_map(|(text, style)| Gen::Scalar(Scalar { text, style }));
+    let value = leaf
+        .prop_recursive(4, 32, 5, |inner| {
+            let child = (inner, proptest::bool::weighted(0.1)).prop_map(|(shape, comment)| Node {
+                shape,
+                anchor: false,
+                comment,
+            });
+            let key = "[a-z][a-z0-9_-]{0,6}".prop_map(|text| Scalar {
+                text,
+                style: Style::Plain,
+            });
+            prop_oneof![
+                (
+                    proptest::collection::vec(child.clone(), 1..5),
+                    proptest::bool::weighted(0.2)
+                )
+                    .prop_map(|(items, flow)| Gen::Seq(items, flow)),
+                (
+                    proptest::collection::vec((key, child), 1..6),
+                    proptest::bool::weighted(0.2)
+                )
+                    .prop_map(|(entries, flow)| Gen::Map(entries, flow)),
+            ]
+        })
+        .prop_map(|shape| Node {
+            shape,
+            anchor: false,
+            comment: false,
+        });
+    (
+        proptest::collection::vec((key, value), 1..8),
+        proptest::bool::weighted(0.2),
+        proptest::bool::weighted(0.2),
+    )
+        .prop_map(|(entries, crlf, start_marker)| Doc {
+            root: Node {
+                shape: Gen::Map(entries, false),
+                anchor: false,
+                comment: false,
+            },
+            crlf,
+            start_marker,
+        })
+}
+
+#[test]
+fn model_like_documents_read_in_pieces_agree() {
+    let limits = Limits::default();
+    let mut runner = TestRunner::new(Config {
+        cases: 2_000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let split = std::cell::Cell::new(0u32);
+    let whole = std::cell::Cell::new(0u32);
+    let result = runner.run(&model_like_doc(), |doc| {
+        let text = render(&doc);
+        let answered = split_agrees(&text, &limits).map_err(TestCaseError::fail)?;
+        split.set(split.get() + u32::from(answered));
+        let fast = agree(&text, &limits).map_err(TestCaseError::fail)?;
+        whole.set(whole.get() + u32::from(fast));
+        if answered && !fast {
+            return Err(TestCaseError::fail(format!(
+                "read in pieces, not whole:\n{text}"
+            )));
+        }
+        Ok(())
+    });
+
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    println!(
+        "read in pieces: {} of 2000, whole: {}",
+        split.get(),
+        whole.get()
+    );
+    // Most of what the pieces decline, the whole parse declines too (aliases, odd scalars);
+    // the rest is a block scalar at the end of a piece, or a single top-level entry.
+    assert!(
+        split.get() > 150,
+        "read in pieces only {} of 2000",
+        split.get()
+    );
 }

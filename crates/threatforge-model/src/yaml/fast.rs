@@ -29,6 +29,11 @@
 //! its descendants, keys included), the byte range of the alias token `*name`. Both are
 //! reproduced here from the same events.
 //!
+//! Large documents are read in pieces, in parallel ([`parse_split`]): the top-level entries, and
+//! the items of a long top-level collection in chunks. The pieces are put together into the tree
+//! the whole parse builds ([`parse_whole`]), or, when that cannot be certain, the document is read
+//! whole: the pieces answer only where the whole parse would, and with its tree.
+//!
 //! Scalar resolution (serde-saphyr's `deserialize_any` with `strict_booleans` and no tag):
 //! quoted and block scalars are strings; a plain scalar is null when it is exactly ``, `~`,
 //! `null`, `Null` or `NULL`, a boolean when it is `true`/`True`/`TRUE`/`false`/`False`/`FALSE`
@@ -102,6 +107,354 @@ const MAX_NUMBER_TEXT: usize = 32;
 /// Builds the node tree from granit-parser's events, or `None` when serde-saphyr should read the
 /// document (see the module's notes). Never panics.
 pub fn parse_fast(text: &str, limits: &Limits) -> Option<Node> {
+    if text.len() >= SPLIT_FROM_BYTES
+        && let Some(node) = parse_split(text, limits, CHUNK_BYTES)
+    {
+        return Some(node);
+    }
+    parse_whole(text, limits).map(|(node, _)| node)
+}
+
+/// Below this size a document is read in one piece: a 1,000-component model is about 250 KB.
+const SPLIT_FROM_BYTES: usize = 128 * 1024;
+/// About how much of a long section one task reads.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+
+/// One range of the text, read as a document of its own.
+struct Piece {
+    start: usize,
+    end: usize,
+    /// How deep the piece's root sits in the whole document, less one: its depth budget is
+    /// smaller by as much.
+    nested: bool,
+}
+
+/// How the pieces make up the document's root mapping, in order.
+enum Part {
+    /// A run of top-level entries, read whole.
+    Entries(usize),
+    /// One top-level entry (`header`, `key:` alone on its line) whose value, a block collection,
+    /// is read in `chunks` of its items or entries.
+    Chunked {
+        header: usize,
+        chunks: std::ops::Range<usize>,
+    },
+}
+
+/// Reads a large document in pieces, in parallel, or returns `None` when it cannot be sure to
+/// build the tree [`parse_whole`] builds. `chunk_bytes` is the size from which a top-level
+/// entry's value is read in chunks of about that size.
+///
+/// Why: the parse is a quarter of a large `check` and would otherwise run on one core while the
+/// other waits. Where the pieces start, in any document the whole parse accepts:
+///
+/// - A line that starts at column 0 with a plain key and a colon (`flows:`) starts a top-level
+///   entry: block scalars, plain scalars and block collections under a top-level key are
+///   indented, and a column-0 line cannot continue them.
+/// - Under a top-level `key:` that stands alone on its line, the first line with content sets
+///   the value's indentation and kind (`- ` for a sequence, a plain key for a mapping); every
+///   later line with exactly that indentation and that marker starts an item or entry of it,
+///   for the same reason one level down.
+///
+/// Where such a line is not what it seems (it continues a quoted scalar or a flow collection
+/// that spans lines), the piece before it does not parse, and the whole document is read in one
+/// piece. What the pieces cannot see is checked after they are read: each must be a collection
+/// of the expected kind, no key may repeat across pieces, anchors and aliases (which may cross
+/// pieces) make it give up, and the counts of all pieces together must be within the budget, as
+/// the whole parse checks them. The tests hold it to [`parse_whole`]'s tree wherever it answers.
+pub fn parse_split(text: &str, limits: &Limits, chunk_bytes: usize) -> Option<Node> {
+    use rayon::prelude::*;
+    let (pieces, parts) = plan(text, chunk_bytes)?;
+    if pieces.len() < 2 {
+        return None;
+    }
+    let nested_limits = Limits {
+        max_depth: limits.max_depth.checked_sub(1)?,
+        ..limits.clone()
+    };
+    let read: Vec<Option<(Node, Counts)>> = pieces
+        .par_iter()
+        .map(|piece| {
+            let limits = if piece.nested { &nested_limits } else { limits };
+            let (mut node, counts) = parse_whole(text.get(piece.start..piece.end)?, limits)?;
+            shift(&mut node, u32::try_from(piece.start).ok()?)?;
+            Some((node, counts))
+        })
+        .collect();
+    let mut nodes = Vec::with_capacity(read.len());
+    let mut total = Counts::default();
+    let last = read.len() - 1;
+    for (i, piece) in read.into_iter().enumerate() {
+        let (node, counts) = piece?;
+        // A block scalar's span would reach to the end of its piece rather than to the next
+        // token; only the last piece ends where the document does.
+        if counts.aliases > 0
+            || counts.anchors_defined > 0
+            || (counts.ends_with_block_scalar && i != last)
+        {
+            return None;
+        }
+        total.add(&counts);
+        nodes.push(Some(node));
+    }
+    if !total.within(&budget(limits)) {
+        return None;
+    }
+    let mut take = |i: usize| nodes.get_mut(i).and_then(Option::take);
+    let mut root_span = None;
+    let mut entries = Vec::new();
+    for part in parts {
+        match part {
+            Part::Entries(i) => {
+                let node = take(i)?;
+                root_span.get_or_insert(node.span);
+                let Value::Map(more) = node.value else {
+                    return None;
+                };
+                // The root mapping must sit at column 0 in every piece, as it does in the whole
+                // document (read alone, a first piece of `#:` then `  a:` is an indented root).
+                let (first_key, _) = more.first()?;
+                if !at_line_start(text, first_key.span.start) {
+                    return None;
+                }
+                entries.extend(more);
+            }
+            Part::Chunked { header, chunks } => {
+                let node = take(header)?;
+                root_span.get_or_insert(node.span);
+                let Value::Map(mut header) = node.value else {
+                    return None;
+                };
+                let (key, value) = header.pop()?;
+                if !header.is_empty() || value.value != Value::Null {
+                    return None;
+                }
+                let mut value: Option<Node> = None;
+                for i in chunks {
+                    let chunk = take(i)?;
+                    match (&mut value, chunk.value) {
+                        (None, first) => {
+                            value = Some(Node {
+                                span: chunk.span,
+                                value: first,
+                            })
+                        }
+                        (
+                            Some(Node {
+                                value: Value::Seq(all),
+                                ..
+                            }),
+                            Value::Seq(more),
+                        ) => all.extend(more),
+                        (
+                            Some(Node {
+                                value: Value::Map(all),
+                                ..
+                            }),
+                            Value::Map(more),
+                        ) => all.extend(more),
+                        _ => return None,
+                    }
+                }
+                let value = value?;
+                match &value.value {
+                    Value::Seq(_) => {}
+                    Value::Map(all) if !has_duplicate_keys(all) => {}
+                    _ => return None,
+                }
+                entries.push((key, value));
+            }
+        }
+    }
+    if has_duplicate_keys(&entries) {
+        return None;
+    }
+    Some(Node {
+        span: root_span?,
+        value: Value::Map(entries),
+    })
+}
+
+/// Cuts the document into pieces (see [`parse_split`]), or `None` for a document with lines
+/// that could change how many documents there are (`...`, `---` after the start, `%`).
+fn plan(text: &str, chunk_bytes: usize) -> Option<(Vec<Piece>, Vec<Part>)> {
+    let mut sections = vec![0];
+    let mut at = 0;
+    let mut content = false;
+    for line in text.split_inclusive('\n') {
+        let bytes = line.as_bytes();
+        if bytes.starts_with(b"...")
+            || bytes.starts_with(b"%")
+            || (bytes.starts_with(b"---") && content)
+        {
+            return None;
+        }
+        if plain_key_len(bytes).is_some() {
+            if content {
+                sections.push(at);
+            }
+            content = true;
+        } else if !is_blank_or_comment(line) && !bytes.starts_with(b"---") {
+            content = true;
+        }
+        at += line.len();
+    }
+    let ends = sections.iter().skip(1).copied().chain([text.len()]);
+    let mut pieces = Vec::new();
+    let mut parts = Vec::new();
+    for (start, end) in sections.iter().copied().zip(ends) {
+        let chunked = if end - start >= chunk_bytes.saturating_mul(2) {
+            chunk_starts(text, start, end, chunk_bytes)
+        } else {
+            None
+        };
+        match chunked {
+            Some((header_end, starts)) => {
+                pieces.push(Piece {
+                    start,
+                    end: header_end,
+                    nested: false,
+                });
+                let first = pieces.len();
+                let ends = starts.iter().skip(1).copied().chain([end]);
+                for (start, end) in starts.iter().copied().zip(ends) {
+                    pieces.push(Piece {
+                        start,
+                        end,
+                        nested: true,
+                    });
+                }
+                parts.push(Part::Chunked {
+                    header: first - 1,
+                    chunks: first..pieces.len(),
+                });
+            }
+            None => {
+                parts.push(Part::Entries(pieces.len()));
+                pieces.push(Piece {
+                    start,
+                    end,
+                    nested: false,
+                });
+            }
+        }
+    }
+    Some((pieces, parts))
+}
+
+/// For a top-level entry in `start..end` whose key stands alone on its first line: where its
+/// header line ends, and where the chunks of its value start (at least two), each at an item or
+/// entry of the value and about `chunk_bytes` after the last.
+fn chunk_starts(
+    text: &str,
+    start: usize,
+    end: usize,
+    chunk_bytes: usize,
+) -> Option<(usize, Vec<usize>)> {
+    let section = text.get(start..end)?;
+    let header = section.split_inclusive('\n').next()?;
+    let key_len = plain_key_len(header.as_bytes())?;
+    if !header
+        .get(key_len + 1..)?
+        .trim_end_matches(['\r', '\n'])
+        .trim_matches(' ')
+        .is_empty()
+    {
+        return None;
+    }
+    let header_end = start + header.len();
+    let body = text.get(header_end..end)?;
+    // The value's indentation and kind, from its first line with content.
+    let (indent, is_seq) = body.split_inclusive('\n').find_map(|line| {
+        if is_blank_or_comment(line) {
+            return None;
+        }
+        let content = line.trim_start_matches(' ');
+        Some((line.len() - content.len(), is_item(content.as_bytes())))
+    })?;
+    let starts_entry = |line: &str| {
+        let content = line.get(indent..).unwrap_or("");
+        line.len() - line.trim_start_matches(' ').len() == indent
+            && if is_seq {
+                is_item(content.as_bytes())
+            } else {
+                plain_key_len(content.as_bytes()).is_some()
+            }
+    };
+    // A sequence at indent 0 (`flows:` then `- a`) starts, in the whole document, where its
+    // first item's content does; read alone, it would start at the `-`.
+    if indent == 0 {
+        return None;
+    }
+    let mut starts = vec![header_end];
+    let mut at = header_end;
+    // The first chunk takes the comments before the first entry: a chunk needs content.
+    let mut entry_seen = false;
+    for line in body.split_inclusive('\n') {
+        if starts_entry(line) {
+            if entry_seen && at - starts.last().copied().unwrap_or(at) >= chunk_bytes {
+                starts.push(at);
+            }
+            entry_seen = true;
+        }
+        at += line.len();
+    }
+    (starts.len() >= 2).then_some((header_end, starts))
+}
+
+/// A line with nothing but spaces, or a comment.
+fn is_blank_or_comment(line: &str) -> bool {
+    let content = line.trim_start_matches(' ');
+    content.trim().is_empty() || content.starts_with('#')
+}
+
+/// Whether byte `at` starts a line (a byte-order mark before it counts as nothing).
+fn at_line_start(text: &str, at: u32) -> bool {
+    let at = at as usize;
+    at == 0
+        || text.as_bytes().get(at.wrapping_sub(1)) == Some(&b'\n')
+        || text.get(..at) == Some("\u{feff}")
+}
+
+/// `- ` (or a lone `-`) opening a block sequence item.
+fn is_item(line: &[u8]) -> bool {
+    line.first() == Some(&b'-') && matches!(line.get(1), None | Some(b' ' | b'\r' | b'\n'))
+}
+
+/// The length of the key when `line` starts with a plain key (letters, digits, `_` and `-`,
+/// starting with a letter or `_`) and a colon followed by a space, a tab, a line break or the end.
+fn plain_key_len(line: &[u8]) -> Option<usize> {
+    let first = *line.first()?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let key_len = line
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        .count();
+    (line.get(key_len) == Some(&b':')
+        && matches!(
+            line.get(key_len + 1),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        ))
+    .then_some(key_len)
+}
+
+/// Moves every span of a section's tree by the section's offset in the whole text.
+fn shift(node: &mut Node, by: u32) -> Option<()> {
+    node.span.start = node.span.start.checked_add(by)?;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().try_for_each(|n| shift(n, by)),
+        Value::Map(entries) => entries.iter_mut().try_for_each(|(k, v)| {
+            shift(k, by)?;
+            shift(v, by)
+        }),
+        _ => Some(()),
+    }
+}
+
+/// Reads the whole document in one piece: the tree, and the counts [`parse_split`] adds up.
+pub fn parse_whole(text: &str, limits: &Limits) -> Option<(Node, Counts)> {
     let budget = budget(limits);
     let parser = Parser::with_options(StrInput::new(text), parser_options(&budget));
     let mut builder = Builder {
@@ -109,14 +462,7 @@ pub fn parse_fast(text: &str, limits: &Limits) -> Option<Node> {
         stack: Vec::new(),
         root: None,
         anchors: Vec::new(),
-        events: 0,
-        nodes: 0,
-        scalar_bytes: 0,
-        aliases: 0,
-        anchors_defined: 0,
-        replayed_events: 0,
-        recorded_events: 0,
-        recorded_bytes: 0,
+        counts: Counts::default(),
         open_anchors: 0,
         documents: 0,
     };
@@ -125,6 +471,52 @@ pub fn parse_fast(text: &str, limits: &Limits) -> Option<Node> {
         builder.event(event, &span)?;
     }
     builder.finish()
+}
+
+/// Over-estimates of serde-saphyr's budget counters (see [`Counts::within`]).
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    events: usize,
+    nodes: usize,
+    scalar_bytes: usize,
+    aliases: usize,
+    anchors_defined: usize,
+    replayed_events: usize,
+    recorded_events: usize,
+    recorded_bytes: usize,
+    /// Whether the last node read was a block scalar (`|`, `>`): its span reaches to where the
+    /// next token starts, so it depends on the text after it.
+    ends_with_block_scalar: bool,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.events = self.events.saturating_add(other.events);
+        self.nodes = self.nodes.saturating_add(other.nodes);
+        self.scalar_bytes = self.scalar_bytes.saturating_add(other.scalar_bytes);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+        self.anchors_defined = self.anchors_defined.saturating_add(other.anchors_defined);
+        self.replayed_events = self.replayed_events.saturating_add(other.replayed_events);
+        self.recorded_events = self.recorded_events.saturating_add(other.recorded_events);
+        self.recorded_bytes = self.recorded_bytes.saturating_add(other.recorded_bytes);
+    }
+
+    /// Whether every count is still at or below serde-saphyr's limit, with room to spare: these
+    /// counts are at least serde-saphyr's, so a document inside them is inside its budget.
+    fn within(&self, b: &serde_saphyr::Budget) -> bool {
+        let ratio_breached = self.aliases >= ALIAS_ANCHOR_MIN_ALIASES
+            && (self.anchors_defined == 0
+                || self.aliases > ALIAS_ANCHOR_RATIO.saturating_mul(self.anchors_defined));
+        self.events < b.max_events
+            && self.nodes < b.max_nodes
+            && self.scalar_bytes < b.max_total_scalar_bytes
+            && self.aliases < b.max_aliases
+            && self.anchors_defined < b.max_anchors
+            && self.replayed_events < MAX_TOTAL_REPLAYED_EVENTS
+            && self.recorded_events < b.max_recorded_anchor_events
+            && self.recorded_bytes < b.max_recorded_anchor_bytes
+            && !ratio_breached
+    }
 }
 
 enum Frame {
@@ -148,15 +540,7 @@ struct Builder {
     /// Anchored nodes by granit-parser's anchor id (a fresh id per definition; an alias carries
     /// the id of the latest definition of its name).
     anchors: Vec<Option<Node>>,
-    // Over-estimates of serde-saphyr's budget counters (see `within_budget`).
-    events: usize,
-    nodes: usize,
-    scalar_bytes: usize,
-    aliases: usize,
-    anchors_defined: usize,
-    replayed_events: usize,
-    recorded_events: usize,
-    recorded_bytes: usize,
+    counts: Counts,
     /// Anchored collections currently open: serde-saphyr records every event into each of them.
     open_anchors: usize,
     documents: usize,
@@ -164,7 +548,7 @@ struct Builder {
 
 impl Builder {
     fn event(&mut self, event: Event<'_>, span: &Span) -> Option<()> {
-        self.events += 1;
+        self.counts.events += 1;
         match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
             Event::DocumentStart(_, version) => {
@@ -181,9 +565,11 @@ impl Builder {
                 if tag.is_some() {
                     return None;
                 }
-                self.nodes += 1;
-                self.scalar_bytes = self.scalar_bytes.saturating_add(value.len());
+                self.counts.nodes += 1;
+                self.counts.scalar_bytes = self.counts.scalar_bytes.saturating_add(value.len());
                 self.record(1, value.len(), anchor != 0);
+                self.counts.ends_with_block_scalar =
+                    matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let at = node_span(span)?;
                 let value = if self.expecting_key() {
                     // Keys must be strings (see the module's notes); `<<` is a merge key in
@@ -240,19 +626,24 @@ impl Builder {
                 self.push(node)?;
             }
             Event::Alias(anchor) => {
+                self.counts.ends_with_block_scalar = false;
                 if self.expecting_key() {
                     return None;
                 }
-                self.aliases += 1;
+                self.counts.aliases += 1;
                 // An anchor still open (a recursive alias) is not in the table yet: give up.
                 let replay = measure(self.anchors.get(anchor)?.as_ref()?);
-                if self.replayed_events.saturating_add(replay.events) > MAX_FAST_REPLAYED_EVENTS {
+                if self.counts.replayed_events.saturating_add(replay.events)
+                    > MAX_FAST_REPLAYED_EVENTS
+                {
                     return None;
                 }
-                self.events = self.events.saturating_add(replay.events);
-                self.nodes = self.nodes.saturating_add(replay.nodes);
-                self.scalar_bytes = self.scalar_bytes.saturating_add(replay.scalar_bytes);
-                self.replayed_events = self.replayed_events.saturating_add(replay.events);
+                self.counts.events = self.counts.events.saturating_add(replay.events);
+                self.counts.nodes = self.counts.nodes.saturating_add(replay.nodes);
+                self.counts.scalar_bytes =
+                    self.counts.scalar_bytes.saturating_add(replay.scalar_bytes);
+                self.counts.replayed_events =
+                    self.counts.replayed_events.saturating_add(replay.events);
                 self.record(replay.events, replay.scalar_bytes, false);
                 if self.stack.len() + replay.depth >= self.budget.max_depth {
                     return None;
@@ -272,7 +663,8 @@ impl Builder {
         if tagged || self.expecting_key() {
             return None;
         }
-        self.nodes += 1;
+        self.counts.ends_with_block_scalar = false;
+        self.counts.nodes += 1;
         self.record(1, 0, anchor != 0);
         if anchor != 0 {
             self.open_anchors += 1;
@@ -323,7 +715,7 @@ impl Builder {
         if anchor == 0 {
             return Some(());
         }
-        self.anchors_defined += 1;
+        self.counts.anchors_defined += 1;
         if self.anchors.len() <= anchor {
             // Ids are handed out one by one from 1, so this grows by one slot per definition.
             self.anchors.resize(anchor.checked_add(1)?, None);
@@ -336,37 +728,24 @@ impl Builder {
     /// anchored collection, plus once for an anchored node's own first event.
     fn record(&mut self, events: usize, bytes: usize, anchored: bool) {
         let copies = self.open_anchors + usize::from(anchored);
-        self.recorded_events = self
+        let counts = &mut self.counts;
+        counts.recorded_events = counts
             .recorded_events
             .saturating_add(events.saturating_mul(copies));
-        self.recorded_bytes = self
+        counts.recorded_bytes = counts
             .recorded_bytes
             .saturating_add(bytes.saturating_mul(copies));
     }
 
-    /// Whether every count is still at or below serde-saphyr's limit, with room to spare: these
-    /// counts are at least serde-saphyr's, so a document inside them is inside its budget.
     fn within_budget(&self) -> bool {
-        let b = &self.budget;
-        let ratio_breached = self.aliases >= ALIAS_ANCHOR_MIN_ALIASES
-            && (self.anchors_defined == 0
-                || self.aliases > ALIAS_ANCHOR_RATIO.saturating_mul(self.anchors_defined));
-        self.events < b.max_events
-            && self.nodes < b.max_nodes
-            && self.scalar_bytes < b.max_total_scalar_bytes
-            && self.aliases < b.max_aliases
-            && self.anchors_defined < b.max_anchors
-            && self.replayed_events < MAX_TOTAL_REPLAYED_EVENTS
-            && self.recorded_events < b.max_recorded_anchor_events
-            && self.recorded_bytes < b.max_recorded_anchor_bytes
-            && !ratio_breached
+        self.counts.within(&self.budget)
     }
 
-    fn finish(self) -> Option<Node> {
+    fn finish(self) -> Option<(Node, Counts)> {
         if !self.stack.is_empty() || self.documents != 1 {
             return None;
         }
-        self.root
+        Some((self.root?, self.counts))
     }
 }
 
