@@ -545,6 +545,16 @@ fn contains<'w>(list: &List<'w>, element: &Value<'w>) -> bool {
             Value::Obj(k, i) => k == kind && items.contains(i),
             _ => false,
         },
+        (List::ObjsWithout { kind, items, skip }, _) => match element {
+            Value::Obj(k, i) => {
+                k == kind
+                    && items
+                        .iter()
+                        .enumerate()
+                        .any(|(at, item)| at != *skip && item == i)
+            }
+            _ => false,
+        },
         _ => list.iter().any(|item| item.equals(element)),
     }
 }
@@ -632,6 +642,20 @@ pub fn display_into(world: &World, value: &Value, out: &mut String) {
 mod tests {
     use super::*;
     use threatforge_model::{LoadOptions, load_str};
+
+    #[test]
+    fn membership_in_a_list_without_one_object() {
+        let members = [4, 7, 9];
+        let peers = List::ObjsWithout {
+            kind: ObjKind::Component,
+            items: &members,
+            skip: 1,
+        };
+        assert!(contains(&peers, &Value::Obj(ObjKind::Component, 4)));
+        assert!(contains(&peers, &Value::Obj(ObjKind::Component, 9)));
+        assert!(!contains(&peers, &Value::Obj(ObjKind::Component, 7)));
+        assert!(!contains(&peers, &Value::Obj(ObjKind::Flow, 4)));
+    }
 
     const MODEL: &str = "system: { name: T }
 data:

@@ -32,6 +32,14 @@ pub enum Value<'w> {
 pub enum List<'w> {
     /// Objects of one kind, by index.
     Objs(ObjKind, &'w [usize]),
+    /// Objects of one kind, by index, but for the one at position `skip` (which is within the
+    /// slice): a component's runtime peers are its runtime's members without itself, and a
+    /// list per component would take memory quadratic in the runtime's size.
+    ObjsWithout {
+        kind: ObjKind,
+        items: &'w [usize],
+        skip: usize,
+    },
     Strs(&'w [&'w str]),
     Strings(&'w [String]),
     /// A list made while evaluating (`map`, `filter`, a literal).
@@ -42,6 +50,7 @@ impl<'w> List<'w> {
     pub fn len(&self) -> usize {
         match self {
             List::Objs(_, items) => items.len(),
+            List::ObjsWithout { items, .. } => items.len().saturating_sub(1),
             List::Strs(items) => items.len(),
             List::Strings(items) => items.len(),
             List::Values(items) => items.len(),
@@ -55,6 +64,10 @@ impl<'w> List<'w> {
     pub fn get(&self, i: usize) -> Option<Value<'w>> {
         match self {
             List::Objs(kind, items) => items.get(i).map(|&x| Value::Obj(*kind, x)),
+            List::ObjsWithout { kind, items, skip } => {
+                let at = if i < *skip { i } else { i.checked_add(1)? };
+                items.get(at).map(|&x| Value::Obj(*kind, x))
+            }
             List::Strs(items) => items.get(i).map(|s| Value::Str(s)),
             List::Strings(items) => items.get(i).map(|s| Value::Str(s.as_str())),
             List::Values(items) => items.get(i).cloned(),
@@ -101,5 +114,39 @@ impl<'w> Value<'w> {
                 _ => false,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_without_one_object_leaves_out_only_that_one() {
+        let members = [4, 7, 9];
+        for (skip, expected) in [(0, vec![7, 9]), (1, vec![4, 9]), (2, vec![4, 7])] {
+            let list = List::ObjsWithout {
+                kind: ObjKind::Component,
+                items: &members,
+                skip,
+            };
+            assert_eq!(list.len(), 2);
+            let got: Vec<usize> = list
+                .iter()
+                .map(|v| match v {
+                    Value::Obj(ObjKind::Component, i) => i,
+                    other => panic!("not a component: {other:?}"),
+                })
+                .collect();
+            assert_eq!(got, expected, "skipping position {skip}");
+            assert!(list.get(2).is_none());
+        }
+        let alone = List::ObjsWithout {
+            kind: ObjKind::Component,
+            items: &members[..1],
+            skip: 0,
+        };
+        assert!(alone.is_empty());
+        assert!(alone.get(0).is_none());
     }
 }

@@ -30,7 +30,8 @@ struct ComponentExtra<'m> {
     level: i64,
     categories: Vec<&'static str>,
     boundaries: Vec<&'m str>,
-    peers: Vec<usize>,
+    /// The component's runtime and its position among the runtime's members.
+    runtime_seat: Option<(usize, usize)>,
     tags: Vec<&'m str>,
 }
 
@@ -110,8 +111,10 @@ impl<'m> World<'m> {
         let facts = facts::derive(model);
         let catalog = catalog();
         let mut runtime_members: Vec<Vec<usize>> = vec![Vec::new(); model.runtimes.len()];
+        let mut seats: Vec<Option<(usize, usize)>> = vec![None; facts.components.len()];
         for (c, cf) in facts.components.iter().enumerate() {
             if let Some(r) = cf.runtime {
+                seats[c] = Some((r, runtime_members[r].len()));
                 runtime_members[r].push(c);
             }
         }
@@ -147,16 +150,7 @@ impl<'m> World<'m> {
                     level,
                     categories: categories_of(model, &cf.data),
                     boundaries: cf.boundaries.iter().map(|&b| boundary_id(b)).collect(),
-                    peers: cf
-                        .runtime
-                        .map(|r| {
-                            runtime_members[r]
-                                .iter()
-                                .copied()
-                                .filter(|&p| p != i)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    runtime_seat: seats[i],
                     tags: tags(&c.tags),
                 }
             })
@@ -308,7 +302,16 @@ impl<'m> World<'m> {
                 cf.runtime
                     .map_or("", |r| model.runtimes[r].id.value.as_str()),
             ),
-            Field::RuntimePeers => return objs(ObjKind::Component, &x.peers),
+            Field::RuntimePeers => {
+                return Some(Value::List(match x.runtime_seat {
+                    Some((r, skip)) => List::ObjsWithout {
+                        kind: ObjKind::Component,
+                        items: &self.runtimes[r].members,
+                        skip,
+                    },
+                    None => List::Objs(ObjKind::Component, &[]),
+                }));
+            }
             Field::Tags => return strs(&x.tags),
             Field::HasCode => Value::Bool(!c.code.is_empty()),
             Field::Owner => Value::Str(c.owner.as_deref().unwrap_or("")),
@@ -581,10 +584,11 @@ runtimes:
         // The internet-facing browser is outside every boundary, so its flow enters both.
         assert_eq!(facts.flows[0].crosses, vec!["internet", "app", "cloud"]);
         assert!(facts.flows[1].crosses.is_empty());
-        let peers = world.field(ObjKind::Component, web, Field::RuntimePeers);
-        assert!(matches!(
-            peers,
-            Some(Value::List(List::Objs(ObjKind::Component, [2])))
-        ));
+        let Some(Value::List(peers)) = world.field(ObjKind::Component, web, Field::RuntimePeers)
+        else {
+            panic!("runtime_peers is a list");
+        };
+        let peers: Vec<_> = peers.iter().collect();
+        assert!(matches!(peers[..], [Value::Obj(ObjKind::Component, 2)]), "{peers:?}");
     }
 }

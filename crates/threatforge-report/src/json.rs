@@ -70,12 +70,15 @@ pub fn at_or_above(analysis: &Analysis, threshold: ThreatSeverity) -> Vec<&Threa
         .iter()
         .filter(|t| t.is_open() && t.severity() >= threshold)
         .collect();
-    failing.sort_by(|a, b| {
-        b.residual
-            .score
-            .cmp(&a.residual.score)
-            .then(b.severity().cmp(&a.severity()))
-            .then(a.id.cmp(&b.id))
+    // Threats come sorted by id (an invariant of the analysis), so a stable sort on score and
+    // severity alone leaves ties in id order, without comparing ids: at 50,000 components that
+    // comparison was most of this function's time.
+    debug_assert!(failing.windows(2).all(|w| w[0].id < w[1].id));
+    failing.sort_by_key(|t| {
+        (
+            std::cmp::Reverse(t.residual.score),
+            std::cmp::Reverse(t.severity()),
+        )
     });
     failing
 }
