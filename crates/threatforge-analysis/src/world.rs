@@ -589,6 +589,9 @@ runtimes:
             panic!("runtime_peers is a list");
         };
         let peers: Vec<_> = peers.iter().collect();
-        assert!(matches!(peers[..], [Value::Obj(ObjKind::Component, 2)]), "{peers:?}");
+        assert!(
+            matches!(peers[..], [Value::Obj(ObjKind::Component, 2)]),
+            "{peers:?}"
+        );
     }
 }

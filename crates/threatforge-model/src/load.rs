@@ -18,10 +18,7 @@ use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
 use crate::diag::Diagnostic;
-use crate::model::{
-    Boundary, Component, DataAsset, Decl, Flow, FlowAttributes, Id, Model, RulesConfig, Runtime,
-    System, is_valid_id,
-};
+use crate::model::{Decl, Flow, FlowAttributes, Id, Model, RulesConfig, System, is_valid_id};
 use crate::source::{FileId, SourceFile, Span};
 use crate::sp::Sp;
 use crate::suggest;
@@ -178,6 +175,32 @@ pub fn read_typed_as<T: DeserializeOwned>(
         }
     }
     (value, diagnostics)
+}
+
+/// Deserializes one entity, and when a key is wrong, reports it and tries again without it, so
+/// that one bad key does not hide the entity's other problems.
+fn read_entity<T: DeserializeOwned>(
+    file: FileId,
+    node: &Node,
+    what: &str,
+) -> (Option<T>, Vec<Diagnostic>) {
+    const MAX_RETRIES: usize = 64;
+    let mut diagnostics = Vec::new();
+    let mut current: Cow<Node> = Cow::Borrowed(node);
+    for _ in 0..MAX_RETRIES {
+        match from_node::<T>(&current, file) {
+            Ok(value) => return (Some(value), diagnostics),
+            Err(error) => {
+                let key_start = error.key_start;
+                diagnostics.push(de_diagnostic(file, &error, what));
+                match key_start {
+                    Some(start) if current.to_mut().remove_key_at(start) => {}
+                    _ => return (None, diagnostics),
+                }
+            }
+        }
+    }
+    (None, diagnostics)
 }
 
 fn too_large(display: &str, limit: u64) -> Diagnostic {
@@ -599,22 +622,9 @@ impl<'o> Loader<'o> {
 
     /// Deserializes one entity; reports its errors (all unknown keys, then the first other error).
     fn entity<T: DeserializeOwned>(&mut self, file: FileId, node: &Node, what: &str) -> Option<T> {
-        const MAX_RETRIES: usize = 64;
-        let mut current: Cow<Node> = Cow::Borrowed(node);
-        for _ in 0..MAX_RETRIES {
-            match from_node::<T>(&current, file) {
-                Ok(value) => return Some(value),
-                Err(error) => {
-                    let key_start = error.key_start;
-                    self.diagnostics.push(de_diagnostic(file, &error, what));
-                    match key_start {
-                        Some(start) if current.to_mut().remove_key_at(start) => {}
-                        _ => return None,
-                    }
-                }
-            }
-        }
-        None
+        let (value, diagnostics) = read_entity(file, node, what);
+        self.diagnostics.extend(diagnostics);
+        value
     }
 
     fn unknown_key(&mut self, file: FileId, key: &Node, what: &str, expected: &[&str]) {
@@ -654,36 +664,52 @@ impl<'o> Loader<'o> {
                 return;
             }
         };
-        for (key, value) in entries {
+        match section {
+            Section::Data => self.entities(file, entries, what, |m| &mut m.data),
+            Section::Components => self.entities(file, entries, what, |m| &mut m.components),
+            Section::Boundaries => self.entities(file, entries, what, |m| &mut m.boundaries),
+            Section::Runtimes => self.entities(file, entries, what, |m| &mut m.runtimes),
+            Section::Threats => self.entities(file, entries, what, |m| &mut m.threats),
+        }
+    }
+
+    /// Declares a section's entities. Each entity is deserialized on its own, so they are read in
+    /// parallel (a large model has tens of thousands) and then declared in order, with their
+    /// diagnostics in the order a one-by-one reading gives them.
+    fn entities<T: DeserializeOwned + Send>(
+        &mut self,
+        file: FileId,
+        entries: &[(Node, Node)],
+        what: &'static str,
+        section: fn(&mut Model) -> &mut IndexMap<Id, Decl<T>>,
+    ) {
+        use rayon::prelude::*;
+        let read: Vec<Option<(Option<T>, Vec<Diagnostic>)>> = entries
+            .par_iter()
+            .map(|(key, value)| {
+                // Entities whose id is not valid are not read (`id` reports them below).
+                let id = key.as_str().filter(|text| is_valid_id(text))?;
+                let label = format!("{what} `{id}`");
+                let value = match &value.value {
+                    // `db: {}` and `db:` both mean "all defaults".
+                    Value::Null => Cow::Owned(Node {
+                        span: value.span,
+                        value: Value::Map(Vec::new()),
+                    }),
+                    _ => Cow::Borrowed(value),
+                };
+                Some(read_entity::<T>(file, &value, &label))
+            })
+            .collect();
+        for ((key, _), read) in entries.iter().zip(read) {
             let Some(id) = self.id(file, key, what) else {
                 continue;
             };
-            let label = format!("{what} `{}`", id.value);
-            let value = match &value.value {
-                // `db: {}` and `db:` both mean "all defaults".
-                Value::Null => Cow::Owned(Node {
-                    span: value.span,
-                    value: Value::Map(Vec::new()),
-                }),
-                _ => Cow::Borrowed(value),
+            let Some((value, diagnostics)) = read else {
+                continue;
             };
-            let declared = match section {
-                Section::Data => self
-                    .entity::<DataAsset>(file, &value, &label)
-                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.data)),
-                Section::Components => self
-                    .entity::<Component>(file, &value, &label)
-                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.components)),
-                Section::Boundaries => self
-                    .entity::<Boundary>(file, &value, &label)
-                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.boundaries)),
-                Section::Runtimes => self
-                    .entity::<Runtime>(file, &value, &label)
-                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.runtimes)),
-                Section::Threats => self
-                    .entity::<crate::model::ManualThreat>(file, &value, &label)
-                    .map(|v| self.declare(id.clone(), what, v, |m| &mut m.threats)),
-            };
+            self.diagnostics.extend(diagnostics);
+            let declared = value.map(|v| self.declare(id.clone(), what, v, section));
             // `broken` quiets references to an entity that failed to load; nothing refers to a
             // manual threat by its bare id.
             if declared.is_none() && self.claim_id(&id, what) && what != "threat" {
@@ -783,7 +809,33 @@ impl<'o> Loader<'o> {
                 return;
             }
         };
-        for item in items {
+        // The attributes are deserialized in parallel first (see `entities`); a flow whose ends
+        // are not `source -> target` is not read, as below.
+        let read: Vec<Option<(Option<FlowAttributes>, Vec<Diagnostic>)>> = {
+            use rayon::prelude::*;
+            items
+                .par_iter()
+                .map(|item| {
+                    let Value::Map(entries) = &item.value else {
+                        return None;
+                    };
+                    let [(key, attributes)] = entries.as_slice() else {
+                        return None;
+                    };
+                    if attributes.value == Value::Null {
+                        return None;
+                    }
+                    let (source, target) = key.as_str()?.split_once("->")?;
+                    let (source, target) = (source.trim(), target.trim());
+                    if !is_valid_id(source) || !is_valid_id(target) {
+                        return None;
+                    }
+                    let label = format!("flow `{source} -> {target}`");
+                    Some(read_entity::<FlowAttributes>(file, attributes, &label))
+                })
+                .collect()
+        };
+        for (item, read) in items.iter().zip(read) {
             let (key, attributes) = match &item.value {
                 Value::Str(_) => (item, None),
                 Value::Map(entries) if entries.len() == 1 => (&entries[0].0, Some(&entries[0].1)),
@@ -813,9 +865,15 @@ impl<'o> Loader<'o> {
                 Some(n) if n.value == Value::Null => FlowAttributes::default(),
                 // A flow whose attributes are broken still joins its ends, so that they are not
                 // also reported as isolated.
-                Some(n) => self
-                    .entity::<FlowAttributes>(file, n, &label)
-                    .unwrap_or_default(),
+                Some(n) => match read {
+                    Some((value, diagnostics)) => {
+                        self.diagnostics.extend(diagnostics);
+                        value.unwrap_or_default()
+                    }
+                    None => self
+                        .entity::<FlowAttributes>(file, n, &label)
+                        .unwrap_or_default(),
+                },
             };
             let id = match &attributes.id {
                 Some(id) => {
