@@ -17,7 +17,7 @@ mod validate;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};
-pub use load::{Limits, LoadOptions, Loaded, load, load_str, read_typed, read_typed_as};
+pub use load::{Limits, LoadOptions, Loaded, load, load_str, read_typed_as};
 pub use model::*;
 pub use source::{FileId, Location, SourceFile, SourceMap, Span};
 pub use sp::Sp;

@@ -137,20 +137,9 @@ pub fn load_str(display: &str, text: &str, base_dir: &Path, options: &LoadOption
 }
 
 /// Reads one YAML file into a `T` with the same parsing, limits and diagnostics as a model file.
-/// Rule files use it, so a rule's errors read like a model's. The file is added to `sources`.
-pub fn read_typed<T: DeserializeOwned>(
-    sources: &mut crate::SourceMap,
-    display: String,
-    path: PathBuf,
-    text: Arc<str>,
-    what: &str,
-) -> (Option<T>, Vec<Diagnostic>) {
-    let own = sources.add(SourceFile::new(display.clone(), path.clone(), text.clone()));
-    read_typed_as(own, display, path, text, what)
-}
-
-/// Reads a file that a source map already holds as `own`, without the map itself, so that
-/// several files can be read at once (the built-in rules are read in parallel).
+/// Rule files and the catalogues use it, so a rule's errors read like a model's. The file is one
+/// that the caller's source map holds as `own` (the map itself is not needed, so that several
+/// files can be read at once: the built-in rules are read in parallel).
 pub fn read_typed_as<T: DeserializeOwned>(
     own: crate::FileId,
     display: String,

@@ -109,8 +109,6 @@ pub fn render_diagnostics(
     out
 }
 
-/// The rules in force for a model: the built-ins, the model's `rules.dirs` (confined to the
-/// model's root) and the command line's `--rules`.
 /// The team's rule directories: the model's `rules.dirs` (confined to the model's root) and
 /// `extra` from the command line.
 pub fn team_rule_dirs(

@@ -124,8 +124,8 @@ pub const CHUNK_BYTES: usize = 64 * 1024;
 struct Piece {
     start: usize,
     end: usize,
-    /// How deep the piece's root sits in the whole document, less one: its depth budget is
-    /// smaller by as much.
+    /// Whether the piece is a chunk of a top-level entry's value, whose root sits one level
+    /// deeper in the whole document than on its own: its depth budget is one smaller.
     nested: bool,
 }
 
