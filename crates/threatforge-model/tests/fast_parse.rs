@@ -395,14 +395,18 @@ fn scalar() -> impl Strategy<Value = Scalar> {
         1 => "[a-z0-9 .:#'\"-]{0,8}",
         1 => "\\PC{0,6}",
     ];
-    let style = prop_oneof![
+    (text, scalar_style()).prop_map(|(text, style)| Scalar { text, style })
+}
+
+/// Mostly plain, then each quoting and block style alike.
+fn scalar_style() -> impl Strategy<Value = Style> {
+    prop_oneof![
         6 => Just(Style::Plain),
         1 => Just(Style::Single),
         1 => Just(Style::Double),
         1 => Just(Style::Literal),
         1 => Just(Style::Folded),
-    ];
-    (text, style).prop_map(|(text, style)| Scalar { text, style })
+    ]
 }
 
 fn key() -> impl Strategy<Value = Scalar> {
@@ -811,14 +815,7 @@ fn model_like_doc() -> impl Strategy<Value = Doc> {
             .prop_map(str::to_owned),
         1 => "[a-z0-9 .:#'\"-]{0,8}",
     ];
-    let style = prop_oneof![
-        6 => Just(Style::Plain),
-        1 => Just(Style::Single),
-        1 => Just(Style::Double),
-        1 => Just(Style::Literal),
-        1 => Just(Style::Folded),
-    ];
-    let leaf = (text, style).prop_map(|(text, style)| Gen::Scalar(Scalar { text, style }));
+    let leaf = (text, scalar_style()).prop_map(|(text, style)| Gen::Scalar(Scalar { text, style }));
     let value = leaf
         .prop_recursive(4, 32, 5, |inner| {
             let child = (inner, proptest::bool::weighted(0.1)).prop_map(|(shape, comment)| Node {
