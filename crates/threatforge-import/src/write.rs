@@ -936,6 +936,23 @@ mod tests {
         assert_eq!(scalar("yes", false), "\"yes\"");
     }
 
+    /// Loads written YAML as `check` would, with the messages of its errors.
+    fn load(yaml: &str) -> (threatforge_model::Loaded, Vec<String>) {
+        let loaded = threatforge_model::load_str(
+            "t.yaml",
+            yaml,
+            std::path::Path::new("."),
+            &threatforge_model::LoadOptions::default(),
+        );
+        let errors = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect();
+        (loaded, errors)
+    }
+
     #[test]
     fn hostile_texts_load_as_a_model() {
         for text in HOSTILE {
@@ -955,18 +972,7 @@ mod tests {
             draft.components.push(c);
             let mut warnings = Vec::new();
             let yaml = to_yaml(&draft, &mut warnings);
-            let loaded = threatforge_model::load_str(
-                "t.yaml",
-                &yaml,
-                std::path::Path::new("."),
-                &threatforge_model::LoadOptions::default(),
-            );
-            let errors: Vec<_> = loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.message.clone())
-                .collect();
+            let (loaded, errors) = load(&yaml);
             assert!(errors.is_empty(), "{text:?}:\n{yaml}\n{errors:?}");
             let model = &loaded.model;
             let expected_name = if text.trim().is_empty() {
@@ -1018,18 +1024,7 @@ mod tests {
         draft.decisions.push(bad);
         let mut warnings = Vec::new();
         let yaml = to_yaml(&draft, &mut warnings);
-        let loaded = threatforge_model::load_str(
-            "t.yaml",
-            &yaml,
-            std::path::Path::new("."),
-            &threatforge_model::LoadOptions::default(),
-        );
-        let errors: Vec<_> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.clone())
-            .collect();
+        let (loaded, errors) = load(&yaml);
         assert!(errors.is_empty(), "{yaml}\n{errors:?}");
         assert!(warnings.len() >= 6, "{warnings:#?}");
         assert_eq!(loaded.model.flows.len(), 2);

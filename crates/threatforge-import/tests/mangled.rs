@@ -1,6 +1,8 @@
 //! Mangled input never panics the importers, and what they accept loads cleanly. (Their work
 //! is bounded by the input size limit and the YAML budgets; speed is not asserted here.)
 
+mod support;
+
 use proptest::prelude::*;
 use threatforge_import::{Format, Options, detect, import};
 
@@ -33,19 +35,7 @@ fn run(bytes: &[u8]) {
     let _ = detect(None, bytes);
     for format in Format::ALL {
         if let Ok(imported) = import(bytes, *format, &Options::default()) {
-            let loaded = threatforge_model::load_str(
-                "imported.yaml",
-                &imported.yaml,
-                std::path::Path::new("."),
-                &threatforge_model::LoadOptions::default(),
-            );
-            let errors: Vec<_> = loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.message.clone())
-                .collect();
-            assert!(errors.is_empty(), "{}\n{errors:?}", imported.yaml);
+            support::assert_valid(&imported.yaml);
         }
     }
 }

@@ -2,11 +2,11 @@
 //! ids, an internet zone, tool-specific component types, 0-100 risk values), in JSON and YAML.
 //! The round trip through our own export is in crates/threatforge-cli/tests/otm_round_trip.rs.
 
-use std::path::Path;
+mod support;
 
 use proptest::prelude::*;
 use threatforge_import::{Format, Options, detect, import};
-use threatforge_model::{DecisionStatus, LoadOptions, Loaded};
+use threatforge_model::DecisionStatus;
 
 const FOREIGN: &str = r#"{
   "otmVersion": "0.2.0",
@@ -64,34 +64,6 @@ const FOREIGN: &str = r#"{
   ]
 }"#;
 
-fn opts() -> Options {
-    Options {
-        source_name: Some("parcels.otm.json".to_owned()),
-        ..Options::default()
-    }
-}
-
-fn load(yaml: &str) -> Loaded {
-    threatforge_model::load_str(
-        "imported.yaml",
-        yaml,
-        Path::new("."),
-        &LoadOptions::default(),
-    )
-}
-
-fn assert_valid(yaml: &str) -> Loaded {
-    let loaded = load(yaml);
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect();
-    assert!(errors.is_empty(), "{yaml}\n{errors:#?}");
-    loaded
-}
-
 /// The same file in YAML, as a person would write it.
 fn as_yaml(json: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(json).expect("fixture");
@@ -128,6 +100,10 @@ fn as_yaml(json: &str) -> String {
     out
 }
 
+fn opts() -> Options {
+    support::options("parcels.otm.json")
+}
+
 #[test]
 fn detects_otm_in_json_and_yaml() {
     assert_eq!(detect(None, FOREIGN.as_bytes()), Some(Format::Otm));
@@ -159,7 +135,7 @@ fn output_is_deterministic() {
 #[test]
 fn foreign_file_loads_and_keeps_the_system() {
     let imported = import(FOREIGN.as_bytes(), Format::Otm, &opts()).expect("import");
-    let loaded = assert_valid(&imported.yaml);
+    let loaded = support::assert_valid(&imported.yaml);
     let m = &loaded.model;
     // UUID ids give way to ids from names; readable ids stay.
     let data: Vec<&str> = m.data.keys().map(String::as_str).collect();
@@ -204,7 +180,7 @@ fn foreign_file_loads_and_keeps_the_system() {
 #[test]
 fn foreign_threats_become_manual_threats_with_their_state() {
     let imported = import(FOREIGN.as_bytes(), Format::Otm, &opts()).expect("import");
-    let loaded = assert_valid(&imported.yaml);
+    let loaded = support::assert_valid(&imported.yaml);
     let m = &loaded.model;
     let ids: Vec<&str> = m.threats.keys().map(String::as_str).collect();
     assert_eq!(
@@ -328,13 +304,13 @@ fn many_elements_stay_linear() {
         flows.join(",")
     );
     let imported = import(text.as_bytes(), Format::Otm, &opts()).expect("import");
-    assert_valid(&imported.yaml);
+    support::assert_valid(&imported.yaml);
 }
 
 fn run(bytes: &[u8]) {
     let _ = detect(None, bytes);
     if let Ok(imported) = import(bytes, Format::Otm, &Options::default()) {
-        assert_valid(&imported.yaml);
+        support::assert_valid(&imported.yaml);
     }
 }
 

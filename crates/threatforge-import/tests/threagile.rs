@@ -1,10 +1,10 @@
 //! The Threagile importer on small models of our own, in the 1.0 and the 0.9 spellings.
 
-use std::path::Path;
+mod support;
 
 use threatforge_analysis::{Analysis, RuleSet};
 use threatforge_import::{Format, Options, detect, import, threagile};
-use threatforge_model::{DecisionStatus, LoadOptions, Loaded};
+use threatforge_model::{DecisionStatus, Loaded};
 
 /// An online shop in Threagile 1.0: a browser, a web application on the internet, an
 /// unencrypted database link, an LDAP directory, a build pipeline pushing deployments, nested
@@ -203,36 +203,14 @@ technical_assets:
     data_assets_stored: [orders]
 "#;
 
-fn opts() -> Options {
-    Options {
-        source_name: Some("threagile.yaml".into()),
-        ..Options::default()
-    }
-}
-
-fn load(yaml: &str) -> Loaded {
-    threatforge_model::load_str(
-        "imported.yaml",
-        yaml,
-        Path::new("."),
-        &LoadOptions::default(),
-    )
-}
-
 fn analyze(loaded: &Loaded) -> Analysis {
     let rules = RuleSet::builtin();
     assert!(!rules.has_errors());
     threatforge_analysis::analyze(&loaded.model, &rules)
 }
 
-fn assert_valid(loaded: &Loaded, yaml: &str) {
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect();
-    assert!(errors.is_empty(), "{yaml}\n{errors:#?}");
+fn opts() -> Options {
+    support::options("threagile.yaml")
 }
 
 #[test]
@@ -266,11 +244,11 @@ fn output_is_deterministic() {
 fn imports_load_without_errors_and_keep_the_model() {
     for source in [SHOP_1_0, SHOP_0_9] {
         let imported = import(source.as_bytes(), Format::Threagile, &opts()).expect("imports");
-        let loaded = load(&imported.yaml);
-        assert_valid(&loaded, &imported.yaml);
+        let loaded = support::load(&imported.yaml);
+        support::assert_loads_cleanly(&loaded, &imported.yaml);
     }
     let imported = import(SHOP_1_0.as_bytes(), Format::Threagile, &opts()).expect("imports");
-    let loaded = load(&imported.yaml);
+    let loaded = support::load(&imported.yaml);
     let m = &loaded.model;
     assert_eq!(m.system_name(), "Shop: online store");
     assert_eq!(m.components.len(), 5);
@@ -310,7 +288,7 @@ fn imports_load_without_errors_and_keep_the_model() {
 
     // The 0.9 spelling of identity propagation reads like the 1.0 one.
     let old = import(SHOP_0_9.as_bytes(), Format::Threagile, &opts()).expect("imports");
-    let old = load(&old.yaml);
+    let old = support::load(&old.yaml);
     assert_eq!(
         old.model.flows["client->app"].authorization,
         Some(threatforge_model::Authorization::User)
@@ -320,7 +298,7 @@ fn imports_load_without_errors_and_keep_the_model() {
 #[test]
 fn risk_tracking_becomes_decisions_on_threatforge_threats() {
     let imported = import(SHOP_1_0.as_bytes(), Format::Threagile, &opts()).expect("imports");
-    let loaded = load(&imported.yaml);
+    let loaded = support::load(&imported.yaml);
     let decisions: Vec<(&str, DecisionStatus)> = loaded
         .model
         .decisions
@@ -384,8 +362,8 @@ fn risk_tracking_becomes_decisions_on_threatforge_threats() {
 #[test]
 fn threatforge_finds_what_threagile_finds() {
     let imported = import(SHOP_1_0.as_bytes(), Format::Threagile, &opts()).expect("imports");
-    let loaded = load(&imported.yaml);
-    assert_valid(&loaded, &imported.yaml);
+    let loaded = support::load(&imported.yaml);
+    support::assert_loads_cleanly(&loaded, &imported.yaml);
     let analysis = analyze(&loaded);
     let expected: &[(&str, &str)] = &[
         // A web application with customer data, reached from the internet.
@@ -516,7 +494,7 @@ risk_tracking:
     status: nonsense
 "#;
     let imported = import(source.as_bytes(), Format::Threagile, &opts()).expect("imports");
-    let loaded = load(&imported.yaml);
-    assert_valid(&loaded, &imported.yaml);
+    let loaded = support::load(&imported.yaml);
+    support::assert_loads_cleanly(&loaded, &imported.yaml);
     assert!(imported.warnings.len() >= 5, "{:#?}", imported.warnings);
 }

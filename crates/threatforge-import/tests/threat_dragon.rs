@@ -1,11 +1,11 @@
 //! The Threat Dragon v2 importer on a small diagram of our own: an actor, a process and a store,
 //! flows between them, nested boundary boxes, a boundary line, threats in every status.
 
-use std::path::Path;
+mod support;
 
 use proptest::prelude::*;
 use threatforge_import::{Format, Options, detect, import};
-use threatforge_model::{DecisionStatus, LoadOptions, Loaded};
+use threatforge_model::DecisionStatus;
 
 const CLINIC: &str = r#"{
   "version": "2.3.0",
@@ -56,27 +56,7 @@ const CLINIC: &str = r#"{
 }"#;
 
 fn opts() -> Options {
-    Options {
-        source_name: Some("clinic.json".to_owned()),
-        ..Options::default()
-    }
-}
-
-fn assert_valid(yaml: &str) -> Loaded {
-    let loaded = threatforge_model::load_str(
-        "imported.yaml",
-        yaml,
-        Path::new("."),
-        &LoadOptions::default(),
-    );
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect();
-    assert!(errors.is_empty(), "{yaml}\n{errors:#?}");
-    loaded
+    support::options("clinic.json")
 }
 
 #[test]
@@ -98,7 +78,7 @@ fn clinic_snapshot() {
 #[test]
 fn cells_become_components_flows_and_nested_boundaries() {
     let imported = import(CLINIC.as_bytes(), Format::ThreatDragon, &opts()).expect("import");
-    let loaded = assert_valid(&imported.yaml);
+    let loaded = support::assert_valid(&imported.yaml);
     let m = &loaded.model;
     let kinds: Vec<(&str, &str)> = m
         .components
@@ -160,7 +140,7 @@ fn cells_become_components_flows_and_nested_boundaries() {
 #[test]
 fn threats_keep_status_and_severity() {
     let imported = import(CLINIC.as_bytes(), Format::ThreatDragon, &opts()).expect("import");
-    let loaded = assert_valid(&imported.yaml);
+    let loaded = support::assert_valid(&imported.yaml);
     let m = &loaded.model;
     let hijack = &m.threats["session-hijack"];
     assert_eq!(hijack.stride.as_str(), "spoofing");
@@ -271,13 +251,13 @@ fn many_boxes_stay_bounded() {
             .iter()
             .any(|w| w.contains("only the first"))
     );
-    assert_valid(&imported.yaml);
+    support::assert_valid(&imported.yaml);
 }
 
 fn run(bytes: &[u8]) {
     let _ = detect(None, bytes);
     if let Ok(imported) = import(bytes, Format::ThreatDragon, &Options::default()) {
-        assert_valid(&imported.yaml);
+        support::assert_valid(&imported.yaml);
     }
 }
 

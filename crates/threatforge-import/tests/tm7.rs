@@ -1,11 +1,13 @@
 //! The Microsoft Threat Modeling Tool importer on a small `.tm7` of our own in the tool's
 //! DataContract shape, and on hostile XML (entity bombs, DOCTYPE, deep nesting, size).
 
+mod support;
+
 use std::path::Path;
 
 use proptest::prelude::*;
 use threatforge_import::{Format, Options, detect, import};
-use threatforge_model::{DecisionStatus, LoadOptions, Loaded};
+use threatforge_model::DecisionStatus;
 
 fn prop(kind: &str, display: &str, value: &str) -> String {
     format!(
@@ -190,27 +192,7 @@ fn sample() -> String {
 }
 
 fn opts() -> Options {
-    Options {
-        source_name: Some("checkout.tm7".to_owned()),
-        ..Options::default()
-    }
-}
-
-fn assert_valid(yaml: &str) -> Loaded {
-    let loaded = threatforge_model::load_str(
-        "imported.yaml",
-        yaml,
-        Path::new("."),
-        &LoadOptions::default(),
-    );
-    let errors: Vec<String> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect();
-    assert!(errors.is_empty(), "{yaml}\n{errors:#?}");
-    loaded
+    support::options("checkout.tm7")
 }
 
 #[test]
@@ -233,7 +215,7 @@ fn checkout_snapshot() {
 #[test]
 fn stencils_connectors_and_borders_come_across() {
     let imported = import(sample().as_bytes(), Format::Tm7, &opts()).expect("import");
-    let loaded = assert_valid(&imported.yaml);
+    let loaded = support::assert_valid(&imported.yaml);
     let m = &loaded.model;
     assert_eq!(m.system_name(), "Checkout");
     let tech: Vec<(&str, &str, &str)> = m
@@ -285,7 +267,7 @@ fn stencils_connectors_and_borders_come_across() {
 #[test]
 fn threat_instances_keep_their_state() {
     let imported = import(sample().as_bytes(), Format::Tm7, &opts()).expect("import");
-    let loaded = assert_valid(&imported.yaml);
+    let loaded = support::assert_valid(&imported.yaml);
     let m = &loaded.model;
     let t1 = &m.threats["th1-shopper-browser-checkout"];
     assert_eq!(t1.title, "Threat t1 on <flow>");
@@ -385,7 +367,7 @@ fn malformed_deep_and_huge_input_get_clear_errors() {
 fn run(bytes: &[u8]) {
     let _ = detect(Some(Path::new("x.tm7")), bytes);
     if let Ok(imported) = import(bytes, Format::Tm7, &Options::default()) {
-        assert_valid(&imported.yaml);
+        support::assert_valid(&imported.yaml);
     }
 }
 

@@ -1,0 +1,46 @@
+//! What the importers' tests share: loading an imported model, and insisting that it loads
+//! without errors, as `threatforge check` would read it.
+
+// Each test binary uses what it needs of this module.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use threatforge_import::Options;
+use threatforge_model::{LoadOptions, Loaded};
+
+/// Import options naming the file the input came from.
+pub fn options(source_name: &str) -> Options {
+    Options {
+        source_name: Some(source_name.to_owned()),
+        ..Options::default()
+    }
+}
+
+/// Loads an imported model as `imported.yaml`.
+pub fn load(yaml: &str) -> Loaded {
+    threatforge_model::load_str(
+        "imported.yaml",
+        yaml,
+        Path::new("."),
+        &LoadOptions::default(),
+    )
+}
+
+/// Fails the test, showing the YAML and the errors, when the model has any.
+pub fn assert_loads_cleanly(loaded: &Loaded, yaml: &str) {
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{yaml}\n{errors:#?}");
+}
+
+/// Loads an imported model and insists that it loads without errors.
+pub fn assert_valid(yaml: &str) -> Loaded {
+    let loaded = load(yaml);
+    assert_loads_cleanly(&loaded, yaml);
+    loaded
+}
