@@ -162,42 +162,50 @@ fn norm(text: &str) -> String {
     slug(text)
 }
 
+/// The value of the first band whose upper bound `value` does not exceed, else `top` (NaN too).
+fn band<T: Copy>(value: f64, bounds: [(f64, T); 3], top: T) -> T {
+    bounds
+        .iter()
+        .find(|(bound, _)| value <= *bound)
+        .map_or(top, |&(_, band)| band)
+}
+
 /// 0-100 to a level: our export writes 25, 50, 75 and 100.
 fn level(value: f64) -> Level {
-    match value {
-        v if v <= 25.0 => Level::Low,
-        v if v <= 50.0 => Level::Medium,
-        v if v <= 75.0 => Level::High,
-        _ => Level::VeryHigh,
-    }
+    let bounds = [
+        (25.0, Level::Low),
+        (50.0, Level::Medium),
+        (75.0, Level::High),
+    ];
+    band(value, bounds, Level::VeryHigh)
 }
 
 fn classification(value: f64) -> Classification {
-    match value {
-        v if v <= 15.0 => Classification::Public,
-        v if v <= 50.0 => Classification::Internal,
-        v if v <= 80.0 => Classification::Confidential,
-        _ => Classification::Secret,
-    }
+    let bounds = [
+        (15.0, Classification::Public),
+        (50.0, Classification::Internal),
+        (80.0, Classification::Confidential),
+    ];
+    band(value, bounds, Classification::Secret)
 }
 
 fn rating(value: f64) -> Rating {
-    match value {
-        v if v <= 30.0 => Rating::Low,
-        v if v <= 60.0 => Rating::Medium,
-        v if v <= 85.0 => Rating::High,
-        _ => Rating::Critical,
-    }
+    let bounds = [
+        (30.0, Rating::Low),
+        (60.0, Rating::Medium),
+        (85.0, Rating::High),
+    ];
+    band(value, bounds, Rating::Critical)
 }
 
 /// OTM trust rating (0-100, higher is more trusted; IriusRisk gives the internet 1).
 fn trust(value: f64) -> Trust {
-    match value {
-        v if v <= 20.0 => Trust::Untrusted,
-        v if v <= 50.0 => Trust::Low,
-        v if v <= 80.0 => Trust::Medium,
-        _ => Trust::High,
-    }
+    let bounds = [
+        (20.0, Trust::Untrusted),
+        (50.0, Trust::Low),
+        (80.0, Trust::Medium),
+    ];
+    band(value, bounds, Trust::High)
 }
 
 /// A threat's state in OTM (the examples' words, IriusRisk's, and ours) as a decision status.
@@ -1541,6 +1549,22 @@ fn numbers(v: Option<&Value>) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scales_map_by_their_bands() {
+        assert_eq!(level(0.0), Level::Low);
+        assert_eq!(level(25.0), Level::Low);
+        assert_eq!(level(25.5), Level::Medium);
+        assert_eq!(level(75.0), Level::High);
+        assert_eq!(level(100.0), Level::VeryHigh);
+        assert_eq!(level(f64::NAN), Level::VeryHigh);
+        assert_eq!(classification(15.0), Classification::Public);
+        assert_eq!(classification(81.0), Classification::Secret);
+        assert_eq!(rating(60.0), Rating::Medium);
+        assert_eq!(rating(90.0), Rating::Critical);
+        assert_eq!(trust(1.0), Trust::Untrusted);
+        assert_eq!(trust(100.0), Trust::High);
+    }
 
     #[test]
     fn tool_types_map_to_catalogue_technologies() {
