@@ -1961,6 +1961,18 @@ mod tests {
         Some(Size { w: 70.0, h: 26.0 })
     }
 
+    /// Labelled edges from (source, target) pairs.
+    fn edges(pairs: &[(usize, usize)]) -> Vec<Edge> {
+        pairs
+            .iter()
+            .map(|&(source, target)| Edge {
+                source,
+                target,
+                label: label(),
+            })
+            .collect()
+    }
+
     /// Nested clusters: `clusters` of them, each inside an earlier one or at the top; nodes
     /// spread over the clusters and the top level; edges at random.
     fn random_graph(seed: u64, nodes: usize, clusters: usize, edges: usize) -> Graph {
@@ -2150,28 +2162,7 @@ mod tests {
         let graph = Graph {
             nodes: (0..3).map(|_| node(90.0, None)).collect(),
             clusters: vec![],
-            edges: vec![
-                Edge {
-                    source: 0,
-                    target: 1,
-                    label: label(),
-                },
-                Edge {
-                    source: 1,
-                    target: 2,
-                    label: label(),
-                },
-                Edge {
-                    source: 2,
-                    target: 0,
-                    label: label(),
-                },
-                Edge {
-                    source: 1,
-                    target: 1,
-                    label: label(),
-                },
-            ],
+            edges: edges(&[(0, 1), (1, 2), (2, 0), (1, 1)]),
         };
         let layout = layout(&graph);
         check(&graph, &layout);
@@ -2300,38 +2291,7 @@ mod tests {
             })
             .collect();
         let nodes = (0..6).map(|i| node(90.0, Some(i / 2))).collect();
-        let edges = vec![
-            Edge {
-                source: 0,
-                target: 1,
-                label: label(),
-            },
-            Edge {
-                source: 1,
-                target: 2,
-                label: label(),
-            },
-            Edge {
-                source: 2,
-                target: 3,
-                label: label(),
-            },
-            Edge {
-                source: 3,
-                target: 4,
-                label: label(),
-            },
-            Edge {
-                source: 4,
-                target: 5,
-                label: label(),
-            },
-            Edge {
-                source: 0,
-                target: 4,
-                label: label(),
-            },
-        ];
+        let edges = edges(&[(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (0, 4)]);
         let graph = Graph {
             nodes,
             clusters,
