@@ -2,34 +2,15 @@
 //! model text in each, byte-identical output, collapsing of large models, and drawing one
 //! boundary. The layout's geometric invariants are unit-tested in `src/diagram/layout.rs`.
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
-use threatforge_analysis::{Analysis, Options, RuleSet, analyze_with};
-use threatforge_model::{LoadOptions, Model, load, load_str};
+use support::{analyze, from_text};
+use threatforge_analysis::Analysis;
+use threatforge_model::{LoadOptions, Model, load};
 use threatforge_report::diagram::{self, COLLAPSE_ABOVE, DiagramOptions};
-
-fn analyze(model: &Model) -> Analysis {
-    analyze_with(
-        model,
-        &RuleSet::builtin(),
-        &Options {
-            today: Some("2026-11-28".to_owned()),
-        },
-    )
-}
-
-fn from_text(text: &str) -> (Model, Analysis) {
-    let loaded = load_str(
-        "threatforge.yaml",
-        text,
-        &std::env::temp_dir(),
-        &LoadOptions::default(),
-    );
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model);
-    (loaded.model, analysis)
-}
 
 fn all(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> [String; 3] {
     [

@@ -2,32 +2,13 @@
 //! hostile model (every model text escaped, in text and in attributes, and none in the script).
 //! A real browser runs it in crates/threatforge-cli/tests/browser.rs.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use threatforge_analysis::{Analysis, Options, RuleSet, analyze_with};
-use threatforge_model::{LoadOptions, Model, load, load_str};
-
-fn analyze(model: &Model) -> Analysis {
-    analyze_with(
-        model,
-        &RuleSet::builtin(),
-        &Options {
-            today: Some("2026-11-28".to_owned()),
-        },
-    )
-}
-
-fn from_text(text: &str) -> (Model, Analysis) {
-    let loaded = load_str(
-        "threatforge.yaml",
-        text,
-        &std::env::temp_dir(),
-        &LoadOptions::default(),
-    );
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model);
-    (loaded.model, analysis)
-}
+use support::{analyze, from_text};
+use threatforge_analysis::Analysis;
+use threatforge_model::{LoadOptions, Model, load};
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

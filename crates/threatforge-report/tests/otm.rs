@@ -2,9 +2,11 @@
 //! relies on (zones and their nesting, the implicit zones, threat states, mitigations, attributes).
 //! The official schema is checked in crates/threatforge-cli/tests/formats.rs.
 
+mod support;
+
 use serde_json::Value;
-use threatforge_analysis::{Analysis, Options, RuleSet, analyze_with};
-use threatforge_model::{LoadOptions, Model, load_str};
+use threatforge_analysis::Analysis;
+use threatforge_model::Model;
 
 const KIOSK: &str = "system: { name: Ticket kiosk, criticality: high, owners: [team-kiosk] }
 data:
@@ -35,22 +37,9 @@ decisions:
 ";
 
 fn export(text: &str) -> (Model, Analysis, String) {
-    let loaded = load_str(
-        "threatforge.yaml",
-        text,
-        &std::env::temp_dir(),
-        &LoadOptions::default(),
-    );
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze_with(
-        &loaded.model,
-        &RuleSet::builtin(),
-        &Options {
-            today: Some("2026-11-28".to_owned()),
-        },
-    );
-    let otm = threatforge_report::otm::render(&loaded.model, &analysis);
-    (loaded.model, analysis, otm)
+    let (model, analysis) = support::from_text(text);
+    let otm = threatforge_report::otm::render(&model, &analysis);
+    (model, analysis, otm)
 }
 
 fn by_id<'a>(list: &'a Value, id: &str) -> &'a Value {
