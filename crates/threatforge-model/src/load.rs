@@ -782,22 +782,41 @@ impl<'o> Loader<'o> {
         true
     }
 
-    fn flows(&mut self, file: FileId, node: &Node) {
-        let items = match &node.value {
+    /// A section that is a list: its items, nothing when it is empty, and an error when it is
+    /// something else.
+    fn list_items<'n>(
+        &mut self,
+        file: FileId,
+        node: &'n Node,
+        name: &str,
+        expected: &str,
+        help: &str,
+    ) -> &'n [Node] {
+        match &node.value {
             Value::Seq(items) => items,
-            Value::Null => return,
+            Value::Null => &[],
             other => {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "invalid-type",
-                        format!("`flows` must be a list, but this is {}", other.kind()),
+                        format!("`{name}` must be a list, but this is {}", other.kind()),
                     )
-                    .with_label(span(file, node.span), "expected a list of `- source -> target: {...}`")
-                    .with_help("write each flow as a list item: `- shop -> db: { protocol: postgres-tls }`"),
+                    .with_label(span(file, node.span), expected)
+                    .with_help(help),
                 );
-                return;
+                &[]
             }
-        };
+        }
+    }
+
+    fn flows(&mut self, file: FileId, node: &Node) {
+        let items = self.list_items(
+            file,
+            node,
+            "flows",
+            "expected a list of `- source -> target: {...}`",
+            "write each flow as a list item: `- shop -> db: { protocol: postgres-tls }`",
+        );
         // The attributes are deserialized in parallel first (see `entities`); a flow whose ends
         // are not `source -> target` is not read, as below.
         let read: Vec<Option<(Option<FlowAttributes>, Vec<Diagnostic>)>> = {
@@ -908,21 +927,13 @@ impl<'o> Loader<'o> {
     }
 
     fn decisions(&mut self, file: FileId, node: &Node) {
-        let items = match &node.value {
-            Value::Seq(items) => items,
-            Value::Null => return,
-            other => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-type",
-                        format!("`decisions` must be a list, but this is {}", other.kind()),
-                    )
-                    .with_label(span(file, node.span), "expected a list of `- threat: ...` entries")
-                    .with_help("write each decision as a list item: `- { threat: sql-injection:shop, status: accepted, ... }`"),
-                );
-                return;
-            }
-        };
+        let items = self.list_items(
+            file,
+            node,
+            "decisions",
+            "expected a list of `- threat: ...` entries",
+            "write each decision as a list item: `- { threat: sql-injection:shop, status: accepted, ... }`",
+        );
         for item in items {
             if let Some(decision) = self.entity::<crate::model::Decision>(file, item, "a decision")
             {
