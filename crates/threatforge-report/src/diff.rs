@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use threatforge_analysis::diff::Diff;
+use threatforge_analysis::diff::{Change, Diff};
 use threatforge_model::{Model, ThreatSeverity};
 
 use crate::mermaid;
@@ -27,6 +27,22 @@ pub fn code(id: &str) -> String {
             .replace('|', "\\|")
             .replace(['\n', '\r'], " ")
     )
+}
+
+/// Attribute changes as Markdown, `attribute: old → new`, joined by `separator`.
+fn changes_md(changes: &[Change], separator: &str) -> String {
+    changes
+        .iter()
+        .map(|x| {
+            format!(
+                "{}: {} → {}",
+                cell(&x.attribute),
+                cell(&x.old),
+                cell(&x.new)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// One line a reviewer reads first.
@@ -236,24 +252,12 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
             let _ = writeln!(out, "| removed | {} {} | |", r.kind, code(&r.id));
         }
         for c in &e.changed {
-            let details: Vec<String> = c
-                .changes
-                .iter()
-                .map(|x| {
-                    format!(
-                        "{}: {} → {}",
-                        cell(&x.attribute),
-                        cell(&x.old),
-                        cell(&x.new)
-                    )
-                })
-                .collect();
             let _ = writeln!(
                 out,
                 "| changed | {} {} | {} |",
                 c.kind,
                 code(&c.id),
-                details.join("<br>")
+                changes_md(&c.changes, "<br>")
             );
         }
         let _ = writeln!(out, "\n</details>\n");
@@ -316,19 +320,12 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
             let _ = writeln!(out, "- removed: {}", code(r));
         }
         for c in &d.changed {
-            let changes: Vec<String> = c
-                .changes
-                .iter()
-                .map(|x| {
-                    format!(
-                        "{}: {} → {}",
-                        cell(&x.attribute),
-                        cell(&x.old),
-                        cell(&x.new)
-                    )
-                })
-                .collect();
-            let _ = writeln!(out, "- changed: {} ({})", code(&c.id), changes.join("; "));
+            let _ = writeln!(
+                out,
+                "- changed: {} ({})",
+                code(&c.id),
+                changes_md(&c.changes, "; ")
+            );
         }
         for x in &d.expired {
             let _ = writeln!(out, "- expired acceptance: {}", code(x));
