@@ -302,6 +302,19 @@ fn plan(text: &str, chunk_bytes: usize) -> Option<(Vec<Piece>, Vec<Part>)> {
     let ends = sections.iter().skip(1).copied().chain([text.len()]);
     let mut pieces = Vec::new();
     let mut parts = Vec::new();
+    // Small top-level entries are read together, a piece of at least `chunk_bytes` at a time, so
+    // that a document of many one-line entries is not read one parser per line.
+    let mut pending: Option<usize> = None;
+    fn flush(pieces: &mut Vec<Piece>, parts: &mut Vec<Part>, from: Option<usize>, to: usize) {
+        if let Some(start) = from {
+            parts.push(Part::Entries(pieces.len()));
+            pieces.push(Piece {
+                start,
+                end: to,
+                nested: false,
+            });
+        }
+    }
     for (start, end) in sections.iter().copied().zip(ends) {
         let chunked = if end - start >= chunk_bytes.saturating_mul(2) {
             chunk_starts(text, start, end, chunk_bytes)
@@ -310,6 +323,7 @@ fn plan(text: &str, chunk_bytes: usize) -> Option<(Vec<Piece>, Vec<Part>)> {
         };
         match chunked {
             Some((header_end, starts)) => {
+                flush(&mut pieces, &mut parts, pending.take(), start);
                 pieces.push(Piece {
                     start,
                     end: header_end,
@@ -330,15 +344,14 @@ fn plan(text: &str, chunk_bytes: usize) -> Option<(Vec<Piece>, Vec<Part>)> {
                 });
             }
             None => {
-                parts.push(Part::Entries(pieces.len()));
-                pieces.push(Piece {
-                    start,
-                    end,
-                    nested: false,
-                });
+                let from = *pending.get_or_insert(start);
+                if end - from >= chunk_bytes {
+                    flush(&mut pieces, &mut parts, pending.take(), end);
+                }
             }
         }
     }
+    flush(&mut pieces, &mut parts, pending.take(), text.len());
     Some((pieces, parts))
 }
 
@@ -898,4 +911,58 @@ fn has_duplicate_keys(entries: &[(Node, Node)]) -> bool {
     }
     let mut seen = HashSet::with_capacity(entries.len());
     !entries.iter().all(|e| seen.insert(key(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_top_level_entries_are_read_together() {
+        let text: String = (0..20_000).map(|i| format!("k{i}: v{i}\n")).collect();
+        let Some((pieces, _)) = plan(&text, CHUNK_BYTES) else {
+            panic!("a plain document is planned");
+        };
+        // About 240 KB in pieces of at least 64 KB: a handful, not one per line.
+        assert!((2..=5).contains(&pieces.len()), "{} pieces", pieces.len());
+        assert!(
+            pieces
+                .iter()
+                .take(pieces.len() - 1)
+                .all(|p| p.end - p.start >= CHUNK_BYTES)
+        );
+        let limits = Limits::default();
+        let whole = parse_whole(&text, &limits).map(|(node, _)| node);
+        assert!(whole.is_some());
+        assert_eq!(parse_split(&text, &limits, CHUNK_BYTES), whole);
+    }
+
+    #[test]
+    fn a_long_collection_is_read_in_chunks_at_its_items() {
+        let items: String = (0..5_000)
+            .map(|i| format!("  - a{i} -> b{i}: {{ protocol: https }}\n"))
+            .collect();
+        let text = format!("system: {{ name: s }}\nflows:\n{items}runtimes: {{}}\n");
+        let Some((pieces, parts)) = plan(&text, CHUNK_BYTES) else {
+            panic!("a plain document is planned");
+        };
+        assert!(
+            parts
+                .iter()
+                .any(|p| matches!(p, Part::Chunked { chunks, .. } if chunks.len() >= 2)),
+            "{} pieces",
+            pieces.len()
+        );
+        for piece in pieces.iter().filter(|p| p.nested) {
+            assert!(
+                text[piece.start..].starts_with("  - "),
+                "{}",
+                &text[piece.start..]
+            );
+        }
+        let limits = Limits::default();
+        let whole = parse_whole(&text, &limits).map(|(node, _)| node);
+        assert!(whole.is_some());
+        assert_eq!(parse_split(&text, &limits, CHUNK_BYTES), whole);
+    }
 }
