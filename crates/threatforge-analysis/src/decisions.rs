@@ -36,13 +36,13 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 }
 
 pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
+    if model.decisions.is_empty() {
+        return;
+    }
     let mut used = vec![false; model.decisions.len()];
     // Each threat's id written out, into one buffer, for the patterns to match against.
     let mut id = String::new();
     for threat in &mut analysis.threats {
-        if model.decisions.is_empty() {
-            break;
-        }
         id.clear();
         let _ = write!(id, "{}", threat.id);
         let best = model
@@ -105,11 +105,16 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
             expired,
         }));
     }
+    // Written out only if a decision matches no threat, for the suggestion.
+    let mut written_ids: Option<Vec<String>> = None;
     for (decision, used) in model.decisions.iter().zip(used) {
         if !used {
-            let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
-            let ids = ids.iter().map(String::as_str);
-            let help = match threatforge_model::suggest::nearest(&decision.threat.value, ids) {
+            let ids =
+                written_ids.get_or_insert_with(|| crate::engine::written_out(&analysis.threats));
+            let help = match threatforge_model::suggest::nearest(
+                &decision.threat.value,
+                ids.iter().map(String::as_str),
+            ) {
                 Some(n) => {
                     format!("did you mean `{n}`? If the threat is gone, remove the decision")
                 }

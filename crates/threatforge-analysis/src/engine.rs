@@ -490,6 +490,8 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     analysis.threats.extend(crate::manual::threats(&world));
     sort_by_id(&mut analysis.threats);
 
+    // Written out only if an entry matches no threat, for the suggestion.
+    let mut written_ids: Option<Vec<String>> = None;
     for (id, reason) in &model.rules.not_applicable {
         match analysis
             .threats
@@ -500,9 +502,11 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
                 analysis.threats[i].reason = Some(reason.as_str().into());
             }
             Err(_) => {
-                let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
-                let ids = ids.iter().map(String::as_str);
-                let help = match threatforge_model::suggest::nearest(&id.value, ids) {
+                let ids = written_ids.get_or_insert_with(|| written_out(&analysis.threats));
+                let help = match threatforge_model::suggest::nearest(
+                    &id.value,
+                    ids.iter().map(String::as_str),
+                ) {
                     Some(n) => format!("did you mean `{n}`?"),
                     None => {
                         "threat ids are `rule:element`; `threatforge check` lists them".to_owned()
@@ -524,6 +528,11 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     }
     crate::decisions::apply(model, options, &mut analysis);
     analysis
+}
+
+/// Every threat's id as a string, for "did you mean" suggestions.
+pub(crate) fn written_out(threats: &[Threat]) -> Vec<String> {
+    threats.iter().map(|t| t.id.to_string()).collect()
 }
 
 fn unknown_rule(id: &threatforge_model::Sp<String>, rules: &RuleSet) -> Diagnostic {

@@ -369,7 +369,8 @@ fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) ->
     }
 }
 
-/// Which of `ElementFactors::impact` a STRIDE category reads: the aspect of the data it threatens.
+/// Which of an element's data factors a STRIDE category reads: the aspect of the data it
+/// threatens (confidentiality, integrity, availability, any).
 pub fn aspect_of(stride: Stride) -> usize {
     match stride {
         Stride::InformationDisclosure => 0,

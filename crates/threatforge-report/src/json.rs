@@ -83,6 +83,15 @@ pub fn at_or_above(analysis: &Analysis, threshold: ThreatSeverity) -> Vec<&Threa
     failing
 }
 
+/// Whether no open threat is at or above `threshold`: the gate's verdict, without listing and
+/// sorting the failing threats.
+pub fn gate_passes(analysis: &Analysis, threshold: ThreatSeverity) -> bool {
+    !analysis
+        .threats
+        .iter()
+        .any(|t| t.is_open() && t.severity() >= threshold)
+}
+
 pub fn gate(analysis: &Analysis, threshold: ThreatSeverity) -> Gate {
     let failing: Vec<String> = at_or_above(analysis, threshold)
         .iter()

@@ -34,7 +34,7 @@ pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     write_output(args.output.as_deref(), &text)?;
     let code = if analyzed.has_errors() {
         crate::exit::INVALID
-    } else if fail_on.is_some_and(|t| !threatforge_report::json::gate(&analyzed.analysis, t).passed)
+    } else if fail_on.is_some_and(|t| !threatforge_report::json::gate_passes(&analyzed.analysis, t))
     {
         crate::exit::GATE_FAILED
     } else {
@@ -88,7 +88,8 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
                 open.len() - shown.len()
             );
         }
-        let summary = threatforge_report::json::summary(analysis, fail_on);
+        // The gate is written below, once; the summary's own would sort the threats again.
+        let summary = threatforge_report::json::summary(analysis, None);
         let statuses: Vec<String> = summary
             .by_status
             .iter()
