@@ -676,7 +676,10 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
             Ok(Value::Bool(true)) => {
-                let explanation = render(world, &mut evaluator, &rule.explanation);
+                let (explanation, empty) = render(world, &mut evaluator, &rule.explanation);
+                if let Some(at) = empty {
+                    diagnostics.push((rule.id().to_owned(), empty_value(rule, candidate.id, at)));
+                }
                 fired.push((rule, explanation.into_boxed_str()));
             }
             Ok(other) => diagnostics.push((
@@ -801,19 +804,32 @@ fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
     .with_help("this is a defect in the rule; its threats on this element are unknown")
 }
 
+fn empty_value(rule: &Rule, element: &str, at: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "rule-empty-value",
+        format!(
+            "the explanation of rule `{}` on `{element}` has a value that renders empty",
+            rule.id()
+        ),
+    )
+    .with_label(at, "empty here")
+    .with_help(
+        "say the clause only when its value exists: `{{#if list.size() > 0}} ... {{/if}}`; \
+         this is a defect in the rule",
+    )
+}
+
 /// Fills an explanation template, with the element's evaluator (each run starts afresh). A failing
-/// expression shows as `?` rather than hiding the text.
-fn render<'w>(world: &World, evaluator: &mut Evaluator<'w>, segments: &'w [Segment]) -> String {
+/// expression shows as `?` rather than hiding the text. Also returns where the first `{{ }}` that
+/// rendered empty stands: the sentence around it is broken, a defect of the rule.
+fn render<'w>(
+    world: &World,
+    evaluator: &mut Evaluator<'w>,
+    segments: &'w [Segment],
+) -> (String, Option<Span>) {
     let mut raw = String::new();
-    for segment in segments {
-        match segment {
-            Segment::Text(text) => raw.push_str(text),
-            Segment::Expr(node) => match evaluator.run(node) {
-                Ok(value) => display_into(world, &value, &mut raw),
-                Err(_) => raw.push('?'),
-            },
-        }
-    }
+    let mut empty = None;
+    fill(world, evaluator, segments, &mut raw, &mut empty);
     // Folded YAML leaves newlines and double spaces; an explanation is one paragraph.
     let mut out = String::with_capacity(raw.len());
     for word in raw.split_whitespace() {
@@ -822,7 +838,37 @@ fn render<'w>(world: &World, evaluator: &mut Evaluator<'w>, segments: &'w [Segme
         }
         out.push_str(word);
     }
-    out
+    (out, empty)
+}
+
+/// Recurses once per `{{#if}}` level, which the rule loader bounds.
+fn fill<'w>(
+    world: &World,
+    evaluator: &mut Evaluator<'w>,
+    segments: &'w [Segment],
+    raw: &mut String,
+    empty: &mut Option<Span>,
+) {
+    for segment in segments {
+        match segment {
+            Segment::Text(text) => raw.push_str(text),
+            Segment::Expr(node, at) => {
+                let before = raw.len();
+                match evaluator.run(node) {
+                    Ok(value) => display_into(world, &value, raw),
+                    Err(_) => raw.push('?'),
+                }
+                if raw[before..].trim().is_empty() {
+                    empty.get_or_insert(*at);
+                }
+            }
+            Segment::If(condition, then, otherwise) => match evaluator.run(condition) {
+                Ok(Value::Bool(true)) => fill(world, evaluator, then, raw, empty),
+                Ok(Value::Bool(false)) => fill(world, evaluator, otherwise, raw, empty),
+                _ => raw.push('?'),
+            },
+        }
+    }
 }
 
 /// Sorts threats by id, keeping the order of equal ids. A threat is a few hundred bytes and a

@@ -49,7 +49,13 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
             .iter()
             .chain(&analysis.rule_diagnostics)
         {
-            if d.is_error() {
+            // A warning located in this rule's file (an explanation value that renders empty)
+            // is a defect of the rule as much as an error is.
+            let in_this_rule = d
+                .labels
+                .first()
+                .is_some_and(|l| l.span.file == rule.file.condition.span.file);
+            if d.is_error() || in_this_rule {
                 failures.push(format!("`{kind}` example at {line}: {}", d.message));
             }
         }

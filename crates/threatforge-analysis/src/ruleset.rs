@@ -28,7 +28,25 @@ pub enum Origin {
 #[derive(Debug)]
 pub enum Segment {
     Text(String),
-    Expr(crate::eval::Expression),
+    /// `{{ expression }}`, with where it stands in the rule file: a value that renders empty
+    /// leaves a broken sentence ("stores ,"), which is reported there.
+    Expr(crate::eval::Expression, Span),
+    /// `{{#if condition}} ... {{else}} ... {{/if}}`: a clause said only when it holds, so a
+    /// sentence names a fact only where the element has it.
+    If(crate::eval::Expression, Vec<Segment>, Vec<Segment>),
+}
+
+/// Deepest nesting of `{{#if}}` clauses in one explanation. Rendering recurses once per level;
+/// real explanations need two or three.
+const MAX_CLAUSE_NESTING: usize = 8;
+
+/// An `{{#if}}` clause being read: its condition, where it opened, the segments before it, and
+/// its `then` part once `{{else}}` was seen.
+struct OpenClause {
+    condition: Option<crate::eval::Expression>,
+    opened: Span,
+    before: Vec<Segment>,
+    then: Option<Vec<Segment>>,
 }
 
 /// Parts of a rule that every threat it finds carries.
@@ -452,38 +470,110 @@ impl RuleCompiler<'_> {
     fn compile_template(&mut self, template: &Sp<String>, scope: Scope) -> Option<Vec<Segment>> {
         let text = template.value.as_str();
         let mut segments = Vec::new();
+        let mut open: Vec<OpenClause> = Vec::new();
         let mut rest = text;
         let mut ok = true;
-        while let Some(open) = rest.find("{{") {
-            if open > 0 {
-                segments.push(Segment::Text(rest[..open].to_owned()));
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                segments.push(Segment::Text(rest[..start].to_owned()));
             }
-            let after = &rest[open + 2..];
+            let tag_at = text.len() - rest.len() + start;
+            let tag_span = self.scalar_span(template, text[..tag_at].chars().count());
+            let after = &rest[start + 2..];
             let Some(close) = after.find("}}") else {
-                let at = text.len() - rest.len() + open;
-                let span = self.scalar_span(template, text[..at].chars().count());
                 self.diagnostics.push(
                     Diagnostic::error(
                         "rule-syntax",
                         "`{{` without a closing `}}` in the explanation",
                     )
-                    .with_label(span, "opened here"),
+                    .with_label(tag_span, "opened here"),
                 );
                 return None;
             };
             let inner = &after[..close];
             let inner_start = text.len() - after.len();
-            let offset = text[..inner_start].chars().count();
-            match self.compile_expression(template, inner, offset, scope, false) {
-                Some(program) => segments.push(Segment::Expr(program)),
-                None => ok = false,
-            }
             rest = &after[close + 2..];
+            let leading = inner.len() - inner.trim_start().len();
+            let word = inner.trim();
+            if let Some(condition) = inner[leading..]
+                .strip_prefix("#if")
+                .filter(|c| c.starts_with(char::is_whitespace))
+            {
+                let offset = text[..inner_start + leading + 3].chars().count();
+                let condition = self.compile_expression(template, condition, offset, scope, true);
+                ok &= condition.is_some();
+                if open.len() == MAX_CLAUSE_NESTING {
+                    self.template_error(
+                        tag_span,
+                        format!("`{{{{#if}}}}` clauses nest deeper than {MAX_CLAUSE_NESTING}"),
+                        "nested too deep",
+                    );
+                    return None;
+                }
+                open.push(OpenClause {
+                    condition,
+                    opened: tag_span,
+                    before: std::mem::take(&mut segments),
+                    then: None,
+                });
+            } else if word == "else" {
+                match open.last_mut() {
+                    Some(clause) if clause.then.is_none() => {
+                        clause.then = Some(std::mem::take(&mut segments));
+                    }
+                    Some(_) => {
+                        self.template_error(tag_span, "a second `{{else}}` in one clause", "here");
+                        return None;
+                    }
+                    None => {
+                        self.template_error(tag_span, "`{{else}}` outside an `{{#if}}`", "here");
+                        return None;
+                    }
+                }
+            } else if word == "/if" {
+                let Some(clause) = open.pop() else {
+                    self.template_error(tag_span, "`{{/if}}` without an `{{#if}}`", "here");
+                    return None;
+                };
+                let inner_part = std::mem::replace(&mut segments, clause.before);
+                let (then, otherwise) = match clause.then {
+                    Some(then) => (then, inner_part),
+                    None => (inner_part, Vec::new()),
+                };
+                if let Some(condition) = clause.condition {
+                    segments.push(Segment::If(condition, then, otherwise));
+                }
+            } else {
+                let offset = text[..inner_start].chars().count();
+                match self.compile_expression(template, inner, offset, scope, false) {
+                    Some(program) => segments.push(Segment::Expr(program, tag_span)),
+                    None => ok = false,
+                }
+            }
+        }
+        if let Some(clause) = open.last() {
+            self.template_error(
+                clause.opened,
+                "`{{#if}}` without its `{{/if}}`",
+                "opened here",
+            );
+            return None;
         }
         if !rest.is_empty() {
             segments.push(Segment::Text(rest.to_owned()));
         }
         ok.then_some(segments)
+    }
+
+    fn template_error(&mut self, at: Span, message: impl Into<String>, label: &str) {
+        self.diagnostics.push(
+            Diagnostic::error("rule-syntax", message)
+                .with_label(at, label)
+                .with_help(
+                    "clauses read `{{#if condition}} ... {{else}} ... {{/if}}`; see \
+                     docs/writing-rules.md",
+                ),
+        );
     }
 
     /// The span in the rule file of the character at `chars` inside a scalar's text.
@@ -590,7 +680,17 @@ mod tests {
                 let (inner, _) = piece
                     .split_once("}}")
                     .expect("the library's templates close");
-                found.push((rule.id().to_owned(), element, false, inner.to_owned()));
+                match inner.trim() {
+                    "else" | "/if" => {}
+                    tag => match tag.strip_prefix("#if ") {
+                        Some(condition) => {
+                            found.push((rule.id().to_owned(), element, true, condition.to_owned()))
+                        }
+                        None => {
+                            found.push((rule.id().to_owned(), element, false, inner.to_owned()))
+                        }
+                    },
+                }
             }
         }
         found
@@ -614,6 +714,82 @@ mod tests {
             assert!(
                 compile_builtin_fast(&source, root, ty, must_be_bool).is_some(),
                 "rule `{rule}`: `{source}` falls back to the reference parser"
+            );
+        }
+    }
+
+    /// A team rule whose explanation is `explanation`: its set's diagnostics, and the threat's
+    /// explanation on a one-component model with a store and no data.
+    fn explain(explanation: &str) -> (Vec<String>, Option<String>) {
+        let text = format!(
+            "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
+             applies_to: {{ element: component }}\ncondition: 'true'\n\
+             explanation: '{explanation}'\nlikelihood: low\nimpact: low\nmitigations: []\n"
+        );
+        let mut set = RuleSet::default();
+        set.add_text(
+            "probe.yaml".into(),
+            PathBuf::from("probe.yaml"),
+            Arc::from(text),
+            Origin::Team(PathBuf::from("probe.yaml")),
+        );
+        set.finish();
+        let mut messages: Vec<String> = set.diagnostics.iter().map(|d| d.message.clone()).collect();
+        if set.has_errors() {
+            return (messages, None);
+        }
+        let loaded = threatforge_model::load_str(
+            "m.yaml",
+            "system: { name: s }\ncomponents:\n  db: { technology: postgresql }\n",
+            Path::new("."),
+            &Default::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let analysis = crate::analyze(&loaded.model, &set);
+        messages.extend(analysis.rule_diagnostics.iter().map(|d| d.message.clone()));
+        let threat = analysis.threats.iter().find(|t| &*t.rule == "probe");
+        (messages, threat.map(|t| t.explanation.to_string()))
+    }
+
+    #[test]
+    fn clauses_say_a_fact_only_where_it_holds() {
+        let (messages, text) = explain(
+            "{{ component.name }} {{#if component.stored_data.size() > 0}}stores \
+             {{ component.stored_data.map(d, d.name) }}{{else}}stores nothing{{/if}}\
+             {{#if component.kind == \"store\"}}, a store{{#if false}} never{{/if}}{{/if}}.",
+        );
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(text.as_deref(), Some("db stores nothing, a store."));
+    }
+
+    #[test]
+    fn a_value_that_renders_empty_is_reported() {
+        let (messages, text) = explain("{{ component.name }} stores {{ component.stored_data }}.");
+        assert_eq!(text.as_deref(), Some("db stores ."));
+        assert!(
+            messages.iter().any(|m| m.contains("renders empty")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn broken_clauses_are_syntax_errors() {
+        for (template, expected) in [
+            ("{{#if true}}open", "without its `{{/if}}`"),
+            ("text{{/if}}", "without an `{{#if}}`"),
+            ("{{else}}", "outside an `{{#if}}`"),
+            (
+                "{{#if true}}a{{else}}b{{else}}c{{/if}}",
+                "a second `{{else}}`",
+            ),
+            ("{{#if component.name}}x{{/if}}", "not a boolean"),
+            (&"{{#if true}}".repeat(9), "nest deeper than 8"),
+        ] {
+            let (messages, text) = explain(template);
+            assert!(text.is_none(), "{template}: compiled");
+            assert!(
+                messages.iter().any(|m| m.contains(expected)),
+                "{template}: {messages:?}"
             );
         }
     }

@@ -144,7 +144,7 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
                 world,
                 df.stored_by.iter().chain(&df.processed_by).copied(),
                 format!(
-                    "the components handling `{}`",
+                    "the most exposed of the components handling `{}`",
                     world.model.data[index].id.value
                 ),
             )
@@ -153,7 +153,7 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
             world,
             facts.boundaries[index].components.iter().copied(),
             format!(
-                "the components in `{}`",
+                "the most exposed of the components in `{}`",
                 world.model.boundaries[index].id.value
             ),
         ),
@@ -161,7 +161,7 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
             world,
             world.runtime_members(index).iter().copied(),
             format!(
-                "the components on `{}`",
+                "the most exposed of the components on `{}`",
                 world.model.runtimes[index].id.value
             ),
         ),
@@ -173,19 +173,38 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
     }
 }
 
-/// The data at stake, as indexes, and the criticality level (0-3) of what the threat is on.
-fn at_stake(world: &World, element: Element, index: usize) -> (Vec<usize>, i64, String) {
+/// What a threat on an element puts at stake, with the words its impact reasons use.
+struct Stake {
+    /// The data, as indexes.
+    data: Vec<usize>,
+    /// The criticality level (0-3) of what the threat is on.
+    criticality: i64,
+    /// Who handles the data: "`api`", "the components in `dmz`".
+    holder: String,
+    /// Whether `holder` takes a plural verb.
+    plural: bool,
+    /// Whose criticality counts: "`api`", "the most critical of the components in `dmz`".
+    critical: String,
+}
+
+/// The data at stake and the criticality of what the threat is on.
+fn at_stake(world: &World, element: Element, index: usize) -> Stake {
     let model = world.model;
     let facts = &world.facts;
     let criticality =
         |c: usize| crate::world::rating_level(model.criticality_of(&model.components[c]));
     let system = crate::world::rating_level(model.system_criticality());
     match element {
-        Element::Component => (
-            facts.components[index].data.clone(),
-            criticality(index),
-            format!("`{}`", model.components[index].id.value),
-        ),
+        Element::Component => {
+            let name = format!("`{}`", model.components[index].id.value);
+            Stake {
+                data: facts.components[index].data.clone(),
+                criticality: criticality(index),
+                holder: name.clone(),
+                plural: false,
+                critical: name,
+            }
+        }
         Element::Flow => {
             let flow = &model.flows[index];
             let mut data: Vec<usize> = flow
@@ -203,13 +222,22 @@ fn at_stake(world: &World, element: Element, index: usize) -> (Vec<usize>, i64, 
                 .map(|&c| criticality(c))
                 .max()
                 .unwrap_or(system);
-            (data, crit, format!("flow `{}`", flow.id.value))
+            let name = format!("flow `{}`", flow.id.value);
+            Stake {
+                data,
+                criticality: crit,
+                holder: name.clone(),
+                plural: false,
+                critical: format!("the more critical end of {name}"),
+            }
         }
-        Element::Data => (
-            vec![index],
-            system,
-            format!("`{}`", model.data[index].id.value),
-        ),
+        Element::Data => Stake {
+            data: vec![index],
+            criticality: system,
+            holder: format!("whatever holds `{}`", model.data[index].id.value),
+            plural: false,
+            critical: "the system".to_owned(),
+        },
         Element::Boundary | Element::Runtime | Element::Model => {
             let members: Vec<usize> = match element {
                 Element::Boundary => facts.boundaries[index].components.clone(),
@@ -229,7 +257,22 @@ fn at_stake(world: &World, element: Element, index: usize) -> (Vec<usize>, i64, 
                 .map(|&c| criticality(c))
                 .max()
                 .unwrap_or(system);
-            (data, crit, "its members".to_owned())
+            let holder = match element {
+                Element::Boundary => {
+                    format!("the components in `{}`", model.boundaries[index].id.value)
+                }
+                Element::Runtime => {
+                    format!("the components on `{}`", model.runtimes[index].id.value)
+                }
+                _ => "the system's components".to_owned(),
+            };
+            Stake {
+                data,
+                criticality: crit,
+                critical: format!("the most critical of {holder}"),
+                holder,
+                plural: true,
+            }
         }
     }
 }
@@ -431,7 +474,14 @@ pub fn element_scoring(
         ));
     }
 
-    let (data, criticality, holder) = at_stake(world, element, index);
+    let Stake {
+        data,
+        criticality,
+        holder,
+        plural,
+        critical,
+    } = at_stake(world, element, index);
+    let handles = if plural { "handle" } else { "handles" };
     let aspects = [
         Stride::InformationDisclosure,
         Stride::Tampering,
@@ -448,16 +498,16 @@ pub fn element_scoring(
                 "impact",
                 "data",
                 1,
-                format!("{holder} handles data rated at the top of the scale for {aspect}"),
+                format!("{holder} {handles} data rated at the top of the scale for {aspect}"),
             )),
             Some(0) | None => Some(factor(
                 "impact",
                 "data",
                 -1,
                 if data.is_empty() {
-                    format!("{holder} handles no data assets")
+                    format!("{holder} {handles} no data assets")
                 } else {
-                    format!("the data {holder} handles is rated lowest for {aspect}")
+                    format!("the data {holder} {handles} is rated lowest for {aspect}")
                 },
             )),
             _ => None,
@@ -468,13 +518,13 @@ pub fn element_scoring(
             "impact",
             "criticality",
             1,
-            format!("{holder} is business-critical"),
+            format!("{critical} is business-critical"),
         )),
         0 => Some(factor(
             "impact",
             "criticality",
             -1,
-            format!("{holder} is of low criticality"),
+            format!("{critical} is of low criticality"),
         )),
         _ => None,
     };

@@ -160,7 +160,10 @@ fn sarif_schema() -> serde_json::Value {
     // writes no `language`, so the pattern never decides the result.
     const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
     const ERRATUM: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}?$";
-    assert!(text.contains(BROKEN), "the schema's known erratum is gone: drop this repair");
+    assert!(
+        text.contains(BROKEN),
+        "the schema's known erratum is gone: drop this repair"
+    );
     serde_json::from_str(&text.replace(BROKEN, ERRATUM)).expect("schema JSON")
 }
 
