@@ -58,7 +58,8 @@ impl Default for Limits {
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     pub limits: Limits,
-    /// Directory that includes may not leave. Defaults to the root file's directory.
+    /// Directory that the root file and its includes may not leave. Defaults to
+    /// the directory the root file is named in (a root file that is a link is confined there).
     pub root_dir: Option<PathBuf>,
 }
 
@@ -535,7 +536,7 @@ impl<'o> Loader<'o> {
             Err(_) => {
                 // Check confinement on the lexical path first: a missing file outside the root
                 // must not be told apart from a present one.
-                if !lexically_inside(&joined, &self.root_dir) {
+                if !would_be_inside(&joined, &self.root_dir) {
                     self.escape(at, raw);
                     return;
                 }
@@ -1137,18 +1138,29 @@ fn to_id(text: &str) -> String {
     id.trim_matches('-').to_owned()
 }
 
-fn lexically_inside(path: &Path, root: &Path) -> bool {
-    let mut normalized = PathBuf::new();
-    for component in path.components() {
-        match component {
-            PathComponent::ParentDir => {
-                normalized.pop();
+/// Whether a path that does not exist would be inside `root`: its longest existing part is
+/// resolved (a linked directory counts where it leads), the rest is read by its components.
+/// So a missing file behind a link out of the root is refused like a present one, and its
+/// directory is never listed for suggestions.
+fn would_be_inside(path: &Path, root: &Path) -> bool {
+    let components: Vec<PathComponent> = path.components().collect();
+    for split in (1..=components.len()).rev() {
+        let head: PathBuf = components[..split].iter().collect();
+        let Ok(mut resolved) = std::fs::canonicalize(&head) else {
+            continue;
+        };
+        for component in &components[split..] {
+            match component {
+                PathComponent::ParentDir => {
+                    resolved.pop();
+                }
+                PathComponent::CurDir => {}
+                other => resolved.push(other),
             }
-            PathComponent::CurDir => {}
-            other => normalized.push(other),
         }
+        return resolved.starts_with(root);
     }
-    normalized.starts_with(root)
+    false
 }
 
 fn nearest_file(missing: &Path) -> Option<String> {

@@ -451,6 +451,30 @@ fn symlinks_pointing_out_of_the_root_are_refused() {
     assert_eq!(loaded.model.sources.files().count(), 1);
 }
 
+/// A missing file behind a link out of the root is refused as the present one would be, so
+/// nothing tells what exists outside (no "did you mean" from a directory out there either).
+#[cfg(unix)]
+#[test]
+fn a_missing_include_behind_a_link_out_of_the_root_is_an_escape() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let root = outer.path().join("model");
+    write(
+        outer.path(),
+        "elsewhere/outside-name.yaml",
+        "components: {}\n",
+    );
+    write(
+        &root,
+        "threatforge.yaml",
+        "system: { name: Link }\ninclude: [link/outside-nam.yaml, link/../gone.yaml]\n",
+    );
+    std::os::unix::fs::symlink(outer.path().join("elsewhere"), root.join("link")).expect("symlink");
+    let loaded = load_dir(&root);
+    assert_eq!(codes(&loaded), vec!["include-escape", "include-escape"]);
+    let text = rendered(&loaded, Some(outer.path()));
+    assert!(!text.contains("outside-name"), "{text}");
+}
+
 /// The root model file itself is confined too: to the directory it is named in.
 #[cfg(unix)]
 #[test]
