@@ -11,6 +11,9 @@ use std::process::{Command as Process, Output};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use support::git;
+
+mod support;
 
 /// What CI would hold in its environment; `/proc/self/environ` of threatforge contains it.
 const SECRET: &str = "ghp_planted_secret_7f3a9c2e1b4d";
@@ -326,19 +329,6 @@ fn fifos_are_refused_without_blocking() {
 }
 
 // ---- diff --base: a revision whose tree holds links -------------------------------------
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Process::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .status()
-        .expect("git");
-    assert!(status.success(), "git {args:?}");
-}
 
 /// A repository whose first commit is made by `plant` (relative to the repository) and whose
 /// working tree then holds an ordinary model at `model/threatforge.yaml`.
