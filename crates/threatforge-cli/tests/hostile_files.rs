@@ -233,6 +233,21 @@ fn a_rule_file_linked_to_a_valid_rule_outside_the_root_is_not_loaded() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("planted-outside-rule:shopper->shop"));
 }
 
+/// Whether a file exists outside the root is not told either: a link to a missing file out
+/// there is refused as one to a present file is.
+#[test]
+fn a_rule_file_linked_to_a_missing_file_outside_is_refused_the_same_way() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let dir = outer.path().join("model");
+    model_with_rule_link(&dir, &outer.path().join("no-such-dir/rule.yaml"));
+    refused(
+        &dir,
+        &["check"],
+        "link.yaml` is a symbolic link to a file outside the model's root",
+        &[],
+    );
+}
+
 #[test]
 fn devices_in_a_rule_directory_end_at_once() {
     for device in ["/dev/zero", "/dev/urandom"] {

@@ -157,12 +157,19 @@ fn size(bytes: u64) -> String {
 /// Reads the text of `path`, which must resolve inside `root` (canonical) and be a regular
 /// file of at most `cap` bytes, in UTF-8. Returns the canonical path with the text.
 pub fn read_confined(path: &Path, root: &Path, cap: u64) -> Result<(PathBuf, String), Refused> {
-    let canonical = std::fs::canonicalize(path).map_err(Refused::Missing)?;
+    let outside = || Refused::Outside {
+        link: is_link(path),
+        root: root.to_path_buf(),
+    };
+    let canonical = match std::fs::canonicalize(path) {
+        Ok(canonical) => canonical,
+        // A dangling link out of the root is refused as one to a present file would be, so
+        // that the answer does not tell what exists out there.
+        Err(_) if !leads_inside(path, root) => return Err(outside()),
+        Err(e) => return Err(Refused::Missing(e)),
+    };
     if !canonical.starts_with(root) {
-        return Err(Refused::Outside {
-            link: is_link(path),
-            root: root.to_path_buf(),
-        });
+        return Err(outside());
     }
     let bytes = read_regular(&canonical, cap).map_err(|refused| match refused {
         Refused::NotRegular { kind, .. } => Refused::NotRegular {
@@ -173,6 +180,51 @@ pub fn read_confined(path: &Path, root: &Path, cap: u64) -> Result<(PathBuf, Str
     })?;
     let text = String::from_utf8(bytes).map_err(|_| Refused::NotUtf8)?;
     Ok((canonical, text))
+}
+
+/// Whether `path`, which need not exist, leads inside `root` (canonical): each link on the way
+/// is followed as the system would follow it, dangling ones included, and what does not exist
+/// is read by its components. For telling a missing file inside the root from one outside it.
+pub fn leads_inside(path: &Path, root: &Path) -> bool {
+    use std::path::Component;
+    // As many links as Linux follows in one lookup; past that the lookup fails anyway.
+    const MAX_LINKS: usize = 40;
+    let start = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut pending: Vec<PathBuf> = components_reversed(&start);
+    let mut resolved = PathBuf::new();
+    let mut links = 0;
+    while let Some(part) = pending.pop() {
+        match part.components().next() {
+            Some(Component::ParentDir) => {
+                resolved.pop();
+            }
+            Some(Component::Normal(name)) => {
+                let next = resolved.join(name);
+                match std::fs::read_link(&next) {
+                    Ok(target) if links < MAX_LINKS => {
+                        links += 1;
+                        // An absolute target starts again from its root component.
+                        pending.extend(components_reversed(&target));
+                    }
+                    _ => resolved = next,
+                }
+            }
+            Some(Component::RootDir) => resolved = PathBuf::from("/"),
+            Some(Component::Prefix(prefix)) => resolved = PathBuf::from(prefix.as_os_str()),
+            Some(Component::CurDir) | None => {}
+        }
+    }
+    resolved.starts_with(root)
+}
+
+fn components_reversed(path: &Path) -> Vec<PathBuf> {
+    path.components()
+        .rev()
+        .map(|c| PathBuf::from(c.as_os_str()))
+        .collect()
 }
 
 /// Reads at most `cap` bytes of `path`, which must be a regular file (for inputs that the user
@@ -354,6 +406,57 @@ mod tests {
             symlink("/proc/self/environ", &environ).expect("symlink");
             let refused = read_confined(&environ, &root_dir, 100).expect_err("outside");
             assert_eq!(refused.code(), "file-escape");
+        }
+
+        #[test]
+        fn a_dangling_link_out_of_the_root_is_refused_like_a_present_one() {
+            let outer = tempfile::tempdir().expect("temp dir");
+            let root_dir = root(&outer).join("root");
+            std::fs::create_dir(&root_dir).expect("mkdir");
+            // Two hops and a missing directory: root/a -> root/b -> outer/gone/file.
+            symlink(outer.path().join("gone/file"), root_dir.join("b")).expect("symlink");
+            symlink("b", root_dir.join("a")).expect("symlink");
+            let refused = read_confined(&root_dir.join("a"), &root_dir, 100).expect_err("outside");
+            assert!(
+                matches!(refused, Refused::Outside { link: true, .. }),
+                "{refused:?}"
+            );
+            // A dangling link that stays inside is only missing.
+            symlink("nothing-here", root_dir.join("c")).expect("symlink");
+            let refused = read_confined(&root_dir.join("c"), &root_dir, 100).expect_err("missing");
+            assert!(matches!(refused, Refused::Missing(_)), "{refused:?}");
+        }
+
+        #[test]
+        fn links_are_followed_where_they_lead_even_to_nothing() {
+            let outer = tempfile::tempdir().expect("temp dir");
+            let root_dir = root(&outer).join("root");
+            std::fs::create_dir_all(root_dir.join("sub")).expect("mkdir");
+            symlink(outer.path(), root_dir.join("out")).expect("symlink");
+            symlink("sub", root_dir.join("in")).expect("symlink");
+            symlink("../../elsewhere", root_dir.join("sub/up")).expect("symlink");
+            let inside = [
+                "in/missing.yaml",
+                "sub/../missing.yaml",
+                "out/root/missing.yaml",
+            ];
+            for path in inside {
+                assert!(leads_inside(&root_dir.join(path), &root_dir), "{path}");
+            }
+            let outside = [
+                "out/missing.yaml",
+                "in/../../missing.yaml",
+                "in/up/missing.yaml",
+                "out/../missing.yaml",
+            ];
+            for path in outside {
+                assert!(!leads_inside(&root_dir.join(path), &root_dir), "{path}");
+            }
+            // A loop of links ends after as many hops as the system follows, and is judged
+            // where it ended (inside, here: such a file is only missing).
+            symlink("loop-b", root_dir.join("loop-a")).expect("symlink");
+            symlink("loop-a", root_dir.join("loop-b")).expect("symlink");
+            assert!(leads_inside(&root_dir.join("loop-a"), &root_dir));
         }
 
         #[test]

@@ -534,9 +534,10 @@ impl<'o> Loader<'o> {
         let canonical = match std::fs::canonicalize(&joined) {
             Ok(c) => c,
             Err(_) => {
-                // Check confinement on the lexical path first: a missing file outside the root
-                // must not be told apart from a present one.
-                if !would_be_inside(&joined, &self.root_dir) {
+                // Check confinement first: a missing file outside the root (by `..` or behind a
+                // link) must not be told apart from a present one, and its directory is not
+                // listed for suggestions.
+                if !crate::confine::leads_inside(&joined, &self.root_dir) {
                     self.escape(at, raw);
                     return;
                 }
@@ -1136,31 +1137,6 @@ fn to_id(text: &str) -> String {
         }
     }
     id.trim_matches('-').to_owned()
-}
-
-/// Whether a path that does not exist would be inside `root`: its longest existing part is
-/// resolved (a linked directory counts where it leads), the rest is read by its components.
-/// So a missing file behind a link out of the root is refused like a present one, and its
-/// directory is never listed for suggestions.
-fn would_be_inside(path: &Path, root: &Path) -> bool {
-    let components: Vec<PathComponent> = path.components().collect();
-    for split in (1..=components.len()).rev() {
-        let head: PathBuf = components[..split].iter().collect();
-        let Ok(mut resolved) = std::fs::canonicalize(&head) else {
-            continue;
-        };
-        for component in &components[split..] {
-            match component {
-                PathComponent::ParentDir => {
-                    resolved.pop();
-                }
-                PathComponent::CurDir => {}
-                other => resolved.push(other),
-            }
-        }
-        return resolved.starts_with(root);
-    }
-    false
 }
 
 fn nearest_file(missing: &Path) -> Option<String> {

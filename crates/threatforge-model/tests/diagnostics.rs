@@ -466,11 +466,19 @@ fn a_missing_include_behind_a_link_out_of_the_root_is_an_escape() {
     write(
         &root,
         "threatforge.yaml",
-        "system: { name: Link }\ninclude: [link/outside-nam.yaml, link/../gone.yaml]\n",
+        "system: { name: Link }\ninclude: [link/outside-nam.yaml, link/../gone.yaml, dangling.yaml]\n",
     );
     std::os::unix::fs::symlink(outer.path().join("elsewhere"), root.join("link")).expect("symlink");
+    std::os::unix::fs::symlink(
+        outer.path().join("nothing/x.yaml"),
+        root.join("dangling.yaml"),
+    )
+    .expect("symlink");
     let loaded = load_dir(&root);
-    assert_eq!(codes(&loaded), vec!["include-escape", "include-escape"]);
+    assert_eq!(
+        codes(&loaded),
+        vec!["include-escape", "include-escape", "include-escape"]
+    );
     let text = rendered(&loaded, Some(outer.path()));
     assert!(!text.contains("outside-name"), "{text}");
 }

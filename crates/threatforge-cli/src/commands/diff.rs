@@ -202,11 +202,13 @@ fn unpack(archive: impl Read, dest: &Path, rev: &str) -> Result<(), Unpack> {
                 path.parent().unwrap_or(Path::new(""))
             };
             if !stays_inside(from, &target) {
+                // Both names come from the revision: control characters are shown escaped.
+                let name = |p: &Path| p.display().to_string().escape_debug().to_string();
                 return Err(Unpack::Refused(format!(
-                    "revision `{rev}` has `{}` as a link to `{}`, outside the repository's \
-                     files; threatforge follows no link out of a revision",
-                    path.display(),
-                    target.display()
+                    "revision `{rev}` has `{}` as a link to `{}`, outside the model's directory \
+                     at that revision; threatforge follows no link out of it",
+                    name(&path),
+                    name(&target)
                 )));
             }
         }
