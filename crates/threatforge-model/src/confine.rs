@@ -81,7 +81,7 @@ impl fmt::Display for FileKind {
             FileKind::Socket => "a socket",
             FileKind::CharDevice => "a character device",
             FileKind::BlockDevice => "a block device",
-            FileKind::Other => "not a file",
+            FileKind::Other => "neither a file nor a directory",
         })
     }
 }
