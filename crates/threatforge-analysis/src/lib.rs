@@ -25,5 +25,5 @@ pub use engine::{
     Override, Threat, ThreatId, analyze, analyze_with,
 };
 pub use rule::{Element, Level, Linddun, Stride};
-pub use ruleset::{Origin, Rule, RuleSet};
+pub use ruleset::{Origin, Rule, RuleDir, RuleSet};
 pub use score::{Factor, Score};

@@ -1,11 +1,12 @@
 //! Loading rules: the built-in library and a team's directories, in one format, each rule
 //! compiled and type-checked once, with errors at the rule file's line and column.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use threatforge_model::catalog::catalog;
+use threatforge_model::confine::read_confined;
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{
     FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, suggest,
@@ -87,6 +88,38 @@ pub struct RuleSet {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A team's rule directory, and the directory its files may not leave: a rule file that is a
+/// symlink to `/proc/self/environ` or to another team's rules is refused, not read.
+#[derive(Clone, Debug)]
+pub struct RuleDir {
+    pub path: PathBuf,
+    /// Canonical.
+    pub root: PathBuf,
+    /// What the root is to the user, for messages.
+    root_name: &'static str,
+}
+
+impl RuleDir {
+    /// A directory given on the command line: its files stay inside it.
+    pub fn own(path: PathBuf) -> RuleDir {
+        let root = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        RuleDir {
+            path,
+            root,
+            root_name: "the rule directory",
+        }
+    }
+
+    /// A directory the model names: its files stay inside the model's root (`root`, canonical).
+    pub fn within(path: PathBuf, root: PathBuf) -> RuleDir {
+        RuleDir {
+            path,
+            root,
+            root_name: "the model's root",
+        }
+    }
+}
+
 /// Bounds on a team's rule directories.
 const MAX_RULE_FILES: usize = 2000;
 const MAX_RULE_BYTES: u64 = 1024 * 1024;
@@ -101,14 +134,14 @@ impl RuleSet {
     }
 
     /// The built-in library and the rules in `dirs` (a team rule replaces a built-in of the same id).
-    pub fn with_dirs(dirs: &[PathBuf]) -> RuleSet {
+    pub fn with_dirs(dirs: &[RuleDir]) -> RuleSet {
         let mut set = RuleSet::builtin();
         set.add_dirs(dirs);
         set
     }
 
     /// Adds the rules in `dirs` to the set (a team rule replaces a built-in of the same id).
-    pub fn add_dirs(&mut self, dirs: &[PathBuf]) {
+    pub fn add_dirs(&mut self, dirs: &[RuleDir]) {
         for dir in dirs {
             self.add_dir(dir);
         }
@@ -116,7 +149,7 @@ impl RuleSet {
     }
 
     /// Only the rules in `dirs` (for `rules test` on a team's own rules).
-    pub fn only_dirs(dirs: &[PathBuf]) -> RuleSet {
+    pub fn only_dirs(dirs: &[RuleDir]) -> RuleSet {
         let mut set = RuleSet::default();
         for dir in dirs {
             set.add_dir(dir);
@@ -140,13 +173,13 @@ impl RuleSet {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    fn add_dir(&mut self, dir: &Path) {
-        let entries = match std::fs::read_dir(dir) {
+    fn add_dir(&mut self, dir: &RuleDir) {
+        let entries = match std::fs::read_dir(&dir.path) {
             Ok(entries) => entries,
             Err(e) => {
                 self.diagnostics.push(Diagnostic::error(
                     "io-error",
-                    format!("cannot read rule directory `{}`: {e}", dir.display()),
+                    format!("cannot read rule directory `{}`: {e}", dir.path.display()),
                 ));
                 return;
             }
@@ -161,29 +194,20 @@ impl RuleSet {
                 "limit-exceeded",
                 format!(
                     "`{}` has more than {MAX_RULE_FILES} rule files",
-                    dir.display()
+                    dir.path.display()
                 ),
             ));
             paths.truncate(MAX_RULE_FILES);
         }
         for path in paths {
             let display = path.display().to_string();
-            let too_large = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_RULE_BYTES);
-            if too_large {
-                self.diagnostics.push(Diagnostic::error(
-                    "limit-exceeded",
-                    format!("rule file `{display}` is larger than 1 MiB"),
-                ));
-                continue;
-            }
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
+            match read_confined(&path, &dir.root, MAX_RULE_BYTES) {
+                Ok((_, text)) => {
                     self.add_text(display, path.clone(), Arc::from(text), Origin::Team(path))
                 }
-                Err(e) => self.diagnostics.push(Diagnostic::error(
-                    "io-error",
-                    format!("cannot read rule file `{display}`: {e}"),
-                )),
+                Err(refused) => self
+                    .diagnostics
+                    .push(refused.diagnostic(&display, dir.root_name)),
             }
         }
     }

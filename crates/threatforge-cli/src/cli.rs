@@ -69,7 +69,8 @@ pub struct CheckArgs {
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
 
-    /// Directory that includes may not leave. Default: the root model file's directory.
+    /// Directory that the model, its includes and its rule files may not leave. Default: the
+    /// directory the root model file is named in.
     #[arg(long)]
     pub root: Option<PathBuf>,
 
@@ -129,7 +130,8 @@ pub struct ReportArgs {
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
 
-    /// Directory that includes may not leave. Default: the root model file's directory.
+    /// Directory that the model, its includes and its rule files may not leave. Default: the
+    /// directory the root model file is named in.
     #[arg(long)]
     pub root: Option<PathBuf>,
 

@@ -1,10 +1,10 @@
 //! `threatforge diff`: pairs of small models for each kind of change, a git repository for
 //! `--base`, the new-threat gate, and stable output.
 
-use std::path::Path;
-use std::process::Command as Process;
+mod support;
 
 use assert_cmd::Command;
+use support::git;
 
 fn threatforge() -> Command {
     let mut command = Command::cargo_bin("threatforge").expect("binary");
@@ -307,19 +307,6 @@ fn markdown_is_a_pull_request_comment_and_escapes_model_text() {
         "{md}"
     );
     assert!(md.contains("#lt;img src=x onerror=alert(1)#gt;"), "{md}");
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Process::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .status()
-        .expect("git");
-    assert!(status.success(), "git {args:?}");
 }
 
 #[test]

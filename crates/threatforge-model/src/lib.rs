@@ -5,6 +5,7 @@
 //! nothing here knows about threats.
 
 pub mod catalog;
+pub mod confine;
 pub mod diag;
 pub mod load;
 pub mod model;

@@ -10,13 +10,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Component as PathComponent, Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
+use crate::confine::Refused;
 use crate::diag::Diagnostic;
 use crate::model::{Decl, Flow, FlowAttributes, Id, Model, RulesConfig, System, is_valid_id};
 use crate::source::{FileId, SourceFile, Span};
@@ -58,7 +58,8 @@ impl Default for Limits {
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     pub limits: Limits,
-    /// Directory that includes may not leave. Defaults to the root file's directory.
+    /// Directory that the root file and its includes may not leave. Defaults to
+    /// the directory the root file is named in (a root file that is a link is confined there).
     pub root_dir: Option<PathBuf>,
 }
 
@@ -93,24 +94,37 @@ pub const SECTIONS: &[&str] = &[
 pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
     let mut loader = Loader::new(options);
     let display = path.display().to_string();
-    match std::fs::canonicalize(path) {
-        Ok(canonical) => {
-            let root_dir = match &options.root_dir {
-                Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()),
-                None => canonical
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default(),
-            };
-            loader.root_dir = root_dir;
-            loader.load_file(&canonical, display, None, &mut Vec::new());
+    // The directory the user named the model in, not its target's: a model file that is a
+    // symlink to `/proc/self/environ` is then outside its root, and refused.
+    let root = options
+        .root_dir
+        .clone()
+        .unwrap_or_else(|| match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    match std::fs::canonicalize(&root) {
+        Ok(root) => {
+            loader.root_dir = root;
+            loader.load_file(path, display, None, &mut Vec::new());
+        }
+        Err(e) if options.root_dir.is_none() => {
+            loader.diagnostics.push(missing_model(&display, &e));
         }
         Err(e) => loader.diagnostics.push(
-            Diagnostic::error("io-error", format!("cannot read model `{display}`: {e}"))
-                .with_help("give the path of a model file, or run `threatforge init` to write one"),
+            Diagnostic::error(
+                "io-error",
+                format!("cannot read the root directory `{}`: {e}", root.display()),
+            )
+            .with_help("give an existing directory as the model's root"),
         ),
     }
     loader.finish()
+}
+
+fn missing_model(display: &str, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error("io-error", format!("cannot read model `{display}`: {e}"))
+        .with_help("give the path of a model file, or run `threatforge init` to write one")
 }
 
 /// Loads a model from text (standard input, tests). Includes resolve against `base_dir`, which is
@@ -257,10 +271,10 @@ impl<'o> Loader<'o> {
         }
     }
 
-    /// Reads one file (already canonical and confined) and everything it includes.
+    /// Reads one file and everything it includes.
     fn load_file(
         &mut self,
-        canonical: &Path,
+        path: &Path,
         display: String,
         included_at: Option<Span>,
         stack: &mut Vec<PathBuf>,
@@ -277,25 +291,24 @@ impl<'o> Loader<'o> {
             );
             return;
         }
-        let text = match read_bounded(canonical, limits.max_file_bytes) {
-            Ok(text) => text,
-            Err(ReadError::TooLarge) => {
-                let d = too_large(&display, limits.max_file_bytes);
-                self.push_at(d, included_at, "included here");
-                return;
-            }
-            Err(ReadError::NotUtf8) => {
-                let d = Diagnostic::error("io-error", format!("`{display}` is not UTF-8 text"))
-                    .with_help("save the model as UTF-8");
-                self.push_at(d, included_at, "included here");
-                return;
-            }
-            Err(ReadError::Io(e)) => {
-                let d = Diagnostic::error("io-error", format!("cannot read `{display}`: {e}"));
-                self.push_at(d, included_at, "included here");
-                return;
-            }
-        };
+        let (canonical, text) =
+            match crate::confine::read_confined(path, &self.root_dir, limits.max_file_bytes) {
+                Ok((canonical, text)) => (canonical, Arc::<str>::from(text)),
+                Err(Refused::TooLarge(_)) => {
+                    let d = too_large(&display, limits.max_file_bytes);
+                    self.push_at(d, included_at, "included here");
+                    return;
+                }
+                Err(Refused::Missing(e)) if included_at.is_none() => {
+                    self.diagnostics.push(missing_model(&display, &e));
+                    return;
+                }
+                Err(refused) => {
+                    let d = refused.diagnostic(&display, "the model's root");
+                    self.push_at(d, included_at, "included here");
+                    return;
+                }
+            };
         self.total_bytes += text.len() as u64;
         if self.total_bytes > limits.max_total_bytes {
             let d = Diagnostic::error(
@@ -309,7 +322,7 @@ impl<'o> Loader<'o> {
             return;
         }
         let is_root = included_at.is_none();
-        self.parse_and_read(canonical.to_path_buf(), display, text, is_root, stack);
+        self.parse_and_read(canonical, display, text, is_root, stack);
     }
 
     fn parse_and_read(
@@ -521,9 +534,10 @@ impl<'o> Loader<'o> {
         let canonical = match std::fs::canonicalize(&joined) {
             Ok(c) => c,
             Err(_) => {
-                // Check confinement on the lexical path first: a missing file outside the root
-                // must not be told apart from a present one.
-                if !lexically_inside(&joined, &self.root_dir) {
+                // Check confinement first: a missing file outside the root (by `..` or behind a
+                // link) must not be told apart from a present one, and its directory is not
+                // listed for suggestions.
+                if !crate::confine::leads_inside(&joined, &self.root_dir) {
                     self.escape(at, raw);
                     return;
                 }
@@ -1125,20 +1139,6 @@ fn to_id(text: &str) -> String {
     id.trim_matches('-').to_owned()
 }
 
-fn lexically_inside(path: &Path, root: &Path) -> bool {
-    let mut normalized = PathBuf::new();
-    for component in path.components() {
-        match component {
-            PathComponent::ParentDir => {
-                normalized.pop();
-            }
-            PathComponent::CurDir => {}
-            other => normalized.push(other),
-        }
-    }
-    normalized.starts_with(root)
-}
-
 fn nearest_file(missing: &Path) -> Option<String> {
     let dir = missing.parent()?;
     let name = missing.file_name()?.to_str()?;
@@ -1148,28 +1148,4 @@ fn nearest_file(missing: &Path) -> Option<String> {
         .take(1000)
         .collect();
     suggest::nearest(name, entries.iter().map(String::as_str)).map(str::to_owned)
-}
-
-enum ReadError {
-    TooLarge,
-    NotUtf8,
-    Io(std::io::Error),
-}
-
-fn read_bounded(path: &Path, max: u64) -> Result<Arc<str>, ReadError> {
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    if file.metadata().map_err(ReadError::Io)?.len() > max {
-        return Err(ReadError::TooLarge);
-    }
-    let mut bytes = Vec::new();
-    // Read one byte past the limit, so a file that grows while we read is still caught.
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > max {
-        return Err(ReadError::TooLarge);
-    }
-    String::from_utf8(bytes)
-        .map(Arc::from)
-        .map_err(|_| ReadError::NotUtf8)
 }

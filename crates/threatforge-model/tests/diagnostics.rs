@@ -451,6 +451,101 @@ fn symlinks_pointing_out_of_the_root_are_refused() {
     assert_eq!(loaded.model.sources.files().count(), 1);
 }
 
+/// A missing file behind a link out of the root is refused as the present one would be, so
+/// nothing tells what exists outside (no "did you mean" from a directory out there either).
+#[cfg(unix)]
+#[test]
+fn a_missing_include_behind_a_link_out_of_the_root_is_an_escape() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let root = outer.path().join("model");
+    write(
+        outer.path(),
+        "elsewhere/outside-name.yaml",
+        "components: {}\n",
+    );
+    write(
+        &root,
+        "threatforge.yaml",
+        "system: { name: Link }\ninclude: [link/outside-nam.yaml, link/../gone.yaml, dangling.yaml]\n",
+    );
+    std::os::unix::fs::symlink(outer.path().join("elsewhere"), root.join("link")).expect("symlink");
+    std::os::unix::fs::symlink(
+        outer.path().join("nothing/x.yaml"),
+        root.join("dangling.yaml"),
+    )
+    .expect("symlink");
+    let loaded = load_dir(&root);
+    assert_eq!(
+        codes(&loaded),
+        vec!["include-escape", "include-escape", "include-escape"]
+    );
+    let text = rendered(&loaded, Some(outer.path()));
+    assert!(!text.contains("outside-name"), "{text}");
+}
+
+/// The root model file itself is confined too: to the directory it is named in.
+#[cfg(unix)]
+#[test]
+fn a_root_model_linked_out_of_its_directory_is_refused() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let root = outer.path().join("model");
+    write(
+        outer.path(),
+        "secret.yaml",
+        "system: { name: SECRET-TEXT }
+",
+    );
+    std::fs::create_dir(&root).expect("mkdir");
+    std::os::unix::fs::symlink(
+        outer.path().join("secret.yaml"),
+        root.join("threatforge.yaml"),
+    )
+    .expect("symlink");
+    let loaded = load_dir(&root);
+    assert_eq!(codes(&loaded), vec!["file-escape"]);
+    assert_eq!(loaded.model.sources.files().count(), 0);
+    let text = rendered(&loaded, Some(outer.path()));
+    assert!(!text.contains("SECRET-TEXT"), "{text}");
+    insta::assert_snapshot!(text);
+
+    // A link to a regular file inside the root is fine.
+    write(
+        &root,
+        "real.yaml",
+        "system: { name: Real }
+",
+    );
+    std::fs::remove_file(root.join("threatforge.yaml")).expect("remove");
+    std::os::unix::fs::symlink("real.yaml", root.join("threatforge.yaml")).expect("symlink");
+    let loaded = load_dir(&root);
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert_eq!(
+        loaded.model.system.as_ref().map(|s| s.name.as_str()),
+        Some("Real")
+    );
+}
+
+/// A FIFO would block the loader forever when opened; it is refused from its type alone.
+#[cfg(unix)]
+#[test]
+fn a_fifo_include_is_refused_without_being_opened() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Pipe }\ninclude: [pipe.yaml, dir.yaml]\n",
+    );
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe.yaml"))
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+    std::fs::create_dir(dir.path().join("dir.yaml")).expect("mkdir");
+    let loaded = load_dir(dir.path());
+    assert_eq!(codes(&loaded), vec!["not-regular-file", "not-regular-file"]);
+    insta::assert_snapshot!(rendered(&loaded, Some(dir.path())));
+}
+
 #[test]
 fn include_not_found_suggests_a_file() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -14,12 +14,12 @@ const MAX_ARCHIVE_BYTES: u64 = 512 * 1024 * 1024;
 pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     let today = super::today(args.today.as_deref())?;
     // Keeps the old version's files alive until the analysis is done.
-    let mut _checkout: Option<tempfile::TempDir> = None;
+    let mut checkout_dir: Option<tempfile::TempDir> = None;
     let (old_path, new_path) = match (&args.base, &args.first, &args.second) {
         (Some(rev), model, None) => {
             let model = find_model(model.as_deref())?;
             let (dir, old) = checkout(rev, &model)?;
-            _checkout = Some(dir);
+            checkout_dir = Some(dir);
             (old, model)
         }
         (None, Some(old), Some(new)) => (old.clone(), new.clone()),
@@ -28,7 +28,10 @@ pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
         }
         _ => return Err("give OLD and NEW models, or --base REV".to_owned()),
     };
-    let old = load_and_analyze(&old_path, None, &args.rules, Some(today.clone()))?;
+    // The old version's files stay inside the unpacked tree: a link committed at the model's
+    // path, in a rule directory or for the model's directory is refused, not followed.
+    let old_root = checkout_dir.as_ref().map(tempfile::TempDir::path);
+    let old = load_and_analyze(&old_path, old_root, &args.rules, Some(today.clone()))?;
     let new = load_and_analyze(&new_path, None, &args.rules, Some(today))?;
     let mut invalid = false;
     for (label, analyzed) in [("old", &old), ("new", &new)] {
@@ -142,8 +145,13 @@ fn checkout(rev: &str, model: &Path) -> Result<(tempfile::TempDir, PathBuf), Str
         .map_err(|e| format!("cannot run git: {e}"))?;
     let stdout = child.stdout.take().ok_or("git gave no output")?;
     let out = tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
-    // The tar crate refuses entries that would land outside the destination.
-    let unpacked = tar::Archive::new(stdout.take(MAX_ARCHIVE_BYTES)).unpack(out.path());
+    let unpacked = unpack(stdout.take(MAX_ARCHIVE_BYTES), out.path(), rev);
+    if let Err(Unpack::Refused(message)) = unpacked {
+        // git may still be writing; it is not needed any more.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(message);
+    }
     let status = child.wait().map_err(|e| format!("git failed: {e}"))?;
     if !status.success() {
         let mut message = String::new();
@@ -152,7 +160,9 @@ fn checkout(rev: &str, model: &Path) -> Result<(tempfile::TempDir, PathBuf), Str
         }
         return Err(format!("git archive failed: {}", message.trim()));
     }
-    unpacked.map_err(|e| format!("cannot unpack revision `{rev}`: {e}"))?;
+    if let Err(Unpack::Failed(e)) = unpacked {
+        return Err(format!("cannot unpack revision `{rev}`: {e}"));
+    }
     let old = out.path().join(relative_model);
     if !old.is_file() {
         return Err(format!(
@@ -161,4 +171,101 @@ fn checkout(rev: &str, model: &Path) -> Result<(tempfile::TempDir, PathBuf), Str
         ));
     }
     Ok((out, old))
+}
+
+enum Unpack {
+    /// The archive holds a link that leaves it.
+    Refused(String),
+    Failed(std::io::Error),
+}
+
+/// Unpacks a `git archive` into `dest`. The tar crate refuses entries whose own path leaves
+/// `dest`; a committed symlink or hard link whose target leaves it is refused here, so that
+/// nothing the loader reads later can lead outside (the loader confines to `dest` as well).
+fn unpack(archive: impl Read, dest: &Path, rev: &str) -> Result<(), Unpack> {
+    let mut archive = tar::Archive::new(archive);
+    for entry in archive.entries().map_err(Unpack::Failed)? {
+        let mut entry = entry.map_err(Unpack::Failed)?;
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            let path = entry.path().map_err(Unpack::Failed)?.into_owned();
+            let target = entry
+                .link_name()
+                .map_err(Unpack::Failed)?
+                .map(|t| t.into_owned())
+                .unwrap_or_default();
+            // A hard link's target is named from the archive's top, a symlink's from its own
+            // directory.
+            let from = if kind.is_hard_link() {
+                Path::new("")
+            } else {
+                path.parent().unwrap_or(Path::new(""))
+            };
+            if !stays_inside(from, &target) {
+                // Both names come from the revision: control characters are shown escaped.
+                let name = |p: &Path| p.display().to_string().escape_debug().to_string();
+                return Err(Unpack::Refused(format!(
+                    "revision `{rev}` has `{}` as a link to `{}`, outside the model's directory \
+                     at that revision; threatforge follows no link out of it",
+                    name(&path),
+                    name(&target)
+                )));
+            }
+        }
+        entry.unpack_in(dest).map_err(Unpack::Failed)?;
+    }
+    Ok(())
+}
+
+/// Whether `target`, read from the directory `from` (both relative to the archive's top), names
+/// a path inside the archive, by its components alone.
+fn stays_inside(from: &Path, target: &Path) -> bool {
+    use std::path::Component;
+    let mut depth = 0usize;
+    for component in from.components().chain(target.components()) {
+        match component {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_inside;
+    use std::path::Path;
+
+    #[test]
+    fn links_are_judged_from_their_own_directory() {
+        let inside = [
+            ("model", "more.yaml"),
+            ("model/rules", "../x.yaml"),
+            ("", "a/./b"),
+        ];
+        for (from, target) in inside {
+            assert!(
+                stays_inside(Path::new(from), Path::new(target)),
+                "{from} {target}"
+            );
+        }
+        let outside = [
+            ("model", "/proc/self/environ"),
+            ("model", "../../x"),
+            ("", "../x"),
+            ("model/rules", "../../../etc/passwd"),
+            ("a", "b/../../../x"),
+        ];
+        for (from, target) in outside {
+            assert!(
+                !stays_inside(Path::new(from), Path::new(target)),
+                "{from} {target}"
+            );
+        }
+    }
 }

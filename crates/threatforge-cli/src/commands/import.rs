@@ -5,6 +5,7 @@ use std::path::Path;
 
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::LoadOptions;
+use threatforge_model::confine::{Refused, read_regular};
 
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, write_output};
@@ -95,24 +96,31 @@ pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
 
 fn read_input(path: &Path, from_stdin: bool) -> Result<Vec<u8>, String> {
     let limit = DEFAULT_MAX_BYTES as u64;
-    let mut bytes = Vec::new();
-    let result = if from_stdin {
-        std::io::stdin()
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-    };
-    result?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
+    let too_large = || {
+        format!(
             "`{}` is larger than {} MiB; that is not a threat model",
             path.display(),
             limit / (1024 * 1024)
-        ));
+        )
+    };
+    if !from_stdin {
+        // A FIFO or a device named here would block or never end; only regular files are read.
+        return read_regular(path, limit).map_err(|refused| match refused {
+            Refused::TooLarge(_) => too_large(),
+            refused => format!(
+                "{}; {}",
+                refused.message(&path.display().to_string(), "its directory"),
+                refused.help()
+            ),
+        });
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
     }
     Ok(bytes)
 }

@@ -12,7 +12,7 @@ mod schema;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use threatforge_analysis::{Analysis, RuleSet};
+use threatforge_analysis::{Analysis, RuleDir, RuleSet};
 use threatforge_model::diag::{self, Diagnostic, Style};
 use threatforge_model::{LoadOptions, Loaded, SourceMap};
 
@@ -109,14 +109,14 @@ pub fn render_diagnostics(
     out
 }
 
-/// The team's rule directories: the model's `rules.dirs` (confined to the model's root) and
-/// `extra` from the command line.
+/// The team's rule directories: the model's `rules.dirs` (they and their files confined to the
+/// model's root) and `extra` from the command line (each file confined to its directory).
 pub fn team_rule_dirs(
     loaded: &Loaded,
     model_path: &Path,
     root: Option<&Path>,
     extra: &[PathBuf],
-) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+) -> Result<Vec<RuleDir>, Vec<Diagnostic>> {
     let base = if model_path == Path::new("-") {
         std::env::current_dir().unwrap_or_default()
     } else {
@@ -125,18 +125,22 @@ pub fn team_rule_dirs(
             .map(Path::to_path_buf)
             .unwrap_or_default()
     };
-    let base = if base.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        base
+    let root_dir = match root {
+        Some(root) => root.to_path_buf(),
+        None if base.as_os_str().is_empty() => PathBuf::from("."),
+        None => base.clone(),
     };
-    let root_dir = root.map(Path::to_path_buf).unwrap_or_else(|| base.clone());
     let root_dir = std::fs::canonicalize(&root_dir).unwrap_or(root_dir);
     let mut dirs = Vec::new();
     let mut errors = Vec::new();
     for dir in &loaded.model.rules.dirs {
-        match std::fs::canonicalize(base.join(&dir.value)) {
-            Ok(path) if path.starts_with(&root_dir) && path.is_dir() => dirs.push(path),
+        // Read through the path as written, so that messages name the files as the user knows
+        // them; each file is confined to the root again when it is read.
+        let written = base.join(&dir.value);
+        match std::fs::canonicalize(&written) {
+            Ok(path) if path.starts_with(&root_dir) && path.is_dir() => {
+                dirs.push(RuleDir::within(written, root_dir.clone()))
+            }
             Ok(path) if path.is_dir() => errors.push(
                 Diagnostic::error(
                     "rules-dir-escape",
@@ -158,7 +162,7 @@ pub fn team_rule_dirs(
     if !errors.is_empty() {
         return Err(errors);
     }
-    dirs.extend(extra.iter().cloned());
+    dirs.extend(extra.iter().cloned().map(RuleDir::own));
     Ok(dirs)
 }
 

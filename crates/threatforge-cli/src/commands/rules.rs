@@ -1,9 +1,10 @@
 //! `threatforge rules`: list, show, test and document the rules.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use threatforge_analysis::RuleSet;
 use threatforge_analysis::examples::check_examples;
+use threatforge_analysis::{RuleDir, RuleSet};
 
 use super::render_diagnostics;
 use crate::cli::{ListFormat, RulesCommand};
@@ -12,7 +13,7 @@ use crate::terminal::{Terminal, write_output};
 pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
     match command {
         RulesCommand::List { rules, format } => {
-            let set = load(&rules, term)?;
+            let set = load(rules, term)?;
             let text = match format {
                 ListFormat::Human => {
                     let mut out = String::new();
@@ -36,7 +37,7 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
             Ok(crate::exit::OK)
         }
         RulesCommand::Show { id, rules } => {
-            let set = load(&rules, term)?;
+            let set = load(rules, term)?;
             match set.get(&id) {
                 Some(rule) => {
                     write_output(None, &threatforge_report::rules_doc::show(rule))?;
@@ -57,7 +58,7 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
             let set = if dirs.is_empty() {
                 RuleSet::builtin()
             } else {
-                RuleSet::only_dirs(&dirs)
+                RuleSet::only_dirs(&own_dirs(dirs))
             };
             if set.has_errors() {
                 eprint!(
@@ -93,7 +94,7 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
             })
         }
         RulesCommand::Doc { output } => {
-            let set = load(&[], term)?;
+            let set = load(Vec::new(), term)?;
             write_output(
                 output.as_deref(),
                 &threatforge_report::rules_doc::markdown(&set),
@@ -103,8 +104,13 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
     }
 }
 
-fn load(dirs: &[std::path::PathBuf], term: &Terminal) -> Result<RuleSet, String> {
-    let set = RuleSet::with_dirs(dirs);
+/// Directories named on the command line: each confines its own files.
+fn own_dirs(dirs: Vec<PathBuf>) -> Vec<RuleDir> {
+    dirs.into_iter().map(RuleDir::own).collect()
+}
+
+fn load(dirs: Vec<PathBuf>, term: &Terminal) -> Result<RuleSet, String> {
+    let set = RuleSet::with_dirs(&own_dirs(dirs));
     if set.has_errors() {
         eprint!(
             "{}",
