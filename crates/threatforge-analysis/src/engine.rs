@@ -427,6 +427,7 @@ pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
 pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analysis {
     let world = World::new(model);
     let mut analysis = Analysis::default();
+    let inherited = crate::reach::inherited_controls(&world);
 
     let disabled: Vec<&str> = model
         .rules
@@ -465,7 +466,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         if for_element.is_empty() {
             continue;
         }
-        let candidates = candidates(&world, element);
+        let candidates = candidates(&world, element, &inherited);
         // In chunks, each moved into the analysis before the next is evaluated: only one chunk's
         // per-element lists of threats exist beside the whole list, not a second copy of all.
         for chunk in candidates.chunks(CHUNK) {
@@ -556,23 +557,43 @@ struct Candidate<'m> {
     object: (ObjKind, usize),
     id: &'m str,
     span: Span,
-    /// Controls in place on the element (for a flow, also those on its target).
+    /// Controls in place on the element (for a flow, also those on its target), its own and
+    /// those it holds through what fronts it.
     controls: Vec<&'m str>,
+    /// How many of `controls`, from the start, are declared on the element (or a flow's target)
+    /// rather than held through what fronts it.
+    own: usize,
+    /// The controls it holds through what fronts it, each with the component that declares it.
+    fronted_by: &'m [(&'m str, usize)],
     /// For components: kind, technology and traits, for the rules' `applies_to` filters.
     kind: Option<threatforge_model::ComponentKind>,
     technology: &'m str,
     traits: &'m [&'m str],
 }
 
-fn candidates<'m>(world: &'m World<'m>, element: Element) -> Vec<Candidate<'m>> {
+fn candidates<'m>(
+    world: &'m World<'m>,
+    element: Element,
+    inherited: &'m [Vec<(&'m str, usize)>],
+) -> Vec<Candidate<'m>> {
     let model = world.model;
     let facts = &world.facts;
+    let with_inherited = |mut controls: Vec<&'m str>, component: usize| {
+        for (control, _) in &inherited[component] {
+            if !controls.contains(control) {
+                controls.push(control);
+            }
+        }
+        controls
+    };
     let plain =
         |object: (ObjKind, usize), id: &'m str, span: Span, controls: Vec<&'m str>| Candidate {
             object,
             id,
             span,
+            own: controls.len(),
             controls,
+            fronted_by: &[],
             kind: None,
             technology: "",
             traits: &[],
@@ -587,7 +608,9 @@ fn candidates<'m>(world: &'m World<'m>, element: Element) -> Vec<Candidate<'m>> 
                 object: (ObjKind::Component, i),
                 id: &c.id.value,
                 span: c.id.span,
-                controls: c.controls.iter().map(|x| x.value.as_str()).collect(),
+                own: c.controls.len(),
+                controls: with_inherited(c.controls.iter().map(|x| x.value.as_str()).collect(), i),
+                fronted_by: &inherited[i],
                 kind: Some(c.effective_kind()),
                 technology: c.technology_id(),
                 traits: world.traits(i),
@@ -600,15 +623,25 @@ fn candidates<'m>(world: &'m World<'m>, element: Element) -> Vec<Candidate<'m>> 
             .filter(|(i, _)| facts.flows[*i].in_scope)
             .map(|(i, f)| {
                 let mut controls: Vec<&str> = f.controls.iter().map(|x| x.value.as_str()).collect();
-                if let Some(t) = facts.flows[i].target {
-                    controls.extend(
-                        model.components[t]
-                            .controls
-                            .iter()
-                            .map(|x| x.value.as_str()),
-                    );
+                let Some(t) = facts.flows[i].target else {
+                    return plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls);
+                };
+                controls.extend(
+                    model.components[t]
+                        .controls
+                        .iter()
+                        .map(|x| x.value.as_str()),
+                );
+                Candidate {
+                    own: controls.len(),
+                    fronted_by: &inherited[t],
+                    ..plain(
+                        (ObjKind::Flow, i),
+                        &f.id.value,
+                        f.id.span,
+                        with_inherited(controls, t),
+                    )
                 }
-                plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls)
             })
             .collect(),
         Element::Data => model
@@ -711,6 +744,7 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
         .map(|(rule, explanation)| {
             let (inherent, factors) = crate::score::inherent(rule, &scoring);
             let mitigation = mitigation_by(&rule.shared.mitigations, &candidate.controls);
+            let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
             let residual = residual_of(&inherent, &mitigation);
             let (status, reason) = status_of(&mitigation);
             Threat {
@@ -739,6 +773,33 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
         })
         .collect();
     (threats, diagnostics)
+}
+
+/// Says where a mitigating control that the element holds through what fronts it was found:
+/// the element itself does not declare it, so the reader would otherwise not see why it counts.
+fn name_fronting_controls(
+    world: &World,
+    explanation: Box<str>,
+    mitigation: &Mitigation,
+    candidate: &Candidate,
+) -> Box<str> {
+    let mut text = String::from(explanation);
+    for control in mitigation.in_place() {
+        if candidate.controls[..candidate.own].contains(&control) {
+            continue;
+        }
+        if let Some((_, from)) = candidate.fronted_by.iter().find(|(c, _)| *c == control) {
+            let holder = &world.model.components[*from].id.value;
+            let subject = match candidate.object.0 {
+                ObjKind::Flow => "the flow's target",
+                _ => "it",
+            };
+            text.push_str(&format!(
+                " `{control}` is in place on `{holder}`, which fronts {subject}."
+            ));
+        }
+    }
+    text.into_boxed_str()
 }
 
 /// Which of a rule's mitigations are in place. An entry `a|b` is satisfied by either control.

@@ -13,6 +13,7 @@ pub mod examples;
 pub mod facts;
 pub mod field;
 mod manual;
+mod reach;
 pub mod rule;
 pub mod ruleset;
 pub mod score;

@@ -685,6 +685,8 @@ fn map_into_file(file: &str, start: usize, value: &str, chars: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     /// Every CEL expression of the built-in library: conditions and explanation placeholders.

@@ -96,3 +96,40 @@ fn coverage_tables_list_every_peer_rule_once_with_rules_or_a_reason() {
         }
     }
 }
+
+/// Every rule's example models are small systems of many shapes: no rule's explanation may render
+/// an empty value on any of them ("stores ," reads as a defect to whoever opens the report).
+#[test]
+fn no_explanation_renders_an_empty_value_on_any_example() {
+    use std::path::Path;
+    let rules = RuleSet::builtin();
+    let mut found = std::collections::BTreeSet::new();
+    for rule in &rules.rules {
+        let examples = &rule.file.examples;
+        for example in examples.fires.iter().chain(&examples.passes) {
+            let loaded = threatforge_model::load_str(
+                "example.yaml",
+                &example.value,
+                Path::new("."),
+                &threatforge_model::LoadOptions::default(),
+            );
+            if loaded.has_errors() {
+                continue;
+            }
+            let analysis = threatforge_analysis::analyze(&loaded.model, &rules);
+            for d in &analysis.rule_diagnostics {
+                found.insert(format!(
+                    "{} (in an example of {})",
+                    d.message,
+                    rule.id()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} explanations render empty values:\n{}",
+        found.len(),
+        found.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}

@@ -37,12 +37,27 @@ pub enum ControlTarget {
     Both,
 }
 
+/// How far a control declared on a component reaches beyond it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlReach {
+    /// Only the component that declares it.
+    #[default]
+    Itself,
+    /// Declared on a component that forwards traffic (a CDN, WAF, load balancer, gateway), it
+    /// also protects the components it forwards to, where all their traffic from actors and
+    /// other forwarders passes through holders of the control.
+    Fronted,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
     pub title: String,
     pub on: ControlTarget,
     pub description: String,
+    #[serde(default)]
+    pub reach: ControlReach,
 }
 
 #[derive(Debug)]

@@ -175,7 +175,10 @@ ordered_enum! {
         Session = "session",
         /// A signed token (OAuth 2 / OIDC bearer token, JWT).
         Token = "token",
-        /// A client certificate (mutual TLS).
+        /// Each request or message carries a signature the receiver verifies (webhook HMAC
+        /// signatures, signed messages). Implied by the `message-signing` control.
+        Signature = "signature",
+        /// A client certificate (mutual TLS). Implied by the `mtls` control.
         ClientCertificate = "client-certificate",
         /// Kerberos tickets.
         Kerberos = "kerberos",

@@ -71,10 +71,15 @@ impl Flow {
             .map_or("", |p| p.family.as_str())
     }
 
+    /// How the source proves who it is: as declared, else as a control on the flow proves it
+    /// (mutual TLS, signed requests), else not at all.
     pub fn authentication(&self) -> Authentication {
-        self.attributes
-            .authentication
-            .unwrap_or(Authentication::None)
+        match self.attributes.authentication {
+            Some(declared) => declared,
+            None if self.has_control("mtls") => Authentication::ClientCertificate,
+            None if self.has_control("message-signing") => Authentication::Signature,
+            None => Authentication::None,
+        }
     }
 
     pub fn authorization(&self) -> Authorization {

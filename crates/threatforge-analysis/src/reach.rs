@@ -1,0 +1,173 @@
+//! Controls in reach: a control declared on a component that fronts others (a CDN, WAF, load
+//! balancer or gateway adding security headers, absorbing DDoS or limiting rates) protects the
+//! components behind it too, and their threats count it as in place.
+//!
+//! A component is behind a holder of control C when at least one flow reaches it from a
+//! forwarding component that holds C, and every flow into it from an actor or a forwarding
+//! component does: one route around the CDN, and the CDN's headers no longer protect it.
+//! Flows from the team's own processes do not count against it (a worker calling the API does not
+//! bypass the edge for the internet's requests). Holding passes down chains (CDN -> WAF -> load
+//! balancer -> app), each component once per control, so the cost is linear in the flows.
+
+use threatforge_model::ComponentKind;
+use threatforge_model::catalog::{ControlReach, catalog};
+
+use crate::world::World;
+
+/// Per component, the controls it holds through what fronts it, each with the index of the
+/// component that declares it.
+pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usize)>> {
+    let model = world.model;
+    let n = model.components.len();
+    let mut inherited: Vec<Vec<(&'m str, usize)>> = vec![Vec::new(); n];
+    let forwards = |c: usize| world.traits(c).contains(&"forwards-traffic");
+    // Whether a flow from `source` must pass through a holder for its target to be covered.
+    let edge = |source: usize| forwards(source) || world.kind(source) == ComponentKind::Actor;
+
+    // Each component's flows from edge sources (counted per flow, so a repeated flow counts
+    // twice on both sides), and each forwarder's targets.
+    let mut edge_inbound = vec![0usize; n];
+    let mut forwarded_to: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for facts in &world.facts.flows {
+        let (Some(source), Some(target)) = (facts.source, facts.target) else {
+            continue;
+        };
+        if source == target || !edge(source) {
+            continue;
+        }
+        edge_inbound[target] += 1;
+        if forwards(source) {
+            forwarded_to[source].push(target);
+        }
+    }
+
+    let fronted: Vec<&'m str> = model
+        .components
+        .values()
+        .flat_map(|c| c.controls.iter().map(|x| x.value.as_str()))
+        .filter(|name| {
+            catalog()
+                .control(name)
+                .is_some_and(|c| c.reach == ControlReach::Fronted)
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+
+    let mut covered = vec![0usize; n];
+    let mut holder: Vec<Option<usize>> = vec![None; n];
+    let mut work = Vec::new();
+    for control in fronted {
+        covered.iter_mut().for_each(|c| *c = 0);
+        holder.iter_mut().for_each(|h| *h = None);
+        for (i, component) in model.components.values().enumerate() {
+            if component.controls.iter().any(|x| x.value == control) {
+                holder[i] = Some(i);
+                if forwards(i) {
+                    work.push(i);
+                }
+            }
+        }
+        while let Some(front) = work.pop() {
+            let origin = holder[front];
+            for &target in &forwarded_to[front] {
+                covered[target] += 1;
+                if holder[target].is_none() && covered[target] == edge_inbound[target] {
+                    holder[target] = origin;
+                    if let Some(origin) = origin {
+                        inherited[target].push((control, origin));
+                    }
+                    if forwards(target) {
+                        work.push(target);
+                    }
+                }
+            }
+        }
+    }
+    inherited
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn inherited(yaml: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let loaded =
+            threatforge_model::load_str("m.yaml", yaml, Path::new("."), &Default::default());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let model = &loaded.model;
+        let world = World::new(model);
+        inherited_controls(&world)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(i, list)| {
+                let id = |c: usize| model.components[c].id.value.to_string();
+                (
+                    id(i),
+                    list.into_iter()
+                        .map(|(control, from)| (control.to_owned(), id(from)))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    const CHAIN: &str = "system: { name: s }
+components:
+  user: { technology: browser, exposure: internet }
+  cdn: { technology: cdn, controls: [security-headers, ddos-protection, hardening] }
+  lb: { technology: load-balancer }
+  app: { technology: web-application }
+  worker: { technology: worker }
+flows:
+  - user -> cdn: { protocol: https }
+  - cdn -> lb: { protocol: https }
+  - lb -> app: { protocol: http }
+  - worker -> app: { protocol: https }
+";
+
+    #[test]
+    fn fronted_controls_pass_down_a_chain_of_forwarders() {
+        let pair = |c: &str, from: &str| (c.to_owned(), from.to_owned());
+        assert_eq!(
+            inherited(CHAIN),
+            vec![
+                (
+                    "lb".to_owned(),
+                    vec![
+                        pair("ddos-protection", "cdn"),
+                        pair("security-headers", "cdn")
+                    ]
+                ),
+                (
+                    "app".to_owned(),
+                    vec![
+                        pair("ddos-protection", "cdn"),
+                        pair("security-headers", "cdn")
+                    ]
+                ),
+            ],
+            "hardening protects only the CDN; the worker's own call does not bypass the edge"
+        );
+    }
+
+    #[test]
+    fn a_route_around_the_holder_breaks_the_cover() {
+        let bypass = format!("{CHAIN}  - user -> app: {{ protocol: https }}\n");
+        let found = inherited(&bypass);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "lb");
+        let via_unprotected_proxy = format!(
+            "{}  - proxy -> app: {{ protocol: http }}\n",
+            CHAIN.replace(
+                "  worker: { technology: worker }\n",
+                "  worker: { technology: worker }\n  proxy: { technology: reverse-proxy }\n",
+            )
+        );
+        let found = inherited(&via_unprotected_proxy);
+        assert!(found.iter().all(|(c, _)| c != "app"), "{found:?}");
+    }
+}
