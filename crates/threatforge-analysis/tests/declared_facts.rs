@@ -20,7 +20,7 @@ fn analyzed(yaml: &str) -> Analysis {
 }
 
 fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
-    analysis.threats.iter().find(|t| t.id.to_string() == id)
+    analysis.threats.iter().find(|t| t.id == *id)
 }
 
 /// The threat is not found, or found and closed by the controls in place.
