@@ -191,8 +191,7 @@ struct Stake {
 fn at_stake(world: &World, element: Element, index: usize) -> Stake {
     let model = world.model;
     let facts = &world.facts;
-    let criticality =
-        |c: usize| crate::world::rating_level(model.criticality_of(&model.components[c]));
+    let criticality = |c: usize| world.criticality(c);
     let system = crate::world::rating_level(model.system_criticality());
     match element {
         Element::Component => {

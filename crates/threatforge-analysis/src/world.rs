@@ -33,6 +33,8 @@ struct ComponentExtra<'m> {
     /// The component's runtime and its position among the runtime's members.
     runtime_seat: Option<(usize, usize)>,
     tags: Vec<&'m str>,
+    /// The criticality level (0-3) that counts: see [`World::criticality`].
+    criticality: i64,
 }
 
 struct FlowExtra<'m> {
@@ -135,7 +137,21 @@ impl<'m> World<'m> {
                 traits.sort_unstable();
                 traits.dedup();
                 let (max, level) = max_of(model, &cf.data);
+                let criticality = match c.criticality {
+                    Some(declared) => rating_level(declared),
+                    None => {
+                        // Medium when it handles no data: neither a reason to raise nor to lower.
+                        let needed = cf
+                            .data
+                            .iter()
+                            .map(|&d| rating_level(model.data[d].availability))
+                            .max()
+                            .unwrap_or(1);
+                        needed.min(rating_level(model.system_criticality()))
+                    }
+                };
                 ComponentExtra {
+                    criticality,
                     kind: c.effective_kind(),
                     traits,
                     controls: strs(&c.controls),
@@ -236,6 +252,14 @@ impl<'m> World<'m> {
         &self.components[component].traits
     }
 
+    /// A component's criticality level (0-3): as declared; else what the data it handles asks for
+    /// (the highest availability rating among it), never above the system's. Criticality counts
+    /// where it is declared or follows from the data, not everywhere by inheritance: the
+    /// monitoring of a critical system is not itself critical.
+    pub fn criticality(&self, component: usize) -> i64 {
+        self.components[component].criticality
+    }
+
     /// A component's effective kind (its own, else its technology's).
     pub fn kind(&self, component: usize) -> ComponentKind {
         self.components[component].kind
@@ -286,7 +310,7 @@ impl<'m> World<'m> {
             Field::MaxClassification => Value::Str(x.max.as_str()),
             Field::Sensitivity => Value::Int(x.level),
             Field::Categories => return strs(&x.categories),
-            Field::Criticality => Value::Int(rating_level(model.criticality_of(c))),
+            Field::Criticality => Value::Int(x.criticality),
             Field::OutOfScope => Value::Bool(c.out_of_scope.is_some()),
             Field::Processes => return strs(&x.processes),
             Field::Stores => return strs(&x.stores),

@@ -112,7 +112,7 @@ fn container_hardening_is_hardening() {
 data:
   orders: { classification: confidential }
 components:
-  worker: { technology: worker, processes: [orders], controls: [CONTROLS] }
+  worker: { technology: worker, criticality: critical, processes: [orders], controls: [CONTROLS] }
   db: { technology: postgresql, stores: [orders], controls: [hardening, patch-management] }
 flows:
   - worker -> db: { protocol: postgres-tls, authentication: credentials, data: [orders] }

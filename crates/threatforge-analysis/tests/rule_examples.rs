@@ -118,11 +118,7 @@ fn no_explanation_renders_an_empty_value_on_any_example() {
             }
             let analysis = threatforge_analysis::analyze(&loaded.model, &rules);
             for d in &analysis.rule_diagnostics {
-                found.insert(format!(
-                    "{} (in an example of {})",
-                    d.message,
-                    rule.id()
-                ));
+                found.insert(format!("{} (in an example of {})", d.message, rule.id()));
             }
         }
     }
