@@ -42,19 +42,38 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     let mut used = vec![false; model.decisions.len()];
     // Each threat's id written out, into one buffer, for the patterns to match against.
     let mut id = String::new();
+    let mut absorbed_ids: Vec<String> = Vec::new();
     for threat in &mut analysis.threats {
         id.clear();
         let _ = write!(id, "{}", threat.id);
-        let best = model
-            .decisions
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| matches(&d.threat.value, &id))
-            .min_by_key(|(i, d)| (d.threat.value.matches('*').count(), *i));
-        let Some((i, decision)) = best else {
+        // A threat that absorbed others (`supersedes`) answers to their ids too, so a decision
+        // written before the rules were merged still holds.
+        absorbed_ids.clear();
+        absorbed_ids.extend(
+            threat
+                .absorbed
+                .iter()
+                .map(|rule| format!("{rule}:{}", threat.element.id)),
+        );
+        // Every decision that matches a threat is in use, even where a more specific one wins.
+        let mut best: Option<((bool, usize, usize), usize)> = None;
+        for (i, d) in model.decisions.iter().enumerate() {
+            let direct = matches(&d.threat.value, &id);
+            if !direct && !absorbed_ids.iter().any(|a| matches(&d.threat.value, a)) {
+                continue;
+            }
+            used[i] = true;
+            // The threat's own id before an absorbed one's, then the fewest wildcards, then
+            // the first written.
+            let key = (!direct, d.threat.value.matches('*').count(), i);
+            if best.is_none_or(|(b, _)| key < b) {
+                best = Some((key, i));
+            }
+        }
+        let Some((_, i)) = best else {
             continue;
         };
-        used[i] = true;
+        let decision = &model.decisions[i];
         let expired = decision.status == DecisionStatus::Accepted
             && match (&decision.expires, &options.today) {
                 // ISO dates compare as text.

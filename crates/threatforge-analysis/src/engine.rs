@@ -366,6 +366,10 @@ pub struct Threat {
     pub decision: Option<Box<AppliedDecision>>,
     #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
     pub rating_override: Option<Box<Override>>,
+    /// The rules whose threats on this element became part of this one (`supersedes`): a
+    /// decision written for one of those threats applies to this one.
+    #[serde(skip)]
+    pub absorbed: Vec<Arc<str>>,
     /// Where the element is declared.
     #[serde(skip)]
     pub span: Span,
@@ -729,11 +733,16 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
             )),
         }
     }
+    let absorbed = absorb_superseded(&mut fired);
     let Some(element) = fired.first().map(|(r, _)| r.file.applies_to.element) else {
         return (Vec::new(), diagnostics);
     };
     let mut needed = [false; 4];
-    for (rule, _) in &fired {
+    for rule in fired
+        .iter()
+        .map(|(r, _)| r)
+        .chain(absorbed.iter().flatten())
+    {
         needed[crate::score::aspect_of(rule.file.stride)] = true;
     }
     // Shared by all the element's threats.
@@ -741,8 +750,20 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
     let element_id: Arc<str> = Arc::from(candidate.id);
     let threats = fired
         .into_iter()
-        .map(|(rule, explanation)| {
-            let (inherent, factors) = crate::score::inherent(rule, &scoring);
+        .zip(absorbed)
+        .map(|((rule, explanation), absorbed)| {
+            // The threat stands for the rules it absorbed too: scored as the most severe of them.
+            let (inherent, factors) = absorbed
+                .iter()
+                .map(|r| crate::score::inherent(r, &scoring))
+                .fold(crate::score::inherent(rule, &scoring), |best, next| {
+                    if next.0.score > best.0.score {
+                        next
+                    } else {
+                        best
+                    }
+                });
+            let explanation = with_consequences(explanation, &absorbed);
             let mitigation = mitigation_by(&rule.shared.mitigations, &candidate.controls);
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
             let residual = residual_of(&inherent, &mitigation);
@@ -768,11 +789,63 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                 mitigation,
                 decision: None,
                 rating_override: None,
+                absorbed: absorbed.iter().map(|r| r.shared.id.clone()).collect(),
                 span: candidate.span,
             }
         })
         .collect();
     (threats, diagnostics)
+}
+
+/// Removes the fired rules that another fired rule supersedes, and returns, per remaining rule in
+/// order, the rules it absorbed. Only a rule that fired absorbs: a team that disables the root
+/// rule gets the specific ones back.
+fn absorb_superseded<'r>(fired: &mut Vec<(&'r Rule, Box<str>)>) -> Vec<Vec<&'r Rule>> {
+    let superseded_by = |rule: &Rule| {
+        fired
+            .iter()
+            .position(|(r, _)| r.file.supersedes.iter().any(|s| s.value == rule.id()))
+    };
+    let direct: Vec<Option<usize>> = fired.iter().map(|(r, _)| superseded_by(r)).collect();
+    // A rule superseded by one that is itself superseded goes to the last in the chain (a cycle
+    // of rules superseding each other stops after as many steps as there are rules).
+    let owners: Vec<Option<usize>> = direct
+        .iter()
+        .map(|&owner| {
+            let mut owner = owner?;
+            for _ in 0..direct.len() {
+                match direct[owner] {
+                    Some(next) if next != owner => owner = next,
+                    _ => break,
+                }
+            }
+            Some(owner)
+        })
+        .collect();
+    let mut absorbed: Vec<Vec<&Rule>> = vec![Vec::new(); fired.len()];
+    for (i, owner) in owners.iter().enumerate() {
+        if let Some(owner) = owner {
+            absorbed[*owner].push(fired[i].0);
+        }
+    }
+    let mut keep = owners.iter().map(Option::is_none);
+    fired.retain(|_| keep.next().unwrap_or(true));
+    let mut keep = owners.iter().map(Option::is_none);
+    absorbed.retain(|_| keep.next().unwrap_or(true));
+    absorbed
+}
+
+/// Names the consequences a threat stands for beside its own, by the absorbed rules' titles.
+fn with_consequences(explanation: Box<str>, absorbed: &[&Rule]) -> Box<str> {
+    if absorbed.is_empty() {
+        return explanation;
+    }
+    let titles: Vec<&str> = absorbed.iter().map(|r| r.file.title.as_str()).collect();
+    format!(
+        "{explanation} One cause, one fix, for each of: {}.",
+        titles.join("; ")
+    )
+    .into_boxed_str()
 }
 
 /// Says where a mitigating control that the element holds through what fronts it was found:

@@ -44,6 +44,7 @@ pub fn threats(world: &World) -> Vec<Threat> {
                 mitigation,
                 decision: None,
                 rating_override: None,
+                absorbed: Vec::new(),
                 span: declared.id.span,
             }
         })

@@ -94,6 +94,11 @@ pub struct RuleFile {
     pub impact: Level,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
+    /// Rules that describe consequences of the same root cause on the same element: where this
+    /// rule fires, their threats on that element become part of this one (one threat per root
+    /// cause, scored as the most severe of them).
+    #[serde(default)]
+    pub supersedes: Vec<Sp<String>>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]

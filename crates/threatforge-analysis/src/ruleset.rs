@@ -283,6 +283,36 @@ impl RuleSet {
 
     fn finish(&mut self) {
         self.rules.sort_by(|a, b| a.id().cmp(b.id()));
+        let ids: Vec<&str> = self.ids();
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            for superseded in &rule.file.supersedes {
+                let known = ids.binary_search(&superseded.value.as_str()).is_ok();
+                if known && superseded.value != rule.id() {
+                    continue;
+                }
+                let help = match suggest::nearest(&superseded.value, ids.iter().copied()) {
+                    Some(n) if known => {
+                        format!("a rule cannot supersede itself; did you mean `{n}`?")
+                    }
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => "`supersedes` lists ids of other rules".to_owned(),
+                };
+                problems.push(
+                    Diagnostic::error(
+                        "unknown-rule",
+                        format!(
+                            "rule `{}` supersedes `{}`, which is not another rule",
+                            rule.id(),
+                            superseded.value
+                        ),
+                    )
+                    .with_label(superseded.span, "not another rule")
+                    .with_help(help),
+                );
+            }
+        }
+        self.diagnostics.extend(problems);
         threatforge_model::diag::sort(&mut self.diagnostics);
     }
 }

@@ -342,7 +342,9 @@ fn risk_tracking_becomes_decisions_on_threatforge_threats() {
     let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
     for id in [
         "sql-injection:shop-web",
-        "cleartext-sensitive-data-in-transit:shop-web->shop-db",
+        // It absorbs the cleartext threat on the same hop (one root cause), and the decision
+        // written for that one applies to it.
+        "credentials-over-unencrypted-flow:shop-web->shop-db",
         "unencrypted-sensitive-data-at-rest:shop-db",
         "manual:coupon-abuse-shop-web",
     ] {
@@ -354,6 +356,12 @@ fn risk_tracking_becomes_decisions_on_threatforge_threats() {
         .find(|t| t.id == "sql-injection:shop-web")
         .expect("sql");
     assert_eq!(sql.status, DecisionStatus::Mitigated);
+    let hop = analysis
+        .threats
+        .iter()
+        .find(|t| t.id == "credentials-over-unencrypted-flow:shop-web->shop-db")
+        .expect("hop");
+    assert_eq!(hop.status, DecisionStatus::Accepted);
 }
 
 /// The acceptance test: on a Threagile model of our own, threatforge finds at least the

@@ -260,6 +260,17 @@ pub fn markdown(set: &RuleSet) -> String {
             "- mitigated by: {}",
             joined(f.mitigations.iter().map(|m| format!("`{}`", m.value)))
         );
+        if !f.supersedes.is_empty() {
+            let _ = writeln!(
+                out,
+                "- supersedes (one threat per root cause): {}",
+                joined(
+                    f.supersedes
+                        .iter()
+                        .map(|s| format!("[`{0}`](#{0})", s.value))
+                )
+            );
+        }
         if !f.covers.threagile.is_empty() || !f.covers.pytm.is_empty() {
             let covers: Vec<String> = f
                 .covers

@@ -1,0 +1,114 @@
+//! One threat per root cause: rules that describe consequences of one missing protection on one
+//! element give one threat, scored as the most severe, that names every consequence.
+
+use std::path::Path;
+
+use threatforge_analysis::{Analysis, RuleSet, analyze};
+use threatforge_model::{LoadOptions, load_str};
+
+const HOP: &str = "system: { name: shop }
+data:
+  customer: { classification: confidential, integrity: high }
+rules:
+  disable: { DISABLED }
+boundaries:
+  dmz: { contains: [waf] }
+  app: { trust: high, contains: [storefront] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  waf: { technology: waf }
+  storefront: { technology: web-application, processes: [customer] }
+flows:
+  - shopper -> waf: { protocol: https, authentication: session, data: [customer] }
+  - waf -> storefront: { protocol: http, authentication: session, data: [customer] }
+";
+
+fn analyzed(disabled: &str) -> Analysis {
+    let yaml = HOP.replace("DISABLED", disabled);
+    let loaded = load_str("m.yaml", &yaml, Path::new("."), &LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    analyze(&loaded.model, &RuleSet::builtin())
+}
+
+fn on_hop(analysis: &Analysis) -> Vec<String> {
+    const TRANSIT: [&str; 3] = [
+        "credentials-over-unencrypted-flow",
+        "cleartext-sensitive-data-in-transit",
+        "tampering-in-transit-across-boundary",
+    ];
+    analysis
+        .threats
+        .iter()
+        .filter(|t| &*t.element.id == "waf->storefront" && TRANSIT.contains(&&*t.rule))
+        .map(|t| t.rule.to_string())
+        .collect()
+}
+
+#[test]
+fn an_unencrypted_hop_is_one_threat_that_names_every_consequence() {
+    let analysis = analyzed("");
+    assert_eq!(on_hop(&analysis), ["credentials-over-unencrypted-flow"]);
+    let threat = &analysis
+        .threats
+        .iter()
+        .find(|t| t.id == *"credentials-over-unencrypted-flow:waf->storefront")
+        .expect("the root threat");
+    for consequence in [
+        "Confidential data sent unencrypted",
+        "Tampering with data in transit across a trust boundary",
+    ] {
+        assert!(
+            threat.explanation.contains(consequence),
+            "{}",
+            threat.explanation
+        );
+    }
+}
+
+#[test]
+fn the_root_threat_is_as_severe_as_its_worst_consequence() {
+    let whole = analyzed("");
+    let root = whole
+        .threats
+        .iter()
+        .find(|t| t.id == *"credentials-over-unencrypted-flow:waf->storefront")
+        .expect("root");
+    // Each consequence on its own, with the root rule (and the next one) disabled.
+    let alone = analyzed(
+        "credentials-over-unencrypted-flow: test, cleartext-sensitive-data-in-transit: test",
+    );
+    let tampering = alone
+        .threats
+        .iter()
+        .find(|t| t.id == *"tampering-in-transit-across-boundary:waf->storefront")
+        .expect("tampering on its own");
+    assert!(root.inherent.score >= tampering.inherent.score);
+}
+
+#[test]
+fn with_the_root_rule_disabled_the_next_one_takes_the_rest() {
+    let analysis = analyzed("credentials-over-unencrypted-flow: test");
+    assert_eq!(on_hop(&analysis), ["cleartext-sensitive-data-in-transit"]);
+}
+
+#[test]
+fn a_rule_that_supersedes_an_unknown_rule_is_an_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("r.yaml"),
+        "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
+         applies_to: { element: flow }\ncondition: 'true'\nexplanation: x\n\
+         likelihood: low\nimpact: low\nsupersedes: [cleartext-sensitive-data-in-transitt]\n",
+    )
+    .expect("write");
+    let rules = RuleSet::only_dirs(&[threatforge_analysis::RuleDir::own(dir.path().to_path_buf())]);
+    let messages: Vec<String> = rules
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {:?}", d.message, d.help))
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("supersedes")),
+        "{messages:?}"
+    );
+}
