@@ -433,6 +433,36 @@ fn includes_may_not_leave_the_root() {
     insta::assert_snapshot!(rendered(&loaded, Some(outer.path())));
 }
 
+#[test]
+fn includes_nested_too_deep() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Deep }\ninclude: [f1.yaml]\n",
+    );
+    for i in 1..=4 {
+        write(
+            dir.path(),
+            &format!("f{i}.yaml"),
+            &format!("data: {{}}\ninclude: [f{}.yaml]\n", i + 1),
+        );
+    }
+    write(dir.path(), "f5.yaml", "data: {}\n");
+    let options = LoadOptions {
+        limits: threatforge_model::Limits {
+            max_include_depth: 3,
+            ..Default::default()
+        },
+        root_dir: None,
+    };
+    let loaded = load(&dir.path().join("threatforge.yaml"), &options);
+    assert_eq!(codes(&loaded), vec!["limit-exceeded"]);
+    // The root and three levels of includes are read; the fourth level is not.
+    assert_eq!(loaded.model.sources.files().count(), 4);
+    insta::assert_snapshot!(rendered(&loaded, Some(dir.path())));
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_pointing_out_of_the_root_are_refused() {
