@@ -298,6 +298,30 @@ fn unknown_tags_are_errors() {
 }
 
 #[test]
+fn core_schema_tags_are_errors_too() {
+    // Documented as rejected; serde-saphyr read them, and decoded `!!binary` from base64 (a name
+    // could hide an escape sequence).
+    for tag in [
+        "!!binary aGVsbG8=",
+        "!!str x",
+        "!!int \"3\"",
+        "!!timestamp 2020-01-01",
+        "! x",
+    ] {
+        let text = format!("system: {{ name: {tag} }}\n");
+        assert_eq!(codes(&load_text(&text)), vec!["yaml-syntax"], "{text}");
+    }
+    for tag in ["!!set {a, b}", "!!omap [a: 1]", "!!map {a: 1}", "!!seq [a]"] {
+        let text = format!("system: {{ name: x, tags: {tag} }}\n");
+        assert_eq!(codes(&load_text(&text)), vec!["yaml-syntax"], "{text}");
+    }
+    insta::assert_snapshot!(check(
+        "system: { name: !!binary G1sySkZBS0U6IGFsbCBnb29k }\n",
+        &["yaml-syntax"]
+    ));
+}
+
+#[test]
 fn missing_file() {
     let loaded = load(
         Path::new("/definitely/not/here.yaml"),
