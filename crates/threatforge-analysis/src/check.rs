@@ -10,6 +10,7 @@
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use threatforge_model::suggest;
 
+use crate::bounds::chain;
 use crate::types::{Object, Ty};
 
 /// A problem found in an expression: the node it is about (a CEL expression id) and a message.
@@ -51,6 +52,16 @@ impl Checker {
 
     /// The type of an expression, reporting what is wrong inside it.
     pub fn check(&mut self, expr: &IdedExpr) -> Ty {
+        if let Some(chain) = chain(expr) {
+            // Link by link, in the order the nested calls would be checked, without recursing
+            // once per operand.
+            let mut left = self.check(chain.first);
+            for (call, right) in chain.links {
+                let right = self.check(right);
+                left = self.call(call, chain.op, None, &[left, right]);
+            }
+            return left;
+        }
         match &expr.expr {
             Expr::Literal(literal) => match literal {
                 LiteralValue::Boolean(_) => Ty::Bool,

@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 
+use crate::bounds::{Chain, chain};
 use crate::field::Field;
 use crate::value::{List, ObjKind, Value};
 use crate::world::World;
@@ -69,8 +70,9 @@ enum Node {
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
     Neg(Box<Node>),
-    Cmp(Cmp, Box<Node>, Box<Node>),
-    Arith(Arith, Box<Node>, Box<Node>),
+    /// `a op b op c ...`: a chain of one operator, applied left to right (at least two operands).
+    Cmp(Cmp, Vec<Node>),
+    Arith(Arith, Vec<Node>),
     In(Box<Node>, Box<Node>),
     Cond(Box<Node>, Box<Node>, Box<Node>),
     Index(Box<Node>, Box<Node>),
@@ -122,6 +124,9 @@ impl Compiler {
     }
 
     fn node(&mut self, expr: &IdedExpr) -> Result<Node> {
+        if let Some(chain) = chain(expr) {
+            return self.chain(&chain);
+        }
         Ok(match &expr.expr {
             Expr::Literal(literal) => match literal {
                 LiteralValue::Boolean(b) => Node::Bool(*b.inner()),
@@ -193,6 +198,30 @@ impl Compiler {
         })
     }
 
+    /// A chain of one arithmetic or comparison operator, as one node: compiled and evaluated
+    /// operand by operand in a loop, where nested calls would recurse once per operand.
+    fn chain(&mut self, chain: &Chain) -> Result<Node> {
+        let mut operands = Vec::with_capacity(chain.links.len() + 1);
+        operands.push(self.node(chain.first)?);
+        for (_, right) in &chain.links {
+            operands.push(self.node(right)?);
+        }
+        Ok(match chain.op {
+            "_==_" => Node::Cmp(Cmp::Eq, operands),
+            "_!=_" => Node::Cmp(Cmp::Ne, operands),
+            "_<_" => Node::Cmp(Cmp::Lt, operands),
+            "_<=_" => Node::Cmp(Cmp::Le, operands),
+            "_>_" => Node::Cmp(Cmp::Gt, operands),
+            "_>=_" => Node::Cmp(Cmp::Ge, operands),
+            "_+_" => Node::Arith(Arith::Add, operands),
+            "_-_" => Node::Arith(Arith::Sub, operands),
+            "_*_" => Node::Arith(Arith::Mul, operands),
+            "_/_" => Node::Arith(Arith::Div, operands),
+            "_%_" => Node::Arith(Arith::Rem, operands),
+            other => return Err(format!("function `{other}` is not supported")),
+        })
+    }
+
     fn call(&mut self, name: &str, target: Option<&IdedExpr>, args: &[IdedExpr]) -> Result<Node> {
         let two = |me: &mut Self| -> Result<(Box<Node>, Box<Node>)> {
             match args {
@@ -218,29 +247,6 @@ impl Compiler {
             "!_" => Node::Not(one(self)?),
             "-_" => Node::Neg(one(self)?),
             "@not_strictly_false" => Node::NotStrictlyFalse(one(self)?),
-            "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" => {
-                let op = match name {
-                    "_==_" => Cmp::Eq,
-                    "_!=_" => Cmp::Ne,
-                    "_<_" => Cmp::Lt,
-                    "_<=_" => Cmp::Le,
-                    "_>_" => Cmp::Gt,
-                    _ => Cmp::Ge,
-                };
-                let (a, b) = two(self)?;
-                Node::Cmp(op, a, b)
-            }
-            "_+_" | "_-_" | "_*_" | "_/_" | "_%_" => {
-                let op = match name {
-                    "_+_" => Arith::Add,
-                    "_-_" => Arith::Sub,
-                    "_*_" => Arith::Mul,
-                    "_/_" => Arith::Div,
-                    _ => Arith::Rem,
-                };
-                let (a, b) = two(self)?;
-                Node::Arith(op, a, b)
-            }
             "@in" => {
                 let (a, b) = two(self)?;
                 Node::In(a, b)
@@ -363,65 +369,8 @@ impl<'w> Evaluator<'w> {
                 Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(overflow),
                 other => Err(format!("cannot negate a {}", other.kind_name())),
             },
-            Node::Cmp(op, a, b) => {
-                let (a, b) = (self.eval(a)?, self.eval(b)?);
-                match op {
-                    Cmp::Eq => return Ok(Value::Bool(a.equals(&b))),
-                    Cmp::Ne => return Ok(Value::Bool(!a.equals(&b))),
-                    _ => {}
-                }
-                let ordering = match (&a, &b) {
-                    (Value::Int(x), Value::Int(y)) => x.cmp(y),
-                    _ => match (a.as_str(), b.as_str()) {
-                        (Some(x), Some(y)) => x.cmp(y),
-                        _ => {
-                            return Err(format!(
-                                "cannot compare a {} with a {}",
-                                a.kind_name(),
-                                b.kind_name()
-                            ));
-                        }
-                    },
-                };
-                Ok(Value::Bool(match op {
-                    Cmp::Lt => ordering.is_lt(),
-                    Cmp::Le => ordering.is_le(),
-                    Cmp::Gt => ordering.is_gt(),
-                    _ => ordering.is_ge(),
-                }))
-            }
-            Node::Arith(op, a, b) => {
-                let (a, b) = (self.eval(a)?, self.eval(b)?);
-                match (op, a, b) {
-                    (Arith::Add, Value::List(x), Value::List(y)) => {
-                        let mut items: Vec<Value<'w>> = x.iter().collect();
-                        items.extend(y.iter());
-                        Ok(Value::List(List::Values(Rc::new(items))))
-                    }
-                    (op, Value::Int(x), Value::Int(y)) => match op {
-                        Arith::Add => x.checked_add(y),
-                        Arith::Sub => x.checked_sub(y),
-                        Arith::Mul => x.checked_mul(y),
-                        Arith::Div => x.checked_div(y),
-                        Arith::Rem => x.checked_rem(y),
-                    }
-                    .map(Value::Int)
-                    .ok_or_else(|| "arithmetic overflow or division by zero".to_owned()),
-                    (Arith::Add, x, y) => match (x.as_str(), y.as_str()) {
-                        (Some(s), Some(t)) => Ok(Value::OwnedStr(Rc::from(format!("{s}{t}")))),
-                        _ => Err(format!(
-                            "cannot add a {} and a {}",
-                            x.kind_name(),
-                            y.kind_name()
-                        )),
-                    },
-                    (_, x, y) => Err(format!(
-                        "arithmetic needs ints, not a {} and a {}",
-                        x.kind_name(),
-                        y.kind_name()
-                    )),
-                }
-            }
+            Node::Cmp(op, operands) => self.fold(operands, |a, b| compare(*op, a, b)),
+            Node::Arith(op, operands) => self.fold(operands, |a, b| arithmetic(*op, a, b)),
             Node::In(element, container) => {
                 let element = self.eval(element)?;
                 match self.eval(container)? {
@@ -491,6 +440,24 @@ impl<'w> Evaluator<'w> {
         }
     }
 
+    /// Evaluates a chain's operands left to right, applying the operator as it goes, as the
+    /// nested calls `((a op b) op c) ...` would.
+    fn fold(
+        &mut self,
+        operands: &'w [Node],
+        apply: impl Fn(Value<'w>, Value<'w>) -> Result<Value<'w>>,
+    ) -> Result<Value<'w>> {
+        let Some((first, rest)) = operands.split_first() else {
+            return Err("an operator without operands".to_owned());
+        };
+        let mut left = self.eval(first)?;
+        for operand in rest {
+            let right = self.eval(operand)?;
+            left = apply(left, right)?;
+        }
+        Ok(left)
+    }
+
     fn comprehension(&mut self, c: &'w Comprehension) -> Result<Value<'w>> {
         let range = match self.eval(&c.range)? {
             Value::List(list) => list,
@@ -530,6 +497,65 @@ impl<'w> Evaluator<'w> {
         let result = self.eval(&c.result);
         self.slots.truncate(c.slot);
         result
+    }
+}
+
+fn compare<'w>(op: Cmp, a: Value<'w>, b: Value<'w>) -> Result<Value<'w>> {
+    match op {
+        Cmp::Eq => return Ok(Value::Bool(a.equals(&b))),
+        Cmp::Ne => return Ok(Value::Bool(!a.equals(&b))),
+        _ => {}
+    }
+    let ordering = match (&a, &b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => {
+                return Err(format!(
+                    "cannot compare a {} with a {}",
+                    a.kind_name(),
+                    b.kind_name()
+                ));
+            }
+        },
+    };
+    Ok(Value::Bool(match op {
+        Cmp::Lt => ordering.is_lt(),
+        Cmp::Le => ordering.is_le(),
+        Cmp::Gt => ordering.is_gt(),
+        _ => ordering.is_ge(),
+    }))
+}
+
+fn arithmetic<'w>(op: Arith, a: Value<'w>, b: Value<'w>) -> Result<Value<'w>> {
+    match (op, a, b) {
+        (Arith::Add, Value::List(x), Value::List(y)) => {
+            let mut items: Vec<Value<'w>> = x.iter().collect();
+            items.extend(y.iter());
+            Ok(Value::List(List::Values(Rc::new(items))))
+        }
+        (op, Value::Int(x), Value::Int(y)) => match op {
+            Arith::Add => x.checked_add(y),
+            Arith::Sub => x.checked_sub(y),
+            Arith::Mul => x.checked_mul(y),
+            Arith::Div => x.checked_div(y),
+            Arith::Rem => x.checked_rem(y),
+        }
+        .map(Value::Int)
+        .ok_or_else(|| "arithmetic overflow or division by zero".to_owned()),
+        (Arith::Add, x, y) => match (x.as_str(), y.as_str()) {
+            (Some(s), Some(t)) => Ok(Value::OwnedStr(Rc::from(format!("{s}{t}")))),
+            _ => Err(format!(
+                "cannot add a {} and a {}",
+                x.kind_name(),
+                y.kind_name()
+            )),
+        },
+        (_, x, y) => Err(format!(
+            "arithmetic needs ints, not a {} and a {}",
+            x.kind_name(),
+            y.kind_name()
+        )),
     }
 }
 
@@ -713,6 +739,31 @@ flows:
         for (source, expected) in cases {
             assert_eq!(run(source), Ok(expected.to_owned()), "{source}");
         }
+    }
+
+    #[test]
+    fn chains_of_one_operator_apply_left_to_right() {
+        let cases = [
+            ("10 - 2 - 3", "5"),
+            ("100 / 5 / 2", "10"),
+            ("2 * 3 * 4 % 5", "4"),
+            ("1 + 2 - 3 + 4", "4"),
+            ("true == true == true", "true"),
+            ("1 == 1 == false", "false"),
+            ("[1] + [2] + [3]", "1, 2, 3"),
+            (r#""a" + "b" + component.name"#, "abweb"),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(run(source), Ok(expected.to_owned()), "{source}");
+        }
+        // Errors surface as the nested calls would raise them.
+        assert_eq!(
+            run("1 < 2 < 3"),
+            Err("cannot compare a bool with a int".to_owned())
+        );
+        assert!(run("1 + 1 / 0 + 1").is_err());
+        let sum = vec!["1"; 999].join(" + ");
+        assert_eq!(run(&sum), Ok("999".to_owned()));
     }
 
     #[test]

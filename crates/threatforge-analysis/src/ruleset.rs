@@ -12,6 +12,7 @@ use threatforge_model::{
     FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, suggest,
 };
 
+use crate::bounds::{self, Exceeded};
 use crate::check::{Checker, root_type};
 use crate::rule::{Element, RuleFile};
 use crate::types::Ty;
@@ -456,6 +457,14 @@ impl RuleCompiler<'_> {
         must_be_bool: bool,
     ) -> Option<crate::eval::Expression> {
         let Scope { root, ty, .. } = scope;
+        if let Err(exceeded) = bounds::before_parsing(source) {
+            let at = match exceeded {
+                Exceeded::Operators { at } | Exceeded::Brackets { at } => at,
+                _ => 0,
+            };
+            self.exceeded(scalar, offset + at, &exceeded);
+            return None;
+        }
         if scope.builtin
             && let Some(compiled) = compile_builtin_fast(source, root, ty, must_be_bool)
         {
@@ -480,6 +489,17 @@ impl RuleCompiler<'_> {
                 return None;
             }
         };
+        if let Err(exceeded) = bounds::nesting(program.expression()) {
+            let at = match exceeded {
+                Exceeded::Nesting { expr_id } => program
+                    .source_info()
+                    .offset_for(expr_id)
+                    .map_or(0, |(start, _)| start as usize),
+                _ => 0,
+            };
+            self.exceeded(scalar, offset + at, &exceeded);
+            return None;
+        }
         let mut checker = Checker::new(root, ty);
         let result = checker.check(program.expression());
         let checked = checker.errors.is_empty();
@@ -519,6 +539,16 @@ impl RuleCompiler<'_> {
                 None
             }
         }
+    }
+
+    /// Reports an expression over one of its bounds, at the character `chars` of the scalar.
+    fn exceeded(&mut self, scalar: &Sp<String>, chars: usize, exceeded: &Exceeded) {
+        let span = self.scalar_span(scalar, chars);
+        self.diagnostics.push(
+            Diagnostic::error("limit-exceeded", exceeded.message())
+                .with_label(span, "over the limit here")
+                .with_help(exceeded.help()),
+        );
     }
 
     fn compile_template(&mut self, template: &Sp<String>, scope: Scope) -> Option<Vec<Segment>> {
@@ -664,6 +694,7 @@ fn compile_builtin_fast(
     must_be_bool: bool,
 ) -> Option<crate::eval::Expression> {
     let expression = cel::parser::PrattParser::default().parse(source).ok()?;
+    bounds::nesting(&expression).ok()?;
     let mut checker = Checker::new(root, ty);
     let result = checker.check(&expression);
     if !checker.errors.is_empty() || (must_be_bool && result.conflicts(Ty::Bool)) {
@@ -848,6 +879,97 @@ mod tests {
                 "{template}: {messages:?}"
             );
         }
+    }
+
+    #[test]
+    fn builtin_expressions_are_well_within_the_bounds() {
+        let (mut operators, mut nesting) = (0, 0);
+        for (rule, _, _, source) in builtin_expressions() {
+            let counted = bounds::before_parsing(&source).expect("within bounds");
+            let program = cel::Program::compile(&source).expect("the library parses");
+            let depth = bounds::nesting(program.expression()).expect("within bounds");
+            assert!(source.len() <= bounds::MAX_EXPRESSION_BYTES / 8, "{rule}");
+            operators = operators.max(counted);
+            nesting = nesting.max(depth);
+        }
+        assert!(
+            operators <= bounds::MAX_OPERATORS / 8,
+            "{operators} operators"
+        );
+        assert!(nesting <= bounds::MAX_NESTING / 2, "nested {nesting} deep");
+    }
+
+    /// A team's rule with `condition` and `explanation`, read from a directory of its own.
+    fn team_rule(condition: &str, explanation: &str) -> RuleSet {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = format!(
+            "id: team-rule\ntitle: Team rule\ndescription: A rule.\nstride: tampering\n\
+             applies_to: {{ element: component }}\ncondition: >\n  {condition}\n\
+             explanation: >\n  {explanation}\nlikelihood: low\nimpact: low\n"
+        );
+        std::fs::write(dir.path().join("team.yaml"), text).expect("write");
+        RuleSet::only_dirs(&[dir.path().to_path_buf()])
+    }
+
+    fn limit_messages(set: &RuleSet) -> Vec<(usize, String)> {
+        set.diagnostics
+            .iter()
+            .map(|d| {
+                assert_eq!(d.code, "limit-exceeded", "{d:?}");
+                let line = set.sources.locate(d.labels[0].span).line;
+                (line, d.message.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_chains_are_refused_before_parsing() {
+        let plus = vec!["1"; 3000].join(" + ");
+        let set = team_rule(&format!("{plus} > 0"), "x");
+        assert_eq!(
+            limit_messages(&set),
+            vec![(7, "the expression has more than 1000 operators".to_owned())]
+        );
+        // The position is the first operator over the limit.
+        let span = set.diagnostics[0].labels[0].span;
+        let text = &set.sources.get(span.file).expect("file").text;
+        let before = &text[..span.start as usize];
+        assert_eq!(
+            before.matches('+').count(),
+            bounds::MAX_OPERATORS,
+            "{before}"
+        );
+        // In an explanation's placeholder too, and when the text is long rather than busy.
+        let eq = vec!["true"; 5000].join(" == ");
+        let set = team_rule("true", &format!("{{{{ {eq} }}}}"));
+        assert_eq!(
+            limit_messages(&set),
+            vec![(9, "the expression is longer than 16384 bytes".to_owned())]
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_after_parsing() {
+        let mut deep = "1".to_owned();
+        for i in 0..bounds::MAX_NESTING {
+            deep = format!("({deep} {} 1)", if i % 2 == 0 { '+' } else { '*' });
+        }
+        let set = team_rule(&format!("{deep} > 0"), "x");
+        assert_eq!(
+            limit_messages(&set),
+            vec![(
+                7,
+                "the expression is nested more than 64 levels deep".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn chains_within_the_bounds_compile_and_evaluate() {
+        let plus = vec!["1"; bounds::MAX_OPERATORS - 1].join(" + ");
+        let set = team_rule(&format!("{plus} == 999"), "{{ [1] + [2] + [3] }}");
+        assert!(set.diagnostics.is_empty(), "{:?}", set.diagnostics);
+        assert_eq!(set.rules.len(), 1);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Most files in one model (the root and its includes).
     pub max_files: usize,
+    /// Deepest chain of includes below the root file. Files are read recursively, one level of
+    /// recursion per include; a debug build's 2 MiB thread stack overflows at about 280 levels.
+    pub max_include_depth: usize,
     /// Deepest nesting of YAML collections.
     pub max_depth: usize,
     /// Most YAML nodes in one file, aliases expanded.
@@ -48,6 +51,7 @@ impl Default for Limits {
             max_file_bytes: 64 * 1024 * 1024,
             max_total_bytes: 256 * 1024 * 1024,
             max_files: 512,
+            max_include_depth: 32,
             max_depth: 32,
             max_nodes: 8_000_000,
             max_aliases: 10_000,
@@ -591,6 +595,29 @@ impl<'o> Loader<'o> {
                 )
                 .with_label(at, "included again here; this include is skipped")
                 .with_help("include each file once"),
+            );
+            return;
+        }
+        let max_depth = self.options.limits.max_include_depth;
+        if stack.len() > max_depth {
+            let root = self
+                .model
+                .sources
+                .get(FileId(0))
+                .map(|f| f.display.clone())
+                .unwrap_or_default();
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "limit-exceeded",
+                    format!(
+                        "include `{raw}` is more than {max_depth} includes deep below `{root}`"
+                    ),
+                )
+                .with_label(at, "this include is one level too deep")
+                .with_help(format!(
+                    "include the file from one nearer to `{root}`; the root file may include \
+                     every file directly"
+                )),
             );
             return;
         }

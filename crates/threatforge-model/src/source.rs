@@ -90,6 +90,24 @@ impl SourceFile {
             .unwrap_or(rest.len());
         start + within
     }
+
+    /// 0-based index of the line that holds a byte offset (the last line past the end).
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte range of a 0-based line, its line break included, or `None` past the last line.
+    pub fn line_range(&self, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(line)? as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize);
+        Some(start..end)
+    }
 }
 
 /// All files that make up a model, in the order they were loaded.
@@ -172,5 +190,19 @@ mod tests {
         // 'ç' is two bytes but one column.
         assert_eq!(file.line_col(6), (2, 3));
         assert_eq!(file.offset_of(2, 3), 6);
+    }
+
+    #[test]
+    fn lines_by_offset() {
+        let file = SourceFile::new("m.yaml".into(), PathBuf::from("/m.yaml"), "ab\ncd\n".into());
+        assert_eq!(file.line_index(0), 0);
+        assert_eq!(file.line_index(2), 0);
+        assert_eq!(file.line_index(3), 1);
+        assert_eq!(file.line_index(6), 2);
+        assert_eq!(file.line_index(99), 2);
+        assert_eq!(file.line_range(0), Some(0..3));
+        assert_eq!(file.line_range(1), Some(3..6));
+        assert_eq!(file.line_range(2), Some(6..6));
+        assert_eq!(file.line_range(3), None);
     }
 }

@@ -298,6 +298,30 @@ fn unknown_tags_are_errors() {
 }
 
 #[test]
+fn core_schema_tags_are_errors_too() {
+    // Documented as rejected; serde-saphyr read them, and decoded `!!binary` from base64 (a name
+    // could hide an escape sequence).
+    for tag in [
+        "!!binary aGVsbG8=",
+        "!!str x",
+        "!!int \"3\"",
+        "!!timestamp 2020-01-01",
+        "! x",
+    ] {
+        let text = format!("system: {{ name: {tag} }}\n");
+        assert_eq!(codes(&load_text(&text)), vec!["yaml-syntax"], "{text}");
+    }
+    for tag in ["!!set {a, b}", "!!omap [a: 1]", "!!map {a: 1}", "!!seq [a]"] {
+        let text = format!("system: {{ name: x, tags: {tag} }}\n");
+        assert_eq!(codes(&load_text(&text)), vec!["yaml-syntax"], "{text}");
+    }
+    insta::assert_snapshot!(check(
+        "system: { name: !!binary G1sySkZBS0U6IGFsbCBnb29k }\n",
+        &["yaml-syntax"]
+    ));
+}
+
+#[test]
 fn missing_file() {
     let loaded = load(
         Path::new("/definitely/not/here.yaml"),
@@ -431,6 +455,36 @@ fn includes_may_not_leave_the_root() {
     // Nothing outside the root was read.
     assert_eq!(loaded.model.sources.files().count(), 1);
     insta::assert_snapshot!(rendered(&loaded, Some(outer.path())));
+}
+
+#[test]
+fn includes_nested_too_deep() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Deep }\ninclude: [f1.yaml]\n",
+    );
+    for i in 1..=4 {
+        write(
+            dir.path(),
+            &format!("f{i}.yaml"),
+            &format!("data: {{}}\ninclude: [f{}.yaml]\n", i + 1),
+        );
+    }
+    write(dir.path(), "f5.yaml", "data: {}\n");
+    let options = LoadOptions {
+        limits: threatforge_model::Limits {
+            max_include_depth: 3,
+            ..Default::default()
+        },
+        root_dir: None,
+    };
+    let loaded = load(&dir.path().join("threatforge.yaml"), &options);
+    assert_eq!(codes(&loaded), vec!["limit-exceeded"]);
+    // The root and three levels of includes are read; the fourth level is not.
+    assert_eq!(loaded.model.sources.files().count(), 4);
+    insta::assert_snapshot!(rendered(&loaded, Some(dir.path())));
 }
 
 #[cfg(unix)]

@@ -148,3 +148,49 @@ fn binary_garbage_is_an_error_not_a_panic() {
     let loaded = load(Path::new(&path), &LoadOptions::default());
     assert_eq!(codes(&loaded), vec!["io-error"]);
 }
+
+/// A root file and `files - 1` more, each including the next.
+fn include_chain(dir: &Path, files: usize) -> Loaded {
+    std::fs::write(
+        dir.join("threatforge.yaml"),
+        "system: { name: chain }\ninclude: [f1.yaml]\n",
+    )
+    .expect("write");
+    for i in 1..files {
+        let next = if i + 1 < files {
+            format!("include: [f{}.yaml]\n", i + 1)
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            dir.join(format!("f{i}.yaml")),
+            format!("data: {{}}\n{next}"),
+        )
+        .expect("write");
+    }
+    load(&dir.join("threatforge.yaml"), &LoadOptions::default())
+}
+
+#[test]
+fn a_long_chain_of_includes_is_refused_at_the_depth_limit() {
+    // 465 files are under the 512-file limit; read recursively, the chain overflowed the stack.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let loaded = include_chain(dir.path(), 465);
+    assert_eq!(codes(&loaded), vec!["limit-exceeded"]);
+    let depth = Limits::default().max_include_depth;
+    assert_eq!(loaded.model.sources.files().count(), depth + 1);
+    let message = &loaded.diagnostics[0].message;
+    let too_deep = format!("f{}.yaml", depth + 1);
+    assert!(message.contains(&too_deep), "{message}");
+    assert!(message.contains(&depth.to_string()), "{message}");
+    assert!(message.contains("threatforge.yaml"), "{message}");
+}
+
+#[test]
+fn includes_up_to_the_depth_limit_are_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let depth = Limits::default().max_include_depth;
+    let loaded = include_chain(dir.path(), depth + 1);
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    assert_eq!(loaded.model.sources.files().count(), depth + 1);
+}

@@ -62,6 +62,9 @@ fn budget(limits: &Limits) -> serde_saphyr::Budget {
 /// Parses with serde-saphyr: the reference behaviour, and the path for every document the fast
 /// path declines. Errors are serde-saphyr's, for `load.rs` to turn into diagnostics.
 pub fn parse_slow(text: &str, limits: &Limits) -> Result<Node, serde_saphyr::Error> {
+    if let Some(tag) = first_tag(text, limits) {
+        return Err(tag);
+    }
     let options = serde_saphyr::options! {
         budget: Some(budget(limits)),
         strict_booleans: true,
@@ -69,6 +72,42 @@ pub fn parse_slow(text: &str, limits: &Limits) -> Result<Node, serde_saphyr::Err
         with_snippet: false,
     };
     serde_saphyr::from_str_with_options::<Node>(text, options)
+}
+
+/// The document's first tag, as the error serde-saphyr gives for a tag it does not support.
+///
+/// Why: the language has no tags (docs/language.md), but `reject_unsupported_tags` lets the core
+/// schema's through, and serde-saphyr resolves them: `!!binary` was decoded from base64 (a name
+/// could hide an escape sequence or markup), `!!str 3` read as text, `!!int "3"` as a number.
+/// Found here, every tag is refused with the same error, at the position serde-saphyr gives its
+/// own. A syntax error before any tag is left to serde-saphyr to report. Only the slow path needs
+/// this: the fast path gives up on any tag.
+fn first_tag(text: &str, limits: &Limits) -> Option<serde_saphyr::Error> {
+    let parser = Parser::with_options(StrInput::new(text), parser_options(&budget(limits)));
+    for item in parser {
+        let (event, span) = item.ok()?;
+        let (Event::Scalar(_, _, _, Some(tag))
+        | Event::SequenceStart(_, _, Some(tag))
+        | Event::MappingStart(_, _, Some(tag))) = event
+        else {
+            continue;
+        };
+        return Some(serde_saphyr::Error::UnsupportedTag {
+            tag: tag.original(),
+            location: location(span.start.line(), span.start.col() + 1),
+        });
+    }
+    None
+}
+
+/// A position for a serde-saphyr error. Its constructor is private; its `Deserialize` impl is
+/// the public way to build one.
+fn location(line: usize, column: usize) -> serde_saphyr::Location {
+    use serde::Deserialize as _;
+    use serde::de::value::{Error, MapDeserializer};
+    let fields = [("line", line as u64), ("column", column as u64)];
+    serde_saphyr::Location::deserialize(MapDeserializer::<_, Error>::new(fields.into_iter()))
+        .unwrap_or(serde_saphyr::Location::UNKNOWN)
 }
 
 /// The parser options serde-saphyr derives from the same budget (`Budget::parser_options` and
@@ -916,6 +955,37 @@ fn has_duplicate_keys(entries: &[(Node, Node)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tag_is_refused_as_serde_saphyr_refuses_an_unknown_one() {
+        let limits = Limits::default();
+        let refused = |text: &str| match parse_slow(text, &limits) {
+            Ok(node) => panic!("`{text}` read as {node:?}"),
+            Err(error) => error.to_string(),
+        };
+        // The node after the tag, as serde-saphyr places its own error (`!foo` is its own).
+        let expected = |tag: &str| {
+            let column = "a: ".len() + tag.len() + 2;
+            format!("unsupported tag `{tag}` at line 1, column {column}")
+        };
+        assert_eq!(refused("a: !foo x\n"), expected("!foo"));
+        for (tag, value) in [
+            ("!!binary", "aGVsbG8="),
+            ("!!str", "x"),
+            ("!!int", "\"3\""),
+            ("!!timestamp", "2020-01-01"),
+            ("!!set", "{a, b}"),
+            ("!!omap", "[a: 1]"),
+            ("!!map", "{}"),
+            ("!!seq", "[]"),
+            ("!<tag:yaml.org,2002:str>", "x"),
+            ("!", "x"),
+        ] {
+            assert_eq!(refused(&format!("a: {tag} {value}\n")), expected(tag));
+        }
+        // A syntax error before any tag is serde-saphyr's to report.
+        assert!(!refused("a: b: c\nd: !!str x\n").contains("tag"));
+    }
 
     #[test]
     fn small_top_level_entries_are_read_together() {
