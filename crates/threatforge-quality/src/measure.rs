@@ -365,6 +365,7 @@ pub fn measure(subject: Subject, expectations: &Expectations, analysis: &Analysi
         median_threats_per_element: median(&open_per_element),
         max_threats_per_element: open_per_element.last().copied().unwrap_or(0),
         placeholders: {
+            // A threat's hits are consecutive, so dedup counts threats.
             let mut threats: Vec<&str> = placeholders.iter().map(|p| p.threat.as_str()).collect();
             threats.dedup();
             threats.len()

@@ -94,9 +94,18 @@ impl Relations {
             .or_else(|| self.data.contains(id).then_some(Element::Data))
     }
 
-    /// Every id, for "did you mean" suggestions.
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.kinds.keys().chain(&self.data).map(String::as_str)
+    /// Every id, sorted (the maps have no order, and a suggestion must not change from run to
+    /// run), for "did you mean" suggestions.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .kinds
+            .keys()
+            .chain(&self.data)
+            .map(String::as_str)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The elements whose threats `elements` stand for under `scope`. Unknown ids stand for
