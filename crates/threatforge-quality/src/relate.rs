@@ -36,10 +36,15 @@ impl Target {
         self.0.iter().any(|(k, i)| *k == kind && i == id)
     }
 
-    /// Whether `threat` is open, by one of `rules`, on one of the target's elements.
+    /// Whether `threat` is open, by one of `rules` (its own, or one it absorbed as the same root
+    /// cause), on one of the target's elements.
     pub fn matches(&self, rules: &[String], threat: &Threat) -> bool {
         threat.is_open()
-            && self.matches_parts(rules, &threat.rule, threat.element.kind, &threat.element.id)
+            && std::iter::once(&threat.rule)
+                .chain(&threat.absorbed)
+                .any(|rule| {
+                    self.matches_parts(rules, rule, threat.element.kind, &threat.element.id)
+                })
     }
 
     /// `matches` for a threat given by its parts, whatever its status.
