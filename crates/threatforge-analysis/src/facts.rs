@@ -410,11 +410,12 @@ fn reachability(model: &Model, facts: &mut Facts) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use threatforge_model::{LoadOptions, load_str};
 
-    fn facts_of(text: &str) -> (Model, Facts) {
+    /// A model from text, which must load without errors (the crate's unit tests share it).
+    pub(crate) fn model_of(text: &str) -> Model {
         let loaded = load_str(
             "m.yaml",
             text,
@@ -423,8 +424,13 @@ mod tests {
         );
         let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{errors:?}");
-        let facts = derive(&loaded.model);
-        (loaded.model, facts)
+        loaded.model
+    }
+
+    fn facts_of(text: &str) -> (Model, Facts) {
+        let model = model_of(text);
+        let facts = derive(&model);
+        (model, facts)
     }
 
     fn component<'f>(model: &Model, facts: &'f Facts, id: &str) -> &'f ComponentFacts {

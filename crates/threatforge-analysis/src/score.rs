@@ -675,7 +675,6 @@ fn data_rating(world: &World, stride: Stride, data: &[usize]) -> (&'static str, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use threatforge_model::{LoadOptions, load_str};
 
     fn exposed(direct: bool, hops: Option<i64>, open: bool) -> Exposed {
         Exposed {
@@ -698,15 +697,9 @@ mod tests {
 
     /// The likelihood factors of the component `id`, as (factor, effect).
     fn likelihood_factors(text: &str, id: &str) -> Vec<(&'static str, i8)> {
-        let loaded = load_str(
-            "m.yaml",
-            text,
-            &std::env::temp_dir(),
-            &LoadOptions::default(),
-        );
-        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let world = World::new(&loaded.model);
-        let Some(index) = loaded.model.components.get_index_of(id) else {
+        let model = crate::facts::tests::model_of(text);
+        let world = World::new(&model);
+        let Some(index) = model.components.get_index_of(id) else {
             panic!("no component {id}");
         };
         let scoring = element_scoring(&world, Element::Component, index, [false; 4]);
