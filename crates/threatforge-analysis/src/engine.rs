@@ -421,7 +421,35 @@ impl Threat {
     pub fn severity(&self) -> ThreatSeverity {
         self.residual.severity
     }
+
+    /// How exposed the threat's element is, 4 (directly reachable from an untrusted zone) down to
+    /// 0 (unreachable).
+    pub fn exposure(&self) -> u8 {
+        self.factors.exposure()
+    }
+
+    /// The order of lists for people, smallest first: the most severe band first, and within a
+    /// band the higher score, then the higher impact, then the more exposed element. Equal keys
+    /// are left to a stable sort of threats in id order (as the analysis gives them), which
+    /// saves comparing ids.
+    pub fn risk_order(&self) -> RiskOrder {
+        use std::cmp::Reverse;
+        (
+            Reverse(self.severity()),
+            Reverse(self.residual.score),
+            Reverse(self.residual.impact),
+            Reverse(self.exposure()),
+        )
+    }
 }
+
+/// See `Threat::risk_order`.
+pub type RiskOrder = (
+    std::cmp::Reverse<ThreatSeverity>,
+    std::cmp::Reverse<u8>,
+    std::cmp::Reverse<u8>,
+    std::cmp::Reverse<u8>,
+);
 
 /// Analyzes with default options (no acceptance expires).
 pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {

@@ -1,9 +1,18 @@
 //! Facts derived once from the model's graph and shared by every rule: zones, reachability from
 //! untrusted zones, the data each element handles. Every pass here is linear in the model's size.
+//!
+//! Out of scope means "not assessed inside", not "absent": an out-of-scope component keeps its
+//! zone, its exposure and its flows here, so the internet it stands for and the data sent to it
+//! stay in the analysis. Which threats may be about it is the engine's and the rules' business.
 
 use std::collections::VecDeque;
 
-use threatforge_model::{Classification, Exposure, Model, Trust};
+use threatforge_model::{
+    Authentication, Authorization, Classification, ComponentKind, Exposure, Model, Trust,
+};
+
+/// The trait of actors (and services) whose accounts anyone can get.
+pub const OPEN_SIGN_UP: &str = "open-sign-up";
 
 /// Per-component facts, indexed like `model.components`.
 #[derive(Clone, Debug, Default)]
@@ -13,10 +22,19 @@ pub struct ComponentFacts {
     /// Trust level of the innermost zone (0 untrusted .. 3 high).
     pub trust: i64,
     pub reachable_from_internet: bool,
-    /// Flows on the shortest path from an untrusted source; -1 when unreachable.
+    /// Flows on the shortest path from an untrusted source, not counting the hops out of
+    /// components that only forward traffic (a load balancer passes the request on as it came);
+    /// -1 when unreachable.
     pub internet_hops: i64,
+    /// Some path from an untrusted source reaches it on which no flow authenticates.
     pub unauthenticated_path: bool,
-    /// Indexes of in-scope flows into and out of the component.
+    /// Some path from an untrusted source reaches it on which nothing keeps an outsider out: each
+    /// flow is unauthenticated, or authenticates an account anyone can get (`open-sign-up`) or a
+    /// third party's credential, or passes such a credential on to where it is checked again, or
+    /// carries a signed-up account's identity on (`authorization: user`).
+    pub outsider_path: bool,
+    /// Indexes of the flows into and out of the component, except flows marked out of scope
+    /// (an out-of-scope component's flows are here: it still sends and receives them).
     pub inbound: Vec<usize>,
     pub outbound: Vec<usize>,
     /// Indexes of every data asset it processes, stores, sends or receives, in model order.
@@ -31,7 +49,14 @@ pub struct FlowFacts {
     pub target: Option<usize>,
     /// Boundary ids entered or left, innermost first ("internet" for the implicit zone).
     pub crosses: Vec<String>,
+    /// Flow rules assess it: it is not out of scope itself, and at least one end is in scope.
     pub in_scope: bool,
+    /// Hops from the nearest untrusted source up to and including this flow, counted as
+    /// `ComponentFacts::internet_hops` is; -1 when its source is unreachable.
+    pub hops: i64,
+    /// An outsider can send on it: its source is on an outsider path (`ComponentFacts`) and the
+    /// flow does not stop them.
+    pub outsider_path: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -154,14 +179,19 @@ pub fn derive(model: &Model) -> Facts {
         let source = model.components.get_index_of(&flow.source.value);
         let target = model.components.get_index_of(&flow.target.value);
         let in_scope = flow.out_of_scope.is_none()
-            && [source, target]
-                .iter()
-                .all(|end| end.is_some_and(|c| model.components[c].out_of_scope.is_none()));
+            && match (source, target) {
+                (Some(s), Some(t)) => [s, t]
+                    .iter()
+                    .any(|&c| model.components[c].out_of_scope.is_none()),
+                _ => false,
+            };
         let mut ff = FlowFacts {
             source,
             target,
             crosses: Vec::new(),
             in_scope,
+            hops: -1,
+            outsider_path: false,
         };
         for d in flow.data.iter().chain(&flow.returns) {
             if let Some(i) = model.data.get_index_of(&d.value)
@@ -189,7 +219,7 @@ pub fn derive(model: &Model) -> Facts {
                 .chain(zt.iter().filter(|b| !zs.contains(b)))
                 .cloned()
                 .collect();
-            if in_scope {
+            if flow.out_of_scope.is_none() {
                 facts.components[s].outbound.push(f);
                 facts.components[t].inbound.push(f);
             }
@@ -212,49 +242,414 @@ pub fn derive(model: &Model) -> Facts {
     facts
 }
 
-/// Breadth-first from every untrusted source along in-scope flows: hop counts, and whether a path
-/// exists on which no flow authenticates its caller.
+/// What an attacker holds on a path from an untrusted source: nothing, or a credential that keeps
+/// no one out: its kind, and whether it is an account anyone can sign up for (else a third
+/// party's, which identifies the party and nobody behind it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    Nothing,
+    Credential {
+        kind: Authentication,
+        signed_up: bool,
+    },
+}
+
+impl Holds {
+    /// One bit of a `u16` per state: `Authentication` has 7 values, so 1 + 2 x 7 bits.
+    fn bit(self) -> u16 {
+        match self {
+            Holds::Nothing => 1,
+            Holds::Credential { kind, signed_up } => {
+                1 << (1 + 2 * kind as u16 + u16::from(signed_up))
+            }
+        }
+    }
+}
+
+/// Whose authentication keeps nobody out, per component.
+struct Open {
+    /// Actors whose accounts anyone can get by signing up.
+    signs_up: Vec<bool>,
+    /// Third-party actors: authenticating them tells who calls, not that the input is trusted.
+    third_party: Vec<bool>,
+    /// Services that give an account to anyone who signs up.
+    sign_up_target: Vec<bool>,
+}
+
+/// Whether an attacker holding `holds` at the flow's source gets past the flow, and what they hold
+/// beyond it. A credential passes where it is checked again (a key a gateway passes on) and,
+/// for an account anyone can sign up for, wherever the user's identity is carried on.
+fn pass(model: &Model, open: &Open, f: usize, s: usize, t: usize, holds: Holds) -> Option<Holds> {
+    let flow = &model.flows[f];
+    let kind = flow.authentication();
+    if kind == Authentication::None {
+        return Some(holds);
+    }
+    if open.signs_up[s] || open.sign_up_target[t] {
+        return Some(Holds::Credential {
+            kind,
+            signed_up: true,
+        });
+    }
+    if open.third_party[s] {
+        return Some(Holds::Credential {
+            kind,
+            signed_up: false,
+        });
+    }
+    match holds {
+        Holds::Credential {
+            kind: held,
+            signed_up,
+        } if held == kind || (signed_up && flow.authorization() == Authorization::User) => {
+            Some(Holds::Credential { kind, signed_up })
+        }
+        _ => None,
+    }
+}
+
+/// From every untrusted source (out-of-scope ones too: the internet does not leave with them)
+/// along every flow whose ends exist (out-of-scope flows too: they still carry traffic): hop
+/// counts, breadth-first with the hops out of forwarding components weighing nothing (0-1 BFS),
+/// then the paths on which no flow authenticates, and those on which nothing keeps an outsider
+/// out (breadth-first over what the attacker holds).
 fn reachability(model: &Model, facts: &mut Facts) {
     let n = model.components.len();
+    let mut next: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (f, ff) in facts.flows.iter().enumerate() {
+        if let (Some(s), Some(t)) = (ff.source, ff.target) {
+            next[s].push((f, t));
+        }
+    }
+    let sources: Vec<usize> = (0..n)
+        .filter(|&c| facts.components[c].untrusted_source)
+        .collect();
+    let actor_with = |name: &str| -> Vec<bool> {
+        model
+            .components
+            .values()
+            .map(|c| c.effective_kind() == ComponentKind::Actor && c.has_trait(name))
+            .collect()
+    };
+    let open = Open {
+        signs_up: actor_with(OPEN_SIGN_UP),
+        third_party: actor_with("third-party"),
+        sign_up_target: model
+            .components
+            .values()
+            .map(|c| c.has_trait(OPEN_SIGN_UP))
+            .collect(),
+    };
+    // A request leaves a proxy, load balancer or gateway as it came in: the component behind
+    // is as near to the attacker as the one in front. An untrusted source that forwards still
+    // counts its hop: the attacker stands before it.
+    let free: Vec<bool> = (0..n)
+        .map(|c| {
+            !facts.components[c].untrusted_source
+                && model.components[c].has_trait("forwards-traffic")
+        })
+        .collect();
+
     let mut hops: Vec<i64> = vec![-1; n];
-    let mut queue = VecDeque::new();
-    for (c, cf) in facts.components.iter().enumerate() {
-        if cf.untrusted_source && model.components[c].out_of_scope.is_none() {
-            hops[c] = 0;
-            queue.push_back(c);
-        }
+    let mut done = vec![false; n];
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    for &c in &sources {
+        hops[c] = 0;
+        queue.push_back(c);
     }
-    let mut unauthenticated: Vec<bool> = hops.iter().map(|h| *h == 0).collect();
-    let sources: Vec<usize> = queue.iter().copied().collect();
     while let Some(c) = queue.pop_front() {
-        for &f in &facts.components[c].outbound {
-            if let Some(t) = facts.flows[f].target
-                && hops[t] < 0
-            {
-                hops[t] = hops[c] + 1;
-                queue.push_back(t);
+        if std::mem::replace(&mut done[c], true) {
+            continue;
+        }
+        let weight = i64::from(!free[c]);
+        for &(_, t) in &next[c] {
+            let through = hops[c] + weight;
+            if hops[t] < 0 || through < hops[t] {
+                hops[t] = through;
+                if weight == 0 {
+                    queue.push_front(t);
+                } else {
+                    queue.push_back(t);
+                }
             }
         }
     }
-    // Second pass over unauthenticated flows only.
-    let mut queue: VecDeque<usize> = sources.into_iter().collect();
-    while let Some(c) = queue.pop_front() {
-        for &f in &facts.components[c].outbound {
-            let flow = &model.flows[f];
-            if flow.authentication() != threatforge_model::Authentication::None {
+
+    // reached[c]: what an attacker can hold on getting to c (`Holds::bit`).
+    let mut reached: Vec<u16> = vec![0; n];
+    let mut queue: VecDeque<(usize, Holds)> = VecDeque::new();
+    for &c in &sources {
+        reached[c] |= Holds::Nothing.bit();
+        queue.push_back((c, Holds::Nothing));
+    }
+    while let Some((c, holds)) = queue.pop_front() {
+        for &(f, t) in &next[c] {
+            let Some(after) = pass(model, &open, f, c, t, holds) else {
                 continue;
+            };
+            facts.flows[f].outsider_path = true;
+            if reached[t] & after.bit() == 0 {
+                reached[t] |= after.bit();
+                queue.push_back((t, after));
             }
-            if let Some(t) = facts.flows[f].target
-                && !unauthenticated[t]
-            {
-                unauthenticated[t] = true;
-                queue.push_back(t);
-            }
+        }
+    }
+    for ff in &mut facts.flows {
+        if let Some(s) = ff.source
+            && hops[s] >= 0
+        {
+            ff.hops = hops[s] + i64::from(!free[s]);
         }
     }
     for (c, cf) in facts.components.iter_mut().enumerate() {
         cf.internet_hops = hops[c];
         cf.reachable_from_internet = hops[c] >= 0;
-        cf.unauthenticated_path = unauthenticated[c];
+        cf.unauthenticated_path = reached[c] & Holds::Nothing.bit() != 0;
+        cf.outsider_path = reached[c] != 0;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use threatforge_model::{LoadOptions, load_str};
+
+    /// A model from text, which must load without errors (the crate's unit tests share it).
+    pub(crate) fn model_of(text: &str) -> Model {
+        let loaded = load_str(
+            "m.yaml",
+            text,
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        );
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        loaded.model
+    }
+
+    fn facts_of(text: &str) -> (Model, Facts) {
+        let model = model_of(text);
+        let facts = derive(&model);
+        (model, facts)
+    }
+
+    fn component<'f>(model: &Model, facts: &'f Facts, id: &str) -> &'f ComponentFacts {
+        let i = model
+            .components
+            .get_index_of(id)
+            .unwrap_or_else(|| panic!("no component {id}"));
+        &facts.components[i]
+    }
+
+    fn hops(model: &Model, facts: &Facts, ids: &[&str]) -> Vec<i64> {
+        ids.iter()
+            .map(|id| component(model, facts, id).internet_hops)
+            .collect()
+    }
+
+    #[test]
+    fn an_out_of_scope_internet_actor_still_reaches_what_it_calls() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  visitor: { technology: browser, exposure: internet, out_of_scope: The public }
+  lb: { technology: load-balancer }
+  app: { technology: api-service }
+  db: { technology: postgresql }
+flows:
+  - visitor -> lb: { protocol: https }
+  - lb -> app: { protocol: http }
+  - app -> db: { protocol: postgres-tls, authentication: credentials }
+",
+        );
+        assert!(component(&model, &facts, "visitor").untrusted_source);
+        assert_eq!(hops(&model, &facts, &["lb", "app", "db"]), [1, 1, 2]);
+        let app = component(&model, &facts, "app");
+        assert!(app.reachable_from_internet && app.unauthenticated_path && app.outsider_path);
+        let db = component(&model, &facts, "db");
+        assert!(!db.unauthenticated_path && !db.outsider_path);
+        // The visitor's flow is assessed (the load balancer is in scope) and is the balancer's.
+        assert!(facts.flows[0].in_scope);
+        assert_eq!(component(&model, &facts, "lb").inbound, [0]);
+        assert_eq!(component(&model, &facts, "visitor").outbound, [0]);
+    }
+
+    #[test]
+    fn forwarding_hops_do_not_count() {
+        let chain = |cdn: &str, lb: &str| {
+            format!(
+                "system: {{ name: t }}
+components:
+  visitor: {{ technology: browser, exposure: internet }}
+  cdn: {{ technology: {cdn} }}
+  lb: {{ technology: {lb} }}
+  app: {{ technology: api-service }}
+  db: {{ technology: postgresql }}
+flows:
+  - visitor -> cdn: {{ protocol: https }}
+  - cdn -> lb: {{ protocol: https }}
+  - lb -> app: {{ protocol: http }}
+  - app -> db: {{ protocol: postgres-tls, authentication: credentials }}
+"
+            )
+        };
+        let ids = ["cdn", "lb", "app", "db"];
+        let (model, facts) = facts_of(&chain("cdn", "load-balancer"));
+        // The CDN and the balancer pass the request on as it came: the app is as near to the
+        // visitor as the CDN is.
+        assert_eq!(hops(&model, &facts, &ids), [1, 1, 1, 2]);
+        assert_eq!(
+            facts.flows.iter().map(|f| f.hops).collect::<Vec<_>>(),
+            [1, 1, 1, 2]
+        );
+        // Components that do work on the request count a hop each.
+        let (model, facts) = facts_of(&chain("api-service", "api-service"));
+        assert_eq!(hops(&model, &facts, &ids), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn an_internet_facing_forwarder_counts_its_own_hop() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  edge: { technology: load-balancer, exposure: internet }
+  app: { technology: api-service }
+flows:
+  - edge -> app: { protocol: http }
+",
+        );
+        assert_eq!(hops(&model, &facts, &["edge", "app"]), [0, 1]);
+    }
+
+    #[test]
+    fn members_of_an_untrusted_boundary_are_untrusted_sources() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  partner: { technology: partner-system, out_of_scope: Their systems }
+  kiosk: { technology: browser }
+  app: { technology: api-service }
+flows:
+  - partner -> app: { protocol: https, authentication: api-key }
+  - kiosk -> app: { protocol: https, authentication: session }
+boundaries:
+  public-net: { name: The internet, kind: network, trust: untrusted, contains: [partner] }
+  guest-wifi: { kind: network, trust: untrusted, contains: [kiosk] }
+",
+        );
+        for id in ["partner", "kiosk"] {
+            let c = component(&model, &facts, id);
+            assert!(c.untrusted_source, "{id}");
+            assert_eq!(c.trust, 0, "{id}");
+        }
+        let app = component(&model, &facts, "app");
+        assert_eq!(app.internet_hops, 1);
+        // The partner authenticates, but a third party's key keeps no attacker out.
+        assert!(!app.unauthenticated_path);
+        assert!(app.outsider_path);
+        assert!(facts.flows[0].outsider_path);
+        // The kiosk's users log in with accounts nobody hands to outsiders.
+        assert!(!facts.flows[1].outsider_path);
+    }
+
+    #[test]
+    fn accounts_anyone_can_get_keep_no_one_out() {
+        let model = |shopper_traits: &str, web_traits: &str| {
+            format!(
+                "system: {{ name: t }}
+components:
+  shopper: {{ technology: browser, exposure: internet, traits: [{shopper_traits}] }}
+  web: {{ technology: web-application, traits: [{web_traits}] }}
+  orders: {{ technology: api-service }}
+  payments: {{ technology: api-service }}
+  db: {{ technology: postgresql }}
+flows:
+  - shopper -> web: {{ protocol: https, authentication: session }}
+  - web -> orders: {{ protocol: grpc-tls, authentication: token, authorization: user }}
+  - orders -> payments: {{ protocol: grpc-tls, authentication: client-certificate, authorization: service }}
+  - orders -> db: {{ protocol: postgres-tls, authentication: credentials }}
+"
+            )
+        };
+        let open = |text: &str| {
+            let (model, facts) = facts_of(text);
+            let ids = ["web", "orders", "payments", "db"];
+            let open: Vec<bool> = ids
+                .iter()
+                .map(|id| component(&model, &facts, id).outsider_path)
+                .collect();
+            let unauthenticated = ids
+                .iter()
+                .any(|id| component(&model, &facts, id).unauthenticated_path);
+            assert!(!unauthenticated, "every path authenticates");
+            (
+                open,
+                facts
+                    .flows
+                    .iter()
+                    .map(|f| f.outsider_path)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        // Staff-only logins: the session keeps outsiders out.
+        assert_eq!(open(&model("", "")), (vec![false; 4], vec![false; 4]));
+        // Anyone can sign up: the session is theirs, and so is the user identity carried on to
+        // orders; the service's own certificate and the database login still stop them.
+        let signed_up = (
+            vec![true, true, false, false],
+            vec![true, true, false, false],
+        );
+        assert_eq!(open(&model("open-sign-up", "")), signed_up);
+        // Said on the service that offers the sign-up: its logins keep no one out. The session
+        // is declared on the shopper's flow into it, so the same holds.
+        assert_eq!(open(&model("", "open-sign-up")), signed_up);
+    }
+
+    #[test]
+    fn a_third_partys_key_passes_only_where_it_is_checked_again() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  partner: { technology: partner-system, exposure: internet }
+  gateway: { technology: api-gateway }
+  partner-api: { technology: api-service }
+  console: { technology: web-application }
+flows:
+  - partner -> gateway: { protocol: https, authentication: api-key }
+  - gateway -> partner-api: { protocol: https, authentication: api-key }
+  - gateway -> console: { protocol: https, authentication: token, authorization: user }
+",
+        );
+        let open = |id| component(&model, &facts, id).outsider_path;
+        // The gateway passes the partner's key on to the API that checks it; the console wants a
+        // staff token, which a partner's key is not.
+        assert!(open("gateway") && open("partner-api"));
+        assert!(!open("console"));
+        let flows: Vec<bool> = facts.flows.iter().map(|f| f.outsider_path).collect();
+        assert_eq!(flows, [true, true, false]);
+    }
+
+    #[test]
+    fn out_of_scope_flows_carry_traffic_but_are_not_assessed() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  visitor: { technology: browser, exposure: internet }
+  legacy: { technology: web-application }
+  crm: { technology: saas, out_of_scope: Vendor }
+  partner: { technology: partner-system, out_of_scope: Theirs }
+flows:
+  - visitor -> legacy: { protocol: https, out_of_scope: Decommissioned in May }
+  - legacy -> crm: { protocol: https }
+  - partner -> crm: { protocol: https }
+",
+        );
+        let legacy = component(&model, &facts, "legacy");
+        assert!(legacy.reachable_from_internet);
+        assert!(legacy.inbound.is_empty());
+        assert_eq!(legacy.outbound, [1]);
+        let in_scope: Vec<bool> = facts.flows.iter().map(|f| f.in_scope).collect();
+        // Out of scope itself; one end in scope; both ends out of scope.
+        assert_eq!(in_scope, [false, true, false]);
     }
 }

@@ -20,7 +20,8 @@ pub fn threats(world: &World) -> Vec<Threat> {
         .values()
         .map(|declared| {
             let threat = &declared.value;
-            let (element, controls) = locate(world, threat.element.as_ref());
+            let (element, index, controls) = locate(world, threat.element.as_ref());
+            let exposure = crate::score::exposure_rank(world, element.kind, index);
             let inherent = Score::new(threat.likelihood.step(), threat.impact.step());
             let entries = crate::engine::mitigation_entries(&threat.mitigations);
             let mitigation = mitigation_by(&entries, &controls);
@@ -40,7 +41,7 @@ pub fn threats(world: &World) -> Vec<Threat> {
                 reason,
                 inherent,
                 residual,
-                factors: factors(threat),
+                factors: factors(threat, exposure),
                 mitigation,
                 decision: None,
                 rating_override: None,
@@ -58,22 +59,26 @@ fn explanation(threat: &ManualThreat) -> String {
     }
 }
 
-fn factors(threat: &ManualThreat) -> Factors {
+fn factors(threat: &ManualThreat, exposure: u8) -> Factors {
     let factor = |on, level| Factor {
         on,
         factor: "team",
         effect: 0,
         reason: Arc::from(format!("the team rates the {on} {level} in the model")),
     };
-    Factors::hints_only(Arc::new([
-        factor("likelihood", threat.likelihood),
-        factor("impact", threat.impact),
-    ]))
+    Factors::hints_only(
+        Arc::new([
+            factor("likelihood", threat.likelihood),
+            factor("impact", threat.impact),
+        ]),
+        exposure,
+    )
 }
 
-/// The element a manual threat is about, and the controls in place there (for a flow, also on
-/// its target; for a data asset, on the components that store it), as for the rules' threats.
-fn locate<'m>(world: &'m World, id: Option<&Sp<String>>) -> (ElementRef, Vec<&'m str>) {
+/// The element a manual threat is about, its index among its kind, and the controls in place
+/// there (for a flow, also on its target; for a data asset, on the components that store it), as
+/// for the rules' threats.
+fn locate<'m>(world: &'m World, id: Option<&Sp<String>>) -> (ElementRef, usize, Vec<&'m str>) {
     let model: &'m Model = world.model;
     let names = |controls: &'m [Sp<String>]| controls.iter().map(|c| c.value.as_str());
     let Some(id) = id.map(|i| i.value.as_str()) else {
@@ -82,6 +87,7 @@ fn locate<'m>(world: &'m World, id: Option<&Sp<String>>) -> (ElementRef, Vec<&'m
                 kind: Element::Model,
                 id: Arc::from("model"),
             },
+            0,
             Vec::new(),
         );
     };
@@ -89,27 +95,27 @@ fn locate<'m>(world: &'m World, id: Option<&Sp<String>>) -> (ElementRef, Vec<&'m
         kind,
         id: Arc::from(id),
     };
-    if let Some(c) = model.components.get(id) {
-        (element(Element::Component), names(&c.controls).collect())
+    if let Some((i, _, c)) = model.components.get_full(id) {
+        (element(Element::Component), i, names(&c.controls).collect())
     } else if let Some(i) = model.flows.get_index_of(id) {
         let mut controls: Vec<&str> = names(&model.flows[i].controls).collect();
         if let Some(t) = world.facts.flows[i].target {
             controls.extend(names(&model.components[t].controls));
         }
-        (element(Element::Flow), controls)
+        (element(Element::Flow), i, controls)
     } else if let Some(i) = model.data.get_index_of(id) {
         let controls = world.facts.data[i]
             .stored_by
             .iter()
             .flat_map(|&c| names(&model.components[c].controls))
             .collect();
-        (element(Element::Data), controls)
-    } else if model.boundaries.contains_key(id) {
-        (element(Element::Boundary), Vec::new())
-    } else if model.runtimes.contains_key(id) {
-        (element(Element::Runtime), Vec::new())
+        (element(Element::Data), i, controls)
+    } else if let Some(i) = model.boundaries.get_index_of(id) {
+        (element(Element::Boundary), i, Vec::new())
+    } else if let Some(i) = model.runtimes.get_index_of(id) {
+        (element(Element::Runtime), i, Vec::new())
     } else {
         // `check` has reported the unknown element; the threat stays, about the model.
-        (element(Element::Model), Vec::new())
+        (element(Element::Model), 0, Vec::new())
     }
 }

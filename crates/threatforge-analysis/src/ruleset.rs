@@ -828,7 +828,7 @@ mod tests {
         let loaded = threatforge_model::load_str(
             "m.yaml",
             "system: { name: s }\ncomponents:\n  db: { technology: postgresql }\n",
-            Path::new("."),
+            std::path::Path::new("."),
             &Default::default(),
         );
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);

@@ -85,20 +85,45 @@ struct Exposed {
     direct: bool,
     /// Flows from the nearest untrusted source; None when unreachable.
     hops: Option<i64>,
-    /// Some path from an untrusted source reaches it without authenticating.
-    unauthenticated: bool,
+    /// Some path from an untrusted source reaches it with nothing to keep an outsider out.
+    open: bool,
     what: String,
+}
+
+/// Internet-facing, or in an untrusted zone.
+fn is_direct(world: &World, c: usize) -> bool {
+    world.model.components[c].exposure == Some(Exposure::Internet)
+        || world.facts.components[c].untrusted_source
 }
 
 fn component_exposure(world: &World, c: usize) -> Exposed {
     let cf = &world.facts.components[c];
     let component = &world.model.components[c];
     Exposed {
-        direct: component.exposure == Some(Exposure::Internet) || cf.untrusted_source,
+        direct: is_direct(world, c),
         hops: cf.reachable_from_internet.then_some(cf.internet_hops),
-        unauthenticated: cf.unauthenticated_path,
+        open: cf.outsider_path,
         what: format!("`{}`", component.id.value),
     }
+}
+
+impl Exposed {
+    /// How exposed, for ordering threats of equal score and impact: 4 reachable directly from
+    /// an untrusted zone; 3 near it (under 3 flows) with nothing to keep an outsider out; 2 near
+    /// but behind authentication, or far but open; 1 far and behind authentication; 0 unreachable.
+    fn rank(&self) -> u8 {
+        match self.hops {
+            _ if self.direct => 4,
+            None => 0,
+            Some(hops) => 1 + u8::from(hops < 3) + u8::from(self.open),
+        }
+    }
+}
+
+/// How exposed an element is (`Exposed::rank`): for the threats a team records by hand, whose
+/// scores the element does not move.
+pub fn exposure_rank(world: &World, element: Element, index: usize) -> u8 {
+    exposure(world, element, index).rank()
 }
 
 /// The most exposed of several components.
@@ -106,13 +131,13 @@ fn most_exposed(world: &World, members: impl Iterator<Item = usize>, what: Strin
     let mut best = Exposed {
         direct: false,
         hops: None,
-        unauthenticated: false,
+        open: false,
         what,
     };
     for c in members {
         let e = component_exposure(world, c);
         best.direct |= e.direct;
-        best.unauthenticated |= e.unauthenticated;
+        best.open |= e.open;
         best.hops = match (best.hops, e.hops) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -128,13 +153,10 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
         Element::Flow => {
             let ff = &facts.flows[index];
             let flow = &world.model.flows[index];
-            let source = ff.source.map(|s| component_exposure(world, s));
-            let authenticated = flow.authentication() != threatforge_model::Authentication::None;
             Exposed {
-                direct: source.as_ref().is_some_and(|s| s.direct),
-                hops: source.as_ref().and_then(|s| s.hops.map(|h| h + 1)),
-                unauthenticated: source.as_ref().is_some_and(|s| s.unauthenticated)
-                    && !authenticated,
+                direct: ff.source.is_some_and(|s| is_direct(world, s)),
+                hops: (ff.hops >= 0).then_some(ff.hops),
+                open: ff.outsider_path,
                 what: format!("flow `{}`", flow.id.value),
             }
         }
@@ -277,7 +299,8 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
 }
 
 /// Components reachable downstream of an element, counted up to `CAP`: what an attacker who
-/// holds the element reaches next.
+/// holds the element reaches next. Out-of-scope components are neither counted nor crossed: their
+/// inside, which an attacker would take next, is not modelled.
 const CAP: usize = 10;
 
 fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
@@ -292,6 +315,7 @@ fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
         for &f in &facts.components[c].outbound {
             if let Some(t) = facts.flows[f].target
                 && !seen.contains(&t)
+                && !world.model.components[t].is_out_of_scope()
             {
                 if seen.len() > CAP {
                     return (seen.len() - 1, secret_store);
@@ -324,6 +348,8 @@ pub struct ElementFactors {
     data: [Option<u8>; 4],
     /// Where the criticality and blast radius factors start.
     tail: u8,
+    /// How exposed the element is (`Exposed::rank`).
+    exposure: u8,
 }
 
 /// The factors of one threat's inherent score, in the order they are reported: the rule's (or
@@ -337,6 +363,8 @@ pub struct Factors {
     element: Option<Arc<ElementFactors>>,
     /// Which aspect's data factor applies (`aspect_of`).
     aspect: u8,
+    /// How exposed the element is (`Exposed::rank`), to order threats of equal score and impact.
+    exposure: u8,
 }
 
 /// The factors of a threat, in order.
@@ -352,13 +380,21 @@ pub type FactorIter<'a> = std::iter::Chain<
 >;
 
 impl Factors {
-    /// Only the starting points: likelihood and impact as rated, moved by nothing.
-    pub fn hints_only(hints: Arc<[Factor; 2]>) -> Factors {
+    /// Only the starting points: likelihood and impact as rated, moved by nothing; `exposure`
+    /// only orders the threat among its equals.
+    pub fn hints_only(hints: Arc<[Factor; 2]>, exposure: u8) -> Factors {
         Factors {
             hints,
             element: None,
             aspect: 0,
+            exposure,
         }
+    }
+
+    /// How exposed the threat's element is: 4 directly reachable from an untrusted zone, down to
+    /// 0 unreachable (docs/scoring.md, "Order").
+    pub fn exposure(&self) -> u8 {
+        self.exposure
     }
 
     pub fn iter(&self) -> FactorIter<'_> {
@@ -433,6 +469,7 @@ pub fn element_scoring(
 ) -> Arc<ElementFactors> {
     let mut likelihood = Vec::new();
     let exposed = exposure(world, element, index);
+    let rank = exposed.rank();
     if exposed.direct {
         likelihood.push(factor(
             "likelihood",
@@ -461,7 +498,7 @@ pub fn element_scoring(
             ),
         ));
     }
-    if exposed.hops.is_some() && !exposed.unauthenticated && !exposed.direct {
+    if exposed.hops.is_some() && !exposed.open && !exposed.direct {
         likelihood.push(factor(
             "likelihood",
             "authentication",
@@ -560,6 +597,7 @@ pub fn element_scoring(
         likelihood,
         data,
         tail,
+        exposure: rank,
     })
 }
 
@@ -570,6 +608,7 @@ pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) 
         element: Some(element.clone()),
         // At most 3: fits.
         aspect: aspect_of(rule.file.stride) as u8,
+        exposure: element.exposure,
     };
     let sum = |on: &str| -> i8 {
         factors
@@ -629,5 +668,79 @@ fn data_rating(world: &World, stride: Stride, data: &[usize]) -> (&'static str, 
                 .flatten()
                 .max(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exposed(direct: bool, hops: Option<i64>, open: bool) -> Exposed {
+        Exposed {
+            direct,
+            hops,
+            open,
+            what: String::new(),
+        }
+    }
+
+    #[test]
+    fn exposure_ranks_from_direct_to_unreachable() {
+        assert_eq!(exposed(true, Some(0), true).rank(), 4);
+        assert_eq!(exposed(false, Some(1), true).rank(), 3);
+        assert_eq!(exposed(false, Some(1), false).rank(), 2);
+        assert_eq!(exposed(false, Some(3), true).rank(), 2);
+        assert_eq!(exposed(false, Some(3), false).rank(), 1);
+        assert_eq!(exposed(false, None, false).rank(), 0);
+    }
+
+    /// The likelihood factors of the component `id`, as (factor, effect).
+    fn likelihood_factors(text: &str, id: &str) -> Vec<(&'static str, i8)> {
+        let model = crate::facts::tests::model_of(text);
+        let world = World::new(&model);
+        let Some(index) = model.components.get_index_of(id) else {
+            panic!("no component {id}");
+        };
+        let scoring = element_scoring(&world, Element::Component, index, [false; 4]);
+        scoring.factors[..usize::from(scoring.likelihood)]
+            .iter()
+            .map(|f| (f.factor, f.effect))
+            .collect()
+    }
+
+    fn shop(shopper: &str) -> String {
+        format!(
+            "system: {{ name: t }}
+components:
+  shopper: {{ technology: browser, exposure: internet{shopper} }}
+  web: {{ technology: web-application }}
+  orders: {{ technology: api-service }}
+flows:
+  - shopper -> web: {{ protocol: https, authentication: session }}
+  - web -> orders: {{ protocol: grpc-tls, authentication: token, authorization: user }}
+"
+        )
+    }
+
+    #[test]
+    fn authentication_lowers_likelihood_only_where_it_keeps_outsiders_out() {
+        for id in ["web", "orders"] {
+            assert_eq!(
+                likelihood_factors(&shop(""), id),
+                [("authentication", -1)],
+                "{id}: staff accounts"
+            );
+            assert_eq!(
+                likelihood_factors(&shop(", traits: [open-sign-up]"), id),
+                [],
+                "{id}: anyone can sign up"
+            );
+        }
+        // A partner authenticates with its key, and is still untrusted input.
+        let partner = shop("").replace(
+            "shopper: { technology: browser",
+            "shopper: { technology: partner-system",
+        );
+        assert_eq!(likelihood_factors(&partner, "web"), []);
     }
 }

@@ -266,3 +266,48 @@ fn completions_are_generated() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("threatforge"));
 }
+
+#[test]
+fn check_lists_threats_of_a_band_by_score_impact_and_exposure() {
+    // Team-rated threats: `likely` and `harmful` score 8 alike, `harmful` with the higher impact;
+    // `internal` and `public` score 4 alike, `public` on what the internet reaches.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("threatforge.yaml"),
+        "system: { name: T }
+components:
+  visitor: { technology: browser, exposure: internet }
+  site: { technology: web-application }
+  job: { technology: worker }
+flows:
+  - visitor -> site: { protocol: https }
+threats:
+  internal: { title: I, element: job, stride: tampering, likelihood: medium, impact: medium }
+  likely: { title: L, element: site, stride: tampering, likelihood: very-high, impact: medium }
+  harmful: { title: H, element: site, stride: tampering, likelihood: medium, impact: very-high }
+  public: { title: P, element: site, stride: tampering, likelihood: medium, impact: medium }
+",
+    )
+    .expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "--top", "1000"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let listed: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.split_whitespace().find(|w| w.starts_with("manual:")))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "manual:harmful",
+            "manual:likely",
+            "manual:public",
+            "manual:internal"
+        ],
+        "{stdout}"
+    );
+}

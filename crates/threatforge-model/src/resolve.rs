@@ -30,6 +30,17 @@ impl Component {
         traits
     }
 
+    /// Whether the component has the trait, by its technology or its own list (without building
+    /// the list: facts ask this of every component).
+    pub fn has_trait(&self, name: &str) -> bool {
+        self.traits.iter().any(|t| t.value == name)
+            || self
+                .technology
+                .as_ref()
+                .and_then(|t| catalog().technology(&t.value))
+                .is_some_and(|t| t.traits.iter().any(|x| x == name))
+    }
+
     pub fn technology_id(&self) -> &str {
         self.technology.as_ref().map_or("", |t| t.value.as_str())
     }

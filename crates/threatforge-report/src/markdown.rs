@@ -67,7 +67,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     let _ = writeln!(out, "## Diagram\n\n```mermaid\n{}```\n", diagram);
 
     let _ = writeln!(out, "## Threats\n");
-    for t in &analysis.threats {
+    for t in crate::json::by_risk(analysis) {
         let _ = writeln!(
             out,
             "<details><summary>{} · {} · {}</summary>\n",

@@ -678,14 +678,7 @@ impl Report {
         let structure = Structure::new(model);
         let summary = crate::json::summary(analysis, None);
 
-        let mut order: Vec<&Threat> = analysis.threats.iter().collect();
-        order.sort_by(|a, b| {
-            b.is_open()
-                .cmp(&a.is_open())
-                .then(b.residual.score.cmp(&a.residual.score))
-                .then(b.severity().cmp(&a.severity()))
-                .then(a.id.cmp(&b.id))
-        });
+        let order = crate::json::by_risk(analysis);
         let threats: Vec<ThreatView> = order
             .iter()
             .map(|t| threat_view(model, &structure, t))
