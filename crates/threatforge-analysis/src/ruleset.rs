@@ -746,8 +746,6 @@ fn map_into_file(file: &str, start: usize, value: &str, chars: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     /// Every CEL expression of the built-in library: conditions and explanation placeholders.
@@ -908,7 +906,7 @@ mod tests {
              explanation: >\n  {explanation}\nlikelihood: low\nimpact: low\n"
         );
         std::fs::write(dir.path().join("team.yaml"), text).expect("write");
-        RuleSet::only_dirs(&[dir.path().to_path_buf()])
+        RuleSet::only_dirs(&[RuleDir::own(dir.path().to_path_buf())])
     }
 
     fn limit_messages(set: &RuleSet) -> Vec<(usize, String)> {
