@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::escape;
 use crate::source::{Location, SourceMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -110,6 +111,10 @@ pub enum Style {
 
 /// Renders one diagnostic rustc-style: the message, `file:line:column`, the source lines with a
 /// marker under the offending text, then the help.
+///
+/// Text from input (in messages, labels, help, file names and the snippet) is shown with its
+/// control characters escaped ([`escape`]), and no line of the result reads as a CI command:
+/// miette wraps long messages, so a wrapped line may start with text from input.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> String {
     let theme = match style {
         Style::Color => miette::GraphicalTheme::unicode(),
@@ -126,17 +131,22 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
         out.clear();
         let _ = writeln!(out, "{}", one_line(diagnostic, sources));
     }
-    out
+    match escape::ci_log(&out) {
+        Cow::Borrowed(_) => out,
+        Cow::Owned(safe) => safe,
+    }
 }
 
-/// `file:line:column: severity[code]: message` — for logs and editors' problem matchers.
+/// `file:line:column: severity[code]: message` — for logs and editors' problem matchers. One
+/// line whatever the input: text from input is shown with its control characters and line
+/// breaks escaped.
 pub fn one_line(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     let severity = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Note => "note",
     };
-    match diagnostic.primary_span() {
+    let text = match diagnostic.primary_span() {
         Some(span) => format!(
             "{}: {severity}[{}]: {}",
             sources.locate(span),
@@ -144,7 +154,8 @@ pub fn one_line(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
             diagnostic.message
         ),
         None => format!("{severity}[{}]: {}", diagnostic.code, diagnostic.message),
-    }
+    };
+    escape::ci_log(&escape::line(&text)).into_owned()
 }
 
 /// The machine-readable form of a diagnostic (`--format json`).
@@ -185,13 +196,15 @@ impl JsonDiagnostic {
 }
 
 /// Adapter from our plain diagnostic to miette's trait objects. Labels in other files than the
-/// primary one become related diagnostics, since miette draws one source per report.
+/// primary one become related diagnostics, since miette draws one source per report. Every
+/// text it hands to miette is escaped here, since miette prints what it is given.
 struct MietteView<'a> {
     diagnostic: Cow<'a, Diagnostic>,
     source: Option<miette::NamedSource<String>>,
     labels: Vec<miette::LabeledSpan>,
     related: Vec<MietteView<'a>>,
     message: String,
+    help: Option<String>,
 }
 
 impl<'a> MietteView<'a> {
@@ -202,7 +215,8 @@ impl<'a> MietteView<'a> {
         let mut related = Vec::new();
         for (i, label) in diagnostic.labels.iter().enumerate() {
             if Some(label.span.file) == primary_file {
-                let text = (!label.message.is_empty()).then(|| label.message.clone());
+                let text =
+                    (!label.message.is_empty()).then(|| escape::line(&label.message).into_owned());
                 let span = miette::SourceSpan::new(
                     (label.span.start as usize).into(),
                     label.span.len as usize,
@@ -233,28 +247,45 @@ impl<'a> MietteView<'a> {
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
+        let text = escape::line(&diagnostic.message);
         let header = if diagnostic.code.is_empty() || diagnostic.severity == Severity::Note {
-            diagnostic.message.clone()
+            text.into_owned()
         } else {
-            format!("{severity}[{}]: {}", diagnostic.code, diagnostic.message)
+            format!("{severity}[{}]: {text}", diagnostic.code)
         };
         let message = match diagnostic.primary_span() {
-            Some(span) => format!("{header}\n  at {}", sources.locate(span)),
+            Some(span) => format!(
+                "{header}\n  at {}",
+                escape::line(&sources.locate(span).to_string())
+            ),
             None => header,
         };
+        // The snippet shows the file's own lines: hidden characters are masked with as many
+        // bytes, so the labels' byte spans still point at the same text.
+        let source = file.map(|f| {
+            miette::NamedSource::new(
+                &*escape::line(&f.display),
+                escape::masked(&f.text).into_owned(),
+            )
+        });
+        let help = diagnostic
+            .help
+            .as_deref()
+            .map(|h| escape::line(h).into_owned());
         MietteView {
             diagnostic,
-            source: file.map(|f| miette::NamedSource::new(f.display.clone(), f.text.to_string())),
+            source,
             labels,
             related,
             message,
+            help,
         }
     }
 }
 
 impl std::fmt::Debug for MietteView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -276,8 +307,7 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.diagnostic
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
