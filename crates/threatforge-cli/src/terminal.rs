@@ -1,7 +1,14 @@
 //! Where output goes, and whether it may be colored.
+//!
+//! Every write goes through [`threatforge_model::escape::ci_log`] last: a model's text must not
+//! reach a CI log as a line the runner executes (`::error ...`, `##[...]`), whatever the format
+//! and however a renderer wrapped it. Text from input has its control characters escaped
+//! where it is inserted; this is the guarantee for the line as a whole.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+
+use threatforge_model::escape::{ci_log, line};
 
 use crate::cli::ColorChoice;
 
@@ -32,12 +39,18 @@ impl Terminal {
         } else {
             "error"
         };
-        let _ = writeln!(std::io::stderr(), "{prefix}: {message}");
+        eprint(&format!("{prefix}: {}\n", line(message)));
     }
+}
+
+/// Writes `text` to standard error.
+pub fn eprint(text: &str) {
+    let _ = std::io::stderr().lock().write_all(ci_log(text).as_bytes());
 }
 
 /// Writes `text` to the file, or to standard output for `None` and `-`.
 pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
+    let text = &*ci_log(text);
     match path {
         Some(p) if p != Path::new("-") => {
             std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display()))

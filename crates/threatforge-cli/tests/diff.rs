@@ -303,7 +303,7 @@ fn markdown_is_a_pull_request_comment_and_escapes_model_text() {
     assert!(md.contains("```mermaid\nflowchart LR"), "{md}");
     assert!(!md.contains("<img"), "{md}");
     assert!(
-        md.contains("&lt;img src=x onerror=alert(1)&gt; \\| &#96;x&#96;"),
+        md.contains("&lt;img src=x onerror=alert(1)&gt; \\| \\`x\\`"),
         "{md}"
     );
     assert!(md.contains("#lt;img src=x onerror=alert(1)#gt;"), "{md}");

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use threatforge_model::catalog::{ControlTarget, catalog};
+use threatforge_model::escape::{command_marks, is_hidden};
 use threatforge_model::{DecisionStatus, is_valid_date, is_valid_id};
 
 use crate::draft::*;
@@ -365,11 +366,13 @@ fn literal_block(text: &str, indent: usize) -> Option<String> {
     if first.is_empty() || first.starts_with([' ', '\t']) {
         return None;
     }
+    // Hidden characters include YAML's own line breaks (NEL, LS, PS) and the byte-order mark,
+    // which a literal scalar cannot carry; a line a CI runner would read as a command is kept
+    // out of the output too.
     for line in lines {
         if line.ends_with([' ', '\t'])
-            || line
-                .chars()
-                .any(|c| (c.is_control() && c != '\t') || is_special_break(c))
+            || line.chars().any(|c| is_hidden(c) && c != '\t')
+            || !command_marks(line).is_empty()
         {
             return None;
         }
@@ -384,12 +387,6 @@ fn literal_block(text: &str, indent: usize) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// Characters YAML treats as line breaks or byte-order marks, which a plain or literal scalar
-/// cannot carry unchanged.
-fn is_special_break(c: char) -> bool {
-    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 /// `text` as a YAML scalar that reads back as exactly this string: plain when that is safe,
@@ -412,11 +409,10 @@ fn plain_is_safe(s: &str, in_flow: bool) -> bool {
     if "-?:,[]{}#&*!|>'\"%@`<=".contains(first) {
         return false;
     }
-    if s.chars().any(|c| {
-        c.is_control()
-            || is_special_break(c)
-            || (in_flow && matches!(c, ',' | '[' | ']' | '{' | '}'))
-    }) {
+    if s.chars()
+        .any(|c| is_hidden(c) || (in_flow && matches!(c, ',' | '[' | ']' | '{' | '}')))
+        || !command_marks(s).is_empty()
+    {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
@@ -447,10 +443,18 @@ fn plain_is_safe(s: &str, in_flow: bool) -> bool {
     true
 }
 
+/// `s` double-quoted, on one line: control, invisible and bidi characters as escapes (the
+/// YAML is shown on terminals), and so is the character that would make a CI runner read a
+/// line as a command (`#` of `##[`), so no filter on the way has to change the text.
 fn double_quoted(s: &str) -> String {
+    let marks = command_marks(s);
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
+        if marks.binary_search(&i).is_ok() {
+            let _ = write!(out, "\\x{:02X}", c as u32);
+            continue;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -461,7 +465,10 @@ fn double_quoted(s: &str) -> String {
             '\u{85}' => out.push_str("\\N"),
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
-            c if c.is_control() || c == '\u{feff}' => {
+            c if is_hidden(c) && c > '\u{ffff}' => {
+                let _ = write!(out, "\\U{:08X}", c as u32);
+            }
+            c if is_hidden(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
@@ -478,13 +485,7 @@ fn comment_lines(comments: &Comments) -> Vec<String> {
         for line in c.split(['\n', '\u{2028}', '\u{2029}', '\u{85}']) {
             let line: String = line
                 .chars()
-                .map(|c| {
-                    if c.is_control() || c == '\u{feff}' {
-                        ' '
-                    } else {
-                        c
-                    }
-                })
+                .map(|c| if is_hidden(c) { ' ' } else { c })
                 .collect();
             let line = line.trim_end();
             if line.is_empty() {
@@ -898,11 +899,13 @@ mod tests {
         "multi\n\nparagraph\n  indented line",
         "\nleading newline",
         "crlf\r\nline",
+        "ends with\n::error::x",
+        "x ##[error] y",
     ];
 
     #[test]
     fn hostile_scalars_read_back_unchanged() {
-        for text in HOSTILE {
+        for text in HOSTILE.iter().chain(threatforge_model::escape::HOSTILE) {
             for in_flow in [false, true] {
                 let s = scalar(text, in_flow);
                 let yaml = if in_flow {
@@ -918,7 +921,16 @@ mod tests {
                     assert_eq!(read_back(&yaml), *text, "{yaml}");
                 }
             }
+            // What is written for a terminal or a CI log needs no escaping on the way.
+            let s = scalar(text, false);
+            assert!(!s.chars().any(is_hidden), "{s:?}");
+            assert!(command_marks(&s).is_empty(), "{s:?}");
             if let Some(block) = literal_block(text, 2) {
+                assert!(command_marks(&block).is_empty(), "{block:?}");
+                assert!(
+                    !block.chars().any(|c| is_hidden(c) && c != '\n'),
+                    "{block:?}"
+                );
                 let yaml = format!("k: {block}");
                 let back: std::collections::BTreeMap<String, String> =
                     serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));

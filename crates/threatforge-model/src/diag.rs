@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::escape;
 use crate::source::{Location, SourceFile, SourceMap, Span};
 
 /// Longest line a snippet shows whole, in bytes. A longer line (a minified JSON model is one
@@ -128,6 +129,10 @@ pub enum Style {
 
 /// Renders one diagnostic rustc-style: the message, `file:line:column`, the source lines with a
 /// marker under the offending text, then the help.
+///
+/// Text from input (in messages, labels, help, file names and the snippet) is shown with its
+/// control characters escaped ([`escape`]), and no line of the result reads as a CI command:
+/// miette wraps long messages, so a wrapped line may start with text from input.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> String {
     let theme = match style {
         Style::Color => miette::GraphicalTheme::unicode(),
@@ -144,10 +149,15 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
         out.clear();
         let _ = writeln!(out, "{}", one_line(diagnostic, sources));
     }
-    out
+    match escape::ci_log(&out) {
+        Cow::Borrowed(_) => out,
+        Cow::Owned(safe) => safe,
+    }
 }
 
-/// `file:line:column: severity[code]: message` — for logs and editors' problem matchers.
+/// `file:line:column: severity[code]: message` — for logs and editors' problem matchers. One
+/// line whatever the input: text from input is shown with its control characters and line
+/// breaks escaped.
 pub fn one_line(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     let severity = match diagnostic.severity {
         Severity::Error => "error",
@@ -155,14 +165,15 @@ pub fn one_line(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
         Severity::Note => "note",
     };
     let message = clipped(&diagnostic.message);
-    match diagnostic.primary_span() {
+    let text = match diagnostic.primary_span() {
         Some(span) => format!(
             "{}: {severity}[{}]: {message}",
             sources.locate(span),
             diagnostic.code,
         ),
         None => format!("{severity}[{}]: {message}", diagnostic.code),
-    }
+    };
+    escape::ci_log(&escape::line(&text)).into_owned()
 }
 
 /// A text cut to [`MAX_TEXT`] bytes, with an ellipsis where it was cut.
@@ -284,6 +295,12 @@ impl Snippet {
             }
         }
         snippet.labels = labels;
+        // The snippet shows the file's own lines: hidden characters are masked with as many
+        // bytes, so the labels' byte spans still point at the same text.
+        if let Cow::Owned(masked) = escape::masked(&snippet.text) {
+            snippet.text = masked;
+        }
+        snippet.name = escape::line(&snippet.name).into_owned();
         snippet
     }
 
@@ -437,13 +454,15 @@ impl JsonDiagnostic {
 }
 
 /// Adapter from our plain diagnostic to miette's trait objects. Labels in other files than the
-/// primary one become related diagnostics, since miette draws one source per report.
+/// primary one become related diagnostics, since miette draws one source per report. Every
+/// text it hands to miette is escaped here, since miette prints what it is given.
 struct MietteView<'a> {
     diagnostic: Cow<'a, Diagnostic>,
     source: Option<Snippet>,
     labels: Vec<miette::LabeledSpan>,
     related: Vec<MietteView<'a>>,
     message: String,
+    help: Option<String>,
 }
 
 impl<'a> MietteView<'a> {
@@ -462,7 +481,8 @@ impl<'a> MietteView<'a> {
         let mut related = Vec::new();
         for (i, label) in diagnostic.labels.iter().enumerate() {
             if Some(label.span.file) == primary_file {
-                let text = (!label.message.is_empty()).then(|| label.message.clone());
+                let text =
+                    (!label.message.is_empty()).then(|| escape::line(&label.message).into_owned());
                 let span = match &source {
                     // The snippet holds this file's labels in this order.
                     Some(snippet) => snippet.span(labels.len()),
@@ -497,28 +517,37 @@ impl<'a> MietteView<'a> {
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
+        let text = escape::line(&diagnostic.message);
         let header = if diagnostic.code.is_empty() || diagnostic.severity == Severity::Note {
-            diagnostic.message.clone()
+            text.into_owned()
         } else {
-            format!("{severity}[{}]: {}", diagnostic.code, diagnostic.message)
+            format!("{severity}[{}]: {text}", diagnostic.code)
         };
         let message = match diagnostic.primary_span() {
-            Some(span) => format!("{header}\n  at {}", sources.locate(span)),
+            Some(span) => format!(
+                "{header}\n  at {}",
+                escape::line(&sources.locate(span).to_string())
+            ),
             None => header,
         };
+        let help = diagnostic
+            .help
+            .as_deref()
+            .map(|h| escape::line(h).into_owned());
         MietteView {
             diagnostic,
             source,
             labels,
             related,
             message,
+            help,
         }
     }
 }
 
 impl std::fmt::Debug for MietteView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -540,8 +569,7 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.diagnostic
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }

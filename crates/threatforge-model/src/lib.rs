@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod confine;
 pub mod diag;
+pub mod escape;
 pub mod load;
 pub mod model;
 pub mod resolve;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use threatforge_model::diag::{Style, render};
+use threatforge_model::diag::{Style, one_line, render};
 use threatforge_model::{LoadOptions, Loaded, load, load_str};
 
 const HEAD: &str = "system: { name: Test }\n";
@@ -136,6 +136,39 @@ fn missing_system() {
 fn invalid_id() {
     let text = format!("{HEAD}components:\n  Payment Service: {{ technology: api-service }}\n");
     insta::assert_snapshot!(check(&text, &["invalid-id"]));
+}
+
+#[test]
+fn text_from_input_is_shown_escaped() {
+    // An id and a key that hold escape sequences and workflow commands, and a bidi override
+    // written raw in the line the snippet shows.
+    let text = format!(
+        "{HEAD}components:\n  \"bad\\e[2Kid\\n::error::x\": {{ technology: browser }}\n  \
+         ok: {{ technology: browser, \"\\e]8;;https://evil.example\\a\\n::error::k\": 1, \
+         name: \"abc\u{202e}txt\" }}\n"
+    );
+    let loaded = load_text(&text);
+    let codes = codes(&loaded);
+    assert!(
+        codes.contains(&"invalid-id") && codes.contains(&"unknown-key"),
+        "{codes:?}"
+    );
+    let rendered = rendered(&loaded, None);
+    for c in rendered.chars() {
+        assert!(
+            !threatforge_model::escape::is_hidden(c) || c == '\n',
+            "{c:?} in:\n{rendered}"
+        );
+    }
+    assert!(
+        rendered.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{rendered}"
+    );
+    for d in &loaded.diagnostics {
+        let line = one_line(d, &loaded.model.sources);
+        assert!(!line.contains(['\n', '\x1b', '\u{202e}']), "{line}");
+    }
+    insta::assert_snapshot!(rendered);
 }
 
 #[test]

@@ -1,22 +1,10 @@
-//! CSV, one row per threat, for issue trackers. RFC 4180 quoting, and cells that a spreadsheet
-//! would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return) are prefixed with `'`.
+//! CSV, one row per threat, for issue trackers. Cells are written by [`crate::escape::csv`]:
+//! RFC 4180 quoting, and cells that a spreadsheet would run as a formula prefixed with `'`.
 
 use threatforge_analysis::Analysis;
 use threatforge_model::Model;
 
-/// One CSV cell.
-pub fn cell(text: &str) -> String {
-    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
+use crate::escape::csv as cell;
 
 pub fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = String::from(
@@ -61,21 +49,4 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         out.push_str("\r\n");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn quoting_and_formula_injection() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("-1"), "'-1");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
-    }
 }

@@ -6,41 +6,16 @@ use serde::Serialize;
 use threatforge_analysis::diff::{Change, Diff};
 use threatforge_model::{Model, ThreatSeverity};
 
+use threatforge_model::escape::line;
+
+use crate::escape::{markdown as md, markdown_code as code, markdown_row as row};
 use crate::mermaid;
-
-/// Text safe in a Markdown table cell: no pipes, line breaks, raw HTML, or code spans.
-pub fn cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "&#96;")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
-/// An id as a code span. Ids are restricted to `[a-z0-9_-]` and `->` by the loader, but a
-/// selector may hold anything, so backticks and pipes are still neutralized.
-pub fn code(id: &str) -> String {
-    format!(
-        "`{}`",
-        id.replace('`', "'")
-            .replace('|', "\\|")
-            .replace(['\n', '\r'], " ")
-    )
-}
 
 /// Attribute changes as Markdown, `attribute: old → new`, joined by `separator`.
 fn changes_md(changes: &[Change], separator: &str) -> String {
     changes
         .iter()
-        .map(|x| {
-            format!(
-                "{}: {} → {}",
-                cell(&x.attribute),
-                cell(&x.old),
-                cell(&x.new)
-            )
-        })
+        .map(|x| format!("{}: {} → {}", md(&x.attribute), md(&x.old), md(&x.new)))
         .collect::<Vec<_>>()
         .join(separator)
 }
@@ -79,7 +54,8 @@ impl Paint {
     }
 }
 
-/// For a terminal.
+/// For a terminal: text from the models is shown with its control characters and line breaks
+/// escaped, so each entry stays on its line.
 pub fn human(diff: &Diff, paint: &Paint) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", headline(diff));
@@ -94,11 +70,11 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
                 "  {} {:<8} {}  {}",
                 paint.paint("31", "+"),
                 t.threat.severity.as_str(),
-                t.threat.id,
-                t.threat.title
+                line(&t.threat.id),
+                line(&t.threat.title)
             );
             for r in &t.reasons {
-                let _ = writeln!(out, "             because {r}");
+                let _ = writeln!(out, "             because {}", line(r));
             }
         }
     }
@@ -110,8 +86,8 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
                 "  {} {:<8} {}  {}",
                 paint.paint("32", "-"),
                 t.severity.as_str(),
-                t.id,
-                t.title
+                line(&t.id),
+                line(&t.title)
             );
         }
     }
@@ -122,33 +98,46 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
                 out,
                 "  {} {}: {} {} -> {} {}",
                 paint.paint("33", "~"),
-                t.id,
+                line(&t.id),
                 t.old_severity,
                 t.old_status,
                 t.new_severity,
                 t.new_status
             );
             for r in &t.reasons {
-                let _ = writeln!(out, "      because {r}");
+                let _ = writeln!(out, "      because {}", line(r));
             }
         }
     }
     let e = &diff.elements;
     if !e.added.is_empty() || !e.removed.is_empty() || !e.changed.is_empty() {
         section(&mut out, "Model");
-        for a in &e.added {
-            let _ = writeln!(out, "  {} {} {}", paint.paint("32", "+"), a.kind, a.id);
-        }
-        for r in &e.removed {
-            let _ = writeln!(out, "  {} {} {}", paint.paint("31", "-"), r.kind, r.id);
+        for (sign, color, elements) in [("+", "32", &e.added), ("-", "31", &e.removed)] {
+            for x in elements {
+                let _ = writeln!(
+                    out,
+                    "  {} {} {}",
+                    paint.paint(color, sign),
+                    x.kind,
+                    line(&x.id)
+                );
+            }
         }
         for c in &e.changed {
-            let _ = writeln!(out, "  {} {} {}", paint.paint("33", "~"), c.kind, c.id);
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                paint.paint("33", "~"),
+                c.kind,
+                line(&c.id)
+            );
             for change in &c.changes {
                 let _ = writeln!(
                     out,
                     "      {}: {} -> {}",
-                    change.attribute, change.old, change.new
+                    line(&change.attribute),
+                    line(&change.old),
+                    line(&change.new)
                 );
             }
         }
@@ -161,10 +150,10 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
     {
         section(&mut out, "Decisions");
         for a in &d.added {
-            let _ = writeln!(out, "  + {a}");
+            let _ = writeln!(out, "  + {}", line(a));
         }
         for r in &d.removed {
-            let _ = writeln!(out, "  - {r}");
+            let _ = writeln!(out, "  - {}", line(r));
         }
         for c in &d.changed {
             let changes: Vec<String> = c
@@ -172,10 +161,10 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
                 .iter()
                 .map(|x| format!("{} {} -> {}", x.attribute, x.old, x.new))
                 .collect();
-            let _ = writeln!(out, "  ~ {}: {}", c.id, changes.join("; "));
+            let _ = writeln!(out, "  ~ {}: {}", line(&c.id), line(&changes.join("; ")));
         }
         for x in &d.expired {
-            let _ = writeln!(out, "  ! acceptance of {x} expired");
+            let _ = writeln!(out, "  ! acceptance of {} expired", line(x));
         }
     }
     out
@@ -185,7 +174,7 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
 /// of the changed part of the system.
 pub fn markdown(diff: &Diff, new: &Model) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### threatforge: {}\n", cell(&headline(diff)));
+    let _ = writeln!(out, "### threatforge: {}\n", md(&headline(diff)));
     if !diff.threats.new.is_empty() {
         let _ = writeln!(
             out,
@@ -194,11 +183,13 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
         for t in &diff.threats.new {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
-                t.threat.severity,
-                code(&t.threat.id),
-                cell(&t.threat.title),
-                cell(&t.reasons.join("; "))
+                "{}",
+                row(&[
+                    t.threat.severity.to_string(),
+                    code(&t.threat.id),
+                    md(&t.threat.title),
+                    md(&t.reasons.join("; ")),
+                ])
             );
         }
         out.push('\n');
@@ -211,13 +202,13 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
         for t in &diff.threats.changed {
             let _ = writeln!(
                 out,
-                "| {} | {} ({}) | {} ({}) | {} |",
-                code(&t.id),
-                t.old_severity,
-                t.old_status,
-                t.new_severity,
-                t.new_status,
-                cell(&t.reasons.join("; "))
+                "{}",
+                row(&[
+                    code(&t.id),
+                    format!("{} ({})", t.old_severity, t.old_status),
+                    format!("{} ({})", t.new_severity, t.new_status),
+                    md(&t.reasons.join("; ")),
+                ])
             );
         }
         out.push('\n');
@@ -231,10 +222,8 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
         for t in &diff.threats.gone {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
-                t.severity,
-                code(&t.id),
-                cell(&t.title)
+                "{}",
+                row(&[t.severity.to_string(), code(&t.id), md(&t.title)])
             );
         }
         let _ = writeln!(out, "\n</details>\n");
@@ -246,18 +235,20 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
             "<details><summary>Model changes</summary>\n\n| change | element | details |\n|---|---|---|"
         );
         for a in &e.added {
-            let _ = writeln!(out, "| added | {} {} | |", a.kind, code(&a.id));
+            let element = format!("{} {}", a.kind, code(&a.id));
+            let _ = writeln!(out, "{}", row(&["added", element.as_str(), ""]));
         }
         for r in &e.removed {
-            let _ = writeln!(out, "| removed | {} {} | |", r.kind, code(&r.id));
+            let element = format!("{} {}", r.kind, code(&r.id));
+            let _ = writeln!(out, "{}", row(&["removed", element.as_str(), ""]));
         }
         for c in &e.changed {
+            let element = format!("{} {}", c.kind, code(&c.id));
+            let changes = changes_md(&c.changes, "<br>");
             let _ = writeln!(
                 out,
-                "| changed | {} {} | {} |",
-                c.kind,
-                code(&c.id),
-                changes_md(&c.changes, "<br>")
+                "{}",
+                row(&["changed", element.as_str(), changes.as_str()])
             );
         }
         let _ = writeln!(out, "\n</details>\n");
@@ -366,7 +357,5 @@ pub fn json(diff: &Diff, fail_on_new: Option<ThreatSeverity>) -> String {
             }
         }),
     };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::escape::json(&report)
 }

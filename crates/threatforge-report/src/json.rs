@@ -161,7 +161,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         .iter()
         .map(|d| JsonDiagnostic::new(d, &model.sources))
         .collect();
-    to_text(&report(model, analysis, diagnostics, None))
+    crate::escape::json(&report(model, analysis, diagnostics, None))
 }
 
 fn report<'a>(
@@ -195,13 +195,6 @@ fn report<'a>(
             .collect(),
         diagnostics,
     }
-}
-
-fn to_text(value: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize the report: {e}\"}}"));
-    text.push('\n');
-    text
 }
 
 #[derive(Serialize)]
@@ -275,5 +268,5 @@ pub fn render_check(
             serde_json::to_value(&diagnostics).unwrap_or_default(),
         );
     }
-    to_text(&value)
+    crate::escape::json(&value)
 }

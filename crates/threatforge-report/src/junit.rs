@@ -6,23 +6,7 @@ use std::fmt::Write as _;
 use threatforge_analysis::Analysis;
 use threatforge_model::{Model, ThreatSeverity};
 
-/// Text safe in XML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters other than tab and line breaks are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::xml as escape;
 
 pub fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeverity) -> String {
     let failing = |t: &&threatforge_analysis::Threat| t.is_open() && t.severity() >= threshold;

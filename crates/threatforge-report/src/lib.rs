@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod diagram;
 pub mod diff;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -1,12 +1,16 @@
 //! The Markdown report, for pull-request comments and wikis: a summary, the top risks, the
 //! Mermaid diagram, and every threat in a collapsed section.
+//!
+//! Model and rule text goes through [`crate::escape`]: as Markdown, or as HTML inside the
+//! `<summary>` line (a raw HTML block, where Markdown is not read). Links appear only where this
+//! writer makes them, for CAPEC and CWE.
 
 use std::fmt::Write as _;
 
 use threatforge_analysis::Analysis;
 use threatforge_model::{Model, ThreatSeverity};
 
-use crate::diff::{cell, code};
+use crate::escape::{markdown as md, markdown_code as code, markdown_row as row, xml};
 
 /// How many risks the top table shows.
 const TOP: usize = 10;
@@ -14,7 +18,7 @@ const TOP: usize = 10;
 pub fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = String::new();
     let summary = crate::json::summary(analysis, None);
-    let _ = writeln!(out, "# Threat model: {}\n", cell(model.system_name()));
+    let _ = writeln!(out, "# Threat model: {}\n", md(model.system_name()));
     let severities: Vec<String> = summary
         .open_by_severity
         .iter()
@@ -48,15 +52,17 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         for t in top.iter().take(TOP) {
             let _ = writeln!(
                 out,
-                "| {} | {}/16 | {} | {} | {} |",
-                t.severity(),
-                t.residual.score,
-                code(&t.id.to_string()),
-                cell(&t.title),
-                cell(
-                    &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
-                        .replace('|', " or ")
-                )
+                "{}",
+                row(&[
+                    t.severity().to_string(),
+                    format!("{}/16", t.residual.score),
+                    code(&t.id.to_string()),
+                    md(&t.title),
+                    md(
+                        &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
+                            .replace('|', " or ")
+                    ),
+                ])
             );
         }
         out.push('\n');
@@ -68,21 +74,22 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 
     let _ = writeln!(out, "## Threats\n");
     for t in crate::json::by_risk(analysis) {
+        // The summary line opens a raw HTML block: its text is HTML, not Markdown.
         let _ = writeln!(
             out,
-            "<details><summary>{} · {} · {}</summary>\n",
+            "<details><summary>{} · <code>{}</code> · {}</summary>\n",
             t.severity(),
-            code(&t.id.to_string()),
-            cell(&t.title)
+            xml(&t.id.to_string()),
+            xml(&t.title)
         );
-        let _ = writeln!(out, "{}\n", cell(&t.explanation));
+        let _ = writeln!(out, "{}\n", md(&t.explanation));
         let _ = writeln!(
             out,
             "- status: {}{}",
             t.status,
             t.reason
                 .as_ref()
-                .map_or(String::new(), |r| format!(" ({})", cell(r)))
+                .map_or(String::new(), |r| format!(" ({})", md(r)))
         );
         let _ = writeln!(
             out,
@@ -100,13 +107,13 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 -1 => "-1",
                 _ => "start",
             };
-            let _ = writeln!(out, "  - {} {sign}: {}", f.on, cell(&f.reason));
+            let _ = writeln!(out, "  - {} {sign}: {}", f.on, md(&f.reason));
         }
         if t.mitigation.has_missing() {
             let _ = writeln!(
                 out,
                 "- missing controls: {}",
-                cell(
+                md(
                     &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
                         .replace('|', " or ")
                 )
@@ -116,7 +123,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "- controls in place: {}",
-                cell(&threatforge_analysis::engine::join(
+                md(&threatforge_analysis::engine::join(
                     t.mitigation.in_place(),
                     ", "
                 ))
@@ -140,13 +147,13 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 out,
                 "- decision: {} by {}{}{}",
                 d.status,
-                cell(d.owner.as_deref().unwrap_or("nobody named")),
+                md(d.owner.as_deref().unwrap_or("nobody named")),
                 d.ticket
                     .as_ref()
-                    .map_or(String::new(), |x| format!(", ticket {}", cell(x))),
+                    .map_or(String::new(), |x| format!(", ticket {}", md(x))),
                 d.expires
                     .as_ref()
-                    .map_or(String::new(), |x| format!(", expires {}", cell(x)))
+                    .map_or(String::new(), |x| format!(", expires {}", md(x)))
             );
         }
         let _ = writeln!(out, "\n</details>\n");

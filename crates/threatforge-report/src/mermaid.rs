@@ -4,23 +4,7 @@ use std::fmt::Write as _;
 
 use threatforge_model::{ComponentKind, Model};
 
-/// Text safe inside a quoted Mermaid label: quotes, angle brackets and ampersands become
-/// Mermaid's entity codes, so model text cannot break out of the label or inject markup.
-pub fn label(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '#' => out.push_str("#35;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::mermaid as label;
 
 /// A flowchart of some components and the flows between them. `highlight` marks changed
 /// elements (ids of components and flows).
@@ -62,18 +46,4 @@ pub fn flowchart(model: &Model, components: &[&str], flows: &[&str], highlight: 
     }
     out.push_str("  classDef changed stroke:#d73a49,stroke-width:3px\n");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::label;
-
-    #[test]
-    fn labels_cannot_break_out() {
-        assert_eq!(label(r#"a"] --> x["b"#), "a#quot;] --#gt; x[#quot;b");
-        assert_eq!(
-            label("<img src=x onerror=alert(1)>"),
-            "#lt;img src=x onerror=alert(1)#gt;"
-        );
-    }
 }

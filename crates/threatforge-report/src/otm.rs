@@ -481,10 +481,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         "threats": threats,
         "mitigations": mitigations,
     });
-    let mut text = serde_json::to_string_pretty(&otm)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize the model: {e}\"}}"));
-    text.push('\n');
-    text
+    crate::escape::json(&otm)
 }
 
 /// How much each control reduces the risk of the threats it is named for: a threat needs all of

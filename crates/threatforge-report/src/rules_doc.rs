@@ -8,6 +8,7 @@ use threatforge_analysis::rule::Coverage;
 use threatforge_analysis::ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE};
 use threatforge_analysis::{Rule, RuleSet};
 use threatforge_model::catalog::catalog;
+use threatforge_model::escape::{block, line};
 
 fn capec_link(id: u32) -> String {
     format!("[CAPEC-{id}](https://capec.mitre.org/data/definitions/{id}.html)")
@@ -70,13 +71,14 @@ fn applies_to(rule: &Rule) -> String {
     text
 }
 
-/// `threatforge rules show ID`.
+/// `threatforge rules show ID`, for a terminal: a team's rule is text from a pull request, so
+/// its control characters are shown escaped.
 pub fn show(rule: &Rule) -> String {
     let f = &rule.file;
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {}\n", f.id.value, f.title);
-    let _ = writeln!(out, "{}\n", one_paragraph(&f.description));
-    let _ = writeln!(out, "applies to:  {}", applies_to(rule));
+    let _ = writeln!(out, "{} — {}\n", line(&f.id.value), line(&f.title));
+    let _ = writeln!(out, "{}\n", line(&one_paragraph(&f.description)));
+    let _ = writeln!(out, "applies to:  {}", line(&applies_to(rule)));
     let _ = writeln!(out, "STRIDE:      {}", f.stride);
     if let Some(l) = f.linddun {
         let _ = writeln!(out, "LINDDUN:     {l}");
@@ -95,17 +97,17 @@ pub fn show(rule: &Rule) -> String {
     let _ = writeln!(out, "\nmitigated by:");
     for m in &f.mitigations {
         let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
-        let _ = writeln!(out, "  {:<24} {title}", m.value);
+        let _ = writeln!(out, "  {:<24} {title}", line(&m.value));
     }
     let _ = writeln!(
         out,
         "\ncondition:\n  {}",
-        f.condition.value.trim().replace('\n', "\n  ")
+        block(f.condition.value.trim()).replace('\n', "\n  ")
     );
     if !f.references.is_empty() {
         let _ = writeln!(out, "\nreferences:");
         for r in &f.references {
-            let _ = writeln!(out, "  {r}");
+            let _ = writeln!(out, "  {}", line(r));
         }
     }
     out
@@ -146,9 +148,7 @@ pub fn json(set: &RuleSet) -> String {
             builtin: r.origin == threatforge_analysis::Origin::Builtin,
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&rules).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::escape::json(&rules)
 }
 
 fn coverage(text: &str) -> Coverage {

@@ -75,9 +75,12 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
                 "{description}\n\nMitigated by: {}.",
                 if mitigations.is_empty() { "no control in the catalogue".to_owned() } else { mitigations.join(", ") }
             );
+            // Team rules and manual threats are text from a pull request: as Markdown it is
+            // escaped, so only the CWE and CAPEC links below are links.
             let help_markdown = format!(
-                "{description}\n\n**Mitigated by:** {}\n\n{}",
-                if mitigations.is_empty() { "no control in the catalogue".to_owned() } else { mitigations.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ") },
+                "{}\n\n**Mitigated by:** {}\n\n{}",
+                crate::escape::markdown(&description),
+                if mitigations.is_empty() { "no control in the catalogue".to_owned() } else { mitigations.iter().map(|m| crate::escape::markdown_code(m)).collect::<Vec<_>>().join(", ") },
                 threats[0]
                     .cwe
                     .iter()
@@ -156,7 +159,5 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
             "results": results,
         }]
     });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::escape::json(&log)
 }

@@ -2,11 +2,12 @@
 
 use std::fmt::Write as _;
 
+use threatforge_model::escape::line;
 use threatforge_model::{Severity, ThreatSeverity};
 
 use super::{Analyzed, find_model, load_and_analyze};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
@@ -24,9 +25,9 @@ pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
         CheckFormat::Human | CheckFormat::Short => {
             // Diagnostics go to standard error, as a compiler's do; the findings to the output.
             if args.format == CheckFormat::Short {
-                eprint!("{}", analyzed.one_lines());
+                eprint(&analyzed.one_lines());
             } else {
-                eprint!("{}", analyzed.render(term));
+                eprint(&analyzed.render(term));
             }
             human(&analyzed, &path.display().to_string(), fail_on, args.top)
         }
@@ -78,7 +79,7 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
                 threat.severity().as_str(),
                 threat.residual.score,
                 threat.id,
-                threat.title
+                line(&threat.title)
             );
         }
         if open.len() > shown.len() {
@@ -129,7 +130,8 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
     }
     let _ = writeln!(
         out,
-        "{path}: {verdict} ({}, {}); {}, {}, {}, {}, {} in {}; {} from {}",
+        "{}: {verdict} ({}, {}); {}, {}, {}, {}, {} in {}; {} from {}",
+        line(path),
         counted(errors, "error"),
         counted(count(Severity::Warning), "warning"),
         counted(model.components.len(), "component"),

@@ -4,13 +4,13 @@ use threatforge_report::diagram::{self, DiagramOptions};
 
 use super::{find_model, load_and_analyze};
 use crate::cli::{DiagramArgs, DiagramFormat};
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let analyzed = load_and_analyze(&path, None, &args.rules, Some(super::today(None)?))?;
     if analyzed.has_errors() {
-        eprint!("{}", analyzed.render(term));
+        eprint(&analyzed.render(term));
         return Ok(crate::exit::INVALID);
     }
     let model = &analyzed.loaded.model;

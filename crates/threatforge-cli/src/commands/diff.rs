@@ -6,7 +6,7 @@ use std::process::Command;
 
 use super::{find_model, load_and_analyze};
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, eprint, write_output};
 
 /// Largest git archive read for `--base`.
 const MAX_ARCHIVE_BYTES: u64 = 512 * 1024 * 1024;
@@ -37,8 +37,8 @@ pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     for (label, analyzed) in [("old", &old), ("new", &new)] {
         if analyzed.has_errors() {
             invalid = true;
-            eprintln!("the {label} model is invalid:");
-            eprint!("{}", analyzed.render(term));
+            eprint(&format!("the {label} model is invalid:\n"));
+            eprint(&analyzed.render(term));
         }
     }
     if invalid {

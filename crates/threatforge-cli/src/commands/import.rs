@@ -6,9 +6,10 @@ use std::path::Path;
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::LoadOptions;
 use threatforge_model::confine::{Refused, read_regular};
+use threatforge_model::escape::line;
 
 use crate::cli::ImportArgs;
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     let from_stdin = args.file == Path::new("-");
@@ -47,7 +48,7 @@ pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
         )
     })?;
     for warning in &imported.warnings {
-        eprintln!("warning: {warning}");
+        eprint(&format!("warning: {}\n", line(warning)));
     }
 
     // The importer promises a model that passes `check`; a model that does not is our bug, and
@@ -72,10 +73,11 @@ pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
             .filter(|d| d.is_error())
             .cloned()
             .collect();
-        eprint!(
-            "{}",
-            super::render_diagnostics(&errors, &loaded.model.sources, term)
-        );
+        eprint(&super::render_diagnostics(
+            &errors,
+            &loaded.model.sources,
+            term,
+        ));
         return Err(format!(
             "the imported model does not pass `check` ({} errors): this is a bug in \
              threatforge's {} importer; please report it with the input file",
@@ -84,12 +86,11 @@ pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
         ));
     }
     if let Some(path) = to_file {
-        eprintln!(
-            "imported {} model into {}; run `threatforge check {}`",
+        let path = line(&path.display().to_string()).into_owned();
+        eprint(&format!(
+            "imported {} model into {path}; run `threatforge check {path}`\n",
             format.title(),
-            path.display(),
-            path.display()
-        );
+        ));
     }
     Ok(crate::exit::OK)
 }

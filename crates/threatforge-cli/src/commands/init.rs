@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::InitArgs;
-use crate::terminal::write_output;
+use crate::terminal::{eprint, write_output};
 
 pub const STARTER: &str = include_str!("../../templates/starter.yaml");
 
@@ -17,11 +17,11 @@ pub fn run(args: InitArgs) -> Result<u8, String> {
     }
     write_output(Some(&args.path), STARTER)?;
     if !to_stdout {
-        eprintln!(
-            "wrote {}; edit it, then run `threatforge check {}`",
+        eprint(&format!(
+            "wrote {}; edit it, then run `threatforge check {}`\n",
             args.path.display(),
             args.path.display()
-        );
+        ));
     }
     Ok(crate::exit::OK)
 }

@@ -2,14 +2,14 @@
 
 use super::{find_model, load_and_analyze};
 use crate::cli::{ReportArgs, ReportFormat};
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let today = super::today(args.today.as_deref())?;
     let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;
     if analyzed.has_errors() {
-        eprint!("{}", analyzed.render(term));
+        eprint(&analyzed.render(term));
         return Ok(crate::exit::INVALID);
     }
     let model = &analyzed.loaded.model;

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use threatforge_analysis::examples::check_examples;
 use threatforge_analysis::{RuleDir, RuleSet};
+use threatforge_model::escape::{block, line};
 
 use super::render_diagnostics;
 use crate::cli::{ListFormat, RulesCommand};
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
     match command {
@@ -25,7 +26,7 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
                             rule.id(),
                             rule.file.applies_to.element.as_str(),
                             rule.file.stride.as_str(),
-                            rule.file.title
+                            line(&rule.file.title)
                         );
                     }
                     let _ = writeln!(out, "\n{} rules", set.rules.len());
@@ -61,10 +62,7 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
                 RuleSet::only_dirs(&own_dirs(dirs))
             };
             if set.has_errors() {
-                eprint!(
-                    "{}",
-                    render_diagnostics(&set.diagnostics, &set.sources, term)
-                );
+                eprint(&render_diagnostics(&set.diagnostics, &set.sources, term));
                 return Ok(crate::exit::INVALID);
             }
             let mut failed = 0;
@@ -77,7 +75,7 @@ pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
                     failed += 1;
                     let _ = writeln!(out, "FAIL  {}", rule.id());
                     for f in failures {
-                        let _ = writeln!(out, "      {f}");
+                        let _ = writeln!(out, "      {}", block(&f));
                     }
                 }
             }
@@ -112,10 +110,7 @@ fn own_dirs(dirs: Vec<PathBuf>) -> Vec<RuleDir> {
 fn load(dirs: Vec<PathBuf>, term: &Terminal) -> Result<RuleSet, String> {
     let set = RuleSet::with_dirs(&own_dirs(dirs));
     if set.has_errors() {
-        eprint!(
-            "{}",
-            render_diagnostics(&set.diagnostics, &set.sources, term)
-        );
+        eprint(&render_diagnostics(&set.diagnostics, &set.sources, term));
         return Err("the rules have errors".to_owned());
     }
     Ok(set)

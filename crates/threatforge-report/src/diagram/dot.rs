@@ -1,33 +1,13 @@
 //! The Graphviz DOT writer: one `subgraph cluster_<n>` per drawn boundary (nested as the
 //! boundaries are), shapes by kind, severity as the outline's color, out-of-scope elements grey.
-//! Every text from the model goes through [`escape`].
+//! Every text from the model goes through [`crate::escape::dot`].
 
 use std::fmt::Write as _;
 
 use threatforge_model::ThreatSeverity;
 
 use super::view::{Edge, Risk, Shape, View};
-
-/// Text safe inside a double-quoted DOT string: backslashes and double quotes are escaped (so
-/// model text can neither end the string nor start an escape sequence such as `\N`), `&`, `<`
-/// and `>` become the entities Graphviz decodes in labels, line breaks become spaces, and other
-/// control characters are dropped.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::dot as escape;
 
 pub(crate) fn severity_color(severity: ThreatSeverity) -> &'static str {
     match severity {
@@ -203,15 +183,5 @@ fn write_members(out: &mut String, view: &View, members: &[Vec<Member>], at: usi
                 let _ = writeln!(out, "{indent}}}");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn labels_cannot_break_out() {
-        assert_eq!(escape(r#"a"] \N <b>"#), r#"a\"] \\N &lt;b&gt;"#);
     }
 }

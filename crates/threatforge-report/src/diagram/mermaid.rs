@@ -1,12 +1,12 @@
 //! The Mermaid writer: `flowchart LR` with a nested `subgraph` per drawn boundary, node shapes by
 //! kind, flows labelled with protocol and data. Ids are the view's generated ids (`c0`, `b1`);
-//! every label goes through [`crate::mermaid::label`].
+//! every label goes through [`crate::escape::mermaid`].
 
 use std::fmt::Write as _;
 
 use super::dot::{Member, edge_lines, members, severity_color};
 use super::view::{Shape, View};
-use crate::mermaid::label;
+use crate::escape::mermaid as label;
 use threatforge_model::ThreatSeverity;
 
 pub fn render(view: &View) -> String {

@@ -2,7 +2,7 @@
 //! draws it with presentation attributes only (no `<style>`, no script), so that the drawing
 //! looks the same standalone and inlined in the HTML report, and nothing leaks into the page.
 //!
-//! Every text from the model goes through [`escape`]; numbers are printed with one decimal.
+//! Every text from the model goes through [`crate::escape::xml`]; numbers are printed with one decimal.
 
 use std::fmt::Write as _;
 
@@ -10,6 +10,7 @@ use threatforge_model::ThreatSeverity;
 
 use super::layout::{self, Graph, Layout, Rect, Route, Size};
 use super::view::{Edge, Node, Risk, Shape, View};
+use crate::escape::xml as escape;
 
 /// Fonts with Arial's metrics first, so that the estimated text widths hold.
 const FONT: &str = "Helvetica, Arial, 'Liberation Sans', sans-serif";
@@ -34,28 +35,6 @@ const BOUNDARY_TEXT: &str = "#6639ba";
 const GREY_FILL: &str = "#f6f8fa";
 const GREY_STROKE: &str = "#8c959f";
 const GREY_TEXT: &str = "#6e7781";
-
-/// Text safe in SVG (XML) content and attribute values: the five special characters become
-/// entities (and `=` too, so that no attribute-like text such as `src=` appears in the markup,
-/// even as text cut across lines), line breaks and tabs become spaces, and other control
-/// characters (not allowed in XML) are dropped.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '=' => out.push_str("&#61;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A number with one decimal, never `-0.0`.
 fn num(x: f64) -> String {
@@ -878,14 +857,6 @@ fn draw_legend(out: &mut String, view: &View, top: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escaping_covers_xml_specials_and_controls() {
-        assert_eq!(
-            escape("<img src=x onerror=alert(1)> & \"q\" 'a'\u{1}\n"),
-            "&lt;img src&#61;x onerror&#61;alert(1)&gt; &amp; &quot;q&quot; &#39;a&#39; "
-        );
-    }
 
     #[test]
     fn numbers_have_one_decimal() {

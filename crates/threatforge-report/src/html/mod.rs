@@ -15,11 +15,13 @@
 mod csp;
 mod view;
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context, escape_formatter};
 use threatforge_analysis::Analysis;
 use threatforge_model::Model;
+use threatforge_model::escape::block;
 
 const TEMPLATE: &str = include_str!("report.html");
 const STYLE: &str = include_str!("report.css");
@@ -31,6 +33,15 @@ fn environment() -> &'static Environment<'static> {
         let mut env = Environment::new();
         // Every value is HTML-escaped, whatever the template's name says.
         env.set_auto_escape_callback(|_| AutoEscape::Html);
+        // And text shows its control characters escaped, as every output does: a browser
+        // ignores them, a terminal showing the file does not.
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(text) if !value.is_safe() => match block(text) {
+                Cow::Borrowed(_) => escape_formatter(out, state, value),
+                Cow::Owned(shown) => escape_formatter(out, state, &Value::from(shown)),
+            },
+            _ => escape_formatter(out, state, value),
+        });
         // A misspelled field is an error (caught by the tests), not an empty string.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
