@@ -73,7 +73,14 @@ fn within_a_band_threats_go_by_score_then_impact_then_exposure() {
     let markdown = threatforge_report::markdown::render(&model, &analysis);
     let positions = |text: &str| -> Vec<usize> {
         top.iter()
-            .map(|id| text.find(&format!("`{id}`")).unwrap_or(usize::MAX))
+            .map(|id| {
+                // A code span in a table, or raw HTML in a register entry's summary line.
+                [format!("`{id}`"), format!("<code>{id}</code>")]
+                    .iter()
+                    .filter_map(|needle| text.find(needle.as_str()))
+                    .min()
+                    .unwrap_or(usize::MAX)
+            })
             .collect()
     };
     let (top_table, register_text) = markdown
