@@ -12,6 +12,7 @@ use threatforge_model::diag::{Diagnostic, Style};
 use threatforge_model::{SourceFile, SourceMap, Sp, ThreatSeverity, read_typed_as, suggest};
 
 use crate::relate::Relations;
+pub use crate::relate::Scope;
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -57,16 +58,6 @@ struct MustNotFindEntry {
     #[serde(default)]
     scope: Option<Scope>,
     why: String,
-}
-
-/// Which threats an entry's element stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Scope {
-    /// The element itself.
-    Element,
-    /// The element and what is related to it (`Relations::related`).
-    Related,
 }
 
 /// A risk the model has, as the expert sees it.

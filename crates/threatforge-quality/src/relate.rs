@@ -7,8 +7,6 @@ use std::collections::{HashMap, HashSet};
 use threatforge_analysis::{Element, Threat};
 use threatforge_model::Model;
 
-use crate::expect::Scope;
-
 /// The model's elements and how they hang together, indexed once.
 #[derive(Debug, Default)]
 pub struct Relations {
@@ -24,6 +22,16 @@ pub struct Relations {
     parent: HashMap<String, String>,
     /// Component -> the runtimes that run it.
     runs_on: HashMap<String, Vec<String>>,
+}
+
+/// Which threats an entry's element stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// The element itself.
+    Element,
+    /// The element and what is related to it (`Relations::related`).
+    Related,
 }
 
 /// The elements whose threats an entry stands for.
