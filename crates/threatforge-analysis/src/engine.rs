@@ -884,6 +884,9 @@ fn name_fronting_controls(
     mitigation: &Mitigation,
     candidate: &Candidate,
 ) -> Box<str> {
+    if candidate.fronted_by.is_empty() {
+        return explanation;
+    }
     let mut text = String::from(explanation);
     for control in mitigation.in_place() {
         if candidate.controls[..candidate.own].contains(&control) {
