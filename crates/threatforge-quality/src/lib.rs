@@ -139,16 +139,24 @@ fn measure_one(root: &Path, name: &str, rules: &RuleSet) -> Result<ModelReport, 
     let expectations_text = parsed.text.clone();
     let expectations = parsed.check(&relations, rules)?;
     let analysis = analyze(&model, rules);
+    // Rule diagnostics point into the rule files, the others into the model: each is located
+    // with its own source map.
+    let one_line = |d, sources| {
+        format!(
+            "{model_display}: {}",
+            threatforge_model::diag::one_line(d, sources)
+        )
+    };
     let problems: Vec<String> = analysis
         .rule_diagnostics
         .iter()
-        .chain(&analysis.diagnostics)
-        .map(|d| {
-            format!(
-                "{model_display}: {}",
-                threatforge_model::diag::one_line(d, &model.sources)
-            )
-        })
+        .map(|d| one_line(d, &rules.sources))
+        .chain(
+            analysis
+                .diagnostics
+                .iter()
+                .map(|d| one_line(d, &model.sources)),
+        )
         .collect();
     if !problems.is_empty() {
         return Err(problems);
