@@ -92,6 +92,11 @@ pub struct RuleFile {
     pub explanation: Sp<String>,
     pub likelihood: Level,
     pub impact: Level,
+    /// The most severe this rule's threats can be: for weaknesses that make other attacks easier
+    /// or harder to see (no monitoring, verbose errors, no SBOM) but are not an attack of their
+    /// own. The impact comes down until the score fits.
+    #[serde(default)]
+    pub max_severity: Option<threatforge_model::ThreatSeverity>,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

@@ -58,6 +58,8 @@ pub struct Shared {
     pub title: Arc<str>,
     /// The likelihood and impact factors of the rule's own hints.
     pub hints: Arc<[crate::score::Factor; 2]>,
+    /// Why the impact came down to the rule's `max_severity`, when it has one.
+    pub severity_cap: Arc<str>,
     /// The mitigations, with their alternatives split out, as threats list them.
     pub mitigations: Arc<[crate::engine::MitigationEntry]>,
     pub capec: Arc<[u32]>,
@@ -423,6 +425,13 @@ impl RuleCompiler<'_> {
                 id: Arc::from(file.id.value.as_str()),
                 title: Arc::from(file.title.as_str()),
                 hints: crate::score::hint_factors(&file),
+                severity_cap: Arc::from(match file.max_severity {
+                    Some(cap) => format!(
+                        "the rule rates this weakness {cap} at most: it makes other attacks \
+                         easier or harder to see, and is not one of its own"
+                    ),
+                    None => String::new(),
+                }),
                 mitigations: crate::engine::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
                 cwe: Arc::from(file.cwe.as_slice()),

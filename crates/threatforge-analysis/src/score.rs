@@ -3,8 +3,10 @@
 //!
 //! Both likelihood and impact are on a 1-4 scale (low, medium, high, very high). A threat starts
 //! from its rule's hints and each factor moves it by one step, within the scale. Severity follows
-//! from likelihood x impact (1-16): critical from 12, high from 8, medium from 4, low from 2, info
-//! below.
+//! from likelihood x impact (1-16): critical only at 16 (very high on both, the OWASP Risk Rating
+//! matrix's high x high), high from 8, medium from 4, low from 2, info below. Very high impact is
+//! kept for secret or production-controlling assets (`ceiling`), very high likelihood for an
+//! outsider with nothing in the way (it needs direct or open exposure by construction).
 
 use std::sync::Arc;
 
@@ -51,8 +53,8 @@ impl Score {
 
 pub fn severity_of(score: u8) -> ThreatSeverity {
     match score {
-        12.. => ThreatSeverity::Critical,
-        8..=11 => ThreatSeverity::High,
+        16.. => ThreatSeverity::Critical,
+        8..=15 => ThreatSeverity::High,
         4..=7 => ThreatSeverity::Medium,
         2..=3 => ThreatSeverity::Low,
         _ => ThreatSeverity::Info,
@@ -94,6 +96,22 @@ struct Exposed {
 fn is_direct(world: &World, c: usize) -> bool {
     world.model.components[c].exposure == Some(Exposure::Internet)
         || world.facts.components[c].untrusted_source
+}
+
+/// Whether a flow out of `c` starts on a network the team does not control: `c` is an actor, out
+/// of scope, or in an untrusted boundary, and reachable from an untrusted zone itself. A flow out
+/// of one of the team's own internet-facing services (a load balancer's hop to the service behind
+/// it) runs on the team's network: whoever attacks it comes through the service, one hop on, not
+/// onto the wire.
+fn sends_from_untrusted_network(world: &World, c: usize) -> bool {
+    let component = &world.model.components[c];
+    is_direct(world, c)
+        && (world.kind(c) == threatforge_model::ComponentKind::Actor
+            || component.is_out_of_scope()
+            || world.facts.components[c]
+                .boundaries
+                .iter()
+                .any(|&b| world.model.boundaries[b].trust == threatforge_model::Trust::Untrusted))
 }
 
 fn component_exposure(world: &World, c: usize) -> Exposed {
@@ -154,7 +172,9 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
             let ff = &facts.flows[index];
             let flow = &world.model.flows[index];
             Exposed {
-                direct: ff.source.is_some_and(|s| is_direct(world, s)),
+                direct: ff
+                    .source
+                    .is_some_and(|s| sends_from_untrusted_network(world, s)),
                 hops: (ff.hops >= 0).then_some(ff.hops),
                 open: ff.outsider_path,
                 what: format!("flow `{}`", flow.id.value),
@@ -350,6 +370,11 @@ pub struct ElementFactors {
     tail: u8,
     /// How exposed the element is (`Exposed::rank`).
     exposure: u8,
+    /// Per aspect (`aspect_of`): whether something secret or production-controlling is at stake,
+    /// the only ground for very high impact (docs/scoring.md, "Calibration").
+    top_asset: [bool; 4],
+    /// Why impact stops at high when nothing of the kind is at stake.
+    ceiling: Arc<str>,
 }
 
 /// The factors of one threat's inherent score, in the order they are reported: the rule's (or
@@ -365,18 +390,24 @@ pub struct Factors {
     aspect: u8,
     /// How exposed the element is (`Exposed::rank`), to order threats of equal score and impact.
     exposure: u8,
+    /// The impact ceiling, when it took the impact down to high. Boxed: most threats have none,
+    /// and a large model holds hundreds of thousands of `Factors`.
+    ceiling: Option<Box<Factor>>,
 }
 
 /// The factors of a threat, in order.
 pub type FactorIter<'a> = std::iter::Chain<
     std::iter::Chain<
         std::iter::Chain<
-            std::iter::Chain<std::iter::Once<&'a Factor>, std::slice::Iter<'a, Factor>>,
-            std::iter::Once<&'a Factor>,
+            std::iter::Chain<
+                std::iter::Chain<std::iter::Once<&'a Factor>, std::slice::Iter<'a, Factor>>,
+                std::iter::Once<&'a Factor>,
+            >,
+            std::option::IntoIter<&'a Factor>,
         >,
-        std::option::IntoIter<&'a Factor>,
+        std::slice::Iter<'a, Factor>,
     >,
-    std::slice::Iter<'a, Factor>,
+    std::option::IntoIter<&'a Factor>,
 >;
 
 impl Factors {
@@ -388,6 +419,7 @@ impl Factors {
             element: None,
             aspect: 0,
             exposure,
+            ceiling: None,
         }
     }
 
@@ -412,6 +444,7 @@ impl Factors {
             .chain(std::iter::once(&self.hints[1]))
             .chain(data)
             .chain(tail)
+            .chain(self.ceiling.as_deref())
     }
 
     pub fn len(&self) -> usize {
@@ -570,6 +603,16 @@ pub fn element_scoring(
         _ => None,
     };
     let (reach, secret_store) = downstream(world, from);
+    let top_asset = [0, 1, 2, 3].map(|aspect| {
+        secret_store
+            || criticality.as_ref().is_some_and(|c| c.effect > 0)
+            || data_factors[aspect].as_ref().is_some_and(|d| d.effect > 0)
+    });
+    let ceiling = Arc::from(format!(
+        "very high impact is kept for secret or business-critical assets, and none is at stake: \
+         no data {holder} {handles} is rated at the top for what the threat endangers, \
+         {critical} is not business-critical, and no store of secret data lies downstream"
+    ));
     let blast = (reach >= 5 || secret_store).then(|| {
         let reason = if secret_store {
             "from here an attacker reaches a store of secret data".to_owned()
@@ -598,17 +641,21 @@ pub fn element_scoring(
         data,
         tail,
         exposure: rank,
+        top_asset,
+        ceiling,
     })
 }
 
 /// The inherent score of a threat (before controls) and the factors that made it.
 pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) {
-    let factors = Factors {
+    let aspect = aspect_of(rule.file.stride);
+    let mut factors = Factors {
         hints: rule.shared.hints.clone(),
         element: Some(element.clone()),
         // At most 3: fits.
-        aspect: aspect_of(rule.file.stride) as u8,
+        aspect: aspect as u8,
         exposure: element.exposure,
+        ceiling: None,
     };
     let sum = |on: &str| -> i8 {
         factors
@@ -618,7 +665,28 @@ pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) 
             .sum()
     };
     let likelihood = level(rule.file.likelihood) + sum("likelihood");
-    let impact = level(rule.file.impact) + sum("impact");
+    let mut impact = level(rule.file.impact) + sum("impact");
+    let raw_impact = impact;
+    let mut reason = None;
+    if impact > 3 && !element.top_asset[aspect] {
+        impact = 3;
+        reason = Some(element.ceiling.clone());
+    }
+    if let Some(cap) = rule.file.max_severity {
+        let likelihood = likelihood.clamp(1, 4) as u8;
+        while impact > 1 && severity_of(likelihood * impact.clamp(1, 4) as u8) > cap {
+            impact -= 1;
+            reason = Some(rule.shared.severity_cap.clone());
+        }
+    }
+    if let Some(reason) = reason {
+        factors.ceiling = Some(Box::new(Factor {
+            on: "impact",
+            factor: "ceiling",
+            effect: impact.min(4) - raw_impact,
+            reason,
+        }));
+    }
     let score = Score::new(likelihood.clamp(1, 4) as u8, impact.clamp(1, 4) as u8);
     (score, factors)
 }
