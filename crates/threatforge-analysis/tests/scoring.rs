@@ -279,12 +279,13 @@ fn manual_threats_are_scored_as_the_team_rates_them() {
         fixation.element.kind,
         threatforge_analysis::Element::Component
     );
-    // high (3) x very high (4) = 12: critical; the model's exposure does not move it.
+    // high (3) x very high (4) = 12: high (critical is very high on both); the model's exposure
+    // does not move it.
     assert_eq!(
         (fixation.inherent.likelihood, fixation.inherent.impact),
         (3, 4)
     );
-    assert_eq!(fixation.inherent.severity, ThreatSeverity::Critical);
+    assert_eq!(fixation.inherent.severity, ThreatSeverity::High);
     assert_eq!(fixation.status, DecisionStatus::Open);
     assert_eq!(
         &*fixation.explanation,
@@ -361,4 +362,85 @@ fn decisions_select_manual_threats_by_their_id() {
         "{:?}",
         analysis.diagnostics
     );
+}
+
+/// An internet-facing API returning `class` data of `integrity` to anyone, with five services
+/// behind it.
+fn open_api(class: &str, integrity: &str) -> String {
+    format!(
+        "system: {{ name: t }}
+data:
+  d: {{ classification: {class}, integrity: {integrity} }}
+components:
+  visitor: {{ technology: browser, exposure: internet }}
+  api: {{ technology: api-service, exposure: internet, processes: [d] }}
+  s1: {{ technology: api-service }}
+  s2: {{ technology: api-service }}
+  s3: {{ technology: api-service }}
+  s4: {{ technology: api-service }}
+  s5: {{ technology: api-service }}
+flows:
+  - visitor -> api: {{ protocol: https, data: [d], returns: [d] }}
+  - api -> s1: {{ protocol: https, authentication: token }}
+  - api -> s2: {{ protocol: https, authentication: token }}
+  - api -> s3: {{ protocol: https, authentication: token }}
+  - api -> s4: {{ protocol: https, authentication: token }}
+  - api -> s5: {{ protocol: https, authentication: token }}
+"
+    )
+}
+
+fn ceiling(threat: &Threat) -> Option<i8> {
+    threat
+        .factors
+        .iter()
+        .find(|f| f.factor == "ceiling")
+        .map(|f| f.effect)
+}
+
+#[test]
+fn critical_is_an_outsider_with_nothing_in_the_way_to_something_secret() {
+    // Anyone on the internet reads the data: very high likelihood. Secret data: very high impact.
+    let secret = analyze(&open_api("secret", "high"), None);
+    let open = threat(
+        &secret,
+        "unauthenticated-internet-access-to-sensitive-data:api",
+    );
+    assert_eq!((open.inherent.likelihood, open.inherent.impact), (4, 4));
+    assert_eq!(open.inherent.severity, ThreatSeverity::Critical);
+    assert_eq!(ceiling(open), None);
+
+    // The same exposure of confidential data is high: five services downstream widen the harm
+    // (blast radius), but nothing secret or production-controlling is at stake.
+    let confidential = analyze(&open_api("confidential", "high"), None);
+    let open = threat(
+        &confidential,
+        "unauthenticated-internet-access-to-sensitive-data:api",
+    );
+    assert!(open.factors.iter().any(|f| f.factor == "blast radius"));
+    assert_eq!(ceiling(open), Some(-1));
+    assert_eq!((open.inherent.likelihood, open.inherent.impact), (4, 3));
+    assert_eq!(open.inherent.score, 12);
+    assert_eq!(open.inherent.severity, ThreatSeverity::High);
+}
+
+#[test]
+fn a_weakness_that_is_not_an_attack_stays_within_its_rules_band() {
+    // No monitoring on an internet-facing API whose data is of critical integrity: the rule caps
+    // its band at medium, however exposed and critical the element.
+    let analysis = analyze(&open_api("secret", "critical"), None);
+    let gap = threat(&analysis, "internet-facing-monitoring-gap:api");
+    assert_eq!(gap.inherent.likelihood, 4);
+    assert_eq!(gap.inherent.severity, ThreatSeverity::Medium);
+    // Impact medium (2) + critical integrity + five services downstream would be 4; at
+    // likelihood 4 only impact 1 keeps the score (4) medium.
+    assert_eq!(gap.inherent.impact, 1);
+    assert_eq!(ceiling(gap), Some(-3));
+    let reason = gap
+        .factors
+        .iter()
+        .find(|f| f.factor == "ceiling")
+        .map(|f| f.reason.to_string())
+        .unwrap_or_default();
+    assert!(reason.contains("medium at most"), "{reason}");
 }

@@ -93,7 +93,15 @@ pub fn show(rule: &Rule) -> String {
         "CWE:         {}",
         joined(f.cwe.iter().map(|c| format!("CWE-{c}")))
     );
-    let _ = writeln!(out, "likelihood:  {}   impact: {}", f.likelihood, f.impact);
+    let _ = writeln!(
+        out,
+        "likelihood:  {}   impact: {}{}",
+        f.likelihood,
+        f.impact,
+        f.max_severity
+            .map(|cap| format!("   at most: {cap}"))
+            .unwrap_or_default()
+    );
     let _ = writeln!(out, "\nmitigated by:");
     for m in &f.mitigations {
         let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
@@ -254,7 +262,15 @@ pub fn markdown(set: &RuleSet) -> String {
             joined(f.capec.iter().map(|c| capec_link(*c))),
             joined(f.cwe.iter().map(|c| cwe_link(*c)))
         );
-        let _ = writeln!(out, "- likelihood {}, impact {}", f.likelihood, f.impact);
+        let _ = writeln!(
+            out,
+            "- likelihood {}, impact {}{}",
+            f.likelihood,
+            f.impact,
+            f.max_severity
+                .map(|cap| format!(", at most {cap}"))
+                .unwrap_or_default()
+        );
         let _ = writeln!(
             out,
             "- mitigated by: {}",

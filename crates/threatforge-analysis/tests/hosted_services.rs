@@ -1,0 +1,139 @@
+//! Hosted services (source control, CI, SaaS) and the team's own edge: rules that read a code host
+//! as a public bucket, a developer's push as an end user's request, or a load balancer's hop inside
+//! the VPC as the internet (issue "Threats a security architect would sign").
+
+use std::path::Path;
+
+use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
+use threatforge_model::{LoadOptions, load_str};
+
+fn analyzed(yaml: &str) -> Analysis {
+    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    analyze(&loaded.model, &RuleSet::builtin())
+}
+
+fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
+    analysis.threats.iter().find(|t| t.id == *id)
+}
+
+fn found(analysis: &Analysis, id: &str) -> bool {
+    threat(analysis, id).is_some()
+}
+
+/// A developer pushing to a hosted repository whose events start CI, next to a web portal.
+const DEVELOPMENT: &str = "system: { name: t }
+data:
+  code: { classification: confidential }
+  secrets: { classification: secret, categories: [credential] }
+  accounts: { classification: confidential, categories: [personal] }
+components:
+  developer: { technology: user, exposure: internet }
+  customer: { technology: browser, exposure: internet }
+  repo: { technology: source-repository, exposure: internet, stores: [code] }
+  ci: { technology: ci-pipeline, exposure: internet, processes: [code, secrets] }
+  bastion: { technology: bastion-host, exposure: internet, processes: [secrets] }
+  portal: { technology: web-application, exposure: internet, processes: [accounts] }
+flows:
+  - developer -> repo: { protocol: git-https, authentication: token, data: [code], returns: [code] }
+  - repo -> ci: { name: Push events, protocol: https, data: [code] }
+  - developer -> ci: { protocol: https, authentication: session, returns: [code] }
+  - developer -> bastion: { protocol: ssh, authentication: credentials, data: [secrets] }
+  - customer -> portal: { protocol: https, authentication: session, returns: [accounts] }
+";
+
+#[test]
+fn per_request_authorization_is_asked_of_the_teams_applications_only() {
+    let analysis = analyzed(DEVELOPMENT);
+    // The code host's permissions are repository membership; a bastion's are OS accounts.
+    assert!(!found(
+        &analysis,
+        "missing-authorization-of-user-requests:developer->repo"
+    ));
+    assert!(!found(
+        &analysis,
+        "missing-authorization-of-user-requests:developer->bastion"
+    ));
+    // The team's own portal still has to check each request.
+    assert!(found(
+        &analysis,
+        "missing-authorization-of-user-requests:customer->portal"
+    ));
+}
+
+#[test]
+fn a_code_host_on_the_internet_is_not_a_public_bucket() {
+    let analysis = analyzed(DEVELOPMENT);
+    assert!(!found(&analysis, "public-storage-sensitive-data:repo"));
+    let bucket = DEVELOPMENT.replace(
+        "repo: { technology: source-repository",
+        "repo: { technology: object-storage",
+    );
+    assert!(found(
+        &analyzed(&bucket),
+        "public-storage-sensitive-data:repo"
+    ));
+}
+
+#[test]
+fn a_repositorys_events_are_not_anonymous_requests_from_the_internet() {
+    // The push event comes from the code host, which only authenticated developers write to.
+    let analysis = analyzed(DEVELOPMENT);
+    assert!(!found(
+        &analysis,
+        "unauthenticated-internet-access-to-sensitive-data:ci"
+    ));
+    // An anonymous caller of the same service is.
+    let anonymous = DEVELOPMENT.replace(
+        "- developer -> ci: { protocol: https, authentication: session, returns: [code] }",
+        "- customer -> ci: { protocol: https, returns: [code] }",
+    );
+    assert!(found(
+        &analyzed(&anonymous),
+        "unauthenticated-internet-access-to-sensitive-data:ci"
+    ));
+}
+
+#[test]
+fn a_web_console_is_not_a_non_web_service_exposed_directly() {
+    let analysis = analyzed(DEVELOPMENT);
+    assert!(!found(&analysis, "unguarded-access-from-internet:ci"));
+    // SSH straight from the internet is.
+    let t = threat(&analysis, "unguarded-access-from-internet:bastion")
+        .unwrap_or_else(|| panic!("SSH to the bastion is not found"));
+    assert!(t.explanation.contains("over ssh"), "{}", t.explanation);
+}
+
+/// A device sends credentials in clear text over the internet to the load balancer, which passes
+/// them on in clear text inside the team's network.
+const EDGE: &str = "system: { name: t }
+data:
+  password: { classification: secret, categories: [credential] }
+components:
+  device: { technology: iot-device, exposure: internet }
+  lb: { technology: load-balancer, exposure: internet }
+  api: { technology: api-service, processes: [password] }
+flows:
+  - device -> lb: { protocol: http, authentication: credentials, data: [password] }
+  - lb -> api: { protocol: http, authentication: credentials, data: [password] }
+";
+
+#[test]
+fn only_a_hop_on_a_network_the_team_does_not_control_is_exposed_directly() {
+    let analysis = analyzed(EDGE);
+    let direct = |id: &str| {
+        threat(&analysis, id)
+            .unwrap_or_else(|| panic!("{id} is not found"))
+            .factors
+            .iter()
+            .any(|f| f.factor == "exposure" && f.effect > 0)
+    };
+    assert!(direct("credentials-over-unencrypted-flow:device->lb"));
+    assert!(!direct("credentials-over-unencrypted-flow:lb->api"));
+    let over_internet = threat(&analysis, "credentials-over-unencrypted-flow:device->lb");
+    let inside = threat(&analysis, "credentials-over-unencrypted-flow:lb->api");
+    assert!(
+        over_internet.map(|t| t.inherent.score) > inside.map(|t| t.inherent.score),
+        "the hop over the internet ranks above the one inside"
+    );
+}
