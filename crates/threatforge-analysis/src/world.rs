@@ -137,19 +137,7 @@ impl<'m> World<'m> {
                 traits.sort_unstable();
                 traits.dedup();
                 let (max, level) = max_of(model, &cf.data);
-                let criticality = match c.criticality {
-                    Some(declared) => rating_level(declared),
-                    None => {
-                        // Medium when it handles no data: neither a reason to raise nor to lower.
-                        let needed = cf
-                            .data
-                            .iter()
-                            .map(|&d| rating_level(model.data[d].availability))
-                            .max()
-                            .unwrap_or(1);
-                        needed.min(rating_level(model.system_criticality()))
-                    }
-                };
+                let criticality = rating_level(model.criticality_of(c));
                 ComponentExtra {
                     criticality,
                     kind: c.effective_kind(),
@@ -252,10 +240,7 @@ impl<'m> World<'m> {
         &self.components[component].traits
     }
 
-    /// A component's criticality level (0-3): as declared; else what the data it handles asks for
-    /// (the highest availability rating among it), never above the system's. Criticality counts
-    /// where it is declared or follows from the data, not everywhere by inheritance: the
-    /// monitoring of a critical system is not itself critical.
+    /// A component's criticality level (0-3): `Model::criticality_of`, worked out once.
     pub fn criticality(&self, component: usize) -> i64 {
         self.components[component].criticality
     }

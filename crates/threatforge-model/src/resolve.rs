@@ -103,8 +103,21 @@ impl Flow {
 }
 
 impl Model {
-    /// A component's criticality: its own, else the system's.
+    /// A component's criticality: as declared; else what the data it processes or stores asks
+    /// for (the highest availability rating among it, medium when it handles none), never above
+    /// the system's. Criticality counts where it is declared or follows from the data, not
+    /// everywhere by inheritance: the monitoring of a critical system is not itself critical.
     pub fn criticality_of(&self, component: &Component) -> Rating {
-        component.criticality.unwrap_or(self.system_criticality())
+        component.criticality.unwrap_or_else(|| {
+            component
+                .processes
+                .iter()
+                .chain(&component.stores)
+                .filter_map(|d| self.data.get(&d.value))
+                .map(|d| d.availability)
+                .max()
+                .unwrap_or(Rating::Medium)
+                .min(self.system_criticality())
+        })
     }
 }
