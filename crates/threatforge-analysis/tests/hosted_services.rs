@@ -137,3 +137,48 @@ fn only_a_hop_on_a_network_the_team_does_not_control_is_exposed_directly() {
         "the hop over the internet ranks above the one inside"
     );
 }
+
+#[test]
+fn a_code_host_is_not_asked_for_disk_encryption() {
+    let analysis = analyzed(DEVELOPMENT);
+    assert!(!found(&analysis, "unencrypted-sensitive-data-at-rest:repo"));
+    let database = DEVELOPMENT.replace(
+        "repo: { technology: source-repository",
+        "repo: { technology: postgresql",
+    );
+    assert!(found(
+        &analyzed(&database),
+        "unencrypted-sensitive-data-at-rest:repo"
+    ));
+}
+
+/// A partner calls the payments API, which writes to its own database in the data subnet.
+const PAYMENTS: &str = "system: { name: t, criticality: critical }
+data:
+  payments: { classification: confidential, availability: critical }
+components:
+  partner: { technology: partner-system, exposure: internet }
+  developer: { technology: user, exposure: internet }
+  repo: { technology: source-repository, exposure: internet }
+  api: { technology: api-service, processes: [payments] }
+  db: { technology: postgresql, stores: [payments] }
+flows:
+  - partner -> api: { protocol: https, authentication: api-key, data: [payments] }
+  - api -> db: { protocol: postgres-tls, authentication: credentials, data: [payments] }
+  - developer -> repo: { protocol: git-https, authentication: token }
+boundaries:
+  app: { name: App subnet, trust: high, contains: [api] }
+  data: { name: Data subnet, trust: high, contains: [db] }
+";
+
+#[test]
+fn only_a_less_controlled_caller_is_a_denial_of_service_across_a_boundary() {
+    let analysis = analyzed(PAYMENTS);
+    assert!(found(&analysis, "dos-across-trust-boundary:partner->api"));
+    // The API calling its own database, and a developer pushing code, flood nothing.
+    assert!(!found(&analysis, "dos-across-trust-boundary:api->db"));
+    assert!(!found(
+        &analysis,
+        "dos-across-trust-boundary:developer->repo"
+    ));
+}
