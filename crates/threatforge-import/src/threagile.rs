@@ -216,13 +216,16 @@ fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str],
         "desktop" => (Some("desktop-app"), &[], false),
         "mobile-app" => (Some("mobile-app"), &[], false),
         "devops-client" => (Some("cli-client"), &[], true),
-        "web-server" => (Some("web-server"), &[], false),
+        // Threagile counts a web server as a web application (its `IsWebApplication`): teams
+        // pick it for a Node.js or Rails service as often as for nginx. Only an asset that
+        // declares no custom-developed parts is a static server (`technology_by_meaning`).
+        "web-server" => (Some("web-application"), &[], false),
         "web-application" => (Some("web-application"), &[], false),
-        "application-server" => (Some("backend-service"), &[], true),
+        "application-server" => (Some("web-application"), &[], true),
         "database" => (Some("database"), &[], false),
         "file-server" => (Some("file-storage"), &[], false),
         "local-file-system" => (Some("file-storage"), &[], true),
-        "erp" => (Some("backend-service"), &[], true),
+        "erp" => (Some("backend-service"), &["web-ui", "api"], true),
         "cms" => (Some("cms"), &[], false),
         "web-service-rest" => (Some("api-service"), &[], false),
         "web-service-soap" => (Some("api-service"), &["parses-xml"], false),
@@ -265,6 +268,19 @@ fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str],
         "block-storage" => (Some("file-storage"), &[], true),
         _ => return None,
     })
+}
+
+/// What the asset's attributes say beyond its technology's name: a web server with no
+/// custom-developed parts serves files (threatforge's static `web-server`); any other web server
+/// runs the team's code and is a web application.
+fn technology_by_meaning(c: &mut DraftComponent, techs: &[String], m: &Map<String, Value>) {
+    let first_is_web_server = techs.first().is_some_and(|t| norm(t) == "web-server");
+    if first_is_web_server
+        && m.contains_key("custom_developed_parts")
+        && !get_bool(m, "custom_developed_parts")
+    {
+        c.technology = Some("web-server".to_owned());
+    }
 }
 
 /// A Threagile protocol: the catalogue protocol and whether the match is loose.
@@ -701,6 +717,7 @@ impl Importer<'_> {
                 }
             }
         }
+        technology_by_meaning(c, &techs, m);
         let implied = c
             .technology
             .as_deref()

@@ -506,3 +506,59 @@ risk_tracking:
     support::assert_loads_cleanly(&loaded, &imported.yaml);
     assert!(imported.warnings.len() >= 5, "{:#?}", imported.warnings);
 }
+
+/// A Threagile model whose application is a `web-server` (as teams write a Node.js service),
+/// querying a database; `PARTS` sets `custom_developed_parts`.
+const NODE_SHOP: &str = r#"
+threagile_version: 1.0.0
+title: Node shop
+data_assets:
+  Orders: { id: orders, confidentiality: confidential, integrity: critical, availability: important }
+technical_assets:
+  Browser:
+    id: browser
+    type: external-entity
+    technology: browser
+    internet: true
+    used_as_client_by_human: true
+    communication_links:
+      Shop: { target: app, protocol: https, authentication: session-id, data_assets_sent: [orders], data_assets_received: [orders] }
+  App:
+    id: app
+    type: process
+    technology: web-server
+    custom_developed_parts: PARTS
+    internet: true
+    data_assets_processed: [orders]
+    communication_links:
+      Queries: { target: db, protocol: jdbc-encrypted, authentication: credentials, data_assets_sent: [orders], data_assets_received: [orders] }
+  DB:
+    id: db
+    type: datastore
+    technology: database
+    data_assets_stored: [orders]
+"#;
+
+#[test]
+fn a_web_server_with_its_own_code_is_a_web_application() {
+    let technology_of_app = |parts: &str| -> String {
+        let text = NODE_SHOP.replace("PARTS", parts);
+        let imported = import(text.as_bytes(), Format::Threagile, &opts()).expect("imports");
+        let loaded = support::load(&imported.yaml);
+        support::assert_loads_cleanly(&loaded, &imported.yaml);
+        let analysis = analyze(&loaded);
+        assert!(
+            analysis.threats.iter().any(|t| t.id == "sql-injection:app"),
+            "it queries the database either way"
+        );
+        let app = loaded.model.components.get("app").expect("the app");
+        app.technology
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default()
+    };
+    // A Node.js or Rails service: the team's code, an API as well as pages.
+    assert_eq!(technology_of_app("true"), "web-application");
+    // nginx serving files.
+    assert_eq!(technology_of_app("false"), "web-server");
+}
