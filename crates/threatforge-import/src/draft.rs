@@ -1,5 +1,5 @@
 //! A format-neutral draft of a threatforge model, which every importer fills and
-//! [`crate::write`] renders.
+//! the `write` module renders.
 //!
 //! The draft is owned and plain (no spans, no references into the input) so that an importer can
 //! build it in any order and fix it up before writing. Enums are the model language's own where

@@ -101,7 +101,7 @@ impl Catalog {
 /// Reads a catalogue with the model's own YAML reader, which is about twice as fast as reading it
 /// with serde-saphyr directly, and every `check` reads all four.
 fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> T {
-    let (value, diagnostics) = crate::load::read_typed_as::<T>(
+    let (value, diagnostics) = crate::read::read_typed_as::<T>(
         crate::FileId(0),
         name.to_owned(),
         std::path::PathBuf::from(name),

@@ -18,46 +18,13 @@ use serde::de::DeserializeOwned;
 
 use crate::confine::Refused;
 use crate::diag::Diagnostic;
+use crate::limits::Limits;
 use crate::model::{Decl, Flow, FlowAttributes, Id, Model, RulesConfig, System, is_valid_id};
+use crate::read::{key_help, read_entity, span};
 use crate::source::{FileId, SourceFile, Span};
 use crate::sp::Sp;
 use crate::suggest;
-use crate::yaml::de::{Error as DeError, ErrorKind, from_node};
-use crate::yaml::node::{Node, NodeSpan, Value};
-
-/// Bounds on the work a model may cause. The defaults leave room for models of 50,000 components.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Largest single file, in bytes.
-    pub max_file_bytes: u64,
-    /// Largest sum of all files of a model, in bytes.
-    pub max_total_bytes: u64,
-    /// Most files in one model (the root and its includes).
-    pub max_files: usize,
-    /// Deepest chain of includes below the root file. Files are read recursively, one level of
-    /// recursion per include; a debug build's 2 MiB thread stack overflows at about 280 levels.
-    pub max_include_depth: usize,
-    /// Deepest nesting of YAML collections.
-    pub max_depth: usize,
-    /// Most YAML nodes in one file, aliases expanded.
-    pub max_nodes: usize,
-    /// Most alias uses in one file.
-    pub max_aliases: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_file_bytes: 64 * 1024 * 1024,
-            max_total_bytes: 256 * 1024 * 1024,
-            max_files: 512,
-            max_include_depth: 32,
-            max_depth: 32,
-            max_nodes: 8_000_000,
-            max_aliases: 10_000,
-        }
-    }
-}
+use crate::yaml::node::{Node, Value};
 
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -152,62 +119,6 @@ pub fn load_str(display: &str, text: &str, base_dir: &Path, options: &LoadOption
         );
     }
     loader.finish()
-}
-
-/// Reads one YAML file into a `T` with the same parsing, limits and diagnostics as a model file.
-/// Rule files and the catalogues use it, so a rule's errors read like a model's. The file is one
-/// that the caller's source map holds as `own` (the map itself is not needed, so that several
-/// files can be read at once: the built-in rules are read in parallel).
-pub fn read_typed_as<T: DeserializeOwned>(
-    own: crate::FileId,
-    display: String,
-    path: PathBuf,
-    text: Arc<str>,
-    what: &str,
-) -> (Option<T>, Vec<Diagnostic>) {
-    let options = LoadOptions::default();
-    let mut loader = Loader::new(&options);
-    let file = loader
-        .model
-        .sources
-        .add(SourceFile::new(display, path, text.clone()));
-    // Values keep spans into the caller's source map: deserialize with its file id.
-    let value = loader
-        .parse(file, &text)
-        .and_then(|node| loader.entity::<T>(own, &node, what));
-    let mut diagnostics = loader.diagnostics;
-    for d in &mut diagnostics {
-        for label in &mut d.labels {
-            label.span.file = own;
-        }
-    }
-    (value, diagnostics)
-}
-
-/// Deserializes one entity, and when a key is wrong, reports it and tries again without it, so
-/// that one bad key does not hide the entity's other problems.
-fn read_entity<T: DeserializeOwned>(
-    file: FileId,
-    node: &Node,
-    what: &str,
-) -> (Option<T>, Vec<Diagnostic>) {
-    const MAX_RETRIES: usize = 64;
-    let mut diagnostics = Vec::new();
-    let mut current: Cow<Node> = Cow::Borrowed(node);
-    for _ in 0..MAX_RETRIES {
-        match from_node::<T>(&current, file) {
-            Ok(value) => return (Some(value), diagnostics),
-            Err(error) => {
-                let key_start = error.key_start;
-                diagnostics.push(de_diagnostic(file, &error, what));
-                match key_start {
-                    Some(start) if current.to_mut().remove_key_at(start) => {}
-                    _ => return (None, diagnostics),
-                }
-            }
-        }
-    }
-    (None, diagnostics)
 }
 
 fn too_large(display: &str, limit: u64) -> Diagnostic {
@@ -351,65 +262,11 @@ impl<'o> Loader<'o> {
     }
 
     fn parse(&mut self, file: FileId, text: &str) -> Option<Node> {
-        let limits = &self.options.limits;
-        if text.trim().is_empty() {
-            return Some(Node {
-                span: NodeSpan::default(),
-                value: Value::Null,
-            });
-        }
-        // Most models are read by the fast path; it declines anything it is not certain to
-        // read exactly as serde-saphyr does (errors included), and serde-saphyr reads that.
-        if let Some(node) = crate::yaml::fast::parse_fast(text, limits) {
-            return Some(node);
-        }
-        match crate::yaml::fast::parse_slow(text, limits) {
+        let source = self.model.sources.get(file)?;
+        match crate::read::parse(file, source, text, &self.options.limits) {
             Ok(node) => Some(node),
-            Err(error) => {
-                let source = self.model.sources.get(file)?;
-                let offset = error
-                    .location()
-                    .map(|l| source.offset_of(l.line() as usize, l.column() as usize))
-                    .unwrap_or(0);
-                let raw = error.to_string();
-                let (code, message, help) = if matches!(error, serde_saphyr::Error::Budget { .. })
-                    || raw.contains("budget breached")
-                {
-                    (
-                        "limit-exceeded",
-                        format!(
-                            "the YAML is too large once its aliases are expanded ({})",
-                            clean_parse_message(&raw)
-                        ),
-                        "a threatforge model needs no YAML aliases; write the values out"
-                            .to_owned(),
-                    )
-                } else if raw.contains("recursion limit")
-                    || raw.contains("nesting")
-                    || raw.contains("depth")
-                {
-                    (
-                        "limit-exceeded",
-                        format!(
-                            "the YAML is nested more than {} levels deep",
-                            limits.max_depth
-                        ),
-                        "a threatforge model needs only a few levels; is this the right file?"
-                            .to_owned(),
-                    )
-                } else {
-                    (
-                        "yaml-syntax",
-                        clean_parse_message(&raw),
-                        "fix the YAML syntax; the rest of the file is not read until then"
-                            .to_owned(),
-                    )
-                };
-                self.diagnostics.push(
-                    Diagnostic::error(code, message)
-                        .with_label(Span::new(file, offset, 1), "here")
-                        .with_help(help),
-                );
+            Err(diagnostic) => {
+                self.diagnostics.push(*diagnostic);
                 None
             }
         }
@@ -1063,94 +920,12 @@ fn namespace(what: &str) -> u8 {
     }
 }
 
-fn span(file: FileId, node: NodeSpan) -> Span {
-    Span {
-        file,
-        start: node.start,
-        len: node.len,
-    }
-}
-
 fn describe_flow_item(item: &Node) -> &'static str {
     match &item.value {
         Value::Map(entries) if entries.is_empty() => "an empty mapping",
         Value::Map(_) => "a mapping with several keys (is an entry indented too far?)",
         other => other.kind(),
     }
-}
-
-fn key_help(name: &str, expected: &[&str]) -> String {
-    match suggest::nearest(name, expected.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => format!("expected one of {}", suggest::one_of(expected)),
-    }
-}
-
-/// Turns a deserialization error into a diagnostic with a suggestion.
-fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
-    let at = error
-        .span
-        .map(|s| span(file, s))
-        .unwrap_or(Span::new(file, 0, 0));
-    match &error.kind {
-        ErrorKind::UnknownField { field, expected } => {
-            Diagnostic::error("unknown-key", format!("unknown key `{field}` in {what}"))
-                .with_label(at, "not a known key")
-                .with_help(key_help(field, expected))
-        }
-        ErrorKind::UnknownVariant { variant, expected } => {
-            let help = match suggest::nearest(variant, expected.iter().copied()) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("expected one of {}", suggest::one_of(expected)),
-            };
-            Diagnostic::error(
-                "invalid-value",
-                format!("`{variant}` is not a valid value in {what}"),
-            )
-            .with_label(at, "not one of the allowed values")
-            .with_help(help)
-        }
-        ErrorKind::MissingField(field) => Diagnostic::error(
-            "missing-key",
-            format!("{what} is missing the required key `{field}`"),
-        )
-        .with_label(at, format!("add `{field}:` here")),
-        ErrorKind::DuplicateField(field) => Diagnostic::error(
-            "duplicate-key",
-            format!("key `{field}` is given twice in {what}"),
-        )
-        .with_label(at, "given again here"),
-        ErrorKind::InvalidType { found, expected } => {
-            let expected = expected
-                .replace("a sequence", "a list")
-                .replace("a map", "a mapping");
-            Diagnostic::error(
-                "invalid-type",
-                format!("in {what}: expected {expected}, found {found}"),
-            )
-            .with_label(at, format!("expected {expected}"))
-        }
-        ErrorKind::Custom(message) => {
-            Diagnostic::error("invalid-value", format!("in {what}: {message}"))
-                .with_label(at, "here")
-        }
-    }
-}
-
-/// serde-saphyr appends "at line L column C" to its messages; the diagnostic shows that already.
-fn clean_parse_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or(message);
-    // The library's advice on its own options means nothing to a model's author.
-    let first = first
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(first);
-    let first = first.split(" (defined at").next().unwrap_or(first);
-    let trimmed = match first.rfind(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    trimmed.trim().trim_end_matches(':').to_owned()
 }
 
 /// The nearest valid id to a display name: `Payment Service` -> `payment-service`.

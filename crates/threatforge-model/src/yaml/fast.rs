@@ -44,7 +44,7 @@ use std::collections::HashSet;
 use granit_parser::{Event, Parser, ScalarStyle, Span, StrInput};
 
 use super::node::{Node, NodeSpan, Value};
-use crate::load::Limits;
+use crate::limits::Limits;
 
 /// The budget serde-saphyr parses with: the model's limits, the library's defaults elsewhere.
 /// Both paths take their numbers from here, so they cannot drift apart.

@@ -2,8 +2,8 @@
 //!
 //! serde-saphyr parses the text (with its budgets against alias bombs and deep nesting) into this
 //! tree through the `Deserialize` impls below, which define the tree's spans and values;
-//! [`super::fast`] builds the same tree straight from the parser's events for the documents it is
-//! sure to read the same way. [`super::de`] then deserializes typed model structs from the tree.
+//! the `fast` module builds the same tree straight from the parser's events for the documents it is
+//! sure to read the same way. The `de` module then deserializes typed model structs from the tree.
 //! Going through a tree costs one extra copy, and buys two things the direct path cannot give:
 //! every entity of a model is deserialized on its own, so one bad component does not hide the
 //! problems of the next, and every error carries the exact position of the node it is about.

@@ -1,0 +1,210 @@
+//! Reading one YAML text: parsing it into nodes within the limits, and deserializing typed
+//! entities from them with located diagnostics. The model loader, the catalogues, rule files and
+//! the quality harness's expectations all read through here, so their errors read alike; this
+//! module knows nothing of models, so the catalogue can use it without depending on the loader.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::diag::Diagnostic;
+use crate::limits::Limits;
+use crate::source::{FileId, SourceFile, Span};
+use crate::suggest;
+use crate::yaml::de::{Error as DeError, ErrorKind, from_node};
+use crate::yaml::node::{Node, NodeSpan, Value};
+
+/// Parses one file's text into nodes, within `limits`: an error is one diagnostic, located in
+/// `source` and labelled with `file`.
+pub(crate) fn parse(
+    file: FileId,
+    source: &SourceFile,
+    text: &str,
+    limits: &Limits,
+) -> Result<Node, Box<Diagnostic>> {
+    if text.trim().is_empty() {
+        return Ok(Node {
+            span: NodeSpan::default(),
+            value: Value::Null,
+        });
+    }
+    // Most models are read by the fast path; it declines anything it is not certain to
+    // read exactly as serde-saphyr does (errors included), and serde-saphyr reads that.
+    if let Some(node) = crate::yaml::fast::parse_fast(text, limits) {
+        return Ok(node);
+    }
+    match crate::yaml::fast::parse_slow(text, limits) {
+        Ok(node) => Ok(node),
+        Err(error) => {
+            let offset = error
+                .location()
+                .map(|l| source.offset_of(l.line() as usize, l.column() as usize))
+                .unwrap_or(0);
+            let raw = error.to_string();
+            let (code, message, help) = if matches!(error, serde_saphyr::Error::Budget { .. })
+                || raw.contains("budget breached")
+            {
+                (
+                    "limit-exceeded",
+                    format!(
+                        "the YAML is too large once its aliases are expanded ({})",
+                        clean_parse_message(&raw)
+                    ),
+                    "a threatforge model needs no YAML aliases; write the values out".to_owned(),
+                )
+            } else if raw.contains("recursion limit")
+                || raw.contains("nesting")
+                || raw.contains("depth")
+            {
+                (
+                    "limit-exceeded",
+                    format!(
+                        "the YAML is nested more than {} levels deep",
+                        limits.max_depth
+                    ),
+                    "a threatforge model needs only a few levels; is this the right file?"
+                        .to_owned(),
+                )
+            } else {
+                (
+                    "yaml-syntax",
+                    clean_parse_message(&raw),
+                    "fix the YAML syntax; the rest of the file is not read until then".to_owned(),
+                )
+            };
+            Err(Box::new(
+                Diagnostic::error(code, message)
+                    .with_label(Span::new(file, offset, 1), "here")
+                    .with_help(help),
+            ))
+        }
+    }
+}
+
+/// Reads one YAML file into a `T` with the same parsing, limits and diagnostics as a model file.
+/// Rule files and the catalogues use it, so a rule's errors read like a model's. The file is one
+/// that the caller's source map holds as `own` (the map itself is not needed, so that several
+/// files can be read at once: the built-in rules are read in parallel).
+pub fn read_typed_as<T: DeserializeOwned>(
+    own: FileId,
+    display: String,
+    path: PathBuf,
+    text: Arc<str>,
+    what: &str,
+) -> (Option<T>, Vec<Diagnostic>) {
+    let source = SourceFile::new(display, path, text.clone());
+    match parse(own, &source, &text, &Limits::default()) {
+        Ok(node) => read_entity::<T>(own, &node, what),
+        Err(diagnostic) => (None, vec![*diagnostic]),
+    }
+}
+
+/// Deserializes one entity, and when a key is wrong, reports it and tries again without it, so
+/// that one bad key does not hide the entity's other problems.
+pub(crate) fn read_entity<T: DeserializeOwned>(
+    file: FileId,
+    node: &Node,
+    what: &str,
+) -> (Option<T>, Vec<Diagnostic>) {
+    const MAX_RETRIES: usize = 64;
+    let mut diagnostics = Vec::new();
+    let mut current: Cow<Node> = Cow::Borrowed(node);
+    for _ in 0..MAX_RETRIES {
+        match from_node::<T>(&current, file) {
+            Ok(value) => return (Some(value), diagnostics),
+            Err(error) => {
+                let key_start = error.key_start;
+                diagnostics.push(de_diagnostic(file, &error, what));
+                match key_start {
+                    Some(start) if current.to_mut().remove_key_at(start) => {}
+                    _ => return (None, diagnostics),
+                }
+            }
+        }
+    }
+    (None, diagnostics)
+}
+
+pub(crate) fn key_help(name: &str, expected: &[&str]) -> String {
+    match suggest::nearest(name, expected.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("expected one of {}", suggest::one_of(expected)),
+    }
+}
+
+/// Turns a deserialization error into a diagnostic with a suggestion.
+fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
+    let at = error
+        .span
+        .map(|s| span(file, s))
+        .unwrap_or(Span::new(file, 0, 0));
+    match &error.kind {
+        ErrorKind::UnknownField { field, expected } => {
+            Diagnostic::error("unknown-key", format!("unknown key `{field}` in {what}"))
+                .with_label(at, "not a known key")
+                .with_help(key_help(field, expected))
+        }
+        ErrorKind::UnknownVariant { variant, expected } => {
+            let help = match suggest::nearest(variant, expected.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("expected one of {}", suggest::one_of(expected)),
+            };
+            Diagnostic::error(
+                "invalid-value",
+                format!("`{variant}` is not a valid value in {what}"),
+            )
+            .with_label(at, "not one of the allowed values")
+            .with_help(help)
+        }
+        ErrorKind::MissingField(field) => Diagnostic::error(
+            "missing-key",
+            format!("{what} is missing the required key `{field}`"),
+        )
+        .with_label(at, format!("add `{field}:` here")),
+        ErrorKind::DuplicateField(field) => Diagnostic::error(
+            "duplicate-key",
+            format!("key `{field}` is given twice in {what}"),
+        )
+        .with_label(at, "given again here"),
+        ErrorKind::InvalidType { found, expected } => {
+            let expected = expected
+                .replace("a sequence", "a list")
+                .replace("a map", "a mapping");
+            Diagnostic::error(
+                "invalid-type",
+                format!("in {what}: expected {expected}, found {found}"),
+            )
+            .with_label(at, format!("expected {expected}"))
+        }
+        ErrorKind::Custom(message) => {
+            Diagnostic::error("invalid-value", format!("in {what}: {message}"))
+                .with_label(at, "here")
+        }
+    }
+}
+
+/// serde-saphyr appends "at line L column C" to its messages; the diagnostic shows that already.
+fn clean_parse_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    // The library's advice on its own options means nothing to a model's author.
+    let first = first
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(first);
+    let first = first.split(" (defined at").next().unwrap_or(first);
+    let trimmed = match first.rfind(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    trimmed.trim().trim_end_matches(':').to_owned()
+}
+
+pub(crate) fn span(file: FileId, node: NodeSpan) -> Span {
+    Span {
+        file,
+        start: node.start,
+        len: node.len,
+    }
+}
