@@ -42,6 +42,18 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Characters before each `CHARS_BLOCK`-byte block of the text: a column is then counted from
+    /// the nearest block, not from the start of its line, so that locating every span of a
+    /// minified file (one line of megabytes) stays linear.
+    chars_before_block: Vec<u32>,
+}
+
+/// Bytes between two entries of `chars_before_block`.
+const CHARS_BLOCK: usize = 1024;
+
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xC0 != 0x80
 }
 
 impl SourceFile {
@@ -52,11 +64,19 @@ impl SourceFile {
                 line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
+        let mut chars_before_block = Vec::with_capacity(text.len() / CHARS_BLOCK + 1);
+        let mut chars = 0u32;
+        for block in text.as_bytes().chunks(CHARS_BLOCK) {
+            chars_before_block.push(chars);
+            let in_block = block.iter().filter(|&&b| starts_char(b)).count();
+            chars = chars.saturating_add(u32::try_from(in_block).unwrap_or(u32::MAX));
+        }
         SourceFile {
             display,
             path,
             text,
             line_starts,
+            chars_before_block,
         }
     }
 
@@ -68,12 +88,25 @@ impl SourceFile {
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
         let end = (offset as usize).min(self.text.len());
-        let column = self
-            .text
-            .get(start..end)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        // An offset inside a character has no column of its own: the line's first.
+        let column = if self.text.is_char_boundary(end) && start <= end {
+            self.chars_before(end) - self.chars_before(start)
+        } else {
+            0
+        };
         (line + 1, column + 1)
+    }
+
+    /// Characters before a byte offset (a character boundary), counted from the nearest block.
+    fn chars_before(&self, offset: usize) -> usize {
+        let block = offset / CHARS_BLOCK;
+        let counted = self.chars_before_block.get(block).copied().unwrap_or(0) as usize;
+        let from = (block * CHARS_BLOCK).min(offset);
+        let rest = self.text.as_bytes()[from..offset]
+            .iter()
+            .filter(|&&b| starts_char(b))
+            .count();
+        counted + rest
     }
 
     /// Byte offset of a 1-based line and column (in characters).
@@ -190,6 +223,30 @@ mod tests {
         // 'ç' is two bytes but one column.
         assert_eq!(file.line_col(6), (2, 3));
         assert_eq!(file.offset_of(2, 3), 6);
+    }
+
+    /// The column as counted from the start of its line, the obvious way.
+    fn column_by_counting(text: &str, offset: usize) -> usize {
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        text.get(start..offset).map_or(0, |s| s.chars().count()) + 1
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn columns_agree_with_counting_from_the_line_start(
+            text in "(?s)[a-z\n\u{e7}\u{1f600}: ]{0,3000}",
+            picks in proptest::collection::vec(0usize..4000, 1..20),
+        ) {
+            let file = SourceFile::new("m".into(), PathBuf::from("/m"), text.as_str().into());
+            for pick in picks {
+                let offset = pick.min(text.len());
+                if !text.is_char_boundary(offset) {
+                    continue;
+                }
+                let (_, column) = file.line_col(offset as u32);
+                proptest::prop_assert_eq!(column, column_by_counting(&text, offset));
+            }
+        }
     }
 
     #[test]
