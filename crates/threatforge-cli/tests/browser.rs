@@ -384,21 +384,21 @@ fn the_html_report_works_in_a_browser() {
     );
     let all = session.visible_rows();
     assert!(all.len() > 10, "only {} register rows", all.len());
-    let critical = session
-        .run("return document.querySelectorAll('#register-table tbody tr[data-severity=\"critical\"]').length;");
-    assert!(critical.as_u64().unwrap_or(0) > 0, "no critical threat");
+    let high = session
+        .run("return document.querySelectorAll('#register-table tbody tr[data-severity=\"high\"]').length;");
+    assert!(high.as_u64().unwrap_or(0) > 0, "no high threat");
 
-    session.click("select[data-filter='severity'] option[value='critical']");
+    session.click("select[data-filter='severity'] option[value='high']");
     let shown = session.visible_rows();
     assert!(
         !shown.is_empty() && shown.len() < all.len(),
-        "filtering on critical shows {} of {} rows",
+        "filtering on high shows {} of {} rows",
         shown.len(),
         all.len()
     );
-    assert_eq!(json!(shown.len()), critical);
+    assert_eq!(json!(shown.len()), high);
     assert!(
-        shown.iter().all(|row| row["severity"] == "critical"),
+        shown.iter().all(|row| row["severity"] == "high"),
         "a row of another severity is visible: {shown:?}"
     );
     let count = session.run("return document.getElementById('register-count').textContent;");
