@@ -211,10 +211,7 @@ flows:
     // A write-only key to a payment API still acts in the team's name.
     open(&analysis, "long-lived-api-key:api->psp");
     // A key that reads back from the tracker, or pushes data someone relies on, is worth stealing.
-    let reads = model.replace(
-        "data: [errors] }",
-        "data: [errors], returns: [errors] }",
-    );
+    let reads = model.replace("data: [errors] }", "data: [errors], returns: [errors] }");
     open(&analyzed(&reads), "long-lived-api-key:api->tracker");
     let relied_on = model.replace("integrity: low", "integrity: high");
     open(&analyzed(&relied_on), "long-lived-api-key:api->chat");
@@ -253,7 +250,10 @@ flows:
   - operator -> console: { protocol: https, authentication: session, data: [command] }
 ";
     let id = "cross-site-request-forgery:console";
-    open(&analyzed(&model.replace("CONTROLS", "session-management")), id);
+    open(
+        &analyzed(&model.replace("CONTROLS", "session-management")),
+        id,
+    );
     not_open(&analyzed(&model.replace("CONTROLS", "csrf-token")), id);
 }
 
@@ -271,7 +271,10 @@ flows:
   - relay -> db: { protocol: postgres-tls, authentication: credentials, returns: [orders] }
 ";
     let id = "sql-injection:relay";
-    open(&analyzed(&model.replace("TECHNOLOGY", "backend-service")), id);
+    open(
+        &analyzed(&model.replace("TECHNOLOGY", "backend-service")),
+        id,
+    );
     assert!(threat(&analyzed(&model.replace("TECHNOLOGY", "bastion-host")), id).is_none());
 }
 
@@ -296,10 +299,7 @@ flows:
     let mfa_only = analyzed(&model.replace("CONTROLS", "sso, mfa, branch-protection"));
     open(&mfa_only, exposed);
     open(&mfa_only, unreviewed);
-    let reviewed = analyzed(&model.replace(
-        "CONTROLS",
-        "sso, mfa, branch-protection, code-review",
-    ));
+    let reviewed = analyzed(&model.replace("CONTROLS", "sso, mfa, branch-protection, code-review"));
     not_open(&reviewed, exposed);
     not_open(&reviewed, unreviewed);
 }
@@ -337,7 +337,10 @@ flows:
   - edge -> api: { protocol: https, authentication: token, data: [payment] }
 ";
     let id = "dos-of-internet-facing-service:edge";
-    open(&analyzed(&model.replace("CONTROLS", "waf, ddos-protection")), id);
+    open(
+        &analyzed(&model.replace("CONTROLS", "waf, ddos-protection")),
+        id,
+    );
     not_open(
         &analyzed(&model.replace("CONTROLS", "waf, ddos-protection, rate-limiting")),
         id,
