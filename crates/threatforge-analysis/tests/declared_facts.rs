@@ -187,3 +187,223 @@ flows:
         format!("{model}  - maintainer -> agent: {{ protocol: https, data: [password] }}\n");
     open(&analyzed(&with_login), id);
 }
+
+#[test]
+fn push_only_keys_to_telemetry_and_chat_are_not_worth_stealing() {
+    let model = "system: { name: ops }
+data:
+  errors: { classification: confidential, categories: [logs] }
+  status: { classification: internal, integrity: low }
+  payment: { classification: secret, categories: [payment] }
+components:
+  api: { technology: api-service, processes: [errors, status, payment] }
+  tracker: { technology: monitoring, traits: [third-party], exposure: internet }
+  chat: { technology: saas, exposure: internet }
+  psp: { technology: payment-provider, exposure: internet }
+flows:
+  - api -> tracker: { protocol: https, authentication: api-key, data: [errors] }
+  - api -> chat: { protocol: https, authentication: api-key, data: [status] }
+  - api -> psp: { protocol: https, authentication: api-key, data: [payment] }
+";
+    let analysis = analyzed(model);
+    assert!(threat(&analysis, "long-lived-api-key:api->tracker").is_none());
+    assert!(threat(&analysis, "long-lived-api-key:api->chat").is_none());
+    // A write-only key to a payment API still acts in the team's name.
+    open(&analysis, "long-lived-api-key:api->psp");
+    // A key that reads back from the tracker, or pushes data someone relies on, is worth stealing.
+    let reads = model.replace("data: [errors] }", "data: [errors], returns: [errors] }");
+    open(&analyzed(&reads), "long-lived-api-key:api->tracker");
+    let relied_on = model.replace("integrity: low", "integrity: high");
+    open(&analyzed(&relied_on), "long-lived-api-key:api->chat");
+}
+
+#[test]
+fn web_page_rules_skip_a_third_partys_ui() {
+    let model = "system: { name: ops }
+data:
+  logs: { classification: confidential, categories: [logs] }
+components:
+  engineer: { technology: browser, exposure: internet }
+  dashboards: { technology: monitoring, traits: [TRAITS], exposure: internet }
+  api: { technology: api-service, processes: [logs] }
+flows:
+  - api -> dashboards: { protocol: https, authentication: token, data: [logs] }
+  - engineer -> dashboards: { protocol: https, authentication: session, data: [logs], returns: [logs] }
+";
+    let own = analyzed(&model.replace("TRAITS", "logging"));
+    open(&own, "cross-site-scripting:dashboards");
+    open(&own, "cross-site-request-forgery:dashboards");
+    let saas = analyzed(&model.replace("TRAITS", "third-party"));
+    assert!(threat(&saas, "cross-site-scripting:dashboards").is_none());
+    assert!(threat(&saas, "cross-site-request-forgery:dashboards").is_none());
+}
+
+#[test]
+fn a_csrf_token_stops_cross_site_requests() {
+    let model = "system: { name: ops }
+data:
+  command: { classification: confidential }
+components:
+  operator: { technology: browser, exposure: internet }
+  console: { technology: web-application, processes: [command], controls: [CONTROLS] }
+flows:
+  - operator -> console: { protocol: https, authentication: session, data: [command] }
+";
+    let id = "cross-site-request-forgery:console";
+    open(
+        &analyzed(&model.replace("CONTROLS", "session-management")),
+        id,
+    );
+    not_open(&analyzed(&model.replace("CONTROLS", "csrf-token")), id);
+}
+
+#[test]
+fn a_bastion_relays_queries_it_does_not_build() {
+    let model = "system: { name: ops }
+data:
+  orders: { classification: confidential }
+components:
+  engineer: { technology: user, exposure: internet }
+  relay: { technology: TECHNOLOGY, exposure: internet }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - engineer -> relay: { protocol: ssh, authentication: credentials, returns: [orders] }
+  - relay -> db: { protocol: postgres-tls, authentication: credentials, returns: [orders] }
+";
+    let id = "sql-injection:relay";
+    open(
+        &analyzed(&model.replace("TECHNOLOGY", "backend-service")),
+        id,
+    );
+    assert!(threat(&analyzed(&model.replace("TECHNOLOGY", "bastion-host")), id).is_none());
+}
+
+#[test]
+fn hosted_source_control_with_mfa_and_review_is_not_an_open_door() {
+    let model = "system: { name: code }
+data:
+  source: { classification: confidential, categories: [intellectual-property] }
+components:
+  developer: { technology: user, exposure: internet }
+  repo: { technology: source-repository, exposure: internet, stores: [source], controls: [CONTROLS] }
+  ci: { technology: ci-pipeline }
+flows:
+  - developer -> repo: { protocol: git-https, authentication: token, data: [source], returns: [source] }
+  - repo -> ci: { protocol: https, data: [source] }
+";
+    let exposed = "exposed-development-infrastructure:repo";
+    let unreviewed = "source-repository-without-review:repo";
+    let sso_only = analyzed(&model.replace("CONTROLS", "sso"));
+    open(&sso_only, exposed);
+    open(&sso_only, unreviewed);
+    let mfa_only = analyzed(&model.replace("CONTROLS", "sso, mfa, branch-protection"));
+    open(&mfa_only, exposed);
+    open(&mfa_only, unreviewed);
+    let reviewed = analyzed(&model.replace("CONTROLS", "sso, mfa, branch-protection, code-review"));
+    not_open(&reviewed, exposed);
+    not_open(&reviewed, unreviewed);
+}
+
+#[test]
+fn a_signed_webhook_cannot_be_replayed() {
+    let model = "system: { name: shop }
+data:
+  payment: { classification: confidential, integrity: high }
+components:
+  psp: { technology: payment-provider, exposure: internet }
+  hooks: { technology: webhook-handler, processes: [payment] }
+flows:
+  - psp -> hooks: { protocol: https, data: [payment], controls: [CONTROLS] }
+";
+    let id = "message-replay:psp->hooks";
+    open(&analyzed(&model.replace("CONTROLS", "ip-allowlist")), id);
+    not_open(
+        &analyzed(&model.replace("CONTROLS", "message-signing, ip-allowlist")),
+        id,
+    );
+}
+
+#[test]
+fn an_edge_that_absorbs_floods_is_not_a_dos_target() {
+    let model = "system: { name: bank }
+data:
+  payment: { classification: confidential }
+components:
+  customer: { technology: mobile-app, exposure: internet }
+  edge: { technology: waf, exposure: internet, controls: [CONTROLS] }
+  api: { technology: api-service, processes: [payment] }
+flows:
+  - customer -> edge: { protocol: https, authentication: token, data: [payment] }
+  - edge -> api: { protocol: https, authentication: token, data: [payment] }
+";
+    let id = "dos-of-internet-facing-service:edge";
+    open(
+        &analyzed(&model.replace("CONTROLS", "waf, ddos-protection")),
+        id,
+    );
+    not_open(
+        &analyzed(&model.replace("CONTROLS", "waf, ddos-protection, rate-limiting")),
+        id,
+    );
+}
+
+#[test]
+fn pre_signed_urls_are_not_standing_access_to_a_store() {
+    let model = "system: { name: expenses }
+data:
+  receipt: { classification: confidential, categories: [financial] }
+components:
+  user: { technology: browser, exposure: internet }
+  bucket: { technology: object-storage, stores: [receipt] }
+flows:
+  - user -> bucket: { protocol: https, authentication: token, data: [receipt], controls: [CONTROLS] }
+";
+    let id = "direct-data-store-access-from-outside:bucket";
+    open(&analyzed(&model.replace("CONTROLS", "tls")), id);
+    assert!(
+        threat(
+            &analyzed(&model.replace("CONTROLS", "ephemeral-credentials")),
+            id
+        )
+        .is_none()
+    );
+}
+
+#[test]
+fn a_balancer_that_stores_nothing_has_no_host_to_harden() {
+    let model = "system: { name: api }
+data:
+  customer: { classification: confidential, categories: [personal] }
+components:
+  user: { technology: browser, exposure: internet }
+  lb: { technology: TECHNOLOGY, exposure: internet }
+  app: { technology: api-service, processes: [customer] }
+flows:
+  - user -> lb: { protocol: https, authentication: token, data: [customer] }
+  - lb -> app: { protocol: https, authentication: token, data: [customer] }
+";
+    let id = "missing-hardening:lb";
+    assert!(threat(&analyzed(&model.replace("TECHNOLOGY", "load-balancer")), id).is_none());
+    // Appliances attackers go for, and a proxy the model puts on its own host, keep the threat.
+    open(&analyzed(&model.replace("TECHNOLOGY", "vpn-gateway")), id);
+    open(&analyzed(&model.replace("TECHNOLOGY", "waf")), id);
+    let hosted = format!(
+        "{}runtimes:\n  edge-vm: {{ kind: virtual-machine, runs: [lb, app] }}\n",
+        model.replace("TECHNOLOGY", "reverse-proxy")
+    );
+    open(&analyzed(&hosted), id);
+}
+
+#[test]
+fn a_data_warehouse_is_a_managed_service() {
+    let model = "system: { name: analytics }
+data:
+  sales: { classification: confidential }
+components:
+  dbt: { technology: batch-job, processes: [sales] }
+  dwh: { technology: data-warehouse, stores: [sales] }
+flows:
+  - dbt -> dwh: { protocol: https, authentication: credentials, data: [sales] }
+";
+    assert!(threat(&analyzed(model), "missing-hardening:dwh").is_none());
+}
