@@ -155,6 +155,38 @@ mod tests {
     }
 
     #[test]
+    fn facts_of_the_rules_for_tenants_recovery_and_payment_pages_are_declarable() {
+        let catalog = catalog();
+        // Declared by a team on its own components: rules read them, no technology implies them.
+        for t in ["multi-tenant", "exports-spreadsheets"] {
+            assert!(catalog.traits.contains_key(t), "trait {t}");
+            assert!(
+                !catalog
+                    .technologies
+                    .values()
+                    .any(|x| x.traits.iter().any(|y| y == t)),
+                "no technology implies {t}"
+            );
+        }
+        for c in [
+            "tenant-isolation",
+            "assertion-validation",
+            "recovery-verification",
+            "subresource-integrity",
+        ] {
+            // Each is a property of the component that holds it (a page, a store, a console), not
+            // of a flow, and protects only that component.
+            let control = catalog.control(c);
+            assert!(
+                control.is_some_and(
+                    |x| x.on == ControlTarget::Component && x.reach == ControlReach::default()
+                ),
+                "control {c}: {control:?}"
+            );
+        }
+    }
+
+    #[test]
     fn ids_are_kebab_case() {
         let catalog = catalog();
         let all = catalog

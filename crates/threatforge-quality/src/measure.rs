@@ -9,7 +9,7 @@ use threatforge_model::ThreatSeverity;
 
 use crate::expect::{Expectations, MustFind, Scope, TOP};
 use crate::placeholder::Detector;
-use crate::relate::Relations;
+use crate::relate::{Relations, Target};
 
 /// A threat as the report names it.
 #[derive(Clone, Debug, Serialize)]
@@ -418,23 +418,35 @@ pub fn ranking<'t>(open: &[&'t Threat]) -> Vec<&'t Threat> {
     ranked
 }
 
+/// Whether `threat` stands for `entry`: by one of its rules, or, for a concern no rule is named
+/// for, by a rule that names every CWE and CAPEC id of the concern (the expert's description of
+/// the weakness; any one id alone, such as CWE-287, is carried by rules about other things).
+fn stands_for(entry: &MustFind, target: &Target, threat: &Threat) -> bool {
+    if !entry.rules.is_empty() {
+        return target.matches(&entry.rules, threat);
+    }
+    threat.is_open()
+        && target.contains(threat.element.kind, &threat.element.id)
+        && entry.cwe.iter().all(|id| threat.cwe.contains(id))
+        && entry.capec.iter().all(|id| threat.capec.contains(id))
+}
+
 fn find(entry: &MustFind, relations: &Relations, open: &[&Threat]) -> FindResult {
-    let best = if entry.rules.is_empty() {
-        None
-    } else {
-        let target = relations.target(&entry.elements, Scope::Related);
-        open.iter()
-            .copied()
-            .filter(|t| target.matches(&entry.rules, t))
-            .max_by(|a, b| {
-                a.residual
-                    .score
-                    .cmp(&b.residual.score)
-                    .then(b.id.cmp(&a.id))
-            })
-    };
+    // `expect` refuses a concern without ids, so a rule-less entry always has one to match.
+    let target = relations.target(&entry.elements, Scope::Related);
+    let best = open
+        .iter()
+        .copied()
+        .filter(|t| stands_for(entry, &target, t))
+        .max_by(|a, b| {
+            a.residual
+                .score
+                .cmp(&b.residual.score)
+                .then(b.id.cmp(&a.id))
+        });
     let status = match best {
-        _ if entry.rules.is_empty() => FindStatus::NoRule,
+        // A concern no rule covers yet stays a known gap, not a miss of a named rule.
+        None if entry.rules.is_empty() => FindStatus::NoRule,
         None => FindStatus::Missed,
         Some(t) if t.severity() >= entry.min_severity => FindStatus::FoundAtSeverity,
         Some(_) => FindStatus::FoundBelow,
@@ -462,10 +474,9 @@ fn top_five(expectations: &Expectations, relations: &Relations, ranked: &[&Threa
                 .must_find
                 .iter()
                 .find(|f| f.id == *id)
-                .filter(|f| !f.rules.is_empty())
                 .and_then(|f| {
                     let target = relations.target(&f.elements, Scope::Related);
-                    ranked.iter().position(|t| target.matches(&f.rules, t))
+                    ranked.iter().position(|t| stands_for(f, &target, t))
                 })
                 .map(|i| i + 1);
             TopEntry {

@@ -256,3 +256,49 @@ fn a_model_with_an_error_or_a_warning_is_refused() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("unused-data"), "{err}");
 }
+
+#[test]
+fn a_concern_is_met_by_a_rule_that_names_all_its_ids() {
+    // sql-injection names CWE-89 and CAPEC-66: a concern with those ids on the shop is found by
+    // it; one that also names an id the rule does not carry stays a gap, as does one on an
+    // element the threat is not related to.
+    let expected = "must_find:
+  - id: injection
+    rule: sql-injection
+    element: shop
+    min_severity: info
+    why: x
+  - id: plain-db
+    rule: cleartext-sensitive-data-in-transit
+    element: shop->db
+    min_severity: info
+    why: x
+  - id: by-ids
+    concern: queries built from input
+    cwe: [89]
+    capec: [66]
+    element: shop
+    min_severity: low
+    why: x
+  - id: one-id-more
+    concern: queries built from input, and something else
+    cwe: [89, 1]
+    element: shop
+    min_severity: low
+    why: x
+  - id: elsewhere
+    concern: queries built from input, on the browser
+    cwe: [89]
+    element: shopper
+    min_severity: low
+    why: x
+must_not_find: []
+top: [injection, plain-db, by-ids, one-id-more, elsewhere]
+";
+    let root = demo_root(MODEL, expected);
+    let (code, out, err) = run_in(root.path(), &["--write-baseline"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("found       by-ids"), "{out}");
+    assert!(out.contains("no rule     one-id-more"), "{out}");
+    assert!(out.contains("no rule     elsewhere"), "{out}");
+}

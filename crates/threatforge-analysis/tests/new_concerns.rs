@@ -1,0 +1,271 @@
+//! Rules for risks the expert reviews named and no rule covered (issue "Threats a security
+//! architect would sign"): each fires on the general shape of the risk, stays silent where a
+//! declared fact rules it out, and is closed by the control it names.
+
+use std::path::Path;
+
+use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
+use threatforge_model::{LoadOptions, ThreatSeverity, load_str};
+
+fn analyzed(yaml: &str) -> Analysis {
+    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let analysis = analyze(&loaded.model, &RuleSet::builtin());
+    assert!(
+        analysis.rule_diagnostics.is_empty(),
+        "{:?}",
+        analysis.rule_diagnostics
+    );
+    analysis
+}
+
+fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
+    analysis.threats.iter().find(|t| t.id == *id)
+}
+
+fn open<'a>(analysis: &'a Analysis, id: &str) -> &'a Threat {
+    let t = threat(analysis, id).unwrap_or_else(|| panic!("{id} is not found"));
+    assert!(t.is_open(), "{id} is {:?}", t.status);
+    t
+}
+
+fn absent(analysis: &Analysis, id: &str) {
+    assert!(threat(analysis, id).is_none(), "{id} is found");
+}
+
+fn closed(analysis: &Analysis, id: &str) {
+    let t = threat(analysis, id).unwrap_or_else(|| panic!("{id} is not found"));
+    assert!(!t.is_open(), "{id} is open: {}", t.explanation);
+}
+
+/// A B2B service: tenants sign up, log in with their own SAML IdP, upload documents and export
+/// reports; staff run a support console.
+const SAAS: &str = "system: { name: saas, criticality: high }
+data:
+  assertion: { classification: secret, integrity: high, categories: [credential], quantity: many }
+  logins: { classification: secret, integrity: high, categories: [credential], quantity: very-many }
+  records: { classification: confidential, integrity: high, categories: [personal], quantity: very-many }
+  upload: { classification: confidential, categories: [personal], quantity: many }
+components:
+  customer: { technology: browser, exposure: internet, traits: [open-sign-up] }
+  customer-idp: { technology: external-service, exposure: internet }
+  staff: { technology: user }
+  lb: { technology: load-balancer, exposure: internet }
+  login: { technology: identity-provider, traits: [parses-xml], processes: [assertion, logins], controls: [LOGIN] }
+  app: { technology: api-service, processes: [records, upload] }
+  files: { technology: worker, traits: [accepts-files], processes: [upload], controls: [FILES] }
+  reports: { technology: batch-job, traits: [exports-spreadsheets], processes: [records], controls: [REPORTS] }
+  support: { technology: admin-console, processes: [logins, records], controls: [SUPPORT] }
+  db: { technology: postgresql, traits: [DB_TRAITS], stores: [records, logins], controls: [DB] }
+  exports: { technology: object-storage, stores: [records] }
+flows:
+  - customer -> lb: { protocol: https, data: [assertion, records, upload] }
+  - lb -> login: { protocol: https, data: [assertion] }
+  - lb -> app: { protocol: https, authentication: session, data: [records, upload] }
+  - login -> customer-idp: { protocol: https, readonly: true }
+  - login -> db: { protocol: postgres-tls, authentication: credentials, data: [logins] }
+  - app -> db: { protocol: postgres-tls, authentication: credentials, data: [records], returns: [records] }
+  - app -> files: { protocol: grpc-tls, authentication: token, data: [upload] }
+  - reports -> db: { protocol: postgres-tls, authentication: credentials, readonly: true, returns: [records] }
+  - reports -> exports: { protocol: https, authentication: token, data: [records] }
+  - staff -> support: { protocol: https, authentication: token, returns: [records] }
+  - support -> db: { protocol: postgres-tls, authentication: credentials, data: [logins], returns: [records] }
+runtimes:
+  cluster: { kind: cluster, runs: [login, app, files, reports, support] }
+";
+
+fn saas(controls: &[(&str, &str)], db_traits: &str) -> Analysis {
+    let mut yaml = SAAS.replace("DB_TRAITS", db_traits);
+    for slot in ["LOGIN", "FILES", "REPORTS", "SUPPORT", "DB"] {
+        let value = controls
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map_or("", |(_, v)| v);
+        yaml = yaml.replace(
+            &format!("controls: [{slot}]"),
+            &format!("controls: [{value}]"),
+        );
+    }
+    analyzed(&yaml)
+}
+
+#[test]
+fn each_concern_fires_on_its_element_and_names_its_weakness() {
+    let analysis = saas(&[], "multi-tenant");
+    let cases = [
+        ("saml-signature-wrapping:login", 347),
+        ("support-account-takeover:support", 640),
+        ("shared-runtime-resource-exhaustion:files", 770),
+        ("spreadsheet-formula-injection:reports", 1236),
+        ("cross-tenant-data-access:db", 639),
+    ];
+    for (id, cwe) in cases {
+        let t = open(&analysis, id);
+        assert!(t.cwe.contains(&cwe), "{id}: {:?}", t.cwe);
+    }
+    // Each fires on the element that has the fact, not on its neighbours.
+    for id in [
+        "saml-signature-wrapping:app",
+        "support-account-takeover:app",
+        "shared-runtime-resource-exhaustion:app",
+        "spreadsheet-formula-injection:app",
+        "cross-tenant-data-access:exports",
+    ] {
+        absent(&analysis, id);
+    }
+}
+
+#[test]
+fn forged_assertions_and_staff_recovery_are_rated_as_account_takeover() {
+    let analysis = saas(&[], "multi-tenant");
+    // An assertion from any tenant's IdP opens any account of a critical login service.
+    let saml = open(&analysis, "saml-signature-wrapping:login");
+    assert!(saml.severity() >= ThreatSeverity::High, "{saml:?}");
+    assert!(
+        saml.explanation.contains("customer-idp"),
+        "{}",
+        saml.explanation
+    );
+    let support = open(&analysis, "support-account-takeover:support");
+    assert!(support.severity() >= ThreatSeverity::High, "{support:?}");
+    assert!(
+        support.explanation.contains("staff") && support.explanation.contains("logins"),
+        "{}",
+        support.explanation
+    );
+}
+
+#[test]
+fn the_controls_each_rule_names_close_it() {
+    let analysis = saas(
+        &[
+            ("LOGIN", "assertion-validation"),
+            ("FILES", "resource-quotas"),
+            ("REPORTS", "output-encoding"),
+            ("SUPPORT", "recovery-verification"),
+            ("DB", "tenant-isolation"),
+        ],
+        "multi-tenant",
+    );
+    for id in [
+        "saml-signature-wrapping:login",
+        "support-account-takeover:support",
+        "shared-runtime-resource-exhaustion:files",
+        "spreadsheet-formula-injection:reports",
+        "cross-tenant-data-access:db",
+    ] {
+        closed(&analysis, id);
+    }
+}
+
+#[test]
+fn a_store_not_declared_multi_tenant_gets_no_cross_tenant_threat() {
+    let analysis = saas(&[], "stores-data");
+    absent(&analysis, "cross-tenant-data-access:db");
+}
+
+#[test]
+fn the_quota_threat_absorbs_the_anonymous_exhaustion_of_the_same_worker() {
+    // Reached anonymously as well as shared: one threat, one fix (quotas), not two.
+    let yaml = "system: { name: t }
+data: { upload: { classification: confidential } }
+components:
+  visitor: { technology: browser, exposure: internet }
+  lb: { technology: load-balancer, exposure: internet }
+  converter: { technology: worker, traits: [accepts-files], processes: [upload] }
+  api: { technology: api-service }
+flows:
+  - visitor -> lb: { protocol: https, data: [upload] }
+  - lb -> converter: { protocol: https, data: [upload] }
+  - lb -> api: { protocol: https }
+runtimes:
+  cluster: { kind: cluster, runs: [converter, api] }
+";
+    let analysis = analyzed(yaml);
+    let t = open(&analysis, "shared-runtime-resource-exhaustion:converter");
+    assert!(
+        t.absorbed
+            .iter()
+            .any(|r| &**r == "unbounded-resource-consumption"),
+        "{:?}",
+        t.absorbed
+    );
+    absent(&analysis, "unbounded-resource-consumption:converter");
+}
+
+/// A shop whose own page takes the card number, and one that leaves it to the payment provider's
+/// hosted fields.
+const SHOP: &str = "system: { name: shop }
+data:
+  card: { classification: confidential, categories: [payment], quantity: many }
+  token: { classification: internal, categories: [payment], quantity: many }
+components:
+  shopper: { technology: browser, exposure: internet, traits: [open-sign-up] }
+  cdn: { technology: cdn, exposure: internet, controls: [CDN] }
+  psp: { technology: payment-provider, exposure: internet, processes: [card] }
+  pages: { technology: web-application, processes: [PAGE_DATA], controls: [PAGE] }
+flows:
+  - shopper -> cdn: { protocol: https, data: [PAGE_DATA] }
+  - cdn -> pages: { protocol: https, data: [PAGE_DATA] }
+  - shopper -> psp: { protocol: https, data: [card], returns: [token] }
+";
+
+fn shop(page_data: &str, cdn: &str, page: &str) -> Analysis {
+    analyzed(
+        &SHOP
+            .replace("PAGE_DATA", page_data)
+            .replace("controls: [CDN]", &format!("controls: [{cdn}]"))
+            .replace("controls: [PAGE]", &format!("controls: [{page}]")),
+    )
+}
+
+#[test]
+fn card_data_typed_on_our_own_page_can_be_skimmed_behind_a_cdn() {
+    let analysis = shop("card", "ddos-protection", "");
+    let t = open(&analysis, "payment-page-skimming:pages");
+    assert!(t.capec.contains(&63) && t.cwe.contains(&829), "{t:?}");
+    // The provider's page is the provider's to fix; the CDN only forwards.
+    absent(&analysis, "payment-page-skimming:psp");
+    absent(&analysis, "payment-page-skimming:cdn");
+}
+
+#[test]
+fn hosted_payment_fields_keep_the_page_out_of_skimming() {
+    let analysis = shop("token", "ddos-protection", "");
+    absent(&analysis, "payment-page-skimming:pages");
+}
+
+#[test]
+fn a_csp_does_not_stop_an_allowed_script_but_script_integrity_does() {
+    // The page's CSP must allow the scripts it loads, so it leaves an altered one running.
+    let csp = shop("card", "content-security-policy", "content-security-policy");
+    let with_csp = open(&csp, "payment-page-skimming:pages");
+    let plain = shop("card", "ddos-protection", "");
+    let without = open(&plain, "payment-page-skimming:pages");
+    assert_eq!(with_csp.residual.score, without.residual.score);
+    let sri = shop("card", "ddos-protection", "subresource-integrity");
+    closed(&sri, "payment-page-skimming:pages");
+}
+
+#[test]
+fn uploads_paced_by_the_team_do_not_starve_the_shared_runtime() {
+    // Staff uploading through a console and a nightly import run by the team are not many
+    // outside clients competing for the nodes.
+    let yaml = "system: { name: t }
+data: { files: { classification: internal } }
+components:
+  staff: { technology: user }
+  console: { technology: cms, processes: [files] }
+  import: { technology: batch-job, traits: [accepts-files], processes: [files] }
+  api: { technology: api-service }
+flows:
+  - staff -> console: { protocol: https, authentication: token, data: [files] }
+  - staff -> api: { protocol: https, authentication: token }
+  - import -> api: { protocol: https, authentication: token, data: [files] }
+runtimes:
+  cluster: { kind: cluster, runs: [console, import, api] }
+";
+    let analysis = analyzed(yaml);
+    absent(&analysis, "shared-runtime-resource-exhaustion:console");
+    absent(&analysis, "shared-runtime-resource-exhaustion:import");
+}
