@@ -41,6 +41,11 @@ pub struct ComponentFacts {
     pub data: Vec<usize>,
     pub runtime: Option<usize>,
     pub untrusted_source: bool,
+    /// It pulls data from an untrusted source that outsiders write (a supplier's feed, a pull
+    /// request's code, a web page): untrusted input one hop away with nothing in the way, though
+    /// no connection from there reaches it. Scoring counts it; rule conditions about who can
+    /// connect (`reachable_from_internet`) do not.
+    pub pulls_untrusted_input: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -223,6 +228,9 @@ pub fn derive(model: &Model) -> Facts {
                 facts.components[s].outbound.push(f);
                 facts.components[t].inbound.push(f);
             }
+            if answers_from_outside(model, &facts.components[t], t, f) {
+                facts.components[s].pulls_untrusted_input = true;
+            }
             for d in flow.data.iter().chain(&flow.returns) {
                 if let Some(i) = model.data.get_index_of(&d.value) {
                     for c in [s, t] {
@@ -306,6 +314,17 @@ fn pass(model: &Model, open: &Open, f: usize, s: usize, t: usize, holds: Holds) 
         }
         _ => None,
     }
+}
+
+/// Whether flow `f` brings back data from `t` that outsiders write: `t` is an untrusted source,
+/// and not one of the team's own services there, whose answers are the team's own output.
+fn answers_from_outside(model: &Model, tf: &ComponentFacts, t: usize, f: usize) -> bool {
+    let target = &model.components[t];
+    tf.untrusted_source
+        && !model.flows[f].returns.is_empty()
+        && (target.effective_kind() != ComponentKind::Process
+            || target.out_of_scope.is_some()
+            || target.has_trait("third-party"))
 }
 
 /// From every untrusted source (out-of-scope ones too: the internet does not leave with them)
@@ -472,6 +491,33 @@ flows:
         assert!(facts.flows[0].in_scope);
         assert_eq!(component(&model, &facts, "lb").inbound, [0]);
         assert_eq!(component(&model, &facts, "visitor").outbound, [0]);
+    }
+
+    #[test]
+    fn what_a_third_party_answers_reaches_the_caller() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  supplier: { technology: partner-system, exposure: internet }
+  own-api: { technology: api-service, exposure: internet }
+  importer: { technology: batch-job }
+  poller: { technology: batch-job }
+  db: { technology: postgresql }
+flows:
+  - importer -> supplier: { protocol: sftp, authentication: credentials, readonly: true, returns: [feed] }
+  - importer -> db: { protocol: postgres-tls, authentication: credentials, data: [feed] }
+  - poller -> own-api: { protocol: https, authentication: token, readonly: true, returns: [feed] }
+data:
+  feed: { classification: internal }
+",
+        );
+        let importer = component(&model, &facts, "importer");
+        assert!(importer.pulls_untrusted_input);
+        // Nobody connects to the importer.
+        assert!(!importer.reachable_from_internet);
+        // The team's own internet-facing service answers with the team's own output.
+        assert!(!component(&model, &facts, "poller").pulls_untrusted_input);
+        assert!(!component(&model, &facts, "db").pulls_untrusted_input);
     }
 
     #[test]

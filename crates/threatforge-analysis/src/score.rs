@@ -114,13 +114,20 @@ fn sends_from_untrusted_network(world: &World, c: usize) -> bool {
                 .any(|&b| world.model.boundaries[b].trust == threatforge_model::Trust::Untrusted))
 }
 
+/// A component that pulls data outsiders write (`pulls_untrusted_input`) is one hop from them with
+/// nothing in the way: its own credential on the request keeps none of the answer out.
 fn component_exposure(world: &World, c: usize) -> Exposed {
     let cf = &world.facts.components[c];
     let component = &world.model.components[c];
+    let reached = cf.reachable_from_internet.then_some(cf.internet_hops);
+    let pulled = cf.pulls_untrusted_input.then_some(1);
     Exposed {
         direct: is_direct(world, c),
-        hops: cf.reachable_from_internet.then_some(cf.internet_hops),
-        open: cf.outsider_path,
+        hops: match (reached, pulled) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+        open: cf.outsider_path || cf.pulls_untrusted_input,
         what: format!("`{}`", component.id.value),
     }
 }

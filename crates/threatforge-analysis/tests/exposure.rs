@@ -255,3 +255,47 @@ fn a_sign_up_anyone_can_use_does_not_lower_likelihood() {
         }
     }
 }
+
+/// A job that pulls files from a partner's server with its own credential, and writes what it
+/// parsed into the team's database.
+fn importer(partner: &str) -> String {
+    format!(
+        "system: {{ name: t }}
+data:
+  feed: {{ classification: internal, integrity: high }}
+components:
+  partner: {{ technology: {partner}, exposure: internet }}
+  importer: {{ technology: batch-job, traits: [parses-xml] }}
+  db: {{ technology: postgresql, stores: [feed] }}
+flows:
+  - importer -> partner: {{ protocol: sftp, authentication: credentials, readonly: true, returns: [feed] }}
+  - importer -> db: {{ protocol: postgres-tls, authentication: credentials, data: [feed] }}
+"
+    )
+}
+
+#[test]
+fn data_pulled_from_a_third_party_is_untrusted_input() {
+    let analysis = analysis_of(&importer("partner-system"));
+    let xxe = on(&analysis, "importer")
+        .into_iter()
+        .find(|t| &*t.rule == "xml-external-entity")
+        .expect("the importer parses the partner's XML");
+    // Neither unreachable nor behind authentication: the credential is the importer's own, and
+    // the files are the partner's (or whoever broke into its server).
+    assert!(!has_factor(xxe, UNREACHABLE), "{:?}", xxe.factors);
+    assert!(!has_factor(xxe, "authenticates"), "{:?}", xxe.factors);
+    assert_eq!(xxe.inherent.likelihood, 2);
+}
+
+#[test]
+fn answers_of_the_teams_own_internet_facing_service_are_its_own_output() {
+    // The importer polls the team's own internet-facing API: what comes back is what the team's
+    // code wrote, so nothing of the internet arrives through the answer.
+    let analysis = analysis_of(&importer("api-service"));
+    let xxe = on(&analysis, "importer")
+        .into_iter()
+        .find(|t| &*t.rule == "xml-external-entity")
+        .expect("the importer parses XML");
+    assert!(has_factor(xxe, UNREACHABLE), "{:?}", xxe.factors);
+}
