@@ -182,3 +182,26 @@ fn only_a_less_controlled_caller_is_a_denial_of_service_across_a_boundary() {
         "dos-across-trust-boundary:developer->repo"
     ));
 }
+
+#[test]
+fn a_vendors_hosted_model_holds_no_weights_of_ours() {
+    let model = |traits: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  prompts: {{ classification: confidential, categories: [model] }}
+components:
+  app: {{ technology: api-service, exposure: internet, processes: [prompts] }}
+  llm: {{ technology: llm-service, exposure: internet, traits: [{traits}], processes: [prompts] }}
+flows:
+  - app -> llm: {{ protocol: https, authentication: api-key, data: [prompts] }}
+"
+        )
+    };
+    assert!(!found(
+        &analyzed(&model("third-party")),
+        "llm-model-theft:llm"
+    ));
+    // The team's own model server, on the internet, serves its weights.
+    assert!(found(&analyzed(&model("")), "llm-model-theft:llm"));
+}
