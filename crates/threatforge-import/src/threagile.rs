@@ -1111,7 +1111,11 @@ impl Importer<'_> {
         r.comments.push(format!(
             "Threagile: {} declare machine container and run on no shared runtime; this \
              cluster stands for the platform they run on",
-            loose.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")
+            loose
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         r.runs = loose.into_iter().map(|(_, id)| id).collect();
         self.draft.runtimes.push(r);
