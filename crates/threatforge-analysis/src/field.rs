@@ -81,5 +81,6 @@ fields! {
     TrustName = "trust_name",
     UnauthenticatedPath = "unauthenticated_path",
     Usage = "usage",
+    ZonePeers = "zone_peers",
     Zones = "zones",
 }

@@ -120,6 +120,10 @@ pub struct CoverageEntry {
     pub covered_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_out: Option<String>,
+    /// Where threatforge deliberately answers otherwise than the peer's rule on a case, and why
+    /// (the parity tests hold the documented behaviour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differs: Option<String>,
 }
 
 pub type Coverage = IndexMap<String, CoverageEntry>;

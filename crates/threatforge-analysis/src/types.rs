@@ -65,6 +65,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("boundaries", STRS),
     ("runtime", STR),
     ("runtime_peers", REFS),
+    ("zone_peers", REFS),
     ("tags", STRS),
     ("has_code", BOOL),
     ("owner", STR),

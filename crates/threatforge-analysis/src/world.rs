@@ -32,6 +32,8 @@ struct ComponentExtra<'m> {
     boundaries: Vec<&'m str>,
     /// The component's runtime and its position among the runtime's members.
     runtime_seat: Option<(usize, usize)>,
+    /// The component's innermost boundary and its position among that boundary's own members.
+    zone_seat: Option<(usize, usize)>,
     tags: Vec<&'m str>,
     /// The criticality level (0-3) that counts: see [`World::criticality`].
     criticality: i64,
@@ -59,6 +61,8 @@ struct DataExtra<'m> {
 
 struct BoundaryExtra<'m> {
     children: Vec<&'m str>,
+    /// The components whose innermost boundary this is.
+    members: Vec<usize>,
 }
 
 struct RuntimeExtra<'m> {
@@ -120,6 +124,14 @@ impl<'m> World<'m> {
                 runtime_members[r].push(c);
             }
         }
+        let mut zone_members: Vec<Vec<usize>> = vec![Vec::new(); model.boundaries.len()];
+        let mut zone_seats: Vec<Option<(usize, usize)>> = vec![None; facts.components.len()];
+        for (c, cf) in facts.components.iter().enumerate() {
+            if let Some(&b) = cf.boundaries.first() {
+                zone_seats[c] = Some((b, zone_members[b].len()));
+                zone_members[b].push(c);
+            }
+        }
         let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
         let components = model
             .components
@@ -155,6 +167,7 @@ impl<'m> World<'m> {
                     categories: categories_of(model, &cf.data),
                     boundaries: cf.boundaries.iter().map(|&b| boundary_id(b)).collect(),
                     runtime_seat: seats[i],
+                    zone_seat: zone_seats[i],
                     tags: tags(&c.tags),
                 }
             })
@@ -200,8 +213,10 @@ impl<'m> World<'m> {
         let boundaries = facts
             .boundaries
             .iter()
-            .map(|bf| BoundaryExtra {
+            .zip(zone_members)
+            .map(|(bf, members)| BoundaryExtra {
                 children: bf.children.iter().map(|&c| boundary_id(c)).collect(),
+                members,
             })
             .collect();
         let runtimes = runtime_members
@@ -316,6 +331,16 @@ impl<'m> World<'m> {
                     Some((r, skip)) => List::ObjsWithout {
                         kind: ObjKind::Component,
                         items: &self.runtimes[r].members,
+                        skip,
+                    },
+                    None => List::Objs(ObjKind::Component, &[]),
+                }));
+            }
+            Field::ZonePeers => {
+                return Some(Value::List(match x.zone_seat {
+                    Some((b, skip)) => List::ObjsWithout {
+                        kind: ObjKind::Component,
+                        items: &self.boundaries[b].members,
                         skip,
                     },
                     None => List::Objs(ObjKind::Component, &[]),
@@ -602,5 +627,19 @@ runtimes:
             matches!(peers[..], [Value::Obj(ObjKind::Component, 2)]),
             "{peers:?}"
         );
+        // web and db share their innermost boundary; the browser is in none, so has no zone.
+        let zone_peers = |c: usize| -> Vec<Value> {
+            let Some(Value::List(peers)) = world.field(ObjKind::Component, c, Field::ZonePeers)
+            else {
+                panic!("zone_peers is a list");
+            };
+            peers.iter().collect()
+        };
+        assert!(
+            matches!(zone_peers(db)[..], [Value::Obj(ObjKind::Component, 1)]),
+            "{:?}",
+            zone_peers(db)
+        );
+        assert!(zone_peers(user).is_empty());
     }
 }

@@ -1085,6 +1085,40 @@ impl Importer<'_> {
             }
             self.draft.runtimes.push(r);
         }
+        self.implied_container_runtime(&machines);
+    }
+
+    /// Threagile's `machine: container` says an asset runs as a container image, which is what
+    /// its base-image and platform rules look at; threatforge says it with a cluster runtime.
+    /// Containers that no shared runtime holds go onto one runtime standing for the platform
+    /// the model does not name.
+    fn implied_container_runtime(&mut self, machines: &HashMap<String, String>) {
+        let held: Vec<&String> = self.draft.runtimes.iter().flat_map(|r| &r.runs).collect();
+        let mut loose: Vec<(String, String)> = machines
+            .iter()
+            .filter(|(_, machine)| machine.as_str() == "container")
+            .filter_map(|(tid, _)| Some((tid.clone(), self.assets.get(tid)?.clone())))
+            .filter(|(_, id)| !held.contains(&id))
+            .collect();
+        if loose.is_empty() {
+            return;
+        }
+        // Declaration order, so the output does not depend on the map's.
+        loose.sort_by_key(|(_, id)| self.component_at.get(id).copied());
+        let id = self.draft.ids.mint("containers");
+        let mut r = DraftRuntime::new(id, RuntimeKind::Cluster);
+        r.name = Some("Containers".into());
+        r.comments.push(format!(
+            "Threagile: {} declare machine container and run on no shared runtime; this \
+             cluster stands for the platform they run on",
+            loose
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        r.runs = loose.into_iter().map(|(_, id)| id).collect();
+        self.draft.runtimes.push(r);
     }
 
     fn element_of(&self, tid: &str) -> Option<String> {

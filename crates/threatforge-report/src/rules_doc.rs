@@ -181,9 +181,20 @@ fn coverage_table(out: &mut String, source: &str, entries: &Coverage, set: &Rule
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let note = entry.left_out.as_ref().map_or(String::new(), |reason| {
-            format!("left out: {}", one_paragraph(reason))
-        });
+        let note = [
+            entry
+                .left_out
+                .as_ref()
+                .map(|r| format!("left out: {}", one_paragraph(r))),
+            entry
+                .differs
+                .as_ref()
+                .map(|d| format!("differs: {}", one_paragraph(d))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
         let _ = writeln!(
             out,
             "| `{id}` | {} | {note} |",
