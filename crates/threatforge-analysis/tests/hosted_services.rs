@@ -205,3 +205,40 @@ flows:
     // The team's own model server, on the internet, serves its weights.
     assert!(found(&analyzed(&model("")), "llm-model-theft:llm"));
 }
+
+#[test]
+fn a_service_only_its_repository_calls_is_no_flood_target() {
+    let analysis = analyzed(DEVELOPMENT);
+    // `ci` is marked internet-facing, but the team's developer calls it too: still a target.
+    assert!(found(&analysis, "dos-of-internet-facing-service:ci"));
+    let hosted = DEVELOPMENT.replace(
+        "- developer -> ci: { protocol: https, authentication: session, returns: [code] }",
+        "",
+    );
+    assert!(!found(
+        &analyzed(&hosted),
+        "dos-of-internet-facing-service:ci"
+    ));
+}
+
+#[test]
+fn mutual_tls_leaves_no_one_else_to_replay_a_message() {
+    let partner = |controls: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  payment: {{ classification: confidential, integrity: critical }}
+components:
+  partner: {{ technology: partner-system, exposure: internet }}
+  api: {{ technology: api-service, processes: [payment] }}
+flows:
+  - partner -> api: {{ protocol: https, authentication: client-certificate, data: [payment], controls: [{controls}] }}
+"
+        )
+    };
+    let open = |text: &str| {
+        threat(&analyzed(text), "message-replay:partner->api").is_some_and(|t| t.is_open())
+    };
+    assert!(open(&partner("")));
+    assert!(!open(&partner("mtls")));
+}
