@@ -174,6 +174,18 @@ pub struct Analyzed {
 }
 
 impl Analyzed {
+    /// A model with nothing in it, analyzed: the base of a change that adds the model.
+    pub fn empty() -> Self {
+        Analyzed {
+            loaded: Loaded {
+                model: threatforge_model::Model::default(),
+                diagnostics: Vec::new(),
+            },
+            rules: RuleSet::default(),
+            analysis: Analysis::default(),
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.loaded.has_errors()
             || self.rules.has_errors()
