@@ -204,9 +204,7 @@ fn checkout(rev: &str, model: &Path) -> Result<Base, String> {
         .map_err(|_| "the model is outside its repository".to_owned())?
         .to_string_lossy()
         .replace('\\', "/");
-    let (old_model, renamed_from) = if exists_at(&top, rev, &relative_model)? {
-        (relative_model, None)
-    } else {
+    let (old_model, renamed_from) = if absent_at(&top, rev, &relative_model)? {
         match renamed_from(&top, rev, &relative_model)? {
             Some(from) => (from.clone(), Some(from)),
             None => {
@@ -215,6 +213,8 @@ fn checkout(rev: &str, model: &Path) -> Result<Base, String> {
                 });
             }
         }
+    } else {
+        (relative_model, None)
     };
     let relative_dir = Path::new(&old_model)
         .parent()
@@ -271,10 +271,36 @@ fn checkout(rev: &str, model: &Path) -> Result<Base, String> {
     })
 }
 
-/// Whether `path` (from the repository's top) names a file at `rev`.
-fn exists_at(top: &Path, rev: &str, path: &str) -> Result<bool, String> {
-    let kind = git(top, &["cat-file", "-t", &format!("{rev}:{path}")])?;
-    Ok(kind.status.success() && kind.stdout.trim_ascii() == b"blob")
+/// Whether nothing is at `path` (from the repository's top) at `rev`, nor on its way there.
+/// A link or a file where a directory of the path should be is not absence: the archive's
+/// checks judge it (a committed link out of the repository is refused, not read as no model).
+fn absent_at(top: &Path, rev: &str, path: &str) -> Result<bool, String> {
+    let kind = |p: &str| -> Result<Option<Vec<u8>>, String> {
+        let output = git(top, &["cat-file", "-t", &format!("{rev}:{p}")])?;
+        Ok(output
+            .status
+            .success()
+            .then(|| output.stdout.trim_ascii().to_vec()))
+    };
+    if kind(path)?.is_some() {
+        return Ok(false);
+    }
+    let mut prefix = String::new();
+    for part in path
+        .split('/')
+        .take(path.split('/').count().saturating_sub(1))
+    {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        match kind(&prefix)? {
+            Some(k) if k == b"tree" => {}
+            Some(_) => return Ok(false),
+            None => return Ok(true),
+        }
+    }
+    Ok(true)
 }
 
 /// The path `path` had at `rev` when git reports it as renamed since, comparing `rev` with
