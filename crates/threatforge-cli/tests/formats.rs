@@ -2,6 +2,8 @@
 //! on the shipped examples, SARIF against the official schema, the JSON report against its own
 //! schema, and escaping of model text in every format that carries it.
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -387,12 +389,7 @@ fn repository_with_includes() -> tempfile::TempDir {
         "components:\n  reports: { technology: web-application, processes: [records] }\nflows:\n  - reports -> db: { protocol: postgres-tls, authentication: credentials, data: [records] }\n",
     )
     .expect("write");
-    let status = std::process::Command::new("git")
-        .current_dir(repo)
-        .args(["init", "-q"])
-        .status()
-        .expect("git");
-    assert!(status.success());
+    support::git(repo, &["init", "-q"]);
     dir
 }
 
