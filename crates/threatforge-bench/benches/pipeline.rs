@@ -81,7 +81,13 @@ fn report_sarif(bencher: divan::Bencher, n: usize) {
     let model = model(n);
     let analysis = analyze(&model, rules());
     bencher.bench(|| {
-        threatforge_report::sarif::render(&model, divan::black_box(&analysis), rules()).len()
+        threatforge_report::sarif::render(
+            &model,
+            divan::black_box(&analysis),
+            rules(),
+            std::path::Path::new(""),
+        )
+        .len()
     });
 }
 

@@ -311,3 +311,41 @@ threats:
         "{stdout}"
     );
 }
+
+#[test]
+fn unknown_ids_and_values_on_the_command_line_get_a_suggestion_and_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("threatforge.yaml"),
+        "system: { name: x }\ncomponents:\n  api: { technology: api-service }\nboundaries:\n  vpc: { kind: network, trust: high, contains: [api] }\n",
+    )
+    .expect("write");
+    let cases: [(&[&str], &str); 5] = [
+        (&["diagram", "--boundary", "vcp"], "did you mean `vpc`?"),
+        (&["diagram", "--boundary", "zzz"], "give one of `vpc`"),
+        (
+            &["rules", "show", "sql-injectoin"],
+            "did you mean `sql-injection`?",
+        ),
+        (
+            &["report", "--format", "sarf"],
+            "a similar value exists: 'sarif'",
+        ),
+        (
+            &["check", "--fail-on", "hihg"],
+            "a similar value exists: 'high'",
+        ),
+    ];
+    for (args, suggestion) in cases {
+        let output = Command::cargo_bin("threatforge")
+            .expect("binary")
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(suggestion), "{args:?}: {stderr}");
+    }
+}

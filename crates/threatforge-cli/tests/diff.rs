@@ -387,3 +387,145 @@ fn invalid_input_exits_2() {
         .assert()
         .code(2);
 }
+
+/// Runs `diff --base REV MODEL` in `repo` with `extra` arguments.
+fn diff_base(
+    repo: &std::path::Path,
+    rev: &str,
+    model: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    threatforge()
+        .current_dir(repo)
+        .args(["diff", "--base", rev, model])
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+#[test]
+fn base_is_an_empty_model_when_the_model_did_not_exist_at_the_revision() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::write(repo.join("README.md"), "a service\n").expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "before threatforge"]);
+    // The pull request that adopts threatforge, in a directory that did not exist either.
+    std::fs::create_dir(repo.join("model")).expect("mkdir");
+    std::fs::write(repo.join("model/threatforge.yaml"), BASE).expect("write");
+
+    let output = diff_base(repo, "HEAD", "model/threatforge.yaml", &["--format", "md"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let note = "Base: `model/threatforge.yaml` did not exist at `HEAD`; compared with an empty \
+                model, so every threat is new.";
+    assert_eq!(stdout.matches(note).count(), 1, "{stdout}");
+    assert!(stdout.contains("**New threats**"), "{stdout}");
+
+    // JSON keeps its schema: the line goes to standard error, once.
+    let output = diff_base(
+        repo,
+        "HEAD",
+        "model/threatforge.yaml",
+        &["--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim(), note, "{stderr}");
+    let diff: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let new = ids(&diff["threats"]["new"], "id");
+    assert!(!new.is_empty());
+    assert!(ids(&diff["elements"]["added"], "id").contains(&"shop".to_owned()));
+    assert!(ids(&diff["threats"]["gone"], "id").is_empty());
+
+    // The gate decides the exit code: every open threat is introduced by the change.
+    let output = diff_base(
+        repo,
+        "HEAD",
+        "model/threatforge.yaml",
+        &["--fail-on-new", "info"],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("did not exist at `HEAD`"), "{stdout}");
+    assert!(stdout.contains("Gate failed"), "{stdout}");
+
+    // Committed, the same holds against the revision before it.
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "adopt threatforge"]);
+    let output = diff_base(repo, "HEAD~1", "model/threatforge.yaml", &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("did not exist at `HEAD~1`"));
+}
+
+#[test]
+fn base_follows_a_model_that_git_reports_as_moved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir(repo.join("security")).expect("mkdir");
+    std::fs::write(
+        repo.join("security/threatforge.yaml"),
+        BASE.replace(
+            "system: { name: Shop }",
+            "system: { name: Shop }\ninclude: [more.yaml]",
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        repo.join("security/more.yaml"),
+        "components:\n  admin: { technology: admin-console }\n",
+    )
+    .expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "model"]);
+    // The model and its include move to another directory, and the change adds a flow.
+    git(repo, &["mv", "security", "model"]);
+    let model = std::fs::read_to_string(repo.join("model/threatforge.yaml")).expect("read");
+    std::fs::write(
+        repo.join("model/threatforge.yaml"),
+        model.replace(
+            "boundaries:",
+            "  - admin -> db: { protocol: postgres-tls, authentication: credentials }\nboundaries:",
+        ),
+    )
+    .expect("write");
+
+    // Not committed yet (a `git mv` in the working tree), then committed.
+    let moved = |rev: &str| {
+        let output = diff_base(repo, rev, "model/threatforge.yaml", &["--format", "json"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert_eq!(
+            stderr.trim(),
+            format!(
+                "Base: the model was `security/threatforge.yaml` at `{rev}` (git reports a \
+                 rename); compared with that file."
+            )
+        );
+        let diff: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        // The old include resolved at its old path: only the new flow is new.
+        assert_eq!(ids(&diff["elements"]["added"], "id"), vec!["admin->db"]);
+        assert!(ids(&diff["elements"]["removed"], "id").is_empty());
+    };
+    moved("HEAD");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "move"]);
+    moved("HEAD~1");
+    let output = diff_base(
+        repo,
+        "HEAD~1",
+        "model/threatforge.yaml",
+        &["--format", "md"],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("Base: the model was `security/threatforge.yaml` at `HEAD~1`")
+            .count(),
+        1,
+        "{stdout}"
+    );
+}

@@ -2,6 +2,8 @@
 //! on the shipped examples, SARIF against the official schema, the JSON report against its own
 //! schema, and escaping of model text in every format that carries it.
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -265,6 +267,255 @@ fn sarif_validates_against_the_official_schema_and_points_at_the_model() {
             .iter()
             .any(|r| r["properties"]["threatId"] == "cross-site-scripting:portal")
     );
+}
+
+/// GitHub's `security-severity` band of a threatforge severity (its docs: critical over 9.0,
+/// high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9).
+fn github_band(severity: &str) -> std::ops::RangeInclusive<f64> {
+    match severity {
+        "critical" => 9.0..=10.0,
+        "high" => 7.0..=8.9,
+        "medium" => 4.0..=6.9,
+        "low" => 0.1..=3.9,
+        "info" => 0.0..=0.0,
+        other => panic!("unknown severity {other}"),
+    }
+}
+
+/// Each SARIF result's `security-severity` against the threat's severity in the JSON report.
+fn assert_sarif_bands(sarif: &serde_json::Value, json: &serde_json::Value, what: &str) {
+    let severities: std::collections::HashMap<&str, &str> = json["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().expect("id"),
+                t["residual"]["severity"].as_str().expect("severity"),
+            )
+        })
+        .collect();
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(!results.is_empty(), "{what}");
+    for result in results {
+        let id = result["properties"]["threatId"].as_str().expect("id");
+        let value: f64 = result["properties"]["security-severity"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("a number");
+        let severity = severities[id];
+        assert!(
+            github_band(severity).contains(&value),
+            "{what}: {id} is {severity} but its security-severity is {value}"
+        );
+        // The rule's value is its most severe result's.
+        let rule = &sarif["runs"][0]["tool"]["driver"]["rules"]
+            [result["ruleIndex"].as_u64().expect("index") as usize];
+        let rule_value: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("a number");
+        assert!(rule_value >= value, "{what}: rule of {id}");
+    }
+}
+
+#[test]
+fn sarif_security_severity_follows_githubs_bands() {
+    for example in ["online-shop", "k8s-platform", "cicd-pipeline"] {
+        let path = repo()
+            .join("examples")
+            .join(example)
+            .join("threatforge.yaml");
+        let run = |format: &str| -> serde_json::Value {
+            let output = threatforge()
+                .args(["report", "--format", format])
+                .arg(&path)
+                .output()
+                .expect("run");
+            serde_json::from_slice(&output.stdout).expect("json")
+        };
+        assert_sarif_bands(&run("sarif"), &run("json"), example);
+    }
+    // A decision's severity or CVSS vector moves the result into its band; the vector's score
+    // is the value.
+    let model = CLINIC.replace(
+        "decisions:\n",
+        "decisions:\n  - { threat: \"sql-injection:portal\", status: open, severity: critical, justification: raw SQL in the search }\n  \
+         - { threat: \"clickjacking:portal\", status: open, cvss: \"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\", justification: the admin pages can be framed }\n",
+    );
+    let dir = clinic_dir(&model);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report(dir.path(), "sarif")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).expect("json");
+    assert_sarif_bands(&sarif, &json, "clinic with overrides");
+    let value = |id: &str| {
+        sarif["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["properties"]["threatId"] == id)
+            .map(|r| r["properties"]["security-severity"].clone())
+            .unwrap_or_else(|| panic!("no result for {id}"))
+    };
+    assert_eq!(
+        value("sql-injection:portal"),
+        "9.5",
+        "the middle of critical"
+    );
+    assert_eq!(
+        value("clickjacking:portal"),
+        "9.3",
+        "the vector's CVSS v4.0 score"
+    );
+}
+
+/// A git repository with the model in `security/` and an include in `security/teams/`, whose
+/// file names need percent-encoding.
+fn repository_with_includes() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("security/teams")).expect("mkdir");
+    std::fs::create_dir_all(repo.join("services")).expect("mkdir");
+    std::fs::write(
+        repo.join("security/threatforge.yaml"),
+        CLINIC.replace(
+            "system: { name: Clinic, criticality: high }",
+            "system: { name: Clinic, criticality: high }\ninclude: [\"teams/back office.yaml\"]",
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        repo.join("security/teams/back office.yaml"),
+        "components:\n  reports: { technology: web-application, processes: [records] }\nflows:\n  - reports -> db: { protocol: postgres-tls, authentication: credentials, data: [records] }\n",
+    )
+    .expect("write");
+    support::git(repo, &["init", "-q"]);
+    dir
+}
+
+fn uris(sarif: &str) -> std::collections::BTreeSet<(String, String)> {
+    let sarif: serde_json::Value = serde_json::from_str(sarif).expect("json");
+    sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                location["uri"].as_str().expect("uri").to_owned(),
+                location["uriBaseId"]
+                    .as_str()
+                    .expect("uriBaseId")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_repository_root_however_the_model_is_named() {
+    let dir = repository_with_includes();
+    let repo = dir.path();
+    let absolute = repo.join("security/threatforge.yaml");
+    let runs: Vec<(PathBuf, Vec<std::ffi::OsString>)> = vec![
+        (repo.to_path_buf(), vec!["security/threatforge.yaml".into()]),
+        (repo.join("security"), vec![]),
+        (repo.join("security/teams"), vec![]),
+        (repo.join("security"), vec!["./threatforge.yaml".into()]),
+        (
+            repo.join("services"),
+            vec!["../security/../security/threatforge.yaml".into()],
+        ),
+        (std::env::temp_dir(), vec![absolute.into()]),
+    ];
+    let mut outputs = Vec::new();
+    for (cwd, model) in &runs {
+        let output = threatforge()
+            .current_dir(cwd)
+            .args(["report", "--format", "sarif"])
+            .args(model)
+            .output()
+            .expect("run");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{cwd:?} {model:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        outputs.push(String::from_utf8(output.stdout).expect("utf-8"));
+    }
+    let expected: std::collections::BTreeSet<(String, String)> = [
+        "security/threatforge.yaml",
+        "security/teams/back%20office.yaml",
+    ]
+    .iter()
+    .map(|u| (u.to_string(), "%SRCROOT%".to_owned()))
+    .collect();
+    assert_eq!(uris(&outputs[0]), expected);
+    for (output, run) in outputs.iter().zip(&runs) {
+        assert!(output == &outputs[0], "{run:?} gave another SARIF log");
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&outputs[0]).expect("json");
+    assert!(sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"].is_object());
+    // Outside a repository, the model's directory is the root.
+    std::fs::remove_dir_all(repo.join(".git")).expect("rm .git");
+    let output = threatforge()
+        .current_dir(repo)
+        .args(["report", "--format", "sarif", "security/threatforge.yaml"])
+        .output()
+        .expect("run");
+    let expected: std::collections::BTreeSet<(String, String)> =
+        ["threatforge.yaml", "teams/back%20office.yaml"]
+            .iter()
+            .map(|u| (u.to_string(), "%SRCROOT%".to_owned()))
+            .collect();
+    assert_eq!(
+        uris(&String::from_utf8(output.stdout).expect("utf-8")),
+        expected
+    );
+}
+
+#[test]
+fn sarif_locations_and_security_severities_snapshot() {
+    let dir = repository_with_includes();
+    let model = dir.path().join("security/threatforge.yaml");
+    let text = std::fs::read_to_string(&model).expect("read");
+    std::fs::write(
+        &model,
+        text.replace(
+            "decisions:\n",
+            "decisions:\n  - { threat: \"sql-injection:portal\", status: open, severity: critical, justification: raw SQL in the search }\n",
+        ),
+    )
+    .expect("write");
+    let output = threatforge()
+        .current_dir(dir.path().join("security"))
+        .args(["report", "--format", "sarif"])
+        .output()
+        .expect("run");
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let run = &sarif["runs"][0];
+    // What this snapshot is about: where each result points and how severe GitHub shows it.
+    let results: Vec<serde_json::Value> = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            serde_json::json!({
+                "threat": r["properties"]["threatId"],
+                "level": r["level"],
+                "security-severity": r["properties"]["security-severity"],
+                "artifactLocation": location["artifactLocation"],
+                "line": location["region"]["startLine"],
+            })
+        })
+        .collect();
+    let projection = serde_json::json!({
+        "originalUriBaseIds": run["originalUriBaseIds"],
+        "results": results,
+    });
+    insta::assert_json_snapshot!("sarif_locations_and_security_severities", projection);
 }
 
 #[test]

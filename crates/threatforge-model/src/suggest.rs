@@ -14,6 +14,11 @@ where
         if needle.len() >= 3 && (lower.starts_with(&needle) || lower.contains(&needle)) {
             score = score.max(0.9);
         }
+        // Jaro-Winkler matches letters only within a window that is empty for three-letter
+        // names, so it misses two swapped letters there (`vcp` for `vpc`); one edit counts.
+        if needle.len() >= 3 && strsim::osa_distance(&needle, &lower) == 1 {
+            score = score.max(0.85);
+        }
         if best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }
@@ -49,5 +54,7 @@ mod tests {
             Some("postgresql")
         );
         assert_eq!(nearest("zzz", names), None);
+        assert_eq!(nearest("vcp", ["dmz", "vpc", "office"]), Some("vpc"));
+        assert_eq!(nearest("vcp", ["dmz", "office"]), None);
     }
 }

@@ -5,10 +5,13 @@
 //! of the format, and a test validates the output against the official SARIF 2.1.0 schema.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
+use threatforge_analysis::score::severity_of;
 use threatforge_analysis::{Analysis, RuleSet, Threat};
-use threatforge_model::{Model, ThreatSeverity};
+use threatforge_model::{Model, SourceMap, Span, ThreatSeverity};
 
 fn level(severity: ThreatSeverity) -> &'static str {
     match severity {
@@ -18,9 +21,39 @@ fn level(severity: ThreatSeverity) -> &'static str {
     }
 }
 
-/// GitHub's `security-severity`: a CVSS-like 0.0-10.0 number, from the 1-16 score.
-fn security_severity(score: u8) -> String {
-    format!("{:.1}", f64::from(score) * 10.0 / 16.0)
+/// GitHub's bands of `security-severity`, by the severity code scanning shows for them.
+fn github_band(severity: ThreatSeverity) -> (f64, f64) {
+    match severity {
+        ThreatSeverity::Critical => (9.0, 10.0),
+        ThreatSeverity::High => (7.0, 8.9),
+        ThreatSeverity::Medium => (4.0, 6.9),
+        ThreatSeverity::Low => (0.1, 3.9),
+        ThreatSeverity::Info => (0.0, 0.0),
+    }
+}
+
+/// GitHub's `security-severity` (0.0-10.0) of a threat, inside the band of its severity, so
+/// that code scanning shows the severity threatforge gives (a proportional 12/16 = 7.5 showed a
+/// threatforge critical as high). A CVSS vector a decision gave is its score; otherwise the
+/// score places it within the band: the scores of a severity (`score::severity_of`) divide the
+/// band in equal steps, the highest at the band's top. A severity a decision set, which the
+/// score does not support, sits at the band's middle.
+fn security_severity(threat: &Threat) -> f64 {
+    if let Some(cvss) = threat.rating_override.as_ref().and_then(|o| o.cvss_score) {
+        return cvss;
+    }
+    let severity = threat.severity();
+    let (low, high) = github_band(severity);
+    let score = threat.residual.score;
+    let scores: Vec<u8> = (1..=16).filter(|s| severity_of(*s) == severity).collect();
+    let step = match (scores.first(), scores.last()) {
+        (Some(&first), Some(&last)) if (first..=last).contains(&score) => {
+            f64::from(score - first + 1) / f64::from(last - first + 1)
+        }
+        _ => 0.5,
+    };
+    // One decimal, as GitHub shows it; the top of a band stays inside it.
+    ((low + step * (high - low)) * 10.0).round() / 10.0
 }
 
 fn pascal(id: &str) -> String {
@@ -35,11 +68,45 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
-fn uri(path: &str) -> String {
-    path.replace('\\', "/")
+/// The base every file URI is relative to: the repository's top, which code scanning resolves
+/// relative URIs against.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// What a URI path segment may hold unescaped (RFC 3986 unreserved characters).
+const URI_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The artifact location of a span's file: relative to `root` with `%SRCROOT%` when the file
+/// is inside it (from its canonical path, so neither the working directory nor the way the
+/// model was named changes it), else the name it is shown by.
+fn artifact_location(sources: &SourceMap, span: Span, root: &Path) -> Value {
+    let Some(file) = sources.get(span.file) else {
+        return json!({ "uri": "unknown" });
+    };
+    match file.path.strip_prefix(root) {
+        Ok(relative) => {
+            let segments: Vec<String> = relative
+                .components()
+                .map(|c| {
+                    utf8_percent_encode(&c.as_os_str().to_string_lossy(), URI_SEGMENT).to_string()
+                })
+                .collect();
+            json!({ "uri": segments.join("/"), "uriBaseId": SRCROOT })
+        }
+        Err(_) => json!({
+            "uri": utf8_percent_encode(&file.display.replace('\\', "/"), URI_SEGMENT)
+                .to_string()
+                .replace("%2F", "/")
+        }),
+    }
 }
 
-pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
+/// The SARIF log of the open threats. File URIs are relative to `root` (canonical: the
+/// repository's top, or the model's root directory outside a repository) as `%SRCROOT%`.
+pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) -> String {
     let open: Vec<&Threat> = analysis.threats.iter().filter(|t| t.is_open()).collect();
     // Rules that have results, in id order; their index is their position here.
     let mut by_rule: BTreeMap<std::borrow::Cow<str>, Vec<&Threat>> = BTreeMap::new();
@@ -51,7 +118,16 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
         .iter()
         .map(|id| {
             let threats = &by_rule[*id];
-            let max = threats.iter().map(|t| t.residual.score).max().unwrap_or(1);
+            // The most severe result sets the rule's default, with decisions applied.
+            let max = threats
+                .iter()
+                .map(|t| security_severity(t))
+                .fold(0.0, f64::max);
+            let max_severity = threats
+                .iter()
+                .map(|t| t.severity())
+                .max()
+                .unwrap_or(ThreatSeverity::Info);
             let rule = rules.get(id);
             let title = threats.first().map_or("", |t| &*t.title);
             // A manual threat is its own rule: its description is the team's.
@@ -95,12 +171,12 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
                 "shortDescription": { "text": title },
                 "fullDescription": { "text": if description.is_empty() { title.to_owned() } else { description.clone() } },
                 "help": { "text": help_text, "markdown": help_markdown },
-                "defaultConfiguration": { "level": level(threatforge_analysis::score::severity_of(max)) },
+                "defaultConfiguration": { "level": level(max_severity) },
                 "properties": {
                     "tags": tags,
-                    "security-severity": security_severity(max),
+                    "security-severity": format!("{max:.1}"),
                     "precision": "medium",
-                    "problem.severity": level(threatforge_analysis::score::severity_of(max)),
+                    "problem.severity": level(max_severity),
                 }
             })
         })
@@ -130,7 +206,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
                 },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": uri(&location.file) },
+                        "artifactLocation": artifact_location(&model.sources, t.span, root),
                         "region": { "startLine": location.line.max(1), "startColumn": location.column.max(1) }
                     },
                     "logicalLocations": [{ "name": t.element.id, "kind": "element" }]
@@ -138,7 +214,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
                 "partialFingerprints": { "threatforge/threatId/v1": t.id },
                 "properties": {
                     "threatId": t.id,
-                    "security-severity": security_severity(t.residual.score),
+                    "security-severity": format!("{:.1}", security_severity(t)),
                     "status": t.status.as_str(),
                 }
             })
@@ -154,6 +230,9 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet) -> String {
                     "version": env!("CARGO_PKG_VERSION"),
                     "rules": descriptors,
                 }
+            },
+            "originalUriBaseIds": {
+                SRCROOT: { "description": { "text": "The repository's top directory." } }
             },
             "columnKind": "unicodeCodePoints",
             "results": results,

@@ -18,10 +18,18 @@ pub fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
         && !model.boundaries.contains_key(boundary)
     {
         let ids: Vec<&str> = model.boundaries.keys().map(String::as_str).collect();
-        return Err(match threatforge_model::suggest::nearest(boundary, ids) {
-            Some(n) => format!("there is no boundary `{boundary}`; did you mean `{n}`?"),
-            None => format!("there is no boundary `{boundary}`"),
-        });
+        return Err(
+            match threatforge_model::suggest::nearest(boundary, ids.iter().copied()) {
+                Some(n) => format!("there is no boundary `{boundary}`; did you mean `{n}`?"),
+                None if ids.is_empty() => {
+                    format!("there is no boundary `{boundary}`; the model declares no boundaries")
+                }
+                None => format!(
+                    "there is no boundary `{boundary}`; give one of {}",
+                    threatforge_model::suggest::one_of(&ids)
+                ),
+            },
+        );
     }
     let options = DiagramOptions {
         boundary: args.boundary.clone(),

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{find_model, load_and_analyze};
+use super::{Analyzed, find_model, load_and_analyze};
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::terminal::{Terminal, eprint, write_output};
 
@@ -15,14 +15,34 @@ pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     let today = super::today(args.today.as_deref())?;
     // Keeps the old version's files alive until the analysis is done.
     let mut checkout_dir: Option<tempfile::TempDir> = None;
+    // What the base was, when it is not simply the same file at the revision.
+    let mut base_note: Option<BaseNote> = None;
     let (old_path, new_path) = match (&args.base, &args.first, &args.second) {
         (Some(rev), model, None) => {
             let model = find_model(model.as_deref())?;
-            let (dir, old) = checkout(rev, &model)?;
-            checkout_dir = Some(dir);
-            (old, model)
+            match checkout(rev, &model)? {
+                Base::Found {
+                    dir,
+                    model: old,
+                    renamed_from,
+                } => {
+                    checkout_dir = Some(dir);
+                    base_note = renamed_from.map(|from| BaseNote::Renamed {
+                        rev: rev.clone(),
+                        from,
+                    });
+                    (Some(old), model)
+                }
+                Base::Absent { model: path } => {
+                    base_note = Some(BaseNote::Absent {
+                        rev: rev.clone(),
+                        path,
+                    });
+                    (None, model)
+                }
+            }
         }
-        (None, Some(old), Some(new)) => (old.clone(), new.clone()),
+        (None, Some(old), Some(new)) => (Some(old.clone()), new.clone()),
         (Some(_), _, Some(_)) => {
             return Err("with --base, give one model (the working tree's)".to_owned());
         }
@@ -31,7 +51,10 @@ pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     // The old version's files stay inside the unpacked tree: a link committed at the model's
     // path, in a rule directory or for the model's directory is refused, not followed.
     let old_root = checkout_dir.as_ref().map(tempfile::TempDir::path);
-    let old = load_and_analyze(&old_path, old_root, &args.rules, Some(today.clone()))?;
+    let old = match &old_path {
+        Some(path) => load_and_analyze(path, old_root, &args.rules, Some(today.clone()))?,
+        None => Analyzed::empty(),
+    };
     let new = load_and_analyze(&new_path, None, &args.rules, Some(today))?;
     let mut invalid = false;
     for (label, analyzed) in [("old", &old), ("new", &new)] {
@@ -62,6 +85,23 @@ pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
             threatforge_report::diff::human(&diff, &paint)
         }
     };
+    if let Some(note) = &base_note {
+        let plain = note.line(|p| format!("`{}`", p.escape_debug()));
+        let line = match args.format {
+            // The JSON stays the diff's schema; the line goes to standard error.
+            DiffFormat::Json => {
+                eprint(&format!("{plain}\n"));
+                None
+            }
+            DiffFormat::Md => Some(note.line(threatforge_report::escape::markdown_code)),
+            DiffFormat::Human => Some(plain),
+        };
+        // Under the headline, where it explains the list that follows.
+        if let Some(line) = line {
+            let at = text.find('\n').map_or(text.len(), |i| i + 1);
+            text.insert_str(at, &format!("\n{line}\n"));
+        }
+    }
     let introduced = threshold.map(|t| (t, diff.introduced(t)));
     if let (Some((t, ids)), DiffFormat::Human | DiffFormat::Md) = (&introduced, args.format) {
         let verdict = if ids.is_empty() {
@@ -95,9 +135,49 @@ fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, String> {
         .map_err(|e| format!("cannot run git: {e}; --base needs git installed"))
 }
 
+/// The model at the base revision.
+enum Base {
+    /// Its directory as it was, unpacked; `renamed_from` when git reports that the model was
+    /// moved since (the path at the revision, from the repository's top).
+    Found {
+        dir: tempfile::TempDir,
+        model: PathBuf,
+        renamed_from: Option<String>,
+    },
+    /// The model did not exist at the revision (the change adopts threatforge): the base is an
+    /// empty model. `model` is its path from the repository's top.
+    Absent { model: String },
+}
+
+/// The one line that says what the base was, when it is not the same file at the revision.
+enum BaseNote {
+    Renamed { rev: String, from: String },
+    Absent { rev: String, path: String },
+}
+
+impl BaseNote {
+    /// The line, with names (which come from the repository) shown by `name`.
+    fn line(&self, name: impl Fn(&str) -> String) -> String {
+        match self {
+            BaseNote::Renamed { rev, from } => format!(
+                "Base: the model was {} at {} (git reports a rename); compared with that file.",
+                name(from),
+                name(rev)
+            ),
+            BaseNote::Absent { rev, path } => format!(
+                "Base: {} did not exist at {}; compared with an empty model, so every threat is new.",
+                name(path),
+                name(rev)
+            ),
+        }
+    }
+}
+
 /// Writes the model's directory as it was at `rev` into a temporary directory (with `git
 /// archive`, so includes resolve at that revision too) and returns the old root model's path.
-fn checkout(rev: &str, model: &Path) -> Result<(tempfile::TempDir, PathBuf), String> {
+/// A model that git reports as renamed since `rev` is followed to its old path; a model that
+/// did not exist at `rev` is [`Base::Absent`].
+fn checkout(rev: &str, model: &Path) -> Result<Base, String> {
     let model = std::fs::canonicalize(model)
         .map_err(|e| format!("cannot read `{}`: {e}", model.display()))?;
     let dir = model.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -119,20 +199,35 @@ fn checkout(rev: &str, model: &Path) -> Result<(tempfile::TempDir, PathBuf), Str
     if !verify.status.success() {
         return Err(format!("`{rev}` is not a git revision of this repository"));
     }
-    let relative_dir = dir
-        .strip_prefix(&top)
-        .map_err(|_| "the model is outside its repository".to_owned())?;
     let relative_model = model
         .strip_prefix(&top)
-        .map_err(|_| "the model is outside its repository".to_owned())?;
+        .map_err(|_| "the model is outside its repository".to_owned())?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let (old_model, renamed_from) = if absent_at(&top, rev, &relative_model)? {
+        match renamed_from(&top, rev, &relative_model)? {
+            Some(from) => (from.clone(), Some(from)),
+            None => {
+                return Ok(Base::Absent {
+                    model: relative_model,
+                });
+            }
+        }
+    } else {
+        (relative_model, None)
+    };
+    let relative_dir = Path::new(&old_model)
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut archive = vec![
         "archive".to_owned(),
         "--format=tar".to_owned(),
         rev.to_owned(),
     ];
-    if !relative_dir.as_os_str().is_empty() {
+    if !relative_dir.is_empty() {
         archive.push("--".to_owned());
-        archive.push(relative_dir.to_string_lossy().replace('\\', "/"));
+        archive.push(relative_dir);
     }
     let archive: Vec<&str> = archive.iter().map(String::as_str).collect();
     let mut child = Command::new("git")
@@ -163,14 +258,81 @@ fn checkout(rev: &str, model: &Path) -> Result<(tempfile::TempDir, PathBuf), Str
     if let Err(Unpack::Failed(e)) = unpacked {
         return Err(format!("cannot unpack revision `{rev}`: {e}"));
     }
-    let old = out.path().join(relative_model);
+    let old = out.path().join(&old_model);
     if !old.is_file() {
         return Err(format!(
-            "`{}` does not exist at revision `{rev}`",
-            relative_model.display()
+            "`{old_model}` at revision `{rev}` is not a file; give the model's path as it is now"
         ));
     }
-    Ok((out, old))
+    Ok(Base::Found {
+        dir: out,
+        model: old,
+        renamed_from,
+    })
+}
+
+/// Whether nothing is at `path` (from the repository's top) at `rev`, nor on its way there.
+/// A link or a file where a directory of the path should be is not absence: the archive's
+/// checks judge it (a committed link out of the repository is refused, not read as no model).
+fn absent_at(top: &Path, rev: &str, path: &str) -> Result<bool, String> {
+    let kind = |p: &str| -> Result<Option<Vec<u8>>, String> {
+        let output = git(top, &["cat-file", "-t", &format!("{rev}:{p}")])?;
+        Ok(output
+            .status
+            .success()
+            .then(|| output.stdout.trim_ascii().to_vec()))
+    };
+    if kind(path)?.is_some() {
+        return Ok(false);
+    }
+    let mut prefix = String::new();
+    for part in path
+        .split('/')
+        .take(path.split('/').count().saturating_sub(1))
+    {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        match kind(&prefix)? {
+            Some(k) if k == b"tree" => {}
+            Some(_) => return Ok(false),
+            None => return Ok(true),
+        }
+    }
+    Ok(true)
+}
+
+/// The path `path` had at `rev` when git reports it as renamed since, comparing `rev` with
+/// the working tree (so a `git mv` not yet committed is followed too).
+fn renamed_from(top: &Path, rev: &str, path: &str) -> Result<Option<String>, String> {
+    let output = git(
+        top,
+        &["diff", "--find-renames", "--name-status", "-z", rev, "--"],
+    )?;
+    if !output.status.success() {
+        return Err(format!(
+            "git diff failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(rename_source(&output.stdout, path))
+}
+
+/// In `git diff --name-status -z` output, the old path of the rename whose new path is `path`.
+/// A record is a status, then one path, or two for a rename or copy (`R<score>`, `C<score>`).
+fn rename_source(output: &[u8], path: &str) -> Option<String> {
+    let mut fields = output.split(|b| *b == 0).filter(|f| !f.is_empty());
+    while let Some(status) = fields.next() {
+        let first = fields.next()?;
+        if matches!(status.first(), Some(b'R' | b'C')) {
+            let second = fields.next()?;
+            if status[0] == b'R' && second == path.as_bytes() {
+                return Some(String::from_utf8_lossy(first).into_owned());
+            }
+        }
+    }
+    None
 }
 
 enum Unpack {
@@ -238,8 +400,22 @@ fn stays_inside(from: &Path, target: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::stays_inside;
+    use super::{rename_source, stays_inside};
     use std::path::Path;
+
+    #[test]
+    fn a_rename_is_found_by_its_new_path_among_other_records() {
+        let output = b"M\0README.md\0R087\0old/threatforge.yaml\0model/threatforge.yaml\0C100\0a.yaml\0model/more.yaml\0A\0new.yaml\0";
+        assert_eq!(
+            rename_source(output, "model/threatforge.yaml").as_deref(),
+            Some("old/threatforge.yaml")
+        );
+        // A copy is not a move: its source still exists at the revision.
+        assert_eq!(rename_source(output, "model/more.yaml"), None);
+        assert_eq!(rename_source(output, "new.yaml"), None);
+        assert_eq!(rename_source(output, "README.md"), None);
+        assert_eq!(rename_source(b"R100\0truncated", "x"), None);
+    }
 
     #[test]
     fn links_are_judged_from_their_own_directory() {

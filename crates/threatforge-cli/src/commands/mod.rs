@@ -65,6 +65,27 @@ pub fn find_model(given: Option<&Path>) -> Result<PathBuf, String> {
     )
 }
 
+/// The directory SARIF's file URIs are relative to, canonical: the top of the git repository
+/// the model is in (the nearest directory with a `.git`, found without running git, which a
+/// report does not otherwise need), else the model's root directory.
+pub fn repository_root(model: &Path, root: Option<&Path>) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let dir = if model == Path::new("-") {
+        cwd.clone()
+    } else {
+        cwd.join(model)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    if let Some(top) = dir.ancestors().find(|d| d.join(".git").exists()) {
+        return top.to_path_buf();
+    }
+    let root = root.map_or(dir, |r| cwd.join(r));
+    std::fs::canonicalize(&root).unwrap_or(root)
+}
+
 /// Loads a model from a path, or from standard input for `-`.
 pub fn load_model(path: &Path, root: Option<&Path>) -> Result<Loaded, String> {
     let options = LoadOptions {
@@ -174,6 +195,18 @@ pub struct Analyzed {
 }
 
 impl Analyzed {
+    /// A model with nothing in it, analyzed: the base of a change that adds the model.
+    pub fn empty() -> Self {
+        Analyzed {
+            loaded: Loaded {
+                model: threatforge_model::Model::default(),
+                diagnostics: Vec::new(),
+            },
+            rules: RuleSet::default(),
+            analysis: Analysis::default(),
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.loaded.has_errors()
             || self.rules.has_errors()

@@ -18,7 +18,10 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         ReportFormat::Json => threatforge_report::json::render(model, analysis),
         ReportFormat::Html => threatforge_report::html::render(model, analysis),
         ReportFormat::Md => threatforge_report::markdown::render(model, analysis),
-        ReportFormat::Sarif => threatforge_report::sarif::render(model, analysis, &analyzed.rules),
+        ReportFormat::Sarif => {
+            let root = super::repository_root(&path, args.root.as_deref());
+            threatforge_report::sarif::render(model, analysis, &analyzed.rules, &root)
+        }
         ReportFormat::Csv => threatforge_report::csv::render(model, analysis),
         ReportFormat::Otm => threatforge_report::otm::render(model, analysis),
         ReportFormat::Junit => {
