@@ -2,26 +2,11 @@
 //! review found the engine getting wrong: the rule fired although the model said why it should
 //! not (issue "Threats a security architect would sign").
 
-use std::path::Path;
+mod support;
 
-use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
-use threatforge_model::{LoadOptions, load_str};
+use support::{analyzed, threat};
 
-fn analyzed(yaml: &str) -> Analysis {
-    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model, &RuleSet::builtin());
-    assert!(
-        analysis.rule_diagnostics.is_empty(),
-        "{:?}",
-        analysis.rule_diagnostics
-    );
-    analysis
-}
-
-fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
-    analysis.threats.iter().find(|t| t.id == *id)
-}
+use threatforge_analysis::Analysis;
 
 /// The threat is not found, or found and closed by the controls in place.
 fn not_open(analysis: &Analysis, id: &str) {

@@ -2,20 +2,11 @@
 //! as a public bucket, a developer's push as an end user's request, or a load balancer's hop inside
 //! the VPC as the internet (issue "Threats a security architect would sign").
 
-use std::path::Path;
+mod support;
 
-use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
-use threatforge_model::{LoadOptions, load_str};
+use support::{analyzed, threat};
 
-fn analyzed(yaml: &str) -> Analysis {
-    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    analyze(&loaded.model, &RuleSet::builtin())
-}
-
-fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
-    analysis.threats.iter().find(|t| t.id == *id)
-}
+use threatforge_analysis::Analysis;
 
 fn found(analysis: &Analysis, id: &str) -> bool {
     threat(analysis, id).is_some()

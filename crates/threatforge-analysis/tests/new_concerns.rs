@@ -2,26 +2,12 @@
 //! architect would sign"): each fires on the general shape of the risk, stays silent where a
 //! declared fact rules it out, and is closed by the control it names.
 
-use std::path::Path;
+mod support;
 
-use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
-use threatforge_model::{LoadOptions, ThreatSeverity, load_str};
+use support::{analyzed, threat};
 
-fn analyzed(yaml: &str) -> Analysis {
-    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model, &RuleSet::builtin());
-    assert!(
-        analysis.rule_diagnostics.is_empty(),
-        "{:?}",
-        analysis.rule_diagnostics
-    );
-    analysis
-}
-
-fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
-    analysis.threats.iter().find(|t| t.id == *id)
-}
+use threatforge_analysis::{Analysis, Threat};
+use threatforge_model::ThreatSeverity;
 
 fn open<'a>(analysis: &'a Analysis, id: &str) -> &'a Threat {
     let t = threat(analysis, id).unwrap_or_else(|| panic!("{id} is not found"));

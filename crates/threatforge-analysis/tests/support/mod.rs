@@ -1,0 +1,25 @@
+//! What the integration tests of single rules share: a model from text, analyzed with the
+//! built-in rules, and a threat by id.
+
+use std::path::Path;
+
+use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
+use threatforge_model::{LoadOptions, load_str};
+
+/// The model, which must load without errors, analyzed with the built-in rules, which must
+/// evaluate on it without errors.
+pub fn analyzed(yaml: &str) -> Analysis {
+    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let analysis = analyze(&loaded.model, &RuleSet::builtin());
+    assert!(
+        analysis.rule_diagnostics.is_empty(),
+        "{:?}",
+        analysis.rule_diagnostics
+    );
+    analysis
+}
+
+pub fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
+    analysis.threats.iter().find(|t| t.id == *id)
+}
