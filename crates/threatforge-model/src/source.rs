@@ -71,6 +71,8 @@ impl SourceFile {
             let in_block = block.iter().filter(|&&b| starts_char(b)).count();
             chars = chars.saturating_add(u32::try_from(in_block).unwrap_or(u32::MAX));
         }
+        // The end of a text whose length is a multiple of the block is a block start too.
+        chars_before_block.push(chars);
         SourceFile {
             display,
             path,
@@ -100,7 +102,10 @@ impl SourceFile {
     /// Characters before a byte offset (a character boundary), counted from the nearest block.
     fn chars_before(&self, offset: usize) -> usize {
         let block = offset / CHARS_BLOCK;
-        let counted = self.chars_before_block.get(block).copied().unwrap_or(0) as usize;
+        let Some(&counted) = self.chars_before_block.get(block) else {
+            return self.text.chars().count();
+        };
+        let counted = counted as usize;
         let from = (block * CHARS_BLOCK).min(offset);
         let rest = self.text.as_bytes()[from..offset]
             .iter()
@@ -229,6 +234,13 @@ mod tests {
     fn column_by_counting(text: &str, offset: usize) -> usize {
         let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         text.get(start..offset).map_or(0, |s| s.chars().count()) + 1
+    }
+
+    #[test]
+    fn the_end_of_a_text_of_whole_blocks_has_its_column() {
+        let text = "a".repeat(CHARS_BLOCK * 2);
+        let file = SourceFile::new("m".into(), PathBuf::from("/m"), text.as_str().into());
+        assert_eq!(file.line_col(text.len() as u32), (1, text.len() + 1));
     }
 
     proptest::proptest! {
