@@ -123,10 +123,7 @@ fn component_exposure(world: &World, c: usize) -> Exposed {
     let pulled = cf.pulls_untrusted_input.then_some(1);
     Exposed {
         direct: is_direct(world, c),
-        hops: match (reached, pulled) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        },
+        hops: nearer(reached, pulled),
         open: cf.outsider_path || cf.pulls_untrusted_input,
         what: format!("`{}`", component.id.value),
     }
@@ -151,6 +148,14 @@ pub fn exposure_rank(world: &World, element: Element, index: usize) -> u8 {
     exposure(world, element, index).rank()
 }
 
+/// The smaller of two hop counts, where `None` is unreachable.
+fn nearer(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The most exposed of several components.
 fn most_exposed(world: &World, members: impl Iterator<Item = usize>, what: String) -> Exposed {
     let mut best = Exposed {
@@ -163,10 +168,7 @@ fn most_exposed(world: &World, members: impl Iterator<Item = usize>, what: Strin
         let e = component_exposure(world, c);
         best.direct |= e.direct;
         best.open |= e.open;
-        best.hops = match (best.hops, e.hops) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        best.hops = nearer(best.hops, e.hops);
     }
     best
 }
