@@ -233,3 +233,23 @@ flows:
     assert!(open(&partner("")));
     assert!(!open(&partner("mtls")));
 }
+
+#[test]
+fn an_api_key_flow_that_declares_no_data_reads_whole() {
+    // `analyzed` fails on a rule-empty-value diagnostic: the sentence named no data before.
+    let analysis = analyzed(
+        "system: { name: t }
+components:
+  partner: { technology: partner-system, exposure: internet }
+  api: { technology: api-service }
+flows:
+  - partner -> api: { protocol: https, authentication: api-key }
+",
+    );
+    let t = threat(&analysis, "long-lived-api-key:partner->api")
+        .unwrap_or_else(|| panic!("the static key is not found"));
+    assert_eq!(
+        &*t.explanation,
+        "partner authenticates to api with a static API key over https."
+    );
+}
