@@ -370,6 +370,13 @@ pub struct Threat {
     /// decision written for one of those threats applies to this one.
     #[serde(skip)]
     pub absorbed: Vec<Arc<str>>,
+    /// For a rule's threats grouped into one (`group: model`): the elements it stands for, each
+    /// of which would otherwise have had a threat of its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<ElementRef>,
+    /// Where each member is declared, in the order of `members`.
+    #[serde(skip)]
+    pub member_spans: Vec<Span>,
     /// Where the element is declared.
     #[serde(skip)]
     pub span: Span,
@@ -559,6 +566,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             }
         }
     }
+    crate::group::apply(model, &active, &mut analysis);
     crate::decisions::apply(model, options, &mut analysis);
     analysis
 }
@@ -818,6 +826,8 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                 decision: None,
                 rating_override: None,
                 absorbed: absorbed.iter().map(|r| r.shared.id.clone()).collect(),
+                members: Vec::new(),
+                member_spans: Vec::new(),
                 span: candidate.span,
             }
         })
@@ -898,8 +908,16 @@ fn name_fronting_controls(
                 ObjKind::Flow => "the flow's target",
                 _ => "it",
             };
+            let pipeline = threatforge_model::catalog::catalog()
+                .control(control)
+                .is_some_and(|c| c.reach == threatforge_model::catalog::ControlReach::Pipeline);
+            let relation = if pipeline {
+                format!("a practice of the pipeline that builds {subject}")
+            } else {
+                format!("which fronts {subject}")
+            };
             text.push_str(&format!(
-                " `{control}` is in place on `{holder}`, which fronts {subject}."
+                " `{control}` is in place on `{holder}`, {relation}."
             ));
         }
     }
@@ -1039,7 +1057,7 @@ fn fill<'w>(
 /// Sorts threats by id, keeping the order of equal ids. A threat is a few hundred bytes and a
 /// large model has hundreds of thousands: sorting their indexes and then moving each threat once
 /// into place is several times faster than sorting the threats themselves.
-fn sort_by_id(threats: &mut [Threat]) {
+pub(crate) fn sort_by_id(threats: &mut [Threat]) {
     let mut order: Vec<usize> = (0..threats.len()).collect();
     order.sort_by(|&a, &b| threats[a].id.cmp(&threats[b].id));
     // Position `i` must receive the threat now at `order[i]`: follow each cycle of the

@@ -61,6 +61,7 @@ fields! {
     Processes = "processes",
     Protocol = "protocol",
     ProtocolFamily = "protocol_family",
+    PullsUntrustedInput = "pulls_untrusted_input",
     Quantity = "quantity",
     ReachableFromInternet = "reachable_from_internet",
     Readonly = "readonly",

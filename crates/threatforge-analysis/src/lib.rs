@@ -13,6 +13,7 @@ pub mod eval;
 pub mod examples;
 pub mod facts;
 pub mod field;
+mod group;
 mod manual;
 mod reach;
 pub mod rule;
@@ -26,6 +27,6 @@ pub use engine::{
     Analysis, AppliedDecision, Coverage, ElementRef, Mitigation, MitigationEntry, Options,
     Override, Threat, ThreatId, analyze, analyze_with,
 };
-pub use rule::{Element, Level, Linddun, Stride};
+pub use rule::{Element, Group, Level, Linddun, Stride};
 pub use ruleset::{Origin, Rule, RuleDir, RuleSet};
 pub use score::{Factor, Score};

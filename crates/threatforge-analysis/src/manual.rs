@@ -46,6 +46,8 @@ pub fn threats(world: &World) -> Vec<Threat> {
                 decision: None,
                 rating_override: None,
                 absorbed: Vec::new(),
+                members: Vec::new(),
+                member_spans: Vec::new(),
                 span: declared.id.span,
             }
         })

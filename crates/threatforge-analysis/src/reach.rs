@@ -1,6 +1,7 @@
 //! Controls in reach: a control declared on a component that fronts others (a CDN, WAF, load
 //! balancer or gateway adding security headers, absorbing DDoS or limiting rates) protects the
-//! components behind it too, and their threats count it as in place.
+//! components behind it too, and their threats count it as in place; a practice of the pipeline
+//! (dependency scanning declared on the build system or its scanner) holds for what it builds.
 //!
 //! A component is behind a holder of control C when at least one flow reaches it from a
 //! forwarding component that holds C, and every flow into it from an actor or a forwarding
@@ -84,7 +85,54 @@ pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usi
             }
         }
     }
+    inherit_pipeline_practices(world, &mut inherited);
     inherited
+}
+
+/// A practice of the pipeline (`reach: pipeline`) declared on a build system, or on what a build
+/// system sends code to, holds for every process of the team's own: the pipeline builds them.
+fn inherit_pipeline_practices<'m>(world: &World<'m>, inherited: &mut [Vec<(&'m str, usize)>]) {
+    let model = world.model;
+    let builds = |c: usize| world.traits(c).contains(&"build-system");
+    let mut fed_by_build = vec![false; model.components.len()];
+    for facts in &world.facts.flows {
+        if let (Some(source), Some(target)) = (facts.source, facts.target) {
+            fed_by_build[target] |= builds(source);
+        }
+    }
+    // The first holder of each practice, in model order, is the one named.
+    let mut holders: Vec<(&'m str, usize)> = Vec::new();
+    for (i, component) in model.components.values().enumerate() {
+        if !(builds(i) || fed_by_build[i]) {
+            continue;
+        }
+        for control in &component.controls {
+            let name = control.value.as_str();
+            let pipeline = catalog()
+                .control(name)
+                .is_some_and(|c| c.reach == ControlReach::Pipeline);
+            if pipeline && !holders.iter().any(|(c, _)| *c == name) {
+                holders.push((name, i));
+            }
+        }
+    }
+    if holders.is_empty() {
+        return;
+    }
+    for (i, component) in model.components.values().enumerate() {
+        let own = world.kind(i) == ComponentKind::Process
+            && !world.traits(i).contains(&"third-party")
+            && component.out_of_scope.is_none();
+        if !own {
+            continue;
+        }
+        for &(control, holder) in &holders {
+            let declared = component.controls.iter().any(|x| x.value == control);
+            if holder != i && !declared && !inherited[i].iter().any(|(c, _)| *c == control) {
+                inherited[i].push((control, holder));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,14 @@ pub struct Examples {
     pub passes: Vec<Sp<String>>,
 }
 
+/// How a rule's threats on several elements become one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    /// One threat for the whole model, `<rule>:model`.
+    Model,
+}
+
 /// A rule file as written.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +112,10 @@ pub struct RuleFile {
     /// cause, scored as the most severe of them).
     #[serde(default)]
     pub supersedes: Vec<Sp<String>>,
+    /// For a practice whose one fix serves every element it finds (dependency scanning, a
+    /// secrets vault, a privacy notice): `model` makes one threat naming every open finding.
+    #[serde(default)]
+    pub group: Option<Group>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]

@@ -373,6 +373,12 @@ pub struct ElementFactors {
     factors: Box<[Factor]>,
     /// How many likelihood factors lead `factors`.
     likelihood: u8,
+    /// Whether the last likelihood factor is the authentication on the paths in.
+    authentication: bool,
+    /// Whether the last factor is the blast radius.
+    blast: bool,
+    /// The element is a flow: its transport threats come from its network path.
+    on_flow: bool,
     /// Where each aspect's data factor is (confidentiality, integrity, availability, any).
     data: [Option<u8>; 4],
     /// Where the criticality and blast radius factors start.
@@ -402,6 +408,12 @@ pub struct Factors {
     /// The impact ceiling, when it took the impact down to high. Boxed: most threats have none,
     /// and a large model holds hundreds of thousands of `Factors`.
     ceiling: Option<Box<Factor>>,
+    /// The element's authentication factor does not apply: the attacker does not pass it (an
+    /// eavesdropper or forger on a flow's network path).
+    without_authentication: bool,
+    /// The element's blast radius does not apply: the threat gives no foothold to go further
+    /// from (a denial of service, a repudiation).
+    without_blast: bool,
 }
 
 /// The factors of a threat, in order.
@@ -429,6 +441,8 @@ impl Factors {
             aspect: 0,
             exposure,
             ceiling: None,
+            without_authentication: false,
+            without_blast: false,
         }
     }
 
@@ -441,11 +455,15 @@ impl Factors {
     pub fn iter(&self) -> FactorIter<'_> {
         let (likelihood, data, tail): (&[Factor], Option<&Factor>, &[Factor]) = match &self.element
         {
-            Some(e) => (
-                &e.factors[..usize::from(e.likelihood)],
-                e.data[usize::from(self.aspect)].map(|i| &e.factors[usize::from(i)]),
-                &e.factors[usize::from(e.tail)..],
-            ),
+            Some(e) => {
+                let skip_authentication = usize::from(e.authentication && self.without_authentication);
+                let skip_blast = usize::from(e.blast && self.without_blast);
+                (
+                    &e.factors[..usize::from(e.likelihood) - skip_authentication],
+                    e.data[usize::from(self.aspect)].map(|i| &e.factors[usize::from(i)]),
+                    &e.factors[usize::from(e.tail)..e.factors.len() - skip_blast],
+                )
+            }
             None => (&[], None, &[]),
         };
         std::iter::once(&self.hints[0])
@@ -540,7 +558,8 @@ pub fn element_scoring(
             ),
         ));
     }
-    if exposed.hops.is_some() && !exposed.open && !exposed.direct {
+    let authentication = exposed.hops.is_some() && !exposed.open && !exposed.direct;
+    if authentication {
         likelihood.push(factor(
             "likelihood",
             "authentication",
@@ -612,8 +631,10 @@ pub fn element_scoring(
         _ => None,
     };
     let (reach, secret_store) = downstream(world, from);
+    // A store of secret data downstream is at stake for what gives a foothold, not for a
+    // denial of service (availability, aspect 2).
     let top_asset = [0, 1, 2, 3].map(|aspect| {
-        secret_store
+        (secret_store && aspect != 2)
             || criticality.as_ref().is_some_and(|c| c.effect > 0)
             || data_factors[aspect].as_ref().is_some_and(|d| d.effect > 0)
     });
@@ -643,10 +664,14 @@ pub fn element_scoring(
     });
     let tail = factors.len() as u8;
     factors.extend(criticality);
+    let has_blast = blast.is_some();
     factors.extend(blast);
     Arc::new(ElementFactors {
         factors: factors.into_boxed_slice(),
         likelihood,
+        authentication,
+        blast: has_blast,
+        on_flow: element == Element::Flow,
         data,
         tail,
         exposure: rank,
@@ -665,6 +690,17 @@ pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) 
         aspect: aspect as u8,
         exposure: element.exposure,
         ceiling: None,
+        // On a flow, who reads or changes data in transit, or forges a caller, is on the network
+        // path: the authentication of the callers does not stand in their way.
+        without_authentication: element.on_flow
+            && matches!(
+                rule.file.stride,
+                Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
+            ),
+        without_blast: matches!(
+            rule.file.stride,
+            Stride::DenialOfService | Stride::Repudiation
+        ),
     };
     let sum = |on: &str| -> i8 {
         factors

@@ -60,6 +60,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("inbound", FLOWS),
     ("outbound", FLOWS),
     ("reachable_from_internet", BOOL),
+    ("pulls_untrusted_input", BOOL),
     ("internet_hops", INT),
     ("unauthenticated_path", BOOL),
     ("boundaries", STRS),

@@ -319,6 +319,7 @@ impl<'m> World<'m> {
             Field::Inbound => return objs(ObjKind::Flow, &cf.inbound),
             Field::Outbound => return objs(ObjKind::Flow, &cf.outbound),
             Field::ReachableFromInternet => Value::Bool(cf.reachable_from_internet),
+            Field::PullsUntrustedInput => Value::Bool(cf.pulls_untrusted_input),
             Field::InternetHops => Value::Int(cf.internet_hops),
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
             Field::Boundaries => return strs(&x.boundaries),

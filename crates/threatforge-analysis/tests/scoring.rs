@@ -38,11 +38,20 @@ fn analyze(text: &str, today: Option<&str>) -> threatforge_analysis::Analysis {
     )
 }
 
+/// The threat with this id, or the rule's one threat for the model that has the element among
+/// its members (`group: model`).
 fn threat<'a>(analysis: &'a threatforge_analysis::Analysis, id: &str) -> &'a Threat {
+    let (rule, element) = id.split_once(':').unwrap_or((id, ""));
     analysis
         .threats
         .iter()
         .find(|t| t.id == id)
+        .or_else(|| {
+            analysis
+                .threats
+                .iter()
+                .find(|t| &*t.rule == rule && t.members.iter().any(|m| &*m.id == element))
+        })
         .unwrap_or_else(|| panic!("no threat {id}"))
 }
 
@@ -432,10 +441,12 @@ fn a_weakness_that_is_not_an_attack_stays_within_its_rules_band() {
     let gap = threat(&analysis, "internet-facing-monitoring-gap:api");
     assert_eq!(gap.inherent.likelihood, 4);
     assert_eq!(gap.inherent.severity, ThreatSeverity::Medium);
-    // Impact medium (2) + critical integrity + five services downstream would be 4; at
-    // likelihood 4 only impact 1 keeps the score (4) medium.
+    // Impact medium (2) + critical integrity would be 3 (a gap in what is recorded gives no
+    // foothold, so the services downstream do not count); at likelihood 4 only impact 1 keeps
+    // the score (4) medium.
     assert_eq!(gap.inherent.impact, 1);
-    assert_eq!(ceiling(gap), Some(-3));
+    assert_eq!(ceiling(gap), Some(-2));
+    assert!(!gap.factors.iter().any(|f| f.factor == "blast radius"));
     let reason = gap
         .factors
         .iter()
@@ -443,4 +454,60 @@ fn a_weakness_that_is_not_an_attack_stays_within_its_rules_band() {
         .map(|f| f.reason.to_string())
         .unwrap_or_default();
     assert!(reason.contains("medium at most"), "{reason}");
+}
+
+#[test]
+fn a_denial_of_service_gains_nothing_from_the_stores_behind_it() {
+    // The portal reaches a store of secret data: a foothold there (SQL injection) counts it, a
+    // flood of the portal does not.
+    let analysis = analyze(&clinic("", ""), None);
+    let blast = |t: &Threat| t.factors.iter().any(|f| f.factor == "blast radius");
+    assert!(blast(threat(&analysis, "sql-injection:portal")));
+    let dos = analysis
+        .threats
+        .iter()
+        .filter(|t| t.stride == threatforge_analysis::Stride::DenialOfService)
+        .collect::<Vec<_>>();
+    assert!(!dos.is_empty());
+    for t in dos {
+        assert!(!blast(t), "{}", t.id);
+        assert!(t.inherent.impact <= 3, "{}: secret data is not at stake", t.id);
+    }
+}
+
+#[test]
+fn who_is_on_a_flows_network_path_does_not_pass_its_authentication() {
+    // An internal hop in cleartext behind an authenticated entry: the callers' logins keep
+    // outsiders from calling the portal, not from reading or changing traffic on the hop.
+    let text = "system: { name: t }
+data:
+  records: { classification: confidential, integrity: high }
+components:
+  patient: { technology: browser, exposure: internet }
+  portal: { technology: web-application, processes: [records] }
+  api: { technology: api-service, processes: [records] }
+flows:
+  - patient -> portal: { protocol: https, authentication: session, data: [records] }
+  - portal -> api: { protocol: http, authentication: token, data: [records] }
+";
+    let analysis = analyze(text, None);
+    let on_hop: Vec<&Threat> = analysis
+        .threats
+        .iter()
+        .filter(|t| &*t.element.id == "portal->api")
+        .collect();
+    let auth = |t: &Threat| t.factors.iter().any(|f| f.factor == "authentication");
+    let transport: Vec<_> = on_hop
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.stride,
+                threatforge_analysis::Stride::InformationDisclosure
+                    | threatforge_analysis::Stride::Tampering
+                    | threatforge_analysis::Stride::Spoofing
+            )
+        })
+        .collect();
+    assert!(!transport.is_empty(), "{on_hop:?}");
+    assert!(transport.iter().all(|t| !auth(t)));
 }

@@ -399,8 +399,13 @@ fn uris(sarif: &str) -> std::collections::BTreeSet<(String, String)> {
         .as_array()
         .expect("results")
         .iter()
-        .map(|r| {
-            let location = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+        .flat_map(|r| {
+            // A threat standing for several elements points at each in `relatedLocations`.
+            let related = r["relatedLocations"].as_array().cloned().unwrap_or_default();
+            std::iter::once(r["locations"][0].clone()).chain(related)
+        })
+        .map(|l| {
+            let location = &l["physicalLocation"]["artifactLocation"];
             (
                 location["uri"].as_str().expect("uri").to_owned(),
                 location["uriBaseId"]

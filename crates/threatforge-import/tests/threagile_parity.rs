@@ -684,10 +684,19 @@ fn boundary_holds(model: &Model, boundary: &str, component: &str) -> bool {
 }
 
 /// Whether a threat is on the component, a flow touching it, the boundary or runtime holding it,
-/// or the model as a whole.
+/// or the model as a whole (a rule's threats grouped into one: when one of its members is).
 fn touches(model: &Model, threat: &Threat, component: &str) -> bool {
-    let id = &*threat.element.id;
-    match threat.element.kind {
+    if threat.element.kind == Element::Model && !threat.members.is_empty() {
+        return threat
+            .members
+            .iter()
+            .any(|m| element_touches(model, m.kind, &m.id, component));
+    }
+    element_touches(model, threat.element.kind, &threat.element.id, component)
+}
+
+fn element_touches(model: &Model, kind: Element, id: &str, component: &str) -> bool {
+    match kind {
         Element::Component => id == component,
         Element::Flow => model.flows.get(id).is_some_and(|f| {
             f.source.value.as_str() == component || f.target.value.as_str() == component

@@ -48,6 +48,10 @@ pub enum ControlReach {
     /// also protects the components it forwards to, where all their traffic from actors and
     /// other forwarders passes through holders of the control.
     Fronted,
+    /// Declared on a build system, or on a service the build system hands the code to (a
+    /// scanner), it is a practice of the pipeline: it covers every process of the team's own
+    /// that the model declares (not third parties, not actors).
+    Pipeline,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -426,7 +426,7 @@ fn stands_for(entry: &MustFind, target: &Target, threat: &Threat) -> bool {
         return target.matches(&entry.rules, threat);
     }
     threat.is_open()
-        && target.contains(threat.element.kind, &threat.element.id)
+        && target.holds(threat)
         && entry.cwe.iter().all(|id| threat.cwe.contains(id))
         && entry.capec.iter().all(|id| threat.capec.contains(id))
 }

@@ -45,14 +45,24 @@ impl Target {
     }
 
     /// Whether `threat` is open, by one of `rules` (its own, or one it absorbed as the same root
-    /// cause), on one of the target's elements.
+    /// cause), on one of the target's elements (or, for a rule's threats grouped into one, naming
+    /// one of them as a member).
     pub fn matches(&self, rules: &[String], threat: &Threat) -> bool {
         threat.is_open()
             && std::iter::once(&threat.rule)
                 .chain(&threat.absorbed)
                 .any(|rule| {
-                    self.matches_parts(rules, rule, threat.element.kind, &threat.element.id)
+                    std::iter::once(&threat.element)
+                        .chain(&threat.members)
+                        .any(|e| self.matches_parts(rules, rule, e.kind, &e.id))
                 })
+    }
+
+    /// Whether the threat's element, or one of its members, is in the target.
+    pub fn holds(&self, threat: &Threat) -> bool {
+        std::iter::once(&threat.element)
+            .chain(&threat.members)
+            .any(|e| self.contains(e.kind, &e.id))
     }
 
     /// `matches` for a threat given by its parts, whatever its status.

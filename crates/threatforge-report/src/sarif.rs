@@ -191,7 +191,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             } else {
                 format!(" Missing controls: {}.", threatforge_analysis::engine::join(t.mitigation.missing(), ", ").replace('|', " or "))
             };
-            json!({
+            let mut result = json!({
                 "ruleId": t.kind_id(),
                 "ruleIndex": index,
                 "level": level(t.severity()),
@@ -217,7 +217,29 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     "security-severity": format!("{:.1}", security_severity(t)),
                     "status": t.status.as_str(),
                 }
-            })
+            });
+            // A threat standing for several elements (`group: model`) points at each.
+            if !t.members.is_empty() {
+                let related: Vec<Value> = t
+                    .members
+                    .iter()
+                    .zip(&t.member_spans)
+                    .enumerate()
+                    .map(|(i, (member, span))| {
+                        let at = model.sources.locate(*span);
+                        json!({
+                            "id": i,
+                            "message": { "text": member.id },
+                            "physicalLocation": {
+                                "artifactLocation": artifact_location(&model.sources, *span, root),
+                                "region": { "startLine": at.line.max(1), "startColumn": at.column.max(1) }
+                            }
+                        })
+                    })
+                    .collect();
+                result["relatedLocations"] = Value::Array(related);
+            }
+            result
         })
         .collect();
     let log = json!({

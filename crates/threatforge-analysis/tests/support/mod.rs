@@ -20,6 +20,13 @@ pub fn analyzed(yaml: &str) -> Analysis {
     analysis
 }
 
+/// The threat with this id, or the rule's threat grouped for the whole model (`group: model`)
+/// that stands for this element among its members.
 pub fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
-    analysis.threats.iter().find(|t| t.id == *id)
+    let (rule, element) = id.split_once(':')?;
+    analysis.threats.iter().find(|t| t.id == *id).or_else(|| {
+        analysis.threats.iter().find(|t| {
+            &*t.rule == rule && t.members.iter().any(|m| &*m.id == element)
+        })
+    })
 }

@@ -1,0 +1,130 @@
+//! One threat for a practice that one fix serves everywhere (rules with `group: model`): the
+//! open threats a rule finds on several elements become one threat, `<rule>:model`, that names
+//! each element with its own explanation and is scored as the most severe of them.
+//!
+//! Runs after `rules.not_applicable` and before the decisions: an element the team has already
+//! answered for (a decision written for its own threat, not for the group, or marked not
+//! applicable) keeps its threat and that answer; a threat mitigated by its controls stays
+//! apart as mitigated. The group is then decided like any threat, by its own id.
+
+use std::sync::Arc;
+
+use threatforge_model::Model;
+
+use crate::decisions::matches;
+use crate::engine::{Analysis, ElementRef, Threat, ThreatId, sort_by_id};
+use crate::rule::{Element, Group};
+use crate::ruleset::Rule;
+
+/// The key of a group's id: the element a model-wide threat is about.
+pub(crate) const MODEL_KEY: &str = "model";
+
+pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
+    let grouped: Vec<&str> = active
+        .iter()
+        .filter(|r| r.file.group == Some(Group::Model))
+        .map(|r| r.id())
+        .collect();
+    if grouped.is_empty() {
+        return;
+    }
+    let mut members: Vec<Vec<Threat>> = vec![Vec::new(); grouped.len()];
+    let mut rest = Vec::with_capacity(analysis.threats.len());
+    let mut id = String::new();
+    for threat in std::mem::take(&mut analysis.threats) {
+        let slot = grouped.iter().position(|r| *r == &*threat.rule);
+        match slot {
+            Some(slot) if threat.is_open() && !singled_out(model, &threat, &mut id) => {
+                members[slot].push(threat);
+            }
+            _ => rest.push(threat),
+        }
+    }
+    rest.extend(members.into_iter().filter_map(group_of));
+    analysis.threats = rest;
+    sort_by_id(&mut analysis.threats);
+}
+
+/// Whether a decision names this element's threat but not the group: the team answered for
+/// this element on its own, and that answer stands.
+fn singled_out(model: &Model, threat: &Threat, id: &mut String) -> bool {
+    use std::fmt::Write as _;
+    id.clear();
+    let _ = write!(id, "{}", threat.id);
+    let group = format!("{}:{MODEL_KEY}", threat.rule);
+    model
+        .decisions
+        .iter()
+        .any(|d| matches(&d.threat.value, id) && !matches(&d.threat.value, &group))
+}
+
+/// The group's threat: the most severe member's score, factors, mitigations and location (the
+/// place a reader goes first), and every member's explanation.
+fn group_of(members: Vec<Threat>) -> Option<Threat> {
+    let worst = members
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, t)| t.risk_order())
+        .map(|(i, _)| i)?;
+    let names: Vec<&str> = members.iter().map(|t| &*t.element.id).collect();
+    let explanation = if members.len() == 1 {
+        members[worst].explanation.to_string()
+    } else {
+        let mut text = format!(
+            "The same gap on {} {}, with one fix for all: {}.",
+            members.len(),
+            noun(members[worst].element.kind),
+            join_names(&names)
+        );
+        for member in &members {
+            text.push(' ');
+            text.push_str(&member.explanation);
+        }
+        text
+    };
+    let element_refs: Vec<ElementRef> = members.iter().map(|t| t.element.clone()).collect();
+    let spans = members.iter().map(|t| t.span).collect();
+    let mut absorbed: Vec<Arc<str>> = members
+        .iter()
+        .flat_map(|t| t.absorbed.iter().cloned())
+        .collect();
+    absorbed.sort();
+    absorbed.dedup();
+    let mut threat = members.into_iter().nth(worst)?;
+    threat.id = ThreatId::new(threat.rule.clone(), Arc::from(MODEL_KEY));
+    threat.element = ElementRef {
+        kind: Element::Model,
+        id: Arc::from(MODEL_KEY),
+    };
+    threat.explanation = explanation.into_boxed_str();
+    threat.absorbed = absorbed;
+    threat.members = element_refs;
+    threat.member_spans = spans;
+    Some(threat)
+}
+
+fn noun(kind: Element) -> &'static str {
+    match kind {
+        Element::Component => "components",
+        Element::Flow => "flows",
+        Element::Data => "data assets",
+        Element::Boundary => "boundaries",
+        Element::Runtime => "runtimes",
+        Element::Model => "models",
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_names(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => format!(
+            "{} and `{last}`",
+            init.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,134 @@
+//! One threat per practice (`group: model`): the same missing practice on several elements is
+//! one threat with one fix, which names every element; a team's answer for one element stands.
+
+mod support;
+
+use support::analyzed;
+
+use threatforge_analysis::{Analysis, Element, Threat};
+use threatforge_model::DecisionStatus;
+
+/// Two internet-reachable services with their own code, neither scanning its dependencies; the
+/// checkout handles secret data, the catalogue public data.
+fn shop(checkout_controls: &str, decisions: &str) -> String {
+    format!(
+        "system: {{ name: shop }}
+data:
+  card: {{ classification: secret, categories: [financial] }}
+  products: {{ classification: public }}
+components:
+  shopper: {{ technology: browser, exposure: internet }}
+  checkout: {{ technology: api-service, processes: [card], controls: [{checkout_controls}] }}
+  catalogue: {{ technology: api-service, processes: [products] }}
+flows:
+  - shopper -> checkout: {{ protocol: https, authentication: session, data: [card] }}
+  - shopper -> catalogue: {{ protocol: https, data: [products] }}
+{decisions}"
+    )
+}
+
+fn of_rule<'a>(analysis: &'a Analysis, rule: &str) -> Vec<&'a Threat> {
+    analysis
+        .threats
+        .iter()
+        .filter(|t| &*t.rule == rule)
+        .collect()
+}
+
+fn member_ids(threat: &Threat) -> Vec<&str> {
+    threat.members.iter().map(|m| &*m.id).collect()
+}
+
+#[test]
+fn one_practice_missing_on_two_services_is_one_threat_naming_both() {
+    let analysis = analyzed(&shop("", ""));
+    let found = of_rule(&analysis, "vulnerable-dependencies");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let group = found[0];
+    assert_eq!(group.id, "vulnerable-dependencies:model");
+    assert_eq!(group.element.kind, Element::Model);
+    assert_eq!(member_ids(group), ["catalogue", "checkout"]);
+    assert!(group.members.iter().all(|m| m.kind == Element::Component));
+    assert!(
+        group.explanation.starts_with(
+            "The same gap on 2 components, with one fix for all: `catalogue` and `checkout`."
+        ),
+        "{}",
+        group.explanation
+    );
+    // Each member's own explanation follows, with its values.
+    assert!(group.explanation.contains("technology api-service"));
+    assert!(group.is_open());
+}
+
+#[test]
+fn the_group_is_scored_as_its_most_severe_member() {
+    let both = analyzed(&shop("", ""));
+    let group = of_rule(&both, "vulnerable-dependencies")[0];
+    // The checkout's threat alone: the catalogue's marked not applicable.
+    let alone = analyzed(&shop(
+        "",
+        "rules:\n  not_applicable:\n    vulnerable-dependencies:catalogue: static files only\n",
+    ));
+    let checkout = of_rule(&alone, "vulnerable-dependencies")
+        .into_iter()
+        .find(|t| t.is_open())
+        .expect("the checkout's threat");
+    assert_eq!(member_ids(checkout), ["checkout"]);
+    assert_eq!(group.inherent, checkout.inherent);
+    assert_eq!(group.residual, checkout.residual);
+}
+
+#[test]
+fn an_element_with_the_control_stays_apart_as_mitigated() {
+    let analysis = analyzed(&shop("dependency-scanning, patch-management, image-scanning", ""));
+    let found = of_rule(&analysis, "vulnerable-dependencies");
+    let open: Vec<_> = found.iter().filter(|t| t.is_open()).collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(member_ids(open[0]), ["catalogue"]);
+    let mitigated = found
+        .iter()
+        .find(|t| t.id == "vulnerable-dependencies:checkout")
+        .expect("the checkout's own threat");
+    assert_eq!(mitigated.status, DecisionStatus::Mitigated);
+}
+
+#[test]
+fn a_decision_for_one_element_keeps_that_element_apart_with_its_answer() {
+    let decisions = "decisions:
+  - threat: vulnerable-dependencies:catalogue
+    status: accepted
+    justification: Static catalogue, rebuilt weekly from a pinned image.
+";
+    let analysis = analyzed(&shop("", decisions));
+    let found = of_rule(&analysis, "vulnerable-dependencies");
+    let accepted = found
+        .iter()
+        .find(|t| t.id == "vulnerable-dependencies:catalogue")
+        .expect("the catalogue's own threat");
+    assert_eq!(accepted.status, DecisionStatus::Accepted);
+    let group = found
+        .iter()
+        .find(|t| t.id == "vulnerable-dependencies:model")
+        .expect("the group");
+    assert_eq!(member_ids(group), ["checkout"]);
+    assert!(group.is_open());
+}
+
+#[test]
+fn a_decision_for_the_group_or_the_rule_decides_the_group() {
+    for selector in ["vulnerable-dependencies:model", "vulnerable-dependencies:*"] {
+        let decisions = format!(
+            "decisions:
+  - threat: \"{selector}\"
+    status: in-progress
+    ticket: SEC-1
+"
+        );
+        let analysis = analyzed(&shop("", &decisions));
+        let found = of_rule(&analysis, "vulnerable-dependencies");
+        assert_eq!(found.len(), 1, "{selector}: {found:?}");
+        assert_eq!(found[0].status, DecisionStatus::InProgress, "{selector}");
+        assert_eq!(member_ids(found[0]), ["catalogue", "checkout"]);
+    }
+}
