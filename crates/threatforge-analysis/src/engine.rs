@@ -800,7 +800,10 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                     }
                 });
             let explanation = with_consequences(explanation, &absorbed);
-            let mitigation = mitigation_by(&rule.shared.mitigations, &candidate.controls);
+            let mitigation = mitigation_by(
+                &with_absorbed_mitigations(&rule.shared.mitigations, &absorbed),
+                &candidate.controls,
+            );
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
             let residual = residual_of(&inherent, &mitigation);
             let (status, reason) = status_of(&mitigation);
@@ -871,6 +874,28 @@ fn absorb_superseded<'r>(fired: &mut Vec<(&'r Rule, Box<str>)>) -> Vec<Vec<&'r R
     let mut keep = owners.iter().map(Option::is_none);
     absorbed.retain(|_| keep.next().unwrap_or(true));
     absorbed
+}
+
+/// The mitigations of a threat that absorbed others: its rule's, then those of the absorbed rules
+/// it does not list already, so the fix named is complete for every consequence.
+fn with_absorbed_mitigations(
+    own: &Arc<[MitigationEntry]>,
+    absorbed: &[&Rule],
+) -> Arc<[MitigationEntry]> {
+    let extra = absorbed
+        .iter()
+        .flat_map(|r| r.shared.mitigations.iter())
+        .filter(|e| !own.iter().any(|o| o.whole == e.whole));
+    if extra.clone().next().is_none() {
+        return own.clone();
+    }
+    let mut entries: Vec<MitigationEntry> = own.to_vec();
+    for entry in extra {
+        if !entries.iter().any(|o| o.whole == entry.whole) {
+            entries.push(entry.clone());
+        }
+    }
+    entries.into()
 }
 
 /// Names the consequences a threat stands for beside its own, by the absorbed rules' titles.
