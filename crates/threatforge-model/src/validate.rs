@@ -19,7 +19,9 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
 
     for component in model.components.values() {
         let what = format!("component `{}`", component.id.value);
-        check_component_catalogue(&what, component, out);
+        // A component read without a bad entry is not also told that the entry is missing.
+        let partial = broken.contains(&component.id.value);
+        check_component_catalogue(&what, component, partial, out);
         for data in component.processes.iter().chain(&component.stores) {
             reference(out, &what, data, "data asset", &data_ids);
             used_data.insert(&data.value);
@@ -140,6 +142,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
 fn check_component_catalogue(
     what: &str,
     component: &crate::model::Decl<crate::model::Component>,
+    partial: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let catalog = catalog();
@@ -154,7 +157,7 @@ fn check_component_catalogue(
                 &ids,
             ));
         }
-        None if component.kind.is_none() => out.push(
+        None if component.kind.is_none() && !partial => out.push(
             Diagnostic::error(
                 "missing-key",
                 format!("{what} needs a `technology` or a `kind`"),
