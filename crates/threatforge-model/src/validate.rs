@@ -80,7 +80,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             .as_ref()
             .filter(|p| catalog().protocol(&p.value).is_none())
         {
-            let ids = catalog().protocol_ids();
+            let ids = catalog().protocol_names();
             out.push(unknown_name(
                 "unknown-protocol",
                 &what,
@@ -148,7 +148,7 @@ fn check_component_catalogue(
     let catalog = catalog();
     match &component.technology {
         Some(technology) if catalog.technology(&technology.value).is_none() => {
-            let ids = catalog.technology_ids();
+            let ids = catalog.technology_names();
             out.push(unknown_name(
                 "unknown-technology",
                 what,
@@ -171,7 +171,7 @@ fn check_component_catalogue(
     }
     for t in &component.traits {
         if !catalog.traits.contains_key(&t.value) {
-            let ids = catalog.trait_ids();
+            let ids = catalog.trait_names();
             out.push(unknown_name("unknown-trait", what, "trait", t, &ids));
         }
     }
@@ -182,7 +182,7 @@ fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on
     for control in controls {
         match catalog.control(&control.value) {
             None => {
-                let ids = catalog.control_ids();
+                let ids = catalog.control_names();
                 out.push(unknown_name(
                     "unknown-control",
                     what,
@@ -289,17 +289,20 @@ fn reference(out: &mut Vec<Diagnostic>, what: &str, reference: &Sp<Id>, kind: &s
     );
 }
 
+/// An unknown catalogue name, with the entries it most likely means: by alias, by a word of the
+/// title, or by spelling. An alias is suggested, never accepted, so the model names the entry.
 fn unknown_name(
     code: &'static str,
     what: &str,
     kind: &str,
     name: &Sp<String>,
-    ids: &[&str],
+    names: &[crate::catalog::Named],
 ) -> Diagnostic {
-    let help = match suggest::nearest(&name.value, ids.iter().copied()) {
-        Some(n) => format!("did you mean `{n}`?"),
-        None => format!("expected one of {}", suggest::one_of(ids)),
-    };
+    let meant = suggest::by_meaning(&name.value, names);
+    let help = suggest::did_you_mean(&meant).unwrap_or_else(|| {
+        let ids: Vec<&str> = names.iter().map(|n| n.id).collect();
+        format!("expected one of {}", suggest::one_of(&ids))
+    });
     Diagnostic::error(code, format!("{what} has unknown {kind} `{}`", name.value))
         .with_label(name.span, format!("not a known {kind}"))
         .with_help(help)
@@ -424,7 +427,7 @@ fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagn
                         &what,
                         "control",
                         &name,
-                        &catalog.control_ids(),
+                        &catalog.control_names(),
                     ));
                 }
             }

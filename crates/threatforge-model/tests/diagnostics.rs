@@ -310,6 +310,45 @@ fn unknown_catalogue_names() {
 }
 
 #[test]
+fn catalogue_names_are_suggested_by_meaning() {
+    let text = format!(
+        "{HEAD}components:\n  files: {{ technology: s3 }}\n  db: {{ technology: aurora }}\n  ci: {{ technology: github-actions }}\n  queue: {{ technology: message-queue }}\n  api: {{ technology: api-service, controls: [csp] }}\nflows:\n  - api -> queue: {{ protocol: sqs }}\n  - api -> files\n  - api -> db\n  - ci -> api\n"
+    );
+    // An alias is suggested, not accepted: the model names the catalogue entry it means.
+    insta::assert_snapshot!(check(
+        &text,
+        &[
+            "unknown-technology",
+            "unknown-technology",
+            "unknown-technology",
+            "unknown-control",
+            "unknown-protocol"
+        ]
+    ));
+}
+
+#[test]
+fn the_list_of_valid_values_is_not_wrapped_inside_an_id() {
+    let text = format!("{HEAD}components:\n  a: {{ technology: qqqqqq }}\n");
+    let out = check(&text, &["isolated-component", "unknown-technology"]);
+    let help: String = out
+        .lines()
+        .skip_while(|l| !l.contains("help: expected one of"))
+        .take_while(|l| !l.contains('×') && !l.contains('⚠'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(help.lines().count() > 1, "the list wraps:\n{out}");
+    for line in help.lines() {
+        // A wrapped line ends after a whole quoted id (and its comma), never inside one.
+        let line = line.trim_end();
+        assert!(
+            line.ends_with("`,") || line.ends_with(')') || line.ends_with('`'),
+            "cut inside an id: {line:?}\n{out}"
+        );
+    }
+}
+
+#[test]
 fn misplaced_control() {
     let text = format!(
         "{HEAD}components:\n  a: {{ technology: api-service, controls: [mtls] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ controls: [waf] }}\n"
@@ -499,7 +538,7 @@ fn include_cycle() {
     assert_eq!(codes(&loaded), vec!["include-cycle"]);
     let text = rendered(&loaded, Some(dir.path()));
     assert!(
-        text.contains("a.yaml -> ") && text.contains("b.yaml -> "),
+        text.contains("a.yaml ->") && text.contains("b.yaml ->"),
         "{text}"
     );
 }
