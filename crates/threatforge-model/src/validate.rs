@@ -94,6 +94,10 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             used_data.insert(&data.value);
         }
         check_controls(out, &what, &flow.controls, ControlTarget::Flow);
+        for caller in &flow.on_behalf_of {
+            reference(out, &what, caller, "component", &component_ids);
+        }
+        check_on_behalf_of(model, flow, &what, out);
     }
 
     check_boundaries(model, broken, out);
@@ -287,6 +291,35 @@ fn reference(out: &mut Vec<Diagnostic>, what: &str, reference: &Sp<Id>, kind: &s
         .with_label(reference.span, format!("not a {kind}"))
         .with_help(help),
     );
+}
+
+/// `on_behalf_of` sorts the requests a forwarder passes on by their caller; out of a component
+/// that forwards nothing, every request is its own, and the list would only cut the flow off.
+fn check_on_behalf_of(
+    model: &Model,
+    flow: &crate::model::Decl<crate::model::Flow>,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(first) = flow.on_behalf_of.first() else {
+        return;
+    };
+    let Some(source) = model.components.get(&flow.source.value) else {
+        return;
+    };
+    if !source.has_trait("forwards-traffic") {
+        out.push(
+            Diagnostic::warning(
+                "on-behalf-of-without-forwarder",
+                format!(
+                    "{what} says whose requests it carries, but `{}` does not forward traffic",
+                    flow.source.value
+                ),
+            )
+            .with_label(first.span, "callers are told apart only behind a forwarder")
+            .with_help("put `on_behalf_of` on the flows out of the proxy, load balancer, CDN or gateway the callers share, or give the source the `forwards-traffic` trait"),
+        );
+    }
 }
 
 /// An unknown catalogue name, with the entries it most likely means: by alias, by a word of the

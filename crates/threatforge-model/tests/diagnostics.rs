@@ -349,6 +349,17 @@ fn the_list_of_valid_values_is_not_wrapped_inside_an_id() {
 }
 
 #[test]
+fn on_behalf_of_needs_a_forwarder_and_components() {
+    let text = format!(
+        "{HEAD}components:\n  web: {{ technology: browser, exposure: internet }}\n  lb: {{ technology: load-balancer }}\n  api: {{ technology: api-service }}\n  db: {{ technology: postgresql }}\nflows:\n  - web -> lb\n  - lb -> api: {{ on_behalf_of: [wbe] }}\n  - api -> db: {{ on_behalf_of: [web] }}\n"
+    );
+    insta::assert_snapshot!(check(
+        &text,
+        &["unknown-reference", "on-behalf-of-without-forwarder"]
+    ));
+}
+
+#[test]
 fn misplaced_control() {
     let text = format!(
         "{HEAD}components:\n  a: {{ technology: api-service, controls: [mtls] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ controls: [waf] }}\n"
