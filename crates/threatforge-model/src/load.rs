@@ -604,9 +604,8 @@ impl<'o> Loader<'o> {
             // `broken` quiets references to an entity that failed to load, and the checks of
             // what an entity read without its bad entries lacks; nothing refers to a manual
             // threat by its bare id.
-            if declared.is_none() && self.claim_id(&id, what) && what != "threat" {
-                self.broken.insert(id.value);
-            } else if declared.is_some() && had_errors {
+            let unread = declared.is_none() && self.claim_id(&id, what) && what != "threat";
+            if unread || (declared.is_some() && had_errors) {
                 self.broken.insert(id.value);
             }
         }
