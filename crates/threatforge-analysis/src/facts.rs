@@ -331,7 +331,8 @@ fn answers_from_outside(model: &Model, tf: &ComponentFacts, t: usize, f: usize) 
 /// along every flow whose ends exist (out-of-scope flows too: they still carry traffic): hop
 /// counts, breadth-first with the hops out of forwarding components weighing nothing (0-1 BFS),
 /// then the paths on which no flow authenticates, and those on which nothing keeps an outsider
-/// out (breadth-first over what the attacker holds).
+/// out (breadth-first over what the attacker holds). A flow with `on_behalf_of` is followed
+/// only for the callers it names (`Callers`).
 fn reachability(model: &Model, facts: &mut Facts) {
     let n = model.components.len();
     let mut next: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
