@@ -331,7 +331,8 @@ fn answers_from_outside(model: &Model, tf: &ComponentFacts, t: usize, f: usize) 
 /// along every flow whose ends exist (out-of-scope flows too: they still carry traffic): hop
 /// counts, breadth-first with the hops out of forwarding components weighing nothing (0-1 BFS),
 /// then the paths on which no flow authenticates, and those on which nothing keeps an outsider
-/// out (breadth-first over what the attacker holds).
+/// out (breadth-first over what the attacker holds). A flow with `on_behalf_of` is followed
+/// only for the callers it names (`Callers`).
 fn reachability(model: &Model, facts: &mut Facts) {
     let n = model.components.len();
     let mut next: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
@@ -368,63 +369,187 @@ fn reachability(model: &Model, facts: &mut Facts) {
                 && model.components[c].has_trait("forwards-traffic")
         })
         .collect();
+    let callers = Callers::new(model);
 
-    let mut hops: Vec<i64> = vec![-1; n];
-    let mut done = vec![false; n];
-    let mut queue: VecDeque<usize> = VecDeque::new();
+    // Each search walks states: a component, and for a forwarder the caller whose request it
+    // carries (`Callers`); without `on_behalf_of` in the model, every state is a component's.
+    let mut hops: States<i64> = States::new(n, -1);
+    let mut flow_hops: Vec<i64> = vec![-1; model.flows.len()];
+    let mut done: States<bool> = States::new(n, false);
+    let mut queue: VecDeque<(usize, Caller)> = VecDeque::new();
     for &c in &sources {
-        hops[c] = 0;
-        queue.push_back(c);
+        *hops.at(c, NO_CALLER) = 0;
+        queue.push_back((c, NO_CALLER));
     }
-    while let Some(c) = queue.pop_front() {
-        if std::mem::replace(&mut done[c], true) {
+    while let Some((c, caller)) = queue.pop_front() {
+        if std::mem::replace(done.at(c, caller), true) {
             continue;
         }
         let weight = i64::from(!free[c]);
-        for &(_, t) in &next[c] {
-            let through = hops[c] + weight;
-            if hops[t] < 0 || through < hops[t] {
-                hops[t] = through;
+        let here = *hops.at(c, caller);
+        for &(f, t) in &next[c] {
+            let Some(after) = callers.over(f, c, caller, t) else {
+                continue;
+            };
+            let through = here + weight;
+            let flow = &mut flow_hops[f];
+            if *flow < 0 || through < *flow {
+                *flow = through;
+            }
+            let there = hops.at(t, after);
+            if *there < 0 || through < *there {
+                *there = through;
                 if weight == 0 {
-                    queue.push_front(t);
+                    queue.push_front((t, after));
                 } else {
-                    queue.push_back(t);
+                    queue.push_back((t, after));
                 }
             }
         }
     }
 
-    // reached[c]: what an attacker can hold on getting to c (`Holds::bit`).
-    let mut reached: Vec<u16> = vec![0; n];
-    let mut queue: VecDeque<(usize, Holds)> = VecDeque::new();
+    // reached: what an attacker can hold on getting to a state (`Holds::bit`).
+    let mut reached: States<u16> = States::new(n, 0);
+    let mut queue: VecDeque<(usize, Caller, Holds)> = VecDeque::new();
     for &c in &sources {
-        reached[c] |= Holds::Nothing.bit();
-        queue.push_back((c, Holds::Nothing));
+        *reached.at(c, NO_CALLER) |= Holds::Nothing.bit();
+        queue.push_back((c, NO_CALLER, Holds::Nothing));
     }
-    while let Some((c, holds)) = queue.pop_front() {
+    while let Some((c, caller, holds)) = queue.pop_front() {
         for &(f, t) in &next[c] {
+            let Some(after_caller) = callers.over(f, c, caller, t) else {
+                continue;
+            };
             let Some(after) = pass(model, &open, f, c, t, holds) else {
                 continue;
             };
             facts.flows[f].outsider_path = true;
-            if reached[t] & after.bit() == 0 {
-                reached[t] |= after.bit();
-                queue.push_back((t, after));
+            let there = reached.at(t, after_caller);
+            if *there & after.bit() == 0 {
+                *there |= after.bit();
+                queue.push_back((t, after_caller, after));
             }
         }
     }
-    for ff in &mut facts.flows {
-        if let Some(s) = ff.source
-            && hops[s] >= 0
-        {
-            ff.hops = hops[s] + i64::from(!free[s]);
-        }
+    for (ff, hops) in facts.flows.iter_mut().zip(flow_hops) {
+        ff.hops = hops;
     }
+    let hops = hops.per_component(|a, b| if a < 0 || (b >= 0 && b < a) { b } else { a });
+    let reached = reached.per_component(|a, b| a | b);
     for (c, cf) in facts.components.iter_mut().enumerate() {
         cf.internet_hops = hops[c];
         cf.reachable_from_internet = hops[c] >= 0;
         cf.unauthenticated_path = reached[c] & Holds::Nothing.bit() != 0;
         cf.outsider_path = reached[c] != 0;
+    }
+}
+
+/// The caller a forwarder carries a request for: an index into `Callers::named`, or none.
+type Caller = u32;
+const NO_CALLER: Caller = u32::MAX;
+
+/// Who a request is for, where flows out of a shared forwarder say so (`on_behalf_of`). A
+/// request enters a chain of forwarders from its caller, the last component before them that
+/// does not forward, and keeps that caller until it leaves the chain; a flow with
+/// `on_behalf_of` carries only its callers' requests. Only callers some flow names are told
+/// apart (the rest are one "anyone else"), so a model without `on_behalf_of` walks one state per
+/// component, and one with it at most one per forwarder and named caller more.
+struct Callers {
+    forwards: Vec<bool>,
+    /// For each component, its index among the named callers, or `NO_CALLER`.
+    named: Vec<Caller>,
+    /// For each flow, the callers whose requests it carries; empty for everyone's.
+    carries: Vec<Vec<Caller>>,
+}
+
+impl Callers {
+    fn new(model: &Model) -> Self {
+        let mut named = vec![NO_CALLER; model.components.len()];
+        let mut count: Caller = 0;
+        let carries = model
+            .flows
+            .values()
+            .map(|flow| {
+                let mut carries: Vec<Caller> = flow
+                    .on_behalf_of
+                    .iter()
+                    .filter_map(|caller| model.components.get_index_of(&caller.value))
+                    .map(|c| {
+                        if named[c] == NO_CALLER {
+                            named[c] = count;
+                            count += 1;
+                        }
+                        named[c]
+                    })
+                    .collect();
+                // A list of unknown ids (reported by the loader) still carries nobody's.
+                if carries.is_empty() && !flow.on_behalf_of.is_empty() {
+                    carries.push(NO_CALLER);
+                }
+                carries
+            })
+            .collect();
+        Callers {
+            forwards: model
+                .components
+                .values()
+                .map(|c| c.has_trait("forwards-traffic"))
+                .collect(),
+            named,
+            carries,
+        }
+    }
+
+    /// Whether a request at `c` for `caller` goes over flow `f` to `t`, and for whom it travels
+    /// on there (a caller only while in a chain of forwarders).
+    fn over(&self, f: usize, c: usize, caller: Caller, t: usize) -> Option<Caller> {
+        let serving = if self.forwards[c] {
+            caller
+        } else {
+            self.named[c]
+        };
+        let carries = &self.carries[f];
+        if !carries.is_empty() && (serving == NO_CALLER || !carries.contains(&serving)) {
+            return None;
+        }
+        Some(if self.forwards[t] { serving } else { NO_CALLER })
+    }
+}
+
+/// A value per search state: one per component for requests of no named caller, and the few
+/// forwarder-and-caller states beside them.
+struct States<T> {
+    plain: Vec<T>,
+    named: std::collections::HashMap<(usize, Caller), T>,
+    empty: T,
+}
+
+impl<T: Copy> States<T> {
+    fn new(n: usize, empty: T) -> Self {
+        States {
+            plain: vec![empty; n],
+            named: std::collections::HashMap::new(),
+            empty,
+        }
+    }
+
+    fn at(&mut self, c: usize, caller: Caller) -> &mut T {
+        if caller == NO_CALLER {
+            &mut self.plain[c]
+        } else {
+            self.named.entry((c, caller)).or_insert(self.empty)
+        }
+    }
+
+    /// Every component's value over its states, in an order that does not depend on hashing.
+    fn per_component(self, merge: impl Fn(T, T) -> T) -> Vec<T> {
+        let mut out = self.plain;
+        let mut named: Vec<((usize, Caller), T)> = self.named.into_iter().collect();
+        named.sort_unstable_by_key(|(key, _)| *key);
+        for ((c, _), value) in named {
+            out[c] = merge(out[c], value);
+        }
+        out
     }
 }
 
@@ -464,6 +589,67 @@ pub(crate) mod tests {
         ids.iter()
             .map(|id| component(model, facts, id).internet_hops)
             .collect()
+    }
+
+    /// A public link service and an authenticated API behind one CDN and load balancer.
+    fn shared_front(links: &str, api: &str) -> String {
+        format!(
+            "system: {{ name: t }}
+components:
+  visitor: {{ technology: browser, exposure: internet }}
+  customer: {{ technology: single-page-app, exposure: internet }}
+  cdn: {{ technology: cdn }}
+  lb: {{ technology: load-balancer }}
+  links: {{ technology: web-application }}
+  api: {{ technology: api-service }}
+  db: {{ technology: postgresql }}
+flows:
+  - visitor -> cdn: {{ protocol: https }}
+  - customer -> cdn: {{ protocol: https, authentication: token }}
+  - cdn -> lb: {{ protocol: https }}
+  - lb -> links: {{ protocol: https{links} }}
+  - lb -> api: {{ protocol: https{api} }}
+  - api -> db: {{ protocol: postgres-tls, authentication: credentials }}
+"
+        )
+    }
+
+    #[test]
+    fn flows_on_behalf_of_callers_keep_their_paths_apart_behind_a_shared_front() {
+        // Without `on_behalf_of`, the anonymous visitor's path through the CDN and the balancer
+        // reaches the API too: nothing on it authenticates.
+        let (model, facts) = facts_of(&shared_front("", ""));
+        let api = component(&model, &facts, "api");
+        assert!(api.unauthenticated_path && api.outsider_path);
+
+        let (model, facts) = facts_of(&shared_front(
+            ", on_behalf_of: [visitor]",
+            ", on_behalf_of: [customer]",
+        ));
+        // The public link service is still open to anyone, over the visitor's path ...
+        let links = component(&model, &facts, "links");
+        assert!(links.reachable_from_internet && links.unauthenticated_path);
+        // ... and the API is reached only over the customer's, which authenticates.
+        let api = component(&model, &facts, "api");
+        assert!(api.reachable_from_internet);
+        assert!(!api.unauthenticated_path && !api.outsider_path);
+        assert_eq!(hops(&model, &facts, &["links", "api", "db"]), [1, 1, 2]);
+        let flow = |id: &str| &facts.flows[model.flows.get_index_of(id).expect("flow")];
+        assert!(flow("lb->links").outsider_path);
+        assert!(!flow("lb->api").outsider_path);
+        assert_eq!(flow("lb->api").hops, 1);
+
+        // A caller no flow into the front comes from reaches nothing over it.
+        let (model, facts) = facts_of(&shared_front(
+            ", on_behalf_of: [visitor]",
+            ", on_behalf_of: [db]",
+        ));
+        let api = component(&model, &facts, "api");
+        assert!(!api.reachable_from_internet && api.internet_hops == -1);
+        assert_eq!(
+            facts.flows[model.flows.get_index_of("lb->api").expect("flow")].hops,
+            -1
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct Technology {
     pub title: String,
     pub kind: ComponentKind,
     pub traits: Vec<String>,
+    /// Names people know it by (`s3`, `kubernetes`): suggested, never accepted, for this entry.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +30,8 @@ pub struct Protocol {
     /// Local protocols (in-process calls, local files) never leave their host.
     #[serde(default)]
     pub local: bool,
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -62,6 +67,8 @@ pub struct Control {
     pub description: String,
     #[serde(default)]
     pub reach: ControlReach,
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -100,6 +107,45 @@ impl Catalog {
     pub fn trait_ids(&self) -> Vec<&str> {
         self.traits.keys().map(String::as_str).collect()
     }
+
+    /// The technologies as "did you mean" reads them: id, title and aliases.
+    pub fn technology_names(&self) -> Vec<Named<'_>> {
+        named(&self.technologies, |t| (&t.title, &t.aliases))
+    }
+
+    pub fn protocol_names(&self) -> Vec<Named<'_>> {
+        named(&self.protocols, |p| (&p.title, &p.aliases))
+    }
+
+    pub fn control_names(&self) -> Vec<Named<'_>> {
+        named(&self.controls, |c| (&c.title, &c.aliases))
+    }
+
+    /// Traits have no title of their own; their description stands for it.
+    pub fn trait_names(&self) -> Vec<Named<'_>> {
+        named(&self.traits, |d| (d, &[]))
+    }
+}
+
+/// A catalogue entry as suggestions see it.
+#[derive(Clone, Copy, Debug)]
+pub struct Named<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub aliases: &'a [String],
+}
+
+fn named<'a, T>(
+    entries: &'a IndexMap<String, T>,
+    parts: impl Fn(&'a T) -> (&'a String, &'a [String]),
+) -> Vec<Named<'a>> {
+    entries
+        .iter()
+        .map(|(id, entry)| {
+            let (title, aliases) = parts(entry);
+            Named { id, title, aliases }
+        })
+        .collect()
 }
 
 /// Reads a catalogue with the model's own YAML reader, which is about twice as fast as reading it
@@ -187,6 +233,31 @@ mod tests {
                 ),
                 "control {c}: {control:?}"
             );
+        }
+    }
+
+    #[test]
+    fn aliases_are_lowercase_names_that_name_no_entry_of_their_own_catalogue() {
+        let catalog = catalog();
+        for names in [
+            catalog.technology_names(),
+            catalog.protocol_names(),
+            catalog.control_names(),
+        ] {
+            let ids: std::collections::HashSet<&str> = names.iter().map(|n| n.id).collect();
+            for entry in &names {
+                for alias in entry.aliases {
+                    // Compared after lowercasing and `_` to `-`: written so, or never matched.
+                    assert!(
+                        alias
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                        "alias {alias}"
+                    );
+                    // An alias that is an id would never be suggested: the id is valid.
+                    assert!(!ids.contains(alias.as_str()), "{} alias {alias}", entry.id);
+                }
+            }
         }
     }
 

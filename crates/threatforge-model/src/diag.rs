@@ -140,6 +140,11 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        // Lines break at spaces only: by default they also break after a hyphen, which cut ids
+        // in lists of valid values (`object-` / `storage`), and inside a word too long for a line.
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false)
         .with_links(false)
         .with_context_lines(1);
     let report = MietteView::new(bounded(diagnostic), sources);

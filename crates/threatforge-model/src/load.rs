@@ -264,7 +264,10 @@ impl<'o> Loader<'o> {
     fn parse(&mut self, file: FileId, text: &str) -> Option<Node> {
         let source = self.model.sources.get(file)?;
         match crate::read::parse(file, source, text, &self.options.limits) {
-            Ok(node) => Some(node),
+            Ok((node, diagnostics)) => {
+                self.diagnostics.extend(diagnostics);
+                Some(node)
+            }
             Err(diagnostic) => {
                 self.diagnostics.push(*diagnostic);
                 None
@@ -595,11 +598,14 @@ impl<'o> Loader<'o> {
             let Some((value, diagnostics)) = read else {
                 continue;
             };
+            let had_errors = diagnostics.iter().any(Diagnostic::is_error);
             self.diagnostics.extend(diagnostics);
             let declared = value.map(|v| self.declare(id.clone(), what, v, section));
-            // `broken` quiets references to an entity that failed to load; nothing refers to a
-            // manual threat by its bare id.
-            if declared.is_none() && self.claim_id(&id, what) && what != "threat" {
+            // `broken` quiets references to an entity that failed to load, and the checks of
+            // what an entity read without its bad entries lacks; nothing refers to a manual
+            // threat by its bare id.
+            let unread = declared.is_none() && self.claim_id(&id, what) && what != "threat";
+            if unread || (declared.is_some() && had_errors) {
                 self.broken.insert(id.value);
             }
         }

@@ -473,6 +473,12 @@ pub struct FlowAttributes {
     /// Controls in place on the flow.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<Sp<Id>>,
+    /// On a flow out of a shared proxy, load balancer, CDN or gateway: the upstream callers
+    /// (component ids) whose requests it carries. The analysis then follows only their paths
+    /// over it, so a public link and an authenticated API behind the same front are told apart.
+    /// Without it, a flow out of a forwarder carries every caller's requests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_behalf_of: Vec<Sp<Id>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// The flow only reads: the target's data does not change.

@@ -14,29 +14,40 @@ use crate::limits::Limits;
 use crate::source::{FileId, SourceFile, Span};
 use crate::suggest;
 use crate::yaml::de::{Error as DeError, ErrorKind, from_node};
-use crate::yaml::node::{Node, NodeSpan, Value};
+use crate::yaml::node::{Duplicate, Node, NodeSpan, Value};
 
-/// Parses one file's text into nodes, within `limits`: an error is one diagnostic, located in
-/// `source` and labelled with `file`.
+/// Parses one file's text into nodes, within `limits`: an error that stops the parse is one
+/// diagnostic, located in `source` and labelled with `file`. A key given twice in a mapping is
+/// reported beside the tree, which keeps its first definition, so the rest is still read.
 pub(crate) fn parse(
     file: FileId,
     source: &SourceFile,
     text: &str,
     limits: &Limits,
-) -> Result<Node, Box<Diagnostic>> {
+) -> Result<(Node, Vec<Diagnostic>), Box<Diagnostic>> {
     if text.trim().is_empty() {
-        return Ok(Node {
+        let empty = Node {
             span: NodeSpan::default(),
             value: Value::Null,
-        });
+        };
+        return Ok((empty, Vec::new()));
     }
     // Most models are read by the fast path; it declines anything it is not certain to
-    // read exactly as serde-saphyr does (errors included), and serde-saphyr reads that.
+    // read exactly as serde-saphyr does (errors and duplicate keys included), and serde-saphyr
+    // reads that.
     if let Some(node) = crate::yaml::fast::parse_fast(text, limits) {
-        return Ok(node);
+        return Ok((node, Vec::new()));
     }
     match crate::yaml::fast::parse_slow(text, limits) {
-        Ok(node) => Ok(node),
+        Ok(mut node) => {
+            let mut found = Vec::new();
+            node.drop_duplicate_keys(&mut found);
+            let diagnostics = found
+                .iter()
+                .map(|d| duplicate_key(file, source, d))
+                .collect();
+            Ok((node, diagnostics))
+        }
         Err(error) => {
             let offset = error
                 .location()
@@ -96,13 +107,40 @@ pub fn read_typed_as<T: DeserializeOwned>(
 ) -> (Option<T>, Vec<Diagnostic>) {
     let source = SourceFile::new(display, path, text.clone());
     match parse(own, &source, &text, &Limits::default()) {
-        Ok(node) => read_entity::<T>(own, &node, what),
+        Ok((node, mut diagnostics)) => {
+            let (value, more) = read_entity::<T>(own, &node, what);
+            diagnostics.extend(more);
+            (value, diagnostics)
+        }
         Err(diagnostic) => (None, vec![*diagnostic]),
     }
 }
 
-/// Deserializes one entity, and when a key is wrong, reports it and tries again without it, so
-/// that one bad key does not hide the entity's other problems.
+/// A key given twice in one mapping: both definitions, the first with its line and column so
+/// that the one-line form (`--format short`, editors) says where it is too.
+fn duplicate_key(file: FileId, source: &SourceFile, duplicate: &Duplicate) -> Diagnostic {
+    let (line, column) = source.line_col(duplicate.first.start);
+    Diagnostic::error(
+        "duplicate-key",
+        format!(
+            "key `{}` is defined twice (first at {line}:{column})",
+            duplicate.key
+        ),
+    )
+    .with_label(span(file, duplicate.again), "defined again here")
+    .with_label(
+        span(file, duplicate.first),
+        format!("first defined here, at {line}:{column}"),
+    )
+    .with_help(
+        "this later definition is skipped and the first one is used; merge the two, or rename one",
+    )
+}
+
+/// Deserializes one entity, and when a key or a value is wrong, reports it and tries again
+/// without that entry, so that one bad entry does not hide the entity's other problems. The entity
+/// read in the end (without its bad entries) is returned too, so that the whole-model checks see
+/// the rest of it (an unknown protocol beside a wrong `readonly`).
 pub(crate) fn read_entity<T: DeserializeOwned>(
     file: FileId,
     node: &Node,
@@ -111,15 +149,24 @@ pub(crate) fn read_entity<T: DeserializeOwned>(
     const MAX_RETRIES: usize = 64;
     let mut diagnostics = Vec::new();
     let mut current: Cow<Node> = Cow::Borrowed(node);
+    // Keys dropped for a wrong value: a required one is then missing, which is no news.
+    let mut dropped: Vec<String> = Vec::new();
     for _ in 0..MAX_RETRIES {
         match from_node::<T>(&current, file) {
             Ok(value) => return (Some(value), diagnostics),
             Err(error) => {
-                let key_start = error.key_start;
+                if let ErrorKind::MissingField(field) = &error.kind
+                    && dropped.iter().any(|d| d == field)
+                {
+                    return (None, diagnostics);
+                }
                 diagnostics.push(de_diagnostic(file, &error, what));
-                match key_start {
-                    Some(start) if current.to_mut().remove_key_at(start) => {}
-                    _ => return (None, diagnostics),
+                let Some(start) = error.key_start else {
+                    return (None, diagnostics);
+                };
+                match current.to_mut().remove_key_at(start) {
+                    Some(key) => dropped.extend(key.as_str().map(str::to_owned)),
+                    None => return (None, diagnostics),
                 }
             }
         }
@@ -172,11 +219,21 @@ fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
             let expected = expected
                 .replace("a sequence", "a list")
                 .replace("a map", "a mapping");
+            // YAML 1.1 read `yes` and `on` as booleans; YAML 1.2, which we read, as text.
+            let yaml11_boolean = expected == "a boolean"
+                && ["yes", "no", "on", "off", "y", "n"]
+                    .iter()
+                    .any(|w| found.eq_ignore_ascii_case(&format!("the string `{w}`")));
             Diagnostic::error(
                 "invalid-type",
                 format!("in {what}: expected {expected}, found {found}"),
             )
             .with_label(at, format!("expected {expected}"))
+            .with_help_opt(
+                yaml11_boolean.then(|| {
+                    "write `true` or `false`; `yes` and `no` are text in YAML 1.2".to_owned()
+                }),
+            )
         }
         ErrorKind::Custom(message) => {
             Diagnostic::error("invalid-value", format!("in {what}: {message}"))

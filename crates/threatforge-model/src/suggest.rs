@@ -26,6 +26,77 @@ where
     best.filter(|(score, _)| *score >= 0.8).map(|(_, c)| c)
 }
 
+/// The catalogue entries a name most likely means, best first: those that have it as an alias
+/// (`aurora` is `postgresql` or `mysql`), else those whose title names it as a word (`s3` in
+/// "Object storage (S3, GCS, Blob)"), else the nearest id or alias by spelling. Empty when none
+/// is plausible.
+pub fn by_meaning<'a>(input: &str, entries: &[crate::catalog::Named<'a>]) -> Vec<&'a str> {
+    const MOST: usize = 3;
+    let needle = normalized(input);
+    let by_alias: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.aliases.iter().any(|a| normalized(a) == needle))
+        .map(|e| e.id)
+        .take(MOST)
+        .collect();
+    if !by_alias.is_empty() {
+        return by_alias;
+    }
+    let by_title: Vec<&str> = entries
+        .iter()
+        .filter(|e| {
+            needle.len() >= 2 && title_words(e.title).any(|w| w.eq_ignore_ascii_case(&needle))
+        })
+        .map(|e| e.id)
+        .collect();
+    // A word shared by many titles (`service`) says nothing about which one is meant.
+    if !by_title.is_empty() && by_title.len() <= MOST {
+        return by_title;
+    }
+    let spelled = entries
+        .iter()
+        .flat_map(|e| std::iter::once(e.id).chain(e.aliases.iter().map(String::as_str)));
+    match nearest(&needle, spelled) {
+        Some(near) => entries
+            .iter()
+            .filter(|e| e.id == near || e.aliases.iter().any(|a| a == near))
+            .map(|e| e.id)
+            .take(MOST)
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// `did you mean `a`?`, `did you mean `a` or `b`?`
+pub fn did_you_mean(ids: &[&str]) -> Option<String> {
+    let (last, rest) = ids.split_last()?;
+    let quoted = |id: &&str| format!("`{id}`");
+    Some(if rest.is_empty() {
+        format!("did you mean {}?", quoted(last))
+    } else {
+        let rest: Vec<String> = rest.iter().map(quoted).collect();
+        format!("did you mean {} or {}?", rest.join(", "), quoted(last))
+    })
+}
+
+/// How names are compared by meaning: case, `_` and spaces do not matter (`GitHub Actions`,
+/// `github_actions` and `github-actions` are one name).
+fn normalized(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| match c {
+            '_' | ' ' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+fn title_words(title: &str) -> impl Iterator<Item = &str> {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
 /// A short, human list of the valid names: all of them when few, else the first ones.
 pub fn one_of(candidates: &[&str]) -> String {
     const SHOWN: usize = 12;
@@ -56,5 +127,40 @@ mod tests {
         assert_eq!(nearest("zzz", names), None);
         assert_eq!(nearest("vcp", ["dmz", "vpc", "office"]), Some("vpc"));
         assert_eq!(nearest("vcp", ["dmz", "office"]), None);
+    }
+
+    #[test]
+    fn names_are_suggested_by_meaning_from_aliases_then_titles_then_spelling() {
+        let catalog = crate::catalog::catalog();
+        let technologies = catalog.technology_names();
+        let means = |name: &str| by_meaning(name, &technologies);
+        assert_eq!(means("s3"), ["object-storage"]);
+        for queue in ["sqs", "sns", "pubsub", "SQS", "Pub_Sub"] {
+            assert_eq!(means(queue), ["message-queue"], "{queue}");
+        }
+        assert_eq!(means("aurora"), ["postgresql", "mysql"]);
+        assert_eq!(means("github-actions"), ["hosted-ci"]);
+        assert_eq!(means("GitHub Actions"), ["ci-pipeline"]);
+        assert_eq!(means("cloudfront"), ["cdn"]);
+        assert_eq!(means("kubernetes"), ["container-platform"]);
+        // A word of a title: "Microsoft SQL Server".
+        assert_eq!(means("microsoft"), ["sql-server"]);
+        // Spelling, over ids and aliases alike.
+        assert_eq!(means("postgresq"), ["postgresql"]);
+        assert_eq!(means("cloudfrnt"), ["cdn"]);
+        assert!(means("zzzz").is_empty());
+        let protocols = catalog.protocol_names();
+        assert_eq!(by_meaning("sqs", &protocols), ["https"]);
+        assert_eq!(by_meaning("wss", &protocols), ["websocket-tls"]);
+    }
+
+    #[test]
+    fn one_or_several_suggestions_read_as_a_sentence() {
+        assert_eq!(did_you_mean(&[]), None);
+        assert_eq!(did_you_mean(&["a"]).as_deref(), Some("did you mean `a`?"));
+        assert_eq!(
+            did_you_mean(&["a", "b", "c"]).as_deref(),
+            Some("did you mean `a`, `b` or `c`?")
+        );
     }
 }

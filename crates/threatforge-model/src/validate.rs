@@ -19,7 +19,9 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
 
     for component in model.components.values() {
         let what = format!("component `{}`", component.id.value);
-        check_component_catalogue(&what, component, out);
+        // A component read without a bad entry is not also told that the entry is missing.
+        let partial = broken.contains(&component.id.value);
+        check_component_catalogue(&what, component, partial, out);
         for data in component.processes.iter().chain(&component.stores) {
             reference(out, &what, data, "data asset", &data_ids);
             used_data.insert(&data.value);
@@ -78,7 +80,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             .as_ref()
             .filter(|p| catalog().protocol(&p.value).is_none())
         {
-            let ids = catalog().protocol_ids();
+            let ids = catalog().protocol_names();
             out.push(unknown_name(
                 "unknown-protocol",
                 &what,
@@ -92,6 +94,10 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             used_data.insert(&data.value);
         }
         check_controls(out, &what, &flow.controls, ControlTarget::Flow);
+        for caller in &flow.on_behalf_of {
+            reference(out, &what, caller, "component", &component_ids);
+        }
+        check_on_behalf_of(model, flow, &what, out);
     }
 
     check_boundaries(model, broken, out);
@@ -140,12 +146,13 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
 fn check_component_catalogue(
     what: &str,
     component: &crate::model::Decl<crate::model::Component>,
+    partial: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let catalog = catalog();
     match &component.technology {
         Some(technology) if catalog.technology(&technology.value).is_none() => {
-            let ids = catalog.technology_ids();
+            let ids = catalog.technology_names();
             out.push(unknown_name(
                 "unknown-technology",
                 what,
@@ -154,7 +161,7 @@ fn check_component_catalogue(
                 &ids,
             ));
         }
-        None if component.kind.is_none() => out.push(
+        None if component.kind.is_none() && !partial => out.push(
             Diagnostic::error(
                 "missing-key",
                 format!("{what} needs a `technology` or a `kind`"),
@@ -168,7 +175,7 @@ fn check_component_catalogue(
     }
     for t in &component.traits {
         if !catalog.traits.contains_key(&t.value) {
-            let ids = catalog.trait_ids();
+            let ids = catalog.trait_names();
             out.push(unknown_name("unknown-trait", what, "trait", t, &ids));
         }
     }
@@ -179,7 +186,7 @@ fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on
     for control in controls {
         match catalog.control(&control.value) {
             None => {
-                let ids = catalog.control_ids();
+                let ids = catalog.control_names();
                 out.push(unknown_name(
                     "unknown-control",
                     what,
@@ -286,17 +293,49 @@ fn reference(out: &mut Vec<Diagnostic>, what: &str, reference: &Sp<Id>, kind: &s
     );
 }
 
+/// `on_behalf_of` sorts the requests a forwarder passes on by their caller; out of a component
+/// that forwards nothing, every request is its own, and the list would only cut the flow off.
+fn check_on_behalf_of(
+    model: &Model,
+    flow: &crate::model::Decl<crate::model::Flow>,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(first) = flow.on_behalf_of.first() else {
+        return;
+    };
+    let Some(source) = model.components.get(&flow.source.value) else {
+        return;
+    };
+    if !source.has_trait("forwards-traffic") {
+        out.push(
+            Diagnostic::warning(
+                "on-behalf-of-without-forwarder",
+                format!(
+                    "{what} says whose requests it carries, but `{}` does not forward traffic",
+                    flow.source.value
+                ),
+            )
+            .with_label(first.span, "callers are told apart only behind a forwarder")
+            .with_help("put `on_behalf_of` on the flows out of the proxy, load balancer, CDN or gateway the callers share, or give the source the `forwards-traffic` trait"),
+        );
+    }
+}
+
+/// An unknown catalogue name, with the entries it most likely means: by alias, by a word of the
+/// title, or by spelling. An alias is suggested, never accepted, so the model names the entry.
 fn unknown_name(
     code: &'static str,
     what: &str,
     kind: &str,
     name: &Sp<String>,
-    ids: &[&str],
+    names: &[crate::catalog::Named],
 ) -> Diagnostic {
-    let help = match suggest::nearest(&name.value, ids.iter().copied()) {
-        Some(n) => format!("did you mean `{n}`?"),
-        None => format!("expected one of {}", suggest::one_of(ids)),
-    };
+    let meant = suggest::by_meaning(&name.value, names);
+    let help = suggest::did_you_mean(&meant).unwrap_or_else(|| {
+        let ids: Vec<&str> = names.iter().map(|n| n.id).collect();
+        format!("expected one of {}", suggest::one_of(&ids))
+    });
     Diagnostic::error(code, format!("{what} has unknown {kind} `{}`", name.value))
         .with_label(name.span, format!("not a known {kind}"))
         .with_help(help)
@@ -421,7 +460,7 @@ fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagn
                         &what,
                         "control",
                         &name,
-                        &catalog.control_ids(),
+                        &catalog.control_names(),
                     ));
                 }
             }

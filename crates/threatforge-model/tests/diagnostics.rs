@@ -66,9 +66,75 @@ fn yaml_syntax() {
 #[test]
 fn duplicate_yaml_keys_are_errors() {
     let text = format!(
-        "{HEAD}components:\n  a: {{ technology: browser }}\n  a: {{ technology: browser }}\n"
+        "{HEAD}components:\n  a: {{ technology: browser }}\n  a: {{ technology: api-service }}\n"
     );
-    insta::assert_snapshot!(check(&text, &["yaml-syntax"]));
+    let snapshot = check(&text, &["isolated-component", "duplicate-key"]);
+    // The first definition is the one kept.
+    let loaded = load_text(&text);
+    assert_eq!(
+        loaded.model.components["a"]
+            .value
+            .technology
+            .as_ref()
+            .map(|t| t.value.as_str()),
+        Some("browser")
+    );
+    insta::assert_snapshot!(snapshot);
+}
+
+#[test]
+fn a_duplicate_key_does_not_hide_the_rest_of_the_file_or_its_includes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "threatforge.yaml",
+        "system: { name: Dup }\ninclude: [more.yaml]\ncomponents:\n  api: { technology: api-service }\n  api: { technology: api-service }\n  web: { technology: browser, exposure: everywhere }\nflows:\n  - web -> api: { protocol: https, protocol: http }\n",
+    );
+    write(
+        dir.path(),
+        "more.yaml",
+        "components:\n  db: { technology: postgresq }\n",
+    );
+    let loaded = load_dir(dir.path());
+    assert_eq!(
+        codes(&loaded),
+        vec![
+            "duplicate-key",
+            "invalid-value",
+            "duplicate-key",
+            "isolated-component",
+            "unknown-technology"
+        ]
+    );
+    insta::assert_snapshot!(rendered(&loaded, Some(dir.path())));
+}
+
+#[test]
+fn every_error_of_one_flow_is_reported_in_one_run() {
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service }}\n  q: {{ technology: api-service }}\nflows:\n  - a -> q: {{ readonly: yes, protocol: sqs }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["invalid-type", "unknown-protocol"]));
+}
+
+#[test]
+fn a_component_with_a_bad_value_still_has_its_other_errors_reported() {
+    let text = format!(
+        "{HEAD}components:\n  db: {{ technology: postgresq, exposure: everywhere, criticality: [high] }}\n  web: {{ technology: [browser] }}\n"
+    );
+    // `web`'s technology is dropped as a wrong type; it is not also reported missing.
+    let loaded = load_text(&text);
+    assert_eq!(
+        codes(&loaded),
+        vec![
+            "isolated-component",
+            "unknown-technology",
+            "invalid-value",
+            "invalid-type",
+            "isolated-component",
+            "invalid-type"
+        ]
+    );
 }
 
 #[test]
@@ -102,7 +168,7 @@ fn invalid_enum_value_with_suggestion() {
 #[test]
 fn invalid_type() {
     let text = format!("{HEAD}components:\n  a: {{ technology: api-service, controls: waf }}\n");
-    insta::assert_snapshot!(check(&text, &["invalid-type"]));
+    insta::assert_snapshot!(check(&text, &["isolated-component", "invalid-type"]));
 }
 
 #[test]
@@ -240,6 +306,56 @@ fn unknown_catalogue_names() {
             "unknown-control",
             "unknown-protocol"
         ]
+    ));
+}
+
+#[test]
+fn catalogue_names_are_suggested_by_meaning() {
+    let text = format!(
+        "{HEAD}components:\n  files: {{ technology: s3 }}\n  db: {{ technology: aurora }}\n  ci: {{ technology: github-actions }}\n  queue: {{ technology: message-queue }}\n  api: {{ technology: api-service, controls: [csp] }}\nflows:\n  - api -> queue: {{ protocol: sqs }}\n  - api -> files\n  - api -> db\n  - ci -> api\n"
+    );
+    // An alias is suggested, not accepted: the model names the catalogue entry it means.
+    insta::assert_snapshot!(check(
+        &text,
+        &[
+            "unknown-technology",
+            "unknown-technology",
+            "unknown-technology",
+            "unknown-control",
+            "unknown-protocol"
+        ]
+    ));
+}
+
+#[test]
+fn the_list_of_valid_values_is_not_wrapped_inside_an_id() {
+    let text = format!("{HEAD}components:\n  a: {{ technology: qqqqqq }}\n");
+    let out = check(&text, &["isolated-component", "unknown-technology"]);
+    let help: String = out
+        .lines()
+        .skip_while(|l| !l.contains("help: expected one of"))
+        .take_while(|l| !l.contains('×') && !l.contains('⚠'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(help.lines().count() > 1, "the list wraps:\n{out}");
+    for line in help.lines() {
+        // A wrapped line ends after a whole quoted id (and its comma), never inside one.
+        let line = line.trim_end();
+        assert!(
+            line.ends_with("`,") || line.ends_with(')') || line.ends_with('`'),
+            "cut inside an id: {line:?}\n{out}"
+        );
+    }
+}
+
+#[test]
+fn on_behalf_of_needs_a_forwarder_and_components() {
+    let text = format!(
+        "{HEAD}components:\n  web: {{ technology: browser, exposure: internet }}\n  lb: {{ technology: load-balancer }}\n  api: {{ technology: api-service }}\n  db: {{ technology: postgresql }}\nflows:\n  - web -> lb\n  - lb -> api: {{ on_behalf_of: [wbe] }}\n  - api -> db: {{ on_behalf_of: [web] }}\n"
+    );
+    insta::assert_snapshot!(check(
+        &text,
+        &["unknown-reference", "on-behalf-of-without-forwarder"]
     ));
 }
 
@@ -433,7 +549,7 @@ fn include_cycle() {
     assert_eq!(codes(&loaded), vec!["include-cycle"]);
     let text = rendered(&loaded, Some(dir.path()));
     assert!(
-        text.contains("a.yaml -> ") && text.contains("b.yaml -> "),
+        text.contains("a.yaml ->") && text.contains("b.yaml ->"),
         "{text}"
     );
 }

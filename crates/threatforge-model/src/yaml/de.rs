@@ -41,7 +41,8 @@ pub struct Error {
     pub kind: ErrorKind,
     /// The node the error is about; set by the innermost node deserializer that saw the error.
     pub span: Option<NodeSpan>,
-    /// Set for unknown keys: the key node, so the loader can drop it and retry.
+    /// The key of the innermost mapping entry the error is in (for an unknown key, that key), so
+    /// the loader can report the error, drop the entry and read the rest again.
     pub key_start: Option<u32>,
 }
 
@@ -367,7 +368,8 @@ impl<'de> SeqAccess<'de> for SeqDeserializer<'_> {
 struct MapDeserializer<'a> {
     parent: NodeDeserializer<'a>,
     entries: std::slice::Iter<'a, (Node, Node)>,
-    value: Option<&'a Node>,
+    /// The entry whose key was read last: its value is read next.
+    value: Option<&'a (Node, Node)>,
 }
 
 impl<'de> MapAccess<'de> for MapDeserializer<'_> {
@@ -378,8 +380,9 @@ impl<'de> MapAccess<'de> for MapDeserializer<'_> {
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
-            Some((key, value)) => {
-                self.value = Some(value);
+            Some(entry) => {
+                let key = &entry.0;
+                self.value = Some(entry);
                 seed.deserialize(self.parent.child(key))
                     .map(Some)
                     .map_err(|mut e| {
@@ -395,9 +398,11 @@ impl<'de> MapAccess<'de> for MapDeserializer<'_> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         match self.value.take() {
-            Some(node) => seed
-                .deserialize(self.parent.child(node))
-                .map_err(|e| e.at(node.span)),
+            // The innermost entry whose value is wrong is the one to drop for a retry.
+            Some((key, node)) => seed.deserialize(self.parent.child(node)).map_err(|mut e| {
+                e.key_start.get_or_insert(key.span.start);
+                e.at(node.span)
+            }),
             None => Err(de::Error::custom("a mapping value was read before its key")),
         }
     }

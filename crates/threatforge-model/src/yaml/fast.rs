@@ -70,6 +70,9 @@ pub fn parse_slow(text: &str, limits: &Limits) -> Result<Node, serde_saphyr::Err
         strict_booleans: true,
         reject_unsupported_tags: true,
         with_snippet: false,
+        // Every entry reaches the tree, so that a duplicate key is reported with both of its
+        // definitions and the rest of the file is still read (`read::drop_duplicate_keys`).
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     };
     serde_saphyr::from_str_with_options::<Node>(text, options)
 }

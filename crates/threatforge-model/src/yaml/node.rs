@@ -58,20 +58,100 @@ impl Node {
         }
     }
 
-    /// Removes, anywhere below this node, the mapping entry whose key starts at `key_start`.
-    /// Used to retry a deserialization after reporting an unknown key.
-    pub fn remove_key_at(&mut self, key_start: u32) -> bool {
+    /// Removes, anywhere below this node, the mapping entry whose key starts at `key_start`, and
+    /// returns its key. Used to retry a deserialization after reporting an error in that entry.
+    pub fn remove_key_at(&mut self, key_start: u32) -> Option<Node> {
         match &mut self.value {
             Value::Map(entries) => {
                 if let Some(i) = entries.iter().position(|(k, _)| k.span.start == key_start) {
-                    entries.remove(i);
-                    return true;
+                    return Some(entries.remove(i).0);
                 }
-                entries.iter_mut().any(|(_, v)| v.remove_key_at(key_start))
+                entries
+                    .iter_mut()
+                    .find_map(|(_, v)| v.remove_key_at(key_start))
             }
-            Value::Seq(items) => items.iter_mut().any(|n| n.remove_key_at(key_start)),
-            _ => false,
+            Value::Seq(items) => items.iter_mut().find_map(|n| n.remove_key_at(key_start)),
+            _ => None,
         }
+    }
+}
+
+/// A mapping key given again: where it was first, and where again (the later entry is dropped).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicate {
+    pub key: String,
+    pub first: NodeSpan,
+    pub again: NodeSpan,
+}
+
+/// Mappings with more entries than this find duplicates with a hash map; smaller ones compare
+/// every pair (a model's mappings have two to ten keys).
+const PAIRWISE_UP_TO: usize = 16;
+
+impl Node {
+    /// Removes, anywhere in the tree, every mapping entry whose key an earlier entry of the same
+    /// mapping already has, and says which. The first definition is the one kept: it is the one
+    /// a reader meets first, and the model stays what the file says at its first mention.
+    pub fn drop_duplicate_keys(&mut self, found: &mut Vec<Duplicate>) {
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.drop_duplicate_keys(found)),
+            Value::Map(entries) => {
+                let again = duplicate_entries(entries);
+                for (first, later) in again.iter().rev() {
+                    let (key, _) = entries.remove(*later);
+                    found.push(Duplicate {
+                        key: key_text(&key.value),
+                        first: *first,
+                        again: key.span,
+                    });
+                }
+                for (_, value) in entries.iter_mut() {
+                    value.drop_duplicate_keys(found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The entries whose key an earlier entry has: (the first entry's key span, the later index), in
+/// order of the later index.
+fn duplicate_entries(entries: &[(Node, Node)]) -> Vec<(NodeSpan, usize)> {
+    let mut again = Vec::new();
+    if entries.len() <= PAIRWISE_UP_TO {
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if let Some((first, _)) = entries[..i].iter().find(|(k, _)| k.value == key.value) {
+                again.push((first.span, i));
+            }
+        }
+        return again;
+    }
+    let mut seen = std::collections::HashMap::with_capacity(entries.len());
+    for (i, (key, _)) in entries.iter().enumerate() {
+        // Keys are compared as serde-saphyr compares them: by their text for strings, and by
+        // value otherwise (`1` and `1.0` are told apart, as there).
+        let text = match &key.value {
+            Value::Str(s) => format!("s{s}"),
+            other => format!("v{other:?}"),
+        };
+        match seen.get(&text) {
+            Some(first) => again.push((*first, i)),
+            None => {
+                seen.insert(text, key.span);
+            }
+        }
+    }
+    again
+}
+
+fn key_text(value: &Value) -> String {
+    match value {
+        Value::Str(s) => s.clone(),
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => value.kind().to_owned(),
     }
 }
 
@@ -169,5 +249,54 @@ impl<'de> Visitor<'de> for ValueVisitor {
             entries.push((key, value));
         }
         Ok(Value::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str, start: u32) -> Node {
+        Node {
+            span: NodeSpan { start, len: 1 },
+            value: Value::Str(s.to_owned()),
+        }
+    }
+
+    /// Both ways of finding duplicates (pairwise for small mappings, hashed for large ones) keep
+    /// the first entry of each key and report every later one.
+    #[test]
+    fn later_duplicates_are_dropped_and_reported_in_small_and_large_mappings() {
+        for size in [3u32, 40] {
+            let mut entries: Vec<(Node, Node)> = (0..size)
+                .map(|i| (text(&format!("k{i}"), i * 10), text("first", i * 10 + 1)))
+                .collect();
+            entries.push((text("k1", 1000), text("again", 1001)));
+            entries.push((text("k2", 1010), text("again", 1011)));
+            entries.push((text("k1", 1020), text("again", 1021)));
+            let mut node = Node {
+                span: NodeSpan::default(),
+                value: Value::Seq(vec![Node {
+                    span: NodeSpan::default(),
+                    value: Value::Map(entries),
+                }]),
+            };
+            let mut found = Vec::new();
+            node.drop_duplicate_keys(&mut found);
+            found.sort_by_key(|d| d.again.start);
+            let seen: Vec<(&str, u32, u32)> = found
+                .iter()
+                .map(|d| (d.key.as_str(), d.first.start, d.again.start))
+                .collect();
+            assert_eq!(seen, [("k1", 10, 1000), ("k2", 20, 1010), ("k1", 10, 1020)]);
+            let Value::Seq(items) = &node.value else {
+                panic!("still a list")
+            };
+            let Value::Map(kept) = &items[0].value else {
+                panic!("still a mapping")
+            };
+            assert_eq!(kept.len(), size as usize);
+            assert!(kept.iter().all(|(_, v)| v.as_str() == Some("first")));
+        }
     }
 }

@@ -56,6 +56,12 @@ pub const EDGE_NODE_SEP: f64 = 12.0;
 pub const EDGE_SEP: f64 = 8.0;
 /// Space around the drawing.
 pub const MARGIN: f64 = 16.0;
+/// Vertical space between the ends of two edges on one side of a node: edges into (or out of)
+/// a busy node fan out over its side this far apart, each on its own line up to the node, so a
+/// reader follows every edge from its label to its end.
+pub const PORT_GAP: f64 = 12.0;
+/// The share of a node's height its ports spread over, centred.
+const PORT_BAND: f64 = 0.8;
 
 const SWEEP_ROUNDS: usize = 4;
 const TRANSPOSE_PASSES: usize = 4;
@@ -327,6 +333,19 @@ impl State {
                 succs: Vec::new(),
             })
             .collect();
+        // A busy node is drawn as tall as its ports need (`PORT_GAP`), before anything is placed.
+        let mut ports = vec![(0usize, 0usize); n];
+        for &(s, t) in &oriented {
+            ports[s].1 += 1;
+            ports[t].0 += 1;
+        }
+        for (item, &(ins, outs)) in items.iter_mut().zip(&ports) {
+            let k = ins.max(outs);
+            if k > 1 {
+                let need = ((k - 1) as f64 * PORT_GAP / PORT_BAND).ceil();
+                item.size.h = item.size.h.max(need);
+            }
+        }
         // The layers each cluster's nodes span.
         let mut node_span: Vec<Option<(usize, usize)>> = vec![None; nc];
         for item in &items {
@@ -1247,7 +1266,7 @@ impl State {
             .collect();
 
         // Ports: edges leave a node's right side and enter its left side, spread over its height
-        // in the order of where they go.
+        // in the order of where they go, `PORT_GAP` apart (the node was made tall enough).
         let center = |v: usize| geometry.item_top[v] + self.items[v].size.h / 2.0;
         let mut outs: Vec<Vec<(f64, usize)>> = vec![Vec::new(); graph.nodes.len()];
         let mut ins: Vec<Vec<(f64, usize)>> = vec![Vec::new(); graph.nodes.len()];
@@ -1273,7 +1292,7 @@ impl State {
                     continue;
                 }
                 let step = if k > 1 {
-                    (h * 0.6 / (k - 1) as f64).min(10.0)
+                    (h * PORT_BAND / (k - 1) as f64).min(PORT_GAP)
                 } else {
                     0.0
                 };
@@ -2363,6 +2382,51 @@ mod tests {
         let graph = random_graph(7, 1000, 0, 2000);
         let layout = layout(&graph);
         assert_eq!(layout.nodes.len(), 1000);
+    }
+
+    #[test]
+    fn edges_into_a_busy_node_fan_out_each_on_its_own_line() {
+        // Eight callers of one service, each flow labelled.
+        let mut nodes: Vec<Node> = (0..8).map(|_| node(100.0, None)).collect();
+        nodes.push(node(100.0, None));
+        let pairs: Vec<(usize, usize)> = (0..8).map(|i| (i, 8)).collect();
+        let graph = Graph {
+            nodes,
+            clusters: Vec::new(),
+            edges: edges(&pairs),
+        };
+        let layout = layout(&graph);
+        check(&graph, &layout);
+        let hub = layout.nodes[8];
+        let mut ends: Vec<f64> = layout
+            .edges
+            .iter()
+            .map(|r| r.runs.last().expect("runs").y)
+            .collect();
+        ends.sort_by(f64::total_cmp);
+        for pair in ends.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= PORT_GAP - 0.01,
+                "ports too close: {ends:?}"
+            );
+        }
+        // The node grew to hold them, and they all end on its side.
+        assert!(hub.h >= 7.0 * PORT_GAP, "{hub:?}");
+        assert!(
+            ends.iter().all(|&y| y > hub.y && y < hub.bottom()),
+            "{ends:?} {hub:?}"
+        );
+        // Each label sits on its own edge: the edge passes through it, and no two labels overlap.
+        for route in &layout.edges {
+            let label = route.label.expect("a label");
+            assert!(
+                route
+                    .runs
+                    .iter()
+                    .any(|r| r.y >= label.y && r.y <= label.bottom()),
+                "{route:?}"
+            );
+        }
     }
 
     #[test]

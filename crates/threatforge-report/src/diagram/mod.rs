@@ -32,6 +32,17 @@ pub fn svg(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> Stri
     svg::render(&view::build(model, analysis, options))
 }
 
+/// A standalone SVG document, and the narrowest width (in CSS pixels) it may be scaled down to
+/// with its labels still legible ([`svg::LEGIBLE_TEXT`]): a page fits it to its width down to
+/// that, and scrolls below.
+pub fn svg_with_min_width(
+    model: &Model,
+    analysis: &Analysis,
+    options: &DiagramOptions,
+) -> (String, f64) {
+    svg::render_sized(&view::build(model, analysis, options))
+}
+
 /// Graphviz DOT text.
 pub fn dot(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     dot::render(&view::build(model, analysis, options))

@@ -67,25 +67,40 @@ fn is_wide(c: char) -> bool {
     matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD)
 }
 
-/// `text` cut to fit `max` with an ellipsis.
+/// `text` cut to fit `max` with an ellipsis, at the end of a word: a name or an id is shown
+/// whole or not at all, never cut inside. A first word wider than `max` is kept whole (the box
+/// or label grows to it), since half a name reads as another name.
 fn truncate(text: &str, max: f64, size: f64, bold: bool) -> String {
     if text_width(text, size, bold) <= max {
         return text.to_owned();
     }
     let budget = max - text_width("…", size, bold);
-    let mut out = String::new();
-    let mut width = 0.0;
-    for c in text.chars() {
-        let w = text_width(c.encode_utf8(&mut [0; 4]), size, bold);
-        if width + w > budget {
+    let ends = text
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(i, _)| i);
+    let mut cut = None;
+    for end in ends {
+        let head = text[..end].trim_end_matches([',', ';', ':']);
+        if text_width(head, size, bold) > budget {
             break;
         }
-        width += w;
-        out.push(c);
+        if !head.trim().is_empty() {
+            cut = Some(head);
+        }
     }
-    let mut out = out.trim_end().to_owned();
-    out.push('…');
-    out
+    let head = match cut {
+        Some(head) => head,
+        None => text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches([',', ';', ':']),
+    };
+    if head.len() >= text.trim_end().len() {
+        return text.trim_end().to_owned();
+    }
+    format!("{}…", head.trim_end())
 }
 
 /// `text` in at most `lines` lines of at most `max` wide, broken at spaces.
@@ -138,14 +153,14 @@ fn fit_list(prefix: &str, ids: &[String], max: f64) -> String {
         }
         let more = ids.len() - i;
         if i == 0 {
-            // Not even the first fits: cut it.
+            // Not even the first fits: it is shown whole (the label grows), since a cut id
+            // reads as another id.
             let tail = if more > 1 {
                 format!(", +{}", more - 1)
             } else {
                 String::new()
             };
-            let room = max - text_width(&format!("{text}{tail}"), LABEL_SIZE, false);
-            return format!("{text}{}{tail}", truncate(id, room, LABEL_SIZE, false));
+            return format!("{text}{id}{tail}");
         }
         return format!("{text}, +{more}");
     }
@@ -261,7 +276,17 @@ fn cluster_label(name: &str, detail: &str) -> (String, String, Size) {
     )
 }
 
+/// The smallest text a reader can still make out, in CSS pixels. The HTML report shrinks the
+/// diagram to the page's width no further than this for the edge labels (the smallest text that
+/// matters), and scrolls beyond it.
+pub const LEGIBLE_TEXT: f64 = 9.0;
+
 pub fn render(view: &View) -> String {
+    render_sized(view).0
+}
+
+/// The SVG document, and the narrowest it may be shown at with its labels legible.
+pub fn render_sized(view: &View) -> (String, f64) {
     let texts: Vec<NodeText> = view.nodes.iter().map(node_text).collect();
     let labels: Vec<Vec<(String, bool)>> = view.edges.iter().map(edge_lines).collect();
     let cluster_labels: Vec<(String, String, Size)> = view
@@ -300,7 +325,8 @@ pub fn render(view: &View) -> String {
             .collect(),
     };
     let layout = layout::layout(&graph);
-    draw(view, &layout, &texts, &labels, &cluster_labels)
+    let (svg, width) = draw(view, &layout, &texts, &labels, &cluster_labels);
+    (svg, (width * LEGIBLE_TEXT / LABEL_SIZE).ceil())
 }
 
 fn draw(
@@ -309,7 +335,7 @@ fn draw(
     texts: &[NodeText],
     labels: &[Vec<(String, bool)>],
     cluster_labels: &[(String, String, Size)],
-) -> String {
+) -> (String, f64) {
     let title = if view.title.is_empty() {
         "Data-flow diagram".to_owned()
     } else {
@@ -387,7 +413,7 @@ fn draw(
     out.push_str("</g>\n</g>\n");
     draw_legend(&mut out, view, TITLE_H + layout.height);
     out.push_str("</svg>\n");
-    out
+    (out, width)
 }
 
 fn depth(view: &View, mut c: usize) -> usize {
@@ -880,6 +906,35 @@ mod tests {
             assert!(text_width(line, 12.0, true) <= 150.0, "{line}");
         }
         assert_eq!(wrap("Shop", 150.0, 12.0, true, 2), ["Shop"]);
+    }
+
+    #[test]
+    fn names_are_cut_between_words_never_inside_one() {
+        // A word that does not fit is kept whole rather than cut.
+        let id = "customer-credentials-store";
+        assert_eq!(truncate(id, 60.0, LABEL_SIZE, false), id);
+        assert_eq!(fit_list("", &[id.to_owned()], 60.0), id);
+        assert_eq!(
+            fit_list("", &[id.to_owned(), "card-data".to_owned()], 60.0),
+            format!("{id}, +1")
+        );
+        let cut = truncate("Payment service provider for cards", 110.0, NAME_SIZE, true);
+        assert!(cut.ends_with('…'), "{cut}");
+        let shown = cut.trim_end_matches('…');
+        assert!(
+            "Payment service provider for cards".starts_with(shown)
+                && "Payment service provider for cards"[shown.len()..].starts_with(' '),
+            "cut inside a word: {cut}"
+        );
+        assert!(text_width(&cut, NAME_SIZE, true) <= 110.0, "{cut}");
+        // A list of protocols is cut after a whole one, without its comma.
+        let title = truncate(
+            "https, postgres-tls, grpc-tls, kafka-tls",
+            100.0,
+            LABEL_SIZE,
+            true,
+        );
+        assert!(!title.contains(",…") && title.ends_with('…'), "{title}");
     }
 
     #[test]

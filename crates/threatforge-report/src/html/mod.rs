@@ -55,7 +55,11 @@ fn environment() -> &'static Environment<'static> {
 /// The report as one HTML document, ending with a newline.
 pub fn render(model: &Model, analysis: &Analysis) -> String {
     let report = view::Report::new(model, analysis);
-    let diagram = crate::diagram::svg(model, analysis, &crate::diagram::DiagramOptions::default());
+    let (diagram, min_width) = crate::diagram::svg_with_min_width(
+        model,
+        analysis,
+        &crate::diagram::DiagramOptions::default(),
+    );
     let result = environment().get_template("report.html").and_then(|t| {
         t.render(context! {
             r => Value::from_serialize(&report),
@@ -63,6 +67,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             style => Value::from_safe_string(STYLE.to_owned()),
             script => Value::from_safe_string(SCRIPT.to_owned()),
             diagram => Value::from_safe_string(inline_svg(&diagram).to_owned()),
+            diagram_min_width => min_width as u64,
         })
     });
     match result {
