@@ -122,258 +122,34 @@ use Lowering as L;
 use Ty::{Bool, Dyn, Int, Str};
 use Typing as T;
 
-/// The subset, in the order the documentation lists it.
+/// The subset, in the order the documentation lists it: one row per call.
+#[rustfmt::skip]
 pub static FUNCTIONS: &[Function] = &[
-    row!(
-        "_&&_",
-        "&&",
-        "a && b",
-        Operator,
-        [Bool, Bool],
-        T::Is(Bool),
-        L::And,
-        "both; `false && error` is `false`"
-    ),
-    row!(
-        "_||_",
-        "||",
-        "a || b",
-        Operator,
-        [Bool, Bool],
-        T::Is(Bool),
-        L::Or,
-        "either; `true || error` is `true`"
-    ),
-    row!(
-        "!_",
-        "!",
-        "!a",
-        Operator,
-        [Bool],
-        T::Is(Bool),
-        L::Not,
-        "not"
-    ),
-    row!(
-        "_==_",
-        "==",
-        "a == b",
-        Operator,
-        [Dyn, Dyn],
-        T::Compare,
-        L::Cmp(Cmp::Eq),
-        "equal (objects are equal when they are the same element)"
-    ),
-    row!(
-        "_!=_",
-        "!=",
-        "a != b",
-        Operator,
-        [Dyn, Dyn],
-        T::Compare,
-        L::Cmp(Cmp::Ne),
-        "not equal"
-    ),
-    row!(
-        "_<_",
-        "<",
-        "a < b",
-        Operator,
-        [Dyn, Dyn],
-        T::Compare,
-        L::Cmp(Cmp::Lt),
-        "less than (ints, or strings by code point)"
-    ),
-    row!(
-        "_<=_",
-        "<=",
-        "a <= b",
-        Operator,
-        [Dyn, Dyn],
-        T::Compare,
-        L::Cmp(Cmp::Le),
-        "at most"
-    ),
-    row!(
-        "_>_",
-        ">",
-        "a > b",
-        Operator,
-        [Dyn, Dyn],
-        T::Compare,
-        L::Cmp(Cmp::Gt),
-        "greater than"
-    ),
-    row!(
-        "_>=_",
-        ">=",
-        "a >= b",
-        Operator,
-        [Dyn, Dyn],
-        T::Compare,
-        L::Cmp(Cmp::Ge),
-        "at least"
-    ),
-    row!(
-        "_+_",
-        "+",
-        "a + b",
-        Operator,
-        [Dyn, Dyn],
-        T::Add,
-        L::Arith(Arith::Add),
-        "the sum of ints, or strings or lists joined"
-    ),
-    row!(
-        "_-_",
-        "-",
-        "a - b",
-        Operator,
-        [Int, Int],
-        T::Is(Int),
-        L::Arith(Arith::Sub),
-        "difference"
-    ),
-    row!(
-        "_*_",
-        "*",
-        "a * b",
-        Operator,
-        [Int, Int],
-        T::Is(Int),
-        L::Arith(Arith::Mul),
-        "product"
-    ),
-    row!(
-        "_/_",
-        "/",
-        "a / b",
-        Operator,
-        [Int, Int],
-        T::Is(Int),
-        L::Arith(Arith::Div),
-        "quotient, toward zero (dividing by zero is an error)"
-    ),
-    row!(
-        "_%_",
-        "%",
-        "a % b",
-        Operator,
-        [Int, Int],
-        T::Is(Int),
-        L::Arith(Arith::Rem),
-        "remainder"
-    ),
-    row!(
-        "-_",
-        "-",
-        "-a",
-        Operator,
-        [Int],
-        T::Is(Int),
-        L::Neg,
-        "negation"
-    ),
-    row!(
-        "_?_:_",
-        "? :",
-        "c ? a : b",
-        Operator,
-        [Bool, Dyn, Dyn],
-        T::Conditional,
-        L::Cond,
-        "`a` if `c`, else `b`"
-    ),
-    row!(
-        "@in",
-        "in",
-        "x in list",
-        Operator,
-        [Dyn, LIST],
-        T::Membership,
-        L::In,
-        "whether the list holds `x`"
-    ),
-    row!(
-        "_[_]",
-        "[]",
-        "list[i]",
-        Operator,
-        [LIST, Int],
-        T::Index,
-        L::Index,
-        "the item at `i`, from 0 (past the end is an error)"
-    ),
-    row!(
-        "size",
-        "size",
-        "size(x)",
-        FunctionOrMethod,
-        [Dyn],
-        T::Is(Int),
-        L::Size,
-        "the length of a list, or of a string in characters; also `x.size()`"
-    ),
-    row!(
-        "contains",
-        "contains",
-        "text.contains(s)",
-        Method,
-        [Str, Str],
-        T::Is(Bool),
-        L::StrTest(StrTest::Contains),
-        "whether `s` occurs in `text`"
-    ),
-    row!(
-        "startsWith",
-        "startsWith",
-        "text.startsWith(s)",
-        Method,
-        [Str, Str],
-        T::Is(Bool),
-        L::StrTest(StrTest::StartsWith),
-        "whether `text` begins with `s`"
-    ),
-    row!(
-        "endsWith",
-        "endsWith",
-        "text.endsWith(s)",
-        Method,
-        [Str, Str],
-        T::Is(Bool),
-        L::StrTest(StrTest::EndsWith),
-        "whether `text` ends with `s`"
-    ),
-    row!(
-        "string",
-        "string",
-        "string(x)",
-        Function,
-        [Dyn],
-        T::Is(Str),
-        L::ToString,
-        "an int, bool or string as a string"
-    ),
-    row!(
-        "int",
-        "int",
-        "int(x)",
-        Function,
-        [Dyn],
-        T::Is(Int),
-        L::ToInt,
-        "an int, or a string of digits, as an int"
-    ),
-    row!(
-        "@not_strictly_false",
-        "@not_strictly_false",
-        "",
-        Function,
-        [Dyn],
-        T::Is(Bool),
-        L::NotStrictlyFalse,
-        ""
-    ),
+    row!("_&&_", "&&", "a && b", Operator, [Bool, Bool], T::Is(Bool), L::And, "both; `false && error` is `false`"),
+    row!("_||_", "||", "a || b", Operator, [Bool, Bool], T::Is(Bool), L::Or, "either; `true || error` is `true`"),
+    row!("!_", "!", "!a", Operator, [Bool], T::Is(Bool), L::Not, "not"),
+    row!("_==_", "==", "a == b", Operator, [Dyn, Dyn], T::Compare, L::Cmp(Cmp::Eq), "equal (objects are equal when they are the same element)"),
+    row!("_!=_", "!=", "a != b", Operator, [Dyn, Dyn], T::Compare, L::Cmp(Cmp::Ne), "not equal"),
+    row!("_<_", "<", "a < b", Operator, [Dyn, Dyn], T::Compare, L::Cmp(Cmp::Lt), "less than (ints, or strings by code point)"),
+    row!("_<=_", "<=", "a <= b", Operator, [Dyn, Dyn], T::Compare, L::Cmp(Cmp::Le), "at most"),
+    row!("_>_", ">", "a > b", Operator, [Dyn, Dyn], T::Compare, L::Cmp(Cmp::Gt), "greater than"),
+    row!("_>=_", ">=", "a >= b", Operator, [Dyn, Dyn], T::Compare, L::Cmp(Cmp::Ge), "at least"),
+    row!("_+_", "+", "a + b", Operator, [Dyn, Dyn], T::Add, L::Arith(Arith::Add), "the sum of ints, or strings or lists joined"),
+    row!("_-_", "-", "a - b", Operator, [Int, Int], T::Is(Int), L::Arith(Arith::Sub), "difference"),
+    row!("_*_", "*", "a * b", Operator, [Int, Int], T::Is(Int), L::Arith(Arith::Mul), "product"),
+    row!("_/_", "/", "a / b", Operator, [Int, Int], T::Is(Int), L::Arith(Arith::Div), "quotient, toward zero (dividing by zero is an error)"),
+    row!("_%_", "%", "a % b", Operator, [Int, Int], T::Is(Int), L::Arith(Arith::Rem), "remainder"),
+    row!("-_", "-", "-a", Operator, [Int], T::Is(Int), L::Neg, "negation"),
+    row!("_?_:_", "? :", "c ? a : b", Operator, [Bool, Dyn, Dyn], T::Conditional, L::Cond, "`a` if `c`, else `b`"),
+    row!("@in", "in", "x in list", Operator, [Dyn, LIST], T::Membership, L::In, "whether the list holds `x`"),
+    row!("_[_]", "[]", "list[i]", Operator, [LIST, Int], T::Index, L::Index, "the item at `i`, from 0 (past the end is an error)"),
+    row!("size", "size", "size(x)", FunctionOrMethod, [Dyn], T::Is(Int), L::Size, "the length of a list, or of a string in characters; also `x.size()`"),
+    row!("contains", "contains", "text.contains(s)", Method, [Str, Str], T::Is(Bool), L::StrTest(StrTest::Contains), "whether `s` occurs in `text`"),
+    row!("startsWith", "startsWith", "text.startsWith(s)", Method, [Str, Str], T::Is(Bool), L::StrTest(StrTest::StartsWith), "whether `text` begins with `s`"),
+    row!("endsWith", "endsWith", "text.endsWith(s)", Method, [Str, Str], T::Is(Bool), L::StrTest(StrTest::EndsWith), "whether `text` ends with `s`"),
+    row!("string", "string", "string(x)", Function, [Dyn], T::Is(Str), L::ToString, "an int, bool or string as a string"),
+    row!("int", "int", "int(x)", Function, [Dyn], T::Is(Int), L::ToInt, "an int, or a string of digits, as an int"),
+    row!("@not_strictly_false", "@not_strictly_false", "", Function, [Dyn], T::Is(Bool), L::NotStrictlyFalse, ""),
 ];
 
 /// The macros the `cel` parser expands into comprehensions (and `has`), which the checker and
