@@ -208,6 +208,11 @@ pub fn supported() -> String {
     )
 }
 
+/// Text for a Markdown table cell: a `|` ends the cell, in code too.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
 /// The table of docs/writing-rules.md's "Functions" section.
 pub fn markdown() -> String {
     let mut out = String::from("| written | operands | result | meaning |\n|---|---|---|---|\n");
@@ -222,11 +227,10 @@ pub fn markdown() -> String {
         };
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
-            // A `|` in a table cell ends the cell, in code too.
-            f.written.replace('|', "\\|"),
+            cell(f.written),
             operands.join(", "),
             result,
-            f.doc
+            cell(f.doc)
         ));
     }
     for (written, doc) in MACROS {
