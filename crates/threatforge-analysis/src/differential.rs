@@ -261,17 +261,10 @@ fn load(text: &str) -> Model {
 }
 
 fn roots(model: &Model) -> Vec<(ObjKind, usize)> {
-    [
-        Element::Component,
-        Element::Flow,
-        Element::Data,
-        Element::Boundary,
-        Element::Runtime,
-        Element::Model,
-    ]
-    .into_iter()
-    .flat_map(|e| elements(model, e))
-    .collect()
+    Element::ALL
+        .iter()
+        .flat_map(|e| elements(model, *e))
+        .collect()
 }
 
 #[test]
