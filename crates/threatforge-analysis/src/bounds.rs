@@ -172,11 +172,6 @@ fn entries(entries: &[cel::common::ast::IdedEntryExpr]) -> impl Iterator<Item = 
     })
 }
 
-/// The binary operators whose left-associative chains are read as one operation.
-const CHAINED: &[&str] = &[
-    "_+_", "_-_", "_*_", "_/_", "_%_", "_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_",
-];
-
 /// `a op b op c ...` of one operator `op`, which the parser nests as `((a op b) op c) ...`.
 pub struct Chain<'e> {
     /// The operator's function name (`_+_`).
@@ -214,7 +209,12 @@ fn binary<'e>(
         return None;
     };
     let name = call.func_name.as_str();
-    if call.target.is_some() || !CHAINED.contains(&name) || op.is_some_and(|op| op != name) {
+    // The rows that chain are the comparison and arithmetic operators: read as one operation
+    // left to right, where nested calls would recurse once per operand.
+    if call.target.is_some()
+        || !crate::functions::lookup(name).is_some_and(|f| f.chains())
+        || op.is_some_and(|op| op != name)
+    {
         return None;
     }
     match call.args.as_slice() {

@@ -11,6 +11,7 @@ use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use threatforge_model::suggest;
 
 use crate::bounds::chain;
+use crate::functions::{self, Form, Typing};
 use crate::types::{Object, Ty};
 
 /// A problem found in an expression: the node it is about (a CEL expression id) and a message.
@@ -196,45 +197,74 @@ impl Checker {
         }
     }
 
+    /// Types a call by its row in the table of functions: its form, each operand against the
+    /// row's type, then the row's typing.
     fn call(&mut self, expr: &IdedExpr, name: &str, target: Option<Ty>, args: &[Ty]) -> Ty {
-        match (name, args) {
-            ("_==_" | "_!=_", [a, b]) => {
+        let Some(function) = functions::lookup(name) else {
+            self.error(
+                expr,
+                format!("function `{name}` is not supported in rule conditions"),
+                Some(functions::supported()),
+            );
+            return Ty::Dyn;
+        };
+        if !function.fits(target.is_some(), args.len()) {
+            self.error(
+                expr,
+                format!("`{name}` is written {}", function.usage()),
+                None,
+            );
+            return Ty::Dyn;
+        }
+        let operands: Vec<Ty> = target.into_iter().chain(args.iter().copied()).collect();
+        for (at, (found, expected)) in operands.iter().zip(function.operands).enumerate() {
+            if !found.conflicts(*expected) {
+                continue;
+            }
+            let (message, help) = if function.form == Form::Method && at == 0 {
+                (
+                    format!(
+                        "`.{name}()` works on {}s, not on {}",
+                        expected.describe(),
+                        found.with_article()
+                    ),
+                    matches!(found, Ty::List(_))
+                        .then(|| "to test a list, use `x in list`".to_owned()),
+                )
+            } else if function.typing == Typing::Membership {
+                (
+                    format!(
+                        "`in` needs a list on its right, not {}",
+                        found.with_article()
+                    ),
+                    Some("to test a string, use `.contains(...)`".to_owned()),
+                )
+            } else {
+                (
+                    format!(
+                        "`{}` needs {}, not {}",
+                        function.symbol,
+                        expected.with_article(),
+                        found.with_article()
+                    ),
+                    None,
+                )
+            };
+            self.error(expr, message, help);
+            return function_result(function.typing);
+        }
+        match (function.typing, operands.as_slice()) {
+            (Typing::Compare, [a, b]) => {
                 if a.conflicts(*b) {
                     self.mismatch(expr, *a, *b);
                 }
                 Ty::Bool
             }
-            ("_<_" | "_<=_" | "_>_" | "_>=_", [a, b]) => {
-                if a.conflicts(*b) {
-                    self.mismatch(expr, *a, *b);
-                }
-                Ty::Bool
-            }
-            ("_&&_" | "_||_", _) => {
-                for arg in args {
-                    if arg.conflicts(Ty::Bool) {
-                        self.error(
-                            expr,
-                            format!("`&&` and `||` need booleans, not {}", arg.with_article()),
-                            None,
-                        );
-                    }
-                }
-                Ty::Bool
-            }
-            ("!_", [a]) => {
-                if a.conflicts(Ty::Bool) {
+            (Typing::Membership, [element, container]) => {
+                if let Ty::List(inner) = container
+                    && element.conflicts(**inner)
+                {
                     self.error(
-                        expr,
-                        format!("`!` needs a boolean, not {}", a.with_article()),
-                        None,
-                    );
-                }
-                Ty::Bool
-            }
-            ("@in", [element, container]) => {
-                match container {
-                    Ty::List(inner) if element.conflicts(**inner) => self.error(
                         expr,
                         format!(
                             "`in` looks for {} in {}",
@@ -242,20 +272,11 @@ impl Checker {
                             container.with_article()
                         ),
                         None,
-                    ),
-                    Ty::Str | Ty::Int | Ty::Bool => self.error(
-                        expr,
-                        format!(
-                            "`in` needs a list on its right, not {}",
-                            container.with_article()
-                        ),
-                        Some("to test a string, use `.contains(...)`".to_owned()),
-                    ),
-                    _ => {}
+                    );
                 }
                 Ty::Bool
             }
-            ("_?_:_", [_, a, b]) => {
+            (Typing::Conditional, [_, a, b]) => {
                 if a.conflicts(*b) {
                     Ty::Dyn
                 } else if *a == Ty::Dyn {
@@ -264,8 +285,8 @@ impl Checker {
                     *a
                 }
             }
-            ("_[_]", [Ty::List(inner), _]) => **inner,
-            ("_+_", [a, b]) => match (a, b) {
+            (Typing::Index, [Ty::List(inner), _]) => **inner,
+            (Typing::Add, [a, b]) => match (a, b) {
                 (Ty::List(x), Ty::List(_)) => {
                     if **x == Ty::Dyn {
                         *b
@@ -281,36 +302,7 @@ impl Checker {
                     *x
                 }
             },
-            ("_-_" | "_*_" | "_/_" | "_%_" | "-_", _) => Ty::Int,
-            ("size", _) => Ty::Int,
-            ("contains" | "startsWith" | "endsWith" | "matches", _) => {
-                if let Some(t) = target
-                    && t.conflicts(Ty::Str)
-                {
-                    self.error(
-                        expr,
-                        format!("`.{name}()` works on strings, not on {}", t.with_article()),
-                        matches!(t, Ty::List(_))
-                            .then(|| "to test a list, use `x in list`".to_owned()),
-                    );
-                }
-                Ty::Bool
-            }
-            ("string", _) => Ty::Str,
-            ("int", _) => Ty::Int,
-            ("@not_strictly_false" | "_[_]" | "_?_:_", _) => Ty::Dyn,
-            _ => {
-                self.error(
-                    expr,
-                    format!("function `{name}` is not supported in rule conditions"),
-                    Some(
-                        "use operators, `in`, `size`, `contains`, `startsWith`, `endsWith`, \
-                         `string`, `int` and the macros `all`, `exists`, `exists_one`, `map`, `filter`"
-                            .to_owned(),
-                    ),
-                );
-                Ty::Dyn
-            }
+            (typing, _) => function_result(typing),
         }
     }
 
@@ -320,6 +312,15 @@ impl Checker {
             format!("compares {} with {}", a.with_article(), b.with_article()),
             Some("levels (sensitivity, trust, criticality) are ints; names are strings".to_owned()),
         );
+    }
+}
+
+/// A call's type when its operands tell nothing more.
+fn function_result(typing: Typing) -> Ty {
+    match typing {
+        Typing::Is(ty) => ty,
+        Typing::Compare | Typing::Membership => Ty::Bool,
+        Typing::Add | Typing::Index | Typing::Conditional => Ty::Dyn,
     }
 }
 
@@ -333,5 +334,51 @@ pub fn root_type(element: crate::rule::Element) -> (&'static str, Ty) {
         Element::Boundary => ("boundary", Ty::Obj(Object::Boundary)),
         Element::Runtime => ("runtime", Ty::Obj(Object::Runtime)),
         Element::Model => ("model", Ty::Obj(Object::Model)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(source: &str) -> Vec<String> {
+        let program = cel::Program::compile(source).expect("the test's expression parses");
+        let (root, ty) = root_type(crate::rule::Element::Component);
+        let mut checker = Checker::new(root, ty);
+        checker.check(program.expression());
+        checker.errors.into_iter().map(|e| e.message).collect()
+    }
+
+    /// The checker accepts exactly the calls the compiler lowers: both read the table.
+    #[test]
+    fn calls_outside_the_table_or_its_forms_are_refused() {
+        assert_eq!(
+            errors(r#"component.name.matches("^a")"#),
+            ["function `matches` is not supported in rule conditions"]
+        );
+        assert_eq!(
+            errors("component.name.string()"),
+            ["`string` is written `string(x)`"]
+        );
+        assert_eq!(
+            errors("size(component.inbound, 1) > 0"),
+            ["`size` is written `size(x)` or `x.size()`"]
+        );
+        assert_eq!(
+            errors("component.traits.contains(\"x\")"),
+            ["`.contains()` works on strings, not on a list<string>"]
+        );
+        assert_eq!(
+            errors("component.name && true"),
+            ["`&&` needs a bool, not a string"]
+        );
+        assert_eq!(errors(r#""x" in component.name"#).len(), 1);
+        for source in [
+            "component.inbound.size() == size(component.outbound)",
+            r#"component.name.startsWith("a") || -component.trust < 2"#,
+            "int(string(component.trust)) % 2 == 0 ? [1][0] : 2",
+        ] {
+            assert_eq!(errors(source), Vec::<String>::new(), "{source}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! decision wins (fewest wildcards, then the first written).
 
 use std::fmt::Write as _;
+use threatforge_model::Code;
 
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{Decision, DecisionStatus, Model};
@@ -88,8 +89,8 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
         threat.reason = decision.justification.as_deref().map(Box::from);
         if expired {
             analysis.diagnostics.push(
-                Diagnostic::warning(
-                    "expired-acceptance",
+                Diagnostic::new(
+                    Code::ExpiredAcceptance,
                     format!(
                         "the acceptance of `{}` expired on {}; the threat is open again",
                         threat.id,
@@ -140,8 +141,8 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
                 None => "if the threat is gone, remove the decision".to_owned(),
             };
             analysis.diagnostics.push(
-                Diagnostic::warning(
-                    "orphaned-decision",
+                Diagnostic::new(
+                    Code::OrphanedDecision,
                     format!(
                         "the decision on `{}` matches no threat",
                         decision.threat.value

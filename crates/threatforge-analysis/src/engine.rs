@@ -2,6 +2,7 @@
 //! elements it applies to, in parallel. Threats come out sorted by id.
 
 use std::sync::Arc;
+use threatforge_model::Code;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -553,8 +554,8 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
                     }
                 };
                 analysis.diagnostics.push(
-                    Diagnostic::warning(
-                        "orphaned-not-applicable",
+                    Diagnostic::new(
+                        Code::OrphanedNotApplicable,
                         format!(
                             "`{}` is marked not applicable, but no such threat was found",
                             id.value
@@ -581,8 +582,8 @@ fn unknown_rule(id: &threatforge_model::Sp<String>, rules: &RuleSet) -> Diagnost
         Some(n) => format!("did you mean `{n}`?"),
         None => "`threatforge rules list` lists the rules".to_owned(),
     };
-    Diagnostic::error(
-        "unknown-rule",
+    Diagnostic::new(
+        Code::UnknownRule,
         format!("there is no rule `{}` to disable", id.value),
     )
     .with_label(id.span, "not a rule")
@@ -1004,8 +1005,8 @@ pub(crate) fn mitigation_by(entries: &Arc<[MitigationEntry]>, controls: &[&str])
 }
 
 fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
-    Diagnostic::error(
-        "rule-evaluation",
+    Diagnostic::new(
+        Code::RuleEvaluation,
         format!("rule `{}` failed on `{element}`: {message}", rule.id()),
     )
     .with_label(rule.file.condition.span, "in this condition")
@@ -1013,8 +1014,8 @@ fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
 }
 
 fn empty_value(rule: &Rule, element: &str, at: Span) -> Diagnostic {
-    Diagnostic::warning(
-        "rule-empty-value",
+    Diagnostic::new(
+        Code::RuleEmptyValue,
         format!(
             "the explanation of rule `{}` on `{element}` has a value that renders empty",
             rule.id()

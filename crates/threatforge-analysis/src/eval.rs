@@ -5,11 +5,9 @@
 //! variable into boxed trees and clones maps and lists deeply on each read, which made threat
 //! enumeration on 10,000 components take 40 s (BENCHMARKS.md). Here field names and variables are
 //! resolved once, at compile time, fields are read on access and lists are borrowed, so an
-//! evaluation allocates almost nothing. The subset is what `check.rs` accepts: literals,
-//! variables, field selection and `has()`, the logical, comparison, arithmetic and membership
-//! operators, the conditional, indexing, `size`, `contains`, `startsWith`, `endsWith`, `string`,
-//! `int`, and the comprehension macros (`all`, `exists`, `exists_one`, `map`, `filter`). Work is
-//! bounded by a step budget, so even a hostile team rule ends.
+//! evaluation allocates almost nothing. The subset is literals, variables, field selection and
+//! `has()`, the comprehension macros, and the calls of `functions.rs`, whose rows say what each
+//! call lowers to. Work is bounded by a step budget, so even a hostile team rule ends.
 
 use std::rc::Rc;
 
@@ -17,6 +15,7 @@ use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 
 use crate::bounds::{Chain, chain};
 use crate::field::Field;
+use crate::functions::{self, Arith, Cmp, Lowering, StrTest};
 use crate::value::{List, ObjKind, Value};
 use crate::world::World;
 
@@ -25,32 +24,6 @@ use crate::world::World;
 pub const STEP_BUDGET: u64 = 20_000_000;
 
 type Result<T> = std::result::Result<T, String>;
-
-#[derive(Clone, Copy, Debug)]
-enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Arith {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum StrTest {
-    Contains,
-    StartsWith,
-    EndsWith,
-}
 
 /// A compiled expression, ready to evaluate.
 #[derive(Debug)]
@@ -206,74 +179,46 @@ impl Compiler {
         for (_, right) in &chain.links {
             operands.push(self.node(right)?);
         }
-        Ok(match chain.op {
-            "_==_" => Node::Cmp(Cmp::Eq, operands),
-            "_!=_" => Node::Cmp(Cmp::Ne, operands),
-            "_<_" => Node::Cmp(Cmp::Lt, operands),
-            "_<=_" => Node::Cmp(Cmp::Le, operands),
-            "_>_" => Node::Cmp(Cmp::Gt, operands),
-            "_>=_" => Node::Cmp(Cmp::Ge, operands),
-            "_+_" => Node::Arith(Arith::Add, operands),
-            "_-_" => Node::Arith(Arith::Sub, operands),
-            "_*_" => Node::Arith(Arith::Mul, operands),
-            "_/_" => Node::Arith(Arith::Div, operands),
-            "_%_" => Node::Arith(Arith::Rem, operands),
-            other => return Err(format!("function `{other}` is not supported")),
-        })
+        match functions::lookup(chain.op).map(|f| f.lowering) {
+            Some(Lowering::Cmp(op)) => Ok(Node::Cmp(op, operands)),
+            Some(Lowering::Arith(op)) => Ok(Node::Arith(op, operands)),
+            _ => Err(format!("function `{}` is not supported", chain.op)),
+        }
     }
 
+    /// Lowers a call by its row in the table of functions.
     fn call(&mut self, name: &str, target: Option<&IdedExpr>, args: &[IdedExpr]) -> Result<Node> {
-        let two = |me: &mut Self| -> Result<(Box<Node>, Box<Node>)> {
-            match args {
-                [a, b] => Ok((me.boxed(a)?, me.boxed(b)?)),
-                _ => Err(format!("`{name}` takes two operands")),
-            }
+        let function =
+            functions::lookup(name).ok_or_else(|| format!("function `{name}` is not supported"))?;
+        if !function.fits(target.is_some(), args.len()) {
+            return Err(format!("`{name}` is written {}", function.usage()));
+        }
+        let mut operands = target
+            .into_iter()
+            .chain(args)
+            .map(|e| self.boxed(e))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter();
+        let mut next = || {
+            operands
+                .next()
+                .ok_or_else(|| format!("`{name}` lacks an operand"))
         };
-        let one = |me: &mut Self| -> Result<Box<Node>> {
-            match (target, args) {
-                (None, [a]) | (Some(a), []) => me.boxed(a),
-                _ => Err(format!("`{name}` takes one operand")),
-            }
-        };
-        Ok(match name {
-            "_&&_" => {
-                let (a, b) = two(self)?;
-                Node::And(a, b)
-            }
-            "_||_" => {
-                let (a, b) = two(self)?;
-                Node::Or(a, b)
-            }
-            "!_" => Node::Not(one(self)?),
-            "-_" => Node::Neg(one(self)?),
-            "@not_strictly_false" => Node::NotStrictlyFalse(one(self)?),
-            "@in" => {
-                let (a, b) = two(self)?;
-                Node::In(a, b)
-            }
-            "_[_]" => {
-                let (a, b) = two(self)?;
-                Node::Index(a, b)
-            }
-            "_?_:_" => match args {
-                [c, a, b] => Node::Cond(self.boxed(c)?, self.boxed(a)?, self.boxed(b)?),
-                _ => return Err("the conditional takes three operands".to_owned()),
-            },
-            "size" => Node::Size(one(self)?),
-            "string" => Node::ToString(one(self)?),
-            "int" => Node::ToInt(one(self)?),
-            "contains" | "startsWith" | "endsWith" => {
-                let op = match name {
-                    "contains" => StrTest::Contains,
-                    "startsWith" => StrTest::StartsWith,
-                    _ => StrTest::EndsWith,
-                };
-                match (target, args) {
-                    (Some(t), [n]) => Node::StrTest(op, self.boxed(t)?, self.boxed(n)?),
-                    _ => return Err(format!("`{name}` is a method: `text.{name}(...)`")),
-                }
-            }
-            _ => return Err(format!("function `{name}` is not supported")),
+        Ok(match function.lowering {
+            Lowering::And => Node::And(next()?, next()?),
+            Lowering::Or => Node::Or(next()?, next()?),
+            Lowering::Not => Node::Not(next()?),
+            Lowering::Neg => Node::Neg(next()?),
+            Lowering::NotStrictlyFalse => Node::NotStrictlyFalse(next()?),
+            Lowering::In => Node::In(next()?, next()?),
+            Lowering::Index => Node::Index(next()?, next()?),
+            Lowering::Cond => Node::Cond(next()?, next()?, next()?),
+            Lowering::Size => Node::Size(next()?),
+            Lowering::ToString => Node::ToString(next()?),
+            Lowering::ToInt => Node::ToInt(next()?),
+            Lowering::StrTest(op) => Node::StrTest(op, next()?, next()?),
+            Lowering::Cmp(op) => Node::Cmp(op, vec![*next()?, *next()?]),
+            Lowering::Arith(op) => Node::Arith(op, vec![*next()?, *next()?]),
         })
     }
 }

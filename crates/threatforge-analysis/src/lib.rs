@@ -8,11 +8,14 @@ pub mod bounds;
 pub mod check;
 pub mod decisions;
 pub mod diff;
+#[cfg(test)]
+mod differential;
 pub mod engine;
 pub mod eval;
 pub mod examples;
 pub mod facts;
 pub mod field;
+pub mod functions;
 mod group;
 mod manual;
 mod reach;

@@ -12,6 +12,9 @@ macro_rules! kebab_enum {
         pub enum $name { $($variant),* }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &[$name] = &[$($name::$variant),*];
+
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),* }
             }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use threatforge_model::Code;
 
 use rayon::prelude::*;
 use threatforge_model::catalog::catalog;
@@ -180,8 +181,8 @@ impl RuleSet {
         let entries = match std::fs::read_dir(&dir.path) {
             Ok(entries) => entries,
             Err(e) => {
-                self.diagnostics.push(Diagnostic::error(
-                    "io-error",
+                self.diagnostics.push(Diagnostic::new(
+                    Code::IoError,
                     format!("cannot read rule directory `{}`: {e}", dir.path.display()),
                 ));
                 return;
@@ -193,8 +194,8 @@ impl RuleSet {
             .collect();
         paths.sort();
         if paths.len() > MAX_RULE_FILES {
-            self.diagnostics.push(Diagnostic::error(
-                "limit-exceeded",
+            self.diagnostics.push(Diagnostic::new(
+                Code::LimitExceeded,
                 format!(
                     "`{}` has more than {MAX_RULE_FILES} rule files",
                     dir.path.display()
@@ -262,8 +263,8 @@ impl RuleSet {
         let replaced = &self.rules[existing];
         if replaced.origin == Origin::Builtin && rule.origin != Origin::Builtin {
             self.diagnostics.push(
-                Diagnostic::note(
-                    "rule-replaced",
+                Diagnostic::new(
+                    Code::RuleReplaced,
                     format!(
                         "team rule `{}` replaces the built-in rule of that id",
                         rule.id()
@@ -274,8 +275,8 @@ impl RuleSet {
             self.rules[existing] = rule;
         } else {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "duplicate-id",
+                Diagnostic::new(
+                    Code::DuplicateId,
                     format!("rule `{}` is defined twice", rule.id()),
                 )
                 .with_label(rule.file.id.span, "defined again here")
@@ -302,8 +303,8 @@ impl RuleSet {
                     None => "`supersedes` lists ids of other rules".to_owned(),
                 };
                 problems.push(
-                    Diagnostic::error(
-                        "unknown-rule",
+                    Diagnostic::new(
+                        Code::UnknownRule,
                         format!(
                             "rule `{}` supersedes `{}`, which is not another rule",
                             rule.id(),
@@ -354,8 +355,8 @@ impl RuleCompiler<'_> {
         let before = self.diagnostics.len();
         if !is_valid_id(&file.id.value) || file.id.value.contains('_') {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-id",
+                Diagnostic::new(
+                    Code::InvalidId,
                     format!("`{}` is not a kebab-case rule id", file.id.value),
                 )
                 .with_label(file.id.span, "lowercase letters, digits and `-`"),
@@ -363,7 +364,7 @@ impl RuleCompiler<'_> {
         }
         if file.id.value == threatforge_model::MANUAL {
             self.diagnostics.push(
-                Diagnostic::error("reserved-id", "`manual` is a reserved rule id")
+                Diagnostic::new(Code::ReservedId, "`manual` is a reserved rule id")
                     .with_label(file.id.span, "reserved for the model's own threats")
                     .with_help("the model's `threats:` section reports its threats as `manual:<id>`; choose another id"),
             );
@@ -374,14 +375,19 @@ impl RuleCompiler<'_> {
             for control in entry.value.split('|') {
                 if catalog.control(control).is_none() {
                     let name = Sp::new(control.to_owned(), entry.span);
-                    self.unknown("unknown-control", "control", &name, &catalog.control_ids());
+                    self.unknown(
+                        Code::UnknownControl,
+                        "control",
+                        &name,
+                        &catalog.control_ids(),
+                    );
                 }
             }
         }
         for technology in &file.applies_to.technologies {
             if catalog.technology(&technology.value).is_none() {
                 self.unknown(
-                    "unknown-technology",
+                    Code::UnknownTechnology,
                     "technology",
                     technology,
                     &catalog.technology_ids(),
@@ -390,7 +396,7 @@ impl RuleCompiler<'_> {
         }
         for t in &file.applies_to.traits {
             if !catalog.traits.contains_key(&t.value) {
-                self.unknown("unknown-trait", "trait", t, &catalog.trait_ids());
+                self.unknown(Code::UnknownTrait, "trait", t, &catalog.trait_ids());
             }
         }
         let filters_components = !file.applies_to.kinds.is_empty()
@@ -398,8 +404,8 @@ impl RuleCompiler<'_> {
             || !file.applies_to.traits.is_empty();
         if filters_components && file.applies_to.element != Element::Component {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-rule",
+                Diagnostic::new(
+                    Code::InvalidRule,
                     "`kinds`, `technologies` and `traits` filter components only",
                 )
                 .with_label(
@@ -443,13 +449,13 @@ impl RuleCompiler<'_> {
         })
     }
 
-    fn unknown(&mut self, code: &'static str, kind: &str, name: &Sp<String>, ids: &[&str]) {
+    fn unknown(&mut self, code: Code, kind: &str, name: &Sp<String>, ids: &[&str]) {
         let help = match suggest::nearest(&name.value, ids.iter().copied()) {
             Some(n) => format!("did you mean `{n}`?"),
             None => format!("expected one of {}", suggest::one_of(ids)),
         };
         self.diagnostics.push(
-            Diagnostic::error(code, format!("unknown {kind} `{}` in the rule", name.value))
+            Diagnostic::new(code, format!("unknown {kind} `{}` in the rule", name.value))
                 .with_label(name.span, format!("not a known {kind}"))
                 .with_help(help),
         );
@@ -487,8 +493,8 @@ impl RuleCompiler<'_> {
                     let at = char_offset(source, line.max(1) as usize, column.max(0) as usize);
                     let span = self.scalar_span(scalar, offset + at);
                     self.diagnostics.push(
-                        Diagnostic::error(
-                            "rule-syntax",
+                        Diagnostic::new(
+                            Code::RuleSyntax,
                             format!("syntax error in the condition: {}", error.msg),
                         )
                         .with_label(span, "here")
@@ -519,7 +525,7 @@ impl RuleCompiler<'_> {
                 .map_or(0, |(start, _)| start as usize);
             let span = self.scalar_span(scalar, offset + at);
             self.diagnostics.push(
-                Diagnostic::error("rule-type", error.message)
+                Diagnostic::new(Code::RuleType, error.message)
                     .with_label(span, "here")
                     .with_help_opt(error.help),
             );
@@ -527,8 +533,8 @@ impl RuleCompiler<'_> {
         if must_be_bool && result.conflicts(Ty::Bool) {
             let span = self.scalar_span(scalar, offset);
             self.diagnostics.push(
-                Diagnostic::error(
-                    "rule-type",
+                Diagnostic::new(
+                    Code::RuleType,
                     format!("the condition is a {}, not a boolean", result.describe()),
                 )
                 .with_label(span, "must evaluate to true or false"),
@@ -543,7 +549,7 @@ impl RuleCompiler<'_> {
             Err(message) => {
                 let span = self.scalar_span(scalar, offset);
                 self.diagnostics.push(
-                    Diagnostic::error("rule-type", message).with_label(span, "in this expression"),
+                    Diagnostic::new(Code::RuleType, message).with_label(span, "in this expression"),
                 );
                 None
             }
@@ -554,7 +560,7 @@ impl RuleCompiler<'_> {
     fn exceeded(&mut self, scalar: &Sp<String>, chars: usize, exceeded: &Exceeded) {
         let span = self.scalar_span(scalar, chars);
         self.diagnostics.push(
-            Diagnostic::error("limit-exceeded", exceeded.message())
+            Diagnostic::new(Code::LimitExceeded, exceeded.message())
                 .with_label(span, "over the limit here")
                 .with_help(exceeded.help()),
         );
@@ -575,8 +581,8 @@ impl RuleCompiler<'_> {
             let after = &rest[start + 2..];
             let Some(close) = after.find("}}") else {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "rule-syntax",
+                    Diagnostic::new(
+                        Code::RuleSyntax,
                         "`{{` without a closing `}}` in the explanation",
                     )
                     .with_label(tag_span, "opened here"),
@@ -660,7 +666,7 @@ impl RuleCompiler<'_> {
 
     fn template_error(&mut self, at: Span, message: impl Into<String>, label: &str) {
         self.diagnostics.push(
-            Diagnostic::error("rule-syntax", message)
+            Diagnostic::new(Code::RuleSyntax, message)
                 .with_label(at, label)
                 .with_help(
                     "clauses read `{{#if condition}} ... {{else}} ... {{/if}}`; see \

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -123,8 +124,8 @@ pub struct ReportArgs {
     pub fail_on: SeverityArg,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Json)]
-    pub format: ReportFormat,
+    #[arg(long, short = 'f', value_parser = report_formats(), default_value = "json")]
+    pub format: threatforge_report::Format,
 
     /// Write the report to this file instead of standard output (`-` for standard output).
     #[arg(long, short = 'o')]
@@ -186,24 +187,6 @@ pub enum DiffFormat {
     /// A pull-request comment with tables and a Mermaid diagram.
     Md,
     Json,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// One self-contained HTML file: summary, diagram, risk register, threats, inventory.
-    Html,
-    /// Markdown for pull requests and wikis, with a Mermaid diagram.
-    Md,
-    /// The versioned JSON report (docs/report-json.md; `threatforge schema --output-format report`).
-    Json,
-    /// SARIF 2.1.0 for code scanning: one result per open threat, at the element's line.
-    Sarif,
-    /// One row per threat, for issue trackers.
-    Csv,
-    /// JUnit XML: one test case per threat, failing at or above --fail-on.
-    Junit,
-    /// Open Threat Model 0.2 JSON: the system, its threats and mitigations, for tools that read OTM.
-    Otm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -318,34 +301,38 @@ pub struct ImportArgs {
     pub file: PathBuf,
 
     /// The file's format. Default: detected from its content.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub from: Option<ImportFormat>,
+    #[arg(long, value_parser = import_formats(), value_name = "FORMAT")]
+    pub from: Option<threatforge_import::Format>,
 
     /// Write the model to this file instead of standard output (`-` for standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ImportFormat {
-    /// Threagile YAML (0.9 and 1.0).
-    Threagile,
-    /// Open Threat Model 0.2, JSON or YAML.
-    Otm,
-    /// OWASP Threat Dragon v2 JSON.
-    ThreatDragon,
-    /// Microsoft Threat Modeling Tool `.tm7`.
-    Tm7,
+/// `report --format`'s values, from the report crate's list of formats.
+fn report_formats() -> impl TypedValueParser<Value = threatforge_report::Format> {
+    use threatforge_report::Format;
+    PossibleValuesParser::new(
+        Format::ALL
+            .iter()
+            .map(|f| PossibleValue::new(f.name()).help(f.help())),
+    )
+    .try_map(|name| Format::from_name(&name).ok_or("not a report format"))
 }
 
-impl ImportFormat {
-    pub fn format(self) -> threatforge_import::Format {
-        use threatforge_import::Format;
-        match self {
-            ImportFormat::Threagile => Format::Threagile,
-            ImportFormat::Otm => Format::Otm,
-            ImportFormat::ThreatDragon => Format::ThreatDragon,
-            ImportFormat::Tm7 => Format::Tm7,
-        }
-    }
+/// `import --from`'s values, from the import crate's list of formats.
+fn import_formats() -> impl TypedValueParser<Value = threatforge_import::Format> {
+    use threatforge_import::Format;
+    PossibleValuesParser::new(
+        Format::ALL
+            .iter()
+            .map(|f| PossibleValue::new(f.as_str()).help(f.help())),
+    )
+    .try_map(|name| {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == name)
+            .ok_or("not an import format")
+    })
 }

@@ -52,6 +52,16 @@ impl Format {
         }
     }
 
+    /// One line for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            Format::Threagile => "Threagile YAML (0.9 and 1.0)",
+            Format::Otm => "Open Threat Model 0.2, JSON or YAML",
+            Format::ThreatDragon => "OWASP Threat Dragon v2 JSON",
+            Format::Tm7 => "Microsoft Threat Modeling Tool `.tm7`",
+        }
+    }
+
     /// The tool's own name, for messages and comments.
     pub fn title(self) -> &'static str {
         match self {

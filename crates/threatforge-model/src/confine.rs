@@ -7,6 +7,7 @@
 //! regular file: a FIFO blocks whoever opens it, and `/dev/zero` never ends. What is refused is
 //! never read, so no diagnostic can quote it.
 
+use crate::codes::Code;
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -88,12 +89,12 @@ impl fmt::Display for FileKind {
 
 impl Refused {
     /// The diagnostic code: `file-escape`, `not-regular-file`, `limit-exceeded` or `io-error`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Refused::Outside { .. } => "file-escape",
-            Refused::NotRegular { .. } => "not-regular-file",
-            Refused::TooLarge(_) => "limit-exceeded",
-            Refused::Missing(_) | Refused::NotUtf8 | Refused::Io(_) => "io-error",
+            Refused::Outside { .. } => Code::FileEscape,
+            Refused::NotRegular { .. } => Code::NotRegularFile,
+            Refused::TooLarge(_) => Code::LimitExceeded,
+            Refused::Missing(_) | Refused::NotUtf8 | Refused::Io(_) => Code::IoError,
         }
     }
 
@@ -141,7 +142,7 @@ impl Refused {
     /// The refusal as an error diagnostic, without a label: the file's text is not read, so
     /// there is nothing of it to point at.
     pub fn diagnostic(&self, display: &str, root_name: &str) -> Diagnostic {
-        Diagnostic::error(self.code(), self.message(display, root_name)).with_help(self.help())
+        Diagnostic::new(self.code(), self.message(display, root_name)).with_help(self.help())
     }
 }
 
@@ -310,7 +311,7 @@ mod tests {
         assert!(read_confined(&path, &root(&dir), 5).is_ok());
         let refused = read_confined(&path, &root(&dir), 4).expect_err("too large");
         assert!(matches!(refused, Refused::TooLarge(4)), "{refused:?}");
-        assert_eq!(refused.code(), "limit-exceeded");
+        assert_eq!(refused.code(), Code::LimitExceeded);
     }
 
     #[test]
@@ -333,7 +334,7 @@ mod tests {
             matches!(refused, Refused::Outside { link: false, .. }),
             "{refused:?}"
         );
-        assert_eq!(refused.code(), "file-escape");
+        assert_eq!(refused.code(), Code::FileEscape);
         let message = refused.message("../secret.yaml", "the model's root");
         assert_eq!(
             message,
@@ -347,7 +348,7 @@ mod tests {
         let refused =
             read_confined(&dir.path().join("nope.yaml"), &root(&dir), 100).expect_err("missing");
         assert!(matches!(refused, Refused::Missing(_)), "{refused:?}");
-        assert_eq!(refused.code(), "io-error");
+        assert_eq!(refused.code(), Code::IoError);
     }
 
     #[test]
@@ -405,7 +406,7 @@ mod tests {
             let environ = root_dir.join("env.yaml");
             symlink("/proc/self/environ", &environ).expect("symlink");
             let refused = read_confined(&environ, &root_dir, 100).expect_err("outside");
-            assert_eq!(refused.code(), "file-escape");
+            assert_eq!(refused.code(), Code::FileEscape);
         }
 
         #[test]
@@ -496,7 +497,7 @@ mod tests {
                 ),
                 "{refused:?}"
             );
-            assert_eq!(refused.code(), "not-regular-file");
+            assert_eq!(refused.code(), Code::NotRegularFile);
             assert_eq!(
                 refused.message("m.yaml", "the model's root"),
                 "`m.yaml` is not a regular file (a FIFO)"

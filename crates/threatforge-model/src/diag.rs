@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::codes::Code;
 use crate::escape;
 use crate::source::{Location, SourceFile, SourceMap, Span};
 
@@ -47,7 +48,8 @@ pub struct Label {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable, kebab-case identifier of the kind of problem (documented in docs/diagnostics.md).
+    /// Stable, kebab-case identifier of the kind of problem: a [`Code`]'s name (docs/diagnostics.md
+    /// is generated from them).
     pub code: &'static str,
     pub message: String,
     /// The first label is the primary location.
@@ -56,27 +58,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    /// A diagnostic of `code`, with the severity the code has in the registry (`codes.rs`).
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Error,
-            code,
+            severity: code.severity(),
+            code: code.name(),
             message: message.into(),
             labels: Vec::new(),
             help: None,
-        }
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
-    }
-
-    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Note,
-            ..Diagnostic::error(code, message)
         }
     }
 
@@ -620,7 +609,7 @@ mod tests {
     }
 
     fn warning_at(start: usize, len: usize) -> Diagnostic {
-        Diagnostic::warning("isolated-component", "component `x` has no flows")
+        Diagnostic::new(Code::IsolatedComponent, "component `x` has no flows")
             .with_label(
                 Span::new(FileId(0), start, len),
                 "nothing flows to or from it",
@@ -720,7 +709,7 @@ mod tests {
     fn long_messages_are_cut() {
         let sources = one_file("x: 1\n");
         let key = "k".repeat(1_000_000);
-        let diagnostic = Diagnostic::error("unknown-key", format!("unknown key `{key}`"))
+        let diagnostic = Diagnostic::new(Code::UnknownKey, format!("unknown key `{key}`"))
             .with_label(Span::new(FileId(0), 0, 1), format!("`{key}`"))
             .with_help(format!("remove `{key}`"));
         let out = render(&diagnostic, &sources, Style::Plain);

@@ -5,6 +5,7 @@
 //! nothing here knows about threats.
 
 pub mod catalog;
+pub mod codes;
 pub mod confine;
 pub mod diag;
 pub mod escape;
@@ -20,6 +21,7 @@ pub mod suggest;
 mod validate;
 pub mod yaml;
 
+pub use codes::Code;
 pub use diag::{Diagnostic, Severity};
 pub use limits::Limits;
 pub use load::{LoadOptions, Loaded, load, load_str};

@@ -8,6 +8,7 @@
 //! - Every problem found is returned; loading goes on after an error wherever the rest of the
 //!   model can still be read.
 
+use crate::codes::Code;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Component as PathComponent, Path, PathBuf};
@@ -83,8 +84,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
             loader.diagnostics.push(missing_model(&display, &e));
         }
         Err(e) => loader.diagnostics.push(
-            Diagnostic::error(
-                "io-error",
+            Diagnostic::new(
+                Code::IoError,
                 format!("cannot read the root directory `{}`: {e}", root.display()),
             )
             .with_help("give an existing directory as the model's root"),
@@ -94,7 +95,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
 }
 
 fn missing_model(display: &str, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("io-error", format!("cannot read model `{display}`: {e}"))
+    Diagnostic::new(Code::IoError, format!("cannot read model `{display}`: {e}"))
         .with_help("give the path of a model file, or run `threatforge init` to write one")
 }
 
@@ -122,8 +123,8 @@ pub fn load_str(display: &str, text: &str, base_dir: &Path, options: &LoadOption
 }
 
 fn too_large(display: &str, limit: u64) -> Diagnostic {
-    Diagnostic::error(
-        "limit-exceeded",
+    Diagnostic::new(
+        Code::LimitExceeded,
         format!(
             "`{display}` is larger than the limit of {} MiB",
             limit / (1024 * 1024)
@@ -170,7 +171,7 @@ impl<'o> Loader<'o> {
     fn finish(mut self) -> Loaded {
         if self.root_read && !self.system_seen {
             self.diagnostics.push(
-                Diagnostic::error("missing-system", "the model has no `system` section")
+                Diagnostic::new(Code::MissingSystem, "the model has no `system` section")
                     .with_label(
                         Span::new(FileId(0), 0, 0),
                         "expected `system:` in this file",
@@ -197,8 +198,8 @@ impl<'o> Loader<'o> {
         let limits = &self.options.limits;
         if self.model.sources.files().count() >= limits.max_files {
             self.push_at(
-                Diagnostic::error(
-                    "limit-exceeded",
+                Diagnostic::new(
+                    Code::LimitExceeded,
                     format!("the model has more than {} files", limits.max_files),
                 ),
                 included_at,
@@ -226,8 +227,8 @@ impl<'o> Loader<'o> {
             };
         self.total_bytes += text.len() as u64;
         if self.total_bytes > limits.max_total_bytes {
-            let d = Diagnostic::error(
-                "limit-exceeded",
+            let d = Diagnostic::new(
+                Code::LimitExceeded,
                 format!(
                     "the model's files add up to more than {} MiB",
                     limits.max_total_bytes / (1024 * 1024)
@@ -287,8 +288,8 @@ impl<'o> Loader<'o> {
             Value::Null => return,
             other => {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-type",
+                    Diagnostic::new(
+                        Code::InvalidType,
                         format!(
                             "a model file must be a mapping, but this is {}",
                             other.kind()
@@ -317,8 +318,8 @@ impl<'o> Loader<'o> {
                         self.model.system = self.entity::<System>(file, value, "`system`");
                     } else {
                         self.diagnostics.push(
-                            Diagnostic::error(
-                                "system-in-include",
+                            Diagnostic::new(
+                                Code::SystemInInclude,
                                 "only the root model file may have a `system` section",
                             )
                             .with_label(span(file, key.span), "in an included file")
@@ -350,8 +351,8 @@ impl<'o> Loader<'o> {
                     }
                 }
                 "rules" => self.diagnostics.push(
-                    Diagnostic::error(
-                        "rules-in-include",
+                    Diagnostic::new(
+                        Code::RulesInInclude,
                         "only the root model file may configure `rules`",
                     )
                     .with_label(span(file, key.span), "in an included file")
@@ -377,8 +378,8 @@ impl<'o> Loader<'o> {
                 .any(|c| matches!(c, PathComponent::Prefix(_) | PathComponent::RootDir));
         if escapes {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "include-escape",
+                Diagnostic::new(
+                    Code::IncludeEscape,
                     format!("include `{raw}` is an absolute path"),
                 )
                 .with_label(at, "absolute paths are not allowed")
@@ -410,8 +411,8 @@ impl<'o> Loader<'o> {
                     |n| format!("did you mean `{n}`?"),
                 );
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "include-not-found",
+                    Diagnostic::new(
+                        Code::IncludeNotFound,
                         format!("included file `{raw}` does not exist"),
                     )
                     .with_label(at, "no such file")
@@ -432,8 +433,8 @@ impl<'o> Loader<'o> {
                 .map(|p| self.display_path(p))
                 .collect();
             self.diagnostics.push(
-                Diagnostic::error(
-                    "include-cycle",
+                Diagnostic::new(
+                    Code::IncludeCycle,
                     format!("include cycle: {}", chain.join(" -> ")),
                 )
                 .with_label(at, "this include closes the cycle")
@@ -449,8 +450,8 @@ impl<'o> Loader<'o> {
                 .map(|f| f.display.clone())
                 .unwrap_or_default();
             self.diagnostics.push(
-                Diagnostic::warning(
-                    "include-repeated",
+                Diagnostic::new(
+                    Code::IncludeRepeated,
                     format!("`{name}` is already part of the model"),
                 )
                 .with_label(at, "included again here; this include is skipped")
@@ -467,8 +468,8 @@ impl<'o> Loader<'o> {
                 .map(|f| f.display.clone())
                 .unwrap_or_default();
             self.diagnostics.push(
-                Diagnostic::error(
-                    "limit-exceeded",
+                Diagnostic::new(
+                    Code::LimitExceeded,
                     format!(
                         "include `{raw}` is more than {max_depth} includes deep below `{root}`"
                     ),
@@ -487,8 +488,8 @@ impl<'o> Loader<'o> {
 
     fn escape(&mut self, at: Span, raw: &str) {
         self.diagnostics.push(
-            Diagnostic::error(
-                "include-escape",
+            Diagnostic::new(
+                Code::IncludeEscape,
                 format!("include `{raw}` points outside the model's root directory"),
             )
             .with_label(at, "outside the model's root")
@@ -520,7 +521,7 @@ impl<'o> Loader<'o> {
     fn unknown_key(&mut self, file: FileId, key: &Node, what: &str, expected: &[&str]) {
         let name = key.as_str().unwrap_or("");
         self.diagnostics.push(
-            Diagnostic::error("unknown-key", format!("unknown key `{name}` in {what}"))
+            Diagnostic::new(Code::UnknownKey, format!("unknown key `{name}` in {what}"))
                 .with_label(span(file, key.span), "not a known key")
                 .with_help(key_help(name, expected)),
         );
@@ -539,8 +540,8 @@ impl<'o> Loader<'o> {
             Value::Null => return,
             other => {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-type",
+                    Diagnostic::new(
+                        Code::InvalidType,
                         format!(
                             "`{name}` must be a mapping from ids to {what}s, but this is {}",
                             other.kind()
@@ -616,8 +617,8 @@ impl<'o> Loader<'o> {
         let at = span(file, key.span);
         let Some(text) = key.as_str() else {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-id",
+                Diagnostic::new(
+                    Code::InvalidId,
                     format!("a {what} id must be text, not {}", key.value.kind()),
                 )
                 .with_label(at, "not an id"),
@@ -627,14 +628,19 @@ impl<'o> Loader<'o> {
         if !is_valid_id(text) {
             let suggestion = to_id(text);
             self.diagnostics.push(
-                Diagnostic::error("invalid-id", format!("`{text}` is not a valid {what} id"))
-                    .with_label(
-                        at,
-                        "ids are lowercase letters, digits, `-` and `_`, starting with a letter",
-                    )
-                    .with_help_opt((is_valid_id(&suggestion)).then(|| {
+                Diagnostic::new(
+                    Code::InvalidId,
+                    format!("`{text}` is not a valid {what} id"),
+                )
+                .with_label(
+                    at,
+                    "ids are lowercase letters, digits, `-` and `_`, starting with a letter",
+                )
+                .with_help_opt(
+                    (is_valid_id(&suggestion)).then(|| {
                         format!("write `{suggestion}` and put the display name in `name:`")
-                    })),
+                    }),
+                ),
             );
             return None;
         }
@@ -658,7 +664,7 @@ impl<'o> Loader<'o> {
     fn claim_id(&mut self, id: &Sp<Id>, what: &'static str) -> bool {
         if id.value == crate::model::INTERNET {
             self.diagnostics.push(
-                Diagnostic::error("reserved-id", "`internet` is a reserved id")
+                Diagnostic::new(Code::ReservedId, "`internet` is a reserved id")
                     .with_label(id.span, "reserved for the implicit internet zone")
                     .with_help("choose another id; components reach the internet with `exposure: internet`"),
             );
@@ -667,8 +673,8 @@ impl<'o> Loader<'o> {
         let key = (namespace(what), id.value.clone());
         if let Some((first_what, first_span)) = self.ids.get(&key) {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "duplicate-id",
+                Diagnostic::new(
+                    Code::DuplicateId,
                     format!("id `{}` is declared twice", id.value),
                 )
                 .with_label(id.span, format!("this {what} reuses the id"))
@@ -701,8 +707,8 @@ impl<'o> Loader<'o> {
             Value::Null => &[],
             other => {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-type",
+                    Diagnostic::new(
+                        Code::InvalidType,
                         format!("`{name}` must be a list, but this is {}", other.kind()),
                     )
                     .with_label(span(file, node.span), expected)
@@ -753,8 +759,8 @@ impl<'o> Loader<'o> {
                 Value::Map(entries) if entries.len() == 1 => (&entries[0].0, Some(&entries[0].1)),
                 _ => {
                     self.diagnostics.push(
-                        Diagnostic::error(
-                            "invalid-flow",
+                        Diagnostic::new(
+                            Code::InvalidFlow,
                             "a flow must be `source -> target`, optionally with its attributes",
                         )
                         .with_label(
@@ -791,7 +797,7 @@ impl<'o> Loader<'o> {
                 Some(id) => {
                     if !is_valid_id(&id.value) {
                         self.diagnostics.push(
-                            Diagnostic::error("invalid-id", format!("`{}` is not a valid flow id", id.value))
+                            Diagnostic::new(Code::InvalidId, format!("`{}` is not a valid flow id", id.value))
                                 .with_label(id.span, "ids are lowercase letters, digits, `-` and `_`, starting with a letter"),
                         );
                         continue;
@@ -806,7 +812,7 @@ impl<'o> Loader<'o> {
             if attributes.id.is_none() {
                 if let Some(existing) = self.model.flows.get(&id.value) {
                     self.diagnostics.push(
-                        Diagnostic::error("duplicate-id", format!("{label} is declared twice"))
+                        Diagnostic::new(Code::DuplicateId, format!("{label} is declared twice"))
                             .with_label(id.span, "a second flow between the same components")
                             .with_label(existing.id.span, "first declared here")
                             .with_help("give each of them an `id:` to tell them apart, or merge them into one flow"),
@@ -850,8 +856,8 @@ impl<'o> Loader<'o> {
         let text = key.as_str().unwrap_or("");
         let Some((left, right)) = text.split_once("->") else {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-flow",
+                Diagnostic::new(
+                    Code::InvalidFlow,
                     format!("`{text}` is not a flow: expected `source -> target`"),
                 )
                 .with_label(span(file, key.span), "no `->` here")
@@ -871,9 +877,14 @@ impl<'o> Loader<'o> {
             };
             if !is_valid_id(trimmed) {
                 self.diagnostics.push(
-                    Diagnostic::error("invalid-flow", format!("`{trimmed}` is not a component id"))
-                        .with_label(at, "expected a component id")
-                        .with_help("write the ids of the two components with `->` between them: `shop -> db`"),
+                    Diagnostic::new(
+                        Code::InvalidFlow,
+                        format!("`{trimmed}` is not a component id"),
+                    )
+                    .with_label(at, "expected a component id")
+                    .with_help(
+                        "write the ids of the two components with `->` between them: `shop -> db`",
+                    ),
                 );
                 return None;
             }

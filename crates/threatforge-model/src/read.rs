@@ -3,6 +3,7 @@
 //! the quality harness's expectations all read through here, so their errors read alike; this
 //! module knows nothing of models, so the catalogue can use it without depending on the loader.
 
+use crate::codes::Code;
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -58,7 +59,7 @@ pub(crate) fn parse(
                 || raw.contains("budget breached")
             {
                 (
-                    "limit-exceeded",
+                    Code::LimitExceeded,
                     format!(
                         "the YAML is too large once its aliases are expanded ({})",
                         clean_parse_message(&raw)
@@ -70,7 +71,7 @@ pub(crate) fn parse(
                 || raw.contains("depth")
             {
                 (
-                    "limit-exceeded",
+                    Code::LimitExceeded,
                     format!(
                         "the YAML is nested more than {} levels deep",
                         limits.max_depth
@@ -80,13 +81,13 @@ pub(crate) fn parse(
                 )
             } else {
                 (
-                    "yaml-syntax",
+                    Code::YamlSyntax,
                     clean_parse_message(&raw),
                     "fix the YAML syntax; the rest of the file is not read until then".to_owned(),
                 )
             };
             Err(Box::new(
-                Diagnostic::error(code, message)
+                Diagnostic::new(code, message)
                     .with_label(Span::new(file, offset, 1), "here")
                     .with_help(help),
             ))
@@ -120,8 +121,8 @@ pub fn read_typed_as<T: DeserializeOwned>(
 /// that the one-line form (`--format short`, editors) says where it is too.
 fn duplicate_key(file: FileId, source: &SourceFile, duplicate: &Duplicate) -> Diagnostic {
     let (line, column) = source.line_col(duplicate.first.start);
-    Diagnostic::error(
-        "duplicate-key",
+    Diagnostic::new(
+        Code::DuplicateKey,
         format!(
             "key `{}` is defined twice (first at {line}:{column})",
             duplicate.key
@@ -189,7 +190,7 @@ fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
         .unwrap_or(Span::new(file, 0, 0));
     match &error.kind {
         ErrorKind::UnknownField { field, expected } => {
-            Diagnostic::error("unknown-key", format!("unknown key `{field}` in {what}"))
+            Diagnostic::new(Code::UnknownKey, format!("unknown key `{field}` in {what}"))
                 .with_label(at, "not a known key")
                 .with_help(key_help(field, expected))
         }
@@ -198,20 +199,20 @@ fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => format!("expected one of {}", suggest::one_of(expected)),
             };
-            Diagnostic::error(
-                "invalid-value",
+            Diagnostic::new(
+                Code::InvalidValue,
                 format!("`{variant}` is not a valid value in {what}"),
             )
             .with_label(at, "not one of the allowed values")
             .with_help(help)
         }
-        ErrorKind::MissingField(field) => Diagnostic::error(
-            "missing-key",
+        ErrorKind::MissingField(field) => Diagnostic::new(
+            Code::MissingKey,
             format!("{what} is missing the required key `{field}`"),
         )
         .with_label(at, format!("add `{field}:` here")),
-        ErrorKind::DuplicateField(field) => Diagnostic::error(
-            "duplicate-key",
+        ErrorKind::DuplicateField(field) => Diagnostic::new(
+            Code::DuplicateKey,
             format!("key `{field}` is given twice in {what}"),
         )
         .with_label(at, "given again here"),
@@ -224,8 +225,8 @@ fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
                 && ["yes", "no", "on", "off", "y", "n"]
                     .iter()
                     .any(|w| found.eq_ignore_ascii_case(&format!("the string `{w}`")));
-            Diagnostic::error(
-                "invalid-type",
+            Diagnostic::new(
+                Code::InvalidType,
                 format!("in {what}: expected {expected}, found {found}"),
             )
             .with_label(at, format!("expected {expected}"))
@@ -236,7 +237,7 @@ fn de_diagnostic(file: FileId, error: &DeError, what: &str) -> Diagnostic {
             )
         }
         ErrorKind::Custom(message) => {
-            Diagnostic::error("invalid-value", format!("in {what}: {message}"))
+            Diagnostic::new(Code::InvalidValue, format!("in {what}: {message}"))
                 .with_label(at, "here")
         }
     }

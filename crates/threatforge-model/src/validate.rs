@@ -2,6 +2,7 @@
 //! warnings for what is legal but suspicious. Security findings are not made here: they are the
 //! rule engine's job.
 
+use crate::codes::Code;
 use std::collections::{HashMap, HashSet};
 
 use crate::catalog::{ControlTarget, catalog};
@@ -52,7 +53,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
                     message.push_str(&format!(" (it is {kind})"));
                 }
                 out.push(
-                    Diagnostic::error("unknown-reference", message)
+                    Diagnostic::new(Code::UnknownReference, message)
                         .with_label(end.span, "not a component")
                         .with_help(match near {
                             Some(n) => format!("did you mean `{n}`?"),
@@ -65,8 +66,8 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
         }
         if flow.source.value == flow.target.value {
             out.push(
-                Diagnostic::warning(
-                    "self-flow",
+                Diagnostic::new(
+                    Code::SelfFlow,
                     format!("{what} goes from a component to itself"),
                 )
                 .with_label(flow.source.span, "source and target are the same")
@@ -82,7 +83,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
         {
             let ids = catalog().protocol_names();
             out.push(unknown_name(
-                "unknown-protocol",
+                Code::UnknownProtocol,
                 &what,
                 "protocol",
                 protocol,
@@ -111,7 +112,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
         }
         if runtime.runs.is_empty() {
             out.push(
-                Diagnostic::warning("empty-runtime", format!("{what} runs no components"))
+                Diagnostic::new(Code::EmptyRuntime, format!("{what} runs no components"))
                     .with_label(runtime.id.span, "nothing runs here")
                     .with_help("list its components under `runs:`, or remove it"),
             );
@@ -121,7 +122,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
     for data in model.data.values() {
         if !used_data.contains(data.id.value.as_str()) {
             out.push(
-                Diagnostic::warning("unused-data", format!("data asset `{}` is not used", data.id.value))
+                Diagnostic::new(Code::UnusedData, format!("data asset `{}` is not used", data.id.value))
                     .with_label(data.id.span, "no component or flow handles it")
                     .with_help("name it in a component's `processes`/`stores` or a flow's `data`, or remove it"),
             );
@@ -130,8 +131,8 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
     for component in model.components.values() {
         if !connected.contains(component.id.value.as_str()) && component.out_of_scope.is_none() {
             out.push(
-                Diagnostic::warning(
-                    "isolated-component",
+                Diagnostic::new(
+                    Code::IsolatedComponent,
                     format!("component `{}` has no flows", component.id.value),
                 )
                 .with_label(component.id.span, "nothing flows to or from it")
@@ -154,7 +155,7 @@ fn check_component_catalogue(
         Some(technology) if catalog.technology(&technology.value).is_none() => {
             let ids = catalog.technology_names();
             out.push(unknown_name(
-                "unknown-technology",
+                Code::UnknownTechnology,
                 what,
                 "technology",
                 technology,
@@ -162,8 +163,8 @@ fn check_component_catalogue(
             ));
         }
         None if component.kind.is_none() && !partial => out.push(
-            Diagnostic::error(
-                "missing-key",
+            Diagnostic::new(
+                Code::MissingKey,
                 format!("{what} needs a `technology` or a `kind`"),
             )
             .with_label(component.id.span, "neither is given")
@@ -176,7 +177,7 @@ fn check_component_catalogue(
     for t in &component.traits {
         if !catalog.traits.contains_key(&t.value) {
             let ids = catalog.trait_names();
-            out.push(unknown_name("unknown-trait", what, "trait", t, &ids));
+            out.push(unknown_name(Code::UnknownTrait, what, "trait", t, &ids));
         }
     }
 }
@@ -188,7 +189,7 @@ fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on
             None => {
                 let ids = catalog.control_names();
                 out.push(unknown_name(
-                    "unknown-control",
+                    Code::UnknownControl,
                     what,
                     "control",
                     control,
@@ -201,8 +202,8 @@ fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on
                     _ => "flows",
                 };
                 out.push(
-                    Diagnostic::error(
-                        "misplaced-control",
+                    Diagnostic::new(
+                        Code::MisplacedControl,
                         format!(
                             "control `{}` belongs on {belongs}, not on {what}",
                             control.value
@@ -224,8 +225,8 @@ fn check_glob(out: &mut Vec<Diagnostic>, what: &str, glob: &Sp<String>) {
     let escapes = glob.value.starts_with('/') || glob.value.split(['/', '\\']).any(|p| p == "..");
     if escapes {
         out.push(
-            Diagnostic::error(
-                "invalid-glob",
+            Diagnostic::new(
+                Code::InvalidGlob,
                 format!("code path `{}` of {what} leaves the repository", glob.value),
             )
             .with_label(
@@ -236,8 +237,8 @@ fn check_glob(out: &mut Vec<Diagnostic>, what: &str, glob: &Sp<String>) {
         );
     } else if let Err(e) = globset::Glob::new(&glob.value) {
         out.push(
-            Diagnostic::error(
-                "invalid-glob",
+            Diagnostic::new(
+                Code::InvalidGlob,
                 format!("code path `{}` of {what} is not a valid glob", glob.value),
             )
             .with_label(glob.span, e.kind().to_string()),
@@ -281,8 +282,8 @@ fn reference(out: &mut Vec<Diagnostic>, what: &str, reference: &Sp<Id>, kind: &s
         None => format!("declare it, or use one of {}", suggest::one_of(&ids.list)),
     };
     out.push(
-        Diagnostic::error(
-            "unknown-reference",
+        Diagnostic::new(
+            Code::UnknownReference,
             format!(
                 "{what} refers to `{}`, which is not a {kind}",
                 reference.value
@@ -309,8 +310,8 @@ fn check_on_behalf_of(
     };
     if !source.has_trait("forwards-traffic") {
         out.push(
-            Diagnostic::warning(
-                "on-behalf-of-without-forwarder",
+            Diagnostic::new(
+                Code::OnBehalfOfWithoutForwarder,
                 format!(
                     "{what} says whose requests it carries, but `{}` does not forward traffic",
                     flow.source.value
@@ -325,7 +326,7 @@ fn check_on_behalf_of(
 /// An unknown catalogue name, with the entries it most likely means: by alias, by a word of the
 /// title, or by spelling. An alias is suggested, never accepted, so the model names the entry.
 fn unknown_name(
-    code: &'static str,
+    code: Code,
     what: &str,
     kind: &str,
     name: &Sp<String>,
@@ -336,7 +337,7 @@ fn unknown_name(
         let ids: Vec<&str> = names.iter().map(|n| n.id).collect();
         format!("expected one of {}", suggest::one_of(&ids))
     });
-    Diagnostic::error(code, format!("{what} has unknown {kind} `{}`", name.value))
+    Diagnostic::new(code, format!("{what} has unknown {kind} `{}`", name.value))
         .with_label(name.span, format!("not a known {kind}"))
         .with_help(help)
 }
@@ -350,7 +351,7 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
         let what = format!("boundary `{}`", boundary.id.value);
         if boundary.contains.is_empty() {
             out.push(
-                Diagnostic::warning("empty-boundary", format!("{what} contains nothing"))
+                Diagnostic::new(Code::EmptyBoundary, format!("{what} contains nothing"))
                     .with_label(boundary.id.span, "an empty boundary")
                     .with_help(
                         "list its components and nested boundaries under `contains:`, or remove it",
@@ -364,15 +365,15 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
             }
             if member.value == boundary.id.value {
                 out.push(
-                    Diagnostic::error("boundary-cycle", format!("{what} contains itself"))
+                    Diagnostic::new(Code::BoundaryCycle, format!("{what} contains itself"))
                         .with_label(member.span, "a boundary cannot contain itself"),
                 );
                 continue;
             }
             if let Some((other, other_span)) = parent.get(member.value.as_str()) {
                 out.push(
-                    Diagnostic::error(
-                        "boundary-overlap",
+                    Diagnostic::new(
+                        Code::BoundaryOverlap,
                         format!("`{}` is in two boundaries, `{other}` and `{}`", member.value, boundary.id.value),
                     )
                     .with_label(member.span, "listed here")
@@ -403,8 +404,8 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
             if current == start {
                 reported.extend(path.iter().copied());
                 out.push(
-                    Diagnostic::error(
-                        "boundary-cycle",
+                    Diagnostic::new(
+                        Code::BoundaryCycle,
                         format!(
                             "boundaries are nested inside each other: {} -> {start}",
                             path.join(" -> ")
@@ -446,7 +447,7 @@ fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagn
         }
         if threat.title.trim().is_empty() {
             out.push(
-                Diagnostic::error("empty-title", format!("{what} has an empty title"))
+                Diagnostic::new(Code::EmptyTitle, format!("{what} has an empty title"))
                     .with_label(threat.id.span, "no title")
                     .with_help("say in a few words what could happen"),
             );
@@ -456,7 +457,7 @@ fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagn
                 if catalog.control(control).is_none() {
                     let name = Sp::new(control.to_owned(), entry.span);
                     out.push(unknown_name(
-                        "unknown-control",
+                        Code::UnknownControl,
                         &what,
                         "control",
                         &name,
@@ -491,8 +492,8 @@ fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
                 format!("status `{}`", decision.status)
             };
             out.push(
-                Diagnostic::error(
-                    "missing-justification",
+                Diagnostic::new(
+                    Code::MissingJustification,
                     format!("{what} needs a justification"),
                 )
                 .with_label(at, format!("{why} without a `justification`"))
@@ -502,8 +503,8 @@ fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
         let selector = decision.threat.value.trim();
         if selector.is_empty() || !(selector.contains(':') || selector.contains('*')) {
             out.push(
-                Diagnostic::error(
-                    "invalid-selector",
+                Diagnostic::new(
+                    Code::InvalidSelector,
                     format!("`{}` is not a threat id", decision.threat.value),
                 )
                 .with_label(at, "expected `rule:element`, with `*` as a wildcard")
@@ -513,7 +514,7 @@ fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
         for date in decision.date.iter().chain(&decision.expires) {
             if !crate::model::is_valid_date(&date.value) {
                 out.push(
-                    Diagnostic::error("invalid-date", format!("`{}` is not a date", date.value))
+                    Diagnostic::new(Code::InvalidDate, format!("`{}` is not a date", date.value))
                         .with_label(date.span, "expected YYYY-MM-DD")
                         .with_help("write dates as 2026-12-31"),
                 );
@@ -523,8 +524,8 @@ fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
             && decision.status != DecisionStatus::Accepted
         {
             out.push(
-                Diagnostic::warning(
-                    "expiry-without-acceptance",
+                Diagnostic::new(
+                    Code::ExpiryWithoutAcceptance,
                     format!("{what} has an expiry but is not an acceptance"),
                 )
                 .with_label(expires.span, "only acceptances expire")
@@ -533,8 +534,8 @@ fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         if decision.status == DecisionStatus::Accepted && decision.expires.is_none() {
             out.push(
-                Diagnostic::warning(
-                    "acceptance-without-expiry",
+                Diagnostic::new(
+                    Code::AcceptanceWithoutExpiry,
                     format!("{what} accepts the risk forever"),
                 )
                 .with_label(at, "an acceptance without `expires`")
@@ -547,15 +548,15 @@ fn check_decisions(model: &Model, out: &mut Vec<Diagnostic>) {
             && let Err(e) = vector.value.parse::<cvss::v4::Vector>()
         {
             out.push(
-                Diagnostic::error("invalid-cvss", format!("`{}` is not a CVSS v4.0 vector", vector.value))
+                Diagnostic::new(Code::InvalidCvss, format!("`{}` is not a CVSS v4.0 vector", vector.value))
                     .with_label(vector.span, e.to_string())
                     .with_help("write a full vector, e.g. CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
             );
         }
         if decision.severity.is_some() && decision.cvss.is_some() {
             out.push(
-                Diagnostic::error(
-                    "conflicting-override",
+                Diagnostic::new(
+                    Code::ConflictingOverride,
                     format!("{what} gives both `severity` and `cvss`"),
                 )
                 .with_label(at, "two overrides")

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use threatforge_model::Code;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -203,8 +204,8 @@ impl Checker<'_> {
             if let Some(first) = ids.iter().find(|i| i.value == entry.id.value) {
                 let first = first.span;
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "duplicate-id",
+                    Diagnostic::new(
+                        Code::DuplicateId,
                         format!("`{}` names two must_find entries", entry.id.value),
                     )
                     .with_label(entry.id.span, "used again here")
@@ -228,8 +229,8 @@ impl Checker<'_> {
             };
             if keys.contains(&resolved.key()) {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "duplicate-id",
+                    Diagnostic::new(
+                        Code::DuplicateId,
                         format!("`{}` is forbidden twice", resolved.key()),
                     )
                     .with_label(entry.rule.span, "again here"),
@@ -260,8 +261,8 @@ impl Checker<'_> {
         }
         if rules.is_empty() && entry.concern.is_none() {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "missing-key",
+                Diagnostic::new(
+                    Code::MissingKey,
                     format!("must_find `{}` names no rule and no concern", entry.id.value),
                 )
                 .with_label(entry.id.span, "in this entry")
@@ -270,8 +271,8 @@ impl Checker<'_> {
         }
         if entry.concern.is_some() && entry.cwe.is_empty() && entry.capec.is_empty() {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "missing-key",
+                Diagnostic::new(
+                    Code::MissingKey,
                     format!("concern `{}` has no CWE or CAPEC id", entry.id.value),
                 )
                 .with_label(entry.id.span, "in this entry")
@@ -281,8 +282,8 @@ impl Checker<'_> {
         let elements: Vec<&Sp<String>> = entry.element.iter().chain(&entry.elements).collect();
         if elements.is_empty() {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "missing-key",
+                Diagnostic::new(
+                    Code::MissingKey,
                     format!("must_find `{}` names no element", entry.id.value),
                 )
                 .with_label(entry.id.span, "in this entry")
@@ -307,8 +308,8 @@ impl Checker<'_> {
     fn top(&mut self, top: &Sp<Vec<Sp<String>>>, ids: &[Sp<String>]) -> Vec<String> {
         if top.value.len() != TOP {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-value",
+                Diagnostic::new(
+                    Code::InvalidValue,
                     format!(
                         "`top` lists {} entries; it must list exactly {TOP}",
                         top.value.len()
@@ -325,8 +326,8 @@ impl Checker<'_> {
                     "`top` lists ids of must_find entries",
                 );
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "unknown-reference",
+                    Diagnostic::new(
+                        Code::UnknownReference,
                         format!("`{}` is not a must_find id", id.value),
                     )
                     .with_label(id.span, "not a must_find entry")
@@ -338,8 +339,8 @@ impl Checker<'_> {
                 .any(|earlier| earlier.value == id.value)
             {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "duplicate-id",
+                    Diagnostic::new(
+                        Code::DuplicateId,
                         format!("`{}` is listed twice in `top`", id.value),
                     )
                     .with_label(id.span, "again here"),
@@ -352,8 +353,8 @@ impl Checker<'_> {
     fn sample(&mut self, threat: &Sp<String>, expected: ThreatSeverity) -> Option<SeveritySample> {
         let Some((rule, element)) = threat.value.split_once(':') else {
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-value",
+                Diagnostic::new(
+                    Code::InvalidValue,
                     format!("`{}` is not a threat id", threat.value),
                 )
                 .with_label(threat.span, "expected `rule:element`"),
@@ -382,9 +383,12 @@ impl Checker<'_> {
             "`threatforge rules list` lists the rules; a risk no rule covers is a `concern:`",
         );
         self.diagnostics.push(
-            Diagnostic::error("unknown-rule", format!("there is no rule `{}`", rule.value))
-                .with_label(rule.span, "not a built-in rule")
-                .with_help(help),
+            Diagnostic::new(
+                Code::UnknownRule,
+                format!("there is no rule `{}`", rule.value),
+            )
+            .with_label(rule.span, "not a built-in rule")
+            .with_help(help),
         );
         false
     }
@@ -400,8 +404,8 @@ impl Checker<'_> {
             "name a component, flow (`source->target`), boundary, runtime or data asset of the model",
         );
         self.diagnostics.push(
-            Diagnostic::error(
-                "unknown-reference",
+            Diagnostic::new(
+                Code::UnknownReference,
                 format!("the model has no element `{}`", element.value),
             )
             .with_label(element.span, "not in the model")

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod diagram;
 pub mod diff;
 pub mod escape;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -13,3 +14,5 @@ pub mod mermaid;
 pub mod otm;
 pub mod rules_doc;
 pub mod sarif;
+
+pub use format::Format;

@@ -15,7 +15,7 @@ pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     let from_stdin = args.file == Path::new("-");
     let bytes = read_input(&args.file, from_stdin)?;
     let format = match args.from {
-        Some(f) => f.format(),
+        Some(f) => f,
         None => threatforge_import::detect((!from_stdin).then_some(args.file.as_path()), &bytes)
             .ok_or_else(|| {
                 let names: Vec<String> = Format::ALL

@@ -11,6 +11,7 @@ mod schema;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use threatforge_model::Code;
 
 use threatforge_analysis::{Analysis, RuleDir, RuleSet};
 use threatforge_model::diag::{self, Diagnostic, Style};
@@ -163,16 +164,16 @@ pub fn team_rule_dirs(
                 dirs.push(RuleDir::within(written, root_dir.clone()))
             }
             Ok(path) if path.is_dir() => errors.push(
-                Diagnostic::error(
-                    "rules-dir-escape",
+                Diagnostic::new(
+                    Code::RulesDirEscape,
                     format!("rule directory `{}` is outside the model's root", dir.value),
                 )
                 .with_label(dir.span, "outside the model's root")
                 .with_help("keep the team's rules inside the repository, next to the model"),
             ),
             _ => errors.push(
-                Diagnostic::error(
-                    "rules-dir-not-found",
+                Diagnostic::new(
+                    Code::RulesDirNotFound,
                     format!("rule directory `{}` does not exist", dir.value),
                 )
                 .with_label(dir.span, "no such directory")

@@ -1,7 +1,7 @@
 //! `threatforge report`: the threats of a model in a format for people or machines.
 
 use super::{find_model, load_and_analyze};
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::cli::ReportArgs;
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
@@ -12,22 +12,15 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         eprint(&analyzed.render(term));
         return Ok(crate::exit::INVALID);
     }
-    let model = &analyzed.loaded.model;
-    let analysis = &analyzed.analysis;
-    let text = match args.format {
-        ReportFormat::Json => threatforge_report::json::render(model, analysis),
-        ReportFormat::Html => threatforge_report::html::render(model, analysis),
-        ReportFormat::Md => threatforge_report::markdown::render(model, analysis),
-        ReportFormat::Sarif => {
-            let root = super::repository_root(&path, args.root.as_deref());
-            threatforge_report::sarif::render(model, analysis, &analyzed.rules, &root)
-        }
-        ReportFormat::Csv => threatforge_report::csv::render(model, analysis),
-        ReportFormat::Otm => threatforge_report::otm::render(model, analysis),
-        ReportFormat::Junit => {
-            threatforge_report::junit::render(model, analysis, args.fail_on.severity())
-        }
+    let root = super::repository_root(&path, args.root.as_deref());
+    let input = threatforge_report::format::Input {
+        model: &analyzed.loaded.model,
+        analysis: &analyzed.analysis,
+        rules: &analyzed.rules,
+        root: &root,
+        fail_on: args.fail_on.severity(),
     };
+    let text = threatforge_report::format::render(args.format, &input);
     write_output(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)
 }

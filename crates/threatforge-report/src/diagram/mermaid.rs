@@ -1,18 +1,18 @@
 //! The Mermaid writer: `flowchart LR` with a nested `subgraph` per drawn boundary, node shapes by
 //! kind, flows labelled with protocol and data. Ids are the view's generated ids (`c0`, `b1`);
-//! every label goes through [`crate::escape::mermaid`].
+//! the syntax and the escaping of labels are `crate::mermaid`'s.
 
 use std::fmt::Write as _;
 
 use super::dot::{Member, edge_lines, members, severity_color};
 use super::view::{Shape, View};
-use crate::escape::mermaid as label;
+use crate::mermaid::{self as write, Shape as Outline};
 use threatforge_model::ThreatSeverity;
 
 pub fn render(view: &View) -> String {
     let mut out = String::from("flowchart LR\n");
     if view.nodes.is_empty() {
-        let _ = writeln!(out, "  empty[\"{}\"]", label(&view.subtitle));
+        write::node(&mut out, "  ", "empty", Outline::Box, &[&view.subtitle]);
         return out;
     }
     let members = members(view);
@@ -20,20 +20,12 @@ pub fn render(view: &View) -> String {
     let mut styles: Vec<String> = Vec::new();
     for (i, edge) in view.edges.iter().enumerate() {
         let (s, t) = (&view.nodes[edge.source].id, &view.nodes[edge.target].id);
-        let text: Vec<String> = edge_lines(edge).iter().map(|l| label(l)).collect();
         let arrow = if edge.out_of_scope { "-.->" } else { "-->" };
-        if text.is_empty() {
-            let _ = writeln!(out, "  {s} {arrow} {t}");
-        } else {
-            let _ = writeln!(out, "  {s} {arrow}|\"{}\"| {t}", text.join("<br/>"));
-        }
+        write::edge(&mut out, s, arrow, t, &edge_lines(edge));
         if !edge.out_of_scope
             && let Some(sev) = edge.risk.highest()
         {
-            styles.push(format!(
-                "  linkStyle {i} stroke:{},stroke-width:2px",
-                severity_color(sev)
-            ));
+            styles.push(write::link_style(i, severity_color(sev)));
         }
     }
     for line in styles {
@@ -67,24 +59,28 @@ pub fn render(view: &View) -> String {
             }
         }
     }
-    out.push_str("  classDef oos fill:#f6f8fa,stroke:#8c959f,color:#6e7781,stroke-dasharray:4 3\n");
-    out.push_str("  classDef collapsed fill:#f6f1ff,stroke:#8250df,stroke-dasharray:6 4\n");
+    write::class_def(
+        &mut out,
+        "oos",
+        "fill:#f6f8fa,stroke:#8c959f,color:#6e7781,stroke-dasharray:4 3",
+    );
+    write::class_def(
+        &mut out,
+        "collapsed",
+        "fill:#f6f1ff,stroke:#8250df,stroke-dasharray:6 4",
+    );
     for s in [
         ThreatSeverity::Critical,
         ThreatSeverity::High,
         ThreatSeverity::Medium,
         ThreatSeverity::Low,
     ] {
-        let _ = writeln!(
-            out,
-            "  classDef {} stroke:{},stroke-width:3px",
-            s.as_str(),
-            severity_color(s)
-        );
+        let style = format!("stroke:{},stroke-width:3px", severity_color(s));
+        write::class_def(&mut out, s.as_str(), &style);
     }
     for (name, ids) in classes {
         if !ids.is_empty() {
-            let _ = writeln!(out, "  class {} {name}", ids.join(","));
+            write::class(&mut out, &ids, name);
         }
     }
     out
@@ -96,35 +92,28 @@ fn write_members(out: &mut String, view: &View, members: &[Vec<Member>], at: usi
         match *member {
             Member::Node(n) => {
                 let node = &view.nodes[n];
-                let mut text = label(&node.name);
                 let detail = if node.out_of_scope {
                     "out of scope"
                 } else {
                     node.detail.as_str()
                 };
+                let mut text = vec![node.name.as_str()];
                 if !detail.is_empty() {
-                    let _ = write!(text, "<br/>{}", label(detail));
+                    text.push(detail);
                 }
-                let id = &node.id;
-                let shape = match node.shape {
-                    Shape::Actor => format!("{id}[\"{text}\"]"),
-                    Shape::Process => format!("{id}(\"{text}\")"),
-                    Shape::Store => format!("{id}[(\"{text}\")]"),
-                    Shape::Collapsed => format!("{id}[[\"{text}\"]]"),
+                let outline = match node.shape {
+                    Shape::Actor => Outline::Box,
+                    Shape::Process => Outline::Rounded,
+                    Shape::Store => Outline::Cylinder,
+                    Shape::Collapsed => Outline::Subroutine,
                 };
-                let _ = writeln!(out, "{indent}{shape}");
+                write::node(out, &indent, &node.id, outline, &text);
             }
             Member::Cluster(c) => {
                 let cluster = &view.clusters[c];
-                let _ = writeln!(
-                    out,
-                    "{indent}subgraph {}[\"{} ({})\"]",
-                    cluster.id,
-                    label(&cluster.name),
-                    label(&cluster.detail)
-                );
+                write::subgraph(out, &indent, &cluster.id, &cluster.name, &cluster.detail);
                 write_members(out, view, members, c, depth + 1);
-                let _ = writeln!(out, "{indent}end");
+                write::end(out, &indent);
             }
         }
     }

@@ -1,0 +1,118 @@
+//! The report formats, listed once: their names for `--format`, one line of help each, and the one
+//! entry point that renders any of them. The CLI builds `report --format` from [`Format::ALL`], so
+//! a new format is a module, a variant here and its arm in [`render`].
+
+use std::path::Path;
+
+use threatforge_analysis::{Analysis, RuleSet};
+use threatforge_model::{Model, ThreatSeverity};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Md,
+    Json,
+    Sarif,
+    Csv,
+    Junit,
+    Otm,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: &'static [Format] = &[
+        Format::Html,
+        Format::Md,
+        Format::Json,
+        Format::Sarif,
+        Format::Csv,
+        Format::Junit,
+        Format::Otm,
+    ];
+
+    /// The value of `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Md => "md",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Csv => "csv",
+            Format::Junit => "junit",
+            Format::Otm => "otm",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            Format::Html => {
+                "One self-contained HTML file: summary, diagram, risk register, threats, inventory"
+            }
+            Format::Md => "Markdown for pull requests and wikis, with a Mermaid diagram",
+            Format::Json => {
+                "The versioned JSON report (docs/report-json.md; `threatforge schema --output-format report`)"
+            }
+            Format::Sarif => {
+                "SARIF 2.1.0 for code scanning: one result per open threat, at the element's line"
+            }
+            Format::Csv => "One row per threat, for issue trackers",
+            Format::Junit => "JUnit XML: one test case per threat, failing at or above --fail-on",
+            Format::Otm => {
+                "Open Threat Model 0.2 JSON: the system, its threats and mitigations, for tools that read OTM"
+            }
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a report is rendered from: the analyzed model and what some formats need beyond it.
+pub struct Input<'a> {
+    pub model: &'a Model,
+    pub analysis: &'a Analysis,
+    /// The rules in force (SARIF describes them).
+    pub rules: &'a RuleSet,
+    /// The repository's root, which SARIF's locations are relative to.
+    pub root: &'a Path,
+    /// JUnit fails the test cases of threats at or above it.
+    pub fail_on: ThreatSeverity,
+}
+
+/// Renders the report in `format`.
+pub fn render(format: Format, input: &Input) -> String {
+    let Input {
+        model, analysis, ..
+    } = *input;
+    match format {
+        Format::Html => crate::html::render(model, analysis),
+        Format::Md => crate::markdown::render(model, analysis),
+        Format::Json => crate::json::render(model, analysis),
+        Format::Sarif => crate::sarif::render(model, analysis, input.rules, input.root),
+        Format::Csv => crate::csv::render(model, analysis),
+        Format::Junit => crate::junit::render(model, analysis, input.fail_on),
+        Format::Otm => crate::otm::render(model, analysis),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back() {
+        for format in Format::ALL {
+            assert_eq!(Format::from_name(format.name()), Some(*format));
+            assert!(!format.help().ends_with('.'), "{format}");
+        }
+        assert_eq!(Format::from_name("pdf"), None);
+    }
+}
