@@ -425,6 +425,13 @@ impl Threat {
         }
     }
 
+    /// The elements the threat is about, one by one: its element, or for a rule's threats
+    /// grouped into one (`group: model`), each member.
+    pub fn elements(&self) -> impl Iterator<Item = &ElementRef> {
+        let own = self.members.is_empty().then_some(&self.element);
+        own.into_iter().chain(&self.members)
+    }
+
     /// The severity that counts: the residual one.
     pub fn severity(&self) -> ThreatSeverity {
         self.residual.severity

@@ -140,7 +140,7 @@ mod tests {
         }
         assert_eq!(means("aurora"), ["postgresql", "mysql"]);
         assert_eq!(means("github-actions"), ["hosted-ci"]);
-        assert_eq!(means("GitHub Actions"), ["ci-pipeline"]);
+        assert_eq!(means("GitHub Actions"), ["hosted-ci"]);
         assert_eq!(means("cloudfront"), ["cdn"]);
         assert_eq!(means("kubernetes"), ["container-platform"]);
         // A word of a title: "Microsoft SQL Server".

@@ -174,10 +174,12 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 
     let mut by_element: HashMap<(Element, &str), Vec<&Threat>> = HashMap::new();
     for threat in &analysis.threats {
-        by_element
-            .entry((threat.element.kind, &*threat.element.id))
-            .or_default()
-            .push(threat);
+        for element in threat.elements() {
+            by_element
+                .entry((element.kind, &*element.id))
+                .or_default()
+                .push(threat);
+        }
     }
     let threats_on = |kind: Element, id: &str| -> Vec<Value> {
         by_element

@@ -245,9 +245,10 @@ impl Risks {
             flows: vec![Risk::default(); model.flows.len()],
             boundaries: vec![Risk::default(); model.boundaries.len()],
         };
-        for threat in analysis.threats.iter().filter(|t| t.is_open()) {
-            let id: &str = &threat.element.id;
-            let slot = match threat.element.kind {
+        let open = analysis.threats.iter().filter(|t| t.is_open());
+        for (threat, element) in open.flat_map(|t| t.elements().map(move |e| (t, e))) {
+            let id: &str = &element.id;
+            let slot = match element.kind {
                 Element::Component => model
                     .components
                     .get_index_of(id)

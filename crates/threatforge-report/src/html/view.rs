@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use threatforge_analysis::{Analysis, Coverage, Element, Stride, Threat};
+use threatforge_analysis::{Analysis, Coverage, Element, ElementRef, Stride, Threat};
 use threatforge_model::catalog::catalog;
 use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
 
@@ -465,10 +465,23 @@ impl Structure {
         out
     }
 
-    /// The components a threat concerns, for the register's component filter.
+    /// The components a threat concerns, for the register's component filter: those of each
+    /// element it is about (every member of a grouped threat).
     fn components_of(&self, model: &Model, threat: &Threat) -> Vec<String> {
-        let id: &str = &threat.element.id;
-        match threat.element.kind {
+        let mut out: Vec<String> = Vec::new();
+        for element in threat.elements() {
+            for id in self.components_of_element(model, element) {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        out
+    }
+
+    fn components_of_element(&self, model: &Model, element: &ElementRef) -> Vec<String> {
+        let id: &str = &element.id;
+        match element.kind {
             Element::Component => vec![id.to_owned()],
             Element::Flow => model
                 .flows
@@ -836,12 +849,14 @@ fn filters(model: &Model, threats: &[ThreatView]) -> Filters {
 fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inventory {
     let mut tally: IndexMap<(&'static str, &str), (usize, usize)> = IndexMap::new();
     for t in &analysis.threats {
-        let entry = tally
-            .entry((t.element.kind.as_str(), &*t.element.id))
-            .or_default();
-        entry.0 += 1;
-        if t.is_open() {
-            entry.1 += 1;
+        for element in t.elements() {
+            let entry = tally
+                .entry((element.kind.as_str(), &*element.id))
+                .or_default();
+            entry.0 += 1;
+            if t.is_open() {
+                entry.1 += 1;
+            }
         }
     }
     let count =
