@@ -13,6 +13,7 @@ pub mod examples;
 pub mod field;
 mod manual;
 pub mod mitigation;
+mod project;
 pub mod rule;
 pub mod ruleset;
 pub mod score;
@@ -26,6 +27,7 @@ use self::cel::{types, value};
 
 pub use engine::{analyze, analyze_with};
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, join};
+pub use project::{Analyzed, Project, ProjectOptions, Source};
 pub use rule::{Element, Level, Linddun, Stride};
 pub use ruleset::{Origin, Rule, RuleDir, RuleSet};
 pub use score::{Factor, Score};
