@@ -440,8 +440,6 @@ fn name_fronting_controls(
     text.into_boxed_str()
 }
 
-/// Which of a rule's mitigations are in place. An entry `a|b` is satisfied by either control.
-
 fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {
     Diagnostic::error(
         "rule-evaluation",

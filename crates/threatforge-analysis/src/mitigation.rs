@@ -170,6 +170,7 @@ pub(crate) fn status_of(mitigation: &Mitigation) -> (DecisionStatus, Option<Box<
     }
 }
 
+/// Which of a rule's mitigations are in place. An entry `a|b` is satisfied by either control.
 pub(crate) fn mitigation_by(entries: &Arc<[MitigationEntry]>, controls: &[&str]) -> Mitigation {
     let alternatives: usize = entries.iter().map(|e| e.alternatives.len()).sum();
     let flags = entries
