@@ -212,7 +212,7 @@ fn binary<'e>(
     // The rows that chain are the comparison and arithmetic operators: read as one operation
     // left to right, where nested calls would recurse once per operand.
     if call.target.is_some()
-        || !crate::functions::lookup(name).is_some_and(|f| f.chains())
+        || !crate::cel::functions::lookup(name).is_some_and(|f| f.chains())
         || op.is_some_and(|op| op != name)
     {
         return None;

@@ -8,8 +8,8 @@ use threatforge_model::Code;
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{Decision, DecisionStatus, Model};
 
-use crate::engine::{Analysis, AppliedDecision, Options, Override};
 use crate::score::{Score, severity_of_cvss};
+use crate::threat::{Analysis, AppliedDecision, Options, Override, written_out};
 
 /// Whether `text` matches `pattern`, where `*` matches any run of characters.
 pub fn matches(pattern: &str, text: &str) -> bool {
@@ -129,8 +129,7 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     let mut written_ids: Option<Vec<String>> = None;
     for (decision, used) in model.decisions.iter().zip(used) {
         if !used {
-            let ids =
-                written_ids.get_or_insert_with(|| crate::engine::written_out(&analysis.threats));
+            let ids = written_ids.get_or_insert_with(|| written_out(&analysis.threats));
             let help = match threatforge_model::suggest::nearest(
                 &decision.threat.value,
                 ids.iter().map(String::as_str),
@@ -155,6 +154,46 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     }
 }
 
+/// Marks the threats the model lists under `rules.not_applicable`, and warns about entries that
+/// match no threat. (Threats must be sorted by id.)
+pub fn not_applicable(model: &Model, analysis: &mut Analysis) {
+    // Written out only if an entry matches no threat, for the suggestion.
+    let mut written_ids: Option<Vec<String>> = None;
+    for (id, reason) in &model.rules.not_applicable {
+        match analysis
+            .threats
+            .binary_search_by(|t| t.id.cmp_str(&id.value))
+        {
+            Ok(i) => {
+                analysis.threats[i].status = DecisionStatus::NotApplicable;
+                analysis.threats[i].reason = Some(reason.as_str().into());
+            }
+            Err(_) => {
+                let ids = written_ids.get_or_insert_with(|| written_out(&analysis.threats));
+                let help = match threatforge_model::suggest::nearest(
+                    &id.value,
+                    ids.iter().map(String::as_str),
+                ) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => {
+                        "threat ids are `rule:element`; `threatforge check` lists them".to_owned()
+                    }
+                };
+                analysis.diagnostics.push(
+                    Diagnostic::new(
+                        Code::OrphanedNotApplicable,
+                        format!(
+                            "`{}` is marked not applicable, but no such threat was found",
+                            id.value
+                        ),
+                    )
+                    .with_label(id.span, "matches no threat")
+                    .with_help(help),
+                );
+            }
+        }
+    }
+}
 fn rating_override(decision: &Decision) -> Option<Override> {
     let justification = decision.justification.clone().unwrap_or_default();
     if let Some(vector) = &decision.cvss {

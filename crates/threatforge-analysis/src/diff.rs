@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
 
-use crate::engine::{Analysis, Threat, ThreatId};
 use crate::rule::Element;
+use crate::threat::{Analysis, Threat, ThreatId};
 
 /// One attribute that changed, with its old and new value as compact JSON text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -85,3 +85,89 @@ fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    // Explanation templates are parsed by the rule loader and rendered by the engine: these
+    // tests go through both, so they live above both.
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use crate::ruleset::{Origin, RuleSet};
+
+    /// A team rule whose explanation is `explanation`: its set's diagnostics, and the threat's
+    /// explanation on a one-component model with a store and no data.
+    fn explain(explanation: &str) -> (Vec<String>, Option<String>) {
+        let text = format!(
+            "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
+             applies_to: {{ element: component }}\ncondition: 'true'\n\
+             explanation: '{explanation}'\nlikelihood: low\nimpact: low\nmitigations: []\n"
+        );
+        let mut set = RuleSet::default();
+        set.add_text(
+            "probe.yaml".into(),
+            PathBuf::from("probe.yaml"),
+            Arc::from(text),
+            Origin::Team(PathBuf::from("probe.yaml")),
+        );
+        set.finish();
+        let mut messages: Vec<String> = set.diagnostics.iter().map(|d| d.message.clone()).collect();
+        if set.has_errors() {
+            return (messages, None);
+        }
+        let loaded = threatforge_model::load_str(
+            "m.yaml",
+            "system: { name: s }\ncomponents:\n  db: { technology: postgresql }\n",
+            std::path::Path::new("."),
+            &Default::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let analysis = crate::analyze(&loaded.model, &set);
+        messages.extend(analysis.rule_diagnostics.iter().map(|d| d.message.clone()));
+        let threat = analysis.threats.iter().find(|t| &*t.rule == "probe");
+        (messages, threat.map(|t| t.explanation.to_string()))
+    }
+
+    #[test]
+    fn clauses_say_a_fact_only_where_it_holds() {
+        let (messages, text) = explain(
+            "{{ component.name }} {{#if component.stored_data.size() > 0}}stores \
+             {{ component.stored_data.map(d, d.name) }}{{else}}stores nothing{{/if}}\
+             {{#if component.kind == \"store\"}}, a store{{#if false}} never{{/if}}{{/if}}.",
+        );
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(text.as_deref(), Some("db stores nothing, a store."));
+    }
+
+    #[test]
+    fn a_value_that_renders_empty_is_reported() {
+        let (messages, text) = explain("{{ component.name }} stores {{ component.stored_data }}.");
+        assert_eq!(text.as_deref(), Some("db stores ."));
+        assert!(
+            messages.iter().any(|m| m.contains("renders empty")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn broken_clauses_are_syntax_errors() {
+        for (template, expected) in [
+            ("{{#if true}}open", "without its `{{/if}}`"),
+            ("text{{/if}}", "without an `{{#if}}`"),
+            ("{{else}}", "outside an `{{#if}}`"),
+            (
+                "{{#if true}}a{{else}}b{{else}}c{{/if}}",
+                "a second `{{else}}`",
+            ),
+            ("{{#if component.name}}x{{/if}}", "not a boolean"),
+            (&"{{#if true}}".repeat(9), "nest deeper than 8"),
+        ] {
+            let (messages, text) = explain(template);
+            assert!(text.is_none(), "{template}: compiled");
+            assert!(
+                messages.iter().any(|m| m.contains(expected)),
+                "{template}: {messages:?}"
+            );
+        }
+    }
+}

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use threatforge_model::Model;
 
 use crate::decisions::matches;
-use crate::engine::{Analysis, ElementRef, Threat, ThreatId, sort_by_id};
 use crate::rule::{Element, Group};
 use crate::ruleset::Rule;
+use crate::threat::{Analysis, ElementRef, Threat, ThreatId, sort_by_id};
 
 /// The key of a group's id: the element a model-wide threat is about.
 pub(crate) const MODEL_KEY: &str = "model";

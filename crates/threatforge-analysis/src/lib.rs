@@ -5,31 +5,28 @@
 //! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
 
 pub mod bounds;
-pub mod check;
+pub mod cel;
 pub mod decisions;
 pub mod diff;
-#[cfg(test)]
-mod differential;
 pub mod engine;
-pub mod eval;
 pub mod examples;
-pub mod facts;
 pub mod field;
-pub mod functions;
 mod group;
 mod manual;
-mod reach;
+pub mod mitigation;
+mod project;
 pub mod rule;
 pub mod ruleset;
 pub mod score;
-pub mod types;
-pub mod value;
+pub mod threat;
 pub mod world;
 
-pub use engine::{
-    Analysis, AppliedDecision, Coverage, ElementRef, Mitigation, MitigationEntry, Options,
-    Override, Threat, ThreatId, analyze, analyze_with,
-};
+pub use engine::{analyze, analyze_with};
+pub use mitigation::{Coverage, Mitigation, MitigationEntry, join};
+pub use project::{Analyzed, Project, ProjectOptions, Source};
 pub use rule::{Element, Group, Level, Linddun, Stride};
 pub use ruleset::{Origin, Rule, RuleDir, RuleSet};
 pub use score::{Factor, Score};
+pub use threat::{
+    Analysis, AppliedDecision, ElementRef, Options, Override, RiskOrder, Threat, ThreatId,
+};

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use threatforge_model::{MANUAL, ManualThreat, Model, Sp};
 
-use crate::engine::{ElementRef, Threat, ThreatId, mitigation_by, residual_of};
+use crate::mitigation::{mitigation_by, mitigation_entries, residual_of, status_of};
 use crate::rule::Element;
 use crate::score::{Factor, Factors, Score};
+use crate::threat::{ElementRef, Threat, ThreatId};
 use crate::world::World;
 
 pub fn threats(world: &World) -> Vec<Threat> {
@@ -23,10 +24,10 @@ pub fn threats(world: &World) -> Vec<Threat> {
             let (element, index, controls) = locate(world, threat.element.as_ref());
             let exposure = crate::score::exposure_rank(world, element.kind, index);
             let inherent = Score::new(threat.likelihood.step(), threat.impact.step());
-            let entries = crate::engine::mitigation_entries(&threat.mitigations);
+            let entries = mitigation_entries(&threat.mitigations);
             let mitigation = mitigation_by(&entries, &controls);
             let residual = residual_of(&inherent, &mitigation);
-            let (status, reason) = crate::engine::status_of(&mitigation);
+            let (status, reason) = status_of(&mitigation);
             Threat {
                 id: ThreatId::new(Arc::clone(&manual), Arc::from(declared.id.value.as_str())),
                 rule: Arc::clone(&manual),

@@ -14,9 +14,9 @@ use threatforge_model::{
 };
 
 use crate::bounds::{self, Exceeded};
-use crate::check::{Checker, root_type};
+use crate::cel::check::{Checker, root_type};
+use crate::cel::types::Ty;
 use crate::rule::{Element, RuleFile};
-use crate::types::Ty;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -33,10 +33,10 @@ pub enum Segment {
     Text(String),
     /// `{{ expression }}`, with where it stands in the rule file: a value that renders empty
     /// leaves a broken sentence ("stores ,"), which is reported there.
-    Expr(crate::eval::Expression, Span),
+    Expr(crate::cel::eval::Expression, Span),
     /// `{{#if condition}} ... {{else}} ... {{/if}}`: a clause said only when it holds, so a
     /// sentence names a fact only where the element has it.
-    If(crate::eval::Expression, Vec<Segment>, Vec<Segment>),
+    If(crate::cel::eval::Expression, Vec<Segment>, Vec<Segment>),
 }
 
 /// Deepest nesting of `{{#if}}` clauses in one explanation. Rendering recurses once per level;
@@ -46,7 +46,7 @@ const MAX_CLAUSE_NESTING: usize = 8;
 /// An `{{#if}}` clause being read: its condition, where it opened, the segments before it, and
 /// its `then` part once `{{else}}` was seen.
 struct OpenClause {
-    condition: Option<crate::eval::Expression>,
+    condition: Option<crate::cel::eval::Expression>,
     opened: Span,
     before: Vec<Segment>,
     then: Option<Vec<Segment>>,
@@ -62,7 +62,7 @@ pub struct Shared {
     /// Why the impact came down to the rule's `max_severity`, when it has one.
     pub severity_cap: Arc<str>,
     /// The mitigations, with their alternatives split out, as threats list them.
-    pub mitigations: Arc<[crate::engine::MitigationEntry]>,
+    pub mitigations: Arc<[crate::mitigation::MitigationEntry]>,
     pub capec: Arc<[u32]>,
     pub cwe: Arc<[u32]>,
 }
@@ -74,13 +74,25 @@ pub struct Rule {
     /// What every threat of the rule repeats, shared rather than copied into each.
     pub shared: Shared,
     pub origin: Origin,
-    pub condition: crate::eval::Expression,
+    pub condition: crate::cel::eval::Expression,
     pub explanation: Vec<Segment>,
 }
 
 impl Rule {
     pub fn id(&self) -> &str {
         &self.file.id.value
+    }
+
+    /// What scoring needs of the rule.
+    pub fn scoring(&self) -> crate::score::RuleScoring<'_> {
+        crate::score::RuleScoring {
+            stride: self.file.stride,
+            likelihood: self.file.likelihood,
+            impact: self.file.impact,
+            max_severity: self.file.max_severity,
+            hints: &self.shared.hints,
+            severity_cap: &self.shared.severity_cap,
+        }
     }
 }
 
@@ -245,7 +257,13 @@ impl RuleSet {
         }
     }
 
-    fn add_text(&mut self, display: String, path: PathBuf, text: Arc<str>, origin: Origin) {
+    pub(crate) fn add_text(
+        &mut self,
+        display: String,
+        path: PathBuf,
+        text: Arc<str>,
+        origin: Origin,
+    ) {
         let file = SourceFile::new(display.clone(), path.clone(), text.clone());
         let file = self.sources.add(file);
         let (rule, diagnostics) = compile_file(&self.sources, file, display, path, text, origin);
@@ -285,7 +303,7 @@ impl RuleSet {
         }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.rules.sort_by(|a, b| a.id().cmp(b.id()));
         let ids: Vec<&str> = self.ids();
         let mut problems = Vec::new();
@@ -438,7 +456,7 @@ impl RuleCompiler<'_> {
                     ),
                     None => String::new(),
                 }),
-                mitigations: crate::engine::mitigation_entries(&file.mitigations),
+                mitigations: crate::mitigation::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
                 cwe: Arc::from(file.cwe.as_slice()),
             },
@@ -470,7 +488,7 @@ impl RuleCompiler<'_> {
         offset: usize,
         scope: Scope,
         must_be_bool: bool,
-    ) -> Option<crate::eval::Expression> {
+    ) -> Option<crate::cel::eval::Expression> {
         let Scope { root, ty, .. } = scope;
         if let Err(exceeded) = bounds::before_parsing(source) {
             let at = match exceeded {
@@ -544,7 +562,7 @@ impl RuleCompiler<'_> {
             return None;
         }
         // The checker accepted it, so compiling only fails on what the checker does not model.
-        match crate::eval::compile(program.expression(), root) {
+        match crate::cel::eval::compile(program.expression(), root) {
             Ok(node) => Some(node),
             Err(message) => {
                 let span = self.scalar_span(scalar, offset);
@@ -707,7 +725,7 @@ fn compile_builtin_fast(
     root: &str,
     ty: Ty,
     must_be_bool: bool,
-) -> Option<crate::eval::Expression> {
+) -> Option<crate::cel::eval::Expression> {
     let expression = cel::parser::PrattParser::default().parse(source).ok()?;
     bounds::nesting(&expression).ok()?;
     let mut checker = Checker::new(root, ty);
@@ -715,7 +733,7 @@ fn compile_builtin_fast(
     if !checker.errors.is_empty() || (must_be_bool && result.conflicts(Ty::Bool)) {
         return None;
     }
-    crate::eval::compile(&expression, root).ok()
+    crate::cel::eval::compile(&expression, root).ok()
 }
 
 /// Character offset of a (1-based line, 0-based column) position in `text`.
@@ -814,82 +832,6 @@ mod tests {
             assert!(
                 compile_builtin_fast(&source, root, ty, must_be_bool).is_some(),
                 "rule `{rule}`: `{source}` falls back to the reference parser"
-            );
-        }
-    }
-
-    /// A team rule whose explanation is `explanation`: its set's diagnostics, and the threat's
-    /// explanation on a one-component model with a store and no data.
-    fn explain(explanation: &str) -> (Vec<String>, Option<String>) {
-        let text = format!(
-            "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
-             applies_to: {{ element: component }}\ncondition: 'true'\n\
-             explanation: '{explanation}'\nlikelihood: low\nimpact: low\nmitigations: []\n"
-        );
-        let mut set = RuleSet::default();
-        set.add_text(
-            "probe.yaml".into(),
-            PathBuf::from("probe.yaml"),
-            Arc::from(text),
-            Origin::Team(PathBuf::from("probe.yaml")),
-        );
-        set.finish();
-        let mut messages: Vec<String> = set.diagnostics.iter().map(|d| d.message.clone()).collect();
-        if set.has_errors() {
-            return (messages, None);
-        }
-        let loaded = threatforge_model::load_str(
-            "m.yaml",
-            "system: { name: s }\ncomponents:\n  db: { technology: postgresql }\n",
-            std::path::Path::new("."),
-            &Default::default(),
-        );
-        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let analysis = crate::analyze(&loaded.model, &set);
-        messages.extend(analysis.rule_diagnostics.iter().map(|d| d.message.clone()));
-        let threat = analysis.threats.iter().find(|t| &*t.rule == "probe");
-        (messages, threat.map(|t| t.explanation.to_string()))
-    }
-
-    #[test]
-    fn clauses_say_a_fact_only_where_it_holds() {
-        let (messages, text) = explain(
-            "{{ component.name }} {{#if component.stored_data.size() > 0}}stores \
-             {{ component.stored_data.map(d, d.name) }}{{else}}stores nothing{{/if}}\
-             {{#if component.kind == \"store\"}}, a store{{#if false}} never{{/if}}{{/if}}.",
-        );
-        assert!(messages.is_empty(), "{messages:?}");
-        assert_eq!(text.as_deref(), Some("db stores nothing, a store."));
-    }
-
-    #[test]
-    fn a_value_that_renders_empty_is_reported() {
-        let (messages, text) = explain("{{ component.name }} stores {{ component.stored_data }}.");
-        assert_eq!(text.as_deref(), Some("db stores ."));
-        assert!(
-            messages.iter().any(|m| m.contains("renders empty")),
-            "{messages:?}"
-        );
-    }
-
-    #[test]
-    fn broken_clauses_are_syntax_errors() {
-        for (template, expected) in [
-            ("{{#if true}}open", "without its `{{/if}}`"),
-            ("text{{/if}}", "without an `{{#if}}`"),
-            ("{{else}}", "outside an `{{#if}}`"),
-            (
-                "{{#if true}}a{{else}}b{{else}}c{{/if}}",
-                "a second `{{else}}`",
-            ),
-            ("{{#if component.name}}x{{/if}}", "not a boolean"),
-            (&"{{#if true}}".repeat(9), "nest deeper than 8"),
-        ] {
-            let (messages, text) = explain(template);
-            assert!(text.is_none(), "{template}: compiled");
-            assert!(
-                messages.iter().any(|m| m.contains(expected)),
-                "{template}: {messages:?}"
             );
         }
     }

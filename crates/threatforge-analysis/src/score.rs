@@ -14,7 +14,6 @@ use serde::Serialize;
 use threatforge_model::{Exposure, ThreatSeverity};
 
 use crate::rule::{Element, Level, Stride};
-use crate::ruleset::Rule;
 use crate::world::World;
 
 /// One reason the score moved (or was set).
@@ -456,7 +455,8 @@ impl Factors {
         let (likelihood, data, tail): (&[Factor], Option<&Factor>, &[Factor]) = match &self.element
         {
             Some(e) => {
-                let skip_authentication = usize::from(e.authentication && self.without_authentication);
+                let skip_authentication =
+                    usize::from(e.authentication && self.without_authentication);
                 let skip_blast = usize::from(e.blast && self.without_blast);
                 (
                     &e.factors[..usize::from(e.likelihood) - skip_authentication],
@@ -680,11 +680,25 @@ pub fn element_scoring(
     })
 }
 
+/// What scoring needs of a rule: passed in rather than the rule itself, so that scoring does not
+/// depend on how rules are loaded.
+#[derive(Clone, Copy)]
+pub struct RuleScoring<'r> {
+    pub stride: Stride,
+    pub likelihood: Level,
+    pub impact: Level,
+    pub max_severity: Option<ThreatSeverity>,
+    /// The rule's own hint factors (`hint_factors`), shared by its threats.
+    pub hints: &'r Arc<[Factor; 2]>,
+    /// Why the impact came down to `max_severity`.
+    pub severity_cap: &'r Arc<str>,
+}
+
 /// The inherent score of a threat (before controls) and the factors that made it.
-pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) {
-    let aspect = aspect_of(rule.file.stride);
+pub fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score, Factors) {
+    let aspect = aspect_of(rule.stride);
     let mut factors = Factors {
-        hints: rule.shared.hints.clone(),
+        hints: rule.hints.clone(),
         element: Some(element.clone()),
         // At most 3: fits.
         aspect: aspect as u8,
@@ -694,13 +708,10 @@ pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) 
         // path: the authentication of the callers does not stand in their way.
         without_authentication: element.on_flow
             && matches!(
-                rule.file.stride,
+                rule.stride,
                 Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
             ),
-        without_blast: matches!(
-            rule.file.stride,
-            Stride::DenialOfService | Stride::Repudiation
-        ),
+        without_blast: matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
     };
     let sum = |on: &str| -> i8 {
         factors
@@ -709,19 +720,19 @@ pub fn inherent(rule: &Rule, element: &Arc<ElementFactors>) -> (Score, Factors) 
             .map(|f| f.effect)
             .sum()
     };
-    let likelihood = level(rule.file.likelihood) + sum("likelihood");
-    let mut impact = level(rule.file.impact) + sum("impact");
+    let likelihood = level(rule.likelihood) + sum("likelihood");
+    let mut impact = level(rule.impact) + sum("impact");
     let raw_impact = impact;
     let mut reason = None;
     if impact > 3 && !element.top_asset[aspect] {
         impact = 3;
         reason = Some(element.ceiling.clone());
     }
-    if let Some(cap) = rule.file.max_severity {
+    if let Some(cap) = rule.max_severity {
         let likelihood = likelihood.clamp(1, 4) as u8;
         while impact > 1 && severity_of(likelihood * impact.clamp(1, 4) as u8) > cap {
             impact -= 1;
-            reason = Some(rule.shared.severity_cap.clone());
+            reason = Some(rule.severity_cap.clone());
         }
     }
     if let Some(reason) = reason {
@@ -760,7 +771,7 @@ fn data_rating(world: &World, stride: Stride, data: &[usize]) -> (&'static str, 
     let model = world.model;
     let confidentiality = data
         .iter()
-        .map(|&d| crate::facts::sensitivity(model.data[d].classification))
+        .map(|&d| crate::world::facts::sensitivity(model.data[d].classification))
         .max();
     let integrity = data
         .iter()
@@ -809,7 +820,7 @@ mod tests {
 
     /// The likelihood factors of the component `id`, as (factor, effect).
     fn likelihood_factors(text: &str, id: &str) -> Vec<(&'static str, i8)> {
-        let model = crate::facts::tests::model_of(text);
+        let model = crate::world::facts::tests::model_of(text);
         let world = World::new(&model);
         let Some(index) = model.components.get_index_of(id) else {
             panic!("no component {id}");

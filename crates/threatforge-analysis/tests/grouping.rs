@@ -81,7 +81,10 @@ fn the_group_is_scored_as_its_most_severe_member() {
 
 #[test]
 fn an_element_with_the_control_stays_apart_as_mitigated() {
-    let analysis = analyzed(&shop("dependency-scanning, patch-management, image-scanning", ""));
+    let analysis = analyzed(&shop(
+        "dependency-scanning, patch-management, image-scanning",
+        "",
+    ));
     let found = of_rule(&analysis, "vulnerable-dependencies");
     let open: Vec<_> = found.iter().filter(|t| t.is_open()).collect();
     assert_eq!(open.len(), 1);

@@ -471,7 +471,11 @@ fn a_denial_of_service_gains_nothing_from_the_stores_behind_it() {
     assert!(!dos.is_empty());
     for t in dos {
         assert!(!blast(t), "{}", t.id);
-        assert!(t.inherent.impact <= 3, "{}: secret data is not at stake", t.id);
+        assert!(
+            t.inherent.impact <= 3,
+            "{}: secret data is not at stake",
+            t.id
+        );
     }
 }
 

@@ -20,6 +20,8 @@
 //! No network: the pages are `file://` URLs whose policy forbids every fetch, Chromium is told
 //! not to resolve host names or use a proxy, and the only socket is ChromeDriver's on 127.0.0.1.
 
+mod support;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -103,7 +105,7 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
                  the PATH. Install them (Debian: `{INSTALL}`)",
                 missing.join(" and ")
             );
-            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+            if support::in_ci() {
                 panic!("{message}; CI=true requires this test");
             }
             // Straight to stderr: the test harness captures `eprintln!` of a passing test, and

@@ -1,30 +1,9 @@
 //! The command line, through the real binary.
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use assert_cmd::Command;
-
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command.env("NO_COLOR", "1");
-    command
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn examples() -> Vec<PathBuf> {
-    let dir = repo_root().join("examples");
-    let mut roots: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("examples directory")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("threatforge.yaml"))
-        .filter(|p| p.is_file())
-        .collect();
-    roots.sort();
-    roots
-}
+use support::{examples, threatforge};
 
 #[test]
 fn every_example_passes_check_without_warnings() {

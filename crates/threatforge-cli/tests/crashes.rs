@@ -2,18 +2,12 @@
 //! overflow (an abort). Each now ends with exit 0, or 2 and a clear diagnostic, and bounded
 //! output; never 101 or a signal.
 
+mod support;
+
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
-
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command
-        .env("NO_COLOR", "1")
-        .env("THREATFORGE_TODAY", "2026-11-28");
-    command
-}
+use support::threatforge;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     threatforge()

@@ -3,16 +3,7 @@
 
 mod support;
 
-use assert_cmd::Command;
-use support::git;
-
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command
-        .env("NO_COLOR", "1")
-        .env("THREATFORGE_TODAY", "2026-11-28");
-    command
-}
+use support::{git, threatforge};
 
 const BASE: &str = "system: { name: Shop }
 data:

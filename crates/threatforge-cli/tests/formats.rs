@@ -7,19 +7,7 @@ mod support;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command
-        .env("NO_COLOR", "1")
-        .env("THREATFORGE_TODAY", "2026-11-28");
-    command
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{in_ci, repo, threatforge};
 
 const CLINIC: &str = "system: { name: Clinic, criticality: high }
 data:
@@ -114,11 +102,6 @@ fn every_format_is_byte_identical_across_runs_on_the_examples() {
             );
         }
     }
-}
-
-/// Whether this run is CI's, where every external input a test needs is provided (`.ci/run`).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// The official SARIF 2.1.0 schema, from the `serde-sarif` crate's sources (a dev-dependency that
@@ -401,7 +384,10 @@ fn uris(sarif: &str) -> std::collections::BTreeSet<(String, String)> {
         .iter()
         .flat_map(|r| {
             // A threat standing for several elements points at each in `relatedLocations`.
-            let related = r["relatedLocations"].as_array().cloned().unwrap_or_default();
+            let related = r["relatedLocations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             std::iter::once(r["locations"][0].clone()).chain(related)
         })
         .map(|l| {

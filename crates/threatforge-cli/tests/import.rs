@@ -1,6 +1,8 @@
 //! `threatforge import` through the real binary.
 
-use assert_cmd::Command;
+mod support;
+
+use support::threatforge;
 
 const THREAGILE: &str = r#"threagile_version: 1.0.0
 title: CLI Shop
@@ -26,10 +28,6 @@ technical_assets:
 risk_tracking:
   no-such-rule@shop: { status: accepted, justification: fine }
 "#;
-
-fn threatforge() -> Command {
-    Command::cargo_bin("threatforge").expect("binary")
-}
 
 #[test]
 fn imports_threagile_to_stdout_with_detection() {

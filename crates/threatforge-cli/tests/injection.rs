@@ -3,19 +3,13 @@
 //! links go through every command and format of the real binary, and what comes out is inert
 //! and still shows the text.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use comrak::nodes::NodeValue;
+use support::threatforge;
 use threatforge_model::escape::{HOSTILE, is_hidden};
-
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command
-        .env("NO_COLOR", "1")
-        .env("THREATFORGE_TODAY", "2026-11-28");
-    command
-}
 
 const OSC8: &str = "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07";
 const ERASE: &str = "\x1b[2K\rFAKE: all good";

@@ -5,18 +5,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
 use support::git;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn read(relative: &str) -> String {
-    std::fs::read_to_string(workspace().join(relative))
+    std::fs::read_to_string(support::repo().join(relative))
         .unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
 }
 
@@ -60,7 +56,7 @@ fn example_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = dir.path();
     std::fs::copy(
-        workspace().join("examples/online-shop/threatforge.yaml"),
+        support::repo().join("examples/online-shop/threatforge.yaml"),
         repo.join("threatforge.yaml"),
     )
     .expect("copy the example");
@@ -237,7 +233,7 @@ fn the_pre_commit_hooks_run_commands_the_cli_accepts() {
     }
     // The docker hook builds the Dockerfile beside the hooks file.
     assert!(hooks.iter().any(|h| h["language"] == "docker"));
-    assert!(workspace().join("Dockerfile").is_file());
+    assert!(support::repo().join("Dockerfile").is_file());
 }
 
 #[test]

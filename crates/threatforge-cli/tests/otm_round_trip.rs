@@ -3,19 +3,13 @@
 //! threats, the controls and the decisions, so the analysis finds the same threats with the same
 //! statuses and scores.
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use assert_cmd::Command;
+use std::path::Path;
+
+use support::{repo, threatforge};
 use threatforge_analysis::{Options, RuleSet, analyze_with};
 use threatforge_model::{LoadOptions, Loaded, Model, load};
-
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command
-        .env("NO_COLOR", "1")
-        .env("THREATFORGE_TODAY", "2026-11-28");
-    command
-}
 
 const MODEL: &str = "system: { name: Depot, criticality: high, owners: [team-depot], tags: [pci] }
 data:
@@ -305,15 +299,14 @@ fn a_model_survives_the_round_trip_through_otm() {
     assert_eq!(refund.ticket.as_deref(), Some("DEP-9"));
 }
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
 #[test]
 fn the_examples_survive_the_round_trip_through_otm() {
     for example in ["online-shop", "k8s-platform", "cicd-pipeline"] {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = examples().join(example).join("threatforge.yaml");
+        let path = repo()
+            .join("examples")
+            .join(example)
+            .join("threatforge.yaml");
         let (original, imported) = round_trip(&path, dir.path());
         assert_same_model(&original.model, &imported.model, example);
         assert_eq!(analyze(&original), analyze(&imported), "{example}");

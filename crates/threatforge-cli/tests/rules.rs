@@ -1,18 +1,10 @@
 //! Threat enumeration through the real binary: `check`, `report --format json`, and `rules`.
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use assert_cmd::Command;
+use std::path::Path;
 
-fn threatforge() -> Command {
-    let mut command = Command::cargo_bin("threatforge").expect("binary");
-    command.env("NO_COLOR", "1");
-    command
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{repo, threatforge};
 
 const MODEL: &str = "system: { name: Shop }
 data:

@@ -26,8 +26,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             t.inherent.score.to_string(),
             t.severity().as_str().to_owned(),
             t.residual.score.to_string(),
-            threatforge_analysis::engine::join(t.mitigation.missing(), " "),
-            threatforge_analysis::engine::join(t.mitigation.in_place(), " "),
+            threatforge_analysis::join(t.mitigation.missing(), " "),
+            threatforge_analysis::join(t.mitigation.in_place(), " "),
             t.capec
                 .iter()
                 .map(|c| format!("CAPEC-{c}"))

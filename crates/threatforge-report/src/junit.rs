@@ -57,10 +57,7 @@ pub fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeverity) -> 
                 let _ = writeln!(
                     out,
                     "Missing controls: {}",
-                    escape(&threatforge_analysis::engine::join(
-                        t.mitigation.missing(),
-                        ", "
-                    ))
+                    escape(&threatforge_analysis::join(t.mitigation.missing(), ", "))
                 );
             }
             let _ = writeln!(out, "      </failure>\n    </testcase>");

@@ -58,10 +58,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                     format!("{}/16", t.residual.score),
                     code(&t.id.to_string()),
                     md(&t.title),
-                    md(
-                        &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
-                            .replace('|', " or ")
-                    ),
+                    md(&threatforge_analysis::join(t.mitigation.missing(), ", ")
+                        .replace('|', " or ")),
                 ])
             );
         }
@@ -113,20 +111,14 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "- missing controls: {}",
-                md(
-                    &threatforge_analysis::engine::join(t.mitigation.missing(), ", ")
-                        .replace('|', " or ")
-                )
+                md(&threatforge_analysis::join(t.mitigation.missing(), ", ").replace('|', " or "))
             );
         }
         if t.mitigation.has_in_place() {
             let _ = writeln!(
                 out,
                 "- controls in place: {}",
-                md(&threatforge_analysis::engine::join(
-                    t.mitigation.in_place(),
-                    ", "
-                ))
+                md(&threatforge_analysis::join(t.mitigation.in_place(), ", "))
             );
         }
         let refs: Vec<String> = t

@@ -189,7 +189,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             let missing = if !t.mitigation.has_missing() {
                 String::new()
             } else {
-                format!(" Missing controls: {}.", threatforge_analysis::engine::join(t.mitigation.missing(), ", ").replace('|', " or "))
+                format!(" Missing controls: {}.", threatforge_analysis::join(t.mitigation.missing(), ", ").replace('|', " or "))
             };
             let mut result = json!({
                 "ruleId": t.kind_id(),

@@ -7,9 +7,9 @@ mod support;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use support::{analyze, from_text};
+use support::{from_path, from_text};
 use threatforge_analysis::Analysis;
-use threatforge_model::{LoadOptions, Model, load};
+use threatforge_model::Model;
 use threatforge_report::diagram::{self, COLLAPSE_ABOVE, DiagramOptions};
 
 fn all(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> [String; 3] {
@@ -196,10 +196,8 @@ fn output_is_byte_identical_across_loads() {
             .join(example)
             .join("threatforge.yaml");
         let render = || {
-            let loaded = load(&path, &LoadOptions::default());
-            assert!(!loaded.has_errors(), "{example}: {:?}", loaded.diagnostics);
-            let analysis = analyze(&loaded.model);
-            all(&loaded.model, &analysis, &DiagramOptions::default())
+            let (model, analysis) = from_path(&path);
+            all(&model, &analysis, &DiagramOptions::default())
         };
         let (first, second) = (render(), render());
         assert_eq!(first, second, "{example}");

@@ -6,9 +6,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use support::{analyze, from_text};
+use support::{from_path, from_text};
 use threatforge_analysis::Analysis;
-use threatforge_model::{LoadOptions, Model, load};
+use threatforge_model::Model;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,10 +18,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn from_example(name: &str) -> (Model, Analysis) {
-    let loaded = load(&example(name), &LoadOptions::default());
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model);
-    (loaded.model, analysis)
+    from_path(&example(name))
 }
 
 const CLINIC: &str = "system: { name: Clinic, criticality: high, owners: [team-portal] }

@@ -25,8 +25,9 @@ pub fn analyzed(yaml: &str) -> Analysis {
 pub fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
     let (rule, element) = id.split_once(':')?;
     analysis.threats.iter().find(|t| t.id == *id).or_else(|| {
-        analysis.threats.iter().find(|t| {
-            &*t.rule == rule && t.members.iter().any(|m| &*m.id == element)
-        })
+        analysis
+            .threats
+            .iter()
+            .find(|t| &*t.rule == rule && t.members.iter().any(|m| &*m.id == element))
     })
 }

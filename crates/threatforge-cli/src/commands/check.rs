@@ -25,9 +25,9 @@ pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
         CheckFormat::Human | CheckFormat::Short => {
             // Diagnostics go to standard error, as a compiler's do; the findings to the output.
             if args.format == CheckFormat::Short {
-                eprint(&analyzed.one_lines());
+                eprint(&super::one_lines(&analyzed));
             } else {
-                eprint(&analyzed.render(term));
+                eprint(&super::render_analyzed(&analyzed, term));
             }
             human(&analyzed, &path.display().to_string(), fail_on, args.top)
         }

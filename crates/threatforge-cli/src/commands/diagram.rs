@@ -10,7 +10,7 @@ pub fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let analyzed = load_and_analyze(&path, None, &args.rules, Some(super::today(None)?))?;
     if analyzed.has_errors() {
-        eprint(&analyzed.render(term));
+        eprint(&super::render_analyzed(&analyzed, term));
         return Ok(crate::exit::INVALID);
     }
     let model = &analyzed.loaded.model;

@@ -61,7 +61,7 @@ pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
         if analyzed.has_errors() {
             invalid = true;
             eprint(&format!("the {label} model is invalid:\n"));
-            eprint(&analyzed.render(term));
+            eprint(&super::render_analyzed(analyzed, term));
         }
     }
     if invalid {

@@ -11,11 +11,11 @@ mod schema;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use threatforge_model::Code;
 
-use threatforge_analysis::{Analysis, RuleDir, RuleSet};
+pub use threatforge_analysis::Analyzed;
+use threatforge_analysis::{Project, ProjectOptions, Source};
 use threatforge_model::diag::{self, Diagnostic, Style};
-use threatforge_model::{LoadOptions, Loaded, SourceMap};
+use threatforge_model::{LoadOptions, SourceMap};
 
 use crate::cli::Command;
 use crate::terminal::Terminal;
@@ -87,35 +87,22 @@ pub fn repository_root(model: &Path, root: Option<&Path>) -> PathBuf {
     std::fs::canonicalize(&root).unwrap_or(root)
 }
 
-/// Loads a model from a path, or from standard input for `-`.
-pub fn load_model(path: &Path, root: Option<&Path>) -> Result<Loaded, String> {
-    let options = LoadOptions {
-        root_dir: root.map(Path::to_path_buf),
-        ..LoadOptions::default()
-    };
-    if path == Path::new("-") {
-        let limit = options.limits.max_file_bytes;
-        let mut text = String::new();
-        std::io::stdin()
-            .take(limit + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        let base = match root {
-            Some(root) => root.to_path_buf(),
-            None => std::env::current_dir()
-                .map_err(|e| format!("cannot read the current directory: {e}"))?,
-        };
-        return Ok(threatforge_model::load_str(
-            "<stdin>", &text, &base, &options,
-        ));
-    }
-    Ok(threatforge_model::load(path, &options))
-}
-
 /// Renders diagnostics for a person, each with its own source map.
 pub fn render_diagnostics(
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
+    term: &Terminal,
+) -> String {
+    render_located(diagnostics.iter().map(|d| (d, sources)), term)
+}
+
+/// Every diagnostic of a loaded project, rendered for a person.
+pub fn render_analyzed(analyzed: &Analyzed, term: &Terminal) -> String {
+    render_located(analyzed.diagnostics(), term)
+}
+
+fn render_located<'a>(
+    diagnostics: impl IntoIterator<Item = (&'a Diagnostic, &'a SourceMap)>,
     term: &Terminal,
 ) -> String {
     let style = if term.color_stderr {
@@ -124,140 +111,21 @@ pub fn render_diagnostics(
         Style::Plain
     };
     let mut out = String::new();
-    for d in diagnostics {
+    for (d, sources) in diagnostics {
         out.push_str(&diag::render(d, sources, style));
         out.push('\n');
     }
     out
 }
 
-/// The team's rule directories: the model's `rules.dirs` (they and their files confined to the
-/// model's root) and `extra` from the command line (each file confined to its directory).
-pub fn team_rule_dirs(
-    loaded: &Loaded,
-    model_path: &Path,
-    root: Option<&Path>,
-    extra: &[PathBuf],
-) -> Result<Vec<RuleDir>, Vec<Diagnostic>> {
-    let base = if model_path == Path::new("-") {
-        std::env::current_dir().unwrap_or_default()
-    } else {
-        model_path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    };
-    let root_dir = match root {
-        Some(root) => root.to_path_buf(),
-        None if base.as_os_str().is_empty() => PathBuf::from("."),
-        None => base.clone(),
-    };
-    let root_dir = std::fs::canonicalize(&root_dir).unwrap_or(root_dir);
-    let mut dirs = Vec::new();
-    let mut errors = Vec::new();
-    for dir in &loaded.model.rules.dirs {
-        // Read through the path as written, so that messages name the files as the user knows
-        // them; each file is confined to the root again when it is read.
-        let written = base.join(&dir.value);
-        match std::fs::canonicalize(&written) {
-            Ok(path) if path.starts_with(&root_dir) && path.is_dir() => {
-                dirs.push(RuleDir::within(written, root_dir.clone()))
-            }
-            Ok(path) if path.is_dir() => errors.push(
-                Diagnostic::new(
-                    Code::RulesDirEscape,
-                    format!("rule directory `{}` is outside the model's root", dir.value),
-                )
-                .with_label(dir.span, "outside the model's root")
-                .with_help("keep the team's rules inside the repository, next to the model"),
-            ),
-            _ => errors.push(
-                Diagnostic::new(
-                    Code::RulesDirNotFound,
-                    format!("rule directory `{}` does not exist", dir.value),
-                )
-                .with_label(dir.span, "no such directory")
-                .with_help("the path is relative to the root model file"),
-            ),
-        }
+/// Every diagnostic of a loaded project, one line each.
+pub fn one_lines(analyzed: &Analyzed) -> String {
+    let mut out = String::new();
+    for (d, sources) in analyzed.diagnostics() {
+        out.push_str(&diag::one_line(d, sources));
+        out.push('\n');
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    dirs.extend(extra.iter().cloned().map(RuleDir::own));
-    Ok(dirs)
-}
-
-/// Everything `check` and `report` need: the model, the rules, the analysis.
-pub struct Analyzed {
-    pub loaded: Loaded,
-    pub rules: RuleSet,
-    pub analysis: Analysis,
-}
-
-impl Analyzed {
-    /// A model with nothing in it, analyzed: the base of a change that adds the model.
-    pub fn empty() -> Self {
-        Analyzed {
-            loaded: Loaded {
-                model: threatforge_model::Model::default(),
-                diagnostics: Vec::new(),
-            },
-            rules: RuleSet::default(),
-            analysis: Analysis::default(),
-        }
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.loaded.has_errors()
-            || self.rules.has_errors()
-            || self
-                .analysis
-                .diagnostics
-                .iter()
-                .chain(&self.analysis.rule_diagnostics)
-                .any(Diagnostic::is_error)
-    }
-
-    /// Every diagnostic, rendered for a person.
-    pub fn render(&self, term: &Terminal) -> String {
-        let mut out =
-            render_diagnostics(&self.loaded.diagnostics, &self.loaded.model.sources, term);
-        out.push_str(&render_diagnostics(
-            &self.rules.diagnostics,
-            &self.rules.sources,
-            term,
-        ));
-        out.push_str(&render_diagnostics(
-            &self.analysis.diagnostics,
-            &self.loaded.model.sources,
-            term,
-        ));
-        out.push_str(&render_diagnostics(
-            &self.analysis.rule_diagnostics,
-            &self.rules.sources,
-            term,
-        ));
-        out
-    }
-
-    /// Every diagnostic, one line each.
-    pub fn one_lines(&self) -> String {
-        let mut out = String::new();
-        let pairs = [
-            (&self.loaded.diagnostics, &self.loaded.model.sources),
-            (&self.rules.diagnostics, &self.rules.sources),
-            (&self.analysis.diagnostics, &self.loaded.model.sources),
-            (&self.analysis.rule_diagnostics, &self.rules.sources),
-        ];
-        for (diagnostics, sources) in pairs {
-            for d in diagnostics.iter() {
-                out.push_str(&diag::one_line(d, sources));
-                out.push('\n');
-            }
-        }
-        out
-    }
+    out
 }
 
 /// Today's date, YYYY-MM-DD (UTC), or the date given; a malformed date is a usage error.
@@ -293,53 +161,37 @@ fn civil_date(days: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Loads a model and, when it is valid, analyzes it.
+/// Loads a model (standard input for `-`) and, when it is valid, analyzes it.
 pub fn load_and_analyze(
     path: &Path,
     root: Option<&Path>,
     extra_rules: &[PathBuf],
     today: Option<String>,
 ) -> Result<Analyzed, String> {
-    // The built-in rules need nothing from the model: they compile on the second core while
-    // the model loads.
-    let (loaded, mut rules) = rayon::join(|| load_model(path, root), RuleSet::builtin);
-    let loaded = loaded?;
-    if loaded.has_errors() {
-        return Ok(Analyzed {
-            loaded,
-            rules: RuleSet::default(),
-            analysis: Analysis::default(),
-        });
+    let options = ProjectOptions {
+        root: root.map(Path::to_path_buf),
+        extra_rules: extra_rules.to_vec(),
+        today,
+    };
+    if path != Path::new("-") {
+        return Ok(Project::load(Source::Path(path), &options));
     }
-    match team_rule_dirs(&loaded, path, root, extra_rules) {
-        Ok(dirs) => rules.add_dirs(&dirs),
-        Err(diagnostics) => {
-            let mut loaded = loaded;
-            loaded.diagnostics.extend(diagnostics);
-            return Ok(Analyzed {
-                loaded,
-                rules: RuleSet::default(),
-                analysis: Analysis::default(),
-            });
-        }
-    }
-    if rules.has_errors() {
-        return Ok(Analyzed {
-            loaded,
-            rules,
-            analysis: Analysis::default(),
-        });
-    }
-    let options = threatforge_analysis::Options { today };
-    let analysis = threatforge_analysis::analyze_with(&loaded.model, &rules, &options);
-    rules
-        .diagnostics
-        .retain(|d| d.severity != threatforge_model::Severity::Note || !d.labels.is_empty());
-    Ok(Analyzed {
-        loaded,
-        rules,
-        analysis,
-    })
+    let limit = LoadOptions::default().limits.max_file_bytes;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let dir =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    Ok(Project::load(
+        Source::Text {
+            name: "<stdin>",
+            text: &text,
+            dir: &dir,
+        },
+        &options,
+    ))
 }
 
 #[cfg(test)]

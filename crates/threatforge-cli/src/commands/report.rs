@@ -9,7 +9,7 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     let today = super::today(args.today.as_deref())?;
     let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;
     if analyzed.has_errors() {
-        eprint(&analyzed.render(term));
+        eprint(&super::render_analyzed(&analyzed, term));
         return Ok(crate::exit::INVALID);
     }
     let root = super::repository_root(&path, args.root.as_deref());

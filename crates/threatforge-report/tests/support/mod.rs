@@ -1,35 +1,40 @@
-//! What the output tests share: a model analyzed as `check` would, on a fixed day, so that
-//! decisions with an expiry date give the same output every day.
+//! What the output tests share: a model loaded and analyzed through the pipeline `check` runs
+//! (`Project`), on a fixed day, so that decisions with an expiry date give the same output every
+//! day.
 
 // Each test binary uses what it needs of this module.
 #![allow(dead_code)]
 
-use threatforge_analysis::{Analysis, Options, RuleSet, analyze_with};
-use threatforge_model::{LoadOptions, Model, load_str};
+use std::path::Path;
+
+use threatforge_analysis::{Analysis, Project, ProjectOptions, Source};
+use threatforge_model::Model;
 
 /// The day the tests are analyzed on.
 pub const TODAY: &str = "2026-11-28";
 
-/// Analyzes a loaded model with the built-in rules, on [`TODAY`].
-pub fn analyze(model: &Model) -> Analysis {
-    analyze_with(
-        model,
-        &RuleSet::builtin(),
-        &Options {
-            today: Some(TODAY.to_owned()),
-        },
-    )
+/// Loads a model (which must load without errors) and analyzes it with the built-in rules, on
+/// [`TODAY`].
+pub fn from_source(source: Source<'_>) -> (Model, Analysis) {
+    let options = ProjectOptions {
+        today: Some(TODAY.to_owned()),
+        ..ProjectOptions::default()
+    };
+    let analyzed = Project::load(source, &options);
+    assert!(!analyzed.has_errors(), "{:?}", analyzed.diagnostics());
+    (analyzed.loaded.model, analyzed.analysis)
 }
 
-/// Loads a model from text (which must load without errors) and analyzes it.
+/// A model from text.
 pub fn from_text(text: &str) -> (Model, Analysis) {
-    let loaded = load_str(
-        "threatforge.yaml",
+    from_source(Source::Text {
+        name: "threatforge.yaml",
         text,
-        &std::env::temp_dir(),
-        &LoadOptions::default(),
-    );
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model);
-    (loaded.model, analysis)
+        dir: &std::env::temp_dir(),
+    })
+}
+
+/// A model file.
+pub fn from_path(path: &Path) -> (Model, Analysis) {
+    from_source(Source::Path(path))
 }

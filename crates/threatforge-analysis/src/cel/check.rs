@@ -10,9 +10,9 @@
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use threatforge_model::suggest;
 
+use super::types::{Object, Ty};
 use crate::bounds::chain;
-use crate::functions::{self, Form, Typing};
-use crate::types::{Object, Ty};
+use crate::cel::functions::{self, Form, Typing};
 
 /// A problem found in an expression: the node it is about (a CEL expression id) and a message.
 #[derive(Debug, Clone)]

@@ -13,10 +13,10 @@ use std::rc::Rc;
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 
+use super::value::{List, ObjKind, Value};
 use crate::bounds::{Chain, chain};
+use crate::cel::functions::{self, Arith, Cmp, Lowering, StrTest};
 use crate::field::Field;
-use crate::functions::{self, Arith, Cmp, Lowering, StrTest};
-use crate::value::{List, ObjKind, Value};
 use crate::world::World;
 
 /// Steps one evaluation may take: far above any real rule (a rule over a 50,000-component model

@@ -6,7 +6,7 @@
 //! this table the checker and the compiler each listed the subset, and they drifted apart: the
 //! checker accepted `matches`, which the compiler then refused.
 
-use crate::types::Ty;
+use super::types::Ty;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cmp {
@@ -244,7 +244,7 @@ mod tests {
     use super::*;
 
     const BEGIN: &str =
-        "<!-- functions: generated from crates/threatforge-analysis/src/functions.rs -->\n";
+        "<!-- functions: generated from crates/threatforge-analysis/src/cel/functions.rs -->\n";
     const END: &str = "<!-- end of functions -->";
 
     /// docs/writing-rules.md lists exactly the table. `UPDATE_DOCS=1` rewrites the section.

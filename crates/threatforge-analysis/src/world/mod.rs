@@ -1,13 +1,16 @@
-//! The objects rule conditions see (documented in docs/writing-rules.md, typed in `types.rs`),
+//! The objects rule conditions see (documented in docs/writing-rules.md, typed in `cel/types.rs`),
 //! read on access from the model and its facts. Everything a field needs that is not a plain
 //! model value is computed once here, so reading a field is a lookup.
+
+pub mod facts;
+pub(crate) mod reach;
 
 use threatforge_model::catalog::catalog;
 use threatforge_model::{Authentication, Classification, ComponentKind, Exposure, Model};
 
-use crate::facts::{self, Facts, sensitivity, trust_level};
+use self::facts::{Facts, sensitivity, trust_level};
+use crate::cel::value::{List, ObjKind, Value};
 use crate::field::Field;
-use crate::value::{List, ObjKind, Value};
 
 pub fn rating_level(rating: threatforge_model::Rating) -> i64 {
     match rating {
@@ -466,7 +469,7 @@ impl<'m> World<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Object, Ty};
+    use crate::cel::types::{Object, Ty};
     use threatforge_model::{LoadOptions, load_str};
 
     const MODEL: &str = "system: { name: T, criticality: high }

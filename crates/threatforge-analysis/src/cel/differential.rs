@@ -14,13 +14,13 @@ use cel::{Context, ExecutionError, Program};
 use proptest::prelude::*;
 use threatforge_model::{LoadOptions, Model, load_str};
 
-use crate::check::{Checker, root_type};
-use crate::eval::{Evaluator, compile};
+use super::check::{Checker, root_type};
+use super::eval::{Evaluator, compile};
+use super::types::{Object, Ty};
+use super::value::{ObjKind, Value};
 use crate::field::Field;
 use crate::rule::Element;
 use crate::ruleset::RuleSet;
-use crate::types::{Object, Ty};
-use crate::value::{ObjKind, Value};
 use crate::world::World;
 
 /// A value with objects as references, so the model's cycles (a flow's source's outbound flows)
