@@ -127,13 +127,7 @@ impl Catalog {
     }
 }
 
-/// A catalogue entry as suggestions see it.
-#[derive(Clone, Copy, Debug)]
-pub struct Named<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub aliases: &'a [String],
-}
+pub use crate::suggest::Named;
 
 fn named<'a, T>(
     entries: &'a IndexMap<String, T>,
@@ -182,6 +176,34 @@ pub fn catalog() -> &'static Catalog {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_are_suggested_by_meaning_from_aliases_then_titles_then_spelling() {
+        let catalog = catalog();
+        let technologies = catalog.technology_names();
+        let means = |name: &str| crate::suggest::by_meaning(name, &technologies);
+        assert_eq!(means("s3"), ["object-storage"]);
+        for queue in ["sqs", "sns", "pubsub", "SQS", "Pub_Sub"] {
+            assert_eq!(means(queue), ["message-queue"], "{queue}");
+        }
+        assert_eq!(means("aurora"), ["postgresql", "mysql"]);
+        assert_eq!(means("github-actions"), ["hosted-ci"]);
+        assert_eq!(means("GitHub Actions"), ["hosted-ci"]);
+        assert_eq!(means("cloudfront"), ["cdn"]);
+        assert_eq!(means("kubernetes"), ["container-platform"]);
+        // A word of a title: "Microsoft SQL Server".
+        assert_eq!(means("microsoft"), ["sql-server"]);
+        // Spelling, over ids and aliases alike.
+        assert_eq!(means("postgresq"), ["postgresql"]);
+        assert_eq!(means("cloudfrnt"), ["cdn"]);
+        assert!(means("zzzz").is_empty());
+        let protocols = catalog.protocol_names();
+        assert_eq!(crate::suggest::by_meaning("sqs", &protocols), ["https"]);
+        assert_eq!(
+            crate::suggest::by_meaning("wss", &protocols),
+            ["websocket-tls"]
+        );
+    }
+
     use super::*;
 
     #[test]

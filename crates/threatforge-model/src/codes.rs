@@ -7,7 +7,7 @@
 //!
 //! [`Diagnostic::new`]: crate::Diagnostic::new
 
-use crate::diag::Severity;
+use serde::Serialize;
 
 /// Where a problem is found, which is how docs/diagnostics.md groups the codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,4 +258,14 @@ mod tests {
             "| `unknown-technology`, `unknown-protocol`, `unknown-control`, `unknown-trait` | error |"
         ));
     }
+}
+
+/// How bad a diagnostic is; each code has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    /// Something the user should know that is neither wrong nor suspicious (a rule replaced, say).
+    Note,
 }

@@ -10,6 +10,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::codes::Code;
+pub use crate::codes::Severity;
 use crate::escape;
 use crate::source::{Location, SourceFile, SourceMap, Span};
 
@@ -29,15 +30,6 @@ const MAX_LABEL_LINES: usize = 8;
 const MAX_TEXT: usize = 1000;
 /// Stands for the text a snippet or a message leaves out.
 const ELLIPSIS: &str = "…";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    /// Something the user should know that is neither wrong nor suspicious (a rule replaced, say).
-    Note,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
