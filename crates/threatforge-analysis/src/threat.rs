@@ -318,6 +318,28 @@ pub(crate) fn written_out(threats: &[Threat]) -> Vec<String> {
     threats.iter().map(|t| t.id.to_string()).collect()
 }
 
+/// Sorts threats by id, keeping the order of equal ids. A threat is a few hundred bytes and a
+/// large model has hundreds of thousands: sorting their indexes and then moving each threat once
+/// into place is several times faster than sorting the threats themselves.
+pub(crate) fn sort_by_id(threats: &mut [Threat]) {
+    let mut order: Vec<usize> = (0..threats.len()).collect();
+    order.sort_by(|&a, &b| threats[a].id.cmp(&threats[b].id));
+    // Position `i` must receive the threat now at `order[i]`: follow each cycle of the
+    // permutation, swapping along it, and mark positions done by pointing them at themselves.
+    for start in 0..threats.len() {
+        let mut at = start;
+        while order[at] != at {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            threats.swap(at, from);
+            at = from;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,27 +381,5 @@ mod tests {
             serde_json::to_string(&id("r", "\"e\"")).ok().as_deref(),
             Some(r#""r:\"e\"""#)
         );
-    }
-}
-
-/// Sorts threats by id, keeping the order of equal ids. A threat is a few hundred bytes and a
-/// large model has hundreds of thousands: sorting their indexes and then moving each threat once
-/// into place is several times faster than sorting the threats themselves.
-pub(crate) fn sort_by_id(threats: &mut [Threat]) {
-    let mut order: Vec<usize> = (0..threats.len()).collect();
-    order.sort_by(|&a, &b| threats[a].id.cmp(&threats[b].id));
-    // Position `i` must receive the threat now at `order[i]`: follow each cycle of the
-    // permutation, swapping along it, and mark positions done by pointing them at themselves.
-    for start in 0..threats.len() {
-        let mut at = start;
-        while order[at] != at {
-            let from = order[at];
-            order[at] = at;
-            if from == start {
-                break;
-            }
-            threats.swap(at, from);
-            at = from;
-        }
     }
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::analyzed;
+use support::{analyzed, threat};
 
 use threatforge_analysis::{Analysis, Element, Threat};
 use threatforge_model::DecisionStatus;
@@ -89,11 +89,12 @@ fn an_element_with_the_control_stays_apart_as_mitigated() {
     let open: Vec<_> = found.iter().filter(|t| t.is_open()).collect();
     assert_eq!(open.len(), 1);
     assert_eq!(member_ids(open[0]), ["catalogue"]);
-    let mitigated = found
-        .iter()
-        .find(|t| t.id == "vulnerable-dependencies:checkout")
-        .expect("the checkout's own threat");
+    let mitigated = threat(&analysis, "vulnerable-dependencies:checkout").expect("the checkout's");
+    assert_eq!(mitigated.id, "vulnerable-dependencies:checkout");
     assert_eq!(mitigated.status, DecisionStatus::Mitigated);
+    // The catalogue's finding is found under its own id, as the group's member.
+    let open_one = threat(&analysis, "vulnerable-dependencies:catalogue").expect("the group");
+    assert_eq!(open_one.id, "vulnerable-dependencies:model");
 }
 
 #[test]
