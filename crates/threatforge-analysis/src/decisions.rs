@@ -35,6 +35,39 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     true
 }
 
+/// Which of the decisions, given by their `threat` selectors in the order written, applies to
+/// the threat `id` that absorbed the threats `absorbed`: the threat's own id before an absorbed
+/// one's, then the fewest wildcards, then the first written. `matched` sees every one that matches.
+pub fn winner<'a>(
+    selectors: impl IntoIterator<Item = &'a str>,
+    id: &str,
+    absorbed: &[String],
+    mut matched: impl FnMut(usize),
+) -> Option<usize> {
+    let mut best: Option<((bool, usize, usize), usize)> = None;
+    for (i, selector) in selectors.into_iter().enumerate() {
+        let direct = matches(selector, id);
+        if !direct && !absorbed.iter().any(|a| matches(selector, a)) {
+            continue;
+        }
+        matched(i);
+        let key = (!direct, selector.matches('*').count(), i);
+        if best.is_none_or(|(b, _)| key < b) {
+            best = Some((key, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// The ids a threat answers to besides its own: those of the threats it absorbed.
+pub fn absorbed_ids(threat: &crate::engine::Threat) -> Vec<String> {
+    threat
+        .absorbed
+        .iter()
+        .map(|rule| format!("{rule}:{}", threat.element.id))
+        .collect()
+}
+
 pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     if model.decisions.is_empty() {
         return;
@@ -42,35 +75,15 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     let mut used = vec![false; model.decisions.len()];
     // Each threat's id written out, into one buffer, for the patterns to match against.
     let mut id = String::new();
-    let mut absorbed_ids: Vec<String> = Vec::new();
     for threat in &mut analysis.threats {
         id.clear();
         let _ = write!(id, "{}", threat.id);
         // A threat that absorbed others (`supersedes`) answers to their ids too, so a decision
         // written before the rules were merged still holds.
-        absorbed_ids.clear();
-        absorbed_ids.extend(
-            threat
-                .absorbed
-                .iter()
-                .map(|rule| format!("{rule}:{}", threat.element.id)),
-        );
+        let absorbed_ids = absorbed_ids(threat);
         // Every decision that matches a threat is in use, even where a more specific one wins.
-        let mut best: Option<((bool, usize, usize), usize)> = None;
-        for (i, d) in model.decisions.iter().enumerate() {
-            let direct = matches(&d.threat.value, &id);
-            if !direct && !absorbed_ids.iter().any(|a| matches(&d.threat.value, a)) {
-                continue;
-            }
-            used[i] = true;
-            // The threat's own id before an absorbed one's, then the fewest wildcards, then
-            // the first written.
-            let key = (!direct, d.threat.value.matches('*').count(), i);
-            if best.is_none_or(|(b, _)| key < b) {
-                best = Some((key, i));
-            }
-        }
-        let Some((_, i)) = best else {
+        let selectors = model.decisions.iter().map(|d| d.threat.value.as_str());
+        let Some(i) = winner(selectors, &id, &absorbed_ids, |i| used[i] = true) else {
             continue;
         };
         let decision = &model.decisions[i];

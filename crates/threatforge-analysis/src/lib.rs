@@ -4,6 +4,7 @@
 //! Invariants: analysis never fails on a valid model; threat ids derive from rule and element
 //! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
 
+pub mod baseline;
 pub mod bounds;
 pub mod check;
 pub mod decisions;

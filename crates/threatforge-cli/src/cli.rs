@@ -36,6 +36,10 @@ pub enum Command {
     Init(InitArgs),
     /// Write the threats of a model as a report.
     Report(ReportArgs),
+    /// Accept every open threat until a date, so that a team turns the gate on today and works
+    /// the list down: decisions written into the model file, one per rule where a wildcard says
+    /// the same. Prints them; --write writes them.
+    Baseline(BaselineArgs),
     /// Compare two versions of a model: files, or the working tree and a git revision.
     Diff(DiffArgs),
     /// Draw the data-flow diagram.
@@ -140,6 +144,40 @@ pub struct ReportArgs {
     pub rules: Vec<PathBuf>,
 
     /// The date acceptances expire against (YYYY-MM-DD). Default: today.
+    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  threatforge baseline --until 2027-03-31 --owner platform-team --write"
+)]
+pub struct BaselineArgs {
+    /// The model file. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// When the acceptances expire (YYYY-MM-DD); the threats are open again after it.
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+
+    /// Who answers for the acceptances.
+    #[arg(long, value_name = "NAME")]
+    pub owner: String,
+
+    /// Write the decisions into the model file (otherwise they are printed).
+    #[arg(long)]
+    pub write: bool,
+
+    /// Directory that the model, its includes and its rule files may not leave. Default: the
+    /// directory the root model file is named in.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+
+    /// A directory of the team's own rules, beside the built-ins (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// The date of the baseline, acceptances expire against (YYYY-MM-DD). Default: today.
     #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
     pub today: Option<String>,
 }

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod confine;
 pub mod diag;
+pub mod edit;
 pub mod escape;
 pub mod limits;
 pub mod load;
