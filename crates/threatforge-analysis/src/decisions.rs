@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use threatforge_model::diag::Diagnostic;
-use threatforge_model::{Decision, DecisionStatus, Model};
+use threatforge_model::{Decision, DecisionStatus, Model, ThreatSeverity};
 
 use crate::engine::{Analysis, AppliedDecision, Options, Override};
 use crate::score::{Score, severity_of_cvss};
@@ -73,6 +73,8 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
         return;
     }
     let mut used = vec![false; model.decisions.len()];
+    // The threats each expired acceptance covered: one warning per decision, not per threat.
+    let mut expired_for: Vec<Vec<String>> = vec![Vec::new(); model.decisions.len()];
     // Each threat's id written out, into one buffer, for the patterns to match against.
     let mut id = String::new();
     for threat in &mut analysis.threats {
@@ -100,26 +102,9 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
         };
         threat.reason = decision.justification.as_deref().map(Box::from);
         if expired {
-            analysis.diagnostics.push(
-                Diagnostic::warning(
-                    "expired-acceptance",
-                    format!(
-                        "the acceptance of `{}` expired on {}; the threat is open again",
-                        threat.id,
-                        decision.expires.as_ref().map_or("", |e| e.value.as_str())
-                    ),
-                )
-                .with_label(
-                    decision
-                        .expires
-                        .as_ref()
-                        .map_or(decision.threat.span, |e| e.span),
-                    "expired",
-                )
-                .with_help("review the risk: renew the acceptance with a new expiry, or fix it"),
-            );
+            expired_for[i].push(id.clone());
         }
-        if let Some(rating) = rating_override(decision) {
+        if let Some(rating) = rating_override(decision, threat.residual.severity) {
             threat.residual = Score {
                 severity: rating.severity,
                 ..threat.residual.clone()
@@ -136,6 +121,13 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
             expires: decision.expires.as_ref().map(|d| d.value.clone()),
             expired,
         }));
+    }
+    for (decision, threats) in model.decisions.iter().zip(&expired_for) {
+        if !threats.is_empty() {
+            analysis
+                .diagnostics
+                .push(expired_warning(decision, threats));
+        }
     }
     // Written out only if a decision matches no threat, for the suggestion.
     let mut written_ids: Option<Vec<String>> = None;
@@ -167,7 +159,49 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     }
 }
 
-fn rating_override(decision: &Decision) -> Option<Override> {
+/// Threats an expired wildcard's warning names before "and N more".
+const EXPIRED_NAMED: usize = 10;
+
+fn expired_warning(decision: &Decision, threats: &[String]) -> Diagnostic {
+    let date = decision.expires.as_ref().map_or("", |e| e.value.as_str());
+    let message = match threats {
+        [one] if *one == decision.threat.value => {
+            format!("the acceptance of `{one}` expired on {date}; the threat is open again")
+        }
+        _ => {
+            let named: Vec<String> = threats
+                .iter()
+                .take(EXPIRED_NAMED)
+                .map(|t| format!("`{t}`"))
+                .collect();
+            let more = threats.len().saturating_sub(EXPIRED_NAMED);
+            format!(
+                "the acceptance of `{}` expired on {date}; {} threat{} it covered {} open again: {}{}",
+                decision.threat.value,
+                threats.len(),
+                if threats.len() == 1 { "" } else { "s" },
+                if threats.len() == 1 { "is" } else { "are" },
+                named.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        }
+    };
+    Diagnostic::warning("expired-acceptance", message)
+        .with_label(
+            decision
+                .expires
+                .as_ref()
+                .map_or(decision.threat.span, |e| e.span),
+            "expired",
+        )
+        .with_help("review the risk: renew the acceptance with a new expiry, or fix it")
+}
+
+fn rating_override(decision: &Decision, computed: ThreatSeverity) -> Option<Override> {
     let justification = decision.justification.clone().unwrap_or_default();
     if let Some(vector) = &decision.cvss {
         // The loader rejected invalid vectors; one that still fails to parse is skipped.
@@ -175,6 +209,7 @@ fn rating_override(decision: &Decision) -> Option<Override> {
         let value = parsed.score().value();
         return Some(Override {
             severity: severity_of_cvss(value),
+            computed,
             cvss: Some(vector.value.clone()),
             cvss_score: Some(value),
             justification,
@@ -182,6 +217,7 @@ fn rating_override(decision: &Decision) -> Option<Override> {
     }
     decision.severity.map(|severity| Override {
         severity,
+        computed,
         cvss: None,
         cvss_score: None,
         justification,
@@ -191,6 +227,61 @@ fn rating_override(decision: &Decision) -> Option<Override> {
 #[cfg(test)]
 mod tests {
     use super::matches;
+
+    fn expired(decisions: &str) -> Vec<String> {
+        let text = format!(
+            "system: {{ name: shop }}
+components:
+  web: {{ technology: web-application, exposure: internet }}
+  admin: {{ technology: web-application, exposure: internet }}
+  db: {{ technology: postgresql }}
+flows:
+  - web -> db: {{ protocol: postgres }}
+  - admin -> db: {{ protocol: postgres }}
+decisions:
+{decisions}"
+        );
+        let loaded = threatforge_model::load_str(
+            "t.yaml",
+            &text,
+            std::path::Path::new("."),
+            &Default::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let options = crate::Options {
+            today: Some("2027-01-01".to_owned()),
+        };
+        let analysis = crate::analyze_with(&loaded.model, &crate::RuleSet::builtin(), &options);
+        analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "expired-acceptance")
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_expired_wildcard_is_one_warning_naming_its_threats() {
+        let warnings = expired(
+            "  - { threat: \"sql-injection:*\", status: accepted, justification: j, expires: 2026-12-01 }\n",
+        );
+        assert_eq!(
+            warnings,
+            [
+                "the acceptance of `sql-injection:*` expired on 2026-12-01; 2 threats it covered \
+                 are open again: `sql-injection:admin`, `sql-injection:web`"
+            ]
+        );
+        let warnings = expired(
+            "  - { threat: \"sql-injection:web\", status: accepted, justification: j, expires: 2026-12-01 }\n",
+        );
+        assert_eq!(
+            warnings,
+            [
+                "the acceptance of `sql-injection:web` expired on 2026-12-01; the threat is open again"
+            ]
+        );
+    }
 
     #[test]
     fn wildcards_match_any_text() {

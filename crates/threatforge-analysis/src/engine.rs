@@ -297,6 +297,8 @@ pub fn mitigation_entries(mitigations: &[threatforge_model::Sp<String>]) -> Arc<
 #[derive(Clone, Debug, Serialize)]
 pub struct Override {
     pub severity: ThreatSeverity,
+    /// The severity the score gave before the decision set this one.
+    pub computed: ThreatSeverity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -122,9 +122,11 @@ pub struct ReportArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
-    /// For JUnit: open threats at or above this severity are failing test cases.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Medium)]
-    pub fail_on: SeverityArg,
+    /// The gate, in every format: exit 1, after writing the report, when an open threat is at or
+    /// above this severity (the JSON report's summary carries the verdict). For JUnit also where
+    /// test cases start failing (default: medium).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Json)]

@@ -191,13 +191,28 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             } else {
                 format!(" Missing controls: {}.", threatforge_analysis::engine::join(t.mitigation.missing(), ", ").replace('|', " or "))
             };
+            let overridden = t.rating_override.as_deref().map_or(String::new(), |o| {
+                let by = o.cvss.as_deref().map_or(String::new(), |v| format!(", by {v}"));
+                format!(
+                    " Severity set to {} by a decision (computed {}{by}): {}",
+                    o.severity, o.computed, o.justification
+                )
+            });
+            let mut properties = json!({
+                "threatId": t.id,
+                "security-severity": format!("{:.1}", security_severity(t)),
+                "status": t.status.as_str(),
+            });
+            if let Some(o) = t.rating_override.as_deref() {
+                properties["override"] = json!(o);
+            }
             json!({
                 "ruleId": t.kind_id(),
                 "ruleIndex": index,
                 "level": level(t.severity()),
                 "message": {
                     "text": format!(
-                        "{} ({} {}/16): {}{missing}",
+                        "{} ({} {}/16): {}{missing}{overridden}",
                         t.title,
                         t.severity(),
                         t.residual.score,
@@ -212,11 +227,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     "logicalLocations": [{ "name": t.element.id, "kind": "element" }]
                 }],
                 "partialFingerprints": { "threatforge/threatId/v1": t.id },
-                "properties": {
-                    "threatId": t.id,
-                    "security-severity": format!("{:.1}", security_severity(t)),
-                    "status": t.status.as_str(),
-                }
+                "properties": properties,
             })
         })
         .collect();

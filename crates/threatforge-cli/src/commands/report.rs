@@ -1,7 +1,7 @@
 //! `threatforge report`: the threats of a model in a format for people or machines.
 
 use super::{find_model, load_and_analyze};
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::cli::{ReportArgs, ReportFormat, SeverityArg};
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
@@ -14,8 +14,9 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     }
     let model = &analyzed.loaded.model;
     let analysis = &analyzed.analysis;
+    let fail_on = args.fail_on.map(SeverityArg::severity);
     let text = match args.format {
-        ReportFormat::Json => threatforge_report::json::render(model, analysis),
+        ReportFormat::Json => threatforge_report::json::render_gated(model, analysis, fail_on),
         ReportFormat::Html => threatforge_report::html::render(model, analysis),
         ReportFormat::Md => threatforge_report::markdown::render(model, analysis),
         ReportFormat::Sarif => {
@@ -25,9 +26,15 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         ReportFormat::Csv => threatforge_report::csv::render(model, analysis),
         ReportFormat::Otm => threatforge_report::otm::render(model, analysis),
         ReportFormat::Junit => {
-            threatforge_report::junit::render(model, analysis, args.fail_on.severity())
+            let failing = fail_on.unwrap_or(threatforge_model::ThreatSeverity::Medium);
+            threatforge_report::junit::render(model, analysis, failing)
         }
     };
     write_output(args.output.as_deref(), &text)?;
-    Ok(crate::exit::OK)
+    let gate_failed = fail_on.is_some_and(|t| !threatforge_report::json::gate_passes(analysis, t));
+    Ok(if gate_failed {
+        crate::exit::GATE_FAILED
+    } else {
+        crate::exit::OK
+    })
 }
