@@ -511,7 +511,7 @@ fn status_reason(old: &Threat, new: &Threat, elements: &ElementDiff) -> String {
     let status = format!("status {} -> {}", old.status, new.status);
     let tuned = |list: &[ElementRef]| {
         list.iter()
-            .find(|e| e.kind == NOT_APPLICABLE && e.id == new.id.to_string())
+            .find(|e| e.kind == NOT_APPLICABLE && new.id == e.id)
             .map(|e| e.reason.clone().unwrap_or_default())
     };
     if new.status == DecisionStatus::NotApplicable
@@ -599,7 +599,7 @@ fn gone_reasons(old: &Threat, new_analysis: &Analysis, elements: &ElementDiff) -
     if let Some(absorber) = new_analysis
         .threats
         .iter()
-        .find(|t| *t.element.id == *id && t.absorbed.iter().any(|a| *a == old.rule))
+        .find(|t| *t.element.id == *id && t.absorbed.contains(&old.rule))
     {
         out.push(format!("now part of {}", absorber.id));
     }

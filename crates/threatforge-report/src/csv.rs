@@ -110,7 +110,7 @@ decisions:
             let threat = analysis
                 .threats
                 .iter()
-                .find(|t| t.id.to_string() == id)
+                .find(|t| t.id == id)
                 .unwrap_or_else(|| panic!("no {id}"));
             owner(&loaded.model, threat)
         };
