@@ -422,18 +422,7 @@ fn reasons(threat: &Threat, new: &Model, elements: &ElementDiff) -> Vec<String> 
     if elements.added.iter().any(|e| e.kind == kind && e.id == id) {
         out.push(format!("new {kind} {id}"));
     }
-    if let Some(change) = elements
-        .changed
-        .iter()
-        .find(|e| e.kind == kind && e.id == id)
-    {
-        for c in &change.changes {
-            out.push(format!(
-                "{kind} {id}: {} {} -> {}",
-                c.attribute, c.old, c.new
-            ));
-        }
-    }
+    out.extend(attribute_changes(elements, kind, id));
     // The data the element handles: a changed classification moves scores.
     let handled: Vec<&str> = match threat.element.kind {
         Element::Component => new
@@ -561,6 +550,20 @@ fn status_reason(old: &Threat, new: &Threat, elements: &ElementDiff) -> String {
     }
 }
 
+/// An element's changed attributes, one line each: `component web: controls [] -> ["waf"]`.
+fn attribute_changes<'a>(
+    elements: &'a ElementDiff,
+    kind: &'a str,
+    id: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    elements
+        .changed
+        .iter()
+        .filter(move |e| e.kind == kind && e.id == id)
+        .flat_map(|e| &e.changes)
+        .map(move |c| format!("{kind} {id}: {} {} -> {}", c.attribute, c.old, c.new))
+}
+
 /// Why a threat of the old version is gone: its element was removed, its rule disabled, it
 /// became part of another rule's threat, the team removed its own threat, or the element's
 /// change (a control added, an attribute) ended the rule's condition.
@@ -604,18 +607,7 @@ fn gone_reasons(old: &Threat, new_analysis: &Analysis, elements: &ElementDiff) -
         out.push(format!("now part of {}", absorber.id));
     }
     if out.is_empty() {
-        for change in elements
-            .changed
-            .iter()
-            .filter(|e| e.kind == kind && e.id == id)
-        {
-            for c in &change.changes {
-                out.push(format!(
-                    "{kind} {id}: {} {} -> {}",
-                    c.attribute, c.old, c.new
-                ));
-            }
-        }
+        out.extend(attribute_changes(elements, kind, id));
     }
     if out.is_empty() {
         out.push(ELSEWHERE.to_owned());
