@@ -233,6 +233,11 @@ impl Mitigation {
     }
 }
 
+/// Text written over several YAML lines, as one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Joins names with a separator, as `[String]::join` does.
 pub fn join<'a>(names: impl Iterator<Item = &'a str>, separator: &str) -> String {
     let mut out = String::new();
@@ -350,6 +355,12 @@ pub struct Threat {
     /// Why the rule applies here, with the facts that matched. (Boxed: without a capacity, a
     /// word smaller, for each of hundreds of thousands of threats.)
     pub explanation: Box<str>,
+    /// What the threat is, in general (the rule's description, or the team's for a manual
+    /// threat), and where to read more; shared with the rule, so reports add them where wanted.
+    #[serde(skip)]
+    pub description: Arc<str>,
+    #[serde(skip)]
+    pub reference: Option<Arc<str>>,
     /// Where the team stands: `open`, `in-progress`, `mitigated` (by controls or by decision),
     /// `accepted`, `false-positive` or `not-applicable`.
     pub status: DecisionStatus,
@@ -811,6 +822,8 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                 capec: rule.shared.capec.clone(),
                 cwe: rule.shared.cwe.clone(),
                 explanation,
+                description: rule.shared.description.clone(),
+                reference: rule.shared.reference.clone(),
                 status,
                 reason,
                 inherent,

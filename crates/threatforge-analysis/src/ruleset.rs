@@ -64,6 +64,10 @@ pub struct Shared {
     pub mitigations: Arc<[crate::engine::MitigationEntry]>,
     pub capec: Arc<[u32]>,
     pub cwe: Arc<[u32]>,
+    /// The rule's description on one line, and its first reference: what reports say the threat is
+    /// and where to read more.
+    pub description: Arc<str>,
+    pub reference: Option<Arc<str>>,
 }
 
 /// A loaded, compiled and checked rule.
@@ -435,6 +439,8 @@ impl RuleCompiler<'_> {
                 mitigations: crate::engine::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
                 cwe: Arc::from(file.cwe.as_slice()),
+                description: Arc::from(crate::engine::one_line(&file.description)),
+                reference: file.references.first().map(|r| Arc::from(r.as_str())),
             },
             file,
             origin,

@@ -8,11 +8,12 @@ use crate::escape::csv as cell;
 
 pub fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = String::from(
-        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation,computed_severity,override_cvss,override_justification\r\n",
+        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation,computed_severity,override_cvss,override_justification,description,remediation,link\r\n",
     );
     for t in &analysis.threats {
         let location = model.sources.locate(t.span);
         let over = t.rating_override.as_deref();
+        let advice = crate::remediation::of(model, t);
         let row = [
             t.id.to_string(),
             t.title.to_string(),
@@ -52,6 +53,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 .to_owned(),
             over.and_then(|o| o.cvss.clone()).unwrap_or_default(),
             over.map(|o| o.justification.clone()).unwrap_or_default(),
+            t.description.to_string(),
+            advice.text,
+            advice.link.unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));

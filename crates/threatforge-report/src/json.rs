@@ -117,6 +117,8 @@ struct ThreatEntry<'a> {
     #[serde(flatten)]
     threat: &'a Threat,
     location: Location,
+    description: &'a str,
+    remediation: crate::remediation::Remediation,
 }
 
 pub fn summary(analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> Summary {
@@ -196,6 +198,8 @@ fn report<'a>(
             .map(|t| ThreatEntry {
                 threat: t,
                 location: model.sources.locate(t.span),
+                description: &t.description,
+                remediation: crate::remediation::of(model, t),
             })
             .collect(),
         diagnostics,

@@ -11,5 +11,6 @@ pub mod junit;
 pub mod markdown;
 pub mod mermaid;
 pub mod otm;
+pub mod remediation;
 pub mod rules_doc;
 pub mod sarif;

@@ -83,6 +83,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             xml(&t.title)
         );
         let _ = writeln!(out, "{}\n", md(&t.explanation));
+        if !t.description.is_empty() {
+            let _ = writeln!(out, "**What it is:** {}\n", md(&t.description));
+        }
         let _ = writeln!(
             out,
             "- status: {}{}",
@@ -155,6 +158,27 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                     .as_ref()
                     .map_or(String::new(), |x| format!(", expires {}", md(x)))
             );
+        }
+        let advice = crate::remediation::of(model, t);
+        let _ = writeln!(out, "- what to do: {}", md(&advice.lead));
+        for control in advice.controls.iter().filter(|c| !c.remediation.is_empty()) {
+            let _ = writeln!(
+                out,
+                "  - {} {}: {}",
+                md(&control.title),
+                code(&control.id),
+                md(&control.remediation)
+            );
+        }
+        if let Some(link) = advice.link.as_deref() {
+            match crate::remediation::web_link(link) {
+                Some(url) => {
+                    let _ = writeln!(out, "- read more: <{url}>");
+                }
+                None => {
+                    let _ = writeln!(out, "- read more: {}", md(link));
+                }
+            }
         }
         let _ = writeln!(out, "\n</details>\n");
     }

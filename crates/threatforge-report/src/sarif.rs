@@ -165,7 +165,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     .collect::<Vec<_>>()
                     .join(" · ")
             );
-            json!({
+            let mut descriptor = json!({
                 "id": id,
                 "name": pascal(id),
                 "shortDescription": { "text": title },
@@ -178,7 +178,11 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     "precision": "medium",
                     "problem.severity": level(max_severity),
                 }
-            })
+            });
+            if let Some(uri) = threats[0].reference.as_deref().and_then(crate::remediation::web_link) {
+                descriptor["helpUri"] = json!(uri);
+            }
+            descriptor
         })
         .collect();
     let results: Vec<Value> = open
@@ -186,11 +190,8 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
         .map(|t| {
             let location = model.sources.locate(t.span);
             let index = rule_ids.iter().position(|r| *r == t.kind_id()).unwrap_or(0);
-            let missing = if !t.mitigation.has_missing() {
-                String::new()
-            } else {
-                format!(" Missing controls: {}.", threatforge_analysis::engine::join(t.mitigation.missing(), ", ").replace('|', " or "))
-            };
+            let advice = crate::remediation::of(model, t);
+            let missing = if !t.mitigation.has_missing() { String::new() } else { format!(" {}", advice.lead) };
             let overridden = t.rating_override.as_deref().map_or(String::new(), |o| {
                 let by = o.cvss.as_deref().map_or(String::new(), |v| format!(", by {v}"));
                 format!(
@@ -206,6 +207,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             if let Some(o) = t.rating_override.as_deref() {
                 properties["override"] = json!(o);
             }
+            properties["remediation"] = json!(advice);
             json!({
                 "ruleId": t.kind_id(),
                 "ruleIndex": index,

@@ -116,6 +116,8 @@ struct ThreatView {
     capec: Vec<u32>,
     cwe: Vec<u32>,
     explanation: Vec<Seg>,
+    description: String,
+    remediation: RemediationView,
     status: &'static str,
     status_label: &'static str,
     status_rank: usize,
@@ -133,6 +135,14 @@ struct ThreatView {
     location: String,
     /// Ids of the components the threat concerns, space-separated, for the register's filter.
     components: String,
+}
+
+#[derive(Serialize)]
+struct RemediationView {
+    lead: String,
+    controls: Vec<crate::remediation::Advice>,
+    /// The rule's first reference, when it is a web address (a team's could be anything).
+    link: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -584,6 +594,23 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
         capec: t.capec.to_vec(),
         cwe: t.cwe.to_vec(),
         explanation: segments(&t.explanation),
+        description: t.description.to_string(),
+        remediation: {
+            let advice = crate::remediation::of(model, t);
+            RemediationView {
+                lead: advice.lead,
+                controls: advice
+                    .controls
+                    .into_iter()
+                    .filter(|c| !c.remediation.is_empty())
+                    .collect(),
+                link: advice
+                    .link
+                    .as_deref()
+                    .and_then(crate::remediation::web_link)
+                    .map(str::to_owned),
+            }
+        },
         status: t.status.as_str(),
         status_label: status_label(t.status),
         status_rank: rank(DecisionStatus::ALL, &t.status),
