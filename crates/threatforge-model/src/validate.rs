@@ -24,7 +24,13 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             reference(out, &what, data, "data asset", &data_ids);
             used_data.insert(&data.value);
         }
-        check_controls(out, &what, &component.controls, ControlTarget::Component);
+        check_controls(
+            model,
+            out,
+            &what,
+            &component.controls,
+            ControlTarget::Component,
+        );
         for glob in &component.code {
             check_glob(out, &what, glob);
         }
@@ -91,10 +97,11 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             reference(out, &what, data, "data asset", &data_ids);
             used_data.insert(&data.value);
         }
-        check_controls(out, &what, &flow.controls, ControlTarget::Flow);
+        check_controls(model, out, &what, &flow.controls, ControlTarget::Flow);
     }
 
     check_boundaries(model, broken, out);
+    check_team_controls(model, out);
     check_manual_threats(model, broken, out);
     check_decisions(model, out);
 
@@ -174,12 +181,27 @@ fn check_component_catalogue(
     }
 }
 
-fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on: ControlTarget) {
+/// The catalogue's control ids and the team's, for suggestions.
+fn control_ids(model: &Model) -> Vec<&str> {
+    let mut ids = catalog().control_ids();
+    ids.extend(model.controls.keys().map(String::as_str));
+    ids
+}
+
+/// A team's control may go on components and flows alike: the team knows where it put it.
+fn check_controls(
+    model: &Model,
+    out: &mut Vec<Diagnostic>,
+    what: &str,
+    controls: &[Sp<Id>],
+    on: ControlTarget,
+) {
     let catalog = catalog();
     for control in controls {
         match catalog.control(&control.value) {
+            None if model.controls.contains_key(&control.value) => {}
             None => {
-                let ids = catalog.control_ids();
+                let ids = control_ids(model);
                 out.push(unknown_name(
                     "unknown-control",
                     what,
@@ -383,6 +405,41 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
     }
 }
 
+/// A team's control must not take a catalogue control's id: rules that name the catalogue's would
+/// silently mean the team's, and reports would advise the team's text for it.
+fn check_team_controls(model: &Model, out: &mut Vec<Diagnostic>) {
+    for control in model.controls.values() {
+        let id = &control.id;
+        if let Some(theirs) = catalog().control(&id.value) {
+            out.push(
+                Diagnostic::error(
+                    "control-redefined",
+                    format!(
+                        "control `{}` is already in the catalogue ({})",
+                        id.value, theirs.title
+                    ),
+                )
+                .with_label(id.span, "a catalogue control's id")
+                .with_help(format!(
+                    "name the catalogue's `{}` on the elements that have it, or give the team's \
+                     control an id of its own (`{}-<team>`)",
+                    id.value, id.value
+                )),
+            );
+        }
+        if control.value.title.trim().is_empty() {
+            out.push(
+                Diagnostic::error(
+                    "empty-title",
+                    format!("control `{}` has an empty title", id.value),
+                )
+                .with_label(id.span, "no title")
+                .with_help("name the control in a few words"),
+            );
+        }
+    }
+}
+
 fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
     if model.threats.is_empty() {
         return;
@@ -414,14 +471,14 @@ fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagn
         }
         for entry in &threat.mitigations {
             for control in entry.value.split('|') {
-                if catalog.control(control).is_none() {
+                if catalog.control(control).is_none() && !model.controls.contains_key(control) {
                     let name = Sp::new(control.to_owned(), entry.span);
                     out.push(unknown_name(
                         "unknown-control",
                         &what,
                         "control",
                         &name,
-                        &catalog.control_ids(),
+                        &control_ids(model),
                     ));
                 }
             }

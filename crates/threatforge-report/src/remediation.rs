@@ -28,9 +28,17 @@ pub struct Advice {
     pub remediation: String,
 }
 
-/// One control's advice; a name the catalogue does not hold (a rule validated elsewhere names
-/// only known ones) keeps its id as its title rather than failing the report.
-fn advice(_model: &Model, id: &str) -> Advice {
+/// One control's advice, the team's own (`controls:` in the model) or the catalogue's; a name
+/// neither holds (validation names only known ones) keeps its id as its title rather than
+/// failing the report.
+fn advice(model: &Model, id: &str) -> Advice {
+    if let Some(team) = model.controls.get(id) {
+        return Advice {
+            id: id.to_owned(),
+            title: team.title.clone(),
+            remediation: threatforge_analysis::engine::one_line(&team.remediation),
+        };
+    }
     match catalog().control(id) {
         Some(c) => Advice {
             id: id.to_owned(),

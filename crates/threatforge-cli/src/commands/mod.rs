@@ -312,6 +312,7 @@ pub fn load_and_analyze(
             analysis: Analysis::default(),
         });
     }
+    rules.know_controls(loaded.model.controls.keys());
     match team_rule_dirs(&loaded, path, root, extra_rules) {
         Ok(dirs) => rules.add_dirs(&dirs),
         Err(diagnostics) => {

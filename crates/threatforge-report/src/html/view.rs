@@ -398,10 +398,15 @@ fn segments(text: &str) -> Vec<Seg> {
         .collect()
 }
 
-fn control(id: &str) -> ControlView {
+/// A control with its title, the team's own (`controls:`) or the catalogue's.
+fn control(model: &Model, id: &str) -> ControlView {
     ControlView {
         id: id.to_owned(),
-        title: catalog().control(id).map(|c| c.title.clone()),
+        title: model
+            .controls
+            .get(id)
+            .map(|c| c.title.clone())
+            .or_else(|| catalog().control(id).map(|c| c.title.clone())),
     }
 }
 
@@ -629,11 +634,15 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
             Coverage::Partial => "partial",
             Coverage::Full => "full",
         },
-        in_place: t.mitigation.in_place().map(control).collect(),
+        in_place: t
+            .mitigation
+            .in_place()
+            .map(|id| control(model, id))
+            .collect(),
         missing: t
             .mitigation
             .missing()
-            .map(|m| m.split('|').map(control).collect())
+            .map(|m| m.split('|').map(|id| control(model, id)).collect())
             .collect(),
         decision,
         rating_override,
@@ -896,7 +905,11 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
                 criticality: model.criticality_of(c).as_str(),
                 processes: data_links(&c.processes),
                 stores: data_links(&c.stores),
-                controls: c.controls.iter().map(|x| control(&x.value)).collect(),
+                controls: c
+                    .controls
+                    .iter()
+                    .map(|x| control(model, &x.value))
+                    .collect(),
                 owner: c.owner.clone(),
                 out_of_scope: c.out_of_scope.clone(),
                 threats,
@@ -953,7 +966,11 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
                 authorization: f.authorization().as_str(),
                 data: data_links(&f.data),
                 returns: data_links(&f.returns),
-                controls: f.controls.iter().map(|x| control(&x.value)).collect(),
+                controls: f
+                    .controls
+                    .iter()
+                    .map(|x| control(model, &x.value))
+                    .collect(),
                 usage: f.usage.map(|u| u.as_str()),
                 readonly: f.readonly,
                 out_of_scope: f.out_of_scope.clone(),
