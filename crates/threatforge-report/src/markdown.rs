@@ -84,7 +84,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         );
         let _ = writeln!(out, "{}\n", md(&t.explanation));
         if !t.description.is_empty() {
-            let _ = writeln!(out, "**What it is:** {}\n", md(&t.description));
+            let _ = writeln!(out, "What it is: {}\n", md(&t.description));
         }
         let _ = writeln!(
             out,
@@ -170,15 +170,10 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 md(&control.remediation)
             );
         }
+        // As text: a pull-request comment must not carry a link a team's rule file (text from
+        // the pull request) chose; only the CWE and CAPEC links are links.
         if let Some(link) = advice.link.as_deref() {
-            match crate::remediation::web_link(link) {
-                Some(url) => {
-                    let _ = writeln!(out, "- read more: <{url}>");
-                }
-                None => {
-                    let _ = writeln!(out, "- read more: {}", md(link));
-                }
-            }
+            let _ = writeln!(out, "- read more: {}", md(link));
         }
         let _ = writeln!(out, "\n</details>\n");
     }

@@ -53,11 +53,13 @@ fn advice(model: &Model, id: &str) -> Advice {
     }
 }
 
-/// A link only when it is a web address: a team's rule could name `javascript:` or a file.
+/// A link only when it is a web address of visible ASCII: a team's rule could name
+/// `javascript:`, a file, or hide a terminal escape in it.
 pub fn web_link(link: &str) -> Option<&str> {
-    (link.starts_with("https://") || link.starts_with("http://"))
-        .then_some(link)
-        .filter(|l| !l.contains(|c: char| c.is_whitespace() || c == '<' || c == '>'))
+    let visible = link
+        .chars()
+        .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '`'));
+    ((link.starts_with("https://") || link.starts_with("http://")) && visible).then_some(link)
 }
 
 /// The advice for one threat.
@@ -230,6 +232,8 @@ flows:
             "file:///etc/passwd",
             "https://a b",
             "https://a\"><b",
+            "https://a/\u{1b}[2K",
+            "https://a/\u{202e}",
         ] {
             assert_eq!(web_link(not), None, "{not}");
         }
