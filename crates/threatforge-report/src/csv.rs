@@ -101,23 +101,8 @@ flows:
 decisions:
   - { threat: \"sql-injection:web\", status: open, owner: alice }
 ";
-        let loaded = threatforge_model::load_str(
-            "t.yaml",
-            text,
-            std::path::Path::new("."),
-            &Default::default(),
-        );
-        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let analysis =
-            threatforge_analysis::analyze(&loaded.model, &threatforge_analysis::RuleSet::builtin());
-        let owner_of = |id: &str| {
-            let threat = analysis
-                .threats
-                .iter()
-                .find(|t| t.id == id)
-                .unwrap_or_else(|| panic!("no {id}"));
-            owner(&loaded.model, threat)
-        };
+        let (model, analysis) = crate::analyzed(text);
+        let owner_of = |id: &str| owner(&model, crate::threat(&analysis, id));
         assert_eq!(owner_of("sql-injection:web"), "alice");
         assert_eq!(owner_of("clickjacking:web"), "team-web");
         assert_eq!(owner_of("flow-without-data:web->db"), "sec ops");

@@ -83,7 +83,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             xml(&t.title)
         );
         let _ = writeln!(out, "{}\n", md(&t.explanation));
-        if !t.description.is_empty() {
+        // A manual threat's description is its explanation already.
+        if !t.description.is_empty() && *t.description != *t.explanation {
             let _ = writeln!(out, "What it is: {}\n", md(&t.description));
         }
         let _ = writeln!(

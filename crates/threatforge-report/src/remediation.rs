@@ -142,21 +142,8 @@ mod tests {
     use super::*;
 
     fn advice_for(text: &str, id: &str) -> Remediation {
-        let loaded = threatforge_model::load_str(
-            "t.yaml",
-            text,
-            std::path::Path::new("."),
-            &Default::default(),
-        );
-        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let analysis =
-            threatforge_analysis::analyze(&loaded.model, &threatforge_analysis::RuleSet::builtin());
-        let threat = analysis
-            .threats
-            .iter()
-            .find(|t| t.id == id)
-            .unwrap_or_else(|| panic!("no {id}"));
-        of(&loaded.model, threat)
+        let (model, analysis) = crate::analyzed(text);
+        of(&model, crate::threat(&analysis, id))
     }
 
     const SHOP: &str = "system: { name: shop }

@@ -599,7 +599,12 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
         capec: t.capec.to_vec(),
         cwe: t.cwe.to_vec(),
         explanation: segments(&t.explanation),
-        description: t.description.to_string(),
+        // A manual threat's description is its explanation already.
+        description: if *t.description == *t.explanation {
+            String::new()
+        } else {
+            t.description.to_string()
+        },
         remediation: {
             let advice = crate::remediation::of(model, t);
             RemediationView {
