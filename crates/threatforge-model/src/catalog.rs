@@ -193,7 +193,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (id, control) in &catalog().controls {
             for (field, text, words) in [
-                ("description", &control.description, 5),
+                ("description", &control.description, 25),
                 ("remediation", &control.remediation, 15),
             ] {
                 // A sentence that names something to do, not a word or a template.
