@@ -133,7 +133,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             // A manual threat is its own rule: its description is the team's.
             let description = rule.map_or_else(
                 || threats[0].explanation.to_string(),
-                |r| r.file.description.split_whitespace().collect::<Vec<_>>().join(" "),
+                |r| threatforge_analysis::engine::one_line(&r.file.description),
             );
             let mut tags = vec!["security".to_owned(), format!("stride:{}", threats[0].stride)];
             if let Some(l) = threats[0].linddun {
