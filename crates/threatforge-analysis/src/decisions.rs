@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use threatforge_model::Code;
 
 use threatforge_model::diag::Diagnostic;
-use threatforge_model::{Decision, DecisionStatus, Model};
+use threatforge_model::{Decision, DecisionStatus, Model, ThreatSeverity};
 
 use crate::score::{Score, severity_of_cvss};
 use crate::threat::{Analysis, AppliedDecision, Options, Override, written_out};
@@ -36,42 +36,57 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     true
 }
 
+/// Which of the decisions, given by their `threat` selectors in the order written, applies to
+/// the threat `id` that absorbed the threats `absorbed`: the threat's own id before an absorbed
+/// one's, then the fewest wildcards, then the first written. `matched` sees every one that matches.
+pub fn winner<'a>(
+    selectors: impl IntoIterator<Item = &'a str>,
+    id: &str,
+    absorbed: &[String],
+    mut matched: impl FnMut(usize),
+) -> Option<usize> {
+    let mut best: Option<((bool, usize, usize), usize)> = None;
+    for (i, selector) in selectors.into_iter().enumerate() {
+        let direct = matches(selector, id);
+        if !direct && !absorbed.iter().any(|a| matches(selector, a)) {
+            continue;
+        }
+        matched(i);
+        let key = (!direct, selector.matches('*').count(), i);
+        if best.is_none_or(|(b, _)| key < b) {
+            best = Some((key, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// The ids a threat answers to besides its own: those of the threats it absorbed.
+pub fn absorbed_ids(threat: &crate::threat::Threat) -> Vec<String> {
+    threat
+        .absorbed
+        .iter()
+        .map(|rule| format!("{rule}:{}", threat.element.id))
+        .collect()
+}
+
 pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     if model.decisions.is_empty() {
         return;
     }
     let mut used = vec![false; model.decisions.len()];
+    // The threats each expired acceptance covered: one warning per decision, not per threat.
+    let mut expired_for: Vec<Vec<String>> = vec![Vec::new(); model.decisions.len()];
     // Each threat's id written out, into one buffer, for the patterns to match against.
     let mut id = String::new();
-    let mut absorbed_ids: Vec<String> = Vec::new();
     for threat in &mut analysis.threats {
         id.clear();
         let _ = write!(id, "{}", threat.id);
         // A threat that absorbed others (`supersedes`) answers to their ids too, so a decision
         // written before the rules were merged still holds.
-        absorbed_ids.clear();
-        absorbed_ids.extend(
-            threat
-                .absorbed
-                .iter()
-                .map(|rule| format!("{rule}:{}", threat.element.id)),
-        );
+        let absorbed_ids = absorbed_ids(threat);
         // Every decision that matches a threat is in use, even where a more specific one wins.
-        let mut best: Option<((bool, usize, usize), usize)> = None;
-        for (i, d) in model.decisions.iter().enumerate() {
-            let direct = matches(&d.threat.value, &id);
-            if !direct && !absorbed_ids.iter().any(|a| matches(&d.threat.value, a)) {
-                continue;
-            }
-            used[i] = true;
-            // The threat's own id before an absorbed one's, then the fewest wildcards, then
-            // the first written.
-            let key = (!direct, d.threat.value.matches('*').count(), i);
-            if best.is_none_or(|(b, _)| key < b) {
-                best = Some((key, i));
-            }
-        }
-        let Some((_, i)) = best else {
+        let selectors = model.decisions.iter().map(|d| d.threat.value.as_str());
+        let Some(i) = winner(selectors, &id, &absorbed_ids, |i| used[i] = true) else {
             continue;
         };
         let decision = &model.decisions[i];
@@ -88,26 +103,9 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
         };
         threat.reason = decision.justification.as_deref().map(Box::from);
         if expired {
-            analysis.diagnostics.push(
-                Diagnostic::new(
-                    Code::ExpiredAcceptance,
-                    format!(
-                        "the acceptance of `{}` expired on {}; the threat is open again",
-                        threat.id,
-                        decision.expires.as_ref().map_or("", |e| e.value.as_str())
-                    ),
-                )
-                .with_label(
-                    decision
-                        .expires
-                        .as_ref()
-                        .map_or(decision.threat.span, |e| e.span),
-                    "expired",
-                )
-                .with_help("review the risk: renew the acceptance with a new expiry, or fix it"),
-            );
+            expired_for[i].push(id.clone());
         }
-        if let Some(rating) = rating_override(decision) {
+        if let Some(rating) = rating_override(decision, threat.residual.severity) {
             threat.residual = Score {
                 severity: rating.severity,
                 ..threat.residual.clone()
@@ -124,6 +122,13 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
             expires: decision.expires.as_ref().map(|d| d.value.clone()),
             expired,
         }));
+    }
+    for (decision, threats) in model.decisions.iter().zip(&expired_for) {
+        if !threats.is_empty() {
+            analysis
+                .diagnostics
+                .push(expired_warning(decision, threats));
+        }
     }
     // Written out only if a decision matches no threat, for the suggestion.
     let mut written_ids: Option<Vec<String>> = None;
@@ -194,7 +199,50 @@ pub fn not_applicable(model: &Model, analysis: &mut Analysis) {
         }
     }
 }
-fn rating_override(decision: &Decision) -> Option<Override> {
+
+/// Threats an expired wildcard's warning names before "and N more".
+const EXPIRED_NAMED: usize = 10;
+
+fn expired_warning(decision: &Decision, threats: &[String]) -> Diagnostic {
+    let date = decision.expires.as_ref().map_or("", |e| e.value.as_str());
+    let message = match threats {
+        [one] if *one == decision.threat.value => {
+            format!("the acceptance of `{one}` expired on {date}; the threat is open again")
+        }
+        _ => {
+            let named: Vec<String> = threats
+                .iter()
+                .take(EXPIRED_NAMED)
+                .map(|t| format!("`{t}`"))
+                .collect();
+            let more = threats.len().saturating_sub(EXPIRED_NAMED);
+            format!(
+                "the acceptance of `{}` expired on {date}; {} threat{} it covered {} open again: {}{}",
+                decision.threat.value,
+                threats.len(),
+                if threats.len() == 1 { "" } else { "s" },
+                if threats.len() == 1 { "is" } else { "are" },
+                named.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        }
+    };
+    Diagnostic::new(Code::ExpiredAcceptance, message)
+        .with_label(
+            decision
+                .expires
+                .as_ref()
+                .map_or(decision.threat.span, |e| e.span),
+            "expired",
+        )
+        .with_help("review the risk: renew the acceptance with a new expiry, or fix it")
+}
+
+fn rating_override(decision: &Decision, computed: ThreatSeverity) -> Option<Override> {
     let justification = decision.justification.clone().unwrap_or_default();
     if let Some(vector) = &decision.cvss {
         // The loader rejected invalid vectors; one that still fails to parse is skipped.
@@ -202,6 +250,7 @@ fn rating_override(decision: &Decision) -> Option<Override> {
         let value = parsed.score().value();
         return Some(Override {
             severity: severity_of_cvss(value),
+            computed,
             cvss: Some(vector.value.clone()),
             cvss_score: Some(value),
             justification,
@@ -209,6 +258,7 @@ fn rating_override(decision: &Decision) -> Option<Override> {
     }
     decision.severity.map(|severity| Override {
         severity,
+        computed,
         cvss: None,
         cvss_score: None,
         justification,
@@ -218,6 +268,61 @@ fn rating_override(decision: &Decision) -> Option<Override> {
 #[cfg(test)]
 mod tests {
     use super::matches;
+
+    fn expired(decisions: &str) -> Vec<String> {
+        let text = format!(
+            "system: {{ name: shop }}
+components:
+  web: {{ technology: web-application, exposure: internet }}
+  admin: {{ technology: web-application, exposure: internet }}
+  db: {{ technology: postgresql }}
+flows:
+  - web -> db: {{ protocol: postgres }}
+  - admin -> db: {{ protocol: postgres }}
+decisions:
+{decisions}"
+        );
+        let loaded = threatforge_model::load_str(
+            "t.yaml",
+            &text,
+            std::path::Path::new("."),
+            &Default::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let options = crate::Options {
+            today: Some("2027-01-01".to_owned()),
+        };
+        let analysis = crate::analyze_with(&loaded.model, &crate::RuleSet::builtin(), &options);
+        analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "expired-acceptance")
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_expired_wildcard_is_one_warning_naming_its_threats() {
+        let warnings = expired(
+            "  - { threat: \"sql-injection:*\", status: accepted, justification: j, expires: 2026-12-01 }\n",
+        );
+        assert_eq!(
+            warnings,
+            [
+                "the acceptance of `sql-injection:*` expired on 2026-12-01; 2 threats it covered \
+                 are open again: `sql-injection:admin`, `sql-injection:web`"
+            ]
+        );
+        let warnings = expired(
+            "  - { threat: \"sql-injection:web\", status: accepted, justification: j, expires: 2026-12-01 }\n",
+        );
+        assert_eq!(
+            warnings,
+            [
+                "the acceptance of `sql-injection:web` expired on 2026-12-01; the threat is open again"
+            ]
+        );
+    }
 
     #[test]
     fn wildcards_match_any_text() {

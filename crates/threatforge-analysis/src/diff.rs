@@ -39,6 +39,9 @@ pub struct ElementDiff {
 pub struct ElementRef {
     pub kind: &'static str,
     pub id: String,
+    /// Why, for the model's tuning: a rule disabled or a threat marked not applicable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -67,10 +70,18 @@ pub struct NewThreat {
     pub reasons: Vec<String>,
 }
 
+/// A threat of the old version that the new one no longer has, and why it went.
+#[derive(Clone, Debug, Serialize)]
+pub struct GoneThreat {
+    #[serde(flatten)]
+    pub threat: ThreatRef,
+    pub reasons: Vec<String>,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ThreatDiff {
     pub new: Vec<NewThreat>,
-    pub gone: Vec<ThreatRef>,
+    pub gone: Vec<GoneThreat>,
     pub changed: Vec<ThreatChange>,
 }
 
@@ -179,7 +190,32 @@ fn elements(model: &Model) -> BTreeMap<(&'static str, String), serde_json::Value
             value(serde_json::to_value(system)),
         );
     }
+    // How the model tunes the rules is part of it: disabling a rule or marking a threat not
+    // applicable is a change a reviewer must see, with its reason.
+    for (rule, reason) in &model.rules.disable {
+        out.insert(
+            (DISABLED_RULE, rule.value.clone()),
+            serde_json::json!({ "reason": reason }),
+        );
+    }
+    for (threat, reason) in &model.rules.not_applicable {
+        out.insert(
+            (NOT_APPLICABLE, threat.value.clone()),
+            serde_json::json!({ "reason": reason }),
+        );
+    }
     out
+}
+
+const DISABLED_RULE: &str = "disabled-rule";
+const NOT_APPLICABLE: &str = "not-applicable";
+
+/// The reason an entry of the model's rule tuning holds.
+fn tuning_reason(value: &serde_json::Value) -> Option<String> {
+    value
+        .get("reason")
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
 }
 
 fn compact(value: Option<&serde_json::Value>) -> String {
@@ -236,6 +272,7 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
             None => out.elements.added.push(ElementRef {
                 kind: key.0,
                 id: key.1.clone(),
+                reason: tuning_reason(value),
             }),
             Some(previous) => {
                 let changes = changes(previous, value);
@@ -249,10 +286,11 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
             }
         }
     }
-    for key in before.keys().filter(|k| !after.contains_key(*k)) {
+    for (key, value) in before.iter().filter(|(k, _)| !after.contains_key(*k)) {
         out.elements.removed.push(ElementRef {
             kind: key.0,
             id: key.1.clone(),
+            reason: tuning_reason(value),
         });
     }
 
@@ -270,16 +308,18 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
             }),
             Some(previous) => {
                 if previous.severity() != t.severity() || previous.status != t.status {
-                    let mut why = reasons(t);
+                    // A status change carries what caused it; the element's attribute changes
+                    // explain a change of severity only.
+                    let mut why = if previous.severity() != t.severity() {
+                        reasons(t)
+                    } else {
+                        Vec::new()
+                    };
                     if previous.status != t.status {
-                        let by = if t.decision.is_some() {
-                            "by decision"
-                        } else {
-                            "by controls"
-                        };
-                        // A status change is its own reason; drop the vague fallback.
-                        why.retain(|r| r != ELSEWHERE);
-                        why.push(format!("status {} -> {} {by}", previous.status, t.status));
+                        let reason = status_reason(previous, t, &out.elements);
+                        // The change that caused the status is said once, with it.
+                        why.retain(|r| r != ELSEWHERE && !reason.ends_with(r.as_str()));
+                        why.push(reason);
                     }
                     threats.changed.push(ThreatChange {
                         id: t.id.to_string(),
@@ -296,7 +336,10 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
     }
     for (id, t) in &old_threats {
         if !new_threats.contains_key(id) {
-            threats.gone.push(threat_ref(t));
+            threats.gone.push(GoneThreat {
+                threat: threat_ref(t),
+                reasons: gone_reasons(t, new_analysis, &out.elements),
+            });
         }
     }
     out.threats = threats;
@@ -379,18 +422,7 @@ fn reasons(threat: &Threat, new: &Model, elements: &ElementDiff) -> Vec<String> 
     if elements.added.iter().any(|e| e.kind == kind && e.id == id) {
         out.push(format!("new {kind} {id}"));
     }
-    if let Some(change) = elements
-        .changed
-        .iter()
-        .find(|e| e.kind == kind && e.id == id)
-    {
-        for c in &change.changes {
-            out.push(format!(
-                "{kind} {id}: {} {} -> {}",
-                c.attribute, c.old, c.new
-            ));
-        }
-    }
+    out.extend(attribute_changes(elements, kind, id));
     // The data the element handles: a changed classification moves scores.
     let handled: Vec<&str> = match threat.element.kind {
         Element::Component => new
@@ -455,6 +487,127 @@ fn reasons(threat: &Threat, new: &Model, elements: &ElementDiff) -> Vec<String> 
                 out.push(format!("new flow {}", added.id));
             }
         }
+    }
+    if out.is_empty() {
+        out.push(ELSEWHERE.to_owned());
+    }
+    out
+}
+
+/// What changed a threat's status: a decision (added, changed, removed or expired), the model
+/// marking it not applicable or no longer, or the controls in place.
+fn status_reason(old: &Threat, new: &Threat, elements: &ElementDiff) -> String {
+    let status = format!("status {} -> {}", old.status, new.status);
+    let tuned = |list: &[ElementRef]| {
+        list.iter()
+            .find(|e| e.kind == NOT_APPLICABLE && new.id == e.id)
+            .map(|e| e.reason.clone().unwrap_or_default())
+    };
+    if new.status == DecisionStatus::NotApplicable
+        && let Some(reason) = tuned(&elements.added)
+    {
+        return format!("{status}: marked not applicable ({reason})");
+    }
+    if old.status == DecisionStatus::NotApplicable
+        && let Some(reason) = tuned(&elements.removed)
+    {
+        return format!("{status}: no longer marked not applicable (was: {reason})");
+    }
+    match (old.decision.as_deref(), new.decision.as_deref()) {
+        (_, Some(d)) if d.expired => format!(
+            "{status}: the acceptance `{}` expired on {}",
+            d.selector,
+            d.expires.as_deref().unwrap_or("")
+        ),
+        (_, Some(d)) => {
+            let why = d
+                .justification
+                .as_deref()
+                .map_or(String::new(), |j| format!(": {j}"));
+            format!("{status} by decision `{}`{why}", d.selector)
+        }
+        (Some(d), None) => format!("{status}: the decision `{}` was removed", d.selector),
+        (None, None) => {
+            let kind = element_kind(new.element.kind);
+            let id: &str = &new.element.id;
+            let controls = elements
+                .changed
+                .iter()
+                .filter(|e| e.kind == kind && e.id == id)
+                .flat_map(|e| &e.changes)
+                .find(|c| c.attribute == "controls");
+            match controls {
+                Some(c) => format!(
+                    "{status} by controls; {kind} {id}: {} {} -> {}",
+                    c.attribute, c.old, c.new
+                ),
+                None => format!(
+                    "{status} by controls in reach: {}",
+                    crate::mitigation::join(new.mitigation.in_place(), ", ")
+                ),
+            }
+        }
+    }
+}
+
+/// An element's changed attributes, one line each: `component web: controls [] -> ["waf"]`.
+fn attribute_changes<'a>(
+    elements: &'a ElementDiff,
+    kind: &'a str,
+    id: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    elements
+        .changed
+        .iter()
+        .filter(move |e| e.kind == kind && e.id == id)
+        .flat_map(|e| &e.changes)
+        .map(move |c| format!("{kind} {id}: {} {} -> {}", c.attribute, c.old, c.new))
+}
+
+/// Why a threat of the old version is gone: its element was removed, its rule disabled, it
+/// became part of another rule's threat, the team removed its own threat, or the element's
+/// change (a control added, an attribute) ended the rule's condition.
+fn gone_reasons(old: &Threat, new_analysis: &Analysis, elements: &ElementDiff) -> Vec<String> {
+    let kind = element_kind(old.element.kind);
+    let id: &str = &old.element.id;
+    let mut out = Vec::new();
+    if old.is_manual() {
+        let key = old.id.key();
+        if elements
+            .removed
+            .iter()
+            .any(|e| e.kind == "threat" && e.id == key)
+        {
+            out.push(format!("the team removed threat {key}"));
+        }
+    }
+    if elements
+        .removed
+        .iter()
+        .any(|e| e.kind == kind && e.id == id)
+    {
+        out.push(format!("{kind} {id} removed"));
+    }
+    if let Some(rule) = elements
+        .added
+        .iter()
+        .find(|e| e.kind == DISABLED_RULE && *e.id == *old.rule)
+    {
+        out.push(format!(
+            "rule {} disabled: {}",
+            rule.id,
+            rule.reason.as_deref().unwrap_or("")
+        ));
+    }
+    if let Some(absorber) = new_analysis
+        .threats
+        .iter()
+        .find(|t| *t.element.id == *id && t.absorbed.contains(&old.rule))
+    {
+        out.push(format!("now part of {}", absorber.id));
+    }
+    if out.is_empty() {
+        out.extend(attribute_changes(elements, kind, id));
     }
     if out.is_empty() {
         out.push(ELSEWHERE.to_owned());

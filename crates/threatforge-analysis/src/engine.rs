@@ -348,6 +348,8 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                 capec: rule.shared.capec.clone(),
                 cwe: rule.shared.cwe.clone(),
                 explanation,
+                description: rule.shared.description.clone(),
+                reference: rule.shared.reference.clone(),
                 status,
                 reason,
                 inherent,

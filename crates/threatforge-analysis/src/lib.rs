@@ -4,6 +4,7 @@
 //! Invariants: analysis never fails on a valid model; threat ids derive from rule and element
 //! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
 
+pub mod baseline;
 pub mod bounds;
 pub mod cel;
 pub mod decisions;
@@ -22,7 +23,7 @@ pub mod threat;
 pub mod world;
 
 pub use engine::{analyze, analyze_with};
-pub use mitigation::{Coverage, Mitigation, MitigationEntry, join};
+pub use mitigation::{Coverage, Mitigation, MitigationEntry, join, one_line};
 pub use project::{Analyzed, Project, ProjectOptions, Source};
 pub use rule::{Element, Group, Level, Linddun, Stride};
 pub use ruleset::{Origin, Rule, RuleDir, RuleSet};

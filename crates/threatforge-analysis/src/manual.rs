@@ -38,6 +38,14 @@ pub fn threats(world: &World) -> Vec<Threat> {
                 capec: Arc::from(threat.capec.as_slice()),
                 cwe: Arc::from(threat.cwe.as_slice()),
                 explanation: explanation(threat).into_boxed_str(),
+                description: Arc::from(
+                    threat
+                        .description
+                        .as_deref()
+                        .map(crate::mitigation::one_line)
+                        .unwrap_or_default(),
+                ),
+                reference: threat.references.first().map(|r| Arc::from(r.as_str())),
                 status,
                 reason,
                 inherent,
@@ -57,7 +65,7 @@ pub fn threats(world: &World) -> Vec<Threat> {
 
 fn explanation(threat: &ManualThreat) -> String {
     match &threat.description {
-        Some(d) if !d.trim().is_empty() => d.split_whitespace().collect::<Vec<_>>().join(" "),
+        Some(d) if !d.trim().is_empty() => crate::mitigation::one_line(d),
         _ => "Recorded by the team in the model's `threats` section.".to_owned(),
     }
 }

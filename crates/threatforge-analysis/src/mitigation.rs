@@ -88,6 +88,11 @@ impl Mitigation {
     }
 }
 
+/// Text written over several YAML lines, as one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Joins names with a separator, as `[String]::join` does.
 pub fn join<'a>(names: impl Iterator<Item = &'a str>, separator: &str) -> String {
     let mut out = String::new();

@@ -67,6 +67,8 @@ impl Project {
             Source::Path(path) => path.parent().map(Path::to_path_buf).unwrap_or_default(),
             Source::Text { dir, .. } => dir.to_path_buf(),
         };
+        // The team's rules may name the controls the model declares.
+        rules.know_controls(loaded.model.controls.keys());
         match team_rule_dirs(&loaded, &dir, options) {
             Ok(dirs) => rules.add_dirs(&dirs),
             Err(diagnostics) => {

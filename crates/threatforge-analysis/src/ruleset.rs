@@ -65,6 +65,10 @@ pub struct Shared {
     pub mitigations: Arc<[crate::mitigation::MitigationEntry]>,
     pub capec: Arc<[u32]>,
     pub cwe: Arc<[u32]>,
+    /// The rule's description on one line, and its first reference: what reports say the threat is
+    /// and where to read more.
+    pub description: Arc<str>,
+    pub reference: Option<Arc<str>>,
 }
 
 /// A loaded, compiled and checked rule.
@@ -102,6 +106,9 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// The model's own controls (`controls:`), which a team's rules may name beside the
+    /// catalogue's; set before the team's directories are added.
+    team_controls: std::collections::BTreeSet<String>,
 }
 
 /// A team's rule directory, and the directory its files may not leave: a rule file that is a
@@ -162,6 +169,11 @@ impl RuleSet {
             self.add_dir(dir);
         }
         self.finish();
+    }
+
+    /// Lets the rules added next name the model's own controls.
+    pub fn know_controls<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>) {
+        self.team_controls.extend(ids.into_iter().cloned());
     }
 
     /// Only the rules in `dirs` (for `rules test` on a team's own rules).
@@ -246,7 +258,8 @@ impl RuleSet {
         let compiled: Vec<_> = files
             .into_par_iter()
             .map(|(file, display, path, text)| {
-                compile_file(sources, file, display, path, text, Origin::Builtin)
+                let none = &std::collections::BTreeSet::new();
+                compile_file(sources, none, file, display, path, text, Origin::Builtin)
             })
             .collect();
         for (rule, diagnostics) in compiled {
@@ -266,7 +279,15 @@ impl RuleSet {
     ) {
         let file = SourceFile::new(display.clone(), path.clone(), text.clone());
         let file = self.sources.add(file);
-        let (rule, diagnostics) = compile_file(&self.sources, file, display, path, text, origin);
+        let (rule, diagnostics) = compile_file(
+            &self.sources,
+            &self.team_controls,
+            file,
+            display,
+            path,
+            text,
+            origin,
+        );
         self.diagnostics.extend(diagnostics);
         if let Some(rule) = rule {
             self.insert(rule);
@@ -342,6 +363,7 @@ impl RuleSet {
 /// Reads one rule file that `sources` holds as `file`, and compiles it.
 fn compile_file(
     sources: &SourceMap,
+    team_controls: &std::collections::BTreeSet<String>,
     file: FileId,
     display: String,
     path: PathBuf,
@@ -355,6 +377,7 @@ fn compile_file(
     };
     let mut compiler = RuleCompiler {
         sources,
+        team_controls,
         diagnostics: Vec::new(),
     };
     let rule = compiler.compile(parsed, origin);
@@ -365,6 +388,7 @@ fn compile_file(
 /// Compiles and checks one rule, collecting what is wrong with it.
 struct RuleCompiler<'s> {
     sources: &'s SourceMap,
+    team_controls: &'s std::collections::BTreeSet<String>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -391,14 +415,11 @@ impl RuleCompiler<'_> {
         // `a|b` names alternatives: either control mitigates.
         for entry in &file.mitigations {
             for control in entry.value.split('|') {
-                if catalog.control(control).is_none() {
+                if catalog.control(control).is_none() && !self.team_controls.contains(control) {
                     let name = Sp::new(control.to_owned(), entry.span);
-                    self.unknown(
-                        Code::UnknownControl,
-                        "control",
-                        &name,
-                        &catalog.control_ids(),
-                    );
+                    let team = self.team_controls.iter().map(String::as_str);
+                    let ids: Vec<&str> = catalog.control_ids().into_iter().chain(team).collect();
+                    self.unknown(Code::UnknownControl, "control", &name, &ids);
                 }
             }
         }
@@ -459,6 +480,8 @@ impl RuleCompiler<'_> {
                 mitigations: crate::mitigation::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
                 cwe: Arc::from(file.cwe.as_slice()),
+                description: Arc::from(crate::mitigation::one_line(&file.description)),
+                reference: file.references.first().map(|r| Arc::from(r.as_str())),
             },
             file,
             origin,

@@ -153,6 +153,8 @@ impl PartialEq<String> for ThreatId {
 #[derive(Clone, Debug, Serialize)]
 pub struct Override {
     pub severity: ThreatSeverity,
+    /// The severity the score gave before the decision set this one.
+    pub computed: ThreatSeverity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -204,6 +206,12 @@ pub struct Threat {
     /// Why the rule applies here, with the facts that matched. (Boxed: without a capacity, a
     /// word smaller, for each of hundreds of thousands of threats.)
     pub explanation: Box<str>,
+    /// What the threat is, in general (the rule's description, or the team's for a manual
+    /// threat), and where to read more; shared with the rule, so reports add them where wanted.
+    #[serde(skip)]
+    pub description: Arc<str>,
+    #[serde(skip)]
+    pub reference: Option<Arc<str>>,
     /// Where the team stands: `open`, `in-progress`, `mitigated` (by controls or by decision),
     /// `accepted`, `false-positive` or `not-applicable`.
     pub status: DecisionStatus,

@@ -37,6 +37,10 @@ pub enum Command {
     Init(InitArgs),
     /// Write the threats of a model as a report.
     Report(ReportArgs),
+    /// Accept every open threat until a date, so that a team turns the gate on today and works
+    /// the list down: decisions written into the model file, one per rule where a wildcard says
+    /// the same. Prints them; --write writes them.
+    Baseline(BaselineArgs),
     /// Compare two versions of a model: files, or the working tree and a git revision.
     Diff(DiffArgs),
     /// Draw the data-flow diagram.
@@ -119,9 +123,11 @@ pub struct ReportArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
-    /// For JUnit: open threats at or above this severity are failing test cases.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Medium)]
-    pub fail_on: SeverityArg,
+    /// The gate, in every format: exit 1, after writing the report, when an open threat is at or
+    /// above this severity (the JSON report's summary carries the verdict). For JUnit also where
+    /// test cases start failing (default: medium).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// Output format.
     #[arg(long, short = 'f', value_parser = report_formats(), default_value = "json")]
@@ -141,6 +147,40 @@ pub struct ReportArgs {
     pub rules: Vec<PathBuf>,
 
     /// The date acceptances expire against (YYYY-MM-DD). Default: today.
+    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  threatforge baseline --until 2027-03-31 --owner platform-team --write"
+)]
+pub struct BaselineArgs {
+    /// The model file. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// When the acceptances expire (YYYY-MM-DD); the threats are open again after it.
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+
+    /// Who answers for the acceptances.
+    #[arg(long, value_name = "NAME")]
+    pub owner: String,
+
+    /// Write the decisions into the model file (otherwise they are printed).
+    #[arg(long)]
+    pub write: bool,
+
+    /// Directory that the model, its includes and its rule files may not leave. Default: the
+    /// directory the root model file is named in.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+
+    /// A directory of the team's own rules, beside the built-ins (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// The date of the baseline, acceptances expire against (YYYY-MM-DD). Default: today.
     #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
     pub today: Option<String>,
 }

@@ -520,3 +520,107 @@ fn base_follows_a_model_that_git_reports_as_moved() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_diff_says_why_threats_went_and_what_changed_their_status() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let old = "system: { name: shop }
+components:
+  web: { technology: web-application, exposure: internet }
+  admin: { technology: web-application, exposure: internet }
+  batch: { technology: web-application, exposure: internet }
+  db: { technology: postgresql }
+flows:
+  - web -> db: { protocol: postgres }
+  - admin -> db: { protocol: postgres }
+  - batch -> db: { protocol: postgres }
+";
+    let new = "system: { name: shop }
+components:
+  web: { technology: web-application, exposure: internet, controls: [rate-limiting, ddos-protection, resource-quotas] }
+  admin: { technology: web-application, exposure: internet }
+  db: { technology: postgresql }
+flows:
+  - web -> db: { protocol: postgres }
+  - admin -> db: { protocol: postgres }
+rules:
+  disable: { clickjacking: the pages send frame-ancestors none }
+  not_applicable: { \"sql-injection:admin\": reads a fixed view }
+decisions:
+  - { threat: \"verbose-errors-and-fingerprinting:*\", status: accepted, justification: generic error pages, expires: 2027-06-30 }
+";
+    std::fs::write(dir.path().join("old.yaml"), old).expect("write");
+    std::fs::write(dir.path().join("new.yaml"), new).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .env("THREATFORGE_TODAY", "2026-12-01")
+        .args(["diff", "old.yaml", "new.yaml", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let diff: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    // Tuning the rules is a change of the model, with its reason.
+    let added = &diff["elements"]["added"];
+    assert_eq!(
+        added,
+        &serde_json::json!([
+            { "kind": "disabled-rule", "id": "clickjacking", "reason": "the pages send frame-ancestors none" },
+            { "kind": "not-applicable", "id": "sql-injection:admin", "reason": "reads a fixed view" }
+        ])
+    );
+    let reasons = |section: &str, id: &str| -> Vec<String> {
+        let threat = diff["threats"][section]
+            .as_array()
+            .expect("threats")
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap_or_else(|| panic!("no {section} threat {id}: {diff:#}"));
+        serde_json::from_value(threat["reasons"].clone()).expect("reasons")
+    };
+    // Gone threats say why they went.
+    assert_eq!(
+        reasons("gone", "clickjacking:web"),
+        ["rule clickjacking disabled: the pages send frame-ancestors none"]
+    );
+    assert_eq!(
+        reasons("gone", "sql-injection:batch"),
+        ["component batch removed"]
+    );
+    assert_eq!(
+        reasons("gone", "flow-without-data:batch->db"),
+        ["flow batch->db removed"]
+    );
+    // Status changes carry their cause, and nothing unrelated.
+    assert_eq!(
+        reasons("changed", "sql-injection:admin"),
+        ["status open -> not-applicable: marked not applicable (reads a fixed view)"]
+    );
+    assert_eq!(
+        reasons("changed", "verbose-errors-and-fingerprinting:web"),
+        [
+            "status open -> accepted by decision `verbose-errors-and-fingerprinting:*`: generic error pages"
+        ]
+    );
+    let dos = reasons("changed", "dos-of-internet-facing-service:web");
+    assert_eq!(dos.len(), 1, "{dos:?}");
+    assert!(
+        dos[0].starts_with("status open -> mitigated by controls; component web: controls"),
+        "{dos:?}"
+    );
+    // The human form says the same.
+    let output = threatforge()
+        .current_dir(dir.path())
+        .env("THREATFORGE_TODAY", "2026-12-01")
+        .args(["diff", "old.yaml", "new.yaml"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("  + disabled-rule clickjacking: the pages send frame-ancestors none"),
+        "{text}"
+    );
+    assert!(
+        text.contains("because rule clickjacking disabled: the pages send frame-ancestors none"),
+        "{text}"
+    );
+}

@@ -724,3 +724,160 @@ fn diagram_of_one_boundary_and_unknown_boundary() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `hospital`?"));
 }
+
+/// The cells of one CSV record (RFC 4180: quoted cells may hold commas and doubled quotes).
+fn csv_cells(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().expect("a cell").push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            (c, _) => cells.last_mut().expect("a cell").push(c),
+        }
+    }
+    cells
+}
+
+/// The clinic with owners and a decision that overrides a severity.
+fn clinic_with_owners_and_override() -> String {
+    CLINIC
+        .replace(
+            "system: { name: Clinic, criticality: high }",
+            "system: { name: Clinic, criticality: high, owners: [security, ops] }",
+        )
+        .replace(
+            "controls: [input-validation] }",
+            "controls: [input-validation], owner: team-web }",
+        )
+        .replace(
+            "decisions:\n",
+            "decisions:\n  - { threat: \"sql-injection:portal\", status: open, owner: alice, severity: critical, justification: raw SQL in the search }\n",
+        )
+}
+
+#[test]
+fn csv_names_an_owner_for_every_threat_and_overrides_show_in_csv_json_and_sarif() {
+    let dir = clinic_dir(&clinic_with_owners_and_override());
+    let csv = report(dir.path(), "csv");
+    let mut lines = csv.lines();
+    let header = csv_cells(lines.next().expect("header"));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let rows: Vec<Vec<String>> = lines.map(csv_cells).collect();
+    let row = |id: &str| {
+        rows.iter()
+            .find(|r| r[0] == id)
+            .unwrap_or_else(|| panic!("no row {id}"))
+    };
+    // The decision's owner, then the element's, then the system's.
+    assert_eq!(row("sql-injection:portal")[column("owner")], "alice");
+    assert_eq!(row("clickjacking:portal")[column("owner")], "team-web");
+    assert_eq!(
+        row("cross-site-scripting:portal")[column("owner")],
+        "team-portal"
+    );
+    let db = rows
+        .iter()
+        .find(|r| r[column("element")] == "db")
+        .expect("a threat on db");
+    assert_eq!(db[column("owner")], "security ops");
+    assert!(rows.iter().all(|r| !r[column("owner")].is_empty()));
+    // The override: the severity in force, the computed one, and why.
+    let sql = row("sql-injection:portal");
+    assert_eq!(sql[column("residual_severity")], "critical");
+    assert_ne!(sql[column("computed_severity")], "critical");
+    assert_eq!(
+        sql[column("override_justification")],
+        "raw SQL in the search"
+    );
+    let computed = sql[column("computed_severity")].clone();
+
+    let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).expect("json");
+    let threat = json["threats"]
+        .as_array()
+        .expect("threats")
+        .iter()
+        .find(|t| t["id"] == "sql-injection:portal")
+        .expect("threat");
+    assert_eq!(threat["override"]["severity"], "critical");
+    assert_eq!(threat["override"]["computed"], computed.as_str());
+    assert_eq!(threat["override"]["justification"], "raw SQL in the search");
+
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report(dir.path(), "sarif")).expect("json");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["properties"]["threatId"] == "sql-injection:portal")
+        .expect("result");
+    assert_eq!(result["properties"]["override"]["severity"], "critical");
+    assert_eq!(
+        result["properties"]["override"]["computed"],
+        computed.as_str()
+    );
+    let message = result["message"]["text"].as_str().expect("message");
+    assert!(
+        message.contains(&format!(
+            "Severity set to critical by a decision (computed {computed}): raw SQL in the search"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn report_fail_on_gates_every_format_after_writing_it() {
+    let dir = clinic_dir(&clinic_with_owners_and_override());
+    for format in ["json", "html", "md", "sarif", "csv", "junit", "otm"] {
+        for (threshold, code) in [("critical", 1), ("info", 1)] {
+            let output = threatforge()
+                .current_dir(dir.path())
+                .args(["report", "--format", format, "--fail-on", threshold])
+                .output()
+                .expect("run");
+            assert_eq!(output.status.code(), Some(code), "{format} {threshold}");
+            assert!(!output.stdout.is_empty(), "{format}: the report is written");
+        }
+    }
+    // Without the critical override, nothing is critical: the gate passes.
+    let dir = clinic_dir(CLINIC);
+    for format in ["json", "csv", "junit"] {
+        let output = threatforge()
+            .current_dir(dir.path())
+            .args(["report", "--format", format, "--fail-on", "critical"])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(0), "{format}");
+    }
+    // The JSON report carries the verdict it exits by.
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["report", "--format", "json", "--fail-on", "low"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["summary"]["gate"]["passed"], false);
+    assert_eq!(json["summary"]["gate"]["fail_on"], "low");
+    // Written to a file, the report is there when the gate fails.
+    let out = dir.path().join("report.sarif");
+    let status = threatforge()
+        .current_dir(dir.path())
+        .args(["report", "--format", "sarif", "--fail-on", "low", "-o"])
+        .arg(&out)
+        .output()
+        .expect("run")
+        .status;
+    assert_eq!(status.code(), Some(1));
+    assert!(std::fs::metadata(&out).expect("written").len() > 0);
+}

@@ -237,6 +237,124 @@ fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed, 0 failed"));
 }
 
+const TEAM_CONTROLS: &str = "controls:
+  edge-guard:
+    title: Edge guard
+    description: The platform team's proxy, which strips plain-HTTP requests before they reach a service.
+    remediation: >
+      Register the service's route in the edge-guard repository and
+      switch its DNS record to the guard.
+threats:
+  guard-bypass:
+    title: Requests bypass the edge guard
+    element: shop
+    stride: tampering
+    mitigations: [edge-guard]
+";
+
+#[test]
+fn a_team_declares_its_own_controls_and_rules_threats_and_reports_name_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("threat-rules")).expect("mkdir");
+    let rule = TEAM_RULE
+        .replace("mitigations: [tls]", "mitigations: [tls|edge-guard]")
+        .replace(
+            "examples:",
+            "references: [https://wiki.example/edge-guard]\nexamples:",
+        );
+    std::fs::write(
+        dir.path().join("threat-rules/plaintext-http-entry.yaml"),
+        rule,
+    )
+    .expect("write");
+    let model = format!("{MODEL}{TEAM_CONTROLS}rules:\n  dirs: [threat-rules]\n");
+    std::fs::write(dir.path().join("threatforge.yaml"), &model).expect("write");
+
+    let (code, report) = json(&["report"], dir.path());
+    assert_eq!(code, Some(0), "{report}");
+    let threat = |report: &serde_json::Value, id: &str| {
+        report["threats"]
+            .as_array()
+            .expect("threats")
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    let team = threat(&report, "plaintext-http-entry:shopper->shop");
+    assert_eq!(
+        team["description"],
+        "Internet traffic enters over plain HTTP."
+    );
+    let remediation = &team["remediation"];
+    assert_eq!(remediation["link"], "https://wiki.example/edge-guard");
+    assert_eq!(remediation["controls"][1]["id"], "edge-guard");
+    assert_eq!(remediation["controls"][1]["title"], "Edge guard");
+    let text = remediation["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("On flow shopper->shop, put in place: TLS in transit (tls) or Edge guard (edge-guard).")
+            && text.ends_with(
+                "Edge guard: Register the service's route in the edge-guard repository and switch its DNS record to the guard."
+            ),
+        "{text}"
+    );
+    let manual = threat(&report, "manual:guard-bypass");
+    assert_eq!(manual["remediation"]["controls"][0]["title"], "Edge guard");
+
+    // The team's control in place closes both, as a catalogue control would.
+    let guarded = model
+        .replace(
+            "shopper -> shop: { protocol: http,",
+            "shopper -> shop: { protocol: http, controls: [edge-guard],",
+        )
+        .replace(
+            "shop: { technology: web-application,",
+            "shop: { technology: web-application, controls: [edge-guard],",
+        );
+    std::fs::write(dir.path().join("threatforge.yaml"), &guarded).expect("write");
+    let (_, report) = json(&["report"], dir.path());
+    for id in ["plaintext-http-entry:shopper->shop", "manual:guard-bypass"] {
+        assert_eq!(threat(&report, id)["status"], "mitigated", "{id}");
+    }
+    let markdown = threatforge()
+        .current_dir(dir.path())
+        .args(["report", "--format", "md"])
+        .output()
+        .expect("run");
+    assert!(
+        String::from_utf8_lossy(&markdown.stdout)
+            .contains("the controls that close this are in place: Edge guard (edge-guard)"),
+        "{}",
+        String::from_utf8_lossy(&markdown.stdout)
+    );
+
+    // The schema accepts the section and the team's names.
+    let schema = threatforge().arg("schema").output().expect("run");
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let document: serde_json::Value = serde_saphyr::from_str(&guarded).expect("yaml");
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+
+    // Without the section, the rule's name and the threat's are unknown: bad input, exit 2.
+    std::fs::write(
+        dir.path().join("threatforge.yaml"),
+        guarded.replace(TEAM_CONTROLS, ""),
+    )
+    .expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown control `edge-guard`"), "{stderr}");
+}
+
 #[test]
 fn a_team_rule_with_a_builtin_id_replaces_it_with_a_notice() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -69,6 +69,8 @@ pub struct Control {
     pub reach: ControlReach,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// What to do to put the control in place, as reports advise it for an open threat.
+    pub remediation: String,
 }
 
 #[derive(Debug)]
@@ -280,6 +282,28 @@ mod tests {
                     assert!(!ids.contains(alias.as_str()), "{} alias {alias}", entry.id);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_control_says_what_it_is_and_what_to_do_in_its_own_words() {
+        let mut seen = std::collections::HashSet::new();
+        for (id, control) in &catalog().controls {
+            for (field, text, words) in [
+                ("description", &control.description, 25),
+                ("remediation", &control.remediation, 15),
+            ] {
+                // A sentence that names something to do, not a word or a template.
+                assert!(
+                    text.split_whitespace().count() >= words && text.ends_with('.'),
+                    "control {id}: {field} is too thin: {text:?}"
+                );
+                assert!(
+                    seen.insert(text.as_str()),
+                    "control {id}: {field} repeats another's"
+                );
+            }
+            assert_ne!(control.description, control.remediation, "control {id}");
         }
     }
 

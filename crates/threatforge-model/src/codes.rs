@@ -87,7 +87,9 @@ codes! {
     UnknownReference = "unknown-reference", Error, Model,
         "a reference to a component, data asset or boundary that does not exist (for a manual threat's `element`, to any element)";
     EmptyTitle = "empty-title", Error, Model,
-        "a manual threat whose `title` is empty";
+        "a manual threat or a team control whose `title` is empty";
+    ControlRedefined = "control-redefined", Error, Model,
+        "a team control (`controls:`) that takes the id of a catalogue control";
     UnknownTechnology = "unknown-technology", Error, Model,
         "a name that is not in the catalogue";
     UnknownProtocol = "unknown-protocol", Error, Model,
@@ -151,7 +153,7 @@ codes! {
     OrphanedDecision = "orphaned-decision", Warning, Analysis,
         "a decision that matches no threat";
     ExpiredAcceptance = "expired-acceptance", Warning, Analysis,
-        "an acceptance past its `expires`: the threat is open again";
+        "an acceptance past its `expires`: the threat is open again; one warning per decision, a wildcard's naming the threats it covered";
     RuleEvaluation = "rule-evaluation", Error, Analysis,
         "a rule's condition failed on an element (a defect in the rule)";
     RuleEmptyValue = "rule-empty-value", Warning, Analysis,

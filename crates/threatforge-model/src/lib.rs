@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod codes;
 pub mod confine;
 pub mod diag;
+pub mod edit;
 pub mod escape;
 pub mod limits;
 pub mod load;

@@ -58,6 +58,7 @@ pub const SECTIONS: &[&str] = &[
     "boundaries",
     "runtimes",
     "threats",
+    "controls",
     "rules",
     "decisions",
 ];
@@ -343,6 +344,9 @@ impl<'o> Loader<'o> {
                     self.map_section(file, value, "runtimes", "runtime", Section::Runtimes)
                 }
                 "threats" => self.map_section(file, value, "threats", "threat", Section::Threats),
+                "controls" => {
+                    self.map_section(file, value, "controls", "control", Section::Controls)
+                }
                 "flows" => self.flows(file, value),
                 "decisions" => self.decisions(file, value),
                 "rules" if is_root => {
@@ -561,6 +565,7 @@ impl<'o> Loader<'o> {
             Section::Boundaries => self.entities(file, entries, what, |m| &mut m.boundaries),
             Section::Runtimes => self.entities(file, entries, what, |m| &mut m.runtimes),
             Section::Threats => self.entities(file, entries, what, |m| &mut m.threats),
+            Section::Controls => self.entities(file, entries, what, |m| &mut m.controls),
         }
     }
 
@@ -925,6 +930,7 @@ enum Section {
     Boundaries,
     Runtimes,
     Threats,
+    Controls,
 }
 
 /// Data assets and manual threats each have a namespace of their own; components, boundaries,
@@ -933,6 +939,7 @@ fn namespace(what: &str) -> u8 {
     match what {
         "data asset" => 1,
         "threat" => 2,
+        "control" => 3,
         _ => 0,
     }
 }

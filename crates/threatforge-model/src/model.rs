@@ -618,6 +618,20 @@ pub struct ManualThreat {
     pub references: Vec<String>,
 }
 
+/// A control of the team's own (a platform guard, an in-house library, a process), which the
+/// catalogue does not hold. Components, flows, manual threats and the team's rules name it by its
+/// id as they name the catalogue's; reports advise its remediation beside the threats it closes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamControl {
+    /// A short name.
+    pub title: String,
+    /// What it is and what it guards against, in a paragraph.
+    pub description: String,
+    /// What a team does to put it in place, as reports advise it for an open threat.
+    pub remediation: String,
+}
+
 impl Level {
     fn medium() -> Level {
         Level::Medium
@@ -682,6 +696,8 @@ pub struct Model {
     pub runtimes: IndexMap<Id, Decl<Runtime>>,
     /// Threats the team recorded by hand.
     pub threats: IndexMap<Id, Decl<ManualThreat>>,
+    /// The team's own controls, beside the catalogue's.
+    pub controls: IndexMap<Id, Decl<TeamControl>>,
     pub rules: RulesConfig,
     pub decisions: Vec<Decision>,
     pub sources: SourceMap,
@@ -733,6 +749,10 @@ pub struct Document {
     /// Threats found by hand, by id; reports and decisions call them `manual:<id>`.
     #[serde(default)]
     pub threats: IndexMap<Id, ManualThreat>,
+    /// The team's own controls, by id (not a catalogue control's): components, flows, manual
+    /// threats and team rules name them as they name the catalogue's.
+    #[serde(default)]
+    pub controls: IndexMap<Id, TeamControl>,
     /// Team rules, disabled rules and threats that do not apply. Root file only.
     #[serde(default)]
     pub rules: Option<RulesConfig>,

@@ -27,7 +27,7 @@ pub fn model_schema() -> Value {
                 "technology",
                 json!({ "type": "string", "enum": names(catalog.technology_ids()) }),
             );
-            set_items(component, "controls", names(catalog.control_ids()));
+            set_controls(component, names(catalog.control_ids()));
             set_items(component, "traits", names(catalog.trait_ids()));
         }
         if let Some(flow) = defs.get_mut("FlowAttributes") {
@@ -36,11 +36,18 @@ pub fn model_schema() -> Value {
                 "protocol",
                 json!({ "type": ["string", "null"], "enum": with_null(catalog.protocol_ids()) }),
             );
-            set_items(flow, "controls", names(catalog.control_ids()));
+            set_controls(flow, names(catalog.control_ids()));
         }
     }
     if let Some(properties) = value.get_mut("properties").and_then(Value::as_object_mut) {
-        for section in ["data", "components", "boundaries", "runtimes", "threats"] {
+        for section in [
+            "data",
+            "components",
+            "boundaries",
+            "runtimes",
+            "threats",
+            "controls",
+        ] {
             if let Some(object) = properties.get_mut(section).and_then(Value::as_object_mut) {
                 object.insert(
                     "propertyNames".into(),
@@ -71,6 +78,23 @@ fn set_property(def: &mut Value, property: &str, schema: Value) {
 fn set_items(def: &mut Value, property: &str, names: Value) {
     if let Some(items) = def.pointer_mut(&format!("/properties/{property}/items")) {
         *items = json!({ "type": "string", "enum": names });
+    }
+}
+
+/// A catalogue control, which editors complete, or the id of one the team declares under
+/// `controls:` (the schema cannot see that section's keys from here; `check` can).
+fn set_controls(def: &mut Value, names: Value) {
+    if let Some(items) = def.pointer_mut("/properties/controls/items") {
+        *items = json!({
+            "anyOf": [
+                { "type": "string", "enum": names },
+                {
+                    "type": "string",
+                    "pattern": "^[a-z][a-z0-9_-]*$",
+                    "description": "a control the model declares under `controls:`"
+                }
+            ]
+        });
     }
 }
 

@@ -27,7 +27,13 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             reference(out, &what, data, "data asset", &data_ids);
             used_data.insert(&data.value);
         }
-        check_controls(out, &what, &component.controls, ControlTarget::Component);
+        check_controls(
+            model,
+            out,
+            &what,
+            &component.controls,
+            ControlTarget::Component,
+        );
         for glob in &component.code {
             check_glob(out, &what, glob);
         }
@@ -94,7 +100,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
             reference(out, &what, data, "data asset", &data_ids);
             used_data.insert(&data.value);
         }
-        check_controls(out, &what, &flow.controls, ControlTarget::Flow);
+        check_controls(model, out, &what, &flow.controls, ControlTarget::Flow);
         for caller in &flow.on_behalf_of {
             reference(out, &what, caller, "component", &component_ids);
         }
@@ -102,6 +108,7 @@ pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) 
     }
 
     check_boundaries(model, broken, out);
+    check_team_controls(model, out);
     check_manual_threats(model, broken, out);
     check_decisions(model, out);
 
@@ -182,12 +189,37 @@ fn check_component_catalogue(
     }
 }
 
-fn check_controls(out: &mut Vec<Diagnostic>, what: &str, controls: &[Sp<Id>], on: ControlTarget) {
+/// The catalogue's control ids and the team's, for suggestions.
+/// The catalogue's controls and the team's own, for suggestions.
+fn control_names(model: &Model) -> Vec<crate::catalog::Named<'_>> {
+    let mut names = catalog().control_names();
+    names.extend(
+        model
+            .controls
+            .iter()
+            .map(|(id, team)| crate::catalog::Named {
+                id: id.as_str(),
+                title: team.title.as_str(),
+                aliases: &[],
+            }),
+    );
+    names
+}
+
+/// A team's control may go on components and flows alike: the team knows where it put it.
+fn check_controls(
+    model: &Model,
+    out: &mut Vec<Diagnostic>,
+    what: &str,
+    controls: &[Sp<Id>],
+    on: ControlTarget,
+) {
     let catalog = catalog();
     for control in controls {
         match catalog.control(&control.value) {
+            None if model.controls.contains_key(&control.value) => {}
             None => {
-                let ids = catalog.control_names();
+                let ids = control_names(model);
                 out.push(unknown_name(
                     Code::UnknownControl,
                     what,
@@ -423,6 +455,41 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
     }
 }
 
+/// A team's control must not take a catalogue control's id: rules that name the catalogue's would
+/// silently mean the team's, and reports would advise the team's text for it.
+fn check_team_controls(model: &Model, out: &mut Vec<Diagnostic>) {
+    for control in model.controls.values() {
+        let id = &control.id;
+        if let Some(theirs) = catalog().control(&id.value) {
+            out.push(
+                Diagnostic::new(
+                    Code::ControlRedefined,
+                    format!(
+                        "control `{}` is already in the catalogue ({})",
+                        id.value, theirs.title
+                    ),
+                )
+                .with_label(id.span, "a catalogue control's id")
+                .with_help(format!(
+                    "name the catalogue's `{}` on the elements that have it, or give the team's \
+                     control an id of its own (`{}-<team>`)",
+                    id.value, id.value
+                )),
+            );
+        }
+        if control.value.title.trim().is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Code::EmptyTitle,
+                    format!("control `{}` has an empty title", id.value),
+                )
+                .with_label(id.span, "no title")
+                .with_help("name the control in a few words"),
+            );
+        }
+    }
+}
+
 fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
     if model.threats.is_empty() {
         return;
@@ -454,14 +521,14 @@ fn check_manual_threats(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagn
         }
         for entry in &threat.mitigations {
             for control in entry.value.split('|') {
-                if catalog.control(control).is_none() {
+                if catalog.control(control).is_none() && !model.controls.contains_key(control) {
                     let name = Sp::new(control.to_owned(), entry.span);
                     out.push(unknown_name(
                         Code::UnknownControl,
                         &what,
                         "control",
                         &name,
-                        &catalog.control_names(),
+                        &control_names(model),
                     ));
                 }
             }

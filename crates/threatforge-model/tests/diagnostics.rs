@@ -368,6 +368,14 @@ fn misplaced_control() {
 }
 
 #[test]
+fn a_team_control_may_not_take_a_catalogue_id_and_names_resolve_to_either() {
+    let text = format!(
+        "{HEAD}controls:\n  waf: {{ title: Our WAF, description: The platform's filter., remediation: Ask the platform team. }}\n  edge-guard: {{ title: Edge guard, description: Our proxy's request filter., remediation: Route the service through the edge guard. }}\ncomponents:\n  a: {{ technology: api-service, controls: [edge-guard, edge-gaurd] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b: {{ controls: [edge-guard] }}\n"
+    );
+    insta::assert_snapshot!(check(&text, &["control-redefined", "unknown-control"]));
+}
+
+#[test]
 fn invalid_code_globs() {
     let text = format!(
         "{HEAD}components:\n  a: {{ technology: api-service, code: [\"../other/**\", \"src/[\"] }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\n"

@@ -1,18 +1,19 @@
 //! CSV, one row per threat, for issue trackers. Cells are written by [`crate::escape::csv`]:
 //! RFC 4180 quoting, and cells that a spreadsheet would run as a formula prefixed with `'`.
 
-use threatforge_analysis::Analysis;
+use threatforge_analysis::{Analysis, Element, Threat};
 use threatforge_model::Model;
 
 use crate::escape::csv as cell;
 
 pub fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = String::from(
-        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation\r\n",
+        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation,computed_severity,override_cvss,override_justification,description,remediation,link\r\n",
     );
     for t in &analysis.threats {
         let location = model.sources.locate(t.span);
-        let decision = t.decision.as_ref();
+        let over = t.rating_override.as_deref();
+        let advice = crate::remediation::of(model, t);
         let row = [
             t.id.to_string(),
             t.title.to_string(),
@@ -38,15 +39,72 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 .map(|c| format!("CWE-{c}"))
                 .collect::<Vec<_>>()
                 .join(" "),
-            decision.and_then(|d| d.owner.clone()).unwrap_or_default(),
-            decision.and_then(|d| d.ticket.clone()).unwrap_or_default(),
+            owner(model, t),
+            t.decision
+                .as_ref()
+                .and_then(|d| d.ticket.clone())
+                .unwrap_or_default(),
             location.file,
             location.line.to_string(),
             t.explanation.to_string(),
+            // Without an override, the severity in force is the computed one.
+            over.map_or(t.severity(), |o| o.computed)
+                .as_str()
+                .to_owned(),
+            over.and_then(|o| o.cvss.clone()).unwrap_or_default(),
+            over.map(|o| o.justification.clone()).unwrap_or_default(),
+            t.description.to_string(),
+            advice.text,
+            advice.link.unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
     }
     out
+}
+
+/// Who answers for a threat: the owner its decision names, else its element's owner (a component
+/// or a data asset), else the system's owners. Empty when the model names none.
+pub fn owner(model: &Model, threat: &Threat) -> String {
+    let decided = threat.decision.as_ref().and_then(|d| d.owner.clone());
+    let id = &*threat.element.id;
+    let element = || match threat.element.kind {
+        Element::Component => model.components.get(id).and_then(|c| c.owner.clone()),
+        Element::Data => model.data.get(id).and_then(|d| d.owner.clone()),
+        _ => None,
+    };
+    decided
+        .or_else(element)
+        .or_else(|| {
+            model
+                .system
+                .as_ref()
+                .filter(|s| !s.owners.is_empty())
+                .map(|s| s.owners.join(" "))
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_owner_is_the_decisions_then_the_elements_then_the_systems() {
+        let text = "system: { name: shop, owners: [sec, ops] }
+components:
+  web: { technology: web-application, exposure: internet, owner: team-web }
+  db: { technology: postgresql }
+flows:
+  - web -> db: { protocol: postgres }
+decisions:
+  - { threat: \"sql-injection:web\", status: open, owner: alice }
+";
+        let (model, analysis) = crate::analyzed(text);
+        let owner_of = |id: &str| owner(&model, crate::threat(&analysis, id));
+        assert_eq!(owner_of("sql-injection:web"), "alice");
+        assert_eq!(owner_of("clickjacking:web"), "team-web");
+        assert_eq!(owner_of("flow-without-data:web->db"), "sec ops");
+    }
 }

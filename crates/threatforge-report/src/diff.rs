@@ -85,10 +85,13 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
                 out,
                 "  {} {:<8} {}  {}",
                 paint.paint("32", "-"),
-                t.severity.as_str(),
-                line(&t.id),
-                line(&t.title)
+                t.threat.severity.as_str(),
+                line(&t.threat.id),
+                line(&t.threat.title)
             );
+            for r in &t.reasons {
+                let _ = writeln!(out, "             because {}", line(r));
+            }
         }
     }
     if !diff.threats.changed.is_empty() {
@@ -114,9 +117,13 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
         section(&mut out, "Model");
         for (sign, color, elements) in [("+", "32", &e.added), ("-", "31", &e.removed)] {
             for x in elements {
+                let reason = x
+                    .reason
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(": {}", line(r)));
                 let _ = writeln!(
                     out,
-                    "  {} {} {}",
+                    "  {} {} {}{reason}",
                     paint.paint(color, sign),
                     x.kind,
                     line(&x.id)
@@ -216,14 +223,19 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
     if !diff.threats.gone.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} gone threat(s)</summary>\n\n| severity | threat | title |\n|---|---|---|",
+            "<details><summary>{} gone threat(s)</summary>\n\n| severity | threat | title | why |\n|---|---|---|---|",
             diff.threats.gone.len()
         );
         for t in &diff.threats.gone {
             let _ = writeln!(
                 out,
                 "{}",
-                row(&[t.severity.to_string(), code(&t.id), md(&t.title)])
+                row(&[
+                    t.threat.severity.to_string(),
+                    code(&t.threat.id),
+                    md(&t.threat.title),
+                    md(&t.reasons.join("; ")),
+                ])
             );
         }
         let _ = writeln!(out, "\n</details>\n");
@@ -236,11 +248,21 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
         );
         for a in &e.added {
             let element = format!("{} {}", a.kind, code(&a.id));
-            let _ = writeln!(out, "{}", row(&["added", element.as_str(), ""]));
+            let reason = md(a.reason.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "{}",
+                row(&["added", element.as_str(), reason.as_str()])
+            );
         }
         for r in &e.removed {
             let element = format!("{} {}", r.kind, code(&r.id));
-            let _ = writeln!(out, "{}", row(&["removed", element.as_str(), ""]));
+            let reason = md(r.reason.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "{}",
+                row(&["removed", element.as_str(), reason.as_str()])
+            );
         }
         for c in &e.changed {
             let element = format!("{} {}", c.kind, code(&c.id));

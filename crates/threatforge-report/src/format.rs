@@ -83,8 +83,9 @@ pub struct Input<'a> {
     pub rules: &'a RuleSet,
     /// The repository's root, which SARIF's locations are relative to.
     pub root: &'a Path,
-    /// JUnit fails the test cases of threats at or above it.
-    pub fail_on: ThreatSeverity,
+    /// The gate, when one is asked for: the JSON report's summary carries its verdict, and JUnit
+    /// fails the test cases of threats at or above it (medium when none is asked for).
+    pub fail_on: Option<ThreatSeverity>,
 }
 
 /// Renders the report in `format`.
@@ -95,10 +96,14 @@ pub fn render(format: Format, input: &Input) -> String {
     match format {
         Format::Html => crate::html::render(model, analysis),
         Format::Md => crate::markdown::render(model, analysis),
-        Format::Json => crate::json::render(model, analysis),
+        Format::Json => crate::json::render_gated(model, analysis, input.fail_on),
         Format::Sarif => crate::sarif::render(model, analysis, input.rules, input.root),
         Format::Csv => crate::csv::render(model, analysis),
-        Format::Junit => crate::junit::render(model, analysis, input.fail_on),
+        Format::Junit => crate::junit::render(
+            model,
+            analysis,
+            input.fail_on.unwrap_or(ThreatSeverity::Medium),
+        ),
         Format::Otm => crate::otm::render(model, analysis),
     }
 }

@@ -117,6 +117,8 @@ struct ThreatEntry<'a> {
     #[serde(flatten)]
     threat: &'a Threat,
     location: Location,
+    description: &'a str,
+    remediation: crate::remediation::Remediation,
 }
 
 pub fn summary(analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> Summary {
@@ -156,12 +158,17 @@ pub fn summary(analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> Summary 
 
 /// The report as pretty-printed JSON, ending with a newline.
 pub fn render(model: &Model, analysis: &Analysis) -> String {
+    render_gated(model, analysis, None)
+}
+
+/// The report with the gate's verdict in its summary when `fail_on` is given.
+pub fn render_gated(model: &Model, analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> String {
     let diagnostics = analysis
         .diagnostics
         .iter()
         .map(|d| JsonDiagnostic::new(d, &model.sources))
         .collect();
-    crate::escape::json(&report(model, analysis, diagnostics, None))
+    crate::escape::json(&report(model, analysis, diagnostics, fail_on))
 }
 
 fn report<'a>(
@@ -191,6 +198,8 @@ fn report<'a>(
             .map(|t| ThreatEntry {
                 threat: t,
                 location: model.sources.locate(t.span),
+                description: &t.description,
+                remediation: crate::remediation::of(model, t),
             })
             .collect(),
         diagnostics,

@@ -81,6 +81,10 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             xml(&t.title)
         );
         let _ = writeln!(out, "{}\n", md(&t.explanation));
+        // A manual threat's description is its explanation already.
+        if !t.description.is_empty() && *t.description != *t.explanation {
+            let _ = writeln!(out, "What it is: {}\n", md(&t.description));
+        }
         let _ = writeln!(
             out,
             "- status: {}{}",
@@ -147,6 +151,22 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                     .as_ref()
                     .map_or(String::new(), |x| format!(", expires {}", md(x)))
             );
+        }
+        let advice = crate::remediation::of(model, t);
+        let _ = writeln!(out, "- what to do: {}", md(&advice.lead));
+        for control in advice.controls.iter().filter(|c| !c.remediation.is_empty()) {
+            let _ = writeln!(
+                out,
+                "  - {} {}: {}",
+                md(&control.title),
+                code(&control.id),
+                md(&control.remediation)
+            );
+        }
+        // As text: a pull-request comment must not carry a link a team's rule file (text from
+        // the pull request) chose; only the CWE and CAPEC links are links.
+        if let Some(link) = advice.link.as_deref() {
+            let _ = writeln!(out, "- read more: {}", md(link));
         }
         let _ = writeln!(out, "\n</details>\n");
     }

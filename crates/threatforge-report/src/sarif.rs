@@ -133,7 +133,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             // A manual threat is its own rule: its description is the team's.
             let description = rule.map_or_else(
                 || threats[0].explanation.to_string(),
-                |r| r.file.description.split_whitespace().collect::<Vec<_>>().join(" "),
+                |r| threatforge_analysis::one_line(&r.file.description),
             );
             let mut tags = vec!["security".to_owned(), format!("stride:{}", threats[0].stride)];
             if let Some(l) = threats[0].linddun {
@@ -165,7 +165,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     .collect::<Vec<_>>()
                     .join(" · ")
             );
-            json!({
+            let mut descriptor = json!({
                 "id": id,
                 "name": pascal(id),
                 "shortDescription": { "text": title },
@@ -178,7 +178,11 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     "precision": "medium",
                     "problem.severity": level(max_severity),
                 }
-            })
+            });
+            if let Some(uri) = threats[0].reference.as_deref().and_then(crate::remediation::web_link) {
+                descriptor["helpUri"] = json!(uri);
+            }
+            descriptor
         })
         .collect();
     let results: Vec<Value> = open
@@ -186,18 +190,31 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
         .map(|t| {
             let location = model.sources.locate(t.span);
             let index = rule_ids.iter().position(|r| *r == t.kind_id()).unwrap_or(0);
-            let missing = if !t.mitigation.has_missing() {
-                String::new()
-            } else {
-                format!(" Missing controls: {}.", threatforge_analysis::join(t.mitigation.missing(), ", ").replace('|', " or "))
-            };
+            let advice = crate::remediation::of(model, t);
+            let missing = if !t.mitigation.has_missing() { String::new() } else { format!(" {}", advice.lead) };
+            let overridden = t.rating_override.as_deref().map_or(String::new(), |o| {
+                let by = o.cvss.as_deref().map_or(String::new(), |v| format!(", by {v}"));
+                format!(
+                    " Severity set to {} by a decision (computed {}{by}): {}",
+                    o.severity, o.computed, o.justification
+                )
+            });
+            let mut properties = json!({
+                "threatId": t.id,
+                "security-severity": format!("{:.1}", security_severity(t)),
+                "status": t.status.as_str(),
+            });
+            if let Some(o) = t.rating_override.as_deref() {
+                properties["override"] = json!(o);
+            }
+            properties["remediation"] = json!(advice);
             let mut result = json!({
                 "ruleId": t.kind_id(),
                 "ruleIndex": index,
                 "level": level(t.severity()),
                 "message": {
                     "text": format!(
-                        "{} ({} {}/16): {}{missing}",
+                        "{} ({} {}/16): {}{missing}{overridden}",
                         t.title,
                         t.severity(),
                         t.residual.score,
@@ -212,11 +229,7 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                     "logicalLocations": [{ "name": t.element.id, "kind": "element" }]
                 }],
                 "partialFingerprints": { "threatforge/threatId/v1": t.id },
-                "properties": {
-                    "threatId": t.id,
-                    "security-severity": format!("{:.1}", security_severity(t)),
-                    "status": t.status.as_str(),
-                }
+                "properties": properties,
             });
             // A threat standing for several elements (`group: model`) points at each.
             if !t.members.is_empty() {

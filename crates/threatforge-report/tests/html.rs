@@ -57,8 +57,13 @@ fn is_reference(href: &str) -> bool {
             .and_then(|rest| rest.strip_suffix(".html"))
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
+    // A rule's first reference is a link to read more: a web page the reader opens, never a
+    // script or a file (the template escapes its slashes).
+    let rule_reference = href.replace("&#x2f;", "/");
     numbered("https://capec.mitre.org/data/definitions/")
         || numbered("https://cwe.mitre.org/data/definitions/")
+        || (rule_reference.starts_with("https://")
+            && !rule_reference.contains(|c: char| c.is_whitespace() || c == '"' || c == '<'))
 }
 
 fn assert_self_contained(html: &str) {

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code, or a usage error message.
 
+mod baseline;
 mod check;
 mod diagram;
 mod diff;
@@ -25,6 +26,7 @@ pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Check(args) => check::run(args, term),
         Command::Init(args) => init::run(args),
         Command::Report(args) => report::run(args, term),
+        Command::Baseline(args) => baseline::run(args, term),
         Command::Diff(args) => diff::run(args, term),
         Command::Diagram(args) => diagram::run(args, term),
         Command::Rules(command) => rules::run(command, term),

@@ -1,7 +1,7 @@
 //! `threatforge report`: the threats of a model in a format for people or machines.
 
 use super::{find_model, load_and_analyze};
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, SeverityArg};
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
@@ -18,9 +18,16 @@ pub fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         analysis: &analyzed.analysis,
         rules: &analyzed.rules,
         root: &root,
-        fail_on: args.fail_on.severity(),
+        fail_on: args.fail_on.map(SeverityArg::severity),
     };
     let text = threatforge_report::format::render(args.format, &input);
     write_output(args.output.as_deref(), &text)?;
-    Ok(crate::exit::OK)
+    let gate_failed = input
+        .fail_on
+        .is_some_and(|t| !threatforge_report::json::gate_passes(input.analysis, t));
+    Ok(if gate_failed {
+        crate::exit::GATE_FAILED
+    } else {
+        crate::exit::OK
+    })
 }

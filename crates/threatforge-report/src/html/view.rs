@@ -116,6 +116,8 @@ struct ThreatView {
     capec: Vec<u32>,
     cwe: Vec<u32>,
     explanation: Vec<Seg>,
+    description: String,
+    remediation: RemediationView,
     status: &'static str,
     status_label: &'static str,
     status_rank: usize,
@@ -133,6 +135,14 @@ struct ThreatView {
     location: String,
     /// Ids of the components the threat concerns, space-separated, for the register's filter.
     components: String,
+}
+
+#[derive(Serialize)]
+struct RemediationView {
+    lead: String,
+    controls: Vec<crate::remediation::Advice>,
+    /// The rule's first reference, when it is a web address (a team's could be anything).
+    link: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -388,10 +398,15 @@ fn segments(text: &str) -> Vec<Seg> {
         .collect()
 }
 
-fn control(id: &str) -> ControlView {
+/// A control with its title, the team's own (`controls:`) or the catalogue's.
+fn control(model: &Model, id: &str) -> ControlView {
     ControlView {
         id: id.to_owned(),
-        title: catalog().control(id).map(|c| c.title.clone()),
+        title: model
+            .controls
+            .get(id)
+            .map(|c| c.title.clone())
+            .or_else(|| catalog().control(id).map(|c| c.title.clone())),
     }
 }
 
@@ -597,6 +612,28 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
         capec: t.capec.to_vec(),
         cwe: t.cwe.to_vec(),
         explanation: segments(&t.explanation),
+        // A manual threat's description is its explanation already.
+        description: if *t.description == *t.explanation {
+            String::new()
+        } else {
+            t.description.to_string()
+        },
+        remediation: {
+            let advice = crate::remediation::of(model, t);
+            RemediationView {
+                lead: advice.lead,
+                controls: advice
+                    .controls
+                    .into_iter()
+                    .filter(|c| !c.remediation.is_empty())
+                    .collect(),
+                link: advice
+                    .link
+                    .as_deref()
+                    .and_then(crate::remediation::web_link)
+                    .map(str::to_owned),
+            }
+        },
         status: t.status.as_str(),
         status_label: status_label(t.status),
         status_rank: rank(DecisionStatus::ALL, &t.status),
@@ -615,11 +652,15 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
             Coverage::Partial => "partial",
             Coverage::Full => "full",
         },
-        in_place: t.mitigation.in_place().map(control).collect(),
+        in_place: t
+            .mitigation
+            .in_place()
+            .map(|id| control(model, id))
+            .collect(),
         missing: t
             .mitigation
             .missing()
-            .map(|m| m.split('|').map(control).collect())
+            .map(|m| m.split('|').map(|id| control(model, id)).collect())
             .collect(),
         decision,
         rating_override,
@@ -884,7 +925,11 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
                 criticality: model.criticality_of(c).as_str(),
                 processes: data_links(&c.processes),
                 stores: data_links(&c.stores),
-                controls: c.controls.iter().map(|x| control(&x.value)).collect(),
+                controls: c
+                    .controls
+                    .iter()
+                    .map(|x| control(model, &x.value))
+                    .collect(),
                 owner: c.owner.clone(),
                 out_of_scope: c.out_of_scope.clone(),
                 threats,
@@ -941,7 +986,11 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
                 authorization: f.authorization().as_str(),
                 data: data_links(&f.data),
                 returns: data_links(&f.returns),
-                controls: f.controls.iter().map(|x| control(&x.value)).collect(),
+                controls: f
+                    .controls
+                    .iter()
+                    .map(|x| control(model, &x.value))
+                    .collect(),
                 usage: f.usage.map(|u| u.as_str()),
                 readonly: f.readonly,
                 out_of_scope: f.out_of_scope.clone(),
