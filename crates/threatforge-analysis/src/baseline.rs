@@ -136,7 +136,12 @@ fn planned(selector: String, threats: &[&Threat]) -> Planned {
             .first()
             .map_or_else(String::new, |t| t.title.to_string()),
         threats: threats.iter().map(|t| t.id.to_string()).collect(),
-        elements: threats.iter().map(|t| t.element.id.to_string()).collect(),
+        // A threat grouped for the model stands for each of its members.
+        elements: threats
+            .iter()
+            .flat_map(|t| t.elements())
+            .map(|e| e.id.to_string())
+            .collect(),
     }
 }
 

@@ -596,7 +596,7 @@ decisions:
         ["status open -> not-applicable: marked not applicable (reads a fixed view)"]
     );
     assert_eq!(
-        reasons("changed", "verbose-errors-and-fingerprinting:web"),
+        reasons("changed", "verbose-errors-and-fingerprinting:model"),
         [
             "status open -> accepted by decision `verbose-errors-and-fingerprinting:*`: generic error pages"
         ]

@@ -182,7 +182,7 @@ flows:
 
     #[test]
     fn alternatives_are_either_and_each_says_what_it_takes() {
-        let advice = advice_for(SHOP, "static-secrets-without-vault:web");
+        let advice = advice_for(SHOP, "static-secrets-without-vault:model");
         assert!(
             advice.lead.contains(
                 "Secrets from a vault (secrets-vault) or Workload identity (workload-identity)"

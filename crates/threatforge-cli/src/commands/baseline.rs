@@ -131,8 +131,8 @@ fn justification(planned: &Planned, today: &str, until: &str) -> String {
         "Accepted as found when threatforge was adopted ({today}): {}",
         planned.title
     );
-    if planned.selector.ends_with('*') {
-        let n = planned.elements.len();
+    let n = planned.elements.len();
+    if planned.selector.ends_with('*') || n > 1 {
         let named: Vec<&str> = planned
             .elements
             .iter()
@@ -143,7 +143,9 @@ fn justification(planned: &Planned, today: &str, until: &str) -> String {
         if n > ELEMENTS_NAMED {
             let _ = write!(text, " and {} more", n - ELEMENTS_NAMED);
         }
-        text.push_str(". The wildcard also accepts this rule's new threats until then");
+        if planned.selector.ends_with('*') {
+            text.push_str(". The wildcard also accepts this rule's new threats until then");
+        }
     } else if let Some(element) = planned.elements.first() {
         let _ = write!(text, ", on {element}");
     }
