@@ -80,6 +80,12 @@ impl Project {
         if rules.has_errors() {
             return Analyzed::stopped(loaded, rules);
         }
+        let unknown = rules.add_team_mitigations(&loaded.model.controls);
+        if !unknown.is_empty() {
+            let mut loaded = loaded;
+            loaded.diagnostics.extend(unknown);
+            return Analyzed::stopped(loaded, rules);
+        }
         let analysis = crate::analyze_with(
             &loaded.model,
             &rules,

@@ -176,6 +176,46 @@ impl RuleSet {
         self.team_controls.extend(ids.into_iter().cloned());
     }
 
+    /// Makes each team control that says `mitigates: [rule, ...]` an alternative to every control
+    /// those rules ask for, so that where it is in place their threats are mitigated. Returns an
+    /// error, located in the model, for each id that is not a rule.
+    pub fn add_team_mitigations(
+        &mut self,
+        controls: &indexmap::IndexMap<
+            String,
+            threatforge_model::Decl<threatforge_model::TeamControl>,
+        >,
+    ) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        for (control, team) in controls {
+            for rule_id in &team.mitigates {
+                let Some(rule) = self.rules.iter_mut().find(|r| r.id() == rule_id.value) else {
+                    let help = match threatforge_model::suggest::nearest(
+                        &rule_id.value,
+                        self.rules.iter().map(Rule::id),
+                    ) {
+                        Some(n) => format!("did you mean `{n}`?"),
+                        None => "`threatforge rules list` lists the rules".to_owned(),
+                    };
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnknownRule,
+                            format!(
+                                "control `{control}` mitigates `{}`, which is not a rule",
+                                rule_id.value
+                            ),
+                        )
+                        .with_label(rule_id.span, "not a rule")
+                        .with_help(help),
+                    );
+                    continue;
+                };
+                rule.shared.mitigations = with_alternative(&rule.shared.mitigations, control);
+            }
+        }
+        diagnostics
+    }
+
     /// Only the rules in `dirs` (for `rules test` on a team's own rules).
     pub fn only_dirs(dirs: &[RuleDir]) -> RuleSet {
         let mut set = RuleSet::default();
@@ -798,6 +838,36 @@ fn map_into_file(file: &str, start: usize, value: &str, chars: usize) -> usize {
         seen += 1;
     }
     start
+}
+
+/// The entries with `control` added as an alternative to each (or as the only entry of a rule
+/// that asks for none).
+fn with_alternative(
+    entries: &Arc<[crate::mitigation::MitigationEntry]>,
+    control: &str,
+) -> Arc<[crate::mitigation::MitigationEntry]> {
+    use crate::mitigation::MitigationEntry;
+    let alternative: Arc<str> = Arc::from(control);
+    if entries.is_empty() {
+        return Arc::from([MitigationEntry {
+            whole: alternative.clone(),
+            alternatives: Box::from([alternative]),
+        }]);
+    }
+    entries
+        .iter()
+        .map(|entry| {
+            if entry.alternatives.iter().any(|a| **a == *control) {
+                return entry.clone();
+            }
+            let mut alternatives = entry.alternatives.to_vec();
+            alternatives.push(alternative.clone());
+            MitigationEntry {
+                whole: Arc::from(format!("{}|{control}", entry.whole)),
+                alternatives: alternatives.into_boxed_slice(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -582,3 +582,59 @@ fn check_json_carries_the_gate_and_the_scores() {
     }
     assert!(report["summary"]["open_by_severity"]["critical"].is_u64());
 }
+
+/// A team control may say which rules' threats it closes (`mitigates`): where it is in place,
+/// they are mitigated as if the rule had listed it, built-in rules included.
+#[test]
+fn a_team_control_says_which_threats_it_mitigates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let controls = "controls:
+  query-layer:
+    title: Shared query layer
+    description: Every service reaches the database through the platform's query library, which only sends bound parameters.
+    remediation: Use the query library for every statement; the linter rejects string-built SQL.
+    mitigates: [sql-injection]
+";
+    let with = |shop_controls: &str| {
+        format!("{MODEL}{controls}").replace(
+            "shop: { technology: web-application,",
+            &format!("shop: {{ technology: web-application, controls: [{shop_controls}],"),
+        )
+    };
+    std::fs::write(dir.path().join("threatforge.yaml"), with("")).expect("write");
+    let (code, report) = json(&["report"], dir.path());
+    assert_eq!(code, Some(0), "{report}");
+    let status = |report: &serde_json::Value| {
+        report["threats"]
+            .as_array()
+            .expect("threats")
+            .iter()
+            .find(|t| t["id"] == "sql-injection:shop")
+            .map(|t| t["status"].clone())
+            .expect("sql-injection:shop")
+    };
+    assert_eq!(status(&report), "open");
+
+    std::fs::write(dir.path().join("threatforge.yaml"), with("query-layer")).expect("write");
+    let (code, report) = json(&["report"], dir.path());
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(status(&report), "mitigated");
+
+    // An id that is not a rule is an error in the model, with the nearest rule.
+    let wrong =
+        with("query-layer").replace("mitigates: [sql-injection]", "mitigates: [sql-injecton]");
+    std::fs::write(dir.path().join("threatforge.yaml"), wrong).expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("control `query-layer` mitigates `sql-injecton`, which is not a rule")
+            && stderr.contains("did you mean `sql-injection`?")
+            && stderr.contains("threatforge.yaml:"),
+        "{stderr}"
+    );
+}

@@ -147,7 +147,7 @@ codes! {
     RulesDirEscape = "rules-dir-escape", Error, Model,
         "a rule directory of the model that does not exist or leaves the model's root";
     UnknownRule = "unknown-rule", Error, Analysis,
-        "`rules.disable`, or a rule's `supersedes`, names a rule that does not exist (or a rule supersedes itself)";
+        "`rules.disable`, a team control's `mitigates`, or a rule's `supersedes`, names a rule that does not exist (or a rule supersedes itself)";
     OrphanedNotApplicable = "orphaned-not-applicable", Warning, Analysis,
         "`rules.not_applicable` names a threat that was not found";
     OrphanedDecision = "orphaned-decision", Warning, Analysis,

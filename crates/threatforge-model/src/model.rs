@@ -630,6 +630,10 @@ pub struct TeamControl {
     pub description: String,
     /// What a team does to put it in place, as reports advise it for an open threat.
     pub remediation: String,
+    /// Rules (built-in or the team's) whose threats it closes wherever it is in place, as an
+    /// alternative to each control the rule asks for: a compensating control.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitigates: Vec<Sp<Id>>,
 }
 
 impl Level {
