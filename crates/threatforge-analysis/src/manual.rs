@@ -13,7 +13,7 @@ use crate::score::{Factor, Factors, Score};
 use crate::threat::{ElementRef, Threat, ThreatId};
 use crate::world::World;
 
-pub fn threats(world: &World) -> Vec<Threat> {
+pub(crate) fn threats(world: &World) -> Vec<Threat> {
     let model = world.model;
     let manual: Arc<str> = Arc::from(MANUAL);
     model

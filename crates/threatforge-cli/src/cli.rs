@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     after_help = "Exit codes: 0 clean, 1 the risk gate failed, 2 invalid input or usage.\n\
                   Colors appear only on a terminal; NO_COLOR turns them off."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// When to use colors.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
@@ -23,14 +23,14 @@ pub struct Cli {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Validate a model and report every problem. The CI gate.
     Check(CheckArgs),
     /// Write a commented starter model that passes `check`.
@@ -61,7 +61,7 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The model file; `-` reads standard input. Default: `threatforge.yaml` in this directory
     /// or the nearest parent that has one.
     pub model: Option<PathBuf>,
@@ -97,7 +97,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SeverityArg {
+pub(crate) enum SeverityArg {
     Info,
     Low,
     Medium,
@@ -106,7 +106,7 @@ pub enum SeverityArg {
 }
 
 impl SeverityArg {
-    pub fn severity(self) -> threatforge_model::ThreatSeverity {
+    pub(crate) fn severity(self) -> threatforge_model::ThreatSeverity {
         use threatforge_model::ThreatSeverity;
         match self {
             SeverityArg::Info => ThreatSeverity::Info,
@@ -119,7 +119,7 @@ impl SeverityArg {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
@@ -155,7 +155,7 @@ pub struct ReportArgs {
 #[command(
     after_help = "Example:\n  threatforge baseline --until 2027-03-31 --owner platform-team --write"
 )]
-pub struct BaselineArgs {
+pub(crate) struct BaselineArgs {
     /// The model file. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
@@ -189,7 +189,7 @@ pub struct BaselineArgs {
 #[command(
     after_help = "Examples:\n  threatforge diff old/threatforge.yaml threatforge.yaml\n  threatforge diff --base origin/main --format md --fail-on-new high"
 )]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// With --base: the model (default: the nearest `threatforge.yaml`). Without: the old model.
     pub first: Option<PathBuf>,
 
@@ -221,7 +221,7 @@ pub struct DiffArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
+pub(crate) enum DiffFormat {
     /// For a terminal (colored on a terminal).
     Human,
     /// A pull-request comment with tables and a Mermaid diagram.
@@ -230,7 +230,7 @@ pub enum DiffFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum RulesCommand {
+pub(crate) enum RulesCommand {
     /// List the rules in force.
     List {
         /// A directory of the team's own rules, beside the built-ins (repeatable).
@@ -256,13 +256,13 @@ pub enum RulesCommand {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     Human,
     Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub(crate) enum CheckFormat {
     /// rustc-style diagnostics with source snippets.
     Human,
     /// One line per diagnostic: `file:line:column: severity[code]: message`.
@@ -272,7 +272,7 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Where to write the model; `-` writes to standard output.
     #[arg(default_value = "threatforge.yaml")]
     pub path: PathBuf,
@@ -283,7 +283,7 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct DiagramArgs {
+pub(crate) struct DiagramArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
@@ -304,7 +304,7 @@ pub struct DiagramArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DiagramFormat {
+pub(crate) enum DiagramFormat {
     /// SVG laid out by threatforge itself.
     Svg,
     /// Mermaid, which GitHub and GitLab render.
@@ -314,7 +314,7 @@ pub enum DiagramFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SchemaKind {
+pub(crate) enum SchemaKind {
     /// The model language.
     Model,
     /// The JSON report (`report --format json`).
@@ -322,7 +322,7 @@ pub enum SchemaKind {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SchemaArgs {
+pub(crate) struct SchemaArgs {
     /// Which schema.
     #[arg(long, value_enum, default_value_t = SchemaKind::Model)]
     pub output_format: SchemaKind,
@@ -336,7 +336,7 @@ pub struct SchemaArgs {
 #[command(
     after_help = "Examples:\n  threatforge import threagile.yaml -o threatforge.yaml\n  threatforge import model.json --from threat-dragon"
 )]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The file to import; `-` reads standard input.
     pub file: PathBuf,
 

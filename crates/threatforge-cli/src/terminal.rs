@@ -12,7 +12,7 @@ use threatforge_model::escape::{ci_log, line};
 
 use crate::cli::ColorChoice;
 
-pub struct Terminal {
+pub(crate) struct Terminal {
     /// Whether standard error may carry ANSI colors.
     pub color_stderr: bool,
     /// Whether standard output may carry ANSI colors.
@@ -20,7 +20,7 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    pub fn new(choice: ColorChoice) -> Self {
+    pub(crate) fn new(choice: ColorChoice) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let allowed = |is_tty: bool| match choice {
             ColorChoice::Always => true,
@@ -33,7 +33,7 @@ impl Terminal {
         }
     }
 
-    pub fn error(&self, message: &str) {
+    pub(crate) fn error(&self, message: &str) {
         let prefix = if self.color_stderr {
             "\x1b[1;31merror\x1b[0m"
         } else {
@@ -44,12 +44,12 @@ impl Terminal {
 }
 
 /// Writes `text` to standard error.
-pub fn eprint(text: &str) {
+pub(crate) fn eprint(text: &str) {
     let _ = std::io::stderr().lock().write_all(ci_log(text).as_bytes());
 }
 
 /// Writes `text` to the file, or to standard output for `None` and `-`.
-pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
     let text = &*ci_log(text);
     match path {
         Some(p) if p != Path::new("-") => {

@@ -6,7 +6,7 @@ use crate::ImportError;
 /// Nesting deeper than this is not a threat model.
 const MAX_DEPTH: usize = 64;
 
-pub fn parse(text: &str, max_bytes: usize) -> Result<serde_json::Value, ImportError> {
+pub(crate) fn parse(text: &str, max_bytes: usize) -> Result<serde_json::Value, ImportError> {
     if text.len() > max_bytes {
         return Err(ImportError::new(format!(
             "the input is {} bytes; the limit is {max_bytes} bytes",

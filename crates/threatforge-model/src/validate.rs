@@ -12,7 +12,7 @@ use crate::source::Span;
 use crate::sp::Sp;
 use crate::suggest;
 
-pub fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
     let data_ids = Names::new(model.data.keys(), broken);
     let component_ids = Names::new(model.components.keys(), broken);
     let mut used_data: HashSet<&str> = HashSet::new();

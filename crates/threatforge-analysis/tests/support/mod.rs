@@ -8,7 +8,7 @@ use threatforge_model::{LoadOptions, load_str};
 
 /// The model, which must load without errors, analyzed with the built-in rules, which must
 /// evaluate on it without errors.
-pub fn analyzed(yaml: &str) -> Analysis {
+pub(crate) fn analyzed(yaml: &str) -> Analysis {
     let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
     let analysis = analyze(&loaded.model, &RuleSet::builtin());
@@ -22,7 +22,7 @@ pub fn analyzed(yaml: &str) -> Analysis {
 
 /// The threat with this id, or the rule's threat grouped for the whole model (`group: model`)
 /// that stands for this element among its members.
-pub fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
+pub(crate) fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
     let (rule, element) = id.split_once(':')?;
     analysis.threats.iter().find(|t| t.id == *id).or_else(|| {
         analysis

@@ -16,7 +16,7 @@ use crate::terminal::{Terminal, eprint, write_output};
 /// Elements named in a wildcard's justification before "and N more".
 const ELEMENTS_NAMED: usize = 8;
 
-pub fn run(args: BaselineArgs, term: &Terminal) -> Result<u8, String> {
+pub(super) fn run(args: BaselineArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let today = super::today(args.today.as_deref())?;
     if !threatforge_model::is_valid_date(&args.until) {

@@ -9,7 +9,7 @@ use super::{Analyzed, find_model, load_and_analyze};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::terminal::{Terminal, eprint, write_output};
 
-pub fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
+pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let today = super::today(args.today.as_deref())?;
     let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;

@@ -6,7 +6,7 @@ use super::{find_model, load_and_analyze};
 use crate::cli::{DiagramArgs, DiagramFormat};
 use crate::terminal::{Terminal, eprint, write_output};
 
-pub fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
+pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let analyzed = load_and_analyze(&path, None, &args.rules, Some(super::today(None)?))?;
     if analyzed.has_errors() {

@@ -11,7 +11,7 @@ use crate::terminal::{Terminal, eprint, write_output};
 /// Largest git archive read for `--base`.
 const MAX_ARCHIVE_BYTES: u64 = 512 * 1024 * 1024;
 
-pub fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
+pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     let today = super::today(args.today.as_deref())?;
     // Keeps the old version's files alive until the analysis is done.
     let mut checkout_dir: Option<tempfile::TempDir> = None;

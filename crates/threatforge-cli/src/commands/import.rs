@@ -11,7 +11,7 @@ use threatforge_model::escape::line;
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, eprint, write_output};
 
-pub fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
+pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     let from_stdin = args.file == Path::new("-");
     let bytes = read_input(&args.file, from_stdin)?;
     let format = match args.from {

@@ -5,9 +5,9 @@ use std::path::Path;
 use crate::cli::InitArgs;
 use crate::terminal::{eprint, write_output};
 
-pub const STARTER: &str = include_str!("../../templates/starter.yaml");
+pub(super) const STARTER: &str = include_str!("../../templates/starter.yaml");
 
-pub fn run(args: InitArgs) -> Result<u8, String> {
+pub(super) fn run(args: InitArgs) -> Result<u8, String> {
     let to_stdout = args.path == Path::new("-");
     if !to_stdout && args.path.exists() && !args.force {
         return Err(format!(

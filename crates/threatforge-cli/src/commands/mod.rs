@@ -13,7 +13,7 @@ mod schema;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use threatforge_analysis::Analyzed;
+pub(crate) use threatforge_analysis::Analyzed;
 use threatforge_analysis::{Project, ProjectOptions, Source};
 use threatforge_model::diag::{self, Diagnostic, Style};
 use threatforge_model::{LoadOptions, SourceMap};
@@ -21,7 +21,7 @@ use threatforge_model::{LoadOptions, SourceMap};
 use crate::cli::Command;
 use crate::terminal::Terminal;
 
-pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
+pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
     match command {
         Command::Check(args) => check::run(args, term),
         Command::Init(args) => init::run(args),
@@ -44,7 +44,7 @@ pub fn run(command: Command, term: &Terminal) -> Result<u8, String> {
 const MODEL_FILE_NAMES: &[&str] = &["threatforge.yaml", "threatforge.yml", "threatforge.json"];
 
 /// The model file: as given, or the nearest `threatforge.yaml` in this directory or a parent.
-pub fn find_model(given: Option<&Path>) -> Result<PathBuf, String> {
+pub(crate) fn find_model(given: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(path) = given {
         return Ok(path.to_path_buf());
     }
@@ -71,7 +71,7 @@ pub fn find_model(given: Option<&Path>) -> Result<PathBuf, String> {
 /// The directory SARIF's file URIs are relative to, canonical: the top of the git repository
 /// the model is in (the nearest directory with a `.git`, found without running git, which a
 /// report does not otherwise need), else the model's root directory.
-pub fn repository_root(model: &Path, root: Option<&Path>) -> PathBuf {
+pub(crate) fn repository_root(model: &Path, root: Option<&Path>) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
     let dir = if model == Path::new("-") {
         cwd.clone()
@@ -90,7 +90,7 @@ pub fn repository_root(model: &Path, root: Option<&Path>) -> PathBuf {
 }
 
 /// Renders diagnostics for a person, each with its own source map.
-pub fn render_diagnostics(
+pub(crate) fn render_diagnostics(
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
     term: &Terminal,
@@ -99,7 +99,7 @@ pub fn render_diagnostics(
 }
 
 /// Every diagnostic of a loaded project, rendered for a person.
-pub fn render_analyzed(analyzed: &Analyzed, term: &Terminal) -> String {
+pub(crate) fn render_analyzed(analyzed: &Analyzed, term: &Terminal) -> String {
     render_located(analyzed.diagnostics(), term)
 }
 
@@ -121,7 +121,7 @@ fn render_located<'a>(
 }
 
 /// Every diagnostic of a loaded project, one line each.
-pub fn one_lines(analyzed: &Analyzed) -> String {
+pub(crate) fn one_lines(analyzed: &Analyzed) -> String {
     let mut out = String::new();
     for (d, sources) in analyzed.diagnostics() {
         out.push_str(&diag::one_line(d, sources));
@@ -131,7 +131,7 @@ pub fn one_lines(analyzed: &Analyzed) -> String {
 }
 
 /// Today's date, YYYY-MM-DD (UTC), or the date given; a malformed date is a usage error.
-pub fn today(given: Option<&str>) -> Result<String, String> {
+pub(crate) fn today(given: Option<&str>) -> Result<String, String> {
     if let Some(date) = given {
         return if threatforge_model::is_valid_date(date) {
             Ok(date.to_owned())
@@ -164,7 +164,7 @@ fn civil_date(days: u64) -> String {
 }
 
 /// Loads a model (standard input for `-`) and, when it is valid, analyzes it.
-pub fn load_and_analyze(
+pub(crate) fn load_and_analyze(
     path: &Path,
     root: Option<&Path>,
     extra_rules: &[PathBuf],

@@ -11,7 +11,7 @@ use super::render_diagnostics;
 use crate::cli::{ListFormat, RulesCommand};
 use crate::terminal::{Terminal, eprint, write_output};
 
-pub fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
+pub(super) fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> {
     match command {
         RulesCommand::List { rules, format } => {
             let set = load(rules, term)?;

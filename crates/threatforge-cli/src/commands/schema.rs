@@ -3,7 +3,7 @@
 use crate::cli::{SchemaArgs, SchemaKind};
 use crate::terminal::write_output;
 
-pub fn run(args: SchemaArgs) -> Result<u8, String> {
+pub(super) fn run(args: SchemaArgs) -> Result<u8, String> {
     let text = match args.output_format {
         SchemaKind::Model => threatforge_model::schema::model_schema_text(),
         SchemaKind::Report => threatforge_report::json::SCHEMA.to_owned(),

@@ -11,22 +11,22 @@ use assert_cmd::Command;
 
 /// The day every test runs on, so that decisions with an expiry date give the same output
 /// every day. A test about expiry passes `--today` or sets the variable again.
-pub const TODAY: &str = "2026-11-28";
+pub(crate) const TODAY: &str = "2026-11-28";
 
 /// The binary, without colors, on [`TODAY`].
-pub fn threatforge() -> Command {
+pub(crate) fn threatforge() -> Command {
     let mut command = Command::cargo_bin("threatforge").expect("binary");
     command.env("NO_COLOR", "1").env("THREATFORGE_TODAY", TODAY);
     command
 }
 
 /// The top of the repository.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The shipped examples' model files, sorted.
-pub fn examples() -> Vec<PathBuf> {
+pub(crate) fn examples() -> Vec<PathBuf> {
     let dir = repo().join("examples");
     let mut models: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("examples directory")
@@ -39,12 +39,12 @@ pub fn examples() -> Vec<PathBuf> {
 }
 
 /// Under CI a test whose tools are missing fails rather than skips.
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// Runs git in `dir` with a fixed author, and asserts it succeeded.
-pub fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = Process::new("git")
         .current_dir(dir)
         .args(args)

@@ -10,7 +10,7 @@ use threatforge_import::Options;
 use threatforge_model::{LoadOptions, Loaded};
 
 /// Import options naming the file the input came from.
-pub fn options(source_name: &str) -> Options {
+pub(crate) fn options(source_name: &str) -> Options {
     Options {
         source_name: Some(source_name.to_owned()),
         ..Options::default()
@@ -18,7 +18,7 @@ pub fn options(source_name: &str) -> Options {
 }
 
 /// Loads an imported model as `imported.yaml`.
-pub fn load(yaml: &str) -> Loaded {
+pub(crate) fn load(yaml: &str) -> Loaded {
     threatforge_model::load_str(
         "imported.yaml",
         yaml,
@@ -28,7 +28,7 @@ pub fn load(yaml: &str) -> Loaded {
 }
 
 /// Fails the test, showing the YAML and the errors, when the model has any.
-pub fn assert_loads_cleanly(loaded: &Loaded, yaml: &str) {
+pub(crate) fn assert_loads_cleanly(loaded: &Loaded, yaml: &str) {
     let errors: Vec<String> = loaded
         .diagnostics
         .iter()
@@ -39,7 +39,7 @@ pub fn assert_loads_cleanly(loaded: &Loaded, yaml: &str) {
 }
 
 /// Loads an imported model and insists that it loads without errors.
-pub fn assert_valid(yaml: &str) -> Loaded {
+pub(crate) fn assert_valid(yaml: &str) -> Loaded {
     let loaded = load(yaml);
     assert_loads_cleanly(&loaded, yaml);
     loaded

@@ -91,7 +91,7 @@ fn risk_attributes(risk: &Risk, out: &mut String) {
     let _ = write!(out, ", tooltip=\"{}\"", escape(&risk.summary()));
 }
 
-pub fn render(view: &View) -> String {
+pub(super) fn render(view: &View) -> String {
     let mut out = String::from("digraph threatforge {\n");
     let _ = writeln!(
         out,

@@ -9,7 +9,7 @@ use super::view::{Shape, View};
 use crate::mermaid::{self as write, Shape as Outline};
 use threatforge_model::ThreatSeverity;
 
-pub fn render(view: &View) -> String {
+pub(super) fn render(view: &View) -> String {
     let mut out = String::from("flowchart LR\n");
     if view.nodes.is_empty() {
         write::node(&mut out, "  ", "empty", Outline::Box, &[&view.subtitle]);

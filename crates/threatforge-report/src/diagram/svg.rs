@@ -45,7 +45,7 @@ fn num(x: f64) -> String {
 
 /// An estimate of the width of `text` in a sans-serif font: no font metrics are available, so
 /// character classes get typical advances, erring on the wide side.
-pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+pub(super) fn text_width(text: &str, size: f64, bold: bool) -> f64 {
     let em: f64 = text
         .chars()
         .map(|c| match c {
@@ -279,14 +279,14 @@ fn cluster_label(name: &str, detail: &str) -> (String, String, Size) {
 /// The smallest text a reader can still make out, in CSS pixels. The HTML report shrinks the
 /// diagram to the page's width no further than this for the edge labels (the smallest text that
 /// matters), and scrolls beyond it.
-pub const LEGIBLE_TEXT: f64 = 9.0;
+pub(super) const LEGIBLE_TEXT: f64 = 9.0;
 
-pub fn render(view: &View) -> String {
+pub(super) fn render(view: &View) -> String {
     render_sized(view).0
 }
 
 /// The SVG document, and the narrowest it may be shown at with its labels legible.
-pub fn render_sized(view: &View) -> (String, f64) {
+pub(super) fn render_sized(view: &View) -> (String, f64) {
     let texts: Vec<NodeText> = view.nodes.iter().map(node_text).collect();
     let labels: Vec<Vec<(String, bool)>> = view.edges.iter().map(edge_lines).collect();
     let cluster_labels: Vec<(String, String, Size)> = view

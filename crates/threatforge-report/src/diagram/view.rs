@@ -25,7 +25,7 @@ const CONTEXT_GROUP_ABOVE: usize = 30;
 
 /// Open threats of an element (or of everything in a collapsed box), by severity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Risk {
+pub(super) struct Risk {
     /// Counts indexed by `ThreatSeverity as usize` (info, low, medium, high, critical).
     pub counts: [usize; 5],
 }
@@ -42,7 +42,7 @@ impl Risk {
     }
 
     /// The highest severity among open threats, if it is low or above.
-    pub fn highest(&self) -> Option<ThreatSeverity> {
+    pub(super) fn highest(&self) -> Option<ThreatSeverity> {
         ThreatSeverity::ALL
             .iter()
             .rev()
@@ -51,12 +51,12 @@ impl Risk {
     }
 
     /// Open threats of the highest severity.
-    pub fn highest_count(&self) -> usize {
+    pub(super) fn highest_count(&self) -> usize {
         self.highest().map_or(0, |s| self.counts[severity_index(s)])
     }
 
     /// "2 high, 1 medium" (most severe first), or "no open threats".
-    pub fn summary(&self) -> String {
+    pub(super) fn summary(&self) -> String {
         let parts: Vec<String> = ThreatSeverity::ALL
             .iter()
             .rev()
@@ -79,7 +79,7 @@ fn severity_index(severity: ThreatSeverity) -> usize {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(super) enum Shape {
     Actor,
     Process,
     Store,
@@ -88,7 +88,7 @@ pub enum Shape {
 }
 
 #[derive(Clone, Debug)]
-pub struct Node {
+pub(super) struct Node {
     /// Generated id: `c<component index>` or `b<boundary index>`.
     pub id: String,
     /// The model id of the component or boundary (for tooltips).
@@ -106,7 +106,7 @@ pub struct Node {
 }
 
 #[derive(Clone, Debug)]
-pub struct Cluster {
+pub(super) struct Cluster {
     /// Generated id: `b<boundary index>`.
     pub id: String,
     pub model_id: String,
@@ -118,7 +118,7 @@ pub struct Cluster {
 }
 
 #[derive(Clone, Debug)]
-pub struct Edge {
+pub(super) struct Edge {
     pub source: usize,
     pub target: usize,
     /// Model ids of the flows drawn by this edge.
@@ -136,7 +136,7 @@ pub struct Edge {
 
 impl Edge {
     /// The first line of the edge's label: the protocol, or "N flows: protocols".
-    pub fn title(&self) -> String {
+    pub(super) fn title(&self) -> String {
         let protocols = if self.protocols.is_empty() {
             String::new()
         } else {
@@ -155,7 +155,7 @@ impl Edge {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct View {
+pub(super) struct View {
     pub title: String,
     /// A line under the title: what is drawn, and what was collapsed.
     pub subtitle: String,
@@ -283,7 +283,7 @@ enum Place {
     },
 }
 
-pub fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> View {
+pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> View {
     let boundaries = Boundaries::new(model);
     let risks = Risks::new(model, analysis);
     let nc = model.components.len();

@@ -4,7 +4,7 @@
 //! `'unsafe-inline'` stays in the list for browsers that predate hashes.
 
 /// The policy for a page whose only script is `script`.
-pub fn policy(script: &str) -> String {
+pub(super) fn policy(script: &str) -> String {
     format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'sha256-{}'; \
          img-src data:; base-uri 'none'; form-action 'none'",
@@ -25,7 +25,7 @@ const K: [u32; 64] = [
 
 /// SHA-256 (FIPS 180-4) of `data`. The report hashes one small static script, so a plain
 /// implementation is enough and spares a dependency.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
+pub(super) fn sha256(data: &[u8]) -> [u8; 32] {
     let mut h: [u32; 8] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
         0x5be0cd19,
@@ -83,7 +83,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 }
 
 /// Standard base64 with padding, as CSP hash sources are written.
-pub fn base64(data: &[u8]) -> String {
+pub(super) fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {

@@ -11,7 +11,7 @@ use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
 const TOP: usize = 10;
 
 #[derive(Serialize)]
-pub struct Report {
+pub(super) struct Report {
     tool_version: &'static str,
     system: SystemView,
     counts: Counts,
@@ -728,7 +728,7 @@ fn drivers(top: &[&ThreatView], source: &[&Threat]) -> Vec<Driver> {
 }
 
 impl Report {
-    pub fn new(model: &Model, analysis: &Analysis) -> Report {
+    pub(super) fn new(model: &Model, analysis: &Analysis) -> Report {
         let structure = Structure::new(model);
         let summary = crate::json::summary(analysis, None);
 

@@ -11,11 +11,11 @@ use threatforge_analysis::{Analysis, Project, ProjectOptions, Source};
 use threatforge_model::Model;
 
 /// The day the tests are analyzed on.
-pub const TODAY: &str = "2026-11-28";
+pub(crate) const TODAY: &str = "2026-11-28";
 
 /// Loads a model (which must load without errors) and analyzes it with the built-in rules, on
 /// [`TODAY`].
-pub fn from_source(source: Source<'_>) -> (Model, Analysis) {
+pub(crate) fn from_source(source: Source<'_>) -> (Model, Analysis) {
     let options = ProjectOptions {
         today: Some(TODAY.to_owned()),
         ..ProjectOptions::default()
@@ -26,7 +26,7 @@ pub fn from_source(source: Source<'_>) -> (Model, Analysis) {
 }
 
 /// A model from text.
-pub fn from_text(text: &str) -> (Model, Analysis) {
+pub(crate) fn from_text(text: &str) -> (Model, Analysis) {
     from_source(Source::Text {
         name: "threatforge.yaml",
         text,
@@ -35,6 +35,6 @@ pub fn from_text(text: &str) -> (Model, Analysis) {
 }
 
 /// A model file.
-pub fn from_path(path: &Path) -> (Model, Analysis) {
+pub(crate) fn from_path(path: &Path) -> (Model, Analysis) {
     from_source(Source::Path(path))
 }
