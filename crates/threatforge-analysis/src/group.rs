@@ -14,7 +14,7 @@ use threatforge_model::Model;
 use crate::decisions::matches;
 use crate::rule::{Element, Group};
 use crate::ruleset::Rule;
-use crate::threat::{Analysis, ElementRef, Threat, ThreatId, sort_by_id};
+use crate::threat::{Analysis, ElementRef, Threat, ThreatId};
 
 /// The key of a group's id: the element a model-wide threat is about.
 pub(crate) const MODEL_KEY: &str = "model";
@@ -28,34 +28,43 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     if grouped.is_empty() {
         return;
     }
+    let group_ids: Vec<String> = grouped.iter().map(|r| format!("{r}:{MODEL_KEY}")).collect();
     let mut members: Vec<Vec<Threat>> = vec![Vec::new(); grouped.len()];
     let mut rest = Vec::with_capacity(analysis.threats.len());
     let mut id = String::new();
     for threat in std::mem::take(&mut analysis.threats) {
         let slot = grouped.iter().position(|r| *r == &*threat.rule);
         match slot {
-            Some(slot) if threat.is_open() && !singled_out(model, &threat, &mut id) => {
+            Some(slot)
+                if threat.is_open() && !singled_out(model, &threat, &group_ids[slot], &mut id) =>
+            {
                 members[slot].push(threat);
             }
             _ => rest.push(threat),
         }
     }
-    rest.extend(members.into_iter().filter_map(group_of));
+    // `rest` kept the id order; each of the few groups goes into its place rather than sorting
+    // the whole list again.
+    for group in members.into_iter().filter_map(group_of) {
+        let at = rest.partition_point(|t| t.id < group.id);
+        rest.insert(at, group);
+    }
     analysis.threats = rest;
-    sort_by_id(&mut analysis.threats);
 }
 
 /// Whether a decision names this element's threat but not the group: the team answered for
 /// this element on its own, and that answer stands.
-fn singled_out(model: &Model, threat: &Threat, id: &mut String) -> bool {
+fn singled_out(model: &Model, threat: &Threat, group: &str, id: &mut String) -> bool {
+    if model.decisions.is_empty() {
+        return false;
+    }
     use std::fmt::Write as _;
     id.clear();
     let _ = write!(id, "{}", threat.id);
-    let group = format!("{}:{MODEL_KEY}", threat.rule);
     model
         .decisions
         .iter()
-        .any(|d| matches(&d.threat.value, id) && !matches(&d.threat.value, &group))
+        .any(|d| matches(&d.threat.value, id) && !matches(&d.threat.value, group))
 }
 
 /// The group's threat: the most severe member's score, factors, mitigations and location (the

@@ -29,7 +29,7 @@ fn on<'a>(analysis: &'a Analysis, element: &str) -> Vec<&'a Threat> {
     analysis
         .threats
         .iter()
-        .filter(|t| &*t.element.id == element || t.members.iter().any(|m| &*m.id == element))
+        .filter(|t| t.elements().any(|e| &*e.id == element))
         .collect()
 }
 

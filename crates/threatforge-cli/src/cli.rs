@@ -74,6 +74,22 @@ pub(crate) struct CheckArgs {
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
 
+    /// The gate: exit 1 when an open threat's severity is at or above this.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// How many of the most severe open threats to list (the report lists all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+
+    #[command(flatten)]
+    pub inputs: ModelInputs,
+}
+
+/// What every command that analyzes a model takes beside the model: where it may read, the
+/// team's rules, and the day acceptances expire against.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ModelInputs {
     /// Directory that the model, its includes and its rule files may not leave. Default: the
     /// directory the root model file is named in.
     #[arg(long)]
@@ -82,14 +98,6 @@ pub(crate) struct CheckArgs {
     /// A directory of the team's own rules, beside the built-ins (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-
-    /// The gate: exit 1 when an open threat's severity is at or above this.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub fail_on: Option<SeverityArg>,
-
-    /// How many of the most severe open threats to list (the report lists all).
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
 
     /// The date acceptances expire against (YYYY-MM-DD). Default: today.
     #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
@@ -137,18 +145,8 @@ pub(crate) struct ReportArgs {
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
 
-    /// Directory that the model, its includes and its rule files may not leave. Default: the
-    /// directory the root model file is named in.
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-
-    /// A directory of the team's own rules, beside the built-ins (repeatable).
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rules: Vec<PathBuf>,
-
-    /// The date acceptances expire against (YYYY-MM-DD). Default: today.
-    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
-    pub today: Option<String>,
+    #[command(flatten)]
+    pub inputs: ModelInputs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,18 +169,8 @@ pub(crate) struct BaselineArgs {
     #[arg(long)]
     pub write: bool,
 
-    /// Directory that the model, its includes and its rule files may not leave. Default: the
-    /// directory the root model file is named in.
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-
-    /// A directory of the team's own rules, beside the built-ins (repeatable).
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rules: Vec<PathBuf>,
-
-    /// The date of the baseline, acceptances expire against (YYYY-MM-DD). Default: today.
-    #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
-    pub today: Option<String>,
+    #[command(flatten)]
+    pub inputs: ModelInputs,
 }
 
 #[derive(Debug, clap::Args)]

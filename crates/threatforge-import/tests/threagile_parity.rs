@@ -690,13 +690,9 @@ fn boundary_holds(model: &Model, boundary: &str, component: &str) -> bool {
 /// Whether a threat is on the component, a flow touching it, the boundary or runtime holding it,
 /// or the model as a whole (a rule's threats grouped into one: when one of its members is).
 fn touches(model: &Model, threat: &Threat, component: &str) -> bool {
-    if threat.element.kind == Element::Model && !threat.members.is_empty() {
-        return threat
-            .members
-            .iter()
-            .any(|m| element_touches(model, m.kind, &m.id, component));
-    }
-    element_touches(model, threat.element.kind, &threat.element.id, component)
+    threat
+        .elements()
+        .any(|e| element_touches(model, e.kind, &e.id, component))
 }
 
 fn element_touches(model: &Model, kind: Element, id: &str, component: &str) -> bool {

@@ -52,17 +52,15 @@ impl Target {
             && std::iter::once(&threat.rule)
                 .chain(&threat.absorbed)
                 .any(|rule| {
-                    std::iter::once(&threat.element)
-                        .chain(&threat.members)
+                    threat
+                        .elements()
                         .any(|e| self.matches_parts(rules, rule, e.kind, &e.id))
                 })
     }
 
     /// Whether the threat's element, or one of its members, is in the target.
     pub fn holds(&self, threat: &Threat) -> bool {
-        std::iter::once(&threat.element)
-            .chain(&threat.members)
-            .any(|e| self.contains(e.kind, &e.id))
+        threat.elements().any(|e| self.contains(e.kind, &e.id))
     }
 
     /// `matches` for a threat given by its parts, whatever its status.

@@ -9,7 +9,7 @@ use threatforge_model::edit::{NewDecision, insert_decisions, render_decisions};
 use threatforge_model::escape::line;
 
 use super::check::counted;
-use super::{find_model, load_and_analyze};
+use super::find_model;
 use crate::cli::BaselineArgs;
 use crate::terminal::{Terminal, eprint, write_output};
 
@@ -18,7 +18,7 @@ const ELEMENTS_NAMED: usize = 8;
 
 pub(super) fn run(args: BaselineArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let today = super::today(args.today.as_deref())?;
+    let today = args.inputs.today()?;
     if !threatforge_model::is_valid_date(&args.until) {
         return Err(format!(
             "`{}` is not a date; give --until as YYYY-MM-DD",
@@ -40,12 +40,7 @@ pub(super) fn run(args: BaselineArgs, term: &Terminal) -> Result<u8, String> {
     if args.write && path == Path::new("-") {
         return Err("--write needs a model file, not standard input".to_owned());
     }
-    let analyzed = load_and_analyze(
-        &path,
-        args.root.as_deref(),
-        &args.rules,
-        Some(today.clone()),
-    )?;
+    let analyzed = args.inputs.analyze(&path, today.clone())?;
     if analyzed.has_errors() {
         eprint(&super::render_analyzed(&analyzed, term));
         return Ok(crate::exit::INVALID);

@@ -5,14 +5,13 @@ use std::fmt::Write as _;
 use threatforge_model::escape::line;
 use threatforge_model::{Severity, ThreatSeverity};
 
-use super::{Analyzed, find_model, load_and_analyze};
+use super::{Analyzed, find_model};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let today = super::today(args.today.as_deref())?;
-    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;
+    let analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
     let fail_on = args.fail_on.map(|s| s.severity());
     let text = match args.format {
         CheckFormat::Json => threatforge_report::json::render_check(

@@ -131,6 +131,18 @@ pub(crate) fn one_lines(analyzed: &Analyzed) -> String {
 }
 
 /// Today's date, YYYY-MM-DD (UTC), or the date given; a malformed date is a usage error.
+impl crate::cli::ModelInputs {
+    /// The day acceptances expire against: `--today`, else today.
+    pub(crate) fn today(&self) -> Result<String, String> {
+        today(self.today.as_deref())
+    }
+
+    /// The model at `path` with these inputs, analyzed as of `today`.
+    pub(crate) fn analyze(&self, path: &Path, today: String) -> Result<Analyzed, String> {
+        load_and_analyze(path, self.root.as_deref(), &self.rules, Some(today))
+    }
+}
+
 pub(crate) fn today(given: Option<&str>) -> Result<String, String> {
     if let Some(date) = given {
         return if threatforge_model::is_valid_date(date) {

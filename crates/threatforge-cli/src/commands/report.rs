@@ -1,18 +1,17 @@
 //! `threatforge report`: the threats of a model in a format for people or machines.
 
-use super::{find_model, load_and_analyze};
+use super::find_model;
 use crate::cli::{ReportArgs, SeverityArg};
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let today = super::today(args.today.as_deref())?;
-    let analyzed = load_and_analyze(&path, args.root.as_deref(), &args.rules, Some(today))?;
+    let analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
     if analyzed.has_errors() {
         eprint(&super::render_analyzed(&analyzed, term));
         return Ok(crate::exit::INVALID);
     }
-    let root = super::repository_root(&path, args.root.as_deref());
+    let root = super::repository_root(&path, args.inputs.root.as_deref());
     let input = threatforge_report::format::Input {
         model: &analyzed.loaded.model,
         analysis: &analyzed.analysis,
