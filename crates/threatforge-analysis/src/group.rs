@@ -1,6 +1,7 @@
 //! One threat for a practice that one fix serves everywhere (rules with `group: model`): the
 //! open threats a rule finds on several elements become one threat, `<rule>:model`, that names
-//! each element with its own explanation and is scored as the most severe of them.
+//! each element with its own explanation and is scored as the most severe of them. A rule that
+//! finds one element keeps that element's threat and id, unless the team decided on the group.
 //!
 //! Runs after `rules.not_applicable` and before the decisions: an element the team has already
 //! answered for (a decision written for its own threat, not for the group, or marked not
@@ -45,11 +46,28 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     }
     // `rest` kept the id order; each of the few groups goes into its place rather than sorting
     // the whole list again.
-    for group in members.into_iter().filter_map(group_of) {
+    let groups = members
+        .into_iter()
+        .zip(&group_ids)
+        .filter_map(|(members, group_id)| {
+            if members.len() == 1 && !named(model, group_id) {
+                // One element is no practice to group: its own threat says more (its element, its
+                // location, its owner), and a decision written for it keeps matching.
+                return members.into_iter().next();
+            }
+            group_of(members)
+        });
+    for group in groups {
         let at = rest.partition_point(|t| t.id < group.id);
         rest.insert(at, group);
     }
     analysis.threats = rest;
+}
+
+/// Whether a decision names the group's id itself: a group the team
+/// decided on stays one while a single member is left, so the decision still applies.
+fn named(model: &Model, group: &str) -> bool {
+    model.decisions.iter().any(|d| d.threat.value == group)
 }
 
 /// Whether a decision names this element's threat but not the group: the team answered for

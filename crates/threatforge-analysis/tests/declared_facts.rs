@@ -168,8 +168,9 @@ flows:
 ";
     let id = "credential-stuffing-and-brute-force:agent";
     assert!(threat(&analyzed(model), id).is_none());
-    let with_login =
-        format!("{model}  - maintainer -> agent: {{ protocol: https, data: [password] }}\n");
+    let with_login = format!(
+        "{model}  - maintainer -> agent: {{ protocol: https, authentication: credentials, data: [password] }}\n"
+    );
     open(&analyzed(&with_login), id);
 }
 

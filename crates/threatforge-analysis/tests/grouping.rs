@@ -74,7 +74,9 @@ fn the_group_is_scored_as_its_most_severe_member() {
         .into_iter()
         .find(|t| t.is_open())
         .expect("the checkout's threat");
-    assert_eq!(member_ids(checkout), ["checkout"]);
+    // Alone, it is no group: the checkout's own threat, under its own id.
+    assert_eq!(checkout.id, "vulnerable-dependencies:checkout");
+    assert!(checkout.members.is_empty());
     assert_eq!(group.inherent, checkout.inherent);
     assert_eq!(group.residual, checkout.residual);
 }
@@ -88,13 +90,31 @@ fn an_element_with_the_control_stays_apart_as_mitigated() {
     let found = of_rule(&analysis, "vulnerable-dependencies");
     let open: Vec<_> = found.iter().filter(|t| t.is_open()).collect();
     assert_eq!(open.len(), 1);
-    assert_eq!(member_ids(open[0]), ["catalogue"]);
+    // The one element left open keeps its own threat: a group of one says less.
+    assert_eq!(open[0].id, "vulnerable-dependencies:catalogue");
+    assert!(open[0].members.is_empty());
     let mitigated = threat(&analysis, "vulnerable-dependencies:checkout").expect("the checkout's");
     assert_eq!(mitigated.id, "vulnerable-dependencies:checkout");
     assert_eq!(mitigated.status, DecisionStatus::Mitigated);
-    // The catalogue's finding is found under its own id, as the group's member.
-    let open_one = threat(&analysis, "vulnerable-dependencies:catalogue").expect("the group");
-    assert_eq!(open_one.id, "vulnerable-dependencies:model");
+}
+
+#[test]
+fn a_group_the_team_decided_on_stays_a_group_with_one_member_left() {
+    let decisions = "decisions:
+  - { threat: \"vulnerable-dependencies:model\", status: in-progress, ticket: SEC-1 }
+";
+    let analysis = analyzed(&shop(
+        "dependency-scanning, patch-management, image-scanning",
+        decisions,
+    ));
+    let open: Vec<_> = of_rule(&analysis, "vulnerable-dependencies")
+        .into_iter()
+        .filter(|t| t.is_open())
+        .collect();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].id, "vulnerable-dependencies:model");
+    assert_eq!(member_ids(open[0]), ["catalogue"]);
+    assert_eq!(open[0].status, DecisionStatus::InProgress);
 }
 
 #[test]
@@ -111,12 +131,17 @@ fn a_decision_for_one_element_keeps_that_element_apart_with_its_answer() {
         .find(|t| t.id == "vulnerable-dependencies:catalogue")
         .expect("the catalogue's own threat");
     assert_eq!(accepted.status, DecisionStatus::Accepted);
-    let group = found
+    // The checkout is left alone: its own threat, open.
+    let checkout = found
         .iter()
-        .find(|t| t.id == "vulnerable-dependencies:model")
-        .expect("the group");
-    assert_eq!(member_ids(group), ["checkout"]);
-    assert!(group.is_open());
+        .find(|t| t.id == "vulnerable-dependencies:checkout")
+        .expect("the checkout's own threat");
+    assert!(checkout.is_open());
+    assert!(
+        !found
+            .iter()
+            .any(|t| t.id == "vulnerable-dependencies:model")
+    );
 }
 
 #[test]

@@ -39,8 +39,13 @@ fn structural_preconditions_hold_for_every_threat() {
             "{:?}",
             analysis.rule_diagnostics
         );
-        for threat in &analysis.threats {
-            let id: &str = &threat.element.id;
+        // A threat grouped for the model is held to the preconditions on each of its members.
+        for (threat, element) in analysis
+            .threats
+            .iter()
+            .flat_map(|t| t.elements().map(move |e| (t, e)))
+        {
+            let id: &str = &element.id;
             let component = model.components.get(id);
             match &*threat.rule {
                 "sql-injection" => {
@@ -74,7 +79,7 @@ fn structural_preconditions_hold_for_every_threat() {
                 }
                 _ => {}
             }
-            if threat.element.kind == Element::Component {
+            if element.kind == Element::Component {
                 let component = component.expect("threat on a declared component");
                 assert!(
                     component.out_of_scope.is_none(),

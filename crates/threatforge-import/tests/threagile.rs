@@ -399,7 +399,7 @@ fn threatforge_finds_what_threagile_finds() {
             analysis
                 .threats
                 .iter()
-                .any(|t| &*t.rule == *tf_rule && t.id == format!("{tf_rule}:{element}"))
+                .any(|t| &*t.rule == *tf_rule && t.elements().any(|e| &*e.id == *element))
         });
         if !found {
             missing.push(format!("{threagile_rule}@{element}"));

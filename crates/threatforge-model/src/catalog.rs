@@ -53,6 +53,10 @@ pub enum ControlReach {
     /// also protects the components it forwards to, where all their traffic from actors and
     /// other forwarders passes through holders of the control.
     Fronted,
+    /// Like `fronted`, for protections only a person's client acts on (response headers a
+    /// browser obeys): a machine client's route around the holder (a partner's integration, a
+    /// provider's webhook) renders no page, so it does not break the cover.
+    Browser,
     /// Declared on a build system, or on a service the build system hands the code to (a
     /// scanner), it is a practice of the pipeline: it covers every process of the team's own
     /// that the model declares (not third parties, not actors).

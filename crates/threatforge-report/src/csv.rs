@@ -68,11 +68,19 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 /// or a data asset), else the system's owners. Empty when the model names none.
 pub fn owner(model: &Model, threat: &Threat) -> String {
     let decided = threat.decision.as_ref().and_then(|d| d.owner.clone());
-    let id = &*threat.element.id;
-    let element = || match threat.element.kind {
-        Element::Component => model.components.get(id).and_then(|c| c.owner.clone()),
-        Element::Data => model.data.get(id).and_then(|d| d.owner.clone()),
-        _ => None,
+    // A threat grouped for the model belongs to the owners of its members, each named once.
+    let element = || {
+        let mut owners: Vec<&str> = threat
+            .elements()
+            .filter_map(|e| match e.kind {
+                Element::Component => model.components.get(&*e.id)?.owner.as_deref(),
+                Element::Data => model.data.get(&*e.id)?.owner.as_deref(),
+                _ => None,
+            })
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        (!owners.is_empty()).then(|| owners.join(" "))
     };
     decided
         .or_else(element)
@@ -95,6 +103,7 @@ mod tests {
         let text = "system: { name: shop, owners: [sec, ops] }
 components:
   web: { technology: web-application, exposure: internet, owner: team-web }
+  admin: { technology: web-application, exposure: internet, owner: team-admin }
   db: { technology: postgresql }
 flows:
   - web -> db: { protocol: postgres }
@@ -104,7 +113,8 @@ decisions:
         let (model, analysis) = crate::analyzed(text);
         let owner_of = |id: &str| owner(&model, crate::threat(&analysis, id));
         assert_eq!(owner_of("sql-injection:web"), "alice");
-        assert_eq!(owner_of("clickjacking:web"), "team-web");
+        // A threat grouped for the model belongs to its members' owners.
+        assert_eq!(owner_of("clickjacking:model"), "team-admin team-web");
         assert_eq!(owner_of("flow-without-data:web->db"), "sec ops");
     }
 }

@@ -64,9 +64,16 @@ pub fn web_link(link: &str) -> Option<&str> {
 
 /// The advice for one threat.
 pub fn of(model: &Model, threat: &Threat) -> Remediation {
-    let on = match threat.element.kind {
-        Element::Model => "the model".to_owned(),
-        kind => format!("{kind} {}", threat.element.id),
+    let on = match (threat.element.kind, threat.members.as_slice()) {
+        (Element::Model, []) => "the model".to_owned(),
+        (Element::Model, members) => {
+            let names: Vec<&str> = members.iter().map(|m| &*m.id).collect();
+            match names.split_last() {
+                Some((last, init)) if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+                _ => names.concat(),
+            }
+        }
+        (kind, _) => format!("{kind} {}", threat.element.id),
     };
     let link = threat.reference.as_deref().map(str::to_owned);
     let named = |advice: &Advice| format!("{} ({})", advice.title, advice.id);
@@ -182,7 +189,7 @@ flows:
 
     #[test]
     fn alternatives_are_either_and_each_says_what_it_takes() {
-        let advice = advice_for(SHOP, "static-secrets-without-vault:model");
+        let advice = advice_for(SHOP, "static-secrets-without-vault:web");
         assert!(
             advice.lead.contains(
                 "Secrets from a vault (secrets-vault) or Workload identity (workload-identity)"
@@ -196,6 +203,22 @@ flows:
                 .controls
                 .iter()
                 .all(|c| advice.text.contains(&c.remediation))
+        );
+    }
+
+    #[test]
+    fn a_threat_grouped_for_the_model_says_to_act_on_each_member() {
+        let two_sites = SHOP.replace(
+            "  db: {",
+            "  admin: { technology: web-application, exposure: internet }\n  db: {",
+        );
+        let advice = advice_for(&two_sites, "clickjacking:model");
+        assert!(
+            advice
+                .lead
+                .starts_with("On admin and web, put in place: Security headers (security-headers)"),
+            "{}",
+            advice.lead
         );
     }
 

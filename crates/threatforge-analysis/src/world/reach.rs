@@ -5,7 +5,10 @@
 //!
 //! A component is behind a holder of control C when at least one flow reaches it from a
 //! forwarding component that holds C, and every flow into it from an actor or a forwarding
-//! component does: one route around the CDN, and the CDN's headers no longer protect it.
+//! component does: one route around the CDN, and the CDN's DDoS protection no longer protects
+//! it. For protections a browser acts on (`reach: browser`: security headers, CSP, HSTS) only
+//! routes from people's clients count: a partner's integration calling the balancer directly
+//! renders no page, so the headers still reach every browser.
 //! Flows from the team's own processes do not count against it (a worker calling the API does not
 //! bypass the edge for the internet's requests). Holding passes down chains (CDN -> WAF -> load
 //! balancer -> app), each component once per control, so the cost is linear in the flows.
@@ -22,43 +25,49 @@ pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usi
     let n = model.components.len();
     let mut inherited: Vec<Vec<(&'m str, usize)>> = vec![Vec::new(); n];
     let forwards = |c: usize| world.traits(c).contains(&"forwards-traffic");
-    // Whether a flow from `source` must pass through a holder for its target to be covered.
-    let edge = |source: usize| forwards(source) || world.kind(source) == ComponentKind::Actor;
+    let actor = |c: usize| world.kind(c) == ComponentKind::Actor;
+    let person = |c: usize| actor(c) && world.traits(c).contains(&"human-client");
 
-    // Each component's flows from edge sources (counted per flow, so a repeated flow counts
-    // twice on both sides), and each forwarder's targets.
+    // Each component's flows from sources whose route must pass a holder for it to be covered
+    // (counted per flow, so a repeated flow counts twice on both sides): from every actor and
+    // forwarder, and for browser protections from people's clients and forwarders only. And
+    // each forwarder's targets.
     let mut edge_inbound = vec![0usize; n];
+    let mut browser_inbound = vec![0usize; n];
     let mut forwarded_to: Vec<Vec<usize>> = vec![Vec::new(); n];
     for facts in &world.facts.flows {
         let (Some(source), Some(target)) = (facts.source, facts.target) else {
             continue;
         };
-        if source == target || !edge(source) {
+        if source == target || !(forwards(source) || actor(source)) {
             continue;
         }
         edge_inbound[target] += 1;
+        if forwards(source) || person(source) {
+            browser_inbound[target] += 1;
+        }
         if forwards(source) {
             forwarded_to[source].push(target);
         }
     }
 
-    let fronted: Vec<&'m str> = model
+    let fronted: Vec<(&'m str, &[usize])> = model
         .components
         .values()
         .flat_map(|c| c.controls.iter().map(|x| x.value.as_str()))
-        .filter(|name| {
-            catalog()
-                .control(name)
-                .is_some_and(|c| c.reach == ControlReach::Fronted)
-        })
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
+        .filter_map(|name| match catalog().control(name)?.reach {
+            ControlReach::Fronted => Some((name, edge_inbound.as_slice())),
+            ControlReach::Browser => Some((name, browser_inbound.as_slice())),
+            ControlReach::Itself | ControlReach::Pipeline => None,
+        })
         .collect();
 
     let mut covered = vec![0usize; n];
     let mut holder: Vec<Option<usize>> = vec![None; n];
     let mut work = Vec::new();
-    for control in fronted {
+    for (control, must_pass) in fronted {
         covered.iter_mut().for_each(|c| *c = 0);
         holder.iter_mut().for_each(|h| *h = None);
         for (i, component) in model.components.values().enumerate() {
@@ -73,7 +82,7 @@ pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usi
             let origin = holder[front];
             for &target in &forwarded_to[front] {
                 covered[target] += 1;
-                if holder[target].is_none() && covered[target] == edge_inbound[target] {
+                if holder[target].is_none() && covered[target] == must_pass[target] {
                     holder[target] = origin;
                     if let Some(origin) = origin {
                         inherited[target].push((control, origin));
@@ -200,6 +209,27 @@ flows:
             ],
             "hardening protects only the CDN; the worker's own call does not bypass the edge"
         );
+    }
+
+    #[test]
+    fn a_machine_clients_route_around_the_edge_keeps_the_browser_protections() {
+        let partner = format!(
+            "{}  - partner -> lb: {{ protocol: https }}\n",
+            CHAIN.replace(
+                "  worker: { technology: worker }\n",
+                "  worker: { technology: worker }\n  partner: { technology: partner-system, exposure: internet }\n",
+            )
+        );
+        let found = inherited(&partner);
+        let app = found.iter().find(|(c, _)| c == "app").map(|(_, l)| l);
+        assert_eq!(
+            app,
+            Some(&vec![("security-headers".to_owned(), "cdn".to_owned())]),
+            "the partner's calls bypass the CDN's DDoS protection, not the headers browsers get"
+        );
+        let person = partner.replace("partner -> lb", "user -> lb");
+        let found = inherited(&person);
+        assert!(found.iter().all(|(c, _)| c != "app"), "{found:?}");
     }
 
     #[test]
