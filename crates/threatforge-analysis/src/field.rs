@@ -52,6 +52,7 @@ fields! {
     Local = "local",
     MaxClassification = "max_classification",
     Name = "name",
+    NativeClientsOnly = "native_clients_only",
     OutOfScope = "out_of_scope",
     Outbound = "outbound",
     Owner = "owner",

@@ -61,6 +61,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("outbound", FLOWS),
     ("reachable_from_internet", BOOL),
     ("pulls_untrusted_input", BOOL),
+    ("native_clients_only", BOOL),
     ("internet_hops", INT),
     ("unauthenticated_path", BOOL),
     ("boundaries", STRS),

@@ -46,6 +46,9 @@ pub struct ComponentFacts {
     /// no connection from there reaches it. Scoring counts it; rule conditions about who can
     /// connect (`reachable_from_internet`) do not.
     pub pulls_untrusted_input: bool,
+    /// People reach it, directly or through forwarders, and only with native clients (trait
+    /// `native-client`: a mobile app, a command line): no browser of theirs renders its answers.
+    pub native_clients_only: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -247,7 +250,56 @@ pub fn derive(model: &Model) -> Facts {
     }
 
     reachability(model, &mut facts);
+    people(model, &mut facts);
     facts
+}
+
+/// Which people's clients reach each component: a person's request passes through forwarders
+/// (a CDN, a load balancer, a gateway) to the first component that answers it. Each search
+/// visits a component once per kind of client (browser or native), so the cost is linear in the
+/// flows.
+fn people(model: &Model, facts: &mut Facts) {
+    let n = model.components.len();
+    let forwards: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("forwards-traffic"))
+        .collect();
+    // reached[c]: bit 0 by a browser-capable client, bit 1 by a native one.
+    let mut reached = vec![0u8; n];
+    let mut stack: Vec<(usize, u8)> = Vec::new();
+    for (c, component) in model.components.values().enumerate() {
+        if component.effective_kind() == ComponentKind::Actor && component.has_trait("human-client")
+        {
+            let bit = if component.has_trait("native-client") {
+                2
+            } else {
+                1
+            };
+            stack.push((c, bit));
+        }
+    }
+    let people: Vec<(usize, u8)> = stack.clone();
+    while let Some((c, bit)) = stack.pop() {
+        for &f in &facts.components[c].outbound {
+            let Some(t) = facts.flows[f].target else {
+                continue;
+            };
+            if reached[t] & bit == 0 {
+                reached[t] |= bit;
+                if forwards[t] {
+                    stack.push((t, bit));
+                }
+            }
+        }
+    }
+    // A person's own client is not reached by people.
+    for (c, _) in people {
+        reached[c] = 0;
+    }
+    for (cf, bits) in facts.components.iter_mut().zip(reached) {
+        cf.native_clients_only = bits == 2;
+    }
 }
 
 /// What an attacker holds on a path from an untrusted source: nothing, or a credential that keeps
@@ -883,5 +935,40 @@ flows:
         let in_scope: Vec<bool> = facts.flows.iter().map(|f| f.in_scope).collect();
         // Out of scope itself; one end in scope; both ends out of scope.
         assert_eq!(in_scope, [false, true, false]);
+    }
+
+    #[test]
+    fn native_clients_only_where_no_browser_reaches_through_the_forwarders() {
+        let text = |second: &str| {
+            format!(
+                "system: {{ name: s }}
+components:
+  app-user: {{ technology: mobile-app, exposure: internet }}
+  second: {{ technology: {second}, exposure: internet }}
+  lb: {{ technology: load-balancer }}
+  api: {{ technology: api-service }}
+  site: {{ technology: web-application }}
+  worker: {{ technology: worker }}
+flows:
+  - app-user -> lb: {{ protocol: https }}
+  - lb -> api: {{ protocol: https }}
+  - second -> site: {{ protocol: https }}
+  - api -> worker: {{ protocol: grpc-tls }}
+"
+            )
+        };
+        let (model, facts) = facts_of(&text("cli-client"));
+        // Through the balancer, to the first component that answers, and no further.
+        assert!(component(&model, &facts, "lb").native_clients_only);
+        assert!(component(&model, &facts, "api").native_clients_only);
+        assert!(component(&model, &facts, "site").native_clients_only);
+        assert!(!component(&model, &facts, "worker").native_clients_only);
+        assert!(!component(&model, &facts, "app-user").native_clients_only);
+        let (model, facts) = facts_of(&text("browser").replace(
+            "  - second -> site",
+            "  - second -> lb: { protocol: https }\n  - second -> site",
+        ));
+        assert!(!component(&model, &facts, "api").native_clients_only);
+        assert!(!component(&model, &facts, "site").native_clients_only);
     }
 }

@@ -323,6 +323,7 @@ impl<'m> World<'m> {
             Field::Outbound => return objs(ObjKind::Flow, &cf.outbound),
             Field::ReachableFromInternet => Value::Bool(cf.reachable_from_internet),
             Field::PullsUntrustedInput => Value::Bool(cf.pulls_untrusted_input),
+            Field::NativeClientsOnly => Value::Bool(cf.native_clients_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
             Field::Boundaries => return strs(&x.boundaries),
