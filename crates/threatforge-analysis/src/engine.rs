@@ -6,7 +6,7 @@ use threatforge_model::Code;
 
 use rayon::prelude::*;
 use threatforge_model::diag::Diagnostic;
-use threatforge_model::{Model, Span};
+use threatforge_model::{Authentication, ComponentKind, Model, Span};
 
 use crate::cel::eval::{Evaluator, display_into};
 use crate::cel::value::{ObjKind, Value};
@@ -169,16 +169,31 @@ fn candidates<'m>(
             .values()
             .enumerate()
             .filter(|(_, c)| c.out_of_scope.is_none())
-            .map(|(i, c)| Candidate {
-                object: (ObjKind::Component, i),
-                id: &c.id.value,
-                span: c.id.span,
-                own: c.controls.len(),
-                controls: with_inherited(c.controls.iter().map(|x| x.value.as_str()).collect(), i),
-                fronted_by: &inherited[i],
-                kind: Some(c.effective_kind()),
-                technology: c.technology_id(),
-                traits: world.traits(i),
+            .map(|(i, c)| {
+                let mut controls: Vec<&str> = c.controls.iter().map(|x| x.value.as_str()).collect();
+                // A store every flow into which authenticates requires authentication, whether
+                // or not the model also names the control on it.
+                let inbound = &facts.components[i].inbound;
+                if c.effective_kind() == ComponentKind::Store
+                    && !inbound.is_empty()
+                    && inbound
+                        .iter()
+                        .all(|&f| model.flows[f].authentication() != Authentication::None)
+                    && !controls.contains(&"authentication")
+                {
+                    controls.push("authentication");
+                }
+                Candidate {
+                    object: (ObjKind::Component, i),
+                    id: &c.id.value,
+                    span: c.id.span,
+                    own: controls.len(),
+                    controls: with_inherited(controls, i),
+                    fronted_by: &inherited[i],
+                    kind: Some(c.effective_kind()),
+                    technology: c.technology_id(),
+                    traits: world.traits(i),
+                }
             })
             .collect(),
         Element::Flow => model
@@ -188,6 +203,17 @@ fn candidates<'m>(
             .filter(|(i, _)| facts.flows[*i].in_scope)
             .map(|(i, f)| {
                 let mut controls: Vec<&str> = f.controls.iter().map(|x| x.value.as_str()).collect();
+                // The declared authentication is the control it names: a client certificate is
+                // mutual TLS, a signature is message signing (and each, as a control, implies
+                // that authentication: `Flow::authentication`).
+                let implied = match f.authentication() {
+                    Authentication::ClientCertificate => Some("mtls"),
+                    Authentication::Signature => Some("message-signing"),
+                    _ => None,
+                };
+                if let Some(control) = implied.filter(|c| !controls.contains(c)) {
+                    controls.push(control);
+                }
                 let Some(t) = facts.flows[i].target else {
                     return plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls);
                 };

@@ -82,6 +82,7 @@ fields! {
     Trust = "trust",
     TrustName = "trust_name",
     UnauthenticatedPath = "unauthenticated_path",
+    UsedByPeople = "used_by_people",
     Usage = "usage",
     ZonePeers = "zone_peers",
     Zones = "zones",

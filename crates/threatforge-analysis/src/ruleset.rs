@@ -94,6 +94,7 @@ impl Rule {
             likelihood: self.file.likelihood,
             impact: self.file.impact,
             max_severity: self.file.max_severity,
+            privacy: self.file.linddun.is_some(),
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }

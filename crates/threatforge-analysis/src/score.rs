@@ -688,6 +688,9 @@ pub struct RuleScoring<'r> {
     pub likelihood: Level,
     pub impact: Level,
     pub max_severity: Option<ThreatSeverity>,
+    /// A privacy threat (it names a LINDDUN category): what the design does with personal data,
+    /// which gives an attacker no foothold to go further from.
+    pub privacy: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -711,7 +714,8 @@ pub fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score,
                 rule.stride,
                 Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
             ),
-        without_blast: matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
+        without_blast: rule.privacy
+            || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
     };
     let sum = |on: &str| -> i8 {
         factors

@@ -393,3 +393,34 @@ flows:
 ";
     assert!(threat(&analyzed(model), "missing-hardening:dwh").is_none());
 }
+
+#[test]
+fn a_store_every_caller_authenticates_to_requires_authentication() {
+    let model = |authentication: &str| {
+        format!(
+            "system: {{ name: shop }}
+data:
+  session: {{ classification: confidential, categories: [credential] }}
+components:
+  web: {{ technology: web-application, processes: [session] }}
+  cache: {{ technology: redis, stores: [session] }}
+flows:
+  - web -> cache: {{ protocol: redis-tls, {authentication}data: [session], returns: [session] }}
+"
+        )
+    };
+    let missing = |text: &str| -> Vec<String> {
+        threat(&analyzed(text), "sensitive-data-in-cache:cache")
+            .expect("the cache's threat")
+            .mitigation
+            .missing()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(missing(&model("")).contains(&"authentication".to_owned()));
+    let authenticated = missing(&model("authentication: credentials, "));
+    assert!(
+        !authenticated.contains(&"authentication".to_owned()),
+        "{authenticated:?}"
+    );
+}

@@ -457,6 +457,25 @@ fn a_weakness_that_is_not_an_attack_stays_within_its_rules_band() {
 }
 
 #[test]
+fn a_privacy_threat_gains_nothing_from_the_stores_behind_it() {
+    // What the design does with personal data (a LINDDUN category) is no foothold either.
+    let analysis = analyze(&clinic("", ""), None);
+    let privacy: Vec<&Threat> = analysis
+        .threats
+        .iter()
+        .filter(|t| t.linddun.is_some())
+        .collect();
+    assert!(!privacy.is_empty());
+    for t in privacy {
+        assert!(
+            !t.factors.iter().any(|f| f.factor == "blast radius"),
+            "{}",
+            t.id
+        );
+    }
+}
+
+#[test]
 fn a_denial_of_service_gains_nothing_from_the_stores_behind_it() {
     // The portal reaches a store of secret data: a foothold there (SQL injection) counts it, a
     // flood of the portal does not.

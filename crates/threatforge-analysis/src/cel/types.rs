@@ -62,6 +62,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("reachable_from_internet", BOOL),
     ("pulls_untrusted_input", BOOL),
     ("native_clients_only", BOOL),
+    ("used_by_people", BOOL),
     ("internet_hops", INT),
     ("unauthenticated_path", BOOL),
     ("boundaries", STRS),
@@ -114,13 +115,11 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("personal", BOOL),
     ("quantity", STR),
     ("tags", STRS),
+    // Component references end there: a data asset in any list can say where it is kept.
+    ("stored_by", REFS),
 ];
 
-const DATA_ASSET_EXTRA_FIELDS: &[(&str, Ty)] = &[
-    ("stored_by", REFS),
-    ("processed_by", REFS),
-    ("flows", FLOWS),
-];
+const DATA_ASSET_EXTRA_FIELDS: &[(&str, Ty)] = &[("processed_by", REFS), ("flows", FLOWS)];
 
 const BOUNDARY_FIELDS: &[(&str, Ty)] = &[
     ("id", STR),

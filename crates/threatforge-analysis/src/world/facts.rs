@@ -49,6 +49,8 @@ pub struct ComponentFacts {
     /// People reach it, directly or through forwarders, and only with native clients (trait
     /// `native-client`: a mobile app, a command line): no browser of theirs renders its answers.
     pub native_clients_only: bool,
+    /// A person's client reaches it, directly or through forwarders.
+    pub used_by_people: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -299,6 +301,7 @@ fn people(model: &Model, facts: &mut Facts) {
     }
     for (cf, bits) in facts.components.iter_mut().zip(reached) {
         cf.native_clients_only = bits == 2;
+        cf.used_by_people = bits != 0;
     }
 }
 
@@ -963,6 +966,8 @@ flows:
         assert!(component(&model, &facts, "api").native_clients_only);
         assert!(component(&model, &facts, "site").native_clients_only);
         assert!(!component(&model, &facts, "worker").native_clients_only);
+        assert!(component(&model, &facts, "api").used_by_people);
+        assert!(!component(&model, &facts, "worker").used_by_people);
         assert!(!component(&model, &facts, "app-user").native_clients_only);
         let (model, facts) = facts_of(&text("browser").replace(
             "  - second -> site",
