@@ -108,6 +108,10 @@ pub struct RuleFile {
     /// own. The impact comes down until the score fits.
     #[serde(default)]
     pub max_severity: Option<threatforge_model::ThreatSeverity>,
+    /// The attack reaches secrets whatever the element handles (the cloud metadata service's
+    /// credentials for a request forgery): very high impact stays without secret data of its own.
+    #[serde(default)]
+    pub reaches_secrets: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

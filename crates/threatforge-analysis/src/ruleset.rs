@@ -95,6 +95,7 @@ impl Rule {
             impact: self.file.impact,
             max_severity: self.file.max_severity,
             privacy: self.file.linddun.is_some(),
+            reaches_secrets: self.file.reaches_secrets,
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }

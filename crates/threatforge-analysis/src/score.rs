@@ -413,6 +413,9 @@ pub struct Factors {
     /// The element's blast radius does not apply: the threat gives no foothold to go further
     /// from (a denial of service, a repudiation).
     without_blast: bool,
+    /// The element's data does not set the stake: the attack reaches secrets beyond it
+    /// (`reaches_secrets`).
+    without_data: bool,
 }
 
 /// The factors of a threat, in order.
@@ -442,6 +445,7 @@ impl Factors {
             ceiling: None,
             without_authentication: false,
             without_blast: false,
+            without_data: false,
         }
     }
 
@@ -460,7 +464,9 @@ impl Factors {
                 let skip_blast = usize::from(e.blast && self.without_blast);
                 (
                     &e.factors[..usize::from(e.likelihood) - skip_authentication],
-                    e.data[usize::from(self.aspect)].map(|i| &e.factors[usize::from(i)]),
+                    e.data[usize::from(self.aspect)]
+                        .filter(|_| !self.without_data)
+                        .map(|i| &e.factors[usize::from(i)]),
                     &e.factors[usize::from(e.tail)..e.factors.len() - skip_blast],
                 )
             }
@@ -691,6 +697,8 @@ pub struct RuleScoring<'r> {
     /// A privacy threat (it names a LINDDUN category): what the design does with personal data,
     /// which gives an attacker no foothold to go further from.
     pub privacy: bool,
+    /// The rule's attack reaches secrets beyond the element (`reaches_secrets`): no ceiling.
+    pub reaches_secrets: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -716,6 +724,7 @@ pub fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score,
             ),
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
+        without_data: rule.reaches_secrets,
     };
     let sum = |on: &str| -> i8 {
         factors
@@ -728,7 +737,7 @@ pub fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score,
     let mut impact = level(rule.impact) + sum("impact");
     let raw_impact = impact;
     let mut reason = None;
-    if impact > 3 && !element.top_asset[aspect] {
+    if impact > 3 && !element.top_asset[aspect] && !rule.reaches_secrets {
         impact = 3;
         reason = Some(element.ceiling.clone());
     }

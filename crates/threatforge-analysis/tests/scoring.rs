@@ -534,3 +534,28 @@ flows:
     assert!(!transport.is_empty(), "{on_hop:?}");
     assert!(transport.iter().all(|t| !auth(t)));
 }
+
+#[test]
+fn a_request_forgery_to_the_metadata_service_keeps_its_impact_without_data_of_its_own() {
+    let text = "system: { name: saas }
+components:
+  receivers: { technology: external-service, exposure: internet }
+  dispatcher: { technology: webhook-handler }
+flows:
+  - dispatcher -> receivers: { protocol: https }
+runtimes:
+  nodes: { kind: cluster, runs: [dispatcher] }
+";
+    let analysis = analyze(text, None);
+    let ssrf = threat(&analysis, "cloud-metadata-ssrf:dispatcher");
+    // The workload's cloud credentials are at stake whatever the dispatcher handles.
+    assert_eq!(ssrf.inherent.impact, 4, "{:?}", ssrf.factors);
+    assert!(!ssrf.factors.iter().any(|f| f.factor == "ceiling"));
+    // And the tenants' URLs it follows are untrusted input: it is not out of reach.
+    assert!(
+        !ssrf
+            .factors
+            .iter()
+            .any(|f| f.factor == "exposure" && f.effect < 0)
+    );
+}

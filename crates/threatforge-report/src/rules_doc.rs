@@ -275,12 +275,17 @@ pub fn markdown(set: &RuleSet) -> String {
         );
         let _ = writeln!(
             out,
-            "- likelihood {}, impact {}{}",
+            "- likelihood {}, impact {}{}{}",
             f.likelihood,
             f.impact,
             f.max_severity
                 .map(|cap| format!(", at most {cap}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            if f.reaches_secrets {
+                ", reaches secrets beyond the element"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(
             out,

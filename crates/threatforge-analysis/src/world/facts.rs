@@ -233,7 +233,7 @@ pub fn derive(model: &Model) -> Facts {
                 facts.components[s].outbound.push(f);
                 facts.components[t].inbound.push(f);
             }
-            if answers_from_outside(model, &facts.components[t], t, f) {
+            if answers_from_outside(model, &facts.components[t], s, t, f) {
                 facts.components[s].pulls_untrusted_input = true;
             }
             for d in flow.data.iter().chain(&flow.returns) {
@@ -372,11 +372,13 @@ fn pass(model: &Model, open: &Open, f: usize, s: usize, t: usize, holds: Holds) 
 }
 
 /// Whether flow `f` brings back data from `t` that outsiders write: `t` is an untrusted source,
-/// and not one of the team's own services there, whose answers are the team's own output.
-fn answers_from_outside(model: &Model, tf: &ComponentFacts, t: usize, f: usize) -> bool {
+/// and not one of the team's own services there, whose answers are the team's own output. A
+/// caller that fetches URLs clients influence (`fetches-urls`: webhooks, previews) takes an
+/// answer whatever the flow declares: a redirect from the outsider's server is one.
+fn answers_from_outside(model: &Model, tf: &ComponentFacts, s: usize, t: usize, f: usize) -> bool {
     let target = &model.components[t];
     tf.untrusted_source
-        && !model.flows[f].returns.is_empty()
+        && (!model.flows[f].returns.is_empty() || model.components[s].has_trait("fetches-urls"))
         && (target.effective_kind() != ComponentKind::Process
             || target.out_of_scope.is_some()
             || target.has_trait("third-party"))
@@ -759,6 +761,29 @@ data:
         // The team's own internet-facing service answers with the team's own output.
         assert!(!component(&model, &facts, "poller").pulls_untrusted_input);
         assert!(!component(&model, &facts, "db").pulls_untrusted_input);
+    }
+
+    #[test]
+    fn a_webhook_sender_takes_the_answer_of_the_url_it_posts_to() {
+        let model = |technology: &str| {
+            format!(
+                "system: {{ name: t }}
+components:
+  receivers: {{ technology: external-service, exposure: internet }}
+  dispatcher: {{ technology: {technology} }}
+flows:
+  - dispatcher -> receivers: {{ protocol: https, data: [event] }}
+data:
+  event: {{ classification: internal }}
+"
+            )
+        };
+        // It posts and declares no answer, but it follows the URLs tenants register: whatever
+        // the receiver's server answers (a redirect) comes back to it.
+        let (m, facts) = facts_of(&model("webhook-handler"));
+        assert!(component(&m, &facts, "dispatcher").pulls_untrusted_input);
+        let (m, facts) = facts_of(&model("worker"));
+        assert!(!component(&m, &facts, "dispatcher").pulls_untrusted_input);
     }
 
     #[test]
