@@ -424,3 +424,29 @@ flows:
         "{authenticated:?}"
     );
 }
+
+#[test]
+fn a_processor_under_contract_sent_only_what_it_needs_is_no_open_sharing() {
+    let model = |controls: &str| {
+        format!(
+            "system: {{ name: bank }}
+data:
+  id-scan: {{ classification: secret, categories: [personal, biometric] }}
+components:
+  onboarding: {{ technology: api-service, processes: [id-scan] }}
+  kyc-vendor: {{ technology: external-service, exposure: internet, controls: [{controls}] }}
+flows:
+  - onboarding -> kyc-vendor: {{ protocol: https, authentication: api-key, data: [id-scan] }}
+"
+        )
+    };
+    let id = "personal-data-shared-with-third-party:onboarding->kyc-vendor";
+    open(&analyzed(&model("")), id);
+    // The vendor must see the document whole: the agreement and minimisation are the answer,
+    // not pseudonymisation.
+    open(&analyzed(&model("data-minimization")), id);
+    not_open(
+        &analyzed(&model("processing-agreement, data-minimization")),
+        id,
+    );
+}
