@@ -299,15 +299,17 @@ impl Threat {
     }
 
     /// The order of lists for people, smallest first: the most severe band first, and within a
-    /// band the higher score, then the higher impact, then the more exposed element. Equal keys
-    /// are left to a stable sort of threats in id order (as the analysis gives them), which
-    /// saves comparing ids.
+    /// band the higher score, then the higher impact, then an element's own threat before a practice
+    /// grouped for the model, then the more exposed element. Equal keys are left to a stable sort of
+    /// threats in id order (as the analysis gives them), which saves comparing ids.
     pub fn risk_order(&self) -> RiskOrder {
         use std::cmp::Reverse;
         (
             Reverse(self.severity()),
             Reverse(self.residual.score),
             Reverse(self.residual.impact),
+            // A threat about one element says more than a practice missing on many.
+            Reverse(self.members.is_empty()),
             Reverse(self.exposure()),
         )
     }
@@ -318,6 +320,7 @@ pub type RiskOrder = (
     std::cmp::Reverse<ThreatSeverity>,
     std::cmp::Reverse<u8>,
     std::cmp::Reverse<u8>,
+    std::cmp::Reverse<bool>,
     std::cmp::Reverse<u8>,
 );
 
