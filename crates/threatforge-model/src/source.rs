@@ -229,7 +229,11 @@ mod tests {
     #[test]
     fn locating_every_span_of_one_long_line_is_linear() {
         let text = "{\"id\":\"c\u{e7}\"},".repeat(400_000);
-        let file = SourceFile::new("m.json".into(), PathBuf::from("/m.json"), text.as_str().into());
+        let file = SourceFile::new(
+            "m.json".into(),
+            PathBuf::from("/m.json"),
+            text.as_str().into(),
+        );
         let offsets: Vec<usize> = (0..text.len())
             .step_by(97)
             .filter(|&o| text.is_char_boundary(o))
