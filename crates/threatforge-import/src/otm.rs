@@ -765,10 +765,7 @@ impl Importer<'_> {
             self.zones.insert(otm_id, Zone::Boundary(id));
             self.draft.boundaries.push(b);
         }
-        // A zone has one parent, so nested zones form trees, and nesting a zone (the top of its
-        // tree until then) in a parent makes a cycle exactly when the parent is in its tree
-        // already. Sets of trees answer that at once, where walking up the parents made a chain
-        // of 4,000 zones take 34 s.
+        // A zone has one parent, so it is the top of its tree until nested: `Forest` applies.
         let mut trees = Forest::default();
         for (child, parent) in parents {
             match self.zones.get(&parent).cloned() {

@@ -264,44 +264,26 @@ impl<'w> Evaluator<'w> {
 
     /// Counts a string of `bytes` about to be built.
     fn charge_string(&mut self, bytes: usize) -> Result<()> {
-        let limits = &self.budget.limits;
-        if bytes > limits.max_string_bytes {
-            return Err(breach(
-                "the expression builds a string of",
-                format!("{bytes} bytes"),
-                limits.max_string_bytes as u64,
-                "max-cel-string-bytes",
-            ));
-        }
+        let limit = self.budget.limits.max_string_bytes;
+        let what = "the expression builds a string of";
+        within(bytes, limit, what, "bytes", "max-cel-string-bytes")?;
         self.charge(bytes)
     }
 
     /// Counts a list of `items` about to be built (or grown to).
     fn charge_list(&mut self, items: usize, new_items: usize) -> Result<()> {
-        let limits = &self.budget.limits;
-        if items > limits.max_list_items {
-            return Err(breach(
-                "the expression builds a list of",
-                format!("{items} items"),
-                limits.max_list_items as u64,
-                "max-cel-list-items",
-            ));
-        }
+        let limit = self.budget.limits.max_list_items;
+        let what = "the expression builds a list of";
+        within(items, limit, what, "items", "max-cel-list-items")?;
         self.charge(new_items.saturating_mul(std::mem::size_of::<Value>()))
     }
 
     fn charge(&mut self, bytes: usize) -> Result<()> {
         self.allocated = self.allocated.saturating_add(bytes);
         let limit = self.budget.limits.max_alloc_bytes;
-        if self.allocated > limit {
-            return Err(breach(
-                "the expression allocates",
-                format!("{} bytes in one evaluation", self.allocated),
-                limit as u64,
-                "max-cel-alloc-bytes",
-            ));
-        }
-        Ok(())
+        let what = "the expression allocates";
+        let unit = "bytes in one evaluation";
+        within(self.allocated, limit, what, unit, "max-cel-alloc-bytes")
     }
 
     /// Counts what adding `a` and `b` builds: a list or a string of both.
@@ -559,6 +541,19 @@ impl<'w> Evaluator<'w> {
     }
 }
 
+/// An error when what an expression builds is over its limit.
+fn within(value: usize, limit: usize, what: &str, unit: &str, option: &str) -> Result<()> {
+    if value > limit {
+        return Err(breach(
+            what,
+            format!("{value} {unit}"),
+            limit as u64,
+            option,
+        ));
+    }
+    Ok(())
+}
+
 fn compare<'w>(op: Cmp, a: Value<'w>, b: Value<'w>) -> Result<Value<'w>> {
     match op {
         Cmp::Eq => return Ok(Value::Bool(a.equals(&b))),
@@ -771,6 +766,15 @@ flows:
   - web -> db: { protocol: postgres, data: [card] }
 ";
 
+    fn loaded() -> threatforge_model::Loaded {
+        load_str(
+            "m.yaml",
+            MODEL,
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        )
+    }
+
     fn run(source: &str) -> std::result::Result<String, String> {
         run_within(source, &Budget::default(), 1)
     }
@@ -781,12 +785,7 @@ flows:
         budget: &Budget,
         times: usize,
     ) -> std::result::Result<String, String> {
-        let loaded = load_str(
-            "m.yaml",
-            MODEL,
-            &std::env::temp_dir(),
-            &LoadOptions::default(),
-        );
+        let loaded = loaded();
         let world = World::new(&loaded.model);
         let program = cel::Program::compile(source).map_err(|e| e.to_string())?;
         let expression = compile(program.expression(), "component")?;
@@ -998,12 +997,7 @@ flows:
 
     #[test]
     fn display_stops_at_its_limit() {
-        let loaded = load_str(
-            "m.yaml",
-            MODEL,
-            &std::env::temp_dir(),
-            &LoadOptions::default(),
-        );
+        let loaded = loaded();
         let world = World::new(&loaded.model);
         let names: Vec<String> = (0..1_000).map(|i| format!("name-{i}")).collect();
         let value = Value::List(List::Strings(&names));
