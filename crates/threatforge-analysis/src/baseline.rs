@@ -171,6 +171,7 @@ mod tests {
         let rules = crate::RuleSet::builtin();
         let options = crate::Options {
             today: Some("2026-12-01".to_owned()),
+            ..Default::default()
         };
         let analysis = crate::analyze_with(&loaded.model, &rules, &options);
         (loaded.model, analysis)

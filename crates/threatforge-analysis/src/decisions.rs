@@ -291,6 +291,7 @@ decisions:
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
         let options = crate::Options {
             today: Some("2027-01-01".to_owned()),
+            ..Default::default()
         };
         let analysis = crate::analyze_with(&loaded.model, &crate::RuleSet::builtin(), &options);
         analysis

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use threatforge_model::diag::Diagnostic;
 use threatforge_model::{Authentication, ComponentKind, Model, Span};
 
+use crate::cel::budget::{Budget, breach};
 use crate::cel::eval::{Evaluator, display_into};
 use crate::cel::value::{ObjKind, Value};
 use crate::mitigation::{Mitigation, MitigationEntry, mitigation_by, residual_of, status_of};
@@ -31,6 +32,7 @@ pub fn analyze(model: &Model, rules: &RuleSet) -> Analysis {
 
 pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analysis {
     let world = World::new(model);
+    let budget = Budget::new(options.cel);
     let mut analysis = Analysis::default();
     let inherited = crate::world::reach::inherited_controls(&world);
 
@@ -75,9 +77,12 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         // In chunks, each moved into the analysis before the next is evaluated: only one chunk's
         // per-element lists of threats exist beside the whole list, not a second copy of all.
         for chunk in candidates.chunks(CHUNK) {
+            if budget.exhausted() {
+                break;
+            }
             let results: Vec<Evaluated> = chunk
                 .par_iter()
-                .map(|candidate| evaluate_element(&world, candidate, &for_element))
+                .map(|candidate| evaluate_element(&world, &budget, candidate, &for_element))
                 .collect();
             for (threats, diagnostics) in results {
                 analysis.threats.extend(threats);
@@ -92,6 +97,15 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
                 }
             }
         }
+    }
+    if let Err(error) = budget.check_spent() {
+        // One error for the run: every rule on every element after it failed the same way.
+        analysis
+            .rule_diagnostics
+            .push(Diagnostic::new(Code::LimitExceeded, error).with_help(
+                "a team rule iterates more than a model needs (nested comprehensions over the \
+                 whole model); the threats found are incomplete",
+            ));
     }
     analysis.threats.extend(crate::manual::threats(&world));
     sort_by_id(&mut analysis.threats);
@@ -287,10 +301,15 @@ fn applies(rule: &Rule, candidate: &Candidate) -> bool {
                 .any(|t| candidate.traits.contains(&t.value.as_str())))
 }
 
-fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Evaluated {
+fn evaluate_element<'w>(
+    world: &'w World<'w>,
+    budget: &'w Budget,
+    candidate: &Candidate,
+    rules: &[&'w Rule],
+) -> Evaluated {
     let mut diagnostics = Vec::new();
     let (kind, index) = candidate.object;
-    let mut evaluator = Evaluator::new(world, Value::Obj(kind, index));
+    let mut evaluator = Evaluator::new(world, budget, Value::Obj(kind, index));
     // The rules that fire, with their explanations (rendered with the evaluator, which holds
     // the element). Threats are made after all rules ran: the element's scoring facts are then
     // computed once for exactly the aspects its threats need, and its threats allocated at their
@@ -300,9 +319,23 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
             Ok(Value::Bool(true)) => {
-                let (explanation, empty) = render(world, &mut evaluator, &rule.explanation);
+                let limit = budget.limits.max_explanation_bytes;
+                let (explanation, empty, cut) =
+                    render(world, &mut evaluator, &rule.explanation, limit);
                 if let Some(at) = empty {
                     diagnostics.push((rule.id().to_owned(), empty_value(rule, candidate.id, at)));
+                }
+                if cut {
+                    let error = breach(
+                        "the explanation is longer than",
+                        format!("{limit} bytes"),
+                        limit as u64,
+                        "max-explanation-bytes",
+                    );
+                    diagnostics.push((
+                        rule.id().to_owned(),
+                        evaluation_error(rule, candidate.id, &error),
+                    ));
                 }
                 fired.push((rule, explanation.into_boxed_str()));
             }
@@ -314,6 +347,8 @@ fn evaluate_element(world: &World, candidate: &Candidate, rules: &[&Rule]) -> Ev
                     &format!("the condition gave a {}, not a bool", other.kind_name()),
                 ),
             )),
+            // Reported once for the run by `analyze_with`.
+            Err(_) if budget.exhausted() => {}
             Err(error) => diagnostics.push((
                 rule.id().to_owned(),
                 evaluation_error(rule, candidate.id, &error),
@@ -532,14 +567,16 @@ fn empty_value(rule: &Rule, element: &str, at: Span) -> Diagnostic {
 /// Fills an explanation template, with the element's evaluator (each run starts afresh). A failing
 /// expression shows as `?` rather than hiding the text. Also returns where the first `{{ }}` that
 /// rendered empty stands: the sentence around it is broken, a defect of the rule.
+/// The explanation stops at `limit` bytes; the last of the three says it was cut there.
 fn render<'w>(
     world: &World,
     evaluator: &mut Evaluator<'w>,
     segments: &'w [Segment],
-) -> (String, Option<Span>) {
+    limit: usize,
+) -> (String, Option<Span>, bool) {
     let mut raw = String::new();
     let mut empty = None;
-    fill(world, evaluator, segments, &mut raw, &mut empty);
+    fill(world, evaluator, segments, &mut raw, &mut empty, limit);
     // Folded YAML leaves newlines and double spaces; an explanation is one paragraph.
     let mut out = String::with_capacity(raw.len());
     for word in raw.split_whitespace() {
@@ -548,7 +585,8 @@ fn render<'w>(
         }
         out.push_str(word);
     }
-    (out, empty)
+    let cut = raw.len() >= limit;
+    (out, empty, cut)
 }
 
 /// Recurses once per `{{#if}}` level, which the rule loader bounds.
@@ -558,14 +596,18 @@ fn fill<'w>(
     segments: &'w [Segment],
     raw: &mut String,
     empty: &mut Option<Span>,
+    limit: usize,
 ) {
     for segment in segments {
+        if raw.len() >= limit {
+            return;
+        }
         match segment {
             Segment::Text(text) => raw.push_str(text),
             Segment::Expr(node, at) => {
                 let before = raw.len();
                 match evaluator.run(node) {
-                    Ok(value) => display_into(world, &value, raw),
+                    Ok(value) => display_into(world, &value, raw, limit),
                     Err(_) => raw.push('?'),
                 }
                 if raw[before..].trim().is_empty() {
@@ -573,8 +615,8 @@ fn fill<'w>(
                 }
             }
             Segment::If(condition, then, otherwise) => match evaluator.run(condition) {
-                Ok(Value::Bool(true)) => fill(world, evaluator, then, raw, empty),
-                Ok(Value::Bool(false)) => fill(world, evaluator, otherwise, raw, empty),
+                Ok(Value::Bool(true)) => fill(world, evaluator, then, raw, empty, limit),
+                Ok(Value::Bool(false)) => fill(world, evaluator, otherwise, raw, empty, limit),
                 _ => raw.push('?'),
             },
         }

@@ -35,6 +35,8 @@ pub struct ProjectOptions {
     pub extra_rules: Vec<PathBuf>,
     /// Today's date (YYYY-MM-DD), to expire acceptances.
     pub today: Option<String>,
+    /// Bounds on the work and memory of rule expressions.
+    pub cel: crate::cel::budget::CelLimits,
 }
 
 /// The entry point of the pipeline.
@@ -91,6 +93,7 @@ impl Project {
             &rules,
             &Options {
                 today: options.today.clone(),
+                cel: options.cel,
             },
         );
         // A note without a place (how many rule files were read) is for `rules`, not a model's

@@ -187,6 +187,8 @@ pub struct AppliedDecision {
 pub struct Options {
     /// Today's date (YYYY-MM-DD), to expire acceptances. None: no acceptance expires.
     pub today: Option<String>,
+    /// Bounds on the work and memory of rule expressions.
+    pub cel: crate::cel::budget::CelLimits,
 }
 
 /// One threat: a rule that applies to one element.

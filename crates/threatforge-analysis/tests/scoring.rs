@@ -34,6 +34,7 @@ fn analyze(text: &str, today: Option<&str>) -> threatforge_analysis::Analysis {
         &RuleSet::builtin(),
         &Options {
             today: today.map(str::to_owned),
+            ..Default::default()
         },
     )
 }

@@ -102,6 +102,54 @@ pub(crate) struct ModelInputs {
     /// The date acceptances expire against (YYYY-MM-DD). Default: today.
     #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
     pub today: Option<String>,
+
+    #[command(flatten)]
+    pub limits: RuleLimits,
+}
+
+/// Bounds on the work and memory of rule conditions and explanations (SECURITY.md); the defaults
+/// are far above what the built-in rules need, so a team raises one only for a rule of its own.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Rule limits")]
+pub(crate) struct RuleLimits {
+    /// Steps one evaluation of an expression may take [default: 20000000].
+    #[arg(long, value_name = "N")]
+    pub max_cel_steps: Option<u64>,
+    /// Comprehension iterations of all rules on all elements in one run [default: 200000000].
+    #[arg(long, value_name = "N")]
+    pub max_cel_iterations: Option<u64>,
+    /// Comprehensions nested in each other [default: 6].
+    #[arg(long, value_name = "N")]
+    pub max_cel_nesting: Option<usize>,
+    /// Bytes of one string an expression builds [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    pub max_cel_string_bytes: Option<usize>,
+    /// Items of one list an expression builds [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub max_cel_list_items: Option<usize>,
+    /// Bytes of strings and lists one evaluation builds [default: 67108864].
+    #[arg(long, value_name = "BYTES")]
+    pub max_cel_alloc_bytes: Option<usize>,
+    /// Bytes of one threat's explanation [default: 65536].
+    #[arg(long, value_name = "BYTES")]
+    pub max_explanation_bytes: Option<usize>,
+}
+
+impl RuleLimits {
+    pub(crate) fn cel(&self) -> threatforge_analysis::cel::budget::CelLimits {
+        let d = threatforge_analysis::cel::budget::CelLimits::default();
+        threatforge_analysis::cel::budget::CelLimits {
+            max_steps: self.max_cel_steps.unwrap_or(d.max_steps),
+            max_iterations: self.max_cel_iterations.unwrap_or(d.max_iterations),
+            max_nesting: self.max_cel_nesting.unwrap_or(d.max_nesting),
+            max_string_bytes: self.max_cel_string_bytes.unwrap_or(d.max_string_bytes),
+            max_list_items: self.max_cel_list_items.unwrap_or(d.max_list_items),
+            max_alloc_bytes: self.max_cel_alloc_bytes.unwrap_or(d.max_alloc_bytes),
+            max_explanation_bytes: self
+                .max_explanation_bytes
+                .unwrap_or(d.max_explanation_bytes),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -206,6 +254,9 @@ pub(crate) struct DiffArgs {
     /// The date acceptances expire against (YYYY-MM-DD). Default: today.
     #[arg(long, env = "THREATFORGE_TODAY", value_name = "DATE")]
     pub today: Option<String>,
+
+    #[command(flatten)]
+    pub limits: RuleLimits,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -289,6 +340,9 @@ pub(crate) struct DiagramArgs {
     /// A directory of the team's own rules, beside the built-ins (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub limits: RuleLimits,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

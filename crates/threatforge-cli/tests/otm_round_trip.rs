@@ -61,6 +61,7 @@ fn analyze(loaded: &Loaded) -> Vec<(String, String, u8)> {
         &RuleSet::builtin(),
         &Options {
             today: Some("2026-11-28".to_owned()),
+            ..Default::default()
         },
     );
     analysis

@@ -55,6 +55,8 @@ pub fn import(
         mitigations: HashMap::new(),
         used_mitigations: HashSet::new(),
         decided: HashSet::new(),
+        boundary_at: HashMap::new(),
+        component_at: HashMap::new(),
     };
     importer.header(&root, options);
     importer.assets(&root);
@@ -554,6 +556,10 @@ struct Importer<'w> {
     used_mitigations: HashSet<String>,
     /// Decision selectors already written (a pattern decision in our export covers many threats).
     decided: HashSet<String>,
+    /// threatforge boundary and component id -> position in the draft: found by id for every
+    /// member, nesting and mitigation, where a search of the list made large files quadratic.
+    boundary_at: HashMap<String, usize>,
+    component_at: HashMap<String, usize>,
 }
 
 impl Importer<'_> {
@@ -754,13 +760,17 @@ impl Importer<'_> {
             if let Some(p) = parent_of(z) {
                 parents.push((id.clone(), p));
             }
+            self.boundary_at
+                .insert(id.clone(), self.draft.boundaries.len());
             self.zones.insert(otm_id, Zone::Boundary(id));
             self.draft.boundaries.push(b);
         }
+        // A zone has one parent, so it is the top of its tree until nested: `Forest` applies.
+        let mut trees = Forest::default();
         for (child, parent) in parents {
             match self.zones.get(&parent).cloned() {
-                Some(Zone::Boundary(p)) if !self.nests(&p, &child) => {
-                    if let Some(b) = self.draft.boundaries.iter_mut().find(|b| b.id == p) {
+                Some(Zone::Boundary(p)) if trees.join(&child, &p) => {
+                    if let Some(b) = self.boundary_mut(&p) {
                         b.contains.push(child);
                     }
                 }
@@ -775,24 +785,14 @@ impl Importer<'_> {
         }
     }
 
-    /// Whether `outer` is `inner` or already inside it.
-    fn nests(&self, outer: &str, inner: &str) -> bool {
-        let mut current = outer.to_owned();
-        for _ in 0..=self.draft.boundaries.len() {
-            if current == inner {
-                return true;
-            }
-            match self
-                .draft
-                .boundaries
-                .iter()
-                .find(|b| b.contains.contains(&current))
-            {
-                Some(b) => current = b.id.clone(),
-                None => return false,
-            }
-        }
-        true
+    fn boundary_mut(&mut self, id: &str) -> Option<&mut DraftBoundary> {
+        let at = *self.boundary_at.get(id)?;
+        self.draft.boundaries.get_mut(at)
+    }
+
+    fn component_mut(&mut self, id: &str) -> Option<&mut DraftComponent> {
+        let at = *self.component_at.get(id)?;
+        self.draft.components.get_mut(at)
     }
 
     fn components(&mut self, root: &Map<String, Value>) {
@@ -930,6 +930,8 @@ impl Importer<'_> {
             if !odd.is_empty() {
                 d.comments.push(format!("OTM: code {}", odd.join(", ")));
             }
+            self.component_at
+                .insert(d.id.clone(), self.draft.components.len());
             self.draft.components.push(d);
         }
         // A component inside a component: threatforge has no such nesting, so it joins the zone
@@ -964,20 +966,20 @@ impl Importer<'_> {
             match zone {
                 Some(Zone::Boundary(b)) => self.join(&b, &child),
                 Some(Zone::Internet) => {
-                    if let Some(c) = self.draft.components.iter_mut().find(|c| c.id == child) {
+                    if let Some(c) = self.component_mut(&child) {
                         c.exposure.get_or_insert(Exposure::Internet);
                     }
                 }
                 _ => {}
             }
-            if let Some(c) = self.draft.components.iter_mut().find(|c| c.id == child) {
+            if let Some(c) = self.component_mut(&child) {
                 c.comments.push(format!("OTM: inside component {p}"));
             }
         }
     }
 
     fn join(&mut self, boundary: &str, component: &str) {
-        if let Some(b) = self.draft.boundaries.iter_mut().find(|b| b.id == boundary) {
+        if let Some(b) = self.boundary_mut(boundary) {
             b.contains.push(component.to_owned());
         }
         self.component_zone
@@ -1466,7 +1468,7 @@ impl Importer<'_> {
         if state_status(&state) != Some(DecisionStatus::Mitigated) {
             return;
         }
-        if let Some(c) = self.draft.components.iter_mut().find(|c| c.id == element) {
+        if let Some(c) = self.component_mut(element) {
             if control_allowed(control, ControlTarget::Component)
                 && !c.controls.iter().any(|x| x == control)
             {
@@ -1482,7 +1484,10 @@ impl Importer<'_> {
                 if !f.controls.iter().any(|x| x == control) {
                     f.controls.push(control.to_owned());
                 }
-            } else if let Some(target) = self.draft.components.iter_mut().find(|c| c.id == f.target)
+            } else if let Some(target) = self
+                .component_at
+                .get(&f.target)
+                .and_then(|&at| self.draft.components.get_mut(at))
                 && control_allowed(control, ControlTarget::Component)
                 && !target.controls.iter().any(|x| x == control)
             {

@@ -11,7 +11,7 @@
 //! it, but four importers of foreign formats will sometimes guess wrong, and an import that does
 //! not load is worse than one with a comment saying what was left out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use threatforge_model::catalog::{ControlTarget, catalog};
@@ -684,30 +684,17 @@ pub fn sanitize(draft: &Draft, warnings: &mut Vec<String>) -> Draft {
     d.flows = flows;
 
     // Boundaries form a tree: each element directly in one boundary, no cycles.
-    let mut parent: HashMap<String, String> = HashMap::new();
+    let mut nested: HashSet<String> = HashSet::new();
+    let mut trees = crate::draft::Forest::default();
     for b in &mut d.boundaries {
         let mut dropped = Vec::new();
         let mut kept = Vec::new();
         for child in std::mem::take(&mut b.contains) {
             let known = component_ids.contains(&child) || boundary_ids.contains(&child);
-            let mut cycle = child == b.id;
-            let mut at = b.id.clone();
-            let mut steps = 0;
-            while let Some(p) = parent.get(&at) {
-                if *p == child {
-                    cycle = true;
-                    break;
-                }
-                at = p.clone();
-                steps += 1;
-                if steps > boundary_ids.len() {
-                    break;
-                }
-            }
-            if !known || cycle || parent.contains_key(&child) {
+            if !known || nested.contains(&child) || !trees.join(&child, &b.id) {
                 dropped.push(child);
             } else {
-                parent.insert(child.clone(), b.id.clone());
+                nested.insert(child.clone());
                 kept.push(child);
             }
         }

@@ -107,6 +107,8 @@ impl SourceFile {
         };
         let counted = counted as usize;
         let from = (block * CHARS_BLOCK).min(offset);
+        #[cfg(test)]
+        tests::SCANNED.with(|n| n.set(n.get() + (offset - from)));
         let rest = self.text.as_bytes()[from..offset]
             .iter()
             .filter(|&&b| starts_char(b))
@@ -215,6 +217,46 @@ impl std::fmt::Display for Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    std::thread_local! {
+        /// Bytes `chars_before` examined past its block's count: the work of locating spans.
+        pub(super) static SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Minified JSON and flow-style YAML put a whole model on one line; every span of it is
+    /// located (for diagnostics, SARIF, reports), so a column counted from the start of the line
+    /// would make locating them all quadratic in the file's size.
+    #[test]
+    fn locating_every_span_of_one_long_line_is_linear() {
+        let text = "{\"id\":\"c\u{e7}\"},".repeat(400_000);
+        let file = SourceFile::new(
+            "m.json".into(),
+            PathBuf::from("/m.json"),
+            text.as_str().into(),
+        );
+        let offsets: Vec<usize> = (0..text.len())
+            .step_by(97)
+            .filter(|&o| text.is_char_boundary(o))
+            .collect();
+        SCANNED.with(|n| n.set(0));
+        for &offset in &offsets {
+            let (line, column) = file.line_col(offset as u32);
+            assert_eq!(line, 1);
+            assert!(column <= offset + 1);
+        }
+        let scanned = SCANNED.with(std::cell::Cell::get);
+        // At most one block per offset; counted from the line's start it would be about
+        // offsets * len / 2, some 2e11 bytes here.
+        assert!(
+            scanned <= offsets.len() * CHARS_BLOCK,
+            "{scanned} bytes examined for {} offsets",
+            offsets.len()
+        );
+        assert_eq!(
+            file.line_col(text.len() as u32),
+            (1, text.chars().count() + 1)
+        );
+    }
 
     #[test]
     fn line_and_column_count_characters() {

@@ -226,7 +226,8 @@ fn both(
     }
     let ours = match compile(program.expression(), root) {
         Ok(expression) => {
-            let mut evaluator = Evaluator::new(world, Value::Obj(on.0, on.1));
+            let budget = crate::cel::budget::Budget::default();
+            let mut evaluator = Evaluator::new(world, &budget, Value::Obj(on.0, on.1));
             match evaluator.run(&expression) {
                 Ok(value) => {
                     let value = plain(&value, &mut VecDeque::new());

@@ -7,21 +7,19 @@
 //! resolved once, at compile time, fields are read on access and lists are borrowed, so an
 //! evaluation allocates almost nothing. The subset is literals, variables, field selection and
 //! `has()`, the comprehension macros, and the calls of `functions.rs`, whose rows say what each
-//! call lowers to. Work is bounded by a step budget, so even a hostile team rule ends.
+//! call lowers to. Work and memory are bounded by the limits of `budget.rs`, so even a hostile
+//! team rule ends soon.
 
 use std::rc::Rc;
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 
+use super::budget::{Budget, FLUSH_EVERY, breach};
 use super::value::{List, ObjKind, Value};
 use crate::bounds::{Chain, chain};
 use crate::cel::functions::{self, Arith, Cmp, Lowering, StrTest};
 use crate::field::Field;
 use crate::world::World;
-
-/// Steps one evaluation may take: far above any real rule (a rule over a 50,000-component model
-/// touches each element a few times), low enough to stop a runaway rule in about a second.
-pub const STEP_BUDGET: u64 = 20_000_000;
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -226,24 +224,80 @@ impl Compiler {
 /// Evaluates compiled expressions for one element.
 pub struct Evaluator<'w> {
     world: &'w World<'w>,
+    budget: &'w Budget,
     slots: Vec<Value<'w>>,
     steps: u64,
+    /// Bytes of strings and lists built in this evaluation.
+    allocated: usize,
+    /// Comprehensions entered and not left.
+    nesting: usize,
+    /// Iterations not yet added to the run's budget.
+    pending: u64,
 }
 
 impl<'w> Evaluator<'w> {
-    pub fn new(world: &'w World<'w>, element: Value<'w>) -> Self {
+    pub fn new(world: &'w World<'w>, budget: &'w Budget, element: Value<'w>) -> Self {
         Evaluator {
             world,
+            budget,
             slots: vec![element],
             steps: 0,
+            allocated: 0,
+            nesting: 0,
+            pending: 0,
         }
     }
 
-    /// Evaluates an expression from a fresh start (the element only, a full budget).
+    /// Evaluates an expression from a fresh start (the element only, a full budget for the
+    /// evaluation; the run's iterations go on counting).
     pub fn run(&mut self, expression: &'w Expression) -> Result<Value<'w>> {
         self.slots.truncate(1);
         self.steps = 0;
-        self.eval(&expression.0)
+        self.allocated = 0;
+        self.nesting = 0;
+        self.budget.check_spent()?;
+        let value = self.eval(&expression.0);
+        let pending = std::mem::take(&mut self.pending);
+        self.budget.spend(pending)?;
+        value
+    }
+
+    /// Counts a string of `bytes` about to be built.
+    fn charge_string(&mut self, bytes: usize) -> Result<()> {
+        let limit = self.budget.limits.max_string_bytes;
+        let what = "the expression builds a string of";
+        within(bytes, limit, what, "bytes", "max-cel-string-bytes")?;
+        self.charge(bytes)
+    }
+
+    /// Counts a list of `items` about to be built (or grown to).
+    fn charge_list(&mut self, items: usize, new_items: usize) -> Result<()> {
+        let limit = self.budget.limits.max_list_items;
+        let what = "the expression builds a list of";
+        within(items, limit, what, "items", "max-cel-list-items")?;
+        self.charge(new_items.saturating_mul(std::mem::size_of::<Value>()))
+    }
+
+    fn charge(&mut self, bytes: usize) -> Result<()> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        let limit = self.budget.limits.max_alloc_bytes;
+        let what = "the expression allocates";
+        let unit = "bytes in one evaluation";
+        within(self.allocated, limit, what, unit, "max-cel-alloc-bytes")
+    }
+
+    /// Counts what adding `a` and `b` builds: a list or a string of both.
+    fn charge_sum(&mut self, a: &Value<'w>, b: &Value<'w>) -> Result<()> {
+        match (a, b) {
+            (Value::List(x), Value::List(y)) => {
+                let items = x.len().saturating_add(y.len());
+                self.charge_list(items, items)
+            }
+            _ => match (a.as_str(), b.as_str()) {
+                (Some(s), Some(t)) => self.charge_string(s.len().saturating_add(t.len())),
+                _ => Ok(()),
+            },
+        }
     }
 
     fn boolean(&mut self, node: &'w Node) -> Result<bool> {
@@ -255,8 +309,14 @@ impl<'w> Evaluator<'w> {
 
     fn eval(&mut self, node: &'w Node) -> Result<Value<'w>> {
         self.steps += 1;
-        if self.steps > STEP_BUDGET {
-            return Err(format!("the expression took more than {STEP_BUDGET} steps"));
+        let max_steps = self.budget.limits.max_steps;
+        if self.steps > max_steps {
+            return Err(breach(
+                "the expression took",
+                format!("{} steps", self.steps),
+                max_steps,
+                "max-cel-steps",
+            ));
         }
         match node {
             Node::Null => Ok(Value::Null),
@@ -314,8 +374,13 @@ impl<'w> Evaluator<'w> {
                 Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(overflow),
                 other => Err(format!("cannot negate a {}", other.kind_name())),
             },
-            Node::Cmp(op, operands) => self.fold(operands, |a, b| compare(*op, a, b)),
-            Node::Arith(op, operands) => self.fold(operands, |a, b| arithmetic(*op, a, b)),
+            Node::Cmp(op, operands) => self.fold(operands, |_, a, b| compare(*op, a, b)),
+            Node::Arith(op, operands) => self.fold(operands, |ev, a, b| {
+                if *op == Arith::Add {
+                    ev.charge_sum(&a, &b)?;
+                }
+                arithmetic(*op, a, b)
+            }),
             Node::In(element, container) => {
                 let element = self.eval(element)?;
                 match self.eval(container)? {
@@ -356,7 +421,11 @@ impl<'w> Evaluator<'w> {
                 }
             }
             Node::ToString(a) => Ok(match self.eval(a)? {
-                Value::Int(i) => Value::OwnedStr(Rc::from(i.to_string())),
+                Value::Int(i) => {
+                    let text = i.to_string();
+                    self.charge_string(text.len())?;
+                    Value::OwnedStr(Rc::from(text))
+                }
                 Value::Bool(b) => Value::OwnedStr(Rc::from(b.to_string())),
                 v @ (Value::Str(_) | Value::OwnedStr(_)) => v,
                 other => {
@@ -375,6 +444,7 @@ impl<'w> Evaluator<'w> {
                     .ok_or_else(|| format!("cannot convert a {} to an int", v.kind_name())),
             },
             Node::List(items) => {
+                self.charge_list(items.len(), items.len())?;
                 let items = items
                     .iter()
                     .map(|e| self.eval(e))
@@ -390,7 +460,7 @@ impl<'w> Evaluator<'w> {
     fn fold(
         &mut self,
         operands: &'w [Node],
-        apply: impl Fn(Value<'w>, Value<'w>) -> Result<Value<'w>>,
+        apply: impl Fn(&mut Self, Value<'w>, Value<'w>) -> Result<Value<'w>>,
     ) -> Result<Value<'w>> {
         let Some((first, rest)) = operands.split_first() else {
             return Err("an operator without operands".to_owned());
@@ -398,7 +468,7 @@ impl<'w> Evaluator<'w> {
         let mut left = self.eval(first)?;
         for operand in rest {
             let right = self.eval(operand)?;
-            left = apply(left, right)?;
+            left = apply(self, left, right)?;
         }
         Ok(left)
     }
@@ -412,8 +482,35 @@ impl<'w> Evaluator<'w> {
         self.slots.truncate(c.slot);
         self.slots.push(init);
         self.slots.push(Value::Null);
+        // Only the loop nests: a chain `l.map(..).map(..)` evaluates its range before it.
+        let max_nesting = self.budget.limits.max_nesting;
+        if self.nesting >= max_nesting {
+            return Err(breach(
+                "comprehensions are nested",
+                format!("{} deep", self.nesting + 1),
+                max_nesting as u64,
+                "max-cel-nesting",
+            ));
+        }
+        self.nesting += 1;
+        let looped = self.iterate(c, &range);
+        self.nesting -= 1;
+        looped?;
+        self.slots.truncate(c.slot + 1);
+        let result = self.eval(&c.result);
+        self.slots.truncate(c.slot);
+        result
+    }
+
+    /// The loop of a comprehension, leaving the accumulator in its slot.
+    fn iterate(&mut self, c: &'w Comprehension, range: &List<'w>) -> Result<()> {
         let mut built: Vec<Value<'w>> = Vec::new();
         for item in range.iter() {
+            self.pending += 1;
+            if self.pending >= FLUSH_EVERY {
+                let pending = std::mem::take(&mut self.pending);
+                self.budget.spend(pending)?;
+            }
             self.slots.truncate(c.slot + 2);
             self.slots[c.slot + 1] = item;
             if matches!(self.eval(&c.condition), Ok(Value::Bool(false))) {
@@ -426,7 +523,9 @@ impl<'w> Evaluator<'w> {
                         None => true,
                     };
                     if keep {
-                        built.push(self.eval(element)?);
+                        let item = self.eval(element)?;
+                        self.charge_list(built.len() + 1, 1)?;
+                        built.push(item);
                     }
                 }
                 Step::Generic(step) => {
@@ -438,11 +537,21 @@ impl<'w> Evaluator<'w> {
         if matches!(c.step, Step::Append(..)) {
             self.slots[c.slot] = Value::List(List::Values(Rc::new(built)));
         }
-        self.slots.truncate(c.slot + 1);
-        let result = self.eval(&c.result);
-        self.slots.truncate(c.slot);
-        result
+        Ok(())
     }
+}
+
+/// An error when what an expression builds is over its limit.
+fn within(value: usize, limit: usize, what: &str, unit: &str, option: &str) -> Result<()> {
+    if value > limit {
+        return Err(breach(
+            what,
+            format!("{value} {unit}"),
+            limit as u64,
+            option,
+        ));
+    }
+    Ok(())
 }
 
 fn compare<'w>(op: Cmp, a: Value<'w>, b: Value<'w>) -> Result<Value<'w>> {
@@ -564,15 +673,19 @@ fn appends_to<'e>(step: &'e IdedExpr, accu: &str) -> Option<(Option<&'e IdedExpr
 /// Renders a value for an explanation: lists joined with ", ", objects by name.
 pub fn display(world: &World, value: &Value) -> String {
     let mut out = String::new();
-    display_into(world, value, &mut out);
+    display_into(world, value, &mut out, usize::MAX);
     out
 }
 
 /// [`display`], appended to `out`: explanations are rendered for every threat (hundreds of
 /// thousands on a large model), so the parts are written in place rather than collected and
-/// joined. A list item equal to the one before it is written once, as before.
-pub fn display_into(world: &World, value: &Value, out: &mut String) {
+/// joined. A list item equal to the one before it is written once, as before. Writing stops once
+/// `out` holds `limit` bytes (a list of a million long names is not written out to be cut).
+pub fn display_into(world: &World, value: &Value, out: &mut String, limit: usize) {
     use std::fmt::Write as _;
+    if out.len() >= limit {
+        return;
+    }
     match value {
         Value::Null => {}
         Value::Bool(b) => {
@@ -581,21 +694,24 @@ pub fn display_into(world: &World, value: &Value, out: &mut String) {
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Str(s) => out.push_str(s),
-        Value::OwnedStr(s) => out.push_str(s),
+        Value::Str(s) => push_within(out, s, limit),
+        Value::OwnedStr(s) => push_within(out, s, limit),
         Value::List(list) => {
             let mut previous = String::new();
             let mut current = String::new();
             for (n, item) in list.iter().enumerate() {
+                if out.len() >= limit {
+                    break;
+                }
                 current.clear();
-                display_into(world, &item, &mut current);
+                display_into(world, &item, &mut current, limit - out.len());
                 if n > 0 && current == previous {
                     continue;
                 }
                 if n > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&current);
+                push_within(out, &current, limit);
                 std::mem::swap(&mut previous, &mut current);
             }
         }
@@ -603,15 +719,25 @@ pub fn display_into(world: &World, value: &Value, out: &mut String) {
             if let Some(v) = world.field(*kind, *i, Field::Name).or_else(|| {
                 (*kind == ObjKind::Model).then(|| Value::Str(world.model.system_name()))
             }) {
-                display_into(world, &v, out);
+                display_into(world, &v, out, limit);
             }
         }
     }
 }
 
+/// Appends as much of `text` as keeps `out` within `limit` bytes, whole characters only.
+fn push_within(out: &mut String, text: &str, limit: usize) {
+    let mut room = limit.saturating_sub(out.len()).min(text.len());
+    while !text.is_char_boundary(room) {
+        room -= 1;
+    }
+    out.push_str(&text[..room]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cel::budget::CelLimits;
     use threatforge_model::{LoadOptions, load_str};
 
     #[test]
@@ -640,18 +766,47 @@ flows:
   - web -> db: { protocol: postgres, data: [card] }
 ";
 
-    fn run(source: &str) -> std::result::Result<String, String> {
-        let loaded = load_str(
+    fn loaded() -> threatforge_model::Loaded {
+        load_str(
             "m.yaml",
             MODEL,
             &std::env::temp_dir(),
             &LoadOptions::default(),
-        );
+        )
+    }
+
+    fn run(source: &str) -> std::result::Result<String, String> {
+        run_within(source, &Budget::default(), 1)
+    }
+
+    /// Evaluates `source` `times` times on one budget; the last result.
+    fn run_within(
+        source: &str,
+        budget: &Budget,
+        times: usize,
+    ) -> std::result::Result<String, String> {
+        let loaded = loaded();
         let world = World::new(&loaded.model);
         let program = cel::Program::compile(source).map_err(|e| e.to_string())?;
         let expression = compile(program.expression(), "component")?;
-        let mut evaluator = Evaluator::new(&world, Value::Obj(ObjKind::Component, 1));
-        evaluator.run(&expression).map(|v| display(&world, &v))
+        let mut evaluator = Evaluator::new(&world, budget, Value::Obj(ObjKind::Component, 1));
+        let mut last = Err("not run".to_owned());
+        for _ in 0..times {
+            last = evaluator.run(&expression).map(|v| display(&world, &v));
+            last.as_ref().map_err(Clone::clone)?;
+        }
+        last
+    }
+
+    fn limited(edit: impl FnOnce(&mut CelLimits)) -> Budget {
+        let mut limits = CelLimits::default();
+        edit(&mut limits);
+        Budget::new(limits)
+    }
+
+    /// `start` followed by `.map(x, x + x)` `times` times: each map doubles its one item.
+    fn doubled(start: &str, times: usize) -> String {
+        format!("{start}{}", ".map(x, x + x)".repeat(times))
     }
 
     #[test]
@@ -729,17 +884,129 @@ flows:
         assert_eq!(run("(1 / 0 == 1) || true"), Ok("true".to_owned()));
     }
 
+    /// `depth` nested `all` over ten items each.
+    fn nested(depth: usize) -> String {
+        let vars: Vec<String> = (0..depth).map(|i| format!("v{i}")).collect();
+        let mut source = format!("{} >= 0", vars.join(" + "));
+        for var in vars.iter().rev() {
+            source = format!("[0,1,2,3,4,5,6,7,8,9].all({var}, {source})");
+        }
+        source
+    }
+
     #[test]
-    fn work_is_bounded() {
-        // Seven nested loops over ten items are ten million innermost evaluations, several steps
-        // each: over the budget, so the evaluation stops with an error instead of running on.
-        let source = "[0,1,2,3,4,5,6,7,8,9].all(a, [0,1,2,3,4,5,6,7,8,9].all(b, [0,1,2,3,4,5,6,7,8,9].all(c, \
-                      [0,1,2,3,4,5,6,7,8,9].all(d, [0,1,2,3,4,5,6,7,8,9].all(e, [0,1,2,3,4,5,6,7,8,9].all(f, \
-                      [0,1,2,3,4,5,6,7,8,9].all(g, a + b + c + d + e + f + g >= 0)))))))";
-        let result = run(source);
+    fn nesting_is_bounded() {
+        // Seven nested loops over ten items are ten million innermost evaluations: refused at
+        // the seventh level, after six iterations, not run until a budget runs out.
+        let budget = Budget::default();
+        let result = run_within(&nested(7), &budget, 1);
+        assert_eq!(
+            result,
+            Err("comprehensions are nested 7 deep, over the limit of 6 \
+                 (raise it with --max-cel-nesting)"
+                .to_owned())
+        );
+        assert_eq!(budget.iterations(), 6);
+        assert_eq!(run(&nested(3)), Ok("true".to_owned()));
+    }
+
+    #[test]
+    fn steps_of_one_evaluation_are_bounded() {
+        let budget = limited(|l| l.max_steps = 1_000);
+        let result = run_within(&nested(3), &budget, 1);
+        assert_eq!(
+            result,
+            Err("the expression took 1001 steps, over the limit of 1000 \
+                 (raise it with --max-cel-steps)"
+                .to_owned())
+        );
+    }
+
+    #[test]
+    fn iterations_of_a_whole_run_are_bounded() {
+        // Each evaluation is 1,110 iterations, well within its own step budget; the run's
+        // budget stops the tenth, and every one after it at once.
+        let budget = limited(|l| l.max_iterations = 10_000);
+        assert_eq!(run_within(&nested(3), &budget, 9), Ok("true".to_owned()));
+        assert_eq!(budget.iterations(), 9 * 1_110);
+        let result = run_within(&nested(3), &budget, 1);
+        assert_eq!(
+            result,
+            Err(
+                "the rules' comprehensions ran 11100 iterations in this run, over the limit of \
+                 10000 (raise it with --max-cel-iterations)"
+                    .to_owned()
+            )
+        );
+        assert!(budget.exhausted());
+        assert!(run_within("1 + 1 == 2", &budget, 1).is_err());
+    }
+
+    #[test]
+    fn a_string_doubled_forty_times_is_stopped_at_its_limit() {
+        let result = run(&doubled(r#"["ab"]"#, 40));
+        assert_eq!(
+            result,
+            Err(
+                "the expression builds a string of 2097152 bytes, over the limit of 1048576 \
+                 (raise it with --max-cel-string-bytes)"
+                    .to_owned()
+            )
+        );
+        // Under the limit, doubling works.
+        assert_eq!(run(&doubled(r#"["ab"]"#, 2)), Ok("abababab".to_owned()));
+    }
+
+    #[test]
+    fn a_list_doubled_forty_times_is_stopped_at_its_limit() {
+        let result = run(&format!("{}.size()", doubled("[[0]]", 40)));
+        assert_eq!(
+            result,
+            Err(
+                "the expression builds a list of 1048576 items, over the limit of 1000000 \
+                 (raise it with --max-cel-list-items)"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            run(&format!("{}[0].size()", doubled("[[0]]", 10))),
+            Ok("1024".to_owned())
+        );
+    }
+
+    #[test]
+    fn what_one_evaluation_builds_is_bounded() {
+        // Lists of 500 items, each within the list limit, built 100 times.
+        let budget = limited(|l| l.max_alloc_bytes = 1 << 20);
+        let source = "[0,1,2,3,4,5,6,7,8,9].all(a, [0,1,2,3,4,5,6,7,8,9].all(b, \
+                      size(component.name.size() > 0 ? [1,2,3,4,5].map(c, c) + \
+                      [[1]].map(l, l + l + l + l + l + l + l + l + l + l)[0] : []) >= 0))";
+        assert_eq!(run(source), Ok("true".to_owned()));
+        let result = run_within(&doubled("[[0,1,2,3,4,5,6,7,8,9]]", 15), &budget, 1);
         assert!(
-            result.as_ref().is_err_and(|e| e.contains("steps")),
+            result
+                .as_ref()
+                .is_err_and(|e| e.starts_with("the expression allocates ")
+                    && e.ends_with(
+                        "bytes in one evaluation, over the limit of 1048576 \
+                                (raise it with --max-cel-alloc-bytes)"
+                    )),
             "{result:?}"
         );
+    }
+
+    #[test]
+    fn display_stops_at_its_limit() {
+        let loaded = loaded();
+        let world = World::new(&loaded.model);
+        let names: Vec<String> = (0..1_000).map(|i| format!("name-{i}")).collect();
+        let value = Value::List(List::Strings(&names));
+        let mut out = String::from("x");
+        display_into(&world, &value, &mut out, 100);
+        assert_eq!(out.len(), 100);
+        assert!(out.starts_with("xname-0, name-1, "), "{out}");
+        let mut out = String::new();
+        display_into(&world, &Value::Str("çççç"), &mut out, 3);
+        assert_eq!(out, "ç");
     }
 }

@@ -3,6 +3,7 @@
 //! `types.rs`; the subset is one table (`functions.rs`), and a differential test
 //! (`differential.rs`) holds our evaluator to the `cel` crate's interpreter.
 
+pub mod budget;
 pub mod check;
 #[cfg(test)]
 mod differential;

@@ -8,7 +8,13 @@ use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let analyzed = load_and_analyze(&path, None, &args.rules, Some(super::today(None)?))?;
+    let analyzed = load_and_analyze(
+        &path,
+        None,
+        &args.rules,
+        Some(super::today(None)?),
+        args.limits.cel(),
+    )?;
     if analyzed.has_errors() {
         eprint(&super::render_analyzed(&analyzed, term));
         return Ok(crate::exit::INVALID);

@@ -52,10 +52,16 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     // path, in a rule directory or for the model's directory is refused, not followed.
     let old_root = checkout_dir.as_ref().map(tempfile::TempDir::path);
     let old = match &old_path {
-        Some(path) => load_and_analyze(path, old_root, &args.rules, Some(today.clone()))?,
+        Some(path) => load_and_analyze(
+            path,
+            old_root,
+            &args.rules,
+            Some(today.clone()),
+            args.limits.cel(),
+        )?,
         None => Analyzed::empty(),
     };
-    let new = load_and_analyze(&new_path, None, &args.rules, Some(today))?;
+    let new = load_and_analyze(&new_path, None, &args.rules, Some(today), args.limits.cel())?;
     let mut invalid = false;
     for (label, analyzed) in [("old", &old), ("new", &new)] {
         if analyzed.has_errors() {

@@ -14,6 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub(crate) use threatforge_analysis::Analyzed;
+use threatforge_analysis::cel::budget::CelLimits;
 use threatforge_analysis::{Project, ProjectOptions, Source};
 use threatforge_model::diag::{self, Diagnostic, Style};
 use threatforge_model::{LoadOptions, SourceMap};
@@ -139,7 +140,13 @@ impl crate::cli::ModelInputs {
 
     /// The model at `path` with these inputs, analyzed as of `today`.
     pub(crate) fn analyze(&self, path: &Path, today: String) -> Result<Analyzed, String> {
-        load_and_analyze(path, self.root.as_deref(), &self.rules, Some(today))
+        load_and_analyze(
+            path,
+            self.root.as_deref(),
+            &self.rules,
+            Some(today),
+            self.limits.cel(),
+        )
     }
 }
 
@@ -181,11 +188,13 @@ pub(crate) fn load_and_analyze(
     root: Option<&Path>,
     extra_rules: &[PathBuf],
     today: Option<String>,
+    cel: CelLimits,
 ) -> Result<Analyzed, String> {
     let options = ProjectOptions {
         root: root.map(Path::to_path_buf),
         extra_rules: extra_rules.to_vec(),
         today,
+        cel,
     };
     if path != Path::new("-") {
         return Ok(Project::load(Source::Path(path), &options));
