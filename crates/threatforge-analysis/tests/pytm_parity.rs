@@ -37,6 +37,7 @@ struct Case {
     /// groups its threats, the element among the group's members).
     threat: &'static str,
     expect: Expect,
+    /// The model without its `system`, which every case shares.
     model: &'static str,
 }
 
@@ -48,8 +49,7 @@ const CASES: &[Case] = &[
         pytm: "CR01",
         threat: "credentials-over-unencrypted-flow:user->shop",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   shop: { technology: web-application, exposure: internet }
 flows:
@@ -63,8 +63,7 @@ flows:
         pytm: "INP04",
         threat: "http-request-smuggling:web",
         expect: Differs,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   web: { technology: web-application, exposure: internet }
 flows:
@@ -77,8 +76,7 @@ flows:
         pytm: "CR02",
         threat: "session-hijacking:shop",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   basket: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -93,8 +91,7 @@ flows:
         pytm: "INP05",
         threat: "sql-injection:app",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   orders: { classification: confidential }
 components:
   user: { technology: browser, exposure: internet }
@@ -111,8 +108,7 @@ flows:
         pytm: "INP06",
         threat: "sql-injection:soap-service",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   invoices: { classification: confidential }
 components:
   partner: { technology: partner-system, exposure: internet }
@@ -128,8 +124,7 @@ flows:
         pytm: "SC01",
         threat: "cross-site-request-forgery:app",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   statements: { classification: confidential, categories: [financial] }
 components:
   user: { technology: browser, exposure: internet }
@@ -143,8 +138,7 @@ flows:
         pytm: "AA01",
         threat: "unauthenticated-internet-access-to-sensitive-data:records",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   patients: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -158,8 +152,7 @@ flows:
         pytm: "DS01",
         threat: "verbose-errors-and-fingerprinting:site",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   accounts: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -173,8 +166,7 @@ flows:
         pytm: "DE01",
         threat: "cleartext-sensitive-data-in-transit:app->db",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   customers: { classification: confidential, categories: [personal] }
 components:
   app: { technology: api-service }
@@ -189,8 +181,7 @@ flows:
         pytm: "API01",
         threat: "missing-hardening:api",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   profiles: { classification: confidential, categories: [personal] }
 components:
   client: { technology: mobile-app, exposure: internet }
@@ -205,8 +196,7 @@ flows:
         pytm: "AC01",
         threat: "missing-authorization-of-user-requests:user->portal",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   claims: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -220,8 +210,7 @@ flows:
         pytm: "AC02",
         threat: "shared-datastore-write-access:shared",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   stock: { classification: internal, integrity: high }
 components:
   orders: { technology: api-service }
@@ -239,8 +228,7 @@ flows:
         pytm: "DO01",
         threat: "unbounded-resource-consumption:app",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   search: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -257,8 +245,7 @@ flows:
         pytm: "HA01",
         threat: "path-traversal:files",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   files: { technology: web-server, exposure: internet }
 flows:
@@ -271,8 +258,7 @@ flows:
         pytm: "DO02",
         threat: "unbounded-resource-consumption:resize",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   images: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -288,8 +274,7 @@ flows:
         pytm: "INP09",
         threat: "ldap-injection:login",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   users: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -306,8 +291,7 @@ flows:
         pytm: "INP11",
         threat: "path-traversal:docs",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   manuals: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -323,8 +307,7 @@ flows:
         pytm: "AC04",
         threat: "xml-external-entity:import",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   catalogue: { classification: internal }
 components:
   supplier: { technology: partner-system, exposure: internet }
@@ -338,8 +321,7 @@ flows:
         pytm: "DO03",
         threat: "dos-of-internet-facing-service:feed",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   orders: { classification: internal }
 components:
   client: { technology: partner-system, exposure: internet }
@@ -354,8 +336,7 @@ flows:
         pytm: "AC05",
         threat: "message-replay:shop->queue",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   payments: { classification: confidential, integrity: high }
 components:
   shop: { technology: api-service }
@@ -369,8 +350,7 @@ flows:
         pytm: "DE03",
         threat: "cleartext-sensitive-data-in-transit:user->app",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   address: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -385,8 +365,7 @@ flows:
         pytm: "CR03",
         threat: "credential-stuffing-and-brute-force:login",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   profile: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -400,8 +379,7 @@ flows:
         pytm: "HA02",
         threat: "embedded-device-reverse-engineering:meter",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   readings: { classification: confidential, categories: [personal] }
 components:
   meter: { technology: iot-device, exposure: internet }
@@ -415,8 +393,7 @@ flows:
         pytm: "DS03",
         threat: "verbose-errors-and-fingerprinting:api",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   caller: { technology: external-service, exposure: internet }
   api: { technology: api-service, exposure: internet }
 flows:
@@ -428,8 +405,7 @@ flows:
         pytm: "AC06",
         threat: "malicious-file-upload:uploads",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   documents: { classification: confidential }
 components:
   user: { technology: browser, exposure: internet }
@@ -444,8 +420,7 @@ flows:
         pytm: "HA03",
         threat: "verbose-errors-and-fingerprinting:site",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   site: { technology: web-application, exposure: internet }
 flows:
@@ -458,8 +433,7 @@ flows:
         pytm: "SC02",
         threat: "cross-site-scripting:forum",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   posts: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -474,8 +448,7 @@ flows:
         pytm: "AC07",
         threat: "missing-authorization-of-user-requests:staff->backoffice",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   orders: { classification: confidential, categories: [personal] }
 components:
   staff: { technology: browser, exposure: internet }
@@ -490,8 +463,7 @@ flows:
         pytm: "INP15",
         threat: "mail-command-injection:webmail",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   mail: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -507,8 +479,7 @@ flows:
         pytm: "HA04",
         threat: "embedded-device-reverse-engineering:kiosk",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   sales: { classification: internal }
 components:
   kiosk: { technology: iot-device, exposure: internet }
@@ -523,8 +494,7 @@ flows:
         pytm: "SC03",
         threat: "cross-site-scripting:wiki",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   pages: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -538,8 +508,7 @@ flows:
         pytm: "AA02",
         threat: "caller-spoofing-on-unauthenticated-flow:orders->payments",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   charges: { classification: confidential, categories: [payment] }
 components:
   orders: { technology: api-service }
@@ -554,8 +523,7 @@ flows:
         pytm: "CR04",
         threat: "session-hijacking:bank",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   transfers: { classification: confidential, categories: [financial] }
 components:
   user: { technology: browser, exposure: internet }
@@ -569,8 +537,7 @@ flows:
         pytm: "DO04",
         threat: "xml-external-entity:orders",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   purchase-orders: { classification: internal }
 components:
   erp: { technology: partner-system, exposure: internet }
@@ -585,8 +552,7 @@ flows:
         pytm: "DS04",
         threat: "cross-site-scripting:shop",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   query: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -601,8 +567,7 @@ flows:
         pytm: "SC04",
         threat: "cross-site-scripting:intranet",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   news: { classification: internal }
 components:
   employee: { technology: browser }
@@ -617,8 +582,7 @@ flows:
         pytm: "CR05",
         threat: "encryption-key-management:vault-db",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   cards: { classification: secret, categories: [payment] }
 components:
   app: { technology: api-service }
@@ -632,8 +596,7 @@ flows:
         pytm: "AC08",
         threat: "service-registry-poisoning:registry",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   service: { technology: api-service }
   registry: { technology: service-registry }
 flows:
@@ -645,8 +608,7 @@ flows:
         pytm: "DS05",
         threat: "sensitive-data-in-cache:cache",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   sessions: { classification: confidential, categories: [personal] }
 components:
   app: { technology: api-service }
@@ -661,8 +623,7 @@ flows:
         pytm: "SC05",
         threat: "trust-in-client-controls:game",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   scores: { classification: internal, integrity: high }
 components:
   player: { technology: desktop-app, exposure: internet }
@@ -678,8 +639,7 @@ flows:
         pytm: "INP17",
         threat: "clickjacking:media",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   uploads: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -694,8 +654,7 @@ flows:
         pytm: "AA03",
         threat: "session-hijacking:portal",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   policies: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -709,8 +668,7 @@ flows:
         pytm: "AC09",
         threat: "missing-authorization-of-user-requests:app->admin",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   accounts: { classification: confidential, categories: [personal] }
 components:
   app: { technology: mobile-app, exposure: internet }
@@ -725,8 +683,7 @@ flows:
         pytm: "INP18",
         threat: "verbose-errors-and-fingerprinting:api",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   requests: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -742,8 +699,7 @@ flows:
         pytm: "CR06",
         threat: "cleartext-sensitive-data-in-transit:branch->hq",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   ledger: { classification: confidential, categories: [financial] }
 components:
   branch: { technology: backend-service }
@@ -760,8 +716,7 @@ boundaries:
         pytm: "CR07",
         threat: "message-replay:partner->orders",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   purchase-orders: { classification: confidential, integrity: high }
 components:
   partner: { technology: partner-system, exposure: internet }
@@ -776,8 +731,7 @@ flows:
         pytm: "AA04",
         threat: "trust-in-client-controls:checkout",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   basket: { classification: internal, integrity: high }
 components:
   app: { technology: mobile-app, exposure: internet }
@@ -791,8 +745,7 @@ flows:
         pytm: "INP19",
         threat: "xml-external-entity:invoices",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   invoice: { classification: confidential }
 components:
   supplier: { technology: partner-system, exposure: internet }
@@ -806,8 +759,7 @@ flows:
         pytm: "INP20",
         threat: "clickjacking:bank",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   bank: { technology: web-application, exposure: internet }
 flows:
@@ -820,8 +772,7 @@ flows:
         pytm: "AC11",
         threat: "session-hijacking:shop",
         expect: Fires,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   shop: { technology: web-application, exposure: internet }
 flows:
@@ -833,8 +784,7 @@ flows:
         pytm: "INP21",
         threat: "xml-external-entity:saml",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   assertion: { classification: secret, categories: [credential] }
 components:
   user: { technology: browser, exposure: internet }
@@ -849,8 +799,7 @@ flows:
         pytm: "INP22",
         threat: "xml-external-entity:reader",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   feed: { classification: public }
 components:
   publisher: { technology: external-service, exposure: internet }
@@ -865,8 +814,7 @@ flows:
         pytm: "INP23",
         threat: "malicious-file-upload:converter",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   files: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -882,8 +830,7 @@ flows:
         pytm: "DO05",
         threat: "xml-external-entity:gateway",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   messages: { classification: internal }
 components:
   bank: { technology: partner-system, exposure: internet }
@@ -898,8 +845,7 @@ flows:
         pytm: "AC12",
         threat: "privilege-escalation-into-trusted-zone:jobs->admin",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   settings: { classification: confidential }
 components:
   jobs: { technology: worker }
@@ -917,8 +863,7 @@ boundaries:
         pytm: "AC13",
         threat: "container-workload-hardening:cluster",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   orders: { classification: confidential }
 components:
   api: { technology: api-service, processes: [orders] }
@@ -934,8 +879,7 @@ runtimes:
         pytm: "INP27",
         threat: "cross-site-scripting:profile",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   bio: { classification: public, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -950,8 +894,7 @@ flows:
         pytm: "INP28",
         threat: "cross-site-scripting:links",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   urls: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -966,8 +909,7 @@ flows:
         pytm: "INP29",
         threat: "cross-site-scripting:comments",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   comment: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -981,8 +923,7 @@ flows:
         pytm: "INP30",
         threat: "cross-site-scripting:search",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   terms: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -996,8 +937,7 @@ flows:
         pytm: "DE04",
         threat: "log-tampering:audit",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   audit-log: { classification: internal, integrity: high, categories: [logs] }
 components:
   app: { technology: api-service }
@@ -1012,8 +952,7 @@ flows:
         pytm: "INP36",
         threat: "http-request-smuggling:web",
         expect: Differs,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   web: { technology: web-server, exposure: internet }
 flows:
@@ -1026,8 +965,7 @@ flows:
         pytm: "INP37",
         threat: "http-request-smuggling:api",
         expect: Differs,
-        model: "system: { name: t }
-components:
+        model: "components:
   user: { technology: browser, exposure: internet }
   api: { technology: api-service, exposure: internet }
 flows:
@@ -1039,8 +977,7 @@ flows:
         pytm: "INP38",
         threat: "cross-site-scripting:spa",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   fragment: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -1057,8 +994,7 @@ flows:
         pytm: "AC16",
         threat: "session-hijacking:store",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   cart: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -1072,8 +1008,7 @@ flows:
         pytm: "INP39",
         threat: "cross-site-scripting:results",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   query: { classification: public }
 components:
   user: { technology: browser, exposure: internet }
@@ -1088,8 +1023,7 @@ flows:
         pytm: "INP40",
         threat: "cross-site-scripting:reviews",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   review: { classification: public }
 components:
   author: { technology: browser, exposure: internet }
@@ -1105,8 +1039,7 @@ flows:
         pytm: "AC17",
         threat: "session-hijacking:crm",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   contacts: { classification: confidential, categories: [personal] }
 components:
   agent: { technology: browser }
@@ -1121,8 +1054,7 @@ flows:
         pytm: "AC18",
         threat: "session-hijacking:webapp",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   messages: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -1136,8 +1068,7 @@ flows:
         pytm: "AC19",
         threat: "session-hijacking:portal",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   invoices: { classification: confidential }
 components:
   user: { technology: browser, exposure: internet }
@@ -1151,8 +1082,7 @@ flows:
         pytm: "AC20",
         threat: "session-hijacking:console",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   tickets: { classification: confidential }
 components:
   user: { technology: browser, exposure: internet }
@@ -1167,8 +1097,7 @@ flows:
         pytm: "AC21",
         threat: "cross-site-request-forgery:settings",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   email: { classification: confidential, categories: [personal] }
 components:
   user: { technology: browser, exposure: internet }
@@ -1183,8 +1112,7 @@ flows:
         pytm: "DS06",
         threat: "unnecessary-data-transfer:analytics",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   events: { classification: internal }
   cards: { classification: secret, categories: [payment] }
 components:
@@ -1199,8 +1127,7 @@ flows:
         pytm: "DR01",
         threat: "cleartext-sensitive-data-in-transit:hr->payroll",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   salaries: { classification: confidential, categories: [personal, financial] }
 components:
   hr: { technology: backend-service, processes: [salaries] }
@@ -1215,8 +1142,7 @@ flows:
         pytm: "AC22",
         threat: "long-lived-api-key:shop->billing",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   invoices: { classification: confidential }
 components:
   shop: { technology: api-service }
@@ -1231,8 +1157,7 @@ flows:
         pytm: "AC23",
         threat: "credentials-stored-outside-vault:config",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   partner-keys: { classification: secret, categories: [credential], quantity: few }
 components:
   admin: { technology: backend-service, processes: [partner-keys] }
@@ -1247,8 +1172,7 @@ flows:
         pytm: "AC24",
         threat: "static-secrets-without-vault:exporter",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   reports: { classification: confidential }
 components:
   exporter: { technology: batch-job, processes: [reports] }
@@ -1262,8 +1186,7 @@ flows:
         pytm: "LLM01",
         threat: "llm-prompt-injection:assistant",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   prompts: { classification: internal }
 components:
   user: { technology: browser, exposure: internet }
@@ -1278,8 +1201,7 @@ flows:
         pytm: "LLM02",
         threat: "llm-indirect-prompt-injection:assistant",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   prompts: { classification: internal }
   documents: { classification: internal }
 components:
@@ -1297,8 +1219,7 @@ flows:
         pytm: "LLM03",
         threat: "llm-sensitive-data-to-third-party:support->model",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   tickets: { classification: confidential, categories: [personal] }
 components:
   support: { technology: backend-service, processes: [tickets] }
@@ -1312,8 +1233,7 @@ flows:
         pytm: "LLM04",
         threat: "llm-training-data-poisoning:model",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   training-set: { classification: internal, categories: [model] }
 components:
   pipeline: { technology: etl-job, processes: [training-set] }
@@ -1328,8 +1248,7 @@ flows:
         pytm: "LLM05",
         threat: "ai-agent-excessive-agency:agent",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   customers: { classification: confidential, categories: [personal] }
 components:
   agent: { technology: ai-agent }
@@ -1343,8 +1262,7 @@ flows:
         pytm: "LLM06",
         threat: "ai-agent-excessive-agency:agent",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   code: { classification: internal }
 components:
   agent: { technology: ai-agent }
@@ -1358,8 +1276,7 @@ flows:
         pytm: "LLM07",
         threat: "llm-prompt-injection:chatbot",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   chat: { classification: internal }
 components:
   customer: { technology: browser, exposure: internet }
@@ -1374,8 +1291,7 @@ flows:
         pytm: "LLM08",
         threat: "llm-sensitive-output-disclosure:helpdesk",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   cases: { classification: confidential, categories: [personal] }
 components:
   staff: { technology: browser }
@@ -1390,8 +1306,7 @@ flows:
         pytm: "LLM09",
         threat: "ai-agent-untrusted-tools:agent",
         expect: Fires,
-        model: "system: { name: t }
-data:
+        model: "data:
   tasks: { classification: internal }
 components:
   agent: { technology: ai-agent }
@@ -1428,12 +1343,8 @@ fn check(case: &Case, rules: &RuleSet, table: &Coverage) -> Option<String> {
     if case.expect == Differs && entry.differs.is_none() {
         return Some("expects no threat, but the entry has no `differs` note saying why".into());
     }
-    let loaded = load_str(
-        "m.yaml",
-        case.model,
-        Path::new("."),
-        &LoadOptions::default(),
-    );
+    let text = format!("system: {{ name: {} }}\n{}", case.pytm, case.model);
+    let loaded = load_str("m.yaml", &text, Path::new("."), &LoadOptions::default());
     if loaded.has_errors() {
         let errors: Vec<_> = loaded.diagnostics.iter().map(|d| &d.message).collect();
         return Some(format!("the model does not load: {errors:?}"));
