@@ -594,18 +594,6 @@ flows:
   - app -> vault-db: { protocol: postgres-tls, authentication: credentials, data: [cards] }
 ",
     },
-    // AC08 Manipulate Registry Information (Server): no access control on the registry.
-    Case {
-        pytm: "AC08",
-        threat: "service-registry-poisoning:registry",
-        expect: Fires,
-        model: "components:
-  service: { technology: api-service }
-  registry: { technology: service-registry }
-flows:
-  - service -> registry: { protocol: https }
-",
-    },
     // DS05 Lifting Sensitive Data Embedded in Cache (Server): uses a cache.
     Case {
         pytm: "DS05",
