@@ -4,30 +4,41 @@
 //! Invariants: analysis never fails on a valid model; threat ids derive from rule and element
 //! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
 
-pub mod baseline;
-pub mod bounds;
-pub mod cel;
-pub mod decisions;
-pub mod diff;
-pub mod engine;
-pub mod examples;
-pub mod field;
+mod baseline;
+mod bounds;
+// Issue 18 reworks `cel/`; its items narrow to `pub(crate)` once that lands, rather than in a
+// second change to the same lines now. Four of them (`MACROS`, `cell`, `display`, `markdown`)
+// are used by its tests only and go behind `#[cfg(test)]` then.
+#[allow(unreachable_pub, dead_code)]
+mod cel;
+mod decisions;
+mod diff;
+mod engine;
+mod examples;
+mod field;
 mod group;
 mod manual;
-pub mod mitigation;
+mod mitigation;
 mod project;
-pub mod rule;
-pub mod ruleset;
-pub mod score;
-pub mod threat;
-pub mod world;
+mod rule;
+mod ruleset;
+// Scoring is another change's (the rules' and scores' tuning); its `pub` items narrow to
+// `pub(crate)` after that lands.
+#[allow(unreachable_pub)]
+mod score;
+mod threat;
+mod world;
 
+pub use baseline::{Plan, Planned, plan as plan_baseline};
+pub use diff::{Change, Diff, diff};
 pub use engine::{analyze, analyze_with};
+pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, join, one_line};
 pub use project::{Analyzed, Project, ProjectOptions, Source};
-pub use rule::{Element, Group, Level, Linddun, Stride};
-pub use ruleset::{Origin, Rule, RuleDir, RuleSet};
-pub use score::{Factor, Score};
+pub use rule::{Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride};
+pub use ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE, Origin, Rule, RuleDir, RuleSet};
+pub use score::{Factor, Score, severity_of};
 pub use threat::{
     Analysis, AppliedDecision, ElementRef, Options, Override, RiskOrder, Threat, ThreatId,
 };
+pub use world::World;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use threatforge_model::diag::Diagnostic;
+use threatforge_model::Diagnostic;
 use threatforge_model::{Code, LoadOptions, Loaded, Severity, SourceMap};
 
 use crate::ruleset::{RuleDir, RuleSet};

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use threatforge_model::catalog::{ControlTarget, catalog};
+use threatforge_model::{ControlTarget, catalog};
 use threatforge_model::{Linddun, is_valid_id};
 
 use crate::draft::*;
@@ -28,7 +28,7 @@ const UNZONED: &str = "threatforge:unzoned";
 /// A well-known IriusRisk id of the internet zone, used in the OTM examples.
 const IRIUS_INTERNET: &str = "f0ba7722-39b6-4c81-8290-a30a248bb8d9";
 
-pub fn import(
+pub(crate) fn import(
     bytes: &[u8],
     options: &Options,
     warnings: &mut Vec<String>,
@@ -231,7 +231,7 @@ fn state_status(state: &str) -> Option<DecisionStatus> {
 
 /// The catalogue technology for a tool's component type (IriusRisk's `web-application-server-side`,
 /// `generic-client`, `postgresql`...). Specific words come before generic ones.
-pub fn technology_for(kind: &str) -> Option<&'static str> {
+pub(crate) fn technology_for(kind: &str) -> Option<&'static str> {
     let key = norm(kind);
     if let Some((id, _)) = catalog().technologies.get_key_value(key.as_str()) {
         return Some(id.as_str());

@@ -49,7 +49,7 @@ impl Loaded {
 }
 
 /// The top-level keys of a model file, in the order the documentation presents them.
-pub const SECTIONS: &[&str] = &[
+pub(crate) const SECTIONS: &[&str] = &[
     "system",
     "include",
     "data",

@@ -4,10 +4,10 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 use threatforge_analysis::{Analysis, RuleSet, Threat};
-use threatforge_model::diag::JsonDiagnostic;
+use threatforge_model::JsonDiagnostic;
 use threatforge_model::{DecisionStatus, Loaded, Location, Model, Severity, ThreatSeverity};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The JSON Schema of this report (`threatforge schema --output-format report`), written by hand
 /// as the documented contract; a test validates real reports against it.
@@ -162,7 +162,11 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 }
 
 /// The report with the gate's verdict in its summary when `fail_on` is given.
-pub fn render_gated(model: &Model, analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> String {
+pub(crate) fn render_gated(
+    model: &Model,
+    analysis: &Analysis,
+    fail_on: Option<ThreatSeverity>,
+) -> String {
     let diagnostics = analysis
         .diagnostics
         .iter()

@@ -19,18 +19,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 use threatforge_analysis::{Analysis, Coverage, Element, Threat};
-use threatforge_model::catalog::{ControlTarget, catalog};
 use threatforge_model::{
     Classification, DecisionStatus, Exposure, INTERNET, Model, Rating, Sp, Stride, Trust,
 };
+use threatforge_model::{ControlTarget, catalog};
 
-pub const OTM_VERSION: &str = "0.2.0";
+pub(crate) const OTM_VERSION: &str = "0.2.0";
 
 /// The zone of components in no boundary and not on the internet.
-pub const UNZONED: &str = "threatforge:unzoned";
+pub(crate) const UNZONED: &str = "threatforge:unzoned";
 
 /// OTM's trust rating, 0-100, higher is more trusted. The internet is 1, as IriusRisk has it.
-pub fn trust_rating(trust: Trust) -> u8 {
+pub(crate) fn trust_rating(trust: Trust) -> u8 {
     match trust {
         Trust::Untrusted => 1,
         Trust::Low => 33,
@@ -40,7 +40,7 @@ pub fn trust_rating(trust: Trust) -> u8 {
 }
 
 /// Confidentiality as OTM's 0-100.
-pub fn confidentiality(classification: Classification) -> u8 {
+pub(crate) fn confidentiality(classification: Classification) -> u8 {
     match classification {
         Classification::Public => 0,
         Classification::Internal => 33,
@@ -50,7 +50,7 @@ pub fn confidentiality(classification: Classification) -> u8 {
 }
 
 /// Integrity or availability as OTM's 0-100.
-pub fn rating(rating: Rating) -> u8 {
+pub(crate) fn rating(rating: Rating) -> u8 {
     match rating {
         Rating::Low => 25,
         Rating::Medium => 50,
@@ -60,7 +60,7 @@ pub fn rating(rating: Rating) -> u8 {
 }
 
 /// The category names IriusRisk uses for STRIDE.
-pub fn stride_category(stride: Stride) -> &'static str {
+pub(crate) fn stride_category(stride: Stride) -> &'static str {
     match stride {
         Stride::Spoofing => "Spoofing",
         Stride::Tampering => "Tampering",

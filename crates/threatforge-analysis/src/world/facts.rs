@@ -12,7 +12,7 @@ use threatforge_model::{
 };
 
 /// The trait of actors (and services) whose accounts anyone can get.
-pub const OPEN_SIGN_UP: &str = "open-sign-up";
+pub(crate) const OPEN_SIGN_UP: &str = "open-sign-up";
 
 /// Per-component facts, indexed like `model.components`.
 #[derive(Clone, Debug, Default)]
@@ -87,7 +87,7 @@ pub struct Facts {
     pub boundaries: Vec<BoundaryFacts>,
 }
 
-pub fn trust_level(trust: Trust) -> i64 {
+pub(crate) fn trust_level(trust: Trust) -> i64 {
     match trust {
         Trust::Untrusted => 0,
         Trust::Low => 1,
@@ -96,7 +96,7 @@ pub fn trust_level(trust: Trust) -> i64 {
     }
 }
 
-pub fn sensitivity(classification: Classification) -> i64 {
+pub(crate) fn sensitivity(classification: Classification) -> i64 {
     match classification {
         Classification::Public => 0,
         Classification::Internal => 1,
@@ -105,7 +105,7 @@ pub fn sensitivity(classification: Classification) -> i64 {
     }
 }
 
-pub fn derive(model: &Model) -> Facts {
+pub(crate) fn derive(model: &Model) -> Facts {
     let n = model.components.len();
     let mut facts = Facts {
         components: vec![ComponentFacts::default(); n],

@@ -1,6 +1,6 @@
 //! `threatforge diagram`: the data-flow diagram as SVG, Mermaid or DOT.
 
-use threatforge_report::diagram::{self, DiagramOptions};
+use threatforge_report::{DiagramOptions, render_dot, render_mermaid, render_svg};
 
 use super::{find_model, load_and_analyze};
 use crate::cli::{DiagramArgs, DiagramFormat};
@@ -35,9 +35,9 @@ pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
         boundary: args.boundary.clone(),
     };
     let text = match args.format {
-        DiagramFormat::Svg => diagram::svg(model, &analyzed.analysis, &options),
-        DiagramFormat::Mermaid => diagram::mermaid(model, &analyzed.analysis, &options),
-        DiagramFormat::Dot => diagram::dot(model, &analyzed.analysis, &options),
+        DiagramFormat::Svg => render_svg(model, &analyzed.analysis, &options),
+        DiagramFormat::Mermaid => render_mermaid(model, &analyzed.analysis, &options),
+        DiagramFormat::Dot => render_dot(model, &analyzed.analysis, &options),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) use threatforge_analysis::Analyzed;
 use threatforge_analysis::{Project, ProjectOptions, Source};
-use threatforge_model::diag::{self, Diagnostic, Style};
+use threatforge_model::{Diagnostic, Style, diagnostic_line, render_diagnostic};
 use threatforge_model::{LoadOptions, SourceMap};
 
 use crate::cli::Command;
@@ -114,7 +114,7 @@ fn render_located<'a>(
     };
     let mut out = String::new();
     for (d, sources) in diagnostics {
-        out.push_str(&diag::render(d, sources, style));
+        out.push_str(&render_diagnostic(d, sources, style));
         out.push('\n');
     }
     out
@@ -124,7 +124,7 @@ fn render_located<'a>(
 pub(crate) fn one_lines(analyzed: &Analyzed) -> String {
     let mut out = String::new();
     for (d, sources) in analyzed.diagnostics() {
-        out.push_str(&diag::one_line(d, sources));
+        out.push_str(&diagnostic_line(d, sources));
         out.push('\n');
     }
     out

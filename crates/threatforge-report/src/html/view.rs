@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 use threatforge_analysis::{Analysis, Coverage, Element, ElementRef, Stride, Threat};
-use threatforge_model::catalog::catalog;
+use threatforge_model::catalog;
 use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
 
 /// How many open risks the summary lists.
