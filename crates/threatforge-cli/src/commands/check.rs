@@ -14,13 +14,9 @@ pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
     let fail_on = args.fail_on.map(|s| s.severity());
     let text = match args.format {
-        CheckFormat::Json => threatforge_report::render_check(
-            &analyzed.loaded,
-            &analyzed.rules,
-            &analyzed.analysis,
-            &path.display().to_string(),
-            fail_on,
-        ),
+        CheckFormat::Json => {
+            threatforge_report::render_check(&analyzed, &path.display().to_string(), fail_on)
+        }
         CheckFormat::Human | CheckFormat::Short => {
             // Diagnostics go to standard error, as a compiler's do; the findings to the output.
             if args.format == CheckFormat::Short {
@@ -50,12 +46,8 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
     let model = &analyzed.loaded.model;
     let count = |severity: Severity| {
         analyzed
-            .loaded
-            .diagnostics
+            .diagnostics()
             .iter()
-            .chain(&analyzed.rules.diagnostics)
-            .chain(&analyzed.analysis.diagnostics)
-            .chain(&analyzed.analysis.rule_diagnostics)
             .filter(|d| d.severity == severity)
             .count()
     };
