@@ -4,6 +4,7 @@
 //! The pipeline's first stage. Everything later (analysis, outputs, the CLI) reads a [`Model`];
 //! nothing here knows about threats.
 
+mod boundaries;
 mod catalog;
 mod codes;
 mod confine;
@@ -28,6 +29,7 @@ mod yaml;
 // `escape` and `suggest` stay modules: their functions are named for what they do to a text
 // (`escape::line`, `suggest::nearest`) and read wrong without the module's name; every `pub`
 // item in them is used by another crate.
+pub use boundaries::BoundaryTree;
 pub use catalog::{Catalog, Control, ControlReach, ControlTarget, Protocol, Technology, catalog};
 pub use codes::{Code, Severity};
 pub use confine::{Refused, read_confined, read_regular};

@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value, json};
 use threatforge_analysis::{Analysis, Coverage, Element, Threat};
 use threatforge_model::{
-    Classification, DecisionStatus, Exposure, INTERNET, Model, Rating, Sp, Stride, Trust,
+    BoundaryTree, Classification, DecisionStatus, Exposure, INTERNET, Model, Rating, Sp, Stride,
+    Trust,
 };
 use threatforge_model::{ControlTarget, catalog};
 
@@ -165,12 +166,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     let system = model.system.as_ref();
 
     // Parents: what directly contains each component and boundary.
-    let mut parent: HashMap<&str, &str> = HashMap::new();
-    for (id, boundary) in &model.boundaries {
-        for member in &boundary.contains {
-            parent.insert(member.value.as_str(), id.as_str());
-        }
-    }
+    let tree = BoundaryTree::new(model);
+    let parent = |id: &str| tree.parent_id(model, id);
 
     let mut by_element: HashMap<(Element, &str), Vec<&Threat>> = HashMap::new();
     for threat in &analysis.threats {
@@ -294,7 +291,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 zone["description"] = json!(text);
             }
             zone["risk"] = json!({ "trustRating": trust_rating(b.trust) });
-            if let Some(p) = parent.get(id.as_str()) {
+            if let Some(p) = parent(id) {
                 zone["parent"] = json!({ "trustZone": p });
             }
             zone["attributes"] = attrs.wrap();
@@ -303,8 +300,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         .collect();
 
     let zone_of = |id: &str, exposure: Option<Exposure>| -> String {
-        match parent.get(id) {
-            Some(p) => (*p).to_owned(),
+        match parent(id) {
+            Some(p) => p.to_owned(),
             None if exposure == Some(Exposure::Internet) => INTERNET.to_owned(),
             None => UNZONED.to_owned(),
         }
