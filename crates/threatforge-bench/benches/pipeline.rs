@@ -104,7 +104,13 @@ fn diagram_svg(bencher: divan::Bencher, n: usize) {
     let analysis = analyze(&model, rules());
     let options = threatforge_report::DiagramOptions::default();
     bencher.bench(|| {
-        threatforge_report::render_svg(&model, divan::black_box(&analysis), &options).len()
+        threatforge_report::render_diagram(
+            threatforge_report::DiagramFormat::Svg,
+            &model,
+            divan::black_box(&analysis),
+            &options,
+        )
+        .len()
     });
 }
 

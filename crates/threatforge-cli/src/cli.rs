@@ -275,8 +275,8 @@ pub(crate) struct DiagramArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
-    #[arg(long, short = 'f', value_enum, default_value_t = DiagramFormat::Svg)]
-    pub format: DiagramFormat,
+    #[arg(long, short = 'f', value_parser = diagram_formats(), default_value = "svg")]
+    pub format: threatforge_report::DiagramFormat,
 
     /// Write the diagram to this file instead of standard output (`-` for standard output).
     #[arg(long, short = 'o')]
@@ -289,16 +289,6 @@ pub(crate) struct DiagramArgs {
     /// A directory of the team's own rules, beside the built-ins (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum DiagramFormat {
-    /// SVG laid out by threatforge itself.
-    Svg,
-    /// Mermaid, which GitHub and GitLab render.
-    Mermaid,
-    /// Graphviz DOT.
-    Dot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -346,6 +336,17 @@ fn report_formats() -> impl TypedValueParser<Value = threatforge_report::Format>
             .map(|f| PossibleValue::new(f.name()).help(f.help())),
     )
     .try_map(|name| Format::from_name(&name).ok_or("not a report format"))
+}
+
+/// `diagram --format`'s values, from the report crate's list of diagram formats.
+fn diagram_formats() -> impl TypedValueParser<Value = threatforge_report::DiagramFormat> {
+    use threatforge_report::DiagramFormat;
+    PossibleValuesParser::new(
+        DiagramFormat::ALL
+            .iter()
+            .map(|f| PossibleValue::new(f.name()).help(f.help())),
+    )
+    .try_map(|name| DiagramFormat::from_name(&name).ok_or("not a diagram format"))
 }
 
 /// `import --from`'s values, from the import crate's list of formats.

@@ -376,3 +376,29 @@ fn diagnostics_of_the_model_and_of_its_rule_files_are_printed_as_one_list() {
     assert_eq!(json_files.len(), files.len(), "{report}");
     assert_eq!(json_files[0], "m.yaml");
 }
+
+#[test]
+fn diagram_formats_come_from_their_own_list() {
+    let output = threatforge()
+        .args(["diagram", "--help"])
+        .output()
+        .expect("run");
+    let help = String::from_utf8(output.stdout).expect("utf-8");
+    for format in threatforge_report::DiagramFormat::ALL {
+        assert!(
+            help.contains(&format!("- {}:", format.name())),
+            "{format} missing from:\n{help}"
+        );
+    }
+    // A report format is not a diagram format.
+    let output = threatforge()
+        .args(["diagram", "--format", "html", "no-such.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("[possible values: svg, mermaid, dot]"),
+        "{stderr}"
+    );
+}

@@ -321,17 +321,21 @@ pub(crate) fn technology_for(kind: &str) -> Option<&'static str> {
             &["artifact", "nexus", "artifactory", "package-registry"],
             "artifact-registry",
         ),
+        // Hosted services before self-run pipelines: `azure-pipelines` is the former.
         (
             &[
                 "github-actions",
-                "jenkins",
-                "pipeline",
-                "cicd",
-                "ci-cd",
-                "gitlab-ci",
+                "circleci",
+                "azure-pipelines",
+                "azure-devops",
                 "codebuild",
                 "codepipeline",
+                "bitbucket-pipelines",
             ],
+            "hosted-ci",
+        ),
+        (
+            &["jenkins", "pipeline", "cicd", "ci-cd", "gitlab-ci"],
             "ci-pipeline",
         ),
         (
@@ -1655,6 +1659,21 @@ mod tests {
         ] {
             let tech = technology_for(word).unwrap_or_else(|| panic!("{word}"));
             assert!(catalog().technology(tech).is_some(), "{word} -> {tech}");
+        }
+    }
+
+    #[test]
+    fn hosted_ci_reads_back_as_the_catalogue_names_it() {
+        // What the OTM export writes for it, and every name the catalogue knows it by.
+        let hosted = catalog().technology("hosted-ci").expect("hosted-ci");
+        for name in std::iter::once("hosted-ci").chain(hosted.aliases.iter().map(String::as_str)) {
+            assert_eq!(technology_for(name), Some("hosted-ci"), "{name}");
+        }
+        assert_eq!(technology_for("aws-codebuild"), Some("hosted-ci"));
+        assert_eq!(technology_for("GitHub Actions"), Some("hosted-ci"));
+        // A pipeline the team runs is still one.
+        for name in ["jenkins", "gitlab-ci", "ci-pipeline", "build-pipeline"] {
+            assert_eq!(technology_for(name), Some("ci-pipeline"), "{name}");
         }
     }
 

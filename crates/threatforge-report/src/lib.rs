@@ -16,14 +16,13 @@ mod remediation;
 mod rules_doc;
 mod sarif;
 
-// A report is rendered through `Format` and `render`; the formats' own entry points are named
-// for tests and benchmarks that measure one of them.
-pub use diagram::{
-    COLLAPSE_ABOVE, DiagramOptions, dot as render_dot, mermaid as render_mermaid, svg as render_svg,
-};
+// A report is rendered through `Format` and `render`, a diagram through `DiagramFormat` and
+// `render_diagram`; the report formats' own entry points are named for tests and benchmarks
+// that measure one of them.
+pub use diagram::{COLLAPSE_ABOVE, DiagramOptions};
 pub use diff::{Paint, human as diff_human, json as diff_json, markdown as diff_markdown};
 pub use escape::markdown_code;
-pub use format::{Format, Input, render};
+pub use format::{DiagramFormat, Format, Input, render, render_diagram};
 pub use html::render as render_html;
 pub use json::{
     SCHEMA as REPORT_SCHEMA, at_or_above, by_risk, gate, gate_passes, render as render_json,

@@ -1,9 +1,9 @@
 //! `threatforge diagram`: the data-flow diagram as SVG, Mermaid or DOT.
 
-use threatforge_report::{DiagramOptions, render_dot, render_mermaid, render_svg};
+use threatforge_report::{DiagramOptions, render_diagram};
 
 use super::{find_model, load_and_analyze};
-use crate::cli::{DiagramArgs, DiagramFormat};
+use crate::cli::DiagramArgs;
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
@@ -34,11 +34,7 @@ pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     let options = DiagramOptions {
         boundary: args.boundary.clone(),
     };
-    let text = match args.format {
-        DiagramFormat::Svg => render_svg(model, &analyzed.analysis, &options),
-        DiagramFormat::Mermaid => render_mermaid(model, &analyzed.analysis, &options),
-        DiagramFormat::Dot => render_dot(model, &analyzed.analysis, &options),
-    };
+    let text = render_diagram(args.format, model, &analyzed.analysis, &options);
     write_output(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)
 }

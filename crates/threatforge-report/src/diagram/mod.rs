@@ -31,7 +31,7 @@ pub struct DiagramOptions {
 }
 
 /// A standalone SVG document.
-pub fn svg(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
+pub(crate) fn svg(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     svg::render(&view::build(model, analysis, options))
 }
 
@@ -47,11 +47,11 @@ pub(crate) fn svg_with_min_width(
 }
 
 /// Graphviz DOT text.
-pub fn dot(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
+pub(crate) fn dot(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     dot::render(&view::build(model, analysis, options))
 }
 
 /// A Mermaid flowchart with subgraphs for boundaries.
-pub fn mermaid(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
+pub(crate) fn mermaid(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     mermaid::render(&view::build(model, analysis, options))
 }
