@@ -330,38 +330,51 @@ pub(crate) struct ImportArgs {
 /// `report --format`'s values, from the report crate's list of formats.
 fn report_formats() -> impl TypedValueParser<Value = threatforge_report::Format> {
     use threatforge_report::Format;
-    PossibleValuesParser::new(
-        Format::ALL
-            .iter()
-            .map(|f| PossibleValue::new(f.name()).help(f.help())),
+    listed(
+        Format::ALL,
+        Format::name,
+        Format::help,
+        "not a report format",
     )
-    .try_map(|name| Format::from_name(&name).ok_or("not a report format"))
 }
 
 /// `diagram --format`'s values, from the report crate's list of diagram formats.
 fn diagram_formats() -> impl TypedValueParser<Value = threatforge_report::DiagramFormat> {
     use threatforge_report::DiagramFormat;
-    PossibleValuesParser::new(
-        DiagramFormat::ALL
-            .iter()
-            .map(|f| PossibleValue::new(f.name()).help(f.help())),
+    listed(
+        DiagramFormat::ALL,
+        DiagramFormat::name,
+        DiagramFormat::help,
+        "not a diagram format",
     )
-    .try_map(|name| DiagramFormat::from_name(&name).ok_or("not a diagram format"))
 }
 
 /// `import --from`'s values, from the import crate's list of formats.
 fn import_formats() -> impl TypedValueParser<Value = threatforge_import::Format> {
     use threatforge_import::Format;
-    PossibleValuesParser::new(
-        Format::ALL
-            .iter()
-            .map(|f| PossibleValue::new(f.as_str()).help(f.help())),
+    listed(
+        Format::ALL,
+        Format::as_str,
+        Format::help,
+        "not an import format",
     )
-    .try_map(|name| {
-        Format::ALL
-            .iter()
+}
+
+/// An option's values from a crate's list: each with its name and help line in `--help`.
+fn listed<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> &'static str,
+    refusal: &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        all.iter()
+            .map(move |&f| PossibleValue::new(name(f)).help(help(f))),
+    )
+    .try_map(move |given| {
+        all.iter()
             .copied()
-            .find(|f| f.as_str() == name)
-            .ok_or("not an import format")
+            .find(|&f| name(f) == given)
+            .ok_or(refusal)
     })
 }
