@@ -18,7 +18,7 @@ fn main() {
         .unwrap_or_default();
     names.sort();
     let mut code = String::from(
-        "/// The built-in rules: (file name, text).\npub static BUILTIN_RULES: &[(&str, &str)] = &[\n",
+        "/// The built-in rules: (file name, text).\npub(crate) static BUILTIN_RULES: &[(&str, &str)] = &[\n",
     );
     for name in &names {
         println!("cargo:rerun-if-changed=rules/{name}");

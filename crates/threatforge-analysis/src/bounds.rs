@@ -19,18 +19,18 @@
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
 
 /// Longest expression, in bytes.
-pub const MAX_EXPRESSION_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 16 * 1024;
 /// Most operators in one expression, counted in its whole text (string literals included, so
 /// that no way of lexing a malformed literal hides any from the count): a quarter of what
 /// overflows the parser.
-pub const MAX_OPERATORS: usize = 1000;
+pub(crate) const MAX_OPERATORS: usize = 1000;
 /// Deepest nesting of an expression's tree: the built-in rules need at most 17 levels.
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 /// What went over a bound, and where: a character offset into the expression's text, or the id
 /// of the node nested too deep.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Exceeded {
+pub(crate) enum Exceeded {
     Length,
     Operators {
         at: usize,
@@ -45,7 +45,7 @@ pub enum Exceeded {
 }
 
 impl Exceeded {
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Exceeded::Length => {
                 format!("the expression is longer than {MAX_EXPRESSION_BYTES} bytes")
@@ -59,7 +59,7 @@ impl Exceeded {
         }
     }
 
-    pub fn help(&self) -> &'static str {
+    pub(crate) fn help(&self) -> &'static str {
         match self {
             Exceeded::Length | Exceeded::Operators { .. } => {
                 "a rule's condition or explanation needs a few dozen operators; write a simpler \
@@ -75,7 +75,7 @@ impl Exceeded {
 }
 
 /// Bounds the text before any parser reads it; returns the operators counted.
-pub fn before_parsing(source: &str) -> Result<usize, Exceeded> {
+pub(crate) fn before_parsing(source: &str) -> Result<usize, Exceeded> {
     if source.len() > MAX_EXPRESSION_BYTES {
         return Err(Exceeded::Length);
     }
@@ -126,7 +126,7 @@ fn is_word(c: char) -> bool {
 }
 
 /// Bounds the nesting of a parsed expression, counted without recursion; returns its depth.
-pub fn nesting(expr: &IdedExpr) -> Result<usize, Exceeded> {
+pub(crate) fn nesting(expr: &IdedExpr) -> Result<usize, Exceeded> {
     let mut pending = vec![(expr, 1usize)];
     let mut deepest = 0;
     while let Some((expr, depth)) = pending.pop() {
@@ -173,7 +173,7 @@ fn entries(entries: &[cel::common::ast::IdedEntryExpr]) -> impl Iterator<Item = 
 }
 
 /// `a op b op c ...` of one operator `op`, which the parser nests as `((a op b) op c) ...`.
-pub struct Chain<'e> {
+pub(crate) struct Chain<'e> {
     /// The operator's function name (`_+_`).
     pub op: &'e str,
     /// The leftmost operand.
@@ -184,7 +184,7 @@ pub struct Chain<'e> {
 
 /// The chain `expr` is the outermost call of, when it is a call of an arithmetic or comparison
 /// operator (a single `a + b` is a chain of one link). Walks the left operands in a loop.
-pub fn chain(expr: &IdedExpr) -> Option<Chain<'_>> {
+pub(crate) fn chain(expr: &IdedExpr) -> Option<Chain<'_>> {
     let op = binary(expr, None)?.0;
     let mut links = Vec::new();
     let mut current = expr;

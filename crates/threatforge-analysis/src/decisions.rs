@@ -5,14 +5,14 @@
 use std::fmt::Write as _;
 use threatforge_model::Code;
 
-use threatforge_model::diag::Diagnostic;
+use threatforge_model::Diagnostic;
 use threatforge_model::{Decision, DecisionStatus, Model, ThreatSeverity};
 
 use crate::score::{Score, severity_of_cvss};
 use crate::threat::{Analysis, AppliedDecision, Options, Override, written_out};
 
 /// Whether `text` matches `pattern`, where `*` matches any run of characters.
-pub fn matches(pattern: &str, text: &str) -> bool {
+pub(crate) fn matches(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let Some(first) = parts.next() else {
         return pattern == text;
@@ -39,7 +39,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 /// Which of the decisions, given by their `threat` selectors in the order written, applies to
 /// the threat `id` that absorbed the threats `absorbed`: the threat's own id before an absorbed
 /// one's, then the fewest wildcards, then the first written. `matched` sees every one that matches.
-pub fn winner<'a>(
+pub(crate) fn winner<'a>(
     selectors: impl IntoIterator<Item = &'a str>,
     id: &str,
     absorbed: &[String],
@@ -61,7 +61,7 @@ pub fn winner<'a>(
 }
 
 /// The ids a threat answers to besides its own: those of the threats it absorbed.
-pub fn absorbed_ids(threat: &crate::threat::Threat) -> Vec<String> {
+pub(crate) fn absorbed_ids(threat: &crate::threat::Threat) -> Vec<String> {
     threat
         .absorbed
         .iter()
@@ -69,7 +69,7 @@ pub fn absorbed_ids(threat: &crate::threat::Threat) -> Vec<String> {
         .collect()
 }
 
-pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
+pub(crate) fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     if model.decisions.is_empty() {
         return;
     }
@@ -161,7 +161,7 @@ pub fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
 
 /// Marks the threats the model lists under `rules.not_applicable`, and warns about entries that
 /// match no threat. (Threats must be sorted by id.)
-pub fn not_applicable(model: &Model, analysis: &mut Analysis) {
+pub(crate) fn not_applicable(model: &Model, analysis: &mut Analysis) {
     // Written out only if an entry matches no threat, for the suggestion.
     let mut written_ids: Option<Vec<String>> = None;
     for (id, reason) in &model.rules.not_applicable {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use threatforge_model::Code;
 
 use rayon::prelude::*;
-use threatforge_model::diag::Diagnostic;
+use threatforge_model::Diagnostic;
 use threatforge_model::{Authentication, ComponentKind, Model, Span};
 
 use crate::cel::budget::{Budget, breach};
@@ -524,9 +524,9 @@ fn name_fronting_controls(
                 ObjKind::Flow => "the flow's target",
                 _ => "it",
             };
-            let pipeline = threatforge_model::catalog::catalog()
+            let pipeline = threatforge_model::catalog()
                 .control(control)
-                .is_some_and(|c| c.reach == threatforge_model::catalog::ControlReach::Pipeline);
+                .is_some_and(|c| c.reach == threatforge_model::ControlReach::Pipeline);
             let relation = if pipeline {
                 format!("a practice of the pipeline that builds {subject}")
             } else {

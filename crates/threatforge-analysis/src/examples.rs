@@ -35,7 +35,7 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
             let problems: Vec<String> = loaded
                 .diagnostics
                 .iter()
-                .map(|d| threatforge_model::diag::one_line(d, &loaded.model.sources))
+                .map(|d| threatforge_model::diagnostic_line(d, &loaded.model.sources))
                 .collect();
             failures.push(format!(
                 "`{kind}` example at {line} is not a clean model:\n    {}",

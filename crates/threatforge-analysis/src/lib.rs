@@ -4,30 +4,35 @@
 //! Invariants: analysis never fails on a valid model; threat ids derive from rule and element
 //! ids only; threats come out sorted by id; evaluation errors are diagnostics, never ignored.
 
-pub mod baseline;
-pub mod bounds;
-pub mod cel;
-pub mod decisions;
-pub mod diff;
-pub mod engine;
-pub mod examples;
-pub mod field;
+mod baseline;
+mod bounds;
+mod cel;
+mod decisions;
+mod diff;
+mod engine;
+mod examples;
+mod field;
 mod group;
 mod manual;
-pub mod mitigation;
+mod mitigation;
 mod project;
-pub mod rule;
-pub mod ruleset;
-pub mod score;
-pub mod threat;
-pub mod world;
+mod rule;
+mod ruleset;
+mod score;
+mod threat;
+mod world;
 
+pub use baseline::{Plan, Planned, plan as plan_baseline};
+pub use cel::budget::CelLimits;
+pub use diff::{Change, Diff, diff};
 pub use engine::{analyze, analyze_with};
+pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, join, one_line};
 pub use project::{Analyzed, Project, ProjectOptions, Source};
-pub use rule::{Element, Group, Level, Linddun, Stride};
-pub use ruleset::{Origin, Rule, RuleDir, RuleSet};
-pub use score::{Factor, Score};
+pub use rule::{Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride};
+pub use ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE, Origin, Rule, RuleDir, RuleSet};
+pub use score::{Factor, Score, severity_of};
 pub use threat::{
     Analysis, AppliedDecision, ElementRef, Options, Override, RiskOrder, Threat, ThreatId,
 };
+pub use world::World;

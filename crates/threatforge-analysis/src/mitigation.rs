@@ -135,7 +135,9 @@ pub struct MitigationEntry {
     pub alternatives: Box<[Arc<str>]>,
 }
 
-pub fn mitigation_entries(mitigations: &[threatforge_model::Sp<String>]) -> Arc<[MitigationEntry]> {
+pub(crate) fn mitigation_entries(
+    mitigations: &[threatforge_model::Sp<String>],
+) -> Arc<[MitigationEntry]> {
     mitigations
         .iter()
         .map(|entry| {

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use threatforge_model::diag::Diagnostic;
-use threatforge_model::{Code, LoadOptions, Loaded, Severity, SourceMap};
+use threatforge_model::{
+    Code, Diagnostic, FileId, LoadOptions, Loaded, Severity, SourceMap, sort_diagnostics,
+};
 
 use crate::ruleset::{RuleDir, RuleSet};
 use crate::threat::{Analysis, Options};
@@ -101,11 +102,7 @@ impl Project {
         rules
             .diagnostics
             .retain(|d| d.severity != Severity::Note || !d.labels.is_empty());
-        Analyzed {
-            loaded,
-            rules,
-            analysis,
-        }
+        Analyzed::new(loaded, rules, analysis)
     }
 }
 
@@ -166,6 +163,10 @@ pub struct Analyzed {
     pub loaded: Loaded,
     pub rules: RuleSet,
     pub analysis: Analysis,
+    /// The model's files, then the rule files: one map for every diagnostic's spans.
+    sources: SourceMap,
+    /// The model's, the rules' and the analysis's diagnostics, spans into `sources`, sorted.
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Analyzed {
@@ -181,32 +182,64 @@ impl Analyzed {
     }
 
     fn stopped(loaded: Loaded, rules: RuleSet) -> Self {
+        Analyzed::new(loaded, rules, Analysis::default())
+    }
+
+    fn new(loaded: Loaded, rules: RuleSet, analysis: Analysis) -> Self {
+        let model_sources = &loaded.model.sources;
+        let mut sources = SourceMap::default();
+        for (_, file) in model_sources.files() {
+            sources.add(file.clone());
+        }
+        // A rule file's id in the joined map: after the model's files.
+        let offset = u32::try_from(model_sources.files().count()).unwrap_or(u32::MAX);
+        for (_, file) in rules.sources.files() {
+            sources.add(file.clone());
+        }
+        let in_rule_file = |d: &Diagnostic| {
+            let mut d = d.clone();
+            for label in &mut d.labels {
+                label.span.file = FileId(label.span.file.0.saturating_add(offset));
+            }
+            d
+        };
+        let mut diagnostics: Vec<Diagnostic> = loaded
+            .diagnostics
+            .iter()
+            .chain(&analysis.diagnostics)
+            .cloned()
+            .chain(
+                rules
+                    .diagnostics
+                    .iter()
+                    .chain(&analysis.rule_diagnostics)
+                    .map(in_rule_file),
+            )
+            .collect();
+        sort_diagnostics(&mut diagnostics);
         Analyzed {
             loaded,
             rules,
-            analysis: Analysis::default(),
+            analysis,
+            sources,
+            diagnostics,
         }
     }
 
-    /// Every diagnostic with the source map its spans point into: the model's, the rule
-    /// files', then the analysis's of each. Each part is in file and position order.
-    pub fn diagnostics(&self) -> Vec<(&Diagnostic, &SourceMap)> {
-        let model = &self.loaded.model.sources;
-        let rules = &self.rules.sources;
-        let parts = [
-            (&self.loaded.diagnostics, model),
-            (&self.rules.diagnostics, rules),
-            (&self.analysis.diagnostics, model),
-            (&self.analysis.rule_diagnostics, rules),
-        ];
-        parts
-            .into_iter()
-            .flat_map(|(list, sources)| list.iter().map(move |d| (d, sources)))
-            .collect()
+    /// Every diagnostic, the model's, the rule files' and the analysis's, in the order every
+    /// output prints them: by file (the model's files, then the rule files), position, severity
+    /// and message. Their spans point into [`Analyzed::sources`].
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The model's files and the rule files, as one map.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics().iter().any(|(d, _)| d.is_error())
+        self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
 
@@ -261,11 +294,65 @@ mod tests {
             "system: { name: s }\nrules:\n  dirs: [no-such-rules-dir-17a]\n",
             &dir,
         );
-        let codes: Vec<&str> = analyzed.diagnostics().iter().map(|(d, _)| d.code).collect();
+        let codes: Vec<&str> = analyzed.diagnostics().iter().map(|d| d.code).collect();
         assert_eq!(codes, ["rules-dir-not-found"]);
-        let (d, sources) = analyzed.diagnostics()[0];
-        let at = sources.locate(d.labels[0].span);
+        let d = &analyzed.diagnostics()[0];
+        let at = analyzed.sources().locate(d.labels[0].span);
         assert_eq!((at.line, at.column), (3, 10));
         assert!(analyzed.analysis.threats.is_empty());
+    }
+
+    #[test]
+    fn diagnostics_of_the_load_and_of_the_analysis_are_one_list_in_position_order() {
+        // The not-applicable entry (line 2) is found by the analysis, the isolated component
+        // (line 4) by the loader: the list reads down the file all the same.
+        let analyzed = load_text(
+            "system: { name: s }\nrules: { not_applicable: { \"no-such:x\": why } }\ncomponents:\n  lone: { technology: postgresql }\n",
+            &std::env::temp_dir(),
+        );
+        let at: Vec<(&str, usize)> = analyzed
+            .diagnostics()
+            .iter()
+            .map(|d| (d.code, analyzed.sources().locate(d.labels[0].span).line))
+            .collect();
+        assert_eq!(
+            at,
+            [("orphaned-not-applicable", 2), ("isolated-component", 4)]
+        );
+    }
+
+    #[test]
+    fn a_rule_files_diagnostics_follow_the_models_and_point_into_the_rule_file() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir(dir.path().join("rules")).expect("the rules directory");
+        std::fs::write(
+            dir.path().join("rules/broken.yaml"),
+            "id: broken\nnot-a-key: 1\n",
+        )
+        .expect("the rule file");
+        let analyzed = load_text(
+            "system: { name: s }\nrules: { dirs: [rules] }\ncomponents:\n  lone: { technology: postgresql }\n",
+            dir.path(),
+        );
+        let diagnostics = analyzed.diagnostics();
+        assert_eq!(diagnostics[0].code, "isolated-component", "{diagnostics:?}");
+        let in_rules: Vec<_> = diagnostics[1..]
+            .iter()
+            .map(|d| {
+                let span = d.primary_span().expect("a located diagnostic");
+                let file = analyzed.sources().get(span.file).expect("the rule file");
+                (
+                    file.display.ends_with("broken.yaml"),
+                    analyzed.sources().locate(span).line,
+                )
+            })
+            .collect();
+        assert!(!in_rules.is_empty());
+        assert!(
+            in_rules.iter().all(|(in_file, _)| *in_file),
+            "{diagnostics:?}"
+        );
+        assert!(in_rules.contains(&(true, 2)), "{diagnostics:?}");
+        assert!(analyzed.has_errors());
     }
 }

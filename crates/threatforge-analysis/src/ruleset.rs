@@ -6,9 +6,9 @@ use std::sync::Arc;
 use threatforge_model::Code;
 
 use rayon::prelude::*;
-use threatforge_model::catalog::catalog;
-use threatforge_model::confine::read_confined;
-use threatforge_model::diag::Diagnostic;
+use threatforge_model::Diagnostic;
+use threatforge_model::catalog;
+use threatforge_model::read_confined;
 use threatforge_model::{
     FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, suggest,
 };
@@ -398,7 +398,7 @@ impl RuleSet {
             }
         }
         self.diagnostics.extend(problems);
-        threatforge_model::diag::sort(&mut self.diagnostics);
+        threatforge_model::sort_diagnostics(&mut self.diagnostics);
     }
 }
 

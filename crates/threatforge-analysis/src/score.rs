@@ -61,7 +61,7 @@ pub fn severity_of(score: u8) -> ThreatSeverity {
 }
 
 /// The CVSS v4.0 qualitative rating as a threatforge severity.
-pub fn severity_of_cvss(value: f64) -> ThreatSeverity {
+pub(crate) fn severity_of_cvss(value: f64) -> ThreatSeverity {
     match value {
         v if v >= 9.0 => ThreatSeverity::Critical,
         v if v >= 7.0 => ThreatSeverity::High,
@@ -143,7 +143,7 @@ impl Exposed {
 
 /// How exposed an element is (`Exposed::rank`): for the threats a team records by hand, whose
 /// scores the element does not move.
-pub fn exposure_rank(world: &World, element: Element, index: usize) -> u8 {
+pub(crate) fn exposure_rank(world: &World, element: Element, index: usize) -> u8 {
     exposure(world, element, index).rank()
 }
 
@@ -366,7 +366,7 @@ fn downstream(world: &World, start: Option<usize>) -> (usize, bool) {
 /// model has hundreds of thousands of threats, each with half a dozen factors). Each factor is
 /// held once, in one slice: an element has 120,000 siblings in a large model.
 #[derive(Debug, Default)]
-pub struct ElementFactors {
+pub(crate) struct ElementFactors {
     /// The likelihood factors (exposure, authentication), then the data factors of the aspects
     /// asked for, then the criticality and blast radius factors.
     factors: Box<[Factor]>,
@@ -419,7 +419,7 @@ pub struct Factors {
 }
 
 /// The factors of a threat, in order.
-pub type FactorIter<'a> = std::iter::Chain<
+pub(crate) type FactorIter<'a> = std::iter::Chain<
     std::iter::Chain<
         std::iter::Chain<
             std::iter::Chain<
@@ -515,7 +515,7 @@ fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) ->
 
 /// Which of an element's data factors a STRIDE category reads: the aspect of the data it
 /// threatens (confidentiality, integrity, availability, any).
-pub fn aspect_of(stride: Stride) -> usize {
+pub(crate) fn aspect_of(stride: Stride) -> usize {
     match stride {
         Stride::InformationDisclosure => 0,
         Stride::Tampering | Stride::Repudiation => 1,
@@ -527,7 +527,7 @@ pub fn aspect_of(stride: Stride) -> usize {
 /// The element's factors, with the impact factors of only the aspects its threats need (`needed`,
 /// by `aspect_of`): an element has two or three threats on average, and the others' reasons
 /// would be written and kept for nothing.
-pub fn element_scoring(
+pub(crate) fn element_scoring(
     world: &World,
     element: Element,
     index: usize,
@@ -706,7 +706,7 @@ pub struct RuleScoring<'r> {
 }
 
 /// The inherent score of a threat (before controls) and the factors that made it.
-pub fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score, Factors) {
+pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score, Factors) {
     let aspect = aspect_of(rule.stride);
     let mut factors = Factors {
         hints: rule.hints.clone(),
@@ -761,7 +761,7 @@ pub fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score,
 }
 
 /// The factors a rule's own hints contribute, made once per rule and shared by its threats.
-pub fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
+pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
     Arc::new([
         factor(
             "likelihood",

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use threatforge_model::diag::Diagnostic;
+use threatforge_model::Diagnostic;
 use threatforge_model::{DecisionStatus, Span, ThreatSeverity};
 
 use crate::mitigation::Mitigation;

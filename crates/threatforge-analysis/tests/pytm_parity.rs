@@ -16,8 +16,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use threatforge_analysis::rule::Coverage;
-use threatforge_analysis::ruleset::COVERAGE_PYTM;
+use threatforge_analysis::COVERAGE_PYTM;
+use threatforge_analysis::RuleCoverage as Coverage;
 use threatforge_analysis::{RuleSet, Threat, analyze};
 use threatforge_model::{LoadOptions, load_str};
 

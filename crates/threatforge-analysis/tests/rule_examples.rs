@@ -2,8 +2,8 @@
 //! of its `passes` examples.
 
 use threatforge_analysis::RuleSet;
-use threatforge_analysis::examples::check_examples;
-use threatforge_model::diag::{Style, render};
+use threatforge_analysis::check_examples;
+use threatforge_model::{Style, render_diagnostic};
 
 #[test]
 fn builtin_rules_load_cleanly() {
@@ -12,7 +12,7 @@ fn builtin_rules_load_cleanly() {
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
-        .map(|d| render(d, &rules.sources, Style::Plain))
+        .map(|d| render_diagnostic(d, &rules.sources, Style::Plain))
         .collect();
     assert!(errors.is_empty(), "{errors}");
 }
@@ -45,14 +45,14 @@ fn the_library_is_large_enough() {
 
 #[test]
 fn coverage_tables_list_every_peer_rule_once_with_rules_or_a_reason() {
-    use threatforge_analysis::rule::Coverage;
-    use threatforge_analysis::ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE};
+    use threatforge_analysis::RuleCoverage;
+    use threatforge_analysis::{COVERAGE_PYTM, COVERAGE_THREAGILE};
     let rules = RuleSet::builtin();
     for (name, text, expected) in [
         ("threagile", COVERAGE_THREAGILE, 42),
         ("pytm", COVERAGE_PYTM, 114),
     ] {
-        let coverage: Coverage =
+        let coverage: RuleCoverage =
             serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
             coverage.len(),

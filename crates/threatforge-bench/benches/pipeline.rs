@@ -55,7 +55,7 @@ fn load_and_validate(bencher: divan::Bencher, n: usize) {
 fn derive_facts(bencher: divan::Bencher, n: usize) {
     let model = model(n);
     bencher.bench(|| {
-        threatforge_analysis::world::World::new(divan::black_box(&model))
+        threatforge_analysis::World::new(divan::black_box(&model))
             .facts
             .components
             .len()
@@ -73,7 +73,7 @@ fn evaluate_rules_and_score(bencher: divan::Bencher, n: usize) {
 fn report_json(bencher: divan::Bencher, n: usize) {
     let model = model(n);
     let analysis = analyze(&model, rules());
-    bencher.bench(|| threatforge_report::json::render(&model, divan::black_box(&analysis)).len());
+    bencher.bench(|| threatforge_report::render_json(&model, divan::black_box(&analysis)).len());
 }
 
 #[divan::bench(args = SIZES, sample_count = 5)]
@@ -81,7 +81,7 @@ fn report_sarif(bencher: divan::Bencher, n: usize) {
     let model = model(n);
     let analysis = analyze(&model, rules());
     bencher.bench(|| {
-        threatforge_report::sarif::render(
+        threatforge_report::render_sarif(
             &model,
             divan::black_box(&analysis),
             rules(),
@@ -95,16 +95,22 @@ fn report_sarif(bencher: divan::Bencher, n: usize) {
 fn report_html(bencher: divan::Bencher, n: usize) {
     let model = model(n);
     let analysis = analyze(&model, rules());
-    bencher.bench(|| threatforge_report::html::render(&model, divan::black_box(&analysis)).len());
+    bencher.bench(|| threatforge_report::render_html(&model, divan::black_box(&analysis)).len());
 }
 
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 5)]
 fn diagram_svg(bencher: divan::Bencher, n: usize) {
     let model = model(n);
     let analysis = analyze(&model, rules());
-    let options = threatforge_report::diagram::DiagramOptions::default();
+    let options = threatforge_report::DiagramOptions::default();
     bencher.bench(|| {
-        threatforge_report::diagram::svg(&model, divan::black_box(&analysis), &options).len()
+        threatforge_report::render_diagram(
+            threatforge_report::DiagramFormat::Svg,
+            &model,
+            divan::black_box(&analysis),
+            &options,
+        )
+        .len()
     });
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use threatforge_analysis::{RuleSet, analyze};
 use threatforge_model::LoadOptions;
-use threatforge_model::yaml::node::Node;
+use threatforge_model::testing::Node;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -65,7 +65,7 @@ fn main() {
         lap("built-in rules", t);
 
         let t = Instant::now();
-        let world = threatforge_analysis::world::World::new(&loaded.model);
+        let world = threatforge_analysis::World::new(&loaded.model);
         lap("facts and world", t);
         drop(world);
 
@@ -74,14 +74,12 @@ fn main() {
         lap("analyze (facts, rules, score, decisions)", t);
 
         let t = Instant::now();
-        let json = threatforge_report::json::render(&loaded.model, &analysis);
+        let json = threatforge_report::render_json(&loaded.model, &analysis);
         lap("json report", t);
         let t = Instant::now();
-        let open = threatforge_report::json::at_or_above(
-            &analysis,
-            threatforge_model::ThreatSeverity::Info,
-        );
-        let summary = threatforge_report::json::summary(&analysis, None);
+        let open =
+            threatforge_report::at_or_above(&analysis, threatforge_model::ThreatSeverity::Info);
+        let summary = threatforge_report::summary(&analysis, None);
         lap("check summary", t);
         let threats = analysis.threats.len();
         let len = json.len() + open.len() + summary.threats;

@@ -2,7 +2,7 @@
 //! exactly as serde-saphyr does: same values, same spans, same order, also when read in pieces.
 
 use threatforge_model::Limits;
-use threatforge_model::yaml::fast::{CHUNK_BYTES, parse_fast, parse_slow, parse_split};
+use threatforge_model::testing::{CHUNK_BYTES, parse_fast, parse_slow, parse_split};
 
 #[test]
 fn synthetic_models_parse_the_same_on_both_paths() {

@@ -136,9 +136,9 @@ pub(crate) struct RuleLimits {
 }
 
 impl RuleLimits {
-    pub(crate) fn cel(&self) -> threatforge_analysis::cel::budget::CelLimits {
-        let d = threatforge_analysis::cel::budget::CelLimits::default();
-        threatforge_analysis::cel::budget::CelLimits {
+    pub(crate) fn cel(&self) -> threatforge_analysis::CelLimits {
+        let d = threatforge_analysis::CelLimits::default();
+        threatforge_analysis::CelLimits {
             max_steps: self.max_cel_steps.unwrap_or(d.max_steps),
             max_iterations: self.max_cel_iterations.unwrap_or(d.max_iterations),
             max_nesting: self.max_cel_nesting.unwrap_or(d.max_nesting),
@@ -326,8 +326,8 @@ pub(crate) struct DiagramArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,
 
-    #[arg(long, short = 'f', value_enum, default_value_t = DiagramFormat::Svg)]
-    pub format: DiagramFormat,
+    #[arg(long, short = 'f', value_parser = diagram_formats(), default_value = "svg")]
+    pub format: threatforge_report::DiagramFormat,
 
     /// Write the diagram to this file instead of standard output (`-` for standard output).
     #[arg(long, short = 'o')]
@@ -343,16 +343,6 @@ pub(crate) struct DiagramArgs {
 
     #[command(flatten)]
     pub limits: RuleLimits,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum DiagramFormat {
-    /// SVG laid out by threatforge itself.
-    Svg,
-    /// Mermaid, which GitHub and GitLab render.
-    Mermaid,
-    /// Graphviz DOT.
-    Dot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -394,27 +384,51 @@ pub(crate) struct ImportArgs {
 /// `report --format`'s values, from the report crate's list of formats.
 fn report_formats() -> impl TypedValueParser<Value = threatforge_report::Format> {
     use threatforge_report::Format;
-    PossibleValuesParser::new(
-        Format::ALL
-            .iter()
-            .map(|f| PossibleValue::new(f.name()).help(f.help())),
+    listed(
+        Format::ALL,
+        Format::name,
+        Format::help,
+        "not a report format",
     )
-    .try_map(|name| Format::from_name(&name).ok_or("not a report format"))
+}
+
+/// `diagram --format`'s values, from the report crate's list of diagram formats.
+fn diagram_formats() -> impl TypedValueParser<Value = threatforge_report::DiagramFormat> {
+    use threatforge_report::DiagramFormat;
+    listed(
+        DiagramFormat::ALL,
+        DiagramFormat::name,
+        DiagramFormat::help,
+        "not a diagram format",
+    )
 }
 
 /// `import --from`'s values, from the import crate's list of formats.
 fn import_formats() -> impl TypedValueParser<Value = threatforge_import::Format> {
     use threatforge_import::Format;
-    PossibleValuesParser::new(
-        Format::ALL
-            .iter()
-            .map(|f| PossibleValue::new(f.as_str()).help(f.help())),
+    listed(
+        Format::ALL,
+        Format::as_str,
+        Format::help,
+        "not an import format",
     )
-    .try_map(|name| {
-        Format::ALL
-            .iter()
+}
+
+/// An option's values from a crate's list: each with its name and help line in `--help`.
+fn listed<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> &'static str,
+    refusal: &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        all.iter()
+            .map(move |&f| PossibleValue::new(name(f)).help(help(f))),
+    )
+    .try_map(move |given| {
+        all.iter()
             .copied()
-            .find(|f| f.as_str() == name)
-            .ok_or("not an import format")
+            .find(|&f| name(f) == given)
+            .ok_or(refusal)
     })
 }

@@ -328,3 +328,77 @@ fn unknown_ids_and_values_on_the_command_line_get_a_suggestion_and_exit_2() {
         assert!(stderr.contains(suggestion), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn diagnostics_of_the_model_and_of_its_rule_files_are_printed_as_one_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("rules")).expect("rules dir");
+    std::fs::write(
+        dir.path().join("rules/broken.yaml"),
+        "id: broken\nnot-a-key: 1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "system: { name: s }\nrules: { dirs: [rules] }\ncomponents:\n  lone: { technology: postgresql }\n",
+    )
+    .expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml", "--format", "short"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let files: Vec<&str> = stderr
+        .lines()
+        .map(|line| line.split(':').next().unwrap_or(""))
+        .collect();
+    // The model's file first, then the rule file, each line located in its own file.
+    assert_eq!(files.first(), Some(&"m.yaml"), "{stderr}");
+    assert!(files.len() > 1, "{stderr}");
+    assert!(
+        files[1..].iter().all(|f| f.ends_with("broken.yaml")),
+        "{stderr}"
+    );
+    let report = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml", "--format", "json"])
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).expect("json");
+    let json_files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["location"]["file"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(json_files.len(), files.len(), "{report}");
+    assert_eq!(json_files[0], "m.yaml");
+}
+
+#[test]
+fn diagram_formats_come_from_their_own_list() {
+    let output = threatforge()
+        .args(["diagram", "--help"])
+        .output()
+        .expect("run");
+    let help = String::from_utf8(output.stdout).expect("utf-8");
+    for format in threatforge_report::DiagramFormat::ALL {
+        assert!(
+            help.contains(&format!("- {}:", format.name())),
+            "{format} missing from:\n{help}"
+        );
+    }
+    // A report format is not a diagram format.
+    let output = threatforge()
+        .args(["diagram", "--format", "html", "no-such.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("[possible values: svg, mermaid, dot]"),
+        "{stderr}"
+    );
+}

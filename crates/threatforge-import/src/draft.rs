@@ -14,18 +14,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-pub use threatforge_model::{
+pub(crate) use threatforge_model::{
     Authentication, Authorization, BoundaryKind, Classification, ComponentKind, DataCategory,
     DecisionStatus, Exposure, Quantity, Rating, RuntimeKind, ThreatSeverity, Trust, Usage,
 };
 
 /// Free-text comments that the writer puts above an entity (or at the top of the file), one
 /// `# ` line per line of text. Importers use them for what had no direct equivalent.
-pub type Comments = Vec<String>;
+pub(crate) type Comments = Vec<String>;
 
 /// A whole model as an importer builds it.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Draft {
+pub(crate) struct Draft {
     /// Comments at the top of the file: where the model came from, what was left out.
     pub header: Comments,
     pub system: DraftSystem,
@@ -47,7 +47,7 @@ pub struct Draft {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DraftSystem {
+pub(crate) struct DraftSystem {
     pub name: String,
     pub description: Option<String>,
     pub version: Option<String>,
@@ -58,7 +58,7 @@ pub struct DraftSystem {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftData {
+pub(crate) struct DraftData {
     pub id: String,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -73,7 +73,7 @@ pub struct DraftData {
 }
 
 impl DraftData {
-    pub fn new(id: impl Into<String>) -> Self {
+    pub(crate) fn new(id: impl Into<String>) -> Self {
         DraftData {
             id: id.into(),
             name: None,
@@ -91,7 +91,7 @@ impl DraftData {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftComponent {
+pub(crate) struct DraftComponent {
     pub id: String,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -115,7 +115,7 @@ pub struct DraftComponent {
 }
 
 impl DraftComponent {
-    pub fn new(id: impl Into<String>) -> Self {
+    pub(crate) fn new(id: impl Into<String>) -> Self {
         DraftComponent {
             id: id.into(),
             name: None,
@@ -138,7 +138,7 @@ impl DraftComponent {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftFlow {
+pub(crate) struct DraftFlow {
     /// An explicit id; [`Draft::push_flow`] sets one when another flow joins the same ends.
     pub id: Option<String>,
     pub source: String,
@@ -162,7 +162,7 @@ pub struct DraftFlow {
 }
 
 impl DraftFlow {
-    pub fn new(source: impl Into<String>, target: impl Into<String>) -> Self {
+    pub(crate) fn new(source: impl Into<String>, target: impl Into<String>) -> Self {
         DraftFlow {
             id: None,
             source: source.into(),
@@ -185,7 +185,7 @@ impl DraftFlow {
     }
 
     /// The id the model knows the flow by: its explicit id, else `source->target`.
-    pub fn effective_id(&self) -> String {
+    pub(crate) fn effective_id(&self) -> String {
         match &self.id {
             Some(id) => id.clone(),
             None => format!("{}->{}", self.source, self.target),
@@ -194,7 +194,7 @@ impl DraftFlow {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftBoundary {
+pub(crate) struct DraftBoundary {
     pub id: String,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -207,7 +207,7 @@ pub struct DraftBoundary {
 }
 
 impl DraftBoundary {
-    pub fn new(id: impl Into<String>) -> Self {
+    pub(crate) fn new(id: impl Into<String>) -> Self {
         DraftBoundary {
             id: id.into(),
             name: None,
@@ -222,7 +222,7 @@ impl DraftBoundary {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftRuntime {
+pub(crate) struct DraftRuntime {
     pub id: String,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -233,7 +233,7 @@ pub struct DraftRuntime {
 }
 
 impl DraftRuntime {
-    pub fn new(id: impl Into<String>, kind: RuntimeKind) -> Self {
+    pub(crate) fn new(id: impl Into<String>, kind: RuntimeKind) -> Self {
         DraftRuntime {
             id: id.into(),
             name: None,
@@ -247,11 +247,11 @@ impl DraftRuntime {
 }
 
 // The model language's own categories and scale, so a draft cannot hold a value `check` rejects.
-pub use threatforge_model::{Level, Stride};
+pub(crate) use threatforge_model::{Level, Stride};
 
 /// Reads a STRIDE category from the spellings other tools use (`Information Disclosure`,
 /// `information_disclosure`, `DoS`, `I`...).
-pub fn stride_loose(text: &str) -> Option<Stride> {
+pub(crate) fn stride_loose(text: &str) -> Option<Stride> {
     let key: String = text
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -274,7 +274,7 @@ pub fn stride_loose(text: &str) -> Option<Stride> {
 
 /// A threat the team writes by hand (`threats:`); its id in the model is `manual:<id>`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftThreat {
+pub(crate) struct DraftThreat {
     pub id: String,
     pub title: String,
     pub description: Option<String>,
@@ -294,7 +294,7 @@ pub struct DraftThreat {
 }
 
 impl DraftThreat {
-    pub fn new(id: impl Into<String>, title: impl Into<String>, stride: Stride) -> Self {
+    pub(crate) fn new(id: impl Into<String>, title: impl Into<String>, stride: Stride) -> Self {
         DraftThreat {
             id: id.into(),
             title: title.into(),
@@ -313,14 +313,14 @@ impl DraftThreat {
     }
 
     /// The id decisions select the threat by.
-    pub fn threat_id(&self) -> String {
+    pub(crate) fn threat_id(&self) -> String {
         format!("manual:{}", self.id)
     }
 }
 
 /// A decision on a threat.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DraftDecision {
+pub(crate) struct DraftDecision {
     /// A threat id (`rule:element`, `manual:<id>`) or a `*` pattern.
     pub threat: String,
     pub status: DecisionStatus,
@@ -336,7 +336,7 @@ pub struct DraftDecision {
 }
 
 impl DraftDecision {
-    pub fn new(threat: impl Into<String>, status: DecisionStatus) -> Self {
+    pub(crate) fn new(threat: impl Into<String>, status: DecisionStatus) -> Self {
         DraftDecision {
             threat: threat.into(),
             status,
@@ -352,7 +352,7 @@ impl DraftDecision {
 }
 
 impl Draft {
-    pub fn new(system_name: impl Into<String>) -> Self {
+    pub(crate) fn new(system_name: impl Into<String>) -> Self {
         Draft {
             system: DraftSystem {
                 name: system_name.into(),
@@ -365,7 +365,7 @@ impl Draft {
     /// Adds a flow and returns the id the model will know it by. A second flow between the same
     /// ends gets an explicit id minted from `name_hint` (its name, or `source-to-target`), since
     /// the model forbids two unnamed flows with the same ends.
-    pub fn push_flow(&mut self, mut flow: DraftFlow, name_hint: Option<&str>) -> String {
+    pub(crate) fn push_flow(&mut self, mut flow: DraftFlow, name_hint: Option<&str>) -> String {
         if flow.id.is_none()
             && !self
                 .unnamed_flow_ends
@@ -387,11 +387,11 @@ impl Draft {
 const RESERVED: &[&str] = &["internet"];
 
 /// The longest id the model allows.
-pub const MAX_ID_LEN: usize = 100;
+pub(crate) const MAX_ID_LEN: usize = 100;
 
 /// A set of ids already taken, which mints new ones from foreign names.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Namespace {
+pub(crate) struct Namespace {
     taken: HashSet<String>,
     /// Keeps iteration out of the picture: minting depends only on the order of calls.
     order: Vec<String>,
@@ -404,7 +404,7 @@ pub struct Namespace {
 impl Namespace {
     /// A valid, readable, unique id for `name`: lowercase kebab-case, starting with a letter, at
     /// most 100 characters, `-2`, `-3`... on a clash. The caller keeps `name` as the display name.
-    pub fn mint(&mut self, name: &str) -> String {
+    pub(crate) fn mint(&mut self, name: &str) -> String {
         let base = slug(name);
         let mut candidate = base.clone();
         let mut n = self.next_suffix.get(&base).copied().unwrap_or(2);
@@ -428,14 +428,10 @@ impl Namespace {
     }
 
     /// Marks an id as taken (for ids kept verbatim from the source).
-    pub fn reserve(&mut self, id: &str) {
+    pub(crate) fn reserve(&mut self, id: &str) {
         if self.taken.insert(id.to_owned()) {
             self.order.push(id.to_owned());
         }
-    }
-
-    pub fn contains(&self, id: &str) -> bool {
-        self.taken.contains(id)
     }
 }
 
@@ -478,7 +474,7 @@ impl Forest {
 
 /// `name` as lowercase kebab-case: ASCII letters and digits kept, accents folded where simple,
 /// everything else a single `-`; a leading letter added when needed.
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     let mut dash = false;
     let push = |out: &mut String, c: char, dash: &mut bool| {

@@ -1,25 +1,26 @@
 //! Imports threat models from other tools into threatforge YAML.
 //!
-//! Each importer reads its format into a [`draft::Draft`], a format-neutral model, and
-//! [`write::to_yaml`] renders the draft as a model a person would maintain. The crate depends on
+//! Each importer reads its format into a `draft::Draft`, a format-neutral model, and
+//! `write::to_yaml` renders the draft as a model a person would maintain. The crate depends on
 //! the model crate only (for its enums, catalogue and id rules), never on analysis or reports, so
 //! that importing stays a pure text-to-text step.
 //!
 //! All input is untrusted: it is size-limited ([`Options::max_bytes`]), parsed with budgets
 //! (nesting depth, node and alias counts), and every importer walks it in linear time.
 
-pub mod draft;
-pub mod otm;
-pub mod threagile;
-pub mod threat_dragon;
-pub mod tm7;
-pub mod write;
+mod draft;
+mod otm;
+mod threagile;
+mod threat_dragon;
+mod tm7;
+mod write;
 mod yaml;
 
 use std::fmt;
 use std::path::Path;
 
-pub use draft::Draft;
+// The Threagile rule mapping, which the tests hold to the built-in rules' `covers`.
+pub use threagile::{Elem as ThreagileElem, RULES as THREAGILE_RULES, rule as threagile_rule};
 
 /// A format threatforge imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -120,7 +121,7 @@ pub struct ImportError {
 }
 
 impl ImportError {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         ImportError {
             message: message.into(),
             line: None,
@@ -128,7 +129,7 @@ impl ImportError {
         }
     }
 
-    pub fn at(message: impl Into<String>, line: usize, column: usize) -> Self {
+    pub(crate) fn at(message: impl Into<String>, line: usize, column: usize) -> Self {
         ImportError {
             message: message.into(),
             line: Some(line),
@@ -253,7 +254,7 @@ pub fn import(bytes: &[u8], format: Format, options: &Options) -> Result<Importe
 }
 
 /// The input as UTF-8, or an error that says where it is not.
-pub fn text(bytes: &[u8]) -> Result<&str, ImportError> {
+pub(crate) fn text(bytes: &[u8]) -> Result<&str, ImportError> {
     std::str::from_utf8(bytes).map_err(|e| {
         let valid = &bytes[..e.valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -264,6 +265,6 @@ pub fn text(bytes: &[u8]) -> Result<&str, ImportError> {
 
 /// Parses YAML (or JSON) text into a JSON value, with the budgets every importer needs against
 /// hostile input: nesting depth, node count, aliases. For importers of YAML-based formats.
-pub fn parse_yaml(text: &str) -> Result<serde_json::Value, ImportError> {
+pub(crate) fn parse_yaml(text: &str) -> Result<serde_json::Value, ImportError> {
     yaml::parse(text, DEFAULT_MAX_BYTES)
 }

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use threatforge_model::catalog::{ControlTarget, catalog};
+use threatforge_model::{ControlTarget, catalog};
 use threatforge_model::{Linddun, is_valid_id};
 
 use crate::draft::*;
@@ -28,7 +28,7 @@ const UNZONED: &str = "threatforge:unzoned";
 /// A well-known IriusRisk id of the internet zone, used in the OTM examples.
 const IRIUS_INTERNET: &str = "f0ba7722-39b6-4c81-8290-a30a248bb8d9";
 
-pub fn import(
+pub(crate) fn import(
     bytes: &[u8],
     options: &Options,
     warnings: &mut Vec<String>,
@@ -233,7 +233,7 @@ fn state_status(state: &str) -> Option<DecisionStatus> {
 
 /// The catalogue technology for a tool's component type (IriusRisk's `web-application-server-side`,
 /// `generic-client`, `postgresql`...). Specific words come before generic ones.
-pub fn technology_for(kind: &str) -> Option<&'static str> {
+pub(crate) fn technology_for(kind: &str) -> Option<&'static str> {
     let key = norm(kind);
     if let Some((id, _)) = catalog().technologies.get_key_value(key.as_str()) {
         return Some(id.as_str());
@@ -323,17 +323,21 @@ pub fn technology_for(kind: &str) -> Option<&'static str> {
             &["artifact", "nexus", "artifactory", "package-registry"],
             "artifact-registry",
         ),
+        // Hosted services before self-run pipelines: `azure-pipelines` is the former.
         (
             &[
                 "github-actions",
-                "jenkins",
-                "pipeline",
-                "cicd",
-                "ci-cd",
-                "gitlab-ci",
+                "circleci",
+                "azure-pipelines",
+                "azure-devops",
                 "codebuild",
                 "codepipeline",
+                "bitbucket-pipelines",
             ],
+            "hosted-ci",
+        ),
+        (
+            &["jenkins", "pipeline", "cicd", "ci-cd", "gitlab-ci"],
             "ci-pipeline",
         ),
         (
@@ -1660,6 +1664,21 @@ mod tests {
         ] {
             let tech = technology_for(word).unwrap_or_else(|| panic!("{word}"));
             assert!(catalog().technology(tech).is_some(), "{word} -> {tech}");
+        }
+    }
+
+    #[test]
+    fn hosted_ci_reads_back_as_the_catalogue_names_it() {
+        // What the OTM export writes for it, and every name the catalogue knows it by.
+        let hosted = catalog().technology("hosted-ci").expect("hosted-ci");
+        for name in std::iter::once("hosted-ci").chain(hosted.aliases.iter().map(String::as_str)) {
+            assert_eq!(technology_for(name), Some("hosted-ci"), "{name}");
+        }
+        assert_eq!(technology_for("aws-codebuild"), Some("hosted-ci"));
+        assert_eq!(technology_for("GitHub Actions"), Some("hosted-ci"));
+        // A pipeline the team runs is still one.
+        for name in ["jenkins", "gitlab-ci", "ci-pipeline", "build-pipeline"] {
+            assert_eq!(technology_for(name), Some("ci-pipeline"), "{name}");
         }
     }
 

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use threatforge_model::catalog::catalog;
+use threatforge_model::catalog;
 
 use crate::draft::*;
 use crate::{ImportError, Options};
@@ -433,7 +433,7 @@ struct Importer<'a> {
     flow_at: HashMap<String, usize>,
 }
 
-pub fn import(
+pub(crate) fn import(
     text: &str,
     options: &Options,
     warnings: &mut Vec<String>,

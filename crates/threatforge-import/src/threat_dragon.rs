@@ -13,12 +13,12 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use threatforge_model::catalog::catalog;
+use threatforge_model::catalog;
 
 use crate::draft::*;
 use crate::{ImportError, Options};
 
-pub fn import(
+pub(crate) fn import(
     bytes: &[u8],
     options: &Options,
     warnings: &mut Vec<String>,

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use threatforge_model::catalog::catalog;
+use threatforge_model::catalog;
 
 use crate::draft::*;
 use crate::threat_dragon::{
@@ -300,7 +300,7 @@ fn state(text: &str) -> Option<DecisionStatus> {
     })
 }
 
-pub fn import(
+pub(crate) fn import(
     bytes: &[u8],
     options: &Options,
     warnings: &mut Vec<String>,

@@ -14,8 +14,8 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use threatforge_model::catalog::{ControlTarget, catalog};
 use threatforge_model::escape::{command_marks, is_hidden};
+use threatforge_model::{ControlTarget, catalog};
 use threatforge_model::{DecisionStatus, is_valid_date, is_valid_id};
 
 use crate::draft::*;
@@ -24,7 +24,7 @@ use crate::draft::*;
 const LINE_WIDTH: usize = 100;
 
 /// The YAML text of `draft`, after [`sanitize`]; what sanitize changed is appended to `warnings`.
-pub fn to_yaml(draft: &Draft, warnings: &mut Vec<String>) -> String {
+pub(crate) fn to_yaml(draft: &Draft, warnings: &mut Vec<String>) -> String {
     let draft = sanitize(draft, warnings);
     let mut out = String::new();
     for line in comment_lines(&draft.header) {
@@ -391,7 +391,7 @@ fn literal_block(text: &str, indent: usize) -> Option<String> {
 
 /// `text` as a YAML scalar that reads back as exactly this string: plain when that is safe,
 /// double-quoted otherwise. `in_flow` is for `{ ... }` and `[ ... ]`, where `,[]{}` end a value.
-pub fn scalar(text: &str, in_flow: bool) -> String {
+pub(crate) fn scalar(text: &str, in_flow: bool) -> String {
     if plain_is_safe(text, in_flow) {
         text.to_owned()
     } else {
@@ -500,7 +500,7 @@ fn comment_lines(comments: &Comments) -> Vec<String> {
 
 /// Fixes what would make the draft fail `check`; says what it changed in comments and
 /// `warnings`.
-pub fn sanitize(draft: &Draft, warnings: &mut Vec<String>) -> Draft {
+pub(crate) fn sanitize(draft: &Draft, warnings: &mut Vec<String>) -> Draft {
     let cat = catalog();
     let mut d = draft.clone();
     let warn = |comments: &mut Comments, text: String, warnings: &mut Vec<String>| {

@@ -3,7 +3,9 @@
 mod support;
 
 use threatforge_analysis::{Analysis, RuleSet};
-use threatforge_import::{Format, Options, detect, import, threagile};
+use threatforge_import::{
+    Format, Options, THREAGILE_RULES, ThreagileElem, detect, import, threagile_rule,
+};
 use threatforge_model::{DecisionStatus, Loaded};
 
 /// An online shop in Threagile 1.0: a browser, a web application on the internet, an
@@ -393,8 +395,8 @@ fn threatforge_finds_what_threagile_finds() {
         ("container-baseimage-backdooring", "shop-cluster"),
     ];
     let mut missing = Vec::new();
-    for (threagile_rule, element) in expected {
-        let mapping = threagile::rule(threagile_rule).expect("a Threagile rule");
+    for (name, element) in expected {
+        let mapping = threagile_rule(name).expect("a Threagile rule");
         let found = mapping.covered_by.iter().any(|(tf_rule, _)| {
             analysis
                 .threats
@@ -402,7 +404,7 @@ fn threatforge_finds_what_threagile_finds() {
                 .any(|t| &*t.rule == *tf_rule && t.elements().any(|e| &*e.id == *element))
         });
         if !found {
-            missing.push(format!("{threagile_rule}@{element}"));
+            missing.push(format!("{name}@{element}"));
         }
     }
     let found: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
@@ -414,11 +416,11 @@ fn threatforge_finds_what_threagile_finds() {
 #[test]
 fn rule_table_matches_the_coverage_file_and_the_rules() {
     let text = include_str!("../../threatforge-analysis/rules/coverage-threagile.yaml");
-    let coverage: threatforge_analysis::rule::Coverage =
+    let coverage: threatforge_analysis::RuleCoverage =
         serde_saphyr::from_str(text).expect("coverage file");
     let rules = RuleSet::builtin();
-    assert_eq!(coverage.len(), threagile::RULES.len());
-    for mapping in threagile::RULES {
+    assert_eq!(coverage.len(), THREAGILE_RULES.len());
+    for mapping in THREAGILE_RULES {
         let entry = coverage
             .get(mapping.id)
             .unwrap_or_else(|| panic!("{} not in the coverage file", mapping.id));
@@ -428,14 +430,14 @@ fn rule_table_matches_the_coverage_file_and_the_rules() {
             let rule = rules.get(rule_id).unwrap_or_else(|| panic!("{rule_id}"));
             let applies = &rule.file.applies_to;
             let expected = match elem {
-                threagile::Elem::Model => "model",
-                threagile::Elem::Flow => "flow",
-                threagile::Elem::Boundary => "boundary",
-                threagile::Elem::Runtime => "runtime",
-                threagile::Elem::Component(_) => "component",
+                ThreagileElem::Model => "model",
+                ThreagileElem::Flow => "flow",
+                ThreagileElem::Boundary => "boundary",
+                ThreagileElem::Runtime => "runtime",
+                ThreagileElem::Component(_) => "component",
             };
             assert_eq!(applies.element.as_str(), expected, "{rule_id}");
-            if let threagile::Elem::Component(kinds) = elem {
+            if let ThreagileElem::Component(kinds) = elem {
                 assert_eq!(*kinds, applies.kinds.as_slice(), "{rule_id}");
             }
         }

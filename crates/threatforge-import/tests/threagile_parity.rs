@@ -13,9 +13,9 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use threatforge_analysis::rule::Coverage;
+use threatforge_analysis::RuleCoverage;
 use threatforge_analysis::{Analysis, Element, RuleSet, Threat};
-use threatforge_import::{Format, Imported, import, threagile};
+use threatforge_import::{Format, Imported, THREAGILE_RULES, import, threagile_rule};
 use threatforge_model::{Loaded, Model};
 
 /// What every case shares: data of each sensitivity Threagile's rules look at.
@@ -713,7 +713,7 @@ fn element_touches(model: &Model, kind: Element, id: &str, component: &str) -> b
 
 /// The open covering threats that touch the case's element.
 fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
-    let mapping = threagile::rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
+    let mapping = threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
     let (_, loaded, analysis) = import_and_analyze(model);
     let covers = |r: &str| mapping.covered_by.iter().any(|(tf, _)| *tf == r);
     let hits = analysis
@@ -726,7 +726,7 @@ fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
     (hits, analysis)
 }
 
-fn coverage() -> Coverage {
+fn coverage() -> RuleCoverage {
     serde_saphyr::from_str(include_str!(
         "../../threatforge-analysis/rules/coverage-threagile.yaml"
     ))
@@ -741,7 +741,7 @@ fn every_threagile_rule_has_a_case() {
         .chain(LEFT_OUT.iter().copied())
         .collect();
     ours.sort_unstable();
-    let mut theirs: Vec<&str> = threagile::RULES.iter().map(|r| r.id).collect();
+    let mut theirs: Vec<&str> = THREAGILE_RULES.iter().map(|r| r.id).collect();
     theirs.sort_unstable();
     assert_eq!(ours, theirs);
     assert_eq!(theirs.len(), 42);
@@ -848,7 +848,7 @@ fn incomplete_model_is_reported_by_the_import_and_judged_unencrypted() {
   DB: { id: db, type: datastore, technology: database, encryption: transparent, data_assets_stored: [orders] }
 "#;
     let (imported, _, analysis) = import_and_analyze(model);
-    let unencrypted = threagile::rule("unencrypted-communication").expect("a Threagile rule");
+    let unencrypted = threagile_rule("unencrypted-communication").expect("a Threagile rule");
     assert!(
         imported
             .warnings

@@ -115,25 +115,25 @@ impl Catalog {
     }
 
     /// The technologies as "did you mean" reads them: id, title and aliases.
-    pub fn technology_names(&self) -> Vec<Named<'_>> {
+    pub(crate) fn technology_names(&self) -> Vec<Named<'_>> {
         named(&self.technologies, |t| (&t.title, &t.aliases))
     }
 
-    pub fn protocol_names(&self) -> Vec<Named<'_>> {
+    pub(crate) fn protocol_names(&self) -> Vec<Named<'_>> {
         named(&self.protocols, |p| (&p.title, &p.aliases))
     }
 
-    pub fn control_names(&self) -> Vec<Named<'_>> {
+    pub(crate) fn control_names(&self) -> Vec<Named<'_>> {
         named(&self.controls, |c| (&c.title, &c.aliases))
     }
 
     /// Traits have no title of their own; their description stands for it.
-    pub fn trait_names(&self) -> Vec<Named<'_>> {
+    pub(crate) fn trait_names(&self) -> Vec<Named<'_>> {
         named(&self.traits, |d| (d, &[]))
     }
 }
 
-pub use crate::suggest::Named;
+pub(crate) use crate::suggest::Named;
 
 fn named<'a, T>(
     entries: &'a IndexMap<String, T>,

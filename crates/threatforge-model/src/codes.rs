@@ -175,7 +175,8 @@ impl std::fmt::Display for Code {
 }
 
 /// docs/diagnostics.md, rendered from the table. Neighbouring codes of one meaning share a row.
-pub fn markdown() -> String {
+#[cfg(test)]
+fn markdown() -> String {
     let mut out = String::from(
         "# Diagnostics\n\n\
          <!-- generated from crates/threatforge-model/src/codes.rs: \

@@ -186,7 +186,7 @@ pub fn read_confined(path: &Path, root: &Path, cap: u64) -> Result<(PathBuf, Str
 /// Whether `path`, which need not exist, leads inside `root` (canonical): each link on the way
 /// is followed as the system would follow it, dangling ones included, and what does not exist
 /// is read by its components. For telling a missing file inside the root from one outside it.
-pub fn leads_inside(path: &Path, root: &Path) -> bool {
+pub(crate) fn leads_inside(path: &Path, root: &Path) -> bool {
     use std::path::Component;
     // As many links as Linux follows in one lookup; past that the lookup fails anyway.
     const MAX_LINKS: usize = 40;

@@ -10,7 +10,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::codes::Code;
-pub use crate::codes::Severity;
+pub(crate) use crate::codes::Severity;
 use crate::escape;
 use crate::source::{Location, SourceFile, SourceMap, Span};
 

@@ -223,7 +223,7 @@ pub fn render_decisions(indent: &str, comment: &str, decisions: &[NewDecision]) 
 
 /// A YAML double-quoted scalar: whatever the text holds (a `#`, a `: `, a line break, a control
 /// character), it reads back as the same text.
-pub fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

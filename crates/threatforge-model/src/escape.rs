@@ -113,7 +113,7 @@ pub fn block(text: &str) -> Cow<'_, str> {
 /// placeholder of the same UTF-8 length, so the byte spans of labels stay valid on the masked
 /// text, and of one character where one exists (`?`, `¿`, `�`), so columns count the same.
 /// Line breaks (`\n` and `\r\n`) and tabs are kept, since they are the snippet's own layout.
-pub fn masked(text: &str) -> Cow<'_, str> {
+pub(crate) fn masked(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let hidden = |i: usize, c: char| {
         is_hidden(c) && c != '\n' && c != '\t' && !(c == '\r' && bytes.get(i + 1) == Some(&b'\n'))

@@ -7,7 +7,7 @@ use crate::catalog::catalog;
 use crate::model::Document;
 
 /// The schema as a JSON value.
-pub fn model_schema() -> Value {
+pub(crate) fn model_schema() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<Document>();
     let mut value = schema.to_value();

@@ -34,7 +34,7 @@ impl Span {
 }
 
 /// One loaded file: the path as the user should see it, and its text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// Path shown in diagnostics: relative to the working directory when possible.
     pub display: String,

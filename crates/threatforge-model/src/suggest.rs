@@ -28,17 +28,17 @@ where
 
 /// An entry of a catalogue as suggestions see it: its id, title and aliases.
 #[derive(Clone, Copy, Debug)]
-pub struct Named<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub aliases: &'a [String],
+pub(crate) struct Named<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) aliases: &'a [String],
 }
 
 /// The catalogue entries a name most likely means, best first: those that have it as an alias
 /// (`aurora` is `postgresql` or `mysql`), else those whose title names it as a word (`s3` in
 /// "Object storage (S3, GCS, Blob)"), else the nearest id or alias by spelling. Empty when none
 /// is plausible.
-pub fn by_meaning<'a>(input: &str, entries: &[Named<'a>]) -> Vec<&'a str> {
+pub(crate) fn by_meaning<'a>(input: &str, entries: &[Named<'a>]) -> Vec<&'a str> {
     const MOST: usize = 3;
     let needle = normalized(input);
     let by_alias: Vec<&str> = entries
@@ -76,7 +76,7 @@ pub fn by_meaning<'a>(input: &str, entries: &[Named<'a>]) -> Vec<&'a str> {
 }
 
 /// `did you mean `a`?`, `did you mean `a` or `b`?`
-pub fn did_you_mean(ids: &[&str]) -> Option<String> {
+pub(crate) fn did_you_mean(ids: &[&str]) -> Option<String> {
     let (last, rest) = ids.split_last()?;
     let quoted = |id: &&str| format!("`{id}`");
     Some(if rest.is_empty() {

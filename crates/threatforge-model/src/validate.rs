@@ -3,12 +3,12 @@
 //! rule engine's job.
 
 use crate::codes::Code;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use crate::boundaries::BoundaryTree;
 use crate::catalog::{ControlTarget, catalog};
 use crate::diag::Diagnostic;
 use crate::model::{Id, Model};
-use crate::source::Span;
 use crate::sp::Sp;
 use crate::suggest;
 
@@ -377,8 +377,9 @@ fn unknown_name(
 fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
     let mut members = Names::new(model.components.keys(), broken);
     members.extend(model.boundaries.keys());
-    // Each element may sit directly in one boundary; boundaries nest as a tree.
-    let mut parent: HashMap<&str, (&str, Span)> = HashMap::new();
+    let tree = BoundaryTree::new(model);
+    // Each element may sit directly in one boundary, the first that lists it; boundaries nest as
+    // a tree.
     for boundary in model.boundaries.values() {
         let what = format!("boundary `{}`", boundary.id.value);
         if boundary.contains.is_empty() {
@@ -402,56 +403,52 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
                 );
                 continue;
             }
-            if let Some((other, other_span)) = parent.get(member.value.as_str()) {
+            let first = match model.components.get_index_of(member.value.as_str()) {
+                Some(c) => tree.of_component(c),
+                None => model
+                    .boundaries
+                    .get_index_of(member.value.as_str())
+                    .and_then(|inner| tree.listed_in(inner)),
+            };
+            let Some((other, listing)) = first.and_then(|f| {
+                let other = model.boundaries.get_index(f)?.1;
+                let listing = other.contains.iter().find(|m| m.value == member.value)?;
+                Some((other, listing))
+            }) else {
+                continue;
+            };
+            if listing.span != member.span {
                 out.push(
                     Diagnostic::new(
                         Code::BoundaryOverlap,
-                        format!("`{}` is in two boundaries, `{other}` and `{}`", member.value, boundary.id.value),
+                        format!("`{}` is in two boundaries, `{}` and `{}`", member.value, other.id.value, boundary.id.value),
                     )
                     .with_label(member.span, "listed here")
-                    .with_label(*other_span, "and here")
+                    .with_label(listing.span, "and here")
                     .with_help("boundaries nest: put the inner boundary inside the outer one, and the element in the inner one only"),
                 );
-                continue;
             }
-            parent.insert(&member.value, (&boundary.id.value, member.span));
         }
     }
-    // Nesting cycles: walk up from each boundary; coming back to the start closes a cycle, which
-    // is reported once, at the first of its boundaries.
-    let limit = model.boundaries.len();
-    let mut reported: HashSet<&str> = HashSet::new();
-    for boundary in model.boundaries.values() {
-        let start = boundary.id.value.as_str();
-        if reported.contains(start) {
-            continue;
-        }
-        let mut path = vec![start];
-        let mut current = start;
-        for _ in 0..=limit {
-            let Some((up, _)) = parent.get(current) else {
-                break;
-            };
-            current = up;
-            if current == start {
-                reported.extend(path.iter().copied());
-                out.push(
-                    Diagnostic::new(
-                        Code::BoundaryCycle,
-                        format!(
-                            "boundaries are nested inside each other: {} -> {start}",
-                            path.join(" -> ")
-                        ),
-                    )
-                    .with_label(boundary.id.span, "part of a nesting cycle")
-                    .with_help(
-                        "boundaries must nest as a tree: remove one of the `contains` entries",
-                    ),
-                );
-                break;
-            }
-            path.push(current);
-        }
+    // Each nesting cycle once, at the first of its boundaries.
+    for cycle in tree.cycles() {
+        let name = |b: usize| model.boundaries[b].id.value.as_str();
+        let start = name(cycle[0]);
+        let path: Vec<&str> = cycle.iter().map(|&b| name(b)).collect();
+        out.push(
+            Diagnostic::new(
+                Code::BoundaryCycle,
+                format!(
+                    "boundaries are nested inside each other: {} -> {start}",
+                    path.join(" -> ")
+                ),
+            )
+            .with_label(
+                model.boundaries[cycle[0]].id.span,
+                "part of a nesting cycle",
+            )
+            .with_help("boundaries must nest as a tree: remove one of the `contains` entries"),
+        );
     }
 }
 

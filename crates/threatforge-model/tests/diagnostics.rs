@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use threatforge_model::diag::{Style, one_line, render};
 use threatforge_model::{LoadOptions, Loaded, load, load_str};
+use threatforge_model::{Style, diagnostic_line, render_diagnostic};
 
 const HEAD: &str = "system: { name: Test }\n";
 
@@ -16,7 +16,7 @@ fn load_text(text: &str) -> Loaded {
 fn rendered(loaded: &Loaded, root: Option<&Path>) -> String {
     let mut out = String::new();
     for d in &loaded.diagnostics {
-        out.push_str(&render(d, &loaded.model.sources, Style::Plain));
+        out.push_str(&render_diagnostic(d, &loaded.model.sources, Style::Plain));
     }
     if let Some(root) = root {
         let canonical = std::fs::canonicalize(root).expect("canonical root");
@@ -231,7 +231,7 @@ fn text_from_input_is_shown_escaped() {
         "{rendered}"
     );
     for d in &loaded.diagnostics {
-        let line = one_line(d, &loaded.model.sources);
+        let line = diagnostic_line(d, &loaded.model.sources);
         assert!(!line.contains(['\n', '\x1b', '\u{202e}']), "{line}");
     }
     insta::assert_snapshot!(rendered);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use threatforge_model::Limits;
-use threatforge_model::yaml::fast::{parse_fast, parse_slow, parse_split, parse_whole};
+use threatforge_model::testing::{parse_fast, parse_slow, parse_split, parse_whole};
 
 /// Checks one document: if the fast path answers, serde-saphyr must accept it and agree; if the
 /// document read in pieces answers (cut as finely as it can be), the fast path read whole must

@@ -9,7 +9,7 @@ use threatforge_model::Code;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use threatforge_analysis::RuleSet;
-use threatforge_model::diag::{Diagnostic, Style};
+use threatforge_model::{Diagnostic, Style};
 use threatforge_model::{SourceFile, SourceMap, Sp, ThreatSeverity, read_typed_as, suggest};
 
 use crate::relate::Relations;
@@ -176,7 +176,7 @@ impl Parsed {
         if checker.diagnostics.is_empty() {
             Ok(expectations)
         } else {
-            threatforge_model::diag::sort(&mut checker.diagnostics);
+            threatforge_model::sort_diagnostics(&mut checker.diagnostics);
             let all: Vec<&Diagnostic> = checker.diagnostics.iter().collect();
             Err(render_all(&all, &self.sources))
         }
@@ -186,7 +186,7 @@ impl Parsed {
 fn render_all(diagnostics: &[&Diagnostic], sources: &SourceMap) -> Rendered {
     diagnostics
         .iter()
-        .map(|d| threatforge_model::diag::render(d, sources, Style::Plain))
+        .map(|d| threatforge_model::render_diagnostic(d, sources, Style::Plain))
         .collect()
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use threatforge_analysis::{RuleSet, analyze};
-use threatforge_model::diag::Style;
+use threatforge_model::Style;
 use threatforge_model::{LoadOptions, Model, load};
 
 use crate::measure::{Metrics, ModelReport, Rates, Subject, median};
@@ -62,7 +62,7 @@ pub fn run(root: &Path) -> Result<Suite, Vec<String>> {
         return Err(rules
             .diagnostics
             .iter()
-            .map(|d| threatforge_model::diag::render(d, &rules.sources, Style::Plain))
+            .map(|d| threatforge_model::render_diagnostic(d, &rules.sources, Style::Plain))
             .collect());
     }
     let dir = quality_dir(root);
@@ -131,7 +131,7 @@ fn measure_one(root: &Path, name: &str, rules: &RuleSet) -> Result<ModelReport, 
         return Err(loaded
             .diagnostics
             .iter()
-            .map(|d| threatforge_model::diag::render(d, &loaded.model.sources, Style::Plain))
+            .map(|d| threatforge_model::render_diagnostic(d, &loaded.model.sources, Style::Plain))
             .collect());
     }
     let model = loaded.model;
@@ -144,7 +144,7 @@ fn measure_one(root: &Path, name: &str, rules: &RuleSet) -> Result<ModelReport, 
     let one_line = |d, sources| {
         format!(
             "{model_display}: {}",
-            threatforge_model::diag::one_line(d, sources)
+            threatforge_model::diagnostic_line(d, sources)
         )
     };
     let problems: Vec<String> = analysis

@@ -6,7 +6,7 @@ use threatforge_model::Model;
 
 use crate::escape::csv as cell;
 
-pub fn render(model: &Model, analysis: &Analysis) -> String {
+pub(crate) fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = String::from(
         "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation,computed_severity,override_cvss,override_justification,description,remediation,link\r\n",
     );
@@ -66,7 +66,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 
 /// Who answers for a threat: the owner its decision names, else its element's owner (a component
 /// or a data asset), else the system's owners. Empty when the model names none.
-pub fn owner(model: &Model, threat: &Threat) -> String {
+pub(crate) fn owner(model: &Model, threat: &Threat) -> String {
     let decided = threat.decision.as_ref().and_then(|d| d.owner.clone());
     // A threat grouped for the model belongs to the owners of its members, each named once.
     let element = || {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use threatforge_analysis::diff::{Change, Diff};
+use threatforge_analysis::{Change, Diff};
 use threatforge_model::{Model, ThreatSeverity};
 
 use threatforge_model::escape::line;
@@ -21,7 +21,7 @@ fn changes_md(changes: &[Change], separator: &str) -> String {
 }
 
 /// One line a reviewer reads first.
-pub fn headline(diff: &Diff) -> String {
+pub(crate) fn headline(diff: &Diff) -> String {
     let t = &diff.threats;
     let e = &diff.elements;
     if diff.is_empty() {
@@ -359,7 +359,7 @@ struct JsonDiff<'a> {
 }
 
 #[derive(Serialize)]
-pub struct Gate {
+pub(crate) struct Gate {
     pub fail_on_new: &'static str,
     pub passed: bool,
     pub introduced: Vec<String>,

@@ -54,7 +54,7 @@ fn one_line(text: &str, out: &mut String, mut push: impl FnMut(&mut String, char
 /// (`&#8203;`, the entity, so the Markdown source shows it) goes after the `@` or `#`: the
 /// e-mail pass needs a letter or digit right after the `@`, as do GitHub's mention and
 /// reference patterns.
-pub fn markdown(text: &str) -> String {
+pub(crate) fn markdown(text: &str) -> String {
     let mut flat = String::with_capacity(text.len());
     one_line(text, &mut flat, |out, c| out.push(c));
     let chars: Vec<char> = flat.trim().chars().collect();
@@ -135,7 +135,7 @@ pub fn markdown_code(text: &str) -> String {
 /// A Markdown table row of cells already escaped with [`markdown`] or [`markdown_code`]:
 /// GitHub splits a row at every `|` that no backslash escapes, code spans included, so each is
 /// escaped here.
-pub fn markdown_row<S: AsRef<str>>(cells: &[S]) -> String {
+pub(crate) fn markdown_row<S: AsRef<str>>(cells: &[S]) -> String {
     let mut out = String::from("|");
     for cell in cells {
         let cell = cell.as_ref();
@@ -151,7 +151,7 @@ pub fn markdown_row<S: AsRef<str>>(cells: &[S]) -> String {
 /// One CSV cell: RFC 4180 quoting, and a cell that a spreadsheet would run as a formula (`=`,
 /// `+`, `-`, `@`, tab, carriage return first) prefixed with `'`. Line breaks and tabs are kept
 /// (a quoted cell may hold them), other hidden characters are shown escaped.
-pub fn csv(text: &str) -> String {
+pub(crate) fn csv(text: &str) -> String {
     let shown = block(text);
     let defused = if shown.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{shown}")
@@ -169,7 +169,7 @@ pub fn csv(text: &str) -> String {
 /// Mermaid's entity codes, so model text can neither break out of the label nor inject markup,
 /// and so does a leading backtick, which would make the label a Markdown string (`"` then a
 /// backtick opens one; a backtick inside a label is plain text).
-pub fn mermaid(text: &str) -> String {
+pub(crate) fn mermaid(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     one_line(text, &mut out, |out, c| match c {
         '"' => out.push_str("#quot;"),
@@ -186,7 +186,7 @@ pub fn mermaid(text: &str) -> String {
 /// Text safe inside a double-quoted DOT string: backslashes and double quotes are escaped (so
 /// model text can neither end the string nor start an escape sequence such as `\N`), `&`, `<`
 /// and `>` become the entities Graphviz decodes in labels, line breaks become spaces.
-pub fn dot(text: &str) -> String {
+pub(crate) fn dot(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     one_line(text, &mut out, |out, c| match c {
         '\\' => out.push_str("\\\\"),
@@ -203,7 +203,7 @@ pub fn dot(text: &str) -> String {
 /// the five special characters become entities (and `=` too, so that no attribute-like text
 /// such as `src=` appears in the markup, even as text cut across lines), line breaks and tabs
 /// become spaces.
-pub fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     one_line(text, &mut out, |out, c| match c {
         '&' => out.push_str("&amp;"),
@@ -221,7 +221,7 @@ pub fn xml(text: &str) -> String {
 /// C0 controls; here every hidden character is written as a `\u` escape too (DEL, C1 controls
 /// and bidi characters would otherwise reach a terminal that shows the file raw), and so is
 /// the character that would make a CI runner read a line as a command. The value is the same.
-pub fn json(value: &impl Serialize) -> String {
+pub(crate) fn json(value: &impl Serialize) -> String {
     let mut bytes = Vec::with_capacity(4096);
     let mut serializer =
         serde_json::Serializer::with_formatter(&mut bytes, SafeJson(Default::default()));

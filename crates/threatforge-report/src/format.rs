@@ -7,6 +7,8 @@ use std::path::Path;
 use threatforge_analysis::{Analysis, RuleSet};
 use threatforge_model::{Model, ThreatSeverity};
 
+use crate::diagram::DiagramOptions;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Html,
@@ -108,6 +110,69 @@ pub fn render(format: Format, input: &Input) -> String {
     }
 }
 
+/// The diagram formats, listed the same way: `diagram --format` is built from
+/// [`DiagramFormat::ALL`], and [`render_diagram`] draws any of them from the one view of the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagramFormat {
+    Svg,
+    Mermaid,
+    Dot,
+}
+
+impl DiagramFormat {
+    /// Every diagram format, in the order `--help` lists them.
+    pub const ALL: &'static [DiagramFormat] = &[
+        DiagramFormat::Svg,
+        DiagramFormat::Mermaid,
+        DiagramFormat::Dot,
+    ];
+
+    /// The value of `diagram --format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagramFormat::Svg => "svg",
+            DiagramFormat::Mermaid => "mermaid",
+            DiagramFormat::Dot => "dot",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            DiagramFormat::Svg => "SVG laid out by threatforge itself",
+            DiagramFormat::Mermaid => "Mermaid, which GitHub and GitLab render",
+            DiagramFormat::Dot => "Graphviz DOT",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<DiagramFormat> {
+        DiagramFormat::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == name)
+    }
+}
+
+impl std::fmt::Display for DiagramFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Draws the diagram in `format`.
+pub fn render_diagram(
+    format: DiagramFormat,
+    model: &Model,
+    analysis: &Analysis,
+    options: &DiagramOptions,
+) -> String {
+    match format {
+        DiagramFormat::Svg => crate::diagram::svg(model, analysis, options),
+        DiagramFormat::Mermaid => crate::diagram::mermaid(model, analysis, options),
+        DiagramFormat::Dot => crate::diagram::dot(model, analysis, options),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +184,16 @@ mod tests {
             assert!(!format.help().ends_with('.'), "{format}");
         }
         assert_eq!(Format::from_name("pdf"), None);
+    }
+
+    #[test]
+    fn diagram_names_read_back() {
+        for format in DiagramFormat::ALL {
+            assert_eq!(DiagramFormat::from_name(format.name()), Some(*format));
+            assert!(!format.help().ends_with('.'), "{format}");
+            // A report format's name is not a diagram's, and the other way round.
+            assert_eq!(Format::from_name(format.name()), None, "{format}");
+        }
+        assert_eq!(DiagramFormat::from_name("html"), None);
     }
 }

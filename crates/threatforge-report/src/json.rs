@@ -3,11 +3,11 @@
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use threatforge_analysis::{Analysis, RuleSet, Threat};
-use threatforge_model::diag::JsonDiagnostic;
-use threatforge_model::{DecisionStatus, Loaded, Location, Model, Severity, ThreatSeverity};
+use threatforge_analysis::{Analysis, Analyzed, Threat};
+use threatforge_model::JsonDiagnostic;
+use threatforge_model::{DecisionStatus, Location, Model, Severity, ThreatSeverity};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The JSON Schema of this report (`threatforge schema --output-format report`), written by hand
 /// as the documented contract; a test validates real reports against it.
@@ -162,7 +162,11 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 }
 
 /// The report with the gate's verdict in its summary when `fail_on` is given.
-pub fn render_gated(model: &Model, analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> String {
+pub(crate) fn render_gated(
+    model: &Model,
+    analysis: &Analysis,
+    fail_on: Option<ThreatSeverity>,
+) -> String {
     let diagnostics = analysis
         .diagnostics
         .iter()
@@ -230,23 +234,18 @@ struct CheckModel<'a> {
 
 /// `check --format json`: the report, plus the model's validity and every diagnostic (the
 /// model's and the rules').
-pub fn render_check(
-    loaded: &Loaded,
-    rules: &RuleSet,
-    analysis: &Analysis,
-    path: &str,
-    fail_on: Option<ThreatSeverity>,
-) -> String {
+pub fn render_check(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>) -> String {
+    let Analyzed {
+        loaded,
+        rules,
+        analysis,
+        ..
+    } = analyzed;
     let model = &loaded.model;
-    let located = [
-        (&loaded.diagnostics, &model.sources),
-        (&rules.diagnostics, &rules.sources),
-        (&analysis.diagnostics, &model.sources),
-        (&analysis.rule_diagnostics, &rules.sources),
-    ];
-    let diagnostics: Vec<JsonDiagnostic> = located
+    let diagnostics: Vec<JsonDiagnostic> = analyzed
+        .diagnostics()
         .iter()
-        .flat_map(|(list, sources)| list.iter().map(|d| JsonDiagnostic::new(d, sources)))
+        .map(|d| JsonDiagnostic::new(d, analyzed.sources()))
         .collect();
     let count = |severity: Severity| {
         diagnostics

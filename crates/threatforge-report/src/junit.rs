@@ -8,7 +8,7 @@ use threatforge_model::{Model, ThreatSeverity};
 
 use crate::escape::xml as escape;
 
-pub fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeverity) -> String {
+pub(crate) fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeverity) -> String {
     let failing = |t: &&threatforge_analysis::Threat| t.is_open() && t.severity() >= threshold;
     let failures = analysis.threats.iter().filter(failing).count();
     let skipped = analysis.threats.iter().filter(|t| !t.is_open()).count();

@@ -1,22 +1,37 @@
 //! Outputs of threatforge. Each format is a module; every one takes the loaded model and its
 //! analysis and returns text, deterministically (same input, same bytes).
 
-pub mod csv;
-pub mod diagram;
-pub mod diff;
-pub mod escape;
-pub mod format;
-pub mod html;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod mermaid;
-pub mod otm;
-pub mod remediation;
-pub mod rules_doc;
-pub mod sarif;
+mod csv;
+mod diagram;
+mod diff;
+mod escape;
+mod format;
+mod html;
+mod json;
+mod junit;
+mod markdown;
+mod mermaid;
+mod otm;
+mod remediation;
+mod rules_doc;
+mod sarif;
 
-pub use format::Format;
+// A report is rendered through `Format` and `render`, a diagram through `DiagramFormat` and
+// `render_diagram`; the report formats' own entry points are named for tests and benchmarks
+// that measure one of them.
+pub use diagram::{COLLAPSE_ABOVE, DiagramOptions};
+pub use diff::{Paint, human as diff_human, json as diff_json, markdown as diff_markdown};
+pub use escape::markdown_code;
+pub use format::{DiagramFormat, Format, Input, render, render_diagram};
+pub use html::render as render_html;
+pub use json::{
+    SCHEMA as REPORT_SCHEMA, at_or_above, by_risk, gate, gate_passes, render as render_json,
+    render_check, summary,
+};
+pub use markdown::render as render_markdown;
+pub use otm::render as render_otm;
+pub use rules_doc::{json as rules_json, markdown as rules_markdown, show as show_rule};
+pub use sarif::render as render_sarif;
 
 /// A model's text, loaded (it must be valid) and analyzed with the built-in rules, for the
 /// formats' unit tests.

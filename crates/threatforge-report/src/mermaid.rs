@@ -11,7 +11,7 @@ use crate::escape::mermaid as label;
 
 /// A node's outline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// `["..."]`
     Box,
     /// `[/"..."/]`
@@ -31,7 +31,13 @@ fn lines<S: AsRef<str>>(text: &[S]) -> String {
 }
 
 /// `{indent}{id}["line<br/>line"]`, in the shape's brackets.
-pub fn node<S: AsRef<str>>(out: &mut String, indent: &str, id: &str, shape: Shape, text: &[S]) {
+pub(crate) fn node<S: AsRef<str>>(
+    out: &mut String,
+    indent: &str,
+    id: &str,
+    shape: Shape,
+    text: &[S],
+) {
     let text = lines(text);
     let _ = match shape {
         Shape::Box => writeln!(out, "{indent}{id}[\"{text}\"]"),
@@ -43,7 +49,7 @@ pub fn node<S: AsRef<str>>(out: &mut String, indent: &str, id: &str, shape: Shap
 }
 
 /// `{indent}subgraph id["name (detail)"]`; the caller writes its members, then [`end`].
-pub fn subgraph(out: &mut String, indent: &str, id: &str, name: &str, detail: &str) {
+pub(crate) fn subgraph(out: &mut String, indent: &str, id: &str, name: &str, detail: &str) {
     let _ = writeln!(
         out,
         "{indent}subgraph {id}[\"{} ({})\"]",
@@ -52,12 +58,18 @@ pub fn subgraph(out: &mut String, indent: &str, id: &str, name: &str, detail: &s
     );
 }
 
-pub fn end(out: &mut String, indent: &str) {
+pub(crate) fn end(out: &mut String, indent: &str) {
     let _ = writeln!(out, "{indent}end");
 }
 
 /// An edge, `-->` or `-.->`, labelled with its lines when there are any.
-pub fn edge<S: AsRef<str>>(out: &mut String, source: &str, arrow: &str, target: &str, text: &[S]) {
+pub(crate) fn edge<S: AsRef<str>>(
+    out: &mut String,
+    source: &str,
+    arrow: &str,
+    target: &str,
+    text: &[S],
+) {
     if text.is_empty() {
         let _ = writeln!(out, "  {source} {arrow} {target}");
     } else {
@@ -66,22 +78,27 @@ pub fn edge<S: AsRef<str>>(out: &mut String, source: &str, arrow: &str, target: 
 }
 
 /// A heavier stroke for the `index`th edge.
-pub fn link_style(index: usize, color: &str) -> String {
+pub(crate) fn link_style(index: usize, color: &str) -> String {
     format!("  linkStyle {index} stroke:{color},stroke-width:2px")
 }
 
-pub fn class_def(out: &mut String, name: &str, style: &str) {
+pub(crate) fn class_def(out: &mut String, name: &str, style: &str) {
     let _ = writeln!(out, "  classDef {name} {style}");
 }
 
 /// Puts nodes in a class.
-pub fn class(out: &mut String, ids: &[&str], name: &str) {
+pub(crate) fn class(out: &mut String, ids: &[&str], name: &str) {
     let _ = writeln!(out, "  class {} {name}", ids.join(","));
 }
 
 /// A flowchart of some components and the flows between them. `highlight` marks changed
 /// elements (ids of components and flows).
-pub fn flowchart(model: &Model, components: &[&str], flows: &[&str], highlight: &[&str]) -> String {
+pub(crate) fn flowchart(
+    model: &Model,
+    components: &[&str],
+    flows: &[&str],
+    highlight: &[&str],
+) -> String {
     let mut out = String::from("flowchart LR\n");
     let node_id =
         |id: &str| -> Option<String> { model.components.get_index_of(id).map(|i| format!("c{i}")) };

@@ -19,18 +19,19 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 use threatforge_analysis::{Analysis, Coverage, Element, Threat};
-use threatforge_model::catalog::{ControlTarget, catalog};
 use threatforge_model::{
-    Classification, DecisionStatus, Exposure, INTERNET, Model, Rating, Sp, Stride, Trust,
+    BoundaryTree, Classification, DecisionStatus, Exposure, INTERNET, Model, Rating, Sp, Stride,
+    Trust,
 };
+use threatforge_model::{ControlTarget, catalog};
 
-pub const OTM_VERSION: &str = "0.2.0";
+pub(crate) const OTM_VERSION: &str = "0.2.0";
 
 /// The zone of components in no boundary and not on the internet.
-pub const UNZONED: &str = "threatforge:unzoned";
+pub(crate) const UNZONED: &str = "threatforge:unzoned";
 
 /// OTM's trust rating, 0-100, higher is more trusted. The internet is 1, as IriusRisk has it.
-pub fn trust_rating(trust: Trust) -> u8 {
+pub(crate) fn trust_rating(trust: Trust) -> u8 {
     match trust {
         Trust::Untrusted => 1,
         Trust::Low => 33,
@@ -40,7 +41,7 @@ pub fn trust_rating(trust: Trust) -> u8 {
 }
 
 /// Confidentiality as OTM's 0-100.
-pub fn confidentiality(classification: Classification) -> u8 {
+pub(crate) fn confidentiality(classification: Classification) -> u8 {
     match classification {
         Classification::Public => 0,
         Classification::Internal => 33,
@@ -50,7 +51,7 @@ pub fn confidentiality(classification: Classification) -> u8 {
 }
 
 /// Integrity or availability as OTM's 0-100.
-pub fn rating(rating: Rating) -> u8 {
+pub(crate) fn rating(rating: Rating) -> u8 {
     match rating {
         Rating::Low => 25,
         Rating::Medium => 50,
@@ -60,7 +61,7 @@ pub fn rating(rating: Rating) -> u8 {
 }
 
 /// The category names IriusRisk uses for STRIDE.
-pub fn stride_category(stride: Stride) -> &'static str {
+pub(crate) fn stride_category(stride: Stride) -> &'static str {
     match stride {
         Stride::Spoofing => "Spoofing",
         Stride::Tampering => "Tampering",
@@ -165,12 +166,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     let system = model.system.as_ref();
 
     // Parents: what directly contains each component and boundary.
-    let mut parent: HashMap<&str, &str> = HashMap::new();
-    for (id, boundary) in &model.boundaries {
-        for member in &boundary.contains {
-            parent.insert(member.value.as_str(), id.as_str());
-        }
-    }
+    let tree = BoundaryTree::new(model);
+    let parent = |id: &str| tree.parent_id(model, id);
 
     let mut by_element: HashMap<(Element, &str), Vec<&Threat>> = HashMap::new();
     for threat in &analysis.threats {
@@ -294,7 +291,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 zone["description"] = json!(text);
             }
             zone["risk"] = json!({ "trustRating": trust_rating(b.trust) });
-            if let Some(p) = parent.get(id.as_str()) {
+            if let Some(p) = parent(id) {
                 zone["parent"] = json!({ "trustZone": p });
             }
             zone["attributes"] = attrs.wrap();
@@ -303,8 +300,8 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         .collect();
 
     let zone_of = |id: &str, exposure: Option<Exposure>| -> String {
-        match parent.get(id) {
-            Some(p) => (*p).to_owned(),
+        match parent(id) {
+            Some(p) => p.to_owned(),
             None if exposure == Some(Exposure::Internet) => INTERNET.to_owned(),
             None => UNZONED.to_owned(),
         }

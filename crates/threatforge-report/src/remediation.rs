@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 use threatforge_analysis::{Element, Threat};
-use threatforge_model::{Model, catalog::catalog};
+use threatforge_model::{Model, catalog};
 
 #[derive(Debug, Serialize)]
-pub struct Remediation {
+pub(crate) struct Remediation {
     /// What to do for this element, in words: the lead, then what each control asks.
     pub text: String,
     /// The first sentence alone, for formats that list the controls below it.
@@ -22,7 +22,7 @@ pub struct Remediation {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Advice {
+pub(crate) struct Advice {
     pub id: String,
     pub title: String,
     pub remediation: String,
@@ -55,7 +55,7 @@ fn advice(model: &Model, id: &str) -> Advice {
 
 /// A link only when it is a web address of visible ASCII: a team's rule could name
 /// `javascript:`, a file, or hide a terminal escape in it.
-pub fn web_link(link: &str) -> Option<&str> {
+pub(crate) fn web_link(link: &str) -> Option<&str> {
     let visible = link
         .chars()
         .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '`'));
@@ -63,7 +63,7 @@ pub fn web_link(link: &str) -> Option<&str> {
 }
 
 /// The advice for one threat.
-pub fn of(model: &Model, threat: &Threat) -> Remediation {
+pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
     let on = match (threat.element.kind, threat.members.as_slice()) {
         (Element::Model, []) => "the model".to_owned(),
         (Element::Model, members) => {

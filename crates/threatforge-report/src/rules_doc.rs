@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use threatforge_analysis::rule::Coverage;
-use threatforge_analysis::ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE};
+use threatforge_analysis::RuleCoverage;
+use threatforge_analysis::{COVERAGE_PYTM, COVERAGE_THREAGILE};
 use threatforge_analysis::{Rule, RuleSet};
-use threatforge_model::catalog::catalog;
+use threatforge_model::catalog;
 use threatforge_model::escape::{block, line};
 
 fn capec_link(id: u32) -> String {
@@ -159,11 +159,11 @@ pub fn json(set: &RuleSet) -> String {
     crate::escape::json(&rules)
 }
 
-fn coverage(text: &str) -> Coverage {
+fn coverage(text: &str) -> RuleCoverage {
     serde_saphyr::from_str(text).unwrap_or_default()
 }
 
-fn coverage_table(out: &mut String, source: &str, entries: &Coverage, set: &RuleSet) {
+fn coverage_table(out: &mut String, source: &str, entries: &RuleCoverage, set: &RuleSet) {
     let _ = writeln!(
         out,
         "| {source} | threatforge rules | note |\n|---|---|---|"

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
-use threatforge_analysis::score::severity_of;
+use threatforge_analysis::severity_of;
 use threatforge_analysis::{Analysis, RuleSet, Threat};
 use threatforge_model::{Model, SourceMap, Span, ThreatSeverity};
 

@@ -10,13 +10,13 @@ use std::path::Path;
 use support::{from_path, from_text};
 use threatforge_analysis::Analysis;
 use threatforge_model::Model;
-use threatforge_report::diagram::{self, COLLAPSE_ABOVE, DiagramOptions};
+use threatforge_report::{COLLAPSE_ABOVE, DiagramFormat, DiagramOptions, render_diagram};
 
 fn all(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> [String; 3] {
     [
-        diagram::svg(model, analysis, options),
-        diagram::dot(model, analysis, options),
-        diagram::mermaid(model, analysis, options),
+        render_diagram(DiagramFormat::Svg, model, analysis, options),
+        render_diagram(DiagramFormat::Dot, model, analysis, options),
+        render_diagram(DiagramFormat::Mermaid, model, analysis, options),
     ]
 }
 
@@ -52,7 +52,12 @@ fn small_model_snapshots() {
 #[test]
 fn svg_is_a_complete_document() {
     let (model, analysis) = from_text(CLINIC);
-    let svg = diagram::svg(&model, &analysis, &DiagramOptions::default());
+    let svg = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
     assert!(svg.starts_with("<?xml"));
     assert!(svg.contains("viewBox=\"0 0 "));
     assert!(svg.contains("font-family="));
@@ -74,12 +79,22 @@ fn svg_is_a_complete_document() {
 #[test]
 fn dot_and_mermaid_nest_boundaries() {
     let (model, analysis) = from_text(CLINIC);
-    let dot = diagram::dot(&model, &analysis, &DiagramOptions::default());
+    let dot = render_diagram(
+        DiagramFormat::Dot,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
     let outer = dot.find("subgraph cluster_0 {").expect("hospital cluster");
     let inner = dot.find("subgraph cluster_1 {").expect("backend cluster");
     assert!(outer < inner);
     assert!(dot.contains("shape=cylinder"));
-    let mermaid = diagram::mermaid(&model, &analysis, &DiagramOptions::default());
+    let mermaid = render_diagram(
+        DiagramFormat::Mermaid,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
     assert!(mermaid.starts_with("flowchart LR\n"));
     let outer = mermaid.find("subgraph b0[").expect("hospital subgraph");
     let inner = mermaid.find("subgraph b1[").expect("backend subgraph");
@@ -304,7 +319,12 @@ fn large_models_collapse_boundaries() {
     assert!(mermaid.contains(" flows: "), "{mermaid}");
     assert_eq!(
         dot,
-        diagram::dot(&model, &analysis, &DiagramOptions::default())
+        render_diagram(
+            DiagramFormat::Dot,
+            &model,
+            &analysis,
+            &DiagramOptions::default()
+        )
     );
 }
 
@@ -314,7 +334,7 @@ fn one_boundary_is_drawn_with_its_neighbours() {
     let options = DiagramOptions {
         boundary: Some("zone1".to_owned()),
     };
-    let mermaid = diagram::mermaid(&model, &analysis, &options);
+    let mermaid = render_diagram(DiagramFormat::Mermaid, &model, &analysis, &options);
     // The zone itself, not collapsed, with all its 20 components.
     assert!(mermaid.contains("subgraph b1[\"Zone 1"), "{mermaid}");
     assert!(!mermaid.contains("[["), "nothing collapsed: {mermaid}");
@@ -327,7 +347,7 @@ fn one_boundary_is_drawn_with_its_neighbours() {
     assert!(mermaid.contains(&format!("c{before}")), "{mermaid}");
     // Components elsewhere are not.
     assert!(!mermaid.contains("c150"), "{mermaid}");
-    let svg = diagram::svg(&model, &analysis, &options);
+    let svg = render_diagram(DiagramFormat::Svg, &model, &analysis, &options);
     well_formed(&svg);
 }
 
@@ -357,7 +377,12 @@ fn empty_model() {
 fn a_thousand_components_collapse_into_their_boundaries() {
     // Speed lives in the `pipeline` benchmark; this checks the shape of the result.
     let (model, analysis) = from_text(&large_model(1000));
-    let svg = diagram::svg(&model, &analysis, &DiagramOptions::default());
+    let svg = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
     well_formed(&svg);
     assert!(svg.contains("boundaries are collapsed"));
 }
@@ -381,7 +406,12 @@ fn complete_graph(n: usize) -> String {
 fn a_dense_graph_is_drawn_without_its_flows_and_says_so() {
     // 4,950 flows: laid out, 166,000 dummy nodes (15.8 s and 336 MB in a release build before).
     let (model, analysis) = from_text(&complete_graph(100));
-    let svg = diagram::svg(&model, &analysis, &DiagramOptions::default());
+    let svg = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
     well_formed(&svg);
     assert!(
         svg.contains(
@@ -397,7 +427,12 @@ fn a_dense_graph_is_drawn_without_its_flows_and_says_so() {
     assert!(legend <= 2, "{legend} arrows");
     // Within the bound, every flow is drawn.
     let (model, analysis) = from_text(&complete_graph(24));
-    let svg = diagram::svg(&model, &analysis, &DiagramOptions::default());
+    let svg = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
     assert!(!svg.contains("Too dense"));
     assert_eq!(svg.matches("marker-end").count(), 24 * 23 / 2 + legend);
 }

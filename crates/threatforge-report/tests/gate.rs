@@ -4,7 +4,7 @@
 mod support;
 
 use threatforge_model::ThreatSeverity;
-use threatforge_report::json::{gate, gate_passes};
+use threatforge_report::{gate, gate_passes};
 
 #[test]
 fn the_verdict_agrees_with_the_list_of_failing_threats() {

@@ -127,7 +127,7 @@ fn assert_self_contained(html: &str) {
 fn the_report_is_self_contained() {
     for name in ["online-shop", "k8s-platform", "cicd-pipeline"] {
         let (model, analysis) = from_example(name);
-        let html = threatforge_report::html::render(&model, &analysis);
+        let html = threatforge_report::render_html(&model, &analysis);
         assert_self_contained(&html);
         // The references are there, as links.
         assert!(
@@ -138,18 +138,18 @@ fn the_report_is_self_contained() {
         );
     }
     let (model, analysis) = from_text(CLINIC);
-    assert_self_contained(&threatforge_report::html::render(&model, &analysis));
+    assert_self_contained(&threatforge_report::render_html(&model, &analysis));
 }
 
 #[test]
 fn the_report_is_byte_identical_across_runs() {
     for name in ["online-shop", "k8s-platform"] {
         let (model, analysis) = from_example(name);
-        let first = threatforge_report::html::render(&model, &analysis);
-        let second = threatforge_report::html::render(&model, &analysis);
+        let first = threatforge_report::render_html(&model, &analysis);
+        let second = threatforge_report::render_html(&model, &analysis);
         assert!(first == second, "{name}: two renders differ");
         let (model, analysis) = from_example(name);
-        let third = threatforge_report::html::render(&model, &analysis);
+        let third = threatforge_report::render_html(&model, &analysis);
         assert!(first == third, "{name}: a second load renders differently");
     }
 }
@@ -157,7 +157,7 @@ fn the_report_is_byte_identical_across_runs() {
 #[test]
 fn the_report_has_every_section() {
     let (model, analysis) = from_example("online-shop");
-    let html = threatforge_report::html::render(&model, &analysis);
+    let html = threatforge_report::render_html(&model, &analysis);
     for (id, heading) in [
         ("summary", "Summary"),
         ("diagram", "Data-flow diagram"),
@@ -215,7 +215,7 @@ fn the_report_has_every_section() {
 #[test]
 fn a_threat_section_explains_scores_controls_references_and_the_decision() {
     let (model, analysis) = from_text(CLINIC);
-    let html = threatforge_report::html::render(&model, &analysis);
+    let html = threatforge_report::render_html(&model, &analysis);
     let start = html
         .find("id=\"t-cross-site-scripting:portal\"")
         .expect("the section");
@@ -273,7 +273,7 @@ decisions:
 #[test]
 fn model_text_is_escaped_everywhere() {
     let (model, analysis) = from_text(&hostile());
-    let html = threatforge_report::html::render(&model, &analysis);
+    let html = threatforge_report::render_html(&model, &analysis);
     assert!(!html.contains(PAYLOAD), "the payload appears unescaped");
     assert!(!html.to_ascii_lowercase().contains("<img"), "an img tag");
     let escaped = "&lt;img src=x onerror=alert(1)&gt;";
@@ -315,7 +315,7 @@ fn text_in_attributes_is_escaped() {
         );
         threat.element.id = format!("{}{hostile}", threat.element.id).into();
     }
-    let html = threatforge_report::html::render(&model, &analysis);
+    let html = threatforge_report::render_html(&model, &analysis);
     assert!(
         !html.contains("\" onmouseover=\""),
         "an attribute was broken out of"
@@ -364,6 +364,6 @@ fn without_diagram(html: &str) -> String {
 #[test]
 fn snapshot_of_a_small_model() {
     let (model, analysis) = from_text(CLINIC);
-    let html = threatforge_report::html::render(&model, &analysis);
+    let html = threatforge_report::render_html(&model, &analysis);
     insta::assert_snapshot!("clinic_html", without_diagram(&html));
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use threatforge_model::ThreatSeverity;
-use threatforge_report::json::{at_or_above, by_risk};
+use threatforge_report::{at_or_above, by_risk};
 
 /// Manual threats, whose scores are the team's own, so that each ordering key is exercised:
 /// `a-likely` and `b-harmful` score 8 (high) alike, b with the higher impact; `c-hidden` and
@@ -70,7 +70,7 @@ fn within_a_band_threats_go_by_score_then_impact_then_exposure() {
     }
 
     // The Markdown report lists the top risks and the threats in that order.
-    let markdown = threatforge_report::markdown::render(&model, &analysis);
+    let markdown = threatforge_report::render_markdown(&model, &analysis);
     let positions = |text: &str| -> Vec<usize> {
         top.iter()
             .map(|id| {
@@ -93,7 +93,7 @@ fn within_a_band_threats_go_by_score_then_impact_then_exposure() {
     }
 
     // So does the HTML report's register, its default order before a reader sorts it.
-    let html = threatforge_report::html::render(&model, &analysis);
+    let html = threatforge_report::render_html(&model, &analysis);
     let register = html
         .split_once("id=\"register-table\"")
         .and_then(|(_, rest)| rest.split_once("</table>"))
@@ -112,7 +112,7 @@ fn within_a_band_threats_go_by_score_then_impact_then_exposure() {
 
     // The JSON keeps the id order.
     let json: serde_json::Value =
-        serde_json::from_str(&threatforge_report::json::render(&model, &analysis))
+        serde_json::from_str(&threatforge_report::render_json(&model, &analysis))
             .unwrap_or_else(|e| panic!("{e}"));
     let ids: Vec<&str> = json["threats"]
         .as_array()

@@ -38,7 +38,7 @@ decisions:
 
 fn export(text: &str) -> (Model, Analysis, String) {
     let (model, analysis) = support::from_text(text);
-    let otm = threatforge_report::otm::render(&model, &analysis);
+    let otm = threatforge_report::render_otm(&model, &analysis);
     (model, analysis, otm)
 }
 

@@ -44,13 +44,18 @@ impl Default for CelLimits {
 }
 
 /// The error of a breached limit: what, how much, the limit, and the option that raises it.
-pub fn breach(what: &str, value: impl std::fmt::Display, limit: u64, option: &str) -> String {
+pub(crate) fn breach(
+    what: &str,
+    value: impl std::fmt::Display,
+    limit: u64,
+    option: &str,
+) -> String {
     format!("{what} {value}, over the limit of {limit} (raise it with --{option})")
 }
 
 /// The limits of one run, with the iterations spent so far by all threads.
 #[derive(Debug, Default)]
-pub struct Budget {
+pub(crate) struct Budget {
     pub limits: CelLimits,
     iterations: AtomicU64,
 }
@@ -60,7 +65,7 @@ pub struct Budget {
 pub(crate) const FLUSH_EVERY: u64 = 4096;
 
 impl Budget {
-    pub fn new(limits: CelLimits) -> Self {
+    pub(crate) fn new(limits: CelLimits) -> Self {
         Budget {
             limits,
             iterations: AtomicU64::new(0),
@@ -94,12 +99,12 @@ impl Budget {
     }
 
     /// Iterations spent so far (as counted: evaluators add theirs in batches).
-    pub fn iterations(&self) -> u64 {
+    pub(crate) fn iterations(&self) -> u64 {
         self.iterations.load(Ordering::Relaxed)
     }
 
     /// Whether the run's iterations are over the limit: every evaluation from then on fails.
-    pub fn exhausted(&self) -> bool {
+    pub(crate) fn exhausted(&self) -> bool {
         self.iterations() > self.limits.max_iterations
     }
 }

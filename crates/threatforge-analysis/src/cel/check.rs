@@ -16,19 +16,19 @@ use crate::cel::functions::{self, Form, Typing};
 
 /// A problem found in an expression: the node it is about (a CEL expression id) and a message.
 #[derive(Debug, Clone)]
-pub struct TypeError {
+pub(crate) struct TypeError {
     pub expr_id: u64,
     pub message: String,
     pub help: Option<String>,
 }
 
-pub struct Checker {
+pub(crate) struct Checker {
     scopes: Vec<(String, Ty)>,
     pub errors: Vec<TypeError>,
 }
 
 impl Checker {
-    pub fn new(root: &str, ty: Ty) -> Self {
+    pub(crate) fn new(root: &str, ty: Ty) -> Self {
         Checker {
             scopes: vec![(root.to_owned(), ty)],
             errors: Vec::new(),
@@ -52,7 +52,7 @@ impl Checker {
     }
 
     /// The type of an expression, reporting what is wrong inside it.
-    pub fn check(&mut self, expr: &IdedExpr) -> Ty {
+    pub(crate) fn check(&mut self, expr: &IdedExpr) -> Ty {
         if let Some(chain) = chain(expr) {
             // Link by link, in the order the nested calls would be checked, without recursing
             // once per operand.
@@ -325,7 +325,7 @@ fn function_result(typing: Typing) -> Ty {
 }
 
 /// The root variable's type for an element kind.
-pub fn root_type(element: crate::rule::Element) -> (&'static str, Ty) {
+pub(crate) fn root_type(element: crate::rule::Element) -> (&'static str, Ty) {
     use crate::rule::Element;
     match element {
         Element::Component => ("component", Ty::Obj(Object::Component)),

@@ -77,7 +77,7 @@ enum Step {
 
 /// Compiles an expression whose root variable is `root`. Errors name what is unsupported; the
 /// checker reports them with positions first, so these are a second line of defence.
-pub fn compile(expr: &IdedExpr, root: &str) -> Result<Expression> {
+pub(crate) fn compile(expr: &IdedExpr, root: &str) -> Result<Expression> {
     Compiler {
         scopes: vec![root.to_owned()],
     }
@@ -222,7 +222,7 @@ impl Compiler {
 }
 
 /// Evaluates compiled expressions for one element.
-pub struct Evaluator<'w> {
+pub(crate) struct Evaluator<'w> {
     world: &'w World<'w>,
     budget: &'w Budget,
     slots: Vec<Value<'w>>,
@@ -236,7 +236,7 @@ pub struct Evaluator<'w> {
 }
 
 impl<'w> Evaluator<'w> {
-    pub fn new(world: &'w World<'w>, budget: &'w Budget, element: Value<'w>) -> Self {
+    pub(crate) fn new(world: &'w World<'w>, budget: &'w Budget, element: Value<'w>) -> Self {
         Evaluator {
             world,
             budget,
@@ -250,7 +250,7 @@ impl<'w> Evaluator<'w> {
 
     /// Evaluates an expression from a fresh start (the element only, a full budget for the
     /// evaluation; the run's iterations go on counting).
-    pub fn run(&mut self, expression: &'w Expression) -> Result<Value<'w>> {
+    pub(crate) fn run(&mut self, expression: &'w Expression) -> Result<Value<'w>> {
         self.slots.truncate(1);
         self.steps = 0;
         self.allocated = 0;
@@ -671,7 +671,8 @@ fn appends_to<'e>(step: &'e IdedExpr, accu: &str) -> Option<(Option<&'e IdedExpr
 }
 
 /// Renders a value for an explanation: lists joined with ", ", objects by name.
-pub fn display(world: &World, value: &Value) -> String {
+#[cfg(test)]
+pub(crate) fn display(world: &World, value: &Value) -> String {
     let mut out = String::new();
     display_into(world, value, &mut out, usize::MAX);
     out
@@ -681,7 +682,7 @@ pub fn display(world: &World, value: &Value) -> String {
 /// thousands on a large model), so the parts are written in place rather than collected and
 /// joined. A list item equal to the one before it is written once, as before. Writing stops once
 /// `out` holds `limit` bytes (a list of a million long names is not written out to be cut).
-pub fn display_into(world: &World, value: &Value, out: &mut String, limit: usize) {
+pub(crate) fn display_into(world: &World, value: &Value, out: &mut String, limit: usize) {
     use std::fmt::Write as _;
     if out.len() >= limit {
         return;

@@ -9,7 +9,7 @@
 use super::types::Ty;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cmp {
+pub(crate) enum Cmp {
     Eq,
     Ne,
     Lt,
@@ -19,7 +19,7 @@ pub enum Cmp {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arith {
+pub(crate) enum Arith {
     Add,
     Sub,
     Mul,
@@ -28,7 +28,7 @@ pub enum Arith {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StrTest {
+pub(crate) enum StrTest {
     Contains,
     StartsWith,
     EndsWith,
@@ -36,7 +36,7 @@ pub enum StrTest {
 
 /// The node of `eval.rs` a call becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lowering {
+pub(crate) enum Lowering {
     And,
     Or,
     Not,
@@ -56,7 +56,7 @@ pub enum Lowering {
 
 /// Where a call's operands are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     /// An operator; the parser passes its operands as arguments.
     Operator,
     /// `f(x)`.
@@ -69,7 +69,7 @@ pub enum Form {
 
 /// How the checker finds a call's type, beyond checking each operand against its row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Typing {
+pub(crate) enum Typing {
     /// Always this type.
     Is(Ty),
     /// The operands must not conflict with each other; a bool.
@@ -84,7 +84,7 @@ pub enum Typing {
     Conditional,
 }
 
-pub struct Function {
+pub(crate) struct Function {
     /// The name the `cel` parser gives the call (`_+_`, `size`).
     pub name: &'static str,
     /// The operator as a rule writes it, for messages (`&&`); the name for functions.
@@ -124,7 +124,7 @@ use Typing as T;
 
 /// The subset, in the order the documentation lists it: one row per call.
 #[rustfmt::skip]
-pub static FUNCTIONS: &[Function] = &[
+pub(crate) static FUNCTIONS: &[Function] = &[
     row!("_&&_", "&&", "a && b", Operator, [Bool, Bool], T::Is(Bool), L::And, "both; `false && error` is `false`"),
     row!("_||_", "||", "a || b", Operator, [Bool, Bool], T::Is(Bool), L::Or, "either; `true || error` is `true`"),
     row!("!_", "!", "!a", Operator, [Bool], T::Is(Bool), L::Not, "not"),
@@ -153,8 +153,9 @@ pub static FUNCTIONS: &[Function] = &[
 ];
 
 /// The macros the `cel` parser expands into comprehensions (and `has`), which the checker and
-/// the compiler read as such rather than as calls.
-pub const MACROS: &[(&str, &str)] = &[
+/// the compiler read as such rather than as calls. Only the generated table lists them.
+#[cfg(test)]
+pub(crate) const MACROS: &[(&str, &str)] = &[
     ("has(object.field)", "whether the object has the field"),
     ("list.all(x, p)", "whether `p` holds for every item"),
     ("list.exists(x, p)", "whether `p` holds for some item"),
@@ -166,18 +167,18 @@ pub const MACROS: &[(&str, &str)] = &[
     ("list.filter(x, p)", "the items for which `p` holds"),
 ];
 
-pub fn lookup(name: &str) -> Option<&'static Function> {
+pub(crate) fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
 
 impl Function {
     /// Whether `a op b op c` reads as one chain, folded left to right (`bounds.rs`).
-    pub fn chains(&self) -> bool {
+    pub(crate) fn chains(&self) -> bool {
         matches!(self.lowering, Lowering::Cmp(_) | Lowering::Arith(_))
     }
 
     /// Whether a call written with this receiver and these arguments has this row's form.
-    pub fn fits(&self, has_target: bool, args: usize) -> bool {
+    pub(crate) fn fits(&self, has_target: bool, args: usize) -> bool {
         let n = self.operands.len();
         match self.form {
             Form::Operator | Form::Function => !has_target && args == n,
@@ -187,7 +188,7 @@ impl Function {
     }
 
     /// How to write the call, for an error about its form.
-    pub fn usage(&self) -> String {
+    pub(crate) fn usage(&self) -> String {
         match self.form {
             Form::FunctionOrMethod => format!("`{}` or `x.{}()`", self.written, self.name),
             _ => format!("`{}`", self.written),
@@ -196,7 +197,7 @@ impl Function {
 }
 
 /// What a rule may call, for the help line of an unsupported function.
-pub fn supported() -> String {
+pub(crate) fn supported() -> String {
     let functions: Vec<String> = FUNCTIONS
         .iter()
         .filter(|f| f.form != Form::Operator && !f.doc.is_empty())
@@ -209,12 +210,14 @@ pub fn supported() -> String {
 }
 
 /// Text for a Markdown table cell: a `|` ends the cell, in code too.
+#[cfg(test)]
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
 }
 
-/// The table of docs/writing-rules.md's "Functions" section.
-pub fn markdown() -> String {
+/// The table of docs/writing-rules.md's "Functions" section, which a test keeps in step.
+#[cfg(test)]
+pub(crate) fn markdown() -> String {
     let mut out = String::from("| written | operands | result | meaning |\n|---|---|---|---|\n");
     for f in FUNCTIONS.iter().filter(|f| !f.doc.is_empty()) {
         let operands: Vec<String> = f.operands.iter().map(|t| t.describe()).collect();

@@ -3,11 +3,11 @@
 //! `types.rs`; the subset is one table (`functions.rs`), and a differential test
 //! (`differential.rs`) holds our evaluator to the `cel` crate's interpreter.
 
-pub mod budget;
-pub mod check;
+pub(crate) mod budget;
+pub(crate) mod check;
 #[cfg(test)]
 mod differential;
-pub mod eval;
-pub mod functions;
-pub mod types;
-pub mod value;
+pub(crate) mod eval;
+pub(crate) mod functions;
+pub(crate) mod types;
+pub(crate) mod value;

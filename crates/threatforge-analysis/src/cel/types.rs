@@ -2,7 +2,7 @@
 //! `world.rs` answers exactly these fields; a test there holds the two together.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ty {
+pub(crate) enum Ty {
     Str,
     Int,
     Bool,
@@ -13,7 +13,7 @@ pub enum Ty {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Object {
+pub(crate) enum Object {
     Component,
     ComponentRef,
     Flow,
@@ -151,7 +151,7 @@ const MODEL_FIELDS: &[(&str, Ty)] = &[
 const SYSTEM_FIELDS: &[(&str, Ty)] = &[("name", STR), ("criticality", INT)];
 
 impl Object {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Object::Component => "component",
             Object::ComponentRef => "component_ref",
@@ -166,7 +166,7 @@ impl Object {
     }
 
     /// Every field, in the order the documentation lists them.
-    pub fn fields(self) -> Vec<(&'static str, Ty)> {
+    pub(crate) fn fields(self) -> Vec<(&'static str, Ty)> {
         match self {
             Object::Component => COMPONENT_REF_FIELDS
                 .iter()
@@ -188,7 +188,7 @@ impl Object {
         }
     }
 
-    pub fn field(self, name: &str) -> Option<Ty> {
+    pub(crate) fn field(self, name: &str) -> Option<Ty> {
         self.fields()
             .into_iter()
             .find(|(n, _)| *n == name)
@@ -197,7 +197,7 @@ impl Object {
 }
 
 impl Ty {
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             Ty::Str => "string".into(),
             Ty::Int => "int".into(),
@@ -209,7 +209,7 @@ impl Ty {
     }
 
     /// The type with its article, for messages: "an int", "a string".
-    pub fn with_article(self) -> String {
+    pub(crate) fn with_article(self) -> String {
         let name = self.describe();
         let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
             "an"
@@ -220,7 +220,7 @@ impl Ty {
     }
 
     /// Whether two types certainly differ (unknown types never do).
-    pub fn conflicts(self, other: Ty) -> bool {
+    pub(crate) fn conflicts(self, other: Ty) -> bool {
         match (self, other) {
             (Ty::Dyn, _) | (_, Ty::Dyn) => false,
             (Ty::List(a), Ty::List(b)) => a.conflicts(*b),

@@ -8,11 +8,12 @@
 use std::collections::VecDeque;
 
 use threatforge_model::{
-    Authentication, Authorization, Classification, ComponentKind, Exposure, Model, Trust,
+    Authentication, Authorization, BoundaryTree, Classification, ComponentKind, Exposure, Model,
+    Trust,
 };
 
 /// The trait of actors (and services) whose accounts anyone can get.
-pub const OPEN_SIGN_UP: &str = "open-sign-up";
+pub(crate) const OPEN_SIGN_UP: &str = "open-sign-up";
 
 /// Per-component facts, indexed like `model.components`.
 #[derive(Clone, Debug, Default)]
@@ -92,7 +93,7 @@ pub struct Facts {
     pub boundaries: Vec<BoundaryFacts>,
 }
 
-pub fn trust_level(trust: Trust) -> i64 {
+pub(crate) fn trust_level(trust: Trust) -> i64 {
     match trust {
         Trust::Untrusted => 0,
         Trust::Low => 1,
@@ -101,7 +102,7 @@ pub fn trust_level(trust: Trust) -> i64 {
     }
 }
 
-pub fn sensitivity(classification: Classification) -> i64 {
+pub(crate) fn sensitivity(classification: Classification) -> i64 {
     match classification {
         Classification::Public => 0,
         Classification::Internal => 1,
@@ -110,7 +111,7 @@ pub fn sensitivity(classification: Classification) -> i64 {
     }
 }
 
-pub fn derive(model: &Model) -> Facts {
+pub(crate) fn derive(model: &Model) -> Facts {
     let n = model.components.len();
     let mut facts = Facts {
         components: vec![ComponentFacts::default(); n],
@@ -119,35 +120,15 @@ pub fn derive(model: &Model) -> Facts {
         boundaries: vec![BoundaryFacts::default(); model.boundaries.len()],
     };
 
-    // Boundary tree: direct parent of each component and boundary.
-    let mut component_parent: Vec<Option<usize>> = vec![None; n];
-    for (b, boundary) in model.boundaries.values().enumerate() {
-        for member in &boundary.contains {
-            if let Some(c) = model.components.get_index_of(&member.value) {
-                component_parent[c] = Some(b);
-            } else if let Some(child) = model.boundaries.get_index_of(&member.value)
-                && child != b
-            {
-                facts.boundaries[child].parent = Some(b);
-                facts.boundaries[b].children.push(child);
-            }
-        }
+    let tree = BoundaryTree::new(model);
+    for (b, bf) in facts.boundaries.iter_mut().enumerate() {
+        bf.parent = tree.parent(b);
+        bf.children = tree.children(b).to_vec();
+        bf.components = tree.members(b).to_vec();
     }
-    let boundary_count = model.boundaries.len();
     for (c, component) in model.components.values().enumerate() {
-        let mut chain = Vec::new();
-        let mut current = component_parent[c];
-        // The loader rejects nesting cycles; the bound keeps a broken model from looping.
-        while let Some(b) = current {
-            if chain.len() > boundary_count {
-                break;
-            }
-            chain.push(b);
-            current = facts.boundaries[b].parent;
-        }
-        for &b in &chain {
-            facts.boundaries[b].components.push(c);
-        }
+        // Innermost first.
+        let chain: Vec<usize> = tree.around(c).iter().rev().copied().collect();
         let internet_facing = component.exposure == Some(Exposure::Internet);
         let cf = &mut facts.components[c];
         cf.trust = match chain.first() {

@@ -2,17 +2,17 @@
 //! read on access from the model and its facts. Everything a field needs that is not a plain
 //! model value is computed once here, so reading a field is a lookup.
 
-pub mod facts;
+pub(crate) mod facts;
 pub(crate) mod reach;
 
-use threatforge_model::catalog::catalog;
+use threatforge_model::catalog;
 use threatforge_model::{Authentication, Classification, ComponentKind, Exposure, Model};
 
 use self::facts::{Facts, sensitivity, trust_level};
 use crate::cel::value::{List, ObjKind, Value};
 use crate::field::Field;
 
-pub fn rating_level(rating: threatforge_model::Rating) -> i64 {
+pub(crate) fn rating_level(rating: threatforge_model::Rating) -> i64 {
     match rating {
         threatforge_model::Rating::Low => 0,
         threatforge_model::Rating::Medium => 1,

@@ -14,7 +14,7 @@
 //! balancer -> app), each component once per control, so the cost is linear in the flows.
 
 use threatforge_model::ComponentKind;
-use threatforge_model::catalog::{ControlReach, catalog};
+use threatforge_model::{ControlReach, catalog};
 
 use crate::world::World;
 

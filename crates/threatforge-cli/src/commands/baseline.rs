@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use threatforge_analysis::baseline::{Plan, Planned, plan};
+use threatforge_analysis::{Plan, Planned, plan_baseline};
 use threatforge_model::DecisionStatus;
-use threatforge_model::edit::{NewDecision, insert_decisions, render_decisions};
 use threatforge_model::escape::line;
+use threatforge_model::{NewDecision, insert_decisions, render_decisions};
 
 use super::check::counted;
 use super::find_model;
@@ -46,7 +46,7 @@ pub(super) fn run(args: BaselineArgs, term: &Terminal) -> Result<u8, String> {
         return Ok(crate::exit::INVALID);
     }
     let model = &analyzed.loaded.model;
-    let plan = plan(model, &analyzed.analysis);
+    let plan = plan_baseline(model, &analyzed.analysis);
     let notes = notes(&plan);
     if plan.decisions.is_empty() {
         eprint(&format!(

@@ -14,13 +14,9 @@ pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
     let fail_on = args.fail_on.map(|s| s.severity());
     let text = match args.format {
-        CheckFormat::Json => threatforge_report::json::render_check(
-            &analyzed.loaded,
-            &analyzed.rules,
-            &analyzed.analysis,
-            &path.display().to_string(),
-            fail_on,
-        ),
+        CheckFormat::Json => {
+            threatforge_report::render_check(&analyzed, &path.display().to_string(), fail_on)
+        }
         CheckFormat::Human | CheckFormat::Short => {
             // Diagnostics go to standard error, as a compiler's do; the findings to the output.
             if args.format == CheckFormat::Short {
@@ -34,8 +30,7 @@ pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     write_output(args.output.as_deref(), &text)?;
     let code = if analyzed.has_errors() {
         crate::exit::INVALID
-    } else if fail_on.is_some_and(|t| !threatforge_report::json::gate_passes(&analyzed.analysis, t))
-    {
+    } else if fail_on.is_some_and(|t| !threatforge_report::gate_passes(&analyzed.analysis, t)) {
         crate::exit::GATE_FAILED
     } else {
         crate::exit::OK
@@ -51,12 +46,8 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
     let model = &analyzed.loaded.model;
     let count = |severity: Severity| {
         analyzed
-            .loaded
-            .diagnostics
+            .diagnostics()
             .iter()
-            .chain(&analyzed.rules.diagnostics)
-            .chain(&analyzed.analysis.diagnostics)
-            .chain(&analyzed.analysis.rule_diagnostics)
             .filter(|d| d.severity == severity)
             .count()
     };
@@ -65,7 +56,7 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
     let mut out = String::new();
     let analysis = &analyzed.analysis;
     if errors == 0 && !analysis.threats.is_empty() {
-        let open = threatforge_report::json::at_or_above(analysis, ThreatSeverity::Info);
+        let open = threatforge_report::at_or_above(analysis, ThreatSeverity::Info);
         let shown = &open[..open.len().min(top)];
         let width = shown.iter().map(|t| t.id.len()).max().unwrap_or(0);
         if !shown.is_empty() {
@@ -89,7 +80,7 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
             );
         }
         // The gate is written below, once; the summary's own would sort the threats again.
-        let summary = threatforge_report::json::summary(analysis, None);
+        let summary = threatforge_report::summary(analysis, None);
         let statuses: Vec<String> = summary
             .by_status
             .iter()
@@ -112,7 +103,7 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
     if errors == 0
         && let Some(threshold) = fail_on
     {
-        let gate = threatforge_report::json::gate(analysis, threshold);
+        let gate = threatforge_report::gate(analysis, threshold);
         if gate.passed {
             let _ = writeln!(out, "Gate passed: no open threat at or above {threshold}.");
         } else {

@@ -1,9 +1,9 @@
 //! `threatforge diagram`: the data-flow diagram as SVG, Mermaid or DOT.
 
-use threatforge_report::diagram::{self, DiagramOptions};
+use threatforge_report::{DiagramOptions, render_diagram};
 
 use super::{find_model, load_and_analyze};
-use crate::cli::{DiagramArgs, DiagramFormat};
+use crate::cli::DiagramArgs;
 use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
@@ -40,11 +40,7 @@ pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     let options = DiagramOptions {
         boundary: args.boundary.clone(),
     };
-    let text = match args.format {
-        DiagramFormat::Svg => diagram::svg(model, &analyzed.analysis, &options),
-        DiagramFormat::Mermaid => diagram::mermaid(model, &analyzed.analysis, &options),
-        DiagramFormat::Dot => diagram::dot(model, &analyzed.analysis, &options),
-    };
+    let text = render_diagram(args.format, model, &analyzed.analysis, &options);
     write_output(args.output.as_deref(), &text)?;
     Ok(crate::exit::OK)
 }

@@ -73,7 +73,7 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     if invalid {
         return Ok(crate::exit::INVALID);
     }
-    let diff = threatforge_analysis::diff::diff(
+    let diff = threatforge_analysis::diff(
         &old.loaded.model,
         &old.analysis,
         &new.loaded.model,
@@ -81,14 +81,14 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     );
     let threshold = args.fail_on_new.map(|s| s.severity());
     let mut text = match args.format {
-        DiffFormat::Json => threatforge_report::diff::json(&diff, threshold),
-        DiffFormat::Md => threatforge_report::diff::markdown(&diff, &new.loaded.model),
+        DiffFormat::Json => threatforge_report::diff_json(&diff, threshold),
+        DiffFormat::Md => threatforge_report::diff_markdown(&diff, &new.loaded.model),
         DiffFormat::Human => {
             let to_terminal = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
-            let paint = threatforge_report::diff::Paint {
+            let paint = threatforge_report::Paint {
                 color: to_terminal && term.color_stdout,
             };
-            threatforge_report::diff::human(&diff, &paint)
+            threatforge_report::diff_human(&diff, &paint)
         }
     };
     if let Some(note) = &base_note {
@@ -99,7 +99,7 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
                 eprint(&format!("{plain}\n"));
                 None
             }
-            DiffFormat::Md => Some(note.line(threatforge_report::escape::markdown_code)),
+            DiffFormat::Md => Some(note.line(threatforge_report::markdown_code)),
             DiffFormat::Human => Some(plain),
         };
         // Under the headline, where it explains the list that follows.

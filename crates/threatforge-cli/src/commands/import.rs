@@ -5,8 +5,8 @@ use std::path::Path;
 
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::LoadOptions;
-use threatforge_model::confine::{Refused, read_regular};
 use threatforge_model::escape::line;
+use threatforge_model::{Refused, read_regular};
 
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, eprint, write_output};

@@ -14,9 +14,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub(crate) use threatforge_analysis::Analyzed;
-use threatforge_analysis::cel::budget::CelLimits;
+use threatforge_analysis::CelLimits;
 use threatforge_analysis::{Project, ProjectOptions, Source};
-use threatforge_model::diag::{self, Diagnostic, Style};
+use threatforge_model::{Diagnostic, Style, diagnostic_line, render_diagnostic};
 use threatforge_model::{LoadOptions, SourceMap};
 
 use crate::cli::Command;
@@ -90,22 +90,15 @@ pub(crate) fn repository_root(model: &Path, root: Option<&Path>) -> PathBuf {
     std::fs::canonicalize(&root).unwrap_or(root)
 }
 
-/// Renders diagnostics for a person, each with its own source map.
+/// Every diagnostic of a loaded project, rendered for a person.
+pub(crate) fn render_analyzed(analyzed: &Analyzed, term: &Terminal) -> String {
+    render_diagnostics(analyzed.diagnostics(), analyzed.sources(), term)
+}
+
+/// Renders diagnostics for a person.
 pub(crate) fn render_diagnostics(
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
-    term: &Terminal,
-) -> String {
-    render_located(diagnostics.iter().map(|d| (d, sources)), term)
-}
-
-/// Every diagnostic of a loaded project, rendered for a person.
-pub(crate) fn render_analyzed(analyzed: &Analyzed, term: &Terminal) -> String {
-    render_located(analyzed.diagnostics(), term)
-}
-
-fn render_located<'a>(
-    diagnostics: impl IntoIterator<Item = (&'a Diagnostic, &'a SourceMap)>,
     term: &Terminal,
 ) -> String {
     let style = if term.color_stderr {
@@ -114,8 +107,8 @@ fn render_located<'a>(
         Style::Plain
     };
     let mut out = String::new();
-    for (d, sources) in diagnostics {
-        out.push_str(&diag::render(d, sources, style));
+    for d in diagnostics {
+        out.push_str(&render_diagnostic(d, sources, style));
         out.push('\n');
     }
     out
@@ -124,8 +117,8 @@ fn render_located<'a>(
 /// Every diagnostic of a loaded project, one line each.
 pub(crate) fn one_lines(analyzed: &Analyzed) -> String {
     let mut out = String::new();
-    for (d, sources) in analyzed.diagnostics() {
-        out.push_str(&diag::one_line(d, sources));
+    for d in analyzed.diagnostics() {
+        out.push_str(&diagnostic_line(d, analyzed.sources()));
         out.push('\n');
     }
     out

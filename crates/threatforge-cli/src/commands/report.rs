@@ -12,18 +12,18 @@ pub(super) fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         return Ok(crate::exit::INVALID);
     }
     let root = super::repository_root(&path, args.inputs.root.as_deref());
-    let input = threatforge_report::format::Input {
+    let input = threatforge_report::Input {
         model: &analyzed.loaded.model,
         analysis: &analyzed.analysis,
         rules: &analyzed.rules,
         root: &root,
         fail_on: args.fail_on.map(SeverityArg::severity),
     };
-    let text = threatforge_report::format::render(args.format, &input);
+    let text = threatforge_report::render(args.format, &input);
     write_output(args.output.as_deref(), &text)?;
     let gate_failed = input
         .fail_on
-        .is_some_and(|t| !threatforge_report::json::gate_passes(input.analysis, t));
+        .is_some_and(|t| !threatforge_report::gate_passes(input.analysis, t));
     Ok(if gate_failed {
         crate::exit::GATE_FAILED
     } else {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use threatforge_analysis::examples::check_examples;
+use threatforge_analysis::check_examples;
 use threatforge_analysis::{RuleDir, RuleSet};
 use threatforge_model::escape::{block, line};
 
@@ -32,7 +32,7 @@ pub(super) fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> 
                     let _ = writeln!(out, "\n{} rules", set.rules.len());
                     out
                 }
-                ListFormat::Json => threatforge_report::rules_doc::json(&set),
+                ListFormat::Json => threatforge_report::rules_json(&set),
             };
             write_output(None, &text)?;
             Ok(crate::exit::OK)
@@ -41,7 +41,7 @@ pub(super) fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> 
             let set = load(rules, term)?;
             match set.get(&id) {
                 Some(rule) => {
-                    write_output(None, &threatforge_report::rules_doc::show(rule))?;
+                    write_output(None, &threatforge_report::show_rule(rule))?;
                     Ok(crate::exit::OK)
                 }
                 None => {
@@ -93,10 +93,7 @@ pub(super) fn run(command: RulesCommand, term: &Terminal) -> Result<u8, String> 
         }
         RulesCommand::Doc { output } => {
             let set = load(Vec::new(), term)?;
-            write_output(
-                output.as_deref(),
-                &threatforge_report::rules_doc::markdown(&set),
-            )?;
+            write_output(output.as_deref(), &threatforge_report::rules_markdown(&set))?;
             Ok(crate::exit::OK)
         }
     }

@@ -18,7 +18,7 @@ use crate::sp::SPANNED_MARKER;
 
 /// What went wrong, in a form the loader can turn into a precise diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     UnknownField {
         field: String,
         expected: &'static [&'static str],
@@ -37,7 +37,7 @@ pub enum ErrorKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
+pub(crate) struct Error {
     pub kind: ErrorKind,
     /// The node the error is about; set by the innermost node deserializer that saw the error.
     pub span: Option<NodeSpan>,
@@ -134,13 +134,13 @@ fn describe_unexpected(unexp: &de::Unexpected) -> String {
 
 /// Deserializes from one node of a file.
 #[derive(Clone, Copy)]
-pub struct NodeDeserializer<'a> {
+pub(crate) struct NodeDeserializer<'a> {
     node: &'a Node,
     file: FileId,
 }
 
 impl<'a> NodeDeserializer<'a> {
-    pub fn new(node: &'a Node, file: FileId) -> Self {
+    pub(crate) fn new(node: &'a Node, file: FileId) -> Self {
         NodeDeserializer { node, file }
     }
 
@@ -165,7 +165,10 @@ impl<'a> NodeDeserializer<'a> {
 }
 
 /// Deserializes a `T` from a node, with the error positioned.
-pub fn from_node<'de, T: de::Deserialize<'de>>(node: &Node, file: FileId) -> Result<T, Error> {
+pub(crate) fn from_node<'de, T: de::Deserialize<'de>>(
+    node: &Node,
+    file: FileId,
+) -> Result<T, Error> {
     T::deserialize(NodeDeserializer::new(node, file))
 }
 

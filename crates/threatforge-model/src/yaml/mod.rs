@@ -1,5 +1,5 @@
 //! YAML (and JSON, its subset) into typed model values, with positions.
 
-pub mod de;
-pub mod fast;
-pub mod node;
+pub(crate) mod de;
+pub(crate) mod fast;
+pub(crate) mod node;

@@ -43,23 +43,23 @@
 use std::cmp::Ordering;
 
 /// Horizontal space between two columns, besides the clusters' padding.
-pub const GAP: f64 = 26.0;
+pub(crate) const GAP: f64 = 26.0;
 /// Padding inside a cluster's rectangle, left, right and bottom.
-pub const CLUSTER_PAD: f64 = 12.0;
+pub(crate) const CLUSTER_PAD: f64 = 12.0;
 /// Space above and below a cluster's label, at the top of its rectangle.
-pub const CLUSTER_HEADER_PAD: f64 = 7.0;
+pub(crate) const CLUSTER_HEADER_PAD: f64 = 7.0;
 /// Vertical space between two nodes (or clusters) of a column.
-pub const NODE_SEP: f64 = 26.0;
+pub(crate) const NODE_SEP: f64 = 26.0;
 /// Vertical space between an edge passing through a column and a node or label.
-pub const EDGE_NODE_SEP: f64 = 12.0;
+pub(crate) const EDGE_NODE_SEP: f64 = 12.0;
 /// Vertical space between two edges passing through a column.
-pub const EDGE_SEP: f64 = 8.0;
+pub(crate) const EDGE_SEP: f64 = 8.0;
 /// Space around the drawing.
-pub const MARGIN: f64 = 16.0;
+pub(crate) const MARGIN: f64 = 16.0;
 /// Vertical space between the ends of two edges on one side of a node: edges into (or out of)
 /// a busy node fan out over its side this far apart, each on its own line up to the node, so a
 /// reader follows every edge from its label to its end.
-pub const PORT_GAP: f64 = 12.0;
+pub(crate) const PORT_GAP: f64 = 12.0;
 /// The share of a node's height its ports spread over, centred.
 const PORT_BAND: f64 = 0.8;
 
@@ -70,20 +70,20 @@ const COORDINATE_ROUNDS: usize = 12;
 const SIMPLEX_BUDGET: usize = 2_000;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Size {
+pub(crate) struct Size {
     pub w: f64,
     pub h: f64,
 }
 
 #[derive(Clone, Debug)]
-pub struct Node {
+pub(crate) struct Node {
     pub size: Size,
     /// The innermost cluster the node is in.
     pub cluster: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Cluster {
+pub(crate) struct Cluster {
     /// The cluster this one is nested in.
     pub parent: Option<usize>,
     /// The size of its label, drawn at the top of its rectangle.
@@ -91,14 +91,14 @@ pub struct Cluster {
 }
 
 #[derive(Clone, Debug)]
-pub struct Edge {
+pub(crate) struct Edge {
     pub source: usize,
     pub target: usize,
     pub label: Option<Size>,
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Graph {
+pub(crate) struct Graph {
     pub nodes: Vec<Node>,
     pub clusters: Vec<Cluster>,
     pub edges: Vec<Edge>,
@@ -106,7 +106,7 @@ pub struct Graph {
 
 /// A rectangle: top-left corner and size.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rect {
+pub(crate) struct Rect {
     pub x: f64,
     pub y: f64,
     pub w: f64,
@@ -114,27 +114,29 @@ pub struct Rect {
 }
 
 impl Rect {
-    pub fn right(&self) -> f64 {
+    pub(crate) fn right(&self) -> f64 {
         self.x + self.w
     }
-    pub fn bottom(&self) -> f64 {
+    pub(crate) fn bottom(&self) -> f64 {
         self.y + self.h
     }
-    pub fn cx(&self) -> f64 {
+    pub(crate) fn cx(&self) -> f64 {
         self.x + self.w / 2.0
     }
-    pub fn cy(&self) -> f64 {
+    pub(crate) fn cy(&self) -> f64 {
         self.y + self.h / 2.0
     }
-    /// Whether the two rectangles share interior points.
-    pub fn overlaps(&self, other: &Rect) -> bool {
+    /// Whether the two rectangles share interior points: the layout's tests check boxes with it.
+    #[cfg(test)]
+    pub(crate) fn overlaps(&self, other: &Rect) -> bool {
         self.x < other.right()
             && other.x < self.right()
             && self.y < other.bottom()
             && other.y < self.bottom()
     }
     /// Whether `other` is inside this rectangle, with at least `margin` to spare on every side.
-    pub fn contains(&self, other: &Rect, margin: f64) -> bool {
+    #[cfg(test)]
+    pub(crate) fn contains(&self, other: &Rect, margin: f64) -> bool {
         other.x >= self.x + margin
             && other.right() <= self.right() - margin
             && other.y >= self.y + margin
@@ -144,7 +146,7 @@ impl Rect {
 
 /// A horizontal piece of an edge, at height `y` from `x0` to `x1` (left to right).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Run {
+pub(crate) struct Run {
     pub x0: f64,
     pub x1: f64,
     pub y: f64,
@@ -153,7 +155,7 @@ pub struct Run {
 /// How an edge is drawn: horizontal runs, left to right, joined by curves in the gaps between
 /// columns. The first run leaves the left end's node, the last enters the right end's node.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Route {
+pub(crate) struct Route {
     pub runs: Vec<Run>,
     /// Where the edge's label goes (the edge passes under it).
     pub label: Option<Rect>,
@@ -164,7 +166,7 @@ pub struct Route {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub width: f64,
     pub height: f64,
     pub nodes: Vec<Rect>,
@@ -271,7 +273,7 @@ impl Tree {
 }
 
 /// Lays out `graph`. Node and label sizes are the caller's; everything else is decided here.
-pub fn layout(graph: &Graph) -> Layout {
+pub(crate) fn layout(graph: &Graph) -> Layout {
     let mut state = State::new(graph);
     state.order();
     state.finish(graph)

@@ -10,7 +10,7 @@
 //! numbers are printed with fixed decimals. Every model text is escaped for the format.
 
 mod dot;
-pub mod layout;
+pub(crate) mod layout;
 mod mermaid;
 mod svg;
 mod view;
@@ -28,14 +28,14 @@ pub struct DiagramOptions {
 }
 
 /// A standalone SVG document.
-pub fn svg(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
+pub(crate) fn svg(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     svg::render(&view::build(model, analysis, options))
 }
 
 /// A standalone SVG document, and the narrowest width (in CSS pixels) it may be scaled down to
 /// with its labels still legible ([`svg::LEGIBLE_TEXT`]): a page fits it to its width down to
 /// that, and scrolls below.
-pub fn svg_with_min_width(
+pub(crate) fn svg_with_min_width(
     model: &Model,
     analysis: &Analysis,
     options: &DiagramOptions,
@@ -44,11 +44,11 @@ pub fn svg_with_min_width(
 }
 
 /// Graphviz DOT text.
-pub fn dot(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
+pub(crate) fn dot(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     dot::render(&view::build(model, analysis, options))
 }
 
 /// A Mermaid flowchart with subgraphs for boundaries.
-pub fn mermaid(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
+pub(crate) fn mermaid(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> String {
     mermaid::render(&view::build(model, analysis, options))
 }

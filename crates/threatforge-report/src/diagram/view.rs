@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use threatforge_analysis::{Analysis, Element};
-use threatforge_model::{ComponentKind, Model, ThreatSeverity};
+use threatforge_model::{BoundaryTree, ComponentKind, Model, ThreatSeverity};
 
 use super::DiagramOptions;
 
@@ -166,71 +166,6 @@ pub(super) struct View {
     pub collapsed: bool,
 }
 
-/// The boundary tree of a model: each element's innermost boundary, first declaration wins.
-struct Boundaries {
-    of_component: Vec<Option<usize>>,
-    parent: Vec<Option<usize>>,
-    /// Ancestors from the outermost down to the boundary itself.
-    chain: Vec<Vec<usize>>,
-}
-
-impl Boundaries {
-    fn new(model: &Model) -> Boundaries {
-        let nb = model.boundaries.len();
-        let mut of_component = vec![None; model.components.len()];
-        let mut parent = vec![None; nb];
-        for (b, boundary) in model.boundaries.values().enumerate() {
-            for member in &boundary.contains {
-                if let Some(c) = model.components.get_index_of(member.value.as_str()) {
-                    of_component[c].get_or_insert(b);
-                } else if let Some(inner) = model.boundaries.get_index_of(member.value.as_str())
-                    && inner != b
-                {
-                    parent[inner].get_or_insert(b);
-                }
-            }
-        }
-        // An invalid model may nest boundaries in a cycle: cut it where it is found.
-        for start in 0..nb {
-            let mut at = start;
-            let mut steps = 0;
-            while let Some(p) = parent[at] {
-                steps += 1;
-                if steps > nb {
-                    parent[start] = None;
-                    break;
-                }
-                at = p;
-            }
-        }
-        let chain = (0..nb)
-            .map(|b| {
-                let mut path = vec![b];
-                let mut at = b;
-                while let Some(p) = parent[at] {
-                    path.push(p);
-                    at = p;
-                }
-                path.reverse();
-                path
-            })
-            .collect();
-        Boundaries {
-            of_component,
-            parent,
-            chain,
-        }
-    }
-
-    /// The boundaries around a component, outermost first.
-    fn around(&self, component: usize) -> &[usize] {
-        match self.of_component[component] {
-            Some(b) => &self.chain[b],
-            None => &[],
-        }
-    }
-}
-
 /// Open threats per component, flow and boundary, by model index.
 struct Risks {
     components: Vec<Risk>,
@@ -284,7 +219,7 @@ enum Place {
 }
 
 pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions) -> View {
-    let boundaries = Boundaries::new(model);
+    let boundaries = BoundaryTree::new(model);
     let risks = Risks::new(model, analysis);
     let nc = model.components.len();
     let mut view = View {
@@ -394,7 +329,7 @@ pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions
                 .around(c)
                 .iter()
                 .copied()
-                .find(|&b| focus.is_none_or(|f| !boundaries.chain[f].contains(&b)));
+                .find(|&b| focus.is_none_or(|f| !boundaries.chain(f).contains(&b)));
             place[c] = match holder {
                 Some(b) if group => Place::In {
                     boundary: b,
@@ -411,7 +346,7 @@ pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions
     let boundary_keys: Vec<&String> = model.boundaries.keys().collect();
     let mut cluster_for = |view: &mut View, b: usize| -> usize {
         // Create the chain from the outermost drawn boundary down to b.
-        let chain = &boundaries.chain[b];
+        let chain = boundaries.chain(b);
         let start = match focus {
             Some(f) => chain.iter().position(|&x| x == f).unwrap_or(0),
             None => 0,
@@ -452,7 +387,7 @@ pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions
             Place::Hidden => {}
             Place::Own { context } => {
                 let component = &model.components[c];
-                let cluster = match boundaries.of_component[c] {
+                let cluster = match boundaries.of_component(c) {
                     Some(b) if !context => Some(cluster_for(&mut view, b)),
                     _ => None,
                 };
@@ -483,8 +418,9 @@ pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions
                         let cluster = if context {
                             None
                         } else {
-                            boundaries.parent[boundary]
-                                .filter(|&p| focus.is_none_or(|f| boundaries.chain[p].contains(&f)))
+                            boundaries
+                                .parent(boundary)
+                                .filter(|&p| focus.is_none_or(|f| boundaries.chain(p).contains(&f)))
                                 .map(|p| cluster_for(&mut view, p))
                         };
                         let b = &model.boundaries[boundary];

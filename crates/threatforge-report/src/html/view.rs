@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 use threatforge_analysis::{Analysis, Coverage, Element, ElementRef, Stride, Threat};
-use threatforge_model::catalog::catalog;
-use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
+use threatforge_model::catalog;
+use threatforge_model::{BoundaryTree, DecisionStatus, Model, ThreatSeverity};
 
 /// How many open risks the summary lists.
 const TOP: usize = 10;
@@ -429,8 +429,7 @@ fn data_links(ids: &[threatforge_model::Sp<String>]) -> Vec<Link> {
 struct Structure {
     /// Data id -> components that process or store it, in declaration order.
     data_users: IndexMap<String, Vec<String>>,
-    /// Component or boundary id -> the boundary that directly contains it.
-    parent: IndexMap<String, String>,
+    boundaries: BoundaryTree,
 }
 
 impl Structure {
@@ -444,40 +443,22 @@ impl Structure {
                 }
             }
         }
-        let mut parent = IndexMap::new();
-        for boundary in model.boundaries.values() {
-            for member in &boundary.contains {
-                parent
-                    .entry(member.value.clone())
-                    .or_insert_with(|| boundary.id.value.clone());
-            }
+        Structure {
+            data_users,
+            boundaries: BoundaryTree::new(model),
         }
-        Structure { data_users, parent }
     }
 
     /// Components inside a boundary, nested boundaries included, in declaration order.
     fn members(&self, model: &Model, boundary: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut seen = vec![boundary.to_owned()];
-        let mut stack = vec![boundary.to_owned()];
-        while let Some(b) = stack.pop() {
-            let Some(decl) = model.boundaries.get(&b) else {
-                continue;
-            };
-            for member in &decl.contains {
-                let id = &member.value;
-                if model.boundaries.contains_key(id) {
-                    if !seen.contains(id) {
-                        seen.push(id.clone());
-                        stack.push(id.clone());
-                    }
-                } else if model.components.contains_key(id) && !out.contains(id) {
-                    out.push(id.clone());
-                }
-            }
-        }
-        out.sort_by_key(|id| model.components.get_index_of(id));
-        out
+        let Some(b) = model.boundaries.get_index_of(boundary) else {
+            return Vec::new();
+        };
+        self.boundaries
+            .members(b)
+            .iter()
+            .filter_map(|&c| model.components.get_index(c).map(|(id, _)| id.clone()))
+            .collect()
     }
 
     /// The components a threat concerns, for the register's component filter: those of each
@@ -902,7 +883,12 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     }
     let count =
         |kind: Element, id: &str| tally.get(&(kind.as_str(), id)).copied().unwrap_or_default();
-    let parent = |id: &str| structure.parent.get(id).map(|b| link("b", b));
+    let parent = |id: &str| {
+        structure
+            .boundaries
+            .parent_id(model, id)
+            .map(|b| link("b", b))
+    };
 
     let components = model
         .components

@@ -1,55 +1,25 @@
-//! Reading a model from its files: limits, includes, parsing, and section-by-section
-//! deserialization that reports every broken entity.
-//!
-//! Invariants:
-//! - Loading never panics and never reads outside the model's root directory.
-//! - Work is bounded: each file's size, the total size, the number of files, YAML nesting, node
-//!   counts and alias expansion all have limits ([`Limits`]); going over one is a diagnostic.
-//! - Every problem found is returned; loading goes on after an error wherever the rest of the
-//!   model can still be read.
+//! The top-level sections of a model file: each read entity by entity (in parallel, declared in
+//! order), its id checked and claimed in its namespace. Checks that need the whole model, such as
+//! references between sections, are `validate`'s.
 
-use crate::codes::Code;
 use std::borrow::Cow;
-use std::collections::HashSet;
-use std::path::{Component as PathComponent, Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
-use crate::confine::Refused;
+use crate::codes::Code;
 use crate::diag::Diagnostic;
-use crate::limits::Limits;
 use crate::model::{Decl, Flow, FlowAttributes, Id, Model, RulesConfig, System, is_valid_id};
 use crate::read::{key_help, read_entity, span};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, Span};
 use crate::sp::Sp;
-use crate::suggest;
 use crate::yaml::node::{Node, Value};
 
-#[derive(Clone, Debug, Default)]
-pub struct LoadOptions {
-    pub limits: Limits,
-    /// Directory that the root file and its includes may not leave. Defaults to
-    /// the directory the root file is named in (a root file that is a link is confined there).
-    pub root_dir: Option<PathBuf>,
-}
-
-/// The result of loading: the model as far as it could be read, and every diagnostic.
-#[derive(Debug)]
-pub struct Loaded {
-    pub model: Model,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Loaded {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
+use super::Loader;
 
 /// The top-level keys of a model file, in the order the documentation presents them.
-pub const SECTIONS: &[&str] = &[
+const SECTIONS: &[&str] = &[
     "system",
     "include",
     "data",
@@ -63,221 +33,8 @@ pub const SECTIONS: &[&str] = &[
     "decisions",
 ];
 
-/// Loads a model from its root file and everything it includes, then checks it.
-pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
-    let mut loader = Loader::new(options);
-    let display = path.display().to_string();
-    // The directory the user named the model in, not its target's: a model file that is a
-    // symlink to `/proc/self/environ` is then outside its root, and refused.
-    let root = options
-        .root_dir
-        .clone()
-        .unwrap_or_else(|| match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    match std::fs::canonicalize(&root) {
-        Ok(root) => {
-            loader.root_dir = root;
-            loader.load_file(path, display, None, &mut Vec::new());
-        }
-        Err(e) if options.root_dir.is_none() => {
-            loader.diagnostics.push(missing_model(&display, &e));
-        }
-        Err(e) => loader.diagnostics.push(
-            Diagnostic::new(
-                Code::IoError,
-                format!("cannot read the root directory `{}`: {e}", root.display()),
-            )
-            .with_help("give an existing directory as the model's root"),
-        ),
-    }
-    loader.finish()
-}
-
-fn missing_model(display: &str, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(Code::IoError, format!("cannot read model `{display}`: {e}"))
-        .with_help("give the path of a model file, or run `threatforge init` to write one")
-}
-
-/// Loads a model from text (standard input, tests). Includes resolve against `base_dir`, which is
-/// also the root they may not leave.
-pub fn load_str(display: &str, text: &str, base_dir: &Path, options: &LoadOptions) -> Loaded {
-    let mut loader = Loader::new(options);
-    loader.root_dir = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
-    let path = loader.root_dir.join(display);
-    if text.len() as u64 > options.limits.max_file_bytes {
-        loader
-            .diagnostics
-            .push(too_large(display, options.limits.max_file_bytes));
-    } else {
-        loader.total_bytes = text.len() as u64;
-        loader.parse_and_read(
-            path,
-            display.to_owned(),
-            Arc::from(text),
-            true,
-            &mut Vec::new(),
-        );
-    }
-    loader.finish()
-}
-
-fn too_large(display: &str, limit: u64) -> Diagnostic {
-    Diagnostic::new(
-        Code::LimitExceeded,
-        format!(
-            "`{display}` is larger than the limit of {} MiB",
-            limit / (1024 * 1024)
-        ),
-    )
-    .with_help("split the model with `include`, or check that this is the right file")
-}
-
-struct Loader<'o> {
-    options: &'o LoadOptions,
-    root_dir: PathBuf,
-    model: Model,
-    diagnostics: Vec<Diagnostic>,
-    total_bytes: u64,
-    /// Where each id was first declared. Components, boundaries, runtimes and flows share one
-    /// namespace (boundaries contain components and boundaries by id); data assets have their own,
-    /// so a store may share its data's name.
-    /// Every id declared so far, by namespace (see `namespace`).
-    ids: IndexMap<(u8, Id), (&'static str, Span)>,
-    /// Entities that were declared but could not be read: references to them are not reported
-    /// again, since the user has one error to fix, not two.
-    broken: HashSet<Id>,
-    /// Whether the root file was parsed, and had a `system` key (readable or not): otherwise a
-    /// missing `system` would only repeat an error already reported.
-    root_read: bool,
-    system_seen: bool,
-}
-
-impl<'o> Loader<'o> {
-    fn new(options: &'o LoadOptions) -> Self {
-        Loader {
-            options,
-            root_dir: PathBuf::new(),
-            model: Model::default(),
-            diagnostics: Vec::new(),
-            total_bytes: 0,
-            ids: IndexMap::new(),
-            broken: HashSet::new(),
-            root_read: false,
-            system_seen: false,
-        }
-    }
-
-    fn finish(mut self) -> Loaded {
-        if self.root_read && !self.system_seen {
-            self.diagnostics.push(
-                Diagnostic::new(Code::MissingSystem, "the model has no `system` section")
-                    .with_label(
-                        Span::new(FileId(0), 0, 0),
-                        "expected `system:` in this file",
-                    )
-                    .with_help("start the root file with `system: { name: My system }`"),
-            );
-        }
-        crate::validate::validate(&self.model, &self.broken, &mut self.diagnostics);
-        crate::diag::sort(&mut self.diagnostics);
-        Loaded {
-            model: self.model,
-            diagnostics: self.diagnostics,
-        }
-    }
-
-    /// Reads one file and everything it includes.
-    fn load_file(
-        &mut self,
-        path: &Path,
-        display: String,
-        included_at: Option<Span>,
-        stack: &mut Vec<PathBuf>,
-    ) {
-        let limits = &self.options.limits;
-        if self.model.sources.files().count() >= limits.max_files {
-            self.push_at(
-                Diagnostic::new(
-                    Code::LimitExceeded,
-                    format!("the model has more than {} files", limits.max_files),
-                ),
-                included_at,
-                "this include is over the limit",
-            );
-            return;
-        }
-        let (canonical, text) =
-            match crate::confine::read_confined(path, &self.root_dir, limits.max_file_bytes) {
-                Ok((canonical, text)) => (canonical, Arc::<str>::from(text)),
-                Err(Refused::TooLarge(_)) => {
-                    let d = too_large(&display, limits.max_file_bytes);
-                    self.push_at(d, included_at, "included here");
-                    return;
-                }
-                Err(Refused::Missing(e)) if included_at.is_none() => {
-                    self.diagnostics.push(missing_model(&display, &e));
-                    return;
-                }
-                Err(refused) => {
-                    let d = refused.diagnostic(&display, "the model's root");
-                    self.push_at(d, included_at, "included here");
-                    return;
-                }
-            };
-        self.total_bytes += text.len() as u64;
-        if self.total_bytes > limits.max_total_bytes {
-            let d = Diagnostic::new(
-                Code::LimitExceeded,
-                format!(
-                    "the model's files add up to more than {} MiB",
-                    limits.max_total_bytes / (1024 * 1024)
-                ),
-            );
-            self.push_at(d, included_at, "this include is over the limit");
-            return;
-        }
-        let is_root = included_at.is_none();
-        self.parse_and_read(canonical, display, text, is_root, stack);
-    }
-
-    fn parse_and_read(
-        &mut self,
-        canonical: PathBuf,
-        display: String,
-        text: Arc<str>,
-        is_root: bool,
-        stack: &mut Vec<PathBuf>,
-    ) {
-        let file =
-            self.model
-                .sources
-                .add(SourceFile::new(display, canonical.clone(), text.clone()));
-        let Some(node) = self.parse(file, &text) else {
-            return;
-        };
-        self.root_read |= is_root;
-        stack.push(canonical);
-        self.read_document(file, &node, is_root, stack);
-        stack.pop();
-    }
-
-    fn parse(&mut self, file: FileId, text: &str) -> Option<Node> {
-        let source = self.model.sources.get(file)?;
-        match crate::read::parse(file, source, text, &self.options.limits) {
-            Ok((node, diagnostics)) => {
-                self.diagnostics.extend(diagnostics);
-                Some(node)
-            }
-            Err(diagnostic) => {
-                self.diagnostics.push(*diagnostic);
-                None
-            }
-        }
-    }
-
-    fn read_document(
+impl Loader<'_> {
+    pub(super) fn read_document(
         &mut self,
         file: FileId,
         node: &Node,
@@ -367,151 +124,6 @@ impl<'o> Loader<'o> {
         }
         for include in includes {
             self.include(file, &include, stack);
-        }
-    }
-
-    fn include(&mut self, from: FileId, include: &Sp<String>, stack: &mut Vec<PathBuf>) {
-        let at = include.span;
-        let raw = include.value.as_str();
-        let relative = Path::new(raw);
-        let escapes = relative.is_absolute()
-            || raw.starts_with('/')
-            || raw.starts_with('\\')
-            || relative
-                .components()
-                .any(|c| matches!(c, PathComponent::Prefix(_) | PathComponent::RootDir));
-        if escapes {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::IncludeEscape,
-                    format!("include `{raw}` is an absolute path"),
-                )
-                .with_label(at, "absolute paths are not allowed")
-                .with_help("write the path relative to this file, inside the model's directory"),
-            );
-            return;
-        }
-        let Some(base) = self
-            .model
-            .sources
-            .get(from)
-            .and_then(|f| f.path.parent().map(Path::to_path_buf))
-        else {
-            return;
-        };
-        let joined = base.join(relative);
-        let canonical = match std::fs::canonicalize(&joined) {
-            Ok(c) => c,
-            Err(_) => {
-                // Check confinement first: a missing file outside the root (by `..` or behind a
-                // link) must not be told apart from a present one, and its directory is not
-                // listed for suggestions.
-                if !crate::confine::leads_inside(&joined, &self.root_dir) {
-                    self.escape(at, raw);
-                    return;
-                }
-                let help = nearest_file(&joined).map_or_else(
-                    || "check the path; it is relative to the including file".to_owned(),
-                    |n| format!("did you mean `{n}`?"),
-                );
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::IncludeNotFound,
-                        format!("included file `{raw}` does not exist"),
-                    )
-                    .with_label(at, "no such file")
-                    .with_help(help),
-                );
-                return;
-            }
-        };
-        if !canonical.starts_with(&self.root_dir) {
-            self.escape(at, raw);
-            return;
-        }
-        if stack.contains(&canonical) {
-            let chain: Vec<String> = stack
-                .iter()
-                .skip_while(|p| **p != canonical)
-                .chain(std::iter::once(&canonical))
-                .map(|p| self.display_path(p))
-                .collect();
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::IncludeCycle,
-                    format!("include cycle: {}", chain.join(" -> ")),
-                )
-                .with_label(at, "this include closes the cycle")
-                .with_help("remove one of the includes; each file should be included once"),
-            );
-            return;
-        }
-        if let Some(existing) = self.model.sources.find(&canonical) {
-            let name = self
-                .model
-                .sources
-                .get(existing)
-                .map(|f| f.display.clone())
-                .unwrap_or_default();
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::IncludeRepeated,
-                    format!("`{name}` is already part of the model"),
-                )
-                .with_label(at, "included again here; this include is skipped")
-                .with_help("include each file once"),
-            );
-            return;
-        }
-        let max_depth = self.options.limits.max_include_depth;
-        if stack.len() > max_depth {
-            let root = self
-                .model
-                .sources
-                .get(FileId(0))
-                .map(|f| f.display.clone())
-                .unwrap_or_default();
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::LimitExceeded,
-                    format!(
-                        "include `{raw}` is more than {max_depth} includes deep below `{root}`"
-                    ),
-                )
-                .with_label(at, "this include is one level too deep")
-                .with_help(format!(
-                    "include the file from one nearer to `{root}`; the root file may include \
-                     every file directly"
-                )),
-            );
-            return;
-        }
-        let display = self.display_path(&canonical);
-        self.load_file(&canonical, display, Some(at), stack);
-    }
-
-    fn escape(&mut self, at: Span, raw: &str) {
-        self.diagnostics.push(
-            Diagnostic::new(
-                Code::IncludeEscape,
-                format!("include `{raw}` points outside the model's root directory"),
-            )
-            .with_label(at, "outside the model's root")
-            .with_help(format!(
-                "includes must stay inside `{}`; move the file there",
-                self.root_dir.display()
-            )),
-        );
-    }
-
-    /// A path as the user should see it: relative to the working directory when inside it.
-    fn display_path(&self, path: &Path) -> String {
-        let cwd = std::env::current_dir()
-            .ok()
-            .and_then(|d| std::fs::canonicalize(d).ok());
-        match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
-            Some(relative) => relative.display().to_string(),
-            None => path.display().to_string(),
         }
     }
 
@@ -914,13 +526,6 @@ impl<'o> Loader<'o> {
             .is_some_and(|r| r.starts_with(text))
             .then_some(start)
     }
-
-    fn push_at(&mut self, diagnostic: Diagnostic, at: Option<Span>, label: &str) {
-        self.diagnostics.push(match at {
-            Some(span) => diagnostic.with_label(span, label),
-            None => diagnostic,
-        });
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -963,15 +568,4 @@ fn to_id(text: &str) -> String {
         }
     }
     id.trim_matches('-').to_owned()
-}
-
-fn nearest_file(missing: &Path) -> Option<String> {
-    let dir = missing.parent()?;
-    let name = missing.file_name()?.to_str()?;
-    let entries: Vec<String> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .take(1000)
-        .collect();
-    suggest::nearest(name, entries.iter().map(String::as_str)).map(str::to_owned)
 }
