@@ -182,6 +182,116 @@ pub fn catalog() -> &'static Catalog {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// The table of docs/language.md that follows `<!-- catalog-table: {name} -->`, rendered from
+    /// the catalogue, so the reference cannot drift from what the loader accepts.
+    fn doc_table(name: &str) -> Option<String> {
+        let catalog = catalog();
+        let codes = |names: &[String]| {
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = String::new();
+        match name.split_once(' ') {
+            Some(("technologies", kind)) => {
+                out.push_str(
+                    "| technology | implied traits | title | suggested for |\n|---|---|---|---|\n",
+                );
+                for (id, t) in catalog
+                    .technologies
+                    .iter()
+                    .filter(|(_, t)| t.kind.as_str() == kind)
+                {
+                    let traits = if t.traits.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        codes(&t.traits)
+                    };
+                    out.push_str(&format!(
+                        "| `{id}` | {traits} | {} | {} |\n",
+                        t.title,
+                        codes(&t.aliases)
+                    ));
+                }
+            }
+            None if name == "protocols" => {
+                out.push_str("| protocol | encrypted | family | title | suggested for |\n|---|---|---|---|---|\n");
+                for (id, p) in &catalog.protocols {
+                    out.push_str(&format!(
+                        "| `{id}` | {} | {}{} | {} | {} |\n",
+                        if p.encrypted { "yes" } else { "no" },
+                        p.family,
+                        if p.local { " (local)" } else { "" },
+                        p.title,
+                        codes(&p.aliases)
+                    ));
+                }
+            }
+            None if name == "controls" => {
+                out.push_str("| control | on | title |\n|---|---|---|\n");
+                for (id, c) in &catalog.controls {
+                    let on = match c.on {
+                        ControlTarget::Component => "component",
+                        ControlTarget::Flow => "flow",
+                        ControlTarget::Both => "both",
+                    };
+                    out.push_str(&format!("| `{id}` | {on} | {} |\n", c.title));
+                }
+            }
+            None if name == "traits" => {
+                out.push_str("| trait | meaning |\n|---|---|\n");
+                for (id, meaning) in &catalog.traits {
+                    out.push_str(&format!("| `{id}` | {meaning} |\n"));
+                }
+            }
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    /// docs/language.md lists the catalogue as it is; `UPDATE_DOCS=1` rewrites its tables.
+    #[test]
+    fn the_language_reference_lists_the_catalogue() {
+        const MARKER: &str = "<!-- catalog-table: ";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/language.md");
+        let committed = std::fs::read_to_string(&path).expect("docs/language.md");
+        let mut expected = String::with_capacity(committed.len());
+        let mut lines = committed.split_inclusive('\n').peekable();
+        let mut tables = 0;
+        while let Some(line) = lines.next() {
+            expected.push_str(line);
+            let Some(name) = line
+                .strip_prefix(MARKER)
+                .and_then(|l| l.trim_end().strip_suffix(" -->"))
+            else {
+                continue;
+            };
+            let table = doc_table(name).unwrap_or_else(|| panic!("no catalogue table `{name}`"));
+            expected.push_str(&table);
+            tables += 1;
+            // The committed table: the lines up to the next that is not a table row.
+            while lines.peek().is_some_and(|l| l.starts_with('|')) {
+                lines.next();
+            }
+        }
+        assert_eq!(
+            tables, 6,
+            "docs/language.md has a marker per catalogue table"
+        );
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &expected).expect("docs/language.md is writable");
+            return;
+        }
+        assert!(
+            committed == expected,
+            "docs/language.md's catalogue tables are stale: run \
+             `UPDATE_DOCS=1 cargo test -p threatforge-model catalogue`"
+        );
+    }
     #[test]
     fn names_are_suggested_by_meaning_from_aliases_then_titles_then_spelling() {
         let catalog = catalog();
