@@ -320,8 +320,6 @@ mod tests {
         );
     }
 
-    use super::*;
-
     #[test]
     fn catalogues_parse_and_are_consistent() {
         let catalog = catalog();
