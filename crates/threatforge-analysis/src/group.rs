@@ -64,8 +64,8 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     analysis.threats = rest;
 }
 
-/// Whether a decision names the group's id itself: a group the team
-/// decided on stays one while a single member is left, so the decision still applies.
+/// Whether a decision names the group's id itself: a group the team decided on stays one while a
+/// single member is left, so the decision still applies.
 fn named(model: &Model, group: &str) -> bool {
     model.decisions.iter().any(|d| d.threat.value == group)
 }

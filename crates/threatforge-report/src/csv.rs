@@ -65,7 +65,8 @@ pub(crate) fn render(model: &Model, analysis: &Analysis) -> String {
 }
 
 /// Who answers for a threat: the owner its decision names, else its element's owner (a component
-/// or a data asset), else the system's owners. Empty when the model names none.
+/// or a data asset; for a threat grouped for the model, its members' owners), else the system's
+/// owners. Empty when the model names none.
 pub(crate) fn owner(model: &Model, threat: &Threat) -> String {
     let decided = threat.decision.as_ref().and_then(|d| d.owner.clone());
     // A threat grouped for the model belongs to the owners of its members, each named once.
