@@ -216,18 +216,7 @@ fn candidates<'m>(
             .enumerate()
             .filter(|(i, _)| facts.flows[*i].in_scope)
             .map(|(i, f)| {
-                let mut controls: Vec<&str> = f.controls.iter().map(|x| x.value.as_str()).collect();
-                // The declared authentication is the control it names: a client certificate is
-                // mutual TLS, a signature is message signing (and each, as a control, implies
-                // that authentication: `Flow::authentication`).
-                let implied = match f.authentication() {
-                    Authentication::ClientCertificate => Some("mtls"),
-                    Authentication::Signature => Some("message-signing"),
-                    _ => None,
-                };
-                if let Some(control) = implied.filter(|c| !controls.contains(c)) {
-                    controls.push(control);
-                }
+                let mut controls = f.effective_controls();
                 let Some(t) = facts.flows[i].target else {
                     return plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls);
                 };

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use threatforge_model::Model;
 
 use crate::decisions::matches;
+use crate::mitigation::in_words;
 use crate::rule::{Element, Group};
 use crate::ruleset::Rule;
 use crate::threat::{Analysis, ElementRef, Threat, ThreatId};
@@ -93,15 +94,18 @@ fn group_of(members: Vec<Threat>) -> Option<Threat> {
         .enumerate()
         .min_by_key(|(_, t)| t.risk_order())
         .map(|(i, _)| i)?;
-    let names: Vec<&str> = members.iter().map(|t| &*t.element.id).collect();
     let explanation = if members.len() == 1 {
         members[worst].explanation.to_string()
     } else {
+        let names: Vec<String> = members
+            .iter()
+            .map(|t| format!("`{}`", t.element.id))
+            .collect();
         let mut text = format!(
             "The same gap on {} {}, with one fix for all: {}.",
             members.len(),
             noun(members[worst].element.kind),
-            join_names(&names)
+            in_words(&names)
         );
         for member in &members {
             text.push(' ');
@@ -138,20 +142,5 @@ fn noun(kind: Element) -> &'static str {
         Element::Boundary => "boundaries",
         Element::Runtime => "runtimes",
         Element::Model => "models",
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn join_names(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => format!("`{one}`"),
-        [init @ .., last] => format!(
-            "{} and `{last}`",
-            init.iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
     }
 }

@@ -27,7 +27,7 @@ pub use cel::budget::CelLimits;
 pub use diff::{Change, Diff, diff};
 pub use engine::{analyze, analyze_with};
 pub use examples::check_examples;
-pub use mitigation::{Coverage, Mitigation, MitigationEntry, join, one_line};
+pub use mitigation::{Coverage, Mitigation, MitigationEntry, in_words, join, one_line};
 pub use project::{Analyzed, Project, ProjectOptions, Source};
 pub use rule::{Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride};
 pub use ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE, Origin, Rule, RuleDir, RuleSet};

@@ -105,6 +105,19 @@ pub fn join<'a>(names: impl Iterator<Item = &'a str>, separator: &str) -> String
     out
 }
 
+/// Names as a sentence lists them: `a`, `a and b`, `a, b and c`.
+pub fn in_words<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => format!(
+            "{} and {}",
+            join(init.iter().map(AsRef::as_ref), ", "),
+            last.as_ref()
+        ),
+    }
+}
+
 /// Serializes a list of names from an iterator, without collecting it.
 struct Names<I>(I);
 
@@ -214,6 +227,14 @@ mod tests {
     use threatforge_model::Span;
 
     use super::*;
+
+    #[test]
+    fn names_read_as_a_sentence_lists_them() {
+        assert_eq!(in_words::<&str>(&[]), "");
+        assert_eq!(in_words(&["a"]), "a");
+        assert_eq!(in_words(&["a", "b"]), "a and b");
+        assert_eq!(in_words(&["a", "b", "c"]), "a, b and c");
+    }
 
     fn entries(names: &[&str]) -> Arc<[MitigationEntry]> {
         let spans: Vec<threatforge_model::Sp<String>> = names

@@ -100,6 +100,22 @@ impl Flow {
     pub fn has_control(&self, control: &str) -> bool {
         self.controls.iter().any(|c| c.value == control)
     }
+
+    /// The controls in place on the flow: those declared, and the one its declared
+    /// authentication is (a client certificate is mutual TLS, a signature is message signing),
+    /// as `authentication` reads each of those controls as that authentication.
+    pub fn effective_controls(&self) -> Vec<&str> {
+        let mut controls: Vec<&str> = self.controls.iter().map(|c| c.value.as_str()).collect();
+        let implied = match self.authentication() {
+            Authentication::ClientCertificate => Some("mtls"),
+            Authentication::Signature => Some("message-signing"),
+            _ => None,
+        };
+        if let Some(control) = implied.filter(|c| !controls.contains(c)) {
+            controls.push(control);
+        }
+        controls
+    }
 }
 
 impl Model {
@@ -119,5 +135,32 @@ impl Model {
                 .unwrap_or(Rating::Medium)
                 .min(self.system_criticality())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_flows_authentication_is_the_control_it_names() {
+        let loaded = crate::load_str(
+            "m.yaml",
+            "system: { name: t }
+components:
+  a: { technology: api-service }
+  b: { technology: api-service }
+flows:
+  - a -> b: { id: cert, protocol: https, authentication: client-certificate }
+  - a -> b: { id: signed, protocol: https, authentication: signature, controls: [message-signing] }
+  - a -> b: { id: key, protocol: https, authentication: api-key, controls: [rate-limiting] }
+",
+            std::path::Path::new("."),
+            &Default::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let controls = |id: &str| loaded.model.flows[id].effective_controls();
+        assert_eq!(controls("cert"), ["mtls"]);
+        // Declared already: named once.
+        assert_eq!(controls("signed"), ["message-signing"]);
+        assert_eq!(controls("key"), ["rate-limiting"]);
     }
 }

@@ -3,7 +3,7 @@
 //! cell, a Markdown section and a SARIF result give the same advice.
 
 use serde::Serialize;
-use threatforge_analysis::{Element, Threat};
+use threatforge_analysis::{Element, Threat, in_words};
 use threatforge_model::{Model, catalog};
 
 #[derive(Debug, Serialize)]
@@ -66,13 +66,7 @@ pub(crate) fn web_link(link: &str) -> Option<&str> {
 pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
     let on = match (threat.element.kind, threat.members.as_slice()) {
         (Element::Model, []) => "the model".to_owned(),
-        (Element::Model, members) => {
-            let names: Vec<&str> = members.iter().map(|m| &*m.id).collect();
-            match names.split_last() {
-                Some((last, init)) if !init.is_empty() => format!("{} and {last}", init.join(", ")),
-                _ => names.concat(),
-            }
-        }
+        (Element::Model, members) => in_words(&members.iter().map(|m| &*m.id).collect::<Vec<_>>()),
         (kind, _) => format!("{kind} {}", threat.element.id),
     };
     let link = threat.reference.as_deref().map(str::to_owned);

@@ -197,7 +197,7 @@ impl<'m> World<'m> {
                     sent,
                     returned,
                     all,
-                    controls: strs(&f.controls),
+                    controls: f.effective_controls(),
                     tags: tags(&f.tags),
                     local: catalog.protocol(f.protocol_id()).is_some_and(|p| p.local),
                     encrypted: f.is_encrypted(),

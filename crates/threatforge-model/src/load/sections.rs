@@ -34,6 +34,23 @@ const SECTIONS: &[&str] = &[
 ];
 
 impl Loader<'_> {
+    /// The entries of a node that must be a mapping: none for an empty one, and for anything
+    /// else none with the diagnostic `wrong` writes for what it is ("a list", ...).
+    fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        wrong: impl FnOnce(&str) -> Diagnostic,
+    ) -> Option<&'n [(Node, Node)]> {
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            Value::Null => None,
+            other => {
+                self.diagnostics.push(wrong(other.kind()));
+                None
+            }
+        }
+    }
+
     pub(super) fn read_document(
         &mut self,
         file: FileId,
@@ -41,26 +58,18 @@ impl Loader<'_> {
         is_root: bool,
         stack: &mut Vec<PathBuf>,
     ) {
-        let entries = match &node.value {
-            Value::Map(entries) => entries,
-            Value::Null => return,
-            other => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidType,
-                        format!(
-                            "a model file must be a mapping, but this is {}",
-                            other.kind()
-                        ),
-                    )
-                    .with_label(
-                        span(file, node.span),
-                        "expected `system:`, `components:`, ...",
-                    )
-                    .with_help("see `threatforge init` for a starter model"),
-                );
-                return;
-            }
+        let Some(entries) = self.mapping(node, |kind| {
+            Diagnostic::new(
+                Code::InvalidType,
+                format!("a model file must be a mapping, but this is {kind}"),
+            )
+            .with_label(
+                span(file, node.span),
+                "expected `system:`, `components:`, ...",
+            )
+            .with_help("see `threatforge init` for a starter model")
+        }) else {
+            return;
         };
         let mut includes = Vec::new();
         for (key, value) in entries {
@@ -151,25 +160,17 @@ impl Loader<'_> {
         what: &'static str,
         section: Section,
     ) {
-        let entries = match &node.value {
-            Value::Map(entries) => entries,
-            Value::Null => return,
-            other => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidType,
-                        format!(
-                            "`{name}` must be a mapping from ids to {what}s, but this is {}",
-                            other.kind()
-                        ),
-                    )
-                    .with_label(span(file, node.span), "expected `id: { ... }` entries")
-                    .with_help(format!(
-                        "write each {what} as `my-id: {{ ... }}` under `{name}:`"
-                    )),
-                );
-                return;
-            }
+        let Some(entries) = self.mapping(node, |kind| {
+            Diagnostic::new(
+                Code::InvalidType,
+                format!("`{name}` must be a mapping from ids to {what}s, but this is {kind}"),
+            )
+            .with_label(span(file, node.span), "expected `id: { ... }` entries")
+            .with_help(format!(
+                "write each {what} as `my-id: {{ ... }}` under `{name}:`"
+            ))
+        }) else {
+            return;
         };
         match section {
             Section::Data => self.entities(file, entries, what, |m| &mut m.data),
