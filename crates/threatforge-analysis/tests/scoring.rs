@@ -560,3 +560,29 @@ runtimes:
             .any(|f| f.factor == "exposure" && f.effect < 0)
     );
 }
+
+#[test]
+fn a_privacy_gap_stays_at_most_medium_when_it_absorbs_profile_linking() {
+    // The analytics SDK links profiles (third-party-profile-linking, rated likely) and is the
+    // same sharing: the merged threat keeps the privacy calibration's ceiling.
+    let text = "system: { name: bank }
+data:
+  usage: { classification: confidential, categories: [personal, behavioral], quantity: very-many }
+components:
+  customer-app: { technology: mobile-app, exposure: internet }
+  analytics: { technology: external-service, exposure: internet }
+flows:
+  - customer-app -> analytics: { protocol: https, authentication: api-key, data: [usage] }
+";
+    let analysis = analyze(text, None);
+    let shared = threat(
+        &analysis,
+        "personal-data-shared-with-third-party:customer-app->analytics",
+    );
+    assert!(
+        shared.residual.severity <= ThreatSeverity::Medium,
+        "{:?} {:?}",
+        shared.residual,
+        shared.absorbed
+    );
+}
