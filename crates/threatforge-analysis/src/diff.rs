@@ -98,6 +98,8 @@ pub struct DecisionDiff {
 pub struct Diff {
     pub elements: ElementDiff,
     pub threats: ThreatDiff,
+    /// The hygiene checklist's changes: shown, counted by no gate.
+    pub hygiene: ThreatDiff,
     pub decisions: DecisionDiff,
 }
 
@@ -109,6 +111,9 @@ impl Diff {
             && self.threats.new.is_empty()
             && self.threats.gone.is_empty()
             && self.threats.changed.is_empty()
+            && self.hygiene.new.is_empty()
+            && self.hygiene.gone.is_empty()
+            && self.hygiene.changed.is_empty()
             && self.decisions.added.is_empty()
             && self.decisions.removed.is_empty()
             && self.decisions.changed.is_empty()
@@ -255,6 +260,63 @@ fn element_kind(element: Element) -> &'static str {
     }
 }
 
+/// What changed between two lists of findings (the register, or the hygiene checklist).
+fn list_diff(
+    old: &[Threat],
+    new_list: &[Threat],
+    new: &Model,
+    new_analysis: &Analysis,
+    elements: &ElementDiff,
+) -> ThreatDiff {
+    let reasons = |t: &Threat| -> Vec<String> { reasons(t, new, elements) };
+    let old_threats: BTreeMap<&ThreatId, &Threat> = old.iter().map(|t| (&t.id, t)).collect();
+    let new_threats: BTreeMap<&ThreatId, &Threat> = new_list.iter().map(|t| (&t.id, t)).collect();
+    let mut threats = ThreatDiff::default();
+    for (id, t) in &new_threats {
+        match old_threats.get(id) {
+            None => threats.new.push(NewThreat {
+                threat: threat_ref(t),
+                reasons: reasons(t),
+            }),
+            Some(previous) => {
+                if previous.severity() != t.severity() || previous.status != t.status {
+                    // A status change carries what caused it; the element's attribute changes
+                    // explain a change of severity only.
+                    let mut why = if previous.severity() != t.severity() {
+                        reasons(t)
+                    } else {
+                        Vec::new()
+                    };
+                    if previous.status != t.status {
+                        let reason = status_reason(previous, t, elements);
+                        // The change that caused the status is said once, with it.
+                        why.retain(|r| r != ELSEWHERE && !reason.ends_with(r.as_str()));
+                        why.push(reason);
+                    }
+                    threats.changed.push(ThreatChange {
+                        id: t.id.to_string(),
+                        title: t.title.to_string(),
+                        old_severity: previous.severity(),
+                        new_severity: t.severity(),
+                        old_status: previous.status,
+                        new_status: t.status,
+                        reasons: why,
+                    });
+                }
+            }
+        }
+    }
+    for (id, t) in &old_threats {
+        if !new_threats.contains_key(id) {
+            threats.gone.push(GoneThreat {
+                threat: threat_ref(t),
+                reasons: gone_reasons(t, new_analysis, elements),
+            });
+        }
+    }
+    threats
+}
+
 fn threat_ref(t: &Threat) -> ThreatRef {
     ThreatRef {
         id: t.id.to_string(),
@@ -294,55 +356,20 @@ pub fn diff(old: &Model, old_analysis: &Analysis, new: &Model, new_analysis: &An
         });
     }
 
-    let reasons = |t: &Threat| -> Vec<String> { reasons(t, new, &out.elements) };
-    let old_threats: BTreeMap<&ThreatId, &Threat> =
-        old_analysis.threats.iter().map(|t| (&t.id, t)).collect();
-    let new_threats: BTreeMap<&ThreatId, &Threat> =
-        new_analysis.threats.iter().map(|t| (&t.id, t)).collect();
-    let mut threats = ThreatDiff::default();
-    for (id, t) in &new_threats {
-        match old_threats.get(id) {
-            None => threats.new.push(NewThreat {
-                threat: threat_ref(t),
-                reasons: reasons(t),
-            }),
-            Some(previous) => {
-                if previous.severity() != t.severity() || previous.status != t.status {
-                    // A status change carries what caused it; the element's attribute changes
-                    // explain a change of severity only.
-                    let mut why = if previous.severity() != t.severity() {
-                        reasons(t)
-                    } else {
-                        Vec::new()
-                    };
-                    if previous.status != t.status {
-                        let reason = status_reason(previous, t, &out.elements);
-                        // The change that caused the status is said once, with it.
-                        why.retain(|r| r != ELSEWHERE && !reason.ends_with(r.as_str()));
-                        why.push(reason);
-                    }
-                    threats.changed.push(ThreatChange {
-                        id: t.id.to_string(),
-                        title: t.title.to_string(),
-                        old_severity: previous.severity(),
-                        new_severity: t.severity(),
-                        old_status: previous.status,
-                        new_status: t.status,
-                        reasons: why,
-                    });
-                }
-            }
-        }
-    }
-    for (id, t) in &old_threats {
-        if !new_threats.contains_key(id) {
-            threats.gone.push(GoneThreat {
-                threat: threat_ref(t),
-                reasons: gone_reasons(t, new_analysis, &out.elements),
-            });
-        }
-    }
-    out.threats = threats;
+    out.threats = list_diff(
+        &old_analysis.threats,
+        &new_analysis.threats,
+        new,
+        new_analysis,
+        &out.elements,
+    );
+    out.hygiene = list_diff(
+        &old_analysis.hygiene,
+        &new_analysis.hygiene,
+        new,
+        new_analysis,
+        &out.elements,
+    );
 
     let decisions = |m: &Model| -> BTreeMap<String, serde_json::Value> {
         m.decisions
@@ -600,8 +627,7 @@ fn gone_reasons(old: &Threat, new_analysis: &Analysis, elements: &ElementDiff) -
         ));
     }
     if let Some(absorber) = new_analysis
-        .threats
-        .iter()
+        .findings()
         .find(|t| *t.element.id == *id && t.absorbed.contains(&old.rule))
     {
         out.push(format!("now part of {}", absorber.id));

@@ -12,7 +12,7 @@ use crate::cel::budget::{Budget, breach};
 use crate::cel::eval::{Evaluator, display_into};
 use crate::cel::value::{ObjKind, Value};
 use crate::mitigation::{Mitigation, MitigationEntry, mitigation_by, residual_of, status_of};
-use crate::rule::Element;
+use crate::rule::{Element, Tier};
 use crate::ruleset::{Rule, RuleSet, Segment};
 use crate::threat::{Analysis, ElementRef, Options, Threat, ThreatId, sort_by_id};
 use crate::world::World;
@@ -112,7 +112,26 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     crate::decisions::not_applicable(model, &mut analysis);
     crate::group::apply(model, &active, &mut analysis);
     crate::decisions::apply(model, options, &mut analysis);
+    split_hygiene(&active, &mut analysis);
     analysis
+}
+
+/// Moves the hygiene tier's findings out of the register, after the decisions so that a decision
+/// written for a hygiene item applies and counts as used.
+fn split_hygiene(active: &[&Rule], analysis: &mut Analysis) {
+    let hygiene: Vec<&str> = active
+        .iter()
+        .filter(|r| r.file.tier == Tier::Hygiene)
+        .map(|r| r.id())
+        .collect();
+    if hygiene.is_empty() {
+        return;
+    }
+    let (items, threats): (Vec<Threat>, Vec<Threat>) = std::mem::take(&mut analysis.threats)
+        .into_iter()
+        .partition(|t| hygiene.contains(&&*t.rule));
+    analysis.threats = threats;
+    analysis.hygiene = items;
 }
 
 fn unknown_rule(id: &threatforge_model::Sp<String>, rules: &RuleSet) -> Diagnostic {

@@ -60,8 +60,7 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
             }
         }
         let fired: Vec<String> = analysis
-            .threats
-            .iter()
+            .findings()
             // A rule superseded where another fires is part of that threat: it fired all the same.
             .filter(|t| &*t.rule == rule.id() || t.absorbed.iter().any(|r| &**r == rule.id()))
             .map(|t| t.id.to_string())

@@ -29,7 +29,9 @@ pub use engine::{analyze, analyze_with};
 pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, in_words, join, one_line};
 pub use project::{Analyzed, Project, ProjectOptions, Source};
-pub use rule::{Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride};
+pub use rule::{
+    Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride, Tier,
+};
 pub use ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE, Origin, Rule, RuleDir, RuleSet};
 pub use score::{Factor, Score, severity_of};
 pub use threat::{

@@ -84,6 +84,21 @@ pub enum Group {
     Model,
 }
 
+/// Where a rule's findings are listed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// A threat of this design: the model's facts (exposure, data, trust, the flows) make it
+    /// apply here more than elsewhere. The register, the gate and the diff count it.
+    #[default]
+    Threat,
+    /// A practice every such element needs whatever the design (patching, hardening, backups,
+    /// dependency scanning, security headers): true, but generic, so it is listed once in the
+    /// hygiene checklist beside the register rather than as a threat of the design, and no gate
+    /// counts it.
+    Hygiene,
+}
+
 /// A rule file as written.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,6 +138,9 @@ pub struct RuleFile {
     /// secrets vault, a privacy notice): `model` makes one threat naming every open finding.
     #[serde(default)]
     pub group: Option<Group>,
+    /// `hygiene` for a baseline practice rather than a threat of the design.
+    #[serde(default)]
+    pub tier: Tier,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]

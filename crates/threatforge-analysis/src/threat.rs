@@ -250,11 +250,23 @@ pub struct Threat {
 
 #[derive(Debug, Default)]
 pub struct Analysis {
+    /// The threats of this design: the register.
     pub threats: Vec<Threat>,
+    /// What rules of the `hygiene` tier found: baseline practices missing, listed beside the
+    /// register as a checklist, decided like threats, counted by no gate. Sorted by id.
+    pub hygiene: Vec<Threat>,
     /// Problems located in the model (an unknown rule to disable, an orphaned exception).
     pub diagnostics: Vec<Diagnostic>,
     /// Problems located in rule files (a condition that failed to evaluate).
     pub rule_diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    /// The threats, then the hygiene items: everything the rules found, for what looks a finding
+    /// up wherever it is listed (a rule's examples, the quality harness).
+    pub fn findings(&self) -> impl Iterator<Item = &Threat> {
+        self.threats.iter().chain(&self.hygiene)
+    }
 }
 
 impl Threat {

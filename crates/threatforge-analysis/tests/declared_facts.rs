@@ -450,3 +450,23 @@ flows:
         id,
     );
 }
+
+#[test]
+fn a_scoped_rotated_key_is_what_a_vendor_that_issues_keys_only_allows() {
+    let model = |controls: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  message: {{ classification: confidential, categories: [personal] }}
+components:
+  notifier: {{ technology: api-service, processes: [message] }}
+  sms: {{ technology: saas, exposure: internet }}
+flows:
+  - notifier -> sms: {{ protocol: https, authentication: api-key, data: [message], controls: [{controls}] }}
+"
+        )
+    };
+    let id = "long-lived-api-key:notifier->sms";
+    open(&analyzed(&model("")), id);
+    not_open(&analyzed(&model("key-rotation")), id);
+}

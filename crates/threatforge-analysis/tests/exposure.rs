@@ -27,8 +27,7 @@ fn analysis_of(text: &str) -> Analysis {
 
 fn on<'a>(analysis: &'a Analysis, element: &str) -> Vec<&'a Threat> {
     analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| t.elements().any(|e| &*e.id == element))
         .collect()
 }
@@ -38,8 +37,7 @@ fn on<'a>(analysis: &'a Analysis, element: &str) -> Vec<&'a Threat> {
 fn finds(analysis: &Analysis, id: &str) -> bool {
     let (rule, element) = id.split_once(':').unwrap_or((id, ""));
     analysis
-        .threats
-        .iter()
+        .findings()
         .any(|t| t.id == *id || (&*t.rule == rule && t.members.iter().any(|m| &*m.id == element)))
 }
 
@@ -83,8 +81,7 @@ fn an_out_of_scope_internet_actor_in_front_of_a_load_balancer_makes_the_app_reac
         // Its flow is assessed: the balancer's end is in scope.
         assert!(
             analysis
-                .threats
-                .iter()
+                .findings()
                 .any(|t| t.id == "cleartext-sensitive-data-in-transit:visitor->lb"),
         );
     }
@@ -115,7 +112,7 @@ flows:
   - sync -> mailer: { protocol: grpc-tls, data: [customer] }
 ",
     );
-    let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
+    let ids: Vec<String> = analysis.findings().map(|t| t.id.to_string()).collect();
     let has = |id: &str| finds(&analysis, id);
     // The data leaves, over a hop the system owns.
     assert!(
@@ -124,14 +121,11 @@ flows:
     );
     // Cleartext on the hop: its own threat, or part of the credentials one (the same root cause).
     assert!(
-        analysis
-            .threats
-            .iter()
-            .any(|t| &*t.element.id == "sync->crm"
-                && (&*t.rule == "cleartext-sensitive-data-in-transit"
-                    || t.absorbed
-                        .iter()
-                        .any(|r| &**r == "cleartext-sensitive-data-in-transit"))),
+        analysis.findings().any(|t| &*t.element.id == "sync->crm"
+            && (&*t.rule == "cleartext-sensitive-data-in-transit"
+                || t.absorbed
+                    .iter()
+                    .any(|r| &**r == "cleartext-sensitive-data-in-transit"))),
         "{ids:?}"
     );
     assert!(has("long-lived-api-key:sync->crm"), "{ids:?}");

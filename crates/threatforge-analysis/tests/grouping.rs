@@ -28,11 +28,7 @@ flows:
 }
 
 fn of_rule<'a>(analysis: &'a Analysis, rule: &str) -> Vec<&'a Threat> {
-    analysis
-        .threats
-        .iter()
-        .filter(|t| &*t.rule == rule)
-        .collect()
+    analysis.findings().filter(|t| &*t.rule == rule).collect()
 }
 
 fn member_ids(threat: &Threat) -> Vec<&str> {

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use threatforge_analysis::COVERAGE_PYTM;
 use threatforge_analysis::RuleCoverage as Coverage;
-use threatforge_analysis::{RuleSet, Threat, analyze};
+use threatforge_analysis::{Analysis, RuleSet, Threat, analyze};
 use threatforge_model::{LoadOptions, load_str};
 
 /// What threatforge answers on a case's model.
@@ -1317,9 +1317,9 @@ fn coverage() -> Coverage {
 
 /// The threats of `rule` (or that absorbed it, `supersedes`) on `element`, or on a group that
 /// has it among its members.
-fn found<'a>(threats: &'a [Threat], rule: &str, element: &str) -> Vec<&'a Threat> {
-    threats
-        .iter()
+fn found<'a>(analysis: &'a Analysis, rule: &str, element: &str) -> Vec<&'a Threat> {
+    analysis
+        .findings()
         .filter(|t| &*t.rule == rule || t.absorbed.iter().any(|a| &**a == rule))
         .filter(|t| t.elements().any(|e| &*e.id == element))
         .collect()
@@ -1349,14 +1349,13 @@ fn check(case: &Case, rules: &RuleSet, table: &Coverage) -> Option<String> {
     if !analysis.rule_diagnostics.is_empty() {
         return Some(format!("rule errors: {:?}", analysis.rule_diagnostics));
     }
-    let hits = found(&analysis.threats, rule, element);
+    let hits = found(&analysis, rule, element);
     let open = hits.iter().any(|t| t.is_open());
     match (case.expect, open) {
         (Fires, true) | (Differs, false) => None,
         (Fires, false) => {
             let there: BTreeSet<String> = analysis
-                .threats
-                .iter()
+                .findings()
                 .filter(|t| t.elements().any(|e| &*e.id == element))
                 .map(|t| t.rule.to_string())
                 .collect();

@@ -44,13 +44,11 @@ fn analyze(text: &str, today: Option<&str>) -> threatforge_analysis::Analysis {
 fn threat<'a>(analysis: &'a threatforge_analysis::Analysis, id: &str) -> &'a Threat {
     let (rule, element) = id.split_once(':').unwrap_or((id, ""));
     analysis
-        .threats
-        .iter()
+        .findings()
         .find(|t| t.id == id)
         .or_else(|| {
             analysis
-                .threats
-                .iter()
+                .findings()
                 .find(|t| &*t.rule == rule && t.members.iter().any(|m| &*m.id == element))
         })
         .unwrap_or_else(|| panic!("no threat {id}"))
@@ -211,8 +209,7 @@ fn wildcards_select_several_threats_and_the_most_specific_decision_wins() {
         DecisionStatus::FalsePositive
     );
     let others: Vec<&Threat> = analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| &*t.element.id == "portal" && &*t.rule != "sql-injection")
         .collect();
     assert!(!others.is_empty());
@@ -462,8 +459,7 @@ fn a_privacy_threat_gains_nothing_from_the_stores_behind_it() {
     // What the design does with personal data (a LINDDUN category) is no foothold either.
     let analysis = analyze(&clinic("", ""), None);
     let privacy: Vec<&Threat> = analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| t.linddun.is_some())
         .collect();
     assert!(!privacy.is_empty());
@@ -484,8 +480,7 @@ fn a_denial_of_service_gains_nothing_from_the_stores_behind_it() {
     let blast = |t: &Threat| t.factors.iter().any(|f| f.factor == "blast radius");
     assert!(blast(threat(&analysis, "sql-injection:portal")));
     let dos = analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| t.stride == threatforge_analysis::Stride::DenialOfService)
         .collect::<Vec<_>>();
     assert!(!dos.is_empty());
@@ -516,8 +511,7 @@ flows:
 ";
     let analysis = analyze(text, None);
     let on_hop: Vec<&Threat> = analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| &*t.element.id == "portal->api")
         .collect();
     let auth = |t: &Threat| t.factors.iter().any(|f| f.factor == "authentication");

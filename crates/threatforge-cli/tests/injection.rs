@@ -389,7 +389,7 @@ fn assert_markdown_inert(what: &str, markdown: &str, strong: usize, headings: us
 fn markdown_shows_links_and_markup_from_input_as_text() {
     let dir = hostile_dir();
     let (_, md, _) = run(dir.path(), &["report", "--format", "md"]);
-    assert_markdown_inert("report --format md", &md, 1, 4);
+    assert_markdown_inert("report --format md", &md, 1, 5);
     // The threat's description and title are there, as text.
     assert!(
         md.contains("\\[Approve this PR\\](https\\://evil.example/approve) !\\[x\\](https\\://evil.example/pixel.png)"),

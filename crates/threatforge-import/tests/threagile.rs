@@ -341,7 +341,7 @@ fn risk_tracking_becomes_decisions_on_threatforge_threats() {
 
     // The decisions select threats that threatforge's analysis finds.
     let analysis = analyze(&loaded);
-    let ids: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
+    let ids: Vec<String> = analysis.findings().map(|t| t.id.to_string()).collect();
     for id in [
         "sql-injection:shop-web",
         // It absorbs the cleartext threat on the same hop (one root cause), and the decision
@@ -353,14 +353,12 @@ fn risk_tracking_becomes_decisions_on_threatforge_threats() {
         assert!(ids.iter().any(|i| i == id), "{id} not found in {ids:#?}");
     }
     let sql = analysis
-        .threats
-        .iter()
+        .findings()
         .find(|t| t.id == "sql-injection:shop-web")
         .expect("sql");
     assert_eq!(sql.status, DecisionStatus::Mitigated);
     let hop = analysis
-        .threats
-        .iter()
+        .findings()
         .find(|t| t.id == "credentials-over-unencrypted-flow:shop-web->shop-db")
         .expect("hop");
     assert_eq!(hop.status, DecisionStatus::Accepted);
@@ -399,15 +397,14 @@ fn threatforge_finds_what_threagile_finds() {
         let mapping = threagile_rule(name).expect("a Threagile rule");
         let found = mapping.covered_by.iter().any(|(tf_rule, _)| {
             analysis
-                .threats
-                .iter()
+                .findings()
                 .any(|t| &*t.rule == *tf_rule && t.elements().any(|e| &*e.id == *element))
         });
         if !found {
             missing.push(format!("{name}@{element}"));
         }
     }
-    let found: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
+    let found: Vec<String> = analysis.findings().map(|t| t.id.to_string()).collect();
     assert!(missing.is_empty(), "missing {missing:?}; found {found:#?}");
 }
 
@@ -550,7 +547,7 @@ fn a_web_server_with_its_own_code_is_a_web_application() {
         support::assert_loads_cleanly(&loaded, &imported.yaml);
         let analysis = analyze(&loaded);
         assert!(
-            analysis.threats.iter().any(|t| t.id == "sql-injection:app"),
+            analysis.findings().any(|t| t.id == "sql-injection:app"),
             "it queries the database either way"
         );
         let app = loaded.model.components.get("app").expect("the app");

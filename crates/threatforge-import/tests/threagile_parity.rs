@@ -717,8 +717,7 @@ fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
     let (_, loaded, analysis) = import_and_analyze(model);
     let covers = |r: &str| mapping.covered_by.iter().any(|(tf, _)| *tf == r);
     let hits = analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| covers(&t.rule) || t.absorbed.iter().any(|a| covers(a)))
         .filter(|t| t.is_open() && touches(&loaded.model, t, element))
         .map(|t| t.id.to_string())
@@ -810,7 +809,7 @@ fn covering_rules_fire_where_threagile_fires_and_not_on_the_near_miss() {
         let (near, _) = covering(c.rule, &near_model, element);
         let mut wrong = Vec::new();
         if fires.is_empty() == want_fires {
-            let all: Vec<String> = analysis.threats.iter().map(|t| t.id.to_string()).collect();
+            let all: Vec<String> = analysis.findings().map(|t| t.id.to_string()).collect();
             wrong.push(format!(
                 "on the model: expected {} covering threat at `{}`, found {fires:?} (all: {all:?})",
                 if want_fires { "a" } else { "no" },
@@ -863,14 +862,13 @@ fn incomplete_model_is_reported_by_the_import_and_judged_unencrypted() {
         imported.yaml
     );
     assert!(
-        analysis.threats.iter().any(
+        analysis.findings().any(
             |t| unencrypted.covered_by.iter().any(|(r, _)| *r == &*t.rule)
                 && &*t.element.id == "app->db"
         ),
         "{:?}",
         analysis
-            .threats
-            .iter()
+            .findings()
             .map(|t| t.id.to_string())
             .collect::<Vec<_>>()
     );

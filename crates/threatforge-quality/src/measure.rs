@@ -279,11 +279,15 @@ pub fn measure(subject: Subject, expectations: &Expectations, analysis: &Analysi
     let relations = subject.relations;
     let open: Vec<&Threat> = analysis.threats.iter().filter(|t| t.is_open()).collect();
     let ranked = ranking(&open);
+    // What the report says anywhere, the hygiene checklist included: a concern listed there is
+    // found (and one listed there wrongly is a violation); the list's shape (top five, threats
+    // per element, severities) is the register's alone.
+    let open_findings: Vec<&Threat> = analysis.findings().filter(|t| t.is_open()).collect();
 
     let must_find: Vec<FindResult> = expectations
         .must_find
         .iter()
-        .map(|entry| find(entry, relations, &open))
+        .map(|entry| find(entry, relations, &open_findings))
         .collect();
 
     let must_not_find: Vec<AvoidResult> = expectations
@@ -292,7 +296,7 @@ pub fn measure(subject: Subject, expectations: &Expectations, analysis: &Analysi
         .map(|entry| {
             let target = relations.target(std::slice::from_ref(&entry.element), entry.scope);
             let rules = std::slice::from_ref(&entry.rule);
-            let mut threats: Vec<&Threat> = open
+            let mut threats: Vec<&Threat> = open_findings
                 .iter()
                 .copied()
                 .filter(|t| target.matches(rules, t))
@@ -312,7 +316,7 @@ pub fn measure(subject: Subject, expectations: &Expectations, analysis: &Analysi
         .collect();
 
     let top = top_five(expectations, relations, &ranked);
-    let severity = severities(expectations, relations, analysis, &open);
+    let severity = severities(expectations, relations, analysis, &open_findings);
     let placeholders = placeholders(subject.detector, analysis);
 
     let mut per_element: HashMap<(Element, &str), usize> = HashMap::new();
@@ -513,11 +517,13 @@ fn severities(
         .severity
         .iter()
         .map(|sample| {
-            let exact = analysis
-                .threats
-                .binary_search_by(|t| t.id.cmp_str(&sample.threat))
-                .ok()
-                .map(|i| &analysis.threats[i]);
+            let exact = [&analysis.threats, &analysis.hygiene]
+                .into_iter()
+                .find_map(|list| {
+                    list.binary_search_by(|t| t.id.cmp_str(&sample.threat))
+                        .ok()
+                        .map(|i| &list[i])
+                });
             let (actual, via) = match exact {
                 Some(t) => (Some(t.severity()), Via::Exact),
                 None => {
@@ -565,7 +571,7 @@ fn severities(
 
 fn placeholders(detector: &Detector, analysis: &Analysis) -> Vec<PlaceholderHit> {
     let mut hits = Vec::new();
-    for threat in &analysis.threats {
+    for threat in analysis.findings() {
         let texts = std::iter::once(("explanation".to_owned(), &*threat.explanation)).chain(
             threat
                 .factors

@@ -20,6 +20,30 @@ fn changes_md(changes: &[Change], separator: &str) -> String {
         .join(separator)
 }
 
+fn hygiene_is_empty(diff: &Diff) -> bool {
+    let h = &diff.hygiene;
+    h.new.is_empty() && h.gone.is_empty() && h.changed.is_empty()
+}
+
+/// The hygiene checklist's changes, one line each (sign, terminal colour, text, why): a
+/// baseline practice is a line to tick, so its id, title or status and the cause say enough.
+fn hygiene_lines(diff: &Diff) -> Vec<(&'static str, &'static str, String, &[String])> {
+    let h = &diff.hygiene;
+    let added = h.new.iter().map(|t| {
+        let text = format!("{}  {}", t.threat.id, t.threat.title);
+        ("+", "33", text, t.reasons.as_slice())
+    });
+    let gone = h.gone.iter().map(|t| {
+        let text = format!("{}  {}", t.threat.id, t.threat.title);
+        ("-", "32", text, t.reasons.as_slice())
+    });
+    let changed = h.changed.iter().map(|t| {
+        let text = format!("{}: {} -> {}", t.id, t.old_status, t.new_status);
+        ("~", "33", text, t.reasons.as_slice())
+    });
+    added.chain(gone).chain(changed).collect()
+}
+
 /// One line a reviewer reads first.
 pub(crate) fn headline(diff: &Diff) -> String {
     let t = &diff.threats;
@@ -108,6 +132,15 @@ pub fn human(diff: &Diff, paint: &Paint) -> String {
                 t.new_status
             );
             for r in &t.reasons {
+                let _ = writeln!(out, "      because {}", line(r));
+            }
+        }
+    }
+    if !hygiene_is_empty(diff) {
+        section(&mut out, "Hygiene checklist");
+        for (sign, color, item, reasons) in hygiene_lines(diff) {
+            let _ = writeln!(out, "  {} {}", paint.paint(color, sign), line(&item));
+            for r in reasons {
                 let _ = writeln!(out, "      because {}", line(r));
             }
         }
@@ -236,6 +269,23 @@ pub fn markdown(diff: &Diff, new: &Model) -> String {
                     md(&t.threat.title),
                     md(&t.reasons.join("; ")),
                 ])
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    if !hygiene_is_empty(diff) {
+        let _ = writeln!(
+            out,
+            "<details><summary>Hygiene checklist: {} new, {} gone, {} changed</summary>\n\n| change | item | why |\n|---|---|---|",
+            diff.hygiene.new.len(),
+            diff.hygiene.gone.len(),
+            diff.hygiene.changed.len()
+        );
+        for (sign, _, item, reasons) in hygiene_lines(diff) {
+            let _ = writeln!(
+                out,
+                "{}",
+                row(&[sign.to_owned(), md(&item), md(&reasons.join("; "))])
             );
         }
         let _ = writeln!(out, "\n</details>\n");

@@ -20,6 +20,8 @@ struct Report<'a> {
     system: System<'a>,
     summary: Summary,
     threats: Vec<ThreatEntry<'a>>,
+    /// The hygiene checklist: baseline practices missing, in the shape of a threat.
+    hygiene: Vec<ThreatEntry<'a>>,
     diagnostics: Vec<JsonDiagnostic>,
 }
 
@@ -50,6 +52,8 @@ pub struct Summary {
     pub open_by_severity: IndexMap<&'static str, usize>,
     pub by_stride: IndexMap<&'static str, usize>,
     pub by_rule: IndexMap<String, usize>,
+    /// Open items of the hygiene checklist (not threats; no gate counts them).
+    pub hygiene_open: usize,
     /// The gate's verdict, when `--fail-on` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
@@ -150,6 +154,7 @@ pub fn summary(analysis: &Analysis, fail_on: Option<ThreatSeverity>) -> Summary 
             }
         }
     }
+    summary.hygiene_open = analysis.hygiene.iter().filter(|t| t.is_open()).count();
     summary.by_stride.sort_keys();
     summary.by_rule.sort_keys();
     summary.gate = fail_on.map(|t| gate(analysis, t));
@@ -196,18 +201,22 @@ fn report<'a>(
             boundaries: model.boundaries.len(),
         },
         summary: summary(analysis, fail_on),
-        threats: analysis
-            .threats
-            .iter()
-            .map(|t| ThreatEntry {
-                threat: t,
-                location: model.sources.locate(t.span),
-                description: &t.description,
-                remediation: crate::remediation::of(model, t),
-            })
-            .collect(),
+        threats: entries(model, &analysis.threats),
+        hygiene: entries(model, &analysis.hygiene),
         diagnostics,
     }
+}
+
+fn entries<'a>(model: &'a Model, threats: &'a [Threat]) -> Vec<ThreatEntry<'a>> {
+    threats
+        .iter()
+        .map(|t| ThreatEntry {
+            threat: t,
+            location: model.sources.locate(t.span),
+            description: &t.description,
+            remediation: crate::remediation::of(model, t),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

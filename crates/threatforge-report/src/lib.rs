@@ -49,15 +49,14 @@ fn analyzed(text: &str) -> (threatforge_model::Model, threatforge_analysis::Anal
     (loaded.model, analysis)
 }
 
-/// The threat of that id, which the test expects.
+/// The threat (or hygiene item) of that id, which the test expects.
 #[cfg(test)]
 fn threat<'a>(
     analysis: &'a threatforge_analysis::Analysis,
     id: &str,
 ) -> &'a threatforge_analysis::Threat {
     analysis
-        .threats
-        .iter()
+        .findings()
         .find(|t| t.id == id)
         .unwrap_or_else(|| panic!("no {id}"))
 }

@@ -170,5 +170,35 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         }
         let _ = writeln!(out, "\n</details>\n");
     }
+    hygiene(&mut out, analysis);
     out
+}
+
+/// The hygiene checklist: one row per baseline practice missing, after the threats of the design.
+fn hygiene(out: &mut String, analysis: &Analysis) {
+    if analysis.hygiene.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Hygiene checklist
+
+Baseline practices every such element needs whatever the design: \
+         not threats of this design, and no gate counts them.\n\n\
+         | status | item | where | missing controls |\n|---|---|---|---|"
+    );
+    for t in &analysis.hygiene {
+        let elements: Vec<String> = t.elements().map(|e| code(&e.id)).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            row(&[
+                t.status.to_string(),
+                md(&t.title),
+                elements.join(", "),
+                md(&threatforge_analysis::join(t.mitigation.missing(), ", ").replace('|', " or ")),
+            ])
+        );
+    }
+    out.push('\n');
 }

@@ -169,8 +169,12 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     let tree = BoundaryTree::new(model);
     let parent = |id: &str| tree.parent_id(model, id);
 
+    // Other tools know threats only: the hygiene checklist goes with them, in one id order, so
+    // that its decisions survive a round trip.
+    let mut findings: Vec<&Threat> = analysis.findings().collect();
+    findings.sort_by(|a, b| a.id.cmp(&b.id));
     let mut by_element: HashMap<(Element, &str), Vec<&Threat>> = HashMap::new();
-    for threat in &analysis.threats {
+    for &threat in &findings {
         for element in threat.elements() {
             by_element
                 .entry((element.kind, &*element.id))
@@ -420,9 +424,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         })
         .collect();
 
-    let threats: Vec<Value> = analysis.threats.iter().map(|t| threat(model, t)).collect();
+    let threats: Vec<Value> = findings.iter().map(|t| threat(model, t)).collect();
 
-    let risk_reduction = risk_reductions(analysis);
+    let risk_reduction = risk_reductions(&findings);
     let mut controls: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (id, c) in &model.components {
         for control in &c.controls {
@@ -486,9 +490,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
 /// How much each control reduces the risk of the threats it is named for: a threat needs all of
 /// its mitigations to be closed, so each of `n` is worth 100/n; a control named by several threats
 /// keeps its largest share.
-fn risk_reductions(analysis: &Analysis) -> BTreeMap<&str, u32> {
+fn risk_reductions<'a>(findings: &[&'a Threat]) -> BTreeMap<&'a str, u32> {
     let mut out: BTreeMap<&str, u32> = BTreeMap::new();
-    for t in &analysis.threats {
+    for t in findings {
         let needed = t.mitigation.in_place().count() + t.mitigation.missing().count();
         if needed == 0 {
             continue;

@@ -20,14 +20,13 @@ pub(crate) fn analyzed(yaml: &str) -> Analysis {
     analysis
 }
 
-/// The threat with this id, or the rule's threat grouped for the whole model (`group: model`)
-/// that stands for this element among its members.
+/// The threat (or hygiene item) with this id, or the rule's threat grouped for the whole model
+/// (`group: model`) that stands for this element among its members.
 pub(crate) fn threat<'a>(analysis: &'a Analysis, id: &str) -> Option<&'a Threat> {
     let (rule, element) = id.split_once(':')?;
-    analysis.threats.iter().find(|t| t.id == *id).or_else(|| {
+    analysis.findings().find(|t| t.id == *id).or_else(|| {
         analysis
-            .threats
-            .iter()
+            .findings()
             .find(|t| &*t.rule == rule && t.members.iter().any(|m| &*m.id == element))
     })
 }

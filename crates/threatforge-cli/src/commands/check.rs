@@ -99,6 +99,20 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
             statuses.join(", ")
         );
         let _ = writeln!(out, "Open by severity: {}", severities.join(", "));
+        if summary.hygiene_open > 0 {
+            let _ = writeln!(
+                out,
+                "Hygiene checklist: {} baseline practice{} missing, not counted as threats \
+                 (`threatforge report` lists {})",
+                summary.hygiene_open,
+                if summary.hygiene_open == 1 { "" } else { "s" },
+                if summary.hygiene_open == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
+            );
+        }
     }
     if errors == 0
         && let Some(threshold) = fail_on

@@ -24,6 +24,8 @@ pub(super) struct Report {
     drivers: Vec<Driver>,
     /// Every threat: open ones first, then by residual score, most severe first.
     threats: Vec<ThreatView>,
+    /// The hygiene checklist, by id.
+    hygiene: Vec<ThreatView>,
     filters: Filters,
     inventory: Inventory,
 }
@@ -811,6 +813,11 @@ impl Report {
             top,
             drivers,
             threats,
+            hygiene: analysis
+                .hygiene
+                .iter()
+                .map(|t| threat_view(model, &structure, t))
+                .collect(),
             filters,
             inventory,
         }
