@@ -134,6 +134,7 @@ fn hostile_names_are_escaped_in_every_format() {
         DiagramOptions::default(),
         DiagramOptions {
             boundary: Some("zone".to_owned()),
+            ..DiagramOptions::default()
         },
     ] {
         let [svg, dot, mermaid] = all(&model, &analysis, &options);
@@ -333,6 +334,7 @@ fn one_boundary_is_drawn_with_its_neighbours() {
     let (model, analysis) = from_text(&large_model(200));
     let options = DiagramOptions {
         boundary: Some("zone1".to_owned()),
+        ..DiagramOptions::default()
     };
     let mermaid = render_diagram(DiagramFormat::Mermaid, &model, &analysis, &options);
     // The zone itself, not collapsed, with all its 20 components.
@@ -356,6 +358,7 @@ fn an_unknown_boundary_draws_a_note() {
     let (model, analysis) = from_text(CLINIC);
     let options = DiagramOptions {
         boundary: Some("nowhere".to_owned()),
+        ..DiagramOptions::default()
     };
     let [svg, dot, mermaid] = all(&model, &analysis, &options);
     for text in [&svg, &dot, &mermaid] {

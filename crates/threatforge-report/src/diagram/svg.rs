@@ -433,7 +433,7 @@ fn draw(
     }
     out.push_str("</g>\n<g>\n");
     for (n, rect) in layout.nodes.iter().enumerate() {
-        draw_node(&mut out, &view.nodes[n], rect, &texts[n]);
+        draw_node(&mut out, &view.nodes[n], rect, &texts[n], view.links);
     }
     out.push_str("</g>\n</g>\n");
     draw_legend(&mut out, view, TITLE_H + layout.height);
@@ -482,6 +482,15 @@ fn tooltip(kind: &str, name: &str, model_id: &str, extra: &str, risk: &Risk) -> 
     escape(&text)
 }
 
+/// The attribute that names an element's model id, when links are asked for.
+fn link(links: bool, kind: &str, model_id: &str) -> String {
+    if links {
+        format!(" data-{kind}=\"{}\"", escape(model_id))
+    } else {
+        String::new()
+    }
+}
+
 fn draw_cluster(
     out: &mut String,
     view: &View,
@@ -492,7 +501,8 @@ fn draw_cluster(
     let cluster = &view.clusters[c];
     let _ = writeln!(
         out,
-        "<g><title>{}</title>",
+        "<g{}><title>{}</title>",
+        link(view.links, "boundary", &cluster.model_id),
         tooltip(
             "Trust boundary",
             &cluster.name,
@@ -708,7 +718,7 @@ fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool
     out.push_str("</g>\n");
 }
 
-fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText) {
+fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText, links: bool) {
     let kind = match node.shape {
         Shape::Actor => "External entity",
         Shape::Process => "Process",
@@ -720,9 +730,13 @@ fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText) {
     } else {
         ""
     };
+    let link = match node.shape {
+        Shape::Collapsed => link(links, "boundary", &node.model_id),
+        _ => link(links, "component", &node.model_id),
+    };
     let _ = writeln!(
         out,
-        "<g{opacity}><title>{}</title>",
+        "<g{opacity}{link}><title>{}</title>",
         tooltip(kind, &node.name, &node.model_id, &node.detail, &node.risk)
     );
     let severity = node.risk.highest();
