@@ -113,7 +113,7 @@ pub fn insert_decisions(
             };
             let mut insert = render_decisions(dash, comment, decisions);
             (
-                after_line(text, end_of(last).saturating_sub(1), &mut insert),
+                after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
                 insert,
             )
         }
@@ -167,16 +167,37 @@ fn decisions_in(root: &Node) -> Option<usize> {
     }
 }
 
-/// Where a node's text ends: a collection's span is only its start, so its end is its last
-/// descendant's.
-fn end_of(node: &Node) -> usize {
+/// Where a node's text ends. A collection's span is only its start, so its end is its last
+/// descendant's, and for a flow collection (`[...]`, `{...}`) the closing bracket after it.
+fn end_of(text: &str, node: &Node) -> usize {
+    let start = node.span.start as usize;
     let own = (node.span.start + node.span.len) as usize;
-    let children = match &node.value {
-        Value::Seq(items) => items.iter().map(end_of).max(),
-        Value::Map(entries) => entries.iter().map(|(k, v)| end_of(k).max(end_of(v))).max(),
+    let inner = match &node.value {
+        Value::Seq(items) => items.iter().map(|i| end_of(text, i)).max(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| end_of(text, k).max(end_of(text, v)))
+            .max(),
         _ => None,
     };
-    children.map_or(own, |c| c.max(own))
+    let closer = match (&node.value, text.as_bytes().get(start)) {
+        (Value::Seq(_), Some(b'[')) => b']',
+        (Value::Map(_), Some(b'{')) => b'}',
+        _ => return inner.map_or(own, |c| c.max(own)),
+    };
+    let mut at = inner.unwrap_or(start + 1);
+    // Between the last item and the bracket: spaces, line breaks, a trailing comma, comments.
+    let bytes = text.as_bytes();
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b if b == closer => return at + 1,
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => at += 1,
+            b'#' => at += text[at..].find('\n').unwrap_or(text.len() - at),
+            _ => break,
+        }
+    }
+    // Not found where expected: the edit is proved by reading it back, which refuses it.
+    at
 }
 
 /// The spaces that start the line holding `offset`.
@@ -252,7 +273,7 @@ pub fn replace_decision(
         .rfind('\n')
         .map_or(0, |i| i + 1);
     let mut unused = String::new();
-    let end = after_line(text, end_of(item).saturating_sub(1), &mut unused);
+    let end = after_line(text, end_of(text, item).saturating_sub(1), &mut unused);
     let mut replacement = render_decisions(dash, "", std::slice::from_ref(decision));
     if !unused.is_empty() {
         // The item ended the text without a line break: so does its replacement.
@@ -336,7 +357,7 @@ pub fn insert_control(
         Some((_, list)) => match &list.value {
             Value::Seq(items) if text[list.span.start as usize..].starts_with('[') => {
                 match items.last() {
-                    Some(last) => (end_of(last), format!(", {name}")),
+                    Some(last) => (end_of(text, last), format!(", {name}")),
                     None => (list.span.start as usize + 1, name),
                 }
             }
@@ -348,14 +369,14 @@ pub fn insert_control(
                     .ok_or("an item of its `controls` is not on a line of its own")?;
                 let mut insert = format!("{dash}- {name}\n");
                 (
-                    after_line(text, end_of(last).saturating_sub(1), &mut insert),
+                    after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
                     insert,
                 )
             }
             _ => return Err("its `controls` is not a list".to_owned()),
         },
         None if flow_map => match fields.last() {
-            Some((_, value)) => (end_of(value), format!(", controls: [{name}]")),
+            Some((_, value)) => (end_of(text, value), format!(", controls: [{name}]")),
             None => (
                 element.span.start as usize + 1,
                 format!("controls: [{name}]"),
@@ -374,7 +395,7 @@ pub fn insert_control(
             }
             let mut insert = format!("{indent}controls: [{name}]\n");
             (
-                after_line(text, end_of(last).saturating_sub(1), &mut insert),
+                after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
                 insert,
             )
         }
@@ -622,6 +643,12 @@ mod tests {
                 "components:\n  web: { technology: nginx }  # edge\n  db: {}\n",
                 "web",
                 "components:\n  web: { technology: nginx, controls: [waf] }  # edge\n  db: {}\n",
+            ),
+            // A flow map whose last value is a flow collection, with a comment inside.
+            (
+                "components:\n  db: { stores: [card, { x: [y] } ], # why\n  }\n",
+                "db",
+                "components:\n  db: { stores: [card, { x: [y] } ], controls: [waf], # why\n  }\n",
             ),
             // An empty flow map.
             (
