@@ -325,6 +325,13 @@ pub fn insert_control(
 ) -> Result<Insertion, String> {
     let unreadable = |e: serde_saphyr::Error| format!("the file is not valid YAML ({e})");
     let root = parse_slow(text, limits).map_err(unreadable)?;
+    if text[root.span.start as usize..].starts_with('{') {
+        return Err(
+            "the file is written in JSON (flow) style, which a control cannot be added to without \
+             changing its style; add it by hand"
+                .to_owned(),
+        );
+    }
     let before = controls_of(&root, component)
         .ok_or_else(|| format!("the file declares no component `{component}` as a mapping"))?;
     if before.iter().any(|c| c == control) {
@@ -698,6 +705,8 @@ mod tests {
         assert!(control(text, "api").unwrap_err().contains("no component"));
         assert!(control(text, "db").unwrap_err().contains("no component"));
         assert!(control("components: [\n", "web").unwrap_err().contains("not valid YAML"));
+        let json = "{\"components\": {\"web\": {\"technology\": \"nginx\"}}}\n";
+        assert!(control(json, "web").unwrap_err().contains("JSON"));
         let scalar = control("components:\n  web: { controls: waf-x }\n", "web");
         assert!(scalar.unwrap_err().contains("no component"));
         let anchored = "components:\n  a: &x { technology: nginx }\n  b: *x\n";
