@@ -5,84 +5,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use support::{TODAY, threatforge};
-
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    agent: ureq::Agent,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Starts `threatforge serve MODEL --port 0` and reads the address it prints.
-    fn start(model: &Path) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("threatforge"))
-            .env("NO_COLOR", "1")
-            .env("THREATFORGE_TODAY", TODAY)
-            .arg("serve")
-            .arg(model)
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start threatforge serve");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("stdout");
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the address line");
-        let url = line.trim().to_owned();
-        assert!(
-            url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
-            "printed {url:?}"
-        );
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(30)))
-            .http_status_as_error(false)
-            .proxy(None)
-            .build()
-            .into();
-        Server { child, url, agent }
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        let response = self
-            .agent
-            .get(format!("{}{path}", self.url.trim_end_matches('/')))
-            .call()
-            .expect("GET");
-        let status = response.status().as_u16();
-        (status, response.into_body().read_to_string().expect("body"))
-    }
-
-    /// Polls `path` until its page satisfies `done`, for up to 30 s.
-    fn wait_for(&self, path: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let (_, page) = self.get(path);
-            if done(&page) {
-                return page;
-            }
-            assert!(Instant::now() < deadline, "waited 30 s for {what}:\n{page}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
+use support::{Server, threatforge};
 
 /// The content of a `<meta name=NAME>` of a page.
 fn meta(page: &str, name: &str) -> String {

@@ -285,18 +285,20 @@ pub fn replace_decision(
         text: replacement,
     };
     let after = parse_slow(&insertion.apply(text), limits).ok();
-    let replaced = after.as_ref().and_then(|root| match entry(root, "decisions") {
-        Some(Node {
-            value: Value::Seq(new),
-            ..
-        }) if new.len() == items.len() => {
-            let status = entry(&new[index], "status").and_then(Node::as_str);
-            (decision_index(new, &decision.threat) == Some(index)
-                && status == Some(decision.status.as_str()))
-            .then_some(())
-        }
-        _ => None,
-    });
+    let replaced = after
+        .as_ref()
+        .and_then(|root| match entry(root, "decisions") {
+            Some(Node {
+                value: Value::Seq(new),
+                ..
+            }) if new.len() == items.len() => {
+                let status = entry(&new[index], "status").and_then(Node::as_str);
+                (decision_index(new, &decision.threat) == Some(index)
+                    && status == Some(decision.status.as_str()))
+                .then_some(())
+            }
+            _ => None,
+        });
     if replaced.is_none() {
         return Err(
             "the decision could not be replaced as it is written; change it by hand".to_owned(),
@@ -398,7 +400,9 @@ pub fn insert_control(
                 .rfind('\n')
                 .map_or(0, |i| i + 1);
             if line_start + indent.len() != first.span.start as usize {
-                return Err(format!("the first key of `{component}` is not on a line of its own"));
+                return Err(format!(
+                    "the first key of `{component}` is not on a line of its own"
+                ));
             }
             let mut insert = format!("{indent}controls: [{name}]\n");
             (
@@ -704,7 +708,11 @@ mod tests {
         assert!(control(text, "web").unwrap_err().contains("already has"));
         assert!(control(text, "api").unwrap_err().contains("no component"));
         assert!(control(text, "db").unwrap_err().contains("no component"));
-        assert!(control("components: [\n", "web").unwrap_err().contains("not valid YAML"));
+        assert!(
+            control("components: [\n", "web")
+                .unwrap_err()
+                .contains("not valid YAML")
+        );
         let json = "{\"components\": {\"web\": {\"technology\": \"nginx\"}}}\n";
         assert!(control(json, "web").unwrap_err().contains("JSON"));
         let scalar = control("components:\n  web: { controls: waf-x }\n", "web");

@@ -80,9 +80,7 @@ pub fn run(config: Config, listener: std::net::TcpListener) -> Result<(), String
 
 /// Server-sent events: `reload` with the generation now shown, first the current one (a page
 /// that loaded just before a change catches up), then each new one.
-async fn events(
-    State(app): State<Arc<App>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(State(app): State<Arc<App>>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = app.events.subscribe();
     let now = app.snapshot().generation;
     let first = futures_util::stream::once(async move { reload_event(now) });

@@ -182,7 +182,12 @@ pub(crate) async fn overview(State(app): State<Arc<App>>) -> Response {
         DecisionStatus::NotApplicable,
     ]
     .iter()
-    .map(|s| (s.as_str(), threats.iter().filter(|t| t.status == *s).count()))
+    .map(|s| {
+        (
+            s.as_str(),
+            threats.iter().filter(|t| t.status == *s).count(),
+        )
+    })
     .collect();
     let top: Vec<Row> = threats
         .iter()
@@ -260,16 +265,26 @@ pub(crate) async fn threat(State(app): State<Arc<App>>, Path(id): Path<String>) 
     let Some(good) = &snapshot.good else {
         return without_model(&snapshot, &app, "register");
     };
-    let Some(t) = good.analysis.threats.iter().find(|t| t.id.cmp_str(&id).is_eq()) else {
+    let Some(t) = good
+        .analysis
+        .threats
+        .iter()
+        .find(|t| t.id.cmp_str(&id).is_eq())
+    else {
         return not_found("threat", &id);
     };
     let model = &good.loaded.model;
     // A control that would mitigate it, where the element is a component it can be added to.
     let component = model.components.contains_key(&*t.element.id);
     let missing: Vec<&str> = if component {
+        // An entry `a|b` is met by either control.
         t.mitigation
             .missing()
-            .filter(|m| threatforge_model::catalog().controls.contains_key(*m) || model.controls.contains_key(*m))
+            .flat_map(|m| m.split('|'))
+            .filter(|m| {
+                threatforge_model::catalog().controls.contains_key(*m)
+                    || model.controls.contains_key(*m)
+            })
             .collect()
     } else {
         Vec::new()
@@ -299,7 +314,7 @@ pub(crate) async fn threat(State(app): State<Arc<App>>, Path(id): Path<String>) 
             inherent => t.inherent.severity.as_str(),
             inherent_score => t.inherent.score,
             in_place => t.mitigation.in_place().collect::<Vec<_>>(),
-            missing_all => t.mitigation.missing().collect::<Vec<_>>(),
+            missing_all => t.mitigation.missing().map(|m| m.replace('|', " or ")).collect::<Vec<_>>(),
             missing,
             component,
             factors,
@@ -322,9 +337,16 @@ pub(crate) async fn element(State(app): State<Arc<App>>, Path(id): Path<String>)
             (
                 "component",
                 c.name.clone().unwrap_or_else(|| id.clone()),
-                c.technology.as_ref().map(|t| t.value.clone()).unwrap_or_default(),
+                c.technology
+                    .as_ref()
+                    .map(|t| t.value.clone())
+                    .unwrap_or_default(),
                 c.controls.iter().map(|c| c.value.clone()).collect(),
-                c.processes.iter().chain(&c.stores).map(|d| d.value.clone()).collect(),
+                c.processes
+                    .iter()
+                    .chain(&c.stores)
+                    .map(|d| d.value.clone())
+                    .collect(),
             )
         } else if let Some(f) = model.flows.get(&id) {
             (
@@ -332,7 +354,11 @@ pub(crate) async fn element(State(app): State<Arc<App>>, Path(id): Path<String>)
                 f.name.clone().unwrap_or_else(|| id.clone()),
                 format!("{} -> {}", f.source.value, f.target.value),
                 f.controls.iter().map(|c| c.value.clone()).collect(),
-                f.data.iter().chain(&f.returns).map(|d| d.value.clone()).collect(),
+                f.data
+                    .iter()
+                    .chain(&f.returns)
+                    .map(|d| d.value.clone())
+                    .collect(),
             )
         } else if let Some(b) = model.boundaries.get(&id) {
             (
@@ -369,7 +395,10 @@ pub(crate) async fn element(State(app): State<Arc<App>>, Path(id): Path<String>)
 }
 
 pub(crate) async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("assets/app.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    )
 }
 
 pub(crate) async fn style() -> Response {

@@ -65,7 +65,7 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: N
             }
             response
         }
-        Err(refusal) => refusal,
+        Err((status, message)) => refuse(status, message),
     };
     let headers = response.headers_mut();
     for (name, value) in [
@@ -81,16 +81,16 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: N
 }
 
 /// Whether the request may go on (and whether to set the token's cookie), or its refusal.
-fn check(app: &App, request: &Request) -> Result<bool, Response> {
+fn check(app: &App, request: &Request) -> Result<bool, (StatusCode, String)> {
     let headers = request.headers();
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return Err(refuse(
+        return Err((
             StatusCode::BAD_REQUEST,
-            "the request has no Host header",
+            "the request has no Host header".to_owned(),
         ));
     };
     if !host_allowed(app, host) {
-        return Err(refuse(
+        return Err((
             StatusCode::MISDIRECTED_REQUEST,
             format!(
                 "this server answers only to http://{}/ (the request named `{}`): other names \
@@ -110,13 +110,17 @@ fn check(app: &App, request: &Request) -> Result<bool, Response> {
             .filter_map(|pair| pair.strip_prefix("token="))
             .any(|given| same(given, token));
         let in_cookie = cookies(headers)
-            .filter_map(|c| c.strip_prefix(TOKEN_COOKIE).and_then(|c| c.strip_prefix('=')))
+            .filter_map(|c| {
+                c.strip_prefix(TOKEN_COOKIE)
+                    .and_then(|c| c.strip_prefix('='))
+            })
             .any(|given| same(given, token));
         if !in_query && !in_cookie {
-            return Err(refuse(
+            return Err((
                 StatusCode::UNAUTHORIZED,
                 "this server listens beyond loopback and needs its access token: open the \
-                 address it printed at start (with `?token=...`)",
+                 address it printed at start (with `?token=...`)"
+                    .to_owned(),
             ));
         }
         set_cookie = in_query && !in_cookie;
@@ -126,17 +130,18 @@ fn check(app: &App, request: &Request) -> Result<bool, Response> {
         // Same origin: the scheme and the very host the request names.
         let same_origin = origin.is_some_and(|o| o.eq_ignore_ascii_case(&format!("http://{host}")));
         if !same_origin {
-            return Err(refuse(
+            return Err((
                 StatusCode::FORBIDDEN,
                 "a change must come from this server's own pages (the Origin header is missing \
-                 or names another site)",
+                 or names another site)"
+                    .to_owned(),
             ));
         }
         let csrf = headers.get("x-csrf-token").and_then(|t| t.to_str().ok());
         if !csrf.is_some_and(|t| same(t, &app.config.csrf)) {
-            return Err(refuse(
+            return Err((
                 StatusCode::FORBIDDEN,
-                "the CSRF token is missing or wrong: reload the page and try again",
+                "the CSRF token is missing or wrong: reload the page and try again".to_owned(),
             ));
         }
     }
@@ -168,4 +173,26 @@ pub fn random_token() -> Result<String, String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness from the system: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_by_their_whole_text() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abd", "abc"));
+        assert!(!same("ab", "abc"));
+        assert!(!same("", "abc"));
+    }
+
+    #[test]
+    fn tokens_are_32_hex_digits_and_differ() {
+        let a = random_token().expect("token");
+        let b = random_token().expect("token");
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert_ne!(a, b);
+    }
 }

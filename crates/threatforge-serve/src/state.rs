@@ -54,6 +54,9 @@ pub(crate) struct App {
     pub events: broadcast::Sender<u64>,
     /// One edit at a time: each reads, checks and writes a file, then reloads.
     pub writing: tokio::sync::Mutex<()>,
+    /// One load at a time: the watcher's and an edit's would otherwise both compare with the
+    /// snapshot before either, and the same texts would make two generations.
+    loading: std::sync::Mutex<()>,
 }
 
 impl App {
@@ -81,6 +84,7 @@ impl App {
             })),
             events,
             writing: tokio::sync::Mutex::new(()),
+            loading: std::sync::Mutex::new(()),
         };
         app.reload();
         app
@@ -97,6 +101,10 @@ impl App {
     /// files read are the ones already shown, nothing changes; otherwise the snapshot moves to
     /// the next generation and open pages are told. Returns the snapshot now shown.
     pub(crate) fn reload(&self) -> Arc<Snapshot> {
+        let _one_at_a_time = self
+            .loading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let analyzed = Project::load(Source::Path(&self.config.model), &self.config.options);
         let fingerprint = hash_sources(analyzed.sources());
         let previous = self.snapshot();
@@ -159,4 +167,24 @@ pub(crate) fn hash_texts<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) ->
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hash_texts;
+
+    #[test]
+    fn a_hash_tells_names_and_texts_apart() {
+        let hash = |files: &[(&str, &str)]| hash_texts(files.iter().copied());
+        let one = hash(&[("a.yaml", "x: 1\n")]);
+        assert_eq!(one.len(), 32);
+        assert_eq!(one, hash(&[("a.yaml", "x: 1\n")]));
+        assert_ne!(one, hash(&[("a.yaml", "x: 2\n")]));
+        assert_ne!(one, hash(&[("b.yaml", "x: 1\n")]));
+        // Moving text from one file to the next is a change.
+        assert_ne!(
+            hash(&[("a", "bc"), ("d", "")]),
+            hash(&[("a", "b"), ("d", "c")])
+        );
+    }
 }

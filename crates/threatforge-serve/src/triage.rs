@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use threatforge_analysis::Analyzed;
 use threatforge_model::{
-    ControlTarget, DecisionStatus, FileId, Insertion, Limits, NewDecision, insert_control, insert_decisions,
-    read_confined, replace_decision,
+    ControlTarget, DecisionStatus, FileId, Insertion, Limits, NewDecision, insert_control,
+    insert_decisions, read_confined, replace_decision,
 };
 
 use crate::state::{App, hash_texts};
@@ -57,16 +57,27 @@ pub(crate) struct Edited {
     pub generation: u64,
 }
 
-/// A refusal of an edit, as JSON: `{"error": "..."}`.
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    let error = message.into();
-    (status, Json(serde_json::json!({ "error": error }))).into_response()
+/// A refusal of an edit: its status, and a sentence saying why and what to do.
+pub(crate) struct Refusal(StatusCode, String);
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal(status, message.into())
 }
+
+impl IntoResponse for Refusal {
+    /// As JSON, `{"error": "..."}`, which the page's script shows.
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+/// How a file's text changes.
+type Edit = Box<dyn Fn(&str) -> Result<Insertion, String> + Send>;
 
 /// The edit to make: which of the model's files, and how its text changes.
 struct Plan {
     file: FileId,
-    edit: Box<dyn Fn(&str) -> Result<Insertion, String> + Send>,
+    edit: Edit,
 }
 
 pub(crate) async fn decide(
@@ -75,7 +86,10 @@ pub(crate) async fn decide(
 ) -> Response {
     let today = app.config.options.today.clone();
     let version = request.version.clone();
-    write(app, version, move |good| plan_decision(good, request, today)).await
+    write(app, version, move |good| {
+        plan_decision(good, request, today)
+    })
+    .await
 }
 
 pub(crate) async fn add_control(
@@ -90,7 +104,7 @@ fn plan_decision(
     good: &Analyzed,
     request: DecisionRequest,
     today: Option<String>,
-) -> Result<Plan, Response> {
+) -> Result<Plan, Refusal> {
     let model = &good.loaded.model;
     let threat = request.threat.trim().to_owned();
     if !good.analysis.threats.iter().any(|t| t.id == threat) {
@@ -158,17 +172,15 @@ fn plan_decision(
         .or(model.decisions.first())
         .map_or(FileId(0), |d| d.threat.span.file);
     let limits = Limits::default();
-    let edit: Box<dyn Fn(&str) -> Result<Insertion, String> + Send> = if existing.is_some() {
+    let edit: Edit = if existing.is_some() {
         Box::new(move |text| replace_decision(text, &decision, &limits))
     } else {
-        Box::new(move |text| {
-            insert_decisions(text, "", std::slice::from_ref(&decision), &limits)
-        })
+        Box::new(move |text| insert_decisions(text, "", std::slice::from_ref(&decision), &limits))
     };
     Ok(Plan { file, edit })
 }
 
-fn plan_control(good: &Analyzed, request: ControlRequest) -> Result<Plan, Response> {
+fn plan_control(good: &Analyzed, request: ControlRequest) -> Result<Plan, Refusal> {
     let model = &good.loaded.model;
     let Some(component) = model.components.get(request.component.as_str()) else {
         return Err(refuse(
@@ -222,27 +234,28 @@ fn plan_control(good: &Analyzed, request: ControlRequest) -> Result<Plan, Respon
 async fn write(
     app: Arc<App>,
     version: String,
-    plan: impl FnOnce(&Analyzed) -> Result<Plan, Response> + Send + 'static,
+    plan: impl FnOnce(&Analyzed) -> Result<Plan, Refusal> + Send + 'static,
 ) -> Response {
     let _one_at_a_time = app.writing.lock().await;
     let worker = Arc::clone(&app);
     let work = tokio::task::spawn_blocking(move || write_blocking(&worker, &version, plan));
     match work.await {
         Ok(Ok(edited)) => Json(edited).into_response(),
-        Ok(Err(refusal)) => refusal,
+        Ok(Err(refusal)) => refusal.into_response(),
         Err(_) => refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the edit stopped unexpectedly; the file is as it was or as the diff would show: \
              reload the page",
-        ),
+        )
+        .into_response(),
     }
 }
 
 fn write_blocking(
     app: &App,
     version: &str,
-    plan: impl FnOnce(&Analyzed) -> Result<Plan, Response>,
-) -> Result<Edited, Response> {
+    plan: impl FnOnce(&Analyzed) -> Result<Plan, Refusal>,
+) -> Result<Edited, Refusal> {
     let snapshot = app.snapshot();
     let stale = || {
         refuse(

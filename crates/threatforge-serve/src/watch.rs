@@ -85,3 +85,21 @@ fn rewatch(watcher: &mut impl Watcher, watched: &mut BTreeSet<PathBuf>, files: &
     }
     *watched = wanted;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_model_and_rule_files_and_errors_count() {
+        let event = |path: &str| {
+            Ok(notify::Event::new(notify::EventKind::Any).add_path(PathBuf::from(path)))
+        };
+        assert!(is_relevant(&event("/m/threatforge.yaml")));
+        assert!(is_relevant(&event("/m/rules/team.yml")));
+        assert!(is_relevant(&event("/m/model.json")));
+        assert!(!is_relevant(&event("/m/.threatforge.yaml.swp")));
+        assert!(!is_relevant(&event("/m/notes.md")));
+        assert!(is_relevant(&Err(notify::Error::generic("lost events"))));
+    }
+}

@@ -88,7 +88,12 @@ fn changed<'a>(old: &'a str, new: &'a str) -> (&'a str, &'a str) {
 async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
     let response = router.clone().oneshot(request).await.expect("answered");
     let status = response.status();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
@@ -98,7 +103,10 @@ async fn version(router: &Router) -> String {
         .body(Body::empty())
         .expect("request");
     let (_, page) = send(router, request).await;
-    let start = page.find("name=\"tf-version\" content=\"").expect("version") + 27;
+    let start = page
+        .find("name=\"tf-version\" content=\"")
+        .expect("version")
+        + 27;
     page[start..start + 32].to_owned()
 }
 
@@ -212,7 +220,7 @@ async fn exercise(dir: &Path, refused: &[&str]) -> (usize, usize) {
             .analysis
             .threats
             .iter()
-            .find(|t| t.id.to_string() == *threat)
+            .find(|t| t.id.cmp_str(threat).is_eq())
             .expect("the threat is still found");
         assert_eq!(t.status, expected, "{threat}");
         decided += 1;

@@ -86,7 +86,12 @@ async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
     let response = router.clone().oneshot(request).await.expect("answered");
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     // Every answer, refusals included, carries the policy and no CORS header.
     let csp = headers
         .get(header::CONTENT_SECURITY_POLICY)
@@ -101,7 +106,10 @@ async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
 /// The version of the model a page carries, as the script sends it back.
 async fn page_version(router: &Router) -> String {
     let (_, page) = send(router, get("/")).await;
-    let start = page.find("name=\"tf-version\" content=\"").expect("version") + 27;
+    let start = page
+        .find("name=\"tf-version\" content=\"")
+        .expect("version")
+        + 27;
     page[start..start + 32].to_owned()
 }
 
@@ -133,7 +141,10 @@ async fn pages_render_from_the_analysis() {
     let s = serve(MODEL);
     let (status, overview) = send(&s.router, get("/")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(overview.contains("<title>Shop · threatforge</title>"), "{overview}");
+    assert!(
+        overview.contains("<title>Shop · threatforge</title>"),
+        "{overview}"
+    );
     assert!(overview.contains("Top open risks"));
     let threat = threat_on(&s.router, "web").await;
     for path in [
@@ -152,7 +163,19 @@ async fn pages_render_from_the_analysis() {
     assert!(diagram.contains("data-component=\"web\""), "{diagram}");
     let (_, page) = send(&s.router, get(&format!("/threats/{threat}"))).await;
     assert!(page.contains("id=\"decide\""), "{page}");
-    for missing in ["/threats/no-such:thing", "/elements/..%2F..%2Fetc%2Fpasswd", "/nothing"] {
+    // A threat with a control missing offers to add it to its component.
+    let (status, xss) = send(&s.router, get("/threats/cross-site-scripting:web")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        xss.contains("id=\"add-control\" class=\"triage\" data-component=\"web\""),
+        "{xss}"
+    );
+    assert!(xss.contains("<option>output-encoding</option>"), "{xss}");
+    for missing in [
+        "/threats/no-such:thing",
+        "/elements/..%2F..%2Fetc%2Fpasswd",
+        "/nothing",
+    ] {
         let (status, _) = send(&s.router, get(missing)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
     }
@@ -161,7 +184,12 @@ async fn pages_render_from_the_analysis() {
 #[tokio::test]
 async fn the_host_header_must_name_the_server() {
     let s = serve(MODEL);
-    for host in ["evil.example:7878", "127.0.0.1:80", "localhost:7879", "127.0.0.1"] {
+    for host in [
+        "evil.example:7878",
+        "127.0.0.1:80",
+        "localhost:7879",
+        "127.0.0.1",
+    ] {
         let request = Request::get("/")
             .header(header::HOST, host)
             .body(Body::empty())
@@ -201,7 +229,9 @@ async fn beyond_loopback_every_request_needs_the_token() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        send(&router, at("/", Some("threatforge_token=feedface"))).await.0,
+        send(&router, at("/", Some("threatforge_token=feedface")))
+            .await
+            .0,
         StatusCode::UNAUTHORIZED
     );
     // The token in the address: the page, and a cookie for the next requests.
@@ -217,7 +247,10 @@ async fn beyond_loopback_every_request_needs_the_token() {
         .and_then(|c| c.to_str().ok())
         .expect("a cookie")
         .to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().expect("name=value");
     assert_eq!(
         send(&router, at("/threats", Some(pair))).await.0,
@@ -277,9 +310,12 @@ async fn bodies_are_bounded_and_malformed_ones_refused() {
         send(&s.router, form).await.0,
         StatusCode::UNSUPPORTED_MEDIA_TYPE
     );
-    let unknown_field = json!({ "version": version, "threat": "x", "status": "open", "path": "/etc/passwd" });
+    let unknown_field =
+        json!({ "version": version, "threat": "x", "status": "open", "path": "/etc/passwd" });
     assert_eq!(
-        send(&s.router, post("/api/decision", &unknown_field)).await.0,
+        send(&s.router, post("/api/decision", &unknown_field))
+            .await
+            .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(std::fs::read_to_string(&s.model).expect("model"), MODEL);
@@ -290,7 +326,11 @@ async fn a_decision_is_written_checked_and_shown() {
     let s = serve(MODEL);
     let version = page_version(&s.router).await;
     let threat = threat_on(&s.router, "web").await;
-    let (status, body) = send(&s.router, post("/api/decision", &decision(&version, &threat))).await;
+    let (status, body) = send(
+        &s.router,
+        post("/api/decision", &decision(&version, &threat)),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let answer: Value = serde_json::from_str(&body).expect("json");
     let written = std::fs::read_to_string(&s.model).expect("model");
@@ -301,13 +341,22 @@ async fn a_decision_is_written_checked_and_shown() {
     );
     assert_eq!(written, format!("{MODEL}{added}"));
     let diff = answer["diff"].as_str().expect("diff");
-    assert!(diff.contains("+decisions:") && diff.contains("+    status: accepted"), "{diff}");
+    assert!(
+        diff.contains("+decisions:") && diff.contains("+    status: accepted"),
+        "{diff}"
+    );
     let file = answer["file"].as_str().expect("file");
     assert!(file.ends_with("threatforge.yaml"), "{file}");
     // The pages show the new analysis, and the justification as text.
     let (_, page) = send(&s.router, get(&format!("/threats/{threat}"))).await;
-    assert!(page.contains("<span class=\"status\" id=\"threat-status\">accepted</span>"), "{page}");
-    assert!(page.contains("Behind the &lt;b&gt;VPN&lt;&#x2f;b&gt;"), "{page}");
+    assert!(
+        page.contains("<span class=\"status\" id=\"threat-status\">accepted</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Behind the &lt;b&gt;VPN&lt;&#x2f;b&gt;"),
+        "{page}"
+    );
     assert!(!page.contains("<b>VPN</b>"));
 
     // The page now carries another version; a second decision on the same threat replaces the
@@ -321,7 +370,10 @@ async fn a_decision_is_written_checked_and_shown() {
     let replaced = std::fs::read_to_string(&s.model).expect("model");
     assert!(replaced.starts_with(MODEL), "{replaced}");
     assert_eq!(replaced.matches("- threat:").count(), 1, "{replaced}");
-    assert!(replaced.contains("status: false-positive") && !replaced.contains("expires"), "{replaced}");
+    assert!(
+        replaced.contains("status: false-positive") && !replaced.contains("expires"),
+        "{replaced}"
+    );
 }
 
 #[tokio::test]
@@ -330,18 +382,21 @@ async fn a_stale_page_is_refused_with_409_and_nothing_is_written() {
     let version = page_version(&s.router).await;
     let threat = threat_on(&s.router, "web").await;
     // A version no page was rendered from.
-    let (status, body) = send(
-        &s.router,
-        post("/api/decision", &decision("0123", &threat)),
-    )
-    .await;
+    let (status, body) = send(&s.router, post("/api/decision", &decision("0123", &threat))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     // The file changed on disk after the page loaded (an editor; the watcher not yet run).
     let edited = MODEL.replace("# the storefront", "# the storefront, edited");
     std::fs::write(&s.model, &edited).expect("write");
-    let (status, body) = send(&s.router, post("/api/decision", &decision(&version, &threat))).await;
+    let (status, body) = send(
+        &s.router,
+        post("/api/decision", &decision(&version, &threat)),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body.contains("changed since this page was loaded"), "{body}");
+    assert!(
+        body.contains("changed since this page was loaded"),
+        "{body}"
+    );
     assert_eq!(std::fs::read_to_string(&s.model).expect("model"), edited);
 }
 
@@ -351,13 +406,41 @@ async fn invalid_decisions_are_refused_with_the_reason() {
     let version = page_version(&s.router).await;
     let threat = threat_on(&s.router, "web").await;
     let cases = [
-        (json!({ "threat": "no-such:threat" }), StatusCode::NOT_FOUND, "no threat"),
-        (json!({ "status": "ignored" }), StatusCode::UNPROCESSABLE_ENTITY, "not a status"),
-        (json!({ "justification": " " }), StatusCode::UNPROCESSABLE_ENTITY, "justification"),
-        (json!({ "owner": "" }), StatusCode::UNPROCESSABLE_ENTITY, "owner"),
-        (json!({ "owner": "a\nb" }), StatusCode::UNPROCESSABLE_ENTITY, "one line"),
-        (json!({ "expires": "2027-13-01" }), StatusCode::UNPROCESSABLE_ENTITY, "YYYY-MM-DD"),
-        (json!({ "expires": "2026-01-01" }), StatusCode::UNPROCESSABLE_ENTITY, "past"),
+        (
+            json!({ "threat": "no-such:threat" }),
+            StatusCode::NOT_FOUND,
+            "no threat",
+        ),
+        (
+            json!({ "status": "ignored" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a status",
+        ),
+        (
+            json!({ "justification": " " }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "justification",
+        ),
+        (
+            json!({ "owner": "" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owner",
+        ),
+        (
+            json!({ "owner": "a\nb" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "one line",
+        ),
+        (
+            json!({ "expires": "2027-13-01" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "YYYY-MM-DD",
+        ),
+        (
+            json!({ "expires": "2026-01-01" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "past",
+        ),
         (
             json!({ "status": "in-progress", "expires": "2027-01-01" }),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -404,7 +487,10 @@ async fn a_control_is_added_to_a_component() {
         )
     );
     let (_, page) = send(&s.router, get("/elements/db")).await;
-    assert!(page.contains("<span id=\"controls\">encryption-at-rest</span>"), "{page}");
+    assert!(
+        page.contains("<span id=\"controls\">encryption-at-rest</span>"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,10 @@ function meta(name) {
   return m ? m.content : "";
 }
 
+// While an edit is on its way, the reload its own write causes waits for its answer, which
+// reloads the page itself with the diff to show.
+let editing = false;
+
 // Live: the server says when the model was loaded again; the page is rendered again from it.
 function live() {
   if (!window.EventSource) return;
@@ -15,7 +19,7 @@ function live() {
   const source = new EventSource("/events");
   const badge = document.getElementById("live");
   source.addEventListener("reload", (e) => {
-    if (e.data !== generation) location.reload();
+    if (e.data !== generation && !editing) location.reload();
   });
   source.onopen = () => { if (badge) badge.classList.remove("off"); };
   source.onerror = () => { if (badge) badge.classList.add("off"); };
@@ -120,6 +124,7 @@ function say(text, error) {
 
 async function post(url, body) {
   body.version = meta("tf-version");
+  editing = true;
   let response;
   try {
     response = await fetch(url, {
@@ -128,12 +133,14 @@ async function post(url, body) {
       body: JSON.stringify(body),
     });
   } catch (e) {
+    editing = false;
     say("The server cannot be reached: " + e.message, true);
     return;
   }
   let answer = {};
   try { answer = await response.json(); } catch (e) { answer = { error: response.statusText }; }
   if (!response.ok) {
+    editing = false;
     say(answer.error || ("The server refused the change (" + response.status + ")"), true);
     return;
   }
