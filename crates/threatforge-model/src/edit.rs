@@ -52,8 +52,7 @@ pub fn insert_decisions(
     decisions: &[NewDecision],
     limits: &Limits,
 ) -> Result<Insertion, String> {
-    let unreadable = |e: serde_saphyr::Error| format!("the file is not valid YAML ({e})");
-    let root = parse_slow(text, limits).map_err(unreadable)?;
+    let root = parse(text, limits)?;
     let Value::Map(entries) = &root.value else {
         return Err("the file is not a mapping of sections".to_owned());
     };
@@ -138,6 +137,11 @@ pub fn insert_decisions(
         );
     }
     Ok(insertion)
+}
+
+/// The file's tree, or why it cannot be edited.
+fn parse(text: &str, limits: &Limits) -> Result<Node, String> {
+    parse_slow(text, limits).map_err(|e| format!("the file is not valid YAML ({e})"))
 }
 
 /// How many decisions the top-level `decisions` list holds.
@@ -255,8 +259,7 @@ pub fn replace_decision(
     decision: &NewDecision,
     limits: &Limits,
 ) -> Result<Insertion, String> {
-    let unreadable = |e: serde_saphyr::Error| format!("the file is not valid YAML ({e})");
-    let root = parse_slow(text, limits).map_err(unreadable)?;
+    let root = parse(text, limits)?;
     let Some(Node {
         value: Value::Seq(items),
         ..
@@ -325,8 +328,7 @@ pub fn insert_control(
     control: &str,
     limits: &Limits,
 ) -> Result<Insertion, String> {
-    let unreadable = |e: serde_saphyr::Error| format!("the file is not valid YAML ({e})");
-    let root = parse_slow(text, limits).map_err(unreadable)?;
+    let root = parse(text, limits)?;
     if text[root.span.start as usize..].starts_with('{') {
         return Err(
             "the file is written in JSON (flow) style, which a control cannot be added to without \

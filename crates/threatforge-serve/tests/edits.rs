@@ -7,18 +7,16 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod support;
+
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
+use support::{CSRF, HOST, page_version, post, send};
 use threatforge_analysis::{Analyzed, Project, ProjectOptions, Source};
 use threatforge_model::{ControlTarget, DecisionStatus};
 use threatforge_serve::{Config, router};
-use tower::ServiceExt;
 
-const HOST: &str = "127.0.0.1:7878";
-const CSRF: &str = "0123456789abcdef0123456789abcdef";
 const TODAY: &str = "2026-12-01";
 
 fn options() -> ProjectOptions {
@@ -85,41 +83,10 @@ fn changed<'a>(old: &'a str, new: &'a str) -> (&'a str, &'a str) {
     )
 }
 
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
-    let response = router.clone().oneshot(request).await.expect("answered");
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
-
-async fn version(router: &Router) -> String {
-    let request = Request::get("/")
-        .header(header::HOST, HOST)
-        .body(Body::empty())
-        .expect("request");
-    let (_, page) = send(router, request).await;
-    let start = page
-        .find("name=\"tf-version\" content=\"")
-        .expect("version")
-        + 27;
-    page[start..start + 32].to_owned()
-}
-
-async fn post(router: &Router, uri: &str, mut body: Value) -> (StatusCode, String) {
-    body["version"] = Value::String(version(router).await);
-    let request = Request::post(uri)
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, format!("http://{HOST}"))
-        .header("x-csrf-token", CSRF)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    send(router, request).await
+/// Posts `body` as the page's script does, with the version the page now carries.
+async fn post_from_page(router: &Router, uri: &str, mut body: Value) -> (StatusCode, String) {
+    body["version"] = Value::String(page_version(router).await);
+    send(router, post(uri, &body)).await
 }
 
 fn load(model: &Path) -> Analyzed {
@@ -212,7 +179,7 @@ async fn exercise(dir: &Path, refused: &[&str]) -> (usize, usize) {
             "justification": "Reviewed in the dashboard:\nthe <script>alert(1)</script> stays text.",
             "expires": if status == "accepted" { "2027-06-30" } else { "" },
         });
-        let (code, answer) = post(&router, "/api/decision", body).await;
+        let (code, answer) = post_from_page(&router, "/api/decision", body).await;
         assert_eq!(code, StatusCode::OK, "{threat}: {answer}");
         one_file_changed(dir, &before, threat, !written);
         let now = load(&model);
@@ -241,7 +208,7 @@ async fn exercise(dir: &Path, refused: &[&str]) -> (usize, usize) {
             .expect("a control to add");
         let before = texts(dir);
         let body = json!({ "component": id, "control": control });
-        let (code, answer) = post(&router, "/api/control", body).await;
+        let (code, answer) = post_from_page(&router, "/api/control", body).await;
         if refused.contains(&id.as_str()) {
             assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{id}: {answer}");
             assert_eq!(texts(dir), before, "{id}");
