@@ -5,12 +5,12 @@
 
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, Value, context};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use threatforge_analysis::{Analyzed, Threat};
 use threatforge_model::{ControlTarget, DecisionStatus, ThreatSeverity};
 use threatforge_report::{DiagramFormat, DiagramOptions, render_diagram};
@@ -227,14 +227,24 @@ pub(crate) async fn register(State(app): State<Arc<App>>) -> Response {
     )
 }
 
-pub(crate) async fn diagram(State(app): State<Arc<App>>) -> Response {
+/// What the diagram draws: the whole system, or one boundary (`?boundary=ID`) with what it
+/// contains and its neighbours, which opens a boundary that a large model shows collapsed.
+#[derive(Deserialize)]
+pub(crate) struct DiagramQuery {
+    boundary: Option<String>,
+}
+
+pub(crate) async fn diagram(
+    State(app): State<Arc<App>>,
+    Query(query): Query<DiagramQuery>,
+) -> Response {
     let snapshot = app.snapshot();
     let Some(good) = &snapshot.good else {
         return without_model(&snapshot, &app, "diagram");
     };
     let options = DiagramOptions {
+        boundary: query.boundary.clone(),
         element_links: true,
-        ..DiagramOptions::default()
     };
     let svg = render_diagram(
         DiagramFormat::Svg,
@@ -249,7 +259,10 @@ pub(crate) async fn diagram(State(app): State<Arc<App>>) -> Response {
         &app,
         "diagram",
         "diagram.html",
-        context! { svg => Value::from_safe_string(svg.to_owned()) },
+        context! {
+            svg => Value::from_safe_string(svg.to_owned()),
+            boundary => query.boundary,
+        },
     )
 }
 
@@ -390,7 +403,17 @@ pub(crate) async fn element(State(app): State<Arc<App>>, Path(id): Path<String>)
         &app,
         "diagram",
         "element.html",
-        context! { id, kind, name, detail, controls, data, rows, catalog },
+        context! {
+            id,
+            kind,
+            name,
+            detail,
+            controls,
+            data,
+            rows,
+            catalog,
+            diagram => format!("/diagram?boundary={}", utf8_percent_encode(&id, IN_PATH)),
+        },
     )
 }
 

@@ -30,6 +30,8 @@ components:
 flows:
   - shopper -> web: { protocol: https, data: [card] }
   - web -> db: { protocol: postgres-tls, authentication: credentials, data: [card] }
+boundaries:
+  zone: { kind: network, trust: high, contains: [web, db] }
 ";
 
 struct Served {
@@ -111,6 +113,20 @@ async fn pages_render_from_the_analysis() {
     }
     let (_, diagram) = send(&s.router, get("/diagram")).await;
     assert!(diagram.contains("data-component=\"web\""), "{diagram}");
+    // One boundary drawn open; a boundary the model lacks says so.
+    let (status, zone) = send(&s.router, get("/diagram?boundary=zone")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(zone.contains("data-boundary=\"zone\""), "{zone}");
+    let (_, elsewhere) = send(&s.router, get("/diagram?boundary=nowhere")).await;
+    assert!(
+        elsewhere.contains("There is no boundary `nowhere`"),
+        "{elsewhere}"
+    );
+    let (_, page) = send(&s.router, get("/elements/zone")).await;
+    assert!(
+        page.contains("href=\"&#x2f;diagram?boundary=zone\""),
+        "{page}"
+    );
     let (_, page) = send(&s.router, get(&format!("/threats/{threat}"))).await;
     assert!(page.contains("id=\"decide\""), "{page}");
     // A threat with a control missing offers to add it to its component.
