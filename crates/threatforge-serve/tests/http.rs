@@ -113,6 +113,14 @@ async fn pages_render_from_the_analysis() {
     }
     let (_, diagram) = send(&s.router, get("/diagram")).await;
     assert!(diagram.contains("data-component=\"web\""), "{diagram}");
+    // A flow's label opens the flow's page.
+    let start = diagram.find("data-flow=\"").expect("a flow label") + 11;
+    let flow = &diagram[start..start + diagram[start..].find('"').expect("end")];
+    // `shopper->web`, escaped in the attribute, percent-encoded in the path.
+    assert_eq!(flow, "shopper-&gt;web");
+    let (status, page) = send(&s.router, get("/elements/shopper-%3Eweb")).await;
+    assert_eq!(status, StatusCode::OK, "{flow}");
+    assert!(page.contains("<p>flow <code>"), "{page}");
     // One boundary drawn open; a boundary the model lacks says so.
     let (status, zone) = send(&s.router, get("/diagram?boundary=zone")).await;
     assert_eq!(status, StatusCode::OK);

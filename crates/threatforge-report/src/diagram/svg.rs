@@ -428,7 +428,7 @@ fn draw(
     out.push_str("</g>\n<g>\n");
     for (e, route) in layout.edges.iter().enumerate() {
         if let Some(rect) = route.label {
-            draw_label(&mut out, &view.edges[e], &rect, &labels[e]);
+            draw_label(&mut out, &view.edges[e], &rect, &labels[e], view.links);
         }
     }
     out.push_str("</g>\n<g>\n");
@@ -694,11 +694,16 @@ fn edge_tooltip(view: &View, edge: &Edge) -> String {
     escape(&text)
 }
 
-fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool)]) {
+fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool)], links: bool) {
     let color = if edge.out_of_scope { GREY_TEXT } else { INK };
+    // A label stands for one flow only when the edge draws one (merged edges draw several).
+    let link = match edge.flows.as_slice() {
+        [flow] => link(links, "flow", flow),
+        _ => String::new(),
+    };
     let _ = write!(
         out,
-        "<g><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.94\" stroke=\"#d0d7de\" stroke-width=\"0.8\"/>",
+        "<g{link}><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.94\" stroke=\"#d0d7de\" stroke-width=\"0.8\"/>",
         num(rect.x),
         num(rect.y),
         num(rect.w),

@@ -74,7 +74,8 @@ function sortable(table) {
   }
 }
 
-// The diagram: drag to pan, wheel to zoom (the SVG's viewBox), click an element to open it.
+// The diagram: drag to pan, wheel to zoom (the SVG's viewBox), click a component, boundary or
+// flow label to open it.
 function diagram() {
   const box = document.getElementById("diagram");
   const svg = box && box.querySelector("svg");
@@ -104,12 +105,14 @@ function diagram() {
   svg.addEventListener("pointerup", () => { drag = null; });
   svg.addEventListener("click", (e) => {
     if (moved) return;
-    const el = e.target.closest("[data-component], [data-boundary]");
+    const el = e.target.closest("[data-component], [data-boundary], [data-flow]");
     if (!el) return;
-    const id = el.dataset.component || el.dataset.boundary;
+    const id = el.dataset.component || el.dataset.boundary || el.dataset.flow;
     location.href = "/elements/" + encodeURIComponent(id);
   });
-  for (const el of svg.querySelectorAll("[data-component], [data-boundary]")) el.classList.add("link");
+  for (const el of svg.querySelectorAll("[data-component], [data-boundary], [data-flow]")) {
+    el.classList.add("link");
+  }
 }
 
 // Triage: each form posts JSON with the CSRF token and the version of the model the page shows;
