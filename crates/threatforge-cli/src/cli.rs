@@ -53,6 +53,9 @@ pub(crate) enum Command {
     /// Convert a model from another tool (Threagile, OTM, Threat Dragon, Microsoft TMT) into a
     /// threatforge model.
     Import(ImportArgs),
+    /// Serve a local dashboard of the model: overview, diagram, register, triage written into
+    /// the model files; pages reload when the files change.
+    Serve(ServeArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -81,6 +84,24 @@ pub(crate) struct CheckArgs {
     /// How many of the most severe open threats to list (the report lists all).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+
+    #[command(flatten)]
+    pub inputs: ModelInputs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The model file. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// The port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+
+    /// Listen on this address (IP:PORT) instead of loopback; every request then needs the random
+    /// token in the address printed at start.
+    #[arg(long, value_name = "ADDR", conflicts_with = "port")]
+    pub listen: Option<std::net::SocketAddr>,
 
     #[command(flatten)]
     pub inputs: ModelInputs,

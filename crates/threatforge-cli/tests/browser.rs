@@ -17,8 +17,10 @@
 //! when the session asked for `goog:loggingPrefs: {browser: ALL}`. Each call returns the entries
 //! since the previous one.
 //!
-//! No network: the pages are `file://` URLs whose policy forbids every fetch, Chromium is told
-//! not to resolve host names or use a proxy, and the only socket is ChromeDriver's on 127.0.0.1.
+//! No network: the report's pages are `file://` URLs whose policy forbids every fetch, the
+//! dashboard's are served by `threatforge serve` on 127.0.0.1, Chromium is told not to resolve
+//! host names (but 127.0.0.1) or use a proxy, and the only other socket is ChromeDriver's on
+//! 127.0.0.1.
 
 mod support;
 
@@ -250,7 +252,7 @@ impl<'d> Session<'d> {
                             "--disable-extensions",
                             "--no-default-browser-check",
                             "--no-proxy-server",
-                            "--host-resolver-rules=MAP * ~NOTFOUND",
+                            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                             "--window-size=1280,1024",
                             format!("--user-data-dir={}", profile.display()),
                         ],
@@ -274,7 +276,21 @@ impl<'d> Session<'d> {
     }
 
     fn open(&self, file: &Path) {
-        self.command("POST", "/url", Some(json!({ "url": file_url(file) })));
+        self.visit(&file_url(file));
+    }
+
+    fn visit(&self, url: &str) {
+        self.command("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    /// Runs `script` until it returns `true`, for up to the timeout.
+    fn wait_until(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.run(script) != json!(true) {
+            let page = || self.run("return document.querySelector('main').innerText;");
+            assert!(Instant::now() < deadline, "waited for {what}: {}", page());
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn run(&self, script: &str) -> Value {
@@ -516,4 +532,100 @@ fn the_html_report_works_in_a_browser() {
     );
     let errors = session.console_errors();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+/// The dashboard (`threatforge serve`) in the browser, on the hostile model: the pages run
+/// without a console error under their policy, a click on the diagram opens the element, a
+/// triage form writes the decision into the file on disk and the reloaded page shows it with the
+/// file's diff, and the hostile names stay text.
+#[test]
+fn the_dashboard_works_in_a_browser() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let model_dir = dir.path().join("model");
+    std::fs::create_dir(&model_dir).expect("mkdir");
+    let model = model_dir.join("threatforge.yaml");
+    std::fs::write(&model, hostile_model()).expect("write");
+    let server = support::Server::start(&model);
+    let driver = Driver::start(&chromedriver);
+    let session = Session::new(&driver, &chromium, &dir.path().join("profile"));
+
+    session.visit(&server.url);
+    assert_eq!(
+        session.run("return document.title;"),
+        json!("Clinic · threatforge")
+    );
+    session.wait_until(
+        "return !document.getElementById('live').classList.contains('off') \
+         && document.querySelectorAll('#top tbody tr').length > 0;",
+        "the overview",
+    );
+
+    // The diagram: a click on the portal opens its page, whose name is the payload as text.
+    session.visit(&format!("{}diagram", server.url));
+    session.click("[data-component='portal']");
+    session.wait_until(
+        "return location.pathname === '/elements/portal';",
+        "the portal's page",
+    );
+    assert_eq!(
+        session.run("return document.querySelector('h1').textContent;"),
+        json!(PAYLOAD)
+    );
+    assert_eq!(
+        session.run("return document.querySelectorAll('main img').length;"),
+        json!(0)
+    );
+
+    // Triage: the decision on the portal's XSS threat, written and shown.
+    session.visit(&format!(
+        "{}threats/cross-site-scripting:portal",
+        server.url
+    ));
+    session.run(
+        "const f = document.getElementById('decide');
+         f.elements.status.value = 'false-positive';
+         f.elements.owner.value = 'team-portal';
+         f.elements.justification.value = 'Templates escape every value <b>here</b>.';
+         return true;",
+    );
+    session.click("#decide button[type=submit]");
+    session.wait_until(
+        "return !document.getElementById('diff').hidden \
+         && document.getElementById('threat-status').textContent === 'false-positive';",
+        "the decision's diff and the new status",
+    );
+    let diff = session.run("return document.getElementById('diff-text').textContent;");
+    assert!(
+        diff.as_str()
+            .is_some_and(|d| d.contains("+    status: false-positive")),
+        "{diff}"
+    );
+    let written = std::fs::read_to_string(&model).expect("the model");
+    assert!(written.contains("status: false-positive"), "{written}");
+    assert!(
+        written.contains("Templates escape every value <b>here</b>."),
+        "{written}"
+    );
+
+    // The register filters; then nothing ran that should not have, and nothing failed.
+    session.visit(&format!("{}threats", server.url));
+    session.run(
+        "const s = document.getElementById('filter-status');
+         s.value = 'false-positive'; s.dispatchEvent(new Event('change')); return true;",
+    );
+    let shown = session.run(
+        "return Array.from(document.querySelectorAll('#register tbody tr'))
+           .filter(function (r) { return !r.hidden; })
+           .map(function (r) { return r.dataset.id; });",
+    );
+    assert_eq!(shown, json!(["cross-site-scripting:portal"]));
+    assert_eq!(
+        session.run("return document.title;"),
+        json!("Clinic · threatforge")
+    );
+    let errors = session.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 }

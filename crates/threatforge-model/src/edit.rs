@@ -22,10 +22,12 @@ pub struct NewDecision {
     pub expires: Option<String>,
 }
 
-/// Text to insert into a file's text at a byte offset.
+/// Text to put into a file's text at a byte offset, in place of the `replaces` bytes there
+/// (none for an insertion).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Insertion {
     pub at: usize,
+    pub replaces: usize,
     pub text: String,
 }
 
@@ -34,7 +36,7 @@ impl Insertion {
         let mut out = String::with_capacity(text.len() + self.text.len());
         out.push_str(&text[..self.at]);
         out.push_str(&self.text);
-        out.push_str(&text[self.at..]);
+        out.push_str(&text[self.at + self.replaces..]);
         out
     }
 }
@@ -50,8 +52,7 @@ pub fn insert_decisions(
     decisions: &[NewDecision],
     limits: &Limits,
 ) -> Result<Insertion, String> {
-    let unreadable = |e: serde_saphyr::Error| format!("the file is not valid YAML ({e})");
-    let root = parse_slow(text, limits).map_err(unreadable)?;
+    let root = parse(text, limits)?;
     let Value::Map(entries) = &root.value else {
         return Err("the file is not a mapping of sections".to_owned());
     };
@@ -106,24 +107,22 @@ pub fn insert_decisions(
             let (Some(first), Some(last)) = (items.first(), items.last()) else {
                 return Err("`decisions` is an empty list".to_owned());
             };
-            let start = first.span.start as usize;
-            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-            let prefix = &text[line_start..start];
-            let Some(dash) = prefix
-                .find('-')
-                .filter(|&d| prefix[..d].bytes().all(|b| b == b' '))
-            else {
+            let Some(dash) = dash_indent(text, first) else {
                 return Err("the first item of `decisions` is not on a line of its own".to_owned());
             };
-            let mut insert = render_decisions(&prefix[..dash], comment, decisions);
+            let mut insert = render_decisions(dash, comment, decisions);
             (
-                after_line(text, end_of(last).saturating_sub(1), &mut insert),
+                after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
                 insert,
             )
         }
         Some(_) => return Err("`decisions` is not a list".to_owned()),
     };
-    let insertion = Insertion { at, text: insert };
+    let insertion = Insertion {
+        at,
+        replaces: 0,
+        text: insert,
+    };
     let out = insertion.apply(text);
     // The insertion is proved by reading the result: a list that did not grow by exactly the
     // new decisions (a block scalar ending the last item, an odd indentation) is refused.
@@ -138,6 +137,11 @@ pub fn insert_decisions(
         );
     }
     Ok(insertion)
+}
+
+/// The file's tree, or why it cannot be edited.
+fn parse(text: &str, limits: &Limits) -> Result<Node, String> {
+    parse_slow(text, limits).map_err(|e| format!("the file is not valid YAML ({e})"))
 }
 
 /// How many decisions the top-level `decisions` list holds.
@@ -167,16 +171,37 @@ fn decisions_in(root: &Node) -> Option<usize> {
     }
 }
 
-/// Where a node's text ends: a collection's span is only its start, so its end is its last
-/// descendant's.
-fn end_of(node: &Node) -> usize {
+/// Where a node's text ends. A collection's span is only its start, so its end is its last
+/// descendant's, and for a flow collection (`[...]`, `{...}`) the closing bracket after it.
+fn end_of(text: &str, node: &Node) -> usize {
+    let start = node.span.start as usize;
     let own = (node.span.start + node.span.len) as usize;
-    let children = match &node.value {
-        Value::Seq(items) => items.iter().map(end_of).max(),
-        Value::Map(entries) => entries.iter().map(|(k, v)| end_of(k).max(end_of(v))).max(),
+    let inner = match &node.value {
+        Value::Seq(items) => items.iter().map(|i| end_of(text, i)).max(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| end_of(text, k).max(end_of(text, v)))
+            .max(),
         _ => None,
     };
-    children.map_or(own, |c| c.max(own))
+    let closer = match (&node.value, text.as_bytes().get(start)) {
+        (Value::Seq(_), Some(b'[')) => b']',
+        (Value::Map(_), Some(b'{')) => b'}',
+        _ => return inner.map_or(own, |c| c.max(own)),
+    };
+    let mut at = inner.unwrap_or(start + 1);
+    // Between the last item and the bracket: spaces, line breaks, a trailing comma, comments.
+    let bytes = text.as_bytes();
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b if b == closer => return at + 1,
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => at += 1,
+            b'#' => at += text[at..].find('\n').unwrap_or(text.len() - at),
+            _ => break,
+        }
+    }
+    // Not found where expected: the edit is proved by reading it back, which refuses it.
+    at
 }
 
 /// The spaces that start the line holding `offset`.
@@ -201,7 +226,10 @@ fn after_line(text: &str, offset: usize, insert: &mut String) -> usize {
 /// The decisions as block list items whose dash is at `indent`, after the comment.
 pub fn render_decisions(indent: &str, comment: &str, decisions: &[NewDecision]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{indent}# {}", comment.replace('\n', " "));
+    // One decision taken in a dashboard needs no comment to say where it came from.
+    if !comment.is_empty() {
+        let _ = writeln!(out, "{indent}# {}", comment.replace('\n', " "));
+    }
     let key = format!("{indent}  ");
     for d in decisions {
         let _ = writeln!(out, "{indent}- threat: {}", quoted(&d.threat));
@@ -219,6 +247,253 @@ pub fn render_decisions(indent: &str, comment: &str, decisions: &[NewDecision]) 
         }
     }
     out
+}
+
+/// What to write into `text` to replace the block list item of its top-level `decisions` whose
+/// `threat` is `decision.threat` with `decision`, at the item's indentation; the other items
+/// and the rest of the text stay byte for byte. Refused, with the reason, where there is no
+/// such item or it is not a block item of its own lines; the result is parsed again and must
+/// hold as many decisions, the replaced one with the new status.
+pub fn replace_decision(
+    text: &str,
+    decision: &NewDecision,
+    limits: &Limits,
+) -> Result<Insertion, String> {
+    let root = parse(text, limits)?;
+    let Some(Node {
+        value: Value::Seq(items),
+        ..
+    }) = entry(&root, "decisions")
+    else {
+        return Err("the file has no `decisions` list".to_owned());
+    };
+    let index = decision_index(items, &decision.threat)
+        .ok_or_else(|| format!("the file has no decision for `{}`", decision.threat))?;
+    let item = &items[index];
+    let dash = dash_indent(text, item)
+        .ok_or("the decision is not a block list item on a line of its own")?;
+    let at = text[..item.span.start as usize]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let mut unused = String::new();
+    let end = after_line(text, end_of(text, item).saturating_sub(1), &mut unused);
+    let mut replacement = render_decisions(dash, "", std::slice::from_ref(decision));
+    if !unused.is_empty() {
+        // The item ended the text without a line break: so does its replacement.
+        replacement.pop();
+    }
+    let insertion = Insertion {
+        at,
+        replaces: end - at,
+        text: replacement,
+    };
+    let after = parse_slow(&insertion.apply(text), limits).ok();
+    let replaced = after
+        .as_ref()
+        .and_then(|root| match entry(root, "decisions") {
+            Some(Node {
+                value: Value::Seq(new),
+                ..
+            }) if new.len() == items.len() => {
+                let status = entry(&new[index], "status").and_then(Node::as_str);
+                (decision_index(new, &decision.threat) == Some(index)
+                    && status == Some(decision.status.as_str()))
+                .then_some(())
+            }
+            _ => None,
+        });
+    if replaced.is_none() {
+        return Err(
+            "the decision could not be replaced as it is written; change it by hand".to_owned(),
+        );
+    }
+    Ok(insertion)
+}
+
+/// The position of the decision whose `threat` is `threat`.
+fn decision_index(items: &[Node], threat: &str) -> Option<usize> {
+    items
+        .iter()
+        .position(|item| entry(item, "threat").and_then(Node::as_str) == Some(threat))
+}
+
+/// Where and what to insert into `text` to add `control` to the `controls` of the component
+/// `component` declared in it: into its flow list (`[a, b]`) or block list, or as a new
+/// `controls` key of its flow map (`{ ... }`) or block map. The rest of the text stays byte for
+/// byte; the result is parsed again and the component's controls must be the old ones plus
+/// `control`, else the edit is refused with the reason.
+pub fn insert_control(
+    text: &str,
+    component: &str,
+    control: &str,
+    limits: &Limits,
+) -> Result<Insertion, String> {
+    let root = parse(text, limits)?;
+    if text[root.span.start as usize..].starts_with('{') {
+        return Err(
+            "the file is written in JSON (flow) style, which a control cannot be added to without \
+             changing its style; add it by hand"
+                .to_owned(),
+        );
+    }
+    let before = controls_of(&root, component)
+        .ok_or_else(|| format!("the file declares no component `{component}` as a mapping"))?;
+    if before.iter().any(|c| c == control) {
+        return Err(format!("`{component}` already has the control `{control}`"));
+    }
+    let Some((key, element)) = entry(&root, "components").and_then(|c| key_value(c, component))
+    else {
+        return Err(format!("the file declares no component `{component}`"));
+    };
+    let Value::Map(fields) = &element.value else {
+        return Err(format!("`{component}` is not a mapping"));
+    };
+    let shared = |what: &str| {
+        format!(
+            "{what} is written with a YAML anchor or alias, shared with other entries; add the \
+             control by hand"
+        )
+    };
+    if is_shared(text, key, element) {
+        return Err(shared(&format!("`{component}`")));
+    }
+    if let Some((k, v)) = fields.iter().find(|(k, _)| k.as_str() == Some("controls"))
+        && is_shared(text, k, v)
+    {
+        return Err(shared("its `controls`"));
+    }
+    let name = plain_or_quoted(control);
+    let flow_map = text[element.span.start as usize..].starts_with('{');
+    let (at, insert) = match fields.iter().find(|(k, _)| k.as_str() == Some("controls")) {
+        Some((_, list)) => match &list.value {
+            Value::Seq(items) if text[list.span.start as usize..].starts_with('[') => {
+                match items.last() {
+                    Some(last) => (end_of(text, last), format!(", {name}")),
+                    None => (list.span.start as usize + 1, name),
+                }
+            }
+            Value::Seq(items) => {
+                let Some(last) = items.last() else {
+                    return Err("its `controls` list is empty and not written `[]`".to_owned());
+                };
+                let dash = dash_indent(text, last)
+                    .ok_or("an item of its `controls` is not on a line of its own")?;
+                let mut insert = format!("{dash}- {name}\n");
+                (
+                    after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
+                    insert,
+                )
+            }
+            _ => return Err("its `controls` is not a list".to_owned()),
+        },
+        None if flow_map => match fields.last() {
+            Some((_, value)) => (end_of(text, value), format!(", controls: [{name}]")),
+            None => (
+                element.span.start as usize + 1,
+                format!("controls: [{name}]"),
+            ),
+        },
+        None => {
+            let (Some((first, _)), Some((_, last))) = (fields.first(), fields.last()) else {
+                return Err(format!("`{component}` is an empty mapping"));
+            };
+            let indent = indent_of(text, first.span.start as usize);
+            let line_start = text[..first.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            if line_start + indent.len() != first.span.start as usize {
+                return Err(format!(
+                    "the first key of `{component}` is not on a line of its own"
+                ));
+            }
+            let mut insert = format!("{indent}controls: [{name}]\n");
+            (
+                after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
+                insert,
+            )
+        }
+    };
+    let insertion = Insertion {
+        at,
+        replaces: 0,
+        text: insert,
+    };
+    let after = parse_slow(&insertion.apply(text), limits)
+        .ok()
+        .and_then(|root| controls_of(&root, component));
+    let mut expected = before;
+    expected.push(control.to_owned());
+    if after != Some(expected) {
+        return Err(format!(
+            "the control could not be added to `{component}` as it is written; add it by hand"
+        ));
+    }
+    Ok(insertion)
+}
+
+/// The value of `key` in a mapping node.
+fn entry<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    key_value(node, key).map(|(_, v)| v)
+}
+
+/// The key and value nodes of `key` in a mapping node.
+fn key_value<'a>(node: &'a Node, key: &str) -> Option<(&'a Node, &'a Node)> {
+    let Value::Map(entries) = &node.value else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(k, v)| (k, v))
+}
+
+/// Whether a value is an alias (its node read from an anchor written elsewhere) or carries an
+/// anchor (aliases elsewhere read it): text inserted into it would change other entries too.
+fn is_shared(text: &str, key: &Node, value: &Node) -> bool {
+    let key_end = (key.span.start + key.span.len) as usize;
+    let start = value.span.start as usize;
+    start < key_end
+        || text[start..].starts_with('*')
+        || text
+            .get(key_end..start)
+            .is_none_or(|between| between.contains('&'))
+}
+
+/// The controls a component declares in the file's `components` section (none without the
+/// key), or `None` when the file does not declare it as a mapping.
+fn controls_of(root: &Node, component: &str) -> Option<Vec<String>> {
+    let element = entry(root, "components").and_then(|c| entry(c, component))?;
+    if !matches!(element.value, Value::Map(_)) {
+        return None;
+    }
+    match entry(element, "controls").map(|c| &c.value) {
+        None => Some(Vec::new()),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        Some(_) => None,
+    }
+}
+
+/// The spaces before the dash of a block list item, when the item's line holds only them before it.
+fn dash_indent<'a>(text: &'a str, item: &Node) -> Option<&'a str> {
+    let start = item.span.start as usize;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..start];
+    prefix
+        .find('-')
+        .filter(|&d| prefix[..d].bytes().all(|b| b == b' '))
+        .map(|d| &prefix[..d])
+}
+
+/// An id as a YAML scalar: plain when it is a kebab-case id, which needs no quotes anywhere.
+fn plain_or_quoted(id: &str) -> String {
+    let plain = id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if plain { id.to_owned() } else { quoted(id) }
 }
 
 /// A YAML double-quoted scalar: whatever the text holds (a `#`, a `: `, a line break, a control
@@ -330,6 +605,131 @@ mod tests {
             out.ends_with("    expires: 2027-03-31\nrules: {}\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_decision_is_replaced_in_place_and_nothing_else() {
+        let text = "decisions:\n  # kept\n  - threat: a:b\n    status: open  # old\n    owner: x\n  - { threat: \"c:d\", status: open }\nrules: {}\n";
+        let mut d = decision("a:b");
+        d.status = DecisionStatus::FalsePositive;
+        d.expires = None;
+        let out = replace_decision(text, &d, &Limits::default())
+            .expect("replaced")
+            .apply(text);
+        assert_eq!(
+            out,
+            "decisions:\n  # kept\n  - threat: \"a:b\"\n    status: false-positive\n    \
+             owner: \"team \\\"core\\\"\"\n    justification: \"known # not a comment: \
+             really\\u000a\\u001b[31m\"\n    date: 2026-12-01\n  - { threat: \"c:d\", status: open }\n\
+             rules: {}\n"
+        );
+        // The last item, without a final line break; a flow item; no such decision.
+        let last = "decisions:\n  - threat: a:b\n    status: open";
+        let out = replace_decision(last, &d, &Limits::default())
+            .expect("replaced")
+            .apply(last);
+        assert!(out.ends_with("date: 2026-12-01"), "{out}");
+        // A flow item on a line of its own becomes a block item; in a flow list it is refused.
+        let out = replace_decision(text, &decision("c:d"), &Limits::default())
+            .expect("replaced")
+            .apply(text);
+        assert!(
+            out.ends_with("  - threat: \"c:d\"\n    status: accepted\n    owner: \"team \\\"core\\\"\"\n    justification: \"known # not a comment: really\\u000a\\u001b[31m\"\n    date: 2026-12-01\n    expires: 2027-03-31\nrules: {}\n"),
+            "{out}"
+        );
+        let in_flow = "decisions: [{ threat: a:b, status: open }]\n";
+        let refused = replace_decision(in_flow, &d, &Limits::default());
+        assert!(refused.unwrap_err().contains("line of its own"));
+        let none = replace_decision(text, &decision("x:y"), &Limits::default());
+        assert!(none.unwrap_err().contains("no decision"));
+    }
+
+    fn control(text: &str, component: &str) -> Result<String, String> {
+        insert_control(text, component, "waf", &Limits::default()).map(|i| i.apply(text))
+    }
+
+    #[test]
+    fn a_control_goes_into_each_style_of_component() {
+        let cases = [
+            // A flow map without controls, with a comment after it.
+            (
+                "components:\n  web: { technology: nginx }  # edge\n  db: {}\n",
+                "web",
+                "components:\n  web: { technology: nginx, controls: [waf] }  # edge\n  db: {}\n",
+            ),
+            // A flow map whose last value is a flow collection, with a comment inside.
+            (
+                "components:\n  db: { stores: [card, { x: [y] } ], # why\n  }\n",
+                "db",
+                "components:\n  db: { stores: [card, { x: [y] } ], controls: [waf], # why\n  }\n",
+            ),
+            // An empty flow map.
+            (
+                "components:\n  db: {}\n",
+                "db",
+                "components:\n  db: {controls: [waf]}\n",
+            ),
+            // A flow list, and an empty one.
+            (
+                "components:\n  web: { controls: [tls, 'mfa'] }\n",
+                "web",
+                "components:\n  web: { controls: [tls, 'mfa', waf] }\n",
+            ),
+            (
+                "components:\n  web:\n    controls: []\n",
+                "web",
+                "components:\n  web:\n    controls: [waf]\n",
+            ),
+            // A block map without controls: a key after its last line, at its indentation.
+            (
+                "components:\n  \"web\":   # quoted key\n      technology: nginx\n      # note\n      owner: x\n\n# end\n",
+                "web",
+                "components:\n  \"web\":   # quoted key\n      technology: nginx\n      # note\n      owner: x\n      controls: [waf]\n\n# end\n",
+            ),
+            // A block list: an item after the last one, at its dash.
+            (
+                "components:\n  web:\n    controls:\n      - tls # why\n    owner: x\n",
+                "web",
+                "components:\n  web:\n    controls:\n      - tls # why\n      - waf\n    owner: x\n",
+            ),
+            // No final line break.
+            (
+                "components:\n  web:\n    owner: x",
+                "web",
+                "components:\n  web:\n    owner: x\n    controls: [waf]\n",
+            ),
+        ];
+        for (text, component, expected) in cases {
+            assert_eq!(control(text, component).as_deref(), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_control_that_cannot_be_added_is_refused_with_the_reason() {
+        let text = "components:\n  web: { controls: [waf] }\n  api: nothing\n";
+        assert!(control(text, "web").unwrap_err().contains("already has"));
+        assert!(control(text, "api").unwrap_err().contains("no component"));
+        assert!(control(text, "db").unwrap_err().contains("no component"));
+        assert!(
+            control("components: [\n", "web")
+                .unwrap_err()
+                .contains("not valid YAML")
+        );
+        let json = "{\"components\": {\"web\": {\"technology\": \"nginx\"}}}\n";
+        assert!(control(json, "web").unwrap_err().contains("JSON"));
+        let scalar = control("components:\n  web: { controls: waf-x }\n", "web");
+        assert!(scalar.unwrap_err().contains("no component"));
+        let anchored = "components:\n  a: &x { technology: nginx }\n  b: *x\n";
+        assert!(control(anchored, "a").unwrap_err().contains("anchor"));
+        assert!(control(anchored, "b").unwrap_err().contains("anchor"));
+        let list = "components:\n  a: { controls: &c [tls] }\n  b: { controls: *c }\n";
+        assert!(control(list, "b").unwrap_err().contains("anchor"));
+        // A last field ending in a block scalar: proved by reading the result back.
+        let block = "components:\n  web:\n    description: |\n      long\n      text\n";
+        match control(block, "web") {
+            Ok(out) => assert!(out.starts_with(block), "{out}"),
+            Err(e) => assert!(e.contains("by hand"), "{e}"),
+        }
     }
 
     #[test]

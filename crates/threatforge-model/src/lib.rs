@@ -34,7 +34,9 @@ pub use diag::{
     Diagnostic, JsonDiagnostic, Style, one_line as diagnostic_line, render as render_diagnostic,
     sort as sort_diagnostics,
 };
-pub use edit::{NewDecision, insert_decisions, render_decisions};
+pub use edit::{
+    Insertion, NewDecision, insert_control, insert_decisions, render_decisions, replace_decision,
+};
 pub use limits::Limits;
 pub use load::{LoadOptions, Loaded, load, load_str};
 pub use model::*;

@@ -134,6 +134,7 @@ fn hostile_names_are_escaped_in_every_format() {
         DiagramOptions::default(),
         DiagramOptions {
             boundary: Some("zone".to_owned()),
+            ..DiagramOptions::default()
         },
     ] {
         let [svg, dot, mermaid] = all(&model, &analysis, &options);
@@ -333,6 +334,7 @@ fn one_boundary_is_drawn_with_its_neighbours() {
     let (model, analysis) = from_text(&large_model(200));
     let options = DiagramOptions {
         boundary: Some("zone1".to_owned()),
+        ..DiagramOptions::default()
     };
     let mermaid = render_diagram(DiagramFormat::Mermaid, &model, &analysis, &options);
     // The zone itself, not collapsed, with all its 20 components.
@@ -356,6 +358,7 @@ fn an_unknown_boundary_draws_a_note() {
     let (model, analysis) = from_text(CLINIC);
     let options = DiagramOptions {
         boundary: Some("nowhere".to_owned()),
+        ..DiagramOptions::default()
     };
     let [svg, dot, mermaid] = all(&model, &analysis, &options);
     for text in [&svg, &dot, &mermaid] {
@@ -435,4 +438,43 @@ fn a_dense_graph_is_drawn_without_its_flows_and_says_so() {
     );
     assert!(!svg.contains("Too dense"));
     assert_eq!(svg.matches("marker-end").count(), 24 * 23 / 2 + legend);
+}
+
+#[test]
+fn element_links_mark_every_drawn_element_and_nothing_else_changes() {
+    let (model, analysis) = from_text(CLINIC);
+    let plain = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &DiagramOptions::default(),
+    );
+    let options = DiagramOptions {
+        element_links: true,
+        ..DiagramOptions::default()
+    };
+    let linked = render_diagram(DiagramFormat::Svg, &model, &analysis, &options);
+    assert!(!plain.contains("data-"), "{plain}");
+    for id in ["patient", "portal", "api", "db", "mailer"] {
+        let mark = format!(" data-component=\"{id}\">");
+        assert!(linked.contains(&mark), "{id}");
+    }
+    for id in ["hospital", "backend"] {
+        assert!(
+            linked.contains(&format!("<g data-boundary=\"{id}\">")),
+            "{id}"
+        );
+    }
+    assert!(
+        linked.contains("<g data-flow=\"portal-&gt;api\">"),
+        "{linked}"
+    );
+    // Without the attributes, the linked drawing is the plain one.
+    let mut stripped = linked.clone();
+    while let Some(start) = stripped.find(" data-") {
+        let end = start + stripped[start..].find("\"").expect("value") + 1;
+        let end = end + stripped[end..].find('"').expect("end") + 1;
+        stripped.replace_range(start..end, "");
+    }
+    assert_eq!(stripped, plain);
 }

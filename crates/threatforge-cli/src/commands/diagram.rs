@@ -39,6 +39,7 @@ pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
     }
     let options = DiagramOptions {
         boundary: args.boundary.clone(),
+        ..DiagramOptions::default()
     };
     let text = render_diagram(args.format, model, &analyzed.analysis, &options);
     write_output(args.output.as_deref(), &text)?;

@@ -9,6 +9,7 @@ mod init;
 mod report;
 mod rules;
 mod schema;
+mod serve;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
         Command::Import(args) => import::run(args, term),
+        Command::Serve(args) => serve::run(args),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "threatforge", &mut std::io::stdout());

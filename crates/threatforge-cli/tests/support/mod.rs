@@ -4,8 +4,10 @@
 // Each test binary uses what it needs of this module.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+use std::process::{Child, Command as Process, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -55,4 +57,75 @@ pub(crate) fn git(dir: &Path, args: &[&str]) {
         .status()
         .expect("git");
     assert!(status.success(), "git {args:?}");
+}
+
+/// A running server, killed when dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) url: String,
+    pub(crate) agent: ureq::Agent,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `threatforge serve MODEL --port 0` and reads the address it prints.
+    pub(crate) fn start(model: &Path) -> Server {
+        let mut child = Process::new(assert_cmd::cargo::cargo_bin("threatforge"))
+            .env("NO_COLOR", "1")
+            .env("THREATFORGE_TODAY", TODAY)
+            .arg("serve")
+            .arg(model)
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start threatforge serve");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the address line");
+        let url = line.trim().to_owned();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+            "printed {url:?}"
+        );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(30)))
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        Server { child, url, agent }
+    }
+
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .agent
+            .get(format!("{}{path}", self.url.trim_end_matches('/')))
+            .call()
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().expect("body"))
+    }
+
+    /// Polls `path` until its page satisfies `done`, for up to 30 s.
+    pub(crate) fn wait_for(&self, path: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, page) = self.get(path);
+            if done(&page) {
+                return page;
+            }
+            assert!(Instant::now() < deadline, "waited 30 s for {what}:\n{page}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }

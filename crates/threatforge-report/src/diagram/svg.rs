@@ -428,12 +428,12 @@ fn draw(
     out.push_str("</g>\n<g>\n");
     for (e, route) in layout.edges.iter().enumerate() {
         if let Some(rect) = route.label {
-            draw_label(&mut out, &view.edges[e], &rect, &labels[e]);
+            draw_label(&mut out, &view.edges[e], &rect, &labels[e], view.links);
         }
     }
     out.push_str("</g>\n<g>\n");
     for (n, rect) in layout.nodes.iter().enumerate() {
-        draw_node(&mut out, &view.nodes[n], rect, &texts[n]);
+        draw_node(&mut out, &view.nodes[n], rect, &texts[n], view.links);
     }
     out.push_str("</g>\n</g>\n");
     draw_legend(&mut out, view, TITLE_H + layout.height);
@@ -482,6 +482,15 @@ fn tooltip(kind: &str, name: &str, model_id: &str, extra: &str, risk: &Risk) -> 
     escape(&text)
 }
 
+/// The attribute that names an element's model id, when links are asked for.
+fn link(links: bool, kind: &str, model_id: &str) -> String {
+    if links {
+        format!(" data-{kind}=\"{}\"", escape(model_id))
+    } else {
+        String::new()
+    }
+}
+
 fn draw_cluster(
     out: &mut String,
     view: &View,
@@ -492,7 +501,8 @@ fn draw_cluster(
     let cluster = &view.clusters[c];
     let _ = writeln!(
         out,
-        "<g><title>{}</title>",
+        "<g{}><title>{}</title>",
+        link(view.links, "boundary", &cluster.model_id),
         tooltip(
             "Trust boundary",
             &cluster.name,
@@ -684,11 +694,16 @@ fn edge_tooltip(view: &View, edge: &Edge) -> String {
     escape(&text)
 }
 
-fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool)]) {
+fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool)], links: bool) {
     let color = if edge.out_of_scope { GREY_TEXT } else { INK };
+    // A label stands for one flow only when the edge draws one (merged edges draw several).
+    let link = match edge.flows.as_slice() {
+        [flow] => link(links, "flow", flow),
+        _ => String::new(),
+    };
     let _ = write!(
         out,
-        "<g><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.94\" stroke=\"#d0d7de\" stroke-width=\"0.8\"/>",
+        "<g{link}><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.94\" stroke=\"#d0d7de\" stroke-width=\"0.8\"/>",
         num(rect.x),
         num(rect.y),
         num(rect.w),
@@ -708,7 +723,7 @@ fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool
     out.push_str("</g>\n");
 }
 
-fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText) {
+fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText, links: bool) {
     let kind = match node.shape {
         Shape::Actor => "External entity",
         Shape::Process => "Process",
@@ -720,9 +735,13 @@ fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText) {
     } else {
         ""
     };
+    let link = match node.shape {
+        Shape::Collapsed => link(links, "boundary", &node.model_id),
+        _ => link(links, "component", &node.model_id),
+    };
     let _ = writeln!(
         out,
-        "<g{opacity}><title>{}</title>",
+        "<g{opacity}{link}><title>{}</title>",
         tooltip(kind, &node.name, &node.model_id, &node.detail, &node.risk)
     );
     let severity = node.risk.highest();

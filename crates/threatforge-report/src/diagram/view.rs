@@ -164,6 +164,8 @@ pub(super) struct View {
     pub edges: Vec<Edge>,
     /// Boundaries were collapsed into boxes.
     pub collapsed: bool,
+    /// Mark elements with their model ids (`DiagramOptions::element_links`).
+    pub links: bool,
 }
 
 /// Open threats per component, flow and boundary, by model index.
@@ -224,6 +226,7 @@ pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions
     let nc = model.components.len();
     let mut view = View {
         title: model.system_name().to_owned(),
+        links: options.element_links,
         ..View::default()
     };
 

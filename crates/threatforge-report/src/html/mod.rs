@@ -30,26 +30,34 @@ const SCRIPT: &str = include_str!("report.js");
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        // Every value is HTML-escaped, whatever the template's name says.
-        env.set_auto_escape_callback(|_| AutoEscape::Html);
-        // And text shows its control characters escaped, as every output does: a browser
-        // ignores them, a terminal showing the file does not.
-        env.set_formatter(|out, state, value| match value.as_str() {
-            Some(text) if !value.is_safe() => match block(text) {
-                Cow::Borrowed(_) => escape_formatter(out, state, value),
-                Cow::Owned(shown) => escape_formatter(out, state, &Value::from(shown)),
-            },
-            _ => escape_formatter(out, state, value),
-        });
-        // A misspelled field is an error (caught by the tests), not an empty string.
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
+        let mut env = escaping_environment();
         env.add_template("report.html", TEMPLATE)
             .expect("the report template is valid");
         env
     })
+}
+
+/// A template environment that renders model text as the report does: HTML-escaped in text and
+/// attributes, control characters shown escaped, a misspelled field an error. Every page of
+/// model text (the report, the dashboard) is rendered through one.
+pub fn escaping_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // Every value is HTML-escaped, whatever the template's name says.
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // And text shows its control characters escaped, as every output does: a browser
+    // ignores them, a terminal showing the file does not.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if !value.is_safe() => match block(text) {
+            Cow::Borrowed(_) => escape_formatter(out, state, value),
+            Cow::Owned(shown) => escape_formatter(out, state, &Value::from(shown)),
+        },
+        _ => escape_formatter(out, state, value),
+    });
+    // A misspelled field is an error (caught by the tests), not an empty string.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env
 }
 
 /// The report as one HTML document, ending with a newline.

@@ -1,0 +1,344 @@
+//! Triage from the pages: a decision on a threat, or a control added to a component, written
+//! into the model file that holds it by the model crate's span-based edits (the rest of the
+//! file stays byte for byte), then checked by loading the model again. A request names threats,
+//! components and controls by id; the file written is found from the loaded model, so only a
+//! file the model already includes is ever written.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use threatforge_analysis::Analyzed;
+use threatforge_model::{
+    ControlTarget, DecisionStatus, FileId, Insertion, Limits, NewDecision, insert_control,
+    insert_decisions, read_confined, replace_decision,
+};
+
+use crate::state::{App, hash_texts};
+
+/// A decision on one threat.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionRequest {
+    /// The model's version the page was rendered from.
+    pub version: String,
+    pub threat: String,
+    pub status: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub justification: String,
+    /// YYYY-MM-DD; for an acceptance only.
+    #[serde(default)]
+    pub expires: String,
+}
+
+/// A control to add to a component.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ControlRequest {
+    pub version: String,
+    pub component: String,
+    pub control: String,
+}
+
+/// What an edit did.
+#[derive(Debug, Serialize)]
+pub(crate) struct Edited {
+    /// The file written, as the model's diagnostics name it.
+    pub file: String,
+    /// The file's change, as a unified diff.
+    pub diff: String,
+    /// The generation the pages now show.
+    pub generation: u64,
+}
+
+/// A refusal of an edit: its status, and a sentence saying why and what to do.
+pub(crate) struct Refusal(StatusCode, String);
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal(status, message.into())
+}
+
+impl IntoResponse for Refusal {
+    /// As JSON, `{"error": "..."}`, which the page's script shows.
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+/// How a file's text changes.
+type Edit = Box<dyn Fn(&str) -> Result<Insertion, String> + Send>;
+
+/// The edit to make: which of the model's files, and how its text changes.
+struct Plan {
+    file: FileId,
+    edit: Edit,
+}
+
+pub(crate) async fn decide(
+    State(app): State<Arc<App>>,
+    Json(request): Json<DecisionRequest>,
+) -> Response {
+    let today = app.config.options.today.clone();
+    let version = request.version.clone();
+    write(app, version, move |good| {
+        plan_decision(good, request, today)
+    })
+    .await
+}
+
+pub(crate) async fn add_control(
+    State(app): State<Arc<App>>,
+    Json(request): Json<ControlRequest>,
+) -> Response {
+    let version = request.version.clone();
+    write(app, version, move |good| plan_control(good, request)).await
+}
+
+fn plan_decision(
+    good: &Analyzed,
+    request: DecisionRequest,
+    today: Option<String>,
+) -> Result<Plan, Refusal> {
+    let model = &good.loaded.model;
+    let threat = request.threat.trim().to_owned();
+    if !good.analysis.threats.iter().any(|t| t.id == threat) {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!("the model has no threat `{}`", threat.escape_debug()),
+        ));
+    }
+    let status: DecisionStatus = serde_json::from_value(serde_json::Value::String(
+        request.status.clone(),
+    ))
+    .map_err(|_| {
+        refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "`{}` is not a status; use open, in-progress, mitigated, accepted, \
+                 false-positive or not-applicable",
+                request.status.escape_debug()
+            ),
+        )
+    })?;
+    let invalid = |m: &str| Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, m));
+    let owner = request.owner.trim();
+    if owner.chars().any(char::is_control) {
+        return invalid("the owner is one line of text");
+    }
+    let justification = request.justification.trim();
+    let needs_reason = matches!(
+        status,
+        DecisionStatus::Accepted
+            | DecisionStatus::Mitigated
+            | DecisionStatus::FalsePositive
+            | DecisionStatus::NotApplicable
+    );
+    if needs_reason && justification.is_empty() {
+        return invalid("say why in the justification: a reviewer of the change reads it");
+    }
+    let expires = request.expires.trim();
+    if status == DecisionStatus::Accepted {
+        if owner.is_empty() {
+            return invalid("an acceptance needs an owner: who answers for the risk");
+        }
+        if !threatforge_model::is_valid_date(expires) {
+            return invalid("an acceptance needs an expiry date, YYYY-MM-DD");
+        }
+        // ISO dates compare as text.
+        if today.as_deref().is_some_and(|t| expires < t) {
+            return invalid("the expiry date is in the past: the acceptance would lapse at once");
+        }
+    } else if !expires.is_empty() {
+        return invalid("only an acceptance expires; leave the date empty");
+    }
+    let decision = NewDecision {
+        threat: threat.clone(),
+        status,
+        owner: (!owner.is_empty()).then(|| owner.to_owned()),
+        justification: (!justification.is_empty()).then(|| justification.to_owned()),
+        date: today,
+        expires: (!expires.is_empty()).then(|| expires.to_owned()),
+    };
+    // A decision written for the threat already is replaced (the first written would win over
+    // a new one); otherwise the new one joins the file that holds the decisions, else the root.
+    let existing = model.decisions.iter().find(|d| d.threat.value == threat);
+    let file = existing
+        .or(model.decisions.first())
+        .map_or(FileId(0), |d| d.threat.span.file);
+    let limits = Limits::default();
+    let edit: Edit = if existing.is_some() {
+        Box::new(move |text| replace_decision(text, &decision, &limits))
+    } else {
+        Box::new(move |text| insert_decisions(text, "", std::slice::from_ref(&decision), &limits))
+    };
+    Ok(Plan { file, edit })
+}
+
+fn plan_control(good: &Analyzed, request: ControlRequest) -> Result<Plan, Refusal> {
+    let model = &good.loaded.model;
+    let Some(component) = model.components.get(request.component.as_str()) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!(
+                "the model has no component `{}`",
+                request.component.escape_debug()
+            ),
+        ));
+    };
+    let control = request.control.trim().to_owned();
+    let catalog = threatforge_model::catalog();
+    if !catalog.controls.contains_key(&control) && !model.controls.contains_key(&control) {
+        let names = catalog
+            .controls
+            .keys()
+            .chain(model.controls.keys())
+            .map(String::as_str);
+        let hint = threatforge_model::suggest::nearest(&control, names)
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "`{}` is neither a control of the catalogue nor one the model declares{hint}",
+                control.escape_debug()
+            ),
+        ));
+    }
+    if catalog
+        .controls
+        .get(&control)
+        .is_some_and(|c| c.on == ControlTarget::Flow)
+    {
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`{control}` is a control of flows, not of components"),
+        ));
+    }
+    let id = request.component.clone();
+    let limits = Limits::default();
+    Ok(Plan {
+        file: component.id.span.file,
+        edit: Box::new(move |text| insert_control(text, &id, &control, &limits)),
+    })
+}
+
+/// Makes one planned edit: refused when the model is invalid or the page is stale (the files
+/// on disk are not the ones it was rendered from), written, then checked by loading the model
+/// again; a change that makes the model invalid is undone.
+async fn write(
+    app: Arc<App>,
+    version: String,
+    plan: impl FnOnce(&Analyzed) -> Result<Plan, Refusal> + Send + 'static,
+) -> Response {
+    let _one_at_a_time = app.writing.lock().await;
+    let worker = Arc::clone(&app);
+    let work = tokio::task::spawn_blocking(move || write_blocking(&worker, &version, plan));
+    match work.await {
+        Ok(Ok(edited)) => Json(edited).into_response(),
+        Ok(Err(refusal)) => refusal.into_response(),
+        Err(_) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the edit stopped unexpectedly; the file is as it was or as the diff would show: \
+             reload the page",
+        )
+        .into_response(),
+    }
+}
+
+fn write_blocking(
+    app: &App,
+    version: &str,
+    plan: impl FnOnce(&Analyzed) -> Result<Plan, Refusal>,
+) -> Result<Edited, Refusal> {
+    let snapshot = app.snapshot();
+    let stale = || {
+        refuse(
+            StatusCode::CONFLICT,
+            "the model's files changed since this page was loaded (by an editor, git or \
+             another page); nothing was written: look at the page again (it reloads itself) \
+             and redo the change",
+        )
+    };
+    if snapshot.errors.is_some() {
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the model has errors (shown on the page); fix them first: an edit is checked \
+             against a valid model",
+        ));
+    }
+    let Some(good) = snapshot.good.clone() else {
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the model has never loaded without errors",
+        ));
+    };
+    if version != snapshot.version {
+        return Err(stale());
+    }
+    let plan = plan(&good)?;
+    // The files as they are on disk now: an edit in an editor that the watcher has not
+    // reported yet makes the page stale too.
+    let sources = &good.loaded.model.sources;
+    let root = &app.root;
+    let cap = Limits::default().max_file_bytes;
+    let mut texts = Vec::new();
+    for (_, file) in sources.files() {
+        match read_confined(&file.path, root, cap) {
+            Ok((_, text)) => texts.push((file.display.clone(), text)),
+            Err(_) => return Err(stale()),
+        }
+    }
+    if hash_texts(texts.iter().map(|(d, t)| (d.as_str(), t.as_str()))) != version {
+        return Err(stale());
+    }
+    let Some((display, old)) = texts.get(plan.file.0 as usize).cloned() else {
+        return Err(stale());
+    };
+    let path: PathBuf = match sources.get(plan.file) {
+        Some(file) => file.path.clone(),
+        None => return Err(stale()),
+    };
+    let insertion = (plan.edit)(&old).map_err(|why| {
+        refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("cannot edit {display}: {why}"),
+        )
+    })?;
+    let new = insertion.apply(&old);
+    std::fs::write(&path, &new).map_err(|e| {
+        refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write {display}: {e}"),
+        )
+    })?;
+    let after = app.reload();
+    if let Some(errors) = &after.errors {
+        // Put the file back as it was; the model loads as before.
+        let restored = std::fs::write(&path, &old);
+        app.reload();
+        let note = match restored {
+            Ok(()) => "the file was put back as it was".to_owned(),
+            Err(e) => format!("putting the file back failed ({e}): restore {display} by hand"),
+        };
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the edit made the model invalid, so {note}:\n{errors}"),
+        ));
+    }
+    let diff = similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&display, &display)
+        .to_string();
+    Ok(Edited {
+        file: display,
+        diff,
+        generation: after.generation,
+    })
+}

@@ -1,0 +1,487 @@
+//! The server over HTTP, in process (`tower::ServiceExt::oneshot` on the router): pages, the
+//! checks every request passes (Host, token, Origin, CSRF, body size), and the edits with their
+//! refusals (stale page, unknown ids, invalid values, a model with errors).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+mod support;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use support::{CSRF, HOST, ORIGIN, get, page_version, post, send};
+use threatforge_analysis::ProjectOptions;
+use threatforge_serve::{Config, MAX_BODY_BYTES, router};
+use tower::ServiceExt;
+
+const MODEL: &str = "\
+# A shop, for the dashboard's tests.
+system: { name: Shop, criticality: high }
+data:
+  card: { classification: secret, categories: [payment] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  web:
+    technology: web-application   # the storefront
+    processes: [card]
+  db: { technology: postgresql, stores: [card] }
+flows:
+  - shopper -> web: { protocol: https, data: [card] }
+  - web -> db: { protocol: postgres-tls, authentication: credentials, data: [card] }
+boundaries:
+  zone: { kind: network, trust: high, contains: [web, db] }
+";
+
+struct Served {
+    _dir: tempfile::TempDir,
+    model: PathBuf,
+    router: Router,
+}
+
+fn config(model: &Path, addr: &str, token: Option<&str>) -> Config {
+    Config {
+        model: model.to_path_buf(),
+        options: ProjectOptions {
+            today: Some("2026-12-01".to_owned()),
+            ..ProjectOptions::default()
+        },
+        addr: addr.parse::<SocketAddr>().expect("address"),
+        token: token.map(str::to_owned),
+        csrf: CSRF.to_owned(),
+    }
+}
+
+fn serve(text: &str) -> Served {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = dir.path().join("threatforge.yaml");
+    std::fs::write(&model, text).expect("write model");
+    let router = router(config(&model, HOST, None));
+    Served {
+        _dir: dir,
+        model,
+        router,
+    }
+}
+
+fn decision(version: &str, threat: &str) -> Value {
+    json!({
+        "version": version,
+        "threat": threat,
+        "status": "accepted",
+        "owner": "team-web",
+        "justification": "Behind the <b>VPN</b> until the rewrite",
+        "expires": "2027-03-31",
+    })
+}
+
+/// The id of some threat on `element`.
+async fn threat_on(router: &Router, element: &str) -> String {
+    let (_, page) = send(router, get("/threats")).await;
+    let marker = format!("data-element=\"{element}\"");
+    let row = page
+        .lines()
+        .find(|l| l.contains(&marker))
+        .expect("a threat on the element");
+    let start = row.find("data-id=\"").expect("id") + 9;
+    row[start..start + row[start..].find('"').expect("end")].to_owned()
+}
+
+#[tokio::test]
+async fn pages_render_from_the_analysis() {
+    let s = serve(MODEL);
+    let (status, overview) = send(&s.router, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        overview.contains("<title>Shop · threatforge</title>"),
+        "{overview}"
+    );
+    assert!(overview.contains("Top open risks"));
+    let threat = threat_on(&s.router, "web").await;
+    for path in [
+        "/threats".to_owned(),
+        "/diagram".to_owned(),
+        format!("/threats/{threat}"),
+        "/elements/web".to_owned(),
+        "/elements/db".to_owned(),
+        "/assets/app.js".to_owned(),
+        "/assets/app.css".to_owned(),
+    ] {
+        let (status, body) = send(&s.router, get(&path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    let (_, diagram) = send(&s.router, get("/diagram")).await;
+    assert!(diagram.contains("data-component=\"web\""), "{diagram}");
+    // A flow's label opens the flow's page.
+    let start = diagram.find("data-flow=\"").expect("a flow label") + 11;
+    let flow = &diagram[start..start + diagram[start..].find('"').expect("end")];
+    // `shopper->web`, escaped in the attribute, percent-encoded in the path.
+    assert_eq!(flow, "shopper-&gt;web");
+    let (status, page) = send(&s.router, get("/elements/shopper-%3Eweb")).await;
+    assert_eq!(status, StatusCode::OK, "{flow}");
+    assert!(page.contains("<p>flow <code>"), "{page}");
+    // One boundary drawn open; a boundary the model lacks says so.
+    let (status, zone) = send(&s.router, get("/diagram?boundary=zone")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(zone.contains("data-boundary=\"zone\""), "{zone}");
+    let (_, elsewhere) = send(&s.router, get("/diagram?boundary=nowhere")).await;
+    assert!(
+        elsewhere.contains("There is no boundary `nowhere`"),
+        "{elsewhere}"
+    );
+    let (_, page) = send(&s.router, get("/elements/zone")).await;
+    assert!(
+        page.contains("href=\"&#x2f;diagram?boundary=zone\""),
+        "{page}"
+    );
+    let (_, page) = send(&s.router, get(&format!("/threats/{threat}"))).await;
+    assert!(page.contains("id=\"decide\""), "{page}");
+    // A threat with a control missing offers to add it to its component.
+    let (status, xss) = send(&s.router, get("/threats/cross-site-scripting:web")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        xss.contains("id=\"add-control\" class=\"triage\" data-component=\"web\""),
+        "{xss}"
+    );
+    assert!(xss.contains("<option>output-encoding</option>"), "{xss}");
+    for missing in [
+        "/threats/no-such:thing",
+        "/elements/..%2F..%2Fetc%2Fpasswd",
+        "/nothing",
+    ] {
+        let (status, _) = send(&s.router, get(missing)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn the_host_header_must_name_the_server() {
+    let s = serve(MODEL);
+    for host in [
+        "evil.example:7878",
+        "127.0.0.1:80",
+        "localhost:7879",
+        "127.0.0.1",
+    ] {
+        let request = Request::get("/")
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .expect("request");
+        let (status, body) = send(&s.router, request).await;
+        assert_eq!(status, StatusCode::MISDIRECTED_REQUEST, "{host}");
+        assert!(body.contains("DNS rebinding"), "{body}");
+    }
+    let without = Request::get("/").body(Body::empty()).expect("request");
+    assert_eq!(send(&s.router, without).await.0, StatusCode::BAD_REQUEST);
+    let localhost = Request::get("/")
+        .header(header::HOST, "localhost:7878")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(send(&s.router, localhost).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn beyond_loopback_every_request_needs_the_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = dir.path().join("threatforge.yaml");
+    std::fs::write(&model, MODEL).expect("write");
+    let token = "feedfacefeedfacefeedfacefeedface";
+    let router = router(config(&model, "0.0.0.0:7878", Some(token)));
+    let at = |uri: &str, cookie: Option<&str>| {
+        let mut r = Request::get(uri).header(header::HOST, "192.0.2.7:7878");
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        r.body(Body::empty()).expect("request")
+    };
+    let (status, body) = send(&router, at("/", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("token"), "{body}");
+    assert_eq!(
+        send(&router, at("/?token=wrong", None)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&router, at("/", Some("threatforge_token=feedface")))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // The token in the address: the page, and a cookie for the next requests.
+    let response = router
+        .clone()
+        .oneshot(at(&format!("/?token={token}"), None))
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .expect("a cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().expect("name=value");
+    assert_eq!(
+        send(&router, at("/threats", Some(pair))).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_change_needs_the_same_origin_and_the_csrf_token() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let threat = threat_on(&s.router, "web").await;
+    let body = decision(&version, &threat).to_string();
+    let cases: [(Option<&str>, Option<&str>); 5] = [
+        (None, Some(CSRF)),
+        (Some("http://evil.example"), Some(CSRF)),
+        (Some("https://127.0.0.1:7878"), Some(CSRF)),
+        (Some(ORIGIN), None),
+        (Some(ORIGIN), Some("00000000000000000000000000000000")),
+    ];
+    for (origin, csrf) in cases {
+        let mut r = Request::post("/api/decision")
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(o) = origin {
+            r = r.header(header::ORIGIN, o);
+        }
+        if let Some(c) = csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        let request = r.body(Body::from(body.clone())).expect("request");
+        let (status, _) = send(&s.router, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?} {csrf:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&s.model).expect("model"), MODEL);
+}
+
+#[tokio::test]
+async fn bodies_are_bounded_and_malformed_ones_refused() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let mut big = decision(&version, "x:y");
+    big["justification"] = Value::String("a".repeat(MAX_BODY_BYTES + 1));
+    assert_eq!(
+        send(&s.router, post("/api/decision", &big)).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let mut request = post("/api/decision", &json!({}));
+    *request.body_mut() = Body::from("{not json");
+    assert_eq!(send(&s.router, request).await.0, StatusCode::BAD_REQUEST);
+    let mut form = post("/api/decision", &json!({}));
+    form.headers_mut().insert(
+        header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded".parse().expect("value"),
+    );
+    assert_eq!(
+        send(&s.router, form).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let unknown_field =
+        json!({ "version": version, "threat": "x", "status": "open", "path": "/etc/passwd" });
+    assert_eq!(
+        send(&s.router, post("/api/decision", &unknown_field))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(std::fs::read_to_string(&s.model).expect("model"), MODEL);
+}
+
+#[tokio::test]
+async fn a_decision_is_written_checked_and_shown() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let threat = threat_on(&s.router, "web").await;
+    let (status, body) = send(
+        &s.router,
+        post("/api/decision", &decision(&version, &threat)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: Value = serde_json::from_str(&body).expect("json");
+    let written = std::fs::read_to_string(&s.model).expect("model");
+    let added = format!(
+        "\ndecisions:\n  - threat: \"{threat}\"\n    status: accepted\n    owner: \"team-web\"\n    \
+         justification: \"Behind the <b>VPN</b> until the rewrite\"\n    date: 2026-12-01\n    \
+         expires: 2027-03-31\n"
+    );
+    assert_eq!(written, format!("{MODEL}{added}"));
+    let diff = answer["diff"].as_str().expect("diff");
+    assert!(
+        diff.contains("+decisions:") && diff.contains("+    status: accepted"),
+        "{diff}"
+    );
+    let file = answer["file"].as_str().expect("file");
+    assert!(file.ends_with("threatforge.yaml"), "{file}");
+    // The pages show the new analysis, and the justification as text.
+    let (_, page) = send(&s.router, get(&format!("/threats/{threat}"))).await;
+    assert!(
+        page.contains("<span class=\"status\" id=\"threat-status\">accepted</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Behind the &lt;b&gt;VPN&lt;&#x2f;b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>VPN</b>"));
+
+    // The page now carries another version; a second decision on the same threat replaces the
+    // first, which would otherwise win as the first written.
+    let version = page_version(&s.router).await;
+    let mut again = decision(&version, &threat);
+    again["status"] = json!("false-positive");
+    again["expires"] = json!("");
+    let (status, body) = send(&s.router, post("/api/decision", &again)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let replaced = std::fs::read_to_string(&s.model).expect("model");
+    assert!(replaced.starts_with(MODEL), "{replaced}");
+    assert_eq!(replaced.matches("- threat:").count(), 1, "{replaced}");
+    assert!(
+        replaced.contains("status: false-positive") && !replaced.contains("expires"),
+        "{replaced}"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_page_is_refused_with_409_and_nothing_is_written() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let threat = threat_on(&s.router, "web").await;
+    // A version no page was rendered from.
+    let (status, body) = send(&s.router, post("/api/decision", &decision("0123", &threat))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // The file changed on disk after the page loaded (an editor; the watcher not yet run).
+    let edited = MODEL.replace("# the storefront", "# the storefront, edited");
+    std::fs::write(&s.model, &edited).expect("write");
+    let (status, body) = send(
+        &s.router,
+        post("/api/decision", &decision(&version, &threat)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body.contains("changed since this page was loaded"),
+        "{body}"
+    );
+    assert_eq!(std::fs::read_to_string(&s.model).expect("model"), edited);
+}
+
+#[tokio::test]
+async fn invalid_decisions_are_refused_with_the_reason() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let threat = threat_on(&s.router, "web").await;
+    let cases = [
+        (
+            json!({ "threat": "no-such:threat" }),
+            StatusCode::NOT_FOUND,
+            "no threat",
+        ),
+        (
+            json!({ "status": "ignored" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a status",
+        ),
+        (
+            json!({ "justification": " " }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "justification",
+        ),
+        (
+            json!({ "owner": "" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owner",
+        ),
+        (
+            json!({ "owner": "a\nb" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "one line",
+        ),
+        (
+            json!({ "expires": "2027-13-01" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "YYYY-MM-DD",
+        ),
+        (
+            json!({ "expires": "2026-01-01" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "past",
+        ),
+        (
+            json!({ "status": "in-progress", "expires": "2027-01-01" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "only an acceptance",
+        ),
+    ];
+    for (change, expected, says) in cases {
+        let mut body = decision(&version, &threat);
+        for (k, v) in change.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let (status, answer) = send(&s.router, post("/api/decision", &body)).await;
+        assert_eq!(status, expected, "{change}: {answer}");
+        assert!(answer.contains(says), "{change}: {answer}");
+    }
+    assert_eq!(std::fs::read_to_string(&s.model).expect("model"), MODEL);
+}
+
+#[tokio::test]
+async fn a_control_is_added_to_a_component() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let add = |component: &str, control: &str| {
+        post(
+            "/api/control",
+            &json!({ "version": version, "component": component, "control": control }),
+        )
+    };
+    let (status, body) = send(&s.router, add("db", "encyrption-at-rest")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("did you mean `encryption-at-rest`"), "{body}");
+    assert_eq!(
+        send(&s.router, add("nowhere", "waf")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = send(&s.router, add("db", "encryption-at-rest")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let written = std::fs::read_to_string(&s.model).expect("model");
+    assert_eq!(
+        written,
+        MODEL.replace(
+            "stores: [card] }",
+            "stores: [card], controls: [encryption-at-rest] }"
+        )
+    );
+    let (_, page) = send(&s.router, get("/elements/db")).await;
+    assert!(
+        page.contains("<span id=\"controls\">encryption-at-rest</span>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_model_shows_its_diagnostics_and_refuses_edits() {
+    let broken = MODEL.replace("technology: postgresql", "technology: postgresq");
+    let s = serve(&broken);
+    let (status, page) = send(&s.router, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("The model has errors"), "{page}");
+    assert!(page.contains("postgresq"), "{page}");
+    let version = page_version(&s.router).await;
+    let request = post(
+        "/api/control",
+        &json!({ "version": version, "component": "db", "control": "waf" }),
+    );
+    let (status, body) = send(&s.router, request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("errors"), "{body}");
+    assert_eq!(std::fs::read_to_string(&s.model).expect("model"), broken);
+}
