@@ -16,7 +16,7 @@ use crate::model::Model;
 
 /// The most directory entries one walk reads: far above a monorepo's source tree, far below
 /// what would make `check` slow.
-pub const MAX_ENTRIES: usize = 500_000;
+pub(crate) const MAX_ENTRIES: usize = 500_000;
 
 /// One warning per `code:` glob of `model` that matches no file or directory under `repo`
 /// (paths relative to `repo`, with `/`). Invalid globs are `validate`'s to report; they are

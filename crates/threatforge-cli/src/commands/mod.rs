@@ -4,6 +4,7 @@ mod baseline;
 mod check;
 mod diagram;
 mod diff;
+mod drift;
 mod import;
 mod init;
 mod report;
@@ -25,13 +26,14 @@ use crate::terminal::Terminal;
 pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
     match command {
         Command::Check(args) => check::run(args, term),
-        Command::Init(args) => init::run(args),
+        Command::Init(args) => init::run(args, term),
         Command::Report(args) => report::run(args, term),
         Command::Baseline(args) => baseline::run(args, term),
         Command::Diff(args) => diff::run(args, term),
         Command::Diagram(args) => diagram::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
+        Command::Drift(args) => drift::run(args, term),
         Command::Import(args) => import::run(args, term),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
