@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use support::{repo, threatforge};
 
 fn fixture(name: &str) -> PathBuf {
-    repo().join("crates/threatforge-iac/tests/fixtures").join(name)
+    repo()
+        .join("crates/threatforge-iac/tests/fixtures")
+        .join(name)
 }
 
 fn stdout(output: &std::process::Output) -> String {
@@ -39,12 +41,24 @@ fn init_from_every_source_writes_a_model_that_check_accepts_and_that_has_no_drif
     let dir = tempfile::tempdir().expect("tempdir");
     let model = init_all(dir.path());
     let text = std::fs::read_to_string(&model).expect("written");
-    for reference in ["compose:db", "k8s:shop/Deployment/checkout", "aws_db_instance.orders"] {
+    for reference in [
+        "compose:db",
+        "k8s:shop/Deployment/checkout",
+        "aws_db_instance.orders",
+    ] {
         assert!(text.contains(&format!("\"{reference}\"")), "{reference}");
     }
-    let check = threatforge().arg("check").arg(&model).output().expect("run");
+    let check = threatforge()
+        .arg("check")
+        .arg(&model)
+        .output()
+        .expect("run");
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
-    assert!(stdout(&check).contains(": valid (0 errors"), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains(": valid (0 errors"),
+        "{}",
+        stdout(&check)
+    );
 
     let drift = threatforge()
         .arg("drift")
@@ -77,9 +91,17 @@ fn init_refuses_to_overwrite_and_names_what_it_cannot_read() {
 
     let tf = dir.path().join("main.tf");
     std::fs::write(&tf, "resource \"aws_s3_bucket\" \"b\" {}\n").expect("write");
-    let hcl = threatforge().args(["init", "-", "--from"]).arg(&tf).output().expect("run");
+    let hcl = threatforge()
+        .args(["init", "-", "--from"])
+        .arg(&tf)
+        .output()
+        .expect("run");
     assert_eq!(hcl.status.code(), Some(2));
-    assert!(stderr(&hcl).contains("is Terraform source"), "{}", stderr(&hcl));
+    assert!(
+        stderr(&hcl).contains("is Terraform source"),
+        "{}",
+        stderr(&hcl)
+    );
     assert!(stderr(&hcl).contains("terraform show -json"));
 }
 
@@ -99,13 +121,23 @@ fn drifted(format: &str) -> (std::process::Output, tempfile::TempDir) {
     let text = std::fs::read_to_string(&model).expect("written");
     let text = text
         .replacen("  - api -> cache: { protocol: redis }\n", "", 1)
-        .replacen("    iac: [\"compose:mail\"]", "    iac: [\"compose:mail\", \"compose:`relay|<b>\"]", 1);
+        .replacen(
+            "    iac: [\"compose:mail\"]",
+            "    iac: [\"compose:mail\", \"compose:`relay|<b>\"]",
+            1,
+        );
     std::fs::write(&model, text).expect("edit");
     let output = threatforge()
         .current_dir(fixture(""))
         .arg("drift")
         .arg(&model)
-        .args(["--fail-on-drift", "--format", format, "--iac", "compose-shop"])
+        .args([
+            "--fail-on-drift",
+            "--format",
+            format,
+            "--iac",
+            "compose-shop",
+        ])
         .output()
         .expect("run");
     (output, dir)
@@ -122,7 +154,10 @@ fn drift_in_each_format_fails_the_gate_and_points_at_the_lines() {
     assert_eq!(markdown.status.code(), Some(1));
     let text = stdout(&markdown);
     // The hostile reference stays inside a code span: no HTML, no broken table.
-    assert!(text.contains("`` component `mail` names `compose:`relay\\|<b>`"), "{text}");
+    assert!(
+        text.contains("`` component `mail` names `compose:`relay\\|<b>`"),
+        "{text}"
+    );
     let html = comrak::markdown_to_html(&text, &comrak::Options::default());
     assert!(!html.contains("<b>"), "{html}");
 
@@ -144,7 +179,10 @@ fn drift_in_each_format_fails_the_gate_and_points_at_the_lines() {
     let result = &value["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "missing-flow");
     let location = &result["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "compose-shop/docker-compose.yml");
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "compose-shop/docker-compose.yml"
+    );
     assert_eq!(location["region"]["startLine"], 25);
 }
 
@@ -166,37 +204,73 @@ fn drift_without_fail_on_drift_exits_zero() {
         .expect("run");
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).contains("dangling-reference: component `a` names `compose:gone`"));
-    assert!(stdout(&output).contains("8 missing-component"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("8 missing-component"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
 fn hostile_infrastructure_code_is_refused_with_its_position_and_exit_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases: &[(&str, &str, &str)] = &[
-        ("compose.yaml", "services:\n  a: [unclosed\n", "compose.yaml:2:6: invalid YAML"),
-        ("plan.json", "{\"format_version\": \"1.2\", \"planned_values\": [", "plan.json:1:45: invalid JSON"),
-        ("notes.yaml", "just: text\n", "is neither a Docker Compose file"),
+        (
+            "compose.yaml",
+            "services:\n  a: [unclosed\n",
+            "compose.yaml:2:6: invalid YAML",
+        ),
+        (
+            "plan.json",
+            "{\"format_version\": \"1.2\", \"planned_values\": [",
+            "plan.json:1:45: invalid JSON",
+        ),
+        (
+            "notes.yaml",
+            "just: text\n",
+            "is neither a Docker Compose file",
+        ),
     ];
     for (name, text, expected) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, text).expect("write");
-        let output = threatforge().args(["init", "-", "--from"]).arg(&path).output().expect("run");
+        let output = threatforge()
+            .args(["init", "-", "--from"])
+            .arg(&path)
+            .output()
+            .expect("run");
         assert_eq!(output.status.code(), Some(2), "{name}");
-        assert!(stderr(&output).contains(expected), "{name}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(expected),
+            "{name}: {}",
+            stderr(&output)
+        );
         assert!(stderr(&output).contains("help:"), "{name}");
     }
 
     // An alias bomb stops at the loader's budget.
-    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
     for i in 1..10 {
         let p = i - 1;
-        bomb.push_str(&format!("  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     let path = dir.path().join("bomb.yaml");
     std::fs::write(&path, bomb).expect("write");
-    let output = threatforge().args(["init", "-", "--from"]).arg(&path).output().expect("run");
+    let output = threatforge()
+        .args(["init", "-", "--from"])
+        .arg(&path)
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("bomb.yaml:"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("bomb.yaml:"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[cfg(unix)]
@@ -209,9 +283,16 @@ fn a_link_out_of_the_directory_given_is_refused_and_not_quoted() {
     )
     .expect("write");
     let dir = tempfile::tempdir().expect("tempdir");
-    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.path().join("app.yaml"))
-        .expect("link");
-    let output = threatforge().args(["init", "-", "--from"]).arg(dir.path()).output().expect("run");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        dir.path().join("app.yaml"),
+    )
+    .expect("link");
+    let output = threatforge()
+        .args(["init", "-", "--from"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("app.yaml"), "{}", stderr(&output));
     assert!(!stderr(&output).contains("hunter2"));
@@ -229,7 +310,11 @@ fn check_with_a_code_root_warns_about_code_paths_that_match_nothing() {
         "system: { name: s }\ncomponents:\n  user: { technology: browser, exposure: internet }\n  shop: { technology: api-service, code: [services/shop/**, services/gone/**] }\nflows:\n  - user -> shop: { protocol: https }\n",
     )
     .expect("write");
-    let plain = threatforge().arg("check").arg(&model).output().expect("run");
+    let plain = threatforge()
+        .arg("check")
+        .arg(&model)
+        .output()
+        .expect("run");
     assert!(!stderr(&plain).contains("code-path-unmatched"));
     let output = threatforge()
         .arg("check")

@@ -23,7 +23,10 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
     let lines = Lines::new(text);
     let services_line = lines.find("services:", 1);
     let first = inventory.components.len();
-    let has_networks = document.get("networks").and_then(Value::as_object).is_some()
+    let has_networks = document
+        .get("networks")
+        .and_then(Value::as_object)
+        .is_some()
         || services.values().any(|s| s.get("networks").is_some());
 
     for (name, service) in services {
@@ -51,16 +54,25 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
         let exposure = Some(match published_port(service) {
             Some(port) => Evidence::new(
                 Exposure::Internet,
-                format!("publishes port {} on every interface of the host", short(&port)),
+                format!(
+                    "publishes port {} on every interface of the host",
+                    short(&port)
+                ),
             ),
             None => Evidence::new(Exposure::Internal, "publishes no port on the host"),
         });
         let mut controls = Vec::new();
         let mut lacks = Vec::new();
         if truthy(service.get("privileged")) == Some(true) {
-            lacks.push(Evidence::new("container-hardening", "runs `privileged: true`"));
+            lacks.push(Evidence::new(
+                "container-hardening",
+                "runs `privileged: true`",
+            ));
         } else if let Some(user) = service.get("user").and_then(scalar) {
-            let root = user == "root" || user == "0" || user.starts_with("0:") || user.starts_with("root:");
+            let root = user == "root"
+                || user == "0"
+                || user.starts_with("0:")
+                || user.starts_with("root:");
             if root {
                 lacks.push(Evidence::new("container-hardening", "runs as `user: root`"));
             } else if truthy(service.get("read_only")) == Some(true) {
@@ -131,19 +143,43 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
             }
         };
         for dependency in names(service.get("depends_on")) {
-            link(&dependency, None, format!("`{name}` depends_on `{}`", short(&dependency)));
+            link(
+                &dependency,
+                None,
+                format!("`{name}` depends_on `{}`", short(&dependency)),
+            );
         }
         for linked in names(service.get("links")) {
             let target = linked.split(':').next().unwrap_or(&linked).to_owned();
-            link(&target, None, format!("`{name}` links `{}`", short(&target)));
+            link(
+                &target,
+                None,
+                format!("`{name}` links `{}`", short(&target)),
+            );
         }
         for (key, value) in environment(service.get("environment")) {
             for (host, protocol) in url_hosts(&value) {
-                link(&host, protocol, format!("environment variable {} of `{name}` names `{}`", short(&key), short(&host)));
+                link(
+                    &host,
+                    protocol,
+                    format!(
+                        "environment variable {} of `{name}` names `{}`",
+                        short(&key),
+                        short(&host)
+                    ),
+                );
             }
             let value = value.trim().to_ascii_lowercase();
             if services.contains_key(&value) {
-                link(&value, None, format!("environment variable {} of `{name}` names `{}`", short(&key), short(&value)));
+                link(
+                    &value,
+                    None,
+                    format!(
+                        "environment variable {} of `{name}` names `{}`",
+                        short(&key),
+                        short(&value)
+                    ),
+                );
             }
         }
     }
@@ -250,8 +286,16 @@ mod tests {
         assert_eq!(
             links,
             [
-                ("compose:web".to_owned(), "compose:cache".to_owned(), Some("redis")),
-                ("compose:web".to_owned(), "compose:db".to_owned(), Some("postgres")),
+                (
+                    "compose:web".to_owned(),
+                    "compose:cache".to_owned(),
+                    Some("redis")
+                ),
+                (
+                    "compose:web".to_owned(),
+                    "compose:db".to_owned(),
+                    Some("postgres")
+                ),
             ]
         );
         assert!(inv.links.iter().all(|l| !l.why.contains("hunter2")));

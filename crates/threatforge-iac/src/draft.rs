@@ -35,10 +35,29 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
 
     let mut out = String::new();
     let shown: Vec<String> = inputs.iter().map(|i| one_line(i)).collect();
-    comment(&mut out, "", &format!("Drafted by `threatforge init --from` from {}.", shown.join(", ")));
-    comment(&mut out, "", "Every guess says what it came from. Review each: correct what is wrong, add the data each");
-    comment(&mut out, "", "component handles (`data:`, `processes:`, `stores:`) and how flows authenticate, then");
-    comment(&mut out, "", "delete the comment. `threatforge drift --iac ...` keeps the model and the code in step.");
+    comment(
+        &mut out,
+        "",
+        &format!(
+            "Drafted by `threatforge init --from` from {}.",
+            shown.join(", ")
+        ),
+    );
+    comment(
+        &mut out,
+        "",
+        "Every guess says what it came from. Review each: correct what is wrong, add the data each",
+    );
+    comment(
+        &mut out,
+        "",
+        "component handles (`data:`, `processes:`, `stores:`) and how flows authenticate, then",
+    );
+    comment(
+        &mut out,
+        "",
+        "delete the comment. `threatforge drift --iac ...` keeps the model and the code in step.",
+    );
     for note in &inventory.notes {
         comment(&mut out, "", &format!("Left out: {note}"));
     }
@@ -51,24 +70,47 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
         .components
         .iter()
         .zip(&component_ids)
-        .filter(|(c, _)| c.exposure.as_ref().is_some_and(|e| e.value == Exposure::Internet))
+        .filter(|(c, _)| {
+            c.exposure
+                .as_ref()
+                .is_some_and(|e| e.value == Exposure::Internet)
+        })
         .map(|(c, id)| (c, id.as_str()))
         .collect();
 
     out.push_str("\ncomponents:\n");
     if !exposed.is_empty() {
-        comment(&mut out, "  ", "Whoever reaches what the code publishes to the internet: a guess; name the real clients.");
-        let _ = writeln!(out, "  {INTERNET_USER}:\n    name: Internet user\n    technology: browser\n    exposure: internet");
+        comment(
+            &mut out,
+            "  ",
+            "Whoever reaches what the code publishes to the internet: a guess; name the real clients.",
+        );
+        let _ = writeln!(
+            out,
+            "  {INTERNET_USER}:\n    name: Internet user\n    technology: browser\n    exposure: internet"
+        );
     }
     for (found, id) in inventory.components.iter().zip(&component_ids) {
         let origin = &found.origin;
-        comment(&mut out, "  ", &format!("{} ({}:{})", found.reference, origin.file, origin.line));
-        comment(&mut out, "  ", &format!("technology: {}", found.technology.why));
+        comment(
+            &mut out,
+            "  ",
+            &format!("{} ({}:{})", found.reference, origin.file, origin.line),
+        );
+        comment(
+            &mut out,
+            "  ",
+            &format!("technology: {}", found.technology.why),
+        );
         if let Some(exposure) = &found.exposure {
             comment(&mut out, "  ", &format!("exposure: {}", exposure.why));
         }
         for control in &found.controls {
-            comment(&mut out, "  ", &format!("control {}: {}", control.value, control.why));
+            comment(
+                &mut out,
+                "  ",
+                &format!("control {}: {}", control.value, control.why),
+            );
         }
         for lack in &found.lacks {
             comment(&mut out, "  ", &format!("no {}: {}", lack.value, lack.why));
@@ -98,7 +140,11 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
         comment(&mut out, "  ", &why);
         match &found.public_protocol {
             Some(p) => {
-                let _ = writeln!(out, "  - {INTERNET_USER} -> {id}: {{ protocol: {} }}", p.value);
+                let _ = writeln!(
+                    out,
+                    "  - {INTERNET_USER} -> {id}: {{ protocol: {} }}",
+                    p.value
+                );
             }
             None => {
                 let _ = writeln!(out, "  - {INTERNET_USER} -> {id}");
@@ -112,7 +158,14 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
         ) else {
             continue;
         };
-        comment(&mut out, "  ", &format!("from {} ({}:{})", link.why, link.origin.file, link.origin.line));
+        comment(
+            &mut out,
+            "  ",
+            &format!(
+                "from {} ({}:{})",
+                link.why, link.origin.file, link.origin.line
+            ),
+        );
         match link.protocol {
             Some(protocol) => {
                 let _ = writeln!(out, "  - {source} -> {target}: {{ protocol: {protocol} }}");
@@ -257,7 +310,14 @@ mod tests {
             .collect();
         assert_eq!(
             minted,
-            ["orders-db", "orders-db-2", "c-9lives", "c", "internet-user-2", "c-2"]
+            [
+                "orders-db",
+                "orders-db-2",
+                "c-9lives",
+                "c",
+                "internet-user-2",
+                "c-2"
+            ]
         );
         assert!(minted.iter().all(|id| is_valid_id(id)));
     }

@@ -47,10 +47,18 @@ impl DriftKind {
     pub fn meaning(self) -> &'static str {
         match self {
             DriftKind::MissingComponent => "the infrastructure deploys a component the model lacks",
-            DriftKind::MissingExposure => "the infrastructure exposes to the internet a component the model says is not",
-            DriftKind::MissingFlow => "the infrastructure shows a flow between modeled components that the model lacks",
-            DriftKind::ContradictedControl => "the model claims a control that the infrastructure shows is off",
-            DriftKind::DanglingReference => "an `iac:` reference of the model names nothing in the infrastructure",
+            DriftKind::MissingExposure => {
+                "the infrastructure exposes to the internet a component the model says is not"
+            }
+            DriftKind::MissingFlow => {
+                "the infrastructure shows a flow between modeled components that the model lacks"
+            }
+            DriftKind::ContradictedControl => {
+                "the model claims a control that the infrastructure shows is off"
+            }
+            DriftKind::DanglingReference => {
+                "an `iac:` reference of the model names nothing in the infrastructure"
+            }
         }
     }
 }
@@ -79,7 +87,13 @@ pub struct Drift {
 }
 
 impl DriftItem {
-    fn new(kind: DriftKind, message: String, component: Option<&str>, iac: &str, origin: Option<&Origin>) -> Self {
+    fn new(
+        kind: DriftKind,
+        message: String,
+        component: Option<&str>,
+        iac: &str,
+        origin: Option<&Origin>,
+    ) -> Self {
         DriftItem {
             kind,
             message,
@@ -96,7 +110,9 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
     let mut modeled: HashMap<&str, &str> = HashMap::new();
     for (id, component) in &model.components {
         for reference in &component.iac {
-            modeled.entry(reference.value.as_str()).or_insert(id.as_str());
+            modeled
+                .entry(reference.value.as_str())
+                .or_insert(id.as_str());
         }
     }
     let flows: HashSet<(&str, &str)> = model
@@ -121,13 +137,18 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
             continue;
         };
         let component = &model.components[id];
-        if let Some(exposure) = found.exposure.as_ref().filter(|e| e.value == Exposure::Internet)
+        if let Some(exposure) = found
+            .exposure
+            .as_ref()
+            .filter(|e| e.value == Exposure::Internet)
             && component.exposure != Some(Exposure::Internet)
         {
-            let says = component.exposure.map_or("nothing about exposure", |e| match e {
-                Exposure::Internal => "internal",
-                Exposure::Internet => "internet",
-            });
+            let says = component
+                .exposure
+                .map_or("nothing about exposure", |e| match e {
+                    Exposure::Internal => "internal",
+                    Exposure::Internet => "internet",
+                });
             items.push(DriftItem::new(
                 DriftKind::MissingExposure,
                 format!(
@@ -165,7 +186,10 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
         if source != target && !flows.contains(&(source, target)) {
             items.push(DriftItem::new(
                 DriftKind::MissingFlow,
-                format!("no flow `{source} -> {target}` in the model, but {}", link.why),
+                format!(
+                    "no flow `{source} -> {target}` in the model, but {}",
+                    link.why
+                ),
                 Some(source),
                 &format!("{} -> {}", link.source, link.target),
                 Some(&link.origin),

@@ -1,5 +1,7 @@
 //! What the infrastructure code shows, source-neutral: each source fills an [`Inventory`].
 
+use std::collections::{HashMap, HashSet};
+
 use threatforge_model::{BoundaryKind, Exposure};
 
 /// Where in the infrastructure code something was read: a file as the user named it (or as
@@ -110,9 +112,22 @@ pub struct Inventory {
     pub sources: Vec<Source>,
     /// What was read but left out, one line each.
     pub notes: Vec<String>,
+    /// The position of each link by its ends, and the zone keys: a hostile input (a policy that
+    /// lets every pod of a large namespace reach every other) must not make adding quadratic.
+    link_index: HashMap<(String, String), usize>,
+    zone_keys: HashSet<String>,
+    links_capped: bool,
 }
 
+/// The most flows one inventory holds; past it, links are counted in a note, not kept.
+pub(crate) const MAX_LINKS: usize = 100_000;
+
 impl Inventory {
+    /// Whether more flows would be dropped.
+    pub(crate) fn links_full(&self) -> bool {
+        self.links.len() >= MAX_LINKS
+    }
+
     pub(crate) fn saw(&mut self, source: Source) {
         if !self.sources.contains(&source) {
             self.sources.push(source);
@@ -126,12 +141,10 @@ impl Inventory {
         if link.source == link.target {
             return;
         }
-        if let Some(known) = self
-            .links
-            .iter_mut()
-            .find(|l| l.source == link.source && l.target == link.target)
-        {
-            if !known.why.contains(&link.why) {
+        let ends = (link.source.clone(), link.target.clone());
+        if let Some(&i) = self.link_index.get(&ends) {
+            let known = &mut self.links[i];
+            if !known.why.contains(&link.why) && known.why.len() < 1_000 {
                 known.why = format!("{}; {}", known.why, link.why);
             }
             if known.protocol.is_none() {
@@ -139,11 +152,21 @@ impl Inventory {
             }
             return;
         }
+        if self.links.len() >= MAX_LINKS {
+            if !self.links_capped {
+                self.links_capped = true;
+                self.notes.push(format!(
+                    "more than {MAX_LINKS} flows; the rest are left out"
+                ));
+            }
+            return;
+        }
+        self.link_index.insert(ends, self.links.len());
         self.links.push(link);
     }
 
     pub(crate) fn zone(&mut self, zone: Zone) {
-        if !self.zones.iter().any(|z| z.key == zone.key) {
+        if self.zone_keys.insert(zone.key.clone()) {
             self.zones.push(zone);
         }
     }
@@ -322,7 +345,10 @@ mod tests {
                 "{technology}"
             );
         }
-        for scheme in ["postgres", "mysql", "mongodb", "redis", "rediss", "amqp", "amqps", "http", "https", "nats", "kafka", "grpc", "ldap", "ldaps", "smtp", "smtps"] {
+        for scheme in [
+            "postgres", "mysql", "mongodb", "redis", "rediss", "amqp", "amqps", "http", "https",
+            "nats", "kafka", "grpc", "ldap", "ldaps", "smtp", "smtps",
+        ] {
             let protocol = protocol_of_scheme(scheme).expect("a protocol");
             assert!(catalog.protocols.contains_key(protocol), "{protocol}");
         }

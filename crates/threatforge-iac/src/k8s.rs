@@ -207,9 +207,15 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                 .any(|l| str_at(l, &["protocol"]) == Some("HTTPS"))
         };
         let public_protocol = Some(if tls {
-            Evidence::new("https", format!("{} {}/{} terminates TLS", o.kind, o.namespace, o.name))
+            Evidence::new(
+                "https",
+                format!("{} {}/{} terminates TLS", o.kind, o.namespace, o.name),
+            )
         } else {
-            Evidence::new("http", format!("{} {}/{} has no TLS", o.kind, o.namespace, o.name))
+            Evidence::new(
+                "http",
+                format!("{} {}/{} has no TLS", o.kind, o.namespace, o.name),
+            )
         });
         inventory.zone(Zone {
             key: namespace_zone(&o.namespace),
@@ -223,11 +229,17 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             name: format!("{} {}", o.name, o.kind.to_ascii_lowercase()),
             technology: Evidence::new(
                 "reverse-proxy",
-                format!("an {}: the cluster's proxy routes to Services by it", o.kind),
+                format!(
+                    "an {}: the cluster's proxy routes to Services by it",
+                    o.kind
+                ),
             ),
             exposure: Some(Evidence::new(
                 Exposure::Internet,
-                format!("{} {}/{} takes traffic from outside the cluster", o.kind, o.namespace, o.name),
+                format!(
+                    "{} {}/{} takes traffic from outside the cluster",
+                    o.kind, o.namespace, o.name
+                ),
             )),
             public_protocol,
             controls: Vec::new(),
@@ -250,7 +262,10 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             }
         }
     }
-    for o in objects.iter().filter(|o| matches!(o.kind, "HTTPRoute" | "GRPCRoute")) {
+    for o in objects
+        .iter()
+        .filter(|o| matches!(o.kind, "HTTPRoute" | "GRPCRoute"))
+    {
         for parent in items(o.value, &["spec", "parentRefs"]) {
             let Some(gateway) = str_at(parent, &["name"]) else {
                 continue;
@@ -276,12 +291,16 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
     }
 
     // NetworkPolicies: which workloads they isolate, and the flows they allow.
-    let policies: Vec<&Object> = objects.iter().filter(|o| o.kind == "NetworkPolicy").collect();
+    let policies: Vec<&Object> = objects
+        .iter()
+        .filter(|o| o.kind == "NetworkPolicy")
+        .collect();
     for (i, (w, labels)) in workloads.iter().enumerate() {
         let selecting = policies.iter().find(|p| {
             p.namespace == w.namespace
                 && governs_ingress(p.value)
-                && at(p.value, &["spec", "podSelector"]).is_some_and(|s| selector_matches(s, labels))
+                && at(p.value, &["spec", "podSelector"])
+                    .is_some_and(|s| selector_matches(s, labels))
         });
         let found = &mut inventory.components[first + i];
         match selecting {
@@ -291,7 +310,10 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             )),
             None => found.lacks.push(Evidence::new(
                 "network-policy",
-                format!("no NetworkPolicy of namespace `{}` selects its pods", short(&w.namespace)),
+                format!(
+                    "no NetworkPolicy of namespace `{}` selects its pods",
+                    short(&w.namespace)
+                ),
             )),
         }
     }
@@ -302,7 +324,9 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         let targets: Vec<usize> = workloads
             .iter()
             .enumerate()
-            .filter(|(_, (w, labels))| w.namespace == p.namespace && selector_matches(selector, labels))
+            .filter(|(_, (w, labels))| {
+                w.namespace == p.namespace && selector_matches(selector, labels)
+            })
             .map(|(i, _)| i)
             .collect();
         for rule in items(p.value, &["spec", "ingress"]) {
@@ -316,6 +340,9 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     continue;
                 };
                 for (s, (w, labels)) in workloads.iter().enumerate() {
+                    if inventory.links_full() {
+                        break;
+                    }
                     if w.namespace != p.namespace || !selector_matches(peer, labels) {
                         continue;
                     }
@@ -341,7 +368,10 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         let containers = spec.map_or(&[][..], |s| items(s, &["containers"]));
         for container in containers {
             for variable in items(container, &["env"]) {
-                let (Some(key), Some(value)) = (str_at(variable, &["name"]), variable.get("value").and_then(scalar)) else {
+                let (Some(key), Some(value)) = (
+                    str_at(variable, &["name"]),
+                    variable.get("value").and_then(scalar),
+                ) else {
                     continue;
                 };
                 let mut named: Vec<(String, Option<&'static str>)> = url_hosts(&value);
@@ -381,7 +411,13 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         let read = WORKLOADS.contains(&o.kind)
             || matches!(
                 o.kind,
-                "Service" | "Ingress" | "Gateway" | "HTTPRoute" | "GRPCRoute" | "NetworkPolicy" | "Namespace"
+                "Service"
+                    | "Ingress"
+                    | "Gateway"
+                    | "HTTPRoute"
+                    | "GRPCRoute"
+                    | "NetworkPolicy"
+                    | "Namespace"
             );
         if !read {
             *skipped.entry(o.kind.to_owned()).or_default() += 1;
@@ -392,9 +428,10 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             .iter()
             .map(|(kind, n)| format!("{n} {}", short(kind)))
             .collect();
-        inventory
-            .notes
-            .push(format!("Kubernetes objects not modeled: {}", kinds.join(", ")));
+        inventory.notes.push(format!(
+            "Kubernetes objects not modeled: {}",
+            kinds.join(", ")
+        ));
     }
     Ok(())
 }
@@ -472,7 +509,10 @@ fn hardening(spec: Option<&Value>, containers: &[Value]) -> (Controls, Controls)
         if context.is_some_and(|c| truthy(c.get("privileged")) == Some(true)) {
             return (
                 Vec::new(),
-                vec![Evidence::new("container-hardening", "a container runs privileged")],
+                vec![Evidence::new(
+                    "container-hardening",
+                    "a container runs privileged",
+                )],
             );
         }
         let user = context
@@ -481,7 +521,10 @@ fn hardening(spec: Option<&Value>, containers: &[Value]) -> (Controls, Controls)
         if user.and_then(Value::as_u64) == Some(0) {
             return (
                 Vec::new(),
-                vec![Evidence::new("container-hardening", "a container runs as user 0 (root)")],
+                vec![Evidence::new(
+                    "container-hardening",
+                    "a container runs as user 0 (root)",
+                )],
             );
         }
         let hardened = (pod_non_root || context.is_some_and(non_root))
@@ -521,7 +564,10 @@ fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
     let labels_ok = match_labels.is_none_or(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)));
     let expressions_ok = items(selector, &["matchExpressions"]).iter().all(|e| {
         let key = str_at(e, &["key"]).unwrap_or("");
-        let values: Vec<&str> = items(e, &["values"]).iter().filter_map(Value::as_str).collect();
+        let values: Vec<&str> = items(e, &["values"])
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         let label = labels.get(key).and_then(Value::as_str);
         match str_at(e, &["operator"]) {
             Some("In") => label.is_some_and(|l| values.contains(&l)),
@@ -590,16 +636,38 @@ spec: { type: LoadBalancer, selector: { app: api } }
         let inv = inventory(APP);
         let api = &inv.components[0];
         assert_eq!(api.reference, "k8s:shop/Deployment/api");
-        assert_eq!(api.exposure.as_ref().map(|e| e.value), Some(Exposure::Internet));
+        assert_eq!(
+            api.exposure.as_ref().map(|e| e.value),
+            Some(Exposure::Internet)
+        );
         assert_eq!(api.controls[0].value, "container-hardening");
         let db = &inv.components[1];
         assert_eq!(db.technology.value, "postgresql");
-        assert_eq!(db.exposure.as_ref().map(|e| e.value), Some(Exposure::Internal));
+        assert_eq!(
+            db.exposure.as_ref().map(|e| e.value),
+            Some(Exposure::Internal)
+        );
         assert_eq!(db.lacks[0].value, "container-hardening");
         assert_eq!(inv.links.len(), 1);
         assert_eq!(inv.links[0].target, "k8s:shop/StatefulSet/db");
         assert_eq!(inv.links[0].protocol, Some("postgres"));
         assert_eq!(inv.components[1].origin.line, 17);
+    }
+
+    #[test]
+    fn a_policy_letting_every_pod_reach_every_other_is_capped() {
+        let mut text = String::new();
+        for i in 0..400 {
+            text.push_str(&format!(
+                "kind: Pod\nmetadata: {{ name: p{i}, namespace: n, labels: {{ app: a }} }}\nspec: {{ containers: [{{ name: c, image: x }}] }}\n---\n"
+            ));
+        }
+        text.push_str("kind: NetworkPolicy\nmetadata: { name: all, namespace: n }\nspec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] }\n");
+        let started = std::time::Instant::now();
+        let inv = inventory(&text);
+        assert_eq!(inv.links.len(), crate::inventory::MAX_LINKS);
+        assert_eq!(inv.notes, ["more than 100000 flows; the rest are left out"]);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     }
 
     #[test]
@@ -610,8 +678,17 @@ spec: { type: LoadBalancer, selector: { app: api } }
         let inv = inventory(&text);
         let db = &inv.components[1];
         assert!(db.controls.iter().any(|c| c.value == "network-policy"));
-        assert!(inv.components[0].lacks.iter().any(|c| c.value == "network-policy"));
+        assert!(
+            inv.components[0]
+                .lacks
+                .iter()
+                .any(|c| c.value == "network-policy")
+        );
         assert!(inv.links[0].why.contains("environment variable DB_HOST"));
-        assert!(inv.links[0].why.contains("NetworkPolicy shop/db-in allows it"));
+        assert!(
+            inv.links[0]
+                .why
+                .contains("NetworkPolicy shop/db-in allows it")
+        );
     }
 }

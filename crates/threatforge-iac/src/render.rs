@@ -123,11 +123,7 @@ fn human(drift: &Drift) -> String {
 /// A code span holding `text` literally: fenced with one backtick more than its longest run.
 fn code(text: &str) -> String {
     let text = line(text).replace('|', "\\|");
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     format!("{fence} {text} {fence}")
 }

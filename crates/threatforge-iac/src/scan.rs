@@ -168,11 +168,14 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<Inventory, IacEr
 }
 
 fn hcl_refused(shown: &str) -> IacError {
-    IacError::new(shown, "is Terraform source; threatforge reads Terraform's JSON output")
-        .with_help(
-            "run `terraform plan -out plan.out && terraform show -json plan.out > plan.json` \
+    IacError::new(
+        shown,
+        "is Terraform source; threatforge reads Terraform's JSON output",
+    )
+    .with_help(
+        "run `terraform plan -out plan.out && terraform show -json plan.out > plan.json` \
              (or `terraform show -json > state.json`) and give plan.json",
-        )
+    )
 }
 
 struct Budget {
@@ -231,15 +234,15 @@ fn walk(
         let mut subdirs = Vec::new();
         for entry in here {
             if *entries_left == 0 {
-                return Err(IacError::new(shown, "has too many files to walk")
-                    .with_help("name the directories of the deployment rather than the whole repository"));
+                return Err(
+                    IacError::new(shown, "has too many files to walk").with_help(
+                        "name the directories of the deployment rather than the whole repository",
+                    ),
+                );
             }
             *entries_left -= 1;
             let name = entry.file_name();
-            if matches!(
-                name.to_str(),
-                Some(".git" | ".terraform" | "node_modules")
-            ) {
+            if matches!(name.to_str(), Some(".git" | ".terraform" | "node_modules")) {
                 continue;
             }
             let Ok(file_type) = entry.file_type() else {

@@ -81,13 +81,20 @@ impl<'a> Lines<'a> {
             return from.max(1);
         };
         let width = indent(first);
-        let spellings = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+        let spellings = [
+            format!("{key}:"),
+            format!("\"{key}\":"),
+            format!("'{key}':"),
+        ];
         self.text
             .lines()
             .enumerate()
             .skip(from)
             .find(|(_, l)| {
-                indent(l) == width && spellings.iter().any(|s| l.trim_start().starts_with(s.as_str()))
+                indent(l) == width
+                    && spellings
+                        .iter()
+                        .any(|s| l.trim_start().starts_with(s.as_str()))
             })
             .map_or(from.max(1), |(i, _)| i + 1)
     }

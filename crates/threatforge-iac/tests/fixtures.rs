@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use threatforge_iac::{DriftFormat, Inventory, ScanOptions, draft_model, drift, render_drift, scan};
+use threatforge_iac::{
+    DriftFormat, Inventory, ScanOptions, draft_model, drift, render_drift, scan,
+};
 use threatforge_model::{LoadOptions, Loaded, load_str};
 
 const FIXTURES: &[&str] = &[
@@ -22,7 +24,12 @@ fn draft(path: &str) -> String {
 }
 
 fn load(text: &str) -> Loaded {
-    load_str("threatforge.yaml", text, Path::new("."), &LoadOptions::default())
+    load_str(
+        "threatforge.yaml",
+        text,
+        Path::new("."),
+        &LoadOptions::default(),
+    )
 }
 
 fn codes(loaded: &Loaded) -> Vec<&'static str> {
@@ -40,7 +47,10 @@ fn each_fixture_drafts_a_model_that_loads_without_errors() {
         let text = draft(path);
         let loaded = load(&text);
         assert_eq!(codes(&loaded), warnings, "{path}:\n{text}");
-        let name = Path::new(path).file_stem().and_then(|n| n.to_str()).unwrap_or(path);
+        let name = Path::new(path)
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or(path);
         insta::assert_snapshot!(format!("draft_{name}"), text);
     }
 }
@@ -102,14 +112,20 @@ fn compose_drift_after_the_code_changed() {
         "docker-compose.yml",
         &[
             // The database is published to every interface, and runs as root.
-            ("      - \"127.0.0.1:5432:5432\"", "      - \"5432:5432\"\n    user: root"),
+            (
+                "      - \"127.0.0.1:5432:5432\"",
+                "      - \"5432:5432\"\n    user: root"
+            ),
             // A new service, calling the database.
             (
                 "  mail:\n",
                 "  search:\n    image: opensearchproject/opensearch:2.15.0\n    environment:\n      DB: postgres://db:5432/shop\n    networks: [backend]\n\n  mail:\n",
             ),
             // The mail service is gone.
-            ("  mail:\n    image: mailhog/mailhog:v1.0.1\n    networks: [backend]\n", ""),
+            (
+                "  mail:\n    image: mailhog/mailhog:v1.0.1\n    networks: [backend]\n",
+                ""
+            ),
         ],
     ));
 }
@@ -131,7 +147,10 @@ fn kubernetes_drift_after_the_code_changed() {
                 "            privileged: true\n            capabilities",
             ),
             // the catalog now calls the sessions cache.
-            ("              value: http://search.data:9200", "              value: http://search.data:9200\n            - name: CACHE\n              value: sessions"),
+            (
+                "              value: http://search.data:9200",
+                "              value: http://search.data:9200\n            - name: CACHE\n              value: sessions"
+            ),
         ],
     ));
 }
@@ -143,9 +162,15 @@ fn terraform_drift_after_the_code_changed() {
         "plan.json",
         &[
             // The orders database loses its encryption and becomes public.
-            ("\"storage_encrypted\": true,\n            \"publicly_accessible\": false", "\"storage_encrypted\": false,\n            \"publicly_accessible\": true"),
+            (
+                "\"storage_encrypted\": true,\n            \"publicly_accessible\": false",
+                "\"storage_encrypted\": false,\n            \"publicly_accessible\": true"
+            ),
             // The exports bucket is renamed in the code: a new address, the old one gone.
-            ("\"address\": \"aws_s3_bucket.exports\"", "\"address\": \"aws_s3_bucket.exports_v2\""),
+            (
+                "\"address\": \"aws_s3_bucket.exports\"",
+                "\"address\": \"aws_s3_bucket.exports_v2\""
+            ),
         ],
     ));
 }
@@ -169,10 +194,16 @@ fn drift_after_the_model_changed() {
         "tests/fixtures/compose-shop",
         &[
             // The team decided the queue is internal, and forgot the worker's flow to it.
-            ("    exposure: internet\n    iac: [\"compose:queue\"]", "    exposure: internal\n    iac: [\"compose:queue\"]"),
+            (
+                "    exposure: internet\n    iac: [\"compose:queue\"]",
+                "    exposure: internal\n    iac: [\"compose:queue\"]",
+            ),
             ("  - worker -> queue: { protocol: amqp }\n", ""),
             // A reference to a service that does not exist.
-            ("    iac: [\"compose:mail\"]", "    iac: [\"compose:mail\", \"compose:smtp-relay\"]"),
+            (
+                "    iac: [\"compose:mail\"]",
+                "    iac: [\"compose:mail\", \"compose:smtp-relay\"]",
+            ),
         ],
     );
     let kubernetes = model_drift(
@@ -180,15 +211,98 @@ fn drift_after_the_model_changed() {
         &[
             // The model claims hardening and a policy on the search engine, which runs privileged
             // with no policy; and forgot the storefront.
-            ("    technology: search-engine\n    exposure: internal\n", "    technology: search-engine\n    exposure: internal\n    controls: [container-hardening, network-policy]\n"),
-            ("    iac: [\"k8s:shop/Deployment/storefront\"]", "    iac: [\"k8s:shop/Deployment/storefront-v1\"]"),
+            (
+                "    technology: search-engine\n    exposure: internal\n",
+                "    technology: search-engine\n    exposure: internal\n    controls: [container-hardening, network-policy]\n",
+            ),
+            (
+                "    iac: [\"k8s:shop/Deployment/storefront\"]",
+                "    iac: [\"k8s:shop/Deployment/storefront-v1\"]",
+            ),
         ],
     );
     let terraform = model_drift(
         "tests/fixtures/terraform-aws/plan.json",
         // A reference to a module's resource that is not in the plan (a Compose or Kubernetes
         // reference would not be dangling: those sources were not read).
-        &[("    iac: [\"module.alerts.aws_sns_topic.alerts\"]", "    iac: [\"module.alerts.aws_sns_topic.alerts\", \"module.alerts.aws_sns_topic.pager\", \"k8s:ops/Deployment/pager\"]")],
+        &[(
+            "    iac: [\"module.alerts.aws_sns_topic.alerts\"]",
+            "    iac: [\"module.alerts.aws_sns_topic.alerts\", \"module.alerts.aws_sns_topic.pager\", \"k8s:ops/Deployment/pager\"]",
+        )],
     );
     insta::assert_snapshot!(format!("{compose}\n{kubernetes}\n{terraform}"));
+}
+
+/// A plan of 2,000 resources (subnets, databases, queues, functions referencing both, security
+/// groups), in Terraform's compact JSON: read and drafted into a model that loads without errors.
+/// BENCHMARKS.md has the time of `init --from` on it.
+#[test]
+fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
+    let mut planned = Vec::new();
+    let mut configured = Vec::new();
+    let refs = |addresses: &[String]| {
+        let list: Vec<String> = addresses
+            .iter()
+            .map(|a| format!("\"{a}.id\", \"{a}\""))
+            .collect();
+        format!("{{\"references\": [{}]}}", list.join(", "))
+    };
+    for i in 0..400 {
+        let subnet = format!("aws_subnet.s{i}");
+        let db = format!("aws_db_instance.db{i}");
+        let queue = format!("aws_sqs_queue.q{i}");
+        for (address, kind, values, expressions) in [
+            (
+                subnet.clone(),
+                "aws_subnet",
+                "{}".to_owned(),
+                "{}".to_owned(),
+            ),
+            (
+                db.clone(),
+                "aws_db_instance",
+                "{\"engine\": \"postgres\", \"storage_encrypted\": true}".to_owned(),
+                format!("{{\"subnet_id\": {}}}", refs(&[subnet.clone()])),
+            ),
+            (
+                queue.clone(),
+                "aws_sqs_queue",
+                "{\"sqs_managed_sse_enabled\": true}".to_owned(),
+                "{}".to_owned(),
+            ),
+            (
+                format!("aws_lambda_function.f{i}"),
+                "aws_lambda_function",
+                "{}".to_owned(),
+                format!(
+                    "{{\"environment\": [{{\"variables\": {}}}], \"vpc_config\": [{{\"subnet_ids\": {}}}]}}",
+                    refs(&[db.clone(), queue.clone()]),
+                    refs(&[subnet.clone()])
+                ),
+            ),
+            (
+                format!("aws_security_group.g{i}"),
+                "aws_security_group",
+                "{}".to_owned(),
+                "{}".to_owned(),
+            ),
+        ] {
+            let name = address.split('.').nth(1).unwrap_or_default();
+            planned.push(format!("{{\"address\":\"{address}\",\"mode\":\"managed\",\"type\":\"{kind}\",\"name\":\"{name}\",\"values\":{values}}}"));
+            configured.push(format!("{{\"address\":\"{address}\",\"mode\":\"managed\",\"type\":\"{kind}\",\"name\":\"{name}\",\"expressions\":{expressions}}}"));
+        }
+    }
+    let plan = format!(
+        "{{\"format_version\":\"1.2\",\"planned_values\":{{\"root_module\":{{\"resources\":[{}]}}}},\"configuration\":{{\"root_module\":{{\"resources\":[{}]}}}}}}",
+        planned.join(","),
+        configured.join(",")
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan).expect("write");
+    let inventory = inventory(&[path]);
+    assert_eq!(inventory.components.len(), 1_200);
+    assert_eq!(inventory.links.len(), 800);
+    let loaded = load(&draft_model(&inventory, &["plan.json".to_owned()]));
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
 }

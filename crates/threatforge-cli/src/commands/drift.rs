@@ -27,7 +27,10 @@ pub(super) fn run(args: DriftArgs, term: &Terminal) -> Result<u8, String> {
     let inventory = threatforge_iac::scan(&args.iac, &threatforge_iac::ScanOptions::default())
         .map_err(|e| e.to_string())?;
     for note in &inventory.notes {
-        eprint(&format!("note: {}\n", threatforge_model::escape::line(note)));
+        eprint(&format!(
+            "note: {}\n",
+            threatforge_model::escape::line(note)
+        ));
     }
     let drift = threatforge_iac::drift(&loaded.model, &inventory);
     write_output(

@@ -64,7 +64,11 @@ fn draft(from: &[PathBuf], to: &Path, to_stdout: bool, term: &Terminal) -> Resul
             .filter(|d| d.is_error())
             .cloned()
             .collect();
-        eprint(&super::render_diagnostics(&errors, &loaded.model.sources, term));
+        eprint(&super::render_diagnostics(
+            &errors,
+            &loaded.model.sources,
+            term,
+        ));
         return Err(format!(
             "the draft model does not pass `check` ({} errors): this is a bug in threatforge's \
              infrastructure reader; please report it with the input",
