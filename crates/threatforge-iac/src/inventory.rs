@@ -292,7 +292,7 @@ pub(crate) fn url_hosts(value: &str) -> Vec<(String, Option<&'static str>)> {
         let scheme = &rest[scheme_start..at];
         let after = &rest[at + 3..];
         let authority_end = after
-            .find(|c: char| matches!(c, '/' | '?' | '#' | ',' | ' ' | '"' | '\''))
+            .find(['/', '?', '#', ',', ' ', '"', '\''])
             .unwrap_or(after.len());
         let authority = &after[..authority_end];
         let host_port = authority.rsplit('@').next().unwrap_or(authority);

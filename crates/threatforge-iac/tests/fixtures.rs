@@ -262,7 +262,7 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
                 db.clone(),
                 "aws_db_instance",
                 "{\"engine\": \"postgres\", \"storage_encrypted\": true}".to_owned(),
-                format!("{{\"subnet_id\": {}}}", refs(&[subnet.clone()])),
+                format!("{{\"subnet_id\": {}}}", refs(std::slice::from_ref(&subnet))),
             ),
             (
                 queue.clone(),
@@ -277,7 +277,7 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
                 format!(
                     "{{\"environment\": [{{\"variables\": {}}}], \"vpc_config\": [{{\"subnet_ids\": {}}}]}}",
                     refs(&[db.clone(), queue.clone()]),
-                    refs(&[subnet.clone()])
+                    refs(std::slice::from_ref(&subnet))
                 ),
             ),
             (
