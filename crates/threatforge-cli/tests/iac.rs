@@ -3,7 +3,9 @@
 
 mod support;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use support::{repo, threatforge};
 
@@ -13,11 +15,25 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn stdout(output: &std::process::Output) -> String {
+/// Runs the binary with these arguments.
+fn run(args: &[&OsStr]) -> Output {
+    threatforge().args(args).output().expect("run")
+}
+
+/// `init - --from PATH`: the draft on standard output.
+fn init_stdout(path: impl AsRef<OsStr>) -> Output {
+    threatforge()
+        .args(["init", "-", "--from"])
+        .arg(path)
+        .output()
+        .expect("run")
+}
+
+fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &std::process::Output) -> String {
+fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
@@ -48,11 +64,7 @@ fn init_from_every_source_writes_a_model_that_check_accepts_and_that_has_no_drif
     ] {
         assert!(text.contains(&format!("\"{reference}\"")), "{reference}");
     }
-    let check = threatforge()
-        .arg("check")
-        .arg(&model)
-        .output()
-        .expect("run");
+    let check = run(&["check".as_ref(), model.as_os_str()]);
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     assert!(
         stdout(&check).contains(": valid (0 errors"),
@@ -79,23 +91,18 @@ fn init_from_every_source_writes_a_model_that_check_accepts_and_that_has_no_drif
 fn init_refuses_to_overwrite_and_names_what_it_cannot_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = init_all(dir.path());
-    let again = threatforge()
-        .arg("init")
-        .arg(&model)
-        .arg("--from")
-        .arg(fixture("compose-shop"))
-        .output()
-        .expect("run");
+    let again = run(&[
+        "init".as_ref(),
+        model.as_os_str(),
+        "--from".as_ref(),
+        fixture("compose-shop").as_os_str(),
+    ]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists; use --force"));
 
     let tf = dir.path().join("main.tf");
     std::fs::write(&tf, "resource \"aws_s3_bucket\" \"b\" {}\n").expect("write");
-    let hcl = threatforge()
-        .args(["init", "-", "--from"])
-        .arg(&tf)
-        .output()
-        .expect("run");
+    let hcl = init_stdout(&tf);
     assert_eq!(hcl.status.code(), Some(2));
     assert!(
         stderr(&hcl).contains("is Terraform source"),
@@ -107,16 +114,15 @@ fn init_refuses_to_overwrite_and_names_what_it_cannot_read() {
 
 /// A model drafted from the fixtures, then edited, against the unchanged code: the drift
 /// reported in each format, with `--fail-on-drift`'s exit code.
-fn drifted(format: &str) -> (std::process::Output, tempfile::TempDir) {
+fn drifted(format: &str) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = dir.path().join("threatforge.yaml");
-    let output = threatforge()
-        .arg("init")
-        .arg(&model)
-        .arg("--from")
-        .arg(fixture("compose-shop"))
-        .output()
-        .expect("run");
+    let output = run(&[
+        "init".as_ref(),
+        model.as_os_str(),
+        "--from".as_ref(),
+        fixture("compose-shop").as_os_str(),
+    ]);
     assert_eq!(output.status.code(), Some(0));
     let text = std::fs::read_to_string(&model).expect("written");
     let text = text
@@ -195,13 +201,12 @@ fn drift_without_fail_on_drift_exits_zero() {
         "system: { name: s }\ncomponents:\n  a: { technology: api-service, iac: [\"compose:gone\"] }\n",
     )
     .expect("write");
-    let output = threatforge()
-        .arg("drift")
-        .arg(&model)
-        .arg("--iac")
-        .arg(fixture("compose-shop"))
-        .output()
-        .expect("run");
+    let output = run(&[
+        "drift".as_ref(),
+        model.as_os_str(),
+        "--iac".as_ref(),
+        fixture("compose-shop").as_os_str(),
+    ]);
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).contains("dangling-reference: component `a` names `compose:gone`"));
     assert!(
@@ -234,11 +239,7 @@ fn hostile_infrastructure_code_is_refused_with_its_position_and_exit_2() {
     for (name, text, expected) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, text).expect("write");
-        let output = threatforge()
-            .args(["init", "-", "--from"])
-            .arg(&path)
-            .output()
-            .expect("run");
+        let output = init_stdout(&path);
         assert_eq!(output.status.code(), Some(2), "{name}");
         assert!(
             stderr(&output).contains(expected),
@@ -260,11 +261,7 @@ fn hostile_infrastructure_code_is_refused_with_its_position_and_exit_2() {
     }
     let path = dir.path().join("bomb.yaml");
     std::fs::write(&path, bomb).expect("write");
-    let output = threatforge()
-        .args(["init", "-", "--from"])
-        .arg(&path)
-        .output()
-        .expect("run");
+    let output = init_stdout(&path);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("bomb.yaml:"),
@@ -288,11 +285,7 @@ fn a_link_out_of_the_directory_given_is_refused_and_not_quoted() {
         dir.path().join("app.yaml"),
     )
     .expect("link");
-    let output = threatforge()
-        .args(["init", "-", "--from"])
-        .arg(dir.path())
-        .output()
-        .expect("run");
+    let output = init_stdout(dir.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("app.yaml"), "{}", stderr(&output));
     assert!(!stderr(&output).contains("hunter2"));
@@ -310,11 +303,7 @@ fn check_with_a_code_root_warns_about_code_paths_that_match_nothing() {
         "system: { name: s }\ncomponents:\n  user: { technology: browser, exposure: internet }\n  shop: { technology: api-service, code: [services/shop/**, services/gone/**] }\nflows:\n  - user -> shop: { protocol: https }\n",
     )
     .expect("write");
-    let plain = threatforge()
-        .arg("check")
-        .arg(&model)
-        .output()
-        .expect("run");
+    let plain = run(&["check".as_ref(), model.as_os_str()]);
     assert!(!stderr(&plain).contains("code-path-unmatched"));
     let output = threatforge()
         .arg("check")

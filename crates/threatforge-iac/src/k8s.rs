@@ -98,7 +98,6 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         parent: None,
         why: "the cluster the manifests are applied to".to_owned(),
     });
-    let namespace_zone = |ns: &str| format!("k8s:{ns}");
 
     // Workloads first: Services, routes and policies point at them.
     let first = inventory.components.len();
@@ -133,13 +132,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             ),
         };
         let (controls, lacks) = hardening(spec, containers);
-        inventory.zone(Zone {
-            key: namespace_zone(&o.namespace),
-            name: format!("{} namespace", o.namespace),
-            kind: BoundaryKind::Namespace,
-            parent: Some(CLUSTER.to_owned()),
-            why: format!("Kubernetes namespace `{}`", short(&o.namespace)),
-        });
+        let zone = namespace(inventory, &o.namespace);
         inventory.components.push(Found {
             reference: format!("k8s:{}", o.id()),
             name: o.name.to_owned(),
@@ -148,7 +141,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             public_protocol: None,
             controls,
             lacks,
-            zone: Some(namespace_zone(&o.namespace)),
+            zone: Some(zone),
             origin: origin(o),
         });
         workloads.push((o, labels));
@@ -217,13 +210,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                 format!("{} {}/{} has no TLS", o.kind, o.namespace, o.name),
             )
         });
-        inventory.zone(Zone {
-            key: namespace_zone(&o.namespace),
-            name: format!("{} namespace", o.namespace),
-            kind: BoundaryKind::Namespace,
-            parent: Some(CLUSTER.to_owned()),
-            why: format!("Kubernetes namespace `{}`", short(&o.namespace)),
-        });
+        let zone = namespace(inventory, &o.namespace);
         inventory.components.push(Found {
             reference: format!("k8s:{}", o.id()),
             name: format!("{} {}", o.name, o.kind.to_ascii_lowercase()),
@@ -244,7 +231,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             public_protocol,
             controls: Vec::new(),
             lacks: Vec::new(),
-            zone: Some(namespace_zone(&o.namespace)),
+            zone: Some(zone),
             origin: origin(o),
         });
         if is_ingress {
@@ -434,6 +421,19 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         ));
     }
     Ok(())
+}
+
+/// The zone of a namespace, added to the inventory the first time: its key.
+fn namespace(inventory: &mut Inventory, name: &str) -> String {
+    let key = format!("k8s:{name}");
+    inventory.zone(Zone {
+        key: key.clone(),
+        name: format!("{name} namespace"),
+        kind: BoundaryKind::Namespace,
+        parent: Some(CLUSTER.to_owned()),
+        why: format!("Kubernetes namespace `{}`", short(name)),
+    });
+    key
 }
 
 /// A flow from a proxy (Ingress, Gateway) to the workloads of a Service it routes to.

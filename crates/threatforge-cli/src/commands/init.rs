@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use threatforge_model::LoadOptions;
 use threatforge_model::escape::line;
 
 use crate::cli::InitArgs;
@@ -51,28 +50,12 @@ fn draft(from: &[PathBuf], to: &Path, to_stdout: bool, term: &Terminal) -> Resul
     let text = threatforge_iac::draft_model(&inventory, &inputs);
     // The draft promises a model that passes `check`: one that does not is our bug, and saying
     // so now beats a team finding out at its next CI run.
-    let base = Some(to)
-        .filter(|_| !to_stdout)
-        .and_then(Path::parent)
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let loaded = threatforge_model::load_str("draft.yaml", &text, &base, &LoadOptions::default());
-    if loaded.has_errors() {
-        let errors: Vec<_> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        eprint(&super::render_diagnostics(
-            &errors,
-            &loaded.model.sources,
-            term,
-        ));
+    let to = Some(to).filter(|_| !to_stdout);
+    let errors = super::errors_in_written("draft.yaml", &text, to, term);
+    if errors > 0 {
         return Err(format!(
-            "the draft model does not pass `check` ({} errors): this is a bug in threatforge's \
-             infrastructure reader; please report it with the input",
-            errors.len()
+            "the draft model does not pass `check` ({errors} errors): this is a bug in \
+             threatforge's infrastructure reader; please report it with the input"
         ));
     }
     Ok(text)

@@ -116,6 +116,31 @@ pub(crate) fn render_diagnostics(
     out
 }
 
+/// How many errors `check` finds in a model threatforge wrote (an import, a draft), loaded as if
+/// it were at `to` (else in this directory): each would be a bug of ours, and is printed.
+pub(crate) fn errors_in_written(
+    name: &str,
+    text: &str,
+    to: Option<&Path>,
+    term: &Terminal,
+) -> usize {
+    let base = to
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let loaded = threatforge_model::load_str(name, text, &base, &LoadOptions::default());
+    let errors: Vec<Diagnostic> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        crate::terminal::eprint(&render_diagnostics(&errors, &loaded.model.sources, term));
+    }
+    errors.len()
+}
+
 /// Every diagnostic of a loaded project, one line each.
 pub(crate) fn one_lines(analyzed: &Analyzed) -> String {
     let mut out = String::new();
