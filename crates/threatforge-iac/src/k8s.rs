@@ -655,6 +655,35 @@ spec: { type: LoadBalancer, selector: { app: api } }
     }
 
     #[test]
+    fn a_gateway_is_reached_from_the_internet_and_its_routes_are_flows() {
+        let text = format!(
+            "{APP}---\nkind: Gateway\nmetadata: {{ name: edge, namespace: infra }}\nspec:\n  listeners: [{{ name: web, protocol: HTTPS, port: 443 }}]\n---\nkind: HTTPRoute\nmetadata: {{ name: api, namespace: shop }}\nspec:\n  parentRefs: [{{ name: edge, namespace: infra }}]\n  rules: [{{ backendRefs: [{{ name: api, port: 80 }}] }}]\n"
+        );
+        let inv = inventory(&text);
+        let gateway = inv
+            .components
+            .iter()
+            .find(|c| c.reference == "k8s:infra/Gateway/edge")
+            .expect("the gateway");
+        assert_eq!(
+            gateway.exposure.as_ref().map(|e| e.value),
+            Some(Exposure::Internet)
+        );
+        assert_eq!(
+            gateway.public_protocol.as_ref().map(|p| p.value),
+            Some("https")
+        );
+        assert!(
+            inv.links
+                .iter()
+                .any(|l| l.source == "k8s:infra/Gateway/edge"
+                    && l.target == "k8s:shop/Deployment/api"
+                    && l.protocol == Some("http"))
+        );
+        assert_eq!(inv.components[0].technology.value, "api-service");
+    }
+
+    #[test]
     fn a_policy_letting_every_pod_reach_every_other_is_capped() {
         let mut text = String::new();
         for i in 0..400 {
