@@ -226,6 +226,14 @@ impl Analyzed {
         }
     }
 
+    /// Adds diagnostics about the model found beside the pipeline (`check --code-root`), spans
+    /// into the model's files, keeping the one list in the order every output prints.
+    pub fn add_model_diagnostics(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.loaded.diagnostics.extend(diagnostics.iter().cloned());
+        self.diagnostics.extend(diagnostics);
+        sort_diagnostics(&mut self.diagnostics);
+    }
+
     /// Every diagnostic, the model's, the rule files' and the analysis's, in the order every
     /// output prints them: by file (the model's files, then the rule files), position, severity
     /// and message. Their spans point into [`Analyzed::sources`].

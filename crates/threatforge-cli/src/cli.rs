@@ -50,6 +50,9 @@ pub(crate) enum Command {
     Rules(RulesCommand),
     /// Print the JSON Schema of the model language, for editors.
     Schema(SchemaArgs),
+    /// Compare a model with its infrastructure code (Compose, Kubernetes, Terraform JSON): what
+    /// the code has that the model lacks, and `iac:` references that name nothing.
+    Drift(DriftArgs),
     /// Convert a model from another tool (Threagile, OTM, Threat Dragon, Microsoft TMT) into a
     /// threatforge model.
     Import(ImportArgs),
@@ -84,6 +87,10 @@ pub(crate) struct CheckArgs {
     /// How many of the most severe open threats to list (the report lists all).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+
+    /// Warn about `code:` globs that match no file under this directory (the repository's top).
+    #[arg(long, value_name = "DIR")]
+    pub code_root: Option<PathBuf>,
 
     #[command(flatten)]
     pub inputs: ModelInputs,
@@ -340,6 +347,41 @@ pub(crate) struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
+
+    /// Draft the model from infrastructure code: Docker Compose files, Kubernetes manifests,
+    /// `terraform show -json` output, or directories holding them (repeatable).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 read (with or without drift), 1 drift found with --fail-on-drift, 2 invalid input.\n\
+                  Example:\n  threatforge drift --iac deploy/k8s --iac plan.json --format md"
+)]
+pub(crate) struct DriftArgs {
+    /// The model file. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// Infrastructure code: files or directories, as for `init --from` (repeatable).
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub iac: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_parser = drift_formats(), default_value = "human")]
+    pub format: threatforge_iac::DriftFormat,
+
+    /// Write the output to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when the model and the infrastructure disagree.
+    #[arg(long)]
+    pub fail_on_drift: bool,
+
+    /// Directory that the model and its includes may not leave. Default: the model's directory.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -421,6 +463,17 @@ fn diagram_formats() -> impl TypedValueParser<Value = threatforge_report::Diagra
         DiagramFormat::name,
         DiagramFormat::help,
         "not a diagram format",
+    )
+}
+
+/// `drift --format`'s values, from the IaC crate's list of formats.
+fn drift_formats() -> impl TypedValueParser<Value = threatforge_iac::DriftFormat> {
+    use threatforge_iac::DriftFormat;
+    listed(
+        DriftFormat::ALL,
+        DriftFormat::name,
+        DriftFormat::help,
+        "not a drift format",
     )
 }
 

@@ -102,6 +102,8 @@ codes! {
         "a flow control on a component, or a component control on a flow";
     InvalidGlob = "invalid-glob", Error, Model,
         "a `code` path that is not a valid glob or leaves the repository";
+    CodePathUnmatched = "code-path-unmatched", Warning, Model,
+        "a `code` glob that matches no file of the repository (`check --code-root`, `drift`)";
     BoundaryOverlap = "boundary-overlap", Error, Model,
         "an element listed directly in two boundaries";
     BoundaryCycle = "boundary-cycle", Error, Model,

@@ -6,6 +6,7 @@
 
 mod boundaries;
 mod catalog;
+mod code_paths;
 mod codes;
 mod confine;
 mod diag;
@@ -28,6 +29,7 @@ mod yaml;
 // item in them is used by another crate.
 pub use boundaries::BoundaryTree;
 pub use catalog::{Catalog, Control, ControlReach, ControlTarget, Protocol, Technology, catalog};
+pub use code_paths::unmatched_code_paths;
 pub use codes::{Code, Severity};
 pub use confine::{Refused, read_confined, read_regular};
 pub use diag::{

@@ -436,6 +436,11 @@ pub struct Component {
     /// Where the component's source lives in the repository, as path globs (`services/shop/**`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub code: Vec<Sp<String>>,
+    /// Where the component is declared in infrastructure code: a Terraform resource address
+    /// (`aws_db_instance.orders`), a Kubernetes object (`k8s:shop/Deployment/checkout`), a
+    /// Compose service (`compose:db`). `threatforge drift` reports those that resolve to nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iac: Vec<Sp<String>>,
     /// Marks the component out of scope; the text says why. Rules skip it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_scope: Option<String>,

@@ -384,6 +384,24 @@ fn invalid_code_globs() {
 }
 
 #[test]
+fn code_globs_that_match_no_file_of_the_repository() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("services/shop")).expect("dirs");
+    std::fs::write(dir.path().join("services/shop/main.go"), "package main\n").expect("file");
+    let text = format!(
+        "{HEAD}components:\n  a: {{ technology: api-service, code: [services/shop/**, services/gone/**] }}\n  b: {{ technology: api-service, code: [\"**/*.py\"] }}\nflows:\n  - a -> b\n"
+    );
+    let mut loaded = load_str("model.yaml", &text, dir.path(), &LoadOptions::default());
+    assert_eq!(codes(&loaded), Vec::<&str>::new());
+    loaded.diagnostics = threatforge_model::unmatched_code_paths(&loaded.model, dir.path());
+    assert_eq!(
+        codes(&loaded),
+        ["code-path-unmatched", "code-path-unmatched"]
+    );
+    insta::assert_snapshot!(rendered(&loaded, None));
+}
+
+#[test]
 fn boundary_overlap_and_cycle() {
     let text = format!(
         "{HEAD}components:\n  a: {{ technology: api-service }}\n  b: {{ technology: api-service }}\nflows:\n  - a -> b\nboundaries:\n  x: {{ contains: [a, y] }}\n  y: {{ contains: [a, x] }}\n"

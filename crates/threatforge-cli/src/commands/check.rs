@@ -11,7 +11,19 @@ use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
+    let mut analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
+    if let Some(repo) = &args.code_root {
+        if !repo.is_dir() {
+            return Err(format!(
+                "--code-root `{}` is not a directory",
+                line(&repo.display().to_string())
+            ));
+        }
+        if !analyzed.has_errors() {
+            let stale = threatforge_model::unmatched_code_paths(&analyzed.loaded.model, repo);
+            analyzed.add_model_diagnostics(stale);
+        }
+    }
     let fail_on = args.fail_on.map(|s| s.severity());
     let text = match args.format {
         CheckFormat::Json => {

@@ -4,7 +4,6 @@ use std::io::Read;
 use std::path::Path;
 
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
-use threatforge_model::LoadOptions;
 use threatforge_model::escape::line;
 use threatforge_model::{Refused, read_regular};
 
@@ -54,34 +53,12 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     // The importer promises a model that passes `check`; a model that does not is our bug, and
     // saying so now beats a user finding out at their next CI run.
     let to_file = args.output.as_deref().filter(|p| *p != Path::new("-"));
-    let base = to_file
-        .and_then(Path::parent)
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let loaded = threatforge_model::load_str(
-        "imported.yaml",
-        &imported.yaml,
-        &base,
-        &LoadOptions::default(),
-    );
     write_output(to_file, &imported.yaml)?;
-    if loaded.has_errors() {
-        let errors: Vec<_> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        eprint(&super::render_diagnostics(
-            &errors,
-            &loaded.model.sources,
-            term,
-        ));
+    let errors = super::errors_in_written("imported.yaml", &imported.yaml, to_file, term);
+    if errors > 0 {
         return Err(format!(
-            "the imported model does not pass `check` ({} errors): this is a bug in \
+            "the imported model does not pass `check` ({errors} errors): this is a bug in \
              threatforge's {} importer; please report it with the input file",
-            errors.len(),
             format.title()
         ));
     }

@@ -4,6 +4,7 @@ mod baseline;
 mod check;
 mod diagram;
 mod diff;
+mod drift;
 mod import;
 mod init;
 mod report;
@@ -26,13 +27,14 @@ use crate::terminal::Terminal;
 pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
     match command {
         Command::Check(args) => check::run(args, term),
-        Command::Init(args) => init::run(args),
+        Command::Init(args) => init::run(args, term),
         Command::Report(args) => report::run(args, term),
         Command::Baseline(args) => baseline::run(args, term),
         Command::Diff(args) => diff::run(args, term),
         Command::Diagram(args) => diagram::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
+        Command::Drift(args) => drift::run(args, term),
         Command::Import(args) => import::run(args, term),
         Command::Serve(args) => serve::run(args),
         Command::Completions { shell } => {
@@ -114,6 +116,31 @@ pub(crate) fn render_diagnostics(
         out.push('\n');
     }
     out
+}
+
+/// How many errors `check` finds in a model threatforge wrote (an import, a draft), loaded as if
+/// it were at `to` (else in this directory): each would be a bug of ours, and is printed.
+pub(crate) fn errors_in_written(
+    name: &str,
+    text: &str,
+    to: Option<&Path>,
+    term: &Terminal,
+) -> usize {
+    let base = to
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let loaded = threatforge_model::load_str(name, text, &base, &LoadOptions::default());
+    let errors: Vec<Diagnostic> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        crate::terminal::eprint(&render_diagnostics(&errors, &loaded.model.sources, term));
+    }
+    errors.len()
 }
 
 /// Every diagnostic of a loaded project, one line each.

@@ -1,0 +1,228 @@
+//! Drift: where a model and its infrastructure disagree. The model's components name what they
+//! are in the code with `iac:`; everything is matched through those references.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use threatforge_model::{Exposure, Model};
+
+use crate::inventory::{Inventory, Origin, Source};
+
+/// A kind of disagreement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriftKind {
+    /// The code deploys a component no `iac:` reference names.
+    MissingComponent,
+    /// The code publishes a component to the internet; the model says it is not.
+    MissingExposure,
+    /// The code shows a flow between two modeled components; the model has none.
+    MissingFlow,
+    /// The model claims a control the code shows is off.
+    ContradictedControl,
+    /// An `iac:` reference into a source that was read names nothing there.
+    DanglingReference,
+}
+
+impl DriftKind {
+    pub const ALL: &[DriftKind] = &[
+        DriftKind::MissingComponent,
+        DriftKind::MissingExposure,
+        DriftKind::MissingFlow,
+        DriftKind::ContradictedControl,
+        DriftKind::DanglingReference,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DriftKind::MissingComponent => "missing-component",
+            DriftKind::MissingExposure => "missing-exposure",
+            DriftKind::MissingFlow => "missing-flow",
+            DriftKind::ContradictedControl => "contradicted-control",
+            DriftKind::DanglingReference => "dangling-reference",
+        }
+    }
+
+    /// One line on what it means, for SARIF's rule descriptions and the docs.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            DriftKind::MissingComponent => "the infrastructure deploys a component the model lacks",
+            DriftKind::MissingExposure => {
+                "the infrastructure exposes to the internet a component the model says is not"
+            }
+            DriftKind::MissingFlow => {
+                "the infrastructure shows a flow between modeled components that the model lacks"
+            }
+            DriftKind::ContradictedControl => {
+                "the model claims a control that the infrastructure shows is off"
+            }
+            DriftKind::DanglingReference => {
+                "an `iac:` reference of the model names nothing in the infrastructure"
+            }
+        }
+    }
+}
+
+/// One disagreement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DriftItem {
+    pub kind: DriftKind,
+    pub message: String,
+    /// The model's component, when one is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// The infrastructure's reference.
+    pub iac: String,
+    /// Where: in the infrastructure code, or (a dangling reference) in the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+/// Every disagreement, in the order of the inventory, then of the model.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub items: Vec<DriftItem>,
+}
+
+impl DriftItem {
+    fn new(
+        kind: DriftKind,
+        message: String,
+        component: Option<&str>,
+        iac: &str,
+        origin: Option<&Origin>,
+    ) -> Self {
+        DriftItem {
+            kind,
+            message,
+            component: component.map(str::to_owned),
+            iac: iac.to_owned(),
+            file: origin.map(|o| o.file.clone()),
+            line: origin.map(|o| o.line),
+        }
+    }
+}
+
+/// Compares a loaded model with the inventory of its infrastructure.
+pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
+    let mut modeled: HashMap<&str, &str> = HashMap::new();
+    for (id, component) in &model.components {
+        for reference in &component.iac {
+            modeled
+                .entry(reference.value.as_str())
+                .or_insert(id.as_str());
+        }
+    }
+    let flows: HashSet<(&str, &str)> = model
+        .flows
+        .values()
+        .map(|f| (f.source.value.as_str(), f.target.value.as_str()))
+        .collect();
+    let mut items = Vec::new();
+
+    for found in &inventory.components {
+        let Some(&id) = modeled.get(found.reference.as_str()) else {
+            items.push(DriftItem::new(
+                DriftKind::MissingComponent,
+                format!(
+                    "the infrastructure deploys `{}` ({}), which no component's `iac:` names",
+                    found.reference, found.technology.value
+                ),
+                None,
+                &found.reference,
+                Some(&found.origin),
+            ));
+            continue;
+        };
+        let component = &model.components[id];
+        if let Some(exposure) = found
+            .exposure
+            .as_ref()
+            .filter(|e| e.value == Exposure::Internet)
+            && component.exposure != Some(Exposure::Internet)
+        {
+            let says = component
+                .exposure
+                .map_or("nothing about exposure", |e| match e {
+                    Exposure::Internal => "internal",
+                    Exposure::Internet => "internet",
+                });
+            items.push(DriftItem::new(
+                DriftKind::MissingExposure,
+                format!(
+                    "component `{id}` is exposed to the internet ({}), but the model says {says}",
+                    exposure.why
+                ),
+                Some(id),
+                &found.reference,
+                Some(&found.origin),
+            ));
+        }
+        for lack in &found.lacks {
+            if component.controls.iter().any(|c| c.value == lack.value) {
+                items.push(DriftItem::new(
+                    DriftKind::ContradictedControl,
+                    format!(
+                        "component `{id}` claims control `{}`, but {}",
+                        lack.value, lack.why
+                    ),
+                    Some(id),
+                    &found.reference,
+                    Some(&found.origin),
+                ));
+            }
+        }
+    }
+
+    for link in &inventory.links {
+        let (Some(&source), Some(&target)) = (
+            modeled.get(link.source.as_str()),
+            modeled.get(link.target.as_str()),
+        ) else {
+            continue;
+        };
+        if source != target && !flows.contains(&(source, target)) {
+            items.push(DriftItem::new(
+                DriftKind::MissingFlow,
+                format!(
+                    "no flow `{source} -> {target}` in the model, but {}",
+                    link.why
+                ),
+                Some(source),
+                &format!("{} -> {}", link.source, link.target),
+                Some(&link.origin),
+            ));
+        }
+    }
+
+    let present: HashSet<&str> = inventory
+        .components
+        .iter()
+        .map(|c| c.reference.as_str())
+        .collect();
+    for (id, component) in &model.components {
+        for reference in &component.iac {
+            let source = Source::of_reference(&reference.value);
+            if inventory.sources.contains(&source) && !present.contains(reference.value.as_str()) {
+                let location = model.sources.locate(reference.span);
+                items.push(DriftItem::new(
+                    DriftKind::DanglingReference,
+                    format!(
+                        "component `{id}` names `{}`, which the {} code read does not have",
+                        reference.value,
+                        source.title()
+                    ),
+                    Some(id),
+                    &reference.value,
+                    Some(&Origin {
+                        file: location.file,
+                        line: location.line,
+                    }),
+                ));
+            }
+        }
+    }
+    Drift { items }
+}

@@ -1,0 +1,723 @@
+//! Kubernetes manifests, as written or as `helm template` and `kustomize build` print them
+//! (multi-document YAML, and `kind: List`): workloads, Services, Ingresses, Gateway API routes,
+//! NetworkPolicies, namespaces, images and security contexts.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use threatforge_model::{BoundaryKind, Exposure};
+
+use crate::inventory::{
+    Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology, technology_of_image,
+    url_hosts,
+};
+use crate::scan::IacError;
+use crate::text::{Lines, at, items, scalar, short, str_at, truthy, yaml_documents};
+
+const CLUSTER: &str = "k8s-cluster";
+const WORKLOADS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
+
+/// One object of the manifests.
+struct Object<'v> {
+    file: &'v str,
+    kind: &'v str,
+    name: &'v str,
+    namespace: String,
+    value: &'v Value,
+    line: usize,
+}
+
+impl Object<'_> {
+    fn id(&self) -> String {
+        format!("{}/{}/{}", self.namespace, self.kind, self.name)
+    }
+}
+
+/// Reads every manifest file together: a Service in one file is named by a workload in another.
+pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Result<(), IacError> {
+    let mut parsed = Vec::new();
+    for (file, text) in files {
+        parsed.push((file.as_str(), Lines::new(text), yaml_documents(file, text)?));
+    }
+    let mut objects = Vec::new();
+    for (file, lines, documents) in &parsed {
+        let mut cursor = 1;
+        let mut flat: Vec<&Value> = Vec::new();
+        for document in documents {
+            // `kubectl get -o yaml` writes a `List` of items.
+            if str_at(document, &["kind"]) == Some("List") {
+                flat.extend(items(document, &["items"]));
+            } else {
+                flat.push(document);
+            }
+        }
+        for value in flat {
+            let (Some(kind), Some(name)) = (
+                str_at(value, &["kind"]),
+                str_at(value, &["metadata", "name"]),
+            ) else {
+                continue;
+            };
+            let namespace = if kind == "Namespace" {
+                name.to_owned()
+            } else {
+                str_at(value, &["metadata", "namespace"])
+                    .unwrap_or("default")
+                    .to_owned()
+            };
+            let line = lines.find(&format!("kind: {kind}"), cursor);
+            cursor = line + 1;
+            objects.push(Object {
+                file,
+                kind,
+                name,
+                namespace,
+                value,
+                line,
+            });
+        }
+    }
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    let origin = |o: &Object| Origin {
+        file: o.file.to_owned(),
+        line: o.line,
+    };
+
+    inventory.zone(Zone {
+        key: CLUSTER.to_owned(),
+        name: "Kubernetes cluster".to_owned(),
+        kind: BoundaryKind::Cluster,
+        parent: None,
+        why: "the cluster the manifests are applied to".to_owned(),
+    });
+
+    // Workloads first: Services, routes and policies point at them.
+    let first = inventory.components.len();
+    let mut workloads: Vec<(&Object, Map<String, Value>)> = Vec::new();
+    for o in &objects {
+        if !WORKLOADS.contains(&o.kind) {
+            continue;
+        }
+        let pod = pod_template(o);
+        let labels = pod
+            .and_then(|p| at(p, &["metadata", "labels"]))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let spec = pod.and_then(|p| p.get("spec"));
+        let containers = spec.map_or(&[][..], |s| items(s, &["containers"]));
+        let image = containers.iter().find_map(|c| str_at(c, &["image"]));
+        let technology = match image.and_then(technology_of_image) {
+            Some((technology, why)) => Evidence::new(technology, why),
+            None if matches!(o.kind, "Job" | "CronJob") => {
+                Evidence::new("batch-job", format!("a {}", o.kind))
+            }
+            None => Evidence::new(
+                "backend-service",
+                match image {
+                    Some(image) => format!(
+                        "image `{}` is not one threatforge knows; say what it is",
+                        short(image)
+                    ),
+                    None => "no container image".to_owned(),
+                },
+            ),
+        };
+        let (controls, lacks) = hardening(spec, containers);
+        let zone = namespace(inventory, &o.namespace);
+        inventory.components.push(Found {
+            reference: format!("k8s:{}", o.id()),
+            name: o.name.to_owned(),
+            technology,
+            exposure: None,
+            public_protocol: None,
+            controls,
+            lacks,
+            zone: Some(zone),
+            origin: origin(o),
+        });
+        workloads.push((o, labels));
+    }
+
+    // Services: which workloads they reach, by selector within the namespace.
+    let mut hosts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut services: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for o in objects.iter().filter(|o| o.kind == "Service") {
+        let Some(selector) = at(o.value, &["spec", "selector"]).and_then(Value::as_object) else {
+            continue;
+        };
+        let targets: Vec<usize> = workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, (w, labels))| w.namespace == o.namespace && selects(selector, labels))
+            .map(|(i, _)| first + i)
+            .collect();
+        let kind = str_at(o.value, &["spec", "type"]).unwrap_or("ClusterIP");
+        for &t in &targets {
+            let found = &mut inventory.components[t];
+            if matches!(kind, "LoadBalancer" | "NodePort") {
+                found.exposure = Some(Evidence::new(
+                    Exposure::Internet,
+                    format!("Service {}/{} is of type {kind}", o.namespace, o.name),
+                ));
+            } else if found.exposure.is_none() {
+                found.exposure = Some(Evidence::new(
+                    Exposure::Internal,
+                    format!("reached through {kind} Service {}/{}", o.namespace, o.name),
+                ));
+            }
+        }
+        for host in [
+            o.name.to_owned(),
+            format!("{}.{}", o.name, o.namespace),
+            format!("{}.{}.svc", o.name, o.namespace),
+            format!("{}.{}.svc.cluster.local", o.name, o.namespace),
+        ] {
+            hosts.entry(host).or_default().extend(&targets);
+        }
+        services.insert((o.namespace.clone(), o.name.to_owned()), targets);
+    }
+
+    // Ingresses and Gateways: components of their own, reached from the internet.
+    for o in &objects {
+        let is_ingress = o.kind == "Ingress";
+        if !is_ingress && o.kind != "Gateway" {
+            continue;
+        }
+        let tls = if is_ingress {
+            !items(o.value, &["spec", "tls"]).is_empty()
+        } else {
+            items(o.value, &["spec", "listeners"])
+                .iter()
+                .any(|l| str_at(l, &["protocol"]) == Some("HTTPS"))
+        };
+        let public_protocol = Some(if tls {
+            Evidence::new(
+                "https",
+                format!("{} {}/{} terminates TLS", o.kind, o.namespace, o.name),
+            )
+        } else {
+            Evidence::new(
+                "http",
+                format!("{} {}/{} has no TLS", o.kind, o.namespace, o.name),
+            )
+        });
+        let zone = namespace(inventory, &o.namespace);
+        inventory.components.push(Found {
+            reference: format!("k8s:{}", o.id()),
+            name: format!("{} {}", o.name, o.kind.to_ascii_lowercase()),
+            technology: Evidence::new(
+                "reverse-proxy",
+                format!(
+                    "an {}: the cluster's proxy routes to Services by it",
+                    o.kind
+                ),
+            ),
+            exposure: Some(Evidence::new(
+                Exposure::Internet,
+                format!(
+                    "{} {}/{} takes traffic from outside the cluster",
+                    o.kind, o.namespace, o.name
+                ),
+            )),
+            public_protocol,
+            controls: Vec::new(),
+            lacks: Vec::new(),
+            zone: Some(zone),
+            origin: origin(o),
+        });
+        if is_ingress {
+            let mut backends = Vec::new();
+            if let Some(b) = ingress_backend(at(o.value, &["spec", "defaultBackend"])) {
+                backends.push(b);
+            }
+            for rule in items(o.value, &["spec", "rules"]) {
+                for path in items(rule, &["http", "paths"]) {
+                    backends.extend(ingress_backend(path.get("backend")));
+                }
+            }
+            for service in backends {
+                route(inventory, &services, o, &o.namespace, &service);
+            }
+        }
+    }
+    for o in objects
+        .iter()
+        .filter(|o| matches!(o.kind, "HTTPRoute" | "GRPCRoute"))
+    {
+        for parent in items(o.value, &["spec", "parentRefs"]) {
+            let Some(gateway) = str_at(parent, &["name"]) else {
+                continue;
+            };
+            let gateway_ns = str_at(parent, &["namespace"]).unwrap_or(&o.namespace);
+            let gateway = Object {
+                file: o.file,
+                kind: "Gateway",
+                name: gateway,
+                namespace: gateway_ns.to_owned(),
+                value: o.value,
+                line: o.line,
+            };
+            for rule in items(o.value, &["spec", "rules"]) {
+                for backend in items(rule, &["backendRefs"]) {
+                    if let Some(service) = str_at(backend, &["name"]) {
+                        let ns = str_at(backend, &["namespace"]).unwrap_or(&o.namespace);
+                        route(inventory, &services, &gateway, ns, service);
+                    }
+                }
+            }
+        }
+    }
+
+    // NetworkPolicies: which workloads they isolate, and the flows they allow.
+    let policies: Vec<&Object> = objects
+        .iter()
+        .filter(|o| o.kind == "NetworkPolicy")
+        .collect();
+    for (i, (w, labels)) in workloads.iter().enumerate() {
+        let selecting = policies.iter().find(|p| {
+            p.namespace == w.namespace
+                && governs_ingress(p.value)
+                && at(p.value, &["spec", "podSelector"])
+                    .is_some_and(|s| selector_matches(s, labels))
+        });
+        let found = &mut inventory.components[first + i];
+        match selecting {
+            Some(p) => found.controls.push(Evidence::new(
+                "network-policy",
+                format!("NetworkPolicy {}/{} selects its pods", p.namespace, p.name),
+            )),
+            None => found.lacks.push(Evidence::new(
+                "network-policy",
+                format!(
+                    "no NetworkPolicy of namespace `{}` selects its pods",
+                    short(&w.namespace)
+                ),
+            )),
+        }
+    }
+    for p in &policies {
+        let Some(selector) = at(p.value, &["spec", "podSelector"]) else {
+            continue;
+        };
+        let targets: Vec<usize> = workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, (w, labels))| {
+                w.namespace == p.namespace && selector_matches(selector, labels)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for rule in items(p.value, &["spec", "ingress"]) {
+            for from in items(rule, &["from"]) {
+                // Only peers in the policy's own namespace are resolved; a namespaceSelector
+                // names namespaces by labels the manifests may not show.
+                if from.get("namespaceSelector").is_some() {
+                    continue;
+                }
+                let Some(peer) = from.get("podSelector") else {
+                    continue;
+                };
+                for (s, (w, labels)) in workloads.iter().enumerate() {
+                    if inventory.links_full() {
+                        break;
+                    }
+                    if w.namespace != p.namespace || !selector_matches(peer, labels) {
+                        continue;
+                    }
+                    for &t in &targets {
+                        let source = inventory.components[first + s].reference.clone();
+                        let target = inventory.components[first + t].reference.clone();
+                        inventory.link(Link {
+                            source,
+                            target,
+                            protocol: None,
+                            why: format!("NetworkPolicy {}/{} allows it", p.namespace, p.name),
+                            origin: origin(p),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // Environment variables that name a Service's host.
+    for (i, (w, _)) in workloads.iter().enumerate() {
+        let spec = pod_template(w).and_then(|p| p.get("spec"));
+        let containers = spec.map_or(&[][..], |s| items(s, &["containers"]));
+        for container in containers {
+            for variable in items(container, &["env"]) {
+                let (Some(key), Some(value)) = (
+                    str_at(variable, &["name"]),
+                    variable.get("value").and_then(scalar),
+                ) else {
+                    continue;
+                };
+                let mut named: Vec<(String, Option<&'static str>)> = url_hosts(&value);
+                let plain = value.trim().to_ascii_lowercase();
+                if hosts.contains_key(&plain) {
+                    named.push((plain, None));
+                }
+                for (host, protocol) in named {
+                    // A short name resolves in the workload's own namespace.
+                    let qualified = format!("{host}.{}", w.namespace);
+                    let targets = hosts.get(&qualified).or_else(|| hosts.get(&host));
+                    for &t in targets.map_or(&[][..], Vec::as_slice) {
+                        let protocol = protocol.or_else(|| {
+                            protocol_of_technology(inventory.components[t].technology.value)
+                        });
+                        let source = inventory.components[first + i].reference.clone();
+                        let target = inventory.components[t].reference.clone();
+                        inventory.link(Link {
+                            source,
+                            target,
+                            protocol,
+                            why: format!(
+                                "environment variable {} of {} names `{}`",
+                                short(key),
+                                w.id(),
+                                short(&host)
+                            ),
+                            origin: origin(w),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    for o in &objects {
+        let read = WORKLOADS.contains(&o.kind)
+            || matches!(
+                o.kind,
+                "Service"
+                    | "Ingress"
+                    | "Gateway"
+                    | "HTTPRoute"
+                    | "GRPCRoute"
+                    | "NetworkPolicy"
+                    | "Namespace"
+            );
+        if !read {
+            *skipped.entry(o.kind.to_owned()).or_default() += 1;
+        }
+    }
+    if !skipped.is_empty() {
+        let kinds: Vec<String> = skipped
+            .iter()
+            .map(|(kind, n)| format!("{n} {}", short(kind)))
+            .collect();
+        inventory.notes.push(format!(
+            "Kubernetes objects not modeled: {}",
+            kinds.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// The zone of a namespace, added to the inventory the first time: its key.
+fn namespace(inventory: &mut Inventory, name: &str) -> String {
+    let key = format!("k8s:{name}");
+    inventory.zone(Zone {
+        key: key.clone(),
+        name: format!("{name} namespace"),
+        kind: BoundaryKind::Namespace,
+        parent: Some(CLUSTER.to_owned()),
+        why: format!("Kubernetes namespace `{}`", short(name)),
+    });
+    key
+}
+
+/// A flow from a proxy (Ingress, Gateway) to the workloads of a Service it routes to.
+fn route(
+    inventory: &mut Inventory,
+    services: &BTreeMap<(String, String), Vec<usize>>,
+    proxy: &Object,
+    namespace: &str,
+    service: &str,
+) {
+    let source = format!("k8s:{}", proxy.id());
+    let Some(targets) = services.get(&(namespace.to_owned(), service.to_owned())) else {
+        return;
+    };
+    for &t in targets {
+        let found = &mut inventory.components[t];
+        if found.technology.value == "backend-service" {
+            found.technology = Evidence::new(
+                "api-service",
+                format!(
+                    "{} {}/{} routes HTTP to it; its image says no more",
+                    proxy.kind, proxy.namespace, proxy.name
+                ),
+            );
+        }
+        let target = found.reference.clone();
+        inventory.link(Link {
+            source: source.clone(),
+            target,
+            protocol: Some("http"),
+            why: format!(
+                "{} {}/{} routes to Service {}",
+                proxy.kind,
+                proxy.namespace,
+                proxy.name,
+                short(service)
+            ),
+            origin: Origin {
+                file: proxy.file.to_owned(),
+                line: proxy.line,
+            },
+        });
+    }
+}
+
+/// The Service an Ingress backend names (`networking.k8s.io/v1` and `v1beta1`).
+fn ingress_backend(backend: Option<&Value>) -> Option<String> {
+    let backend = backend?;
+    str_at(backend, &["service", "name"])
+        .or_else(|| str_at(backend, &["serviceName"]))
+        .map(str::to_owned)
+}
+
+/// The pod template of a workload.
+fn pod_template<'v>(o: &Object<'v>) -> Option<&'v Value> {
+    match o.kind {
+        "Pod" => Some(o.value),
+        "CronJob" => at(o.value, &["spec", "jobTemplate", "spec", "template"]),
+        _ => at(o.value, &["spec", "template"]),
+    }
+}
+
+/// Container hardening the security contexts show: every container non-root, read-only and
+/// without privilege escalation; or one privileged or running as root.
+type Controls = Vec<Evidence<&'static str>>;
+
+fn hardening(spec: Option<&Value>, containers: &[Value]) -> (Controls, Controls) {
+    let pod = spec.and_then(|s| s.get("securityContext"));
+    let pod_non_root = pod.is_some_and(non_root);
+    let mut all_hardened = !containers.is_empty();
+    for c in containers {
+        let context = c.get("securityContext");
+        if context.is_some_and(|c| truthy(c.get("privileged")) == Some(true)) {
+            return (
+                Vec::new(),
+                vec![Evidence::new(
+                    "container-hardening",
+                    "a container runs privileged",
+                )],
+            );
+        }
+        let user = context
+            .and_then(|c| c.get("runAsUser"))
+            .or_else(|| pod.and_then(|p| p.get("runAsUser")));
+        if user.and_then(Value::as_u64) == Some(0) {
+            return (
+                Vec::new(),
+                vec![Evidence::new(
+                    "container-hardening",
+                    "a container runs as user 0 (root)",
+                )],
+            );
+        }
+        let hardened = (pod_non_root || context.is_some_and(non_root))
+            && context.is_some_and(|c| truthy(c.get("readOnlyRootFilesystem")) == Some(true))
+            && context.is_some_and(|c| truthy(c.get("allowPrivilegeEscalation")) == Some(false));
+        all_hardened &= hardened;
+    }
+    if all_hardened {
+        (
+            vec![Evidence::new(
+                "container-hardening",
+                "every container runs as non-root, read-only, without privilege escalation",
+            )],
+            Vec::new(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    }
+}
+
+fn non_root(context: &Value) -> bool {
+    truthy(context.get("runAsNonRoot")) == Some(true)
+        || context
+            .get("runAsUser")
+            .and_then(Value::as_u64)
+            .is_some_and(|u| u > 0)
+}
+
+/// A Service's selector: every key and value among the pod's labels.
+fn selects(selector: &Map<String, Value>, labels: &Map<String, Value>) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// A label selector (`matchLabels`; `matchExpressions` with `In` and `Exists`): empty selects all.
+fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
+    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
+    let labels_ok = match_labels.is_none_or(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)));
+    let expressions_ok = items(selector, &["matchExpressions"]).iter().all(|e| {
+        let key = str_at(e, &["key"]).unwrap_or("");
+        let values: Vec<&str> = items(e, &["values"])
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let label = labels.get(key).and_then(Value::as_str);
+        match str_at(e, &["operator"]) {
+            Some("In") => label.is_some_and(|l| values.contains(&l)),
+            Some("NotIn") => label.is_none_or(|l| !values.contains(&l)),
+            Some("Exists") => label.is_some(),
+            Some("DoesNotExist") => label.is_none(),
+            _ => false,
+        }
+    });
+    labels_ok && expressions_ok
+}
+
+/// Whether a policy restricts ingress: `policyTypes` names it, or (absent) it is implied.
+fn governs_ingress(policy: &Value) -> bool {
+    let types = items(policy, &["spec", "policyTypes"]);
+    types.is_empty() || types.iter().any(|t| t.as_str() == Some("Ingress"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inventory(text: &str) -> Inventory {
+        let mut inventory = Inventory::default();
+        read(&[("k.yaml".to_owned(), text.to_owned())], &mut inventory).expect("reads");
+        inventory
+    }
+
+    const APP: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: shop }
+spec:
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      securityContext: { runAsNonRoot: true }
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1
+          securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }
+          env:
+            - { name: DB_HOST, value: db }
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db, namespace: shop }
+spec:
+  template:
+    metadata: { labels: { app: db } }
+    spec:
+      containers: [{ name: pg, image: postgres:16, securityContext: { privileged: true } }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: db, namespace: shop }
+spec: { selector: { app: db } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: shop }
+spec: { type: LoadBalancer, selector: { app: api } }
+";
+
+    #[test]
+    fn services_give_exposure_and_env_hosts_give_flows() {
+        let inv = inventory(APP);
+        let api = &inv.components[0];
+        assert_eq!(api.reference, "k8s:shop/Deployment/api");
+        assert_eq!(
+            api.exposure.as_ref().map(|e| e.value),
+            Some(Exposure::Internet)
+        );
+        assert_eq!(api.controls[0].value, "container-hardening");
+        let db = &inv.components[1];
+        assert_eq!(db.technology.value, "postgresql");
+        assert_eq!(
+            db.exposure.as_ref().map(|e| e.value),
+            Some(Exposure::Internal)
+        );
+        assert_eq!(db.lacks[0].value, "container-hardening");
+        assert_eq!(inv.links.len(), 1);
+        assert_eq!(inv.links[0].target, "k8s:shop/StatefulSet/db");
+        assert_eq!(inv.links[0].protocol, Some("postgres"));
+        assert_eq!(inv.components[1].origin.line, 17);
+    }
+
+    #[test]
+    fn a_gateway_is_reached_from_the_internet_and_its_routes_are_flows() {
+        let text = format!(
+            "{APP}---\nkind: Gateway\nmetadata: {{ name: edge, namespace: infra }}\nspec:\n  listeners: [{{ name: web, protocol: HTTPS, port: 443 }}]\n---\nkind: HTTPRoute\nmetadata: {{ name: api, namespace: shop }}\nspec:\n  parentRefs: [{{ name: edge, namespace: infra }}]\n  rules: [{{ backendRefs: [{{ name: api, port: 80 }}] }}]\n"
+        );
+        let inv = inventory(&text);
+        let gateway = inv
+            .components
+            .iter()
+            .find(|c| c.reference == "k8s:infra/Gateway/edge")
+            .expect("the gateway");
+        assert_eq!(
+            gateway.exposure.as_ref().map(|e| e.value),
+            Some(Exposure::Internet)
+        );
+        assert_eq!(
+            gateway.public_protocol.as_ref().map(|p| p.value),
+            Some("https")
+        );
+        assert!(
+            inv.links
+                .iter()
+                .any(|l| l.source == "k8s:infra/Gateway/edge"
+                    && l.target == "k8s:shop/Deployment/api"
+                    && l.protocol == Some("http"))
+        );
+        assert_eq!(inv.components[0].technology.value, "api-service");
+    }
+
+    #[test]
+    fn a_policy_letting_every_pod_reach_every_other_is_capped() {
+        let mut text = String::new();
+        for i in 0..400 {
+            text.push_str(&format!(
+                "kind: Pod\nmetadata: {{ name: p{i}, namespace: n, labels: {{ app: a }} }}\nspec: {{ containers: [{{ name: c, image: x }}] }}\n---\n"
+            ));
+        }
+        text.push_str("kind: NetworkPolicy\nmetadata: { name: all, namespace: n }\nspec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] }\n");
+        let started = std::time::Instant::now();
+        let inv = inventory(&text);
+        assert_eq!(inv.links.len(), crate::inventory::MAX_LINKS);
+        assert_eq!(inv.notes, ["more than 100000 flows; the rest are left out"]);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_policy_selecting_pods_is_a_control_and_its_peers_are_flows() {
+        let text = format!(
+            "{APP}---\nkind: NetworkPolicy\nmetadata: {{ name: db-in, namespace: shop }}\nspec:\n  podSelector: {{ matchLabels: {{ app: db }} }}\n  ingress: [{{ from: [{{ podSelector: {{ matchExpressions: [{{ key: app, operator: In, values: [api] }}] }} }}] }}]\n"
+        );
+        let inv = inventory(&text);
+        let db = &inv.components[1];
+        assert!(db.controls.iter().any(|c| c.value == "network-policy"));
+        assert!(
+            inv.components[0]
+                .lacks
+                .iter()
+                .any(|c| c.value == "network-policy")
+        );
+        assert!(inv.links[0].why.contains("environment variable DB_HOST"));
+        assert!(
+            inv.links[0]
+                .why
+                .contains("NetworkPolicy shop/db-in allows it")
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! The realistic fixtures (a Compose app, a Kubernetes platform, a Terraform AWS plan): the draft
+//! each gives, that the draft loads without errors, that it has no drift against its own code,
+//! and the drift after a change on each side.
+
+use std::path::{Path, PathBuf};
+
+use threatforge_iac::{
+    DriftFormat, Inventory, ScanOptions, draft_model, drift, render_drift, scan,
+};
+use threatforge_model::{LoadOptions, Loaded, load_str};
+
+const FIXTURES: &[&str] = &[
+    "tests/fixtures/compose-shop",
+    "tests/fixtures/k8s-platform",
+    "tests/fixtures/terraform-aws/plan.json",
+];
+
+fn inventory(paths: &[PathBuf]) -> Inventory {
+    scan(paths, &ScanOptions::default()).expect("the fixture reads")
+}
+
+fn draft(path: &str) -> String {
+    draft_model(&inventory(&[PathBuf::from(path)]), &[path.to_owned()])
+}
+
+fn load(text: &str) -> Loaded {
+    load_str(
+        "threatforge.yaml",
+        text,
+        Path::new("."),
+        &LoadOptions::default(),
+    )
+}
+
+fn codes(loaded: &Loaded) -> Vec<&'static str> {
+    loaded.diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn each_fixture_drafts_a_model_that_loads_without_errors() {
+    for (path, warnings) in FIXTURES.iter().zip([
+        &[][..],
+        &[][..],
+        // The alarm topic's only flow is from a CloudWatch alarm, which is not modeled.
+        &["isolated-component"][..],
+    ]) {
+        let text = draft(path);
+        let loaded = load(&text);
+        assert_eq!(codes(&loaded), warnings, "{path}:\n{text}");
+        let name = Path::new(path)
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or(path);
+        insta::assert_snapshot!(format!("draft_{name}"), text);
+    }
+}
+
+#[test]
+fn a_draft_has_no_drift_against_the_code_it_came_from() {
+    for path in FIXTURES {
+        let inventory = inventory(&[PathBuf::from(path)]);
+        let loaded = load(&draft_model(&inventory, &[(*path).to_owned()]));
+        let drift = drift(&loaded.model, &inventory);
+        assert_eq!(drift.items, [], "{path}");
+    }
+}
+
+/// A copy of a fixture in a temporary directory with each `(from, to)` replaced once.
+fn changed(fixture: &str, file: &str, edits: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = Path::new(fixture);
+    let entries: Vec<PathBuf> = if source.is_dir() {
+        std::fs::read_dir(source)
+            .expect("fixture dir")
+            .map(|e| e.expect("entry").path())
+            .collect()
+    } else {
+        vec![source.to_path_buf()]
+    };
+    for entry in entries {
+        let name = entry.file_name().expect("a name");
+        let mut text = std::fs::read_to_string(&entry).expect("fixture");
+        if name == file {
+            for (from, to) in edits {
+                assert!(text.contains(from), "`{from}` is in {file}");
+                text = text.replacen(from, to, 1);
+            }
+        }
+        std::fs::write(dir.path().join(name), text).expect("copy");
+    }
+    let path = if source.is_dir() {
+        dir.path().to_path_buf()
+    } else {
+        dir.path().join(file)
+    };
+    (dir, path)
+}
+
+/// The drift of the fixture's own draft against changed code, files named from `<changed>`.
+fn infrastructure_drift(fixture: &str, file: &str, edits: &[(&str, &str)]) -> String {
+    let model = load(&draft(fixture));
+    let (dir, path) = changed(fixture, file, edits);
+    let inventory = inventory(&[path]);
+    let text = render_drift(&drift(&model.model, &inventory), DriftFormat::Human);
+    text.replace(&dir.path().display().to_string(), "<changed>")
+}
+
+#[test]
+fn compose_drift_after_the_code_changed() {
+    insta::assert_snapshot!(infrastructure_drift(
+        "tests/fixtures/compose-shop",
+        "docker-compose.yml",
+        &[
+            // The database is published to every interface, and runs as root.
+            (
+                "      - \"127.0.0.1:5432:5432\"",
+                "      - \"5432:5432\"\n    user: root"
+            ),
+            // A new service, calling the database.
+            (
+                "  mail:\n",
+                "  search:\n    image: opensearchproject/opensearch:2.15.0\n    environment:\n      DB: postgres://db:5432/shop\n    networks: [backend]\n\n  mail:\n",
+            ),
+            // The mail service is gone.
+            (
+                "  mail:\n    image: mailhog/mailhog:v1.0.1\n    networks: [backend]\n",
+                ""
+            ),
+        ],
+    ));
+}
+
+#[test]
+fn kubernetes_drift_after_the_code_changed() {
+    insta::assert_snapshot!(infrastructure_drift(
+        "tests/fixtures/k8s-platform",
+        "shop.yaml",
+        &[
+            // payments is published through a load balancer.
+            (
+                "metadata: { name: payments, namespace: shop }\nspec:\n  selector",
+                "metadata: { name: payments, namespace: shop }\nspec:\n  type: LoadBalancer\n  selector",
+            ),
+            // checkout's container now runs privileged.
+            (
+                "            readOnlyRootFilesystem: true\n            allowPrivilegeEscalation: false\n            capabilities",
+                "            privileged: true\n            capabilities",
+            ),
+            // the catalog now calls the sessions cache.
+            (
+                "              value: http://search.data:9200",
+                "              value: http://search.data:9200\n            - name: CACHE\n              value: sessions"
+            ),
+        ],
+    ));
+}
+
+#[test]
+fn terraform_drift_after_the_code_changed() {
+    insta::assert_snapshot!(infrastructure_drift(
+        "tests/fixtures/terraform-aws/plan.json",
+        "plan.json",
+        &[
+            // The orders database loses its encryption and becomes public.
+            (
+                "\"storage_encrypted\": true,\n            \"publicly_accessible\": false",
+                "\"storage_encrypted\": false,\n            \"publicly_accessible\": true"
+            ),
+            // The exports bucket is renamed in the code: a new address, the old one gone.
+            (
+                "\"address\": \"aws_s3_bucket.exports\"",
+                "\"address\": \"aws_s3_bucket.exports_v2\""
+            ),
+        ],
+    ));
+}
+
+/// The drift of the fixture's draft, edited, against the unchanged code.
+fn model_drift(fixture: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = draft(fixture);
+    for (from, to) in edits {
+        assert!(text.contains(from), "`{from}` is in the draft");
+        text = text.replacen(from, to, 1);
+    }
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let inventory = inventory(&[PathBuf::from(fixture)]);
+    render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+}
+
+#[test]
+fn drift_after_the_model_changed() {
+    let compose = model_drift(
+        "tests/fixtures/compose-shop",
+        &[
+            // The team decided the queue is internal, and forgot the worker's flow to it.
+            (
+                "    exposure: internet\n    iac: [\"compose:queue\"]",
+                "    exposure: internal\n    iac: [\"compose:queue\"]",
+            ),
+            ("  - worker -> queue: { protocol: amqp }\n", ""),
+            // A reference to a service that does not exist.
+            (
+                "    iac: [\"compose:mail\"]",
+                "    iac: [\"compose:mail\", \"compose:smtp-relay\"]",
+            ),
+        ],
+    );
+    let kubernetes = model_drift(
+        "tests/fixtures/k8s-platform",
+        &[
+            // The model claims hardening and a policy on the search engine, which runs privileged
+            // with no policy; and forgot the storefront.
+            (
+                "    technology: search-engine\n    exposure: internal\n",
+                "    technology: search-engine\n    exposure: internal\n    controls: [container-hardening, network-policy]\n",
+            ),
+            (
+                "    iac: [\"k8s:shop/Deployment/storefront\"]",
+                "    iac: [\"k8s:shop/Deployment/storefront-v1\"]",
+            ),
+        ],
+    );
+    let terraform = model_drift(
+        "tests/fixtures/terraform-aws/plan.json",
+        // A reference to a module's resource that is not in the plan (a Compose or Kubernetes
+        // reference would not be dangling: those sources were not read).
+        &[(
+            "    iac: [\"module.alerts.aws_sns_topic.alerts\"]",
+            "    iac: [\"module.alerts.aws_sns_topic.alerts\", \"module.alerts.aws_sns_topic.pager\", \"k8s:ops/Deployment/pager\"]",
+        )],
+    );
+    insta::assert_snapshot!(format!("{compose}\n{kubernetes}\n{terraform}"));
+}
+
+/// A plan of 2,000 resources (subnets, databases, queues, functions referencing both, security
+/// groups), in Terraform's compact JSON: read and drafted into a model that loads without errors.
+/// BENCHMARKS.md has the time of `init --from` on it.
+#[test]
+fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
+    let mut planned = Vec::new();
+    let mut configured = Vec::new();
+    let refs = |addresses: &[String]| {
+        let list: Vec<String> = addresses
+            .iter()
+            .map(|a| format!("\"{a}.id\", \"{a}\""))
+            .collect();
+        format!("{{\"references\": [{}]}}", list.join(", "))
+    };
+    for i in 0..400 {
+        let subnet = format!("aws_subnet.s{i}");
+        let db = format!("aws_db_instance.db{i}");
+        let queue = format!("aws_sqs_queue.q{i}");
+        for (address, kind, values, expressions) in [
+            (
+                subnet.clone(),
+                "aws_subnet",
+                "{}".to_owned(),
+                "{}".to_owned(),
+            ),
+            (
+                db.clone(),
+                "aws_db_instance",
+                "{\"engine\": \"postgres\", \"storage_encrypted\": true}".to_owned(),
+                format!("{{\"subnet_id\": {}}}", refs(std::slice::from_ref(&subnet))),
+            ),
+            (
+                queue.clone(),
+                "aws_sqs_queue",
+                "{\"sqs_managed_sse_enabled\": true}".to_owned(),
+                "{}".to_owned(),
+            ),
+            (
+                format!("aws_lambda_function.f{i}"),
+                "aws_lambda_function",
+                "{}".to_owned(),
+                format!(
+                    "{{\"environment\": [{{\"variables\": {}}}], \"vpc_config\": [{{\"subnet_ids\": {}}}]}}",
+                    refs(&[db.clone(), queue.clone()]),
+                    refs(std::slice::from_ref(&subnet))
+                ),
+            ),
+            (
+                format!("aws_security_group.g{i}"),
+                "aws_security_group",
+                "{}".to_owned(),
+                "{}".to_owned(),
+            ),
+        ] {
+            let name = address.split('.').nth(1).unwrap_or_default();
+            planned.push(format!("{{\"address\":\"{address}\",\"mode\":\"managed\",\"type\":\"{kind}\",\"name\":\"{name}\",\"values\":{values}}}"));
+            configured.push(format!("{{\"address\":\"{address}\",\"mode\":\"managed\",\"type\":\"{kind}\",\"name\":\"{name}\",\"expressions\":{expressions}}}"));
+        }
+    }
+    let plan = format!(
+        "{{\"format_version\":\"1.2\",\"planned_values\":{{\"root_module\":{{\"resources\":[{}]}}}},\"configuration\":{{\"root_module\":{{\"resources\":[{}]}}}}}}",
+        planned.join(","),
+        configured.join(",")
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan).expect("write");
+    let inventory = inventory(&[path]);
+    assert_eq!(inventory.components.len(), 1_200);
+    assert_eq!(inventory.links.len(), 800);
+    let loaded = load(&draft_model(&inventory, &["plan.json".to_owned()]));
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+}
