@@ -4,6 +4,7 @@ mod baseline;
 mod check;
 mod diagram;
 mod diff;
+mod evidence;
 mod import;
 mod init;
 mod report;
@@ -32,6 +33,7 @@ pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Diagram(args) => diagram::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
+        Command::Evidence(args) => evidence::run(args, term),
         Command::Import(args) => import::run(args, term),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
