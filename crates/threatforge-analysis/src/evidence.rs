@@ -419,16 +419,32 @@ impl<'m> Claims<'m> {
             out.extend(self.code.matches(file).into_iter().map(|g| self.owner[g]));
         }
         if let Some(url) = &finding.url {
+            // The most specific endpoint wins: `shop.example.com/api/checkout` over
+            // `shop.example.com`.
+            let matching: Vec<(usize, usize)> = self
+                .endpoints
+                .iter()
+                .filter(|(e, _)| threatforge_evidence::url_matches(url, e))
+                .map(|(e, c)| (specificity(e), *c))
+                .collect();
+            let best = matching.iter().map(|(s, _)| *s).max();
             out.extend(
-                self.endpoints
+                matching
                     .iter()
-                    .filter(|(e, _)| threatforge_evidence::url_matches(url, e))
+                    .filter(|(s, _)| Some(*s) == best)
                     .map(|(_, c)| *c),
             );
         }
         out.sort_unstable();
         out.dedup();
     }
+}
+
+/// How much of a URL an endpoint pins down: the length of its host and path, without scheme
+/// and trailing slash.
+fn specificity(endpoint: &str) -> usize {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    rest.trim_end_matches('/').len()
 }
 
 /// Confirms the threats the findings bear on; returns, per component, the findings that

@@ -377,8 +377,8 @@ fn descriptor_cwes(rule: &Descriptor, components: &[&Component], out: &mut Vec<u
 }
 
 /// The CWE a reference to a taxon names: by the taxonomy's name being CWE and the taxon's id,
-/// or by index into the taxonomy's taxa; a taxon may itself relate to a parent CWE taxon
-/// (nested taxa), which is followed one level.
+/// or by index into the taxonomy's taxa (nested taxa: the reference names the taxonomy by
+/// index or name, the taxon by index or id).
 fn reference_cwe(reference: &Reference, components: &[&Component], out: &mut Vec<u32>) {
     let component = reference.tool_component.as_ref().and_then(|c| {
         c.index
@@ -410,11 +410,10 @@ fn reference_cwe(reference: &Reference, components: &[&Component], out: &mut Vec
     if let Some(cwe) = crate::cwe::parse(id, in_cwe) {
         out.push(cwe);
     }
+    // A taxon's own relationships (to a parent CWE, in a nested taxonomy) are not the
+    // finding's: the parent is a broader class, which would confirm threats of its other
+    // children. Only tags the taxon carries name it further.
     if let Some(taxon) = taxon {
         tags_cwes(taxon.properties.as_ref(), out);
-        for parent in &taxon.relationships {
-            let id = parent.target.id.as_deref().unwrap_or("");
-            out.extend(crate::cwe::parse(id, in_cwe));
-        }
     }
 }

@@ -21,6 +21,9 @@ struct Report<'a> {
     summary: Summary,
     threats: Vec<ThreatEntry<'a>>,
     diagnostics: Vec<JsonDiagnostic>,
+    /// What scanner and test reports said, when some were given (docs/evidence.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a threatforge_analysis::EvidenceSummary>,
 }
 
 #[derive(Serialize)]
@@ -207,6 +210,7 @@ fn report<'a>(
             })
             .collect(),
         diagnostics,
+        evidence: analysis.evidence.as_deref(),
     }
 }
 
