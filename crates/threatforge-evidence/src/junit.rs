@@ -27,7 +27,7 @@ pub(crate) fn read(bytes: &[u8], cx: &Context, evidence: &mut Evidence) -> Resul
         let at = reader.buffer_position();
         let event = reader
             .read_event_into(&mut buf)
-            .map_err(|e| xml_error(cx, bytes, at, &e.to_string()))?;
+            .map_err(|e| xml_error(cx, bytes, reader.error_position(), &e.to_string()))?;
         match event {
             Event::DocType(_) => {
                 return Err(xml_error(
