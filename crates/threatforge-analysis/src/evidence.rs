@@ -124,6 +124,10 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
         .map(|c| (Arc::clone(&c.component), Arc::clone(&c.control)))
         .collect();
     // Which controls each threat had in place, before a failed one is taken away.
+    let by_control: HashMap<(&str, &str), &ControlCheck> = checks
+        .iter()
+        .map(|c| ((&*c.component, &*c.control), c))
+        .collect();
     let in_place: HashMap<String, Vec<ControlCheck>> = analyzed
         .analysis
         .threats
@@ -132,10 +136,11 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
         .map(|t| {
             (
                 t.id.to_string(),
-                threat_checks(t, &analyzed.loaded.model, &checks),
+                threat_checks(t, &analyzed.loaded.model, &by_control),
             )
         })
         .collect();
+    drop(by_control);
     if !failed.is_empty() {
         let model = &mut analyzed.loaded.model;
         let taken = take_controls(model, &failed);
@@ -316,7 +321,11 @@ fn test_patterns<'a>(patterns: impl Iterator<Item = &'a str>) -> Option<GlobSet>
 
 /// The checks of a threat's controls in place: on its component, or for a flow on the flow's
 /// target (controls on the flow itself, or in reach from elsewhere, no test verifies).
-fn threat_checks(threat: &Threat, model: &Model, checks: &[ControlCheck]) -> Vec<ControlCheck> {
+fn threat_checks(
+    threat: &Threat,
+    model: &Model,
+    checks: &HashMap<(&str, &str), &ControlCheck>,
+) -> Vec<ControlCheck> {
     let component = match threat.element.kind {
         Element::Component => Some(&*threat.element.id),
         Element::Flow => model
@@ -330,12 +339,8 @@ fn threat_checks(threat: &Threat, model: &Model, checks: &[ControlCheck]) -> Vec
         .in_place()
         .map(|control| {
             component
-                .and_then(|c| {
-                    checks
-                        .iter()
-                        .find(|k| &*k.component == c && &*k.control == control)
-                })
-                .cloned()
+                .and_then(|c| checks.get(&(c, control)))
+                .map(|c| (*c).clone())
                 .unwrap_or_else(|| ControlCheck {
                     component: Arc::from(component.unwrap_or(&threat.element.id)),
                     control: Arc::from(control),
@@ -379,18 +384,18 @@ fn put_back(model: &mut Model, taken: Vec<(usize, usize, threatforge_model::Sp<S
 }
 
 /// Which components claim a finding: by `code` globs for files, `endpoints` for URLs.
-struct Claims<'m> {
+struct Claims {
     code: GlobSet,
     /// The component of each glob in `code`.
     owner: Vec<usize>,
-    endpoints: Vec<(&'m str, usize)>,
+    endpoints: threatforge_evidence::EndpointIndex,
 }
 
-impl<'m> Claims<'m> {
-    fn new(model: &'m Model) -> Self {
+impl Claims {
+    fn new(model: &Model) -> Self {
         let mut builder = GlobSetBuilder::new();
         let mut owner = Vec::new();
-        let mut endpoints = Vec::new();
+        let mut endpoints = threatforge_evidence::EndpointIndex::default();
         for (c, component) in model.components.values().enumerate() {
             for glob in &component.code {
                 // The loader has checked the globs; one that fails here claims nothing.
@@ -403,7 +408,7 @@ impl<'m> Claims<'m> {
                 }
             }
             for endpoint in &component.endpoints {
-                endpoints.push((endpoint.value.as_str(), c));
+                endpoints.add(&endpoint.value, c);
             }
         }
         Claims {
@@ -419,32 +424,11 @@ impl<'m> Claims<'m> {
             out.extend(self.code.matches(file).into_iter().map(|g| self.owner[g]));
         }
         if let Some(url) = &finding.url {
-            // The most specific endpoint wins: `shop.example.com/api/checkout` over
-            // `shop.example.com`.
-            let matching: Vec<(usize, usize)> = self
-                .endpoints
-                .iter()
-                .filter(|(e, _)| threatforge_evidence::url_matches(url, e))
-                .map(|(e, c)| (specificity(e), *c))
-                .collect();
-            let best = matching.iter().map(|(s, _)| *s).max();
-            out.extend(
-                matching
-                    .iter()
-                    .filter(|(s, _)| Some(*s) == best)
-                    .map(|(_, c)| *c),
-            );
+            out.extend(self.endpoints.owners(url));
         }
         out.sort_unstable();
         out.dedup();
     }
-}
-
-/// How much of a URL an endpoint pins down: the length of its host and path, without scheme
-/// and trailing slash.
-fn specificity(endpoint: &str) -> usize {
-    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
-    rest.trim_end_matches('/').len()
 }
 
 /// Confirms the threats the findings bear on; returns, per component, the findings that

@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use cwe::{is_related as cwe_related, parse as parse_cwe};
-pub use path::url_matches;
+pub use path::{EndpointIndex, url_matches};
 
 /// Bounds on evidence input.
 #[derive(Clone, Debug)]

@@ -124,10 +124,61 @@ pub fn url_matches(url: &str, endpoint: &str) -> bool {
     if !host_matches {
         return false;
     }
-    let prefix = path.trim_end_matches('/');
+    under(&url_path, path.trim_end_matches('/'))
+}
+
+/// Components' endpoints, indexed by host, so that each URL is compared only with the
+/// endpoints of its own host (a model of 10,000 components and 100,000 web findings would
+/// otherwise compare every pair).
+#[derive(Debug, Default)]
+pub struct EndpointIndex {
+    /// Lowercase host without port -> (port as written or empty, path prefix without the
+    /// trailing slash, specificity, owner).
+    by_host: std::collections::HashMap<String, Vec<(String, String, usize, usize)>>,
+}
+
+impl EndpointIndex {
+    /// Adds `endpoint` (as `url_matches` reads it) for `owner`.
+    pub fn add(&mut self, endpoint: &str, owner: usize) {
+        let (host, path) = split_url(endpoint);
+        let (name, port) = host.split_once(':').unwrap_or((&host, ""));
+        let prefix = path.trim_end_matches('/').to_owned();
+        let specificity = host.len() + prefix.len();
+        self.by_host
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push((port.to_owned(), prefix, specificity, owner));
+    }
+
+    /// The owners of the most specific endpoints `url` is under, sorted.
+    pub fn owners(&self, url: &str) -> Vec<usize> {
+        let (host, path) = split_url(url);
+        let (name, port) = host.split_once(':').unwrap_or((&host, ""));
+        let Some(candidates) = self.by_host.get(&name.to_ascii_lowercase()) else {
+            return Vec::new();
+        };
+        let matching: Vec<(usize, usize)> = candidates
+            .iter()
+            .filter(|(p, prefix, _, _)| (p.is_empty() || p == port) && under(&path, prefix))
+            .map(|(_, _, specificity, owner)| (*specificity, *owner))
+            .collect();
+        let best = matching.iter().map(|(s, _)| *s).max();
+        let mut owners: Vec<usize> = matching
+            .into_iter()
+            .filter(|(s, _)| Some(*s) == best)
+            .map(|(_, o)| o)
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        owners
+    }
+}
+
+/// Whether `path` is `prefix` or below it, whole segments at a time.
+fn under(path: &str, prefix: &str) -> bool {
     prefix.is_empty()
-        || url_path == prefix
-        || url_path
+        || path == prefix
+        || path
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.starts_with('/'))
 }
@@ -204,6 +255,24 @@ mod tests {
         );
         assert_eq!(join("", "src/a.js"), "src/a.js");
         assert_eq!(join("file:///w/", "file:///x/a.js"), "file:///x/a.js");
+    }
+
+    #[test]
+    fn the_index_gives_the_most_specific_endpoints_of_the_urls_host() {
+        let mut index = EndpointIndex::default();
+        index.add("https://shop.example.com/", 0);
+        index.add("shop.example.com/api/checkout", 1);
+        index.add("SHOP.example.com/api/checkout/", 2);
+        index.add("shop.example.com:8443/admin", 3);
+        index.add("other.example.com", 4);
+        assert_eq!(
+            index.owners("https://shop.example.com/api/checkout/pay?x=1"),
+            [1, 2]
+        );
+        assert_eq!(index.owners("https://shop.example.com/account"), [0]);
+        assert_eq!(index.owners("https://shop.example.com:8443/admin/x"), [3]);
+        assert_eq!(index.owners("https://shop.example.com/admin/x"), [0]);
+        assert!(index.owners("https://unknown.example.com/").is_empty());
     }
 
     #[test]
