@@ -117,6 +117,10 @@ impl EvidenceSummary {
 /// Applies evidence to an analyzed model (which must have no errors). Analyzes the model again
 /// when a failing test takes a control away. `options` are the ones the model was loaded with.
 pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOptions) {
+    let analysis_options = Options {
+        today: options.today.clone(),
+        cel: options.cel,
+    };
     let checks = control_checks(&analyzed.loaded.model, evidence);
     let failed: Vec<(Arc<str>, Arc<str>)> = checks
         .iter()
@@ -144,14 +148,7 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
     if !failed.is_empty() {
         let model = &mut analyzed.loaded.model;
         let taken = take_controls(model, &failed);
-        let analysis = crate::analyze_with(
-            model,
-            &analyzed.rules,
-            &Options {
-                today: options.today.clone(),
-                cel: options.cel,
-            },
-        );
+        let analysis = crate::analyze_with(model, &analyzed.rules, &analysis_options);
         put_back(model, taken);
         analyzed.analysis.threats = analysis.threats;
     }
@@ -214,14 +211,7 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
         threats: std::mem::take(&mut added),
         ..Analysis::default()
     };
-    crate::decisions::apply(
-        model,
-        &Options {
-            today: options.today.clone(),
-            cel: options.cel,
-        },
-        &mut extra,
-    );
+    crate::decisions::apply(model, &analysis_options, &mut extra);
     summary.unmodeled = extra.threats.iter().map(|t| t.id.to_string()).collect();
     analysis.threats.append(&mut extra.threats);
     crate::threat::sort_by_id(&mut analysis.threats);
