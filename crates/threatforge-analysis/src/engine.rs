@@ -431,6 +431,7 @@ fn evaluate_element<'w>(
                 members: Vec::new(),
                 member_spans: Vec::new(),
                 span: candidate.span,
+                evidence: None,
             }
         })
         .collect();

@@ -10,6 +10,7 @@ mod cel;
 mod decisions;
 mod diff;
 mod engine;
+mod evidence;
 mod examples;
 mod field;
 mod group;
@@ -26,6 +27,10 @@ pub use baseline::{Plan, Planned, plan as plan_baseline};
 pub use cel::budget::CelLimits;
 pub use diff::{Change, Diff, diff};
 pub use engine::{analyze, analyze_with};
+pub use evidence::{
+    ControlCheck, EvidenceSummary, ThreatEvidence, ToolCount, UNMODELED, Verification,
+    apply as apply_evidence, unverified_at_or_above,
+};
 pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, in_words, join, one_line};
 pub use project::{Analyzed, Project, ProjectOptions, Source};

@@ -246,6 +246,9 @@ pub struct Threat {
     /// Where the element is declared.
     #[serde(skip)]
     pub span: Span,
+    /// What scanners and tests say of it, when evidence was given (docs/evidence.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Box<crate::evidence::ThreatEvidence>>,
 }
 
 #[derive(Debug, Default)]
@@ -259,6 +262,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Problems located in rule files (a condition that failed to evaluate).
     pub rule_diagnostics: Vec<Diagnostic>,
+    /// What the evidence (scanner and test reports) said, when some was applied.
+    pub evidence: Option<Box<crate::evidence::EvidenceSummary>>,
 }
 
 impl Analysis {

@@ -53,6 +53,9 @@ pub(crate) enum Command {
     /// Compare a model with its infrastructure code (Compose, Kubernetes, Terraform JSON): what
     /// the code has that the model lacks, and `iac:` references that name nothing.
     Drift(DriftArgs),
+    /// Summarize what scanner and test reports say of a model: findings per tool, mapped and
+    /// unmapped, threats confirmed, controls verified, failed and unverified (docs/evidence.md).
+    Evidence(EvidenceArgs),
     /// Convert a model from another tool (Threagile, OTM, Threat Dragon, Microsoft TMT) into a
     /// threatforge model.
     Import(ImportArgs),
@@ -92,8 +95,16 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub code_root: Option<PathBuf>,
 
+    /// A second gate: exit 1 when a threat at or above this severity (before controls) is
+    /// mitigated only by controls no passing test verifies (`verified_by`, docs/evidence.md).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub require_verified: Option<SeverityArg>,
+
     #[command(flatten)]
     pub inputs: ModelInputs,
+
+    #[command(flatten)]
+    pub evidence: EvidenceInputs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +123,41 @@ pub(crate) struct ServeArgs {
 
     #[command(flatten)]
     pub inputs: ModelInputs,
+}
+
+/// Scanner and test reports to read with the model (docs/evidence.md).
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct EvidenceInputs {
+    /// A SARIF, JUnit XML or ZAP JSON report (repeatable; `*` and `**` globs are expanded),
+    /// beside those the model's `evidence:` names.
+    #[arg(long = "evidence", value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct EvidenceArgs {
+    /// The model file. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = EvidenceFormat::Human)]
+    pub format: EvidenceFormat,
+
+    /// Write the output to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub inputs: ModelInputs,
+
+    #[command(flatten)]
+    pub evidence: EvidenceInputs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvidenceFormat {
+    Human,
+    Json,
 }
 
 /// What every command that analyzes a model takes beside the model: where it may read, the
@@ -223,6 +269,9 @@ pub(crate) struct ReportArgs {
 
     #[command(flatten)]
     pub inputs: ModelInputs,
+
+    #[command(flatten)]
+    pub evidence: EvidenceInputs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -285,6 +334,10 @@ pub(crate) struct DiffArgs {
 
     #[command(flatten)]
     pub limits: RuleLimits,
+
+    /// Applied to both versions, so that the difference is the model's.
+    #[command(flatten)]
+    pub evidence: EvidenceInputs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -441,6 +441,16 @@ pub struct Component {
     /// Compose service (`compose:db`). `threatforge drift` reports those that resolve to nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub iac: Vec<Sp<String>>,
+    /// Where web scanners reach the component: URLs (`https://shop.example.com/api`) or a host
+    /// and path prefix (`shop.example.com/api`). A scanner's finding at a URL under one of them
+    /// is the component's (docs/evidence.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<Sp<String>>,
+    /// What verifies each of the component's controls: control id -> test id patterns
+    /// (`classname.name` as JUnit reports it; `*` matches any text). A passing test makes the
+    /// control verified, a failing one takes its effect away (docs/evidence.md).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub verified_by: IndexMap<Sp<Id>, Vec<Sp<String>>>,
     /// Marks the component out of scope; the text says why. Rules skip it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_scope: Option<String>,
@@ -709,6 +719,8 @@ pub struct Model {
     pub controls: IndexMap<Id, Decl<TeamControl>>,
     pub rules: RulesConfig,
     pub decisions: Vec<Decision>,
+    /// Evidence files (scanner and test reports) the model names, relative to the root file.
+    pub evidence: Vec<Sp<String>>,
     pub sources: SourceMap,
     /// Span of the `system` section, for diagnostics about the model as a whole.
     pub system_span: Span,
@@ -768,6 +780,10 @@ pub struct Document {
     /// The team's decisions on threats: status, owner, justification, expiry, rating overrides.
     #[serde(default)]
     pub decisions: Vec<Decision>,
+    /// Scanner and test reports (SARIF, JUnit XML, ZAP JSON) to read with the model, relative to
+    /// the root model file, inside the model's root; `*` globs allowed (docs/evidence.md).
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// One entry of `flows`: `- source -> target: { attributes }`, or just `- source -> target`.

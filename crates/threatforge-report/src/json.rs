@@ -23,6 +23,9 @@ struct Report<'a> {
     /// The hygiene checklist: baseline practices missing, in the shape of a threat.
     hygiene: Vec<ThreatEntry<'a>>,
     diagnostics: Vec<JsonDiagnostic>,
+    /// What scanner and test reports said, when some were given (docs/evidence.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a threatforge_analysis::EvidenceSummary>,
 }
 
 #[derive(Serialize)]
@@ -204,6 +207,7 @@ fn report<'a>(
         threats: entries(model, &analysis.threats),
         hygiene: entries(model, &analysis.hygiene),
         diagnostics,
+        evidence: analysis.evidence.as_deref(),
     }
 }
 

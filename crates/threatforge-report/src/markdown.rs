@@ -66,6 +66,10 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
         out.push('\n');
     }
 
+    if let Some(evidence) = analysis.evidence.as_deref() {
+        evidence_section(&mut out, analysis, evidence);
+    }
+
     let diagram =
         crate::diagram::mermaid(model, analysis, &crate::diagram::DiagramOptions::default());
     let _ = writeln!(out, "## Diagram\n\n```mermaid\n{}```\n", diagram);
@@ -110,6 +114,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
                 _ => "start",
             };
             let _ = writeln!(out, "  - {} {sign}: {}", f.on, md(&f.reason));
+        }
+        if let Some(evidence) = &t.evidence {
+            threat_evidence(&mut out, evidence);
         }
         if t.mitigation.has_missing() {
             let _ = writeln!(
@@ -201,4 +208,117 @@ Baseline practices every such element needs whatever the design: \
         );
     }
     out.push('\n');
+}
+
+/// What scanners and tests said of the model as a whole: per tool, the controls' verification,
+/// and the high threats that rest on controls no test verifies.
+fn evidence_section(
+    out: &mut String,
+    analysis: &Analysis,
+    evidence: &threatforge_analysis::EvidenceSummary,
+) {
+    use threatforge_analysis::Verification;
+    let _ = writeln!(
+        out,
+        "## Evidence\n\n{} evidence files: {} threats confirmed by scanners, {} unmodeled weaknesses; controls {} verified, {} failed, {} unverified.\n",
+        evidence.files.len(),
+        evidence.confirmed.len(),
+        evidence.unmodeled.len(),
+        evidence.count(Verification::Verified),
+        evidence.count(Verification::Failed),
+        evidence.count(Verification::Unverified)
+    );
+    if !evidence.tools.is_empty() {
+        let _ = writeln!(
+            out,
+            "| tool | findings | mapped | unmapped | suppressed |\n|---|---|---|---|---|"
+        );
+        for tool in &evidence.tools {
+            let _ = writeln!(
+                out,
+                "{}",
+                row(&[
+                    md(&tool.tool),
+                    tool.findings.to_string(),
+                    tool.mapped.to_string(),
+                    tool.unmapped.to_string(),
+                    tool.suppressed.to_string(),
+                ])
+            );
+        }
+        out.push('\n');
+    }
+    let unverified = threatforge_analysis::unverified_at_or_above(analysis, ThreatSeverity::High);
+    if !unverified.is_empty() {
+        let _ = writeln!(
+            out,
+            "High threats whose controls no test verifies:\n\n| threat | controls |\n|---|---|"
+        );
+        for t in unverified {
+            let controls: Vec<String> = t
+                .evidence
+                .iter()
+                .flat_map(|e| &e.controls)
+                .map(|c| format!("{} ({})", c.control, c.status.as_str()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{}",
+                row(&[code(&t.id.to_string()), md(&controls.join(", "))])
+            );
+        }
+        out.push('\n');
+    }
+    if !evidence.unmapped.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} findings no component claims (no `code` glob or `endpoints` entry covers them).\n",
+            evidence.unmapped.len()
+        );
+    }
+}
+
+/// A threat's findings and its controls' verification, as list items.
+fn threat_evidence(out: &mut String, evidence: &threatforge_analysis::ThreatEvidence) {
+    if let Some(f) = &evidence.factor {
+        let _ = writeln!(out, "- likelihood +{}: {}", f.effect, md(&f.reason));
+    }
+    if !evidence.findings.is_empty() {
+        let _ = writeln!(out, "- confirmed by:");
+        for f in &evidence.findings {
+            let cwe: Vec<String> = f.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+            // Scanner text is untrusted like model text; its link is shown as text.
+            let _ = writeln!(
+                out,
+                "  - {} {}{} at {}: {}{}",
+                md(&f.tool),
+                code(&f.rule),
+                if cwe.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", cwe.join(", "))
+                },
+                code(&f.location()),
+                md(&threatforge_analysis::one_line(&f.message)),
+                f.link
+                    .as_ref()
+                    .map_or(String::new(), |l| format!(" (read more: {})", md(l)))
+            );
+        }
+    }
+    if !evidence.controls.is_empty() {
+        let checks: Vec<String> = evidence
+            .controls
+            .iter()
+            .map(|c| {
+                let tests = if c.tests.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", c.tests.join(", "))
+                };
+                format!("{} {}{}", c.control, c.status.as_str(), tests)
+            })
+            .collect();
+        let _ = writeln!(out, "- verification: {}", md(&checks.join("; ")));
+    }
 }

@@ -11,7 +11,16 @@ use crate::terminal::{Terminal, eprint, write_output};
 
 pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let mut analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
+    let today = args.inputs.today()?;
+    let mut analyzed = args.inputs.analyze(&path, today.clone())?;
+    let require_verified = args.require_verified.map(|s| s.severity());
+    args.inputs.apply_evidence(
+        &mut analyzed,
+        &path,
+        &args.evidence,
+        &today,
+        require_verified.is_some(),
+    )?;
     if let Some(repo) = &args.code_root {
         if !repo.is_dir() {
             return Err(format!(
@@ -36,13 +45,22 @@ pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
             } else {
                 eprint(&super::render_analyzed(&analyzed, term));
             }
-            human(&analyzed, &path.display().to_string(), fail_on, args.top)
+            let mut text = human(&analyzed, &path.display().to_string(), fail_on, args.top);
+            if let Some(threshold) = require_verified {
+                text.push_str(&verification_gate(&analyzed, threshold));
+            }
+            text
         }
     };
+    let unverified = require_verified.is_some_and(|t| {
+        !threatforge_analysis::unverified_at_or_above(&analyzed.analysis, t).is_empty()
+    });
     write_output(args.output.as_deref(), &text)?;
     let code = if analyzed.has_errors() {
         crate::exit::INVALID
-    } else if fail_on.is_some_and(|t| !threatforge_report::gate_passes(&analyzed.analysis, t)) {
+    } else if fail_on.is_some_and(|t| !threatforge_report::gate_passes(&analyzed.analysis, t))
+        || unverified
+    {
         crate::exit::GATE_FAILED
     } else {
         crate::exit::OK
@@ -160,6 +178,24 @@ fn human(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>, top: 
         found_by(model.threats.len(), analyzed.rules.rules.len()),
     );
     out
+}
+
+/// The verdict of `--require-verified`, with the first threats that fail it.
+fn verification_gate(analyzed: &Analyzed, threshold: ThreatSeverity) -> String {
+    let failing = threatforge_analysis::unverified_at_or_above(&analyzed.analysis, threshold);
+    if failing.is_empty() {
+        return format!(
+            "Verification gate passed: every threat at or above {threshold} that controls mitigate has a control a test verifies.\n"
+        );
+    }
+    let first: Vec<String> = failing.iter().take(3).map(|t| t.id.to_string()).collect();
+    format!(
+        "Verification gate failed: {} threat{} at or above {threshold} rest on controls no test verifies ({}{}); name tests in `verified_by`.\n",
+        failing.len(),
+        if failing.len() == 1 { "" } else { "s" },
+        line(&first.join(", ")),
+        if failing.len() > 3 { ", ..." } else { "" }
+    )
 }
 
 /// What the threats come from: the rules, and the model's own `threats:` when it has any.

@@ -5,6 +5,7 @@ mod check;
 mod diagram;
 mod diff;
 mod drift;
+mod evidence;
 mod import;
 mod init;
 mod report;
@@ -35,6 +36,7 @@ pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
         Command::Drift(args) => drift::run(args, term),
+        Command::Evidence(args) => evidence::run(args, term),
         Command::Import(args) => import::run(args, term),
         Command::Serve(args) => serve::run(args),
         Command::Completions { shell } => {

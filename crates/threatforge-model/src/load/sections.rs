@@ -31,6 +31,7 @@ const SECTIONS: &[&str] = &[
     "controls",
     "rules",
     "decisions",
+    "evidence",
 ];
 
 impl Loader<'_> {
@@ -115,6 +116,11 @@ impl Loader<'_> {
                 }
                 "flows" => self.flows(file, value),
                 "decisions" => self.decisions(file, value),
+                "evidence" => {
+                    if let Some(list) = self.entity::<Vec<Sp<String>>>(file, value, "`evidence`") {
+                        self.model.evidence.extend(list);
+                    }
+                }
                 "rules" if is_root => {
                     if let Some(config) = self.entity::<RulesConfig>(file, value, "`rules`") {
                         self.model.rules = config;

@@ -28,6 +28,87 @@ pub(super) struct Report {
     hygiene: Vec<ThreatView>,
     filters: Filters,
     inventory: Inventory,
+    /// What scanner and test reports said, when some were given.
+    evidence: Option<EvidenceView>,
+}
+
+/// The evidence as the template reads it: every field present (the template is strict about
+/// undefined values), findings with their place written out.
+#[derive(Serialize)]
+struct EvidenceView {
+    files: usize,
+    confirmed: usize,
+    unmodeled: usize,
+    tools: Vec<threatforge_analysis::ToolCount>,
+    controls: Vec<CheckView>,
+    unmapped: Vec<FindingView>,
+    verified: usize,
+    failed: usize,
+    unverified: usize,
+    /// High and critical threats (before controls) whose controls in place no test verifies.
+    unverified_high: Vec<UnverifiedView>,
+}
+
+#[derive(Serialize)]
+struct UnverifiedView {
+    id: String,
+    anchor: String,
+    title: String,
+    severity: &'static str,
+    controls: Vec<CheckView>,
+}
+
+#[derive(Serialize)]
+struct ThreatEvidenceView {
+    /// The likelihood the findings added, and why.
+    factor: Option<(i8, String)>,
+    findings: Vec<FindingView>,
+    controls: Vec<CheckView>,
+}
+
+#[derive(Serialize)]
+struct FindingView {
+    tool: String,
+    rule: String,
+    cwe: Vec<u32>,
+    place: String,
+    message: String,
+    /// Shown as text: a scanner's link is not ours to make a link of.
+    link: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CheckView {
+    control: String,
+    status: &'static str,
+    tests: String,
+}
+
+fn finding_view(f: &threatforge_evidence::Finding) -> FindingView {
+    FindingView {
+        tool: f.tool.clone(),
+        rule: f.rule.clone(),
+        cwe: f.cwe.clone(),
+        place: f.location(),
+        message: f.message.clone(),
+        link: f.link.clone(),
+    }
+}
+
+fn check_view(c: &threatforge_analysis::ControlCheck) -> CheckView {
+    CheckView {
+        control: format!("{}.{}", c.component, c.control),
+        status: c.status.as_str(),
+        tests: c.tests.join(", "),
+    }
+}
+
+fn threat_evidence_view(e: &threatforge_analysis::ThreatEvidence) -> ThreatEvidenceView {
+    ThreatEvidenceView {
+        factor: e.factor.as_ref().map(|f| (f.effect, f.reason.to_string())),
+        findings: e.findings.iter().map(|f| finding_view(f)).collect(),
+        controls: e.controls.iter().map(check_view).collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -137,6 +218,7 @@ struct ThreatView {
     location: String,
     /// Ids of the components the threat concerns, space-separated, for the register's filter.
     components: String,
+    evidence: Option<ThreatEvidenceView>,
 }
 
 #[derive(Serialize)]
@@ -652,6 +734,7 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
             format!("{}:{}", at.file, at.line)
         },
         components: structure.components_of(model, t).join(" "),
+        evidence: t.evidence.as_deref().map(threat_evidence_view),
     }
 }
 
@@ -735,6 +818,41 @@ impl Report {
             .collect();
         let top_views: Vec<&ThreatView> = top.iter().map(|&i| &threats[i]).collect();
         let drivers = drivers(&top_views, &top_threats);
+        let evidence = analysis.evidence.as_deref().map(|summary| {
+            use threatforge_analysis::Verification;
+            let unverified_high =
+                threatforge_analysis::unverified_at_or_above(analysis, ThreatSeverity::High)
+                    .into_iter()
+                    .filter_map(|t| {
+                        let view = &threats[*position.get(t.id.to_string().as_str())?];
+                        Some(UnverifiedView {
+                            id: view.id.clone(),
+                            anchor: view.anchor.clone(),
+                            title: view.title.clone(),
+                            severity: t.inherent.severity.as_str(),
+                            controls: t
+                                .evidence
+                                .as_ref()?
+                                .controls
+                                .iter()
+                                .map(check_view)
+                                .collect(),
+                        })
+                    })
+                    .collect();
+            EvidenceView {
+                files: summary.files.len(),
+                confirmed: summary.confirmed.len(),
+                unmodeled: summary.unmodeled.len(),
+                tools: summary.tools.clone(),
+                controls: summary.controls.iter().map(check_view).collect(),
+                unmapped: summary.unmapped.iter().map(|f| finding_view(f)).collect(),
+                verified: summary.count(Verification::Verified),
+                failed: summary.count(Verification::Failed),
+                unverified: summary.count(Verification::Unverified),
+                unverified_high,
+            }
+        });
 
         let open_by_severity = ThreatSeverity::ALL
             .iter()
@@ -820,6 +938,7 @@ impl Report {
                 .collect(),
             filters,
             inventory,
+            evidence,
         }
     }
 }

@@ -1,0 +1,726 @@
+//! What evidence from scanners and tests does to an analysis (docs/evidence.md): findings are
+//! mapped to the components whose `code` globs or `endpoints` claim them; a finding whose CWE
+//! (or one near it in CWE's research view) is among a threat's CWEs on the same component
+//! confirms the threat, whose likelihood goes to the top of the scale; findings no threat
+//! covers become one "unmodeled weakness" threat per component and CWE; `verified_by` tests
+//! make a component's controls verified, and a failing one takes the control's effect away
+//! (the model is analyzed again without it).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+use threatforge_evidence::{Evidence, Finding, Level as FindingLevel, Outcome, Warning};
+use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
+
+use crate::mitigation::{MitigationEntry, mitigation_by};
+use crate::project::{Analyzed, ProjectOptions};
+use crate::rule::{Element, Stride};
+use crate::score::{Factor, Factors, Score};
+use crate::threat::{Analysis, ElementRef, Options, Threat, ThreatId};
+
+/// The rule id of the threats evidence adds where no threat of the model covers a finding.
+pub const UNMODELED: &str = "unmodeled-weakness";
+
+/// What tests say of a control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verification {
+    /// A test named in `verified_by` passed, and none failed.
+    Verified,
+    /// A test named in `verified_by` failed or erred: the control does not count.
+    Failed,
+    /// No test verifies it (none named, or none of those named ran).
+    Unverified,
+}
+
+impl Verification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Verified => "verified",
+            Verification::Failed => "failed",
+            Verification::Unverified => "unverified",
+        }
+    }
+}
+
+/// One control on one component, as the tests left it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ControlCheck {
+    pub component: Arc<str>,
+    pub control: Arc<str>,
+    pub status: Verification,
+    /// The tests that decided it: the failing ones when it failed, else the passing ones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<String>,
+}
+
+/// What the evidence says of one threat.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreatEvidence {
+    /// Findings that confirm it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Arc<Finding>>,
+    /// The likelihood the findings set, as a factor of the score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factor: Option<Factor>,
+    /// Its mitigating controls in place, and what the tests say of each; a failed control is
+    /// here though the analysis no longer counts it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<ControlCheck>,
+}
+
+impl ThreatEvidence {
+    /// Whether a scanner's finding confirms the threat.
+    pub fn confirmed(&self) -> bool {
+        !self.findings.is_empty()
+    }
+}
+
+/// Per tool: how many findings, and where they went.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ToolCount {
+    pub tool: String,
+    pub findings: usize,
+    /// Claimed by a component.
+    pub mapped: usize,
+    /// Claimed by none.
+    pub unmapped: usize,
+    /// Suppressed in the tool: listed only.
+    pub suppressed: usize,
+}
+
+/// The evidence as a whole, for the summary, the reports and the gates.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EvidenceSummary {
+    pub files: Vec<String>,
+    pub tools: Vec<ToolCount>,
+    pub tests: BTreeMap<&'static str, usize>,
+    /// Threats a finding confirms, by id.
+    pub confirmed: Vec<String>,
+    /// Threats added for findings no threat covers, by id.
+    pub unmodeled: Vec<String>,
+    /// Every control of every component that declares controls, with what tests say of it.
+    pub controls: Vec<ControlCheck>,
+    /// Findings no component claims: where the model does not cover the code or the site.
+    pub unmapped: Vec<Arc<Finding>>,
+    pub warnings: Vec<Warning>,
+}
+
+impl EvidenceSummary {
+    pub fn count(&self, status: Verification) -> usize {
+        self.controls.iter().filter(|c| c.status == status).count()
+    }
+}
+
+/// Applies evidence to an analyzed model (which must have no errors). Analyzes the model again
+/// when a failing test takes a control away. `options` are the ones the model was loaded with.
+pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOptions) {
+    let analysis_options = Options {
+        today: options.today.clone(),
+        cel: options.cel,
+    };
+    let checks = control_checks(&analyzed.loaded.model, evidence);
+    let failed: Vec<(Arc<str>, Arc<str>)> = checks
+        .iter()
+        .filter(|c| c.status == Verification::Failed)
+        .map(|c| (Arc::clone(&c.component), Arc::clone(&c.control)))
+        .collect();
+    // Which controls each threat had in place, before a failed one is taken away.
+    let by_control: HashMap<(&str, &str), &ControlCheck> = checks
+        .iter()
+        .map(|c| ((&*c.component, &*c.control), c))
+        .collect();
+    let in_place: HashMap<String, Vec<ControlCheck>> = analyzed
+        .analysis
+        .threats
+        .iter()
+        .filter(|t| t.mitigation.has_in_place())
+        .map(|t| {
+            (
+                t.id.to_string(),
+                threat_checks(t, &analyzed.loaded.model, &by_control),
+            )
+        })
+        .collect();
+    drop(by_control);
+    if !failed.is_empty() {
+        let model = &mut analyzed.loaded.model;
+        let taken = take_controls(model, &failed);
+        let analysis = crate::analyze_with(model, &analyzed.rules, &analysis_options);
+        put_back(model, taken);
+        analyzed.analysis.threats = analysis.threats;
+    }
+    let model = &analyzed.loaded.model;
+    let analysis = &mut analyzed.analysis;
+    let mut id = String::new();
+    for threat in &mut analysis.threats {
+        id.clear();
+        id.push_str(&threat.id.to_string());
+        if let Some(controls) = in_place.get(&id) {
+            threat.evidence = Some(Box::new(ThreatEvidence {
+                findings: Vec::new(),
+                factor: None,
+                controls: controls.clone(),
+            }));
+        }
+    }
+    let mut summary = EvidenceSummary {
+        files: evidence.files.clone(),
+        controls: checks,
+        warnings: evidence.warnings.clone(),
+        ..EvidenceSummary::default()
+    };
+    for test in &evidence.tests {
+        *summary.tests.entry(test.outcome.as_str()).or_default() += 1;
+    }
+    let claims = Claims::new(model);
+    let mut tools: BTreeMap<&str, ToolCount> = BTreeMap::new();
+    // Findings per component, by index into `evidence.findings`.
+    let mut on_component: Vec<Vec<usize>> = vec![Vec::new(); model.components.len()];
+    let mut claimed = Vec::new();
+    for (i, finding) in evidence.findings.iter().enumerate() {
+        let count = tools.entry(&finding.tool).or_insert_with(|| ToolCount {
+            tool: finding.tool.clone(),
+            ..ToolCount::default()
+        });
+        count.findings += 1;
+        if finding.suppressed {
+            count.suppressed += 1;
+            continue;
+        }
+        claims.claiming(finding, &mut claimed);
+        if claimed.is_empty() {
+            count.unmapped += 1;
+            summary.unmapped.push(Arc::new(finding.clone()));
+        } else {
+            count.mapped += 1;
+            for &c in &claimed {
+                on_component[c].push(i);
+            }
+        }
+    }
+    summary.tools = tools.into_values().collect();
+    let shared: Vec<Arc<Finding>> = evidence.findings.iter().cloned().map(Arc::new).collect();
+    let unmodeled = confirm(model, analysis, &on_component, &shared, &mut summary);
+    let mut added = unmodeled_threats(model, &shared, &unmodeled);
+    // Decisions apply to the added threats as to any; the model's other decisions match
+    // nothing among them, so what this pass says of them is not kept.
+    let mut extra = Analysis {
+        threats: std::mem::take(&mut added),
+        ..Analysis::default()
+    };
+    crate::decisions::apply(model, &analysis_options, &mut extra);
+    summary.unmodeled = extra.threats.iter().map(|t| t.id.to_string()).collect();
+    analysis.threats.append(&mut extra.threats);
+    crate::threat::sort_by_id(&mut analysis.threats);
+    analysis.evidence = Some(Box::new(summary));
+}
+
+/// Threats at or above `severity` (before controls) that controls mitigate, none of them
+/// verified by a test: what `check --require-verified` fails on. Threats a decision dismissed
+/// (accepted, false positive, not applicable) are left out.
+pub fn unverified_at_or_above(analysis: &Analysis, severity: ThreatSeverity) -> Vec<&Threat> {
+    analysis
+        .threats
+        .iter()
+        .filter(|t| t.inherent.severity >= severity)
+        .filter(|t| {
+            !matches!(
+                t.status,
+                DecisionStatus::Accepted
+                    | DecisionStatus::FalsePositive
+                    | DecisionStatus::NotApplicable
+            )
+        })
+        .filter(|t| {
+            t.evidence.as_ref().is_some_and(|e| {
+                !e.controls.is_empty()
+                    && e.controls
+                        .iter()
+                        .all(|c| c.status != Verification::Verified)
+            })
+        })
+        .collect()
+}
+
+/// Every control of every component, with what its `verified_by` tests say.
+fn control_checks(model: &Model, evidence: &Evidence) -> Vec<ControlCheck> {
+    let mut checks = Vec::new();
+    for (id, component) in &model.components {
+        let id: Arc<str> = Arc::from(id.as_str());
+        for control in &component.controls {
+            let patterns = component
+                .verified_by
+                .iter()
+                .find(|(c, _)| c.value == control.value)
+                .map(|(_, p)| p.as_slice())
+                .unwrap_or_default();
+            let set = test_patterns(patterns.iter().map(|p| p.value.as_str()));
+            let ran: Vec<&threatforge_evidence::TestResult> = evidence
+                .tests
+                .iter()
+                .filter(|t| set.as_ref().is_some_and(|s| s.is_match(&t.id)))
+                .collect();
+            let failed: Vec<String> = ran
+                .iter()
+                .filter(|t| t.outcome >= Outcome::Failed)
+                .map(|t| t.id.clone())
+                .collect();
+            let passed: Vec<String> = ran
+                .iter()
+                .filter(|t| t.outcome == Outcome::Passed)
+                .map(|t| t.id.clone())
+                .collect();
+            let (status, tests) = if !failed.is_empty() {
+                (Verification::Failed, failed)
+            } else if !passed.is_empty() {
+                (Verification::Verified, passed)
+            } else {
+                (Verification::Unverified, Vec::new())
+            };
+            checks.push(ControlCheck {
+                component: Arc::clone(&id),
+                control: Arc::from(control.value.as_str()),
+                status,
+                tests,
+            });
+        }
+    }
+    checks
+}
+
+/// `verified_by` patterns as one set: `*` matches any text, separators included.
+fn test_patterns<'a>(patterns: impl Iterator<Item = &'a str>) -> Option<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    let mut any = false;
+    for pattern in patterns {
+        // A pattern that is not a valid glob is matched as written.
+        let glob = GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .or_else(|_| Glob::new(&globset::escape(pattern)));
+        if let Ok(glob) = glob {
+            builder.add(glob);
+            any = true;
+        }
+    }
+    any.then(|| builder.build().ok()).flatten()
+}
+
+/// The checks of a threat's controls in place: on its component, or for a flow on the flow's
+/// target (controls on the flow itself, or in reach from elsewhere, no test verifies).
+fn threat_checks(
+    threat: &Threat,
+    model: &Model,
+    checks: &HashMap<(&str, &str), &ControlCheck>,
+) -> Vec<ControlCheck> {
+    let component = match threat.element.kind {
+        Element::Component => Some(&*threat.element.id),
+        Element::Flow => model
+            .flows
+            .get(&*threat.element.id)
+            .map(|f| f.value.target.value.as_str()),
+        _ => None,
+    };
+    threat
+        .mitigation
+        .in_place()
+        .map(|control| {
+            component
+                .and_then(|c| checks.get(&(c, control)))
+                .map(|c| (*c).clone())
+                .unwrap_or_else(|| ControlCheck {
+                    component: Arc::from(component.unwrap_or(&threat.element.id)),
+                    control: Arc::from(control),
+                    status: Verification::Unverified,
+                    tests: Vec::new(),
+                })
+        })
+        .collect()
+}
+
+/// Takes the failed controls off their components, with where each was, to put them back.
+fn take_controls(
+    model: &mut Model,
+    failed: &[(Arc<str>, Arc<str>)],
+) -> Vec<(usize, usize, threatforge_model::Sp<String>)> {
+    let mut taken = Vec::new();
+    for (c, component) in model.components.values_mut().enumerate() {
+        let mut at = 0;
+        component.value.controls.retain(|control| {
+            let fails = failed
+                .iter()
+                .any(|(id, name)| **id == *component.id.value && **name == *control.value);
+            if fails {
+                taken.push((c, at, control.clone()));
+            }
+            at += 1;
+            !fails
+        });
+    }
+    taken
+}
+
+/// Puts taken controls back where they were, so that reports show the model as written.
+fn put_back(model: &mut Model, taken: Vec<(usize, usize, threatforge_model::Sp<String>)>) {
+    for (c, at, control) in taken {
+        if let Some((_, component)) = model.components.get_index_mut(c) {
+            let controls = &mut component.value.controls;
+            controls.insert(at.min(controls.len()), control);
+        }
+    }
+}
+
+/// Which components claim a finding: by `code` globs for files, `endpoints` for URLs.
+struct Claims {
+    code: GlobSet,
+    /// The component of each glob in `code`.
+    owner: Vec<usize>,
+    endpoints: threatforge_evidence::EndpointIndex,
+}
+
+impl Claims {
+    fn new(model: &Model) -> Self {
+        let mut builder = GlobSetBuilder::new();
+        let mut owner = Vec::new();
+        let mut endpoints = threatforge_evidence::EndpointIndex::default();
+        for (c, component) in model.components.values().enumerate() {
+            for glob in &component.code {
+                // The loader has checked the globs; one that fails here claims nothing.
+                if let Ok(glob) = GlobBuilder::new(glob.value.trim_start_matches("./"))
+                    .literal_separator(true)
+                    .build()
+                {
+                    builder.add(glob);
+                    owner.push(c);
+                }
+            }
+            for endpoint in &component.endpoints {
+                endpoints.add(&endpoint.value, c);
+            }
+        }
+        Claims {
+            code: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+            owner,
+            endpoints,
+        }
+    }
+
+    fn claiming(&self, finding: &Finding, out: &mut Vec<usize>) {
+        out.clear();
+        if let Some(file) = &finding.file {
+            out.extend(self.code.matches(file).into_iter().map(|g| self.owner[g]));
+        }
+        if let Some(url) = &finding.url {
+            out.extend(self.endpoints.owners(url));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Confirms the threats the findings bear on; returns, per component, the findings that
+/// confirmed none of its threats.
+fn confirm(
+    model: &Model,
+    analysis: &mut Analysis,
+    on_component: &[Vec<usize>],
+    findings: &[Arc<Finding>],
+    summary: &mut EvidenceSummary,
+) -> Vec<Vec<usize>> {
+    let index: HashMap<&str, usize> = model
+        .components
+        .keys()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut used: Vec<Vec<bool>> = on_component.iter().map(|f| vec![false; f.len()]).collect();
+    for threat in &mut analysis.threats {
+        if threat.cwe.is_empty() || !threat.members.is_empty() {
+            continue;
+        }
+        let component = match threat.element.kind {
+            Element::Component => index.get(&*threat.element.id).copied(),
+            Element::Flow => model
+                .flows
+                .get(&*threat.element.id)
+                .and_then(|f| index.get(f.value.target.value.as_str()).copied()),
+            _ => None,
+        };
+        let Some(c) = component else { continue };
+        let mut confirming = Vec::new();
+        for (k, &f) in on_component[c].iter().enumerate() {
+            let finding = &findings[f];
+            if finding.cwe.iter().any(|&found| {
+                threat
+                    .cwe
+                    .iter()
+                    .any(|&named| threatforge_evidence::cwe_related(found, named))
+            }) {
+                used[c][k] = true;
+                confirming.push(Arc::clone(finding));
+            }
+        }
+        if confirming.is_empty() {
+            continue;
+        }
+        confirm_one(threat, confirming);
+        summary.confirmed.push(threat.id.to_string());
+    }
+    on_component
+        .iter()
+        .zip(used)
+        .map(|(found, used)| {
+            found
+                .iter()
+                .zip(used)
+                .filter(|(_, used)| !used)
+                .map(|(f, _)| *f)
+                .collect()
+        })
+        .collect()
+}
+
+/// Raises a confirmed threat's likelihood to the top, before and after controls: the finding
+/// shows the weakness is there, whatever the controls.
+fn confirm_one(threat: &mut Threat, findings: Vec<Arc<Finding>>) {
+    let top = 4;
+    let before = threat.inherent.likelihood;
+    let reason = format!(
+        "{} confirm{} it: {}",
+        counted(findings.len(), "scanner finding"),
+        if findings.len() == 1 { "s" } else { "" },
+        describe(&findings)
+    );
+    threat.inherent = Score::new(top, threat.inherent.impact);
+    if threat.rating_override.is_none() {
+        threat.residual = Score::new(top, threat.residual.impact);
+    }
+    // Controls that looked complete did not stop what the scanner found; a decision stands.
+    if threat.decision.is_none() && threat.status == DecisionStatus::Mitigated {
+        threat.status = DecisionStatus::Open;
+        threat.reason = None;
+    }
+    let evidence = threat.evidence.get_or_insert_with(|| {
+        Box::new(ThreatEvidence {
+            findings: Vec::new(),
+            factor: None,
+            controls: Vec::new(),
+        })
+    });
+    evidence.factor = Some(Factor {
+        on: "likelihood",
+        factor: "confirmed-by-evidence",
+        effect: i8::try_from(top.saturating_sub(before)).unwrap_or(0),
+        reason: Arc::from(reason),
+    });
+    evidence.findings = findings;
+}
+
+/// The first findings as `tool rule (CWE-n) at place`, and how many more.
+fn describe(findings: &[Arc<Finding>]) -> String {
+    let shown: Vec<String> = findings
+        .iter()
+        .take(3)
+        .map(|f| {
+            let cwe: Vec<String> = f.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+            let place = f.location();
+            format!(
+                "{} {}{}{}",
+                f.tool,
+                f.rule,
+                if cwe.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", cwe.join(", "))
+                },
+                if place.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {place}")
+                }
+            )
+        })
+        .collect();
+    let more = findings.len().saturating_sub(shown.len());
+    let mut text = crate::mitigation::in_words(&shown);
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
+}
+
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// One threat per component and CWE for findings that confirmed nothing (CWE-less findings
+/// go into one threat per component, keyed `no-cwe`).
+fn unmodeled_threats(model: &Model, findings: &[Arc<Finding>], left: &[Vec<usize>]) -> Vec<Threat> {
+    let rule: Arc<str> = Arc::from(UNMODELED);
+    let entries: Arc<[MitigationEntry]> = Arc::from(Vec::new());
+    let mut threats = Vec::new();
+    for ((id, component), left) in model.components.iter().zip(left) {
+        let mut by_cwe: BTreeMap<Option<u32>, Vec<Arc<Finding>>> = BTreeMap::new();
+        for &f in left {
+            let finding = &findings[f];
+            if finding.cwe.is_empty() {
+                by_cwe.entry(None).or_default().push(Arc::clone(finding));
+            }
+            for &cwe in &finding.cwe {
+                by_cwe
+                    .entry(Some(cwe))
+                    .or_default()
+                    .push(Arc::clone(finding));
+            }
+        }
+        let element: Arc<str> = Arc::from(id.as_str());
+        for (cwe, found) in by_cwe {
+            let key = match cwe {
+                Some(n) => format!("{id}:cwe-{n}"),
+                None => format!("{id}:no-cwe"),
+            };
+            let impact = found.iter().map(|f| impact_of(f)).max().unwrap_or(1);
+            let named = match cwe {
+                Some(n) => format!("CWE-{n}"),
+                None => "a weakness without a CWE".to_owned(),
+            };
+            let mut tools: Vec<&str> = found.iter().map(|f| f.tool.as_str()).collect();
+            tools.sort_unstable();
+            tools.dedup();
+            let reason: Arc<str> = Arc::from(format!(
+                "{} on {id}: {}",
+                counted(found.len(), "scanner finding"),
+                describe(&found)
+            ));
+            let hints = Arc::new([
+                Factor {
+                    on: "likelihood",
+                    factor: "confirmed-by-evidence",
+                    effect: 0,
+                    reason: Arc::clone(&reason),
+                },
+                Factor {
+                    on: "impact",
+                    factor: "finding-severity",
+                    effect: 0,
+                    reason: Arc::from(
+                        "the most severe finding's level or security-severity sets the impact",
+                    ),
+                },
+            ]);
+            let score = Score::new(4, impact);
+            threats.push(Threat {
+                id: ThreatId::new(Arc::clone(&rule), Arc::from(key)),
+                rule: Arc::clone(&rule),
+                title: Arc::from(format!(
+                    "Unmodeled weakness: {named} found by {} in {id}",
+                    crate::mitigation::in_words(&tools)
+                )),
+                element: ElementRef {
+                    kind: Element::Component,
+                    id: Arc::clone(&element),
+                },
+                stride: cwe.map_or(Stride::Tampering, stride_of),
+                linddun: None,
+                capec: Arc::from(Vec::new()),
+                cwe: Arc::from(cwe.into_iter().collect::<Vec<u32>>()),
+                explanation: format!(
+                    "{reason}. No threat of the model covers {named} on {id}: model the \
+                     threat (a rule of the team's, or a manual threat), fix the code, or record \
+                     a decision."
+                )
+                .into_boxed_str(),
+                description: Arc::from(
+                    "A scanner found a weakness in the component's code or site that no threat \
+                     of the model covers.",
+                ),
+                reference: cwe
+                    .map(|n| Arc::from(format!("https://cwe.mitre.org/data/definitions/{n}.html"))),
+                status: DecisionStatus::Open,
+                reason: None,
+                inherent: score.clone(),
+                residual: score,
+                factors: Factors::hints_only(hints, 0),
+                mitigation: mitigation_by(&entries, &[]),
+                decision: None,
+                rating_override: None,
+                absorbed: Vec::new(),
+                members: Vec::new(),
+                member_spans: Vec::new(),
+                span: component.id.span,
+                evidence: Some(Box::new(ThreatEvidence {
+                    findings: found,
+                    factor: None,
+                    controls: Vec::new(),
+                })),
+            });
+        }
+    }
+    threats
+}
+
+/// The impact a finding sets, 1-4: its `security-severity` (CVSS-like bands) when given, else
+/// its level.
+fn impact_of(finding: &Finding) -> u8 {
+    match finding.security_severity {
+        Some(s) if s >= 9.0 => 4,
+        Some(s) if s >= 7.0 => 3,
+        Some(s) if s >= 4.0 => 2,
+        Some(_) => 1,
+        None => match finding.level {
+            FindingLevel::Error => 3,
+            FindingLevel::Warning => 2,
+            FindingLevel::Note | FindingLevel::None => 1,
+        },
+    }
+}
+
+/// The STRIDE category of a weakness, for the few families scanners report most; tampering
+/// (what injection and memory weaknesses are) otherwise.
+fn stride_of(cwe: u32) -> Stride {
+    match cwe {
+        200 | 201 | 209 | 215 | 312 | 319 | 359 | 532 | 538 | 548 | 798 | 259 | 321 | 522 => {
+            Stride::InformationDisclosure
+        }
+        287 | 290 | 294 | 306 | 307 | 384 | 521 | 613 | 1390 | 1391 => Stride::Spoofing,
+        22 | 23 | 36 | 250 | 269 | 276 | 284 | 285 | 639 | 732 | 862 | 863 | 918 => {
+            Stride::ElevationOfPrivilege
+        }
+        400 | 770 | 776 | 1333 => Stride::DenialOfService,
+        117 | 223 | 778 => Stride::Repudiation,
+        _ => Stride::Tampering,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_set_the_impact_of_an_unmodeled_weakness() {
+        let finding = |level, security_severity| Finding {
+            tool: "t".into(),
+            rule: "r".into(),
+            cwe: vec![89],
+            level,
+            security_severity,
+            message: String::new(),
+            file: None,
+            line: None,
+            url: None,
+            link: None,
+            source: "s".into(),
+            suppressed: false,
+        };
+        assert_eq!(impact_of(&finding(FindingLevel::Note, Some(9.8))), 4);
+        assert_eq!(impact_of(&finding(FindingLevel::Note, Some(7.5))), 3);
+        assert_eq!(impact_of(&finding(FindingLevel::Error, Some(2.0))), 1);
+        assert_eq!(impact_of(&finding(FindingLevel::Error, None)), 3);
+        assert_eq!(impact_of(&finding(FindingLevel::Warning, None)), 2);
+        assert_eq!(stride_of(798), Stride::InformationDisclosure);
+        assert_eq!(stride_of(89), Stride::Tampering);
+    }
+}

@@ -1,0 +1,258 @@
+//! Evidence through the binary: `threatforge evidence`, `--evidence` on check, report and diff,
+//! the verification gate, and evidence that cannot be read (exit 2, located).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{repo, threatforge};
+
+fn demo() -> PathBuf {
+    repo().join("tests/evidence")
+}
+
+/// The demo model without its `evidence:` list, in a directory of its own, so that evidence
+/// comes only from the command line.
+fn bare_model(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(demo().join("threatforge.yaml")).expect("the demo model");
+    let bare = text
+        .split("\n# Read with the model")
+        .next()
+        .expect("the model");
+    let path = dir.join("threatforge.yaml");
+    std::fs::write(&path, bare).expect("written");
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_evidence_command_summarizes_the_demo() {
+    let output = threatforge()
+        .current_dir(repo())
+        .args(["evidence", "tests/evidence/threatforge.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!(text(&output.stdout));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("`../../etc/passwd` kept without its location"),
+        "{stderr}"
+    );
+    let json = threatforge()
+        .current_dir(repo())
+        .args(["evidence", "tests/evidence/threatforge.yaml", "-f", "json"])
+        .output()
+        .expect("run");
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["confirmed"].as_array().map(Vec::len), Some(4));
+    assert_eq!(value["unmodeled"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn check_counts_confirmed_threats_at_their_new_severity() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let model = bare_model(dir.path());
+    let plain = threatforge()
+        .args(["check", "--fail-on", "critical"])
+        .arg(&model)
+        .output()
+        .expect("run");
+    assert!(!text(&plain.stdout).contains("sql-injection:checkout"));
+    let reports = demo().join("reports");
+    let with = threatforge()
+        .current_dir(&reports)
+        .args(["check", "--fail-on", "critical"])
+        .arg(&model)
+        .args(["--evidence", "*.sarif", "--evidence", "junit/*.xml"])
+        .output()
+        .expect("run");
+    assert_eq!(with.status.code(), Some(1), "{}", text(&with.stderr));
+    let out = text(&with.stdout);
+    assert!(
+        out.contains("critical 16/16  sql-injection:checkout"),
+        "{out}"
+    );
+    assert!(out.contains("unmodeled-weakness:checkout:cwe-327"), "{out}");
+}
+
+#[test]
+fn the_verification_gate_fails_on_high_threats_no_test_verifies() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let model = bare_model(dir.path());
+    let output = threatforge()
+        .args(["check", "--require-verified", "high"])
+        .arg(&model)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output.stdout);
+    let failing = |out: &str| -> usize {
+        out.split("Verification gate failed: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let unverified = failing(&out);
+    assert!(unverified > 0, "{out}");
+    // The demo's passing tests verify output encoding, which mitigates cross-site scripting:
+    // one threat fewer rests on unverified controls.
+    let verified = threatforge()
+        .args(["check", "--require-verified", "high"])
+        .arg(&model)
+        .arg("--evidence")
+        .arg(demo().join("reports/junit/pytest.xml"))
+        .output()
+        .expect("run");
+    let out = text(&verified.stdout);
+    assert_eq!(failing(&out), unverified - 1, "{out}");
+    // Without the gate and without evidence, check is as it always was.
+    let again = threatforge()
+        .arg("check")
+        .arg(&model)
+        .output()
+        .expect("run");
+    let before = threatforge()
+        .arg("check")
+        .arg(&model)
+        .arg("--top")
+        .arg("10")
+        .output()
+        .expect("run");
+    assert_eq!(again.stdout, before.stdout);
+    assert!(!text(&again.stdout).contains("Verification"));
+}
+
+#[test]
+fn reports_carry_the_evidence() {
+    let json = threatforge()
+        .current_dir(repo())
+        .args(["report", "-f", "json", "tests/evidence/threatforge.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(threatforge_report_schema()).expect("the report schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let sqli = report["threats"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == "sql-injection:checkout"))
+        .expect("the threat");
+    assert_eq!(
+        sqli["evidence"]["factor"]["factor"],
+        "confirmed-by-evidence"
+    );
+    assert_eq!(sqli["evidence"]["findings"][0]["tool"], "Semgrep OSS");
+    assert_eq!(
+        report["evidence"]["controls"].as_array().map(Vec::len),
+        Some(8)
+    );
+
+    let html = threatforge()
+        .current_dir(repo())
+        .args(["report", "-f", "html", "tests/evidence/threatforge.yaml"])
+        .output()
+        .expect("run");
+    let page = text(&html.stdout);
+    assert!(
+        page.contains("High threats whose controls no test verifies"),
+        "{page}"
+    );
+    assert!(page.contains("failed: the control does not count") || page.contains(">failed<"));
+    assert!(page.contains("formatted-sql-query"));
+    let md = threatforge()
+        .current_dir(repo())
+        .args(["report", "-f", "md", "tests/evidence/threatforge.yaml"])
+        .output()
+        .expect("run");
+    let md = text(&md.stdout);
+    assert!(md.contains("## Evidence"), "{md}");
+    assert!(md.contains("- confirmed by:"), "{md}");
+}
+
+fn threatforge_report_schema() -> &'static str {
+    threatforge_report::REPORT_SCHEMA
+}
+
+#[test]
+fn diff_applies_the_evidence_to_both_versions() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let model = bare_model(dir.path());
+    let output = threatforge()
+        .args(["diff", "-f", "json"])
+        .arg(&model)
+        .arg(&model)
+        .arg("--evidence")
+        .arg(demo().join("reports/semgrep.sarif"))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let diff: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    // The same evidence on the same model: no difference.
+    assert_eq!(
+        diff["threats"]["new"].as_array().map(Vec::len),
+        Some(0),
+        "{diff}"
+    );
+}
+
+#[test]
+fn evidence_that_cannot_be_read_is_an_error_at_its_place() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let model = bare_model(dir.path());
+    let broken = dir.path().join("broken.sarif");
+    std::fs::write(
+        &broken,
+        "{\n  \"runs\": [\n    { \"results\": 7 }\n  ]\n}\n",
+    )
+    .expect("written");
+    let output = threatforge()
+        .arg("check")
+        .arg(&model)
+        .arg("--evidence")
+        .arg(&broken)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    assert!(err.contains("broken.sarif:3:"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+    // A glob that matches nothing is not a silent pass.
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(["check", "threatforge.yaml", "--evidence", "reports/*.sarif"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("no evidence file matches"));
+}
+
+#[test]
+fn evidence_the_model_names_stays_inside_its_root() {
+    let outer = tempfile::tempdir().expect("a directory");
+    let dir = outer.path().join("model");
+    std::fs::create_dir(&dir).expect("created");
+    let model = bare_model(&dir);
+    std::fs::write(outer.path().join("outside.sarif"), r#"{"runs":[]}"#).expect("written");
+    let mut text_of = std::fs::read_to_string(&model).expect("the model");
+    text_of.push_str("evidence: [../outside.sarif]\n");
+    std::fs::write(&model, text_of).expect("written");
+    let output = threatforge()
+        .arg("check")
+        .arg(&model)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let err = text(&output.stderr);
+    assert!(err.contains("outside"), "{err}");
+}
