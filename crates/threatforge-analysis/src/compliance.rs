@@ -517,10 +517,10 @@ fn judge(
 pub fn records(model: &Model) -> Vec<Record> {
     let world = World::new(model);
     let name = |i: usize| {
-        let (id, c) = model.components.get_index(i).map_or(("", None), |(id, c)| {
-            (id.as_str(), c.name.as_deref())
-        });
-        c.map_or_else(|| id.to_owned(), |n| format!("{n} ({id})"))
+        model
+            .components
+            .get_index(i)
+            .map_or_else(String::new, |(id, _)| id.clone())
     };
     let mut out = Vec::new();
     for (d, (id, data)) in model.data.iter().enumerate() {
@@ -532,8 +532,9 @@ pub fn records(model: &Model) -> Vec<Record> {
         let mut third = BTreeSet::new();
         let mut transfers = Vec::new();
         for &f in &facts.flows {
-            let (_, flow) = &model.flows.get_index(f).map_or((None, None), |(k, v)| (Some(k), Some(v)));
-            let Some(flow) = flow else { continue };
+            let Some((_, flow)) = model.flows.get_index(f) else {
+                continue;
+            };
             let ff = &world.facts.flows[f];
             let (Some(s), Some(t)) = (ff.source, ff.target) else {
                 continue;
@@ -555,11 +556,7 @@ pub fn records(model: &Model) -> Vec<Record> {
                 if world.traits(to).contains(&"third-party") {
                     third.insert(format!("{}{crosses}", name(to)));
                 }
-                transfers.push(format!(
-                    "{} -> {}{crosses}",
-                    model.components.get_index(from).map_or("", |(k, _)| k),
-                    model.components.get_index(to).map_or("", |(k, _)| k)
-                ));
+                transfers.push(format!("{} -> {}{crosses}", name(from), name(to)));
             }
         }
         let stored: Vec<usize> = facts.stored_by.clone();
