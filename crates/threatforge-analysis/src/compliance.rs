@@ -283,7 +283,8 @@ pub struct Record {
     pub stored_in: Vec<String>,
     /// Flows that carry it, `source -> target`, with the boundaries crossed.
     pub transfers: Vec<String>,
-    /// Third parties (components operated by another organisation) that receive it.
+    /// Third parties (components operated by another organisation) that receive it, with the
+    /// boundaries it crosses to reach them.
     pub third_parties: Vec<String>,
     pub retention: String,
 }
@@ -529,7 +530,7 @@ pub fn records(model: &Model) -> Vec<Record> {
         }
         let facts = &world.facts.data[d];
         let mut collected = BTreeSet::new();
-        let mut third = BTreeSet::new();
+        let mut third: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut transfers = Vec::new();
         for &f in &facts.flows {
             let Some((_, flow)) = model.flows.get_index(f) else {
@@ -554,7 +555,10 @@ pub fn records(model: &Model) -> Vec<Record> {
                     format!(" across {}", ff.crosses.join(", "))
                 };
                 if world.traits(to).contains(&"third-party") {
-                    third.insert(format!("{}{crosses}", name(to)));
+                    third
+                        .entry(name(to))
+                        .or_insert_with(BTreeSet::new)
+                        .extend(ff.crosses.iter().cloned());
                 }
                 transfers.push(format!("{} -> {}{crosses}", name(from), name(to)));
             }
@@ -582,7 +586,17 @@ pub fn records(model: &Model) -> Vec<Record> {
             processed_by: facts.processed_by.iter().map(|&c| name(c)).collect(),
             stored_in: stored.iter().map(|&c| name(c)).collect(),
             transfers,
-            third_parties: third.into_iter().collect(),
+            third_parties: third
+                .into_iter()
+                .map(|(party, zones)| {
+                    if zones.is_empty() {
+                        party
+                    } else {
+                        let zones: Vec<String> = zones.into_iter().collect();
+                        format!("{party} (across {})", zones.join(", "))
+                    }
+                })
+                .collect(),
             retention: if retention.is_empty() {
                 "not declared: no store of it has the data-retention control".to_owned()
             } else {

@@ -367,46 +367,13 @@ pub fn plan_controls(
         let Some((&control, _)) = points_of.get_key_value(rank.control.as_str()) else {
             continue;
         };
-        let mut changed = Vec::new();
-        for &i in indexes {
-            let Some((after, closed)) = open[i].with(control) else {
-                continue;
-            };
-            let o = &mut open[i];
-            totals.add(o.score.severity, o.score.score, -1);
-            changed.push(StepThreat {
-                id: o.threat.id.to_string(),
-                before: o.score.severity,
-                before_score: o.score.score,
-                after: (!closed).then_some(after.severity),
-                after_score: if closed { 0 } else { after.score },
-            });
-            o.missing.retain(|e| !e.contains(&control));
-            o.any_in_place = true;
-            o.closed = closed;
-            if !closed {
-                totals.add(after.severity, after.score, 1);
-                o.score = after;
-            }
-        }
-        spent += rank.points;
-        let (effort, effort_why) = effort_of(control);
-        let first = &open[indexes[0]].threat;
-        steps.push(Step {
-            control: control.to_owned(),
-            title: title_of(model, control),
-            element: place.to_owned(),
-            kind: first.element.kind,
-            members: first.members.iter().map(|m| m.id.to_string()).collect(),
-            owner: owner_of(model, first),
-            effort,
+        let step = Taken {
+            control,
+            place,
+            gain: rank.gain,
             points: rank.points,
-            effort_why,
-            threats: changed,
-            removed: rank.gain,
-            spent,
-            after: totals.clone(),
-        });
+        };
+        take(model, &mut open, indexes, &step, &mut totals, &mut spent, &effort_of, &mut steps);
         // The steps on this place gain differently now; others are untouched.
         current.remove(&(place, control));
         let mine: Vec<(&str, &str)> = current
@@ -427,6 +394,60 @@ pub fn plan_controls(
         }
         if options.budget.is_some_and(|b| spent >= b) {
             break;
+        }
+    }
+
+    // Controls that close a threat only together (it has one in place and misses two more:
+    // neither alone lowers its score) never gain on their own. Once no single step gains,
+    // they are proposed together, the most severe threat first.
+    if queue.is_empty() && !options.budget.is_some_and(|b| spent >= b) {
+        let mut order: Vec<usize> = (0..open.len())
+            .filter(|&i| open[i].counts(options.target) && open[i].missing.len() > 1)
+            .filter(|&i| {
+                let o = &open[i];
+                o.missing.iter().flatten().all(|c| {
+                    o.with(c)
+                        .is_some_and(|(after, closed)| !closed && after.score >= o.score.score)
+                })
+            })
+            .collect();
+        order.sort_by(|&a, &b| open[b].score.score.cmp(&open[a].score.score).then(a.cmp(&b)));
+        for i in order {
+            if open[i].closed || (options.target.is_some() && reached(&totals)) {
+                continue;
+            }
+            let controls: Option<Vec<&str>> = open[i]
+                .missing
+                .iter()
+                .map(|e| e.iter().find(|c| !ruled.contains_key(*c)).copied())
+                .collect();
+            let Some(mut controls) = controls else {
+                continue;
+            };
+            // The cheaper first, so that the dearest is the one that closes the threat.
+            controls.sort_by_key(|c| (points_of.get(c).copied().unwrap_or(2), *c));
+            let points: u32 = controls
+                .iter()
+                .map(|c| points_of.get(c).copied().unwrap_or(2))
+                .sum();
+            let place: &str = &open[i].threat.element.id;
+            if options.budget.is_some_and(|b| spent + points > b) {
+                skipped_for_budget.push(format!("{} on {place}", controls.join(" + ")));
+                continue;
+            }
+            let Some(indexes) = by_place.get(place) else {
+                continue;
+            };
+            for control in controls {
+                let gain = gain_of(&open, indexes, control);
+                let step = Taken {
+                    control,
+                    place,
+                    gain,
+                    points: points_of.get(control).copied().unwrap_or(2),
+                };
+                take(model, &mut open, indexes, &step, &mut totals, &mut spent, &effort_of, &mut steps);
+            }
         }
     }
 
@@ -459,6 +480,71 @@ pub fn plan_controls(
             })
             .collect(),
     })
+}
+
+/// A step chosen: a control on a place, with what it gains and costs.
+struct Taken<'a> {
+    control: &'a str,
+    place: &'a str,
+    gain: u32,
+    points: u32,
+}
+
+/// Puts a step's control in place on its threats and records the step with the totals after it.
+#[allow(clippy::too_many_arguments)]
+fn take(
+    model: &Model,
+    open: &mut [Open],
+    indexes: &[usize],
+    step: &Taken,
+    totals: &mut Totals,
+    spent: &mut u32,
+    effort_of: &dyn Fn(&str) -> (Effort, String),
+    steps: &mut Vec<Step>,
+) {
+    let control = step.control;
+    let mut changed = Vec::new();
+    for &i in indexes {
+        let Some((after, closed)) = open[i].with(control) else {
+            continue;
+        };
+        let o = &mut open[i];
+        totals.add(o.score.severity, o.score.score, -1);
+        changed.push(StepThreat {
+            id: o.threat.id.to_string(),
+            before: o.score.severity,
+            before_score: o.score.score,
+            after: (!closed).then_some(after.severity),
+            after_score: if closed { 0 } else { after.score },
+        });
+        o.missing.retain(|e| !e.contains(&control));
+        o.any_in_place = true;
+        o.closed = closed;
+        if !closed {
+            totals.add(after.severity, after.score, 1);
+            o.score = after;
+        }
+    }
+    *spent += step.points;
+    let (effort, effort_why) = effort_of(control);
+    let Some(first) = indexes.first().map(|&i| open[i].threat) else {
+        return;
+    };
+    steps.push(Step {
+        control: control.to_owned(),
+        title: title_of(model, control),
+        element: step.place.to_owned(),
+        kind: first.element.kind,
+        members: first.members.iter().map(|m| m.id.to_string()).collect(),
+        owner: owner_of(model, first),
+        effort,
+        points: step.points,
+        effort_why,
+        threats: changed,
+        removed: step.gain,
+        spent: *spent,
+        after: totals.clone(),
+    });
 }
 
 /// Who would do the work: the element's owner (a flow's target's), else the system's owners.
@@ -619,6 +705,46 @@ threats:
         assert_eq!(plan.ruled_out[0].threats, 1);
         // input-validation alone takes t1 from critical to high: the target is reached.
         assert_eq!(plan.reached, Some(true));
+    }
+
+    #[test]
+    fn controls_that_close_a_threat_only_together_are_proposed_together() {
+        // t5 has waf in place and misses two more: neither alone lowers 3 x 4 = 12 (partial
+        // coverage already took a step of likelihood off 4 x 4); together they close it.
+        let plan = planned(
+            "",
+            PlanOptions::default(),
+        );
+        assert!(plan.steps.iter().all(|s| s.removed > 0));
+        let text = MODEL.replace(
+            "components:\n  api: { kind: process, owner: payments }",
+            "components:\n  api: { kind: process, owner: payments, controls: [waf] }",
+        ).replace(
+            "mitigations: [waf, input-validation] }",
+            "mitigations: [waf, input-validation, csrf-token] }",
+        );
+        let loaded =
+            threatforge_model::load_str("t.yaml", &text, std::path::Path::new("."), &Default::default());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let mut analysis =
+            crate::analyze_with(&loaded.model, &crate::RuleSet::builtin(), &Default::default());
+        analysis.threats.retain(Threat::is_manual);
+        let plan = match plan_controls(&loaded.model, &analysis, PlanOptions::default()) {
+            Ok(plan) => plan,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            steps(&plan),
+            vec![
+                step("encryption-at-rest", "db", 12, 1, 1, 25),
+                step("rate-limiting", "api", 9, 1, 2, 16),
+                step("backup", "db", 4, 2, 4, 12),
+                // The pair, after every single step: csrf-token first (low, 1 point), then
+                // input-validation closes t1.
+                step("csrf-token", "api", 0, 1, 5, 12),
+                step("input-validation", "api", 12, 2, 7, 0),
+            ]
+        );
     }
 
     #[test]
