@@ -482,7 +482,9 @@ fn judge(
     }
     if elements.is_empty() {
         let what = match (controls.is_empty(), rules.is_empty() && cwe.is_empty()) {
-            (false, false) => "no threat it is about was found and no control mapped to it is declared",
+            (false, false) => {
+                "no threat it is about was found and no control mapped to it is declared"
+            }
             (false, true) => "no control mapped to it is declared on any element",
             _ => "no threat it is about was found in the model",
         };
@@ -504,7 +506,8 @@ fn judge(
         }
     }
     if without.is_empty() {
-        (Status::Met, crate::in_words(&with), Vec::new())
+        let reason = format!("on every element it concerns: {}", crate::in_words(&with));
+        (Status::Met, reason, Vec::new())
     } else {
         let mut reason = format!("not on every element: {}", crate::in_words(&without));
         if !with.is_empty() {

@@ -253,8 +253,7 @@ pub fn plan_controls(
         })
         .unwrap_or_default();
     let effort_of = |control: &str| -> (Effort, String) {
-        if let Some(effort) =
-            config.and_then(|c| c.effort.iter().find(|(k, _)| k.value == control))
+        if let Some(effort) = config.and_then(|c| c.effort.iter().find(|(k, _)| k.value == control))
         {
             return (*effort.1, "set by the model".to_owned());
         }
@@ -341,11 +340,7 @@ pub fn plan_controls(
         }
     }
 
-    let reached = |totals: &Totals| {
-        options
-            .target
-            .is_none_or(|t| totals.at_or_above(t) == 0)
-    };
+    let reached = |totals: &Totals| options.target.is_none_or(|t| totals.at_or_above(t) == 0);
     let mut totals = before.clone();
     let mut steps = Vec::new();
     let mut spent = 0u32;
@@ -354,10 +349,7 @@ pub fn plan_controls(
         let Some(rank) = queue.pop_first() else {
             break;
         };
-        if options
-            .budget
-            .is_some_and(|b| spent + rank.points > b)
-        {
+        if options.budget.is_some_and(|b| spent + rank.points > b) {
             skipped_for_budget.push(format!("{} on {}", rank.control, rank.place));
             continue;
         }
@@ -373,7 +365,16 @@ pub fn plan_controls(
             gain: rank.gain,
             points: rank.points,
         };
-        take(model, &mut open, indexes, &step, &mut totals, &mut spent, &effort_of, &mut steps);
+        take(
+            model,
+            &mut open,
+            indexes,
+            &step,
+            &mut totals,
+            &mut spent,
+            &effort_of,
+            &mut steps,
+        );
         // The steps on this place gain differently now; others are untouched.
         current.remove(&(place, control));
         let mine: Vec<(&str, &str)> = current
@@ -411,7 +412,13 @@ pub fn plan_controls(
                 })
             })
             .collect();
-        order.sort_by(|&a, &b| open[b].score.score.cmp(&open[a].score.score).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| {
+            open[b]
+                .score
+                .score
+                .cmp(&open[a].score.score)
+                .then(a.cmp(&b))
+        });
         for i in order {
             if open[i].closed || (options.target.is_some() && reached(&totals)) {
                 continue;
@@ -446,7 +453,16 @@ pub fn plan_controls(
                     gain,
                     points: points_of.get(control).copied().unwrap_or(2),
                 };
-                take(model, &mut open, indexes, &step, &mut totals, &mut spent, &effort_of, &mut steps);
+                take(
+                    model,
+                    &mut open,
+                    indexes,
+                    &step,
+                    &mut totals,
+                    &mut spent,
+                    &effort_of,
+                    &mut steps,
+                );
             }
         }
     }
@@ -461,7 +477,11 @@ pub fn plan_controls(
     };
     if options.target.is_none() {
         left = skipped_for_budget;
-        left.extend(queue.iter().map(|r| format!("{} on {}", r.control, r.place)));
+        left.extend(
+            queue
+                .iter()
+                .map(|r| format!("{} on {}", r.control, r.place)),
+        );
     }
     Ok(ControlPlan {
         target: options.target,
@@ -471,12 +491,14 @@ pub fn plan_controls(
         after: totals,
         steps,
         left,
-        ruled_out: ruled_out
-            .into_iter()
-            .map(|(control, threats)| RuledOut {
-                control: control.to_owned(),
-                why: ruled.get(control).copied().unwrap_or_default().to_owned(),
-                threats,
+        // Every control the team ruled out, named by open threats or not: the plan says it
+        // read them.
+        ruled_out: ruled
+            .iter()
+            .map(|(control, why)| RuledOut {
+                control: (*control).to_owned(),
+                why: (*why).to_owned(),
+                threats: ruled_out.get(control).copied().unwrap_or(0),
             })
             .collect(),
     })
@@ -558,15 +580,13 @@ fn owner_of(model: &Model, threat: &Threat) -> Option<String> {
             .and_then(|f| model.components.get(&f.target.value)),
         _ => None,
     };
-    component
-        .and_then(|c| c.owner.clone())
-        .or_else(|| {
-            model
-                .system
-                .as_ref()
-                .filter(|s| !s.owners.is_empty())
-                .map(|s| s.owners.join(", "))
-        })
+    component.and_then(|c| c.owner.clone()).or_else(|| {
+        model
+            .system
+            .as_ref()
+            .filter(|s| !s.owners.is_empty())
+            .map(|s| s.owners.join(", "))
+    })
 }
 
 /// A control's title, from the catalogue or the team's controls.
@@ -598,12 +618,23 @@ threats:
 ";
 
     fn planned(extra: &str, options: PlanOptions) -> ControlPlan {
-        let text = MODEL.replacen("  owners: [platform]\n", &format!("  owners: [platform]\n{extra}"), 1);
-        let loaded =
-            threatforge_model::load_str("t.yaml", &text, std::path::Path::new("."), &Default::default());
+        let text = MODEL.replacen(
+            "  owners: [platform]\n",
+            &format!("  owners: [platform]\n{extra}"),
+            1,
+        );
+        let loaded = threatforge_model::load_str(
+            "t.yaml",
+            &text,
+            std::path::Path::new("."),
+            &Default::default(),
+        );
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let mut analysis =
-            crate::analyze_with(&loaded.model, &crate::RuleSet::builtin(), &Default::default());
+        let mut analysis = crate::analyze_with(
+            &loaded.model,
+            &crate::RuleSet::builtin(),
+            &Default::default(),
+        );
         analysis.threats.retain(Threat::is_manual);
         match plan_controls(&loaded.model, &analysis, options) {
             Ok(plan) => plan,
@@ -614,11 +645,27 @@ threats:
     fn steps(plan: &ControlPlan) -> Vec<(String, String, u32, u32, u32, u32)> {
         plan.steps
             .iter()
-            .map(|s| (s.control.clone(), s.element.clone(), s.removed, s.points, s.spent, s.after.risk))
+            .map(|s| {
+                (
+                    s.control.clone(),
+                    s.element.clone(),
+                    s.removed,
+                    s.points,
+                    s.spent,
+                    s.after.risk,
+                )
+            })
             .collect()
     }
 
-    fn step(c: &str, e: &str, removed: u32, points: u32, spent: u32, risk: u32) -> (String, String, u32, u32, u32, u32) {
+    fn step(
+        c: &str,
+        e: &str,
+        removed: u32,
+        points: u32,
+        spent: u32,
+        risk: u32,
+    ) -> (String, String, u32, u32, u32, u32) {
         (c.to_owned(), e.to_owned(), removed, points, spent, risk)
     }
 
@@ -627,7 +674,10 @@ threats:
         let plan = planned("", PlanOptions::default());
         // 16 + 9 + 12 + 4.
         assert_eq!(plan.before.risk, 41);
-        assert_eq!((plan.before.critical, plan.before.high, plan.before.medium), (1, 2, 1));
+        assert_eq!(
+            (plan.before.critical, plan.before.high, plan.before.medium),
+            (1, 2, 1)
+        );
         assert_eq!(
             steps(&plan),
             vec![
@@ -660,7 +710,15 @@ threats:
             },
         );
         let controls: Vec<String> = plan.steps.iter().map(|s| s.control.clone()).collect();
-        assert_eq!(controls, ["encryption-at-rest", "rate-limiting", "input-validation", "waf"]);
+        assert_eq!(
+            controls,
+            [
+                "encryption-at-rest",
+                "rate-limiting",
+                "input-validation",
+                "waf"
+            ]
+        );
         assert_eq!(plan.reached, Some(true));
         assert_eq!(plan.after.at_or_above(ThreatSeverity::High), 0);
         assert_eq!((plan.after.medium, plan.after.risk), (1, 4));
@@ -679,7 +737,10 @@ threats:
         let controls: Vec<String> = plan.steps.iter().map(|s| s.control.clone()).collect();
         assert_eq!(controls, ["encryption-at-rest", "rate-limiting"]);
         assert_eq!(plan.steps[1].spent, 2);
-        assert_eq!(plan.left, ["backup on db", "input-validation on api", "waf on api"]);
+        assert_eq!(
+            plan.left,
+            ["backup on db", "input-validation on api", "waf on api"]
+        );
     }
 
     #[test]
@@ -689,7 +750,16 @@ threats:
             PlanOptions::default(),
         );
         let controls: Vec<String> = plan.steps.iter().map(|s| s.control.clone()).collect();
-        assert_eq!(controls, ["encryption-at-rest", "rate-limiting", "input-validation", "waf", "backup"]);
+        assert_eq!(
+            controls,
+            [
+                "encryption-at-rest",
+                "rate-limiting",
+                "input-validation",
+                "waf",
+                "backup"
+            ]
+        );
         assert_eq!(plan.steps[2].effort_why, "set by the model");
         assert_eq!(plan.steps[2].points, 1);
 
@@ -711,23 +781,29 @@ threats:
     fn controls_that_close_a_threat_only_together_are_proposed_together() {
         // t5 has waf in place and misses two more: neither alone lowers 3 x 4 = 12 (partial
         // coverage already took a step of likelihood off 4 x 4); together they close it.
-        let plan = planned(
-            "",
-            PlanOptions::default(),
-        );
+        let plan = planned("", PlanOptions::default());
         assert!(plan.steps.iter().all(|s| s.removed > 0));
-        let text = MODEL.replace(
-            "components:\n  api: { kind: process, owner: payments }",
-            "components:\n  api: { kind: process, owner: payments, controls: [waf] }",
-        ).replace(
-            "mitigations: [waf, input-validation] }",
-            "mitigations: [waf, input-validation, csrf-token] }",
+        let text = MODEL
+            .replace(
+                "components:\n  api: { kind: process, owner: payments }",
+                "components:\n  api: { kind: process, owner: payments, controls: [waf] }",
+            )
+            .replace(
+                "mitigations: [waf, input-validation] }",
+                "mitigations: [waf, input-validation, csrf-token] }",
+            );
+        let loaded = threatforge_model::load_str(
+            "t.yaml",
+            &text,
+            std::path::Path::new("."),
+            &Default::default(),
         );
-        let loaded =
-            threatforge_model::load_str("t.yaml", &text, std::path::Path::new("."), &Default::default());
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let mut analysis =
-            crate::analyze_with(&loaded.model, &crate::RuleSet::builtin(), &Default::default());
+        let mut analysis = crate::analyze_with(
+            &loaded.model,
+            &crate::RuleSet::builtin(),
+            &Default::default(),
+        );
         analysis.threats.retain(Threat::is_manual);
         let plan = match plan_controls(&loaded.model, &analysis, PlanOptions::default()) {
             Ok(plan) => plan,

@@ -83,9 +83,15 @@ fn frameworks_and_levels_are_named_as_the_docs_say() {
     let level = |name: &str, level: Option<&str>| {
         resolve_framework(name, level).map(|(f, l)| (f.id.clone(), l))
     };
-    assert_eq!(level("asvs-5.0", Some("2")), Ok(("asvs-5.0".into(), Some(2))));
+    assert_eq!(
+        level("asvs-5.0", Some("2")),
+        Ok(("asvs-5.0".into(), Some(2)))
+    );
     assert_eq!(level("asvs-5.0-l2", None), Ok(("asvs-5.0".into(), Some(2))));
-    assert_eq!(level("asvs-5.0", Some("L3")), Ok(("asvs-5.0".into(), Some(3))));
+    assert_eq!(
+        level("asvs-5.0", Some("L3")),
+        Ok(("asvs-5.0".into(), Some(3)))
+    );
     assert_eq!(
         level("nist-800-53-r5-moderate", None),
         Ok(("nist-800-53-r5".into(), Some(2)))
@@ -139,19 +145,28 @@ fn online_shop_sample_statuses() {
     // The storefront queries customer-db and has input validation but no parameterized queries.
     let (s, _, threats) = status(&asvs, "V1.2.4");
     assert_eq!(s, Status::Gap);
-    assert!(threats.iter().any(|t| t.starts_with("sql-injection:storefront")), "{threats:?}");
+    assert!(
+        threats
+            .iter()
+            .any(|t| t.starts_with("sql-injection:storefront")),
+        "{threats:?}"
+    );
     // CWE-614: credentials cross the plain-HTTP hop from the WAF to the storefront.
     let (s, _, threats) = status(&asvs, "V3.3.1");
     assert_eq!(s, Status::Gap);
     assert!(
-        threats.iter().any(|t| t.starts_with("credentials-over-unencrypted-flow:")),
+        threats
+            .iter()
+            .any(|t| t.starts_with("credentials-over-unencrypted-flow:")),
         "{threats:?}"
     );
     // Shoppers sign up and log in; the storefront locks accounts out but has no second factor.
     let (s, _, threats) = status(&asvs, "V6.3.3");
     assert_eq!(s, Status::Gap);
     assert!(
-        threats.iter().any(|t| t.starts_with("credential-stuffing-and-brute-force:storefront")),
+        threats
+            .iter()
+            .any(|t| t.starts_with("credential-stuffing-and-brute-force:storefront")),
         "{threats:?}"
     );
     // Level 1 leaves out the level-2 requirement.
@@ -163,7 +178,12 @@ fn online_shop_sample_statuses() {
     // Customer and order data sit in stores without the data-retention control.
     let (s, _, threats) = status(&gdpr, "Art.5(1)(e)");
     assert_eq!(s, Status::Gap);
-    assert!(threats.iter().any(|t| t.starts_with("personal-data-retention:")), "{threats:?}");
+    assert!(
+        threats
+            .iter()
+            .any(|t| t.starts_with("personal-data-retention:")),
+        "{threats:?}"
+    );
     // Nothing maps to keeping the records: a process, said so.
     assert_eq!(status(&gdpr, "Art.30").0, Status::NotAssessed);
 
@@ -179,7 +199,10 @@ fn online_shop_sample_statuses() {
     // sandboxing is among the mitigations of that threat: the gap is right, the expectation was not.
     let sc39 = status(&nist, "SC-39");
     assert_eq!(sc39.0, Status::Gap, "{sc39:?}");
-    assert_eq!(sc39.2, ["mixed-targets-on-shared-runtime:shop-cluster (medium)"]);
+    assert_eq!(
+        sc39.2,
+        ["mixed-targets-on-shared-runtime:shop-cluster (medium)"]
+    );
 
     let top10 = assess(&shop, "owasp-top10-2021", None);
     assert_eq!(status(&top10, "A03:2021").0, Status::Gap);
@@ -202,7 +225,13 @@ fn online_shop_records_of_processing() {
         .iter()
         .find(|r| r.data == "clickstream")
         .unwrap_or_else(|| panic!("no record for clickstream"));
-    assert!(clicks.third_parties.iter().any(|c| c.starts_with("analytics")), "{clicks:?}");
+    assert!(
+        clicks
+            .third_parties
+            .iter()
+            .any(|c| c.starts_with("analytics")),
+        "{clicks:?}"
+    );
     // Not personal: no record.
     assert!(records.iter().all(|r| r.data != "product-catalogue"));
     // The audit trail's store has the data-retention control.
@@ -223,7 +252,11 @@ fn gdpr_does_not_apply_without_personal_data() {
     );
     assert!(!analyzed.has_errors());
     let gdpr = assess(&analyzed, "gdpr", None);
-    assert!(gdpr.requirements.iter().all(|r| r.status == Status::NotApplicable));
+    assert!(
+        gdpr.requirements
+            .iter()
+            .all(|r| r.status == Status::NotApplicable)
+    );
     assert!(gdpr.requirements[0].reason.contains("no personal data"));
     assert_eq!(gdpr.records.map(|r| r.len()), Some(0));
 }

@@ -204,7 +204,9 @@ pub(crate) struct ReportArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  threatforge plan --target high\n  threatforge plan --budget 10 --format md")]
+#[command(
+    after_help = "Examples:\n  threatforge plan --target high\n  threatforge plan --budget 10 --format md"
+)]
 pub(crate) struct PlanArgs {
     /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
     pub model: Option<PathBuf>,

@@ -120,7 +120,10 @@ fn human(model: &Model, c: &Compliance) -> String {
     }
     out.push_str("\nRequirements:\n");
     for r in &c.requirements {
-        let level = r.level.as_deref().map_or(String::new(), |l| format!(" [{l}]"));
+        let level = r
+            .level
+            .as_deref()
+            .map_or(String::new(), |l| format!(" [{l}]"));
         let _ = writeln!(
             out,
             "  {}{level} {}: {}",
@@ -145,12 +148,7 @@ fn human(model: &Model, c: &Compliance) -> String {
             }
         }
     }
-    let _ = writeln!(
-        out,
-        "\nSource: {} ({})",
-        line(&c.source),
-        line(&c.license)
-    );
+    let _ = writeln!(out, "\nSource: {} ({})", line(&c.source), line(&c.license));
     out
 }
 
@@ -197,12 +195,18 @@ fn md(model: &Model, c: &Compliance) -> String {
             out.push('\n');
         }
     }
-    let _ = writeln!(out, "\nSource: {} ({})", markdown(&c.source), markdown(&c.license));
+    let _ = writeln!(
+        out,
+        "\nSource: {} ({})",
+        markdown(&c.source),
+        markdown(&c.license)
+    );
     out
 }
 
 fn csv(c: &Compliance) -> String {
-    let mut out = String::from("framework,requirement,chapter,level,title,status,reason,threats\r\n");
+    let mut out =
+        String::from("framework,requirement,chapter,level,title,status,reason,threats\r\n");
     for r in &c.requirements {
         let row = [
             c.framework.clone(),

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use threatforge_analysis::{ControlPlan, Step, Totals};
-use threatforge_model::escape::line;
 use threatforge_model::Model;
+use threatforge_model::escape::line;
 
 use crate::escape::{csv as cell, markdown, markdown_code, markdown_row};
 
@@ -252,9 +252,10 @@ fn md(model: &Model, plan: &ControlPlan) -> String {
         for r in &plan.ruled_out {
             let _ = writeln!(
                 out,
-                "- {} ({} open threats): {}",
+                "- {} (named by {} open threat{}): {}",
                 markdown_code(&r.control),
                 r.threats,
+                if r.threats == 1 { "" } else { "s" },
                 markdown(&r.why)
             );
         }

@@ -195,7 +195,12 @@ fn declared_compliance(model: &Model, analysis: &Analysis) -> Vec<Value> {
 
 /// The control plan, when the model declares `system.plan`.
 fn declared_plan(model: &Model, analysis: &Analysis) -> Value {
-    if model.system.as_ref().and_then(|s| s.plan.as_ref()).is_none() {
+    if model
+        .system
+        .as_ref()
+        .and_then(|s| s.plan.as_ref())
+        .is_none()
+    {
         return Value::from(());
     }
     match threatforge_analysis::plan_controls(model, analysis, Default::default()) {
