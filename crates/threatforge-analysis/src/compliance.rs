@@ -560,7 +560,7 @@ pub fn records(model: &Model) -> Vec<Record> {
                 if world.traits(to).contains(&"third-party") {
                     third
                         .entry(name(to))
-                        .or_insert_with(BTreeSet::new)
+                        .or_default()
                         .extend(ff.crosses.iter().cloned());
                 }
                 transfers.push(format!("{} -> {}{crosses}", name(from), name(to)));

@@ -36,8 +36,8 @@ pub use engine::{analyze, analyze_with};
 pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, in_words, join, one_line};
 pub use plan::{
-    ControlPlan, PlanOptions, RuledOut, Step, StepThreat, Totals, control_efforts, effort_points,
-    plan_controls,
+    ControlPlan, Efforts, PlanOptions, RuledOut, Step, StepThreat, Totals, control_efforts,
+    effort_points, plan_controls,
 };
 pub use project::{Analyzed, Project, ProjectOptions, Source};
 pub use rule::{Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride};

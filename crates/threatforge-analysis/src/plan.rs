@@ -29,9 +29,12 @@ struct EffortEntry {
     why: String,
 }
 
+/// Control -> its effort and why.
+pub type Efforts = IndexMap<String, (Effort, String)>;
+
 /// The catalogue's effort per control, with why.
-pub fn control_efforts() -> Result<&'static IndexMap<String, (Effort, String)>, String> {
-    static PARSED: OnceLock<Result<IndexMap<String, (Effort, String)>, String>> = OnceLock::new();
+pub fn control_efforts() -> Result<&'static Efforts, String> {
+    static PARSED: OnceLock<Result<Efforts, String>> = OnceLock::new();
     PARSED
         .get_or_init(|| {
             serde_saphyr::from_str::<IndexMap<String, EffortEntry>>(EFFORT)
@@ -401,7 +404,7 @@ pub fn plan_controls(
     // Controls that close a threat only together (it has one in place and misses two more:
     // neither alone lowers its score) never gain on their own. Once no single step gains,
     // they are proposed together, the most severe threat first.
-    if queue.is_empty() && !options.budget.is_some_and(|b| spent >= b) {
+    if queue.is_empty() && options.budget.is_none_or(|b| spent < b) {
         let mut order: Vec<usize> = (0..open.len())
             .filter(|&i| open[i].counts(options.target) && open[i].missing.len() > 1)
             .filter(|&i| {
