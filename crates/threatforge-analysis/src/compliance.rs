@@ -165,7 +165,10 @@ pub fn resolve_framework(
     let position = framework
         .levels
         .iter()
-        .position(|l| l.eq_ignore_ascii_case(level) || l[1..].eq_ignore_ascii_case(level))
+        .position(|l| {
+            // `L2` is also `2`.
+            l.eq_ignore_ascii_case(level) || l.strip_prefix('L').is_some_and(|n| n == level)
+        })
         .or_else(|| {
             level
                 .parse::<usize>()
@@ -422,7 +425,7 @@ pub fn assess(
         title: framework.title.clone(),
         source: framework.source.clone(),
         license: framework.license.clone(),
-        level: level.and_then(|l| framework.levels.get(l - 1).cloned()),
+        level: level.and_then(|l| framework.levels.get(l.checked_sub(1)?).cloned()),
         summary,
         chapters,
         requirements,

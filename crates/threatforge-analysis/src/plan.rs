@@ -352,16 +352,18 @@ pub fn plan_controls(
         let Some(rank) = queue.pop_first() else {
             break;
         };
-        if options.budget.is_some_and(|b| spent + rank.points > b) {
-            skipped_for_budget.push(format!("{} on {}", rank.control, rank.place));
-            continue;
-        }
         let Some((&place, indexes)) = by_place.get_key_value(rank.place.as_str()) else {
             continue;
         };
         let Some((&control, _)) = points_of.get_key_value(rank.control.as_str()) else {
             continue;
         };
+        if options.budget.is_some_and(|b| spent + rank.points > b) {
+            // Out for good: what is spent only grows.
+            current.remove(&(place, control));
+            skipped_for_budget.push(format!("{control} on {place}"));
+            continue;
+        }
         let step = Taken {
             control,
             place,
@@ -621,14 +623,21 @@ threats:
 ";
 
     fn planned(extra: &str, options: PlanOptions) -> ControlPlan {
-        let text = MODEL.replacen(
-            "  owners: [platform]\n",
-            &format!("  owners: [platform]\n{extra}"),
-            1,
-        );
+        plan_of(
+            &MODEL.replacen(
+                "  owners: [platform]\n",
+                &format!("  owners: [platform]\n{extra}"),
+                1,
+            ),
+            options,
+        )
+    }
+
+    /// The plan of a model's manual threats.
+    fn plan_of(text: &str, options: PlanOptions) -> ControlPlan {
         let loaded = threatforge_model::load_str(
             "t.yaml",
-            &text,
+            text,
             std::path::Path::new("."),
             &Default::default(),
         );
@@ -795,23 +804,7 @@ threats:
                 "mitigations: [waf, input-validation] }",
                 "mitigations: [waf, input-validation, csrf-token] }",
             );
-        let loaded = threatforge_model::load_str(
-            "t.yaml",
-            &text,
-            std::path::Path::new("."),
-            &Default::default(),
-        );
-        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-        let mut analysis = crate::analyze_with(
-            &loaded.model,
-            &crate::RuleSet::builtin(),
-            &Default::default(),
-        );
-        analysis.threats.retain(Threat::is_manual);
-        let plan = match plan_controls(&loaded.model, &analysis, PlanOptions::default()) {
-            Ok(plan) => plan,
-            Err(e) => panic!("{e}"),
-        };
+        let plan = plan_of(&text, PlanOptions::default());
         assert_eq!(
             steps(&plan),
             vec![

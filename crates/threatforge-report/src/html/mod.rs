@@ -78,6 +78,12 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             plan => declared_plan(model, analysis),
         })
     });
+    page(result, "report")
+}
+
+/// A rendered page ending with a newline; only a defect of a template gives an error, which
+/// is said in a page rather than a panic.
+fn page(result: Result<String, minijinja::Error>, what: &str) -> String {
     match result {
         Ok(mut html) => {
             if !html.ends_with('\n') {
@@ -85,10 +91,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             }
             html
         }
-        // Only a defect of the template can get here; say so in a page rather than panic.
         Err(error) => format!(
-            "<!doctype html>\n<meta charset=\"utf-8\">\n<title>threatforge report</title>\n\
-             <p>The report could not be rendered: {}</p>\n",
+            "<!doctype html>\n<meta charset=\"utf-8\">\n<title>threatforge {what}</title>\n\
+             <p>The {what} could not be rendered: {}</p>\n",
             minijinja::HtmlEscape(&error.to_string())
         ),
     }
@@ -219,19 +224,7 @@ pub(crate) fn compliance_page(model: &Model, c: &Compliance) -> String {
             style => Value::from_safe_string(STYLE.to_owned()),
         })
     });
-    match result {
-        Ok(mut html) => {
-            if !html.ends_with('\n') {
-                html.push('\n');
-            }
-            html
-        }
-        Err(error) => format!(
-            "<!doctype html>\n<meta charset=\"utf-8\">\n<title>threatforge compliance</title>\n\
-             <p>The page could not be rendered: {}</p>\n",
-            minijinja::HtmlEscape(&error.to_string())
-        ),
-    }
+    page(result, "compliance page")
 }
 
 /// The SVG element of a standalone SVG document: without an XML declaration or doctype, which
