@@ -131,11 +131,16 @@ fn gates_exit_1_after_writing() {
     );
     assert_eq!(code, Some(1));
     assert!(out.contains("\"gap\""));
-    // With waf ruled out and effort no object, a plan to "nothing at or above low" cannot
-    // always be reached: the exit says whether it was.
+    // Nothing critical is open: reached at once.
     let (code, out, _) = run(dir.path(), &["plan", "--target", "critical"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("(reached)"));
+    // waf is ruled out, and it alone closes the missing-WAF threat (medium): the plan is
+    // written, says what it leaves, and exits 1.
+    let (code, out, _) = run(dir.path(), &["plan", "--target", "medium"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("(not reached)"));
+    assert!(out.contains("missing-web-application-firewall:web"));
 }
 
 #[test]
