@@ -43,6 +43,30 @@ fn main() {
             let _ = writeln!(code, "pub static {ident}: &str = \"\";");
         }
     }
+    // The compliance frameworks: every file of `frameworks/` but the mapping, so adding a
+    // framework is adding a file.
+    println!("cargo:rerun-if-changed=frameworks");
+    let mut frameworks: Vec<String> = std::fs::read_dir("frameworks")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".yaml") && n != "mapping.yaml")
+                .collect()
+        })
+        .unwrap_or_default();
+    frameworks.sort();
+    code.push_str("/// The compliance frameworks: (file name, text).\npub(crate) static BUILTIN_FRAMEWORKS: &[(&str, &str)] = &[\n");
+    for name in &frameworks {
+        println!("cargo:rerun-if-changed=frameworks/{name}");
+        let _ = writeln!(
+            code,
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/frameworks/{name}\"))),"
+        );
+    }
+    code.push_str("];\n");
+    println!("cargo:rerun-if-changed=frameworks/mapping.yaml");
+    code.push_str("pub(crate) static FRAMEWORK_MAPPING: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/frameworks/mapping.yaml\"));\n");
     let out = std::env::var("OUT_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_default();

@@ -7,6 +7,7 @@
 mod baseline;
 mod bounds;
 mod cel;
+mod compliance;
 mod decisions;
 mod diff;
 mod engine;
@@ -16,6 +17,7 @@ mod field;
 mod group;
 mod manual;
 mod mitigation;
+mod plan;
 mod project;
 mod rule;
 mod ruleset;
@@ -25,6 +27,11 @@ mod world;
 
 pub use baseline::{Plan, Planned, plan as plan_baseline};
 pub use cel::budget::CelLimits;
+pub use compliance::{
+    Assessed, Chapter, Compliance, Counts, Framework, Mapping, Record, Requirement,
+    Status as ComplianceStatus, assess as assess_compliance, framework_mapping, frameworks,
+    records as processing_records, resolve_framework,
+};
 pub use diff::{Change, Diff, diff};
 pub use engine::{analyze, analyze_with};
 pub use evidence::{
@@ -33,6 +40,10 @@ pub use evidence::{
 };
 pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, in_words, join, one_line};
+pub use plan::{
+    ControlPlan, Efforts, PlanOptions, RuledOut, Step, StepThreat, Totals, control_efforts,
+    effort_points, plan_controls,
+};
 pub use project::{Analyzed, Project, ProjectOptions, Source};
 pub use rule::{
     Coverage as RuleCoverage, CoverageEntry, Element, Group, Level, Linddun, Stride, Tier,

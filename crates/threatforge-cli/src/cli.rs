@@ -45,6 +45,12 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// Draw the data-flow diagram.
     Diagram(DiagramArgs),
+    /// Which missing controls to put in place first: ranked by the residual risk they remove per
+    /// effort point, with running totals.
+    Plan(PlanArgs),
+    /// Where the model stands against a framework (ASVS, NIST SP 800-53, OWASP Top 10, CWE Top
+    /// 25, GDPR), requirement by requirement, with why.
+    Compliance(ComplianceArgs),
     /// List, show, test and document the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -272,6 +278,69 @@ pub(crate) struct ReportArgs {
 
     #[command(flatten)]
     pub evidence: EvidenceInputs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  threatforge plan --target high\n  threatforge plan --budget 10 --format md"
+)]
+pub(crate) struct PlanArgs {
+    /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// The smallest plan (greedily) that leaves no open threat at or above this severity; only
+    /// such threats count. Exit 1 when no plan reaches it.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub target: Option<SeverityArg>,
+
+    /// At most this many effort points (low 1, medium 2, high 4).
+    #[arg(long, value_name = "POINTS")]
+    pub budget: Option<u32>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_parser = plan_formats(), default_value = "human")]
+    pub format: threatforge_report::PlanFormat,
+
+    /// Write the plan to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub inputs: ModelInputs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Frameworks: asvs-5.0, asvs-4.0.3 (levels 1-3), nist-800-53-r5 (low, moderate, high),\n\
+                  owasp-top10-2021, owasp-top10-2025, cwe-top25-2024, gdpr.\n\
+                  Example:\n  threatforge compliance --framework asvs-5.0 --level 2 --format md"
+)]
+pub(crate) struct ComplianceArgs {
+    /// The model file; `-` reads standard input. Default: the nearest `threatforge.yaml`.
+    pub model: Option<PathBuf>,
+
+    /// The framework, e.g. `asvs-5.0`, or with its level, `asvs-5.0-l2`.
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub framework: String,
+
+    /// The level: 1-3 for ASVS, low, moderate or high for NIST. Default: every requirement.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+
+    /// Exit 1, after writing the output, when a requirement has a gap.
+    #[arg(long)]
+    pub fail_on_gap: bool,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_parser = compliance_formats(), default_value = "human")]
+    pub format: threatforge_report::ComplianceFormat,
+
+    /// Write the output to this file instead of standard output (`-` for standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub inputs: ModelInputs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -505,6 +574,28 @@ fn report_formats() -> impl TypedValueParser<Value = threatforge_report::Format>
         Format::name,
         Format::help,
         "not a report format",
+    )
+}
+
+/// `plan --format`'s values, from the report crate's list.
+fn plan_formats() -> impl TypedValueParser<Value = threatforge_report::PlanFormat> {
+    use threatforge_report::PlanFormat;
+    listed(
+        PlanFormat::ALL,
+        PlanFormat::name,
+        PlanFormat::help,
+        "not a plan format",
+    )
+}
+
+/// `compliance --format`'s values, from the report crate's list.
+fn compliance_formats() -> impl TypedValueParser<Value = threatforge_report::ComplianceFormat> {
+    use threatforge_report::ComplianceFormat;
+    listed(
+        ComplianceFormat::ALL,
+        ComplianceFormat::name,
+        ComplianceFormat::help,
+        "not a compliance format",
     )
 }
 

@@ -357,6 +357,38 @@ pub struct System {
     pub contacts: Vec<Contact>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Frameworks whose coverage the HTML report shows, as `threatforge compliance` names them
+    /// (`asvs-5.0-l2`, `nist-800-53-r5-moderate`, `gdpr`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<Sp<String>>,
+    /// What `threatforge plan` should know beyond the catalogue: efforts and controls ruled out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanConfig>,
+}
+
+/// The team's corrections to the control plan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Control -> effort here (`low`, `medium`, `high`), instead of the catalogue's.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub effort: IndexMap<Sp<Id>, Effort>,
+    /// Controls the team has decided not to put in place: control -> why. The plan never
+    /// proposes them.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub ruled_out: IndexMap<Sp<Id>, String>,
+}
+
+ordered_enum! {
+    /// What putting a control in place costs a team, from least to most.
+    Effort {
+        /// Hours to a day: a setting, a header, a flag.
+        Low = "low",
+        /// Days: a library, a service's configuration, a new check in the pipeline.
+        Medium = "medium",
+        /// Weeks: new infrastructure, a redesign, a new team process.
+        High = "high",
+    }
 }
 
 fn default_rating() -> Rating {

@@ -109,6 +109,7 @@ pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagno
 
     check_boundaries(model, broken, out);
     check_team_controls(model, out);
+    check_plan(model, out);
     check_manual_threats(model, broken, out);
     check_decisions(model, out);
 
@@ -483,6 +484,27 @@ fn check_team_controls(model: &Model, out: &mut Vec<Diagnostic>) {
                 .with_label(id.span, "no title")
                 .with_help("name the control in a few words"),
             );
+        }
+    }
+}
+
+/// The plan's efforts and ruled-out controls name controls: a misspelled one would silently
+/// change nothing.
+fn check_plan(model: &Model, out: &mut Vec<Diagnostic>) {
+    let Some(plan) = model.system.as_ref().and_then(|s| s.plan.as_ref()) else {
+        return;
+    };
+    for control in plan.effort.keys().chain(plan.ruled_out.keys()) {
+        if catalog().control(&control.value).is_none()
+            && !model.controls.contains_key(&control.value)
+        {
+            out.push(unknown_name(
+                Code::UnknownControl,
+                "the plan",
+                "control",
+                control,
+                &control_names(model),
+            ));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Outputs of threatforge. Each format is a module; every one takes the loaded model and its
 //! analysis and returns text, deterministically (same input, same bytes).
 
+mod compliance;
 mod csv;
 mod diagram;
 mod diff;
@@ -12,6 +13,7 @@ mod junit;
 mod markdown;
 mod mermaid;
 mod otm;
+mod plan;
 mod remediation;
 mod rules_doc;
 mod sarif;
@@ -19,6 +21,7 @@ mod sarif;
 // A report is rendered through `Format` and `render`, a diagram through `DiagramFormat` and
 // `render_diagram`; the report formats' own entry points are named for tests and benchmarks
 // that measure one of them.
+pub use compliance::{ComplianceFormat, render_compliance};
 pub use diagram::{COLLAPSE_ABOVE, DiagramOptions};
 pub use diff::{Paint, human as diff_human, json as diff_json, markdown as diff_markdown};
 pub use escape::markdown_code;
@@ -30,6 +33,7 @@ pub use json::{
 };
 pub use markdown::render as render_markdown;
 pub use otm::render as render_otm;
+pub use plan::{PlanFormat, render_plan};
 pub use rules_doc::{json as rules_json, markdown as rules_markdown, show as show_rule};
 pub use sarif::render as render_sarif;
 

@@ -2,12 +2,14 @@
 
 mod baseline;
 mod check;
+mod compliance;
 mod diagram;
 mod diff;
 mod drift;
 mod evidence;
 mod import;
 mod init;
+mod plan;
 mod report;
 mod rules;
 mod schema;
@@ -33,6 +35,8 @@ pub(crate) fn run(command: Command, term: &Terminal) -> Result<u8, String> {
         Command::Baseline(args) => baseline::run(args, term),
         Command::Diff(args) => diff::run(args, term),
         Command::Diagram(args) => diagram::run(args, term),
+        Command::Plan(args) => plan::run(args, term),
+        Command::Compliance(args) => compliance::run(args, term),
         Command::Rules(command) => rules::run(command, term),
         Command::Schema(args) => schema::run(args),
         Command::Drift(args) => drift::run(args, term),

@@ -19,11 +19,13 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context, escape_formatter};
-use threatforge_analysis::Analysis;
+use threatforge_analysis::{Analysis, Compliance, ComplianceStatus};
 use threatforge_model::Model;
 use threatforge_model::escape::block;
 
 const TEMPLATE: &str = include_str!("report.html");
+const SECTIONS: &str = include_str!("sections.html");
+const COMPLIANCE: &str = include_str!("compliance.html");
 const STYLE: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
 
@@ -33,6 +35,10 @@ fn environment() -> &'static Environment<'static> {
         let mut env = escaping_environment();
         env.add_template("report.html", TEMPLATE)
             .expect("the report template is valid");
+        env.add_template("sections.html", SECTIONS)
+            .expect("the sections template is valid");
+        env.add_template("compliance.html", COMPLIANCE)
+            .expect("the compliance template is valid");
         env
     })
 }
@@ -76,8 +82,16 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             script => Value::from_safe_string(SCRIPT.to_owned()),
             diagram => Value::from_safe_string(inline_svg(&diagram).to_owned()),
             diagram_min_width => min_width as u64,
+            compliance => Value::from_serialize(declared_compliance(model, analysis)),
+            plan => declared_plan(model, analysis),
         })
     });
+    page(result, "report")
+}
+
+/// A rendered page ending with a newline; only a defect of a template gives an error, which
+/// is said in a page rather than a panic.
+fn page(result: Result<String, minijinja::Error>, what: &str) -> String {
     match result {
         Ok(mut html) => {
             if !html.ends_with('\n') {
@@ -85,13 +99,140 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             }
             html
         }
-        // Only a defect of the template can get here; say so in a page rather than panic.
         Err(error) => format!(
-            "<!doctype html>\n<meta charset=\"utf-8\">\n<title>threatforge report</title>\n\
-             <p>The report could not be rendered: {}</p>\n",
+            "<!doctype html>\n<meta charset=\"utf-8\">\n<title>threatforge {what}</title>\n\
+             <p>The {what} could not be rendered: {}</p>\n",
             minijinja::HtmlEscape(&error.to_string())
         ),
     }
+}
+
+/// A framework's assessment as the templates read it: counts as lists, in status order.
+#[derive(serde::Serialize)]
+struct ComplianceView<'a> {
+    #[serde(flatten)]
+    c: Option<&'a Compliance>,
+    title: String,
+    level: Option<String>,
+    error: Option<String>,
+    summary_list: Vec<Count>,
+    chapter_list: Vec<ChapterRow>,
+    record_rows: Vec<RecordRow>,
+}
+
+#[derive(serde::Serialize)]
+struct Count {
+    label: &'static str,
+    count: usize,
+}
+
+#[derive(serde::Serialize)]
+struct ChapterRow {
+    id: String,
+    title: String,
+    counts: Vec<usize>,
+}
+
+#[derive(serde::Serialize)]
+struct RecordRow {
+    data: String,
+    name: String,
+    values: Vec<String>,
+}
+
+fn compliance_view(c: &Compliance) -> ComplianceView<'_> {
+    ComplianceView {
+        c: Some(c),
+        title: c.title.clone(),
+        level: c.level.clone(),
+        error: None,
+        summary_list: ComplianceStatus::ALL
+            .iter()
+            .map(|s| Count {
+                label: s.as_str(),
+                count: c.summary.get(*s),
+            })
+            .collect(),
+        chapter_list: c
+            .chapters
+            .iter()
+            .map(|ch| ChapterRow {
+                id: ch.id.clone(),
+                title: ch.title.clone(),
+                counts: ComplianceStatus::ALL
+                    .iter()
+                    .map(|s| ch.counts.get(*s))
+                    .collect(),
+            })
+            .collect(),
+        record_rows: c
+            .records
+            .iter()
+            .flatten()
+            .map(|r| RecordRow {
+                data: r.data.clone(),
+                name: r.name.clone(),
+                values: crate::compliance::record_rows(r)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The frameworks the model declares (`system.compliance`), assessed; one that cannot be
+/// resolved is shown with why, so the report still renders.
+fn declared_compliance(model: &Model, analysis: &Analysis) -> Vec<Value> {
+    let names = model.system.as_ref().map_or(&[][..], |s| &s.compliance[..]);
+    names
+        .iter()
+        .map(|name| {
+            match threatforge_analysis::resolve_framework(&name.value, None).and_then(
+                |(f, level)| threatforge_analysis::assess_compliance(model, analysis, f, level),
+            ) {
+                Ok(c) => Value::from_serialize(compliance_view(&c)),
+                Err(error) => Value::from_serialize(ComplianceView {
+                    c: None,
+                    title: name.value.clone(),
+                    level: None,
+                    error: Some(error),
+                    summary_list: Vec::new(),
+                    chapter_list: Vec::new(),
+                    record_rows: Vec::new(),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The control plan, when the model declares `system.plan`.
+fn declared_plan(model: &Model, analysis: &Analysis) -> Value {
+    if model
+        .system
+        .as_ref()
+        .and_then(|s| s.plan.as_ref())
+        .is_none()
+    {
+        return Value::from(());
+    }
+    match threatforge_analysis::plan_controls(model, analysis, Default::default()) {
+        Ok(plan) => Value::from_serialize(&plan),
+        Err(error) => Value::from_serialize(context! { error => error }),
+    }
+}
+
+/// The standalone page of `threatforge compliance --format html`.
+pub(crate) fn compliance_page(model: &Model, c: &Compliance) -> String {
+    let result = environment().get_template("compliance.html").and_then(|t| {
+        t.render(context! {
+            system => model.system_name(),
+            c => Value::from_serialize(compliance_view(c)),
+            csp => Value::from_safe_string(csp::policy("")),
+            style => Value::from_safe_string(STYLE.to_owned()),
+        })
+    });
+    page(result, "compliance page")
 }
 
 /// The SVG element of a standalone SVG document: without an XML declaration or doctype, which
@@ -117,5 +258,6 @@ mod tests {
     #[test]
     fn the_template_compiles() {
         assert!(environment().get_template("report.html").is_ok());
+        assert!(environment().get_template("compliance.html").is_ok());
     }
 }
