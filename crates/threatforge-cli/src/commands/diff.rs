@@ -57,11 +57,11 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
             old_root,
             &args.rules,
             Some(today.clone()),
-            args.limits.cel(),
+            &args.limits,
         )?,
         None => Analyzed::empty(),
     };
-    let new = load_and_analyze(&new_path, None, &args.rules, Some(today), args.limits.cel())?;
+    let new = load_and_analyze(&new_path, None, &args.rules, Some(today), &args.limits)?;
     let mut invalid = false;
     for (label, analyzed) in [("old", &old), ("new", &new)] {
         if analyzed.has_errors() {
