@@ -381,7 +381,7 @@ mod tests {
         .expect("the rule file");
         // Written two ways: the same directory is found by its path too. Read once per entry,
         // it was 15 s, and each reading's rules would be duplicates of the first's.
-        let entries = vec!["rules", "./rules"].repeat(50_000).join(", ");
+        let entries = ["rules", "./rules"].repeat(50_000).join(", ");
         let analyzed = load_text(
             &format!(
                 "system: {{ name: s }}\nrules: {{ dirs: [{entries}] }}\ncomponents:\n  a: {{ technology: postgresql }}\n"

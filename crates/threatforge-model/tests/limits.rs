@@ -224,7 +224,8 @@ fn with_entries(kind: &str, n: usize) -> String {
 
 #[test]
 fn each_kind_of_entity_stops_at_its_limit_naming_the_option() {
-    let kinds: [(&str, &str, fn(&mut Limits) -> &mut usize); 8] = [
+    type Field = fn(&mut Limits) -> &mut usize;
+    let kinds: [(&str, &str, Field); 8] = [
         ("components", "components", |l| &mut l.max_components),
         ("flows", "flows", |l| &mut l.max_flows),
         ("boundaries", "boundaries", |l| &mut l.max_boundaries),

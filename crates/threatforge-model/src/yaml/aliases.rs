@@ -75,7 +75,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [\"lol\"]\n");
         for i in 1..=levels {
             let prev = format!("*a{}", i - 1);
-            let items = vec![prev.as_str(); 10].join(", ");
+            let items = [prev.as_str(); 10].join(", ");
             text.push_str(&format!("a{i}: &a{i} [{items}]\n"));
         }
         text
