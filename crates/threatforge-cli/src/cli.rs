@@ -152,7 +152,7 @@ pub(crate) struct ModelLimits {
     /// Boundaries in one model [default: 50000].
     #[arg(long, value_name = "N")]
     pub max_boundaries: Option<usize>,
-    /// Boundaries nested in each other [default: 64].
+    /// Boundaries nested in each other [default: 4096].
     #[arg(long, value_name = "N")]
     pub max_boundary_depth: Option<usize>,
     /// Data assets in one model [default: 100000].

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
-use support::threatforge;
+use support::{stderr_words as stderr, threatforge};
 
 fn check(dir: &Path, extra: &[&str]) -> Output {
     threatforge()
@@ -16,15 +16,6 @@ fn check(dir: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .expect("run")
-}
-
-/// Standard error with the renderer's line wrapping undone: words separated by single spaces.
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr)
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn project(model: &str) -> tempfile::TempDir {
@@ -162,7 +153,7 @@ fn a_chain_of_ten_thousand_boundaries_stops_at_the_depth_limit() {
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(
         text.contains(
-            "boundary `b9999` is nested 10000 deep, over the limit of 64 (raise it with \
+            "boundary `b9999` is nested 10000 deep, over the limit of 4096 (raise it with \
              --max-boundary-depth)"
         ),
         "{text}"
