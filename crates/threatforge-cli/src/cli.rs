@@ -109,6 +109,7 @@ pub(crate) struct ModelInputs {
 
 /// Bounds on the work and memory of rule conditions and explanations (SECURITY.md); the defaults
 /// are far above what the built-in rules need, so a team raises one only for a rule of its own.
+/// The model's own limits ride along (`model`), so every command that takes these takes both.
 #[derive(Debug, Default, clap::Args)]
 #[command(next_help_heading = "Rule limits")]
 pub(crate) struct RuleLimits {
