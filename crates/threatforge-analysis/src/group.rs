@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use threatforge_model::Model;
 
-use crate::decisions::matches;
+use crate::decisions::{Index, matches};
 use crate::mitigation::in_words;
 use crate::rule::{Element, Group};
 use crate::ruleset::Rule;
@@ -34,11 +34,13 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     let mut members: Vec<Vec<Threat>> = vec![Vec::new(); grouped.len()];
     let mut rest = Vec::with_capacity(analysis.threats.len());
     let mut id = String::new();
+    let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
     for threat in std::mem::take(&mut analysis.threats) {
         let slot = grouped.iter().position(|r| *r == &*threat.rule);
         match slot {
             Some(slot)
-                if threat.is_open() && !singled_out(model, &threat, &group_ids[slot], &mut id) =>
+                if threat.is_open()
+                    && !singled_out(&decisions, &threat, &group_ids[slot], &mut id) =>
             {
                 members[slot].push(threat);
             }
@@ -73,17 +75,14 @@ fn named(model: &Model, group: &str) -> bool {
 
 /// Whether a decision names this element's threat but not the group: the team answered for
 /// this element on its own, and that answer stands.
-fn singled_out(model: &Model, threat: &Threat, group: &str, id: &mut String) -> bool {
-    if model.decisions.is_empty() {
+fn singled_out(decisions: &Index<'_>, threat: &Threat, group: &str, id: &mut String) -> bool {
+    if decisions.is_empty() {
         return false;
     }
     use std::fmt::Write as _;
     id.clear();
     let _ = write!(id, "{}", threat.id);
-    model
-        .decisions
-        .iter()
-        .any(|d| matches(&d.threat.value, id) && !matches(&d.threat.value, group))
+    decisions.any_matching(id, |selector| !matches(selector, group))
 }
 
 /// The group's threat: the most severe member's score, factors, mitigations and location (the

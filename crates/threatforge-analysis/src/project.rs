@@ -3,6 +3,7 @@
 //! end (a dashboard, a language server), call `Project::load` and keep only what is theirs:
 //! arguments, standard input, git, exit codes.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use threatforge_model::{
@@ -38,6 +39,8 @@ pub struct ProjectOptions {
     pub today: Option<String>,
     /// Bounds on the work and memory of rule expressions.
     pub cel: crate::cel::budget::CelLimits,
+    /// Bounds on what the model may declare and on the reading of its files.
+    pub limits: threatforge_model::Limits,
 }
 
 /// The entry point of the pipeline.
@@ -49,7 +52,7 @@ impl Project {
     pub fn load(source: Source<'_>, options: &ProjectOptions) -> Analyzed {
         let load_options = LoadOptions {
             root_dir: options.root.clone(),
-            ..LoadOptions::default()
+            limits: options.limits.clone(),
         };
         // The built-in rules need nothing from the model: they compile on the second core while
         // the model loads.
@@ -122,13 +125,22 @@ fn team_rule_dirs(
     let root_dir = std::fs::canonicalize(&root_dir).unwrap_or(root_dir);
     let mut dirs = Vec::new();
     let mut errors = Vec::new();
+    // A directory named twice is read once: each reading costs its files, and 100,000 entries of
+    // one directory took 15 s.
+    let mut named_before = HashSet::new();
+    let mut read_before = HashSet::new();
     for named in &loaded.model.rules.dirs {
+        if !named_before.insert(named.value.as_str()) {
+            continue;
+        }
         // Read through the path as written, so that messages name the files as the user knows
         // them; each file is confined to the root again when it is read.
         let written = dir.join(&named.value);
         match std::fs::canonicalize(&written) {
             Ok(path) if path.starts_with(&root_dir) && path.is_dir() => {
-                dirs.push(RuleDir::within(written, root_dir.clone()))
+                if read_before.insert(path) {
+                    dirs.push(RuleDir::within(written, root_dir.clone()));
+                }
             }
             Ok(path) if path.is_dir() => errors.push(
                 Diagnostic::new(
@@ -362,5 +374,40 @@ mod tests {
         );
         assert!(in_rules.contains(&(true, 2)), "{diagnostics:?}");
         assert!(analyzed.has_errors());
+    }
+
+    #[test]
+    fn a_rule_directory_named_a_hundred_thousand_times_is_read_once() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir(dir.path().join("rules")).expect("the rules directory");
+        std::fs::write(
+            dir.path().join("rules/mine.yaml"),
+            "id: team-mine\ntitle: Mine\ndescription: d\nstride: tampering\n\
+             applies_to: { element: component }\ncondition: \"true\"\n\
+             explanation: \"{{ component.name }}\"\nlikelihood: low\nimpact: low\n",
+        )
+        .expect("the rule file");
+        // Written two ways: the same directory is found by its path too. Read once per entry,
+        // it was 15 s, and each reading's rules would be duplicates of the first's.
+        let entries = ["rules", "./rules"].repeat(50_000).join(", ");
+        let analyzed = load_text(
+            &format!(
+                "system: {{ name: s }}\nrules: {{ dirs: [{entries}] }}\ncomponents:\n  a: {{ technology: postgresql }}\n"
+            ),
+            dir.path(),
+        );
+        assert!(!analyzed.has_errors(), "{:?}", analyzed.diagnostics());
+        let mine = analyzed
+            .rules
+            .rules
+            .iter()
+            .filter(|r| r.id() == "team-mine");
+        assert_eq!(mine.count(), 1);
+        let read = analyzed.rules.sources.files();
+        assert_eq!(
+            read.filter(|(_, f)| f.display.ends_with("mine.yaml"))
+                .count(),
+            1
+        );
     }
 }

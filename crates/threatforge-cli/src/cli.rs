@@ -189,6 +189,7 @@ pub(crate) struct ModelInputs {
 
 /// Bounds on the work and memory of rule conditions and explanations (SECURITY.md); the defaults
 /// are far above what the built-in rules need, so a team raises one only for a rule of its own.
+/// The model's own limits ride along (`model`), so every command that takes these takes both.
 #[derive(Debug, Default, clap::Args)]
 #[command(next_help_heading = "Rule limits")]
 pub(crate) struct RuleLimits {
@@ -213,6 +214,69 @@ pub(crate) struct RuleLimits {
     /// Bytes of one threat's explanation [default: 65536].
     #[arg(long, value_name = "BYTES")]
     pub max_explanation_bytes: Option<usize>,
+
+    #[command(flatten)]
+    pub model: ModelLimits,
+}
+
+/// Bounds on what one model may declare (SECURITY.md): the defaults leave room for models of
+/// 50,000 components and more.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Model limits")]
+pub(crate) struct ModelLimits {
+    /// Components in one model [default: 200000].
+    #[arg(long, value_name = "N")]
+    pub max_components: Option<usize>,
+    /// Flows in one model [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub max_flows: Option<usize>,
+    /// Boundaries in one model [default: 50000].
+    #[arg(long, value_name = "N")]
+    pub max_boundaries: Option<usize>,
+    /// Boundaries nested in each other [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub max_boundary_depth: Option<usize>,
+    /// Data assets in one model [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub max_data: Option<usize>,
+    /// Runtimes in one model [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub max_runtimes: Option<usize>,
+    /// Manual threats in one model [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub max_threats: Option<usize>,
+    /// Team controls in one model [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub max_controls: Option<usize>,
+    /// Decisions in one model [default: 200000].
+    #[arg(long, value_name = "N")]
+    pub max_decisions: Option<usize>,
+    /// Files in one model, the root and its includes [default: 512].
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<usize>,
+    /// Bytes the YAML aliases of one file may add once expanded [default: 16777216].
+    #[arg(long, value_name = "BYTES")]
+    pub max_alias_bytes: Option<usize>,
+}
+
+impl ModelLimits {
+    pub(crate) fn limits(&self) -> threatforge_model::Limits {
+        let d = threatforge_model::Limits::default();
+        threatforge_model::Limits {
+            max_components: self.max_components.unwrap_or(d.max_components),
+            max_flows: self.max_flows.unwrap_or(d.max_flows),
+            max_boundaries: self.max_boundaries.unwrap_or(d.max_boundaries),
+            max_boundary_depth: self.max_boundary_depth.unwrap_or(d.max_boundary_depth),
+            max_data: self.max_data.unwrap_or(d.max_data),
+            max_runtimes: self.max_runtimes.unwrap_or(d.max_runtimes),
+            max_threats: self.max_threats.unwrap_or(d.max_threats),
+            max_controls: self.max_controls.unwrap_or(d.max_controls),
+            max_decisions: self.max_decisions.unwrap_or(d.max_decisions),
+            max_files: self.max_files.unwrap_or(d.max_files),
+            max_alias_bytes: self.max_alias_bytes.unwrap_or(d.max_alias_bytes),
+            ..d
+        }
+    }
 }
 
 impl RuleLimits {

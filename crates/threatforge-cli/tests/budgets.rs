@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
-use support::threatforge;
+use support::{stderr_words as stderr, threatforge};
 
 /// A model of `n` API services in a chain of flows.
 fn model(n: usize) -> String {
@@ -56,15 +56,6 @@ fn check(dir: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .expect("run")
-}
-
-/// Standard error with the renderer's line wrapping undone: words separated by single spaces.
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr)
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `depth` nested `exists` over ten items each, never true: every iteration runs.

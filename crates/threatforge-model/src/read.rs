@@ -39,6 +39,21 @@ pub(crate) fn parse(
     if let Some(node) = crate::yaml::fast::parse_fast(text, limits) {
         return Ok((node, Vec::new()));
     }
+    // serde-saphyr bounds what aliases replay in events, not in memory.
+    if let Some((offset, len, bytes)) = crate::yaml::aliases::over_budget(text, limits) {
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::LimitExceeded,
+                format!(
+                    "the YAML's aliases expand to at least {bytes} bytes, over the limit of {} (raise it \
+                     with --max-alias-bytes)",
+                    limits.max_alias_bytes
+                ),
+            )
+            .with_label(Span::new(file, offset, len), "this alias goes over the limit")
+            .with_help("a threatforge model needs no YAML aliases; write the values out"),
+        ));
+    }
     match crate::yaml::fast::parse_slow(text, limits) {
         Ok(mut node) => {
             let mut found = Vec::new();

@@ -13,7 +13,7 @@ pub(super) fn run(args: DiagramArgs, term: &Terminal) -> Result<u8, String> {
         None,
         &args.rules,
         Some(super::today(None)?),
-        args.limits.cel(),
+        &args.limits,
     )?;
     if analyzed.has_errors() {
         eprint(&super::render_analyzed(&analyzed, term));

@@ -58,7 +58,7 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
             old_root,
             &args.rules,
             Some(today.clone()),
-            args.limits.cel(),
+            &args.limits,
         )?,
         None => Analyzed::empty(),
     };
@@ -67,11 +67,12 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
         None,
         &args.rules,
         Some(today.clone()),
-        args.limits.cel(),
+        &args.limits,
     )?;
     let options = |today: &str| threatforge_analysis::ProjectOptions {
         today: Some(today.to_owned()),
         cel: args.limits.cel(),
+        limits: args.limits.model.limits(),
         ..threatforge_analysis::ProjectOptions::default()
     };
     if let Some(path) = &old_path {

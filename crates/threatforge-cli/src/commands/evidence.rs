@@ -60,6 +60,7 @@ impl ModelInputs {
         let options = ProjectOptions {
             today: Some(today.to_owned()),
             cel: self.limits.cel(),
+            limits: self.limits.model.limits(),
             ..ProjectOptions::default()
         };
         apply(

@@ -19,7 +19,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub(crate) use threatforge_analysis::Analyzed;
-use threatforge_analysis::CelLimits;
 use threatforge_analysis::{Project, ProjectOptions, Source};
 use threatforge_model::{Diagnostic, Style, diagnostic_line, render_diagnostic};
 use threatforge_model::{LoadOptions, SourceMap};
@@ -173,7 +172,7 @@ impl crate::cli::ModelInputs {
             self.root.as_deref(),
             &self.rules,
             Some(today),
-            self.limits.cel(),
+            &self.limits,
         )
     }
 }
@@ -216,13 +215,14 @@ pub(crate) fn load_and_analyze(
     root: Option<&Path>,
     extra_rules: &[PathBuf],
     today: Option<String>,
-    cel: CelLimits,
+    limits: &crate::cli::RuleLimits,
 ) -> Result<Analyzed, String> {
     let options = ProjectOptions {
         root: root.map(Path::to_path_buf),
         extra_rules: extra_rules.to_vec(),
         today,
-        cel,
+        cel: limits.cel(),
+        limits: limits.model.limits(),
     };
     if path != Path::new("-") {
         return Ok(Project::load(Source::Path(path), &options));

@@ -48,6 +48,7 @@ pub(super) fn run(args: ServeArgs) -> Result<u8, String> {
             extra_rules: args.inputs.rules.clone(),
             today: Some(today),
             cel: args.inputs.limits.cel(),
+            limits: args.inputs.limits.model.limits(),
         },
         addr,
         token,

@@ -15,6 +15,15 @@ use assert_cmd::Command;
 /// every day. A test about expiry passes `--today` or sets the variable again.
 pub(crate) const TODAY: &str = "2026-11-28";
 
+/// Standard error with the renderer's line wrapping undone: words separated by single spaces.
+pub(crate) fn stderr_words(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The binary, without colors, on [`TODAY`].
 pub(crate) fn threatforge() -> Command {
     let mut command = Command::cargo_bin("threatforge").expect("binary");

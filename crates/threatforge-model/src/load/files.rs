@@ -29,7 +29,10 @@ impl Loader<'_> {
             self.push_at(
                 Diagnostic::new(
                     Code::LimitExceeded,
-                    format!("the model has more than {} files", limits.max_files),
+                    format!(
+                        "the model has more than {} files, its limit (raise it with --max-files)",
+                        limits.max_files
+                    ),
                 ),
                 included_at,
                 "this include is over the limit",

@@ -11,6 +11,7 @@
 //! The loader's state and its entry points are here; which files make up the model, and how each
 //! is found and read, in `files.rs`; what each top-level section means, in `sections.rs`.
 
+mod budgets;
 mod files;
 mod sections;
 
@@ -136,6 +137,8 @@ struct Loader<'o> {
     /// missing `system` would only repeat an error already reported.
     root_read: bool,
     system_seen: bool,
+    /// Entities counted against their limits.
+    tally: budgets::Tally,
 }
 
 impl<'o> Loader<'o> {
@@ -150,6 +153,7 @@ impl<'o> Loader<'o> {
             broken: HashSet::new(),
             root_read: false,
             system_seen: false,
+            tally: budgets::Tally::default(),
         }
     }
 
@@ -164,7 +168,11 @@ impl<'o> Loader<'o> {
                     .with_help("start the root file with `system: { name: My system }`"),
             );
         }
-        crate::validate::validate(&self.model, &self.broken, &mut self.diagnostics);
+        // Validation reads the boundary tree, whose chains would cost the square of a deep
+        // nesting; the model is invalid anyway.
+        if !self.boundaries_too_deep() {
+            crate::validate::validate(&self.model, &self.broken, &mut self.diagnostics);
+        }
         crate::diag::sort(&mut self.diagnostics);
         Loaded {
             model: self.model,

@@ -17,6 +17,7 @@ use crate::sp::Sp;
 use crate::yaml::node::{Node, Value};
 
 use super::Loader;
+use super::budgets::Counted;
 
 /// The top-level keys of a model file, in the order the documentation presents them.
 const SECTIONS: &[&str] = &[
@@ -178,6 +179,18 @@ impl Loader<'_> {
         }) else {
             return;
         };
+        let counted = match section {
+            Section::Data => Counted::Data,
+            Section::Components => Counted::Components,
+            Section::Boundaries => Counted::Boundaries,
+            Section::Runtimes => Counted::Runtimes,
+            Section::Threats => Counted::Threats,
+            Section::Controls => Counted::Controls,
+        };
+        let fit = self.within_limit(counted, entries.len(), |i| {
+            entries.get(i).map(|(key, _)| span(file, key.span))
+        });
+        let entries = &entries[..fit];
         match section {
             Section::Data => self.entities(file, entries, what, |m| &mut m.data),
             Section::Components => self.entities(file, entries, what, |m| &mut m.components),
@@ -351,6 +364,10 @@ impl Loader<'_> {
             "expected a list of `- source -> target: {...}`",
             "write each flow as a list item: `- shop -> db: { protocol: postgres-tls }`",
         );
+        let fit = self.within_limit(Counted::Flows, items.len(), |i| {
+            items.get(i).map(|item| span(file, item.span))
+        });
+        let items = &items[..fit];
         // The attributes are deserialized in parallel first (see `entities`); a flow whose ends
         // are not `source -> target` is not read, as below.
         let read: Vec<Option<(Option<FlowAttributes>, Vec<Diagnostic>)>> = {
@@ -468,7 +485,10 @@ impl Loader<'_> {
             "expected a list of `- threat: ...` entries",
             "write each decision as a list item: `- { threat: sql-injection:shop, status: accepted, ... }`",
         );
-        for item in items {
+        let fit = self.within_limit(Counted::Decisions, items.len(), |i| {
+            items.get(i).map(|item| span(file, item.span))
+        });
+        for item in &items[..fit] {
             if let Some(decision) = self.entity::<crate::model::Decision>(file, item, "a decision")
             {
                 self.model.decisions.push(decision);

@@ -48,7 +48,7 @@ use crate::limits::Limits;
 
 /// The budget serde-saphyr parses with: the model's limits, the library's defaults elsewhere.
 /// Both paths take their numbers from here, so they cannot drift apart.
-fn budget(limits: &Limits) -> serde_saphyr::Budget {
+pub(super) fn budget(limits: &Limits) -> serde_saphyr::Budget {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     budget.max_nodes = limits.max_nodes;
@@ -116,7 +116,7 @@ fn location(line: usize, column: usize) -> serde_saphyr::Location {
 /// The parser options serde-saphyr derives from the same budget (`Budget::parser_options` and
 /// `Options::parser_options` in serde-saphyr 2.2, not public): the same options mean the same
 /// events, and the same documents rejected.
-fn parser_options(budget: &serde_saphyr::Budget) -> granit_parser::Options {
+pub(super) fn parser_options(budget: &serde_saphyr::Budget) -> granit_parser::Options {
     let block_nesting_limit = granit_parser::Options::default()
         .block_nesting_limit
         .max(budget.max_depth.saturating_add(1));
@@ -514,6 +514,7 @@ pub fn parse_whole(text: &str, limits: &Limits) -> Option<(Node, Counts)> {
     let parser = Parser::with_options(StrInput::new(text), parser_options(&budget));
     let mut builder = Builder {
         budget,
+        max_alias_bytes: limits.max_alias_bytes,
         stack: Vec::new(),
         root: None,
         anchors: Vec::new(),
@@ -537,6 +538,8 @@ pub struct Counts {
     aliases: usize,
     anchors_defined: usize,
     replayed_events: usize,
+    /// What the aliases added to the tree, as `aliases.rs` weighs it.
+    replayed_bytes: usize,
     recorded_events: usize,
     recorded_bytes: usize,
     /// Whether the last node read was a block scalar (`|`, `>`): its span reaches to where the
@@ -552,6 +555,7 @@ impl Counts {
         self.aliases = self.aliases.saturating_add(other.aliases);
         self.anchors_defined = self.anchors_defined.saturating_add(other.anchors_defined);
         self.replayed_events = self.replayed_events.saturating_add(other.replayed_events);
+        self.replayed_bytes = self.replayed_bytes.saturating_add(other.replayed_bytes);
         self.recorded_events = self.recorded_events.saturating_add(other.recorded_events);
         self.recorded_bytes = self.recorded_bytes.saturating_add(other.recorded_bytes);
     }
@@ -590,6 +594,8 @@ enum Frame {
 
 struct Builder {
     budget: serde_saphyr::Budget,
+    /// `Limits::max_alias_bytes`, which `aliases.rs` reports on the slow path.
+    max_alias_bytes: usize,
     stack: Vec<Frame>,
     root: Option<Node>,
     /// Anchored nodes by granit-parser's anchor id (a fresh id per definition; an alias carries
@@ -699,6 +705,15 @@ impl Builder {
                     self.counts.scalar_bytes.saturating_add(replay.scalar_bytes);
                 self.counts.replayed_events =
                     self.counts.replayed_events.saturating_add(replay.events);
+                self.counts.replayed_bytes = self.counts.replayed_bytes.saturating_add(
+                    replay
+                        .nodes
+                        .saturating_mul(std::mem::size_of::<Node>())
+                        .saturating_add(replay.scalar_bytes),
+                );
+                if self.counts.replayed_bytes > self.max_alias_bytes {
+                    return None;
+                }
                 self.record(replay.events, replay.scalar_bytes, false);
                 if self.stack.len() + replay.depth >= self.budget.max_depth {
                     return None;

@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    threatforge_fuzz::import(threatforge_import::Format::ThreatDragon, data)
+});
