@@ -340,10 +340,10 @@ pub fn assess(
     let library = library()?;
     let needs_personal = framework.applies_when.as_deref() == Some("personal-data");
     let has_personal = personal(model);
-    // Threats that stand: a false positive or a not-applicable one says nothing of the design.
+    // Threats that stand, the hygiene checklist's included (baseline practices are what most
+    // requirements ask for): a false positive or a not-applicable one says nothing of the design.
     let threats: Vec<(&Threat, BTreeSet<&str>)> = analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| {
             !matches!(
                 t.status,

@@ -134,8 +134,7 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
         .collect();
     let in_place: HashMap<String, Vec<ControlCheck>> = analyzed
         .analysis
-        .threats
-        .iter()
+        .findings()
         .filter(|t| t.mitigation.has_in_place())
         .map(|t| {
             (
@@ -151,11 +150,12 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
         let analysis = crate::analyze_with(model, &analyzed.rules, &analysis_options);
         put_back(model, taken);
         analyzed.analysis.threats = analysis.threats;
+        analyzed.analysis.hygiene = analysis.hygiene;
     }
     let model = &analyzed.loaded.model;
     let analysis = &mut analyzed.analysis;
     let mut id = String::new();
-    for threat in &mut analysis.threats {
+    for threat in analysis.threats.iter_mut().chain(&mut analysis.hygiene) {
         id.clear();
         id.push_str(&threat.id.to_string());
         if let Some(controls) = in_place.get(&id) {
@@ -437,7 +437,7 @@ fn confirm(
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     let mut used: Vec<Vec<bool>> = on_component.iter().map(|f| vec![false; f.len()]).collect();
-    for threat in &mut analysis.threats {
+    for threat in analysis.threats.iter_mut().chain(&mut analysis.hygiene) {
         if threat.cwe.is_empty() || !threat.members.is_empty() {
             continue;
         }

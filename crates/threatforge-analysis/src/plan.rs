@@ -270,10 +270,11 @@ pub fn plan_controls(
         }
     };
 
-    // Open threats by place (the element a control would go on), in id order.
+    // Open threats by place (the element a control would go on), in id order; the hygiene
+    // checklist's items too, since a control plan is where baseline practices get scheduled.
     let mut open: Vec<Open> = Vec::new();
     let mut before = Totals::default();
-    for threat in analysis.threats.iter().filter(|t| t.is_open()) {
+    for threat in analysis.findings().filter(|t| t.is_open()) {
         before.add(threat.severity(), threat.residual.score, 1);
         open.push(Open {
             threat,

@@ -61,7 +61,7 @@ fn check_counts_confirmed_threats_at_their_new_severity() {
         .arg(&model)
         .output()
         .expect("run");
-    assert!(!text(&plain.stdout).contains("sql-injection:checkout"));
+    assert!(!text(&plain.stdout).contains("critical 16/16  sql-injection:checkout"));
     let reports = demo().join("reports");
     let with = threatforge()
         .current_dir(&reports)

@@ -193,8 +193,7 @@ pub(super) fn run(args: EvidenceArgs, term: &Terminal) -> Result<u8, String> {
     let text = match args.format {
         EvidenceFormat::Json => {
             let confirmed: Vec<serde_json::Value> = analysis
-                .threats
-                .iter()
+                .findings()
                 .filter(|t| t.evidence.as_ref().is_some_and(|e| e.confirmed()))
                 .map(|t| {
                     serde_json::json!({
@@ -247,7 +246,7 @@ fn human(analyzed: &Analyzed) -> String {
         "\nThreats confirmed by findings: {}",
         summary.confirmed.len()
     );
-    for threat in analysis.threats.iter().filter(|t| {
+    for threat in analysis.findings().filter(|t| {
         t.evidence.as_ref().is_some_and(|e| e.confirmed())
             && t.rule.as_ref() != threatforge_analysis::UNMODELED
     }) {
