@@ -115,6 +115,7 @@ fn render_all(analyzed: &Analyzed, root: &Path) {
     let whole = DiagramOptions::default();
     let first = DiagramOptions {
         boundary: model.boundaries.keys().next().cloned(),
+        element_links: true,
     };
     for &format in DiagramFormat::ALL {
         for options in [&whole, &first] {

@@ -23,6 +23,7 @@ mod rule;
 mod ruleset;
 mod score;
 mod threat;
+mod verification;
 mod world;
 
 pub use baseline::{Plan, Planned, plan as plan_baseline};
@@ -34,10 +35,7 @@ pub use compliance::{
 };
 pub use diff::{Change, Diff, diff};
 pub use engine::{analyze, analyze_with};
-pub use evidence::{
-    ControlCheck, EvidenceSummary, ThreatEvidence, ToolCount, UNMODELED, Verification,
-    apply as apply_evidence, unverified_at_or_above,
-};
+pub use evidence::{apply as apply_evidence, unverified_at_or_above};
 pub use examples::check_examples;
 pub use mitigation::{Coverage, Mitigation, MitigationEntry, in_words, join, one_line};
 pub use plan::{
@@ -52,5 +50,8 @@ pub use ruleset::{COVERAGE_PYTM, COVERAGE_THREAGILE, Origin, Rule, RuleDir, Rule
 pub use score::{Factor, Score, severity_of};
 pub use threat::{
     Analysis, AppliedDecision, ElementRef, Options, Override, RiskOrder, Threat, ThreatId,
+};
+pub use verification::{
+    ControlCheck, EvidenceSummary, ThreatEvidence, ToolCount, UNMODELED, Verification,
 };
 pub use world::World;

@@ -248,7 +248,7 @@ pub struct Threat {
     pub span: Span,
     /// What scanners and tests say of it, when evidence was given (docs/evidence.md).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Box<crate::evidence::ThreatEvidence>>,
+    pub evidence: Option<Box<crate::verification::ThreatEvidence>>,
 }
 
 #[derive(Debug, Default)]
@@ -263,7 +263,7 @@ pub struct Analysis {
     /// Problems located in rule files (a condition that failed to evaluate).
     pub rule_diagnostics: Vec<Diagnostic>,
     /// What the evidence (scanner and test reports) said, when some was applied.
-    pub evidence: Option<Box<crate::evidence::EvidenceSummary>>,
+    pub evidence: Option<Box<crate::verification::EvidenceSummary>>,
 }
 
 impl Analysis {

@@ -4,11 +4,11 @@
 use serde_json::Value;
 use threatforge_model::{BoundaryKind, Exposure};
 
+use crate::error::IacError;
 use crate::inventory::{
     Evidence, Found, Inventory, Link, Origin, protocol_of_technology, technology_of_image,
     url_hosts,
 };
-use crate::scan::IacError;
 use crate::text::{Lines, scalar, short, str_at, truthy, yaml_documents};
 
 pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<(), IacError> {

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use threatforge_model::{BoundaryKind, Exposure};
 
+use crate::error::IacError;
 use crate::inventory::{
     Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology, technology_of_image,
     url_hosts,
 };
-use crate::scan::IacError;
 use crate::text::{Lines, at, items, scalar, short, str_at, truthy, yaml_documents};
 
 const CLUSTER: &str = "k8s-cluster";

@@ -17,6 +17,7 @@
 mod compose;
 mod draft;
 mod drift;
+mod error;
 mod inventory;
 mod k8s;
 mod render;
@@ -26,6 +27,7 @@ mod text;
 
 pub use draft::draft_model;
 pub use drift::{Drift, DriftItem, DriftKind, drift};
+pub use error::IacError;
 pub use inventory::{Evidence, Found, Inventory, Link, Origin, Source, Zone};
 pub use render::{DriftFormat, render_drift};
-pub use scan::{IacError, ScanOptions, scan};
+pub use scan::{ScanOptions, scan};

@@ -2,11 +2,11 @@
 //! files threatforge reads, and every file is opened through the model crate's confinement, so
 //! a link out of its root, a FIFO or a file over the cap is refused.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use threatforge_model::{Refused, read_confined};
 
+use crate::error::IacError;
 use crate::inventory::{Inventory, Source};
 use crate::{compose, k8s, terraform};
 
@@ -31,55 +31,6 @@ impl Default for ScanOptions {
             max_files: 5_000,
             max_entries: 200_000,
         }
-    }
-}
-
-/// Why the inputs could not be read: a file, a position when there is one, what was expected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IacError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl IacError {
-    pub(crate) fn new(file: &str, message: impl Into<String>) -> Self {
-        IacError {
-            file: file.to_owned(),
-            line: None,
-            column: None,
-            message: message.into(),
-            help: None,
-        }
-    }
-
-    pub(crate) fn at(file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
-        IacError {
-            line: Some(line),
-            column: Some(column),
-            ..IacError::new(file, message)
-        }
-    }
-
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-}
-
-impl fmt::Display for IacError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = threatforge_model::escape::line(&self.file);
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "{file}:{line}:{column}: {}", self.message)?,
-            _ => write!(f, "{file}: {}", self.message)?,
-        }
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
     }
 }
 

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use threatforge_model::{BoundaryKind, ComponentKind, Exposure, catalog};
 
+use crate::error::IacError;
 use crate::inventory::{Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology};
-use crate::scan::IacError;
 use crate::text::{Lines, at, items, json, short, str_at, truthy};
 
 /// One resource of the plan or state.

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use threatforge_model::Limits;
 
-use crate::scan::IacError;
+use crate::error::IacError;
 
 /// Nesting deeper than this is not infrastructure code (a CRD's schema nests about 30 deep).
 const MAX_DEPTH: usize = 64;

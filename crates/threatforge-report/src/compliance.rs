@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use threatforge_analysis::{Compliance, ComplianceStatus, Counts, Record};
+use threatforge_analysis::{Compliance, ComplianceStatus, Counts};
 use threatforge_model::Model;
 use threatforge_model::escape::line;
 
@@ -85,26 +85,6 @@ fn headline(model: &Model, c: &Compliance) -> String {
     )
 }
 
-/// A record's rows, label and value.
-pub(crate) fn record_rows(r: &Record) -> [(&'static str, String); 7] {
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "none in the model".to_owned()
-        } else {
-            v.join(", ")
-        }
-    };
-    [
-        ("categories", r.categories.join(", ")),
-        ("collected from", list(&r.collected_from)),
-        ("processed by", list(&r.processed_by)),
-        ("stored in", list(&r.stored_in)),
-        ("transfers", list(&r.transfers)),
-        ("third parties", list(&r.third_parties)),
-        ("retention", r.retention.clone()),
-    ]
-}
-
 fn human(model: &Model, c: &Compliance) -> String {
     let mut out = format!("{}\n", line(&headline(model, c)));
     let _ = writeln!(out, "{}\n", counts(&c.summary));
@@ -143,7 +123,7 @@ fn human(model: &Model, c: &Compliance) -> String {
         }
         for r in records {
             let _ = writeln!(out, "  {} ({})", line(&r.name), line(&r.data));
-            for (label, value) in record_rows(r) {
+            for (label, value) in crate::records::record_rows(r) {
                 let _ = writeln!(out, "      {label}: {}", line(&value));
             }
         }
@@ -190,7 +170,11 @@ fn md(model: &Model, c: &Compliance) -> String {
         out.push_str("| data | categories | collected from | processed by | stored in | transfers | third parties | retention |\n|---|---|---|---|---|---|---|---|\n");
         for r in records {
             let mut row = vec![markdown(&format!("{} ({})", r.name, r.data))];
-            row.extend(record_rows(r).iter().map(|(_, v)| markdown(v)));
+            row.extend(
+                crate::records::record_rows(r)
+                    .iter()
+                    .map(|(_, v)| markdown(v)),
+            );
             out.push_str(&markdown_row(&row));
             out.push('\n');
         }
@@ -226,7 +210,7 @@ fn csv(c: &Compliance) -> String {
         out.push_str("\r\ndata,name,categories,collected_from,processed_by,stored_in,transfers,third_parties,retention\r\n");
         for r in records {
             let mut row = vec![cell(&r.data), cell(&r.name)];
-            row.extend(record_rows(r).iter().map(|(_, v)| cell(v)));
+            row.extend(crate::records::record_rows(r).iter().map(|(_, v)| cell(v)));
             out.push_str(&row.join(","));
             out.push_str("\r\n");
         }

@@ -14,6 +14,7 @@ mod markdown;
 mod mermaid;
 mod otm;
 mod plan;
+mod records;
 mod remediation;
 mod rules_doc;
 mod sarif;

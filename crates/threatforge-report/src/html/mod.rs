@@ -172,7 +172,7 @@ fn compliance_view(c: &Compliance) -> ComplianceView<'_> {
             .map(|r| RecordRow {
                 data: r.data.clone(),
                 name: r.name.clone(),
-                values: crate::compliance::record_rows(r)
+                values: crate::records::record_rows(r)
                     .into_iter()
                     .map(|(_, v)| v)
                     .collect(),
