@@ -119,7 +119,8 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
 /// Moves the hygiene tier's findings out of the register, after the decisions so that a decision
 /// written for a hygiene item applies and counts as used.
 fn split_hygiene(active: &[&Rule], analysis: &mut Analysis) {
-    let hygiene: Vec<&str> = active
+    // A set: a large model has hundreds of thousands of threats to sort between the lists.
+    let hygiene: std::collections::HashSet<&str> = active
         .iter()
         .filter(|r| r.file.tier == Tier::Hygiene)
         .map(|r| r.id())
@@ -129,7 +130,7 @@ fn split_hygiene(active: &[&Rule], analysis: &mut Analysis) {
     }
     let (items, threats): (Vec<Threat>, Vec<Threat>) = std::mem::take(&mut analysis.threats)
         .into_iter()
-        .partition(|t| hygiene.contains(&&*t.rule));
+        .partition(|t| hygiene.contains(&*t.rule));
     analysis.threats = threats;
     analysis.hygiene = items;
 }

@@ -51,7 +51,6 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     // The old version's files stay inside the unpacked tree: a link committed at the model's
     // path, in a rule directory or for the model's directory is refused, not followed.
     let old_root = checkout_dir.as_ref().map(tempfile::TempDir::path);
-    let old_today = today.clone();
     let mut old = match &old_path {
         Some(path) => load_and_analyze(
             path,
@@ -69,30 +68,11 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
         Some(today.clone()),
         &args.limits,
     )?;
-    let options = |today: &str| threatforge_analysis::ProjectOptions {
-        today: Some(today.to_owned()),
-        cel: args.limits.cel(),
-        limits: args.limits.model.limits(),
-        ..threatforge_analysis::ProjectOptions::default()
-    };
+    let options = super::evidence::options(&args.limits, &today);
     if let Some(path) = &old_path {
-        super::evidence::apply(
-            &mut old,
-            path,
-            old_root,
-            &args.evidence,
-            &options(&old_today),
-            false,
-        )?;
+        super::evidence::apply(&mut old, path, old_root, &args.evidence, &options, false)?;
     }
-    super::evidence::apply(
-        &mut new,
-        &new_path,
-        None,
-        &args.evidence,
-        &options(&today),
-        false,
-    )?;
+    super::evidence::apply(&mut new, &new_path, None, &args.evidence, &options, false)?;
     let mut invalid = false;
     for (label, analyzed) in [("old", &old), ("new", &new)] {
         if analyzed.has_errors() {

@@ -10,7 +10,7 @@ use threatforge_evidence::{Evidence, Limits};
 use threatforge_model::escape::line;
 
 use super::find_model;
-use crate::cli::{EvidenceArgs, EvidenceFormat, EvidenceInputs, ModelInputs};
+use crate::cli::{EvidenceArgs, EvidenceFormat, EvidenceInputs, ModelInputs, RuleLimits};
 use crate::terminal::{Terminal, eprint, write_output};
 
 /// Reads the evidence the command line and the model name and applies it to `analyzed` (which
@@ -47,6 +47,16 @@ pub(crate) fn apply(
     Ok(())
 }
 
+/// The options evidence re-analyzes with (a failed control taken away), as the model was loaded.
+pub(crate) fn options(limits: &RuleLimits, today: &str) -> ProjectOptions {
+    ProjectOptions {
+        today: Some(today.to_owned()),
+        cel: limits.cel(),
+        limits: limits.model.limits(),
+        ..ProjectOptions::default()
+    }
+}
+
 impl ModelInputs {
     /// Reads and applies the evidence to a model these inputs analyzed (see [`apply`]).
     pub(crate) fn apply_evidence(
@@ -57,20 +67,33 @@ impl ModelInputs {
         today: &str,
         always: bool,
     ) -> Result<(), String> {
-        let options = ProjectOptions {
-            today: Some(today.to_owned()),
-            cel: self.limits.cel(),
-            limits: self.limits.model.limits(),
-            ..ProjectOptions::default()
-        };
         apply(
             analyzed,
             model_path,
             self.root.as_deref(),
             files,
-            &options,
+            &options(&self.limits, today),
             always,
         )
+    }
+
+    /// Loads and analyzes the model, then applies the evidence; a model with errors has its
+    /// diagnostics printed and gives `None`, for the caller to exit with 2.
+    pub(crate) fn analyze_with_evidence(
+        &self,
+        model_path: &Path,
+        files: &EvidenceInputs,
+        term: &Terminal,
+        always: bool,
+    ) -> Result<Option<Analyzed>, String> {
+        let today = self.today()?;
+        let mut analyzed = self.analyze(model_path, today.clone())?;
+        if analyzed.has_errors() {
+            eprint(&super::render_analyzed(&analyzed, term));
+            return Ok(None);
+        }
+        self.apply_evidence(&mut analyzed, model_path, files, &today, always)?;
+        Ok(Some(analyzed))
     }
 }
 
@@ -178,14 +201,12 @@ fn expand(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
 
 pub(super) fn run(args: EvidenceArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let today = args.inputs.today()?;
-    let mut analyzed = args.inputs.analyze(&path, today.clone())?;
-    if analyzed.has_errors() {
-        eprint(&super::render_analyzed(&analyzed, term));
+    let Some(analyzed) = args
+        .inputs
+        .analyze_with_evidence(&path, &args.evidence, term, true)?
+    else {
         return Ok(crate::exit::INVALID);
-    }
-    args.inputs
-        .apply_evidence(&mut analyzed, &path, &args.evidence, &today, true)?;
+    };
     let analysis = &analyzed.analysis;
     let Some(summary) = analysis.evidence.as_deref() else {
         return Err("no evidence was applied".to_owned());

@@ -2,18 +2,16 @@
 
 use super::find_model;
 use crate::cli::{ReportArgs, SeverityArg};
-use crate::terminal::{Terminal, eprint, write_output};
+use crate::terminal::{Terminal, write_output};
 
 pub(super) fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
-    let today = args.inputs.today()?;
-    let mut analyzed = args.inputs.analyze(&path, today.clone())?;
-    if analyzed.has_errors() {
-        eprint(&super::render_analyzed(&analyzed, term));
+    let Some(analyzed) = args
+        .inputs
+        .analyze_with_evidence(&path, &args.evidence, term, false)?
+    else {
         return Ok(crate::exit::INVALID);
-    }
-    args.inputs
-        .apply_evidence(&mut analyzed, &path, &args.evidence, &today, false)?;
+    };
     let root = super::repository_root(&path, args.inputs.root.as_deref());
     let input = threatforge_report::Input {
         model: &analyzed.loaded.model,
