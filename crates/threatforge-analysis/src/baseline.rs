@@ -179,8 +179,8 @@ mod tests {
 
     const MODEL: &str = "system: { name: shop }
 components:
-  web: { technology: web-application, exposure: internet }
-  admin: { technology: web-application, exposure: internet }
+  web: { technology: web-application, exposure: internet, traits: [builds-queries] }
+  admin: { technology: web-application, exposure: internet, traits: [builds-queries] }
   db: { technology: postgresql }
 flows:
   - web -> db: { protocol: postgres }

@@ -112,25 +112,19 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     crate::decisions::not_applicable(model, &mut analysis);
     crate::group::apply(model, &active, &mut analysis);
     crate::decisions::apply(model, options, &mut analysis);
-    split_hygiene(&active, &mut analysis);
+    split_hygiene(&mut analysis);
     analysis
 }
 
 /// Moves the hygiene tier's findings out of the register, after the decisions so that a decision
 /// written for a hygiene item applies and counts as used.
-fn split_hygiene(active: &[&Rule], analysis: &mut Analysis) {
-    // A set: a large model has hundreds of thousands of threats to sort between the lists.
-    let hygiene: std::collections::HashSet<&str> = active
-        .iter()
-        .filter(|r| r.file.tier == Tier::Hygiene)
-        .map(|r| r.id())
-        .collect();
-    if hygiene.is_empty() {
+fn split_hygiene(analysis: &mut Analysis) {
+    if !analysis.threats.iter().any(|t| t.tier == Tier::Hygiene) {
         return;
     }
     let (items, threats): (Vec<Threat>, Vec<Threat>) = std::mem::take(&mut analysis.threats)
         .into_iter()
-        .partition(|t| hygiene.contains(&*t.rule));
+        .partition(|t| t.tier == Tier::Hygiene);
     analysis.threats = threats;
     analysis.hygiene = items;
 }
@@ -324,6 +318,8 @@ fn evaluate_element<'w>(
     // computed once for exactly the aspects its threats need, and its threats allocated at their
     // exact number.
     let mut fired: Vec<(&Rule, Box<str>)> = Vec::new();
+    // Hygiene rules whose `threat_when` holds here: their findings stay in the register.
+    let mut stated: Vec<&str> = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
@@ -345,6 +341,17 @@ fn evaluate_element<'w>(
                         rule.id().to_owned(),
                         evaluation_error(rule, candidate.id, &error),
                     ));
+                }
+                if let Some(when) = &rule.threat_when {
+                    match evaluator.run(when) {
+                        Ok(Value::Bool(true)) => stated.push(rule.id()),
+                        Ok(_) => {}
+                        Err(_) if budget.exhausted() => {}
+                        Err(error) => diagnostics.push((
+                            rule.id().to_owned(),
+                            evaluation_error(rule, candidate.id, &error),
+                        )),
+                    }
                 }
                 fired.push((rule, explanation.into_boxed_str()));
             }
@@ -405,6 +412,10 @@ fn evaluate_element<'w>(
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
             let residual = residual_of(&inherent, &mitigation);
             let (status, reason) = status_of(&mitigation);
+            let tier = match rule.file.tier {
+                Tier::Hygiene if stated.contains(&rule.id()) => Tier::Threat,
+                tier => tier,
+            };
             Threat {
                 id: ThreatId::new(rule.shared.id.clone(), element_id.clone()),
                 rule: rule.shared.id.clone(),
@@ -432,6 +443,7 @@ fn evaluate_element<'w>(
                 members: Vec::new(),
                 member_spans: Vec::new(),
                 span: candidate.span,
+                tier,
                 evidence: None,
             }
         })

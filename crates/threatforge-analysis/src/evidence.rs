@@ -122,6 +122,17 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
     crate::decisions::apply(model, &analysis_options, &mut extra);
     summary.unmodeled = extra.threats.iter().map(|t| t.id.to_string()).collect();
     analysis.threats.append(&mut extra.threats);
+    // A hygiene item a scanner confirmed is no longer a practice to check: the weakness is in
+    // this element's code, a threat of this design.
+    let (confirmed, unconfirmed): (Vec<Threat>, Vec<Threat>) =
+        std::mem::take(&mut analysis.hygiene)
+            .into_iter()
+            .partition(|t| t.evidence.as_ref().is_some_and(|e| !e.findings.is_empty()));
+    analysis.hygiene = unconfirmed;
+    analysis.threats.extend(confirmed.into_iter().map(|mut t| {
+        t.tier = crate::rule::Tier::Threat;
+        t
+    }));
     crate::threat::sort_by_id(&mut analysis.threats);
     analysis.evidence = Some(Box::new(summary));
 }
@@ -559,6 +570,7 @@ fn unmodeled_threats(model: &Model, findings: &[Arc<Finding>], left: &[Vec<usize
                 members: Vec::new(),
                 member_spans: Vec::new(),
                 span: component.id.span,
+                tier: crate::rule::Tier::Threat,
                 evidence: Some(Box::new(ThreatEvidence {
                     findings: found,
                     factor: None,

@@ -22,24 +22,30 @@ use crate::threat::{Analysis, ElementRef, Threat, ThreatId};
 pub(crate) const MODEL_KEY: &str = "model";
 
 pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
-    let grouped: Vec<&str> = active
+    let grouped: Vec<(&str, crate::rule::Tier)> = active
         .iter()
         .filter(|r| r.file.group == Some(Group::Model))
-        .map(|r| r.id())
+        .map(|r| (r.id(), r.file.tier))
         .collect();
     if grouped.is_empty() {
         return;
     }
-    let group_ids: Vec<String> = grouped.iter().map(|r| format!("{r}:{MODEL_KEY}")).collect();
+    let group_ids: Vec<String> = grouped
+        .iter()
+        .map(|(r, _)| format!("{r}:{MODEL_KEY}"))
+        .collect();
     let mut members: Vec<Vec<Threat>> = vec![Vec::new(); grouped.len()];
     let mut rest = Vec::with_capacity(analysis.threats.len());
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
     for threat in std::mem::take(&mut analysis.threats) {
-        let slot = grouped.iter().position(|r| *r == &*threat.rule);
+        let slot = grouped.iter().position(|(r, _)| *r == &*threat.rule);
         match slot {
+            // A hygiene finding the model makes a threat of its design (`threat_when`) is about
+            // that element, not the shared practice: it stays apart.
             Some(slot)
                 if threat.is_open()
+                    && threat.tier == grouped[slot].1
                     && !singled_out(&decisions, &threat, &group_ids[slot], &mut id) =>
             {
                 members[slot].push(threat);

@@ -58,6 +58,7 @@ pub(crate) fn threats(world: &World) -> Vec<Threat> {
                 members: Vec::new(),
                 member_spans: Vec::new(),
                 span: declared.id.span,
+                tier: crate::rule::Tier::Threat,
                 evidence: None,
             }
         })

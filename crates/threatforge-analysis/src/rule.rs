@@ -141,6 +141,11 @@ pub struct RuleFile {
     /// `hygiene` for a baseline practice rather than a threat of the design.
     #[serde(default)]
     pub tier: Tier,
+    /// For a hygiene rule: where this holds on the element, the model states the fact that makes
+    /// the practice's absence a threat of this design (queries built from request text, a path
+    /// taken from the caller), so the finding stays in the register.
+    #[serde(default)]
+    pub threat_when: Option<Sp<String>>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]

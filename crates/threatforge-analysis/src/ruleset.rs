@@ -79,6 +79,8 @@ pub struct Rule {
     pub shared: Shared,
     pub origin: Origin,
     pub condition: crate::cel::eval::Expression,
+    /// `threat_when`, compiled: a hygiene finding for which it holds stays in the register.
+    pub threat_when: Option<crate::cel::eval::Expression>,
     pub explanation: Vec<Segment>,
 }
 
@@ -503,6 +505,18 @@ impl RuleCompiler<'_> {
         };
         let condition =
             self.compile_expression(&file.condition, &file.condition.value, 0, scope, true);
+        let threat_when = file.threat_when.as_ref().map(|when| {
+            if file.tier != crate::rule::Tier::Hygiene {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::InvalidRule, "`threat_when` without `tier: hygiene`")
+                        .with_label(when.span, "only a hygiene finding can move to the register")
+                        .with_help(
+                            "add `tier: hygiene`, or fold this expression into the condition",
+                        ),
+                );
+            }
+            self.compile_expression(when, &when.value, 0, scope, true)
+        });
         let explanation = self.compile_template(&file.explanation, scope);
         if self.diagnostics.len() > before {
             return None;
@@ -528,6 +542,10 @@ impl RuleCompiler<'_> {
             file,
             origin,
             condition: condition?,
+            threat_when: match threat_when {
+                Some(compiled) => Some(compiled?),
+                None => None,
+            },
             explanation: explanation?,
         })
     }
@@ -889,6 +907,9 @@ mod tests {
                 true,
                 rule.file.condition.value.clone(),
             ));
+            if let Some(when) = &rule.file.threat_when {
+                found.push((rule.id().to_owned(), element, true, when.value.clone()));
+            }
             for piece in rule.file.explanation.value.split("{{").skip(1) {
                 let (inner, _) = piece
                     .split_once("}}")
@@ -970,6 +991,27 @@ mod tests {
                 (line, d.message.clone())
             })
             .collect()
+    }
+
+    #[test]
+    fn threat_when_belongs_to_hygiene_rules_and_is_checked_like_a_condition() {
+        let set = team_rule("true", "x\nthreat_when: component.name == 'a'");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`threat_when` without `tier: hygiene`"]);
+        let set = team_rule("true", "x\ntier: hygiene\nthreat_when: component.name");
+        assert!(
+            set.diagnostics
+                .iter()
+                .any(|d| d.message.contains("not a boolean")),
+            "{:?}",
+            set.diagnostics
+        );
+        let set = team_rule(
+            "true",
+            "x\ntier: hygiene\nthreat_when: component.name == 'a'",
+        );
+        assert!(!set.has_errors(), "{:?}", set.diagnostics);
+        assert!(set.rules[0].threat_when.is_some());
     }
 
     #[test]

@@ -246,6 +246,10 @@ pub struct Threat {
     /// Where the element is declared.
     #[serde(skip)]
     pub span: Span,
+    /// The list it belongs in: its rule's tier, or the register for a hygiene finding the model
+    /// or a scanner makes a threat of this design (`threat_when`, confirming evidence).
+    #[serde(skip)]
+    pub tier: crate::rule::Tier,
     /// What scanners and tests say of it, when evidence was given (docs/evidence.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Box<crate::verification::ThreatEvidence>>,

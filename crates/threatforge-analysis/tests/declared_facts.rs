@@ -470,3 +470,35 @@ flows:
     open(&analyzed(&model("")), id);
     not_open(&analyzed(&model("key-rotation")), id);
 }
+
+const QUERYING_API: &str = "system: { name: shop }
+data:
+  orders: { classification: confidential }
+components:
+  customer: { technology: browser, exposure: internet }
+  app: { technology: api-service, processes: [orders]TRAITS }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - customer -> app: { protocol: https, authentication: session, data: [orders] }
+  - app -> db: { protocol: postgres-tls, authentication: credentials, data: [orders] }
+";
+
+#[test]
+fn sql_injection_is_a_threat_of_the_design_only_where_the_model_says_queries_are_built_from_input()
+{
+    // Binding values into fixed statements: a line of the hygiene checklist.
+    let plain = analyzed(&QUERYING_API.replace("TRAITS", ""));
+    assert!(plain.threats.iter().all(|t| &*t.rule != "sql-injection"));
+    assert!(plain.hygiene.iter().any(|t| t.id == "sql-injection:app"));
+    // A search or report builder composes query text: the register.
+    let stated = analyzed(&QUERYING_API.replace("TRAITS", ", traits: [builds-queries]"));
+    let t = threat(&stated, "sql-injection:app").expect("in the register");
+    assert!(stated.threats.iter().any(|x| x.id == "sql-injection:app"));
+    assert!(stated.hygiene.iter().all(|x| &*x.rule != "sql-injection"));
+    assert!(
+        t.explanation
+            .contains("builds their text from its callers' input"),
+        "{}",
+        t.explanation
+    );
+}

@@ -20,6 +20,7 @@ components:
     technology: api-service
     exposure: internet
     processes: [card]
+    traits: [builds-queries]
     controls: [input-validation]
     code: [services/api/**]
     endpoints: [shop.example.com/api]
@@ -38,11 +39,14 @@ flows:
 "#;
 
 fn load(extra: &str) -> Analyzed {
-    let text = format!("{MODEL}{extra}");
+    load_text(&format!("{MODEL}{extra}"))
+}
+
+fn load_text(text: &str) -> Analyzed {
     let analyzed = Project::load(
         Source::Text {
             name: "m.yaml",
-            text: &text,
+            text,
             dir: Path::new("."),
         },
         &ProjectOptions::default(),
@@ -90,6 +94,29 @@ fn threat<'a>(analyzed: &'a Analyzed, id: &str) -> &'a threatforge_analysis::Thr
         .iter()
         .find(|t| t.id == id)
         .unwrap_or_else(|| panic!("no {id}"))
+}
+
+#[test]
+fn a_scanner_finding_makes_a_hygiene_item_a_threat_of_the_design() {
+    // Without `builds-queries`, parameterized queries are a line of the hygiene checklist.
+    let text = MODEL.replace("    traits: [builds-queries]\n", "");
+    let before = load_text(&text);
+    let id = "sql-injection:api";
+    assert!(before.analysis.hygiene.iter().any(|t| t.id == id));
+    assert!(before.analysis.threats.iter().all(|t| t.id != id));
+    let mut after = load_text(&text);
+    let found = sarif(&[("sqli", "CWE-89", "services/api/db.py")]);
+    apply_evidence(&mut after, &evidence(&[&found]), &ProjectOptions::default());
+    // Confirmed in this component's code: the register, not the checklist.
+    assert!(after.analysis.hygiene.iter().all(|t| t.id != id));
+    let t = threat(&after, id);
+    assert_eq!(t.inherent.likelihood, 4);
+    assert!(after.analysis.threats.windows(2).all(|w| w[0].id < w[1].id));
+    // Hygiene items no scanner confirmed stay where they were.
+    assert_eq!(
+        after.analysis.hygiene.len(),
+        before.analysis.hygiene.len() - 1
+    );
 }
 
 #[test]

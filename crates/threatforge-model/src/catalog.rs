@@ -344,7 +344,7 @@ mod tests {
     fn facts_of_the_rules_for_tenants_recovery_and_payment_pages_are_declarable() {
         let catalog = catalog();
         // Declared by a team on its own components: rules read them, no technology implies them.
-        for t in ["multi-tenant", "exports-spreadsheets"] {
+        for t in ["multi-tenant", "exports-spreadsheets", "builds-queries"] {
             assert!(catalog.traits.contains_key(t), "trait {t}");
             assert!(
                 !catalog
