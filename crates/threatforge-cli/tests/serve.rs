@@ -125,3 +125,75 @@ fn serve_refuses_what_it_cannot_serve() {
         "cannot listen on",
     );
 }
+
+/// `--base REV`: the overview lists what `diff --base REV` lists, and a revision that is not
+/// there stops the server before it starts.
+#[test]
+fn serve_base_shows_the_changes_diff_computes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    support::git(repo, &["init", "-q"]);
+    let model = shop(repo);
+    support::git(repo, &["add", "-A"]);
+    support::git(repo, &["commit", "-q", "-m", "the shop"]);
+    // An admin console on the database, and a decision taken since.
+    let mut text = std::fs::read_to_string(&model).expect("model");
+    text = text.replacen(
+        "components:\n",
+        "components:\n  backoffice: { technology: admin-console, exposure: internet }\n",
+        1,
+    );
+    assert!(text.contains("backoffice"));
+    std::fs::write(&model, &text).expect("write");
+    let diff = threatforge()
+        .current_dir(repo)
+        .args(["diff", "--base", "HEAD", "--format", "json"])
+        .output()
+        .expect("run");
+    let diff: serde_json::Value = serde_json::from_slice(&diff.stdout).expect("json");
+    let new: Vec<&str> = diff["threats"]["new"]
+        .as_array()
+        .expect("new threats")
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert!(!new.is_empty(), "{diff}");
+
+    let server = support::Server::start_with(&model, &["--base", "HEAD"]);
+    let (status, page) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Changes since <code>HEAD</code>"), "{page}");
+    assert!(
+        page.contains(&format!("<h3>New threats ({})</h3>", new.len())),
+        "{page}"
+    );
+    for id in &new {
+        assert!(page.contains(&format!("<code>{id}</code>")), "{id}: {page}");
+    }
+    assert!(
+        page.contains("added component <code>backoffice</code>"),
+        "{page}"
+    );
+    // Mended back to the revision: nothing changed.
+    std::fs::copy(
+        support::repo().join("examples/online-shop/threatforge.yaml"),
+        &model,
+    )
+    .expect("copy");
+    server.wait_for("/", "no change", |p| {
+        p.contains("No change to the model or its threats.")
+    });
+
+    let out = threatforge()
+        .arg("serve")
+        .arg(&model)
+        .args(["--port", "0", "--base", "no-such-rev"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no-such-rev"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
