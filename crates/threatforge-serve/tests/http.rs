@@ -654,3 +654,123 @@ async fn changes_are_rate_limited_and_forged_ones_do_not_count() {
     // Pages are not limited.
     assert_eq!(send(&s.router, get("/threats")).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_manual_threat_is_recorded_and_bad_ones_refused_with_the_reason() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let before = std::fs::read_to_string(&s.model).expect("model");
+    let threat = |fields: Value| {
+        let mut body = json!({
+            "version": version,
+            "title": "Card numbers in the <b>logs</b>",
+            "element": "web",
+            "stride": "information-disclosure",
+        });
+        for (k, v) in fields.as_object().expect("fields") {
+            body[k] = v.clone();
+        }
+        body
+    };
+    for (fields, status, says) in [
+        (
+            json!({ "title": "  " }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the title is one line",
+        ),
+        (
+            json!({ "title": "a\nb" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the title is one line",
+        ),
+        (
+            json!({ "stride": "sneaking" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`sneaking` is not a STRIDE category",
+        ),
+        (
+            json!({ "likelihood": "always" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "use low, medium, high or very-high",
+        ),
+        (
+            json!({ "element": "nowhere" }),
+            StatusCode::NOT_FOUND,
+            "no element `nowhere`",
+        ),
+        (
+            json!({ "id": "Bad Id" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "is not an id",
+        ),
+        (
+            json!({ "mitigations": ["wishful-thinking"] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "neither a control",
+        ),
+    ] {
+        let (code, body) = send(&s.router, post("/api/threat", &threat(fields.clone()))).await;
+        assert_eq!(code, status, "{fields}: {body}");
+        assert!(body.contains(says), "{fields}: {body}");
+        assert_eq!(std::fs::read_to_string(&s.model).expect("model"), before);
+    }
+    // Written: appended as a new section, the rest of the file byte for byte; shown at once.
+    let (code, body) = send(&s.router, post("/api/threat", &threat(json!({})))).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let after = std::fs::read_to_string(&s.model).expect("model");
+    assert_eq!(
+        after,
+        format!(
+            "{before}\nthreats:\n  card-numbers-in-the-b-logs-b:\n    title: \"Card numbers in the <b>logs</b>\"\n    element: web\n    stride: information-disclosure\n    likelihood: medium\n    impact: medium\n"
+        )
+    );
+    let answer: Value = serde_json::from_str(&body).expect("json");
+    assert!(
+        answer["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+threats:")),
+        "{answer}"
+    );
+    let (status, page) = send(
+        &s.router,
+        get("/threats/manual:card-numbers-in-the-b-logs-b"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Card numbers in the &lt;b&gt;logs&lt;&#x2f;b&gt;"),
+        "{page}"
+    );
+    // The same title again gets the next free id; a taken id given outright is refused.
+    let version = page_version(&s.router).await;
+    let mut again = threat(json!({}));
+    again["version"] = json!(version);
+    let (code, body) = send(&s.router, post("/api/threat", &again)).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert!(body.contains("card-numbers-in-the-b-logs-b-2:"), "{body}");
+    let version = page_version(&s.router).await;
+    again["version"] = json!(version);
+    again["id"] = json!("card-numbers-in-the-b-logs-b");
+    let (code, body) = send(&s.router, post("/api/threat", &again)).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("already has a threat"), "{body}");
+}
+
+#[tokio::test]
+async fn the_diagram_collapses_and_opens_boundaries_in_place() {
+    let s = serve(MODEL);
+    let (status, open) = send(&s.router, get("/diagram.svg")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(open.starts_with("<?xml"), "a whole SVG document");
+    assert!(open.contains("data-component=\"web\""), "{open}");
+    let (_, closed) = send(&s.router, get("/diagram.svg?collapse=zone")).await;
+    assert!(
+        closed.contains("data-boundary=\"zone\" data-collapsed=\"true\""),
+        "{closed}"
+    );
+    assert!(!closed.contains("data-component=\"web\""), "{closed}");
+    // The page keeps the reader's choice from its address.
+    let (_, page) = send(&s.router, get("/diagram?collapse=zone")).await;
+    assert!(page.contains("data-collapsed=\"true\""), "{page}");
+    assert!(!page.contains("data-component=\"web\""), "{page}");
+}
