@@ -197,3 +197,49 @@ fn serve_base_shows_the_changes_diff_computes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--listen 0.0.0.0:0`: one address a line, this machine's loopback first, then its network
+/// addresses; none names 0.0.0.0 and each carries the token.
+#[test]
+fn serve_on_every_address_prints_addresses_a_teammate_can_open() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = shop(dir.path());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("threatforge"))
+        .arg("serve")
+        .arg(&model)
+        .args(["--listen", "0.0.0.0:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    // The addresses are printed before the first line of standard error.
+    let mut serving = String::new();
+    stderr.read_line(&mut serving).expect("a line");
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("a line");
+    let _ = child.kill();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out)
+        .expect("stdout");
+    let _ = child.wait();
+    let urls: Vec<&str> = out.lines().collect();
+    assert!(!urls.is_empty(), "{out}");
+    assert!(urls[0].starts_with("http://127.0.0.1:"), "{out}");
+    let token = &urls[0][urls[0].find("/?token=").expect("a token") + 8..];
+    assert_eq!(token.len(), 32, "{out}");
+    let port = &urls[0]["http://127.0.0.1:".len()..urls[0].find("/?").expect("path")];
+    for url in &urls {
+        assert!(!url.contains("0.0.0.0"), "{out}");
+        assert!(url.ends_with(&format!(":{port}/?token={token}")), "{out}");
+    }
+    assert!(serving.contains(urls[0]), "{serving}");
+    if urls.len() > 1 {
+        assert!(note.contains("Teammates open one of the other addresses"), "{note}");
+    } else {
+        assert!(note.contains("this machine's name or address"), "{note}");
+    }
+}
