@@ -238,7 +238,10 @@ fn serve_on_every_address_prints_addresses_a_teammate_can_open() {
     }
     assert!(serving.contains(urls[0]), "{serving}");
     if urls.len() > 1 {
-        assert!(note.contains("Teammates open one of the other addresses"), "{note}");
+        assert!(
+            note.contains("Teammates open one of the other addresses"),
+            "{note}"
+        );
     } else {
         assert!(note.contains("this machine's name or address"), "{note}");
     }

@@ -211,6 +211,15 @@ fn indent_of(text: &str, offset: usize) -> &str {
     &line[..line.len() - line.trim_start_matches(' ').len()]
 }
 
+/// The spaces before a key that starts its line (what a new key beside it is indented by), or
+/// `None` when something else comes first on the line.
+fn own_line_indent<'a>(text: &'a str, key: &Node) -> Option<&'a str> {
+    let start = key.span.start as usize;
+    let indent = indent_of(text, start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    (line_start + indent.len() == start).then_some(indent)
+}
+
 /// Where text goes after the line holding `offset`: the start of the next line, or the end of a
 /// text whose last line has no line break (one is then put before `insert`).
 fn after_line(text: &str, offset: usize, insert: &mut String) -> usize {
@@ -397,15 +406,9 @@ pub fn insert_control(
             let (Some((first, _)), Some((_, last))) = (fields.first(), fields.last()) else {
                 return Err(format!("`{component}` is an empty mapping"));
             };
-            let indent = indent_of(text, first.span.start as usize);
-            let line_start = text[..first.span.start as usize]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            if line_start + indent.len() != first.span.start as usize {
-                return Err(format!(
-                    "the first key of `{component}` is not on a line of its own"
-                ));
-            }
+            let indent = own_line_indent(text, first).ok_or_else(|| {
+                format!("the first key of `{component}` is not on a line of its own")
+            })?;
             let mut insert = format!("{indent}controls: [{name}]\n");
             (
                 after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
@@ -527,15 +530,8 @@ pub fn insert_threat(text: &str, threat: &NewThreat, limits: &Limits) -> Result<
                 let (Some((first, _)), Some((_, last))) = (entries.first(), entries.last()) else {
                     return Err("`threats` is an empty mapping".to_owned());
                 };
-                let indent = indent_of(text, first.span.start as usize);
-                let line_start = text[..first.span.start as usize]
-                    .rfind('\n')
-                    .map_or(0, |i| i + 1);
-                if line_start + indent.len() != first.span.start as usize {
-                    return Err(
-                        "the first threat of `threats` is not on a line of its own".to_owned()
-                    );
-                }
+                let indent = own_line_indent(text, first)
+                    .ok_or("the first threat of `threats` is not on a line of its own")?;
                 let mut insert = block(indent);
                 (
                     after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
