@@ -1,7 +1,8 @@
 //! The pages, rendered on the server from the last good analysis through the report crate's
 //! escaping template environment (every model text HTML-escaped, control characters shown
-//! escaped) and its SVG diagram. No model text reaches the script: it reads what it filters and
-//! sorts from `data-*` attributes.
+//! escaped) and its SVG diagram. The register is filtered, sorted and paged here (`register`);
+//! no model text reaches the script, which only submits forms, follows links and swaps in the
+//! SVG the server draws.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};

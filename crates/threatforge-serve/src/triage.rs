@@ -1,5 +1,5 @@
-//! Triage from the pages: a decision on a threat, or a control added to a component, written
-//! into the model file that holds it by the model crate's span-based edits (the rest of the
+//! Triage from the pages: a decision on a threat, a control added to a component, or a threat
+//! recorded by hand, written into the model file that holds it by the model crate's span-based edits (the rest of the
 //! file stays byte for byte), then checked by loading the model again. A request names threats,
 //! components and controls by id; the file written is found from the loaded model, so only a
 //! file the model already includes is ever written.
@@ -156,6 +156,7 @@ fn id_from(title: &str, model: &Model) -> String {
             id.push('-');
         }
     }
+    // Short enough to read in a decision's `threat:`; an id starts with a letter.
     let mut id: String = id.chars().take(60).collect();
     if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
         id.insert_str(0, "threat-");
@@ -497,4 +498,37 @@ fn write_blocking(
         diff,
         generation: after.generation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_made_from_a_title_is_valid_and_free() {
+        let mut model = Model::default();
+        for (title, id) in [
+            ("Replay of orders", "replay-of-orders"),
+            ("  SQL <b>injection</b>!  ", "sql-b-injection-b"),
+            ("2FA bypass", "threat-2fa-bypass"),
+            ("日本", "threat"),
+        ] {
+            let made = id_from(title, &model);
+            assert_eq!(made, id, "{title}");
+            assert!(threatforge_model::is_valid_id(&made), "{made}");
+        }
+        let long = id_from(&"word ".repeat(40), &model);
+        assert!(long.len() <= 60 && !long.ends_with('-'), "{long}");
+        let taken = |id: &str| threatforge_model::Decl {
+            id: threatforge_model::Sp::new(id.to_owned(), threatforge_model::Span::default()),
+            value: serde_json::from_value::<threatforge_model::ManualThreat>(serde_json::json!({
+                "title": "T", "stride": "spoofing"
+            }))
+            .expect("a threat"),
+        };
+        for id in ["replay", "replay-2"] {
+            model.threats.insert(id.to_owned(), taken(id));
+        }
+        assert_eq!(id_from("Replay", &model), "replay-3");
+    }
 }
