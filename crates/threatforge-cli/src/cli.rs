@@ -127,6 +127,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "ADDR", conflicts_with = "port")]
     pub listen: Option<std::net::SocketAddr>,
 
+    /// Show on the overview what changed against this git revision, as `diff --base` computes
+    /// it (the revision is read once, at start).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Open the dashboard in the default browser once the server listens.
+    #[arg(long)]
+    pub open: bool,
+
     #[command(flatten)]
     pub inputs: ModelInputs,
 }
@@ -445,6 +454,10 @@ pub(crate) struct DiffArgs {
     /// Compare the working tree's model with the model at this git revision.
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+
+    /// Open the dashboard in the default browser once the server listens.
+    #[arg(long)]
+    pub open: bool,
 
     #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,

@@ -336,6 +336,21 @@ impl<'d> Session<'d> {
     }
 }
 
+/// The ids of the threats on the dashboard's register page, in order.
+fn register_ids(session: &Session) -> Vec<String> {
+    let ids = session.run(
+        "return Array.from(document.querySelectorAll('#register tbody tr'))
+           .map(function (r) { return r.dataset.id; });",
+    );
+    ids.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn file_url(path: &Path) -> String {
     let mut url = String::from("file://");
     for byte in path.to_string_lossy().bytes() {
@@ -610,18 +625,80 @@ fn the_dashboard_works_in_a_browser() {
         "{written}"
     );
 
-    // The register filters; then nothing ran that should not have, and nothing failed.
+    // The register filters on the server: a choice in a list submits the form.
     session.visit(&format!("{}threats", server.url));
+    let all = register_ids(&session);
+    assert!(all.len() > 4, "{all:?}");
     session.run(
         "const s = document.getElementById('filter-status');
          s.value = 'false-positive'; s.dispatchEvent(new Event('change')); return true;",
     );
-    let shown = session.run(
-        "return Array.from(document.querySelectorAll('#register tbody tr'))
-           .filter(function (r) { return !r.hidden; })
-           .map(function (r) { return r.dataset.id; });",
+    session.wait_until(
+        "return location.search === '?status=false-positive';",
+        "the filtered register",
     );
-    assert_eq!(shown, json!(["cross-site-scripting:portal"]));
+    assert_eq!(register_ids(&session), ["cross-site-scripting:portal"]);
+    // Paged, two to a page: the next page's link shows the next two, in the same order.
+    session.visit(&format!("{}threats?per=2", server.url));
+    assert_eq!(register_ids(&session), all[..2]);
+    session.click("#page-next");
+    session.wait_until(
+        "return new URLSearchParams(location.search).get('page') === '2';",
+        "the second page",
+    );
+    assert_eq!(register_ids(&session), all[2..4]);
+    assert_eq!(
+        session.run("return document.getElementById('page').textContent;"),
+        json!(format!("Page 2 of {}", all.len().div_ceil(2)))
+    );
+
+    // A threat recorded from the element's page: written into the file, listed on the page.
+    session.visit(&format!("{}elements/db", server.url));
+    session.click("#record summary");
+    session.run(
+        "const f = document.getElementById('record-threat');
+         f.elements.title.value = 'Backups copied <b>off-site</b> unencrypted';
+         f.elements.stride.value = 'information-disclosure';
+         f.elements.impact.value = 'high';
+         return true;",
+    );
+    session.click("#record-threat button[type=submit]");
+    session.wait_until(
+        "return !document.getElementById('diff').hidden \
+         && !!document.querySelector('tr[data-id=\"manual:backups-copied-b-off-site-b-unencrypted\"]');",
+        "the recorded threat and its diff",
+    );
+    let written = std::fs::read_to_string(&model).expect("the model");
+    assert!(
+        written.contains("title: \"Backups copied <b>off-site</b> unencrypted\""),
+        "{written}"
+    );
+
+    // A boundary collapsed into a box and opened again, in place.
+    session.visit(&format!("{}diagram", server.url));
+    let double_click = |css: &str| {
+        session.run(&format!(
+            "document.querySelector(\"{css}\").dispatchEvent(new MouseEvent('dblclick', {{ bubbles: true }})); return true;"
+        ));
+    };
+    double_click("g[data-boundary='hospital']");
+    session.wait_until(
+        "return !!document.querySelector('[data-boundary=\"hospital\"][data-collapsed=\"true\"]') \
+         && !document.querySelector('[data-component=\"portal\"]') \
+         && location.search === '?collapse=hospital';",
+        "the hospital collapsed",
+    );
+    double_click("[data-boundary='hospital'][data-collapsed='true']");
+    session.wait_until(
+        "return !!document.querySelector('[data-component=\"portal\"]') \
+         && location.search === '?expand=hospital';",
+        "the hospital open again",
+    );
+    assert_eq!(
+        session.run("return location.pathname;"),
+        json!("/diagram"),
+        "a double click does not open the boundary's page"
+    );
     assert_eq!(
         session.run("return document.title;"),
         json!("Clinic · threatforge")

@@ -125,3 +125,124 @@ fn serve_refuses_what_it_cannot_serve() {
         "cannot listen on",
     );
 }
+
+/// `--base REV`: the overview lists what `diff --base REV` lists, and a revision that is not
+/// there stops the server before it starts.
+#[test]
+fn serve_base_shows_the_changes_diff_computes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    support::git(repo, &["init", "-q"]);
+    let model = shop(repo);
+    support::git(repo, &["add", "-A"]);
+    support::git(repo, &["commit", "-q", "-m", "the shop"]);
+    // An admin console on the database, and a decision taken since.
+    let mut text = std::fs::read_to_string(&model).expect("model");
+    text = text.replacen(
+        "components:\n",
+        "components:\n  backoffice: { technology: admin-console, exposure: internet }\n",
+        1,
+    );
+    assert!(text.contains("backoffice"));
+    std::fs::write(&model, &text).expect("write");
+    let diff = threatforge()
+        .current_dir(repo)
+        .args(["diff", "--base", "HEAD", "--format", "json"])
+        .output()
+        .expect("run");
+    let diff: serde_json::Value = serde_json::from_slice(&diff.stdout).expect("json");
+    let new: Vec<&str> = diff["threats"]["new"]
+        .as_array()
+        .expect("new threats")
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert!(!new.is_empty(), "{diff}");
+
+    let server = support::Server::start_with(&model, &["--base", "HEAD"]);
+    let (status, page) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Changes since <code>HEAD</code>"), "{page}");
+    assert!(
+        page.contains(&format!("<h3>New threats ({})</h3>", new.len())),
+        "{page}"
+    );
+    for id in &new {
+        assert!(page.contains(&format!("<code>{id}</code>")), "{id}: {page}");
+    }
+    assert!(
+        page.contains("added component <code>backoffice</code>"),
+        "{page}"
+    );
+    // Mended back to the revision: nothing changed.
+    std::fs::copy(
+        support::repo().join("examples/online-shop/threatforge.yaml"),
+        &model,
+    )
+    .expect("copy");
+    server.wait_for("/", "no change", |p| {
+        p.contains("No change to the model or its threats.")
+    });
+
+    let out = threatforge()
+        .arg("serve")
+        .arg(&model)
+        .args(["--port", "0", "--base", "no-such-rev"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no-such-rev"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `--listen 0.0.0.0:0`: one address a line, this machine's loopback first, then its network
+/// addresses; none names 0.0.0.0 and each carries the token.
+#[test]
+fn serve_on_every_address_prints_addresses_a_teammate_can_open() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = shop(dir.path());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("threatforge"))
+        .arg("serve")
+        .arg(&model)
+        .args(["--listen", "0.0.0.0:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    // The addresses are printed before the first line of standard error.
+    let mut serving = String::new();
+    stderr.read_line(&mut serving).expect("a line");
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("a line");
+    let _ = child.kill();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out)
+        .expect("stdout");
+    let _ = child.wait();
+    let urls: Vec<&str> = out.lines().collect();
+    assert!(!urls.is_empty(), "{out}");
+    assert!(urls[0].starts_with("http://127.0.0.1:"), "{out}");
+    let token = &urls[0][urls[0].find("/?token=").expect("a token") + 8..];
+    assert_eq!(token.len(), 32, "{out}");
+    let port = &urls[0]["http://127.0.0.1:".len()..urls[0].find("/?").expect("path")];
+    for url in &urls {
+        assert!(!url.contains("0.0.0.0"), "{out}");
+        assert!(url.ends_with(&format!(":{port}/?token={token}")), "{out}");
+    }
+    assert!(serving.contains(urls[0]), "{serving}");
+    if urls.len() > 1 {
+        assert!(
+            note.contains("Teammates open one of the other addresses"),
+            "{note}"
+        );
+    } else {
+        assert!(note.contains("this machine's name or address"), "{note}");
+    }
+}

@@ -211,6 +211,15 @@ fn indent_of(text: &str, offset: usize) -> &str {
     &line[..line.len() - line.trim_start_matches(' ').len()]
 }
 
+/// The spaces before a key that starts its line (what a new key beside it is indented by), or
+/// `None` when something else comes first on the line.
+fn own_line_indent<'a>(text: &'a str, key: &Node) -> Option<&'a str> {
+    let start = key.span.start as usize;
+    let indent = indent_of(text, start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    (line_start + indent.len() == start).then_some(indent)
+}
+
 /// Where text goes after the line holding `offset`: the start of the next line, or the end of a
 /// text whose last line has no line break (one is then put before `insert`).
 fn after_line(text: &str, offset: usize, insert: &mut String) -> usize {
@@ -397,15 +406,9 @@ pub fn insert_control(
             let (Some((first, _)), Some((_, last))) = (fields.first(), fields.last()) else {
                 return Err(format!("`{component}` is an empty mapping"));
             };
-            let indent = indent_of(text, first.span.start as usize);
-            let line_start = text[..first.span.start as usize]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            if line_start + indent.len() != first.span.start as usize {
-                return Err(format!(
-                    "the first key of `{component}` is not on a line of its own"
-                ));
-            }
+            let indent = own_line_indent(text, first).ok_or_else(|| {
+                format!("the first key of `{component}` is not on a line of its own")
+            })?;
             let mut insert = format!("{indent}controls: [{name}]\n");
             (
                 after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
@@ -429,6 +432,151 @@ pub fn insert_control(
         ));
     }
     Ok(insertion)
+}
+
+/// A manual threat to write into a model's `threats` section, every field already checked
+/// (the ids and names against the model, the levels and category against the language).
+#[derive(Clone, Debug)]
+pub struct NewThreat {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub element: Option<String>,
+    pub stride: String,
+    pub likelihood: String,
+    pub impact: String,
+    pub mitigations: Vec<String>,
+}
+
+impl NewThreat {
+    /// The threat's keys and YAML values, in the order the language's reference lists them.
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = vec![("title", quoted(&self.title))];
+        if let Some(description) = &self.description {
+            fields.push(("description", quoted(description)));
+        }
+        if let Some(element) = &self.element {
+            fields.push(("element", plain_or_quoted(element)));
+        }
+        fields.push(("stride", plain_or_quoted(&self.stride)));
+        fields.push(("likelihood", plain_or_quoted(&self.likelihood)));
+        fields.push(("impact", plain_or_quoted(&self.impact)));
+        if !self.mitigations.is_empty() {
+            let names: Vec<String> = self
+                .mitigations
+                .iter()
+                .map(|m| plain_or_quoted(m))
+                .collect();
+            fields.push(("mitigations", format!("[{}]", names.join(", "))));
+        }
+        fields
+    }
+}
+
+/// Where and what to insert into `text` to add `threat` to its top-level `threats` mapping: a
+/// new entry after the last one, in the mapping's style (block entries at its indentation, or
+/// `id: { ... }` in a flow mapping), or a new `threats` section at the end of the file. The rest
+/// of the text stays byte for byte; the result is parsed again and must hold the old threats
+/// plus this one with its title, else the edit is refused with the reason.
+pub fn insert_threat(text: &str, threat: &NewThreat, limits: &Limits) -> Result<Insertion, String> {
+    let root = parse(text, limits)?;
+    if text[root.span.start as usize..].starts_with('{') {
+        return Err(
+            "the file is written in JSON (flow) style, which a threat cannot be added to without \
+             changing its style; add it by hand"
+                .to_owned(),
+        );
+    }
+    let before = threat_ids(&root).ok_or("`threats` is not a mapping")?;
+    if before.contains(&threat.id) {
+        return Err(format!("the file already has a threat `{}`", threat.id));
+    }
+    let id = plain_or_quoted(&threat.id);
+    let fields = threat.fields();
+    let block = |indent: &str| {
+        let mut out = format!("{indent}{id}:\n");
+        for (key, value) in &fields {
+            let _ = writeln!(out, "{indent}  {key}: {value}");
+        }
+        out
+    };
+    let (at, insert) = match key_value(&root, "threats") {
+        None => {
+            let mut insert = String::new();
+            if !text.is_empty() && !text.ends_with('\n') {
+                insert.push('\n');
+            }
+            insert.push_str("\nthreats:\n");
+            insert.push_str(&block("  "));
+            (text.len(), insert)
+        }
+        Some((key, section)) => match &section.value {
+            Value::Null => {
+                let mut insert = block(&format!("{}  ", indent_of(text, key.span.start as usize)));
+                (
+                    after_line(text, key.span.start as usize, &mut insert),
+                    insert,
+                )
+            }
+            Value::Map(entries) if text[section.span.start as usize..].starts_with('{') => {
+                let pairs: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                let entry = format!("{id}: {{ {} }}", pairs.join(", "));
+                match entries.last() {
+                    Some((_, last)) => (end_of(text, last), format!(", {entry}")),
+                    None => (section.span.start as usize + 1, entry),
+                }
+            }
+            Value::Map(entries) => {
+                let (Some((first, _)), Some((_, last))) = (entries.first(), entries.last()) else {
+                    return Err("`threats` is an empty mapping".to_owned());
+                };
+                let indent = own_line_indent(text, first)
+                    .ok_or("the first threat of `threats` is not on a line of its own")?;
+                let mut insert = block(indent);
+                (
+                    after_line(text, end_of(text, last).saturating_sub(1), &mut insert),
+                    insert,
+                )
+            }
+            _ => return Err("`threats` is not a mapping".to_owned()),
+        },
+    };
+    let insertion = Insertion {
+        at,
+        replaces: 0,
+        text: insert,
+    };
+    let after = parse_slow(&insertion.apply(text), limits).ok();
+    let ids = after.as_ref().and_then(threat_ids);
+    let title = after
+        .as_ref()
+        .and_then(|root| entry(root, "threats"))
+        .and_then(|threats| entry(threats, &threat.id))
+        .and_then(|t| entry(t, "title"))
+        .and_then(|t| t.as_str().map(str::to_owned));
+    let mut expected = before;
+    expected.push(threat.id.clone());
+    if ids != Some(expected) || title.as_deref() != Some(threat.title.as_str()) {
+        return Err(
+            "the threat could not be added to the file's `threats` as it is written; add it by \
+             hand"
+                .to_owned(),
+        );
+    }
+    Ok(insertion)
+}
+
+/// The ids of the threats the file's top-level `threats` mapping holds (none without one), or
+/// `None` when it is not a mapping.
+fn threat_ids(root: &Node) -> Option<Vec<String>> {
+    match entry(root, "threats").map(|t| &t.value) {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .map(|(k, _)| k.as_str().map(str::to_owned))
+            .collect(),
+        Some(_) => None,
+    }
 }
 
 /// The value of `key` in a mapping node.
@@ -747,6 +895,74 @@ mod tests {
         match add(block) {
             Ok(out) => assert!(out.starts_with(block), "{out}"),
             Err(e) => assert!(e.contains("by hand"), "{e}"),
+        }
+    }
+
+    fn threat(text: &str) -> Result<String, String> {
+        let new = NewThreat {
+            id: "replay".to_owned(),
+            title: "Replayed order: \"twice\" # not a comment".to_owned(),
+            description: Some("Two lines:\nthe second".to_owned()),
+            element: Some("web".to_owned()),
+            stride: "tampering".to_owned(),
+            likelihood: "high".to_owned(),
+            impact: "medium".to_owned(),
+            mitigations: vec!["anti-replay".to_owned(), "rate-limiting".to_owned()],
+        };
+        insert_threat(text, &new, &Limits::default()).map(|i| i.apply(text))
+    }
+
+    #[test]
+    fn a_threat_goes_into_each_style_of_threats_section() {
+        let entry = "  replay:\n    title: \"Replayed order: \\\"twice\\\" # not a comment\"\n    \
+                     description: \"Two lines:\\u000athe second\"\n    element: web\n    stride: tampering\n    \
+                     likelihood: high\n    impact: medium\n    mitigations: [anti-replay, rate-limiting]\n";
+        // No section: one at the end.
+        let out = threat("system: { name: S }  # end").expect("inserted");
+        assert_eq!(
+            out,
+            format!("system: {{ name: S }}  # end\n\nthreats:\n{entry}")
+        );
+        // An empty key: the entries under it.
+        let out = threat("threats:   # none yet\nflows: []\n").expect("inserted");
+        assert_eq!(out, format!("threats:   # none yet\n{entry}flows: []\n"));
+        // A block mapping: after its last entry, at its indentation, before what follows.
+        let text = "threats:\n    a:   # first\n        title: A\n        stride: spoofing\n    # between\n\nrules: {}\n";
+        let out = threat(text).expect("inserted");
+        assert!(out.starts_with("threats:\n    a:   # first\n        title: A\n        stride: spoofing\n    replay:\n      title: "), "{out}");
+        assert!(
+            out.ends_with("[anti-replay, rate-limiting]\n    # between\n\nrules: {}\n"),
+            "{out}"
+        );
+        // A flow mapping, empty or not: one more entry in it.
+        let out = threat("threats: {}\n").expect("inserted");
+        assert!(out.starts_with("threats: {replay: { title: "), "{out}");
+        assert!(
+            out.ends_with("mitigations: [anti-replay, rate-limiting] }}\n"),
+            "{out}"
+        );
+        let out =
+            threat("threats: { a: { title: A, stride: spoofing } }  # c\n").expect("inserted");
+        assert!(
+            out.starts_with("threats: { a: { title: A, stride: spoofing }, replay: { title: "),
+            "{out}"
+        );
+        assert!(out.ends_with("rate-limiting] } }  # c\n"), "{out}");
+    }
+
+    #[test]
+    fn a_threat_that_cannot_be_added_is_refused_with_the_reason() {
+        for (text, says) in [
+            (
+                "threats:\n  replay: { title: R, stride: spoofing }\n",
+                "already has a threat `replay`",
+            ),
+            ("threats: [a, b]\n", "not a mapping"),
+            ("{\"threats\": {}}", "JSON (flow) style"),
+            ("threats: x: y: [\n", "not valid YAML"),
+        ] {
+            let e = threat(text).expect_err(text);
+            assert!(e.contains(says), "{text}: {e}");
         }
     }
 }

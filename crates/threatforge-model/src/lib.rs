@@ -37,7 +37,8 @@ pub use diag::{
     sort as sort_diagnostics,
 };
 pub use edit::{
-    Insertion, NewDecision, insert_control, insert_decisions, render_decisions, replace_decision,
+    Insertion, NewDecision, NewThreat, insert_control, insert_decisions, insert_threat,
+    render_decisions, replace_decision,
 };
 pub use limits::Limits;
 pub use load::{LoadOptions, Loaded, load, load_str};

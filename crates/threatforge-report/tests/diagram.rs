@@ -478,3 +478,73 @@ fn element_links_mark_every_drawn_element_and_nothing_else_changes() {
     }
     assert_eq!(stripped, plain);
 }
+
+#[test]
+fn a_reader_collapses_and_opens_boundaries() {
+    let linked = |collapse: &[&str], expand: &[&str]| DiagramOptions {
+        element_links: true,
+        collapse: collapse.iter().map(|s| (*s).to_owned()).collect(),
+        expand: expand.iter().map(|s| (*s).to_owned()).collect(),
+        ..DiagramOptions::default()
+    };
+    let (model, analysis) = from_text(CLINIC);
+    // The backend collapsed: one box for api and db, inside the hospital still drawn open.
+    let svg = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &linked(&["backend"], &[]),
+    );
+    well_formed(&svg);
+    assert!(svg.contains("data-boundary=\"backend\""), "{svg}");
+    assert!(!svg.contains("data-component=\"api\""), "{svg}");
+    assert!(!svg.contains("data-component=\"db\""), "{svg}");
+    assert!(svg.contains("data-component=\"portal\""), "{svg}");
+    assert!(svg.contains("<g data-boundary=\"hospital\">"), "{svg}");
+    // The outer one collapsed holds everything in it, whatever else is asked.
+    let svg = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &linked(&["hospital", "backend"], &[]),
+    );
+    assert!(!svg.contains("data-component=\"portal\""), "{svg}");
+    assert!(!svg.contains("<g data-boundary=\"backend\">"), "{svg}");
+    // Unknown ids change nothing.
+    assert_eq!(
+        render_diagram(
+            DiagramFormat::Svg,
+            &model,
+            &analysis,
+            &linked(&["nowhere"], &["x"])
+        ),
+        render_diagram(DiagramFormat::Svg, &model, &analysis, &linked(&[], &[]))
+    );
+    // A large model's collapsed zone opened in place: its twenty components drawn, the other
+    // zones still boxes.
+    let (model, analysis) = from_text(&large_model(200));
+    let closed = render_diagram(DiagramFormat::Svg, &model, &analysis, &linked(&[], &[]));
+    assert!(!closed.contains("data-component=\"c1\""), "zone0 is a box");
+    assert!(
+        closed.contains("data-boundary=\"zone0\" data-collapsed=\"true\""),
+        "the box says it is one"
+    );
+    let open = render_diagram(
+        DiagramFormat::Svg,
+        &model,
+        &analysis,
+        &linked(&[], &["zone0"]),
+    );
+    well_formed(&open);
+    for c in ["c1", "c9", "c22"] {
+        assert!(open.contains(&format!("data-component=\"{c}\"")), "{c}");
+    }
+    assert!(
+        open.contains("<g data-boundary=\"zone0\">"),
+        "zone0 is a cluster now"
+    );
+    assert!(
+        !open.contains("data-component=\"c23\""),
+        "zone1 stays a box"
+    );
+}

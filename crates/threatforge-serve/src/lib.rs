@@ -8,6 +8,7 @@
 //! `triage` (the edits), `watch` (the files), and here the routes and the server.
 
 mod pages;
+mod register;
 mod security;
 mod state;
 mod triage;
@@ -23,8 +24,8 @@ use axum::routing::{get, post};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-pub use security::random_token;
-pub use state::Config;
+pub use security::{MAX_CHANGES, RATE_WINDOW, random_token};
+pub use state::{Base, Config};
 
 use crate::state::App;
 
@@ -42,12 +43,14 @@ fn routes(app: Arc<App>) -> Router {
         .route("/threats", get(pages::register))
         .route("/threats/{id}", get(pages::threat))
         .route("/diagram", get(pages::diagram))
+        .route("/diagram.svg", get(pages::diagram_svg))
         .route("/elements/{id}", get(pages::element))
         .route("/assets/app.js", get(pages::script))
         .route("/assets/app.css", get(pages::style))
         .route("/events", get(events))
         .route("/api/decision", post(triage::decide))
         .route("/api/control", post(triage::add_control))
+        .route("/api/threat", post(triage::record_threat))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&app),

@@ -1,8 +1,10 @@
 //! The pages, rendered on the server from the last good analysis through the report crate's
 //! escaping template environment (every model text HTML-escaped, control characters shown
-//! escaped) and its SVG diagram. No model text reaches the script: it reads what it filters and
-//! sorts from `data-*` attributes.
+//! escaped) and its SVG diagram. The register is filtered, sorted and paged here (`register`);
+//! no model text reaches the script, which only submits forms, follows links and swaps in the
+//! SVG the server draws.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Path, Query, State};
@@ -15,6 +17,7 @@ use threatforge_analysis::{Analyzed, Threat};
 use threatforge_model::{ControlTarget, DecisionStatus, ThreatSeverity};
 use threatforge_report::{DiagramFormat, DiagramOptions, render_diagram};
 
+use crate::register::{RegisterQuery, SORTS, owner};
 use crate::security::refuse;
 use crate::state::{App, Snapshot};
 
@@ -98,23 +101,11 @@ struct Row {
     element: String,
     element_href: String,
     severity: &'static str,
-    /// Most severe first, for sorting.
-    rank: u8,
     score: u8,
     status: &'static str,
     stride: String,
     rule: String,
     owner: String,
-}
-
-fn severity_rank(severity: ThreatSeverity) -> u8 {
-    match severity {
-        ThreatSeverity::Critical => 0,
-        ThreatSeverity::High => 1,
-        ThreatSeverity::Medium => 2,
-        ThreatSeverity::Low => 3,
-        ThreatSeverity::Info => 4,
-    }
 }
 
 fn row(t: &Threat) -> Row {
@@ -125,16 +116,11 @@ fn row(t: &Threat) -> Row {
         element: t.element.id.to_string(),
         element_href: href("/elements", &t.element.id),
         severity: t.severity().as_str(),
-        rank: severity_rank(t.severity()),
         score: t.residual.score,
         status: t.status.as_str(),
         stride: t.stride.to_string(),
         rule: t.rule.to_string(),
-        owner: t
-            .decision
-            .as_ref()
-            .and_then(|d| d.owner.clone())
-            .unwrap_or_default(),
+        owner: owner(t).to_owned(),
     }
 }
 
@@ -195,6 +181,28 @@ pub(crate) async fn overview(State(app): State<Arc<App>>) -> Response {
         .take(TOP)
         .map(|t| row(t))
         .collect();
+    let changes = app.config.base.as_ref().map(|base| {
+        let diff = threatforge_analysis::diff(
+            &base.analyzed.loaded.model,
+            &base.analyzed.analysis,
+            model,
+            &good.analysis,
+        );
+        // Links to the threats the model has now.
+        let hrefs: BTreeMap<&str, String> = (diff.threats.new.iter())
+            .chain(&diff.hygiene.new)
+            .map(|t| t.threat.id.as_str())
+            .chain(diff.threats.changed.iter().map(|t| t.id.as_str()))
+            .map(|id| (id, href("/threats", id)))
+            .collect();
+        context! {
+            rev => base.rev.clone(),
+            note => base.note.clone(),
+            empty => diff.is_empty(),
+            hrefs,
+            diff,
+        }
+    });
     page(
         &snapshot,
         &app,
@@ -208,30 +216,89 @@ pub(crate) async fn overview(State(app): State<Arc<App>>) -> Response {
             severities,
             statuses,
             top,
+            changes,
         },
     )
 }
 
-pub(crate) async fn register(State(app): State<Arc<App>>) -> Response {
+pub(crate) async fn register(
+    State(app): State<Arc<App>>,
+    Query(query): Query<RegisterQuery>,
+) -> Response {
     let snapshot = app.snapshot();
     let Some(good) = &snapshot.good else {
         return without_model(&snapshot, &app, "register");
     };
-    let rows: Vec<Row> = by_risk(good).into_iter().map(row).collect();
+    if let Some(why) = query.invalid() {
+        return refuse(StatusCode::BAD_REQUEST, why);
+    }
+    let page_of = query.page(good);
+    let rows: Vec<Row> = page_of.threats.iter().map(|t| row(t)).collect();
+    let sorts: BTreeMap<&str, (String, &str)> =
+        SORTS.iter().map(|c| (*c, query.heading(c))).collect();
+    let (at, pages) = (page_of.page, page_of.pages);
+    let link = |n: usize| query.href(&query.sort, &query.order, n);
     page(
         &snapshot,
         &app,
         "register",
         "register.html",
-        context! { rows },
+        context! {
+            rows,
+            sorts,
+            query => &query,
+            matched => page_of.matched,
+            total => page_of.total,
+            first => page_of.first,
+            last => page_of.first + page_of.threats.len().saturating_sub(1),
+            page => at,
+            pages,
+            previous => (at > 1).then(|| link(at - 1)),
+            next => (at < pages).then(|| link(at + 1)),
+            first_page => (at > 1).then(|| link(1)),
+            last_page => (at < pages).then(|| link(pages)),
+        },
     )
 }
 
 /// What the diagram draws: the whole system, or one boundary (`?boundary=ID`) with what it
-/// contains and its neighbours, which opens a boundary that a large model shows collapsed.
+/// contains and its neighbours, which opens a boundary that a large model shows collapsed;
+/// `collapse` and `expand` (ids, comma-separated) are the boundaries the reader closed into a
+/// box or opened in place.
 #[derive(Deserialize)]
 pub(crate) struct DiagramQuery {
     boundary: Option<String>,
+    #[serde(default)]
+    collapse: String,
+    #[serde(default)]
+    expand: String,
+}
+
+impl DiagramQuery {
+    fn options(&self) -> DiagramOptions {
+        let ids = |list: &str| -> Vec<String> {
+            list.split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        DiagramOptions {
+            boundary: self.boundary.clone(),
+            element_links: true,
+            collapse: ids(&self.collapse),
+            expand: ids(&self.expand),
+        }
+    }
+}
+
+fn svg_of(good: &Analyzed, query: &DiagramQuery) -> String {
+    render_diagram(
+        DiagramFormat::Svg,
+        &good.loaded.model,
+        &good.analysis,
+        &query.options(),
+    )
 }
 
 pub(crate) async fn diagram(
@@ -242,16 +309,7 @@ pub(crate) async fn diagram(
     let Some(good) = &snapshot.good else {
         return without_model(&snapshot, &app, "diagram");
     };
-    let options = DiagramOptions {
-        boundary: query.boundary.clone(),
-        element_links: true,
-    };
-    let svg = render_diagram(
-        DiagramFormat::Svg,
-        &good.loaded.model,
-        &good.analysis,
-        &options,
-    );
+    let svg = svg_of(good, &query);
     // The SVG element without the XML prolog, which has no place inside HTML.
     let svg = svg.find("<svg").map_or("", |start| svg[start..].trim_end());
     page(
@@ -264,6 +322,26 @@ pub(crate) async fn diagram(
             boundary => query.boundary,
         },
     )
+}
+
+/// The diagram alone, which the page's script puts in place of the one it shows when a
+/// boundary is collapsed or opened.
+pub(crate) async fn diagram_svg(
+    State(app): State<Arc<App>>,
+    Query(query): Query<DiagramQuery>,
+) -> Response {
+    let snapshot = app.snapshot();
+    let Some(good) = &snapshot.good else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the model has never loaded without errors; fix them first",
+        );
+    };
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        svg_of(good, &query),
+    )
+        .into_response()
 }
 
 fn not_found(what: &str, id: &str) -> Response {
@@ -412,6 +490,8 @@ pub(crate) async fn element(State(app): State<Arc<App>>, Path(id): Path<String>)
             data,
             rows,
             catalog,
+            strides => ["spoofing", "tampering", "repudiation", "information-disclosure", "denial-of-service", "elevation-of-privilege"],
+            levels => ["low", "medium", "high", "very-high"],
             diagram => format!("/diagram?boundary={}", utf8_percent_encode(&id, IN_PATH)),
         },
     )

@@ -19,10 +19,17 @@ use axum::response::{IntoResponse, Response};
 use crate::state::App;
 
 /// The policy of every page: the script and stylesheet come from this server, the page talks
-/// only to it (the event stream and the edits), and nothing frames it.
+/// and submits forms (the register's filters) only to it, and nothing frames it.
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+     img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
+
+/// At most this many changes in a window of `RATE_WINDOW`: far more than a person triaging
+/// (each change is a write, a diff and a reload), few enough that a runaway page cannot
+/// rewrite the model in a loop.
+pub const MAX_CHANGES: u32 = 30;
+/// The window of the rate limit.
+pub const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The cookie that carries the access token after the first request.
 const TOKEN_COOKIE: &str = "threatforge_token";
@@ -144,8 +151,33 @@ fn check(app: &App, request: &Request) -> Result<bool, (StatusCode, String)> {
                 "the CSRF token is missing or wrong: reload the page and try again".to_owned(),
             ));
         }
+        // Counted only now: a request another site forges cannot use up the page's changes.
+        if !within_rate(app) {
+            return Err((
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "more than {MAX_CHANGES} changes in {} s: nothing was written; wait a few \
+                     seconds and try again",
+                    RATE_WINDOW.as_secs()
+                ),
+            ));
+        }
     }
     Ok(set_cookie)
+}
+
+/// Counts a change in the current window; false when the window has had its share.
+fn within_rate(app: &App) -> bool {
+    let mut window = app
+        .changes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = std::time::Instant::now();
+    if now.duration_since(window.0) >= RATE_WINDOW {
+        *window = (now, 0);
+    }
+    window.1 = window.1.saturating_add(1);
+    window.1 <= MAX_CHANGES
 }
 
 /// The request's cookies, `name=value` each.

@@ -25,6 +25,29 @@ pub struct Config {
     pub token: Option<String>,
     /// The token every state-changing request carries in `X-CSRF-Token`.
     pub csrf: String,
+    /// What the overview compares the model with (`--base REV`).
+    pub base: Option<Base>,
+}
+
+/// The model at a git revision, loaded and analyzed once at start (the front end unpacks it):
+/// the overview shows what changed since, computed as `threatforge diff` computes it.
+#[derive(Clone)]
+pub struct Base {
+    /// The revision, as given.
+    pub rev: String,
+    /// What the base was when it is not the same file at the revision (renamed, or absent and
+    /// compared with an empty model), as `diff` says it.
+    pub note: Option<String>,
+    pub analyzed: Arc<Analyzed>,
+}
+
+impl std::fmt::Debug for Base {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Base")
+            .field("rev", &self.rev)
+            .field("note", &self.note)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The model as the pages show it.
@@ -54,6 +77,9 @@ pub(crate) struct App {
     pub events: broadcast::Sender<u64>,
     /// One edit at a time: each reads, checks and writes a file, then reloads.
     pub writing: tokio::sync::Mutex<()>,
+    /// The state-changing requests of the current window of the rate limit: when it started,
+    /// and how many came.
+    pub changes: std::sync::Mutex<(std::time::Instant, u32)>,
     /// One load at a time: the watcher's and an edit's would otherwise both compare with the
     /// snapshot before either, and the same texts would make two generations.
     loading: std::sync::Mutex<()>,
@@ -84,6 +110,7 @@ impl App {
             })),
             events,
             writing: tokio::sync::Mutex::new(()),
+            changes: std::sync::Mutex::new((std::time::Instant::now(), 0)),
             loading: std::sync::Mutex::new(()),
         };
         app.reload();

@@ -1,5 +1,5 @@
-//! Triage from the pages: a decision on a threat, or a control added to a component, written
-//! into the model file that holds it by the model crate's span-based edits (the rest of the
+//! Triage from the pages: a decision on a threat, a control added to a component, or a threat
+//! recorded by hand, written into the model file that holds it by the model crate's span-based edits (the rest of the
 //! file stays byte for byte), then checked by loading the model again. A request names threats,
 //! components and controls by id; the file written is found from the loaded model, so only a
 //! file the model already includes is ever written.
@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use threatforge_analysis::Analyzed;
 use threatforge_model::{
-    ControlTarget, DecisionStatus, FileId, Insertion, Limits, NewDecision, insert_control,
-    insert_decisions, read_confined, replace_decision,
+    ControlTarget, DecisionStatus, FileId, Insertion, Level, Limits, Model, NewDecision, NewThreat,
+    Stride, insert_control, insert_decisions, insert_threat, read_confined, replace_decision,
 };
 
 use crate::state::{App, hash_texts};
@@ -44,6 +44,30 @@ pub(crate) struct ControlRequest {
     pub version: String,
     pub component: String,
     pub control: String,
+}
+
+/// A threat the team found, to record in the model's `threats`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ThreatRequest {
+    pub version: String,
+    /// The new threat's id; empty: made from the title.
+    #[serde(default)]
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A component, flow, data asset, boundary or runtime; empty: the whole model.
+    #[serde(default)]
+    pub element: String,
+    pub stride: String,
+    /// `low`, `medium`, `high` or `very-high`; empty: medium.
+    #[serde(default)]
+    pub likelihood: String,
+    #[serde(default)]
+    pub impact: String,
+    #[serde(default)]
+    pub mitigations: Vec<String>,
 }
 
 /// What an edit did.
@@ -98,6 +122,139 @@ pub(crate) async fn add_control(
 ) -> Response {
     let version = request.version.clone();
     write(app, version, move |good| plan_control(good, request)).await
+}
+
+pub(crate) async fn record_threat(
+    State(app): State<Arc<App>>,
+    Json(request): Json<ThreatRequest>,
+) -> Response {
+    let version = request.version.clone();
+    write(app, version, move |good| plan_threat(good, request)).await
+}
+
+/// A value of one of the language's kebab-case enumerations, or a refusal naming the choices.
+fn choice<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: &str,
+    choices: &str,
+) -> Result<T, Refusal> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| {
+        refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`{}` is not a {what}; use {choices}", value.escape_debug()),
+        )
+    })
+}
+
+/// An id made from a title (`Replay of orders` -> `replay-of-orders`), not yet taken.
+fn id_from(title: &str, model: &Model) -> String {
+    let mut id = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            id.push(c);
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    // Short enough to read in a decision's `threat:`; an id starts with a letter.
+    let mut id: String = id.chars().take(60).collect();
+    if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
+        id.insert_str(0, "threat-");
+    }
+    let id = id.trim_end_matches('-').to_owned();
+    let mut candidate = id.clone();
+    let mut n = 2;
+    while model.threats.contains_key(&candidate) {
+        candidate = format!("{id}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+fn plan_threat(good: &Analyzed, request: ThreatRequest) -> Result<Plan, Refusal> {
+    let model = &good.loaded.model;
+    let invalid = |m: String| Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, m));
+    let title = request.title.trim();
+    if title.is_empty() || title.chars().any(char::is_control) {
+        return invalid("the title is one line saying what could happen".to_owned());
+    }
+    let description = request.description.trim();
+    let id = match request.id.trim() {
+        "" => id_from(title, model),
+        id if !threatforge_model::is_valid_id(id) => {
+            return invalid(format!(
+                "`{}` is not an id: lowercase letters, digits, `-` and `_`, starting with a letter",
+                id.escape_debug()
+            ));
+        }
+        id if model.threats.contains_key(id) => {
+            return invalid(format!(
+                "the model already has a threat `{id}`; choose another id"
+            ));
+        }
+        id => id.to_owned(),
+    };
+    let element = request.element.trim();
+    let known = model.components.contains_key(element)
+        || model.flows.contains_key(element)
+        || model.data.contains_key(element)
+        || model.boundaries.contains_key(element)
+        || model.runtimes.contains_key(element);
+    if !element.is_empty() && !known {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            format!("the model has no element `{}`", element.escape_debug()),
+        ));
+    }
+    let stride: Stride = choice(
+        "STRIDE category",
+        request.stride.trim(),
+        "spoofing, tampering, repudiation, information-disclosure, denial-of-service or \
+         elevation-of-privilege",
+    )?;
+    let level = |what: &str, value: &str| -> Result<Level, Refusal> {
+        match value.trim() {
+            "" => Ok(Level::Medium),
+            v => choice(what, v, "low, medium, high or very-high"),
+        }
+    };
+    let likelihood = level("likelihood", &request.likelihood)?;
+    let impact = level("impact", &request.impact)?;
+    let catalog = threatforge_model::catalog();
+    let mut mitigations = Vec::new();
+    for m in &request.mitigations {
+        let m = m.trim();
+        if !catalog.controls.contains_key(m) && !model.controls.contains_key(m) {
+            return invalid(format!(
+                "`{}` is neither a control of the catalogue nor one the model declares",
+                m.escape_debug()
+            ));
+        }
+        if !mitigations.iter().any(|have| have == m) {
+            mitigations.push(m.to_owned());
+        }
+    }
+    let threat = NewThreat {
+        id,
+        title: title.to_owned(),
+        description: (!description.is_empty()).then(|| description.to_owned()),
+        element: (!element.is_empty()).then(|| element.to_owned()),
+        stride: stride.as_str().to_owned(),
+        likelihood: likelihood.as_str().to_owned(),
+        impact: impact.as_str().to_owned(),
+        mitigations,
+    };
+    // Beside the threats the team recorded before, else in the root file.
+    let file = model
+        .threats
+        .values()
+        .next()
+        .map_or(FileId(0), |t| t.id.span.file);
+    let limits = Limits::default();
+    Ok(Plan {
+        file,
+        edit: Box::new(move |text| insert_threat(text, &threat, &limits)),
+    })
 }
 
 fn plan_decision(
@@ -341,4 +498,37 @@ fn write_blocking(
         diff,
         generation: after.generation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_made_from_a_title_is_valid_and_free() {
+        let mut model = Model::default();
+        for (title, id) in [
+            ("Replay of orders", "replay-of-orders"),
+            ("  SQL <b>injection</b>!  ", "sql-b-injection-b"),
+            ("2FA bypass", "threat-2fa-bypass"),
+            ("日本", "threat"),
+        ] {
+            let made = id_from(title, &model);
+            assert_eq!(made, id, "{title}");
+            assert!(threatforge_model::is_valid_id(&made), "{made}");
+        }
+        let long = id_from(&"word ".repeat(40), &model);
+        assert!(long.len() <= 60 && !long.ends_with('-'), "{long}");
+        let taken = |id: &str| threatforge_model::Decl {
+            id: threatforge_model::Sp::new(id.to_owned(), threatforge_model::Span::default()),
+            value: serde_json::from_value::<threatforge_model::ManualThreat>(serde_json::json!({
+                "title": "T", "stride": "spoofing"
+            }))
+            .expect("a threat"),
+        };
+        for id in ["replay", "replay-2"] {
+            model.threats.insert(id.to_owned(), taken(id));
+        }
+        assert_eq!(id_from("Replay", &model), "replay-3");
+    }
 }

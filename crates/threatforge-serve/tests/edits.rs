@@ -1,7 +1,7 @@
 //! Triage edits on every example model and on a corpus of hand-written YAML styles, through the
 //! server's routes: each edit changes one file by one insertion (or, for a decision written
 //! before, by replacing that decision's lines), every other byte stays as it was, and the
-//! result passes `check` with the decision or control in effect.
+//! result passes `check` with the decision, control or recorded threat in effect.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -147,6 +147,7 @@ async fn exercise(dir: &Path, refused: &[&str]) -> (usize, usize) {
         addr: HOST.parse::<SocketAddr>().expect("address"),
         token: None,
         csrf: CSRF.to_owned(),
+        base: None,
     });
     let first = load(&model);
     let threats: Vec<String> = first
@@ -226,6 +227,39 @@ async fn exercise(dir: &Path, refused: &[&str]) -> (usize, usize) {
         );
         controlled += 1;
     }
+    // A threat recorded by hand on a component, its id made from its title.
+    let element = &components[components.len() / 2];
+    let before = texts(dir);
+    let body = json!({
+        "title": "Replayed order: \"twice\" # not a comment",
+        "element": element,
+        "stride": "tampering",
+        "likelihood": "high",
+        "impact": "very-high",
+        "description": "Recorded in the dashboard:\n<script>alert(1)</script> stays text.",
+        "mitigations": ["rate-limiting"],
+    });
+    let (code, answer) = post_from_page(&router, "/api/threat", body).await;
+    assert_eq!(code, StatusCode::OK, "{element}: {answer}");
+    let after = one_file_changed(dir, &before, "a manual threat", true);
+    let now = load(&model);
+    let id = "manual:replayed-order-twice-not-a-comment";
+    let t = now
+        .analysis
+        .threats
+        .iter()
+        .find(|t| t.id.cmp_str(id).is_eq())
+        .unwrap_or_else(|| panic!("{id} in {after:?}"));
+    assert_eq!(&*t.element.id, element.as_str());
+    assert_eq!(
+        t.title.as_ref(),
+        "Replayed order: \"twice\" # not a comment"
+    );
+    assert_eq!(t.stride, threatforge_model::Stride::Tampering);
+    assert!(
+        answer.contains("replayed-order-twice-not-a-comment:"),
+        "{answer}"
+    );
     (decided, controlled)
 }
 
@@ -248,7 +282,8 @@ async fn edits_on_every_example_change_only_what_they_add() {
 }
 
 /// Hand-written styles: flow and block maps, quoted keys, comments everywhere, odd
-/// indentation, an existing decisions list, anchors, and no final line break.
+/// indentation, existing decisions and threats (flow and block), anchors, and no final line
+/// break.
 const STYLES: &[(&str, &str, &[&str])] = &[
     (
         "flow maps, quoted keys, comments",
@@ -264,13 +299,14 @@ components:
 flows:
   - shopper -> web: {protocol: https, data: [card]}
   - web -> db: {protocol: postgres-tls, authentication: credentials, data: [card]}
+threats: { 'card-skimming': {title: "Skimming", element: web, stride: information-disclosure} }  # c
 # The end.
 "#,
         &[],
     ),
     (
         "block maps, deep indentation, a decisions list with comments",
-        "system:\n    name: Styles\n    criticality: high\n\ndata:\n    card:\n        classification: secret\n        categories:\n            - payment\n\ncomponents:\n    shopper:\n        technology: browser\n        exposure: internet\n\n    web:   # the storefront\n        technology: web-application\n        processes:\n            - card\n        controls:\n            - input-validation   # why\n        # a comment after the last key\n\n    db:\n        technology: postgresql\n        stores: [card]\n\nflows:\n    - shopper -> web:\n        protocol: https\n        data: [card]\n    - web -> db:\n        protocol: postgres-tls\n        authentication: credentials\n        data: [card]\n\ndecisions:\n    # Taken in review.\n    - threat: \"sql-injection:*\"\n      status: open   # to look at\n\n# trailing comment\nrules: {}",
+        "system:\n    name: Styles\n    criticality: high\n\ndata:\n    card:\n        classification: secret\n        categories:\n            - payment\n\ncomponents:\n    shopper:\n        technology: browser\n        exposure: internet\n\n    web:   # the storefront\n        technology: web-application\n        processes:\n            - card\n        controls:\n            - input-validation   # why\n        # a comment after the last key\n\n    db:\n        technology: postgresql\n        stores: [card]\n\nflows:\n    - shopper -> web:\n        protocol: https\n        data: [card]\n    - web -> db:\n        protocol: postgres-tls\n        authentication: credentials\n        data: [card]\n\nthreats:\n    # Found in the workshop.\n    insider:   # the one\n        title: Insider reads cards\n        stride: information-disclosure\n        element: db\n        # after the last key\n\ndecisions:\n    # Taken in review.\n    - threat: \"sql-injection:*\"\n      status: open   # to look at\n\n# trailing comment\nrules: {}",
         &[],
     ),
     (

@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use support::{CSRF, HOST, ORIGIN, get, page_version, post, send};
 use threatforge_analysis::ProjectOptions;
-use threatforge_serve::{Config, MAX_BODY_BYTES, router};
+use threatforge_serve::{Config, MAX_BODY_BYTES, MAX_CHANGES, router};
 use tower::ServiceExt;
 
 const MODEL: &str = "\
@@ -50,6 +50,7 @@ fn config(model: &Path, addr: &str, token: Option<&str>) -> Config {
         addr: addr.parse::<SocketAddr>().expect("address"),
         token: token.map(str::to_owned),
         csrf: CSRF.to_owned(),
+        base: None,
     }
 }
 
@@ -484,4 +485,292 @@ async fn an_invalid_model_shows_its_diagnostics_and_refuses_edits() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("errors"), "{body}");
     assert_eq!(std::fs::read_to_string(&s.model).expect("model"), broken);
+}
+
+/// The rows of a register page: (id, element, severity), in order.
+fn rows(page: &str) -> Vec<(String, String, String)> {
+    let attr = |line: &str, name: &str| {
+        let key = format!("{name}=\"");
+        let start = line.find(&key).map(|i| i + key.len()).expect("attribute");
+        line[start..start + line[start..].find('"').expect("end")].to_owned()
+    };
+    page.lines()
+        .filter(|l| l.starts_with("<tr data-severity="))
+        .map(|l| {
+            (
+                attr(l, "data-id"),
+                attr(l, "data-element"),
+                attr(l, "data-severity"),
+            )
+        })
+        .collect()
+}
+
+/// The rule of the first of these threats (its id is `rule:element`).
+fn expected_rule(rows: &[(String, String, String)]) -> String {
+    let id = &rows.first().expect("a threat").0;
+    id[..id.find(':').expect("rule:element")].to_owned()
+}
+
+/// A link of the page, by its `rel`, as the browser follows it (the template escapes `/` and
+/// `&` in attributes).
+fn link(page: &str, rel: &str) -> Option<String> {
+    let key = format!("\" rel=\"{rel}\"");
+    let end = page.find(&key)?;
+    let start = page[..end].rfind("href=\"")? + 6;
+    Some(
+        page[start..end]
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[tokio::test]
+async fn the_register_is_paged_filtered_and_sorted_on_the_server() {
+    let s = serve(MODEL);
+    let (status, page) = send(&s.router, get("/threats")).await;
+    assert_eq!(status, StatusCode::OK);
+    let all = rows(&page);
+    let n = all.len();
+    assert!(n > 6, "{n} threats: too few to page");
+    assert!(
+        page.contains(&format!("Threats 1 to {n} of {n}.")),
+        "{page}"
+    );
+    assert!(link(&page, "next").is_none(), "one page only");
+
+    // Two to a page: the pages are the whole list in order, cut in twos, and the links walk it.
+    let (_, first) = send(&s.router, get("/threats?per=2")).await;
+    assert_eq!(rows(&first), all[..2]);
+    let pages = n.div_ceil(2);
+    assert!(first.contains(&format!("Page 1 of {pages}")), "{first}");
+    let mut walked = rows(&first);
+    let mut at = first;
+    while let Some(next) = link(&at, "next") {
+        let (status, page) = send(&s.router, get(&next)).await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        walked.extend(rows(&page));
+        at = page;
+    }
+    assert_eq!(walked, all);
+    assert!(at.contains(&format!("Page {pages} of {pages}")), "{at}");
+    assert_eq!(
+        link(&at, "prev").as_deref(),
+        Some(format!("/threats?page={}&per=2", pages - 1).as_str())
+    );
+    // A page past the last shows the last.
+    let (_, past) = send(&s.router, get("/threats?per=2&page=999")).await;
+    assert_eq!(rows(&past), rows(&at));
+
+    // Filters: exact values, and words in any case.
+    let (_, db) = send(&s.router, get("/threats?element=db")).await;
+    let expected: Vec<_> = all.iter().filter(|r| r.1 == "db").cloned().collect();
+    assert!(!expected.is_empty());
+    assert_eq!(rows(&db), expected);
+    assert!(db.contains(&format!("(of {n} in the model)")), "{db}");
+    let severity = &all[0].2;
+    let (_, same) = send(&s.router, get(&format!("/threats?severity={severity}"))).await;
+    let expected: Vec<_> = all.iter().filter(|r| &r.2 == severity).cloned().collect();
+    assert_eq!(rows(&same), expected);
+    // Two words in other cases: the element's id and the rule of one of its threats.
+    let rule = expected_rule(&rows(&db));
+    let (_, words) = send(
+        &s.router,
+        get(&format!("/threats?q=DB+{}", rule.to_uppercase())),
+    )
+    .await;
+    let found = rows(&words);
+    assert!(found.iter().any(|r| r.1 == "db"), "{found:?}");
+    assert!(found.len() < n, "{found:?}");
+    assert!(found.iter().all(|r| r.0.contains(&rule)), "{found:?}");
+    let (_, none) = send(&s.router, get("/threats?q=no-such-word")).await;
+    assert!(rows(&none).is_empty());
+    assert!(none.contains("No threat"), "{none}");
+    // The filters stay in the form, and in the links of the columns.
+    assert!(db.contains("name=\"element\" value=\"db\""), "{db}");
+
+    // Sorting by a column, both ways; the heading says how.
+    let (_, by_element) = send(&s.router, get("/threats?sort=element")).await;
+    let elements: Vec<String> = rows(&by_element).into_iter().map(|r| r.1).collect();
+    assert_eq!(elements.len(), n);
+    assert!(elements.is_sorted(), "{elements:?}");
+    assert!(
+        by_element.contains("data-sort=\"element\" aria-sort=\"ascending\""),
+        "{by_element}"
+    );
+    let (_, reverse) = send(&s.router, get("/threats?sort=element&order=desc")).await;
+    let mut descending: Vec<String> = rows(&reverse).into_iter().map(|r| r.1).collect();
+    descending.reverse();
+    assert!(descending.is_sorted(), "{descending:?}");
+    // The default is the order of risk; reversed, the least severe come first.
+    let (_, least) = send(&s.router, get("/threats?order=desc")).await;
+    let mut back = rows(&least);
+    back.reverse();
+    assert_eq!(back, all);
+
+    // A query that cannot be shown is refused with the reason, never a panic.
+    for (query, says) in [
+        ("/threats?sort=colour", "sort by one of severity"),
+        ("/threats?order=up", "use asc or desc"),
+        ("/threats?page=0", "count from 1"),
+        ("/threats?page=abc", "page"),
+        ("/threats?colour=red", "colour"),
+    ] {
+        let (status, body) = send(&s.router, get(query)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body.contains(says), "{query}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn changes_are_rate_limited_and_forged_ones_do_not_count() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let unknown = |n: usize| decision(&version, &format!("no-such:threat-{n}"));
+    // Forged requests (no CSRF token) are refused before they are counted.
+    for n in 0..(MAX_CHANGES as usize * 2) {
+        let request = Request::post("/api/decision")
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(unknown(n).to_string()))
+            .expect("request");
+        assert_eq!(send(&s.router, request).await.0, StatusCode::FORBIDDEN);
+    }
+    for n in 0..MAX_CHANGES as usize {
+        let (status, body) = send(&s.router, post("/api/decision", &unknown(n))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{n}: {body}");
+    }
+    let before = std::fs::read_to_string(&s.model).expect("model");
+    let threat = threat_on(&s.router, "web").await;
+    let (status, body) = send(
+        &s.router,
+        post("/api/decision", &decision(&version, &threat)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body.contains("wait a few seconds"), "{body}");
+    assert_eq!(std::fs::read_to_string(&s.model).expect("model"), before);
+    // Pages are not limited.
+    assert_eq!(send(&s.router, get("/threats")).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_manual_threat_is_recorded_and_bad_ones_refused_with_the_reason() {
+    let s = serve(MODEL);
+    let version = page_version(&s.router).await;
+    let before = std::fs::read_to_string(&s.model).expect("model");
+    let threat = |fields: Value| {
+        let mut body = json!({
+            "version": version,
+            "title": "Card numbers in the <b>logs</b>",
+            "element": "web",
+            "stride": "information-disclosure",
+        });
+        for (k, v) in fields.as_object().expect("fields") {
+            body[k] = v.clone();
+        }
+        body
+    };
+    for (fields, status, says) in [
+        (
+            json!({ "title": "  " }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the title is one line",
+        ),
+        (
+            json!({ "title": "a\nb" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the title is one line",
+        ),
+        (
+            json!({ "stride": "sneaking" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`sneaking` is not a STRIDE category",
+        ),
+        (
+            json!({ "likelihood": "always" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "use low, medium, high or very-high",
+        ),
+        (
+            json!({ "element": "nowhere" }),
+            StatusCode::NOT_FOUND,
+            "no element `nowhere`",
+        ),
+        (
+            json!({ "id": "Bad Id" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "is not an id",
+        ),
+        (
+            json!({ "mitigations": ["wishful-thinking"] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "neither a control",
+        ),
+    ] {
+        let (code, body) = send(&s.router, post("/api/threat", &threat(fields.clone()))).await;
+        assert_eq!(code, status, "{fields}: {body}");
+        assert!(body.contains(says), "{fields}: {body}");
+        assert_eq!(std::fs::read_to_string(&s.model).expect("model"), before);
+    }
+    // Written: appended as a new section, the rest of the file byte for byte; shown at once.
+    let (code, body) = send(&s.router, post("/api/threat", &threat(json!({})))).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let after = std::fs::read_to_string(&s.model).expect("model");
+    assert_eq!(
+        after,
+        format!(
+            "{before}\nthreats:\n  card-numbers-in-the-b-logs-b:\n    title: \"Card numbers in the <b>logs</b>\"\n    element: web\n    stride: information-disclosure\n    likelihood: medium\n    impact: medium\n"
+        )
+    );
+    let answer: Value = serde_json::from_str(&body).expect("json");
+    assert!(
+        answer["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+threats:")),
+        "{answer}"
+    );
+    let (status, page) = send(
+        &s.router,
+        get("/threats/manual:card-numbers-in-the-b-logs-b"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Card numbers in the &lt;b&gt;logs&lt;&#x2f;b&gt;"),
+        "{page}"
+    );
+    // The same title again gets the next free id; a taken id given outright is refused.
+    let version = page_version(&s.router).await;
+    let mut again = threat(json!({}));
+    again["version"] = json!(version);
+    let (code, body) = send(&s.router, post("/api/threat", &again)).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert!(body.contains("card-numbers-in-the-b-logs-b-2:"), "{body}");
+    let version = page_version(&s.router).await;
+    again["version"] = json!(version);
+    again["id"] = json!("card-numbers-in-the-b-logs-b");
+    let (code, body) = send(&s.router, post("/api/threat", &again)).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("already has a threat"), "{body}");
+}
+
+#[tokio::test]
+async fn the_diagram_collapses_and_opens_boundaries_in_place() {
+    let s = serve(MODEL);
+    let (status, open) = send(&s.router, get("/diagram.svg")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(open.starts_with("<?xml"), "a whole SVG document");
+    assert!(open.contains("data-component=\"web\""), "{open}");
+    let (_, closed) = send(&s.router, get("/diagram.svg?collapse=zone")).await;
+    assert!(
+        closed.contains("data-boundary=\"zone\" data-collapsed=\"true\""),
+        "{closed}"
+    );
+    assert!(!closed.contains("data-component=\"web\""), "{closed}");
+    // The page keeps the reader's choice from its address.
+    let (_, page) = send(&s.router, get("/diagram?collapse=zone")).await;
+    assert!(page.contains("data-collapsed=\"true\""), "{page}");
+    assert!(!page.contains("data-component=\"web\""), "{page}");
 }

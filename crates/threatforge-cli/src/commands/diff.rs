@@ -13,54 +13,35 @@ const MAX_ARCHIVE_BYTES: u64 = 512 * 1024 * 1024;
 
 pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     let today = super::today(args.today.as_deref())?;
-    // Keeps the old version's files alive until the analysis is done.
-    let mut checkout_dir: Option<tempfile::TempDir> = None;
-    // What the base was, when it is not simply the same file at the revision.
-    let mut base_note: Option<BaseNote> = None;
-    let (old_path, new_path) = match (&args.base, &args.first, &args.second) {
+    // The old version's files (unpacked for `--base`) stay alive until the analysis is done.
+    let (mut base, new_path) = match (&args.base, &args.first, &args.second) {
         (Some(rev), model, None) => {
             let model = find_model(model.as_deref())?;
-            match checkout(rev, &model)? {
-                Base::Found {
-                    dir,
-                    model: old,
-                    renamed_from,
-                } => {
-                    checkout_dir = Some(dir);
-                    base_note = renamed_from.map(|from| BaseNote::Renamed {
-                        rev: rev.clone(),
-                        from,
-                    });
-                    (Some(old), model)
-                }
-                Base::Absent { model: path } => {
-                    base_note = Some(BaseNote::Absent {
-                        rev: rev.clone(),
-                        path,
-                    });
-                    (None, model)
-                }
-            }
+            let base = load_base(rev, &model, &args.rules, &today, &args.limits)?;
+            (base, model)
         }
-        (None, Some(old), Some(new)) => (Some(old.clone()), new.clone()),
+        (None, Some(old), Some(new)) => (
+            BaseModel {
+                analyzed: load_and_analyze(
+                    old,
+                    None,
+                    &args.rules,
+                    Some(today.clone()),
+                    &args.limits,
+                )?,
+                note: None,
+                path: Some(old.clone()),
+                dir: None,
+            },
+            new.clone(),
+        ),
         (Some(_), _, Some(_)) => {
             return Err("with --base, give one model (the working tree's)".to_owned());
         }
         _ => return Err("give OLD and NEW models, or --base REV".to_owned()),
     };
-    // The old version's files stay inside the unpacked tree: a link committed at the model's
-    // path, in a rule directory or for the model's directory is refused, not followed.
-    let old_root = checkout_dir.as_ref().map(tempfile::TempDir::path);
-    let mut old = match &old_path {
-        Some(path) => load_and_analyze(
-            path,
-            old_root,
-            &args.rules,
-            Some(today.clone()),
-            &args.limits,
-        )?,
-        None => Analyzed::empty(),
-    };
+    let old_root = base.dir.as_ref().map(tempfile::TempDir::path);
+    let base_note = base.note.take();
     let mut new = load_and_analyze(
         &new_path,
         None,
@@ -69,7 +50,8 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
         &args.limits,
     )?;
     let options = super::evidence::options(&args.limits, &today);
-    if let Some(path) = &old_path {
+    let mut old = base.analyzed;
+    if let Some(path) = &base.path {
         super::evidence::apply(&mut old, path, old_root, &args.evidence, &options, false)?;
     }
     super::evidence::apply(&mut new, &new_path, None, &args.evidence, &options, false)?;
@@ -143,6 +125,62 @@ pub(super) fn run(args: DiffArgs, term: &Terminal) -> Result<u8, String> {
     })
 }
 
+/// The model at a revision, loaded and analyzed (before any evidence is applied).
+pub(super) struct BaseModel {
+    pub(super) analyzed: Analyzed,
+    /// What the base was, when it is not simply the same file at the revision.
+    pub(super) note: Option<BaseNote>,
+    /// The old root model file; none when the model did not exist at the revision.
+    pub(super) path: Option<PathBuf>,
+    /// The unpacked revision, which the old model's files are read inside.
+    pub(super) dir: Option<tempfile::TempDir>,
+}
+
+/// The model as it was at `rev` (`diff --base`, `serve --base`): unpacked with git, loaded and
+/// analyzed with the same rules and limits as the working tree's; an empty model when it did
+/// not exist then.
+pub(super) fn load_base(
+    rev: &str,
+    model: &Path,
+    rules: &[PathBuf],
+    today: &str,
+    limits: &crate::cli::RuleLimits,
+) -> Result<BaseModel, String> {
+    match checkout(rev, model)? {
+        Base::Found {
+            dir,
+            model: old,
+            renamed_from,
+        } => {
+            let analyzed = load_and_analyze(
+                &old,
+                Some(dir.path()),
+                rules,
+                Some(today.to_owned()),
+                limits,
+            )?;
+            Ok(BaseModel {
+                analyzed,
+                note: renamed_from.map(|from| BaseNote::Renamed {
+                    rev: rev.to_owned(),
+                    from,
+                }),
+                path: Some(old),
+                dir: Some(dir),
+            })
+        }
+        Base::Absent { model: path } => Ok(BaseModel {
+            analyzed: Analyzed::empty(),
+            note: Some(BaseNote::Absent {
+                rev: rev.to_owned(),
+                path,
+            }),
+            path: None,
+            dir: None,
+        }),
+    }
+}
+
 fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, String> {
     Command::new("git")
         .arg("-C")
@@ -167,14 +205,14 @@ enum Base {
 }
 
 /// The one line that says what the base was, when it is not the same file at the revision.
-enum BaseNote {
+pub(super) enum BaseNote {
     Renamed { rev: String, from: String },
     Absent { rev: String, path: String },
 }
 
 impl BaseNote {
     /// The line, with names (which come from the repository) shown by `name`.
-    fn line(&self, name: impl Fn(&str) -> String) -> String {
+    pub(super) fn line(&self, name: impl Fn(&str) -> String) -> String {
         match self {
             BaseNote::Renamed { rev, from } => format!(
                 "Base: the model was {} at {} (git reports a rename); compared with that file.",

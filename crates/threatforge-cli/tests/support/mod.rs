@@ -85,12 +85,18 @@ impl Drop for Server {
 impl Server {
     /// Starts `threatforge serve MODEL --port 0` and reads the address it prints.
     pub(crate) fn start(model: &Path) -> Server {
+        Server::start_with(model, &[])
+    }
+
+    /// Starts `threatforge serve MODEL --port 0 ARGS...` and reads the address it prints.
+    pub(crate) fn start_with(model: &Path, args: &[&str]) -> Server {
         let mut child = Process::new(assert_cmd::cargo::cargo_bin("threatforge"))
             .env("NO_COLOR", "1")
             .env("THREATFORGE_TODAY", TODAY)
             .arg("serve")
             .arg(model)
             .args(["--port", "0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

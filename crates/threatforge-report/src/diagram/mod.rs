@@ -29,6 +29,10 @@ pub struct DiagramOptions {
     /// `data-boundary`, `data-flow`), for a page whose script makes them clickable. Off for
     /// every file output, which stays as it was.
     pub element_links: bool,
+    /// Boundaries to draw collapsed into one box each, whatever the model's size.
+    pub collapse: Vec<String>,
+    /// Boundaries to draw open that the model's size would collapse.
+    pub expand: Vec<String>,
 }
 
 /// A standalone SVG document.

@@ -736,7 +736,11 @@ fn draw_node(out: &mut String, node: &Node, rect: &Rect, text: &NodeText, links:
         ""
     };
     let link = match node.shape {
-        Shape::Collapsed => link(links, "boundary", &node.model_id),
+        // Marked as a box, for a page that opens it where it is.
+        Shape::Collapsed if links => {
+            link(links, "boundary", &node.model_id) + " data-collapsed=\"true\""
+        }
+        Shape::Collapsed => String::new(),
         _ => link(links, "component", &node.model_id),
     };
     let _ = writeln!(

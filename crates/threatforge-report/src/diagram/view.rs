@@ -6,7 +6,7 @@
 //! Ids in the output are generated from positions in the model (`c3` is the fourth component,
 //! `b1` the second boundary), never taken from model text.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use threatforge_analysis::{Analysis, Element};
 use threatforge_model::{BoundaryTree, ComponentKind, Model, ThreatSeverity};
@@ -296,14 +296,27 @@ pub(super) fn build(model: &Model, analysis: &Analysis, options: &DiagramOptions
             .unwrap_or(0)
     });
 
+    // Boundaries the reader collapsed or opened (the dashboard's diagram), by index.
+    let indexes = |ids: &[String]| -> BTreeSet<usize> {
+        ids.iter()
+            .filter_map(|id| model.boundaries.get_index_of(id.as_str()))
+            .collect()
+    };
+    let (collapse, expand) = (indexes(&options.collapse), indexes(&options.expand));
+    // A component goes into the box of the outermost boundary around it that is collapsed:
+    // by the reader, or at the level chosen above unless the reader opened it.
     let mut place: Vec<Place> = (0..nc)
-        .map(|c| match (inner(c), collapse_level) {
-            (None, _) => Place::Hidden,
-            (Some(chain), Some(level)) if chain.len() > level => Place::In {
-                boundary: chain[level],
-                context: false,
+        .map(|c| match inner(c) {
+            None => Place::Hidden,
+            Some(chain) => match chain.iter().enumerate().find(|&(level, b)| {
+                collapse.contains(b) || (collapse_level == Some(level) && !expand.contains(b))
+            }) {
+                Some((_, &boundary)) => Place::In {
+                    boundary,
+                    context: false,
+                },
+                None => Place::Own { context: false },
             },
-            (Some(_), _) => Place::Own { context: false },
         })
         .collect();
 

@@ -1,4 +1,4 @@
-// threatforge serve: live reload, the register's filters and sorting, the diagram's pan, zoom
+// threatforge serve: live reload, the register's filters, the diagram's pan, zoom
 // and links, and the triage forms. No model text is ever inserted as HTML: it is read from
 // data-* attributes and written back with textContent only.
 "use strict";
@@ -25,66 +25,40 @@ function live() {
   source.onerror = () => { if (badge) badge.classList.add("off"); };
 }
 
-// The register: filter by text and selects, sort by a column.
+// The register is filtered, sorted and paged by the server (its form and links are plain
+// GET requests); a choice in a list applies at once.
 function register() {
-  const table = document.getElementById("register");
-  if (!table) return;
-  const rows = Array.from(table.tBodies[0].rows);
-  const text = document.getElementById("filter-text");
-  const selects = ["severity", "status", "stride"].map((k) => [k, document.getElementById("filter-" + k)]);
-  const shown = document.getElementById("shown");
-  function filter() {
-    const words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
-    let n = 0;
-    for (const row of rows) {
-      const d = row.dataset;
-      const hay = [d.title, d.element, d.rule, d.owner, d.id].join(" ").toLowerCase();
-      const ok = words.every((w) => hay.includes(w)) &&
-        selects.every(([k, s]) => !s.value || d[k] === s.value);
-      row.hidden = !ok;
-      if (ok) n++;
-    }
-    shown.textContent = n + " of " + rows.length + " threats";
+  const form = document.getElementById("filters");
+  if (!form) return;
+  for (const s of form.querySelectorAll("select")) {
+    s.addEventListener("change", () => form.requestSubmit());
   }
-  text.addEventListener("input", filter);
-  for (const [, s] of selects) s.addEventListener("change", filter);
-  document.getElementById("filters").addEventListener("submit", (e) => e.preventDefault());
-  sortable(table);
-}
-
-function sortable(table) {
-  const body = table.tBodies[0];
-  for (const th of table.tHead.rows[0].cells) {
-    const key = th.dataset.sort;
-    if (!key) continue;
-    const numeric = th.hasAttribute("data-numeric");
-    th.tabIndex = 0;
-    th.addEventListener("click", () => {
-      const ascending = th.getAttribute("aria-sort") !== "ascending";
-      for (const other of th.parentNode.cells) other.removeAttribute("aria-sort");
-      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      const rows = Array.from(body.rows);
-      rows.sort((a, b) => {
-        const x = a.dataset[key], y = b.dataset[key];
-        const c = numeric ? Number(x) - Number(y) : x.localeCompare(y);
-        return ascending ? c : -c;
-      });
-      for (const row of rows) body.appendChild(row);
-    });
-  }
+  // Empty fields stay out of the address, which then names only what filters.
+  form.addEventListener("formdata", (e) => {
+    for (const [k, v] of Array.from(e.formData.entries())) if (!v) e.formData.delete(k);
+  });
 }
 
 // The diagram: drag to pan, wheel to zoom (the SVG's viewBox), click a component, boundary or
-// flow label to open it.
+// flow label to open it; double-click a boundary to collapse it into a box, or a box to open
+// it, in place (the server draws it again; the address keeps the choice).
 function diagram() {
   const box = document.getElementById("diagram");
-  const svg = box && box.querySelector("svg");
-  if (!svg) return;
-  const base = svg.viewBox.baseVal;
-  let view = { x: base.x, y: base.y, w: base.width, h: base.height };
-  let drag = null, moved = false;
+  if (!box || !box.querySelector("svg")) return;
+  const ids = (s) => (s || "").split(",").filter(Boolean);
+  const params = new URLSearchParams(location.search);
+  const sets = { collapse: new Set(ids(params.get("collapse"))), expand: new Set(ids(params.get("expand"))) };
+  let svg, view, drag = null, moved = false, pending = null;
+  function bind() {
+    svg = box.querySelector("svg");
+    const base = svg.viewBox.baseVal;
+    view = { x: base.x, y: base.y, w: base.width, h: base.height };
+    for (const el of svg.querySelectorAll("[data-component], [data-boundary], [data-flow]")) {
+      el.classList.add("link");
+    }
+  }
   function apply() { svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" ")); }
-  svg.addEventListener("wheel", (e) => {
+  box.addEventListener("wheel", (e) => {
     e.preventDefault();
     const f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
     const r = svg.getBoundingClientRect();
@@ -93,8 +67,8 @@ function diagram() {
     view = { x: px - (px - view.x) * f, y: py - (py - view.y) * f, w: view.w * f, h: view.h * f };
     apply();
   }, { passive: false });
-  svg.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, y: e.clientY }; moved = false; });
-  svg.addEventListener("pointermove", (e) => {
+  box.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, y: e.clientY }; moved = false; });
+  box.addEventListener("pointermove", (e) => {
     if (!drag) return;
     const r = svg.getBoundingClientRect();
     const dx = (e.clientX - drag.x) / r.width * view.w, dy = (e.clientY - drag.y) / r.height * view.h;
@@ -102,17 +76,41 @@ function diagram() {
     view.x -= dx; view.y -= dy; drag = { x: e.clientX, y: e.clientY };
     apply();
   });
-  svg.addEventListener("pointerup", () => { drag = null; });
-  svg.addEventListener("click", (e) => {
+  box.addEventListener("pointerup", () => { drag = null; });
+  box.addEventListener("click", (e) => {
     if (moved) return;
     const el = e.target.closest("[data-component], [data-boundary], [data-flow]");
     if (!el) return;
     const id = el.dataset.component || el.dataset.boundary || el.dataset.flow;
-    location.href = "/elements/" + encodeURIComponent(id);
+    const open = () => { location.href = "/elements/" + encodeURIComponent(id); };
+    if (el.dataset.boundary === undefined) { open(); return; }
+    // A boundary's page opens unless a second click makes this a double click.
+    clearTimeout(pending);
+    if (e.detail < 2) pending = setTimeout(open, 300);
   });
-  for (const el of svg.querySelectorAll("[data-component], [data-boundary], [data-flow]")) {
-    el.classList.add("link");
+  box.addEventListener("dblclick", (e) => {
+    const el = e.target.closest("[data-boundary]");
+    if (!el) return;
+    clearTimeout(pending);
+    e.preventDefault();
+    toggle(el.dataset.boundary, el.dataset.collapsed === "true");
+  });
+  async function toggle(id, isBox) {
+    if (isBox) { sets.collapse.delete(id); sets.expand.add(id); }
+    else { sets.expand.delete(id); sets.collapse.add(id); }
+    const q = new URLSearchParams(location.search);
+    for (const k of ["collapse", "expand"]) {
+      if (sets[k].size) q.set(k, Array.from(sets[k]).join(",")); else q.delete(k);
+    }
+    const query = q.toString() ? "?" + q.toString() : "";
+    const response = await fetch("/diagram.svg" + query);
+    if (!response.ok) { say(await response.text(), true); return; }
+    const doc = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
+    svg.replaceWith(document.importNode(doc.documentElement, true));
+    history.replaceState(null, "", "/diagram" + query);
+    bind();
   }
+  bind();
 }
 
 // Triage: each form posts JSON with the CSRF token and the version of the model the page shows;
@@ -170,6 +168,20 @@ function triage() {
     post("/api/control", {
       component: control.dataset.component,
       control: new FormData(control).get("control"),
+    });
+  });
+  const record = document.getElementById("record-threat");
+  if (record) record.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(record);
+    post("/api/threat", {
+      element: record.dataset.element,
+      title: f.get("title") || "",
+      id: f.get("id") || "",
+      stride: f.get("stride"),
+      likelihood: f.get("likelihood"),
+      impact: f.get("impact"),
+      description: f.get("description") || "",
     });
   });
   const edited = sessionStorage.getItem("tf-edited");
