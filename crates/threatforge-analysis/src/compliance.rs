@@ -15,6 +15,7 @@ use threatforge_model::{DecisionStatus, Model};
 
 use crate::ruleset::{BUILTIN_FRAMEWORKS, FRAMEWORK_MAPPING};
 use crate::threat::{Analysis, Threat};
+use crate::verification::{ControlCheck, Verification};
 use crate::world::World;
 
 /// One framework, as its data file says.
@@ -192,15 +193,18 @@ pub enum Status {
     Gap,
     Partial,
     Met,
+    /// Met, and on every element it concerns a test verifies the control that meets it.
+    Verified,
     NotApplicable,
     NotAssessed,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Gap,
         Status::Partial,
         Status::Met,
+        Status::Verified,
         Status::NotApplicable,
         Status::NotAssessed,
     ];
@@ -210,6 +214,7 @@ impl Status {
             Status::Gap => "gap",
             Status::Partial => "partial",
             Status::Met => "met",
+            Status::Verified => "verified",
             Status::NotApplicable => "not applicable",
             Status::NotAssessed => "not assessed",
         }
@@ -237,6 +242,7 @@ pub struct Counts {
     pub gap: usize,
     pub partial: usize,
     pub met: usize,
+    pub verified: usize,
     pub not_applicable: usize,
     pub not_assessed: usize,
 }
@@ -251,6 +257,7 @@ impl Counts {
             Status::Gap => &mut self.gap,
             Status::Partial => &mut self.partial,
             Status::Met => &mut self.met,
+            Status::Verified => &mut self.verified,
             Status::NotApplicable => &mut self.not_applicable,
             Status::NotAssessed => &mut self.not_assessed,
         }
@@ -261,6 +268,7 @@ impl Counts {
             Status::Gap => self.gap,
             Status::Partial => self.partial,
             Status::Met => self.met,
+            Status::Verified => self.verified,
             Status::NotApplicable => self.not_applicable,
             Status::NotAssessed => self.not_assessed,
         }
@@ -361,6 +369,13 @@ pub fn assess(
         declared.push((id, &f.controls));
     }
     let empty = BTreeSet::new();
+    // What tests say of each component's controls, when evidence was applied.
+    let checks: BTreeMap<(&str, &str), &ControlCheck> = analysis
+        .evidence
+        .iter()
+        .flat_map(|e| &e.controls)
+        .map(|c| ((&*c.component, &*c.control), c))
+        .collect();
 
     let mut requirements = Vec::new();
     for r in &framework.requirements {
@@ -388,7 +403,7 @@ pub fn assess(
                 Vec::new(),
             )
         } else {
-            judge(&threats, &declared, controls, rules, &r.cwe)
+            judge(&threats, &declared, &checks, controls, rules, &r.cwe)
         };
         requirements.push(Assessed {
             id: r.id.clone(),
@@ -434,9 +449,13 @@ pub fn assess(
 }
 
 /// The status of one assessable requirement, its reason, and the open threats of a gap.
+/// `checks` are what tests say of components' controls: a mapped control whose test failed does
+/// not meet the requirement (a gap, named with its test), and a met requirement whose every
+/// element has a verified control (or only threats that verified controls mitigate) is verified.
 fn judge(
     threats: &[(&Threat, BTreeSet<&str>)],
     declared: &[(&str, &[threatforge_model::Sp<String>])],
+    checks: &BTreeMap<(&str, &str), &ControlCheck>,
     controls: &BTreeSet<String>,
     rules: &BTreeSet<String>,
     cwe: &[u32],
@@ -455,33 +474,71 @@ fn judge(
         .filter(|t| t.is_open())
         .map(|t| format!("{} ({})", t.id, t.severity()))
         .collect();
-    if !open.is_empty() {
-        let reason = format!(
-            "{} open threat{} it is about",
-            open.len(),
-            if open.len() == 1 { "" } else { "s" }
-        );
-        return (Status::Gap, reason, open);
-    }
-    // The elements concerned, each with whether it satisfies the requirement.
-    let mut elements: BTreeMap<&str, (Vec<&str>, Vec<String>)> = BTreeMap::new();
+    // Mapped controls whose tests failed: in the model, but shown not to work.
+    let mut failed: Vec<String> = Vec::new();
+    // The elements concerned, each with the mapped controls that count there, the threats not
+    // mitigated, and whether a test verifies what satisfies it.
+    let mut elements: BTreeMap<&str, Element> = BTreeMap::new();
     for (id, list) in declared {
-        let here: Vec<&str> = list
-            .iter()
-            .map(|c| c.value.as_str())
-            .filter(|c| controls.contains(*c))
-            .collect();
-        if !here.is_empty() {
-            elements.entry(id).or_default().0.extend(here);
+        for control in list.iter().map(|c| c.value.as_str()) {
+            if !controls.contains(control) {
+                continue;
+            }
+            let entry = elements.entry(id).or_default();
+            match checks.get(&(*id, control)) {
+                Some(check) if check.status == Verification::Failed => {
+                    failed.push(format!(
+                        "{control} on {id} failed {}",
+                        tests_named(&check.tests)
+                    ));
+                }
+                Some(check) if check.status == Verification::Verified => {
+                    entry.controls.push(control);
+                    entry.verified.push(format!(
+                        "{control} on {id} by {}",
+                        tests_named(&check.tests)
+                    ));
+                }
+                _ => entry.controls.push(control),
+            }
         }
     }
     for t in &relevant {
         for e in t.elements() {
             let entry = elements.entry(&e.id).or_default();
             if t.status != DecisionStatus::Mitigated {
-                entry.1.push(format!("{} is {}", t.id, t.status));
+                entry.unmitigated.push(format!("{} is {}", t.id, t.status));
+            } else if t.evidence.as_ref().is_some_and(|ev| {
+                ev.controls
+                    .iter()
+                    .any(|c| c.status == Verification::Verified)
+            }) {
+                entry.threats_verified += 1;
+            } else {
+                entry.threats_unverified += 1;
             }
         }
+    }
+    if !open.is_empty() || !failed.is_empty() {
+        let mut reason = if open.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{} open threat{} it is about",
+                open.len(),
+                if open.len() == 1 { "" } else { "s" }
+            )
+        };
+        if !failed.is_empty() {
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(&format!(
+                "the control that meets it does not work: {}",
+                crate::in_words(&failed)
+            ));
+        }
+        return (Status::Gap, reason, open);
     }
     if elements.is_empty() {
         let what = match (controls.is_empty(), rules.is_empty() && cwe.is_empty()) {
@@ -499,24 +556,67 @@ fn judge(
     }
     let mut with = Vec::new();
     let mut without = Vec::new();
-    for (id, (here, unmitigated)) in &elements {
-        if !here.is_empty() {
-            with.push(format!("{} on {id}", here.join(", ")));
-        } else if unmitigated.is_empty() {
+    let mut verified = Vec::new();
+    let mut all_verified = true;
+    for (id, e) in &elements {
+        if !e.controls.is_empty() {
+            with.push(format!("{} on {id}", e.controls.join(", ")));
+        } else if e.unmitigated.is_empty() {
             with.push(format!("threats mitigated on {id}"));
         } else {
-            without.push(unmitigated.join(", "));
+            without.push(e.unmitigated.join(", "));
         }
+        verified.extend(e.verified.iter().cloned());
+        if e.threats_verified > 0 && e.verified.is_empty() {
+            verified.push(format!("the controls mitigating its threats on {id}"));
+        }
+        all_verified &= !e.verified.is_empty()
+            || (e.controls.is_empty() && e.threats_verified > 0 && e.threats_unverified == 0);
     }
-    if without.is_empty() {
-        let reason = format!("on every element it concerns: {}", crate::in_words(&with));
-        (Status::Met, reason, Vec::new())
-    } else {
+    if !without.is_empty() {
         let mut reason = format!("not on every element: {}", crate::in_words(&without));
         if !with.is_empty() {
             reason.push_str(&format!("; in place: {}", crate::in_words(&with)));
         }
         (Status::Partial, reason, Vec::new())
+    } else if all_verified {
+        let reason = format!(
+            "on every element it concerns, verified by tests: {}",
+            crate::in_words(&verified)
+        );
+        (Status::Verified, reason, Vec::new())
+    } else {
+        let mut reason = format!("on every element it concerns: {}", crate::in_words(&with));
+        if !verified.is_empty() {
+            reason.push_str(&format!(
+                "; verified by tests: {}",
+                crate::in_words(&verified)
+            ));
+        }
+        (Status::Met, reason, Vec::new())
+    }
+}
+
+/// One element a requirement concerns.
+#[derive(Default)]
+struct Element<'a> {
+    /// Mapped controls in place that count (a failed one does not).
+    controls: Vec<&'a str>,
+    /// Mapped controls a test verifies, with the test: `control on element by test`.
+    verified: Vec<String>,
+    /// Threats it is about that are not mitigated: `id is status`.
+    unmitigated: Vec<String>,
+    /// Mitigated threats whose controls a test verifies, and those none does.
+    threats_verified: usize,
+    threats_unverified: usize,
+}
+
+/// The first test that decided a control, and how many more: `` `id` `` or `` `id` and 2 more``.
+fn tests_named(tests: &[String]) -> String {
+    match tests {
+        [] => "no test".to_owned(),
+        [one] => format!("test `{one}`"),
+        [first, rest @ ..] => format!("test `{first}` and {} more", rest.len()),
     }
 }
 

@@ -256,3 +256,113 @@ fn evidence_the_model_names_stays_inside_its_root() {
     let err = text(&output.stderr);
     assert!(err.contains("outside"), "{err}");
 }
+
+/// A JUnit report of one test case, passing or failing.
+fn junit(case: &str, fails: bool) -> String {
+    let (class, name) = case.rsplit_once('.').expect("class.name");
+    let body = if fails {
+        "<failure message=\"restore took 9 h\"/>"
+    } else {
+        ""
+    };
+    format!(
+        "<testsuite name=\"ops\"><testcase classname=\"{class}\" name=\"{name}\">{body}</testcase></testsuite>"
+    )
+}
+
+/// The row of requirement `id` in each compliance format, found the way a reader would.
+fn requirement_in(format: &str, out: &str, id: &str) -> String {
+    match format {
+        "json" => {
+            let value: serde_json::Value = serde_json::from_str(out).expect("JSON");
+            let found = value["requirements"]
+                .as_array()
+                .and_then(|all| all.iter().find(|r| r["id"] == id))
+                .unwrap_or_else(|| panic!("{id} in {out}"));
+            format!("{} {}", found["status"], found["reason"])
+        }
+        "human" => {
+            let mut lines = out
+                .lines()
+                .skip_while(|l| !l.starts_with(&format!("  {id} ")));
+            format!(
+                "{} {}",
+                lines.next().unwrap_or_default(),
+                lines.next().unwrap_or_default()
+            )
+        }
+        "md" => out
+            .lines()
+            .find(|l| l.starts_with(&format!("| {id} |")))
+            .unwrap_or_default()
+            .to_owned(),
+        "csv" => out
+            .lines()
+            .find(|l| l.starts_with(&format!("nist-800-53-r5,{id},")))
+            .unwrap_or_default()
+            .to_owned(),
+        _ => out
+            .lines()
+            .find(|l| l.contains(&format!("<code>{id}</code>")))
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+#[test]
+fn compliance_is_verified_by_passing_tests_and_not_met_with_failing_ones() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let model = bare_model(dir.path());
+    let written = std::fs::read_to_string(&model).expect("the model");
+    let with_test = written.replace(
+        "    controls: [encryption-at-rest, backup]\n",
+        "    controls: [encryption-at-rest, backup]\n    verified_by: { backup: [\"ops.RestoreTest.*\"] }\n",
+    );
+    assert_ne!(with_test, written, "the demo's database changed");
+    std::fs::write(&model, with_test).expect("written");
+    let case = "ops.RestoreTest.restoresLastNight";
+    std::fs::write(dir.path().join("pass.xml"), junit(case, false)).expect("written");
+    std::fs::write(dir.path().join("fail.xml"), junit(case, true)).expect("written");
+    let run = |format: &str, evidence: Option<&str>| {
+        let mut command = threatforge();
+        command.current_dir(dir.path()).args([
+            "compliance",
+            "--framework",
+            "nist-800-53-r5",
+            "--level",
+            "low",
+            "--fail-on-gap",
+            "-f",
+            format,
+        ]);
+        if let Some(file) = evidence {
+            command.args(["--evidence", file]);
+        }
+        let output = command.output().expect("run");
+        (output.status.code(), text(&output.stdout))
+    };
+    for format in ["human", "md", "json", "csv", "html"] {
+        // Without evidence, backup on the only store meets CP-9: met, not verified.
+        let (_, out) = run(format, None);
+        let row = requirement_in(format, &out, "CP-9");
+        assert!(row.contains("met"), "{format}: {row}");
+        assert!(!row.contains("verified"), "{format}: {row}");
+        // The restore test passed: verified, naming the test.
+        let (_, out) = run(format, Some("pass.xml"));
+        let row = requirement_in(format, &out, "CP-9");
+        assert!(row.contains("verified"), "{format}: {row}");
+        assert!(row.contains(case), "{format}: {row}");
+        // It failed: the control does not count, and the requirement is a gap that says why.
+        let (code, out) = run(format, Some("fail.xml"));
+        assert_eq!(code, Some(1), "{format}: --fail-on-gap");
+        let row = requirement_in(format, &out, "CP-9");
+        assert!(row.contains("gap"), "{format}: {row}");
+        assert!(
+            row.contains("backup on orders-db failed test"),
+            "{format}: {row}"
+        );
+        assert!(row.contains(case), "{format}: {row}");
+    }
+    let (_, summary) = run("human", Some("pass.xml"));
+    assert!(summary.contains(", verified 2, "), "{summary}");
+}
