@@ -366,3 +366,114 @@ fn compliance_is_verified_by_passing_tests_and_not_met_with_failing_ones() {
     let (_, summary) = run("human", Some("pass.xml"));
     assert!(summary.contains(", verified 2, "), "{summary}");
 }
+
+/// An API whose injection test fails and whose authorization test passes, with a scanner's
+/// SQL injection in its code and a web finding at its endpoint.
+const API: &str = "system: { name: api }
+components:
+  user: { technology: browser, exposure: internet }
+  api:
+    technology: api-service
+    exposure: internet
+    controls: [input-validation, authorization]
+    code: [src/api/**]
+    endpoints: [api.example.com]
+    verified_by: { input-validation: [\"InjectionTest.*\"], authorization: [\"AuthzTest.*\"] }
+  db: { technology: postgresql }
+flows:
+  - user -> api: { protocol: https, authentication: token }
+  - api -> db: { protocol: postgres-tls, authentication: credentials }
+";
+
+const API_SARIF: &str = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Semgrep","rules":[
+ {"id":"sqli","properties":{"tags":["CWE-89: SQL Injection"]}},
+ {"id":"xss","properties":{"tags":["CWE-79"]}}]}},
+ "results":[
+ {"ruleId":"sqli","ruleIndex":0,"level":"error","message":{"text":"formatted <query> \"x\""},
+  "locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/api/my db.py"},"region":{"startLine":3}}}]},
+ {"ruleId":"xss","ruleIndex":1,"level":"warning","message":{"text":"reflected"},
+  "webRequest":{"target":"https://api.example.com/search?q=%3Cb%3E"}}]}]}"#;
+
+const API_JUNIT: &str = r#"<testsuite name="api">
+<testcase classname="InjectionTest" name="rejectsQuote"><failure message="500"/></testcase>
+<testcase classname="AuthzTest" name="otherUserIsRefused"/>
+</testsuite>"#;
+
+/// CSV, JUnit and SARIF carry the evidence: the findings that confirm a threat (SARIF as related
+/// locations) and each control's verification, failed ones with their tests.
+#[test]
+fn csv_junit_and_sarif_carry_the_evidence() {
+    let dir = tempfile::tempdir().expect("a directory");
+    std::fs::create_dir(dir.path().join(".git")).expect("a repository root");
+    std::fs::write(dir.path().join("threatforge.yaml"), API).expect("written");
+    std::fs::write(dir.path().join("scan.sarif"), API_SARIF).expect("written");
+    std::fs::write(dir.path().join("junit.xml"), API_JUNIT).expect("written");
+    let report = |format: &str, evidence: bool| {
+        let mut command = threatforge();
+        command
+            .current_dir(dir.path())
+            .args(["report", "-f", format]);
+        if evidence {
+            command.args(["--evidence", "scan.sarif", "--evidence", "junit.xml"]);
+        }
+        let output = command.output().expect("run");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+
+    // CSV: four columns more, only with evidence; the rows evidence touched.
+    let plain = report("csv", false);
+    assert!(!plain.contains("confirmed_by"), "{plain}");
+    let csv = report("csv", true);
+    let mut rows = csv.lines();
+    let header = rows.next().unwrap_or_default();
+    assert!(
+        header.ends_with(",confirmed_by,verified_controls,failed_controls,unverified_controls"),
+        "{header}"
+    );
+    let columns = header.split(',').count();
+    let touched: Vec<&str> = rows
+        .filter(|r| r.starts_with("sql-injection:api,") || r.starts_with("unmodeled-weakness:"))
+        .collect();
+    insta::assert_snapshot!("csv_evidence_rows", touched.join("\n"));
+    // Every row has the header's cells (quoted commas aside, the last four are the evidence).
+    assert!(
+        touched
+            .iter()
+            .all(|r| r.matches(',').count() >= columns - 1)
+    );
+
+    // JUnit: the evidence as each test case's properties.
+    let junit = report("junit", true);
+    let cases: Vec<&str> = junit
+        .split("    <testcase ")
+        .filter(|c| c.contains("<properties>"))
+        .collect();
+    assert!(!report("junit", false).contains("<properties>\n        <property name=\"c"));
+    insta::assert_snapshot!("junit_evidence_cases", cases.join("    <testcase "));
+
+    // SARIF: the confirming findings as related locations, the controls in the properties.
+    let sarif: serde_json::Value = serde_json::from_str(&report("sarif", true)).expect("JSON");
+    let with_evidence: Vec<serde_json::Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| !r["properties"]["evidence"].is_null())
+        .map(|r| {
+            serde_json::json!({
+                "threat": r["properties"]["threatId"],
+                "relatedLocations": r["relatedLocations"],
+                "evidence": r["properties"]["evidence"],
+            })
+        })
+        .collect();
+    insta::assert_json_snapshot!("sarif_evidence_results", with_evidence);
+    let plain: serde_json::Value = serde_json::from_str(&report("sarif", false)).expect("JSON");
+    assert!(
+        plain["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .all(|r| r["properties"]["evidence"].is_null() && r["relatedLocations"].is_null())
+    );
+}
