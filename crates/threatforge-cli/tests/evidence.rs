@@ -477,3 +477,76 @@ fn csv_junit_and_sarif_carry_the_evidence() {
             .all(|r| r["properties"]["evidence"].is_null() && r["relatedLocations"].is_null())
     );
 }
+
+/// Checkov's and Grype's SARIF (fixtures written from their documented output): a Dockerfile
+/// check and a dependency in the checkout service's code join its weakness without a CWE; the
+/// Terraform files no component claims and the path inside a container image are unmapped.
+#[test]
+fn checkov_and_grype_findings_map_through_the_binary() {
+    let output = threatforge()
+        .current_dir(repo())
+        .args([
+            "evidence",
+            "tests/evidence/threatforge.yaml",
+            "--evidence",
+            "tests/evidence/reports/iac/*.sarif",
+            "-f",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("`/app/lib/log4j-core-2.14.1.jar` kept without its location"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let tool = |name: &str| {
+        summary["tools"]
+            .as_array()
+            .and_then(|all| all.iter().find(|t| t["tool"] == name))
+            .map(|t| {
+                [
+                    &t["findings"],
+                    &t["mapped"],
+                    &t["unmapped"],
+                    &t["suppressed"],
+                ]
+                .map(|n| n.as_u64().unwrap_or(99))
+            })
+    };
+    assert_eq!(tool("Checkov"), Some([4, 1, 2, 1]));
+    assert_eq!(tool("Grype"), Some([2, 1, 1, 0]));
+
+    let report = threatforge()
+        .current_dir(repo())
+        .args([
+            "report",
+            "tests/evidence/threatforge.yaml",
+            "-f",
+            "json",
+            "--evidence",
+            "tests/evidence/reports/iac/*.sarif",
+        ])
+        .output()
+        .expect("run");
+    let value: serde_json::Value = serde_json::from_slice(&report.stdout).expect("JSON");
+    let weakness = value["threats"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|t| t["id"] == "unmodeled-weakness:checkout:no-cwe")
+        })
+        .expect("the checkout service's weakness without a CWE");
+    let rules: Vec<&str> = weakness["evidence"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"CKV_DOCKER_3"), "{rules:?}");
+    assert!(rules.contains(&"CVE-2023-32681-requests"), "{rules:?}");
+    // Grype's 10.0 was the image's, unmapped; the checkout's most severe is Trivy's 7.5: high.
+    assert_eq!(weakness["inherent"]["impact"], 3, "{weakness}");
+}
