@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use threatforge_model::{DecisionStatus, Model};
+use threatforge_model::{Code, DecisionStatus, Diagnostic, Model};
 
 use crate::ruleset::{BUILTIN_FRAMEWORKS, FRAMEWORK_MAPPING};
 use crate::threat::{Analysis, Threat};
@@ -185,6 +185,32 @@ pub fn resolve_framework(
             )
         })?;
     Ok((framework, Some(position + 1)))
+}
+
+/// An `unknown-framework` error for each entry of the model's `system.compliance` that names no
+/// shipped framework or level, with the nearest as the suggestion: the report would otherwise
+/// show a section of nothing.
+pub(crate) fn unknown_frameworks(model: &Model) -> Vec<Diagnostic> {
+    let names = model.system.as_ref().map_or(&[][..], |s| &s.compliance[..]);
+    names
+        .iter()
+        .filter_map(|name| {
+            let error = resolve_framework(&name.value, None).err()?;
+            let (message, help) = match error.split_once("; ") {
+                Some((message, help)) => (message.to_owned(), help.to_owned()),
+                None => (
+                    error.clone(),
+                    "name the framework alone, or with one of its levels (`asvs-5.0-l2`)"
+                        .to_owned(),
+                ),
+            };
+            Some(
+                Diagnostic::new(Code::UnknownFramework, message)
+                    .with_label(name.span, "not a framework threatforge ships")
+                    .with_help(help),
+            )
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

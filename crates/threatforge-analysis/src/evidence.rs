@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use threatforge_evidence::{Evidence, Finding, Level as FindingLevel, Outcome};
-use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
+use threatforge_model::{Code, DecisionStatus, Diagnostic, Model, Sp, ThreatSeverity};
 
 use crate::mitigation::{MitigationEntry, mitigation_by};
 use crate::project::{Analyzed, ProjectOptions};
@@ -29,7 +29,7 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
         today: options.today.clone(),
         cel: options.cel,
     };
-    let checks = control_checks(&analyzed.loaded.model, evidence);
+    let (checks, mut diagnostics) = control_checks(&analyzed.loaded.model, evidence);
     let failed: Vec<(Arc<str>, Arc<str>)> = checks
         .iter()
         .filter(|c| c.status == Verification::Failed)
@@ -113,17 +113,27 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
     let shared: Vec<Arc<Finding>> = evidence.findings.iter().cloned().map(Arc::new).collect();
     let unmodeled = confirm(model, analysis, &on_component, &shared, &mut summary);
     let mut added = unmodeled_threats(model, &shared, &unmodeled);
-    // Decisions apply to the added threats as to any; the model's other decisions match
-    // nothing among them, so what this pass says of them is not kept.
+    // Decisions apply to the added threats as to any. A decision on an unmodeled weakness that
+    // a scan no longer finds is orphaned like any other; without a scanner report nothing can
+    // be said of it.
     let mut extra = Analysis {
         threats: std::mem::take(&mut added),
         ..Analysis::default()
     };
-    crate::decisions::apply(model, &analysis_options, &mut extra);
+    crate::decisions::apply(
+        model,
+        &analysis_options,
+        &mut extra,
+        crate::decisions::Scope::Unmodeled,
+    );
+    if evidence.scanner_reports > 0 {
+        diagnostics.append(&mut extra.diagnostics);
+    }
     summary.unmodeled = extra.threats.iter().map(|t| t.id.to_string()).collect();
     analysis.threats.append(&mut extra.threats);
     crate::threat::sort_by_id(&mut analysis.threats);
     analysis.evidence = Some(Box::new(summary));
+    analyzed.add_model_diagnostics(diagnostics);
 }
 
 /// Threats at or above `severity` (before controls) that controls mitigate, none of them
@@ -156,11 +166,13 @@ pub fn unverified_at_or_above(analysis: &Analysis, severity: ThreatSeverity) -> 
 /// Every control of every component, with what its `verified_by` tests say. Every pattern of
 /// every component goes into one set, so each test is matched once whatever the number of
 /// controls (10,000 tests against a pattern set per control took seconds at 3,000 controls).
-fn control_checks(model: &Model, evidence: &Evidence) -> Vec<ControlCheck> {
+/// With test reports, a pattern no test matches is an `unmatched-test-pattern` warning.
+fn control_checks(model: &Model, evidence: &Evidence) -> (Vec<ControlCheck>, Vec<Diagnostic>) {
     let mut checks = Vec::new();
     let mut builder = GlobSetBuilder::new();
-    // The check each pattern of the set belongs to.
+    // The check each pattern of the set belongs to, and the pattern as written.
     let mut owner: Vec<usize> = Vec::new();
+    let mut written: Vec<&Sp<String>> = Vec::new();
     for (id, component) in &model.components {
         let id: Arc<str> = Arc::from(id.as_str());
         for control in &component.controls {
@@ -174,6 +186,7 @@ fn control_checks(model: &Model, evidence: &Evidence) -> Vec<ControlCheck> {
                 if let Some(glob) = test_pattern(&pattern.value) {
                     builder.add(glob);
                     owner.push(checks.len());
+                    written.push(pattern);
                 }
             }
             checks.push(ControlCheck {
@@ -189,8 +202,12 @@ fn control_checks(model: &Model, evidence: &Evidence) -> Vec<ControlCheck> {
     let mut failed: Vec<Vec<String>> = vec![Vec::new(); checks.len()];
     let mut hits = Vec::new();
     let mut of_test = Vec::new();
+    let mut matched = vec![false; written.len()];
     for test in &evidence.tests {
         set.matches_into(test.id.as_str(), &mut hits);
+        for &g in &hits {
+            matched[g] = true;
+        }
         // Two patterns of one control that match the same test count it once.
         of_test.clear();
         of_test.extend(hits.iter().map(|&g| owner[g]));
@@ -213,7 +230,67 @@ fn control_checks(model: &Model, evidence: &Evidence) -> Vec<ControlCheck> {
             (Verification::Unverified, Vec::new())
         };
     }
-    checks
+    let unmatched = if evidence.test_reports == 0 {
+        Vec::new()
+    } else {
+        let patterns = written
+            .iter()
+            .zip(&matched)
+            .filter(|(_, matched)| !**matched)
+            .map(|(p, _)| *p);
+        unmatched_patterns(patterns, evidence)
+    };
+    (checks, unmatched)
+}
+
+/// The most unmatched patterns that get a suggestion: each is compared with every test id and
+/// class, which a model of thousands of stale patterns would make slow.
+const SUGGESTED: usize = 20;
+
+/// One warning per `verified_by` pattern no test matched, with the nearest test class or id.
+fn unmatched_patterns<'a>(
+    patterns: impl Iterator<Item = &'a Sp<String>>,
+    evidence: &Evidence,
+) -> Vec<Diagnostic> {
+    // A pattern names a class of tests (`com.acme.AuthzTest.*`) or one test: both are candidates.
+    let mut candidates: Vec<String> = evidence
+        .tests
+        .iter()
+        .flat_map(|t| {
+            let class = t.id.rsplit_once('.').map(|(c, _)| format!("{c}.*"));
+            class.into_iter().chain([t.id.clone()])
+        })
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    patterns
+        .enumerate()
+        .map(|(i, pattern)| {
+            let near = (i < SUGGESTED)
+                .then(|| {
+                    threatforge_model::suggest::nearest(
+                        &pattern.value,
+                        candidates.iter().map(String::as_str),
+                    )
+                })
+                .flatten();
+            let help = match near {
+                Some(near) => format!(
+                    "did you mean `{near}`? Test ids are `classname.name` as the JUnit report writes them"
+                ),
+                None => format!(
+                    "none of the {} tests read has an id it matches; test ids are `classname.name` as the JUnit report writes them",
+                    evidence.tests.len()
+                ),
+            };
+            Diagnostic::new(
+                Code::UnmatchedTestPattern,
+                format!("no test in the test reports matches `{}`", pattern.value),
+            )
+            .with_label(pattern.span, "matches no test")
+            .with_help(help)
+        })
+        .collect()
 }
 
 /// A `verified_by` pattern: `*` matches any text, separators included; one that is not a
@@ -681,7 +758,7 @@ mod tests {
             message: None,
             source: "junit.xml".into(),
         });
-        let checks = control_checks(&loaded.model, &evidence);
+        let (checks, _) = control_checks(&loaded.model, &evidence);
         assert_eq!(checks.len(), 2 * n);
         let status = |c: usize, control: &str| {
             checks

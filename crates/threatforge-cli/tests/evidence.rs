@@ -550,3 +550,84 @@ fn checkov_and_grype_findings_map_through_the_binary() {
     // Grype's 10.0 was the image's, unmapped; the checkout's most severe is Trivy's 7.5: high.
     assert_eq!(weakness["inherent"]["impact"], 3, "{weakness}");
 }
+
+/// With test reports, a `verified_by` pattern no test matches is a warning at the pattern with
+/// the nearest test class; with a scanner report, a decision on an unmodeled weakness the scan no
+/// longer finds is orphaned like any other. Without the reports, neither is said.
+#[test]
+fn stale_test_patterns_and_decisions_on_weaknesses_no_scan_finds_are_warned_of() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let model = API
+        .replace("[\"AuthzTest.*\"]", "[\"AuthsTest.*\"]")
+        .replace("[\"InjectionTest.*\"]", "[\"InjectionTest.*\", \"legacy.*\"]")
+        + "decisions:
+  - { threat: \"unmodeled-weakness:api:cwe-79\", status: false-positive, justification: encoded }
+  - { threat: \"unmodeled-weakness:api:cwe-22\", status: false-positive, justification: fixed in 2.3 }
+";
+    std::fs::write(dir.path().join("threatforge.yaml"), model).expect("written");
+    std::fs::write(dir.path().join("scan.sarif"), API_SARIF).expect("written");
+    std::fs::write(dir.path().join("junit.xml"), API_JUNIT).expect("written");
+    // Each diagnostic of a code as `file:line message help`.
+    let check = |evidence: &[&str], code: &str| -> Vec<String> {
+        let mut command = threatforge();
+        command
+            .current_dir(dir.path())
+            .args(["check", "-f", "json"]);
+        for file in evidence {
+            command.args(["--evidence", file]);
+        }
+        let output = command.output().expect("run");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        value["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["code"] == code)
+            .map(|d| {
+                format!(
+                    "{}:{} {} {}",
+                    d["location"]["file"].as_str().unwrap_or(""),
+                    d["location"]["line"],
+                    d["message"].as_str().unwrap_or(""),
+                    d["help"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    for code in ["unmatched-test-pattern", "orphaned-decision"] {
+        assert_eq!(check(&[], code), Vec::<String>::new(), "{code}");
+    }
+
+    let unmatched = check(&["junit.xml"], "unmatched-test-pattern");
+    assert_eq!(unmatched.len(), 2, "{unmatched:?}");
+    assert!(
+        unmatched
+            .iter()
+            .any(|d| d.contains("`AuthsTest.*`") && d.contains("did you mean `AuthzTest.*`?")),
+        "{unmatched:?}"
+    );
+    assert!(
+        unmatched
+            .iter()
+            .any(|d| d.starts_with("threatforge.yaml:10 ") && d.contains("`legacy.*`")),
+        "{unmatched:?}"
+    );
+    // A JUnit report alone says nothing of what scanners find.
+    assert_eq!(
+        check(&["junit.xml"], "orphaned-decision"),
+        Vec::<String>::new()
+    );
+
+    let orphaned = check(&["junit.xml", "scan.sarif"], "orphaned-decision");
+    // The XSS the scan found takes its decision; the path traversal it no longer finds does not.
+    assert_eq!(orphaned.len(), 1, "{orphaned:?}");
+    assert!(
+        orphaned[0].contains("unmodeled-weakness:api:cwe-22"),
+        "{orphaned:?}"
+    );
+    assert!(
+        orphaned[0].starts_with("threatforge.yaml:17 "),
+        "{orphaned:?}"
+    );
+}
