@@ -6,7 +6,7 @@
 //! model cannot show (a process, a coding practice) is *not assessed*, said rather than guessed.
 //! Frameworks and the mapping are data (`frameworks/`), embedded at build time like the rules.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use indexmap::IndexMap;
@@ -376,24 +376,15 @@ pub fn assess(
     let has_personal = personal(model);
     // Threats that stand, the hygiene checklist's included (baseline practices are what most
     // requirements ask for): a false positive or a not-applicable one says nothing of the design.
-    let threats: Vec<(&Threat, BTreeSet<&str>)> = analysis
-        .findings()
-        .filter(|t| {
+    let threats = Index::new(
+        analysis.findings().filter(|t| {
             !matches!(
                 t.status,
                 DecisionStatus::FalsePositive | DecisionStatus::NotApplicable
             )
-        })
-        .map(|t| (t, controls_of(t)))
-        .collect();
-    // Elements and the controls declared on them.
-    let mut declared: Vec<(&str, &[threatforge_model::Sp<String>])> = Vec::new();
-    for c in model.components.values() {
-        declared.push((&c.id.value, &c.controls));
-    }
-    for (id, f) in &model.flows {
-        declared.push((id, &f.controls));
-    }
+        }),
+        model,
+    );
     let empty = BTreeSet::new();
     // What tests say of each component's controls, when evidence was applied.
     let checks: BTreeMap<(&str, &str), &ControlCheck> = analysis
@@ -429,7 +420,7 @@ pub fn assess(
                 Vec::new(),
             )
         } else {
-            judge(&threats, &declared, &checks, controls, rules, &r.cwe)
+            judge(&threats, &checks, controls, rules, &r.cwe)
         };
         requirements.push(Assessed {
             id: r.id.clone(),
@@ -474,27 +465,107 @@ pub fn assess(
     })
 }
 
+/// The threats that stand, and the controls declared on elements, indexed by what maps a
+/// requirement to them, so that each requirement looks up its own rather than reading every
+/// threat and element (345 requirements over 60,000 threats at 10,000 components).
+struct Index<'a> {
+    threats: Vec<&'a Threat>,
+    by_rule: HashMap<&'a str, Vec<usize>>,
+    by_cwe: HashMap<u32, Vec<usize>>,
+    /// Every alternative of a threat's mitigations, in place or missing.
+    by_control: HashMap<&'a str, Vec<usize>>,
+    /// Control -> (element, position of the element in the model, of the control in its list).
+    declared: HashMap<&'a str, Vec<(&'a str, usize, usize)>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(threats: impl Iterator<Item = &'a Threat>, model: &'a Model) -> Self {
+        let mut index = Index {
+            threats: threats.collect(),
+            by_rule: HashMap::new(),
+            by_cwe: HashMap::new(),
+            by_control: HashMap::new(),
+            declared: HashMap::new(),
+        };
+        for (i, t) in index.threats.iter().enumerate() {
+            index.by_rule.entry(&*t.rule).or_default().push(i);
+            for &c in t.cwe.iter() {
+                index.by_cwe.entry(c).or_default().push(i);
+            }
+            for control in controls_of(t) {
+                index.by_control.entry(control).or_default().push(i);
+            }
+        }
+        let elements = model
+            .components
+            .values()
+            .map(|c| (c.id.value.as_str(), &c.controls))
+            .chain(model.flows.iter().map(|(id, f)| (id.as_str(), &f.controls)));
+        for (e, (id, list)) in elements.enumerate() {
+            for (k, control) in list.iter().enumerate() {
+                index
+                    .declared
+                    .entry(control.value.as_str())
+                    .or_default()
+                    .push((id, e, k));
+            }
+        }
+        index
+    }
+
+    /// The threats a requirement is about, in the analysis's order: its rules', those sharing a
+    /// CWE, and those a mapped control mitigates.
+    fn about(
+        &self,
+        controls: &BTreeSet<String>,
+        rules: &BTreeSet<String>,
+        cwe: &[u32],
+    ) -> Vec<&'a Threat> {
+        let empty = Vec::new();
+        let mut at: Vec<usize> = rules
+            .iter()
+            .flat_map(|r| self.by_rule.get(r.as_str()).unwrap_or(&empty))
+            .chain(
+                cwe.iter()
+                    .flat_map(|c| self.by_cwe.get(c).unwrap_or(&empty)),
+            )
+            .chain(
+                controls
+                    .iter()
+                    .flat_map(|c| self.by_control.get(c.as_str()).unwrap_or(&empty)),
+            )
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| self.threats[i]).collect()
+    }
+
+    /// The mapped controls declared on elements, in the model's order of elements and of each
+    /// element's controls: `(element, control)`.
+    fn declared(&self, controls: &BTreeSet<String>) -> Vec<(&'a str, &'a str)> {
+        let mut found: Vec<(usize, usize, &'a str, &'a str)> = controls
+            .iter()
+            .filter_map(|c| self.declared.get_key_value(c.as_str()))
+            .flat_map(|(&control, at)| at.iter().map(move |&(id, e, k)| (e, k, id, control)))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|(_, _, id, c)| (id, c)).collect()
+    }
+}
+
 /// The status of one assessable requirement, its reason, and the open threats of a gap.
 /// `checks` are what tests say of components' controls: a mapped control whose test failed does
 /// not meet the requirement (a gap, named with its test), and a met requirement whose every
 /// element has a verified control (or only threats that verified controls mitigate) is verified.
 fn judge(
-    threats: &[(&Threat, BTreeSet<&str>)],
-    declared: &[(&str, &[threatforge_model::Sp<String>])],
+    index: &Index<'_>,
     checks: &BTreeMap<(&str, &str), &ControlCheck>,
     controls: &BTreeSet<String>,
     rules: &BTreeSet<String>,
     cwe: &[u32],
 ) -> (Status, String, Vec<String>) {
-    let relevant: Vec<&Threat> = threats
-        .iter()
-        .filter(|(t, mitigations)| {
-            rules.contains(&*t.rule)
-                || t.cwe.iter().any(|c| cwe.contains(c))
-                || mitigations.iter().any(|m| controls.contains(*m))
-        })
-        .map(|(t, _)| *t)
-        .collect();
+    let relevant = index.about(controls, rules, cwe);
     let open: Vec<String> = relevant
         .iter()
         .filter(|t| t.is_open())
@@ -505,28 +576,23 @@ fn judge(
     // The elements concerned, each with the mapped controls that count there, the threats not
     // mitigated, and whether a test verifies what satisfies it.
     let mut elements: BTreeMap<&str, Element> = BTreeMap::new();
-    for (id, list) in declared {
-        for control in list.iter().map(|c| c.value.as_str()) {
-            if !controls.contains(control) {
-                continue;
+    for (id, control) in index.declared(controls) {
+        let entry = elements.entry(id).or_default();
+        match checks.get(&(id, control)) {
+            Some(check) if check.status == Verification::Failed => {
+                failed.push(format!(
+                    "{control} on {id} failed {}",
+                    tests_named(&check.tests)
+                ));
             }
-            let entry = elements.entry(id).or_default();
-            match checks.get(&(*id, control)) {
-                Some(check) if check.status == Verification::Failed => {
-                    failed.push(format!(
-                        "{control} on {id} failed {}",
-                        tests_named(&check.tests)
-                    ));
-                }
-                Some(check) if check.status == Verification::Verified => {
-                    entry.controls.push(control);
-                    entry.verified.push(format!(
-                        "{control} on {id} by {}",
-                        tests_named(&check.tests)
-                    ));
-                }
-                _ => entry.controls.push(control),
+            Some(check) if check.status == Verification::Verified => {
+                entry.controls.push(control);
+                entry.verified.push(format!(
+                    "{control} on {id} by {}",
+                    tests_named(&check.tests)
+                ));
             }
+            _ => entry.controls.push(control),
         }
     }
     for t in &relevant {
