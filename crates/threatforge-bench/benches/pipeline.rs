@@ -145,7 +145,7 @@ fn check_process(bencher: divan::Bencher, n: usize) {
 /// under 2 s). Reading the log and analyzing the model are outside the timing.
 #[divan::bench(args = [1_000, 10_000], sample_count = 3)]
 fn apply_evidence(bencher: divan::Bencher, n: usize) {
-    use threatforge_analysis::{Project, ProjectOptions, Source};
+    use threatforge_analysis::{Project, Source};
     let text = threatforge_bench::evidence_model(n, 42);
     let sarif = threatforge_bench::sarif(10 * n, n, 7);
     let mut evidence = threatforge_evidence::Evidence::default();
@@ -157,14 +157,7 @@ fn apply_evidence(bencher: divan::Bencher, n: usize) {
     );
     assert!(read.is_ok(), "the synthetic SARIF log reads");
     let dir = std::env::temp_dir();
-    let options = ProjectOptions {
-        cel: threatforge_analysis::CelLimits {
-            // The model-wide rules' explanations list every component at this size.
-            max_explanation_bytes: usize::MAX / 2,
-            ..Default::default()
-        },
-        ..ProjectOptions::default()
-    };
+    let options = threatforge_bench::project_options();
     bencher
         .with_inputs(|| {
             Project::load(

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use threatforge_analysis::{Project, ProjectOptions, Source, apply_evidence};
+use threatforge_analysis::{Project, Source, apply_evidence};
 use threatforge_evidence::{Evidence, Limits};
 
 fn main() {
@@ -45,14 +45,7 @@ fn main() {
 
     let t = Instant::now();
     let dir = std::env::temp_dir();
-    let options = ProjectOptions {
-        cel: threatforge_analysis::CelLimits {
-            // The model-wide rules' explanations list every component at this size.
-            max_explanation_bytes: usize::MAX / 2,
-            ..Default::default()
-        },
-        ..ProjectOptions::default()
-    };
+    let options = threatforge_bench::project_options();
     let mut analyzed = Project::load(
         Source::Text {
             name: "synth.yaml",

@@ -88,6 +88,18 @@ pub fn model(n: usize, seed: u64) -> String {
     model_with(n, seed, false)
 }
 
+/// The options a large synthetic model is analyzed with: the defaults, but explanations
+/// unbounded, since the model-wide rules' explanations list every component at 10,000.
+pub fn project_options() -> threatforge_analysis::ProjectOptions {
+    threatforge_analysis::ProjectOptions {
+        cel: threatforge_analysis::CelLimits {
+            max_explanation_bytes: usize::MAX / 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 /// The model of [`model`], each component (browsers aside) with the keys evidence maps by:
 /// `code: [services/c<i>/**]`, `endpoints: [app.example.com/c<i>]`, and `verified_by` naming
 /// `com.synth.C<i>Test.*` for its control. The same seed draws the same model otherwise.
