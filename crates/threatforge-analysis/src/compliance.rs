@@ -6,15 +6,16 @@
 //! model cannot show (a process, a coding practice) is *not assessed*, said rather than guessed.
 //! Frameworks and the mapping are data (`frameworks/`), embedded at build time like the rules.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use threatforge_model::{DecisionStatus, Model};
+use threatforge_model::{Code, DecisionStatus, Diagnostic, Model};
 
 use crate::ruleset::{BUILTIN_FRAMEWORKS, FRAMEWORK_MAPPING};
 use crate::threat::{Analysis, Threat};
+use crate::verification::{ControlCheck, Verification};
 use crate::world::World;
 
 /// One framework, as its data file says.
@@ -186,21 +187,50 @@ pub fn resolve_framework(
     Ok((framework, Some(position + 1)))
 }
 
+/// An `unknown-framework` error for each entry of the model's `system.compliance` that names no
+/// shipped framework or level, with the nearest as the suggestion: the report would otherwise
+/// show a section of nothing.
+pub(crate) fn unknown_frameworks(model: &Model) -> Vec<Diagnostic> {
+    let names = model.system.as_ref().map_or(&[][..], |s| &s.compliance[..]);
+    names
+        .iter()
+        .filter_map(|name| {
+            let error = resolve_framework(&name.value, None).err()?;
+            let (message, help) = match error.split_once("; ") {
+                Some((message, help)) => (message.to_owned(), help.to_owned()),
+                None => (
+                    error.clone(),
+                    "name the framework alone, or with one of its levels (`asvs-5.0-l2`)"
+                        .to_owned(),
+                ),
+            };
+            Some(
+                Diagnostic::new(Code::UnknownFramework, message)
+                    .with_label(name.span, "not a framework threatforge ships")
+                    .with_help(help),
+            )
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Gap,
     Partial,
     Met,
+    /// Met, and on every element it concerns a test verifies the control that meets it.
+    Verified,
     NotApplicable,
     NotAssessed,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Gap,
         Status::Partial,
         Status::Met,
+        Status::Verified,
         Status::NotApplicable,
         Status::NotAssessed,
     ];
@@ -210,6 +240,7 @@ impl Status {
             Status::Gap => "gap",
             Status::Partial => "partial",
             Status::Met => "met",
+            Status::Verified => "verified",
             Status::NotApplicable => "not applicable",
             Status::NotAssessed => "not assessed",
         }
@@ -237,6 +268,7 @@ pub struct Counts {
     pub gap: usize,
     pub partial: usize,
     pub met: usize,
+    pub verified: usize,
     pub not_applicable: usize,
     pub not_assessed: usize,
 }
@@ -251,6 +283,7 @@ impl Counts {
             Status::Gap => &mut self.gap,
             Status::Partial => &mut self.partial,
             Status::Met => &mut self.met,
+            Status::Verified => &mut self.verified,
             Status::NotApplicable => &mut self.not_applicable,
             Status::NotAssessed => &mut self.not_assessed,
         }
@@ -261,6 +294,7 @@ impl Counts {
             Status::Gap => self.gap,
             Status::Partial => self.partial,
             Status::Met => self.met,
+            Status::Verified => self.verified,
             Status::NotApplicable => self.not_applicable,
             Status::NotAssessed => self.not_assessed,
         }
@@ -342,25 +376,23 @@ pub fn assess(
     let has_personal = personal(model);
     // Threats that stand, the hygiene checklist's included (baseline practices are what most
     // requirements ask for): a false positive or a not-applicable one says nothing of the design.
-    let threats: Vec<(&Threat, BTreeSet<&str>)> = analysis
-        .findings()
-        .filter(|t| {
+    let threats = Index::new(
+        analysis.findings().filter(|t| {
             !matches!(
                 t.status,
                 DecisionStatus::FalsePositive | DecisionStatus::NotApplicable
             )
-        })
-        .map(|t| (t, controls_of(t)))
-        .collect();
-    // Elements and the controls declared on them.
-    let mut declared: Vec<(&str, &[threatforge_model::Sp<String>])> = Vec::new();
-    for c in model.components.values() {
-        declared.push((&c.id.value, &c.controls));
-    }
-    for (id, f) in &model.flows {
-        declared.push((id, &f.controls));
-    }
+        }),
+        model,
+    );
     let empty = BTreeSet::new();
+    // What tests say of each component's controls, when evidence was applied.
+    let checks: BTreeMap<(&str, &str), &ControlCheck> = analysis
+        .evidence
+        .iter()
+        .flat_map(|e| &e.controls)
+        .map(|c| ((&*c.component, &*c.control), c))
+        .collect();
 
     let mut requirements = Vec::new();
     for r in &framework.requirements {
@@ -388,7 +420,7 @@ pub fn assess(
                 Vec::new(),
             )
         } else {
-            judge(&threats, &declared, controls, rules, &r.cwe)
+            judge(&threats, &checks, controls, rules, &r.cwe)
         };
         requirements.push(Assessed {
             id: r.id.clone(),
@@ -433,55 +465,172 @@ pub fn assess(
     })
 }
 
+/// The threats that stand, and the controls declared on elements, indexed by what maps a
+/// requirement to them, so that each requirement looks up its own rather than reading every
+/// threat and element (345 requirements over 60,000 threats at 10,000 components).
+struct Index<'a> {
+    threats: Vec<&'a Threat>,
+    by_rule: HashMap<&'a str, Vec<usize>>,
+    by_cwe: HashMap<u32, Vec<usize>>,
+    /// Every alternative of a threat's mitigations, in place or missing.
+    by_control: HashMap<&'a str, Vec<usize>>,
+    /// Control -> (element, position of the element in the model, of the control in its list).
+    declared: HashMap<&'a str, Vec<(&'a str, usize, usize)>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(threats: impl Iterator<Item = &'a Threat>, model: &'a Model) -> Self {
+        let mut index = Index {
+            threats: threats.collect(),
+            by_rule: HashMap::new(),
+            by_cwe: HashMap::new(),
+            by_control: HashMap::new(),
+            declared: HashMap::new(),
+        };
+        for (i, t) in index.threats.iter().enumerate() {
+            index.by_rule.entry(&*t.rule).or_default().push(i);
+            for &c in t.cwe.iter() {
+                index.by_cwe.entry(c).or_default().push(i);
+            }
+            for control in controls_of(t) {
+                index.by_control.entry(control).or_default().push(i);
+            }
+        }
+        let elements = model
+            .components
+            .values()
+            .map(|c| (c.id.value.as_str(), &c.controls))
+            .chain(model.flows.iter().map(|(id, f)| (id.as_str(), &f.controls)));
+        for (e, (id, list)) in elements.enumerate() {
+            for (k, control) in list.iter().enumerate() {
+                index
+                    .declared
+                    .entry(control.value.as_str())
+                    .or_default()
+                    .push((id, e, k));
+            }
+        }
+        index
+    }
+
+    /// The threats a requirement is about, in the analysis's order: its rules', those sharing a
+    /// CWE, and those a mapped control mitigates.
+    fn about(
+        &self,
+        controls: &BTreeSet<String>,
+        rules: &BTreeSet<String>,
+        cwe: &[u32],
+    ) -> Vec<&'a Threat> {
+        let empty = Vec::new();
+        let mut at: Vec<usize> = rules
+            .iter()
+            .flat_map(|r| self.by_rule.get(r.as_str()).unwrap_or(&empty))
+            .chain(
+                cwe.iter()
+                    .flat_map(|c| self.by_cwe.get(c).unwrap_or(&empty)),
+            )
+            .chain(
+                controls
+                    .iter()
+                    .flat_map(|c| self.by_control.get(c.as_str()).unwrap_or(&empty)),
+            )
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| self.threats[i]).collect()
+    }
+
+    /// The mapped controls declared on elements, in the model's order of elements and of each
+    /// element's controls: `(element, control)`.
+    fn declared(&self, controls: &BTreeSet<String>) -> Vec<(&'a str, &'a str)> {
+        let mut found: Vec<(usize, usize, &'a str, &'a str)> = controls
+            .iter()
+            .filter_map(|c| self.declared.get_key_value(c.as_str()))
+            .flat_map(|(&control, at)| at.iter().map(move |&(id, e, k)| (e, k, id, control)))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|(_, _, id, c)| (id, c)).collect()
+    }
+}
+
 /// The status of one assessable requirement, its reason, and the open threats of a gap.
+/// `checks` are what tests say of components' controls: a mapped control whose test failed does
+/// not meet the requirement (a gap, named with its test), and a met requirement whose every
+/// element has a verified control (or only threats that verified controls mitigate) is verified.
 fn judge(
-    threats: &[(&Threat, BTreeSet<&str>)],
-    declared: &[(&str, &[threatforge_model::Sp<String>])],
+    index: &Index<'_>,
+    checks: &BTreeMap<(&str, &str), &ControlCheck>,
     controls: &BTreeSet<String>,
     rules: &BTreeSet<String>,
     cwe: &[u32],
 ) -> (Status, String, Vec<String>) {
-    let relevant: Vec<&Threat> = threats
-        .iter()
-        .filter(|(t, mitigations)| {
-            rules.contains(&*t.rule)
-                || t.cwe.iter().any(|c| cwe.contains(c))
-                || mitigations.iter().any(|m| controls.contains(*m))
-        })
-        .map(|(t, _)| *t)
-        .collect();
+    let relevant = index.about(controls, rules, cwe);
     let open: Vec<String> = relevant
         .iter()
         .filter(|t| t.is_open())
         .map(|t| format!("{} ({})", t.id, t.severity()))
         .collect();
-    if !open.is_empty() {
-        let reason = format!(
-            "{} open threat{} it is about",
-            open.len(),
-            if open.len() == 1 { "" } else { "s" }
-        );
-        return (Status::Gap, reason, open);
-    }
-    // The elements concerned, each with whether it satisfies the requirement.
-    let mut elements: BTreeMap<&str, (Vec<&str>, Vec<String>)> = BTreeMap::new();
-    for (id, list) in declared {
-        let here: Vec<&str> = list
-            .iter()
-            .map(|c| c.value.as_str())
-            .filter(|c| controls.contains(*c))
-            .collect();
-        if !here.is_empty() {
-            elements.entry(id).or_default().0.extend(here);
+    // Mapped controls whose tests failed: in the model, but shown not to work.
+    let mut failed: Vec<String> = Vec::new();
+    // The elements concerned, each with the mapped controls that count there, the threats not
+    // mitigated, and whether a test verifies what satisfies it.
+    let mut elements: BTreeMap<&str, Element> = BTreeMap::new();
+    for (id, control) in index.declared(controls) {
+        let entry = elements.entry(id).or_default();
+        match checks.get(&(id, control)) {
+            Some(check) if check.status == Verification::Failed => {
+                failed.push(format!(
+                    "{control} on {id} failed {}",
+                    tests_named(&check.tests)
+                ));
+            }
+            Some(check) if check.status == Verification::Verified => {
+                entry.controls.push(control);
+                entry.verified.push(format!(
+                    "{control} on {id} by {}",
+                    tests_named(&check.tests)
+                ));
+            }
+            _ => entry.controls.push(control),
         }
     }
     for t in &relevant {
         for e in t.elements() {
             let entry = elements.entry(&e.id).or_default();
             if t.status != DecisionStatus::Mitigated {
-                entry.1.push(format!("{} is {}", t.id, t.status));
+                entry.unmitigated.push(format!("{} is {}", t.id, t.status));
+            } else if t.evidence.as_ref().is_some_and(|ev| {
+                ev.controls
+                    .iter()
+                    .any(|c| c.status == Verification::Verified)
+            }) {
+                entry.threats_verified += 1;
+            } else {
+                entry.threats_unverified += 1;
             }
         }
+    }
+    if !open.is_empty() || !failed.is_empty() {
+        let mut reason = if open.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{} open threat{} it is about",
+                open.len(),
+                if open.len() == 1 { "" } else { "s" }
+            )
+        };
+        if !failed.is_empty() {
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(&format!(
+                "the control that meets it does not work: {}",
+                crate::in_words(&failed)
+            ));
+        }
+        return (Status::Gap, reason, open);
     }
     if elements.is_empty() {
         let what = match (controls.is_empty(), rules.is_empty() && cwe.is_empty()) {
@@ -499,24 +648,67 @@ fn judge(
     }
     let mut with = Vec::new();
     let mut without = Vec::new();
-    for (id, (here, unmitigated)) in &elements {
-        if !here.is_empty() {
-            with.push(format!("{} on {id}", here.join(", ")));
-        } else if unmitigated.is_empty() {
+    let mut verified = Vec::new();
+    let mut all_verified = true;
+    for (id, e) in &elements {
+        if !e.controls.is_empty() {
+            with.push(format!("{} on {id}", e.controls.join(", ")));
+        } else if e.unmitigated.is_empty() {
             with.push(format!("threats mitigated on {id}"));
         } else {
-            without.push(unmitigated.join(", "));
+            without.push(e.unmitigated.join(", "));
         }
+        verified.extend(e.verified.iter().cloned());
+        if e.threats_verified > 0 && e.verified.is_empty() {
+            verified.push(format!("the controls mitigating its threats on {id}"));
+        }
+        all_verified &= !e.verified.is_empty()
+            || (e.controls.is_empty() && e.threats_verified > 0 && e.threats_unverified == 0);
     }
-    if without.is_empty() {
-        let reason = format!("on every element it concerns: {}", crate::in_words(&with));
-        (Status::Met, reason, Vec::new())
-    } else {
+    if !without.is_empty() {
         let mut reason = format!("not on every element: {}", crate::in_words(&without));
         if !with.is_empty() {
             reason.push_str(&format!("; in place: {}", crate::in_words(&with)));
         }
         (Status::Partial, reason, Vec::new())
+    } else if all_verified {
+        let reason = format!(
+            "on every element it concerns, verified by tests: {}",
+            crate::in_words(&verified)
+        );
+        (Status::Verified, reason, Vec::new())
+    } else {
+        let mut reason = format!("on every element it concerns: {}", crate::in_words(&with));
+        if !verified.is_empty() {
+            reason.push_str(&format!(
+                "; verified by tests: {}",
+                crate::in_words(&verified)
+            ));
+        }
+        (Status::Met, reason, Vec::new())
+    }
+}
+
+/// One element a requirement concerns.
+#[derive(Default)]
+struct Element<'a> {
+    /// Mapped controls in place that count (a failed one does not).
+    controls: Vec<&'a str>,
+    /// Mapped controls a test verifies, with the test: `control on element by test`.
+    verified: Vec<String>,
+    /// Threats it is about that are not mitigated: `id is status`.
+    unmitigated: Vec<String>,
+    /// Mitigated threats whose controls a test verifies, and those none does.
+    threats_verified: usize,
+    threats_unverified: usize,
+}
+
+/// The first test that decided a control, and how many more: `` `id` `` or `` `id` and 2 more``.
+fn tests_named(tests: &[String]) -> String {
+    match tests {
+        [] => "no test".to_owned(),
+        [one] => format!("test `{one}`"),
+        [first, rest @ ..] => format!("test `{first}` and {} more", rest.len()),
     }
 }
 

@@ -212,7 +212,25 @@ fn suggestion<'i>(entry: &str, ids: &'i [String], suggested: &mut usize) -> Opti
     threatforge_model::suggest::nearest(entry, ids.iter().map(String::as_str))
 }
 
-pub(crate) fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
+/// Which decisions a pass answers for: those on the threats of the rules and the model, or those
+/// on the unmodeled weaknesses that evidence adds (`unmodeled-weakness:...`), which exist only when
+/// scanner reports are read, so that only that pass can say one matches nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Threats,
+    Unmodeled,
+}
+
+impl Scope {
+    fn covers(self, selector: &str) -> bool {
+        let unmodeled = selector
+            .strip_prefix(crate::verification::UNMODELED)
+            .is_some_and(|rest| rest.starts_with(':'));
+        unmodeled == (self == Scope::Unmodeled)
+    }
+}
+
+pub(crate) fn apply(model: &Model, options: &Options, analysis: &mut Analysis, scope: Scope) {
     if model.decisions.is_empty() {
         return;
     }
@@ -269,7 +287,9 @@ pub(crate) fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
         }));
     }
     for (decision, threats) in model.decisions.iter().zip(&expired_for) {
-        if !threats.is_empty() {
+        // The first pass warns of a wildcard's expiry; the second only of its own decisions'.
+        if !threats.is_empty() && (scope == Scope::Threats || scope.covers(&decision.threat.value))
+        {
             analysis
                 .diagnostics
                 .push(expired_warning(decision, threats));
@@ -280,7 +300,7 @@ pub(crate) fn apply(model: &Model, options: &Options, analysis: &mut Analysis) {
     let mut suggested = 0;
     // A decision is in use where the first with its selector is.
     for (decision, first) in model.decisions.iter().zip(&index.first_of) {
-        if !used[*first] {
+        if !used[*first] && scope.covers(&decision.threat.value) {
             let ids = written_ids.get_or_insert_with(|| written_out(&analysis.threats));
             let help = match suggestion(&decision.threat.value, ids, &mut suggested) {
                 Some(n) => {
@@ -409,7 +429,21 @@ fn rating_override(decision: &Decision, computed: ThreatSeverity) -> Option<Over
 
 #[cfg(test)]
 mod tests {
-    use super::{Index, matches, winner, winner_among};
+    use super::{Index, Scope, matches, winner, winner_among};
+
+    #[test]
+    fn decisions_on_unmodeled_weaknesses_are_the_evidence_passs_to_judge() {
+        for (selector, unmodeled) in [
+            ("unmodeled-weakness:api:cwe-89", true),
+            ("unmodeled-weakness:*", true),
+            ("unmodeled-weaknesses:api", false),
+            ("sql-injection:api", false),
+            ("*:api", false),
+        ] {
+            assert_eq!(Scope::Unmodeled.covers(selector), unmodeled, "{selector}");
+            assert_eq!(Scope::Threats.covers(selector), !unmodeled, "{selector}");
+        }
+    }
 
     fn expired(decisions: &str) -> Vec<String> {
         let text = format!(

@@ -111,7 +111,12 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     sort_by_id(&mut analysis.threats);
     crate::decisions::not_applicable(model, &mut analysis);
     crate::group::apply(model, &active, &mut analysis);
-    crate::decisions::apply(model, options, &mut analysis);
+    crate::decisions::apply(
+        model,
+        options,
+        &mut analysis,
+        crate::decisions::Scope::Threats,
+    );
     split_hygiene(&mut analysis);
     analysis
 }

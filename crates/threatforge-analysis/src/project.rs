@@ -69,6 +69,13 @@ impl Project {
         if loaded.has_errors() {
             return Analyzed::stopped(loaded, RuleSet::default());
         }
+        // The frameworks are the analysis's data, so the loader cannot check their names.
+        let unknown = crate::compliance::unknown_frameworks(&loaded.model);
+        if !unknown.is_empty() {
+            let mut loaded = loaded;
+            loaded.diagnostics.extend(unknown);
+            return Analyzed::stopped(loaded, RuleSet::default());
+        }
         let dir = match source {
             Source::Path(path) => path.parent().map(Path::to_path_buf).unwrap_or_default(),
             Source::Text { dir, .. } => dir.to_path_buf(),

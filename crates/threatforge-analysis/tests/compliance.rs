@@ -45,6 +45,25 @@ fn every_framework_parses_with_unique_ids_and_known_chapters_and_levels() {
     }
 }
 
+/// Each framework file has its row in the notice, naming the license its `license` field gives;
+/// the CC BY-SA sources' changes are noted, as the license asks of an adaptation.
+#[test]
+fn every_framework_file_is_in_the_notice_with_its_license() {
+    let notice = include_str!("../frameworks/NOTICE.md");
+    for f in or_panic(frameworks()) {
+        let row = notice
+            .lines()
+            .find(|l| l.starts_with("| ") && l.contains(&format!("`{}.yaml`", f.id)))
+            .unwrap_or_else(|| panic!("NOTICE.md has no row for {}.yaml", f.id));
+        let license = f.license.split(" (").next().unwrap_or(&f.license);
+        assert!(row.contains(license), "{}: `{license}` not in {row}", f.id);
+        if f.license.starts_with("CC BY-SA") {
+            assert!(row.contains("shared under the same license"), "{row}");
+        }
+    }
+    assert!(notice.contains("## Changes made to the OWASP sources"));
+}
+
 #[test]
 fn every_mapping_names_an_existing_control_rule_and_requirement() {
     let all = or_panic(frameworks());

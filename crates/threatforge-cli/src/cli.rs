@@ -414,6 +414,10 @@ pub(crate) struct ComplianceArgs {
 
     #[command(flatten)]
     pub inputs: ModelInputs,
+
+    /// Test reports verify the controls that meet requirements; scanner findings confirm threats.
+    #[command(flatten)]
+    pub evidence: EvidenceInputs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -99,6 +99,24 @@ fn the_html_report_shows_the_sections_the_model_asks_for() {
     assert!(html.contains("Compliance: GDPR articles 5, 25, 30, 32 and 35"));
     assert!(html.contains("Compliance: OWASP ASVS 5.0.0, level L1"));
     assert!(html.contains("Records of processing (GDPR Art. 30)"));
+    // The contents link each section the model asks for.
+    for (anchor, title) in [
+        ("plan", "Control plan"),
+        (
+            "compliance-1",
+            "Compliance: GDPR articles 5, 25, 30, 32 and 35",
+        ),
+        ("compliance-2", "Compliance: OWASP ASVS 5.0.0, level L1"),
+    ] {
+        assert!(
+            html.contains(&format!("<li><a href=\"#{anchor}\">{title}</a></li>")),
+            "{anchor}"
+        );
+        assert!(
+            html.contains(&format!("<section id=\"{anchor}\"")),
+            "{anchor}"
+        );
+    }
     // The ruled-out reason is the model's text: escaped, never markup.
     assert!(html.contains("&lt;b&gt;budget&lt;"));
     assert!(!html.contains("<b>budget</b>"));
@@ -177,6 +195,31 @@ fn bad_input_is_exit_2_with_a_suggestion() {
     let bad_effort = shop_dir(&SHOP.replace("effort: { tls: medium }", "effort: { tls: huge }"));
     let (code, _, err) = run(bad_effort.path(), &["plan"]);
     assert_eq!(code, Some(2), "{err}");
+
+    // A framework the model declares but threatforge does not ship: an error at its place,
+    // with the nearest id, for every command (the report would show an empty section).
+    let unknown = shop_dir(&SHOP.replace(
+        "compliance: [gdpr, asvs-5.0-l1]",
+        "compliance: [gdpr, asvs-5.0-l1, owasp-top10-2052, asvs-5.0-l7]",
+    ));
+    for command in [
+        &["check"][..],
+        &["report", "-f", "html"],
+        &["compliance", "--framework", "gdpr"],
+    ] {
+        let (code, out, err) = run(unknown.path(), command);
+        assert_eq!(code, Some(2), "{command:?}: {err}");
+        assert!(!out.contains("<html"), "{command:?}");
+        assert!(err.contains("error[unknown-framework]"), "{err}");
+        assert!(
+            err.contains("there is no framework `owasp-top10-2052`"),
+            "{err}"
+        );
+        assert!(err.contains("threatforge.yaml:4:"), "{err}");
+        assert!(err.contains("did you mean `owasp-top10-2025`?"), "{err}");
+        assert!(err.contains("asvs-5.0 has no level `l7`"), "{err}");
+        assert!(err.contains("give one of L1, L2, L3"), "{err}");
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! `UPDATE_DATA=1 cargo test -p threatforge-evidence cwe` writes from the project's extract of
 //! CWE 4.15 (NOTICE has MITRE's terms).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 const DATA: &str = include_str!("../data/cwe-parents.txt");
@@ -17,6 +17,10 @@ const STEPS: usize = 2;
 struct Table {
     parents: HashMap<u32, Vec<u32>>,
     pillars: Vec<u32>,
+    /// For every weakness in the view: its ancestors and descendants within `STEPS`, sorted,
+    /// computed once, so that a comparison is a search rather than two walks of the view (the
+    /// analysis compares every finding on a component with every CWE of its threats).
+    near: BTreeMap<u32, Vec<u32>>,
 }
 
 fn table() -> &'static Table {
@@ -36,13 +40,31 @@ fn table() -> &'static Table {
                 parents.insert(id, rest.iter().filter_map(|w| w.parse().ok()).collect());
             }
         }
-        Table { parents, pillars }
+        let mut table = Table {
+            parents,
+            pillars,
+            near: BTreeMap::new(),
+        };
+        let mut ids: Vec<u32> = table.parents.keys().copied().collect();
+        ids.sort_unstable();
+        let mut near: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for id in ids {
+            for ancestor in ancestors(&table, id) {
+                near.entry(id).or_default().push(ancestor);
+                near.entry(ancestor).or_default().push(id);
+            }
+        }
+        for related in near.values_mut() {
+            related.sort_unstable();
+            related.dedup();
+        }
+        table.near = near;
+        table
     })
 }
 
 /// The ancestors of `cwe` within `STEPS`, pillars left out.
-fn ancestors(cwe: u32) -> Vec<u32> {
-    let table = table();
+fn ancestors(table: &Table, cwe: u32) -> Vec<u32> {
     let mut found = Vec::new();
     let mut level = vec![cwe];
     for _ in 0..STEPS {
@@ -60,7 +82,11 @@ fn ancestors(cwe: u32) -> Vec<u32> {
 /// Whether a finding's CWE `found` bears on a rule's CWE `named`: the same, or one within two
 /// steps of the other in the research view.
 pub fn is_related(found: u32, named: u32) -> bool {
-    found == named || ancestors(found).contains(&named) || ancestors(named).contains(&found)
+    found == named
+        || table()
+            .near
+            .get(&found)
+            .is_some_and(|near| near.binary_search(&named).is_ok())
 }
 
 /// The CWE id a tag or taxon names: `CWE-89`, `cwe_89`, `CWE:89`, `external/cwe/cwe-089`,
@@ -115,6 +141,31 @@ mod tests {
         // SQL injection and cross-site scripting meet only at the pillar CWE-707.
         assert!(!is_related(89, 79));
         assert!(!is_related(89, 707));
+    }
+
+    #[test]
+    fn the_precomputed_relation_is_the_walk_up_from_either_side() {
+        let table = table();
+        let mut ids: Vec<u32> = table.parents.keys().copied().collect();
+        ids.extend(&table.pillars);
+        ids.sort_unstable();
+        // Every pair would be a million walks; every id against a spread of others is enough
+        // to catch a relation computed one way only.
+        let sample: Vec<u32> = ids.iter().copied().step_by(7).collect();
+        let mut related = 0;
+        for &a in &ids {
+            for &b in sample
+                .iter()
+                .chain(table.parents.get(&a).into_iter().flatten())
+            {
+                let walked =
+                    a == b || ancestors(table, a).contains(&b) || ancestors(table, b).contains(&a);
+                assert_eq!(is_related(a, b), walked, "{a} and {b}");
+                assert_eq!(is_related(b, a), walked, "{b} and {a}");
+                related += usize::from(walked);
+            }
+        }
+        assert!(related > ids.len() / 2, "{related} related pairs");
     }
 
     /// The data file is what the project's CWE extract gives: rewritten with UPDATE_DATA=1,

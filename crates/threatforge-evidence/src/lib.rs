@@ -161,6 +161,12 @@ pub struct Evidence {
     pub findings: Vec<Finding>,
     pub tests: Vec<TestResult>,
     pub warnings: Vec<Warning>,
+    /// How many scanner reports (SARIF, ZAP) and test reports (JUnit) were read: a clean scan
+    /// has no findings, yet shows that an unmodeled weakness a decision names is gone.
+    #[serde(skip)]
+    pub scanner_reports: usize,
+    #[serde(skip)]
+    pub test_reports: usize,
     /// The item limit was reached (and said so).
     #[serde(skip)]
     full: bool,
@@ -291,8 +297,14 @@ impl Evidence {
             .iter()
             .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
         match start.map(|i| bytes[i]) {
-            Some(b'<') => junit::read(bytes, &cx, self)?,
-            Some(b'{') => read_json(bytes, &cx, self)?,
+            Some(b'<') => {
+                junit::read(bytes, &cx, self)?;
+                self.test_reports += 1;
+            }
+            Some(b'{') => {
+                read_json(bytes, &cx, self)?;
+                self.scanner_reports += 1;
+            }
             _ => {
                 return Err(Error::new(
                     display,

@@ -45,6 +45,8 @@ fn each_fixture_reads_as_its_snapshot() {
         "gitleaks.sarif",
         "zap.sarif",
         "zap-report.json",
+        "iac/checkov.sarif",
+        "iac/grype.sarif",
         "junit/surefire.xml",
         "junit/surefire-checkout.xml",
         "junit/pytest.xml",
@@ -114,6 +116,61 @@ fn windows_encoded_escaping_and_missing_locations_are_handled() {
     assert_eq!(t.findings[1].file, None);
     assert_eq!(t.findings[1].url, None);
     assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+}
+
+#[test]
+fn checkov_results_are_iac_findings_without_cwe_and_its_skips_are_suppressed() {
+    let e = read("iac/checkov.sarif");
+    let rules: Vec<&str> = e.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["CKV_AWS_19", "CKV_AWS_16", "CKV_DOCKER_3", "CKV_AWS_144"]
+    );
+    assert!(e.findings.iter().all(|f| f.tool == "Checkov"));
+    // Checkov names no CWE: its findings become weaknesses without one.
+    assert!(e.findings.iter().all(|f| f.cwe.is_empty()));
+    assert!(e.findings.iter().all(|f| f.level == Level::Error));
+    assert_eq!(
+        e.findings[2].file.as_deref(),
+        Some("services/checkout/Dockerfile")
+    );
+    assert_eq!(e.findings[1].line, Some(12));
+    // A check skipped in the source (`#checkov:skip=...`) is a suppression without a status.
+    let suppressed: Vec<bool> = e.findings.iter().map(|f| f.suppressed).collect();
+    assert_eq!(suppressed, [false, false, false, true]);
+    assert!(
+        e.findings[0]
+            .link
+            .as_deref()
+            .is_some_and(|l| l.starts_with("https://docs.prismacloud.io/"))
+    );
+    assert_eq!(e.findings[3].link, None);
+    assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+}
+
+#[test]
+fn grype_severity_comes_from_the_rule_and_image_paths_are_not_the_repositorys() {
+    let e = read("iac/grype.sarif");
+    assert_eq!(e.findings.len(), 2);
+    assert_eq!(e.findings[0].security_severity, Some(6.1));
+    assert_eq!(e.findings[1].security_severity, Some(10.0));
+    // Grype writes no level: SARIF's default.
+    assert!(e.findings.iter().all(|f| f.level == Level::Warning));
+    assert!(e.findings.iter().all(|f| f.cwe.is_empty()));
+    assert_eq!(
+        e.findings[0].file.as_deref(),
+        Some("services/checkout/requirements.txt")
+    );
+    // A path inside a scanned image is not a file of the repository: kept without it, said so.
+    assert_eq!(e.findings[1].file, None);
+    assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
+    assert!(
+        e.warnings[0]
+            .message
+            .contains("/app/lib/log4j-core-2.14.1.jar"),
+        "{:?}",
+        e.warnings
+    );
 }
 
 #[test]

@@ -153,9 +153,13 @@ codes! {
     OrphanedNotApplicable = "orphaned-not-applicable", Warning, Analysis,
         "`rules.not_applicable` names a threat that was not found";
     OrphanedDecision = "orphaned-decision", Warning, Analysis,
-        "a decision that matches no threat";
+        "a decision that matches no threat (on an unmodeled weakness, checked only when a scanner report is read)";
     ExpiredAcceptance = "expired-acceptance", Warning, Analysis,
         "an acceptance past its `expires`: the threat is open again; one warning per decision, a wildcard's naming the threats it covered";
+    UnknownFramework = "unknown-framework", Error, Analysis,
+        "an entry of `system.compliance` names a framework, or a level of one, that threatforge does not ship";
+    UnmatchedTestPattern = "unmatched-test-pattern", Warning, Analysis,
+        "a `verified_by` pattern that no test of the test reports read matches (only when a test report is given), with the nearest test class or id";
     RuleEvaluation = "rule-evaluation", Error, Analysis,
         "a rule's condition failed on an element (a defect in the rule)";
     RuleEmptyValue = "rule-empty-value", Warning, Analysis,

@@ -135,16 +135,17 @@ fn human(model: &Model, c: &Compliance) -> String {
 fn md(model: &Model, c: &Compliance) -> String {
     let mut out = format!("## {}\n\n", markdown(&headline(model, c)));
     let _ = writeln!(out, "{}\n", counts(&c.summary));
-    out.push_str("| chapter | gap | partial | met | not applicable | not assessed |\n|---|---|---|---|---|---|\n");
+    let statuses = ComplianceStatus::ALL;
+    let head: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "| chapter | {} |\n|---|{}",
+        head.join(" | "),
+        "---|".repeat(statuses.len())
+    );
     for ch in &c.chapters {
-        let row = [
-            markdown(&format!("{} {}", ch.id, ch.title)),
-            ch.counts.gap.to_string(),
-            ch.counts.partial.to_string(),
-            ch.counts.met.to_string(),
-            ch.counts.not_applicable.to_string(),
-            ch.counts.not_assessed.to_string(),
-        ];
+        let mut row = vec![markdown(&format!("{} {}", ch.id, ch.title))];
+        row.extend(statuses.iter().map(|s| ch.counts.get(*s).to_string()));
         out.push_str(&markdown_row(&row));
         out.push('\n');
     }

@@ -1,15 +1,22 @@
 //! CSV, one row per threat, for issue trackers. Cells are written by [`crate::escape::csv`]:
 //! RFC 4180 quoting, and cells that a spreadsheet would run as a formula prefixed with `'`.
 
-use threatforge_analysis::{Analysis, Element, Threat};
+use threatforge_analysis::{Analysis, Element, Threat, Verification};
 use threatforge_model::Model;
 
 use crate::escape::csv as cell;
 
 pub(crate) fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = String::from(
-        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation,computed_severity,override_cvss,override_justification,description,remediation,link\r\n",
+        "id,title,rule,element_kind,element,stride,linddun,status,inherent_severity,inherent_score,residual_severity,residual_score,missing_controls,controls_in_place,capec,cwe,owner,ticket,file,line,explanation,computed_severity,override_cvss,override_justification,description,remediation,link",
     );
+    // Evidence columns only when evidence was read, so that a run without it keeps the columns
+    // a tracker import was set up for.
+    let with_evidence = analysis.evidence.is_some();
+    if with_evidence {
+        out.push_str(",confirmed_by,verified_controls,failed_controls,unverified_controls");
+    }
+    out.push_str("\r\n");
     for t in &analysis.threats {
         let location = model.sources.locate(t.span);
         let over = t.rating_override.as_deref();
@@ -57,11 +64,41 @@ pub(crate) fn render(model: &Model, analysis: &Analysis) -> String {
             advice.text,
             advice.link.unwrap_or_default(),
         ];
-        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let mut cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        if with_evidence {
+            cells.extend(evidence_cells(t).iter().map(|c| cell(c)));
+        }
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
     }
     out
+}
+
+/// A threat's evidence as four cells: the findings that confirm it, and its controls in place
+/// that tests verified, failed and left unverified; each list `; `-separated.
+fn evidence_cells(t: &Threat) -> [String; 4] {
+    let Some(e) = t.evidence.as_deref() else {
+        return Default::default();
+    };
+    let findings: Vec<String> = e
+        .findings
+        .iter()
+        .map(|f| crate::evidence::finding(f))
+        .collect();
+    let of = |status: Verification| {
+        e.controls
+            .iter()
+            .filter(|c| c.status == status)
+            .map(crate::evidence::check)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    [
+        findings.join("; "),
+        of(Verification::Verified),
+        of(Verification::Failed),
+        of(Verification::Unverified),
+    ]
 }
 
 /// Who answers for a threat: the owner its decision names, else its element's owner (a component

@@ -39,8 +39,12 @@ pub(crate) fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeveri
             escape(&location.file),
             location.line
         );
+        // Evidence as the test case's properties (only when evidence touched the threat, so
+        // that a run without evidence keeps its test cases as they were).
+        let properties = t.evidence.as_deref().map(properties).unwrap_or_default();
         if failing(&t) {
             let _ = writeln!(out, ">");
+            out.push_str(&properties);
             let _ = writeln!(
                 out,
                 "      <failure message=\"{}\" type=\"{}\">{}",
@@ -60,17 +64,52 @@ pub(crate) fn render(model: &Model, analysis: &Analysis, threshold: ThreatSeveri
                     escape(&threatforge_analysis::join(t.mitigation.missing(), ", "))
                 );
             }
+            if let Some(factor) = t.evidence.as_ref().and_then(|e| e.factor.as_ref()) {
+                let _ = writeln!(out, "Confirmed by evidence: {}", escape(&factor.reason));
+            }
             let _ = writeln!(out, "      </failure>\n    </testcase>");
         } else if !t.is_open() {
             let _ = writeln!(
                 out,
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                ">\n{properties}      <skipped message=\"{}\"/>\n    </testcase>",
                 escape(t.status.as_str())
             );
+        } else if !properties.is_empty() {
+            let _ = writeln!(out, ">\n{properties}    </testcase>");
         } else {
             let _ = writeln!(out, "/>");
         }
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// A threat's evidence as a `<properties>` block: `confirmed-by` per finding, `control:<name>`
+/// per control in place with its verification and tests.
+fn properties(e: &threatforge_analysis::ThreatEvidence) -> String {
+    let mut lines = String::new();
+    for f in &e.findings {
+        let _ = writeln!(
+            lines,
+            "        <property name=\"confirmed-by\" value=\"{}\"/>",
+            escape(&crate::evidence::finding(f))
+        );
+    }
+    for c in &e.controls {
+        let value = if c.tests.is_empty() {
+            c.status.as_str().to_owned()
+        } else {
+            format!("{}: {}", c.status.as_str(), c.tests.join(", "))
+        };
+        let _ = writeln!(
+            lines,
+            "        <property name=\"control:{}\" value=\"{}\"/>",
+            escape(&c.control),
+            escape(&value)
+        );
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    format!("      <properties>\n{lines}      </properties>\n")
 }

@@ -6,6 +6,7 @@ mod csv;
 mod diagram;
 mod diff;
 mod escape;
+mod evidence;
 mod format;
 mod html;
 mod json;

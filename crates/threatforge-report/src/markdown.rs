@@ -310,14 +310,7 @@ fn threat_evidence(out: &mut String, evidence: &threatforge_analysis::ThreatEvid
         let checks: Vec<String> = evidence
             .controls
             .iter()
-            .map(|c| {
-                let tests = if c.tests.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", c.tests.join(", "))
-                };
-                format!("{} {}{}", c.control, c.status.as_str(), tests)
-            })
+            .map(crate::evidence::check)
             .collect();
         let _ = writeln!(out, "- verification: {}", md(&checks.join("; ")));
     }

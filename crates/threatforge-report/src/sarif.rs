@@ -104,6 +104,46 @@ fn artifact_location(sources: &SourceMap, span: Span, root: &Path) -> Value {
     }
 }
 
+/// A scanner's finding as a related location: its file (repository-relative, as the evidence
+/// reader made it) under `%SRCROOT%` with its line, or its URL; the message says which tool and
+/// rule found what.
+fn finding_location(id: usize, f: &threatforge_evidence::Finding) -> Value {
+    let mut location = json!({
+        "id": id,
+        "message": { "text": format!("Confirmed by {}", crate::evidence::finding(f)) },
+    });
+    if let Some(file) = &f.file {
+        let uri: Vec<String> = file
+            .split('/')
+            .map(|s| utf8_percent_encode(s, URI_SEGMENT).to_string())
+            .collect();
+        let mut physical = json!({
+            "artifactLocation": { "uri": uri.join("/"), "uriBaseId": SRCROOT }
+        });
+        if let Some(line) = f.line.filter(|l| *l > 0) {
+            physical["region"] = json!({ "startLine": line });
+        }
+        location["physicalLocation"] = physical;
+    } else if let Some(url) = &f.url {
+        location["physicalLocation"] = json!({ "artifactLocation": { "uri": url } });
+    }
+    location
+}
+
+/// What evidence says of the threat, in the result's properties: how many findings confirm it,
+/// and each control in place with its verification.
+fn properties_evidence(result: &mut Value, e: &threatforge_analysis::ThreatEvidence) {
+    let controls: Vec<Value> = e
+        .controls
+        .iter()
+        .map(|c| json!({ "control": c.control, "component": c.component, "status": c.status, "tests": c.tests }))
+        .collect();
+    result["properties"]["evidence"] = json!({
+        "confirmedBy": e.findings.len(),
+        "controls": controls,
+    });
+}
+
 /// The SARIF log of the open threats. File URIs are relative to `root` (canonical: the
 /// repository's top, or the model's root directory outside a repository) as `%SRCROOT%`.
 pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) -> String {
@@ -231,9 +271,11 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                 "partialFingerprints": { "threatforge/threatId/v1": t.id },
                 "properties": properties,
             });
-            // A threat standing for several elements (`group: model`) points at each.
+            // A threat standing for several elements (`group: model`) points at each; a
+            // confirmed threat at the scanners' findings that confirm it.
+            let mut related: Vec<Value> = Vec::new();
             if !t.members.is_empty() {
-                let related: Vec<Value> = t
+                related = t
                     .members
                     .iter()
                     .zip(&t.member_spans)
@@ -250,6 +292,14 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
                         })
                     })
                     .collect();
+            }
+            if let Some(evidence) = t.evidence.as_deref() {
+                for f in &evidence.findings {
+                    related.push(finding_location(related.len(), f));
+                }
+                properties_evidence(&mut result, evidence);
+            }
+            if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
             }
             result

@@ -4,17 +4,18 @@ use threatforge_analysis::{assess_compliance, resolve_framework};
 
 use super::find_model;
 use crate::cli::ComplianceArgs;
-use crate::terminal::{Terminal, eprint, write_output};
+use crate::terminal::{Terminal, write_output};
 
 pub(super) fn run(args: ComplianceArgs, term: &Terminal) -> Result<u8, String> {
     // A misspelled framework is a usage error before any work.
     let (framework, level) = resolve_framework(&args.framework, args.level.as_deref())?;
     let path = find_model(args.model.as_deref())?;
-    let analyzed = args.inputs.analyze(&path, args.inputs.today()?)?;
-    if analyzed.has_errors() {
-        eprint(&super::render_analyzed(&analyzed, term));
+    let Some(analyzed) = args
+        .inputs
+        .analyze_with_evidence(&path, &args.evidence, term, false)?
+    else {
         return Ok(crate::exit::INVALID);
-    }
+    };
     let model = &analyzed.loaded.model;
     let compliance = assess_compliance(model, &analyzed.analysis, framework, level)?;
     let text = threatforge_report::render_compliance(args.format, model, &compliance);
