@@ -18,6 +18,7 @@ mod compose;
 mod draft;
 mod drift;
 mod error;
+mod hcl;
 mod inventory;
 mod k8s;
 mod render;

@@ -12,16 +12,21 @@ use serde_json::Value;
 use threatforge_model::{BoundaryKind, ComponentKind, Exposure, catalog};
 
 use crate::error::IacError;
-use crate::inventory::{Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology};
+use crate::inventory::{
+    Evidence, Found, Inventory, Link, Origin, Source, Zone, protocol_of_technology,
+};
 use crate::text::{Lines, at, items, json, short, str_at, truthy};
 
-/// One resource of the plan or state.
-struct Resource<'v> {
-    address: String,
-    kind: &'v str,
-    values: &'v Value,
+/// One resource, read from a plan, a state or Terraform source: the mapping to components is
+/// the same for all three.
+pub(crate) struct Resource<'v> {
+    pub(crate) address: String,
+    pub(crate) kind: &'v str,
+    /// Its attributes as a plan shows them: nested blocks are lists of objects.
+    pub(crate) values: &'v Value,
     /// Addresses it references, with the top-level attribute each is under.
-    refs: Vec<(String, String)>,
+    pub(crate) refs: Vec<(String, String)>,
+    pub(crate) origin: Origin,
 }
 
 pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<(), IacError> {
@@ -33,7 +38,7 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
                 .with_help("give the output of `terraform show -json PLANFILE` (or of a state)")
         })?;
     let mut resources = Vec::new();
-    collect(root, &mut resources);
+    collect(file, root, &mut resources);
 
     // References: from the configuration (plans), and from concrete ids and ARNs (states).
     let mut config_refs: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -81,7 +86,19 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
         refs.dedup();
         resources[i].refs = refs;
     }
+    let lines = Lines::new(text);
+    let address_lines = address_lines(text, &lines);
+    for r in &mut resources {
+        r.origin.line = address_lines.get(&r.address).copied().unwrap_or(1);
+    }
+    inventory.saw(Source::Terraform);
+    map(file, resources, inventory);
+    Ok(())
+}
 
+/// Components, zones and flows from the resources of one plan, state or source directory
+/// (`place` names it in the note on what was not modeled).
+pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inventory) {
     // An ECS service runs its task definition: what the containers reference, it reaches.
     let position: HashMap<String, usize> = resources
         .iter()
@@ -107,17 +124,20 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
         resources[i].refs.extend(hop);
     }
 
-    let lines = Lines::new(text);
-    let address_lines = address_lines(text, &lines);
-    let origin = |address: &str| Origin {
-        file: file.to_owned(),
-        line: address_lines.get(address).copied().unwrap_or(1),
-    };
     let index: HashMap<&str, usize> = resources
         .iter()
         .enumerate()
         .map(|(i, r)| (r.address.as_str(), i))
         .collect();
+    let origin = |address: &str| {
+        index.get(address).map_or_else(
+            || Origin {
+                file: place.to_owned(),
+                line: 1,
+            },
+            |&i| resources[i].origin.clone(),
+        )
+    };
 
     // Zones: accounts, networks, subnets.
     let mut accounts: Vec<&'static str> = Vec::new();
@@ -386,11 +406,10 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
             .collect();
         inventory.notes.push(format!(
             "{}: not modeled: {}",
-            short(file),
+            short(place),
             kinds.join(", ")
         ));
     }
-    Ok(())
 }
 
 /// The line of each resource's first `"address": "..."` (its planned or state values, which
@@ -416,7 +435,7 @@ fn address_lines(text: &str, lines: &Lines) -> HashMap<String, usize> {
 }
 
 /// Resources of a module and its child modules, in order.
-fn collect<'v>(module: &'v Value, out: &mut Vec<Resource<'v>>) {
+fn collect<'v>(file: &str, module: &'v Value, out: &mut Vec<Resource<'v>>) {
     for r in items(module, &["resources"]) {
         if str_at(r, &["mode"]) == Some("data") {
             continue;
@@ -429,10 +448,14 @@ fn collect<'v>(module: &'v Value, out: &mut Vec<Resource<'v>>) {
             kind,
             values: r.get("values").unwrap_or(&Value::Null),
             refs: Vec::new(),
+            origin: Origin {
+                file: file.to_owned(),
+                line: 1,
+            },
         });
     }
     for child in items(module, &["child_modules"]) {
-        collect(child, out);
+        collect(file, child, out);
     }
 }
 
@@ -601,6 +624,10 @@ fn placement(
         .map(|t| (*t).to_owned())
 }
 
+/// Data sources read as resources (a plan lists them with `mode: data`): what a role may do is
+/// often written in a policy document.
+pub(crate) const READ_DATA: &[&str] = &["aws_iam_policy_document"];
+
 /// Resources read for evidence about others, never components themselves.
 const AUXILIARY: &[&str] = &[
     "aws_s3_bucket_server_side_encryption_configuration",
@@ -641,10 +668,12 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
     };
     let technology: (&'static str, String) = match r.kind {
         "aws_db_instance" | "aws_rds_cluster" => {
-            encrypted(
-                Some(flag("storage_encrypted") == Some(true)),
-                "storage_encrypted",
-            );
+            // Off unless set; set to what source does not evaluate (`${?}`), unknown.
+            let on = match v.get("storage_encrypted") {
+                None | Some(Value::Null) => Some(false),
+                value => truthy(value),
+            };
+            encrypted(on, "storage_encrypted");
             exposure = flag("publicly_accessible").map(|public| {
                 let value = if public {
                     Exposure::Internet
