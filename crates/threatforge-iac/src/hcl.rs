@@ -122,7 +122,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         })
         .collect();
 
-    let mut values: Vec<(String, &str, Value, Vec<(String, String)>, Origin)> = Vec::new();
+    let mut values: Vec<Owned> = Vec::new();
     let mut unresolved: Vec<String> = Vec::new();
     let mut queue: Vec<(usize, String, BTreeMap<String, Value>, usize)> = (0..modules.len())
         .filter(|&i| !called[i])
@@ -161,16 +161,16 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             refs.dedup();
             let data = if line.data { "data." } else { "" };
             let address = format!("{}{data}{kind}.{name}", scope.prefix);
-            values.push((
+            values.push(Owned {
                 address,
                 kind,
                 value,
                 refs,
-                Origin {
+                origin: Origin {
                     file: file.name.to_owned(),
                     line: line.line,
                 },
-            ));
+            });
         }
         // Calls from this instance, in the order written, before its siblings' (depth first).
         let mut children = Vec::new();
@@ -222,16 +222,25 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         .unwrap_or_default();
     let resources: Vec<Resource> = values
         .iter()
-        .map(|(address, kind, value, refs, origin)| Resource {
-            address: address.clone(),
-            kind,
-            values: value,
-            refs: refs.clone(),
-            origin: origin.clone(),
+        .map(|o| Resource {
+            address: o.address.clone(),
+            kind: o.kind,
+            values: &o.value,
+            refs: o.refs.clone(),
+            origin: o.origin.clone(),
         })
         .collect();
     terraform::map(&place, resources, inventory);
     Ok(())
+}
+
+/// A resource as read from source, owning its values (a plan's are borrowed from its JSON).
+struct Owned<'t> {
+    address: String,
+    kind: &'t str,
+    value: Value,
+    refs: Vec<(String, String)>,
+    origin: Origin,
 }
 
 /// Where a resource block is, and whether it is a data source (read for IAM policy documents).
@@ -249,7 +258,12 @@ fn blocks<'m>(
     module.files.iter().flat_map(move |file| {
         file.body.blocks().filter_map(move |block| {
             (block.ident.as_str() == ident)
-                .then(|| block.labels.first().map(|l| (file, l.as_str(), &block.body)))
+                .then(|| {
+                    block
+                        .labels
+                        .first()
+                        .map(|l| (file, l.as_str(), &block.body))
+                })
                 .flatten()
         })
     })
@@ -521,7 +535,9 @@ fn lookup(value: Option<&Value>, rest: &[&str], found: &mut Found) -> Value {
             None => return Value::String(UNKNOWN.to_owned()),
         }
     }
-    placeholders(value, &mut |address| found.resources.push(address.to_owned()));
+    placeholders(value, &mut |address| {
+        found.resources.push(address.to_owned())
+    });
     value.clone()
 }
 
@@ -573,7 +589,10 @@ mod tests {
 
     fn read_one(text: &str) -> Result<Inventory, IacError> {
         let mut inventory = Inventory::default();
-        read(&[("infra/main.tf".to_owned(), text.to_owned())], &mut inventory)?;
+        read(
+            &[("infra/main.tf".to_owned(), text.to_owned())],
+            &mut inventory,
+        )?;
         Ok(inventory)
     }
 
@@ -663,12 +682,16 @@ resource "aws_s3_bucket" "media" { bucket = var.bucket }"#
 
     #[test]
     fn invalid_and_hostile_source_is_refused_with_a_position() {
-        let error = read_one("resource \"aws_vpc\" \"main\" {\n  cidr_block = \n}\n")
-            .expect_err("invalid");
+        let error =
+            read_one("resource \"aws_vpc\" \"main\" {\n  cidr_block = \n}\n").expect_err("invalid");
         assert_eq!(error.file, "infra/main.tf");
         assert_eq!(error.line, Some(2));
         assert!(error.column.is_some());
-        let deep = format!("locals {{ x = {}1{} }}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep = format!(
+            "locals {{ x = {}1{} }}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         let error = read_one(&deep).expect_err("too deep");
         assert!(error.message.contains("not valid"), "{error}");
         // A module that calls itself stops at the instance cap, with a note.

@@ -14,6 +14,7 @@
 //! Input is untrusted: paths are confined to the roots given ([`scan`]), files are read to a cap,
 //! YAML within the loader's budgets, and every walk is linear in the input.
 
+mod aws;
 mod compose;
 mod draft;
 mod drift;
@@ -29,6 +30,6 @@ mod text;
 pub use draft::draft_model;
 pub use drift::{Drift, DriftItem, DriftKind, drift};
 pub use error::IacError;
-pub use inventory::{Evidence, Found, Inventory, Link, Origin, Source, Zone};
+pub use inventory::{Evidence, Found, Gate, Inventory, Link, Origin, Source, Zone};
 pub use render::{DriftFormat, render_drift};
 pub use scan::{ScanOptions, scan};

@@ -357,6 +357,19 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
             _ => {}
         }
     }
+    let rs = crate::aws::Resources {
+        all: &resources,
+        index: &index,
+        component_of: &component_of,
+    };
+    crate::aws::security_groups(
+        &rs,
+        &mut inventory.components,
+        &mut links,
+        &mut inventory.gates,
+    );
+    crate::aws::iam(&rs, &mut inventory.components, &mut links);
+
     // Flows a component's own attributes show: a process that references a store (in its
     // environment, its task definition, its origins), a CDN or gateway its origins.
     let kinds = catalog();
@@ -624,6 +637,10 @@ fn placement(
         .map(|t| (*t).to_owned())
 }
 
+/// A flow found, before the components are final: source and target component positions, the
+/// protocol, why, and the address of the resource that shows it.
+pub(crate) type Pending = (usize, usize, Option<&'static str>, String, String);
+
 /// Data sources read as resources (a plan lists them with `mode: data`): what a role may do is
 /// often written in a policy document.
 pub(crate) const READ_DATA: &[&str] = &["aws_iam_policy_document"];
@@ -644,6 +661,16 @@ const AUXILIARY: &[&str] = &[
     "aws_elasticache_subnet_group",
     "aws_ecs_task_definition",
     "aws_ecs_cluster",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_policy",
+    "aws_iam_policy_document",
+    "aws_iam_instance_profile",
 ];
 
 /// A component for a resource of a known type, without its zone and origin.

@@ -44,8 +44,7 @@ fn each_fixture_drafts_a_model_that_loads_without_errors() {
         &[][..],
         // The alarm topic's only flow is from a CloudWatch alarm, which is not modeled.
         &["isolated-component"][..],
-        // The thumbnailer reads its queue through a module output, which is not followed.
-        &["isolated-component"][..],
+        &[][..],
     ]) {
         let text = draft(path);
         let loaded = load(&text);
@@ -308,4 +307,86 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
     assert_eq!(inventory.links.len(), 800);
     let loaded = load(&draft_model(&inventory, &["plan.json".to_owned()]));
     assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+}
+
+/// A recursive copy of a fixture directory, each `(file, from, to)` replaced once.
+fn changed_tree(fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(fixture).expect("fixture dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("a name");
+        if path.is_dir() {
+            changed_tree(&path, &to.join(name), edits);
+            continue;
+        }
+        let mut text = std::fs::read_to_string(&path).expect("fixture");
+        for (file, from, replacement) in edits {
+            if name == *file {
+                assert!(text.contains(from), "`{from}` is in {file}");
+                text = text.replacen(from, replacement, 1);
+            }
+        }
+        std::fs::write(to.join(name), text).expect("copy");
+    }
+}
+
+/// Terraform source, both sides changed: the code opens a service to the internet, serves the
+/// public entry in the clear and makes a role an administrator; the model claims least
+/// privilege for that role's function, adds a flow the security groups do not let through, and
+/// forgets one they do.
+#[test]
+fn terraform_source_drift_from_security_groups_iam_and_listeners() {
+    let fixture = "tests/fixtures/terraform-hcl";
+    let mut text = draft(fixture);
+    for (from, to) in [
+        (
+            "    technology: serverless-function\n    exposure: internal\n",
+            "    technology: serverless-function\n    exposure: internal\n    controls: [least-privilege]\n",
+        ),
+        (
+            "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n",
+            "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n  - notes-thumbnailer -> notes-db: { protocol: postgres }\n",
+        ),
+        ("  - notes-api -> notes-db: { protocol: postgres }\n", ""),
+    ] {
+        assert!(text.contains(from), "`{from}` is in the draft");
+        text = text.replacen(from, to, 1);
+    }
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let dir = tempfile::tempdir().expect("temp dir");
+    changed_tree(
+        Path::new(fixture),
+        dir.path(),
+        &[
+            (
+                "network.tf",
+                "    description     = \"HTTP from the load balancer\"",
+                "    description     = \"HTTP from anywhere, for a test\"\n    cidr_blocks     = [\"0.0.0.0/0\"]",
+            ),
+            (
+                "app.tf",
+                "  port              = 443\n  protocol          = \"HTTPS\"",
+                "  port              = 80\n  protocol          = \"HTTP\"",
+            ),
+            (
+                "iam.tf",
+                "resource \"aws_iam_role_policy\" \"thumbnailer\" {",
+                "resource \"aws_iam_role_policy_attachment\" \"thumbnailer_admin\" {\n  role       = aws_iam_role.thumbnailer.name\n  policy_arn = \"arn:aws:iam::aws:policy/AdministratorAccess\"\n}\n\nresource \"aws_iam_role_policy\" \"thumbnailer\" {",
+            ),
+        ],
+    );
+    let inventory = inventory(&[dir.path().to_path_buf()]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in [
+        "missing-exposure: component `notes-api`",
+        "missing-flow: no flow `notes-api -> notes-db`",
+        "contradicted-control: flow `internet-user -> notes-public` is encrypted",
+        "contradicted-control: component `notes-thumbnailer` claims control `least-privilege`",
+        "disallowed-flow: the model has `notes-thumbnailer -> notes-db`",
+    ] {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    insta::assert_snapshot!(report);
 }
