@@ -419,6 +419,25 @@ fn verbs(actions: &[String]) -> String {
     words.join(" and ")
 }
 
+/// Whether a policy document lets everyone in: an allowing statement for `Principal: "*"` (or
+/// `{"AWS": "*"}`) without a condition, as a public bucket policy has.
+pub(crate) fn grants_everyone(policy: &Value) -> bool {
+    let statements = match policy.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    statements.iter().any(|s| {
+        str_at(s, &["Effect"]) == Some("Allow")
+            && s.get("Condition").is_none()
+            && match s.get("Principal") {
+                Some(Value::String(p)) => p == "*",
+                Some(p) => strings(p.get("AWS")).iter().any(|a| a == "*"),
+                None => false,
+            }
+    })
+}
+
 /// The statements of a policy attribute: a JSON text (a plan's, or source's `jsonencode`), or a
 /// policy document data source it references.
 fn policy(rs: &Resources, r: &Resource, attr: &str) -> Vec<Statement> {
@@ -497,6 +516,18 @@ mod tests {
         assert_eq!(statements.len(), 1);
         assert_eq!(statements[0].actions, ["s3:GetObject"]);
         assert!(statements_of_text("${?}").is_empty());
+    }
+
+    #[test]
+    fn a_policy_for_everyone_without_a_condition_is_public() {
+        let public = serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]});
+        let aws = serde_json::json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:GetObject"}});
+        let conditioned = serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}]});
+        let role = serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/x"}}]});
+        assert!(grants_everyone(&public));
+        assert!(grants_everyone(&aws));
+        assert!(!grants_everyone(&conditioned));
+        assert!(!grants_everyone(&role));
     }
 
     #[test]

@@ -275,6 +275,62 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
                     }
                 }
             }
+            "aws_s3_bucket_policy" => {
+                let public = str_at(r.values, &["policy"])
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                    .is_some_and(|p| crate::aws::grants_everyone(&p));
+                if public {
+                    for b in target_of(r, "bucket") {
+                        components[b].exposure = Some(Evidence::new(
+                            Exposure::Internet,
+                            format!("`{}` allows everyone (`Principal: *`)", r.address),
+                        ));
+                    }
+                }
+            }
+            "azurerm_storage_container" => {
+                let access = str_at(r.values, &["container_access_type"]).unwrap_or("private");
+                if access == "blob" || access == "container" {
+                    for b in target_of(r, "storage_account_id")
+                        .into_iter()
+                        .chain(target_of(r, "storage_account_name"))
+                    {
+                        components[b].exposure = Some(Evidence::new(
+                            Exposure::Internet,
+                            format!("`{}` has `container_access_type = {access}`", r.address),
+                        ));
+                    }
+                }
+            }
+            "google_storage_bucket_iam_member" | "google_storage_bucket_iam_binding" => {
+                let members: Vec<&str> = str_at(r.values, &["member"])
+                    .into_iter()
+                    .chain(
+                        items(r.values, &["members"])
+                            .iter()
+                            .filter_map(Value::as_str),
+                    )
+                    .collect();
+                if let Some(everyone) = members
+                    .iter()
+                    .find(|m| matches!(**m, "allUsers" | "allAuthenticatedUsers"))
+                {
+                    // Enforced public access prevention (the bucket's `internal`) refuses it.
+                    for b in target_of(r, "bucket") {
+                        if components[b]
+                            .exposure
+                            .as_ref()
+                            .is_some_and(|e| e.value == Exposure::Internal)
+                        {
+                            continue;
+                        }
+                        components[b].exposure = Some(Evidence::new(
+                            Exposure::Internet,
+                            format!("`{}` grants `{everyone}`", r.address),
+                        ));
+                    }
+                }
+            }
             "aws_s3_bucket_acl" => {
                 let acl = str_at(r.values, &["acl"]).unwrap_or("");
                 if acl.starts_with("public-read") {
@@ -671,6 +727,15 @@ const AUXILIARY: &[&str] = &[
     "aws_iam_policy",
     "aws_iam_policy_document",
     "aws_iam_instance_profile",
+    "aws_s3_bucket_policy",
+    "azurerm_resource_group",
+    "azurerm_service_plan",
+    "azurerm_mssql_database",
+    "azurerm_storage_container",
+    "google_storage_bucket_iam_member",
+    "google_storage_bucket_iam_binding",
+    "google_cloud_run_service_iam_member",
+    "google_cloud_run_v2_service_iam_member",
 ];
 
 /// A component for a resource of a known type, without its zone and origin.
@@ -692,6 +757,21 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
             format!("`{a}` has `{what}` off"),
         )),
         None => {}
+    };
+    // Azure's `public_network_access_enabled`: on or off as written; `default_on` when unset.
+    let azure_public = |default_on: bool| {
+        let on = flag("public_network_access_enabled").or(default_on.then_some(true))?;
+        Some(if on {
+            Evidence::new(
+                Exposure::Internet,
+                format!("`{a}` has public network access"),
+            )
+        } else {
+            Evidence::new(
+                Exposure::Internal,
+                format!("`{a}` has `public_network_access_enabled = false`"),
+            )
+        })
     };
     let technology: (&'static str, String) = match r.kind {
         "aws_db_instance" | "aws_rds_cluster" => {
@@ -911,12 +991,7 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
         | "azurerm_postgresql_server"
         | "azurerm_mssql_server"
         | "azurerm_mysql_flexible_server" => {
-            if flag("public_network_access_enabled") == Some(true) {
-                exposure = Some(Evidence::new(
-                    Exposure::Internet,
-                    format!("`{a}` has public network access"),
-                ));
-            }
+            exposure = azure_public(false);
             let technology = if r.kind.contains("postgres") {
                 "postgresql"
             } else if r.kind.contains("mysql") {
@@ -927,33 +1002,59 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
             (technology, format!("`{}`", r.kind))
         }
         "azurerm_storage_account" => {
+            exposure = azure_public(false);
             if flag("allow_nested_items_to_be_public") == Some(true) {
                 exposure = Some(Evidence::new(
                     Exposure::Internet,
                     format!("`{a}` allows public blobs"),
                 ));
             }
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Azure Storage encrypts every account at rest",
+            ));
             ("object-storage", "`azurerm_storage_account`".to_owned())
         }
         "azurerm_kubernetes_cluster" => ("container-platform", format!("`{}`", r.kind)),
-        "azurerm_linux_web_app" | "azurerm_windows_web_app" | "azurerm_app_service" => {
-            if flag("public_network_access_enabled") != Some(false) {
-                exposure = Some(Evidence::new(
-                    Exposure::Internet,
-                    format!("`{a}` has public network access"),
-                ));
+        "azurerm_linux_web_app"
+        | "azurerm_windows_web_app"
+        | "azurerm_app_service"
+        | "azurerm_linux_function_app"
+        | "azurerm_windows_function_app"
+        | "azurerm_function_app" => {
+            // App Service takes traffic from the internet unless told otherwise.
+            exposure = azure_public(true);
+            let https = flag("https_only") == Some(true);
+            public_protocol = Some(Evidence::new(
+                if https { "https" } else { "http" },
+                if https {
+                    format!("`{a}` has `https_only = true`")
+                } else {
+                    format!("`{a}` does not set `https_only`: it answers HTTP too")
+                },
+            ));
+            if r.kind.contains("function") {
+                ("serverless-function", format!("`{}`", r.kind))
+            } else {
+                ("web-application", format!("`{}`", r.kind))
             }
-            ("web-application", format!("`{}`", r.kind))
         }
-        "azurerm_linux_function_app" | "azurerm_windows_function_app" | "azurerm_function_app" => {
-            ("serverless-function", format!("`{}`", r.kind))
+        "azurerm_key_vault" => {
+            exposure = azure_public(false);
+            ("secrets-vault", "`azurerm_key_vault`".to_owned())
         }
-        "azurerm_key_vault" => ("secrets-vault", "`azurerm_key_vault`".to_owned()),
         "azurerm_redis_cache" => ("redis", "`azurerm_redis_cache`".to_owned()),
         "azurerm_servicebus_namespace" => {
             ("message-queue", "`azurerm_servicebus_namespace`".to_owned())
         }
-        "azurerm_cosmosdb_account" => ("nosql-database", "`azurerm_cosmosdb_account`".to_owned()),
+        "azurerm_cosmosdb_account" => {
+            exposure = azure_public(false);
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Cosmos DB encrypts every account at rest",
+            ));
+            ("nosql-database", "`azurerm_cosmosdb_account`".to_owned())
+        }
         "azurerm_application_gateway" => {
             exposure = Some(Evidence::new(
                 Exposure::Internet,
@@ -970,12 +1071,23 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                 .first()
                 .and_then(|s| items(s, &["ip_configuration"]).first())
                 .and_then(|c| truthy(c.get("ipv4_enabled")));
-            if ipv4 == Some(true) {
-                exposure = Some(Evidence::new(
-                    Exposure::Internet,
-                    format!("`{a}` has a public IPv4 address"),
-                ));
-            }
+            exposure = ipv4.map(|public| {
+                if public {
+                    Evidence::new(
+                        Exposure::Internet,
+                        format!("`{a}` has a public IPv4 address"),
+                    )
+                } else {
+                    Evidence::new(
+                        Exposure::Internal,
+                        format!("`{a}` has `ipv4_enabled = false`"),
+                    )
+                }
+            });
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Cloud SQL encrypts every instance at rest",
+            ));
             let technology = if version.starts_with("POSTGRES") {
                 "postgresql"
             } else if version.starts_with("MYSQL") {
@@ -997,6 +1109,10 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                     format!("`{a}` enforces public access prevention"),
                 ));
             }
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Cloud Storage encrypts every bucket at rest",
+            ));
             ("object-storage", "`google_storage_bucket`".to_owned())
         }
         "google_container_cluster" => (
@@ -1010,9 +1126,28 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                     format!("`{a}` takes traffic from everywhere"),
                 ));
             }
+            public_protocol = Some(Evidence::new("https", "Cloud Run serves HTTPS only"));
             ("api-service", format!("`{}`", r.kind))
         }
         "google_cloudfunctions_function" | "google_cloudfunctions2_function" => {
+            let ingress = str_at(v, &["ingress_settings"]).or_else(|| {
+                items(v, &["service_config"])
+                    .first()
+                    .and_then(|c| str_at(c, &["ingress_settings"]))
+            });
+            exposure = ingress.map(|i| {
+                if i == "ALLOW_ALL" {
+                    Evidence::new(
+                        Exposure::Internet,
+                        format!("`{a}` has `ingress_settings = ALLOW_ALL`"),
+                    )
+                } else {
+                    Evidence::new(
+                        Exposure::Internal,
+                        format!("`{a}` has `ingress_settings = {}`", short(i)),
+                    )
+                }
+            });
             ("serverless-function", format!("`{}`", r.kind))
         }
         "google_compute_instance" => ("virtual-machine", "`google_compute_instance`".to_owned()),

@@ -14,6 +14,8 @@ const FIXTURES: &[&str] = &[
     "tests/fixtures/k8s-platform",
     "tests/fixtures/terraform-aws/plan.json",
     "tests/fixtures/terraform-hcl",
+    "tests/fixtures/terraform-azure",
+    "tests/fixtures/terraform-gcp",
 ];
 
 fn inventory(paths: &[PathBuf]) -> Inventory {
@@ -44,6 +46,8 @@ fn each_fixture_drafts_a_model_that_loads_without_errors() {
         &[][..],
         // The alarm topic's only flow is from a CloudWatch alarm, which is not modeled.
         &["isolated-component"][..],
+        &[][..],
+        &[][..],
         &[][..],
     ]) {
         let text = draft(path);
@@ -389,4 +393,44 @@ fn terraform_source_drift_from_security_groups_iam_and_listeners() {
         assert!(report.contains(kind), "{kind}:\n{report}");
     }
     insta::assert_snapshot!(report);
+}
+
+/// Azure and Google Cloud: what publishes a store changes, and the drift says so on its line.
+#[test]
+fn azure_and_google_cloud_drift_after_the_code_changed() {
+    let azure = infrastructure_drift(
+        "tests/fixtures/terraform-azure",
+        "main.tf",
+        &[
+            // A container becomes public, and the Key Vault takes public traffic.
+            (
+                "  container_access_type = \"private\"",
+                "  container_access_type = \"blob\"",
+            ),
+            (
+                "  purge_protection_enabled      = true\n  public_network_access_enabled = false",
+                "  purge_protection_enabled      = true\n  public_network_access_enabled = true",
+            ),
+        ],
+    );
+    let google = infrastructure_drift(
+        "tests/fixtures/terraform-gcp",
+        "main.tf",
+        &[
+            // Everyone may read the receipts, and the database gets a public address.
+            (
+                "resource \"google_pubsub_topic\" \"orders\" {",
+                "resource \"google_storage_bucket_iam_member\" \"public\" {\n  bucket = google_storage_bucket.receipts.name\n  role   = \"roles/storage.objectViewer\"\n  member = \"allUsers\"\n}\n\nresource \"google_pubsub_topic\" \"orders\" {",
+            ),
+            (
+                "      ipv4_enabled    = false",
+                "      ipv4_enabled    = true",
+            ),
+            (
+                "  public_access_prevention    = \"enforced\"",
+                "  public_access_prevention    = \"inherited\"",
+            ),
+        ],
+    );
+    insta::assert_snapshot!(format!("{azure}\n{google}"));
 }
