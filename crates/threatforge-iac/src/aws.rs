@@ -252,6 +252,7 @@ fn protocol_of_port(ports: &str) -> Option<&'static str> {
         "6379" => "redis",
         "443" => "https",
         "80" | "8080" => "http",
+        "22" => "ssh",
         _ => return None,
     })
 }

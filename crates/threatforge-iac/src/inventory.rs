@@ -257,6 +257,10 @@ const IMAGES: &[(&str, &str)] = &[
     ("fluent-bit", "log-collector"),
     ("vector", "log-collector"),
     ("mailhog", "mail-server"),
+    ("wordpress", "cms"),
+    ("drupal", "cms"),
+    ("ghost", "cms"),
+    ("strapi", "cms"),
     ("postfix", "mail-server"),
 ];
 

@@ -99,26 +99,29 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
 /// Components, zones and flows from the resources of one plan, state or source directory
 /// (`place` names it in the note on what was not modeled).
 pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inventory) {
-    // An ECS service runs its task definition: what the containers reference, it reaches.
+    // An ECS service runs its task definition, an auto scaling group its launch template: what
+    // those reference (images, roles, security groups, stores), the component does.
     let position: HashMap<String, usize> = resources
         .iter()
         .enumerate()
         .map(|(i, r)| (r.address.clone(), i))
         .collect();
     for i in 0..resources.len() {
-        if resources[i].kind != "aws_ecs_service" {
-            continue;
-        }
+        let via = match resources[i].kind {
+            "aws_ecs_service" => "task_definition",
+            "aws_autoscaling_group" => "launch_template",
+            _ => continue,
+        };
         let hop: Vec<(String, String)> = resources[i]
             .refs
             .iter()
-            .filter(|(attr, _)| attr == "task_definition")
+            .filter(|(attr, _)| attr == via)
             .filter_map(|(_, t)| position.get(t))
             .flat_map(|&j| {
                 resources[j]
                     .refs
                     .iter()
-                    .map(|(attr, t)| (format!("task_definition.{attr}"), t.clone()))
+                    .map(|(attr, t)| (format!("{via}.{attr}"), t.clone()))
             })
             .collect();
         resources[i].refs.extend(hop);
@@ -236,8 +239,12 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
                         .extend(target_of(r, "target_id"));
                 }
             }
-            "aws_ecs_service" => {
-                for (_, tg) in r.refs.iter().filter(|(a, _)| a == "load_balancer") {
+            "aws_ecs_service" | "aws_autoscaling_group" => {
+                for (_, tg) in r
+                    .refs
+                    .iter()
+                    .filter(|(a, _)| a == "load_balancer" || a == "target_group_arns")
+                {
                     if let Some(&me) = component_of.get(&r.address) {
                         target_groups.entry(tg.clone()).or_default().push(me);
                     }
@@ -727,6 +734,7 @@ const AUXILIARY: &[&str] = &[
     "aws_iam_policy",
     "aws_iam_policy_document",
     "aws_iam_instance_profile",
+    "aws_launch_template",
     "aws_s3_bucket_policy",
     "azurerm_resource_group",
     "azurerm_service_plan",
@@ -964,6 +972,10 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                 ),
             }
         }
+        "aws_autoscaling_group" => (
+            "virtual-machine",
+            "`aws_autoscaling_group`: instances of its launch template".to_owned(),
+        ),
         "aws_eks_cluster" => {
             let public = items(v, &["vpc_config"])
                 .first()

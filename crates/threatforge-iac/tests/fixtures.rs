@@ -434,3 +434,49 @@ fn azure_and_google_cloud_drift_after_the_code_changed() {
     );
     insta::assert_snapshot!(format!("{azure}\n{google}"));
 }
+
+/// Repositories written from public, documented shapes (Docker's voting app behind Traefik, the
+/// Bitnami WordPress chart as `helm template` prints it, the AWS three-tier tutorial): each drafts
+/// a model with no errors and no warnings, with the guesses docs/iac.md records as right.
+#[test]
+fn realistic_repositories_draft_what_docs_iac_md_records() {
+    for (path, expected) in [
+        (
+            "tests/fixtures/realistic/voting-compose",
+            &[
+                "  - vote -> redis: { protocol: redis }",
+                "  - worker -> db: { protocol: postgres }",
+                "  - result -> db: { protocol: postgres }",
+                "    technology: reverse-proxy\n    exposure: internet",
+                "    technology: monitoring\n    exposure: internet",
+            ][..],
+        ),
+        (
+            "tests/fixtures/realistic/wordpress-helm",
+            &[
+                "    technology: cms\n    exposure: internet",
+                "    technology: mysql\n    exposure: internal\n    controls: [container-hardening, network-policy]",
+                "  - blog-wordpress -> blog-mariadb: { protocol: mysql }",
+            ][..],
+        ),
+        (
+            "tests/fixtures/realistic/aws-three-tier",
+            &[
+                "  - internet-user -> web: { protocol: http }",
+                "  - web -> web-2: { protocol: http }",
+                "  - instance-bastion -> web-2: { protocol: ssh }",
+                "  - web-2 -> three-tier-db: { protocol: mysql }",
+                "  # no encryption-at-rest: `aws_db_instance.db` has `storage_encrypted` off",
+            ][..],
+        ),
+    ] {
+        let text = draft(path);
+        let loaded = load(&text);
+        assert_eq!(codes(&loaded), [""; 0], "{path}:\n{text}");
+        for line in expected {
+            assert!(text.contains(line), "{path}: `{line}` in\n{text}");
+        }
+        let inventory = inventory(&[PathBuf::from(path)]);
+        assert_eq!(drift(&loaded.model, &inventory).items, [], "{path}");
+    }
+}
