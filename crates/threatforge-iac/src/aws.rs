@@ -263,6 +263,16 @@ struct Statement {
     resources: Vec<String>,
 }
 
+impl Statement {
+    /// What `AdministratorAccess` grants.
+    fn everything() -> Statement {
+        Statement {
+            actions: vec!["*".to_owned()],
+            resources: vec!["*".to_owned()],
+        }
+    }
+}
+
 /// IAM: the components each role's policies let reach a component become flows; a role that
 /// may do anything leaves its components without least privilege.
 pub(crate) fn iam(rs: &Resources, components: &mut [Found], links: &mut Vec<Pending>) {
@@ -303,10 +313,7 @@ pub(crate) fn iam(rs: &Resources, components: &mut [Found], links: &mut Vec<Pend
                 let roles = rs.refs_of(r, Some("role"), "aws_iam_role").collect();
                 let managed = str_at(r.values, &["policy_arn"]).unwrap_or("");
                 let statements = if managed.ends_with(":policy/AdministratorAccess") {
-                    vec![Statement {
-                        actions: vec!["*".to_owned()],
-                        resources: vec!["*".to_owned()],
-                    }]
+                    vec![Statement::everything()]
                 } else {
                     rs.refs_of(r, Some("policy_arn"), "aws_iam_policy")
                         .filter_map(|p| rs.index.get(p))
@@ -327,10 +334,7 @@ pub(crate) fn iam(rs: &Resources, components: &mut [Found], links: &mut Vec<Pend
                     .filter_map(Value::as_str)
                     .any(|a| a.ends_with(":policy/AdministratorAccess"))
                 {
-                    statements.push(Statement {
-                        actions: vec!["*".to_owned()],
-                        resources: vec!["*".to_owned()],
-                    });
+                    statements.push(Statement::everything());
                 }
                 (vec![r.address.as_str()], statements)
             }
@@ -423,12 +427,7 @@ fn verbs(actions: &[String]) -> String {
 /// Whether a policy document lets everyone in: an allowing statement for `Principal: "*"` (or
 /// `{"AWS": "*"}`) without a condition, as a public bucket policy has.
 pub(crate) fn grants_everyone(policy: &Value) -> bool {
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => Vec::new(),
-    };
-    statements.iter().any(|s| {
+    statement_list(policy).iter().any(|s| {
         str_at(s, &["Effect"]) == Some("Allow")
             && s.get("Condition").is_none()
             && match s.get("Principal") {
@@ -467,12 +466,7 @@ fn statements_of_text(text: &str) -> Vec<Statement> {
     let Ok(document) = serde_json::from_str::<Value>(text) else {
         return Vec::new();
     };
-    let statements = match document.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => Vec::new(),
-    };
-    statements
+    statement_list(&document)
         .into_iter()
         .filter(|s| str_at(s, &["Effect"]).is_none_or(|e| e == "Allow"))
         .map(|s| Statement {
@@ -480,6 +474,15 @@ fn statements_of_text(text: &str) -> Vec<Statement> {
             resources: strings(s.get("Resource")),
         })
         .collect()
+}
+
+/// A policy's `Statement`: a list, or one statement alone.
+fn statement_list(policy: &Value) -> Vec<&Value> {
+    match policy.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    }
 }
 
 /// A string or a list of strings.

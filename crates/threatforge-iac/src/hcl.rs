@@ -60,7 +60,7 @@ struct Scope {
 
 /// References a conversion met: resources (with their prefix) and module outputs.
 #[derive(Default)]
-struct Found {
+struct Met {
     resources: Vec<String>,
     module_outputs: Vec<String>,
 }
@@ -145,8 +145,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                 break;
             }
             let mut refs = Vec::new();
-            let mut found = Found::default();
-            let value = body_value(body, &scope, &mut |attr, found_here: Found| {
+            let mut found = Met::default();
+            let value = body_value(body, &scope, &mut |attr, found_here: Met| {
                 if !META.contains(&attr) {
                     refs.extend(
                         found_here
@@ -185,7 +185,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                 if key == "source" || key == "version" || META.contains(&key) {
                     continue;
                 }
-                let mut found = Found::default();
+                let mut found = Met::default();
                 let value = expression(&attr.value, &scope, &mut found);
                 unresolved.extend(found.module_outputs);
                 arguments.insert(key.to_owned(), value);
@@ -310,7 +310,7 @@ fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>)
     for (_, name, body) in blocks(module, "variable") {
         let value = arguments.get(name).cloned().or_else(|| {
             body.get_attribute("default")
-                .map(|d| expression(&d.value, &scope, &mut Found::default()))
+                .map(|d| expression(&d.value, &scope, &mut Met::default()))
         });
         if let Some(value) = value {
             scope.vars.insert(name.to_owned(), value);
@@ -319,7 +319,7 @@ fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>)
     for file in &module.files {
         for block in file.body.blocks().filter(|b| b.ident.as_str() == "locals") {
             for attr in block.body.attributes() {
-                let value = expression(&attr.value, &scope, &mut Found::default());
+                let value = expression(&attr.value, &scope, &mut Met::default());
                 scope.locals.insert(attr.key.as_str().to_owned(), value);
             }
         }
@@ -358,20 +358,20 @@ fn local_module(dir: &Path, source: &str) -> Option<PathBuf> {
 
 /// A body as a plan shows its values: attributes, and nested blocks as lists of objects. `refs`
 /// gets each top-level attribute's (or block's) references.
-fn body_value(body: &Body, scope: &Scope, refs: &mut dyn FnMut(&str, Found)) -> Value {
+fn body_value(body: &Body, scope: &Scope, refs: &mut dyn FnMut(&str, Met)) -> Value {
     let mut map = Map::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
                 let key = attr.key.as_str();
-                let mut found = Found::default();
+                let mut found = Met::default();
                 let value = expression(&attr.value, scope, &mut found);
                 refs(key, found);
                 map.insert(key.to_owned(), value);
             }
             Structure::Block(block) => {
                 let key = block.ident.as_str();
-                let mut found = Found::default();
+                let mut found = Met::default();
                 // A `dynamic` block's content depends on its `for_each`: only its references.
                 let value = nested(&block.body, scope, &mut found);
                 refs(key, found);
@@ -391,7 +391,7 @@ fn body_value(body: &Body, scope: &Scope, refs: &mut dyn FnMut(&str, Found)) -> 
 }
 
 /// A nested block's value, its references all gathered under the block.
-fn nested(body: &Body, scope: &Scope, found: &mut Found) -> Value {
+fn nested(body: &Body, scope: &Scope, found: &mut Met) -> Value {
     body_value(body, scope, &mut |_, inner| {
         found.resources.extend(inner.resources);
         found.module_outputs.extend(inner.module_outputs);
@@ -399,7 +399,7 @@ fn nested(body: &Body, scope: &Scope, found: &mut Found) -> Value {
 }
 
 /// An expression's value, as far as it can be read without evaluating anything.
-fn expression(expr: &Expression, scope: &Scope, found: &mut Found) -> Value {
+fn expression(expr: &Expression, scope: &Scope, found: &mut Met) -> Value {
     match expr {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
@@ -499,7 +499,7 @@ fn expression(expr: &Expression, scope: &Scope, found: &mut Found) -> Value {
 }
 
 /// What a name (`var.x`, `local.y`, `aws_vpc.main.id`, `module.net.vpc_id`) stands for.
-fn named(path: &[&str], scope: &Scope, found: &mut Found) -> Value {
+fn named(path: &[&str], scope: &Scope, found: &mut Met) -> Value {
     match path {
         ["var", name, rest @ ..] => lookup(scope.vars.get(*name), rest, found),
         ["local", name, rest @ ..] => lookup(scope.locals.get(*name), rest, found),
@@ -525,7 +525,7 @@ fn named(path: &[&str], scope: &Scope, found: &mut Found) -> Value {
 
 /// A variable's or local's value down an attribute path; the resources its value names (a module
 /// argument that references a resource of the caller) are references here too.
-fn lookup(value: Option<&Value>, rest: &[&str], found: &mut Found) -> Value {
+fn lookup(value: Option<&Value>, rest: &[&str], found: &mut Met) -> Value {
     let Some(mut value) = value else {
         return Value::String(UNKNOWN.to_owned());
     };
@@ -564,7 +564,7 @@ pub(crate) fn placeholders(value: &Value, found: &mut dyn FnMut(&str)) {
 }
 
 /// A template's text: literals as written, an interpolation by what it names, directives unknown.
-fn template_value(template: &Template, scope: &Scope, found: &mut Found) -> Value {
+fn template_value(template: &Template, scope: &Scope, found: &mut Met) -> Value {
     let mut text = String::new();
     for element in template.iter() {
         match element {

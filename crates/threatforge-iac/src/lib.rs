@@ -7,8 +7,10 @@
 //! --from`), and [`drift`] compares it with a model the team keeps (`threatforge drift`).
 //!
 //! Sources, one module each: Docker Compose files (`compose.rs`), Kubernetes manifests as
-//! written or as `helm template` and `kustomize build` print them (`k8s.rs`), and Terraform's
-//! `terraform show -json` output of a plan or a state (`terraform.rs`). Nothing is evaluated: no
+//! written or as `helm template` and `kustomize build` print them (`k8s.rs`), Terraform's
+//! `terraform show -json` output of a plan or a state (`terraform.rs`, which maps the resources
+//! of both Terraform readers), and Terraform source (`hcl.rs`); security groups and IAM read
+//! over the mapped resources (`aws.rs`). Nothing is evaluated: no
 //! template is rendered, no Terraform function run; rendered output is an input.
 //!
 //! Input is untrusted: paths are confined to the roots given ([`scan`]), files are read to a cap,
