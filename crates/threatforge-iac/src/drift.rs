@@ -227,6 +227,11 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
         }
     }
 
+    let present: HashSet<&str> = inventory
+        .components
+        .iter()
+        .map(|c| c.reference.as_str())
+        .collect();
     // The reverse of a missing flow: the model's flow into a gated component from a component
     // of the code that the gate does not let in. A source the code does not deploy (an actor,
     // a component without `iac:`) may come through a path the code cannot show: not judged.
@@ -240,7 +245,7 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
             .iac
             .iter()
             .map(|r| r.value.as_str())
-            .filter(|r| inventory.components.iter().any(|c| c.reference == *r))
+            .filter(|r| present.contains(r))
             .collect();
         if deployed.is_empty() {
             continue;
@@ -266,11 +271,6 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
         }
     }
 
-    let present: HashSet<&str> = inventory
-        .components
-        .iter()
-        .map(|c| c.reference.as_str())
-        .collect();
     for (id, component) in &model.components {
         for reference in &component.iac {
             let source = Source::of_reference(&reference.value);

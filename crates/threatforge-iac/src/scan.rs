@@ -87,7 +87,8 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<Inventory, IacEr
                 )
                 .with_help(
                     "give Compose files (named `compose.yaml` or `docker-compose*.yml`), \
-                     rendered Kubernetes YAML (`helm template`, `kustomize build`), or \
+                     rendered Kubernetes YAML (`helm template`, `kustomize build`), Terraform \
+                     source (`*.tf`), or \
                      `terraform show -json PLANFILE > plan.json`",
                 )
             })?;
