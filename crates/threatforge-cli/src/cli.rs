@@ -552,7 +552,8 @@ pub(crate) struct InitArgs {
     pub force: bool,
 
     /// Draft the model from infrastructure code: Docker Compose files, Kubernetes manifests,
-    /// `terraform show -json` output, or directories holding them (repeatable).
+    /// Terraform source (`.tf`) or `terraform show -json` output, or directories holding them
+    /// (repeatable).
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub from: Vec<PathBuf>,
 }

@@ -20,6 +20,9 @@ pub enum DriftKind {
     MissingFlow,
     /// The model claims a control the code shows is off.
     ContradictedControl,
+    /// The model has a flow into a component that the code's network rules do not let the
+    /// source reach.
+    DisallowedFlow,
     /// An `iac:` reference into a source that was read names nothing there.
     DanglingReference,
 }
@@ -30,6 +33,7 @@ impl DriftKind {
         DriftKind::MissingExposure,
         DriftKind::MissingFlow,
         DriftKind::ContradictedControl,
+        DriftKind::DisallowedFlow,
         DriftKind::DanglingReference,
     ];
 
@@ -39,6 +43,7 @@ impl DriftKind {
             DriftKind::MissingExposure => "missing-exposure",
             DriftKind::MissingFlow => "missing-flow",
             DriftKind::ContradictedControl => "contradicted-control",
+            DriftKind::DisallowedFlow => "disallowed-flow",
             DriftKind::DanglingReference => "dangling-reference",
         }
     }
@@ -55,6 +60,9 @@ impl DriftKind {
             }
             DriftKind::ContradictedControl => {
                 "the model claims a control that the infrastructure shows is off"
+            }
+            DriftKind::DisallowedFlow => {
+                "the model has a flow that the infrastructure's network rules do not let through"
             }
             DriftKind::DanglingReference => {
                 "an `iac:` reference of the model names nothing in the infrastructure"
@@ -160,6 +168,28 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
                 Some(&found.origin),
             ));
         }
+        // The model says the internet reaches it encrypted; the code serves it in the clear.
+        if let Some(plain) = found.public_protocol.as_ref().filter(|p| p.value == "http") {
+            for flow in model.flows.values().filter(|f| {
+                f.target.value == id
+                    && f.is_encrypted()
+                    && model
+                        .components
+                        .get(f.source.value.as_str())
+                        .is_some_and(|c| c.iac.is_empty())
+            }) {
+                items.push(DriftItem::new(
+                    DriftKind::ContradictedControl,
+                    format!(
+                        "flow `{} -> {id}` is encrypted in the model (TLS), but {}",
+                        flow.source.value, plain.why
+                    ),
+                    Some(id),
+                    &found.reference,
+                    Some(&found.origin),
+                ));
+            }
+        }
         for lack in &found.lacks {
             if component.controls.iter().any(|c| c.value == lack.value) {
                 items.push(DriftItem::new(
@@ -202,6 +232,45 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
         .iter()
         .map(|c| c.reference.as_str())
         .collect();
+    // The reverse of a missing flow: the model's flow into a gated component from a component
+    // of the code that the gate does not let in. A source the code does not deploy (an actor,
+    // a component without `iac:`) may come through a path the code cannot show: not judged.
+    for flow in model.flows.values() {
+        let (source, target) = (flow.source.value.as_str(), flow.target.value.as_str());
+        let (Some(from), Some(to)) = (model.components.get(source), model.components.get(target))
+        else {
+            continue;
+        };
+        let deployed: Vec<&str> = from
+            .iac
+            .iter()
+            .map(|r| r.value.as_str())
+            .filter(|r| present.contains(r))
+            .collect();
+        if deployed.is_empty() {
+            continue;
+        }
+        for gate in inventory
+            .gates
+            .iter()
+            .filter(|g| to.iac.iter().any(|r| r.value == g.target))
+        {
+            if gate.anywhere || deployed.iter().any(|r| gate.allowed.iter().any(|a| a == r)) {
+                continue;
+            }
+            items.push(DriftItem::new(
+                DriftKind::DisallowedFlow,
+                format!(
+                    "the model has `{source} -> {target}`, but {} lets nothing of `{source}` in",
+                    gate.why
+                ),
+                Some(source),
+                &format!("{} -> {}", deployed[0], gate.target),
+                Some(&gate.origin),
+            ));
+        }
+    }
+
     for (id, component) in &model.components {
         for reference in &component.iac {
             let source = Source::of_reference(&reference.value);

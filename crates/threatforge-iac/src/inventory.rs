@@ -102,12 +102,29 @@ pub struct Link {
     pub origin: Origin,
 }
 
+/// What the code lets reach a component (its security groups' ingress rules): a flow in the
+/// model from anything else is not allowed by the code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gate {
+    /// The component's reference.
+    pub target: String,
+    /// The references of the components let in.
+    pub allowed: Vec<String>,
+    /// Whether the whole internet is let in.
+    pub anywhere: bool,
+    /// What does the gating, in words.
+    pub why: String,
+    pub origin: Origin,
+}
+
 /// Everything read from the inputs, in the order read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inventory {
     pub components: Vec<Found>,
     pub zones: Vec<Zone>,
     pub links: Vec<Link>,
+    /// What the code lets reach each gated component.
+    pub gates: Vec<Gate>,
     /// Which sources were read: an `iac:` reference into a source not read is not dangling.
     pub sources: Vec<Source>,
     /// What was read but left out, one line each.
@@ -240,6 +257,10 @@ const IMAGES: &[(&str, &str)] = &[
     ("fluent-bit", "log-collector"),
     ("vector", "log-collector"),
     ("mailhog", "mail-server"),
+    ("wordpress", "cms"),
+    ("drupal", "cms"),
+    ("ghost", "cms"),
+    ("strapi", "cms"),
     ("postfix", "mail-server"),
 ];
 

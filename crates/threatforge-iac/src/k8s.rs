@@ -394,6 +394,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
     }
 
+    rbac(&objects, &workloads, first, inventory);
+
     for o in &objects {
         let read = WORKLOADS.contains(&o.kind)
             || matches!(
@@ -405,6 +407,11 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     | "GRPCRoute"
                     | "NetworkPolicy"
                     | "Namespace"
+                    | "ServiceAccount"
+                    | "Role"
+                    | "ClusterRole"
+                    | "RoleBinding"
+                    | "ClusterRoleBinding"
             );
         if !read {
             *skipped.entry(o.kind.to_owned()).or_default() += 1;
@@ -421,6 +428,107 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         ));
     }
     Ok(())
+}
+
+/// RBAC: a workload whose ServiceAccount is bound to a role that may do anything (cluster-admin,
+/// or `*` verbs on `*` resources), or to a cluster-wide role that reads Secrets, runs without
+/// least privilege: taking it over takes what the role grants.
+fn rbac(
+    objects: &[Object],
+    workloads: &[(&Object, Map<String, Value>)],
+    first: usize,
+    inventory: &mut Inventory,
+) {
+    let rules_of = |kind: &str, namespace: &str, name: &str| -> Option<&[Value]> {
+        objects
+            .iter()
+            .find(|o| {
+                o.kind == kind
+                    && o.name == name
+                    && (kind == "ClusterRole" || o.namespace == namespace)
+            })
+            .map(|o| items(o.value, &["rules"]))
+    };
+    let list = |rule: &Value, key: &str| -> Vec<String> {
+        items(rule, &[key])
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    for binding in objects
+        .iter()
+        .filter(|o| matches!(o.kind, "RoleBinding" | "ClusterRoleBinding"))
+    {
+        let cluster_wide = binding.kind == "ClusterRoleBinding";
+        let (Some(role_kind), Some(role)) = (
+            str_at(binding.value, &["roleRef", "kind"]),
+            str_at(binding.value, &["roleRef", "name"]),
+        ) else {
+            continue;
+        };
+        let rules = rules_of(role_kind, &binding.namespace, role).unwrap_or(&[]);
+        let everything = role == "cluster-admin"
+            || rules.iter().any(|r| {
+                list(r, "verbs").iter().any(|v| v == "*")
+                    && list(r, "resources").iter().any(|v| v == "*")
+            });
+        let secrets = rules.iter().any(|r| {
+            list(r, "resources")
+                .iter()
+                .any(|v| v == "secrets" || v == "*")
+                && list(r, "verbs")
+                    .iter()
+                    .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"))
+        });
+        let grant = if everything {
+            "may do anything"
+        } else if secrets && cluster_wide {
+            "may read every Secret"
+        } else {
+            continue;
+        };
+        let scope = if cluster_wide {
+            "in the whole cluster".to_owned()
+        } else {
+            format!("in namespace {}", binding.namespace)
+        };
+        for subject in items(binding.value, &["subjects"]) {
+            if str_at(subject, &["kind"]) != Some("ServiceAccount") {
+                continue;
+            }
+            let Some(account) = str_at(subject, &["name"]) else {
+                continue;
+            };
+            let account_namespace =
+                str_at(subject, &["namespace"]).unwrap_or(binding.namespace.as_str());
+            for (i, (workload, _)) in workloads.iter().enumerate() {
+                let spec = pod_template(workload).and_then(|p| p.get("spec"));
+                let uses = spec
+                    .and_then(|s| {
+                        str_at(s, &["serviceAccountName"])
+                            .or_else(|| str_at(s, &["serviceAccount"]))
+                    })
+                    .unwrap_or("default");
+                if workload.namespace != account_namespace || uses != account {
+                    continue;
+                }
+                let lack = Evidence::new(
+                    "least-privilege",
+                    format!(
+                        "its ServiceAccount {account_namespace}/{account} {grant} {scope}: {} {} binds {role_kind} {}",
+                        binding.kind,
+                        short(binding.name),
+                        short(role)
+                    ),
+                );
+                let found = &mut inventory.components[first + i];
+                if !found.lacks.contains(&lack) {
+                    found.lacks.push(lack);
+                }
+            }
+        }
+    }
 }
 
 /// The zone of a namespace, added to the inventory the first time: its key.
@@ -630,6 +738,65 @@ kind: Service
 metadata: { name: api, namespace: shop }
 spec: { type: LoadBalancer, selector: { app: api } }
 ";
+
+    #[test]
+    fn a_service_account_bound_to_cluster_admin_has_no_least_privilege() {
+        let inventory = inventory(
+            r#"apiVersion: apps/v1
+kind: Deployment
+metadata: { name: deployer, namespace: ops }
+spec:
+  template:
+    metadata: { labels: { app: deployer } }
+    spec:
+      serviceAccountName: deployer
+      containers: [{ name: d, image: ghcr.io/acme/deployer:1 }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: reporter, namespace: ops }
+spec:
+  template:
+    metadata: { labels: { app: reporter } }
+    spec:
+      containers: [{ name: r, image: ghcr.io/acme/reporter:1 }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: deployer-admin }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
+subjects: [{ kind: ServiceAccount, name: deployer, namespace: ops }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: secret-reader }
+rules: [{ apiGroups: [""], resources: [secrets], verbs: [get, list] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: reads, namespace: ops }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader }
+subjects: [{ kind: ServiceAccount, name: default }]
+"#,
+        );
+        let privilege = |i: usize| -> Vec<&str> {
+            inventory.components[i]
+                .lacks
+                .iter()
+                .filter(|l| l.value == "least-privilege")
+                .map(|l| l.why.as_str())
+                .collect()
+        };
+        assert_eq!(
+            privilege(0),
+            [
+                "its ServiceAccount ops/deployer may do anything in the whole cluster: ClusterRoleBinding deployer-admin binds ClusterRole cluster-admin"
+            ]
+        );
+        // Reading the Secrets of its own namespace only is not flagged.
+        assert_eq!(privilege(1), [""; 0]);
+        assert!(inventory.notes.is_empty(), "{:?}", inventory.notes);
+    }
 
     #[test]
     fn services_give_exposure_and_env_hosts_give_flows() {

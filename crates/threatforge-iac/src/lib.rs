@@ -7,17 +7,21 @@
 //! --from`), and [`drift`] compares it with a model the team keeps (`threatforge drift`).
 //!
 //! Sources, one module each: Docker Compose files (`compose.rs`), Kubernetes manifests as
-//! written or as `helm template` and `kustomize build` print them (`k8s.rs`), and Terraform's
-//! `terraform show -json` output of a plan or a state (`terraform.rs`). Nothing is evaluated: no
+//! written or as `helm template` and `kustomize build` print them (`k8s.rs`), Terraform's
+//! `terraform show -json` output of a plan or a state (`terraform.rs`, which maps the resources
+//! of both Terraform readers), and Terraform source (`hcl.rs`); security groups and IAM read
+//! over the mapped resources (`aws.rs`). Nothing is evaluated: no
 //! template is rendered, no Terraform function run; rendered output is an input.
 //!
 //! Input is untrusted: paths are confined to the roots given ([`scan`]), files are read to a cap,
 //! YAML within the loader's budgets, and every walk is linear in the input.
 
+mod aws;
 mod compose;
 mod draft;
 mod drift;
 mod error;
+mod hcl;
 mod inventory;
 mod k8s;
 mod render;
@@ -28,6 +32,6 @@ mod text;
 pub use draft::draft_model;
 pub use drift::{Drift, DriftItem, DriftKind, drift};
 pub use error::IacError;
-pub use inventory::{Evidence, Found, Inventory, Link, Origin, Source, Zone};
+pub use inventory::{Evidence, Found, Gate, Inventory, Link, Origin, Source, Zone};
 pub use render::{DriftFormat, render_drift};
 pub use scan::{ScanOptions, scan};

@@ -8,7 +8,7 @@ use threatforge_model::{Refused, read_confined};
 
 use crate::error::IacError;
 use crate::inventory::{Inventory, Source};
-use crate::{compose, k8s, terraform};
+use crate::{compose, hcl, k8s, terraform};
 
 /// Bounds on one scan.
 #[derive(Clone, Debug)]
@@ -51,9 +51,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<Inventory, IacEr
         files: options.max_files,
         entries: options.max_entries,
     };
-    let mut hcl = Vec::new();
-    // Manifests are read together at the end: a Service in one file is named in another.
-    let mut manifests = Vec::new();
+    let mut sources = Deferred::default();
     for path in paths {
         let shown = path.display().to_string();
         let metadata = std::fs::metadata(path)
@@ -68,15 +66,11 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<Inventory, IacEr
                 let Some(kind) = kind_by_name(&file) else {
                     continue;
                 };
-                if kind == Kind::TerraformSource {
-                    hcl.push(name);
-                    continue;
-                }
                 let text = read(&file, &root, options, &mut budget)?;
                 // Under a directory, a YAML or JSON file that is none of ours is someone
                 // else's (CI settings, package manifests): skipped, not refused.
                 if let Some(kind) = kind_by_content(kind, &text) {
-                    read_into(kind, name, text, &mut inventory, &mut manifests)?;
+                    read_into(kind, name, text, &mut inventory, &mut sources)?;
                 }
             }
         } else {
@@ -85,48 +79,38 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<Inventory, IacEr
             };
             let text = read(path, parent, options, &mut budget)?;
             let by_name = kind_by_name(path).unwrap_or(Kind::Kubernetes);
-            if by_name == Kind::TerraformSource {
-                return Err(hcl_refused(&shown));
-            }
             let kind = kind_by_content(by_name, &text).ok_or_else(|| {
                 IacError::new(
                     &shown,
-                    "is neither a Docker Compose file, Kubernetes manifests, nor the output of \
-                     `terraform show -json`",
+                    "is neither a Docker Compose file, Kubernetes manifests, Terraform source, \
+                     nor the output of `terraform show -json`",
                 )
                 .with_help(
                     "give Compose files (named `compose.yaml` or `docker-compose*.yml`), \
-                     rendered Kubernetes YAML (`helm template`, `kustomize build`), or \
+                     rendered Kubernetes YAML (`helm template`, `kustomize build`), Terraform \
+                     source (`*.tf`), or \
                      `terraform show -json PLANFILE > plan.json`",
                 )
             })?;
-            read_into(kind, shown, text, &mut inventory, &mut manifests)?;
+            read_into(kind, shown, text, &mut inventory, &mut sources)?;
         }
     }
-    if !manifests.is_empty() {
+    if !sources.manifests.is_empty() {
         inventory.saw(Source::Kubernetes);
-        k8s::read(&manifests, &mut inventory)?;
+        k8s::read(&sources.manifests, &mut inventory)?;
     }
-    if !hcl.is_empty() {
-        inventory.notes.push(format!(
-            "{} Terraform source file(s) (`.tf`) were not read, the first `{}`: threatforge reads \
-             `terraform show -json` output, which has every value resolved",
-            hcl.len(),
-            threatforge_model::escape::line(&hcl[0])
-        ));
+    if !sources.terraform.is_empty() {
+        hcl::read(&sources.terraform, &mut inventory)?;
     }
     Ok(inventory)
 }
 
-fn hcl_refused(shown: &str) -> IacError {
-    IacError::new(
-        shown,
-        "is Terraform source; threatforge reads Terraform's JSON output",
-    )
-    .with_help(
-        "run `terraform plan -out plan.out && terraform show -json plan.out > plan.json` \
-             (or `terraform show -json > state.json`) and give plan.json",
-    )
+/// Files read together once all are in: a Service in one manifest is named in another, and a
+/// Terraform module is every `.tf` file of its directory.
+#[derive(Default)]
+struct Deferred {
+    manifests: Vec<(String, String)>,
+    terraform: Vec<(String, String)>,
 }
 
 struct Budget {
@@ -230,12 +214,18 @@ fn kind_by_content(by_name: Kind, text: &str) -> Option<Kind> {
     let has_line = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
     match by_name {
         Kind::TerraformJson => {
-            let head = &text[..text.len().min(4096)];
+            // On a character boundary: a multi-byte character across byte 4096 must not panic.
+            let mut end = text.len().min(4096);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let head = &text[..end];
             (head.contains("\"format_version\"")
                 && (text.contains("\"planned_values\"") || text.contains("\"values\"")))
             .then_some(Kind::TerraformJson)
         }
         Kind::Compose => Some(Kind::Compose),
+        Kind::TerraformSource => Some(Kind::TerraformSource),
         Kind::Kubernetes if has_line("apiVersion:") && has_line("kind:") => Some(Kind::Kubernetes),
         Kind::Kubernetes if has_line("services:") => Some(Kind::Compose),
         _ => None,
@@ -247,7 +237,7 @@ fn read_into(
     file: String,
     text: String,
     inventory: &mut Inventory,
-    manifests: &mut Vec<(String, String)>,
+    deferred: &mut Deferred,
 ) -> Result<(), IacError> {
     match kind {
         Kind::Compose => {
@@ -255,13 +245,13 @@ fn read_into(
             compose::read(&file, &text, inventory)
         }
         Kind::Kubernetes => {
-            manifests.push((file, text));
+            deferred.manifests.push((file, text));
             Ok(())
         }
-        Kind::TerraformJson => {
-            inventory.saw(Source::Terraform);
-            terraform::read(&file, &text, inventory)
+        Kind::TerraformJson => terraform::read(&file, &text, inventory),
+        Kind::TerraformSource => {
+            deferred.terraform.push((file, text));
+            Ok(())
         }
-        Kind::TerraformSource => Err(hcl_refused(&file)),
     }
 }

@@ -12,16 +12,21 @@ use serde_json::Value;
 use threatforge_model::{BoundaryKind, ComponentKind, Exposure, catalog};
 
 use crate::error::IacError;
-use crate::inventory::{Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology};
+use crate::inventory::{
+    Evidence, Found, Inventory, Link, Origin, Source, Zone, protocol_of_technology,
+};
 use crate::text::{Lines, at, items, json, short, str_at, truthy};
 
-/// One resource of the plan or state.
-struct Resource<'v> {
-    address: String,
-    kind: &'v str,
-    values: &'v Value,
+/// One resource, read from a plan, a state or Terraform source: the mapping to components is
+/// the same for all three.
+pub(crate) struct Resource<'v> {
+    pub(crate) address: String,
+    pub(crate) kind: &'v str,
+    /// Its attributes as a plan shows them: nested blocks are lists of objects.
+    pub(crate) values: &'v Value,
     /// Addresses it references, with the top-level attribute each is under.
-    refs: Vec<(String, String)>,
+    pub(crate) refs: Vec<(String, String)>,
+    pub(crate) origin: Origin,
 }
 
 pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<(), IacError> {
@@ -33,7 +38,7 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
                 .with_help("give the output of `terraform show -json PLANFILE` (or of a state)")
         })?;
     let mut resources = Vec::new();
-    collect(root, &mut resources);
+    collect(file, root, &mut resources);
 
     // References: from the configuration (plans), and from concrete ids and ARNs (states).
     let mut config_refs: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -81,43 +86,61 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
         refs.dedup();
         resources[i].refs = refs;
     }
+    let lines = Lines::new(text);
+    let address_lines = address_lines(text, &lines);
+    for r in &mut resources {
+        r.origin.line = address_lines.get(&r.address).copied().unwrap_or(1);
+    }
+    inventory.saw(Source::Terraform);
+    map(file, resources, inventory);
+    Ok(())
+}
 
-    // An ECS service runs its task definition: what the containers reference, it reaches.
+/// Components, zones and flows from the resources of one plan, state or source directory
+/// (`place` names it in the note on what was not modeled).
+pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inventory) {
+    // An ECS service runs its task definition, an auto scaling group its launch template: what
+    // those reference (images, roles, security groups, stores), the component does.
     let position: HashMap<String, usize> = resources
         .iter()
         .enumerate()
         .map(|(i, r)| (r.address.clone(), i))
         .collect();
     for i in 0..resources.len() {
-        if resources[i].kind != "aws_ecs_service" {
-            continue;
-        }
+        let via = match resources[i].kind {
+            "aws_ecs_service" => "task_definition",
+            "aws_autoscaling_group" => "launch_template",
+            _ => continue,
+        };
         let hop: Vec<(String, String)> = resources[i]
             .refs
             .iter()
-            .filter(|(attr, _)| attr == "task_definition")
+            .filter(|(attr, _)| attr == via)
             .filter_map(|(_, t)| position.get(t))
             .flat_map(|&j| {
                 resources[j]
                     .refs
                     .iter()
-                    .map(|(attr, t)| (format!("task_definition.{attr}"), t.clone()))
+                    .map(|(attr, t)| (format!("{via}.{attr}"), t.clone()))
             })
             .collect();
         resources[i].refs.extend(hop);
     }
 
-    let lines = Lines::new(text);
-    let address_lines = address_lines(text, &lines);
-    let origin = |address: &str| Origin {
-        file: file.to_owned(),
-        line: address_lines.get(address).copied().unwrap_or(1),
-    };
     let index: HashMap<&str, usize> = resources
         .iter()
         .enumerate()
         .map(|(i, r)| (r.address.as_str(), i))
         .collect();
+    let origin = |address: &str| {
+        index.get(address).map_or_else(
+            || Origin {
+                file: place.to_owned(),
+                line: 1,
+            },
+            |&i| resources[i].origin.clone(),
+        )
+    };
 
     // Zones: accounts, networks, subnets.
     let mut accounts: Vec<&'static str> = Vec::new();
@@ -216,8 +239,12 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
                         .extend(target_of(r, "target_id"));
                 }
             }
-            "aws_ecs_service" => {
-                for (_, tg) in r.refs.iter().filter(|(a, _)| a == "load_balancer") {
+            "aws_ecs_service" | "aws_autoscaling_group" => {
+                for (_, tg) in r
+                    .refs
+                    .iter()
+                    .filter(|(a, _)| a == "load_balancer" || a == "target_group_arns")
+                {
                     if let Some(&me) = component_of.get(&r.address) {
                         target_groups.entry(tg.clone()).or_default().push(me);
                     }
@@ -251,6 +278,62 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
                         components[b].exposure = Some(Evidence::new(
                             Exposure::Internal,
                             format!("`{}` blocks every kind of public access", r.address),
+                        ));
+                    }
+                }
+            }
+            "aws_s3_bucket_policy" => {
+                let public = str_at(r.values, &["policy"])
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                    .is_some_and(|p| crate::aws::grants_everyone(&p));
+                if public {
+                    for b in target_of(r, "bucket") {
+                        components[b].exposure = Some(Evidence::new(
+                            Exposure::Internet,
+                            format!("`{}` allows everyone (`Principal: *`)", r.address),
+                        ));
+                    }
+                }
+            }
+            "azurerm_storage_container" => {
+                let access = str_at(r.values, &["container_access_type"]).unwrap_or("private");
+                if access == "blob" || access == "container" {
+                    for b in target_of(r, "storage_account_id")
+                        .into_iter()
+                        .chain(target_of(r, "storage_account_name"))
+                    {
+                        components[b].exposure = Some(Evidence::new(
+                            Exposure::Internet,
+                            format!("`{}` has `container_access_type = {access}`", r.address),
+                        ));
+                    }
+                }
+            }
+            "google_storage_bucket_iam_member" | "google_storage_bucket_iam_binding" => {
+                let members: Vec<&str> = str_at(r.values, &["member"])
+                    .into_iter()
+                    .chain(
+                        items(r.values, &["members"])
+                            .iter()
+                            .filter_map(Value::as_str),
+                    )
+                    .collect();
+                if let Some(everyone) = members
+                    .iter()
+                    .find(|m| matches!(**m, "allUsers" | "allAuthenticatedUsers"))
+                {
+                    // Enforced public access prevention (the bucket's `internal`) refuses it.
+                    for b in target_of(r, "bucket") {
+                        if components[b]
+                            .exposure
+                            .as_ref()
+                            .is_some_and(|e| e.value == Exposure::Internal)
+                        {
+                            continue;
+                        }
+                        components[b].exposure = Some(Evidence::new(
+                            Exposure::Internet,
+                            format!("`{}` grants `{everyone}`", r.address),
                         ));
                     }
                 }
@@ -337,6 +420,19 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
             _ => {}
         }
     }
+    let rs = crate::aws::Resources {
+        all: &resources,
+        index: &index,
+        component_of: &component_of,
+    };
+    crate::aws::security_groups(
+        &rs,
+        &mut inventory.components,
+        &mut links,
+        &mut inventory.gates,
+    );
+    crate::aws::iam(&rs, &mut inventory.components, &mut links);
+
     // Flows a component's own attributes show: a process that references a store (in its
     // environment, its task definition, its origins), a CDN or gateway its origins.
     let kinds = catalog();
@@ -386,11 +482,10 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
             .collect();
         inventory.notes.push(format!(
             "{}: not modeled: {}",
-            short(file),
+            short(place),
             kinds.join(", ")
         ));
     }
-    Ok(())
 }
 
 /// The line of each resource's first `"address": "..."` (its planned or state values, which
@@ -416,7 +511,7 @@ fn address_lines(text: &str, lines: &Lines) -> HashMap<String, usize> {
 }
 
 /// Resources of a module and its child modules, in order.
-fn collect<'v>(module: &'v Value, out: &mut Vec<Resource<'v>>) {
+fn collect<'v>(file: &str, module: &'v Value, out: &mut Vec<Resource<'v>>) {
     for r in items(module, &["resources"]) {
         if str_at(r, &["mode"]) == Some("data") {
             continue;
@@ -429,10 +524,14 @@ fn collect<'v>(module: &'v Value, out: &mut Vec<Resource<'v>>) {
             kind,
             values: r.get("values").unwrap_or(&Value::Null),
             refs: Vec::new(),
+            origin: Origin {
+                file: file.to_owned(),
+                line: 1,
+            },
         });
     }
     for child in items(module, &["child_modules"]) {
-        collect(child, out);
+        collect(file, child, out);
     }
 }
 
@@ -601,6 +700,14 @@ fn placement(
         .map(|t| (*t).to_owned())
 }
 
+/// A flow found, before the components are final: source and target component positions, the
+/// protocol, why, and the address of the resource that shows it.
+pub(crate) type Pending = (usize, usize, Option<&'static str>, String, String);
+
+/// Data sources read as resources (a plan lists them with `mode: data`): what a role may do is
+/// often written in a policy document.
+pub(crate) const READ_DATA: &[&str] = &["aws_iam_policy_document"];
+
 /// Resources read for evidence about others, never components themselves.
 const AUXILIARY: &[&str] = &[
     "aws_s3_bucket_server_side_encryption_configuration",
@@ -617,6 +724,26 @@ const AUXILIARY: &[&str] = &[
     "aws_elasticache_subnet_group",
     "aws_ecs_task_definition",
     "aws_ecs_cluster",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_policy",
+    "aws_iam_policy_document",
+    "aws_iam_instance_profile",
+    "aws_launch_template",
+    "aws_s3_bucket_policy",
+    "azurerm_resource_group",
+    "azurerm_service_plan",
+    "azurerm_mssql_database",
+    "azurerm_storage_container",
+    "google_storage_bucket_iam_member",
+    "google_storage_bucket_iam_binding",
+    "google_cloud_run_service_iam_member",
+    "google_cloud_run_v2_service_iam_member",
 ];
 
 /// A component for a resource of a known type, without its zone and origin.
@@ -639,12 +766,29 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
         )),
         None => {}
     };
+    // Azure's `public_network_access_enabled`: on or off as written; `default_on` when unset.
+    let azure_public = |default_on: bool| {
+        let on = flag("public_network_access_enabled").or(default_on.then_some(true))?;
+        Some(if on {
+            Evidence::new(
+                Exposure::Internet,
+                format!("`{a}` has public network access"),
+            )
+        } else {
+            Evidence::new(
+                Exposure::Internal,
+                format!("`{a}` has `public_network_access_enabled = false`"),
+            )
+        })
+    };
     let technology: (&'static str, String) = match r.kind {
         "aws_db_instance" | "aws_rds_cluster" => {
-            encrypted(
-                Some(flag("storage_encrypted") == Some(true)),
-                "storage_encrypted",
-            );
+            // Off unless set; set to what source does not evaluate (`${?}`), unknown.
+            let on = match v.get("storage_encrypted") {
+                None | Some(Value::Null) => Some(false),
+                value => truthy(value),
+            };
+            encrypted(on, "storage_encrypted");
             exposure = flag("publicly_accessible").map(|public| {
                 let value = if public {
                     Exposure::Internet
@@ -828,6 +972,10 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                 ),
             }
         }
+        "aws_autoscaling_group" => (
+            "virtual-machine",
+            "`aws_autoscaling_group`: instances of its launch template".to_owned(),
+        ),
         "aws_eks_cluster" => {
             let public = items(v, &["vpc_config"])
                 .first()
@@ -855,12 +1003,7 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
         | "azurerm_postgresql_server"
         | "azurerm_mssql_server"
         | "azurerm_mysql_flexible_server" => {
-            if flag("public_network_access_enabled") == Some(true) {
-                exposure = Some(Evidence::new(
-                    Exposure::Internet,
-                    format!("`{a}` has public network access"),
-                ));
-            }
+            exposure = azure_public(false);
             let technology = if r.kind.contains("postgres") {
                 "postgresql"
             } else if r.kind.contains("mysql") {
@@ -871,33 +1014,59 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
             (technology, format!("`{}`", r.kind))
         }
         "azurerm_storage_account" => {
+            exposure = azure_public(false);
             if flag("allow_nested_items_to_be_public") == Some(true) {
                 exposure = Some(Evidence::new(
                     Exposure::Internet,
                     format!("`{a}` allows public blobs"),
                 ));
             }
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Azure Storage encrypts every account at rest",
+            ));
             ("object-storage", "`azurerm_storage_account`".to_owned())
         }
         "azurerm_kubernetes_cluster" => ("container-platform", format!("`{}`", r.kind)),
-        "azurerm_linux_web_app" | "azurerm_windows_web_app" | "azurerm_app_service" => {
-            if flag("public_network_access_enabled") != Some(false) {
-                exposure = Some(Evidence::new(
-                    Exposure::Internet,
-                    format!("`{a}` has public network access"),
-                ));
+        "azurerm_linux_web_app"
+        | "azurerm_windows_web_app"
+        | "azurerm_app_service"
+        | "azurerm_linux_function_app"
+        | "azurerm_windows_function_app"
+        | "azurerm_function_app" => {
+            // App Service takes traffic from the internet unless told otherwise.
+            exposure = azure_public(true);
+            let https = flag("https_only") == Some(true);
+            public_protocol = Some(Evidence::new(
+                if https { "https" } else { "http" },
+                if https {
+                    format!("`{a}` has `https_only = true`")
+                } else {
+                    format!("`{a}` does not set `https_only`: it answers HTTP too")
+                },
+            ));
+            if r.kind.contains("function") {
+                ("serverless-function", format!("`{}`", r.kind))
+            } else {
+                ("web-application", format!("`{}`", r.kind))
             }
-            ("web-application", format!("`{}`", r.kind))
         }
-        "azurerm_linux_function_app" | "azurerm_windows_function_app" | "azurerm_function_app" => {
-            ("serverless-function", format!("`{}`", r.kind))
+        "azurerm_key_vault" => {
+            exposure = azure_public(false);
+            ("secrets-vault", "`azurerm_key_vault`".to_owned())
         }
-        "azurerm_key_vault" => ("secrets-vault", "`azurerm_key_vault`".to_owned()),
         "azurerm_redis_cache" => ("redis", "`azurerm_redis_cache`".to_owned()),
         "azurerm_servicebus_namespace" => {
             ("message-queue", "`azurerm_servicebus_namespace`".to_owned())
         }
-        "azurerm_cosmosdb_account" => ("nosql-database", "`azurerm_cosmosdb_account`".to_owned()),
+        "azurerm_cosmosdb_account" => {
+            exposure = azure_public(false);
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Cosmos DB encrypts every account at rest",
+            ));
+            ("nosql-database", "`azurerm_cosmosdb_account`".to_owned())
+        }
         "azurerm_application_gateway" => {
             exposure = Some(Evidence::new(
                 Exposure::Internet,
@@ -914,12 +1083,23 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                 .first()
                 .and_then(|s| items(s, &["ip_configuration"]).first())
                 .and_then(|c| truthy(c.get("ipv4_enabled")));
-            if ipv4 == Some(true) {
-                exposure = Some(Evidence::new(
-                    Exposure::Internet,
-                    format!("`{a}` has a public IPv4 address"),
-                ));
-            }
+            exposure = ipv4.map(|public| {
+                if public {
+                    Evidence::new(
+                        Exposure::Internet,
+                        format!("`{a}` has a public IPv4 address"),
+                    )
+                } else {
+                    Evidence::new(
+                        Exposure::Internal,
+                        format!("`{a}` has `ipv4_enabled = false`"),
+                    )
+                }
+            });
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Cloud SQL encrypts every instance at rest",
+            ));
             let technology = if version.starts_with("POSTGRES") {
                 "postgresql"
             } else if version.starts_with("MYSQL") {
@@ -941,6 +1121,10 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                     format!("`{a}` enforces public access prevention"),
                 ));
             }
+            controls.push(Evidence::new(
+                "encryption-at-rest",
+                "Cloud Storage encrypts every bucket at rest",
+            ));
             ("object-storage", "`google_storage_bucket`".to_owned())
         }
         "google_container_cluster" => (
@@ -954,9 +1138,28 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
                     format!("`{a}` takes traffic from everywhere"),
                 ));
             }
+            public_protocol = Some(Evidence::new("https", "Cloud Run serves HTTPS only"));
             ("api-service", format!("`{}`", r.kind))
         }
         "google_cloudfunctions_function" | "google_cloudfunctions2_function" => {
+            let ingress = str_at(v, &["ingress_settings"]).or_else(|| {
+                items(v, &["service_config"])
+                    .first()
+                    .and_then(|c| str_at(c, &["ingress_settings"]))
+            });
+            exposure = ingress.map(|i| {
+                if i == "ALLOW_ALL" {
+                    Evidence::new(
+                        Exposure::Internet,
+                        format!("`{a}` has `ingress_settings = ALLOW_ALL`"),
+                    )
+                } else {
+                    Evidence::new(
+                        Exposure::Internal,
+                        format!("`{a}` has `ingress_settings = {}`", short(i)),
+                    )
+                }
+            });
             ("serverless-function", format!("`{}`", r.kind))
         }
         "google_compute_instance" => ("virtual-machine", "`google_compute_instance`".to_owned()),

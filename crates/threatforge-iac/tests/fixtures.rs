@@ -13,6 +13,9 @@ const FIXTURES: &[&str] = &[
     "tests/fixtures/compose-shop",
     "tests/fixtures/k8s-platform",
     "tests/fixtures/terraform-aws/plan.json",
+    "tests/fixtures/terraform-hcl",
+    "tests/fixtures/terraform-azure",
+    "tests/fixtures/terraform-gcp",
 ];
 
 fn inventory(paths: &[PathBuf]) -> Inventory {
@@ -43,6 +46,9 @@ fn each_fixture_drafts_a_model_that_loads_without_errors() {
         &[][..],
         // The alarm topic's only flow is from a CloudWatch alarm, which is not modeled.
         &["isolated-component"][..],
+        &[][..],
+        &[][..],
+        &[][..],
     ]) {
         let text = draft(path);
         let loaded = load(&text);
@@ -305,4 +311,172 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
     assert_eq!(inventory.links.len(), 800);
     let loaded = load(&draft_model(&inventory, &["plan.json".to_owned()]));
     assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+}
+
+/// A recursive copy of a fixture directory, each `(file, from, to)` replaced once.
+fn changed_tree(fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(fixture).expect("fixture dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("a name");
+        if path.is_dir() {
+            changed_tree(&path, &to.join(name), edits);
+            continue;
+        }
+        let mut text = std::fs::read_to_string(&path).expect("fixture");
+        for (file, from, replacement) in edits {
+            if name == *file {
+                assert!(text.contains(from), "`{from}` is in {file}");
+                text = text.replacen(from, replacement, 1);
+            }
+        }
+        std::fs::write(to.join(name), text).expect("copy");
+    }
+}
+
+/// Terraform source, both sides changed: the code opens a service to the internet, serves the
+/// public entry in the clear and makes a role an administrator; the model claims least
+/// privilege for that role's function, adds a flow the security groups do not let through, and
+/// forgets one they do.
+#[test]
+fn terraform_source_drift_from_security_groups_iam_and_listeners() {
+    let fixture = "tests/fixtures/terraform-hcl";
+    let mut text = draft(fixture);
+    for (from, to) in [
+        (
+            "    technology: serverless-function\n    exposure: internal\n",
+            "    technology: serverless-function\n    exposure: internal\n    controls: [least-privilege]\n",
+        ),
+        (
+            "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n",
+            "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n  - notes-thumbnailer -> notes-db: { protocol: postgres }\n",
+        ),
+        ("  - notes-api -> notes-db: { protocol: postgres }\n", ""),
+    ] {
+        assert!(text.contains(from), "`{from}` is in the draft");
+        text = text.replacen(from, to, 1);
+    }
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let dir = tempfile::tempdir().expect("temp dir");
+    changed_tree(
+        Path::new(fixture),
+        dir.path(),
+        &[
+            (
+                "network.tf",
+                "    description     = \"HTTP from the load balancer\"",
+                "    description     = \"HTTP from anywhere, for a test\"\n    cidr_blocks     = [\"0.0.0.0/0\"]",
+            ),
+            (
+                "app.tf",
+                "  port              = 443\n  protocol          = \"HTTPS\"",
+                "  port              = 80\n  protocol          = \"HTTP\"",
+            ),
+            (
+                "iam.tf",
+                "resource \"aws_iam_role_policy\" \"thumbnailer\" {",
+                "resource \"aws_iam_role_policy_attachment\" \"thumbnailer_admin\" {\n  role       = aws_iam_role.thumbnailer.name\n  policy_arn = \"arn:aws:iam::aws:policy/AdministratorAccess\"\n}\n\nresource \"aws_iam_role_policy\" \"thumbnailer\" {",
+            ),
+        ],
+    );
+    let inventory = inventory(&[dir.path().to_path_buf()]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in [
+        "missing-exposure: component `notes-api`",
+        "missing-flow: no flow `notes-api -> notes-db`",
+        "contradicted-control: flow `internet-user -> notes-public` is encrypted",
+        "contradicted-control: component `notes-thumbnailer` claims control `least-privilege`",
+        "disallowed-flow: the model has `notes-thumbnailer -> notes-db`",
+    ] {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// Azure and Google Cloud: what publishes a store changes, and the drift says so on its line.
+#[test]
+fn azure_and_google_cloud_drift_after_the_code_changed() {
+    let azure = infrastructure_drift(
+        "tests/fixtures/terraform-azure",
+        "main.tf",
+        &[
+            // A container becomes public, and the Key Vault takes public traffic.
+            (
+                "  container_access_type = \"private\"",
+                "  container_access_type = \"blob\"",
+            ),
+            (
+                "  purge_protection_enabled      = true\n  public_network_access_enabled = false",
+                "  purge_protection_enabled      = true\n  public_network_access_enabled = true",
+            ),
+        ],
+    );
+    let google = infrastructure_drift(
+        "tests/fixtures/terraform-gcp",
+        "main.tf",
+        &[
+            // Everyone may read the receipts, and the database gets a public address.
+            (
+                "resource \"google_pubsub_topic\" \"orders\" {",
+                "resource \"google_storage_bucket_iam_member\" \"public\" {\n  bucket = google_storage_bucket.receipts.name\n  role   = \"roles/storage.objectViewer\"\n  member = \"allUsers\"\n}\n\nresource \"google_pubsub_topic\" \"orders\" {",
+            ),
+            (
+                "      ipv4_enabled    = false",
+                "      ipv4_enabled    = true",
+            ),
+            (
+                "  public_access_prevention    = \"enforced\"",
+                "  public_access_prevention    = \"inherited\"",
+            ),
+        ],
+    );
+    insta::assert_snapshot!(format!("{azure}\n{google}"));
+}
+
+/// Repositories written from public, documented shapes (Docker's voting app behind Traefik, the
+/// Bitnami WordPress chart as `helm template` prints it, the AWS three-tier tutorial): each drafts
+/// a model with no errors and no warnings, with the guesses docs/iac.md records as right.
+#[test]
+fn realistic_repositories_draft_what_docs_iac_md_records() {
+    for (path, expected) in [
+        (
+            "tests/fixtures/realistic/voting-compose",
+            &[
+                "  - vote -> redis: { protocol: redis }",
+                "  - worker -> db: { protocol: postgres }",
+                "  - result -> db: { protocol: postgres }",
+                "    technology: reverse-proxy\n    exposure: internet",
+                "    technology: monitoring\n    exposure: internet",
+            ][..],
+        ),
+        (
+            "tests/fixtures/realistic/wordpress-helm",
+            &[
+                "    technology: cms\n    exposure: internet",
+                "    technology: mysql\n    exposure: internal\n    controls: [container-hardening, network-policy]",
+                "  - blog-wordpress -> blog-mariadb: { protocol: mysql }",
+            ][..],
+        ),
+        (
+            "tests/fixtures/realistic/aws-three-tier",
+            &[
+                "  - internet-user -> web: { protocol: http }",
+                "  - web -> web-2: { protocol: http }",
+                "  - instance-bastion -> web-2: { protocol: ssh }",
+                "  - web-2 -> three-tier-db: { protocol: mysql }",
+                "  # no encryption-at-rest: `aws_db_instance.db` has `storage_encrypted` off",
+            ][..],
+        ),
+    ] {
+        let text = draft(path);
+        let loaded = load(&text);
+        assert_eq!(codes(&loaded), [""; 0], "{path}:\n{text}");
+        for line in expected {
+            assert!(text.contains(line), "{path}: `{line}` in\n{text}");
+        }
+        let inventory = inventory(&[PathBuf::from(path)]);
+        assert_eq!(drift(&loaded.model, &inventory).items, [], "{path}");
+    }
 }

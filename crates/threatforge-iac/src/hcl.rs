@@ -1,0 +1,787 @@
+//! Terraform source (`.tf`): parsed with hcl-rs's editing parser (hcl-edit, which bounds the
+//! nesting of blocks and expressions and keeps the spans for file:line), then handed to the same
+//! mapping as a plan (`terraform::map`): one mapping, two readers.
+//!
+//! Nothing is evaluated. A literal is read as it is; `var.x` is its `default` (or the literal a
+//! module call passes), `local.x` its literal; a reference to a resource is kept as the
+//! reference (the flows and placements come from those) and written `${address}` where a value
+//! is wanted; `jsonencode(...)` of a literal is read as its argument (it only changes notation);
+//! everything else (other functions, conditionals, `for`) is unknown, `${?}`, which the mapping
+//! treats as neither on nor off. A module's outputs are not followed: a reference to
+//! `module.NAME.OUTPUT` is left unresolved and counted in a note.
+//!
+//! Each directory of `.tf` files is a module. A local module call (`source = "./modules/net"`) to
+//! a directory that was read gives its resources the prefix a plan gives them
+//! (`module.net.aws_vpc.main`); a directory nobody calls is a root module.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use hcl::edit::Span;
+use hcl::edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl::edit::structure::{Body, Structure};
+use hcl::edit::template::{Element, Template};
+use serde_json::{Map, Value};
+
+use crate::error::IacError;
+use crate::inventory::{Inventory, Origin, Source};
+use crate::terraform::{self, Resource};
+use crate::text::{Lines, short};
+
+/// What an expression that is not read stands for.
+const UNKNOWN: &str = "${?}";
+/// The most module instances (a module called from several places is read once per call).
+const MAX_INSTANCES: usize = 256;
+/// The most resources read from source over all instances: module calls multiply.
+const MAX_RESOURCES: usize = 50_000;
+/// Attributes that order or multiply a resource: a reference in them is not a flow.
+const META: &[&str] = &["depends_on", "count", "for_each", "provider", "lifecycle"];
+
+/// One parsed file.
+struct File<'t> {
+    name: &'t str,
+    body: Body,
+    lines: Lines<'t>,
+}
+
+/// A directory of `.tf` files.
+struct Module<'t> {
+    dir: PathBuf,
+    files: Vec<File<'t>>,
+}
+
+/// What names resolve to inside one module instance.
+struct Scope {
+    /// `module.net.` for the module called `net` from the root.
+    prefix: String,
+    vars: BTreeMap<String, Value>,
+    locals: BTreeMap<String, Value>,
+}
+
+/// References a conversion met: resources (with their prefix) and module outputs.
+#[derive(Default)]
+struct Met {
+    resources: Vec<String>,
+    module_outputs: Vec<String>,
+}
+
+/// Reads `.tf` files (name as shown, text) into the inventory, one module per directory.
+pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Result<(), IacError> {
+    let mut modules: Vec<Module> = Vec::new();
+    for (name, text) in files {
+        let body = hcl::edit::parser::parse_body(text).map_err(|e| {
+            let location = e.location();
+            IacError::at(
+                name,
+                location.line(),
+                location.column(),
+                format!("is not valid Terraform source: {}", short(e.message())),
+            )
+            .with_help("threatforge reads `.tf` files as `terraform validate` accepts them")
+        })?;
+        let dir = Path::new(name)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let file = File {
+            name,
+            body,
+            lines: Lines::new(text),
+        };
+        match modules.iter_mut().find(|m| m.dir == dir) {
+            Some(module) => module.files.push(file),
+            None => modules.push(Module {
+                dir,
+                files: vec![file],
+            }),
+        }
+    }
+    inventory.saw(Source::Terraform);
+
+    // Which directory each local module call reaches; a directory nobody calls is a root.
+    let calls: Vec<Vec<(String, usize, &Body)>> = modules
+        .iter()
+        .map(|m| {
+            blocks(m, "module")
+                .filter_map(|(_, name, body)| {
+                    let source = literal_string(body, "source")?;
+                    let target = local_module(&m.dir, &source)?;
+                    let index = modules.iter().position(|o| o.dir == target)?;
+                    Some((name.to_owned(), index, body))
+                })
+                .collect()
+        })
+        .collect();
+    // A module calling itself (hostile, or a mistake) is still a root; the instance cap ends it.
+    let called: Vec<bool> = (0..modules.len())
+        .map(|i| {
+            calls
+                .iter()
+                .enumerate()
+                .any(|(caller, c)| caller != i && c.iter().any(|(_, target, _)| *target == i))
+        })
+        .collect();
+
+    let mut values: Vec<Owned> = Vec::new();
+    let mut unresolved: Vec<String> = Vec::new();
+    let mut queue: Vec<(usize, String, BTreeMap<String, Value>, usize)> = (0..modules.len())
+        .filter(|&i| !called[i])
+        .map(|i| (i, String::new(), BTreeMap::new(), 0))
+        .collect();
+    queue.reverse();
+    let mut instances = 0;
+    let mut capped = false;
+    while let Some((index, prefix, arguments, depth)) = queue.pop() {
+        if instances >= MAX_INSTANCES || values.len() >= MAX_RESOURCES {
+            capped = true;
+            break;
+        }
+        instances += 1;
+        let module = &modules[index];
+        let scope = scope_of(module, prefix, arguments);
+        for (file, kind, name, body, line) in resources(module) {
+            if values.len() >= MAX_RESOURCES {
+                capped = true;
+                break;
+            }
+            let mut refs = Vec::new();
+            let mut found = Met::default();
+            let value = body_value(body, &scope, &mut |attr, found_here: Met| {
+                if !META.contains(&attr) {
+                    refs.extend(
+                        found_here
+                            .resources
+                            .into_iter()
+                            .map(|r| (attr.to_owned(), r)),
+                    );
+                }
+                found.module_outputs.extend(found_here.module_outputs);
+            });
+            unresolved.extend(found.module_outputs);
+            refs.dedup();
+            let data = if line.data { "data." } else { "" };
+            let address = format!("{}{data}{kind}.{name}", scope.prefix);
+            values.push(Owned {
+                address,
+                kind,
+                value,
+                refs,
+                origin: Origin {
+                    file: file.name.to_owned(),
+                    line: line.line,
+                },
+            });
+        }
+        // Calls from this instance, in the order written, before its siblings' (depth first).
+        let mut children = Vec::new();
+        for (name, target, body) in &calls[index] {
+            if depth >= 8 {
+                capped = true;
+                continue;
+            }
+            let mut arguments = BTreeMap::new();
+            for attr in body.attributes() {
+                let key = attr.key.as_str();
+                if key == "source" || key == "version" || META.contains(&key) {
+                    continue;
+                }
+                let mut found = Met::default();
+                let value = expression(&attr.value, &scope, &mut found);
+                unresolved.extend(found.module_outputs);
+                arguments.insert(key.to_owned(), value);
+            }
+            children.push((
+                *target,
+                format!("{}module.{name}.", scope.prefix),
+                arguments,
+                depth + 1,
+            ));
+        }
+        queue.extend(children.into_iter().rev());
+    }
+
+    if !unresolved.is_empty() {
+        unresolved.sort();
+        unresolved.dedup();
+        inventory.notes.push(format!(
+            "{} reference(s) to module outputs are not followed (the first `{}`): a flow through one \
+             is not drawn",
+            unresolved.len(),
+            short(&unresolved[0])
+        ));
+    }
+    if capped {
+        inventory.notes.push(format!(
+            "module calls went past {MAX_INSTANCES} instances, {MAX_RESOURCES} resources or 8 \
+             levels; the rest are left out"
+        ));
+    }
+    let place = modules
+        .first()
+        .map(|m| format!("{}/*.tf", m.dir.display()))
+        .unwrap_or_default();
+    let resources: Vec<Resource> = values
+        .iter()
+        .map(|o| Resource {
+            address: o.address.clone(),
+            kind: o.kind,
+            values: &o.value,
+            refs: o.refs.clone(),
+            origin: o.origin.clone(),
+        })
+        .collect();
+    terraform::map(&place, resources, inventory);
+    Ok(())
+}
+
+/// A resource as read from source, owning its values (a plan's are borrowed from its JSON).
+struct Owned<'t> {
+    address: String,
+    kind: &'t str,
+    value: Value,
+    refs: Vec<(String, String)>,
+    origin: Origin,
+}
+
+/// Where a resource block is, and whether it is a data source (read for IAM policy documents).
+struct BlockLine {
+    line: usize,
+    data: bool,
+}
+
+/// The labelled blocks of a kind in a module: (file, first label, second label or the first,
+/// body).
+fn blocks<'m>(
+    module: &'m Module,
+    ident: &'m str,
+) -> impl Iterator<Item = (&'m File<'m>, &'m str, &'m Body)> + 'm {
+    module.files.iter().flat_map(move |file| {
+        file.body.blocks().filter_map(move |block| {
+            (block.ident.as_str() == ident)
+                .then(|| {
+                    block
+                        .labels
+                        .first()
+                        .map(|l| (file, l.as_str(), &block.body))
+                })
+                .flatten()
+        })
+    })
+}
+
+/// The module's resources, and the data sources the mapping reads (policy documents).
+fn resources<'m>(
+    module: &'m Module,
+) -> impl Iterator<Item = (&'m File<'m>, &'m str, &'m str, &'m Body, BlockLine)> + 'm {
+    module.files.iter().flat_map(|file| {
+        file.body.blocks().filter_map(move |block| {
+            let data = match block.ident.as_str() {
+                "resource" => false,
+                "data" => true,
+                _ => return None,
+            };
+            let [kind, name] = block.labels.as_slice() else {
+                return None;
+            };
+            if data && !terraform::READ_DATA.contains(&kind.as_str()) {
+                return None;
+            }
+            let line = block
+                .span()
+                .map_or(1, |span| file.lines.line_of(span.start));
+            Some((
+                file,
+                kind.as_str(),
+                name.as_str(),
+                &block.body,
+                BlockLine { line, data },
+            ))
+        })
+    })
+}
+
+/// Variables (their defaults, overridden by the call's arguments) and locals of one instance.
+fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>) -> Scope {
+    let mut scope = Scope {
+        prefix,
+        vars: BTreeMap::new(),
+        locals: BTreeMap::new(),
+    };
+    for (_, name, body) in blocks(module, "variable") {
+        let value = arguments.get(name).cloned().or_else(|| {
+            body.get_attribute("default")
+                .map(|d| expression(&d.value, &scope, &mut Met::default()))
+        });
+        if let Some(value) = value {
+            scope.vars.insert(name.to_owned(), value);
+        }
+    }
+    for file in &module.files {
+        for block in file.body.blocks().filter(|b| b.ident.as_str() == "locals") {
+            for attr in block.body.attributes() {
+                let value = expression(&attr.value, &scope, &mut Met::default());
+                scope.locals.insert(attr.key.as_str().to_owned(), value);
+            }
+        }
+    }
+    scope
+}
+
+/// A literal string attribute of a body.
+fn literal_string(body: &Body, key: &str) -> Option<String> {
+    match &body.get_attribute(key)?.value {
+        Expression::String(s) => Some(s.value().clone()),
+        _ => None,
+    }
+}
+
+/// The directory a local module source names, relative to the calling module's; a registry or
+/// Git source is not read.
+fn local_module(dir: &Path, source: &str) -> Option<PathBuf> {
+    if !(source.starts_with("./") || source.starts_with("../")) {
+        return None;
+    }
+    let mut path = PathBuf::new();
+    for part in dir.join(source).components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !path.pop() {
+                    path.push("..");
+                }
+            }
+            other => path.push(other),
+        }
+    }
+    Some(path)
+}
+
+/// A body as a plan shows its values: attributes, and nested blocks as lists of objects. `refs`
+/// gets each top-level attribute's (or block's) references.
+fn body_value(body: &Body, scope: &Scope, refs: &mut dyn FnMut(&str, Met)) -> Value {
+    let mut map = Map::new();
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let key = attr.key.as_str();
+                let mut found = Met::default();
+                let value = expression(&attr.value, scope, &mut found);
+                refs(key, found);
+                map.insert(key.to_owned(), value);
+            }
+            Structure::Block(block) => {
+                let key = block.ident.as_str();
+                let mut found = Met::default();
+                // A `dynamic` block's content depends on its `for_each`: only its references.
+                let value = nested(&block.body, scope, &mut found);
+                refs(key, found);
+                if key == "dynamic" || key == "provisioner" || key == "connection" {
+                    continue;
+                }
+                if let Value::Array(list) = map
+                    .entry(key.to_owned())
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    list.push(value);
+                }
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+/// A nested block's value, its references all gathered under the block.
+fn nested(body: &Body, scope: &Scope, found: &mut Met) -> Value {
+    body_value(body, scope, &mut |_, inner| {
+        found.resources.extend(inner.resources);
+        found.module_outputs.extend(inner.module_outputs);
+    })
+}
+
+/// An expression's value, as far as it can be read without evaluating anything.
+fn expression(expr: &Expression, scope: &Scope, found: &mut Met) -> Value {
+    match expr {
+        Expression::Null(_) => Value::Null,
+        Expression::Bool(b) => Value::Bool(*b.value()),
+        Expression::Number(n) => {
+            let n = n.value();
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
+            }
+        }
+        Expression::String(s) => Value::String(s.value().clone()),
+        Expression::Array(list) => Value::Array(
+            list.iter()
+                .map(|item| expression(item, scope, found))
+                .collect(),
+        ),
+        Expression::Object(object) => {
+            let mut map = Map::new();
+            for (key, value) in object.iter() {
+                let value = expression(value.expr(), scope, found);
+                let key = match key {
+                    ObjectKey::Ident(ident) => Some(ident.as_str().to_owned()),
+                    ObjectKey::Expression(e) => match expression(e, scope, found) {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    },
+                };
+                if let Some(key) = key {
+                    map.insert(key, value);
+                }
+            }
+            Value::Object(map)
+        }
+        Expression::StringTemplate(template) => template_value(template, scope, found),
+        Expression::HeredocTemplate(heredoc) => template_value(&heredoc.template, scope, found),
+        Expression::Parenthesis(inner) => expression(inner.inner(), scope, found),
+        Expression::Traversal(traversal) => {
+            let mut path = Vec::new();
+            if let Expression::Variable(root) = &traversal.expr {
+                path.push(root.as_str());
+                for operator in &traversal.operators {
+                    match operator.value() {
+                        TraversalOperator::GetAttr(name) => path.push(name.as_str()),
+                        _ => break,
+                    }
+                }
+            } else {
+                expression(&traversal.expr, scope, found);
+            }
+            for operator in &traversal.operators {
+                if let TraversalOperator::Index(index) = operator.value() {
+                    expression(index, scope, found);
+                }
+            }
+            named(&path, scope, found)
+        }
+        Expression::FuncCall(call) => {
+            let args: Vec<Value> = call
+                .args
+                .iter()
+                .map(|a| expression(a, scope, found))
+                .collect();
+            let name = call.name.name.as_str();
+            match args.as_slice() {
+                [argument] if call.name.namespace.is_empty() && name == "jsonencode" => {
+                    Value::String(serde_json::to_string(argument).unwrap_or_default())
+                }
+                _ => Value::String(UNKNOWN.to_owned()),
+            }
+        }
+        Expression::Conditional(c) => {
+            expression(&c.cond_expr, scope, found);
+            expression(&c.true_expr, scope, found);
+            expression(&c.false_expr, scope, found);
+            Value::String(UNKNOWN.to_owned())
+        }
+        Expression::UnaryOp(op) => {
+            expression(&op.expr, scope, found);
+            Value::String(UNKNOWN.to_owned())
+        }
+        Expression::BinaryOp(op) => {
+            expression(&op.lhs_expr, scope, found);
+            expression(&op.rhs_expr, scope, found);
+            Value::String(UNKNOWN.to_owned())
+        }
+        Expression::ForExpr(for_expr) => {
+            expression(&for_expr.intro.collection_expr, scope, found);
+            Value::String(UNKNOWN.to_owned())
+        }
+        Expression::Variable(_) => Value::String(UNKNOWN.to_owned()),
+    }
+}
+
+/// What a name (`var.x`, `local.y`, `aws_vpc.main.id`, `module.net.vpc_id`) stands for.
+fn named(path: &[&str], scope: &Scope, found: &mut Met) -> Value {
+    match path {
+        ["var", name, rest @ ..] => lookup(scope.vars.get(*name), rest, found),
+        ["local", name, rest @ ..] => lookup(scope.locals.get(*name), rest, found),
+        ["module", name, output, ..] => {
+            found
+                .module_outputs
+                .push(format!("{}module.{name}.{output}", scope.prefix));
+            Value::String(UNKNOWN.to_owned())
+        }
+        ["data", kind, name, ..] if terraform::READ_DATA.contains(kind) => {
+            let address = format!("{}data.{kind}.{name}", scope.prefix);
+            found.resources.push(address.clone());
+            Value::String(format!("${{{address}}}"))
+        }
+        [kind, name, ..] if kind.contains('_') => {
+            let address = format!("{}{kind}.{name}", scope.prefix);
+            found.resources.push(address.clone());
+            Value::String(format!("${{{address}}}"))
+        }
+        _ => Value::String(UNKNOWN.to_owned()),
+    }
+}
+
+/// A variable's or local's value down an attribute path; the resources its value names (a module
+/// argument that references a resource of the caller) are references here too.
+fn lookup(value: Option<&Value>, rest: &[&str], found: &mut Met) -> Value {
+    let Some(mut value) = value else {
+        return Value::String(UNKNOWN.to_owned());
+    };
+    for key in rest {
+        match value.get(*key) {
+            Some(inner) => value = inner,
+            None => return Value::String(UNKNOWN.to_owned()),
+        }
+    }
+    placeholders(value, &mut |address| {
+        found.resources.push(address.to_owned())
+    });
+    value.clone()
+}
+
+/// The `${address}` a value carries for the resources it references.
+pub(crate) fn placeholders(value: &Value, found: &mut dyn FnMut(&str)) {
+    match value {
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                let after = &rest[start + 2..];
+                let Some(end) = after.find('}') else {
+                    break;
+                };
+                if &after[..end] != "?" {
+                    found(&after[..end]);
+                }
+                rest = &after[end + 1..];
+            }
+        }
+        Value::Array(list) => list.iter().for_each(|v| placeholders(v, found)),
+        Value::Object(map) => map.values().for_each(|v| placeholders(v, found)),
+        _ => {}
+    }
+}
+
+/// A template's text: literals as written, an interpolation by what it names, directives unknown.
+fn template_value(template: &Template, scope: &Scope, found: &mut Met) -> Value {
+    let mut text = String::new();
+    for element in template.iter() {
+        match element {
+            Element::Literal(literal) => text.push_str(literal.value()),
+            Element::Interpolation(interpolation) => {
+                match expression(&interpolation.expr, scope, found) {
+                    Value::String(s) => text.push_str(&s),
+                    Value::Number(n) => text.push_str(&n.to_string()),
+                    Value::Bool(b) => text.push_str(&b.to_string()),
+                    _ => text.push_str(UNKNOWN),
+                }
+            }
+            Element::Directive(_) => text.push_str(UNKNOWN),
+        }
+    }
+    Value::String(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_one(text: &str) -> Result<Inventory, IacError> {
+        let mut inventory = Inventory::default();
+        read(
+            &[("infra/main.tf".to_owned(), text.to_owned())],
+            &mut inventory,
+        )?;
+        Ok(inventory)
+    }
+
+    #[test]
+    fn references_variables_and_locals_are_read_without_evaluating() {
+        let inventory = read_one(
+            r#"
+variable "engine" { default = "postgres" }
+locals { encrypted = true }
+resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+resource "aws_subnet" "db" {
+  vpc_id = aws_vpc.main.id
+}
+resource "aws_db_subnet_group" "db" { subnet_ids = [aws_subnet.db.id] }
+resource "aws_db_instance" "orders" {
+  engine               = var.engine
+  storage_encrypted    = local.encrypted
+  db_subnet_group_name = aws_db_subnet_group.db.name
+  publicly_accessible  = length(var.engine) > 100
+}
+"#,
+        )
+        .expect("reads");
+        let db = &inventory.components[0];
+        assert_eq!(db.reference, "aws_db_instance.orders");
+        assert_eq!(db.technology.value, "postgresql");
+        assert_eq!(db.controls[0].value, "encryption-at-rest");
+        // A function call is not run: exposure stays unknown.
+        assert_eq!(db.exposure, None);
+        assert_eq!(db.zone.as_deref(), Some("aws_subnet.db"));
+        assert_eq!(db.origin.line, 9);
+        let subnet = inventory.zones.iter().find(|z| z.key == "aws_subnet.db");
+        assert_eq!(
+            subnet.and_then(|z| z.parent.as_deref()),
+            Some("aws_vpc.main")
+        );
+    }
+
+    #[test]
+    fn a_module_output_is_left_unresolved_with_a_note() {
+        let inventory = read_one(
+            r#"
+module "net" { source = "terraform-aws-modules/vpc/aws" }
+resource "aws_lambda_function" "api" {
+  function_name = "api"
+  environment { variables = { QUEUE = module.queues.url } }
+}
+"#,
+        )
+        .expect("reads");
+        assert_eq!(inventory.components.len(), 1);
+        assert!(
+            inventory.notes[0].contains("`module.queues.url`"),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    #[test]
+    fn a_local_module_call_prefixes_its_resources_as_a_plan_does() {
+        let mut inventory = Inventory::default();
+        read(
+            &[
+                (
+                    "infra/main.tf".to_owned(),
+                    r#"module "data" {
+  source = "./modules/data"
+  bucket = "acme-media"
+}"#
+                    .to_owned(),
+                ),
+                (
+                    "infra/modules/data/main.tf".to_owned(),
+                    r#"variable "bucket" {}
+resource "aws_s3_bucket" "media" { bucket = var.bucket }"#
+                        .to_owned(),
+                ),
+            ],
+            &mut inventory,
+        )
+        .expect("reads");
+        let bucket = &inventory.components[0];
+        assert_eq!(bucket.reference, "module.data.aws_s3_bucket.media");
+        assert_eq!(bucket.name, "acme-media");
+        assert_eq!(bucket.origin.file, "infra/modules/data/main.tf");
+    }
+
+    #[test]
+    fn invalid_and_hostile_source_is_refused_with_a_position() {
+        let error =
+            read_one("resource \"aws_vpc\" \"main\" {\n  cidr_block = \n}\n").expect_err("invalid");
+        assert_eq!(error.file, "infra/main.tf");
+        assert_eq!(error.line, Some(2));
+        assert!(error.column.is_some());
+        let deep = format!(
+            "locals {{ x = {}1{} }}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let error = read_one(&deep).expect_err("too deep");
+        assert!(error.message.contains("not valid"), "{error}");
+        // A module that calls itself stops at the instance cap, with a note.
+        let mut inventory = Inventory::default();
+        read(
+            &[(
+                "loop/main.tf".to_owned(),
+                "module \"again\" { source = \"./\" }\nmodule \"twice\" { source = \"./\" }\nresource \"aws_sqs_queue\" \"q\" {}\n"
+                    .to_owned(),
+            )],
+            &mut inventory,
+        )
+        .expect("reads");
+        assert_eq!(inventory.components.len(), MAX_INSTANCES);
+        assert!(
+            inventory.notes.iter().any(|n| n.contains("instances")),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    /// One mapping, two readers: the same stack as source and as a plan gives the same components.
+    #[test]
+    fn source_and_plan_give_the_same_components() {
+        let source = read_one(
+            r#"
+resource "aws_vpc" "main" {}
+resource "aws_subnet" "app" { vpc_id = aws_vpc.main.id }
+resource "aws_lb" "web" {
+  internal = false
+  subnets  = [aws_subnet.app.id]
+}
+resource "aws_sqs_queue" "jobs" { sqs_managed_sse_enabled = true }
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  vpc_config { subnet_ids = [aws_subnet.app.id] }
+  environment { variables = { QUEUE = aws_sqs_queue.jobs.url } }
+}
+"#,
+        )
+        .expect("source reads");
+        let plan = r#"{"format_version":"1.2","planned_values":{"root_module":{"resources":[
+  {"address":"aws_vpc.main","mode":"managed","type":"aws_vpc","name":"main","values":{}},
+  {"address":"aws_subnet.app","mode":"managed","type":"aws_subnet","name":"app","values":{}},
+  {"address":"aws_lb.web","mode":"managed","type":"aws_lb","name":"web","values":{"internal":false}},
+  {"address":"aws_sqs_queue.jobs","mode":"managed","type":"aws_sqs_queue","name":"jobs","values":{"sqs_managed_sse_enabled":true}},
+  {"address":"aws_lambda_function.worker","mode":"managed","type":"aws_lambda_function","name":"worker","values":{"function_name":"worker","vpc_config":[{}],"environment":[{"variables":{}}]}}
+]}},"configuration":{"root_module":{"resources":[
+  {"address":"aws_subnet.app","expressions":{"vpc_id":{"references":["aws_vpc.main.id","aws_vpc.main"]}}},
+  {"address":"aws_lb.web","expressions":{"subnets":{"references":["aws_subnet.app.id","aws_subnet.app"]}}},
+  {"address":"aws_lambda_function.worker","expressions":{"vpc_config":[{"subnet_ids":{"references":["aws_subnet.app.id"]}}],"environment":[{"variables":{"references":["aws_sqs_queue.jobs.url"]}}]}}
+]}}}"#;
+        let mut from_plan = Inventory::default();
+        terraform::read("plan.json", plan, &mut from_plan).expect("plan reads");
+        let shape = |inventory: &Inventory| {
+            let components: Vec<String> = inventory
+                .components
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} {:?} {:?} {:?}",
+                        c.reference,
+                        c.technology.value,
+                        c.exposure.as_ref().map(|e| e.value),
+                        c.controls.iter().map(|e| e.value).collect::<Vec<_>>(),
+                        c.zone
+                    )
+                })
+                .collect();
+            let links: Vec<String> = inventory
+                .links
+                .iter()
+                .map(|l| format!("{} -> {}", l.source, l.target))
+                .collect();
+            (components, links)
+        };
+        assert_eq!(shape(&source), shape(&from_plan));
+        assert_eq!(
+            shape(&source).1,
+            ["aws_lambda_function.worker -> aws_sqs_queue.jobs"]
+        );
+    }
+
+    #[test]
+    fn placeholders_are_the_addresses_a_value_carries() {
+        let mut seen = Vec::new();
+        placeholders(
+            &serde_json::json!({"a": ["${aws_s3_bucket.media}/*", "${?}"], "b": "x${aws_kms_key.main}"}),
+            &mut |a| seen.push(a.to_owned()),
+        );
+        assert_eq!(seen, ["aws_s3_bucket.media", "aws_kms_key.main"]);
+    }
+}
