@@ -84,7 +84,7 @@ rules! {
     "path-traversal", "Path-Traversal", InformationDisclosure, 22 => ["path-traversal": C(PROC)];
     "push-instead-of-pull-deployment", "Push instead of Pull Deployment", Tampering, 1127 => ["push-based-deployment": C(PROC)];
     "search-query-injection", "Search-Query Injection", Tampering, 74 => ["search-query-injection": C(PROC)];
-    "server-side-request-forgery", "Server-Side Request Forgery (SSRF)", InformationDisclosure, 918 => ["server-side-request-forgery": C(PROC)];
+    "server-side-request-forgery", "Server-Side Request Forgery (SSRF)", InformationDisclosure, 918 => ["server-side-request-forgery": C(PROC), "possible-server-side-request-forgery": C(PROC)];
     "service-registry-poisoning", "Service Registry Poisoning", Spoofing, 693 => ["service-registry-poisoning": C(ANY)];
     "sql-nosql-injection", "SQL/NoSQL-Injection", Tampering, 89 => ["sql-injection": C(PROC), "nosql-injection": C(PROC)];
     "unchecked-deployment", "Unchecked Deployment", Tampering, 1127 => ["unchecked-deployment": C(PROC)];
@@ -96,10 +96,10 @@ rules! {
     "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => [];
     "unnecessary-data-transfer", "Unnecessary Data Transfer", ElevationOfPrivilege, 1008 => ["unnecessary-data-transfer": C(PROC)];
     "unnecessary-technical-asset", "Unnecessary Technical Asset", ElevationOfPrivilege, 1008 => ["component-without-data": C(ANY)];
-    "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC)];
+    "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC), "possible-untrusted-deserialization": C(PROC)];
     "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": C(ANY)];
     "wrong-trust-boundary-content", "Wrong Trust Boundary Content", ElevationOfPrivilege, 1008 => ["misplaced-actor-in-boundary": B];
-    "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC)];
+    "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC), "possible-xml-external-entity": C(PROC)];
 }
 
 /// The mapping of one Threagile rule.

@@ -639,10 +639,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "mixed-targets-on-shared-runtime does not fire on a host running components of two trust boundaries",
     ),
     (
-        "server-side-request-forgery",
-        "server-side-request-forgery needs the fetches-urls trait; a call to an internet webhook does not imply it",
-    ),
-    (
         "unguarded-direct-datastore-access",
         "direct-data-store-access-from-outside still fires on a devops link; Threagile skips devops usage",
     ),
