@@ -1764,83 +1764,46 @@ fn dedup(items: &mut Vec<String>) {
     items.retain(|i| seen.insert(i.clone()));
 }
 
+/// docs/import.md's tables for Threagile, rendered from the code.
+#[cfg(test)]
+pub(crate) fn doc_table(name: &str) -> Option<String> {
+    let mut out = String::new();
+    match name {
+        "threagile-technologies" => {
+            out.push_str("| Threagile technology | threatforge technology | traits added |\n|---|---|---|\n");
+            for t in TECHNOLOGIES {
+                let (tech, traits, loose) = technology(t)?;
+                let tech = tech.map_or("(none: kind from `type`, a comment)".to_owned(), |x| {
+                    format!("`{x}`{}", if loose { " (a comment says so)" } else { "" })
+                });
+                let traits: Vec<String> = traits.iter().map(|x| format!("`{x}`")).collect();
+                out.push_str(&format!("| `{t}` | {tech} | {} |\n", traits.join(", ")));
+            }
+        }
+        "threagile-protocols" => {
+            out.push_str("| Threagile protocol | threatforge protocol |\n|---|---|\n");
+            for p in PROTOCOLS {
+                let (proto, loose) = protocol(p)?;
+                let proto = proto.map_or("(none, a comment)".to_owned(), |x| {
+                    format!("`{x}`{}", if loose { " (a comment says so)" } else { "" })
+                });
+                out.push_str(&format!("| `{p}` | {proto} |\n"));
+            }
+        }
+        "threagile-attributes" => {
+            out.push_str("| Threagile attribute | threatforge |\n|---|---|\n");
+            for (attr, becomes, _, _) in ATTRIBUTES {
+                out.push_str(&format!("| {attr} | {becomes} |\n"));
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// docs/import.md's tables for Threagile, rendered from the code.
-    fn doc_table(name: &str) -> Option<String> {
-        let mut out = String::new();
-        match name {
-            "threagile-technologies" => {
-                out.push_str("| Threagile technology | threatforge technology | traits added |\n|---|---|---|\n");
-                for t in TECHNOLOGIES {
-                    let (tech, traits, loose) = technology(t)?;
-                    let tech = tech.map_or("(none: kind from `type`, a comment)".to_owned(), |x| {
-                        format!("`{x}`{}", if loose { " (a comment says so)" } else { "" })
-                    });
-                    let traits: Vec<String> = traits.iter().map(|x| format!("`{x}`")).collect();
-                    out.push_str(&format!("| `{t}` | {tech} | {} |\n", traits.join(", ")));
-                }
-            }
-            "threagile-protocols" => {
-                out.push_str("| Threagile protocol | threatforge protocol |\n|---|---|\n");
-                for p in PROTOCOLS {
-                    let (proto, loose) = protocol(p)?;
-                    let proto = proto.map_or("(none, a comment)".to_owned(), |x| {
-                        format!("`{x}`{}", if loose { " (a comment says so)" } else { "" })
-                    });
-                    out.push_str(&format!("| `{p}` | {proto} |\n"));
-                }
-            }
-            "threagile-attributes" => {
-                out.push_str("| Threagile attribute | threatforge |\n|---|---|\n");
-                for (attr, becomes, _, _) in ATTRIBUTES {
-                    out.push_str(&format!("| {attr} | {becomes} |\n"));
-                }
-            }
-            _ => return None,
-        }
-        Some(out)
-    }
-
-    /// docs/import.md shows the mapping as the code does it; `UPDATE_DOCS=1` rewrites its tables.
-    #[test]
-    fn the_import_guide_shows_the_threagile_mapping() {
-        const MARKER: &str = "<!-- import-table: ";
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/import.md");
-        let committed = std::fs::read_to_string(&path).expect("docs/import.md");
-        let mut expected = String::with_capacity(committed.len());
-        let mut lines = committed.split_inclusive('\n').peekable();
-        let mut tables = 0;
-        while let Some(line) = lines.next() {
-            expected.push_str(line);
-            let Some(name) = line
-                .strip_prefix(MARKER)
-                .and_then(|l| l.trim_end().strip_suffix(" -->"))
-            else {
-                continue;
-            };
-            let Some(table) = doc_table(name) else {
-                continue;
-            };
-            expected.push_str(&table);
-            tables += 1;
-            while lines.peek().is_some_and(|l| l.starts_with('|')) {
-                lines.next();
-            }
-        }
-        assert_eq!(tables, 3, "docs/import.md has a marker per Threagile table");
-        if std::env::var_os("UPDATE_DOCS").is_some() {
-            std::fs::write(&path, &expected).expect("docs/import.md is writable");
-            return;
-        }
-        assert!(
-            committed == expected,
-            "docs/import.md's Threagile tables are stale: run \
-             `UPDATE_DOCS=1 cargo test -p threatforge-import import_guide`"
-        );
-    }
 
     /// A small model with one line added where a row of `ATTRIBUTES` says.
     fn attribute_model(line: &str) -> String {
