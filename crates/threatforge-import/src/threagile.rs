@@ -404,45 +404,178 @@ const PROTOCOLS: &[&str] = &[
 /// the first two; a test imports each model and looks for the text.
 #[cfg(test)]
 const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
-    ("`internet: true`", "`exposure: internet`", "asset: internet: true", "exposure: internet"),
-    ("`used_as_client_by_human: true`", "trait `human-client`", "asset: used_as_client_by_human: true", "human-client"),
-    ("`data_formats_accepted: [xml]`", "trait `parses-xml`", "asset: data_formats_accepted: [xml]", "parses-xml"),
-    ("`data_formats_accepted: [serialization]`", "trait `deserializes-objects`", "asset: data_formats_accepted: [serialization]", "deserializes-objects"),
-    ("`data_formats_accepted: [file]`", "trait `accepts-files`", "asset: data_formats_accepted: [file]", "accepts-files"),
-    ("`multi_tenant: true`", "trait `multi-tenant`", "asset: multi_tenant: true", "multi-tenant"),
-    ("`machine: serverless`", "trait `serverless`", "asset: machine: serverless", "serverless"),
-    ("`machine: container`", "runs on a cluster runtime (its shared runtime, else `containers`)", "asset: machine: container", "containers"),
-    ("`machine: physical`", "a comment", "asset: machine: physical", "machine physical"),
-    ("`encryption` (any but `none`)", "control `encryption-at-rest`", "asset: encryption: transparent", "encryption-at-rest"),
-    ("`encryption: data-with-end-user-individual-key`", "controls `encryption-at-rest`, `key-management`", "asset: encryption: data-with-end-user-individual-key", "key-management"),
-    ("`redundant: true`", "control `high-availability`", "asset: redundant: true", "high-availability"),
-    ("`custom_developed_parts: false`", "a comment; on a `web-server`, the static `web-server`", "asset: custom_developed_parts: false", "off-the-shelf"),
-    ("`owner` naming another organisation (external, vendor, partner, supplier, contractor), on an external entity", "trait `third-party`", "client: owner: External Developers", "third-party"),
-    ("`out_of_scope: true`", "`out_of_scope` with `justification_out_of_scope`", "asset: out_of_scope: true", "out_of_scope:"),
-    ("`integrity`, `availability`", "`criticality` (the higher), with a comment giving all three ratings", "asset: availability: mission-critical", "criticality: critical"),
-    ("link `authentication: two-factor`", "`authentication: credentials` and control `mfa` on the target", "link: authentication: two-factor", "mfa"),
-    ("link `vpn: true`", "control `vpn` on the flow", "link: vpn: true", "vpn"),
-    ("link `ip_filtered: true`", "control `ip-allowlist` on the flow", "link: ip_filtered: true", "ip-allowlist"),
-    ("link `readonly: true`", "`readonly: true`", "link: readonly: true", "readonly: true"),
-    ("link `usage: devops`", "`usage: devops`", "link: usage: devops", "usage: devops"),
-    ("link protocol `iiop`, `jrmp` (and encrypted)", "trait `deserializes-objects` on the target", "link: protocol: jrmp", "deserializes-objects"),
-    ("`abuse_cases`, `security_requirements` naming SSRF, XXE or deserialization and an asset's title", "trait `fetches-urls`, `parses-xml` or `deserializes-objects` on that asset (else a hint in the header)", "root: abuse_cases: { SSRF: An attacker makes the Shop App fetch internal addresses }", "fetches-urls"),
+    (
+        "`internet: true`",
+        "`exposure: internet`",
+        "asset: internet: true",
+        "exposure: internet",
+    ),
+    (
+        "`used_as_client_by_human: true`",
+        "trait `human-client`",
+        "asset: used_as_client_by_human: true",
+        "human-client",
+    ),
+    (
+        "`data_formats_accepted: [xml]`",
+        "trait `parses-xml`",
+        "asset: data_formats_accepted: [xml]",
+        "parses-xml",
+    ),
+    (
+        "`data_formats_accepted: [serialization]`",
+        "trait `deserializes-objects`",
+        "asset: data_formats_accepted: [serialization]",
+        "deserializes-objects",
+    ),
+    (
+        "`data_formats_accepted: [file]`",
+        "trait `accepts-files`",
+        "asset: data_formats_accepted: [file]",
+        "accepts-files",
+    ),
+    (
+        "`multi_tenant: true`",
+        "trait `multi-tenant`",
+        "asset: multi_tenant: true",
+        "multi-tenant",
+    ),
+    (
+        "`machine: serverless`",
+        "trait `serverless`",
+        "asset: machine: serverless",
+        "serverless",
+    ),
+    (
+        "`machine: container`",
+        "runs on a cluster runtime (its shared runtime, else `containers`)",
+        "asset: machine: container",
+        "containers",
+    ),
+    (
+        "`machine: physical`",
+        "a comment",
+        "asset: machine: physical",
+        "machine physical",
+    ),
+    (
+        "`encryption` (any but `none`)",
+        "control `encryption-at-rest`",
+        "asset: encryption: transparent",
+        "encryption-at-rest",
+    ),
+    (
+        "`encryption: data-with-end-user-individual-key`",
+        "controls `encryption-at-rest`, `key-management`",
+        "asset: encryption: data-with-end-user-individual-key",
+        "key-management",
+    ),
+    (
+        "`redundant: true`",
+        "control `high-availability`",
+        "asset: redundant: true",
+        "high-availability",
+    ),
+    (
+        "`custom_developed_parts: false`",
+        "a comment; on a `web-server`, the static `web-server`",
+        "asset: custom_developed_parts: false",
+        "off-the-shelf",
+    ),
+    (
+        "`owner` naming another organisation (external, vendor, partner, supplier, contractor), on an external entity",
+        "trait `third-party`",
+        "client: owner: External Developers",
+        "third-party",
+    ),
+    (
+        "`out_of_scope: true`",
+        "`out_of_scope` with `justification_out_of_scope`",
+        "asset: out_of_scope: true",
+        "out_of_scope:",
+    ),
+    (
+        "`integrity`, `availability`",
+        "`criticality` (the higher), with a comment giving all three ratings",
+        "asset: availability: mission-critical",
+        "criticality: critical",
+    ),
+    (
+        "link `authentication: two-factor`",
+        "`authentication: credentials` and control `mfa` on the target",
+        "link: authentication: two-factor",
+        "mfa",
+    ),
+    (
+        "link `vpn: true`",
+        "control `vpn` on the flow",
+        "link: vpn: true",
+        "vpn",
+    ),
+    (
+        "link `ip_filtered: true`",
+        "control `ip-allowlist` on the flow",
+        "link: ip_filtered: true",
+        "ip-allowlist",
+    ),
+    (
+        "link `readonly: true`",
+        "`readonly: true`",
+        "link: readonly: true",
+        "readonly: true",
+    ),
+    (
+        "link `usage: devops`",
+        "`usage: devops`",
+        "link: usage: devops",
+        "usage: devops",
+    ),
+    (
+        "link protocol `iiop`, `jrmp` (and encrypted)",
+        "trait `deserializes-objects` on the target",
+        "link: protocol: jrmp",
+        "deserializes-objects",
+    ),
+    (
+        "`abuse_cases`, `security_requirements` naming SSRF, XXE or deserialization and an asset's title",
+        "trait `fetches-urls`, `parses-xml` or `deserializes-objects` on that asset (else a hint in the header)",
+        "root: abuse_cases: { SSRF: An attacker makes the Shop App fetch internal addresses }",
+        "fetches-urls",
+    ),
 ];
 
 /// Words in an abuse case or security requirement that name an attack, and the trait that
 /// attack needs on the component it concerns.
 const HINTS: &[(&[&str], &str)] = &[
-    (&["ssrf", "server-side request forgery", "server side request forgery"], "fetches-urls"),
+    (
+        &[
+            "ssrf",
+            "server-side request forgery",
+            "server side request forgery",
+        ],
+        "fetches-urls",
+    ),
     (&["xxe", "xml external entit"], "parses-xml"),
-    (&["deserialization", "deserialisation"], "deserializes-objects"),
+    (
+        &["deserialization", "deserialisation"],
+        "deserializes-objects",
+    ),
 ];
 
 /// Whether an asset's `owner` names another organisation.
 fn third_party_owner(owner: &str) -> bool {
     let o = owner.to_lowercase();
-    ["external", "third-party", "third party", "vendor", "supplier", "partner", "contractor"]
-        .iter()
-        .any(|w| o.contains(w))
+    [
+        "external",
+        "third-party",
+        "third party",
+        "vendor",
+        "supplier",
+        "partner",
+        "contractor",
+    ]
+    .iter()
+    .any(|w| o.contains(w))
 }
 
 /// A Threagile protocol: the catalogue protocol and whether the match is loose.
@@ -1770,7 +1903,9 @@ pub(crate) fn doc_table(name: &str) -> Option<String> {
     let mut out = String::new();
     match name {
         "threagile-technologies" => {
-            out.push_str("| Threagile technology | threatforge technology | traits added |\n|---|---|---|\n");
+            out.push_str(
+                "| Threagile technology | threatforge technology | traits added |\n|---|---|---|\n",
+            );
             for t in TECHNOLOGIES {
                 let (tech, traits, loose) = technology(t)?;
                 let tech = tech.map_or("(none: kind from `type`, a comment)".to_owned(), |x| {
@@ -1826,13 +1961,20 @@ mod tests {
     #[test]
     fn each_attribute_in_the_guide_does_what_it_says() {
         let import = |text: &str| {
-            crate::import(text.as_bytes(), crate::Format::Threagile, &crate::Options::default())
-                .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
-                .yaml
+            crate::import(
+                text.as_bytes(),
+                crate::Format::Threagile,
+                &crate::Options::default(),
+            )
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+            .yaml
         };
         let without = import(&attribute_model(""));
         for (attr, _, line, token) in ATTRIBUTES {
-            assert!(!without.contains(token), "{attr}: `{token}` without it:\n{without}");
+            assert!(
+                !without.contains(token),
+                "{attr}: `{token}` without it:\n{without}"
+            );
             let with = import(&attribute_model(line));
             assert!(with.contains(token), "{attr}: no `{token}` in\n{with}");
         }
@@ -1841,10 +1983,15 @@ mod tests {
     /// An abuse case that names the attack but no asset places nothing: it leaves a hint.
     #[test]
     fn an_abuse_case_naming_no_asset_is_a_hint() {
-        let text = attribute_model("root: abuse_cases: { SSRF: An attacker fetches internal addresses }");
-        let yaml = crate::import(text.as_bytes(), crate::Format::Threagile, &crate::Options::default())
-            .unwrap_or_else(|e| panic!("{e:?}"))
-            .yaml;
+        let text =
+            attribute_model("root: abuse_cases: { SSRF: An attacker fetches internal addresses }");
+        let yaml = crate::import(
+            text.as_bytes(),
+            crate::Format::Threagile,
+            &crate::Options::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .yaml;
         assert!(yaml.contains("Hint from abuse_cases `SSRF`"), "{yaml}");
         assert!(
             !yaml

@@ -732,20 +732,104 @@ impl Importer<'_> {
 /// contain, and does not without it). docs/import.md shows the first three.
 #[cfg(test)]
 const FLAGS: &[(&str, &str, &str, &str, &str)] = &[
-    ("isWebApplication", "process", "technology `web-application`", "process", "web-application"),
-    ("providesAuthentication", "any", "trait `identity-provider`", "process", "identity-provider"),
-    ("handlesCardPayment", "any", "trait `payment`", "process", "payment"),
-    ("handlesGoodsOrServices", "any", "a comment", "process", "handles goods or services"),
-    ("privilegeLevel", "any", "a comment", "process", "privilege level"),
-    ("isALog", "store", "technology `log-storage` (when the name picks none)", "store", "log-storage"),
-    ("isEncrypted", "store", "control `encryption-at-rest`", "store", "encryption-at-rest"),
-    ("isSigned", "store", "control `digital-signatures`", "store", "digital-signatures"),
-    ("storesCredentials", "store", "trait `holds-secrets`", "store", "holds-secrets"),
-    ("storesInventory", "store", "a comment", "store", "stores inventory"),
-    ("outOfScope", "any", "`out_of_scope` with `reasonOutOfScope`", "store", "out_of_scope"),
-    ("isEncrypted", "flow", "`encrypted: true` where the protocol does not say so", "flow", "encrypted: true"),
-    ("isPublicNetwork", "flow", "`exposure: internet` on the receiver (and on an actor sending)", "flow", "exposure: internet"),
-    ("isBidirectional", "flow", "a comment", "flow", "bidirectional"),
+    (
+        "isWebApplication",
+        "process",
+        "technology `web-application`",
+        "process",
+        "web-application",
+    ),
+    (
+        "providesAuthentication",
+        "any",
+        "trait `identity-provider`",
+        "process",
+        "identity-provider",
+    ),
+    (
+        "handlesCardPayment",
+        "any",
+        "trait `payment`",
+        "process",
+        "payment",
+    ),
+    (
+        "handlesGoodsOrServices",
+        "any",
+        "a comment",
+        "process",
+        "handles goods or services",
+    ),
+    (
+        "privilegeLevel",
+        "any",
+        "a comment",
+        "process",
+        "privilege level",
+    ),
+    (
+        "isALog",
+        "store",
+        "technology `log-storage` (when the name picks none)",
+        "store",
+        "log-storage",
+    ),
+    (
+        "isEncrypted",
+        "store",
+        "control `encryption-at-rest`",
+        "store",
+        "encryption-at-rest",
+    ),
+    (
+        "isSigned",
+        "store",
+        "control `digital-signatures`",
+        "store",
+        "digital-signatures",
+    ),
+    (
+        "storesCredentials",
+        "store",
+        "trait `holds-secrets`",
+        "store",
+        "holds-secrets",
+    ),
+    (
+        "storesInventory",
+        "store",
+        "a comment",
+        "store",
+        "stores inventory",
+    ),
+    (
+        "outOfScope",
+        "any",
+        "`out_of_scope` with `reasonOutOfScope`",
+        "store",
+        "out_of_scope",
+    ),
+    (
+        "isEncrypted",
+        "flow",
+        "`encrypted: true` where the protocol does not say so",
+        "flow",
+        "encrypted: true",
+    ),
+    (
+        "isPublicNetwork",
+        "flow",
+        "`exposure: internet` on the receiver (and on an actor sending)",
+        "flow",
+        "exposure: internet",
+    ),
+    (
+        "isBidirectional",
+        "flow",
+        "a comment",
+        "flow",
+        "bidirectional",
+    ),
 ];
 
 /// docs/import.md's table of Threat Dragon flags, rendered from `FLAGS`.
@@ -767,7 +851,13 @@ mod tests {
 
     /// A Threat Dragon file with an actor, a process and a store, and `set` on one of them.
     fn flag_model(set: &str, on: &str) -> String {
-        let extra = |cell: &str| if cell == on { format!(", {set}") } else { String::new() };
+        let extra = |cell: &str| {
+            if cell == on {
+                format!(", {set}")
+            } else {
+                String::new()
+            }
+        };
         format!(
             r#"{{"version": "2.3.0", "summary": {{ "title": "t" }}, "detail": {{ "diagrams": [ {{ "title": "d", "diagramType": "STRIDE", "cells": [
   {{ "shape": "actor", "id": "a", "position": {{ "x": 0, "y": 0 }}, "size": {{ "width": 10, "height": 10 }}, "data": {{ "type": "tm.Actor", "name": "Visitor"{a} }} }},
@@ -786,16 +876,30 @@ mod tests {
     #[test]
     fn each_flag_in_the_guide_does_what_it_says() {
         let import = |text: &str| {
-            crate::import(text.as_bytes(), crate::Format::ThreatDragon, &crate::Options::default())
-                .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
-                .yaml
+            crate::import(
+                text.as_bytes(),
+                crate::Format::ThreatDragon,
+                &crate::Options::default(),
+            )
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+            .yaml
         };
         let without = import(&flag_model("", ""));
         for (flag, _, _, on, token) in FLAGS {
-            assert!(!without.contains(token), "{flag}: `{token}` without it:\n{without}");
-            let value = if *flag == "privilegeLevel" { "\"root\"" } else { "true" };
+            assert!(
+                !without.contains(token),
+                "{flag}: `{token}` without it:\n{without}"
+            );
+            let value = if *flag == "privilegeLevel" {
+                "\"root\""
+            } else {
+                "true"
+            };
             let with = import(&flag_model(&format!("\"{flag}\": {value}"), on));
-            assert!(with.contains(token), "{flag} on {on}: no `{token}` in\n{with}");
+            assert!(
+                with.contains(token),
+                "{flag} on {on}: no `{token}` in\n{with}"
+            );
         }
     }
 

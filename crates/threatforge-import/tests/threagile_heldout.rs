@@ -82,12 +82,8 @@ const ENTERPRISE: &[(&str, &str)] = &[
 
 /// The risks of `expected` that no open covering threat finds.
 fn missed(file: &str, text: &str, expected: &[(&'static str, &'static str)]) -> Vec<String> {
-    let imported = import(
-        text.as_bytes(),
-        Format::Threagile,
-        &support::options(file),
-    )
-    .unwrap_or_else(|e| panic!("{file} imports: {e:?}"));
+    let imported = import(text.as_bytes(), Format::Threagile, &support::options(file))
+        .unwrap_or_else(|e| panic!("{file} imports: {e:?}"));
     let loaded = support::assert_valid(&imported.yaml);
     let rules = RuleSet::builtin();
     assert!(!rules.has_errors());
@@ -95,13 +91,13 @@ fn missed(file: &str, text: &str, expected: &[(&'static str, &'static str)]) -> 
     expected
         .iter()
         .filter(|(rule, asset)| {
-            let mapping = threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
+            let mapping =
+                threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
             let covers = |r: &str| mapping.covered_by.iter().any(|(tf, _)| *tf == r);
             !analysis.findings().any(|t| {
                 (covers(&t.rule) || t.absorbed.iter().any(|a| covers(a)))
                     && t.is_open()
-                    && (*asset == "model"
-                        || support::touches(&loaded.model, t, asset))
+                    && (*asset == "model" || support::touches(&loaded.model, t, asset))
             })
         })
         .map(|(rule, asset)| format!("{rule}@{asset}"))
@@ -111,8 +107,18 @@ fn missed(file: &str, text: &str, expected: &[(&'static str, &'static str)]) -> 
 #[test]
 fn held_out_models_keep_their_share_of_threagile_risks() {
     for (file, text, expected, floor) in [
-        ("webshop.yaml", include_str!("heldout/webshop.yaml"), WEBSHOP, 15),
-        ("enterprise.yaml", include_str!("heldout/enterprise.yaml"), ENTERPRISE, 28),
+        (
+            "webshop.yaml",
+            include_str!("heldout/webshop.yaml"),
+            WEBSHOP,
+            15,
+        ),
+        (
+            "enterprise.yaml",
+            include_str!("heldout/enterprise.yaml"),
+            ENTERPRISE,
+            28,
+        ),
     ] {
         let missed = missed(file, text, expected);
         let found = expected.len() - missed.len();
@@ -122,10 +128,8 @@ fn held_out_models_keep_their_share_of_threagile_risks() {
             c.dedup();
             c.len()
         };
-        let missed_pairs: Vec<(&str, &str)> = missed
-            .iter()
-            .filter_map(|m| m.split_once('@'))
-            .collect();
+        let missed_pairs: Vec<(&str, &str)> =
+            missed.iter().filter_map(|m| m.split_once('@')).collect();
         let categories_found = expected
             .iter()
             .map(|(r, _)| *r)
@@ -141,6 +145,9 @@ fn held_out_models_keep_their_share_of_threagile_risks() {
             expected.len(),
             categories(expected)
         );
-        assert!(found >= floor, "{file}: {found} found, the floor is {floor}; missed {missed:?}");
+        assert!(
+            found >= floor,
+            "{file}: {found} found, the floor is {floor}; missed {missed:?}"
+        );
     }
 }
