@@ -269,6 +269,14 @@ pub(crate) fn parse_yaml(text: &str) -> Result<serde_json::Value, ImportError> {
     yaml::parse(text, DEFAULT_MAX_BYTES)
 }
 
+/// The YAML an import of `text` writes, for the importers' unit tests.
+#[cfg(test)]
+fn yaml_of(text: &str, format: Format) -> String {
+    import(text.as_bytes(), format, &Options::default())
+        .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+        .yaml
+}
+
 #[cfg(test)]
 mod guide {
     /// docs/import.md shows each importer's mapping as the code does it; `UPDATE_DOCS=1`

@@ -562,6 +562,21 @@ const HINTS: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// Gives the component a trait unless its technology or its own list has it already; whether it
+/// was added.
+fn add_trait(c: &mut DraftComponent, trait_: &str) -> bool {
+    let implied = c
+        .technology
+        .as_deref()
+        .and_then(|t| catalog().technology(t))
+        .is_some_and(|t| t.traits.iter().any(|x| x == trait_));
+    let added = !implied && !c.traits.iter().any(|t| t == trait_);
+    if added {
+        c.traits.push(trait_.into());
+    }
+    added
+}
+
 /// Whether an asset's `owner` names another organisation.
 fn third_party_owner(owner: &str) -> bool {
     let o = owner.to_lowercase();
@@ -818,13 +833,7 @@ impl Importer<'_> {
                         let Some(c) = self.draft.components.get_mut(i) else {
                             continue;
                         };
-                        let implied = c
-                            .technology
-                            .as_deref()
-                            .and_then(|t| catalog().technology(t))
-                            .is_some_and(|t| t.traits.iter().any(|x| x == trait_));
-                        if !implied && !c.traits.iter().any(|t| t == trait_) {
-                            c.traits.push(trait_.into());
+                        if add_trait(c, trait_) {
                             c.comments
                                 .push(format!("Threagile: {trait_} from {key} `{title}`"));
                         }
@@ -1336,14 +1345,7 @@ impl Importer<'_> {
                 .get(&component)
                 .and_then(|&i| self.draft.components.get_mut(i))
             {
-                let implied = c
-                    .technology
-                    .as_deref()
-                    .and_then(|t| catalog().technology(t))
-                    .is_some_and(|t| t.traits.iter().any(|x| x == trait_));
-                if !implied && !c.traits.iter().any(|t| t == trait_) {
-                    c.traits.push(trait_.into());
-                }
+                add_trait(c, trait_);
             }
         }
         for (component, control) in target_controls {
@@ -1960,15 +1962,7 @@ mod tests {
 
     #[test]
     fn each_attribute_in_the_guide_does_what_it_says() {
-        let import = |text: &str| {
-            crate::import(
-                text.as_bytes(),
-                crate::Format::Threagile,
-                &crate::Options::default(),
-            )
-            .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
-            .yaml
-        };
+        let import = |text: &str| crate::yaml_of(text, crate::Format::Threagile);
         let without = import(&attribute_model(""));
         for (attr, _, line, token) in ATTRIBUTES {
             assert!(
@@ -1985,13 +1979,7 @@ mod tests {
     fn an_abuse_case_naming_no_asset_is_a_hint() {
         let text =
             attribute_model("root: abuse_cases: { SSRF: An attacker fetches internal addresses }");
-        let yaml = crate::import(
-            text.as_bytes(),
-            crate::Format::Threagile,
-            &crate::Options::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e:?}"))
-        .yaml;
+        let yaml = crate::yaml_of(&text, crate::Format::Threagile);
         assert!(yaml.contains("Hint from abuse_cases `SSRF`"), "{yaml}");
         assert!(
             !yaml

@@ -875,15 +875,7 @@ mod tests {
 
     #[test]
     fn each_flag_in_the_guide_does_what_it_says() {
-        let import = |text: &str| {
-            crate::import(
-                text.as_bytes(),
-                crate::Format::ThreatDragon,
-                &crate::Options::default(),
-            )
-            .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
-            .yaml
-        };
+        let import = |text: &str| crate::yaml_of(text, crate::Format::ThreatDragon);
         let without = import(&flag_model("", ""));
         for (flag, _, _, on, token) in FLAGS {
             assert!(
