@@ -233,6 +233,215 @@ fn state_status(state: &str) -> Option<DecisionStatus> {
 
 /// The catalogue technology for a tool's component type (IriusRisk's `web-application-server-side`,
 /// `generic-client`, `postgresql`...). Specific words come before generic ones.
+/// Words in an OTM component type (or a TMT stencil's name) and the technology they pick, first
+/// match wins: docs/import.md shows it (`doc_table`).
+const TYPE_WORDS: &[(&[&str], &str)] = &[
+    (&["browser", "web-client", "webclient"], "browser"),
+    (&["android", "ios", "mobile", "iphone"], "mobile-app"),
+    (&["desktop", "thick-client"], "desktop-app"),
+    (&["iot", "sensor", "embedded"], "iot-device"),
+    (
+        &["payment", "stripe", "paypal", "adyen"],
+        "payment-provider",
+    ),
+    (&["partner"], "partner-system"),
+    (&["saas", "salesforce", "office365"], "saas"),
+    (&["postgres"], "postgresql"),
+    (&["mysql", "mariadb", "aurora"], "mysql"),
+    (
+        &["sql-server", "mssql", "sqlserver", "azure-sql"],
+        "sql-server",
+    ),
+    (&["oracle"], "oracle-database"),
+    (&["mongo", "documentdb", "cosmos"], "mongodb"),
+    (&["dynamo"], "dynamodb"),
+    (&["cassandra", "keyspaces", "scylla"], "cassandra"),
+    (&["redis", "elasticache"], "redis"),
+    (&["memcache", "cache"], "cache"),
+    (
+        &["elastic", "opensearch", "solr", "search"],
+        "search-engine",
+    ),
+    (
+        &["redshift", "snowflake", "bigquery", "warehouse", "synapse"],
+        "data-warehouse",
+    ),
+    (
+        &["s3", "blob", "bucket", "object-storage", "gcs"],
+        "object-storage",
+    ),
+    (
+        &[
+            "efs",
+            "file-share",
+            "nfs",
+            "file-server",
+            "file-storage",
+            "ftp",
+        ],
+        "file-storage",
+    ),
+    (
+        &[
+            "kafka",
+            "rabbit",
+            "sqs",
+            "sns",
+            "queue",
+            "event-hub",
+            "pubsub",
+            "kinesis",
+            "broker",
+            "message",
+            "eventbridge",
+            "mq",
+        ],
+        "message-queue",
+    ),
+    (&["ldap", "active-directory"], "ldap-directory"),
+    (&["key-vault", "kms", "hsm"], "kms"),
+    (&["vault", "secrets-manager", "secret"], "secrets-vault"),
+    (
+        &["ecr", "container-registry", "docker-registry", "acr"],
+        "container-registry",
+    ),
+    (
+        &["artifact", "nexus", "artifactory", "package-registry"],
+        "artifact-registry",
+    ),
+    // Hosted services before self-run pipelines: `azure-pipelines` is the former.
+    (
+        &[
+            "github-actions",
+            "circleci",
+            "azure-pipelines",
+            "azure-devops",
+            "codebuild",
+            "codepipeline",
+            "bitbucket-pipelines",
+        ],
+        "hosted-ci",
+    ),
+    (
+        &["jenkins", "pipeline", "cicd", "ci-cd", "gitlab-ci"],
+        "ci-pipeline",
+    ),
+    (
+        &["git", "source-code", "repository", "scm", "bitbucket"],
+        "source-repository",
+    ),
+    (&["backup"], "backup-storage"),
+    (
+        &[
+            "siem",
+            "splunk",
+            "cloudwatch",
+            "log-collector",
+            "logstash",
+            "fluent",
+        ],
+        "log-collector",
+    ),
+    (&["log-storage", "logs"], "log-storage"),
+    (&["storage"], "object-storage"),
+    (&["nosql"], "nosql-database"),
+    (
+        &["database", "db", "rds", "sql", "datastore", "data-store"],
+        "database",
+    ),
+    (&["waf"], "waf"),
+    (
+        &["load-balancer", "elb", "alb", "nlb", "balancer"],
+        "load-balancer",
+    ),
+    (
+        &["api-gateway", "apigateway", "api-gw", "apim"],
+        "api-gateway",
+    ),
+    (&["cdn", "cloudfront", "akamai", "fastly"], "cdn"),
+    (&["firewall"], "firewall"),
+    (
+        &["proxy", "nginx", "envoy", "haproxy", "traefik"],
+        "reverse-proxy",
+    ),
+    (&["vpn"], "vpn-gateway"),
+    (&["bastion", "jump-host", "jumpbox"], "bastion-host"),
+    // Identity products the team runs serve their own admin console.
+    (&["keycloak", "adfs", "authentik"], "identity-server"),
+    (
+        &[
+            "cognito", "identity", "idp", "okta", "auth0", "oauth", "oidc", "sso", "saml", "entra",
+        ],
+        "identity-provider",
+    ),
+    (&["lambda", "function", "serverless"], "serverless-function"),
+    (
+        &[
+            "kubernetes",
+            "k8s",
+            "eks",
+            "aks",
+            "gke",
+            "ecs",
+            "openshift",
+            "fargate",
+        ],
+        "container-platform",
+    ),
+    (&["graphql"], "graphql-api"),
+    (&["cms", "wordpress", "drupal", "joomla"], "cms"),
+    (&["smtp", "mail", "ses"], "mail-server"),
+    (
+        &["monitor", "prometheus", "grafana", "datadog"],
+        "monitoring",
+    ),
+    (&["llm", "openai", "bedrock", "genai"], "llm-service"),
+    (&["etl", "glue", "airflow", "dataflow"], "etl-job"),
+    (&["batch", "cron", "job"], "batch-job"),
+    (&["worker"], "worker"),
+    (&["webhook"], "webhook-handler"),
+    (&["admin", "console", "back-office"], "admin-console"),
+    (
+        &["ec2", "virtual-machine", "vm", "compute-engine"],
+        "virtual-machine",
+    ),
+    (&["web-server", "apache", "iis", "static"], "web-server"),
+    (
+        &["external", "third-party", "3rd-party"],
+        "external-service",
+    ),
+    (
+        &[
+            "user",
+            "generic-client",
+            "client",
+            "actor",
+            "person",
+            "human",
+        ],
+        "user",
+    ),
+    (
+        &["web-service", "rest", "api", "microservice", "service"],
+        "api-service",
+    ),
+    (
+        &[
+            "web-application",
+            "webapp",
+            "web-app",
+            "web",
+            "application",
+            "app",
+            "portal",
+            "frontend",
+            "tomcat",
+        ],
+        "web-application",
+    ),
+    (&["backend", "server", "process"], "backend-service"),
+];
+
 pub(crate) fn technology_for(kind: &str) -> Option<&'static str> {
     let key = norm(kind);
     if let Some((id, _)) = catalog().technologies.get_key_value(key.as_str()) {
@@ -249,212 +458,7 @@ pub(crate) fn technology_for(kind: &str) -> Option<&'static str> {
             tokens.iter().any(|t| t.starts_with(word))
         }
     };
-    const TABLE: &[(&[&str], &str)] = &[
-        (&["browser", "web-client", "webclient"], "browser"),
-        (&["android", "ios", "mobile", "iphone"], "mobile-app"),
-        (&["desktop", "thick-client"], "desktop-app"),
-        (&["iot", "sensor", "embedded"], "iot-device"),
-        (
-            &["payment", "stripe", "paypal", "adyen"],
-            "payment-provider",
-        ),
-        (&["partner"], "partner-system"),
-        (&["saas", "salesforce", "office365"], "saas"),
-        (&["postgres"], "postgresql"),
-        (&["mysql", "mariadb", "aurora"], "mysql"),
-        (
-            &["sql-server", "mssql", "sqlserver", "azure-sql"],
-            "sql-server",
-        ),
-        (&["oracle"], "oracle-database"),
-        (&["mongo", "documentdb", "cosmos"], "mongodb"),
-        (&["dynamo"], "dynamodb"),
-        (&["cassandra", "keyspaces", "scylla"], "cassandra"),
-        (&["redis", "elasticache"], "redis"),
-        (&["memcache", "cache"], "cache"),
-        (
-            &["elastic", "opensearch", "solr", "search"],
-            "search-engine",
-        ),
-        (
-            &["redshift", "snowflake", "bigquery", "warehouse", "synapse"],
-            "data-warehouse",
-        ),
-        (
-            &["s3", "blob", "bucket", "object-storage", "gcs"],
-            "object-storage",
-        ),
-        (
-            &[
-                "efs",
-                "file-share",
-                "nfs",
-                "file-server",
-                "file-storage",
-                "ftp",
-            ],
-            "file-storage",
-        ),
-        (
-            &[
-                "kafka",
-                "rabbit",
-                "sqs",
-                "sns",
-                "queue",
-                "event-hub",
-                "pubsub",
-                "kinesis",
-                "broker",
-                "message",
-                "eventbridge",
-                "mq",
-            ],
-            "message-queue",
-        ),
-        (&["ldap", "active-directory"], "ldap-directory"),
-        (&["key-vault", "kms", "hsm"], "kms"),
-        (&["vault", "secrets-manager", "secret"], "secrets-vault"),
-        (
-            &["ecr", "container-registry", "docker-registry", "acr"],
-            "container-registry",
-        ),
-        (
-            &["artifact", "nexus", "artifactory", "package-registry"],
-            "artifact-registry",
-        ),
-        // Hosted services before self-run pipelines: `azure-pipelines` is the former.
-        (
-            &[
-                "github-actions",
-                "circleci",
-                "azure-pipelines",
-                "azure-devops",
-                "codebuild",
-                "codepipeline",
-                "bitbucket-pipelines",
-            ],
-            "hosted-ci",
-        ),
-        (
-            &["jenkins", "pipeline", "cicd", "ci-cd", "gitlab-ci"],
-            "ci-pipeline",
-        ),
-        (
-            &["git", "source-code", "repository", "scm", "bitbucket"],
-            "source-repository",
-        ),
-        (&["backup"], "backup-storage"),
-        (
-            &[
-                "siem",
-                "splunk",
-                "cloudwatch",
-                "log-collector",
-                "logstash",
-                "fluent",
-            ],
-            "log-collector",
-        ),
-        (&["log-storage", "logs"], "log-storage"),
-        (&["storage"], "object-storage"),
-        (&["nosql"], "nosql-database"),
-        (
-            &["database", "db", "rds", "sql", "datastore", "data-store"],
-            "database",
-        ),
-        (&["waf"], "waf"),
-        (
-            &["load-balancer", "elb", "alb", "nlb", "balancer"],
-            "load-balancer",
-        ),
-        (
-            &["api-gateway", "apigateway", "api-gw", "apim"],
-            "api-gateway",
-        ),
-        (&["cdn", "cloudfront", "akamai", "fastly"], "cdn"),
-        (&["firewall"], "firewall"),
-        (
-            &["proxy", "nginx", "envoy", "haproxy", "traefik"],
-            "reverse-proxy",
-        ),
-        (&["vpn"], "vpn-gateway"),
-        (&["bastion", "jump-host", "jumpbox"], "bastion-host"),
-        (
-            &[
-                "cognito", "identity", "idp", "okta", "auth0", "keycloak", "oauth", "oidc", "sso",
-                "saml", "entra",
-            ],
-            "identity-provider",
-        ),
-        (&["lambda", "function", "serverless"], "serverless-function"),
-        (
-            &[
-                "kubernetes",
-                "k8s",
-                "eks",
-                "aks",
-                "gke",
-                "ecs",
-                "openshift",
-                "fargate",
-            ],
-            "container-platform",
-        ),
-        (&["graphql"], "graphql-api"),
-        (&["cms", "wordpress", "drupal", "joomla"], "cms"),
-        (&["smtp", "mail", "ses"], "mail-server"),
-        (
-            &["monitor", "prometheus", "grafana", "datadog"],
-            "monitoring",
-        ),
-        (&["llm", "openai", "bedrock", "genai"], "llm-service"),
-        (&["etl", "glue", "airflow", "dataflow"], "etl-job"),
-        (&["batch", "cron", "job"], "batch-job"),
-        (&["worker"], "worker"),
-        (&["webhook"], "webhook-handler"),
-        (&["admin", "console", "back-office"], "admin-console"),
-        (
-            &["ec2", "virtual-machine", "vm", "compute-engine"],
-            "virtual-machine",
-        ),
-        (&["web-server", "apache", "iis", "static"], "web-server"),
-        (
-            &["external", "third-party", "3rd-party"],
-            "external-service",
-        ),
-        (
-            &[
-                "user",
-                "generic-client",
-                "client",
-                "actor",
-                "person",
-                "human",
-            ],
-            "user",
-        ),
-        (
-            &["web-service", "rest", "api", "microservice", "service"],
-            "api-service",
-        ),
-        (
-            &[
-                "web-application",
-                "webapp",
-                "web-app",
-                "web",
-                "application",
-                "app",
-                "portal",
-                "frontend",
-                "tomcat",
-            ],
-            "web-application",
-        ),
-        (&["backend", "server", "process"], "backend-service"),
-    ];
-    TABLE
+    TYPE_WORDS
         .iter()
         .find(|(words, _)| words.iter().any(|w| has(w)))
         .map(|(_, id)| *id)
@@ -1555,6 +1559,20 @@ fn numbers(v: Option<&Value>) -> Vec<u32> {
     }
 }
 
+/// docs/import.md's table of OTM types, rendered from `TYPE_WORDS`.
+#[cfg(test)]
+pub(crate) fn doc_table(name: &str) -> Option<String> {
+    if name != "otm-types" {
+        return None;
+    }
+    let mut out = String::from("| words in the type | technology |\n|---|---|\n");
+    for (words, tech) in TYPE_WORDS {
+        let words: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+        out.push_str(&format!("| {} | `{tech}` |\n", words.join(", ")));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1590,6 +1608,8 @@ mod tests {
             ("kafka", "message-queue"),
             ("CD-MSG-BROKER", "message-queue"),
             ("Load Balancer", "load-balancer"),
+            ("keycloak-server", "identity-server"),
+            ("aws-cognito", "identity-provider"),
         ] {
             assert_eq!(technology_for(kind), Some(tech), "{kind}");
             assert!(catalog().technology(tech).is_some(), "{tech}");

@@ -84,7 +84,7 @@ rules! {
     "path-traversal", "Path-Traversal", InformationDisclosure, 22 => ["path-traversal": C(PROC)];
     "push-instead-of-pull-deployment", "Push instead of Pull Deployment", Tampering, 1127 => ["push-based-deployment": C(PROC)];
     "search-query-injection", "Search-Query Injection", Tampering, 74 => ["search-query-injection": C(PROC)];
-    "server-side-request-forgery", "Server-Side Request Forgery (SSRF)", InformationDisclosure, 918 => ["server-side-request-forgery": C(PROC)];
+    "server-side-request-forgery", "Server-Side Request Forgery (SSRF)", InformationDisclosure, 918 => ["server-side-request-forgery": C(PROC), "possible-server-side-request-forgery": C(PROC)];
     "service-registry-poisoning", "Service Registry Poisoning", Spoofing, 693 => ["service-registry-poisoning": C(ANY)];
     "sql-nosql-injection", "SQL/NoSQL-Injection", Tampering, 89 => ["sql-injection": C(PROC), "nosql-injection": C(PROC)];
     "unchecked-deployment", "Unchecked Deployment", Tampering, 1127 => ["unchecked-deployment": C(PROC)];
@@ -96,10 +96,10 @@ rules! {
     "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => [];
     "unnecessary-data-transfer", "Unnecessary Data Transfer", ElevationOfPrivilege, 1008 => ["unnecessary-data-transfer": C(PROC)];
     "unnecessary-technical-asset", "Unnecessary Technical Asset", ElevationOfPrivilege, 1008 => ["component-without-data": C(ANY)];
-    "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC)];
+    "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC), "possible-untrusted-deserialization": C(PROC)];
     "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": C(ANY)];
     "wrong-trust-boundary-content", "Wrong Trust Boundary Content", ElevationOfPrivilege, 1008 => ["misplaced-actor-in-boundary": B];
-    "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC)];
+    "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC), "possible-xml-external-entity": C(PROC)];
 }
 
 /// The mapping of one Threagile rule.
@@ -281,6 +281,316 @@ fn technology_by_meaning(c: &mut DraftComponent, techs: &[String], m: &Map<Strin
     {
         c.technology = Some("web-server".to_owned());
     }
+}
+
+/// Every technology name Threagile 0.9 and 1.0 know: the table in docs/import.md and the test
+/// that each maps to the catalogue.
+#[cfg(test)]
+const TECHNOLOGIES: &[&str] = &[
+    "client-system",
+    "browser",
+    "desktop",
+    "mobile-app",
+    "devops-client",
+    "web-server",
+    "web-application",
+    "application-server",
+    "database",
+    "file-server",
+    "local-file-system",
+    "erp",
+    "cms",
+    "web-service-rest",
+    "web-service-soap",
+    "ejb",
+    "search-index",
+    "search-engine",
+    "service-registry",
+    "reverse-proxy",
+    "load-balancer",
+    "build-pipeline",
+    "sourcecode-repository",
+    "artifact-registry",
+    "code-inspection-platform",
+    "monitoring",
+    "ldap-server",
+    "container-platform",
+    "batch-processing",
+    "event-listener",
+    "identity-provider",
+    "identity-store-ldap",
+    "identity-store-database",
+    "tool",
+    "cli",
+    "task",
+    "function",
+    "gateway",
+    "iot-device",
+    "message-queue",
+    "stream-processing",
+    "service-mesh",
+    "data-lake",
+    "report-engine",
+    "ai",
+    "mail-server",
+    "vault",
+    "hsm",
+    "waf",
+    "ids",
+    "ips",
+    "scheduler",
+    "mainframe",
+    "block-storage",
+    "library",
+    "unknown-technology",
+];
+
+/// Every protocol name Threagile 0.9 and 1.0 know.
+#[cfg(test)]
+const PROTOCOLS: &[&str] = &[
+    "unknown-protocol",
+    "http",
+    "https",
+    "ws",
+    "wss",
+    "reverse-proxy-web-protocol",
+    "reverse-proxy-web-protocol-encrypted",
+    "mqtt",
+    "jdbc",
+    "jdbc-encrypted",
+    "odbc",
+    "odbc-encrypted",
+    "sql-access-protocol",
+    "sql-access-protocol-encrypted",
+    "nosql-access-protocol",
+    "nosql-access-protocol-encrypted",
+    "binary",
+    "binary-encrypted",
+    "text",
+    "text-encrypted",
+    "ssh",
+    "ssh-tunnel",
+    "smtp",
+    "smtp-encrypted",
+    "pop3",
+    "pop3-encrypted",
+    "imap",
+    "imap-encrypted",
+    "ftp",
+    "ftps",
+    "sftp",
+    "scp",
+    "ldap",
+    "ldaps",
+    "jms",
+    "nfs",
+    "smb",
+    "smb-encrypted",
+    "local-file-access",
+    "nrpe",
+    "xmpp",
+    "iiop",
+    "iiop-encrypted",
+    "jrmp",
+    "jrmp-encrypted",
+    "in-process-library-call",
+    "inter-process-communication",
+    "container-spawning",
+];
+
+/// What each attribute of a technical asset or link becomes: (attribute, what it becomes, the
+/// line a test adds to a small model, where (`asset:`, `client:`, `link:`, `root:`), and the text
+/// the import must then contain, and does not without it). docs/import.md shows
+/// the first two; a test imports each model and looks for the text.
+#[cfg(test)]
+const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
+    (
+        "`internet: true`",
+        "`exposure: internet`",
+        "asset: internet: true",
+        "exposure: internet",
+    ),
+    (
+        "`used_as_client_by_human: true`",
+        "trait `human-client`",
+        "asset: used_as_client_by_human: true",
+        "human-client",
+    ),
+    (
+        "`data_formats_accepted: [xml]`",
+        "trait `parses-xml`",
+        "asset: data_formats_accepted: [xml]",
+        "parses-xml",
+    ),
+    (
+        "`data_formats_accepted: [serialization]`",
+        "trait `deserializes-objects`",
+        "asset: data_formats_accepted: [serialization]",
+        "deserializes-objects",
+    ),
+    (
+        "`data_formats_accepted: [file]`",
+        "trait `accepts-files`",
+        "asset: data_formats_accepted: [file]",
+        "accepts-files",
+    ),
+    (
+        "`multi_tenant: true`",
+        "trait `multi-tenant`",
+        "asset: multi_tenant: true",
+        "multi-tenant",
+    ),
+    (
+        "`machine: serverless`",
+        "trait `serverless`",
+        "asset: machine: serverless",
+        "serverless",
+    ),
+    (
+        "`machine: container`",
+        "runs on a cluster runtime (its shared runtime, else `containers`)",
+        "asset: machine: container",
+        "containers",
+    ),
+    (
+        "`machine: physical`",
+        "a comment",
+        "asset: machine: physical",
+        "machine physical",
+    ),
+    (
+        "`encryption` (any but `none`)",
+        "control `encryption-at-rest`",
+        "asset: encryption: transparent",
+        "encryption-at-rest",
+    ),
+    (
+        "`encryption: data-with-end-user-individual-key`",
+        "controls `encryption-at-rest`, `key-management`",
+        "asset: encryption: data-with-end-user-individual-key",
+        "key-management",
+    ),
+    (
+        "`redundant: true`",
+        "control `high-availability`",
+        "asset: redundant: true",
+        "high-availability",
+    ),
+    (
+        "`custom_developed_parts: false`",
+        "a comment; on a `web-server`, the static `web-server`",
+        "asset: custom_developed_parts: false",
+        "off-the-shelf",
+    ),
+    (
+        "`owner` naming another organisation (external, vendor, partner, supplier, contractor), on an external entity",
+        "trait `third-party`",
+        "client: owner: External Developers",
+        "third-party",
+    ),
+    (
+        "`out_of_scope: true`",
+        "`out_of_scope` with `justification_out_of_scope`",
+        "asset: out_of_scope: true",
+        "out_of_scope:",
+    ),
+    (
+        "`integrity`, `availability`",
+        "`criticality` (the higher), with a comment giving all three ratings",
+        "asset: availability: mission-critical",
+        "criticality: critical",
+    ),
+    (
+        "link `authentication: two-factor`",
+        "`authentication: credentials` and control `mfa` on the target",
+        "link: authentication: two-factor",
+        "mfa",
+    ),
+    (
+        "link `vpn: true`",
+        "control `vpn` on the flow",
+        "link: vpn: true",
+        "vpn",
+    ),
+    (
+        "link `ip_filtered: true`",
+        "control `ip-allowlist` on the flow",
+        "link: ip_filtered: true",
+        "ip-allowlist",
+    ),
+    (
+        "link `readonly: true`",
+        "`readonly: true`",
+        "link: readonly: true",
+        "readonly: true",
+    ),
+    (
+        "link `usage: devops`",
+        "`usage: devops`",
+        "link: usage: devops",
+        "usage: devops",
+    ),
+    (
+        "link protocol `iiop`, `jrmp` (and encrypted)",
+        "trait `deserializes-objects` on the target",
+        "link: protocol: jrmp",
+        "deserializes-objects",
+    ),
+    (
+        "`abuse_cases`, `security_requirements` naming SSRF, XXE or deserialization and an asset's title",
+        "trait `fetches-urls`, `parses-xml` or `deserializes-objects` on that asset (else a hint in the header)",
+        "root: abuse_cases: { SSRF: An attacker makes the Shop App fetch internal addresses }",
+        "fetches-urls",
+    ),
+];
+
+/// Words in an abuse case or security requirement that name an attack, and the trait that
+/// attack needs on the component it concerns.
+const HINTS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "ssrf",
+            "server-side request forgery",
+            "server side request forgery",
+        ],
+        "fetches-urls",
+    ),
+    (&["xxe", "xml external entit"], "parses-xml"),
+    (
+        &["deserialization", "deserialisation"],
+        "deserializes-objects",
+    ),
+];
+
+/// Gives the component a trait unless its technology or its own list has it already; whether it
+/// was added.
+fn add_trait(c: &mut DraftComponent, trait_: &str) -> bool {
+    let implied = c
+        .technology
+        .as_deref()
+        .and_then(|t| catalog().technology(t))
+        .is_some_and(|t| t.traits.iter().any(|x| x == trait_));
+    let added = !implied && !c.traits.iter().any(|t| t == trait_);
+    if added {
+        c.traits.push(trait_.into());
+    }
+    added
+}
+
+/// Whether an asset's `owner` names another organisation.
+fn third_party_owner(owner: &str) -> bool {
+    let o = owner.to_lowercase();
+    [
+        "external",
+        "third-party",
+        "third party",
+        "vendor",
+        "supplier",
+        "partner",
+        "contractor",
+    ]
+    .iter()
+    .any(|w| o.contains(w))
 }
 
 /// A Threagile protocol: the catalogue protocol and whether the match is loose.
@@ -467,6 +777,7 @@ pub(crate) fn import(
     importer.data_assets(&root);
     importer.technical_assets(&root);
     importer.links(&root);
+    importer.hints(&root);
     importer.trust_boundaries(&root);
     importer.shared_runtimes(&root);
     importer.individual_risks(&root);
@@ -477,6 +788,59 @@ pub(crate) fn import(
 impl Importer<'_> {
     fn warn(&mut self, text: String) {
         self.warnings.push(text);
+    }
+
+    /// Abuse cases and security requirements are prose, but one that names an attack with a trait
+    /// of its own and a technical asset by its title states a fact about that asset: it gets the
+    /// trait. One that names the attack but no asset is a hint in the header, for a person to place.
+    fn hints(&mut self, root: &Map<String, Value>) {
+        for key in ["abuse_cases", "security_requirements"] {
+            let Some(Value::Object(m)) = root.get(key) else {
+                continue;
+            };
+            for (title, body) in m {
+                let text = format!("{title} {}", text_of(body).unwrap_or_default()).to_lowercase();
+                for &(words, trait_) in HINTS {
+                    if !words.iter().any(|w| text.contains(w)) {
+                        continue;
+                    }
+                    let named: Vec<usize> = self
+                        .draft
+                        .components
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| {
+                            c.kind
+                                .or_else(|| {
+                                    c.technology
+                                        .as_deref()
+                                        .and_then(|t| catalog().technology(t))
+                                        .map(|t| t.kind)
+                                })
+                                .is_some_and(|k| k != ComponentKind::Actor)
+                                && c.name.as_deref().is_some_and(|n| {
+                                    n.len() >= 3 && text.contains(&n.to_lowercase())
+                                })
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    if named.is_empty() {
+                        self.draft.header.push(format!(
+                            "Hint from {key} `{title}`: it names an attack that needs `traits: [{trait_}]` on the component it concerns"
+                        ));
+                    }
+                    for i in named {
+                        let Some(c) = self.draft.components.get_mut(i) else {
+                            continue;
+                        };
+                        if add_trait(c, trait_) {
+                            c.comments
+                                .push(format!("Threagile: {trait_} from {key} `{title}`"));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A threatforge id for a Threagile element: its Threagile id when that is already a
@@ -775,8 +1139,19 @@ impl Importer<'_> {
         if get_bool(m, "redundant") {
             c.controls.push("high-availability".into());
         }
-        if get_bool(m, "multi_tenant") {
-            notes.push("multi-tenant".into());
+        if get_bool(m, "multi_tenant") && !tech_traits.iter().any(|t| t == "multi-tenant") {
+            c.traits.push("multi-tenant".into());
+        }
+        // An external entity that another organisation owns is a third party: what it sends is
+        // untrusted input even when it logs in (docs/scoring.md).
+        if effective_kind == ComponentKind::Actor
+            && c.owner.as_deref().is_some_and(third_party_owner)
+            && !tech_traits.iter().any(|t| t == "third-party")
+        {
+            c.traits.push("third-party".into());
+        }
+        if m.contains_key("custom_developed_parts") && !get_bool(m, "custom_developed_parts") {
+            notes.push("no custom-developed parts (off-the-shelf software)".into());
         }
         if get_text(m, "usage").is_some_and(|u| norm(&u) == "devops") {
             notes.push("usage devops".into());
@@ -784,7 +1159,11 @@ impl Importer<'_> {
         if let Some(machine) = get_text(m, "machine")
             && norm(&machine) != "virtual"
         {
-            notes.push(format!("machine {machine}"));
+            if norm(&machine) == "serverless" && !tech_traits.iter().any(|t| t == "serverless") {
+                c.traits.push("serverless".into());
+            } else {
+                notes.push(format!("machine {machine}"));
+            }
         }
         let mut cia = Vec::new();
         if let Some(v) = get_text(m, "confidentiality") {
@@ -966,14 +1345,7 @@ impl Importer<'_> {
                 .get(&component)
                 .and_then(|&i| self.draft.components.get_mut(i))
             {
-                let implied = c
-                    .technology
-                    .as_deref()
-                    .and_then(|t| catalog().technology(t))
-                    .is_some_and(|t| t.traits.iter().any(|x| x == trait_));
-                if !implied && !c.traits.iter().any(|t| t == trait_) {
-                    c.traits.push(trait_.into());
-                }
+                add_trait(c, trait_);
             }
         }
         for (component, control) in target_controls {
@@ -1527,9 +1899,95 @@ fn dedup(items: &mut Vec<String>) {
     items.retain(|i| seen.insert(i.clone()));
 }
 
+/// docs/import.md's tables for Threagile, rendered from the code.
+#[cfg(test)]
+pub(crate) fn doc_table(name: &str) -> Option<String> {
+    let mut out = String::new();
+    match name {
+        "threagile-technologies" => {
+            out.push_str(
+                "| Threagile technology | threatforge technology | traits added |\n|---|---|---|\n",
+            );
+            for t in TECHNOLOGIES {
+                let (tech, traits, loose) = technology(t)?;
+                let tech = tech.map_or("(none: kind from `type`, a comment)".to_owned(), |x| {
+                    format!("`{x}`{}", if loose { " (a comment says so)" } else { "" })
+                });
+                let traits: Vec<String> = traits.iter().map(|x| format!("`{x}`")).collect();
+                out.push_str(&format!("| `{t}` | {tech} | {} |\n", traits.join(", ")));
+            }
+        }
+        "threagile-protocols" => {
+            out.push_str("| Threagile protocol | threatforge protocol |\n|---|---|\n");
+            for p in PROTOCOLS {
+                let (proto, loose) = protocol(p)?;
+                let proto = proto.map_or("(none, a comment)".to_owned(), |x| {
+                    format!("`{x}`{}", if loose { " (a comment says so)" } else { "" })
+                });
+                out.push_str(&format!("| `{p}` | {proto} |\n"));
+            }
+        }
+        "threagile-attributes" => {
+            out.push_str("| Threagile attribute | threatforge |\n|---|---|\n");
+            for (attr, becomes, _, _) in ATTRIBUTES {
+                out.push_str(&format!("| {attr} | {becomes} |\n"));
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small model with one line added where a row of `ATTRIBUTES` says.
+    fn attribute_model(line: &str) -> String {
+        let (place, text) = line.split_once(": ").unwrap_or(("", ""));
+        let at = |p: &str| if place == p { text } else { "" };
+        format!(
+            "threagile_version: 1.0.0\ntitle: t\n{root}\n\
+             data_assets:\n  Orders: {{ id: orders, confidentiality: confidential }}\n\
+             technical_assets:\n  Client:\n    id: client\n    type: external-entity\n    technology: browser\n    {client}\n\
+             \x20   communication_links:\n      Calls:\n        target: app\n        {link}\n\
+             \x20 Shop App:\n    id: app\n    type: process\n    technology: web-server\n    {asset}\n\
+             \x20   data_assets_processed: [orders]\n",
+            root = at("root"),
+            client = at("client"),
+            link = at("link"),
+            asset = at("asset"),
+        )
+    }
+
+    #[test]
+    fn each_attribute_in_the_guide_does_what_it_says() {
+        let import = |text: &str| crate::yaml_of(text, crate::Format::Threagile);
+        let without = import(&attribute_model(""));
+        for (attr, _, line, token) in ATTRIBUTES {
+            assert!(
+                !without.contains(token),
+                "{attr}: `{token}` without it:\n{without}"
+            );
+            let with = import(&attribute_model(line));
+            assert!(with.contains(token), "{attr}: no `{token}` in\n{with}");
+        }
+    }
+
+    /// An abuse case that names the attack but no asset places nothing: it leaves a hint.
+    #[test]
+    fn an_abuse_case_naming_no_asset_is_a_hint() {
+        let text =
+            attribute_model("root: abuse_cases: { SSRF: An attacker fetches internal addresses }");
+        let yaml = crate::yaml_of(&text, crate::Format::Threagile);
+        assert!(yaml.contains("Hint from abuse_cases `SSRF`"), "{yaml}");
+        assert!(
+            !yaml
+                .lines()
+                .any(|l| l.starts_with("  app:") && l.contains("fetches-urls")),
+            "{yaml}"
+        );
+    }
 
     #[test]
     fn link_ids_follow_threagile() {
@@ -1564,64 +2022,7 @@ mod tests {
     #[test]
     fn every_mapped_technology_and_protocol_is_in_the_catalogue() {
         let cat = catalog();
-        for t in [
-            "client-system",
-            "browser",
-            "desktop",
-            "mobile-app",
-            "devops-client",
-            "web-server",
-            "web-application",
-            "application-server",
-            "database",
-            "file-server",
-            "local-file-system",
-            "erp",
-            "cms",
-            "web-service-rest",
-            "web-service-soap",
-            "ejb",
-            "search-index",
-            "search-engine",
-            "service-registry",
-            "reverse-proxy",
-            "load-balancer",
-            "build-pipeline",
-            "sourcecode-repository",
-            "artifact-registry",
-            "code-inspection-platform",
-            "monitoring",
-            "ldap-server",
-            "container-platform",
-            "batch-processing",
-            "event-listener",
-            "identity-provider",
-            "identity-store-ldap",
-            "identity-store-database",
-            "tool",
-            "cli",
-            "task",
-            "function",
-            "gateway",
-            "iot-device",
-            "message-queue",
-            "stream-processing",
-            "service-mesh",
-            "data-lake",
-            "report-engine",
-            "ai",
-            "mail-server",
-            "vault",
-            "hsm",
-            "waf",
-            "ids",
-            "ips",
-            "scheduler",
-            "mainframe",
-            "block-storage",
-            "library",
-            "unknown-technology",
-        ] {
+        for t in TECHNOLOGIES {
             let (tech, traits, _) = technology(t).unwrap_or_else(|| panic!("{t} unmapped"));
             if let Some(tech) = tech {
                 assert!(cat.technology(tech).is_some(), "{t} -> {tech}");
@@ -1630,56 +2031,7 @@ mod tests {
                 assert!(cat.traits.contains_key(*tr), "{tr}");
             }
         }
-        for p in [
-            "unknown-protocol",
-            "http",
-            "https",
-            "ws",
-            "wss",
-            "reverse-proxy-web-protocol",
-            "reverse-proxy-web-protocol-encrypted",
-            "mqtt",
-            "jdbc",
-            "jdbc-encrypted",
-            "odbc",
-            "odbc-encrypted",
-            "sql-access-protocol",
-            "sql-access-protocol-encrypted",
-            "nosql-access-protocol",
-            "nosql-access-protocol-encrypted",
-            "binary",
-            "binary-encrypted",
-            "text",
-            "text-encrypted",
-            "ssh",
-            "ssh-tunnel",
-            "smtp",
-            "smtp-encrypted",
-            "pop3",
-            "pop3-encrypted",
-            "imap",
-            "imap-encrypted",
-            "ftp",
-            "ftps",
-            "sftp",
-            "scp",
-            "ldap",
-            "ldaps",
-            "jms",
-            "nfs",
-            "smb",
-            "smb-encrypted",
-            "local-file-access",
-            "nrpe",
-            "xmpp",
-            "iiop",
-            "iiop-encrypted",
-            "jrmp",
-            "jrmp-encrypted",
-            "in-process-library-call",
-            "inter-process-communication",
-            "container-spawning",
-        ] {
+        for p in PROTOCOLS {
             let (proto, _) = protocol(p).unwrap_or_else(|| panic!("{p} unmapped"));
             if let Some(proto) = proto {
                 assert!(cat.protocol(proto).is_some(), "{p} -> {proto}");

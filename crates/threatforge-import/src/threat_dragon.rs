@@ -727,9 +727,173 @@ impl Importer<'_> {
     }
 }
 
+/// What each Threat Dragon flag becomes: (flag, on which cells, what it becomes, the cell it is
+/// set on in a test model (`actor`, `process`, `store`, `flow`), and the text the import must then
+/// contain, and does not without it). docs/import.md shows the first three.
+#[cfg(test)]
+const FLAGS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "isWebApplication",
+        "process",
+        "technology `web-application`",
+        "process",
+        "web-application",
+    ),
+    (
+        "providesAuthentication",
+        "any",
+        "trait `identity-provider`",
+        "process",
+        "identity-provider",
+    ),
+    (
+        "handlesCardPayment",
+        "any",
+        "trait `payment`",
+        "process",
+        "payment",
+    ),
+    (
+        "handlesGoodsOrServices",
+        "any",
+        "a comment",
+        "process",
+        "handles goods or services",
+    ),
+    (
+        "privilegeLevel",
+        "any",
+        "a comment",
+        "process",
+        "privilege level",
+    ),
+    (
+        "isALog",
+        "store",
+        "technology `log-storage` (when the name picks none)",
+        "store",
+        "log-storage",
+    ),
+    (
+        "isEncrypted",
+        "store",
+        "control `encryption-at-rest`",
+        "store",
+        "encryption-at-rest",
+    ),
+    (
+        "isSigned",
+        "store",
+        "control `digital-signatures`",
+        "store",
+        "digital-signatures",
+    ),
+    (
+        "storesCredentials",
+        "store",
+        "trait `holds-secrets`",
+        "store",
+        "holds-secrets",
+    ),
+    (
+        "storesInventory",
+        "store",
+        "a comment",
+        "store",
+        "stores inventory",
+    ),
+    (
+        "outOfScope",
+        "any",
+        "`out_of_scope` with `reasonOutOfScope`",
+        "store",
+        "out_of_scope",
+    ),
+    (
+        "isEncrypted",
+        "flow",
+        "`encrypted: true` where the protocol does not say so",
+        "flow",
+        "encrypted: true",
+    ),
+    (
+        "isPublicNetwork",
+        "flow",
+        "`exposure: internet` on the receiver (and on an actor sending)",
+        "flow",
+        "exposure: internet",
+    ),
+    (
+        "isBidirectional",
+        "flow",
+        "a comment",
+        "flow",
+        "bidirectional",
+    ),
+];
+
+/// docs/import.md's table of Threat Dragon flags, rendered from `FLAGS`.
+#[cfg(test)]
+pub(crate) fn doc_table(name: &str) -> Option<String> {
+    if name != "threat-dragon-flags" {
+        return None;
+    }
+    let mut out = String::from("| flag | on | threatforge |\n|---|---|---|\n");
+    for (flag, on, becomes, _, _) in FLAGS {
+        out.push_str(&format!("| `{flag}` | {on} | {becomes} |\n"));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Threat Dragon file with an actor, a process and a store, and `set` on one of them.
+    fn flag_model(set: &str, on: &str) -> String {
+        let extra = |cell: &str| {
+            if cell == on {
+                format!(", {set}")
+            } else {
+                String::new()
+            }
+        };
+        format!(
+            r#"{{"version": "2.3.0", "summary": {{ "title": "t" }}, "detail": {{ "diagrams": [ {{ "title": "d", "diagramType": "STRIDE", "cells": [
+  {{ "shape": "actor", "id": "a", "position": {{ "x": 0, "y": 0 }}, "size": {{ "width": 10, "height": 10 }}, "data": {{ "type": "tm.Actor", "name": "Visitor"{a} }} }},
+  {{ "shape": "process", "id": "p", "position": {{ "x": 50, "y": 0 }}, "size": {{ "width": 10, "height": 10 }}, "data": {{ "type": "tm.Process", "name": "Handler"{p} }} }},
+  {{ "shape": "store", "id": "s", "position": {{ "x": 100, "y": 0 }}, "size": {{ "width": 10, "height": 10 }}, "data": {{ "type": "tm.Store", "name": "Box"{s} }} }},
+  {{ "shape": "flow", "id": "f1", "source": {{ "cell": "a" }}, "target": {{ "cell": "p" }}, "data": {{ "type": "tm.Flow", "name": "Send", "protocol": "HTTP"{f} }} }},
+  {{ "shape": "flow", "id": "f2", "source": {{ "cell": "p" }}, "target": {{ "cell": "s" }}, "data": {{ "type": "tm.Flow", "name": "Keep" }} }}
+] }} ] }} }}"#,
+            a = extra("actor"),
+            p = extra("process"),
+            s = extra("store"),
+            f = extra("flow"),
+        )
+    }
+
+    #[test]
+    fn each_flag_in_the_guide_does_what_it_says() {
+        let import = |text: &str| crate::yaml_of(text, crate::Format::ThreatDragon);
+        let without = import(&flag_model("", ""));
+        for (flag, _, _, on, token) in FLAGS {
+            assert!(
+                !without.contains(token),
+                "{flag}: `{token}` without it:\n{without}"
+            );
+            let value = if *flag == "privilegeLevel" {
+                "\"root\""
+            } else {
+                "true"
+            };
+            let with = import(&flag_model(&format!("\"{flag}\": {value}"), on));
+            assert!(
+                with.contains(token),
+                "{flag} on {on}: no `{token}` in\n{with}"
+            );
+        }
+    }
 
     #[test]
     fn segments_cross() {

@@ -14,9 +14,9 @@ mod support;
 use std::collections::BTreeSet;
 
 use threatforge_analysis::RuleCoverage;
-use threatforge_analysis::{Analysis, Element, RuleSet, Threat};
+use threatforge_analysis::{Analysis, RuleSet};
 use threatforge_import::{Format, Imported, THREAGILE_RULES, import, threagile_rule};
-use threatforge_model::{Loaded, Model};
+use threatforge_model::Loaded;
 
 /// What every case shares: data of each sensitivity Threagile's rules look at.
 const PRELUDE: &str = r#"
@@ -639,10 +639,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "mixed-targets-on-shared-runtime does not fire on a host running components of two trust boundaries",
     ),
     (
-        "server-side-request-forgery",
-        "server-side-request-forgery needs the fetches-urls trait; a call to an internet webhook does not imply it",
-    ),
-    (
         "unguarded-direct-datastore-access",
         "direct-data-store-access-from-outside still fires on a devops link; Threagile skips devops usage",
     ),
@@ -666,51 +662,6 @@ fn import_and_analyze(model: &str) -> (Imported, Loaded, Analysis) {
     (imported, loaded, analysis)
 }
 
-/// Whether a boundary holds the component, directly or through nested boundaries.
-fn boundary_holds(model: &Model, boundary: &str, component: &str) -> bool {
-    let mut stack = vec![boundary.to_owned()];
-    let mut seen = BTreeSet::new();
-    while let Some(b) = stack.pop() {
-        if !seen.insert(b.clone()) {
-            continue;
-        }
-        let Some(decl) = model.boundaries.get(b.as_str()) else {
-            continue;
-        };
-        for member in &decl.contains {
-            if member.value.as_str() == component {
-                return true;
-            }
-            stack.push(member.value.to_string());
-        }
-    }
-    false
-}
-
-/// Whether a threat is on the component, a flow touching it, the boundary or runtime holding it,
-/// or the model as a whole (a rule's threats grouped into one: when one of its members is).
-fn touches(model: &Model, threat: &Threat, component: &str) -> bool {
-    threat
-        .elements()
-        .any(|e| element_touches(model, e.kind, &e.id, component))
-}
-
-fn element_touches(model: &Model, kind: Element, id: &str, component: &str) -> bool {
-    match kind {
-        Element::Component => id == component,
-        Element::Flow => model.flows.get(id).is_some_and(|f| {
-            f.source.value.as_str() == component || f.target.value.as_str() == component
-        }),
-        Element::Boundary => boundary_holds(model, id, component),
-        Element::Runtime => model
-            .runtimes
-            .get(id)
-            .is_some_and(|r| r.runs.iter().any(|c| c.value.as_str() == component)),
-        Element::Model => true,
-        Element::Data => false,
-    }
-}
-
 /// The open covering threats that touch the case's element.
 fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
     let mapping = threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
@@ -719,7 +670,7 @@ fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
     let hits = analysis
         .findings()
         .filter(|t| covers(&t.rule) || t.absorbed.iter().any(|a| covers(a)))
-        .filter(|t| t.is_open() && touches(&loaded.model, t, element))
+        .filter(|t| t.is_open() && support::touches(&loaded.model, t, element))
         .map(|t| t.id.to_string())
         .collect();
     (hits, analysis)
