@@ -48,6 +48,80 @@ pub(crate) fn eprint(text: &str) {
     let _ = std::io::stderr().lock().write_all(ci_log(text).as_bytes());
 }
 
+/// Writes what `write` produces to the file, or to standard output for `None` and `-`, as it is
+/// produced (a report of 50,000 components need not exist whole in memory), through
+/// [`ci_log`] line by line.
+pub(crate) fn write_streamed(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    match path {
+        Some(p) if p != Path::new("-") => std::fs::File::create(p)
+            .and_then(|file| CiLog::new(std::io::BufWriter::new(file)).finish(write))
+            .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
+        _ => CiLog::new(std::io::BufWriter::new(std::io::stdout().lock()))
+            .finish(write)
+            .or_else(|e| {
+                // A closed pipe (`threatforge ... | head`) is not an error of ours.
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    }
+}
+
+/// A writer that passes text on through [`ci_log`]: a line is judged whole, so what comes is held
+/// until its line ends.
+struct CiLog<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> CiLog<W> {
+    fn new(inner: W) -> Self {
+        CiLog {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn pass_on(&mut self, upto: usize) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(&self.pending[..upto]);
+        self.inner.write_all(ci_log(&text).as_bytes())?;
+        self.pending.drain(..upto);
+        Ok(())
+    }
+
+    /// Runs `write` into this writer and writes out what its last line held.
+    fn finish(
+        mut self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        write(&mut self)?;
+        self.flush()
+    }
+}
+
+impl<W: Write> Write for CiLog<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        // Only the new bytes are searched, so a long line is not searched again for every piece.
+        if let Some(at) = buf.iter().rposition(|&b| b == b'\n') {
+            let upto = self.pending.len() - buf.len() + at + 1;
+            self.pass_on(upto)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.pass_on(self.pending.len())?;
+        self.inner.flush()
+    }
+}
+
 /// Writes `text` to the file, or to standard output for `None` and `-`.
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
     let text = &*ci_log(text);
@@ -70,5 +144,27 @@ pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), String
                 })
                 .map_err(|e| format!("cannot write to standard output: {e}"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_written_in_pieces_is_escaped_as_the_whole_would_be() {
+        let whole = "ok\n::error::x\n  a ##[warning]b\n#\u{200d}#[error]c\nlast ::x";
+        let mut out = Vec::new();
+        CiLog::new(&mut out)
+            .finish(|w| {
+                // Cut inside every command, one byte at a time.
+                for byte in whole.as_bytes() {
+                    w.write_all(std::slice::from_ref(byte))?;
+                }
+                Ok(())
+            })
+            .expect("written");
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), ci_log(whole));
+        assert_ne!(ci_log(whole), whole, "the text has commands to escape");
     }
 }
