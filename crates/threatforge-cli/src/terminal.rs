@@ -124,27 +124,7 @@ impl<W: Write> Write for CiLog<W> {
 
 /// Writes `text` to the file, or to standard output for `None` and `-`.
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
-    let text = &*ci_log(text);
-    match path {
-        Some(p) if p != Path::new("-") => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display()))
-        }
-        _ => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
-                .or_else(|e| {
-                    // A closed pipe (`threatforge ... | head`) is not an error of ours.
-                    if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
-                .map_err(|e| format!("cannot write to standard output: {e}"))
-        }
-    }
+    write_streamed(path, |out| out.write_all(text.as_bytes()))
 }
 
 #[cfg(test)]

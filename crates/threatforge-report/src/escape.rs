@@ -222,8 +222,15 @@ pub(crate) fn xml(text: &str) -> String {
 /// and bidi characters would otherwise reach a terminal that shows the file raw), and so is
 /// the character that would make a CI runner read a line as a command. The value is the same.
 pub(crate) fn json(value: &impl Serialize) -> String {
+    json_text(|out| json_to(value, out))
+}
+
+/// What a writer of JSON writes, as text; a failure to serialize is said in JSON instead.
+pub(crate) fn json_text(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
     let mut bytes = Vec::with_capacity(4096);
-    match json_to(value, &mut bytes) {
+    match write(&mut bytes) {
         Ok(()) => String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         Err(e) => format!("{{\"error\": \"cannot serialize the output: {e}\"}}\n"),

@@ -175,11 +175,7 @@ pub(crate) fn render_gated(
     analysis: &Analysis,
     fail_on: Option<ThreatSeverity>,
 ) -> String {
-    let mut bytes = Vec::new();
-    match write_gated(model, analysis, fail_on, &mut bytes) {
-        Ok(()) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => format!("{{\"error\": \"cannot serialize the output: {e}\"}}\n"),
-    }
+    crate::escape::json_text(|out| write_gated(model, analysis, fail_on, out))
 }
 
 /// [`render_gated`], written to `out` threat by threat.

@@ -107,11 +107,7 @@ fn artifact_location(sources: &SourceMap, span: Span, root: &Path) -> Value {
 /// The SARIF log of the open threats. File URIs are relative to `root` (canonical: the
 /// repository's top, or the model's root directory outside a repository) as `%SRCROOT%`.
 pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) -> String {
-    let mut bytes = Vec::new();
-    match write(model, analysis, rules, root, &mut bytes) {
-        Ok(()) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => format!("{{\"error\": \"cannot serialize the output: {e}\"}}\n"),
-    }
+    crate::escape::json_text(|out| write(model, analysis, rules, root, out))
 }
 
 /// The log's shape around its results, which are written one by one as they are made.
