@@ -88,11 +88,9 @@ impl<W: Write> CiLog<W> {
         }
     }
 
-    fn pass_on(&mut self, upto: usize) -> std::io::Result<()> {
-        let text = String::from_utf8_lossy(&self.pending[..upto]);
-        self.inner.write_all(ci_log(&text).as_bytes())?;
-        self.pending.drain(..upto);
-        Ok(())
+    /// Writes whole lines on, filtered.
+    fn pass_on(inner: &mut W, lines: &[u8]) -> std::io::Result<()> {
+        inner.write_all(ci_log(&String::from_utf8_lossy(lines)).as_bytes())
     }
 
     /// Runs `write` into this writer and writes out what its last line held.
@@ -107,17 +105,27 @@ impl<W: Write> CiLog<W> {
 
 impl<W: Write> Write for CiLog<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        // Only the new bytes are searched, so a long line is not searched again for every piece.
-        if let Some(at) = buf.iter().rposition(|&b| b == b'\n') {
-            let upto = self.pending.len() - buf.len() + at + 1;
-            self.pass_on(upto)?;
+        // Only the new bytes are searched, so a long line is not searched again for every piece;
+        // whole lines given at once are not copied (a page of hundreds of megabytes comes so).
+        let Some(at) = buf.iter().rposition(|&b| b == b'\n') else {
+            self.pending.extend_from_slice(buf);
+            return Ok(buf.len());
+        };
+        let (lines, rest) = buf.split_at(at + 1);
+        if self.pending.is_empty() {
+            Self::pass_on(&mut self.inner, lines)?;
+        } else {
+            self.pending.extend_from_slice(lines);
+            Self::pass_on(&mut self.inner, &self.pending)?;
+            self.pending.clear();
         }
+        self.pending.extend_from_slice(rest);
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.pass_on(self.pending.len())?;
+        Self::pass_on(&mut self.inner, &self.pending)?;
+        self.pending.clear();
         self.inner.flush()
     }
 }
@@ -134,17 +142,20 @@ mod tests {
     #[test]
     fn text_written_in_pieces_is_escaped_as_the_whole_would_be() {
         let whole = "ok\n::error::x\n  a ##[warning]b\n#\u{200d}#[error]c\nlast ::x";
-        let mut out = Vec::new();
-        CiLog::new(&mut out)
-            .finish(|w| {
-                // Cut inside every command, one byte at a time.
-                for byte in whole.as_bytes() {
-                    w.write_all(std::slice::from_ref(byte))?;
-                }
-                Ok(())
-            })
-            .expect("written");
-        assert_eq!(String::from_utf8(out).expect("UTF-8"), ci_log(whole));
+        // Cut inside every command (one byte at a time), at once, and in two pieces mid-line.
+        let bytes: Vec<&[u8]> = whole.as_bytes().chunks(1).collect();
+        let (a, b) = whole.split_at(8);
+        for pieces in [
+            bytes,
+            vec![whole.as_bytes()],
+            vec![a.as_bytes(), b.as_bytes()],
+        ] {
+            let mut out = Vec::new();
+            CiLog::new(&mut out)
+                .finish(|w| pieces.iter().try_for_each(|p| w.write_all(p)))
+                .expect("written");
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), ci_log(whole));
+        }
         assert_ne!(ci_log(whole), whole, "the text has commands to escape");
     }
 }
