@@ -156,14 +156,16 @@ impl RuleSet {
     /// would otherwise compile the same 400-odd expressions for every model.
     pub fn builtin() -> RuleSet {
         static COMPILED: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
-        COMPILED
-            .get_or_init(|| {
-                let mut set = RuleSet::default();
-                set.add_builtin();
-                set.finish();
-                set
-            })
-            .clone()
+        if let Some(set) = COMPILED.get() {
+            return set.clone();
+        }
+        // Compiled outside the lock: compiling runs on rayon's threads, and a thread that waits
+        // for its work may take up another caller's `builtin()`, which would then wait for the
+        // lock that thread holds. Two first callers at once both compile; one result is kept.
+        let mut set = RuleSet::default();
+        set.add_builtin();
+        set.finish();
+        COMPILED.get_or_init(|| set).clone()
     }
 
     /// The built-in library and the rules in `dirs` (a team rule replaces a built-in of the same id).
