@@ -1,8 +1,8 @@
 //! Planning a baseline: the acceptances that close every open threat of an analysis, grouped so
 //! that a team reads one decision per rule where a wildcard says the same as a list.
 //!
-//! Every planned decision is proved against the matching of `decisions::winner`, the function
-//! `apply` uses: a wildcard is planned only where, written after the model's own decisions, it
+//! Every planned decision is proved against the matching `decisions::apply` uses (the decisions'
+//! `Index`): a wildcard is planned only where, written after the model's own decisions, it
 //! would apply to exactly the rule's open threats and nothing else.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use threatforge_model::Model;
 
-use crate::decisions::{absorbed_ids, winner};
+use crate::decisions::{Index, absorbed_ids};
 use crate::threat::{Analysis, Threat};
 use threatforge_model::DecisionStatus;
 
@@ -52,11 +52,11 @@ impl Plan {
 
 /// The acceptances that close the open threats of `analysis` (decisions already applied).
 pub fn plan(model: &Model, analysis: &Analysis) -> Plan {
-    let mut selectors: Vec<String> = model
-        .decisions
-        .iter()
-        .map(|d| d.threat.value.clone())
-        .collect();
+    // The decisions written so far, the model's and the planned ones, indexed: each threat is
+    // tried against those that can match it, not against every one (a decision planned per
+    // threat made that quadratic).
+    let mut written = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
+    let mut candidates = Vec::new();
     let mut plan = Plan::default();
     let mut by_rule: BTreeMap<&str, Vec<&Threat>> = BTreeMap::new();
     for threat in &analysis.threats {
@@ -68,20 +68,23 @@ pub fn plan(model: &Model, analysis: &Analysis) -> Plan {
     }
     for (rule, open) in by_rule {
         let wildcard = format!("{rule}:*");
-        if open.len() > 1 && wins_exactly(analysis, &mut selectors, &wildcard, rule, &open) {
+        if open.len() > 1 && wins_exactly(analysis, &written, &wildcard, rule, &open) {
+            written.push(&wildcard);
             plan.decisions.push(planned(wildcard, &open));
             continue;
         }
         for threat in open {
             let id = threat.id.to_string();
-            selectors.push(id.clone());
             let absorbed = absorbed_ids(threat);
-            let new = selectors.len() - 1;
-            match winner(selectors.iter().map(String::as_str), &id, &absorbed, |_| {}) {
-                Some(i) if i == new => plan.decisions.push(planned(id, &[threat])),
+            let new = written.len();
+            match written.winner(&id, &absorbed, Some(&id), &mut candidates) {
+                Some(i) if i == new => {
+                    written.push(&id);
+                    plan.decisions.push(planned(id, &[threat]));
+                }
                 other => {
-                    selectors.pop();
-                    let decision = other.map_or_else(String::new, |i| selectors[i].clone());
+                    let decision =
+                        other.map_or_else(String::new, |i| written.selector(i).to_owned());
                     plan.left.push(Left {
                         why: why_open(threat),
                         threat: id,
@@ -94,17 +97,17 @@ pub fn plan(model: &Model, analysis: &Analysis) -> Plan {
     plan
 }
 
-/// Whether `wildcard`, written after `selectors`, would apply to the threats `open` of `rule` and
-/// to no other; if so it stays in `selectors`.
+/// Whether `wildcard`, written after the decisions `written`, would apply to the threats `open`
+/// of `rule` and to no other.
 fn wins_exactly(
     analysis: &Analysis,
-    selectors: &mut Vec<String>,
+    written: &Index,
     wildcard: &str,
     rule: &str,
     open: &[&Threat],
 ) -> bool {
-    selectors.push(wildcard.to_owned());
-    let new = selectors.len() - 1;
+    let new = written.len();
+    let mut candidates = Vec::new();
     let mut id = String::new();
     let mut won = 0;
     let mut exact = true;
@@ -117,16 +120,13 @@ fn wins_exactly(
         id.clear();
         let _ = write!(id, "{}", threat.id);
         let absorbed = absorbed_ids(threat);
-        if winner(selectors.iter().map(String::as_str), &id, &absorbed, |_| {}) == Some(new) {
+        if written.winner(&id, &absorbed, Some(wildcard), &mut candidates) == Some(new) {
             won += 1;
-            exact &= open.iter().any(|o| o.id == threat.id);
+            // `open` is in id order, as the analysis's threats are.
+            exact &= open.binary_search_by(|o| o.id.cmp(&threat.id)).is_ok();
         }
     }
-    let fits = exact && won == open.len();
-    if !fits {
-        selectors.pop();
-    }
-    fits
+    exact && won == open.len()
 }
 
 fn planned(selector: String, threats: &[&Threat]) -> Planned {
@@ -243,6 +243,34 @@ flows:
                 .iter()
                 .any(|d| d.selector == format!("{rule}:admin"))
         );
+    }
+
+    #[test]
+    fn a_decision_per_threat_is_planned_in_work_linear_in_the_threats() {
+        // The team keeps every threat open with one wildcard, so no `rule:*` can win and each
+        // threat gets a decision of its own: each was tried against every decision planned
+        // before it, half a million tries for a thousand threats.
+        let mut yaml = String::from("system: { name: shop }\ncomponents:\n");
+        let mut flows = String::from("flows:\n");
+        for i in 0..300 {
+            yaml.push_str(&format!(
+                "  web{i}: {{ technology: web-application, exposure: internet }}\n  \
+                 db{i}: {{ technology: postgresql }}\n"
+            ));
+            flows.push_str(&format!("  - web{i} -> db{i}: {{ protocol: postgres }}\n"));
+        }
+        yaml.push_str(&flows);
+        yaml.push_str("decisions:\n  - { threat: \"*\", status: open, owner: team }\n");
+        let (model, analysis) = analyzed(&yaml);
+        let open = analysis.threats.iter().filter(|t| t.is_open()).count();
+        assert!(open > 1_000, "{open} open threats");
+        crate::decisions::TRIED.set(0);
+        let plan = plan(&model, &analysis);
+        let tried = crate::decisions::TRIED.get();
+        assert_eq!(plan.accepted(), open);
+        assert!(plan.decisions.iter().all(|d| d.threats.len() == 1));
+        // Per threat: the team's `*`, its own id, and the wildcard tried for its rule.
+        assert!(tried <= 4 * open, "{tried} tries for {open} threats");
     }
 
     #[test]

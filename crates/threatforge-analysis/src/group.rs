@@ -81,7 +81,7 @@ fn named(model: &Model, group: &str) -> bool {
 
 /// Whether a decision names this element's threat but not the group: the team answered for
 /// this element on its own, and that answer stands.
-fn singled_out(decisions: &Index<'_>, threat: &Threat, group: &str, id: &mut String) -> bool {
+fn singled_out(decisions: &Index, threat: &Threat, group: &str, id: &mut String) -> bool {
     if decisions.is_empty() {
         return false;
     }

@@ -53,7 +53,7 @@ struct OpenClause {
 }
 
 /// Parts of a rule that every threat it finds carries.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Shared {
     pub id: Arc<str>,
     pub title: Arc<str>,
@@ -71,17 +71,18 @@ pub struct Shared {
     pub reference: Option<Arc<str>>,
 }
 
-/// A loaded, compiled and checked rule.
-#[derive(Debug)]
+/// A loaded, compiled and checked rule. What compiling made is shared, so a copy of the rule set
+/// (every run starts from the built-in one, compiled once per process) costs no compilation.
+#[derive(Clone, Debug)]
 pub struct Rule {
-    pub file: RuleFile,
+    pub file: Arc<RuleFile>,
     /// What every threat of the rule repeats, shared rather than copied into each.
     pub shared: Shared,
     pub origin: Origin,
-    pub condition: crate::cel::eval::Expression,
+    pub condition: Arc<crate::cel::eval::Expression>,
     /// `threat_when`, compiled: a hygiene finding for which it holds stays in the register.
-    pub threat_when: Option<crate::cel::eval::Expression>,
-    pub explanation: Vec<Segment>,
+    pub threat_when: Option<Arc<crate::cel::eval::Expression>>,
+    pub explanation: Arc<[Segment]>,
 }
 
 impl Rule {
@@ -105,7 +106,7 @@ impl Rule {
 }
 
 /// The rules in force, sorted by id, with the files they came from.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub sources: SourceMap,
@@ -152,12 +153,21 @@ const MAX_RULE_FILES: usize = 2000;
 const MAX_RULE_BYTES: u64 = 1024 * 1024;
 
 impl RuleSet {
-    /// The built-in library alone.
+    /// The built-in library alone: compiled on the first call of the process, a copy of that
+    /// afterwards. A server reloading a model, or a fuzzer analyzing thousands of models a minute,
+    /// would otherwise compile the same 400-odd expressions for every model.
     pub fn builtin() -> RuleSet {
+        static COMPILED: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        if let Some(set) = COMPILED.get() {
+            return set.clone();
+        }
+        // Compiled outside the lock: compiling runs on rayon's threads, and a thread that waits
+        // for its work may take up another caller's `builtin()`, which would then wait for the
+        // lock that thread holds. Two first callers at once both compile; one result is kept.
         let mut set = RuleSet::default();
         set.add_builtin();
         set.finish();
-        set
+        COMPILED.get_or_init(|| set).clone()
     }
 
     /// The built-in library and the rules in `dirs` (a team rule replaces a built-in of the same id).
@@ -539,14 +549,14 @@ impl RuleCompiler<'_> {
                 description: Arc::from(crate::mitigation::one_line(&file.description)),
                 reference: file.references.first().map(|r| Arc::from(r.as_str())),
             },
-            file,
+            file: Arc::new(file),
             origin,
-            condition: condition?,
+            condition: Arc::new(condition?),
             threat_when: match threat_when {
-                Some(compiled) => Some(compiled?),
+                Some(compiled) => Some(Arc::new(compiled?)),
                 None => None,
             },
-            explanation: explanation?,
+            explanation: Arc::from(explanation?),
         })
     }
 

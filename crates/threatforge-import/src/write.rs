@@ -11,7 +11,7 @@
 //! it, but four importers of foreign formats will sometimes guess wrong, and an import that does
 //! not load is worse than one with a comment saying what was left out.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use threatforge_model::escape::{command_marks, is_hidden};
@@ -500,6 +500,58 @@ fn comment_lines(comments: &Comments) -> Vec<String> {
 
 /// Fixes what would make the draft fail `check`; says what it changed in comments and
 /// `warnings`.
+/// Cuts boundary nesting at the loader's depth limit: a boundary that would sit deeper is taken
+/// out of its parent and starts a tree of its own, so a chain of 10,000 nested zones imports as
+/// chains of at most the limit rather than as a model `check` rejects. `nested` holds every
+/// boundary's and component's id that some boundary contains; the boundaries form a forest.
+fn cap_boundary_depth(
+    boundaries: &mut [DraftBoundary],
+    nested: &HashSet<String>,
+    warnings: &mut Vec<String>,
+) {
+    let limit = threatforge_model::Limits::default().max_boundary_depth;
+    let at: HashMap<&str, usize> = boundaries
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.id.as_str(), i))
+        .collect();
+    // Breadth first from the tops, one visit per boundary: a recursion would be as deep as the
+    // chain.
+    let mut depth = vec![0usize; boundaries.len()];
+    let mut queue: std::collections::VecDeque<usize> = (0..boundaries.len())
+        .filter(|&i| !nested.contains(&boundaries[i].id))
+        .collect();
+    for &top in &queue {
+        depth[top] = 1;
+    }
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    while let Some(b) = queue.pop_front() {
+        for child in &boundaries[b].contains {
+            let Some(&c) = at.get(child.as_str()) else {
+                continue;
+            };
+            depth[c] = if depth[b] == limit {
+                cut.push((b, c));
+                1
+            } else {
+                depth[b] + 1
+            };
+            queue.push_back(c);
+        }
+    }
+    for (parent, child) in cut {
+        let id = boundaries[child].id.clone();
+        boundaries[parent].contains.retain(|c| *c != id);
+        let text = format!(
+            "{id}: taken out of `{}`, where it would be nested deeper than {limit} boundaries \
+             (the limit `check` holds models to)",
+            boundaries[parent].id
+        );
+        boundaries[child].comments.push(text.clone());
+        warnings.push(text);
+    }
+}
+
 pub(crate) fn sanitize(draft: &Draft, warnings: &mut Vec<String>) -> Draft {
     let cat = catalog();
     let mut d = draft.clone();
@@ -711,6 +763,7 @@ pub(crate) fn sanitize(draft: &Draft, warnings: &mut Vec<String>) -> Draft {
             );
         }
     }
+    cap_boundary_depth(&mut d.boundaries, &nested, warnings);
 
     for r in &mut d.runtimes {
         let label = r.id.clone();

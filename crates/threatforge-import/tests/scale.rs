@@ -69,6 +69,36 @@ fn a_chain_of_4000_nested_trust_zones() {
     support::assert_loads_cleanly(&support::load(&imported.yaml), &imported.yaml);
 }
 
+#[test]
+fn a_chain_deeper_than_the_boundary_limit_is_cut_into_chains_that_load() {
+    let imported = import(
+        zone_chain(10_000, false).as_bytes(),
+        Format::Otm,
+        &support::options("deep.otm.json"),
+    )
+    .expect("import");
+    // 10,000 zones under a limit of 4,096: cut below the 4,096th and the 8,192nd.
+    let cut: Vec<&String> = imported
+        .warnings
+        .iter()
+        .filter(|w| w.contains("nested deeper than"))
+        .collect();
+    assert_eq!(
+        cut,
+        vec![
+            "z4096: taken out of `z4095`, where it would be nested deeper than 4096 boundaries \
+             (the limit `check` holds models to)",
+            "z8192: taken out of `z8191`, where it would be nested deeper than 4096 boundaries \
+             (the limit `check` holds models to)",
+        ]
+    );
+    let loaded = support::load(&imported.yaml);
+    support::assert_loads_cleanly(&loaded, &imported.yaml);
+    assert_eq!(loaded.model.boundaries.len(), 10_000);
+    // Every zone is still there, all but the three tops nested.
+    assert_eq!(imported.yaml.matches("contains: [").count(), 10_000 - 2);
+}
+
 /// A Threat Dragon file with one diagram of these cells.
 fn dragon(cells: &[String]) -> String {
     format!(

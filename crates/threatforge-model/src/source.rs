@@ -151,7 +151,7 @@ impl SourceFile {
 }
 
 /// All files that make up a model, in the order they were loaded.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -222,16 +222,30 @@ pub(crate) fn xml(text: &str) -> String {
 /// and bidi characters would otherwise reach a terminal that shows the file raw), and so is
 /// the character that would make a CI runner read a line as a command. The value is the same.
 pub(crate) fn json(value: &impl Serialize) -> String {
+    json_text(|out| json_to(value, out))
+}
+
+/// What a writer of JSON writes, as text; a failure to serialize is said in JSON instead.
+pub(crate) fn json_text(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
     let mut bytes = Vec::with_capacity(4096);
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut bytes, SafeJson(Default::default()));
-    let mut text = match value.serialize(&mut serializer) {
+    match write(&mut bytes) {
         Ok(()) => String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        Err(e) => format!("{{\"error\": \"cannot serialize the output: {e}\"}}"),
-    };
-    text.push('\n');
-    text
+        Err(e) => format!("{{\"error\": \"cannot serialize the output: {e}\"}}\n"),
+    }
+}
+
+/// [`json`], written to `out` as it is serialized: a report of 50,000 components is hundreds of
+/// megabytes, which need not exist in memory at once.
+pub(crate) fn json_to(value: &impl Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, SafeJson(Default::default()));
+    value
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }
 
 /// serde_json's pretty printer, with strings escaped as [`json`] says.

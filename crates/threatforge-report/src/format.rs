@@ -110,6 +110,22 @@ pub fn render(format: Format, input: &Input) -> String {
     }
 }
 
+/// Renders the report in `format` into `out`. JSON and SARIF are written as they are serialized,
+/// so the largest reports never exist in memory whole; the other formats are rendered, then written.
+pub fn render_to(
+    format: Format,
+    input: &Input,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => crate::json::write_gated(input.model, input.analysis, input.fail_on, out),
+        Format::Sarif => {
+            crate::sarif::write(input.model, input.analysis, input.rules, input.root, out)
+        }
+        _ => out.write_all(render(format, input).as_bytes()),
+    }
+}
+
 /// The diagram formats, listed the same way: `diagram --format` is built from
 /// [`DiagramFormat::ALL`], and [`render_diagram`] draws any of them from the one view of the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

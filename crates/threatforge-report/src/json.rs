@@ -19,9 +19,9 @@ struct Report<'a> {
     tool: Tool,
     system: System<'a>,
     summary: Summary,
-    threats: Vec<ThreatEntry<'a>>,
+    threats: Entries<'a>,
     /// The hygiene checklist: baseline practices missing, in the shape of a threat.
-    hygiene: Vec<ThreatEntry<'a>>,
+    hygiene: Entries<'a>,
     diagnostics: Vec<JsonDiagnostic>,
     /// What scanner and test reports said, when some were given (docs/evidence.md).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,12 +175,22 @@ pub(crate) fn render_gated(
     analysis: &Analysis,
     fail_on: Option<ThreatSeverity>,
 ) -> String {
+    crate::escape::json_text(|out| write_gated(model, analysis, fail_on, out))
+}
+
+/// [`render_gated`], written to `out` threat by threat.
+pub(crate) fn write_gated(
+    model: &Model,
+    analysis: &Analysis,
+    fail_on: Option<ThreatSeverity>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let diagnostics = analysis
         .diagnostics
         .iter()
         .map(|d| JsonDiagnostic::new(d, &model.sources))
         .collect();
-    crate::escape::json(&report(model, analysis, diagnostics, fail_on))
+    crate::escape::json_to(&report(model, analysis, diagnostics, fail_on), out)
 }
 
 fn report<'a>(
@@ -211,16 +221,26 @@ fn report<'a>(
     }
 }
 
-fn entries<'a>(model: &'a Model, threats: &'a [Threat]) -> Vec<ThreatEntry<'a>> {
-    threats
-        .iter()
-        .map(|t| ThreatEntry {
+fn entries<'a>(model: &'a Model, threats: &'a [Threat]) -> Entries<'a> {
+    Entries { model, threats }
+}
+
+/// The threats as the report lists them, each entry made as it is written: at 50,000 components a
+/// list of 300,000 entries with their remediations would be held beside the threats.
+struct Entries<'a> {
+    model: &'a Model,
+    threats: &'a [Threat],
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.threats.iter().map(|t| ThreatEntry {
             threat: t,
-            location: model.sources.locate(t.span),
+            location: self.model.sources.locate(t.span),
             description: &t.description,
-            remediation: crate::remediation::of(model, t),
-        })
-        .collect()
+            remediation: crate::remediation::of(self.model, t),
+        }))
+    }
 }
 
 #[derive(Serialize)]

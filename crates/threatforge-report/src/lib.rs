@@ -27,7 +27,7 @@ pub use compliance::{ComplianceFormat, render_compliance};
 pub use diagram::{COLLAPSE_ABOVE, DiagramOptions};
 pub use diff::{Paint, human as diff_human, json as diff_json, markdown as diff_markdown};
 pub use escape::markdown_code;
-pub use format::{DiagramFormat, Format, Input, render, render_diagram};
+pub use format::{DiagramFormat, Format, Input, render, render_diagram, render_to};
 pub use html::{escaping_environment as html_environment, render as render_html};
 pub use json::{
     SCHEMA as REPORT_SCHEMA, at_or_above, by_risk, gate, gate_passes, render as render_json,

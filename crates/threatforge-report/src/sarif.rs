@@ -147,6 +147,52 @@ fn properties_evidence(result: &mut Value, e: &threatforge_analysis::ThreatEvide
 /// The SARIF log of the open threats. File URIs are relative to `root` (canonical: the
 /// repository's top, or the model's root directory outside a repository) as `%SRCROOT%`.
 pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) -> String {
+    crate::escape::json_text(|out| write(model, analysis, rules, root, out))
+}
+
+/// The log's shape around its results, which are written one by one as they are made.
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    original_uri_base_ids: Value,
+    column_kind: &'static str,
+    results: Results<'a>,
+}
+
+struct Results<'a> {
+    model: &'a Model,
+    open: &'a [&'a Threat],
+    rule_ids: &'a [&'a str],
+    root: &'a Path,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.open
+                .iter()
+                .map(|t| result(self.model, t, self.rule_ids, self.root)),
+        )
+    }
+}
+
+/// [`render`], written to `out` result by result.
+pub(crate) fn write(
+    model: &Model,
+    analysis: &Analysis,
+    rules: &RuleSet,
+    root: &Path,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let open: Vec<&Threat> = analysis.threats.iter().filter(|t| t.is_open()).collect();
     // Rules that have results, in id order; their index is their position here.
     let mut by_rule: BTreeMap<std::borrow::Cow<str>, Vec<&Threat>> = BTreeMap::new();
@@ -225,103 +271,111 @@ pub fn render(model: &Model, analysis: &Analysis, rules: &RuleSet, root: &Path) 
             descriptor
         })
         .collect();
-    let results: Vec<Value> = open
-        .iter()
-        .map(|t| {
-            let location = model.sources.locate(t.span);
-            let index = rule_ids.iter().position(|r| *r == t.kind_id()).unwrap_or(0);
-            let advice = crate::remediation::of(model, t);
-            let missing = if !t.mitigation.has_missing() { String::new() } else { format!(" {}", advice.lead) };
-            let overridden = t.rating_override.as_deref().map_or(String::new(), |o| {
-                let by = o.cvss.as_deref().map_or(String::new(), |v| format!(", by {v}"));
-                format!(
-                    " Severity set to {} by a decision (computed {}{by}): {}",
-                    o.severity, o.computed, o.justification
-                )
-            });
-            let mut properties = json!({
-                "threatId": t.id,
-                "security-severity": format!("{:.1}", security_severity(t)),
-                "status": t.status.as_str(),
-            });
-            if let Some(o) = t.rating_override.as_deref() {
-                properties["override"] = json!(o);
-            }
-            properties["remediation"] = json!(advice);
-            let mut result = json!({
-                "ruleId": t.kind_id(),
-                "ruleIndex": index,
-                "level": level(t.severity()),
-                "message": {
-                    "text": format!(
-                        "{} ({} {}/16): {}{missing}{overridden}",
-                        t.title,
-                        t.severity(),
-                        t.residual.score,
-                        t.explanation
-                    )
-                },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact_location(&model.sources, t.span, root),
-                        "region": { "startLine": location.line.max(1), "startColumn": location.column.max(1) }
-                    },
-                    "logicalLocations": [{ "name": t.element.id, "kind": "element" }]
-                }],
-                "partialFingerprints": { "threatforge/threatId/v1": t.id },
-                "properties": properties,
-            });
-            // A threat standing for several elements (`group: model`) points at each; a
-            // confirmed threat at the scanners' findings that confirm it.
-            let mut related: Vec<Value> = Vec::new();
-            if !t.members.is_empty() {
-                related = t
-                    .members
-                    .iter()
-                    .zip(&t.member_spans)
-                    .enumerate()
-                    .map(|(i, (member, span))| {
-                        let at = model.sources.locate(*span);
-                        json!({
-                            "id": i,
-                            "message": { "text": member.id },
-                            "physicalLocation": {
-                                "artifactLocation": artifact_location(&model.sources, *span, root),
-                                "region": { "startLine": at.line.max(1), "startColumn": at.column.max(1) }
-                            }
-                        })
-                    })
-                    .collect();
-            }
-            if let Some(evidence) = t.evidence.as_deref() {
-                for f in &evidence.findings {
-                    related.push(finding_location(related.len(), f));
-                }
-                properties_evidence(&mut result, evidence);
-            }
-            if !related.is_empty() {
-                result["relatedLocations"] = Value::Array(related);
-            }
-            result
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
                 "driver": {
                     "name": "threatforge",
                     "version": env!("CARGO_PKG_VERSION"),
                     "rules": descriptors,
                 }
-            },
-            "originalUriBaseIds": {
+            }),
+            original_uri_base_ids: json!({
                 SRCROOT: { "description": { "text": "The repository's top directory." } }
+            }),
+            column_kind: "unicodeCodePoints",
+            results: Results {
+                model,
+                open: &open,
+                rule_ids: &rule_ids,
+                root,
             },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
+        }],
+    };
+    crate::escape::json_to(&log, out)
+}
+
+/// One open threat as a SARIF result.
+fn result(model: &Model, t: &Threat, rule_ids: &[&str], root: &Path) -> Value {
+    let location = model.sources.locate(t.span);
+    let index = rule_ids.iter().position(|r| *r == t.kind_id()).unwrap_or(0);
+    let advice = crate::remediation::of(model, t);
+    let missing = if !t.mitigation.has_missing() {
+        String::new()
+    } else {
+        format!(" {}", advice.lead)
+    };
+    let overridden = t.rating_override.as_deref().map_or(String::new(), |o| {
+        let by = o
+            .cvss
+            .as_deref()
+            .map_or(String::new(), |v| format!(", by {v}"));
+        format!(
+            " Severity set to {} by a decision (computed {}{by}): {}",
+            o.severity, o.computed, o.justification
+        )
     });
-    crate::escape::json(&log)
+    let mut properties = json!({
+        "threatId": t.id,
+        "security-severity": format!("{:.1}", security_severity(t)),
+        "status": t.status.as_str(),
+    });
+    if let Some(o) = t.rating_override.as_deref() {
+        properties["override"] = json!(o);
+    }
+    properties["remediation"] = json!(advice);
+    let mut result = json!({
+        "ruleId": t.kind_id(),
+        "ruleIndex": index,
+        "level": level(t.severity()),
+        "message": {
+            "text": format!(
+                "{} ({} {}/16): {}{missing}{overridden}",
+                t.title,
+                t.severity(),
+                t.residual.score,
+                t.explanation
+            )
+        },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": artifact_location(&model.sources, t.span, root),
+                "region": { "startLine": location.line.max(1), "startColumn": location.column.max(1) }
+            },
+            "logicalLocations": [{ "name": t.element.id, "kind": "element" }]
+        }],
+        "partialFingerprints": { "threatforge/threatId/v1": t.id },
+        "properties": properties,
+    });
+    // A threat standing for several elements (`group: model`) points at each; a confirmed
+    // threat at the scanners' findings that confirm it.
+    let mut related: Vec<Value> = t
+        .members
+        .iter()
+        .zip(&t.member_spans)
+        .enumerate()
+        .map(|(i, (member, span))| {
+            let at = model.sources.locate(*span);
+            json!({
+                "id": i,
+                "message": { "text": member.id },
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(&model.sources, *span, root),
+                    "region": { "startLine": at.line.max(1), "startColumn": at.column.max(1) }
+                }
+            })
+        })
+        .collect();
+    if let Some(evidence) = t.evidence.as_deref() {
+        for f in &evidence.findings {
+            related.push(finding_location(related.len(), f));
+        }
+        properties_evidence(&mut result, evidence);
+    }
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
 }

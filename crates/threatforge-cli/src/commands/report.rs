@@ -2,7 +2,7 @@
 
 use super::find_model;
 use crate::cli::{ReportArgs, SeverityArg};
-use crate::terminal::{Terminal, write_output};
+use crate::terminal::{Terminal, write_streamed};
 
 pub(super) fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
@@ -20,8 +20,9 @@ pub(super) fn run(args: ReportArgs, term: &Terminal) -> Result<u8, String> {
         root: &root,
         fail_on: args.fail_on.map(SeverityArg::severity),
     };
-    let text = threatforge_report::render(args.format, &input);
-    write_output(args.output.as_deref(), &text)?;
+    write_streamed(args.output.as_deref(), |out| {
+        threatforge_report::render_to(args.format, &input, out)
+    })?;
     let gate_failed = input
         .fail_on
         .is_some_and(|t| !threatforge_report::gate_passes(input.analysis, t));
