@@ -254,7 +254,7 @@ flows:
         let mut flows = String::from("flows:\n");
         for i in 0..300 {
             yaml.push_str(&format!(
-                "  web{i}: {{ technology: web-application, exposure: internet }}\n  \
+                "  web{i}: {{ technology: web-application, exposure: internet, traits: [builds-queries] }}\n  \
                  db{i}: {{ technology: postgresql }}\n"
             ));
             flows.push_str(&format!("  - web{i} -> db{i}: {{ protocol: postgres }}\n"));

@@ -17,10 +17,11 @@ const MODEL: &str = "# The shop.
 system: { name: shop }   # keep this comment
 
 components:
-  web: { technology: web-application, exposure: internet }
+  web: { technology: web-application, exposure: internet, traits: [builds-queries] }
   admin:
     technology: web-application
     exposure: internet
+    traits: [builds-queries]
   db: { technology: postgresql }
 flows:
   - web -> db: { protocol: postgres }

@@ -10,7 +10,7 @@ data:
   orders: { classification: confidential, categories: [personal] }
 components:
   shopper: { technology: browser, exposure: internet }
-  shop: { technology: web-application, processes: [orders] }
+  shop: { technology: web-application, processes: [orders], traits: [builds-queries] }
   db: { technology: postgresql, stores: [orders], controls: [encryption-at-rest] }
 flows:
   - shopper -> shop: { protocol: https, authentication: credentials, data: [orders] }
@@ -125,8 +125,9 @@ fn a_removed_element_takes_its_threats_with_it() {
         removed.contains(&"legacy".to_owned()) && removed.contains(&"shop->legacy".to_owned()),
         "{removed:?}"
     );
+    // The link carried no data: its gap was a line of the hygiene checklist, gone with it.
     assert!(
-        ids(&diff["threats"]["gone"], "id")
+        ids(&diff["hygiene"]["gone"], "id")
             .iter()
             .any(|i| i.ends_with(":shop->legacy"))
     );
@@ -526,9 +527,9 @@ fn the_diff_says_why_threats_went_and_what_changed_their_status() {
     let dir = tempfile::tempdir().expect("temp dir");
     let old = "system: { name: shop }
 components:
-  web: { technology: web-application, exposure: internet }
-  admin: { technology: web-application, exposure: internet }
-  batch: { technology: web-application, exposure: internet }
+  web: { technology: web-application, exposure: internet, traits: [builds-queries] }
+  admin: { technology: web-application, exposure: internet, traits: [builds-queries] }
+  batch: { technology: web-application, exposure: internet, traits: [builds-queries] }
   db: { technology: postgresql }
 flows:
   - web -> db: { protocol: postgres }
@@ -537,8 +538,8 @@ flows:
 ";
     let new = "system: { name: shop }
 components:
-  web: { technology: web-application, exposure: internet, controls: [parameterized-queries, input-validation] }
-  admin: { technology: web-application, exposure: internet }
+  web: { technology: web-application, exposure: internet, controls: [parameterized-queries, input-validation], traits: [builds-queries] }
+  admin: { technology: web-application, exposure: internet, traits: [builds-queries] }
   db: { technology: postgresql }
 flows:
   - web -> db: { protocol: postgres }
@@ -590,7 +591,7 @@ decisions:
         ["component batch removed"]
     );
     assert_eq!(
-        reasons("gone", "flow-without-data:batch->db"),
+        reasons_in("hygiene", "gone", "flow-without-data:batch->db"),
         ["flow batch->db removed"]
     );
     // Status changes carry their cause, and nothing unrelated.

@@ -14,7 +14,7 @@ data:
   records: { classification: secret, integrity: high, categories: [health] }
 components:
   patient: { technology: browser, exposure: internet }
-  portal: { technology: web-application, processes: [records], controls: [input-validation] }
+  portal: { technology: web-application, processes: [records], controls: [input-validation], traits: [builds-queries] }
   db: { technology: postgresql, stores: [records], controls: [encryption-at-rest] }
 flows:
   - patient -> portal: { protocol: https, data: [records] }
@@ -752,8 +752,8 @@ fn clinic_with_owners_and_override() -> String {
             "system: { name: Clinic, criticality: high, owners: [security, ops] }",
         )
         .replace(
-            "controls: [input-validation] }",
-            "controls: [input-validation], owner: team-web }",
+            "traits: [builds-queries] }",
+            "traits: [builds-queries], owner: team-web }",
         )
         .replace(
             "decisions:\n",

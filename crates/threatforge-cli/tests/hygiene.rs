@@ -10,7 +10,7 @@ data:
   orders: { classification: secret, categories: [personal, payment], quantity: very-many }
 components:
   shopper: { technology: browser, exposure: internet }
-  shop: { technology: web-application, processes: [orders] }
+  shop: { technology: web-application, processes: [orders], traits: [builds-queries] }
   db: { technology: postgresql, stores: [orders] }
 flows:
   - shopper -> shop: { protocol: https, authentication: session, data: [orders], returns: [orders] }

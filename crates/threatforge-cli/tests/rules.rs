@@ -11,7 +11,7 @@ data:
   orders: { classification: confidential, categories: [personal] }
 components:
   shopper: { technology: browser, exposure: internet }
-  shop: { technology: web-application, processes: [orders] }
+  shop: { technology: web-application, processes: [orders], traits: [builds-queries] }
   db: { technology: postgresql, stores: [orders] }
 flows:
   - shopper -> shop: { protocol: http, data: [orders] }
@@ -49,7 +49,7 @@ fn report_json_lists_explained_threats_with_stable_ids_and_locations() {
     std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
     let (code, report) = json(&["report", "--format", "json"], dir.path());
     assert_eq!(code, Some(0));
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     let ids = threat_ids(&report);
     assert!(ids.contains(&"sql-injection:shop".to_owned()), "{ids:?}");
     assert!(
@@ -456,7 +456,7 @@ data:
   records: { classification: secret, integrity: high }
 components:
   patient: { technology: browser, exposure: internet }
-  portal: { technology: web-application, processes: [records] }
+  portal: { technology: web-application, processes: [records], traits: [builds-queries] }
   db: { technology: postgresql, stores: [records], controls: [encryption-at-rest] }
 flows:
   - patient -> portal: { protocol: https, data: [records] }

@@ -7,7 +7,7 @@ use threatforge_analysis::{Analysis, Analyzed, Threat};
 use threatforge_model::JsonDiagnostic;
 use threatforge_model::{DecisionStatus, Location, Model, Severity, ThreatSeverity};
 
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// The JSON Schema of this report (`threatforge schema --output-format report`), written by hand
 /// as the documented contract; a test validates real reports against it.

@@ -532,7 +532,8 @@ async fn the_register_is_paged_filtered_and_sorted_on_the_server() {
     assert_eq!(status, StatusCode::OK);
     let all = rows(&page);
     let n = all.len();
-    assert!(n > 6, "{n} threats: too few to page");
+    // At least three pages of two.
+    assert!(n >= 5, "{n} threats: too few to page");
     assert!(
         page.contains(&format!("Threats 1 to {n} of {n}.")),
         "{page}"
