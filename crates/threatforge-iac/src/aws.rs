@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use threatforge_model::Exposure;
 
-use crate::hcl::placeholders;
 use crate::inventory::{Evidence, Found, Gate, protocol_of_technology};
-use crate::terraform::{Pending, Resource};
+use crate::resource::{Pending, Resource, placeholders};
 use crate::text::{items, scalar, str_at};
 
 /// What a pass over the resources needs: them, where each is, and the component each became.

@@ -25,7 +25,8 @@ use serde_json::{Map, Value};
 
 use crate::error::IacError;
 use crate::inventory::{Inventory, Origin, Source};
-use crate::terraform::{self, Resource};
+use crate::resource::{Resource, placeholders};
+use crate::terraform;
 use crate::text::{Lines, short};
 
 /// What an expression that is not read stands for.
@@ -539,28 +540,6 @@ fn lookup(value: Option<&Value>, rest: &[&str], found: &mut Met) -> Value {
         found.resources.push(address.to_owned())
     });
     value.clone()
-}
-
-/// The `${address}` a value carries for the resources it references.
-pub(crate) fn placeholders(value: &Value, found: &mut dyn FnMut(&str)) {
-    match value {
-        Value::String(s) => {
-            let mut rest = s.as_str();
-            while let Some(start) = rest.find("${") {
-                let after = &rest[start + 2..];
-                let Some(end) = after.find('}') else {
-                    break;
-                };
-                if &after[..end] != "?" {
-                    found(&after[..end]);
-                }
-                rest = &after[end + 1..];
-            }
-        }
-        Value::Array(list) => list.iter().for_each(|v| placeholders(v, found)),
-        Value::Object(map) => map.values().for_each(|v| placeholders(v, found)),
-        _ => {}
-    }
 }
 
 /// A template's text: literals as written, an interpolation by what it names, directives unknown.

@@ -25,6 +25,7 @@ mod hcl;
 mod inventory;
 mod k8s;
 mod render;
+mod resource;
 mod scan;
 mod terraform;
 mod text;

@@ -15,19 +15,8 @@ use crate::error::IacError;
 use crate::inventory::{
     Evidence, Found, Inventory, Link, Origin, Source, Zone, protocol_of_technology,
 };
+use crate::resource::Resource;
 use crate::text::{Lines, at, items, json, short, str_at, truthy};
-
-/// One resource, read from a plan, a state or Terraform source: the mapping to components is
-/// the same for all three.
-pub(crate) struct Resource<'v> {
-    pub(crate) address: String,
-    pub(crate) kind: &'v str,
-    /// Its attributes as a plan shows them: nested blocks are lists of objects.
-    pub(crate) values: &'v Value,
-    /// Addresses it references, with the top-level attribute each is under.
-    pub(crate) refs: Vec<(String, String)>,
-    pub(crate) origin: Origin,
-}
 
 pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<(), IacError> {
     let document = json(file, text)?;
@@ -699,10 +688,6 @@ fn placement(
         .or_else(|| zone(BoundaryKind::Vpc))
         .map(|t| (*t).to_owned())
 }
-
-/// A flow found, before the components are final: source and target component positions, the
-/// protocol, why, and the address of the resource that shows it.
-pub(crate) type Pending = (usize, usize, Option<&'static str>, String, String);
 
 /// Data sources read as resources (a plan lists them with `mode: data`): what a role may do is
 /// often written in a policy document.

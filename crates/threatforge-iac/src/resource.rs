@@ -1,0 +1,46 @@
+//! What the Terraform readers share: a resource as read (from a plan, a state or source), a flow
+//! found before the components are final, and the references a value carries. Its own module so
+//! that the readers (`terraform`, `hcl`) and the policy mapping (`aws`) depend on it, not on each
+//! other.
+
+use serde_json::Value;
+
+use crate::inventory::Origin;
+
+/// One resource, read from a plan, a state or Terraform source: the mapping to components is
+/// the same for all three.
+pub(crate) struct Resource<'v> {
+    pub(crate) address: String,
+    pub(crate) kind: &'v str,
+    /// Its attributes as a plan shows them: nested blocks are lists of objects.
+    pub(crate) values: &'v Value,
+    /// Addresses it references, with the top-level attribute each is under.
+    pub(crate) refs: Vec<(String, String)>,
+    pub(crate) origin: Origin,
+}
+
+/// A flow found, before the components are final: source and target component positions, the
+/// protocol, why, and the address of the resource that shows it.
+pub(crate) type Pending = (usize, usize, Option<&'static str>, String, String);
+
+/// The `${address}` a value carries for the resources it references.
+pub(crate) fn placeholders(value: &Value, found: &mut dyn FnMut(&str)) {
+    match value {
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                let after = &rest[start + 2..];
+                let Some(end) = after.find('}') else {
+                    break;
+                };
+                if &after[..end] != "?" {
+                    found(&after[..end]);
+                }
+                rest = &after[end + 1..];
+            }
+        }
+        Value::Array(list) => list.iter().for_each(|v| placeholders(v, found)),
+        Value::Object(map) => map.values().for_each(|v| placeholders(v, found)),
+        _ => {}
+    }
+}
