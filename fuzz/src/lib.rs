@@ -116,6 +116,7 @@ fn render_all(analyzed: &Analyzed, root: &Path) {
     let first = DiagramOptions {
         boundary: model.boundaries.keys().next().cloned(),
         element_links: true,
+        ..DiagramOptions::default()
     };
     for &format in DiagramFormat::ALL {
         for options in [&whole, &first] {
