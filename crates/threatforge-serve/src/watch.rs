@@ -19,21 +19,27 @@ const QUIET: Duration = Duration::from_millis(150);
 /// Starts watching on a thread of its own, for as long as the process runs.
 pub(crate) fn spawn(app: Arc<App>) -> Result<(), String> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let watcher = notify::recommended_watcher(move |event| {
+    let mut watcher = notify::recommended_watcher(move |event| {
         // The receiver lives as long as the process; a send fails only while it exits.
         let _ = tx.send(event);
     })
     .map_err(|e| format!("cannot watch the model's files: {e}"))?;
+    // Watched before the server answers: a file saved right after the first page loads is seen.
+    let mut watched = BTreeSet::new();
+    rewatch(&mut watcher, &mut watched, &app.snapshot().files);
     std::thread::Builder::new()
         .name("threatforge-watch".to_owned())
-        .spawn(move || run(&app, watcher, &rx))
+        .spawn(move || run(&app, watcher, watched, &rx))
         .map_err(|e| format!("cannot start the watcher: {e}"))?;
     Ok(())
 }
 
-fn run(app: &App, mut watcher: impl Watcher, rx: &Receiver<notify::Result<notify::Event>>) {
-    let mut watched = BTreeSet::new();
-    rewatch(&mut watcher, &mut watched, &app.snapshot().files);
+fn run(
+    app: &App,
+    mut watcher: impl Watcher,
+    mut watched: BTreeSet<PathBuf>,
+    rx: &Receiver<notify::Result<notify::Event>>,
+) {
     while let Ok(event) = rx.recv() {
         let mut relevant = is_relevant(&event);
         // Drain what follows within the quiet time.
