@@ -283,39 +283,16 @@ mod guide {
     /// rewrites its tables.
     #[test]
     fn the_import_guide_shows_each_mapping() {
-        const MARKER: &str = "<!-- import-table: ";
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/import.md");
-        let committed = std::fs::read_to_string(&path).expect("docs/import.md");
-        let mut expected = String::with_capacity(committed.len());
-        let mut lines = committed.split_inclusive('\n').peekable();
-        let mut tables = 0;
-        while let Some(line) = lines.next() {
-            expected.push_str(line);
-            let Some(name) = line
-                .strip_prefix(MARKER)
-                .and_then(|l| l.trim_end().strip_suffix(" -->"))
-            else {
-                continue;
-            };
-            let table = crate::threagile::doc_table(name)
-                .or_else(|| crate::otm::doc_table(name))
-                .or_else(|| crate::threat_dragon::doc_table(name))
-                .unwrap_or_else(|| panic!("no importer table `{name}`"));
-            expected.push_str(&table);
-            tables += 1;
-            while lines.peek().is_some_and(|l| l.starts_with('|')) {
-                lines.next();
-            }
-        }
-        assert_eq!(tables, 5, "docs/import.md has a marker per importer table");
-        if std::env::var_os("UPDATE_DOCS").is_some() {
-            std::fs::write(&path, &expected).expect("docs/import.md is writable");
-            return;
-        }
-        assert!(
-            committed == expected,
-            "docs/import.md's importer tables are stale: run \
-             `UPDATE_DOCS=1 cargo test -p threatforge-import import_guide`"
+        threatforge_model::testing::check_doc_tables(
+            "docs/import.md",
+            "<!-- import-table: ",
+            5,
+            "UPDATE_DOCS=1 cargo test -p threatforge-import import_guide",
+            |name| {
+                crate::threagile::doc_table(name)
+                    .or_else(|| crate::otm::doc_table(name))
+                    .or_else(|| crate::threat_dragon::doc_table(name))
+            },
         );
     }
 }

@@ -256,40 +256,12 @@ mod tests {
     /// docs/language.md lists the catalogue as it is; `UPDATE_DOCS=1` rewrites its tables.
     #[test]
     fn the_language_reference_lists_the_catalogue() {
-        const MARKER: &str = "<!-- catalog-table: ";
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/language.md");
-        let committed = std::fs::read_to_string(&path).expect("docs/language.md");
-        let mut expected = String::with_capacity(committed.len());
-        let mut lines = committed.split_inclusive('\n').peekable();
-        let mut tables = 0;
-        while let Some(line) = lines.next() {
-            expected.push_str(line);
-            let Some(name) = line
-                .strip_prefix(MARKER)
-                .and_then(|l| l.trim_end().strip_suffix(" -->"))
-            else {
-                continue;
-            };
-            let table = doc_table(name).unwrap_or_else(|| panic!("no catalogue table `{name}`"));
-            expected.push_str(&table);
-            tables += 1;
-            // The committed table: the lines up to the next that is not a table row.
-            while lines.peek().is_some_and(|l| l.starts_with('|')) {
-                lines.next();
-            }
-        }
-        assert_eq!(
-            tables, 6,
-            "docs/language.md has a marker per catalogue table"
-        );
-        if std::env::var_os("UPDATE_DOCS").is_some() {
-            std::fs::write(&path, &expected).expect("docs/language.md is writable");
-            return;
-        }
-        assert!(
-            committed == expected,
-            "docs/language.md's catalogue tables are stale: run \
-             `UPDATE_DOCS=1 cargo test -p threatforge-model catalogue`"
+        crate::testing::check_doc_tables(
+            "docs/language.md",
+            "<!-- catalog-table: ",
+            6,
+            "UPDATE_DOCS=1 cargo test -p threatforge-model catalogue",
+            doc_table,
         );
     }
     #[test]

@@ -10,6 +10,7 @@ mod code_paths;
 mod codes;
 mod confine;
 mod diag;
+mod doc_tables;
 mod edit;
 pub mod escape;
 mod limits;
@@ -54,6 +55,7 @@ pub use sp::Sp;
 /// above it, twice over; hidden re-exports cost nothing.
 #[doc(hidden)]
 pub mod testing {
+    pub use crate::doc_tables::check_doc_tables;
     pub use crate::yaml::fast::{CHUNK_BYTES, parse_fast, parse_slow, parse_split, parse_whole};
     pub use crate::yaml::node::Node;
 }
