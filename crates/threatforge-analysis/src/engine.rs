@@ -11,7 +11,9 @@ use threatforge_model::{Authentication, ComponentKind, Model, Span};
 use crate::cel::budget::{Budget, breach};
 use crate::cel::eval::{Evaluator, display_into};
 use crate::cel::value::{ObjKind, Value};
-use crate::mitigation::{Mitigation, MitigationEntry, mitigation_by, residual_of, status_of};
+use crate::mitigation::{
+    Coverage, Mitigation, MitigationEntry, mitigation_by, residual_of, status_of,
+};
 use crate::rule::{Element, Tier};
 use crate::ruleset::{Rule, RuleSet, Segment};
 use crate::threat::{Analysis, ElementRef, Options, Threat, ThreatId, sort_by_id};
@@ -376,7 +378,15 @@ fn evaluate_element<'w>(
             )),
         }
     }
-    let absorbed = absorb_superseded(&mut fired);
+    // A superseded rule whose own controls are all in place stays a threat of its own, mitigated:
+    // absorbed, it would be named as a consequence the element is in fact protected from.
+    let mitigated: Vec<bool> = fired
+        .iter()
+        .map(|(rule, _)| {
+            mitigation_by(&rule.shared.mitigations, &candidate.controls).coverage == Coverage::Full
+        })
+        .collect();
+    let absorbed = absorb_superseded(&mut fired, &mitigated);
     let Some(element) = fired.first().map(|(r, _)| r.file.applies_to.element) else {
         return (Vec::new(), diagnostics);
     };
@@ -458,14 +468,22 @@ fn evaluate_element<'w>(
 
 /// Removes the fired rules that another fired rule supersedes, and returns, per remaining rule in
 /// order, the rules it absorbed. Only a rule that fired absorbs: a team that disables the root
-/// rule gets the specific ones back.
-fn absorb_superseded<'r>(fired: &mut Vec<(&'r Rule, Box<str>)>) -> Vec<Vec<&'r Rule>> {
+/// rule gets the specific ones back. A rule marked `mitigated` (in `fired`'s order) is never
+/// absorbed.
+fn absorb_superseded<'r>(
+    fired: &mut Vec<(&'r Rule, Box<str>)>,
+    mitigated: &[bool],
+) -> Vec<Vec<&'r Rule>> {
     let superseded_by = |rule: &Rule| {
         fired
             .iter()
             .position(|(r, _)| r.file.supersedes.iter().any(|s| s.value == rule.id()))
     };
-    let direct: Vec<Option<usize>> = fired.iter().map(|(r, _)| superseded_by(r)).collect();
+    let direct: Vec<Option<usize>> = fired
+        .iter()
+        .zip(mitigated)
+        .map(|((r, _), &mitigated)| if mitigated { None } else { superseded_by(r) })
+        .collect();
     // A rule superseded by one that is itself superseded goes to the last in the chain (a cycle
     // of rules superseding each other stops after as many steps as there are rules).
     let owners: Vec<Option<usize>> = direct

@@ -112,3 +112,32 @@ fn a_rule_that_supersedes_an_unknown_rule_is_an_error() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_consequence_whose_controls_are_in_place_is_not_named_by_the_root_threat() {
+    let yaml = "system: { name: portal }
+data:
+  accounts: { classification: confidential }
+components:
+  customer: { technology: browser, exposure: internet }
+  portal: { technology: web-application, processes: [accounts], controls: [mfa] }
+flows:
+  - customer -> portal: { protocol: https, authentication: credentials, authorization: user, returns: [accounts] }
+";
+    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let analysis = analyze(&loaded.model, &RuleSet::builtin());
+    let find = |id: &str| analysis.threats.iter().find(|t| t.id == *id);
+    let stuffing = find("credential-stuffing-and-brute-force:portal").expect("stuffing stays open");
+    assert!(
+        !stuffing.explanation.contains("second factor"),
+        "{}",
+        stuffing.explanation
+    );
+    assert!(stuffing.absorbed.is_empty(), "{:?}", stuffing.absorbed);
+    let second_factor = find("missing-second-factor:portal").expect("kept on its own");
+    assert_eq!(
+        second_factor.status,
+        threatforge_model::DecisionStatus::Mitigated
+    );
+}

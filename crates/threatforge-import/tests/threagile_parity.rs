@@ -619,10 +619,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "exposed-development-infrastructure still fires when the internet caller comes in over a VPN",
     ),
     (
-        "missing-authentication-second-factor",
-        "credential stuffing absorbs the missing second factor (one cause: a password login); with two-factor declared it stays open for throttling, and still names the absorbed rule",
-    ),
-    (
         "missing-identity-propagation",
         "fires only where confidential data comes back from a process, or the target store checks per-user authorization; Threagile asks on every technical-user link",
     ),

@@ -114,8 +114,11 @@ ordered_enum! {
         Children = "children",
         /// Source code, designs, trade secrets.
         IntellectualProperty = "intellectual-property",
-        /// Security and audit logs.
+        /// Security and application logs.
         Logs = "logs",
+        /// Audit records: who did what and when. They name people by design and must stay
+        /// complete and tamper-evident; rules read them as logs too.
+        Audit = "audit",
         /// Operational metrics and traces.
         Telemetry = "telemetry",
         /// Configuration, including infrastructure definitions.
