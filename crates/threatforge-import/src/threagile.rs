@@ -72,7 +72,7 @@ rules! {
     "missing-build-infrastructure", "Missing Build Infrastructure", Tampering, 1127 => ["missing-build-infrastructure": M];
     "missing-cloud-hardening", "Missing Cloud Hardening", Tampering, 1008 => ["cloud-account-misconfiguration": B];
     "missing-file-validation", "Missing File Validation", Spoofing, 434 => ["malicious-file-upload": C(PROC)];
-    "missing-hardening", "Missing Hardening", Tampering, 16 => ["missing-hardening": C(PROC_STORE)];
+    "missing-hardening", "Missing Hardening", Tampering, 16 => ["missing-hardening": C(PROC_STORE), "container-workload-hardening": R];
     "missing-identity-propagation", "Missing Identity Propagation", ElevationOfPrivilege, 284 => ["missing-identity-propagation": F];
     "missing-identity-provider-isolation", "Missing Identity Provider Isolation", ElevationOfPrivilege, 1008 => ["identity-provider-not-isolated": C(ANY)];
     "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M];

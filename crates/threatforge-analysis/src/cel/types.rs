@@ -50,6 +50,8 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("categories", STRS),
     ("criticality", INT),
     ("out_of_scope", BOOL),
+    // On a flow's ends too: whether people stand behind the forwarder a flow comes from.
+    ("used_by_people", BOOL),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
@@ -62,7 +64,6 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("reachable_from_internet", BOOL),
     ("pulls_untrusted_input", BOOL),
     ("native_clients_only", BOOL),
-    ("used_by_people", BOOL),
     ("internet_hops", INT),
     ("unauthenticated_path", BOOL),
     ("boundaries", STRS),

@@ -83,7 +83,8 @@ pub(crate) fn element_touches(model: &Model, kind: Element, id: &str, component:
         Element::Flow => model.flows.get(id).is_some_and(|f| {
             f.source.value.as_str() == component || f.target.value.as_str() == component
         }),
-        Element::Boundary => boundary_holds(model, id, component),
+        // Threagile reports some risks on a trust boundary itself (missing cloud hardening).
+        Element::Boundary => id == component || boundary_holds(model, id, component),
         Element::Runtime => model
             .runtimes
             .get(id)
