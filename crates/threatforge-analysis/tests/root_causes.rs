@@ -1,6 +1,8 @@
 //! One threat per root cause: rules that describe consequences of one missing protection on one
 //! element give one threat, scored as the most severe, that names every consequence.
 
+mod support;
+
 use std::path::Path;
 
 use threatforge_analysis::{Analysis, RuleSet, analyze};
@@ -124,10 +126,8 @@ components:
 flows:
   - customer -> portal: { protocol: https, authentication: credentials, authorization: user, returns: [accounts] }
 ";
-    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let analysis = analyze(&loaded.model, &RuleSet::builtin());
-    let find = |id: &str| analysis.threats.iter().find(|t| t.id == *id);
+    let analysis = support::analyzed(yaml);
+    let find = |id: &str| support::threat(&analysis, id);
     let stuffing = find("credential-stuffing-and-brute-force:portal").expect("stuffing stays open");
     assert!(
         !stuffing.explanation.contains("second factor"),
