@@ -759,11 +759,7 @@ mod tests {
             summary,
             [
                 ("*:web", None, Some(DecisionStatus::FalsePositive)),
-                (
-                    "xss:*",
-                    Some(DecisionStatus::Accepted),
-                    None
-                ),
+                ("xss:*", Some(DecisionStatus::Accepted), None),
                 (
                     "xss:web",
                     Some(DecisionStatus::InProgress),
@@ -774,7 +770,10 @@ mod tests {
         let expires = changes[1].before.as_ref().and_then(|s| s.expires.clone());
         assert_eq!(expires.as_deref(), Some("2027-01-01"));
         assert_eq!(
-            changes[2].after.as_ref().and_then(|s| s.justification.as_deref()),
+            changes[2]
+                .after
+                .as_ref()
+                .and_then(|s| s.justification.as_deref()),
             Some("escaped")
         );
     }
