@@ -83,18 +83,17 @@ impl Timeline {
 #[derive(Default)]
 pub(crate) struct Cache {
     // Held while reading, so that pages opened together read the history once.
-    read: Mutex<Option<(String, Arc<Timeline>)>>,
+    // A failure is kept too: one that ran out of time would otherwise cost every page as much.
+    read: Mutex<Option<(String, Reading)>>,
 }
+
+/// A reading of the history: the timeline, or why there is none.
+type Reading = Result<Arc<Timeline>, String>;
 
 impl Cache {
     /// The timeline of the model `model` confined to `root`, read now unless `HEAD` is where
     /// it was at the last reading. Blocking: call it off the async workers.
-    pub(crate) fn timeline(
-        &self,
-        model: &Path,
-        root: &Path,
-        limits: &Limits,
-    ) -> Result<Arc<Timeline>, String> {
+    pub(crate) fn timeline(&self, model: &Path, root: &Path, limits: &Limits) -> Reading {
         let mut cached = self
             .read
             .lock()
@@ -120,7 +119,7 @@ impl Cache {
         if let Some((at, timeline)) = cached.as_ref()
             && *at == head
         {
-            return Ok(Arc::clone(timeline));
+            return timeline.clone();
         }
         let relative = |path: &Path| -> Result<String, String> {
             path.strip_prefix(&top)
@@ -132,10 +131,9 @@ impl Cache {
         // unusual `--root`) is read from the model's directory.
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let root_path = relative(&root).or_else(|_| relative(dir))?;
-        let timeline = read(&mut git, &head, &model_path, &root_path, limits)?;
-        let timeline = Arc::new(timeline);
-        *cached = Some((head, Arc::clone(&timeline)));
-        Ok(timeline)
+        let timeline = read(&mut git, &head, &model_path, &root_path, limits).map(Arc::new);
+        *cached = Some((head, timeline.clone()));
+        timeline
     }
 }
 
