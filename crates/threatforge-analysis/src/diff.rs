@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use threatforge_model::{DecisionStatus, Model, ThreatSeverity};
+use threatforge_model::{Decision, DecisionStatus, Model, ThreatSeverity};
 
+use crate::decisions::matches;
 use crate::rule::Element;
 use crate::threat::{Analysis, Threat, ThreatId};
 
@@ -642,3 +643,154 @@ fn gone_reasons(old: &Threat, new_analysis: &Analysis, elements: &ElementDiff) -
 }
 
 const ELSEWHERE: &str = "a change elsewhere in the model (reachability, a neighbour, a rule)";
+
+/// What a decision says, as a threat's history shows it before and after a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionState {
+    pub status: DecisionStatus,
+    pub owner: Option<String>,
+    pub justification: Option<String>,
+    pub expires: Option<String>,
+    pub ticket: Option<String>,
+    pub severity: Option<ThreatSeverity>,
+}
+
+impl DecisionState {
+    fn of(d: &Decision) -> DecisionState {
+        DecisionState {
+            status: d.status,
+            owner: d.owner.clone(),
+            justification: d.justification.clone(),
+            expires: d.expires.as_ref().map(|e| e.value.clone()),
+            ticket: d.ticket.clone(),
+            severity: d.severity,
+        }
+    }
+}
+
+/// A decision that covers a threat, added (`before` is `None`), removed (`after` is `None`) or
+/// changed between two versions of a model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionChange {
+    /// The decision's `threat` as written: the threat's id, or a wildcard that covers it.
+    pub selector: String,
+    pub before: Option<DecisionState>,
+    pub after: Option<DecisionState>,
+}
+
+/// The decisions that cover a threat which changed between two versions of a model's decisions
+/// (`old`, `new`, in the order written), sorted by selector. A decision covers the threat when its
+/// selector matches one of `ids`: the threat's own id and those of the threats it absorbed, as
+/// decisions apply. Of several decisions with one selector only the first counts, since only it
+/// can win. Pure, so that a front end reading revisions from git is tested without git.
+pub fn decision_changes(old: &[Decision], new: &[Decision], ids: &[&str]) -> Vec<DecisionChange> {
+    let covering = |decisions: &[Decision]| -> BTreeMap<String, DecisionState> {
+        let mut out = BTreeMap::new();
+        for d in decisions {
+            let selector = d.threat.value.as_str();
+            if !out.contains_key(selector) && ids.iter().any(|id| matches(selector, id)) {
+                out.insert(selector.to_owned(), DecisionState::of(d));
+            }
+        }
+        out
+    };
+    let (mut before, after) = (covering(old), covering(new));
+    let mut out = Vec::new();
+    for (selector, state) in after {
+        let previous = before.remove(&selector);
+        if previous.as_ref() != Some(&state) {
+            out.push(DecisionChange {
+                selector,
+                before: previous,
+                after: Some(state),
+            });
+        }
+    }
+    out.extend(before.into_iter().map(|(selector, state)| DecisionChange {
+        selector,
+        before: Some(state),
+        after: None,
+    }));
+    out.sort_by(|a, b| a.selector.cmp(&b.selector));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decisions(text: &str) -> Vec<Decision> {
+        let loaded = threatforge_model::load_str(
+            "m.yaml",
+            &format!("system: {{ name: S }}\n{text}"),
+            std::path::Path::new("."),
+            &threatforge_model::LoadOptions::default(),
+        );
+        loaded.model.decisions
+    }
+
+    #[test]
+    fn changes_of_the_decisions_that_cover_a_threat() {
+        let old = decisions(
+            "decisions:\n\
+             - { threat: \"xss:web\", status: in-progress, owner: a }\n\
+             - { threat: \"xss:*\", status: accepted, justification: later, expires: 2027-01-01 }\n\
+             - { threat: \"sqli:db\", status: mitigated, justification: orm }\n",
+        );
+        let new = decisions(
+            "decisions:\n\
+             - { threat: \"xss:web\", status: mitigated, owner: a, justification: escaped }\n\
+             - { threat: \"*:web\", status: false-positive, justification: static }\n\
+             - { threat: \"sqli:db\", status: accepted, justification: legacy, expires: 2027-01-01 }\n",
+        );
+        let changes = decision_changes(&old, &new, &["xss:web"]);
+        let summary: Vec<(&str, Option<DecisionStatus>, Option<DecisionStatus>)> = changes
+            .iter()
+            .map(|c| {
+                (
+                    c.selector.as_str(),
+                    c.before.as_ref().map(|s| s.status),
+                    c.after.as_ref().map(|s| s.status),
+                )
+            })
+            .collect();
+        // The decision on another threat is not this threat's history.
+        assert_eq!(
+            summary,
+            [
+                ("*:web", None, Some(DecisionStatus::FalsePositive)),
+                ("xss:*", Some(DecisionStatus::Accepted), None),
+                (
+                    "xss:web",
+                    Some(DecisionStatus::InProgress),
+                    Some(DecisionStatus::Mitigated)
+                ),
+            ]
+        );
+        let expires = changes[1].before.as_ref().and_then(|s| s.expires.clone());
+        assert_eq!(expires.as_deref(), Some("2027-01-01"));
+        assert_eq!(
+            changes[2]
+                .after
+                .as_ref()
+                .and_then(|s| s.justification.as_deref()),
+            Some("escaped")
+        );
+    }
+
+    #[test]
+    fn an_unchanged_decision_and_an_absorbed_threat() {
+        let text = "decisions:\n- { threat: \"a:x\", status: mitigated, justification: done }\n\
+                    - { threat: \"a:x\", status: accepted, justification: ignored, expires: 2027-01-01 }\n";
+        assert!(decision_changes(&decisions(text), &decisions(text), &["a:x"]).is_empty());
+        // A decision on a threat absorbed into this one is part of its history.
+        let changes = decision_changes(&[], &decisions(text), &["b:x", "a:x"]);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].after.as_ref().map(|s| s.status),
+            Some(DecisionStatus::Mitigated),
+            "only the first decision written with a selector counts"
+        );
+        assert!(decision_changes(&decisions(text), &[], &["a:y"]).is_empty());
+    }
+}

@@ -33,7 +33,7 @@ pub use compliance::{
     Status as ComplianceStatus, assess as assess_compliance, framework_mapping, frameworks,
     records as processing_records, resolve_framework,
 };
-pub use diff::{Change, Diff, diff};
+pub use diff::{Change, DecisionChange, DecisionState, Diff, decision_changes, diff};
 pub use engine::{analyze, analyze_with};
 pub use evidence::{apply as apply_evidence, unverified_at_or_above};
 pub use examples::check_examples;

@@ -311,6 +311,21 @@ impl<'d> Session<'d> {
         self.command("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
+    /// Types `keys` (WebDriver's codes: `\u{E007}` is Enter) into the element, focused first.
+    fn keys(&self, css: &str, keys: &str) {
+        let element = self.command(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        let id = element[ELEMENT].as_str().expect("an element reference");
+        self.command(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": keys })),
+        );
+    }
+
     /// Errors in the browser's console since the last call.
     fn console_errors(&self) -> Vec<String> {
         let entries = self.command("POST", "/se/log", Some(json!({ "type": "browser" })));
@@ -562,7 +577,13 @@ fn the_dashboard_works_in_a_browser() {
     let model_dir = dir.path().join("model");
     std::fs::create_dir(&model_dir).expect("mkdir");
     let model = model_dir.join("threatforge.yaml");
-    std::fs::write(&model, hostile_model()).expect("write");
+    // A second flow from the portal to the database: one line in the diagram for both.
+    let merged = hostile_model().replace(
+        "returns: [records] }\n",
+        "returns: [records] }\n  - portal -> db: { id: backups, protocol: postgres-tls, authentication: credentials, data: [records] }\n",
+    );
+    assert_ne!(merged, hostile_model());
+    std::fs::write(&model, merged).expect("write");
     let server = support::Server::start(&model);
     let driver = Driver::start(&chromedriver);
     let session = Session::new(&driver, &chromium, &dir.path().join("profile"));
@@ -592,6 +613,59 @@ fn the_dashboard_works_in_a_browser() {
     assert_eq!(
         session.run("return document.querySelectorAll('main img').length;"),
         json!(0)
+    );
+
+    // A flow's label is a link to the flow's page, by a click and by the keyboard (Enter on the
+    // label, which Tab reaches; the line is not a second stop).
+    session.visit(&format!("{}diagram", server.url));
+    session.click("g[data-flow='patient->portal']");
+    session.wait_until(
+        "return location.pathname === '/elements/patient-%3Eportal';",
+        "the flow's page after a click on its label",
+    );
+    assert_eq!(
+        session.run("return document.querySelector('h1').textContent;"),
+        json!(PAYLOAD)
+    );
+    assert_eq!(
+        session.run(
+            "return document.querySelector('main').textContent.includes('patient -> portal');"
+        ),
+        json!(true)
+    );
+    session.visit(&format!("{}diagram", server.url));
+    assert_eq!(
+        session.run(
+            "return [document.querySelector(\"g[data-flow='patient->portal']\").getAttribute('tabindex'), \
+             document.querySelector(\"path[data-flow='patient->portal']:not(.hit)\").hasAttribute('tabindex')];"
+        ),
+        json!(["0", false])
+    );
+    session.keys("g[data-flow='patient->portal']", "\u{E007}");
+    session.wait_until(
+        "return location.pathname === '/elements/patient-%3Eportal';",
+        "the flow's page after Enter on its label",
+    );
+    // The line of two flows: a click on it offers both; one opens.
+    session.visit(&format!("{}diagram", server.url));
+    session.run(
+        "document.querySelector(\"path.hit[data-flows='portal->db backups']\")\
+         .dispatchEvent(new MouseEvent('click', { bubbles: true })); return true;",
+    );
+    session.wait_until(
+        "return !document.getElementById('flow-menu').hidden;",
+        "the choice of the line's flows",
+    );
+    assert_eq!(
+        session.run(
+            "return Array.from(document.querySelectorAll('#flow-menu a'), a => a.textContent);"
+        ),
+        json!(["portal->db", "backups"])
+    );
+    session.click("#flow-menu a[href='/elements/backups']");
+    session.wait_until(
+        "return location.pathname === '/elements/backups';",
+        "the second flow's page",
     );
 
     // Triage: the decision on the portal's XSS threat, written and shown.

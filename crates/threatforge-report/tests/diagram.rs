@@ -469,6 +469,26 @@ fn element_links_mark_every_drawn_element_and_nothing_else_changes() {
         linked.contains("<g data-flow=\"portal-&gt;api\">"),
         "{linked}"
     );
+    // The edge is a link to its flow too, beside its label.
+    assert!(
+        linked.contains("<path data-flow=\"portal-&gt;api\" d="),
+        "{linked}"
+    );
+    // An edge that draws two flows names both, on its label and its line.
+    let two = CLINIC.replace(
+        "  - api -> db: {",
+        "  - api -> db: { id: reads, protocol: postgres-tls }\n  - api -> db: { id: writes,",
+    );
+    let (model, analysis) = from_text(&two);
+    let merged = render_diagram(DiagramFormat::Svg, &model, &analysis, &options);
+    assert!(
+        merged.contains("<g data-flows=\"reads writes\">"),
+        "{merged}"
+    );
+    assert!(
+        merged.contains("<path data-flows=\"reads writes\" d="),
+        "{merged}"
+    );
     // Without the attributes, the linked drawing is the plain one.
     let mut stripped = linked.clone();
     while let Some(start) = stripped.find(" data-") {

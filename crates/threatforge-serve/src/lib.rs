@@ -5,8 +5,10 @@
 //!
 //! The module map: `state` (the model as last loaded, and the generations pages follow),
 //! `security` (every request's checks, and the headers of every answer), `pages` (the HTML),
-//! `triage` (the edits), `watch` (the files), and here the routes and the server.
+//! `triage` (the edits), `watch` (the files), `history` (a threat's decisions over the
+//! git history), and here the routes and the server.
 
+mod history;
 mod pages;
 mod register;
 mod security;

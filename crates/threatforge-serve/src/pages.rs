@@ -388,6 +388,7 @@ pub(crate) async fn threat(State(app): State<Arc<App>>, Path(id): Path<String>) 
             justification => d.justification.clone().unwrap_or_default(),
         }
     });
+    let history = history(&app, t).await;
     let factors: Vec<Value> = t
         .factors
         .iter()
@@ -410,11 +411,39 @@ pub(crate) async fn threat(State(app): State<Arc<App>>, Path(id): Path<String>) 
             component,
             factors,
             decision,
+            history,
             capec => t.capec.to_vec(),
             cwe => t.cwe.to_vec(),
             statuses => ["open", "in-progress", "mitigated", "accepted", "false-positive", "not-applicable"],
         },
     )
+}
+
+/// The commits that changed the decisions covering `t`, read from git off the async workers,
+/// or why they cannot be shown.
+async fn history(app: &Arc<App>, t: &Threat) -> Value {
+    let ids: Vec<String> = std::iter::once(t.id.to_string())
+        .chain(t.absorbed.iter().map(|a| a.to_string()))
+        .collect();
+    let app = Arc::clone(app);
+    let read = tokio::task::spawn_blocking(move || {
+        let timeline =
+            app.history
+                .timeline(&app.config.model, &app.root, &app.config.options.limits)?;
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Ok::<_, String>((timeline.entries(&ids), timeline.truncated))
+    })
+    .await;
+    match read {
+        Ok(Ok((entries, truncated))) => context! {
+            unavailable => Value::from(()),
+            entries,
+            truncated,
+            commits => crate::history::MAX_COMMITS,
+        },
+        Ok(Err(why)) => context! { unavailable => why },
+        Err(_) => context! { unavailable => "reading it stopped unexpectedly" },
+    }
 }
 
 pub(crate) async fn element(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {

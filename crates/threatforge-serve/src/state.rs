@@ -83,6 +83,8 @@ pub(crate) struct App {
     /// One load at a time: the watcher's and an edit's would otherwise both compare with the
     /// snapshot before either, and the same texts would make two generations.
     loading: std::sync::Mutex<()>,
+    /// The decisions at each commit, for the threats' history, read when first asked for.
+    pub history: crate::history::Cache,
 }
 
 impl App {
@@ -112,6 +114,7 @@ impl App {
             writing: tokio::sync::Mutex::new(()),
             changes: std::sync::Mutex::new((std::time::Instant::now(), 0)),
             loading: std::sync::Mutex::new(()),
+            history: crate::history::Cache::default(),
         };
         app.reload();
         app

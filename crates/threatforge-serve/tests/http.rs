@@ -775,3 +775,219 @@ async fn the_diagram_collapses_and_opens_boundaries_in_place() {
     assert!(page.contains("data-collapsed=\"true\""), "{page}");
     assert!(!page.contains("data-component=\"web\""), "{page}");
 }
+
+/// Runs git in `dir` as a test author, on a fixed date a day apart per commit.
+fn git(dir: &Path, args: &[&str], day: u32) {
+    let date = format!("2026-11-{day:02}T12:00:00Z");
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Ana O'Lyst & co",
+            "-c",
+            "user.email=ana@example.com",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// The history rows of a threat's page: (commit, date, subject cell or "", selector, before,
+/// after), as text without tags.
+fn history_rows(page: &str) -> Vec<Vec<String>> {
+    let strip = |cell: &str| {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in cell.chars() {
+            match c {
+                '<' => inside = true,
+                '>' => inside = false,
+                c if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        // The entities of the template environment's escaping, `&amp;` last.
+        [
+            ("&lt;", "<"),
+            ("&gt;", ">"),
+            ("&quot;", "\""),
+            ("&#x27;", "'"),
+            ("&#x2f;", "/"),
+        ]
+        .iter()
+        .fold(out, |text, (from, to)| text.replace(from, to))
+        .replace("&amp;", "&")
+    };
+    page.split("<tr class=\"history-entry\"")
+        .skip(1)
+        .map(|row| {
+            let row = &row[..row.find("</tr>").expect("row end")];
+            row.split("<td")
+                .skip(1)
+                .map(|cell| strip(&cell[cell.find('>').expect("cell") + 1..]))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_threat_page_shows_the_history_of_its_decisions_from_git() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    git(repo, &["init", "-q"], 1);
+    let model = repo.join("threatforge.yaml");
+    std::fs::write(&model, MODEL).expect("write");
+    let served = router(config(&model, HOST, None));
+    let id = threat_on(&served, "web").await;
+    git(repo, &["add", "."], 1);
+    git(repo, &["commit", "-q", "-m", "The shop's model"], 1);
+    let with = |decisions: &str| format!("{MODEL}{decisions}");
+    std::fs::write(
+        &model,
+        with(&format!(
+            "decisions:\n  - {{ threat: \"{id}\", status: in-progress, owner: team-web }}\n"
+        )),
+    )
+    .expect("write");
+    git(
+        repo,
+        &["commit", "-q", "-am", "Triage: the first decision <script>"],
+        2,
+    );
+    // A commit that changes no decision is not in the history.
+    std::fs::write(
+        &model,
+        with(&format!(
+            "decisions:\n  - {{ threat: \"{id}\", status: in-progress, owner: team-web }}\n"
+        ))
+        .replace("# the storefront", "# the shop's storefront"),
+    )
+    .expect("write");
+    git(repo, &["commit", "-q", "-am", "A comment"], 3);
+    // The decision moves to an included file, and changes.
+    std::fs::write(&model, format!("include: [decisions.yaml]\n{MODEL}")).expect("write");
+    std::fs::write(
+        repo.join("decisions.yaml"),
+        format!("decisions:\n  - {{ threat: \"{id}\", status: accepted, owner: team-web, justification: \"Behind the VPN\", expires: 2027-03-31 }}\n"),
+    )
+    .expect("write");
+    git(repo, &["add", "."], 4);
+    git(repo, &["commit", "-q", "-m", "Accept it"], 4);
+    // A wildcard that covers the threat replaces it.
+    std::fs::write(
+        repo.join("decisions.yaml"),
+        "decisions:\n  - { threat: \"*:web\", status: mitigated, justification: \"Parameterized queries\" }\n",
+    )
+    .expect("write");
+    git(
+        repo,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "Every threat on the web is mitigated",
+        ],
+        5,
+    );
+
+    let (status, page) = send(&served, get(&format!("/threats/{id}"))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let rows = history_rows(&page);
+    let summary: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    // Newest first; the wildcard's commit has two rows: one decision added, one removed.
+    let short = |row: &[&str]| row[0].len() >= 7;
+    assert!(
+        summary.iter().filter(|r| r.len() == 7).all(|r| short(r)),
+        "{summary:?}"
+    );
+    assert_eq!(summary.len(), 4, "{summary:?}");
+    assert_eq!(
+        summary[0][1..],
+        [
+            "2026-11-05",
+            "Ana O'Lyst & co",
+            "Every threat on the web is mitigated",
+            "*:web",
+            "none",
+            "mitigated: Parameterized queries"
+        ]
+    );
+    assert_eq!(
+        summary[1],
+        [
+            id.as_str(),
+            "accepted, owner team-web, expires 2027-03-31: Behind the VPN",
+            "none"
+        ]
+    );
+    assert_eq!(
+        summary[2][1..],
+        [
+            "2026-11-04",
+            "Ana O'Lyst & co",
+            "Accept it",
+            id.as_str(),
+            "in-progress, owner team-web",
+            "accepted, owner team-web, expires 2027-03-31: Behind the VPN"
+        ]
+    );
+    assert_eq!(
+        summary[3][1..],
+        [
+            "2026-11-02",
+            "Ana O'Lyst & co",
+            "Triage: the first decision <script>",
+            id.as_str(),
+            "none",
+            "in-progress, owner team-web"
+        ]
+    );
+    // Names from the repository are text.
+    assert!(page.contains("Ana O&#x27;Lyst &amp; co"), "{page}");
+    assert!(page.contains("the first decision &lt;script&gt;"), "{page}");
+    // Another threat has no history.
+    let other = threat_on(&served, "db").await;
+    let (_, page) = send(&served, get(&format!("/threats/{other}"))).await;
+    assert!(page.contains("id=\"history-none\""), "{page}");
+
+    // A new commit moves HEAD: the history is read again.
+    std::fs::remove_file(repo.join("decisions.yaml")).expect("remove");
+    std::fs::write(&model, MODEL).expect("write");
+    git(repo, &["commit", "-q", "-am", "Start over"], 6);
+    let (_, page) = send(&served, get(&format!("/threats/{id}"))).await;
+    let rows = history_rows(&page);
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(rows[0][3], "Start over");
+    assert_eq!(rows[0][5], "mitigated: Parameterized queries");
+    assert_eq!(rows[0][6], "none");
+}
+
+#[tokio::test]
+async fn without_a_git_repository_the_history_says_why_it_is_unavailable() {
+    let served = serve(MODEL);
+    let id = threat_on(&served.router, "web").await;
+    let (status, page) = send(&served.router, get(&format!("/threats/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(
+            "id=\"history-unavailable\">The history is unavailable: the model is not in a git repository."
+        ),
+        "{page}"
+    );
+}

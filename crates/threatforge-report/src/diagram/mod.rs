@@ -25,8 +25,9 @@ pub use view::COLLAPSE_ABOVE;
 pub struct DiagramOptions {
     /// Draw only this boundary (and what it contains); `None` draws the whole system.
     pub boundary: Option<String>,
-    /// Mark each drawn component, boundary and flow label with its model id (`data-component`,
-    /// `data-boundary`, `data-flow`), for a page whose script makes them clickable. Off for
+    /// Mark each drawn component, boundary, flow label and flow line with its model id
+    /// (`data-component`, `data-boundary`, `data-flow`; `data-flows`, ids separated by spaces,
+    /// on a line that draws several flows), for a page whose script makes them clickable. Off for
     /// every file output, which stays as it was.
     pub element_links: bool,
     /// Boundaries to draw collapsed into one box each, whatever the model's size.

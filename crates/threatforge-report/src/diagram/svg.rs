@@ -667,7 +667,8 @@ fn draw_edge(out: &mut String, view: &View, e: usize, route: &Route, layout: &La
     };
     let _ = writeln!(
         out,
-        "<path d=\"{d}\" stroke=\"{color}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{}</title></path>",
+        "<path{} d=\"{d}\" stroke=\"{color}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{}</title></path>",
+        flow_link(view.links, edge),
         edge_tooltip(view, edge)
     );
 }
@@ -694,13 +695,20 @@ fn edge_tooltip(view: &View, edge: &Edge) -> String {
     escape(&text)
 }
 
+/// The attribute that names the flows an edge draws, when links are asked for: `data-flow` for
+/// one, `data-flows` (the ids separated by spaces, which no id holds) for a merged edge, whose
+/// page's script offers the choice.
+fn flow_link(links: bool, edge: &Edge) -> String {
+    match edge.flows.as_slice() {
+        [flow] => link(links, "flow", flow),
+        [] => String::new(),
+        flows => link(links, "flows", &flows.join(" ")),
+    }
+}
+
 fn draw_label(out: &mut String, edge: &Edge, rect: &Rect, lines: &[(String, bool)], links: bool) {
     let color = if edge.out_of_scope { GREY_TEXT } else { INK };
-    // A label stands for one flow only when the edge draws one (merged edges draw several).
-    let link = match edge.flows.as_slice() {
-        [flow] => link(links, "flow", flow),
-        _ => String::new(),
-    };
+    let link = flow_link(links, edge);
     let _ = write!(
         out,
         "<g{link}><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.94\" stroke=\"#d0d7de\" stroke-width=\"0.8\"/>",

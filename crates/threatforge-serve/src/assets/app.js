@@ -39,9 +39,10 @@ function register() {
   });
 }
 
-// The diagram: drag to pan, wheel to zoom (the SVG's viewBox), click a component, boundary or
-// flow label to open it; double-click a boundary to collapse it into a box, or a box to open
-// it, in place (the server draws it again; the address keeps the choice).
+// The diagram: drag to pan, wheel to zoom (the SVG's viewBox), click a component, boundary,
+// flow label or flow line to open it (Tab reaches each, Enter opens it; an edge that draws several
+// flows offers the choice below the diagram); double-click a boundary to collapse it into a box,
+// or a box to open it, in place (the server draws it again; the address keeps the choice).
 function diagram() {
   const box = document.getElementById("diagram");
   if (!box || !box.querySelector("svg")) return;
@@ -49,13 +50,58 @@ function diagram() {
   const params = new URLSearchParams(location.search);
   const sets = { collapse: new Set(ids(params.get("collapse"))), expand: new Set(ids(params.get("expand"))) };
   let svg, view, drag = null, moved = false, pending = null;
+  const LINKS = "[data-component], [data-boundary], [data-flow], [data-flows]";
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const menu = document.getElementById("flow-menu");
   function bind() {
     svg = box.querySelector("svg");
     const base = svg.viewBox.baseVal;
     view = { x: base.x, y: base.y, w: base.width, h: base.height };
-    for (const el of svg.querySelectorAll("[data-component], [data-boundary], [data-flow]")) {
+    for (const el of svg.querySelectorAll(LINKS)) {
       el.classList.add("link");
+      if (el.tagName === "path") {
+        // A line is too thin to hit: a wider, invisible copy under it takes the clicks. The
+        // label is the flow's one stop for the keyboard.
+        const hit = document.createElementNS(SVG_NS, "path");
+        hit.setAttribute("d", el.getAttribute("d"));
+        hit.setAttribute("stroke", "#000000");
+        hit.setAttribute("stroke-opacity", "0");
+        hit.setAttribute("stroke-width", "12");
+        hit.setAttribute("fill", "none");
+        hit.classList.add("link", "hit");
+        for (const k of ["flow", "flows"]) if (el.dataset[k] !== undefined) hit.dataset[k] = el.dataset[k];
+        el.before(hit);
+      } else {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "link");
+      }
     }
+  }
+  // An edge that draws several flows: a link to each, below the diagram.
+  function choose(ids) {
+    if (!menu) return;
+    const list = menu.querySelector("ul");
+    list.replaceChildren();
+    for (const id of ids) {
+      const a = document.createElement("a");
+      a.href = "/elements/" + encodeURIComponent(id);
+      a.textContent = id;
+      const li = document.createElement("li");
+      li.append(a);
+      list.append(li);
+    }
+    menu.hidden = false;
+    const first = list.querySelector("a");
+    if (first) first.focus();
+  }
+  function activate(el, e) {
+    if (el.dataset.flows !== undefined) { choose(el.dataset.flows.split(" ").filter(Boolean)); return; }
+    const id = el.dataset.component || el.dataset.boundary || el.dataset.flow;
+    const open = () => { location.href = "/elements/" + encodeURIComponent(id); };
+    if (el.dataset.boundary === undefined || !e) { open(); return; }
+    // A boundary's page opens unless a second click makes this a double click.
+    clearTimeout(pending);
+    if (e.detail < 2) pending = setTimeout(open, 300);
   }
   function apply() { svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" ")); }
   box.addEventListener("wheel", (e) => {
@@ -79,14 +125,15 @@ function diagram() {
   box.addEventListener("pointerup", () => { drag = null; });
   box.addEventListener("click", (e) => {
     if (moved) return;
-    const el = e.target.closest("[data-component], [data-boundary], [data-flow]");
+    const el = e.target.closest(LINKS);
+    if (el) activate(el, e);
+  });
+  box.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    const el = e.target.closest(LINKS);
     if (!el) return;
-    const id = el.dataset.component || el.dataset.boundary || el.dataset.flow;
-    const open = () => { location.href = "/elements/" + encodeURIComponent(id); };
-    if (el.dataset.boundary === undefined) { open(); return; }
-    // A boundary's page opens unless a second click makes this a double click.
-    clearTimeout(pending);
-    if (e.detail < 2) pending = setTimeout(open, 300);
+    e.preventDefault();
+    activate(el, null);
   });
   box.addEventListener("dblclick", (e) => {
     const el = e.target.closest("[data-boundary]");
