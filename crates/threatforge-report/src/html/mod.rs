@@ -137,7 +137,7 @@ pub(crate) fn write(
     // The page has the register's data and the long tables' rows left out, each at its mark.
     let mut rest = html.as_str();
     while let Some((at, part)) = next_mark(rest) {
-        out.write_all(rest[..at].as_bytes())?;
+        out.write_all(&rest.as_bytes()[..at])?;
         match part {
             Part::Register => {
                 rest = &rest[at + DATA_MARK.len()..];
@@ -194,10 +194,10 @@ fn next_mark(text: &str) -> Option<(usize, Part)> {
     let mut best: Option<(usize, Part)> = text.find(DATA_MARK).map(|at| (at, Part::Register));
     for rows in view::Rows::ALL {
         let mark = format!("<!-- rows:{} -->", rows.name());
-        if let Some(at) = text.find(&mark) {
-            if best.as_ref().is_none_or(|(b, _)| at < *b) {
-                best = Some((at, Part::Rows(rows, mark.len())));
-            }
+        if let Some(at) = text.find(&mark)
+            && best.as_ref().is_none_or(|(b, _)| at < *b)
+        {
+            best = Some((at, Part::Rows(rows, mark.len())));
         }
     }
     best
