@@ -368,8 +368,8 @@ fn snapshot_of_a_small_model() {
     insta::assert_snapshot!("clinic_html", without_diagram(&html));
 }
 
-/// The hostile model with `n` more exposed services of hostile names, enough threats for the
-/// register to be written as data for the script.
+/// The hostile model with `n` more exposed services of hostile names in one boundary, enough
+/// threats for the register to be written as data for the script.
 fn large_hostile(n: usize) -> String {
     let p = PAYLOAD;
     let mut text = hostile();
@@ -384,6 +384,15 @@ fn large_hostile(n: usize) -> String {
         .collect();
     let at = text.find("flows:\n").expect("flows") + "flows:\n".len();
     text.insert_str(at, &flows);
+    let members: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+    let at = text.find("boundaries:\n").expect("boundaries") + "boundaries:\n".len();
+    text.insert_str(
+        at,
+        &format!(
+            "  services: {{ kind: network, contains: [{}] }}\n",
+            members.join(", ")
+        ),
+    );
     text
 }
 
@@ -407,6 +416,20 @@ fn a_large_models_register_is_data_for_the_script() {
     assert!(!html.to_ascii_lowercase().contains("<img"), "an img tag");
     assert!(!html.contains("<!-- rows:"), "a mark is left in the page");
     assert_no_model_text_in_script(&html);
+
+    // The diagram stays collapsed: boxes for boundaries, not a node per component.
+    let diagram =
+        &html[html.find("<svg").expect("the diagram")..html.find("</svg>").expect("its end")];
+    assert!(
+        diagram.contains("boundaries are collapsed into boxes"),
+        "the diagram of {} components is drawn whole",
+        model.components.len()
+    );
+    assert!(
+        diagram.len() < 100_000,
+        "a diagram of {} bytes",
+        diagram.len()
+    );
 
     // No row or section per threat in the page; the top risks keep their sections.
     assert!(

@@ -7,8 +7,11 @@
 //! including attribute values; only the static stylesheet and script, and the diagram's SVG (which
 //! the diagram module escapes), are inserted as they are. No model text goes into the script: it
 //! reads what it filters and sorts from `data-*` attributes, and sets only `hidden`, `textContent`
-//! and attributes. The Content-Security-Policy forbids every fetch, and allows the one script by
-//! its hash (see `csp.rs`).
+//! and attributes. A large model's register is data instead (`register.rs`: JSON in a
+//! `<script type="application/json">` element, escaped so that nothing in it can end the
+//! element), which the script turns into rows with `textContent` alone. The
+//! Content-Security-Policy forbids every fetch, and allows the one script by its hash (see
+//! `csp.rs`).
 //!
 //! Same input, same bytes: no timestamps, everything in model or sorted order.
 
