@@ -564,6 +564,190 @@ fn the_html_report_works_in_a_browser() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
+/// A name that closes the register's data element if it is not escaped, then runs an image's
+/// error handler.
+const BREAKOUT: &str = r#"</script><!--<img src=x onerror="document.title='pwned'">"#;
+
+/// A generated model of 2,000 components, whose register the page's script renders from the
+/// JSON data (above `SCRIPTED_ABOVE` threats), with hostile names on an exposed component.
+fn large_model() -> String {
+    let model = threatforge_bench::model(2000, 42);
+    let name = BREAKOUT.replace('"', "\\\"");
+    let hostile = format!("  c1: {{ name: \"{name}\", ");
+    let replaced = model.replacen("  c1: { ", &hostile, 1);
+    assert_ne!(replaced, model, "the generator's second component moved");
+    replaced
+}
+
+/// The rows of the scripted register, without the opened sections.
+fn register_rows(session: &Session) -> Vec<Value> {
+    let rows = session.run(
+        "return Array.from(document.querySelectorAll('#register-table tbody tr:not(.details)'))
+           .map(function (r) {
+             return { severity: r.getAttribute('data-severity'),
+                      component: r.getAttribute('data-component'),
+                      id: r.cells[0].textContent.trim() };
+           });",
+    );
+    rows.as_array().expect("rows").clone()
+}
+
+/// A large model's report: the register comes from the page's data, a page at a time; filters,
+/// sorting and a threat's section work; the hostile names stay text; nothing is logged as an
+/// error. No timing is asserted (BENCHMARKS.md has the figures).
+#[test]
+fn a_large_models_report_renders_its_register_on_demand() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let model_dir = dir.path().join("large");
+    std::fs::create_dir(&model_dir).expect("mkdir");
+    std::fs::write(model_dir.join("threatforge.yaml"), large_model()).expect("write");
+    let page = dir.path().join("large.html");
+    report(&model_dir.join("threatforge.yaml"), &page);
+    let html = std::fs::read_to_string(&page).expect("the report");
+    assert!(
+        html.contains("<script type=\"application/json\" id=\"register-data\">"),
+        "the register is not written as data"
+    );
+    assert!(
+        !html.contains(BREAKOUT),
+        "the name is in the page unescaped"
+    );
+
+    let driver = Driver::start(&chromedriver);
+    let session = Session::new(&driver, &chromium, &dir.path().join("profile"));
+    session.open(&page);
+    assert_eq!(
+        session.run("return document.title;"),
+        json!("Threat model report: Synthetic 2000")
+    );
+    let total = session
+        .run("return JSON.parse(document.getElementById('register-data').textContent).threats.length;")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(total > 1000, "only {total} threats in the data");
+    let count = session.run("return document.getElementById('register-count').textContent;");
+    assert_eq!(count, json!(format!("{total} threats")));
+
+    // A page of rows, and the next one.
+    let first = register_rows(&session);
+    assert_eq!(first.len(), 100, "the first page has {} rows", first.len());
+    session.click("#register-next");
+    let second = register_rows(&session);
+    assert_eq!(second.len(), 100);
+    assert_ne!(
+        first[0]["id"], second[0]["id"],
+        "the next page shows the same rows"
+    );
+    assert!(
+        session
+            .run("return document.getElementById('register-page').textContent;")
+            .as_str()
+            .is_some_and(|t| t.starts_with("Threats 101\u{2013}200 of ")),
+        "the pager does not say where it is"
+    );
+
+    // Filtering on a component shows its threats only, and counts them.
+    session.run(
+        "const s = document.querySelector(\"select[data-filter='component']\");
+         s.value = 'c1'; s.dispatchEvent(new Event('change')); return true;",
+    );
+    let c1 = register_rows(&session);
+    assert!(!c1.is_empty(), "no threat of c1 shown");
+    assert!(
+        c1.iter().all(|r| r["component"]
+            .as_str()
+            .is_some_and(|c| c.split(' ').any(|x| x == "c1"))),
+        "a row of another component is shown: {c1:?}"
+    );
+    let count = session.run("return document.getElementById('register-count').textContent;");
+    assert!(
+        count
+            .as_str()
+            .is_some_and(|c| c.starts_with(&format!("{} of {total} threats", c1.len()))),
+        "the count says {count}"
+    );
+
+    // Sorting by id keeps the filter.
+    session.click("#register-table thead th:nth-child(1) button");
+    let ids: Vec<String> = register_rows(&session)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "not sorted by id");
+    assert_eq!(ids.len(), c1.len());
+
+    // A threat of c1 opens its section; the hostile name is text in it.
+    let opened = session.run(
+        "var row = Array.from(document.querySelectorAll('#register-table tbody tr'))
+           .find(function (r) { return r.cells[2].textContent === 'component c1'; });
+         if (!row) { return false; }
+         row.querySelector('td.id-cell button').click();
+         return true;",
+    );
+    assert_eq!(opened, json!(true), "no threat on the component c1 itself");
+    assert_eq!(
+        session.run(
+            "return document.querySelectorAll('#register-table tr.details article.threat').length;"
+        ),
+        json!(1)
+    );
+    let section = session
+        .run("return document.querySelector('#register-table tr.details').textContent;")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(section.contains("Why it applies"), "{section}");
+    assert!(section.contains("Declared at"), "{section}");
+    assert!(
+        section.contains(BREAKOUT),
+        "the name is not shown as text: {section}"
+    );
+    session.click("#register-table tbody tr td.id-cell button[aria-expanded='true']");
+    assert_eq!(
+        session.run("return document.querySelectorAll('#register-table tr.details').length;"),
+        json!(0),
+        "a second click does not close the section"
+    );
+
+    // The hostile names: shown as text in the inventory and the filter, run nowhere.
+    let title = session.command(
+        "POST",
+        "/execute/async",
+        Some(json!({
+            "script": "var done = arguments[arguments.length - 1]; setTimeout(function () { done(document.title); }, 500);",
+            "args": []
+        })),
+    );
+    assert_eq!(
+        title,
+        json!("Threat model report: Synthetic 2000"),
+        "the payload ran"
+    );
+    assert_eq!(
+        session.run("return document.images.length;"),
+        json!(0),
+        "the payload became an image element"
+    );
+    assert_eq!(
+        session.run("var e = document.querySelector('#c-c1 .name'); return e && e.textContent;"),
+        json!(BREAKOUT)
+    );
+    assert!(
+        session
+            .run("return document.querySelector(\"select[data-filter='component'] option[value='c1']\").textContent;")
+            .as_str()
+            .is_some_and(|t| t.contains(BREAKOUT)),
+        "the filter does not show the name as text"
+    );
+    let errors = session.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
 /// The dashboard (`threatforge serve`) in the browser, on the hostile model: the pages run
 /// without a console error under their policy, a click on the diagram opens the element, a
 /// triage form writes the decision into the file on disk and the reloaded page shows it with the

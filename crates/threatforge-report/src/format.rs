@@ -111,7 +111,8 @@ pub fn render(format: Format, input: &Input) -> String {
 }
 
 /// Renders the report in `format` into `out`. JSON and SARIF are written as they are serialized,
-/// so the largest reports never exist in memory whole; the other formats are rendered, then written.
+/// and a large model's HTML register threat by threat, so the largest reports never exist in
+/// memory whole; the other formats are rendered, then written.
 pub fn render_to(
     format: Format,
     input: &Input,
@@ -122,6 +123,7 @@ pub fn render_to(
         Format::Sarif => {
             crate::sarif::write(input.model, input.analysis, input.rules, input.root, out)
         }
+        Format::Html => crate::html::write(input.model, input.analysis, out),
         _ => out.write_all(render(format, input).as_bytes()),
     }
 }

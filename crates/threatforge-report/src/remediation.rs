@@ -31,7 +31,7 @@ pub(crate) struct Advice {
 /// One control's advice, the team's own (`controls:` in the model) or the catalogue's; a name
 /// neither holds (validation names only known ones) keeps its id as its title rather than
 /// failing the report.
-fn advice(model: &Model, id: &str) -> Advice {
+pub(crate) fn advice(model: &Model, id: &str) -> Advice {
     if let Some(team) = model.controls.get(id) {
         return Advice {
             id: id.to_owned(),

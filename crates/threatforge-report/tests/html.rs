@@ -367,3 +367,155 @@ fn snapshot_of_a_small_model() {
     let html = threatforge_report::render_html(&model, &analysis);
     insta::assert_snapshot!("clinic_html", without_diagram(&html));
 }
+
+/// The hostile model with `n` more exposed services of hostile names in one boundary, enough
+/// threats for the register to be written as data for the script.
+fn large_hostile(n: usize) -> String {
+    let p = PAYLOAD;
+    let mut text = hostile();
+    let components = "components:\n";
+    let at = text.find(components).expect("components") + components.len();
+    let services: String = (0..n)
+        .map(|i| format!("  s{i}: {{ name: \"</script><!--{p}\", technology: api-service, exposure: internet, processes: [records] }}\n"))
+        .collect();
+    text.insert_str(at, &services);
+    let flows: String = (0..n)
+        .map(|i| format!("  - patient -> s{i}: {{ protocol: http, data: [records] }}\n"))
+        .collect();
+    let at = text.find("flows:\n").expect("flows") + "flows:\n".len();
+    text.insert_str(at, &flows);
+    let members: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+    let at = text.find("boundaries:\n").expect("boundaries") + "boundaries:\n".len();
+    text.insert_str(
+        at,
+        &format!(
+            "  services: {{ kind: network, contains: [{}] }}\n",
+            members.join(", ")
+        ),
+    );
+    text
+}
+
+/// The register's data in a page, parsed.
+fn register_data(html: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" id=\"register-data\">";
+    let start = html.find(open).expect("the register's data") + open.len();
+    let text = &html[start..start + html[start..].find("</script>").expect("its end")];
+    for forbidden in ["<", ">", "&", "\u{2028}", "\u{2029}", "##["] {
+        assert!(!text.contains(forbidden), "{forbidden:?} in the data");
+    }
+    serde_json::from_str(text).expect("the data is JSON")
+}
+
+#[test]
+fn a_large_models_register_is_data_for_the_script() {
+    let (model, analysis) = from_text(&large_hostile(1100));
+    assert!(analysis.threats.len() > 1000, "{}", analysis.threats.len());
+    let html = threatforge_report::render_html(&model, &analysis);
+    assert_eq!(html, threatforge_report::render_html(&model, &analysis));
+    assert!(!html.to_ascii_lowercase().contains("<img"), "an img tag");
+    assert!(!html.contains("<!-- rows:"), "a mark is left in the page");
+    assert_no_model_text_in_script(&html);
+
+    // The diagram stays collapsed: boxes for boundaries, not a node per component.
+    let diagram =
+        &html[html.find("<svg").expect("the diagram")..html.find("</svg>").expect("its end")];
+    assert!(
+        diagram.contains("boundaries are collapsed into boxes"),
+        "the diagram of {} components is drawn whole",
+        model.components.len()
+    );
+    assert!(
+        diagram.len() < 100_000,
+        "a diagram of {} bytes",
+        diagram.len()
+    );
+
+    // No row or section per threat in the page; the top risks keep their sections.
+    assert!(
+        !html.contains("<tr data-severity"),
+        "register rows in the page"
+    );
+    let sections = html.matches("<article class=\"threat").count();
+    assert!((1..=10).contains(&sections), "{sections} threat sections");
+    // Every table the chunks write is whole.
+    for (prefix, len) in [("c", model.components.len()), ("f", model.flows.len())] {
+        assert_eq!(
+            html.matches(&format!("<tr id=\"{prefix}-")).count(),
+            len,
+            "rows of {prefix}"
+        );
+    }
+    assert!(html.contains("<tr id=\"c-s1099\""), "the last component");
+
+    let data = register_data(&html);
+    let threats = data["threats"].as_array().expect("threats");
+    assert_eq!(threats.len(), analysis.threats.len());
+    let table = |name: &str| data[name].as_array().expect(name).len() as u64;
+    let (strings, elements, controls, factors, advice) = (
+        table("strings"),
+        table("elements"),
+        table("controls"),
+        table("factors"),
+        table("advice"),
+    );
+    let index = |v: &serde_json::Value, len: u64, what: &str| {
+        let i = v.as_u64().unwrap_or_else(|| panic!("{what}: {v}"));
+        assert!(i < len, "{what} {i} of {len}");
+        i as usize
+    };
+    let mut ids = Vec::new();
+    for t in threats {
+        let rule = &data["strings"][index(&t[0], strings, "rule")];
+        index(&t[1], strings, "title");
+        let element = &data["elements"][index(&t[2], elements, "element")];
+        ids.push(format!(
+            "{}:{}",
+            rule.as_str().expect("rule"),
+            element[1].as_str().expect("id")
+        ));
+        for c in t[8].as_array().expect("in place") {
+            index(c, controls, "control");
+        }
+        for alternatives in t[9].as_array().expect("missing") {
+            for c in alternatives.as_array().expect("alternatives") {
+                index(c, controls, "control");
+            }
+        }
+        for f in t[10].as_array().expect("factors") {
+            index(f, factors, "factor");
+        }
+        for a in t[15].as_array().expect("advice") {
+            index(a, advice, "advice");
+        }
+        for e in t[21].as_array().expect("components") {
+            assert_eq!(
+                data["elements"][index(e, elements, "component")][0],
+                "component"
+            );
+        }
+    }
+    // In the register's order, every threat once.
+    let order: Vec<String> = threatforge_report::by_risk(&analysis)
+        .iter()
+        .map(|t| t.id.to_string())
+        .collect();
+    assert_eq!(ids, order);
+
+    // The hostile names are the elements' labels, as text.
+    let s0 = data["elements"]
+        .as_array()
+        .expect("elements")
+        .iter()
+        .find(|e| e[0] == "component" && e[1] == "s0")
+        .expect("s0");
+    assert_eq!(s0[2], format!("</script><!--{PAYLOAD}"));
+
+    // The format, on the model's first threats, one line each.
+    let line = |v: &serde_json::Value| serde_json::to_string(v).expect("JSON");
+    let mut excerpt: Vec<String> = threats[..2].iter().map(line).collect();
+    for key in ["v", "stride", "status", "severity", "levels"] {
+        excerpt.push(format!("{key}: {}", line(&data[key])));
+    }
+    insta::assert_snapshot!("large_register_excerpt", excerpt.join("\n"));
+}

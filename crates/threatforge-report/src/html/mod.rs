@@ -7,12 +7,16 @@
 //! including attribute values; only the static stylesheet and script, and the diagram's SVG (which
 //! the diagram module escapes), are inserted as they are. No model text goes into the script: it
 //! reads what it filters and sorts from `data-*` attributes, and sets only `hidden`, `textContent`
-//! and attributes. The Content-Security-Policy forbids every fetch, and allows the one script by
-//! its hash (see `csp.rs`).
+//! and attributes. A large model's register is data instead (`register.rs`: JSON in a
+//! `<script type="application/json">` element, escaped so that nothing in it can end the
+//! element), which the script turns into rows with `textContent` alone. The
+//! Content-Security-Policy forbids every fetch, and allows the one script by its hash (see
+//! `csp.rs`).
 //!
 //! Same input, same bytes: no timestamps, everything in model or sorted order.
 
 mod csp;
+mod register;
 mod view;
 
 use std::borrow::Cow;
@@ -25,6 +29,7 @@ use threatforge_model::escape::block;
 
 const TEMPLATE: &str = include_str!("report.html");
 const SECTIONS: &str = include_str!("sections.html");
+const ROWS: &str = include_str!("rows.html");
 const COMPLIANCE: &str = include_str!("compliance.html");
 const STYLE: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
@@ -37,6 +42,19 @@ fn environment() -> &'static Environment<'static> {
             .expect("the report template is valid");
         env.add_template("sections.html", SECTIONS)
             .expect("the sections template is valid");
+        env.add_template("rows.html", ROWS)
+            .expect("the rows template is valid");
+        for rows in view::Rows::ALL {
+            let name = rows.name();
+            env.add_template_owned(
+                format!("rows-{name}"),
+                format!(
+                    "{{% from \"rows.html\" import {name}_row %}}\
+                     {{% for x in rows %}}{{{{ {name}_row(x) }}}}\n{{% endfor %}}"
+                ),
+            )
+            .expect("the rows' templates are valid");
+        }
         env.add_template("compliance.html", COMPLIANCE)
             .expect("the compliance template is valid");
         env
@@ -66,9 +84,36 @@ pub fn escaping_environment() -> Environment<'static> {
     env
 }
 
+/// Above this many threats the register is written as data that the page's script renders on
+/// demand (`register.rs`), and the threats' sections are left to it but for the top open risks:
+/// a row and a section per threat made 189 MB of HTML at 10,000 components. Below it the page
+/// works as it always did, without a script too.
+pub(crate) const SCRIPTED_ABOVE: usize = 1_000;
+
+/// Where the register's data goes in the rendered page; the long tables' rows go at
+/// `<!-- rows:NAME -->`. Model text cannot make a mark (every `<` of it is escaped), and the
+/// template has each once.
+const DATA_MARK: &str = "<!-- register-data -->";
+
 /// The report as one HTML document, ending with a newline.
 pub fn render(model: &Model, analysis: &Analysis) -> String {
-    let report = view::Report::new(model, analysis);
+    let mut out = Vec::new();
+    // Writing into memory fails only where a defect would.
+    let _ = write(model, analysis, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Writes the report into `out`: the page around the register, then a large model's register
+/// threat by threat, so that it is never in memory whole.
+pub(crate) fn write(
+    model: &Model,
+    analysis: &Analysis,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let scripted = analysis.threats.len() > SCRIPTED_ABOVE;
+    let structure = view::Structure::new(model);
+    let tally = view::Tally::new(analysis);
+    let report = view::Report::new(model, analysis, &structure, &tally, scripted);
     let (diagram, min_width) = crate::diagram::svg_with_min_width(
         model,
         analysis,
@@ -86,7 +131,84 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             plan => declared_plan(model, analysis),
         })
     });
-    page(result, "report")
+    drop(report);
+    drop(diagram);
+    let html = page(result, "report");
+    if !scripted || result_failed(&html) {
+        return out.write_all(html.as_bytes());
+    }
+    // The page has the register's data and the long tables' rows left out, each at its mark.
+    let mut rest = html.as_str();
+    while let Some((at, part)) = next_mark(rest) {
+        out.write_all(&rest.as_bytes()[..at])?;
+        match part {
+            Part::Register => {
+                rest = &rest[at + DATA_MARK.len()..];
+                register::write(model, analysis, &structure, out)?;
+            }
+            Part::Rows(rows, mark_len) => {
+                rest = &rest[at + mark_len..];
+                write_rows(model, analysis, &structure, &tally, rows, out)?;
+            }
+        }
+    }
+    out.write_all(rest.as_bytes())
+}
+
+/// How many rows of a long table are made and rendered at a time.
+const CHUNK: usize = 500;
+
+fn write_rows(
+    model: &Model,
+    analysis: &Analysis,
+    structure: &view::Structure,
+    tally: &view::Tally,
+    rows: view::Rows,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let template = environment()
+        .get_template(&format!("rows-{}", rows.name()))
+        .map_err(std::io::Error::other)?;
+    let len = rows.len(model, analysis);
+    for from in (0..len).step_by(CHUNK) {
+        let chunk = rows.rows(
+            model,
+            structure,
+            analysis,
+            tally,
+            from..len.min(from + CHUNK),
+        );
+        let text = template
+            .render(context! { rows => chunk })
+            .map_err(std::io::Error::other)?;
+        out.write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+enum Part {
+    Register,
+    /// A table's rows, and the length of its mark.
+    Rows(view::Rows, usize),
+}
+
+/// The first mark in `text`: where it is and what goes there.
+fn next_mark(text: &str) -> Option<(usize, Part)> {
+    let mut best: Option<(usize, Part)> = text.find(DATA_MARK).map(|at| (at, Part::Register));
+    for rows in view::Rows::ALL {
+        let mark = format!("<!-- rows:{} -->", rows.name());
+        if let Some(at) = text.find(&mark)
+            && best.as_ref().is_none_or(|(b, _)| at < *b)
+        {
+            best = Some((at, Part::Rows(rows, mark.len())));
+        }
+    }
+    best
+}
+
+/// Whether `page` said the template failed rather than rendering the report.
+fn result_failed(page: &str) -> bool {
+    page.contains("<p>The report could not be rendered: ")
 }
 
 /// A rendered page ending with a newline; only a defect of a template gives an error, which

@@ -1,7 +1,9 @@
 //! What the template shows, computed once from the model and its analysis. Plain data: the
 //! template only lays it out (and escapes every string of it).
 
-use indexmap::IndexMap;
+use std::ops::Range;
+
+use indexmap::{IndexMap, IndexSet};
 use serde::Serialize;
 use threatforge_analysis::{Analysis, Coverage, Element, ElementRef, Stride, Threat};
 use threatforge_model::catalog;
@@ -13,6 +15,9 @@ const TOP: usize = 10;
 #[derive(Serialize)]
 pub(super) struct Report {
     tool_version: &'static str,
+    /// Whether the register is written as data for the script (`register.rs`) rather than as
+    /// rows: then `threats` holds only the top open risks, whose sections the page keeps.
+    scripted: bool,
     system: SystemView,
     counts: Counts,
     /// Open threats by residual severity, most severe first.
@@ -26,6 +31,7 @@ pub(super) struct Report {
     threats: Vec<ThreatView>,
     /// The hygiene checklist, by id.
     hygiene: Vec<ThreatView>,
+    hygiene_count: usize,
     filters: Filters,
     inventory: Inventory,
     /// What scanner and test reports said, when some were given.
@@ -230,15 +236,15 @@ struct RemediationView {
 }
 
 #[derive(Serialize)]
-struct ElementView {
-    kind: &'static str,
-    id: String,
-    label: String,
+pub(super) struct ElementView {
+    pub(super) kind: &'static str,
+    pub(super) id: String,
+    pub(super) label: String,
     /// Whether the label does not already say the id.
-    show_id: bool,
+    pub(super) show_id: bool,
     /// The id, with a flow's arrow spaced so that it wraps: `a → b`.
-    short: String,
-    anchor: Option<String>,
+    pub(super) short: String,
+    pub(super) anchor: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -262,9 +268,9 @@ struct FactorView {
 }
 
 #[derive(Serialize, Clone)]
-struct ControlView {
-    id: String,
-    title: Option<String>,
+pub(super) struct ControlView {
+    pub(super) id: String,
+    pub(super) title: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -397,7 +403,7 @@ struct RuntimeRow {
     open: usize,
 }
 
-fn stride_label(stride: Stride) -> &'static str {
+pub(super) fn stride_label(stride: Stride) -> &'static str {
     match stride {
         Stride::Spoofing => "Spoofing",
         Stride::Tampering => "Tampering",
@@ -408,7 +414,7 @@ fn stride_label(stride: Stride) -> &'static str {
     }
 }
 
-const STRIDE: [Stride; 6] = [
+pub(super) const STRIDE: [Stride; 6] = [
     Stride::Spoofing,
     Stride::Tampering,
     Stride::Repudiation,
@@ -417,7 +423,7 @@ const STRIDE: [Stride; 6] = [
     Stride::ElevationOfPrivilege,
 ];
 
-fn status_label(status: DecisionStatus) -> &'static str {
+pub(super) fn status_label(status: DecisionStatus) -> &'static str {
     match status {
         DecisionStatus::Open => "Open",
         DecisionStatus::InProgress => "In progress",
@@ -428,7 +434,7 @@ fn status_label(status: DecisionStatus) -> &'static str {
     }
 }
 
-fn severity_label(severity: ThreatSeverity) -> &'static str {
+pub(super) fn severity_label(severity: ThreatSeverity) -> &'static str {
     match severity {
         ThreatSeverity::Info => "Info",
         ThreatSeverity::Low => "Low",
@@ -438,7 +444,7 @@ fn severity_label(severity: ThreatSeverity) -> &'static str {
     }
 }
 
-fn level_label(level: u8) -> &'static str {
+pub(super) fn level_label(level: u8) -> &'static str {
     match level {
         0 | 1 => "low",
         2 => "medium",
@@ -483,7 +489,7 @@ fn segments(text: &str) -> Vec<Seg> {
 }
 
 /// A control with its title, the team's own (`controls:`) or the catalogue's.
-fn control(model: &Model, id: &str) -> ControlView {
+pub(super) fn control(model: &Model, id: &str) -> ControlView {
     ControlView {
         id: id.to_owned(),
         title: model
@@ -494,7 +500,7 @@ fn control(model: &Model, id: &str) -> ControlView {
     }
 }
 
-fn anchor(prefix: &str, id: &str) -> String {
+pub(super) fn anchor(prefix: &str, id: &str) -> String {
     format!("{prefix}-{id}")
 }
 
@@ -510,14 +516,14 @@ fn data_links(ids: &[threatforge_model::Sp<String>]) -> Vec<Link> {
 }
 
 /// Facts about the model's structure the report needs beyond the model itself.
-struct Structure {
+pub(super) struct Structure {
     /// Data id -> components that process or store it, in declaration order.
     data_users: IndexMap<String, Vec<String>>,
     boundaries: BoundaryTree,
 }
 
 impl Structure {
-    fn new(model: &Model) -> Structure {
+    pub(super) fn new(model: &Model) -> Structure {
         let mut data_users: IndexMap<String, Vec<String>> = IndexMap::new();
         for component in model.components.values() {
             for d in component.processes.iter().chain(&component.stores) {
@@ -547,16 +553,15 @@ impl Structure {
 
     /// The components a threat concerns, for the register's component filter: those of each
     /// element it is about (every member of a grouped threat).
-    fn components_of(&self, model: &Model, threat: &Threat) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    pub(super) fn components_of(&self, model: &Model, threat: &Threat) -> Vec<String> {
+        // A set, not a list searched per id: a grouped threat names thousands of elements.
+        let mut out: IndexSet<String> = IndexSet::new();
         for element in threat.elements() {
             for id in self.components_of_element(model, element) {
-                if !out.contains(&id) {
-                    out.push(id);
-                }
+                out.insert(id);
             }
         }
-        out
+        out.into_iter().collect()
     }
 
     fn components_of_element(&self, model: &Model, element: &ElementRef) -> Vec<String> {
@@ -587,13 +592,17 @@ impl Structure {
 }
 
 fn element(model: &Model, threat: &Threat) -> ElementView {
-    let id = threat.element.id.to_string();
-    let named = match threat.element.kind {
+    element_view(model, threat.element.kind, &threat.element.id)
+}
+
+pub(super) fn element_view(model: &Model, kind: Element, id: &str) -> ElementView {
+    let id = id.to_owned();
+    let named = match kind {
         Element::Flow => model.flows.get(&id).is_some_and(|f| f.name.is_some()),
         Element::Model => false,
         _ => true,
     };
-    let (label, prefix) = match threat.element.kind {
+    let (label, prefix) = match kind {
         Element::Component => (
             model.components.get(&id).and_then(|c| c.name.clone()),
             Some("c"),
@@ -620,7 +629,7 @@ fn element(model: &Model, threat: &Threat) -> ElementView {
         Element::Model => (Some(model.system_name().to_owned()), None),
     };
     let label = label.unwrap_or_else(|| id.clone());
-    let short = match threat.element.kind {
+    let short = match kind {
         Element::Flow => model.flows.get(&id).map_or_else(
             || id.clone(),
             |f| format!("{} → {}", f.source.value, f.target.value),
@@ -629,7 +638,7 @@ fn element(model: &Model, threat: &Threat) -> ElementView {
     };
     ElementView {
         short,
-        kind: threat.element.kind.as_str(),
+        kind: kind.as_str(),
         show_id: named && label != id,
         label,
         anchor: prefix.map(|p| anchor(p, &id)),
@@ -738,7 +747,7 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
     }
 }
 
-fn effect(effect: i8) -> &'static str {
+pub(super) fn effect(effect: i8) -> &'static str {
     match effect {
         e if e > 0 => "+1",
         e if e < 0 => "−1",
@@ -794,28 +803,44 @@ fn drivers(top: &[&ThreatView], source: &[&Threat]) -> Vec<Driver> {
 }
 
 impl Report {
-    pub(super) fn new(model: &Model, analysis: &Analysis) -> Report {
-        let structure = Structure::new(model);
+    /// The report's view; `scripted` keeps only the top open risks' threat views (the register
+    /// is then written by `register.rs`, threat by threat).
+    pub(super) fn new(
+        model: &Model,
+        analysis: &Analysis,
+        structure: &Structure,
+        tally: &Tally,
+        scripted: bool,
+    ) -> Report {
         let summary = crate::json::summary(analysis, None);
 
-        let order = crate::json::by_risk(analysis);
-        let threats: Vec<ThreatView> = order
-            .iter()
-            .map(|t| threat_view(model, &structure, t))
-            .collect();
-        let position: IndexMap<&str, usize> = threats
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
-            .collect();
         let top_threats: Vec<&Threat> = crate::json::at_or_above(analysis, ThreatSeverity::Info)
             .into_iter()
             .take(TOP)
             .collect();
-        let top: Vec<usize> = top_threats
-            .iter()
-            .filter_map(|t| position.get(t.id.to_string().as_str()).copied())
-            .collect();
+        let (threats, top): (Vec<ThreatView>, Vec<usize>) = if scripted {
+            let views = top_threats
+                .iter()
+                .map(|t| threat_view(model, structure, t))
+                .collect();
+            (views, (0..top_threats.len()).collect())
+        } else {
+            let order = crate::json::by_risk(analysis);
+            let threats: Vec<ThreatView> = order
+                .iter()
+                .map(|t| threat_view(model, structure, t))
+                .collect();
+            let position: IndexMap<&str, usize> = threats
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id.as_str(), i))
+                .collect();
+            let top = top_threats
+                .iter()
+                .filter_map(|t| position.get(t.id.to_string().as_str()).copied())
+                .collect();
+            (threats, top)
+        };
         let top_views: Vec<&ThreatView> = top.iter().map(|&i| &threats[i]).collect();
         let drivers = drivers(&top_views, &top_threats);
         let evidence = analysis.evidence.as_deref().map(|summary| {
@@ -824,11 +849,11 @@ impl Report {
                 threatforge_analysis::unverified_at_or_above(analysis, ThreatSeverity::High)
                     .into_iter()
                     .filter_map(|t| {
-                        let view = &threats[*position.get(t.id.to_string().as_str())?];
+                        let id = t.id.to_string();
                         Some(UnverifiedView {
-                            id: view.id.clone(),
-                            anchor: view.anchor.clone(),
-                            title: view.title.clone(),
+                            anchor: anchor("t", &id),
+                            id,
+                            title: t.title.to_string(),
                             severity: t.inherent.severity.as_str(),
                             controls: t
                                 .evidence
@@ -889,11 +914,14 @@ impl Report {
             })
             .collect();
 
-        let filters = filters(model, &threats);
-        let inventory = inventory(model, &structure, analysis);
+        let filters = filters(model, structure, analysis);
+        // A large model's rows are rendered a chunk at a time (`Rows`), none here.
+        let only = scripted.then_some((Rows::Hygiene, 0..0));
+        let inventory = inventory(model, structure, tally, only);
         let system = model.system.as_ref();
         Report {
             tool_version: env!("CARGO_PKG_VERSION"),
+            scripted,
             system: SystemView {
                 name: model.system_name().to_owned(),
                 description: system.and_then(|s| s.description.clone()),
@@ -931,11 +959,16 @@ impl Report {
             top,
             drivers,
             threats,
-            hygiene: analysis
-                .hygiene
-                .iter()
-                .map(|t| threat_view(model, &structure, t))
-                .collect(),
+            hygiene: if scripted {
+                Vec::new()
+            } else {
+                analysis
+                    .hygiene
+                    .iter()
+                    .map(|t| threat_view(model, structure, t))
+                    .collect()
+            },
+            hygiene_count: analysis.hygiene.len(),
             filters,
             inventory,
             evidence,
@@ -943,15 +976,18 @@ impl Report {
     }
 }
 
-fn filters(model: &Model, threats: &[ThreatView]) -> Filters {
-    let count = |pred: &dyn Fn(&ThreatView) -> bool| threats.iter().filter(|t| pred(t)).count();
+/// The register's filter lists with how many threats each choice shows. Counted in one pass over
+/// the threats: counting per component over every threat was quadratic.
+fn filters(model: &Model, structure: &Structure, analysis: &Analysis) -> Filters {
+    let threats = &analysis.threats;
+    let count = |pred: &dyn Fn(&Threat) -> bool| threats.iter().filter(|t| pred(t)).count();
     let severities = ThreatSeverity::ALL
         .iter()
         .rev()
         .map(|s| FilterOption {
             value: s.as_str().to_owned(),
             label: severity_label(*s).to_owned(),
-            count: count(&|t| t.residual.severity == s.as_str()),
+            count: count(&|t| t.residual.severity == *s),
         })
         .filter(|o| o.count > 0)
         .collect();
@@ -960,7 +996,7 @@ fn filters(model: &Model, threats: &[ThreatView]) -> Filters {
         .map(|s| FilterOption {
             value: s.as_str().to_owned(),
             label: status_label(*s).to_owned(),
-            count: count(&|t| t.status == s.as_str()),
+            count: count(&|t| t.status == *s),
         })
         .filter(|o| o.count > 0)
         .collect();
@@ -969,10 +1005,16 @@ fn filters(model: &Model, threats: &[ThreatView]) -> Filters {
         .map(|s| FilterOption {
             value: s.as_str().to_owned(),
             label: stride_label(*s).to_owned(),
-            count: count(&|t| t.stride == s.as_str()),
+            count: count(&|t| t.stride == *s),
         })
         .filter(|o| o.count > 0)
         .collect();
+    let mut per_component: IndexMap<String, usize> = IndexMap::new();
+    for t in threats {
+        for id in structure.components_of(model, t) {
+            *per_component.entry(id).or_default() += 1;
+        }
+    }
     let components = model
         .components
         .values()
@@ -982,7 +1024,7 @@ fn filters(model: &Model, threats: &[ThreatView]) -> Filters {
                 Some(name) if *name != c.id.value => format!("{} ({})", c.id.value, name),
                 _ => c.id.value.clone(),
             },
-            count: count(&|t| t.components.split(' ').any(|x| x == c.id.value)),
+            count: per_component.get(&c.id.value).copied().unwrap_or(0),
         })
         .filter(|o| o.count > 0)
         .collect();
@@ -994,21 +1036,122 @@ fn filters(model: &Model, threats: &[ThreatView]) -> Filters {
     }
 }
 
-fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inventory {
-    let mut tally: IndexMap<(&'static str, &str), (usize, usize)> = IndexMap::new();
-    for t in &analysis.threats {
-        for element in t.elements() {
-            let entry = tally
-                .entry((element.kind.as_str(), &*element.id))
-                .or_default();
-            entry.0 += 1;
-            if t.is_open() {
-                entry.1 += 1;
-            }
+/// The tables of the report whose rows a large model's page renders a chunk at a time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rows {
+    Hygiene,
+    Component,
+    Data,
+    Flow,
+    Boundary,
+    Runtime,
+}
+
+impl Rows {
+    pub(super) const ALL: [Rows; 6] = [
+        Rows::Hygiene,
+        Rows::Component,
+        Rows::Data,
+        Rows::Flow,
+        Rows::Boundary,
+        Rows::Runtime,
+    ];
+
+    /// The name of its marker in the page (`<!-- rows:name -->`) and of its row macro.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Rows::Hygiene => "hygiene",
+            Rows::Component => "component",
+            Rows::Data => "data",
+            Rows::Flow => "flow",
+            Rows::Boundary => "boundary",
+            Rows::Runtime => "runtime",
         }
     }
-    let count =
-        |kind: Element, id: &str| tally.get(&(kind.as_str(), id)).copied().unwrap_or_default();
+
+    pub(super) fn len(self, model: &Model, analysis: &Analysis) -> usize {
+        match self {
+            Rows::Hygiene => analysis.hygiene.len(),
+            Rows::Component => model.components.len(),
+            Rows::Data => model.data.len(),
+            Rows::Flow => model.flows.len(),
+            Rows::Boundary => model.boundaries.len(),
+            Rows::Runtime => model.runtimes.len(),
+        }
+    }
+
+    /// The rows `range` of this table, as the row macro reads them.
+    pub(super) fn rows(
+        self,
+        model: &Model,
+        structure: &Structure,
+        analysis: &Analysis,
+        tally: &Tally,
+        range: Range<usize>,
+    ) -> minijinja::Value {
+        use minijinja::Value;
+        if self == Rows::Hygiene {
+            let views: Vec<ThreatView> = analysis
+                .hygiene
+                .get(range)
+                .unwrap_or_default()
+                .iter()
+                .map(|t| threat_view(model, structure, t))
+                .collect();
+            return Value::from_serialize(views);
+        }
+        let inventory = inventory(model, structure, tally, Some((self, range)));
+        match self {
+            Rows::Component => Value::from_serialize(inventory.components),
+            Rows::Data => Value::from_serialize(inventory.data),
+            Rows::Flow => Value::from_serialize(inventory.flows),
+            Rows::Boundary => Value::from_serialize(inventory.boundaries),
+            Rows::Runtime | Rows::Hygiene => Value::from_serialize(inventory.runtimes),
+        }
+    }
+}
+
+/// How many threats, and how many open, each element has.
+pub(super) struct Tally<'a>(IndexMap<(&'static str, &'a str), (usize, usize)>);
+
+impl<'a> Tally<'a> {
+    pub(super) fn new(analysis: &'a Analysis) -> Tally<'a> {
+        let mut tally: IndexMap<(&'static str, &str), (usize, usize)> = IndexMap::new();
+        for t in &analysis.threats {
+            for element in t.elements() {
+                let entry = tally
+                    .entry((element.kind.as_str(), &*element.id))
+                    .or_default();
+                entry.0 += 1;
+                if t.is_open() {
+                    entry.1 += 1;
+                }
+            }
+        }
+        Tally(tally)
+    }
+}
+
+/// The inventory's rows: every one, or with `only`, those of one table in a range (none of the
+/// others).
+fn inventory(
+    model: &Model,
+    structure: &Structure,
+    tally: &Tally,
+    only: Option<(Rows, Range<usize>)>,
+) -> Inventory {
+    let count = |kind: Element, id: &str| {
+        tally
+            .0
+            .get(&(kind.as_str(), id))
+            .copied()
+            .unwrap_or_default()
+    };
+    let part = |rows: Rows, len: usize| match &only {
+        None => 0..len,
+        Some((r, range)) if *r == rows => range.start.min(len)..range.end.min(len),
+        Some(_) => 0..0,
+    };
     let parent = |id: &str| {
         structure
             .boundaries
@@ -1019,6 +1162,8 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     let components = model
         .components
         .values()
+        .skip(part(Rows::Component, model.components.len()).start)
+        .take(part(Rows::Component, model.components.len()).len())
         .map(|c| {
             let id = &c.id.value;
             let (threats, open) = count(Element::Component, id);
@@ -1052,6 +1197,8 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     let data = model
         .data
         .values()
+        .skip(part(Rows::Data, model.data.len()).start)
+        .take(part(Rows::Data, model.data.len()).len())
         .map(|d| {
             let id = &d.id.value;
             let (threats, open) = count(Element::Data, id);
@@ -1079,6 +1226,8 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     let flows = model
         .flows
         .values()
+        .skip(part(Rows::Flow, model.flows.len()).start)
+        .take(part(Rows::Flow, model.flows.len()).len())
         .map(|f| {
             let id = &f.id.value;
             let (threats, open) = count(Element::Flow, id);
@@ -1114,6 +1263,8 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     let boundaries = model
         .boundaries
         .values()
+        .skip(part(Rows::Boundary, model.boundaries.len()).start)
+        .take(part(Rows::Boundary, model.boundaries.len()).len())
         .map(|b| {
             let id = &b.id.value;
             let (threats, open) = count(Element::Boundary, id);
@@ -1145,6 +1296,8 @@ fn inventory(model: &Model, structure: &Structure, analysis: &Analysis) -> Inven
     let runtimes = model
         .runtimes
         .values()
+        .skip(part(Rows::Runtime, model.runtimes.len()).start)
+        .take(part(Rows::Runtime, model.runtimes.len()).len())
         .map(|r| {
             let id = &r.id.value;
             let (threats, open) = count(Element::Runtime, id);
