@@ -308,6 +308,16 @@ impl<'d> Session<'d> {
             Some(json!({ "using": "css selector", "value": css })),
         );
         let id = element[ELEMENT].as_str().expect("an element reference");
+        // A sticky table header may cover an element the page scrolled to the top edge: the
+        // click goes where a person would click, in the middle of the view.
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                "args": [element.clone()],
+            })),
+        );
         self.command("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
