@@ -115,6 +115,9 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
         for lack in &found.lacks {
             comment(&mut out, "  ", &format!("no {}: {}", lack.value, lack.why));
         }
+        for note in &found.notes {
+            comment(&mut out, "  ", note);
+        }
         let _ = writeln!(out, "  {id}:");
         let _ = writeln!(out, "    name: {}", quoted(&found.name));
         let _ = writeln!(out, "    technology: {}", found.technology.value);

@@ -7,12 +7,18 @@
 //! reference (the flows and placements come from those) and written `${address}` where a value
 //! is wanted; `jsonencode(...)` of a literal is read as its argument (it only changes notation);
 //! everything else (other functions, conditionals, `for`) is unknown, `${?}`, which the mapping
-//! treats as neither on nor off. A module's outputs are not followed: a reference to
-//! `module.NAME.OUTPUT` is left unresolved and counted in a note.
+//! treats as neither on nor off.
 //!
 //! Each directory of `.tf` files is a module. A local module call (`source = "./modules/net"`) to
 //! a directory that was read gives its resources the prefix a plan gives them
-//! (`module.net.aws_vpc.main`); a directory nobody calls is a root module.
+//! (`module.net.aws_vpc.main`); a directory nobody calls is a root module. A local module's
+//! output is read as its `value` in the called instance, so an output that is a plain reference
+//! (`aws_vpc.main.id`) stands for that resource; any other (a registry module's, a computed one)
+//! is left unresolved and counted in a note.
+//!
+//! `count` and `for_each` are never expanded: the resource is one component, noted with how many
+//! instances its text says (a literal, or a variable's default) or "several", and the expression
+//! as written. A literal `count = 0` is not deployed.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -41,6 +47,7 @@ const META: &[&str] = &["depends_on", "count", "for_each", "provider", "lifecycl
 /// One parsed file.
 struct File<'t> {
     name: &'t str,
+    text: &'t str,
     body: Body,
     lines: Lines<'t>,
 }
@@ -57,7 +64,19 @@ struct Scope {
     prefix: String,
     vars: BTreeMap<String, Value>,
     locals: BTreeMap<String, Value>,
+    /// What the outputs of the local modules it calls stand for, by call name and output: a
+    /// plain reference to a resource in the module reads as that resource.
+    outputs: BTreeMap<String, BTreeMap<String, Value>>,
 }
+
+/// Local module calls of each module: call name, the called module's position, the call's body.
+type Calls<'b> = [Vec<(String, usize, &'b Body)>];
+
+/// The most module scopes built to read outputs over one read: each instance reads its callees'
+/// outputs, which read theirs, so a wide tree of calls would otherwise multiply the work.
+const MAX_OUTPUT_SCOPES: usize = 4_096;
+/// How deep module calls are followed.
+const MAX_DEPTH: usize = 8;
 
 /// References a conversion met: resources (with their prefix) and module outputs.
 #[derive(Default)]
@@ -86,6 +105,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             .unwrap_or_default();
         let file = File {
             name,
+            text,
             body,
             lines: Lines::new(text),
         };
@@ -125,6 +145,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
 
     let mut values: Vec<Owned> = Vec::new();
     let mut unresolved: Vec<String> = Vec::new();
+    let mut not_deployed: Vec<String> = Vec::new();
     let mut queue: Vec<(usize, String, BTreeMap<String, Value>, usize)> = (0..modules.len())
         .filter(|&i| !called[i])
         .map(|i| (i, String::new(), BTreeMap::new(), 0))
@@ -132,6 +153,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
     queue.reverse();
     let mut instances = 0;
     let mut capped = false;
+    let mut budget = MAX_OUTPUT_SCOPES;
     while let Some((index, prefix, arguments, depth)) = queue.pop() {
         if instances >= MAX_INSTANCES || values.len() >= MAX_RESOURCES {
             capped = true;
@@ -139,7 +161,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
         instances += 1;
         let module = &modules[index];
-        let scope = scope_of(module, prefix, arguments);
+        let scope = scope_of(&modules, &calls, index, prefix, arguments, depth, &mut budget);
         for (file, kind, name, body, line) in resources(module) {
             if values.len() >= MAX_RESOURCES {
                 capped = true;
@@ -162,6 +184,14 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             refs.dedup();
             let data = if line.data { "data." } else { "" };
             let address = format!("{}{data}{kind}.{name}", scope.prefix);
+            let instances = match instances_of(file, body, &scope) {
+                Instances::One => None,
+                Instances::None(how) => {
+                    not_deployed.push(format!("{address} (`{how}`)"));
+                    continue;
+                }
+                Instances::Several(how) => Some(how),
+            };
             values.push(Owned {
                 address,
                 kind,
@@ -171,26 +201,19 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     file: file.name.to_owned(),
                     line: line.line,
                 },
+                instances,
             });
         }
         // Calls from this instance, in the order written, before its siblings' (depth first).
         let mut children = Vec::new();
         for (name, target, body) in &calls[index] {
-            if depth >= 8 {
+            if depth >= MAX_DEPTH {
                 capped = true;
                 continue;
             }
-            let mut arguments = BTreeMap::new();
-            for attr in body.attributes() {
-                let key = attr.key.as_str();
-                if key == "source" || key == "version" || META.contains(&key) {
-                    continue;
-                }
-                let mut found = Met::default();
-                let value = expression(&attr.value, &scope, &mut found);
-                unresolved.extend(found.module_outputs);
-                arguments.insert(key.to_owned(), value);
-            }
+            let mut found = Met::default();
+            let arguments = call_arguments(body, &scope, &mut found);
+            unresolved.extend(found.module_outputs);
             children.push((
                 *target,
                 format!("{}module.{name}.", scope.prefix),
@@ -211,10 +234,17 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             short(&unresolved[0])
         ));
     }
+    if let Some(first) = not_deployed.first() {
+        inventory.notes.push(format!(
+            "{} resource(s) with no instance as written (the first {}): not modeled",
+            not_deployed.len(),
+            short(first)
+        ));
+    }
     if capped {
         inventory.notes.push(format!(
-            "module calls went past {MAX_INSTANCES} instances, {MAX_RESOURCES} resources or 8 \
-             levels; the rest are left out"
+            "module calls went past {MAX_INSTANCES} instances, {MAX_RESOURCES} resources or \
+             {MAX_DEPTH} levels; the rest are left out"
         ));
     }
     let place = modules
@@ -229,6 +259,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             values: &o.value,
             refs: o.refs.clone(),
             origin: o.origin.clone(),
+            instances: o.instances.clone(),
         })
         .collect();
     terraform::map(&place, resources, inventory);
@@ -242,6 +273,46 @@ struct Owned<'t> {
     value: Value,
     refs: Vec<(String, String)>,
     origin: Origin,
+    instances: Option<String>,
+}
+
+/// How many instances a resource's `count` or `for_each` makes, as far as its text says.
+enum Instances {
+    /// Neither is written, or `count = 1`.
+    One,
+    /// `count = 0`, or an empty literal `for_each`: the resource is not deployed as written.
+    None(String),
+    /// Anything else, with the words for the draft (the expression as written).
+    Several(String),
+}
+
+/// Reads `count` or `for_each` without evaluating: a literal number or collection (or a
+/// variable's default that is one) gives the number; anything else is "several", with its text.
+fn instances_of(file: &File, body: &Body, scope: &Scope) -> Instances {
+    let Some((key, attr)) = ["count", "for_each"]
+        .iter()
+        .find_map(|key| body.get_attribute(key).map(|a| (*key, a)))
+    else {
+        return Instances::One;
+    };
+    let written = attr
+        .value
+        .span()
+        .and_then(|span| file.text.get(span))
+        .map_or_else(|| UNKNOWN.to_owned(), |t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+    let how = short(&format!("{key} = {written}"));
+    let number = match expression(&attr.value, scope, &mut Met::default()) {
+        Value::Number(n) if key == "count" => n.as_u64(),
+        Value::Array(list) if key == "for_each" => Some(list.len() as u64),
+        Value::Object(map) if key == "for_each" => Some(map.len() as u64),
+        _ => None,
+    };
+    match number {
+        Some(0) => Instances::None(how),
+        Some(1) => Instances::One,
+        Some(n) => Instances::Several(format!("{n} (`{how}`)")),
+        None => Instances::Several(format!("several (`{how}`)")),
+    }
 }
 
 /// Where a resource block is, and whether it is a data source (read for IAM policy documents).
@@ -301,12 +372,23 @@ fn resources<'m>(
     })
 }
 
-/// Variables (their defaults, overridden by the call's arguments) and locals of one instance.
-fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>) -> Scope {
+/// Variables (their defaults, overridden by the call's arguments), locals, and the outputs of
+/// the local modules it calls, of one instance.
+fn scope_of(
+    modules: &[Module],
+    calls: &Calls,
+    index: usize,
+    prefix: String,
+    arguments: BTreeMap<String, Value>,
+    depth: usize,
+    budget: &mut usize,
+) -> Scope {
+    let module = &modules[index];
     let mut scope = Scope {
         prefix,
         vars: BTreeMap::new(),
         locals: BTreeMap::new(),
+        outputs: BTreeMap::new(),
     };
     for (_, name, body) in blocks(module, "variable") {
         let value = arguments.get(name).cloned().or_else(|| {
@@ -325,7 +407,47 @@ fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>)
             }
         }
     }
+    if depth >= MAX_DEPTH {
+        return scope;
+    }
+    for (name, target, body) in &calls[index] {
+        if *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        let arguments = call_arguments(body, &scope, &mut Met::default());
+        let callee = scope_of(
+            modules,
+            calls,
+            *target,
+            format!("{}module.{name}.", scope.prefix),
+            arguments,
+            depth + 1,
+            budget,
+        );
+        let mut outputs = BTreeMap::new();
+        for (_, output, body) in blocks(&modules[*target], "output") {
+            if let Some(value) = body.get_attribute("value") {
+                let value = expression(&value.value, &callee, &mut Met::default());
+                outputs.insert(output.to_owned(), value);
+            }
+        }
+        scope.outputs.insert(name.clone(), outputs);
+    }
     scope
+}
+
+/// A module call's arguments, read in the caller's scope.
+fn call_arguments(body: &Body, scope: &Scope, found: &mut Met) -> BTreeMap<String, Value> {
+    let mut arguments = BTreeMap::new();
+    for attr in body.attributes() {
+        let key = attr.key.as_str();
+        if key == "source" || key == "version" || META.contains(&key) {
+            continue;
+        }
+        arguments.insert(key.to_owned(), expression(&attr.value, scope, found));
+    }
+    arguments
 }
 
 /// A literal string attribute of a body.
@@ -504,11 +626,22 @@ fn named(path: &[&str], scope: &Scope, found: &mut Met) -> Value {
     match path {
         ["var", name, rest @ ..] => lookup(scope.vars.get(*name), rest, found),
         ["local", name, rest @ ..] => lookup(scope.locals.get(*name), rest, found),
-        ["module", name, output, ..] => {
-            found
-                .module_outputs
-                .push(format!("{}module.{name}.{output}", scope.prefix));
-            Value::String(UNKNOWN.to_owned())
+        ["module", name, output, rest @ ..] => {
+            match scope.outputs.get(*name).and_then(|o| o.get(*output)) {
+                // An output that is a resource stands for it, whatever attribute is read.
+                Some(Value::String(s)) if s.starts_with("${") && s != UNKNOWN => {
+                    lookup(Some(&Value::String(s.clone())), &[], found)
+                }
+                Some(value) if *value != Value::String(UNKNOWN.to_owned()) => {
+                    lookup(Some(value), rest, found)
+                }
+                _ => {
+                    found
+                        .module_outputs
+                        .push(format!("{}module.{name}.{output}", scope.prefix));
+                    Value::String(UNKNOWN.to_owned())
+                }
+            }
         }
         ["data", kind, name, ..] if terraform::READ_DATA.contains(kind) => {
             let address = format!("{}data.{kind}.{name}", scope.prefix);
@@ -657,6 +790,148 @@ resource "aws_s3_bucket" "media" { bucket = var.bucket }"#
         assert_eq!(bucket.reference, "module.data.aws_s3_bucket.media");
         assert_eq!(bucket.name, "acme-media");
         assert_eq!(bucket.origin.file, "infra/modules/data/main.tf");
+    }
+
+    #[test]
+    fn count_and_for_each_make_one_component_marked_with_its_instances() {
+        let inventory = read_one(
+            r#"
+variable "replicas" { default = 3 }
+resource "aws_instance" "web" {
+  count = var.replicas
+  ami   = "ami-1"
+}
+resource "aws_sqs_queue" "jobs" {
+  for_each = { a = 1, b = 2 }
+  name     = "jobs-${each.key}"
+}
+resource "aws_sns_topic" "alerts" {
+  for_each = toset(var.names)
+}
+resource "aws_s3_bucket" "off" {
+  count  = 0
+  bucket = "never"
+}
+resource "aws_kms_key" "one" {
+  count = 1
+}
+"#,
+        )
+        .expect("reads");
+        let notes: Vec<(&str, &str, Vec<&str>)> = inventory
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.reference.as_str(),
+                    c.name.as_str(),
+                    c.notes.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                (
+                    "aws_instance.web",
+                    "instance web",
+                    vec![
+                        "instances: 3 (`count = var.replicas`); this one component stands for them all"
+                    ]
+                ),
+                (
+                    "aws_sqs_queue.jobs",
+                    // A name with a part not read is not the name of any one instance.
+                    "sqs queue jobs",
+                    vec![
+                        "instances: 2 (`for_each = { a = 1, b = 2 }`); this one component stands for them all"
+                    ]
+                ),
+                (
+                    "aws_sns_topic.alerts",
+                    "sns topic alerts",
+                    vec![
+                        "instances: several (`for_each = toset(var.names)`); this one component stands for them all"
+                    ]
+                ),
+                ("aws_kms_key.one", "kms key one", vec![]),
+            ]
+        );
+        assert!(
+            inventory
+                .notes
+                .iter()
+                .any(|n| n.contains("aws_s3_bucket.off (`count = 0`)")),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    #[test]
+    fn a_local_modules_outputs_that_are_plain_references_resolve_to_its_resources() {
+        let mut inventory = Inventory::default();
+        read(
+            &[
+                (
+                    "infra/main.tf".to_owned(),
+                    r#"module "store" { source = "./modules/store" }
+module "remote" { source = "git::https://example.com/x.git" }
+resource "aws_lambda_function" "api" {
+  function_name = "api"
+  environment {
+    variables = {
+      DB     = module.store.db_address
+      BUCKET = module.store.bucket
+      QUEUE  = module.store.queue_url
+      OTHER  = module.remote.url
+      NAME   = module.store.computed
+    }
+  }
+}"#
+                    .to_owned(),
+                ),
+                (
+                    "infra/modules/store/main.tf".to_owned(),
+                    r#"module "queue" { source = "./queue" }
+resource "aws_db_instance" "main" { engine = "postgres" }
+resource "aws_s3_bucket" "files" { bucket = "files" }
+output "db_address" { value = aws_db_instance.main.address }
+output "bucket" { value = aws_s3_bucket.files }
+output "queue_url" { value = module.queue.url }
+output "computed" { value = upper(aws_s3_bucket.files.bucket) }"#
+                        .to_owned(),
+                ),
+                (
+                    "infra/modules/store/queue/main.tf".to_owned(),
+                    r#"resource "aws_sqs_queue" "q" {}
+output "url" { value = aws_sqs_queue.q.url }"#
+                        .to_owned(),
+                ),
+            ],
+            &mut inventory,
+        )
+        .expect("reads");
+        let links: Vec<String> = inventory
+            .links
+            .iter()
+            .map(|l| format!("{} -> {}", l.source, l.target))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "aws_lambda_function.api -> module.store.aws_db_instance.main",
+                "aws_lambda_function.api -> module.store.aws_s3_bucket.files",
+                "aws_lambda_function.api -> module.store.module.queue.aws_sqs_queue.q",
+            ]
+        );
+        // A registry or Git module's outputs, and an output a function computes, are not read.
+        assert!(
+            inventory.notes.iter().any(|n| n.starts_with(
+                "2 reference(s) to module outputs are not followed (the first `module.remote.url`)"
+            )),
+            "{:?}",
+            inventory.notes
+        );
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub struct Found {
     /// The key of the zone it sits in directly.
     pub zone: Option<String>,
     pub origin: Origin,
+    /// What the code shows that the model has no key for (a resource's `count`, the Secrets a
+    /// workload mounts): a comment in the draft, for the reviewer.
+    pub notes: Vec<String>,
 }
 
 /// A zone: a network, namespace, VPC, subnet, cluster or account.

@@ -143,6 +143,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             lacks,
             zone: Some(zone),
             origin: origin(o),
+            notes: Vec::new(),
         });
         workloads.push((o, labels));
     }
@@ -233,6 +234,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             lacks: Vec::new(),
             zone: Some(zone),
             origin: origin(o),
+            notes: Vec::new(),
         });
         if is_ingress {
             let mut backends = Vec::new();

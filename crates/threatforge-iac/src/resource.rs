@@ -17,6 +17,9 @@ pub(crate) struct Resource<'v> {
     /// Addresses it references, with the top-level attribute each is under.
     pub(crate) refs: Vec<(String, String)>,
     pub(crate) origin: Origin,
+    /// The `count` or `for_each` of a resource read from source, as written (`count =
+    /// length(var.azs)`): one component stands for its instances, which are never expanded.
+    pub(crate) instances: Option<String>,
 }
 
 /// A flow found, before the components are final: source and target component positions, the

@@ -187,9 +187,17 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
             })
         });
         component_of.insert(r.address.clone(), inventory.components.len());
+        let notes = r
+            .instances
+            .iter()
+            .map(|how| {
+                format!("instances: {how}; this one component stands for them all")
+            })
+            .collect();
         inventory.components.push(Found {
             zone,
             origin: origin(&r.address),
+            notes,
             ..found
         });
     }
@@ -517,6 +525,7 @@ fn collect<'v>(file: &str, module: &'v Value, out: &mut Vec<Resource<'v>>) {
                 file: file.to_owned(),
                 line: 1,
             },
+            instances: None,
         });
     }
     for child in items(module, &["child_modules"]) {
@@ -611,7 +620,9 @@ fn name_of(r: &Resource) -> String {
         &["replication_group_id"],
     ]
     .iter()
-    .find_map(|path| str_at(r.values, path));
+    .find_map(|path| str_at(r.values, path))
+    // A name with a part not read (`orders-${each.key}`) names no instance in particular.
+    .filter(|name| !name.contains("${"));
     if let Some(name) = named {
         return short(name);
     }
@@ -1169,6 +1180,7 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
             file: String::new(),
             line: 0,
         },
+        notes: Vec::new(),
     })
 }
 
