@@ -233,39 +233,57 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
         .map(|c| c.reference.as_str())
         .collect();
     // The reverse of a missing flow: the model's flow into a gated component from a component
-    // of the code that the gate does not let in. A source the code does not deploy (an actor,
-    // a component without `iac:`) may come through a path the code cannot show: not judged.
+    // of the code that the gate does not let in, or out of one to a component its egress does
+    // not let it reach. The other end must be deployed: an actor, a component without `iac:`,
+    // may be reached through a path the code cannot show, so it is not judged.
     for flow in model.flows.values() {
         let (source, target) = (flow.source.value.as_str(), flow.target.value.as_str());
         let (Some(from), Some(to)) = (model.components.get(source), model.components.get(target))
         else {
             continue;
         };
-        let deployed: Vec<&str> = from
-            .iac
-            .iter()
-            .map(|r| r.value.as_str())
-            .filter(|r| present.contains(r))
-            .collect();
-        if deployed.is_empty() {
-            continue;
-        }
-        for gate in inventory
-            .gates
-            .iter()
-            .filter(|g| to.iac.iter().any(|r| r.value == g.target))
-        {
-            if gate.anywhere || deployed.iter().any(|r| gate.allowed.iter().any(|a| a == r)) {
+        let deployed = |iac: &[threatforge_model::Sp<String>]| -> Vec<String> {
+            iac.iter()
+                .map(|r| r.value.clone())
+                .filter(|r| present.contains(r.as_str()))
+                .collect()
+        };
+        let (from_deployed, to_deployed) = (deployed(&from.iac), deployed(&to.iac));
+        for gate in &inventory.gates {
+            let (gated, others) = if gate.outbound {
+                (from, &to_deployed)
+            } else {
+                (to, &from_deployed)
+            };
+            if others.is_empty() || !gated.iac.iter().any(|r| r.value == gate.target) {
                 continue;
             }
+            if gate.anywhere || others.iter().any(|r| gate.allowed.contains(r)) {
+                continue;
+            }
+            let (message, key) = if gate.outbound {
+                (
+                    format!(
+                        "the model has `{source} -> {target}`, but {} lets `{source}` reach \
+                         nothing of `{target}`",
+                        gate.why
+                    ),
+                    format!("{} -> {}", gate.target, others[0]),
+                )
+            } else {
+                (
+                    format!(
+                        "the model has `{source} -> {target}`, but {} lets nothing of `{source}` in",
+                        gate.why
+                    ),
+                    format!("{} -> {}", others[0], gate.target),
+                )
+            };
             items.push(DriftItem::new(
                 DriftKind::DisallowedFlow,
-                format!(
-                    "the model has `{source} -> {target}`, but {} lets nothing of `{source}` in",
-                    gate.why
-                ),
+                message,
                 Some(source),
-                &format!("{} -> {}", deployed[0], gate.target),
+                &key,
                 Some(&gate.origin),
             ));
         }

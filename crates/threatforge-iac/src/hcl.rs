@@ -161,7 +161,15 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
         instances += 1;
         let module = &modules[index];
-        let scope = scope_of(&modules, &calls, index, prefix, arguments, depth, &mut budget);
+        let scope = scope_of(
+            &modules,
+            &calls,
+            index,
+            prefix,
+            arguments,
+            depth,
+            &mut budget,
+        );
         for (file, kind, name, body, line) in resources(module) {
             if values.len() >= MAX_RESOURCES {
                 capped = true;
@@ -299,7 +307,10 @@ fn instances_of(file: &File, body: &Body, scope: &Scope) -> Instances {
         .value
         .span()
         .and_then(|span| file.text.get(span))
-        .map_or_else(|| UNKNOWN.to_owned(), |t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+        .map_or_else(
+            || UNKNOWN.to_owned(),
+            |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
+        );
     let how = short(&format!("{key} = {written}"));
     let number = match expression(&attr.value, scope, &mut Met::default()) {
         Value::Number(n) if key == "count" => n.as_u64(),
@@ -932,6 +943,82 @@ output "url" { value = aws_sqs_queue.q.url }"#
             "{:?}",
             inventory.notes
         );
+    }
+
+    #[test]
+    fn egress_rules_are_flows_and_gate_what_a_group_reaches() {
+        let inventory = read_one(
+            r#"
+resource "aws_security_group" "app" {
+  egress {
+    from_port       = 6379
+    to_port         = 6379
+    security_groups = [aws_security_group.cache.id]
+  }
+}
+resource "aws_security_group" "cache" {}
+resource "aws_security_group" "batch" {
+  egress {
+    from_port   = 443
+    to_port     = 443
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+resource "aws_security_group" "open" {
+  egress { cidr_blocks = ["0.0.0.0/0"] }
+}
+resource "aws_security_group_rule" "batch_to_db" {
+  type                     = "egress"
+  security_group_id        = aws_security_group.batch.id
+  source_security_group_id = aws_security_group.db.id
+  from_port                = 5432
+  to_port                  = 5432
+}
+resource "aws_security_group" "db" {}
+resource "aws_instance" "app" { vpc_security_group_ids = [aws_security_group.app.id] }
+resource "aws_instance" "batch" { vpc_security_group_ids = [aws_security_group.batch.id] }
+resource "aws_instance" "open" { vpc_security_group_ids = [aws_security_group.open.id] }
+resource "aws_elasticache_cluster" "cache" { security_group_ids = [aws_security_group.cache.id] }
+resource "aws_db_instance" "db" {
+  engine                 = "postgres"
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
+"#,
+        )
+        .expect("reads");
+        let links: Vec<String> = inventory
+            .links
+            .iter()
+            .map(|l| format!("{} -> {} {:?}", l.source, l.target, l.protocol))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "aws_instance.app -> aws_elasticache_cluster.cache Some(\"redis\")",
+                "aws_instance.batch -> aws_db_instance.db Some(\"postgres\")",
+            ]
+        );
+        let gates: Vec<String> = inventory
+            .gates
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} outbound={} anywhere={} {:?}",
+                    g.target, g.outbound, g.anywhere, g.allowed
+                )
+            })
+            .collect();
+        // A CIDR that names no component (10.0.0.0/8) leaves the batch group's egress unjudged;
+        // egress to anywhere is no exposure.
+        assert_eq!(
+            gates,
+            [
+                "aws_instance.app outbound=true anywhere=false [\"aws_elasticache_cluster.cache\"]",
+                "aws_instance.batch outbound=true anywhere=true [\"aws_db_instance.db\"]",
+                "aws_instance.open outbound=true anywhere=true []",
+            ]
+        );
+        assert!(inventory.components.iter().all(|c| c.exposure.is_none()));
     }
 
     #[test]

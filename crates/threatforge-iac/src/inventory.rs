@@ -105,16 +105,21 @@ pub struct Link {
     pub origin: Origin,
 }
 
-/// What the code lets reach a component (its security groups' ingress rules): a flow in the
-/// model from anything else is not allowed by the code.
+/// What the code lets reach a component (its security groups' ingress rules), or, `outbound`,
+/// what it lets the component reach (their egress rules): a flow in the model from (or to)
+/// anything else is not allowed by the code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gate {
-    /// The component's reference.
+    /// The gated component's reference.
     pub target: String,
-    /// The references of the components let in.
+    /// The references of the components let in (or, outbound, let reach).
     pub allowed: Vec<String>,
-    /// Whether the whole internet is let in.
+    /// Whether more than the components named is let in (or, outbound, may be reached): the
+    /// whole internet, or addresses the code does not tie to a component (a CIDR). Such a gate
+    /// judges no flow.
     pub anywhere: bool,
+    /// Whether the gate is on what leaves the component rather than what reaches it.
+    pub outbound: bool,
     /// What does the gating, in words.
     pub why: String,
     pub origin: Origin,

@@ -190,9 +190,7 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
         let notes = r
             .instances
             .iter()
-            .map(|how| {
-                format!("instances: {how}; this one component stands for them all")
-            })
+            .map(|how| format!("instances: {how}; this one component stands for them all"))
             .collect();
         inventory.components.push(Found {
             zone,

@@ -317,17 +317,23 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
 
 /// A recursive copy of a fixture directory, each `(file, from, to)` replaced once.
 fn changed_tree(fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
+    copy_changed(fixture, fixture, to, edits);
+}
+
+/// `changed_tree` below `root`: an edit's file is its path from the root (`modules/db/main.tf`).
+fn copy_changed(root: &Path, fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(fixture).expect("fixture dir") {
         let path = entry.expect("entry").path();
         let name = path.file_name().expect("a name");
         if path.is_dir() {
-            changed_tree(&path, &to.join(name), edits);
+            copy_changed(root, &path, &to.join(name), edits);
             continue;
         }
+        let relative = path.strip_prefix(root).expect("below the root");
         let mut text = std::fs::read_to_string(&path).expect("fixture");
         for (file, from, replacement) in edits {
-            if name == *file {
+            if relative == Path::new(file) {
                 assert!(text.contains(from), "`{from}` is in {file}");
                 text = text.replacen(from, replacement, 1);
             }
@@ -391,6 +397,62 @@ fn terraform_source_drift_from_security_groups_iam_and_listeners() {
         "contradicted-control: flow `internet-user -> notes-public` is encrypted",
         "contradicted-control: component `notes-thumbnailer` claims control `least-privilege`",
         "disallowed-flow: the model has `notes-thumbnailer -> notes-db`",
+    ] {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// Terraform modules, counts and egress, both sides changed: the model adds a flow the workers'
+/// egress does not let out and forgets one it does; in the code, a module's database loses its
+/// encryption and a `for_each` is emptied (its topic is deployed no more).
+#[test]
+fn terraform_modules_drift_from_egress_counts_and_module_contents() {
+    let fixture = "tests/fixtures/terraform-modules";
+    let mut text = draft(fixture);
+    let (from, to) = (
+        "  - orders-worker -> orders: { protocol: postgres }\n",
+        "  - orders-worker -> orders-audit: { protocol: https }\n",
+    );
+    assert!(text.contains(from), "`{from}` is in the draft");
+    text = text.replacen(from, to, 1);
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let dir = tempfile::tempdir().expect("temp dir");
+    changed_tree(
+        Path::new(fixture),
+        dir.path(),
+        &[
+            (
+                "main.tf",
+                "  for_each = toset([\"email\", \"sms\"])",
+                "  for_each = {}",
+            ),
+            (
+                "main.tf",
+                "  count                  = var.worker_count",
+                "  count                  = length(var.azs)",
+            ),
+            (
+                "main.tf",
+                "      EMAIL_TOPIC   = aws_sns_topic.notifications[\"email\"].arn\n",
+                "",
+            ),
+            (
+                "modules/database/main.tf",
+                "  storage_encrypted      = true",
+                "  storage_encrypted      = false",
+            ),
+        ],
+    );
+    let inventory = inventory(&[dir.path().to_path_buf()]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in [
+        "missing-flow: no flow `orders-worker -> orders`",
+        "disallowed-flow: the model has `orders-worker -> orders-audit`, but its security group `aws_security_group.workers` lets `orders-worker` reach nothing of `orders-audit`",
+        "contradicted-control: component `orders` claims control `encryption-at-rest`",
+        "dangling-reference: component `sns-topic-notifications` names `aws_sns_topic.notifications`",
     ] {
         assert!(report.contains(kind), "{kind}:\n{report}");
     }
