@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use threatforge_model::Exposure;
 
-use crate::inventory::{Evidence, Found, Gate, protocol_of_technology};
+use crate::inventory::{Evidence, Found, Gate, Judges, protocol_of_technology};
 use crate::resource::{Pending, Resource, placeholders};
 use crate::text::{items, scalar, str_at};
 
@@ -149,6 +149,7 @@ pub(crate) fn security_groups(
                     allowed: Vec::new(),
                     anywhere: false,
                     outbound: rule.egress,
+                    judges: Judges::All,
                     why: format!("its security group `{}`", rule.group),
                     origin: components[me].origin.clone(),
                 });

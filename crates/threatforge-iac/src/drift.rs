@@ -255,10 +255,11 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
             } else {
                 (to, &from_deployed)
             };
+            let others: Vec<&String> = others.iter().filter(|r| gate.judges.covers(r)).collect();
             if others.is_empty() || !gated.iac.iter().any(|r| r.value == gate.target) {
                 continue;
             }
-            if gate.anywhere || others.iter().any(|r| gate.allowed.contains(r)) {
+            if gate.anywhere || others.iter().any(|r| gate.allowed.contains(*r)) {
                 continue;
             }
             let (message, key) = if gate.outbound {

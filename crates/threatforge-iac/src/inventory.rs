@@ -120,10 +120,46 @@ pub struct Gate {
     pub anywhere: bool,
     /// Whether the gate is on what leaves the component rather than what reaches it.
     pub outbound: bool,
+    /// Which components at the other end it judges.
+    pub judges: Judges,
     /// What does the gating, in words.
     pub why: String,
     pub origin: Origin,
 }
+
+/// The components at the other end of a flow that a gate can judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judges {
+    /// Every component of the code (a security group: all traffic crosses it).
+    All,
+    /// Only Kubernetes workloads: a NetworkPolicy speaks of pods, and the pods behind an Ingress
+    /// or a Gateway (its controller) are not in the manifests.
+    Workloads,
+}
+
+impl Judges {
+    /// Whether a reference of the code is one the gate can judge.
+    pub fn covers(self, reference: &str) -> bool {
+        match self {
+            Judges::All => true,
+            Judges::Workloads => reference
+                .strip_prefix("k8s:")
+                .and_then(|r| r.split('/').nth(1))
+                .is_some_and(|kind| WORKLOADS.contains(&kind)),
+        }
+    }
+}
+
+/// The Kubernetes kinds that run pods.
+pub(crate) const WORKLOADS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
 
 /// Everything read from the inputs, in the order read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,21 +9,12 @@ use threatforge_model::{BoundaryKind, Exposure};
 
 use crate::error::IacError;
 use crate::inventory::{
-    Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology, technology_of_image,
-    url_hosts,
+    Evidence, Found, Gate, Inventory, Judges, Link, Origin, WORKLOADS, Zone,
+    protocol_of_technology, technology_of_image, url_hosts,
 };
 use crate::text::{Lines, at, items, scalar, short, str_at, truthy, yaml_documents};
 
 const CLUSTER: &str = "k8s-cluster";
-const WORKLOADS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Pod",
-];
 
 /// One object of the manifests.
 struct Object<'v> {
@@ -287,7 +278,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
     for (i, (w, labels)) in workloads.iter().enumerate() {
         let selecting = policies.iter().find(|p| {
             p.namespace == w.namespace
-                && governs_ingress(p.value)
+                && governs(p.value, false)
                 && at(p.value, &["spec", "podSelector"])
                     .is_some_and(|s| selector_matches(s, labels))
         });
@@ -350,6 +341,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             }
         }
     }
+
+    gates(&objects, &policies, &workloads, first, inventory);
 
     // Environment variables that name a Service's host.
     for (i, (w, _)) in workloads.iter().enumerate() {
@@ -430,6 +423,147 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         ));
     }
     Ok(())
+}
+
+/// The most workloads a gate lists over one read: past it, gates judge nothing (a policy
+/// letting every pod of a large namespace reach every other must not make the inventory
+/// quadratic).
+const MAX_GATE_ENTRIES: usize = 100_000;
+
+/// What the NetworkPolicies let reach each workload they select for ingress, and let each they
+/// select for egress reach: `drift` holds the model's flows against them. A peer the manifests
+/// cannot resolve (an `ipBlock`, a namespace selected by labels the manifests do not show) lets
+/// in what the code does not name, so that direction is not judged.
+fn gates(
+    objects: &[Object],
+    policies: &[&Object],
+    workloads: &[(&Object, Map<String, Value>)],
+    first: usize,
+    inventory: &mut Inventory,
+) {
+    // Namespace labels as the manifests show them; every namespace has its name as a label.
+    let namespace_labels: BTreeMap<&str, &Map<String, Value>> = objects
+        .iter()
+        .filter(|o| o.kind == "Namespace")
+        .filter_map(|o| Some((o.name, at(o.value, &["metadata", "labels"])?.as_object()?)))
+        .collect();
+    let namespace_matches = |selector: &Value, namespace: &str| -> Option<bool> {
+        let mut labels = namespace_labels.get(namespace).map(|l| (*l).clone());
+        let only_name = selector
+            .get("matchLabels")
+            .and_then(Value::as_object)
+            .is_none_or(|m| m.keys().all(|k| k == NAMESPACE_NAME))
+            && items(selector, &["matchExpressions"])
+                .iter()
+                .all(|e| str_at(e, &["key"]) == Some(NAMESPACE_NAME));
+        if labels.is_none() && !only_name {
+            return None;
+        }
+        let labels = labels.get_or_insert_with(Map::new);
+        labels.insert(NAMESPACE_NAME.to_owned(), Value::from(namespace));
+        Some(selector_matches(selector, labels))
+    };
+    // The workloads a rule's peers name, or `None` when one of them cannot be resolved.
+    let peers = |rule: &Value, key: &str, namespace: &str| -> Option<Vec<usize>> {
+        let list = items(rule, &[key]);
+        if list.is_empty() {
+            return None;
+        }
+        let mut found = Vec::new();
+        for peer in list {
+            if peer.get("ipBlock").is_some() {
+                return None;
+            }
+            let pods = peer.get("podSelector");
+            let spaces = peer.get("namespaceSelector");
+            if pods.is_none() && spaces.is_none() {
+                return None;
+            }
+            for (j, (w, labels)) in workloads.iter().enumerate() {
+                let in_namespace = match spaces {
+                    None => w.namespace == namespace,
+                    Some(selector) => namespace_matches(selector, &w.namespace)?,
+                };
+                if in_namespace && pods.is_none_or(|s| selector_matches(s, labels)) {
+                    found.push(j);
+                }
+            }
+        }
+        Some(found)
+    };
+    let mut budget = MAX_GATE_ENTRIES;
+    for (i, (w, labels)) in workloads.iter().enumerate() {
+        for (outbound, rules_key, peer_key) in [(false, "ingress", "from"), (true, "egress", "to")]
+        {
+            let selecting: Vec<&&Object> = policies
+                .iter()
+                .filter(|p| {
+                    p.namespace == w.namespace
+                        && governs(p.value, outbound)
+                        && at(p.value, &["spec", "podSelector"])
+                            .is_some_and(|s| selector_matches(s, labels))
+                })
+                .collect();
+            let Some(first_policy) = selecting.first() else {
+                continue;
+            };
+            let mut anywhere = false;
+            let mut allowed: Vec<usize> = Vec::new();
+            for p in &selecting {
+                for rule in items(p.value, &["spec", rules_key]) {
+                    match peers(rule, peer_key, &p.namespace) {
+                        Some(found) => allowed.extend(found),
+                        None => anywhere = true,
+                    }
+                }
+            }
+            allowed.sort_unstable();
+            allowed.dedup();
+            if allowed.len() > budget {
+                anywhere = true;
+                allowed.clear();
+            }
+            budget -= allowed.len();
+            let names: Vec<String> = selecting
+                .iter()
+                .map(|p| format!("{}/{}", p.namespace, p.name))
+                .collect();
+            inventory.gates.push(Gate {
+                target: inventory.components[first + i].reference.clone(),
+                allowed: allowed
+                    .iter()
+                    .map(|&j| inventory.components[first + j].reference.clone())
+                    .collect(),
+                anywhere,
+                outbound,
+                judges: Judges::Workloads,
+                why: short(&format!("NetworkPolicy {}", names.join(", "))),
+                origin: Origin {
+                    file: first_policy.file.to_owned(),
+                    line: first_policy.line,
+                },
+            });
+        }
+    }
+}
+
+/// The label every namespace carries with its name.
+const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
+
+/// Whether a policy restricts ingress (or egress): `policyTypes` names it, or, absent, ingress
+/// always and egress when it has egress rules.
+fn governs(policy: &Value, egress: bool) -> bool {
+    let types = items(policy, &["spec", "policyTypes"]);
+    let (name, key) = if egress {
+        ("Egress", "egress")
+    } else {
+        ("Ingress", "ingress")
+    };
+    if types.is_empty() {
+        !egress || at(policy, &["spec", key]).is_some()
+    } else {
+        types.iter().any(|t| t.as_str() == Some(name))
+    }
 }
 
 /// RBAC: a workload whose ServiceAccount is bound to a role that may do anything (cluster-admin,
@@ -690,12 +824,6 @@ fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
     labels_ok && expressions_ok
 }
 
-/// Whether a policy restricts ingress: `policyTypes` names it, or (absent) it is implied.
-fn governs_ingress(policy: &Value) -> bool {
-    let types = items(policy, &["spec", "policyTypes"]);
-    types.is_empty() || types.iter().any(|t| t.as_str() == Some("Ingress"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -866,6 +994,67 @@ subjects: [{ kind: ServiceAccount, name: default }]
         assert_eq!(inv.links.len(), crate::inventory::MAX_LINKS);
         assert_eq!(inv.notes, ["more than 100000 flows; the rest are left out"]);
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn policies_gate_what_reaches_and_leaves_the_pods_they_select() {
+        let gates = |policies: &str| -> Vec<String> {
+            inventory(&format!("{APP}{policies}"))
+                .gates
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} outbound={} anywhere={} {:?}",
+                        g.target, g.outbound, g.anywhere, g.allowed
+                    )
+                })
+                .collect()
+        };
+        let policy = |name: &str, spec: &str| {
+            format!(
+                "---\nkind: NetworkPolicy\nmetadata: {{ name: {name}, namespace: shop }}\nspec: {spec}\n"
+            )
+        };
+        // Ingress from the api only; egress of the api to the db in the namespace named `shop`.
+        assert_eq!(
+            gates(&format!(
+                "{}{}",
+                policy(
+                    "db-in",
+                    "{ podSelector: { matchLabels: { app: db } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: api } } }] }] }"
+                ),
+                policy(
+                    "api-out",
+                    "{ podSelector: { matchLabels: { app: api } }, policyTypes: [Egress], egress: [{ to: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: shop } }, podSelector: { matchLabels: { app: db } } }] }] }"
+                )
+            )),
+            [
+                "k8s:shop/Deployment/api outbound=true anywhere=false [\"k8s:shop/StatefulSet/db\"]",
+                "k8s:shop/StatefulSet/db outbound=false anywhere=false [\"k8s:shop/Deployment/api\"]",
+            ]
+        );
+        // Deny-all ingress lets nothing in; a policy without policyTypes or egress rules does
+        // not gate egress.
+        assert_eq!(
+            gates(&policy("deny", "{ podSelector: {} }")),
+            [
+                "k8s:shop/Deployment/api outbound=false anywhere=false []",
+                "k8s:shop/StatefulSet/db outbound=false anywhere=false []",
+            ]
+        );
+        // What the manifests cannot resolve is not judged: an ipBlock, a namespace selected by a
+        // label no Namespace object shows, a rule without peers.
+        for spec in [
+            "{ podSelector: { matchLabels: { app: db } }, ingress: [{ from: [{ ipBlock: { cidr: 10.0.0.0/8 } }] }] }",
+            "{ podSelector: { matchLabels: { app: db } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: x } } }] }] }",
+            "{ podSelector: { matchLabels: { app: db } }, ingress: [{ ports: [{ port: 5432 }] }] }",
+        ] {
+            assert_eq!(
+                gates(&policy("p", spec)),
+                ["k8s:shop/StatefulSet/db outbound=false anywhere=true []"],
+                "{spec}"
+            );
+        }
     }
 
     #[test]

@@ -33,6 +33,6 @@ mod text;
 pub use draft::draft_model;
 pub use drift::{Drift, DriftItem, DriftKind, drift};
 pub use error::IacError;
-pub use inventory::{Evidence, Found, Gate, Inventory, Link, Origin, Source, Zone};
+pub use inventory::{Evidence, Found, Gate, Inventory, Judges, Link, Origin, Source, Zone};
 pub use render::{DriftFormat, render_drift};
 pub use scan::{ScanOptions, scan};

@@ -163,6 +163,68 @@ fn kubernetes_drift_after_the_code_changed() {
     ));
 }
 
+/// NetworkPolicies as gates, both sides changed: the code stops letting the storefront into the
+/// API pods and holds checkout's egress to payments, its database and DNS; the model adds a flow
+/// into payments, whose policy lets only checkout in.
+#[test]
+fn kubernetes_network_policies_deny_flows_the_model_declares() {
+    let fixture = "tests/fixtures/k8s-platform";
+    let mut text = draft(fixture);
+    let (from, to) = (
+        "  - checkout -> payments: { protocol: https }\n",
+        "  - checkout -> payments: { protocol: https }\n  - catalog -> payments: { protocol: https }\n",
+    );
+    assert!(text.contains(from), "`{from}` is in the draft");
+    text = text.replacen(from, to, 1);
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let (dir, path) = changed(
+        fixture,
+        "shop.yaml",
+        &[
+            (
+                "        - podSelector: { matchLabels: { app: storefront } }",
+                "        - podSelector: { matchLabels: { app: admin } }",
+            ),
+            (
+                "metadata: { name: payments-from-checkout, namespace: shop }",
+                "metadata: { name: checkout-egress, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: checkout } }
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector: { matchLabels: { app: payments } }
+    - to:
+        - namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: data } }
+          podSelector: { matchLabels: { app: orders-db } }
+    - to:
+        - namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } }
+          podSelector: { matchLabels: { k8s-app: kube-dns } }
+      ports: [{ port: 53, protocol: UDP }]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: payments-from-checkout, namespace: shop }",
+            ),
+        ],
+    );
+    let inventory = inventory(&[path]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in [
+        "disallowed-flow: the model has `storefront -> checkout`, but NetworkPolicy shop/default-deny, shop/api-from-storefront lets nothing of `storefront` in",
+        "disallowed-flow: the model has `storefront -> catalog`",
+        "disallowed-flow: the model has `catalog -> payments`, but NetworkPolicy shop/default-deny, shop/payments-from-checkout lets nothing of `catalog` in",
+        "disallowed-flow: the model has `checkout -> sessions`, but NetworkPolicy shop/checkout-egress lets `checkout` reach nothing of `sessions`",
+    ] {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    // The routes from the Ingress are not judged: its controller's pods are not in the manifests.
+    assert!(!report.contains("shop-ingress ->"), "{report}");
+    insta::assert_snapshot!(report);
+}
+
 #[test]
 fn terraform_drift_after_the_code_changed() {
     insta::assert_snapshot!(infrastructure_drift(
