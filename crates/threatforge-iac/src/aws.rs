@@ -3,42 +3,14 @@
 //! flow between their members, and a role's policies are what its components may reach (a flow) or everything (no least
 //! privilege).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use threatforge_model::Exposure;
 
 use crate::inventory::{Evidence, Found, Gate, Judges, protocol_of_technology};
-use crate::resource::{Pending, Resource, placeholders};
+use crate::resource::{Pending, Resource, Resources, placeholders};
 use crate::text::{items, scalar, str_at};
-
-/// What a pass over the resources needs: them, where each is, and the component each became.
-pub(crate) struct Resources<'a, 'v> {
-    pub(crate) all: &'a [Resource<'v>],
-    pub(crate) index: &'a HashMap<&'a str, usize>,
-    pub(crate) component_of: &'a HashMap<String, usize>,
-}
-
-impl Resources<'_, '_> {
-    fn kind_of(&self, address: &str) -> Option<&str> {
-        self.index.get(address).map(|&i| self.all[i].kind)
-    }
-
-    /// The resources `r` references under `attr` (any attribute when `None`) of a kind.
-    fn refs_of<'r>(
-        &'r self,
-        r: &'r Resource,
-        attr: Option<&'r str>,
-        kind: &'r str,
-    ) -> impl Iterator<Item = &'r str> + 'r {
-        r.refs
-            .iter()
-            .filter(move |(a, t)| {
-                attr.is_none_or(|attr| a == attr) && self.kind_of(t) == Some(kind)
-            })
-            .map(|(_, t)| t.as_str())
-    }
-}
 
 /// One rule of a group: ingress into it from a peer, or egress from it to a peer.
 struct Rule {

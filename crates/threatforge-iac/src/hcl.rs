@@ -709,6 +709,7 @@ fn template_value(template: &Template, scope: &Scope, found: &mut Met) -> Value 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use threatforge_model::Exposure;
 
     fn read_one(text: &str) -> Result<Inventory, IacError> {
         let mut inventory = Inventory::default();
@@ -1019,6 +1020,49 @@ resource "aws_db_instance" "db" {
             ]
         );
         assert!(inventory.components.iter().all(|c| c.exposure.is_none()));
+    }
+
+    #[test]
+    fn an_azure_rule_open_to_the_internet_on_a_subnet_exposes_its_machines() {
+        let inventory = read_one(
+            r#"
+resource "azurerm_virtual_network" "main" {}
+resource "azurerm_subnet" "web" { virtual_network_name = azurerm_virtual_network.main.name }
+resource "azurerm_network_interface" "web" {
+  ip_configuration { subnet_id = azurerm_subnet.web.id }
+}
+resource "azurerm_linux_virtual_machine" "web" {
+  network_interface_ids = [azurerm_network_interface.web.id]
+}
+resource "azurerm_network_security_group" "web" {}
+resource "azurerm_network_security_rule" "https" {
+  name                        = "https"
+  priority                    = 100
+  direction                   = "Inbound"
+  access                      = "Allow"
+  destination_port_range      = "443"
+  source_address_prefix       = "*"
+  network_security_group_name = azurerm_network_security_group.web.name
+}
+resource "azurerm_subnet_network_security_group_association" "web" {
+  subnet_id                 = azurerm_subnet.web.id
+  network_security_group_id = azurerm_network_security_group.web.id
+}
+"#,
+        )
+        .expect("reads");
+        let vm = &inventory.components[0];
+        assert_eq!(vm.reference, "azurerm_linux_virtual_machine.web");
+        assert_eq!(vm.zone.as_deref(), Some("azurerm_subnet.web"));
+        let exposure = vm.exposure.as_ref().expect("exposed");
+        assert_eq!(exposure.value, Exposure::Internet);
+        assert_eq!(
+            exposure.why,
+            "`azurerm_network_security_rule.https` allows inbound from the internet on port 443 (rule `https`)"
+        );
+        // The security group, its rule, the association and the interface are evidence only.
+        assert_eq!(inventory.components.len(), 1);
+        assert!(inventory.notes.is_empty(), "{:?}", inventory.notes);
     }
 
     #[test]
