@@ -389,6 +389,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
     }
 
+    config_and_secrets(&objects, &workloads, &hosts, first, inventory);
     rbac(&objects, &workloads, first, inventory);
 
     for o in &objects {
@@ -407,6 +408,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     | "ClusterRole"
                     | "RoleBinding"
                     | "ClusterRoleBinding"
+                    | "ConfigMap"
+                    | "Secret"
             );
         if !read {
             *skipped.entry(o.kind.to_owned()).or_default() += 1;
@@ -423,6 +426,197 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         ));
     }
     Ok(())
+}
+
+/// The most Service hosts one ConfigMap is read for: a ConfigMap is read once, however many
+/// workloads use it, and what each adds is bounded by this.
+const MAX_CONFIG_HOSTS: usize = 256;
+/// The most Secrets named in one workload's note.
+const MAX_SECRETS_NAMED: usize = 5;
+
+/// A reference of a container or pod to a ConfigMap or a Secret: its name, the key (`None`:
+/// all of them), and how, in words (`env DB_URL`, `envFrom`, `volume certs`).
+struct Reference<'v> {
+    secret: bool,
+    name: &'v str,
+    key: Option<&'v str>,
+    how: String,
+}
+
+/// The ConfigMaps and Secrets a pod spec uses: `env[].valueFrom`, `envFrom`, and volumes (also
+/// projected), of its containers and init containers.
+fn references(spec: &Value) -> Vec<Reference<'_>> {
+    let mut found = Vec::new();
+    for container in ["containers", "initContainers"]
+        .iter()
+        .flat_map(|k| items(spec, &[k]))
+    {
+        for variable in items(container, &["env"]) {
+            let key = str_at(variable, &["name"]).unwrap_or("?");
+            for (field, secret) in [("secretKeyRef", true), ("configMapKeyRef", false)] {
+                if let Some(name) = str_at(variable, &["valueFrom", field, "name"]) {
+                    found.push(Reference {
+                        secret,
+                        name,
+                        key: str_at(variable, &["valueFrom", field, "key"]),
+                        how: format!("env {}", short(key)),
+                    });
+                }
+            }
+        }
+        for source in items(container, &["envFrom"]) {
+            for (field, secret) in [("secretRef", true), ("configMapRef", false)] {
+                if let Some(name) = str_at(source, &[field, "name"]) {
+                    found.push(Reference {
+                        secret,
+                        name,
+                        key: None,
+                        how: "envFrom".to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    for volume in items(spec, &["volumes"]) {
+        let how = format!("volume {}", short(str_at(volume, &["name"]).unwrap_or("?")));
+        let projected = items(volume, &["projected", "sources"]);
+        let named = [
+            (str_at(volume, &["secret", "secretName"]), true),
+            (str_at(volume, &["configMap", "name"]), false),
+        ]
+        .into_iter()
+        .chain(projected.iter().flat_map(|p| {
+            [
+                (str_at(p, &["secret", "name"]), true),
+                (str_at(p, &["configMap", "name"]), false),
+            ]
+        }));
+        for (name, secret) in named {
+            if let Some(name) = name {
+                found.push(Reference {
+                    secret,
+                    name,
+                    key: None,
+                    how: how.clone(),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// What ConfigMaps and Secrets say: a ConfigMap value that names a Service's host (as an
+/// environment variable would) is a flow from each workload that uses it; a workload that uses
+/// Secrets gets a note naming them, for the reviewer to say what data they hold. A Secret's data
+/// is never read.
+fn config_and_secrets(
+    objects: &[Object],
+    workloads: &[(&Object, Map<String, Value>)],
+    hosts: &BTreeMap<String, Vec<usize>>,
+    first: usize,
+    inventory: &mut Inventory,
+) {
+    // Each ConfigMap's values that name a Service, by key, read once: (key, host, targets,
+    // protocol).
+    type Named = Vec<(String, String, Vec<usize>, Option<&'static str>)>;
+    let mut config: BTreeMap<(&str, &str), (Named, Origin)> = BTreeMap::new();
+    for o in objects.iter().filter(|o| o.kind == "ConfigMap") {
+        let mut named: Named = Vec::new();
+        for (key, value) in o
+            .value
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let Some(value) = scalar(value) else {
+                continue;
+            };
+            let mut found = url_hosts(&value);
+            let plain = value.trim().to_ascii_lowercase();
+            if hosts.contains_key(&plain) {
+                found.push((plain, None));
+            }
+            for (host, protocol) in found {
+                if named.len() >= MAX_CONFIG_HOSTS {
+                    break;
+                }
+                // A short name resolves in the ConfigMap's namespace, where its users run.
+                let qualified = format!("{host}.{}", o.namespace);
+                let Some(targets) = hosts.get(&qualified).or_else(|| hosts.get(&host)) else {
+                    continue;
+                };
+                if !named.iter().any(|(k, h, _, _)| k == key && *h == host) {
+                    named.push((key.clone(), host, targets.clone(), protocol));
+                }
+            }
+        }
+        let origin = Origin {
+            file: o.file.to_owned(),
+            line: o.line,
+        };
+        config.insert((o.namespace.as_str(), o.name), (named, origin));
+    }
+
+    for (i, (w, _)) in workloads.iter().enumerate() {
+        let Some(spec) = pod_template(w).and_then(|p| p.get("spec")) else {
+            continue;
+        };
+        let mut secrets: Vec<String> = Vec::new();
+        for reference in references(spec) {
+            if reference.secret {
+                let said = format!("`{}` ({})", short(reference.name), reference.how);
+                if !secrets.contains(&said) {
+                    secrets.push(said);
+                }
+                continue;
+            }
+            let Some((named, origin)) = config.get(&(w.namespace.as_str(), reference.name)) else {
+                continue;
+            };
+            for (key, host, targets, protocol) in named {
+                if reference.key.is_some_and(|k| k != key) {
+                    continue;
+                }
+                for &t in targets {
+                    let protocol = protocol.or_else(|| {
+                        protocol_of_technology(inventory.components[t].technology.value)
+                    });
+                    let source = inventory.components[first + i].reference.clone();
+                    let target = inventory.components[t].reference.clone();
+                    inventory.link(Link {
+                        source,
+                        target,
+                        protocol,
+                        why: format!(
+                            "ConfigMap {}/{} key {} ({} of {}) names `{}`",
+                            w.namespace,
+                            short(reference.name),
+                            short(key),
+                            reference.how,
+                            w.id(),
+                            short(host)
+                        ),
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        if !secrets.is_empty() {
+            let more = secrets.len().saturating_sub(MAX_SECRETS_NAMED);
+            secrets.truncate(MAX_SECRETS_NAMED);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            inventory.components[first + i].notes.push(format!(
+                "secrets: uses Secret {}{more}; say what data they hold (credentials, keys) and \
+                 where they come from",
+                secrets.join(", ")
+            ));
+        }
+    }
 }
 
 /// The most workloads a gate lists over one read: past it, gates judge nothing (a policy
@@ -1055,6 +1249,88 @@ subjects: [{ kind: ServiceAccount, name: default }]
                 "{spec}"
             );
         }
+    }
+
+    #[test]
+    fn config_maps_naming_a_service_are_flows_and_secrets_are_noted_unread() {
+        let text = format!(
+            "{APP}---
+kind: ConfigMap
+metadata: {{ name: api-config, namespace: shop }}
+data:
+  DB: postgres://user:pw@db:5432/app
+  CACHE: db
+---
+kind: Deployment
+metadata: {{ name: worker, namespace: shop }}
+spec:
+  template:
+    metadata: {{ labels: {{ app: worker }} }}
+    spec:
+      containers:
+        - name: worker
+          image: ghcr.io/acme/worker:1
+          env:
+            - name: ONLY_CACHE
+              valueFrom: {{ configMapKeyRef: {{ name: api-config, key: CACHE }} }}
+            - name: TOKEN
+              valueFrom: {{ secretKeyRef: {{ name: worker-token, key: token }} }}
+          envFrom:
+            - secretRef: {{ name: shared-env }}
+      volumes:
+        - name: all
+          projected:
+            sources:
+              - secret: {{ name: tls }}
+              - configMap: {{ name: missing }}
+---
+kind: Deployment
+metadata: {{ name: mounter, namespace: shop }}
+spec:
+  template:
+    metadata: {{ labels: {{ app: mounter }} }}
+    spec:
+      containers: [{{ name: m, image: ghcr.io/acme/m:1 }}]
+      volumes:
+        - {{ name: config, configMap: {{ name: api-config }} }}
+"
+        );
+        let inv = inventory(&text);
+        let links: Vec<(String, String, Option<&str>)> = inv
+            .links
+            .iter()
+            .filter(|l| l.why.contains("ConfigMap"))
+            .map(|l| (l.source.clone(), l.why.clone(), l.protocol))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (
+                    "k8s:shop/Deployment/worker".to_owned(),
+                    "ConfigMap shop/api-config key CACHE (env ONLY_CACHE of shop/Deployment/worker) names `db`".to_owned(),
+                    // The store's own protocol, when the value has no scheme.
+                    Some("postgres")
+                ),
+                (
+                    "k8s:shop/Deployment/mounter".to_owned(),
+                    "ConfigMap shop/api-config key DB (volume config of shop/Deployment/mounter) names `db`; ConfigMap shop/api-config key CACHE (volume config of shop/Deployment/mounter) names `db`".to_owned(),
+                    Some("postgres")
+                ),
+            ]
+        );
+        let worker = inv
+            .components
+            .iter()
+            .find(|c| c.name == "worker")
+            .expect("worker");
+        assert_eq!(
+            worker.notes,
+            [
+                "secrets: uses Secret `worker-token` (env TOKEN), `shared-env` (envFrom), `tls` (volume all); say what data they hold (credentials, keys) and where they come from"
+            ]
+        );
+        // A connection string's credentials are never copied.
+        assert!(inv.links.iter().all(|l| !l.why.contains("pw")));
     }
 
     #[test]

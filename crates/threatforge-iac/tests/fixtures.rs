@@ -160,6 +160,11 @@ fn kubernetes_drift_after_the_code_changed() {
                 "              value: http://search.data:9200",
                 "              value: http://search.data:9200\n            - name: CACHE\n              value: sessions"
             ),
+            // the storefront's ConfigMap now names the search service.
+            (
+                "  FEATURE_FLAGS: new-cart,saved-lists",
+                "  FEATURE_FLAGS: new-cart,saved-lists\n  SEARCH_URL: http://search.data:9200",
+            ),
         ],
     ));
 }
@@ -589,6 +594,7 @@ fn realistic_repositories_draft_what_docs_iac_md_records() {
                 "    technology: cms\n    exposure: internet",
                 "    technology: mysql\n    exposure: internal\n    controls: [container-hardening, network-policy]",
                 "  - blog-wordpress -> blog-mariadb: { protocol: mysql }",
+                "  # secrets: uses Secret `blog-mariadb` (env WORDPRESS_DATABASE_PASSWORD)",
             ][..],
         ),
         (
