@@ -18,7 +18,8 @@
 //!
 //! `count` and `for_each` are never expanded: the resource is one component, noted with how many
 //! instances its text says (a literal, or a variable's default) or "several", and the expression
-//! as written. A literal `count = 0` is not deployed.
+//! as written; a module call's mark its resources that have none. A literal `count = 0` is not
+//! deployed.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -69,8 +70,9 @@ struct Scope {
     outputs: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
-/// Local module calls of each module: call name, the called module's position, the call's body.
-type Calls<'b> = [Vec<(String, usize, &'b Body)>];
+/// Local module calls of each module: call name, the called module's position, the call's body,
+/// and the text of the file it is in (for its `count` or `for_each` as written).
+type Calls<'b> = [Vec<(String, usize, &'b Body, &'b str)>];
 
 /// The most module scopes built to read outputs over one read: each instance reads its callees'
 /// outputs, which read theirs, so a wide tree of calls would otherwise multiply the work.
@@ -120,15 +122,15 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
     inventory.saw(Source::Terraform);
 
     // Which directory each local module call reaches; a directory nobody calls is a root.
-    let calls: Vec<Vec<(String, usize, &Body)>> = modules
+    let calls: Vec<Vec<(String, usize, &Body, &str)>> = modules
         .iter()
         .map(|m| {
             blocks(m, "module")
-                .filter_map(|(_, name, body)| {
+                .filter_map(|(file, name, body)| {
                     let source = literal_string(body, "source")?;
                     let target = local_module(&m.dir, &source)?;
                     let index = modules.iter().position(|o| o.dir == target)?;
-                    Some((name.to_owned(), index, body))
+                    Some((name.to_owned(), index, body, file.text))
                 })
                 .collect()
         })
@@ -139,22 +141,31 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             calls
                 .iter()
                 .enumerate()
-                .any(|(caller, c)| caller != i && c.iter().any(|(_, target, _)| *target == i))
+                .any(|(caller, c)| caller != i && c.iter().any(|(_, target, _, _)| *target == i))
         })
         .collect();
 
     let mut values: Vec<Owned> = Vec::new();
     let mut unresolved: Vec<String> = Vec::new();
     let mut not_deployed: Vec<String> = Vec::new();
-    let mut queue: Vec<(usize, String, BTreeMap<String, Value>, usize)> = (0..modules.len())
+    // Module instances to read: module, prefix, arguments, depth, and the instances its call (or
+    // a caller's) makes.
+    type Instance = (
+        usize,
+        String,
+        BTreeMap<String, Value>,
+        usize,
+        Option<String>,
+    );
+    let mut queue: Vec<Instance> = (0..modules.len())
         .filter(|&i| !called[i])
-        .map(|i| (i, String::new(), BTreeMap::new(), 0))
+        .map(|i| (i, String::new(), BTreeMap::new(), 0, None))
         .collect();
     queue.reverse();
     let mut instances = 0;
     let mut capped = false;
     let mut budget = MAX_OUTPUT_SCOPES;
-    while let Some((index, prefix, arguments, depth)) = queue.pop() {
+    while let Some((index, prefix, arguments, depth, multiplied)) = queue.pop() {
         if instances >= MAX_INSTANCES || values.len() >= MAX_RESOURCES {
             capped = true;
             break;
@@ -192,8 +203,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             refs.dedup();
             let data = if line.data { "data." } else { "" };
             let address = format!("{}{data}{kind}.{name}", scope.prefix);
-            let instances = match instances_of(file, body, &scope) {
-                Instances::One => None,
+            let instances = match instances_of(file.text, body, &scope) {
+                Instances::One => multiplied.clone(),
                 Instances::None(how) => {
                     not_deployed.push(format!("{address} (`{how}`)"));
                     continue;
@@ -214,19 +225,30 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
         // Calls from this instance, in the order written, before its siblings' (depth first).
         let mut children = Vec::new();
-        for (name, target, body) in &calls[index] {
+        for (name, target, body, text) in &calls[index] {
             if depth >= MAX_DEPTH {
                 capped = true;
                 continue;
             }
+            let call = format!("{}module.{name}", scope.prefix);
+            // A module's `count` or `for_each` multiplies every resource in it.
+            let multiplied = match instances_of(text, body, &scope) {
+                Instances::One => multiplied.clone(),
+                Instances::None(how) => {
+                    not_deployed.push(format!("{call} (`{how}`)"));
+                    continue;
+                }
+                Instances::Several(how) => Some(format!("{how} of `{call}`")),
+            };
             let mut found = Met::default();
             let arguments = call_arguments(body, &scope, &mut found);
             unresolved.extend(found.module_outputs);
             children.push((
                 *target,
-                format!("{}module.{name}.", scope.prefix),
+                format!("{call}."),
                 arguments,
                 depth + 1,
+                multiplied,
             ));
         }
         queue.extend(children.into_iter().rev());
@@ -296,7 +318,7 @@ enum Instances {
 
 /// Reads `count` or `for_each` without evaluating: a literal number or collection (or a
 /// variable's default that is one) gives the number; anything else is "several", with its text.
-fn instances_of(file: &File, body: &Body, scope: &Scope) -> Instances {
+fn instances_of(text: &str, body: &Body, scope: &Scope) -> Instances {
     let Some((key, attr)) = ["count", "for_each"]
         .iter()
         .find_map(|key| body.get_attribute(key).map(|a| (*key, a)))
@@ -306,7 +328,7 @@ fn instances_of(file: &File, body: &Body, scope: &Scope) -> Instances {
     let written = attr
         .value
         .span()
-        .and_then(|span| file.text.get(span))
+        .and_then(|span| text.get(span))
         .map_or_else(
             || UNKNOWN.to_owned(),
             |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -421,7 +443,7 @@ fn scope_of(
     if depth >= MAX_DEPTH {
         return scope;
     }
-    for (name, target, body) in &calls[index] {
+    for (name, target, body, _) in &calls[index] {
         if *budget == 0 {
             break;
         }
@@ -874,6 +896,77 @@ resource "aws_kms_key" "one" {
                 .notes
                 .iter()
                 .any(|n| n.contains("aws_s3_bucket.off (`count = 0`)")),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    #[test]
+    fn a_module_call_with_count_or_for_each_multiplies_its_resources() {
+        let mut inventory = Inventory::default();
+        read(
+            &[
+                (
+                    "infra/main.tf".to_owned(),
+                    r#"module "regional" {
+  source   = "./modules/app"
+  for_each = toset(var.regions)
+}
+module "legacy" {
+  source = "./modules/app"
+  count  = 0
+}
+module "single" {
+  source = "./modules/app"
+  count  = 1
+}"#
+                    .to_owned(),
+                ),
+                (
+                    "infra/modules/app/main.tf".to_owned(),
+                    r#"resource "aws_sqs_queue" "jobs" {}
+resource "aws_sns_topic" "alerts" { count = 2 }"#
+                        .to_owned(),
+                ),
+            ],
+            &mut inventory,
+        )
+        .expect("reads");
+        let shown: Vec<(&str, Vec<&str>)> = inventory
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.reference.as_str(),
+                    c.notes.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "module.regional.aws_sqs_queue.jobs",
+                    vec![
+                        "instances: several (`for_each = toset(var.regions)`) of `module.regional`; this one component stands for them all"
+                    ]
+                ),
+                (
+                    "module.regional.aws_sns_topic.alerts",
+                    vec!["instances: 2 (`count = 2`); this one component stands for them all"]
+                ),
+                ("module.single.aws_sqs_queue.jobs", vec![]),
+                (
+                    "module.single.aws_sns_topic.alerts",
+                    vec!["instances: 2 (`count = 2`); this one component stands for them all"]
+                ),
+            ]
+        );
+        assert!(
+            inventory
+                .notes
+                .iter()
+                .any(|n| n.contains("module.legacy (`count = 0`)")),
             "{:?}",
             inventory.notes
         );
