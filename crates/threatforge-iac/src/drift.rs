@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use threatforge_model::{Exposure, Model};
 
-use crate::inventory::{Inventory, Origin, Source};
+use crate::inventory::{Gate, Inventory, Origin, Source};
 
 /// A kind of disagreement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -114,7 +114,7 @@ impl DriftItem {
 }
 
 /// Compares a loaded model with the inventory of its infrastructure.
-pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
+pub fn drift<'m>(model: &'m Model, inventory: &Inventory) -> Drift {
     let mut modeled: HashMap<&str, &str> = HashMap::new();
     for (id, component) in &model.components {
         for reference in &component.iac {
@@ -236,30 +236,50 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
     // of the code that the gate does not let in, or out of one to a component its egress does
     // not let it reach. The other end must be deployed: an actor, a component without `iac:`,
     // may be reached through a path the code cannot show, so it is not judged.
+    // Gates by the component they gate: a manifest with thousands of pods under policies has
+    // thousands of gates, and every flow looking at every gate was quadratic.
+    let mut gates_of: HashMap<&str, Vec<&Gate>> = HashMap::new();
+    for gate in &inventory.gates {
+        gates_of.entry(gate.target.as_str()).or_default().push(gate);
+    }
     for flow in model.flows.values() {
         let (source, target) = (flow.source.value.as_str(), flow.target.value.as_str());
         let (Some(from), Some(to)) = (model.components.get(source), model.components.get(target))
         else {
             continue;
         };
-        let deployed = |iac: &[threatforge_model::Sp<String>]| -> Vec<String> {
+        let deployed = |iac: &'m [threatforge_model::Sp<String>]| -> Vec<&'m str> {
             iac.iter()
-                .map(|r| r.value.clone())
-                .filter(|r| present.contains(r.as_str()))
+                .map(|r| r.value.as_str())
+                .filter(|r| present.contains(r))
                 .collect()
         };
         let (from_deployed, to_deployed) = (deployed(&from.iac), deployed(&to.iac));
-        for gate in &inventory.gates {
-            let (gated, others) = if gate.outbound {
-                (from, &to_deployed)
+        let gates = to_deployed
+            .iter()
+            .flat_map(|r| gates_of.get(r).into_iter().flatten())
+            .filter(|g| !g.outbound)
+            .chain(
+                from_deployed
+                    .iter()
+                    .flat_map(|r| gates_of.get(r).into_iter().flatten())
+                    .filter(|g| g.outbound),
+            );
+        for gate in gates {
+            let others = if gate.outbound {
+                &to_deployed
             } else {
-                (to, &from_deployed)
+                &from_deployed
             };
-            let others: Vec<&String> = others.iter().filter(|r| gate.judges.covers(r)).collect();
-            if others.is_empty() || !gated.iac.iter().any(|r| r.value == gate.target) {
-                continue;
-            }
-            if gate.anywhere || others.iter().any(|r| gate.allowed.contains(*r)) {
+            let others: Vec<&str> = others
+                .iter()
+                .copied()
+                .filter(|r| gate.judges.covers(r))
+                .collect();
+            if others.is_empty()
+                || gate.anywhere
+                || others.iter().any(|r| gate.allowed.iter().any(|a| a == r))
+            {
                 continue;
             }
             let (message, key) = if gate.outbound {
