@@ -271,15 +271,13 @@ pub fn drift<'m>(model: &'m Model, inventory: &Inventory) -> Drift {
             } else {
                 &from_deployed
             };
+            // Denied when it judges one of the other end's references and lets none through.
             let others: Vec<&str> = others
                 .iter()
                 .copied()
                 .filter(|r| gate.judges.covers(r))
                 .collect();
-            if others.is_empty()
-                || gate.anywhere
-                || others.iter().any(|r| gate.allowed.iter().any(|a| a == r))
-            {
+            if others.is_empty() || !others.iter().all(|r| gate.denies(r)) {
                 continue;
             }
             let (message, key) = if gate.outbound {

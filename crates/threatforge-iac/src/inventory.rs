@@ -127,6 +127,15 @@ pub struct Gate {
     pub origin: Origin,
 }
 
+impl Gate {
+    /// Whether it stands in the way of a flow with `other` at the far end (the source of an
+    /// inbound gate's flow, the target of an outbound one's): it judges `other`, and lets
+    /// neither anything unnamed nor `other` through.
+    pub fn denies(&self, other: &str) -> bool {
+        self.judges.covers(other) && !self.anywhere && !self.allowed.iter().any(|a| a == other)
+    }
+}
+
 /// The components at the other end of a flow that a gate can judge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Judges {

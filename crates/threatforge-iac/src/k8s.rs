@@ -1373,6 +1373,20 @@ spec:
     }
 
     #[test]
+    fn a_flow_the_code_shows_and_its_policy_denies_is_drafted_with_a_comment() {
+        let text = format!(
+            "{APP}---\nkind: NetworkPolicy\nmetadata: {{ name: db-in, namespace: shop }}\nspec:\n  podSelector: {{ matchLabels: {{ app: db }} }}\n  ingress: [{{ from: [{{ podSelector: {{ matchLabels: {{ app: admin }} }} }}] }}]\n"
+        );
+        let draft = crate::draft_model(&inventory(&text), &["k.yaml".to_owned()]);
+        assert!(
+            draft.contains(
+                "  # but NetworkPolicy shop/db-in does not let it through: the code contradicts itself here; correct the one that is wrong (drift reports it until then)\n  - api -> db"
+            ),
+            "{draft}"
+        );
+    }
+
+    #[test]
     fn a_policy_selecting_pods_is_a_control_and_its_peers_are_flows() {
         let text = format!(
             "{APP}---\nkind: NetworkPolicy\nmetadata: {{ name: db-in, namespace: shop }}\nspec:\n  podSelector: {{ matchLabels: {{ app: db }} }}\n  ingress: [{{ from: [{{ podSelector: {{ matchExpressions: [{{ key: app, operator: In, values: [api] }}] }} }}] }}]\n"
