@@ -1,7 +1,7 @@
 //! What AWS security groups and IAM say about components, from plans and source alike:
 //! ingress from anywhere is exposure, a group let in by another (or let out to another) is a
-//! flow between their members, and a role's policies are what its components may reach (a flow) or everything (no least
-//! privilege).
+//! flow between their members, and a role's policies are what its components may reach (a flow)
+//! or everything (no least privilege).
 
 use std::collections::BTreeMap;
 
@@ -33,8 +33,9 @@ enum Peer {
 /// The directions of a group's inline rule blocks.
 const DIRECTIONS: [(&str, bool); 2] = [("ingress", false), ("egress", true)];
 
-/// Security groups: exposure from ingress open to anywhere, flows from group to group, and a
-/// gate on each member of a group whose rules were read (what the code lets in).
+/// Security groups: exposure from ingress open to anywhere, flows from group to group, and
+/// gates on each member of a group whose rules were read (what the code lets in, and what it
+/// lets the member reach).
 pub(crate) fn security_groups(
     rs: &Resources,
     components: &mut [Found],
