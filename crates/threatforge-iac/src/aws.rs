@@ -1,61 +1,41 @@
 //! What AWS security groups and IAM say about components, from plans and source alike:
-//! ingress from anywhere is exposure, a group let in by another is a flow between their members,
-//! and a role's policies are what its components may reach (a flow) or everything (no least
-//! privilege).
+//! ingress from anywhere is exposure, a group let in by another (or let out to another) is a
+//! flow between their members, and a role's policies are what its components may reach (a flow)
+//! or everything (no least privilege).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use threatforge_model::Exposure;
 
-use crate::inventory::{Evidence, Found, Gate, protocol_of_technology};
-use crate::resource::{Pending, Resource, placeholders};
+use crate::inventory::{Evidence, Found, Gate, Judges, protocol_of_technology};
+use crate::resource::{Pending, Resource, Resources, placeholders};
 use crate::text::{items, scalar, str_at};
 
-/// What a pass over the resources needs: them, where each is, and the component each became.
-pub(crate) struct Resources<'a, 'v> {
-    pub(crate) all: &'a [Resource<'v>],
-    pub(crate) index: &'a HashMap<&'a str, usize>,
-    pub(crate) component_of: &'a HashMap<String, usize>,
-}
-
-impl Resources<'_, '_> {
-    fn kind_of(&self, address: &str) -> Option<&str> {
-        self.index.get(address).map(|&i| self.all[i].kind)
-    }
-
-    /// The resources `r` references under `attr` (any attribute when `None`) of a kind.
-    fn refs_of<'r>(
-        &'r self,
-        r: &'r Resource,
-        attr: Option<&'r str>,
-        kind: &'r str,
-    ) -> impl Iterator<Item = &'r str> + 'r {
-        r.refs
-            .iter()
-            .filter(move |(a, t)| {
-                attr.is_none_or(|attr| a == attr) && self.kind_of(t) == Some(kind)
-            })
-            .map(|(_, t)| t.as_str())
-    }
-}
-
-/// One ingress rule: into a group, from anywhere or from another group.
-struct Ingress {
-    into: String,
-    from: From,
+/// One rule of a group: ingress into it from a peer, or egress from it to a peer.
+struct Rule {
+    group: String,
+    peer: Peer,
     ports: String,
     /// The resource that says so.
     by: String,
+    egress: bool,
 }
 
-enum From {
+/// The other end of a rule. A CIDR that is not the whole internet (or a prefix list) is
+/// `Elsewhere`: it names no component, so what the group lets through that way is not judged.
+enum Peer {
     Anywhere,
     Group(String),
+    Elsewhere,
 }
 
-/// Security groups: exposure from ingress open to anywhere, flows from group to group, and a
-/// gate on each member of a group whose rules were read (what the code lets in).
+/// The directions of a group's inline rule blocks.
+const DIRECTIONS: [(&str, bool); 2] = [("ingress", false), ("egress", true)];
+
+/// Security groups: exposure from ingress open to anywhere, flows from group to group, and
+/// gates on each member of a group whose rules were read (what the code lets in, and what it
+/// lets the member reach).
 pub(crate) fn security_groups(
     rs: &Resources,
     components: &mut [Found],
@@ -75,132 +55,106 @@ pub(crate) fn security_groups(
         }
     }
 
-    let mut rules: Vec<Ingress> = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
     for r in rs.all {
         match r.kind {
             "aws_security_group" => {
-                let blocks = items(r.values, &["ingress"]);
-                let sources: Vec<&str> = rs
-                    .refs_of(r, Some("ingress"), "aws_security_group")
-                    .collect();
-                // Source names the groups of each block (`${address}`); a plan or a state only
-                // those of the attribute, so each block gets them when none names its own.
-                let mut per_block: Vec<Vec<String>> = Vec::new();
-                for block in blocks {
-                    let mut named = Vec::new();
-                    placeholders(block, &mut |a| {
-                        if sources.contains(&a) {
-                            named.push(a.to_owned());
-                        }
-                    });
-                    per_block.push(named);
-                }
-                let unnamed = per_block.iter().all(Vec::is_empty);
-                for (block, named) in blocks.iter().zip(per_block) {
-                    let ports = ports(block);
-                    if open_to_anywhere(block) {
-                        rules.push(Ingress {
-                            into: r.address.clone(),
-                            from: From::Anywhere,
-                            ports: ports.clone(),
-                            by: r.address.clone(),
-                        });
-                    }
-                    let groups = if unnamed && blocks.len() == 1 {
-                        sources.iter().map(|s| (*s).to_owned()).collect()
-                    } else {
-                        named
-                    };
-                    for group in groups {
-                        rules.push(Ingress {
-                            into: r.address.clone(),
-                            from: From::Group(group),
-                            ports: ports.clone(),
-                            by: r.address.clone(),
-                        });
-                    }
-                }
-                if unnamed && blocks.len() > 1 {
-                    for group in &sources {
-                        rules.push(Ingress {
-                            into: r.address.clone(),
-                            from: From::Group((*group).to_owned()),
-                            ports: String::new(),
-                            by: r.address.clone(),
-                        });
-                    }
+                for (direction, egress) in DIRECTIONS {
+                    inline_rules(rs, r, direction, egress, &mut rules);
                 }
             }
-            "aws_security_group_rule" | "aws_vpc_security_group_ingress_rule" => {
-                if r.kind == "aws_security_group_rule"
-                    && str_at(r.values, &["type"]) != Some("ingress")
-                {
-                    continue;
-                }
-                let Some(into) = rs
+            "aws_security_group_rule"
+            | "aws_vpc_security_group_ingress_rule"
+            | "aws_vpc_security_group_egress_rule" => {
+                let egress = match r.kind {
+                    "aws_security_group_rule" => match str_at(r.values, &["type"]) {
+                        Some("ingress") => false,
+                        Some("egress") => true,
+                        _ => continue,
+                    },
+                    kind => kind == "aws_vpc_security_group_egress_rule",
+                };
+                let Some(group) = rs
                     .refs_of(r, Some("security_group_id"), "aws_security_group")
                     .next()
                 else {
                     continue;
                 };
                 let ports = ports(r.values);
+                let rule = |peer| Rule {
+                    group: group.to_owned(),
+                    peer,
+                    ports: ports.clone(),
+                    by: r.address.clone(),
+                    egress,
+                };
+                let before = rules.len();
                 if open_to_anywhere(r.values) {
-                    rules.push(Ingress {
-                        into: into.to_owned(),
-                        from: From::Anywhere,
-                        ports: ports.clone(),
-                        by: r.address.clone(),
-                    });
+                    rules.push(rule(Peer::Anywhere));
                 }
+                // In an egress rule, the "source" group is where traffic goes.
                 for attr in ["source_security_group_id", "referenced_security_group_id"] {
-                    for from in rs.refs_of(r, Some(attr), "aws_security_group") {
-                        rules.push(Ingress {
-                            into: into.to_owned(),
-                            from: From::Group(from.to_owned()),
-                            ports: ports.clone(),
-                            by: r.address.clone(),
-                        });
+                    for peer in rs.refs_of(r, Some(attr), "aws_security_group") {
+                        rules.push(rule(Peer::Group(peer.to_owned())));
                     }
+                }
+                if rules.len() == before {
+                    rules.push(rule(Peer::Elsewhere));
                 }
             }
             _ => {}
         }
     }
 
-    let mut gate_of: BTreeMap<usize, usize> = BTreeMap::new();
+    // One gate per component and direction: what may reach it, and what it may reach.
+    let mut gate_of: BTreeMap<(usize, bool), usize> = BTreeMap::new();
+    let none: &[usize] = &[];
     for rule in &rules {
-        let into = members
-            .get(rule.into.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        for &target in into {
-            let gate = *gate_of.entry(target).or_insert_with(|| {
+        let group = members.get(rule.group.as_str()).map_or(none, Vec::as_slice);
+        let peers = match &rule.peer {
+            Peer::Group(peer) => members.get(peer.as_str()).map_or(none, Vec::as_slice),
+            _ => none,
+        };
+        for &me in group {
+            let gate = *gate_of.entry((me, rule.egress)).or_insert_with(|| {
                 gates.push(Gate {
-                    target: components[target].reference.clone(),
+                    target: components[me].reference.clone(),
                     allowed: Vec::new(),
                     anywhere: false,
-                    why: format!("its security group `{}`", rule.into),
-                    origin: components[target].origin.clone(),
+                    outbound: rule.egress,
+                    judges: Judges::All,
+                    why: format!("its security group `{}`", rule.group),
+                    origin: components[me].origin.clone(),
                 });
                 gates.len() - 1
             });
-            match &rule.from {
-                From::Anywhere => {
+            match &rule.peer {
+                Peer::Anywhere => {
                     gates[gate].anywhere = true;
-                    let found = &mut components[target];
-                    if found.exposure.is_none() {
+                    let found = &mut components[me];
+                    if !rule.egress && found.exposure.is_none() {
                         found.exposure = Some(Evidence::new(
                             Exposure::Internet,
                             format!("`{}` lets in 0.0.0.0/0{}", rule.by, rule.ports),
                         ));
                     }
                 }
-                From::Group(group) => {
-                    for &source in members.get(group.as_str()).map_or(&[][..], Vec::as_slice) {
+                Peer::Group(peer) => {
+                    for &other in peers {
                         let allowed = &mut gates[gate].allowed;
-                        let reference = components[source].reference.clone();
+                        let reference = components[other].reference.clone();
                         if !allowed.contains(&reference) {
                             allowed.push(reference);
                         }
+                        let (source, target, why) = if rule.egress {
+                            (
+                                me,
+                                other,
+                                format!("`{}` lets `{}` out to `{peer}`", rule.by, rule.group),
+                            )
+                        } else {
+                            (other, me, format!("`{}` lets `{peer}` in", rule.by))
+                        };
                         let protocol = protocol_of_port(&rule.ports).or_else(|| {
                             protocol_of_technology(components[target].technology.value)
                         });
@@ -208,12 +162,72 @@ pub(crate) fn security_groups(
                             source,
                             target,
                             protocol,
-                            format!("`{}` lets `{group}` in{}", rule.by, rule.ports),
+                            format!("{why}{}", rule.ports),
                             rule.by.clone(),
                         ));
                     }
                 }
+                // Addresses that name no component: what they let through is not known.
+                Peer::Elsewhere => gates[gate].anywhere = true,
             }
+        }
+    }
+}
+
+/// The rules of a group's inline `ingress` or `egress` blocks. Source names the groups of each
+/// block (`${address}`); a plan or a state only those of the attribute, so each block gets them
+/// when none names its own.
+fn inline_rules(
+    rs: &Resources,
+    r: &Resource,
+    direction: &str,
+    egress: bool,
+    rules: &mut Vec<Rule>,
+) {
+    let blocks = items(r.values, &[direction]);
+    let peers: Vec<&str> = rs
+        .refs_of(r, Some(direction), "aws_security_group")
+        .filter(|peer| *peer != r.address)
+        .collect();
+    let mut per_block: Vec<Vec<String>> = Vec::new();
+    for block in blocks {
+        let mut named = Vec::new();
+        placeholders(block, &mut |a| {
+            if peers.contains(&a) {
+                named.push(a.to_owned());
+            }
+        });
+        per_block.push(named);
+    }
+    let unnamed = per_block.iter().all(Vec::is_empty);
+    let rule = |peer, ports| Rule {
+        group: r.address.clone(),
+        peer,
+        ports,
+        by: r.address.clone(),
+        egress,
+    };
+    for (block, named) in blocks.iter().zip(per_block) {
+        let ports = ports(block);
+        let before = rules.len();
+        if open_to_anywhere(block) {
+            rules.push(rule(Peer::Anywhere, ports.clone()));
+        }
+        let groups = if unnamed && blocks.len() == 1 {
+            peers.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            named
+        };
+        for group in groups {
+            rules.push(rule(Peer::Group(group), ports.clone()));
+        }
+        if rules.len() == before {
+            rules.push(rule(Peer::Elsewhere, ports));
+        }
+    }
+    if unnamed && blocks.len() > 1 {
+        for group in &peers {
+            rules.push(rule(Peer::Group((*group).to_owned()), String::new()));
         }
     }
 }

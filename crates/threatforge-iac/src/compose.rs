@@ -96,6 +96,7 @@ pub(crate) fn read(file: &str, text: &str, inventory: &mut Inventory) -> Result<
             lacks,
             zone,
             origin,
+            notes: Vec::new(),
         });
     }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use threatforge_model::{Exposure, is_valid_id};
 
-use crate::inventory::{Found, Inventory, Zone};
+use crate::inventory::{Found, Gate, Inventory, Zone};
 
 /// The actor that stands for whoever reaches what the code publishes.
 const INTERNET_USER: &str = "internet-user";
@@ -115,6 +115,9 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
         for lack in &found.lacks {
             comment(&mut out, "  ", &format!("no {}: {}", lack.value, lack.why));
         }
+        for note in &found.notes {
+            comment(&mut out, "  ", note);
+        }
         let _ = writeln!(out, "  {id}:");
         let _ = writeln!(out, "    name: {}", quoted(&found.name));
         let _ = writeln!(out, "    technology: {}", found.technology.value);
@@ -151,6 +154,10 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
             }
         }
     }
+    let mut gates_of: HashMap<&str, Vec<&Gate>> = HashMap::new();
+    for gate in &inventory.gates {
+        gates_of.entry(gate.target.as_str()).or_default().push(gate);
+    }
     for link in &inventory.links {
         let (Some(source), Some(target)) = (
             by_reference.get(link.source.as_str()),
@@ -166,6 +173,30 @@ pub fn draft_model(inventory: &Inventory, inputs: &[String]) -> String {
                 link.why, link.origin.file, link.origin.line
             ),
         );
+        // The code can contradict itself: configuration naming a service its policy keeps out.
+        let denied = gates_of
+            .get(link.target.as_str())
+            .into_iter()
+            .flatten()
+            .find(|g| !g.outbound && g.denies(&link.source))
+            .or_else(|| {
+                gates_of
+                    .get(link.source.as_str())
+                    .into_iter()
+                    .flatten()
+                    .find(|g| g.outbound && g.denies(&link.target))
+            });
+        if let Some(gate) = denied {
+            comment(
+                &mut out,
+                "  ",
+                &format!(
+                    "but {} does not let it through: the code contradicts itself here; correct \
+                     the one that is wrong (drift reports it until then)",
+                    gate.why
+                ),
+            );
+        }
         match link.protocol {
             Some(protocol) => {
                 let _ = writeln!(out, "  - {source} -> {target}: {{ protocol: {protocol} }}");

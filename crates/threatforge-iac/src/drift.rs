@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use threatforge_model::{Exposure, Model};
 
-use crate::inventory::{Inventory, Origin, Source};
+use crate::inventory::{Gate, Inventory, Origin, Source};
 
 /// A kind of disagreement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -114,7 +114,7 @@ impl DriftItem {
 }
 
 /// Compares a loaded model with the inventory of its infrastructure.
-pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
+pub fn drift<'m>(model: &'m Model, inventory: &Inventory) -> Drift {
     let mut modeled: HashMap<&str, &str> = HashMap::new();
     for (id, component) in &model.components {
         for reference in &component.iac {
@@ -233,39 +233,76 @@ pub fn drift(model: &Model, inventory: &Inventory) -> Drift {
         .map(|c| c.reference.as_str())
         .collect();
     // The reverse of a missing flow: the model's flow into a gated component from a component
-    // of the code that the gate does not let in. A source the code does not deploy (an actor,
-    // a component without `iac:`) may come through a path the code cannot show: not judged.
+    // of the code that the gate does not let in, or out of one to a component its egress does
+    // not let it reach. The other end must be deployed: an actor, a component without `iac:`,
+    // may be reached through a path the code cannot show, so it is not judged.
+    // Gates by the component they gate: a manifest with thousands of pods under policies has
+    // thousands of gates, and every flow looking at every gate was quadratic.
+    let mut gates_of: HashMap<&str, Vec<&Gate>> = HashMap::new();
+    for gate in &inventory.gates {
+        gates_of.entry(gate.target.as_str()).or_default().push(gate);
+    }
     for flow in model.flows.values() {
         let (source, target) = (flow.source.value.as_str(), flow.target.value.as_str());
         let (Some(from), Some(to)) = (model.components.get(source), model.components.get(target))
         else {
             continue;
         };
-        let deployed: Vec<&str> = from
-            .iac
+        let deployed = |iac: &'m [threatforge_model::Sp<String>]| -> Vec<&'m str> {
+            iac.iter()
+                .map(|r| r.value.as_str())
+                .filter(|r| present.contains(r))
+                .collect()
+        };
+        let (from_deployed, to_deployed) = (deployed(&from.iac), deployed(&to.iac));
+        let gates = to_deployed
             .iter()
-            .map(|r| r.value.as_str())
-            .filter(|r| present.contains(r))
-            .collect();
-        if deployed.is_empty() {
-            continue;
-        }
-        for gate in inventory
-            .gates
-            .iter()
-            .filter(|g| to.iac.iter().any(|r| r.value == g.target))
-        {
-            if gate.anywhere || deployed.iter().any(|r| gate.allowed.iter().any(|a| a == r)) {
+            .flat_map(|r| gates_of.get(r).into_iter().flatten())
+            .filter(|g| !g.outbound)
+            .chain(
+                from_deployed
+                    .iter()
+                    .flat_map(|r| gates_of.get(r).into_iter().flatten())
+                    .filter(|g| g.outbound),
+            );
+        for gate in gates {
+            let others = if gate.outbound {
+                &to_deployed
+            } else {
+                &from_deployed
+            };
+            // Denied when it judges one of the other end's references and lets none through.
+            let others: Vec<&str> = others
+                .iter()
+                .copied()
+                .filter(|r| gate.judges.covers(r))
+                .collect();
+            if others.is_empty() || !others.iter().all(|r| gate.denies(r)) {
                 continue;
             }
+            let (message, key) = if gate.outbound {
+                (
+                    format!(
+                        "the model has `{source} -> {target}`, but {} lets `{source}` reach \
+                         nothing of `{target}`",
+                        gate.why
+                    ),
+                    format!("{} -> {}", gate.target, others[0]),
+                )
+            } else {
+                (
+                    format!(
+                        "the model has `{source} -> {target}`, but {} lets nothing of `{source}` in",
+                        gate.why
+                    ),
+                    format!("{} -> {}", others[0], gate.target),
+                )
+            };
             items.push(DriftItem::new(
                 DriftKind::DisallowedFlow,
-                format!(
-                    "the model has `{source} -> {target}`, but {} lets nothing of `{source}` in",
-                    gate.why
-                ),
+                message,
                 Some(source),
-                &format!("{} -> {}", deployed[0], gate.target),
+                &key,
                 Some(&gate.origin),
             ));
         }

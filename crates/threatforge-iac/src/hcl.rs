@@ -7,12 +7,19 @@
 //! reference (the flows and placements come from those) and written `${address}` where a value
 //! is wanted; `jsonencode(...)` of a literal is read as its argument (it only changes notation);
 //! everything else (other functions, conditionals, `for`) is unknown, `${?}`, which the mapping
-//! treats as neither on nor off. A module's outputs are not followed: a reference to
-//! `module.NAME.OUTPUT` is left unresolved and counted in a note.
+//! treats as neither on nor off.
 //!
 //! Each directory of `.tf` files is a module. A local module call (`source = "./modules/net"`) to
 //! a directory that was read gives its resources the prefix a plan gives them
-//! (`module.net.aws_vpc.main`); a directory nobody calls is a root module.
+//! (`module.net.aws_vpc.main`); a directory nobody calls is a root module. A local module's
+//! output is read as its `value` in the called instance, so an output that is a plain reference
+//! (`aws_vpc.main.id`) stands for that resource; any other (a registry module's, a computed one)
+//! is left unresolved and counted in a note.
+//!
+//! `count` and `for_each` are never expanded: the resource is one component, noted with how many
+//! instances its text says (a literal, or a variable's default) or "several", and the expression
+//! as written; a module call's mark its resources that have none. A literal `count = 0` is not
+//! deployed.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -41,6 +48,7 @@ const META: &[&str] = &["depends_on", "count", "for_each", "provider", "lifecycl
 /// One parsed file.
 struct File<'t> {
     name: &'t str,
+    text: &'t str,
     body: Body,
     lines: Lines<'t>,
 }
@@ -57,7 +65,20 @@ struct Scope {
     prefix: String,
     vars: BTreeMap<String, Value>,
     locals: BTreeMap<String, Value>,
+    /// What the outputs of the local modules it calls stand for, by call name and output: a
+    /// plain reference to a resource in the module reads as that resource.
+    outputs: BTreeMap<String, BTreeMap<String, Value>>,
 }
+
+/// Local module calls of each module: call name, the called module's position, the call's body,
+/// and the text of the file it is in (for its `count` or `for_each` as written).
+type Calls<'b> = [Vec<(String, usize, &'b Body, &'b str)>];
+
+/// The most module scopes built to read outputs over one read: each instance reads its callees'
+/// outputs, which read theirs, so a wide tree of calls would otherwise multiply the work.
+const MAX_OUTPUT_SCOPES: usize = 4_096;
+/// How deep module calls are followed.
+const MAX_DEPTH: usize = 8;
 
 /// References a conversion met: resources (with their prefix) and module outputs.
 #[derive(Default)]
@@ -86,6 +107,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             .unwrap_or_default();
         let file = File {
             name,
+            text,
             body,
             lines: Lines::new(text),
         };
@@ -100,15 +122,15 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
     inventory.saw(Source::Terraform);
 
     // Which directory each local module call reaches; a directory nobody calls is a root.
-    let calls: Vec<Vec<(String, usize, &Body)>> = modules
+    let calls: Vec<Vec<(String, usize, &Body, &str)>> = modules
         .iter()
         .map(|m| {
             blocks(m, "module")
-                .filter_map(|(_, name, body)| {
+                .filter_map(|(file, name, body)| {
                     let source = literal_string(body, "source")?;
                     let target = local_module(&m.dir, &source)?;
                     let index = modules.iter().position(|o| o.dir == target)?;
-                    Some((name.to_owned(), index, body))
+                    Some((name.to_owned(), index, body, file.text))
                 })
                 .collect()
         })
@@ -119,27 +141,46 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             calls
                 .iter()
                 .enumerate()
-                .any(|(caller, c)| caller != i && c.iter().any(|(_, target, _)| *target == i))
+                .any(|(caller, c)| caller != i && c.iter().any(|(_, target, _, _)| *target == i))
         })
         .collect();
 
     let mut values: Vec<Owned> = Vec::new();
     let mut unresolved: Vec<String> = Vec::new();
-    let mut queue: Vec<(usize, String, BTreeMap<String, Value>, usize)> = (0..modules.len())
+    let mut not_deployed: Vec<String> = Vec::new();
+    // Module instances to read: module, prefix, arguments, depth, and the instances its call (or
+    // a caller's) makes.
+    type Instance = (
+        usize,
+        String,
+        BTreeMap<String, Value>,
+        usize,
+        Option<String>,
+    );
+    let mut queue: Vec<Instance> = (0..modules.len())
         .filter(|&i| !called[i])
-        .map(|i| (i, String::new(), BTreeMap::new(), 0))
+        .map(|i| (i, String::new(), BTreeMap::new(), 0, None))
         .collect();
     queue.reverse();
     let mut instances = 0;
     let mut capped = false;
-    while let Some((index, prefix, arguments, depth)) = queue.pop() {
+    let mut budget = MAX_OUTPUT_SCOPES;
+    while let Some((index, prefix, arguments, depth, multiplied)) = queue.pop() {
         if instances >= MAX_INSTANCES || values.len() >= MAX_RESOURCES {
             capped = true;
             break;
         }
         instances += 1;
         let module = &modules[index];
-        let scope = scope_of(module, prefix, arguments);
+        let scope = scope_of(
+            &modules,
+            &calls,
+            index,
+            prefix,
+            arguments,
+            depth,
+            &mut budget,
+        );
         for (file, kind, name, body, line) in resources(module) {
             if values.len() >= MAX_RESOURCES {
                 capped = true;
@@ -162,6 +203,14 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             refs.dedup();
             let data = if line.data { "data." } else { "" };
             let address = format!("{}{data}{kind}.{name}", scope.prefix);
+            let instances = match instances_of(file.text, body, &scope) {
+                Instances::One => multiplied.clone(),
+                Instances::None(how) => {
+                    not_deployed.push(format!("{address} (`{how}`)"));
+                    continue;
+                }
+                Instances::Several(how) => Some(how),
+            };
             values.push(Owned {
                 address,
                 kind,
@@ -171,31 +220,35 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     file: file.name.to_owned(),
                     line: line.line,
                 },
+                instances,
             });
         }
         // Calls from this instance, in the order written, before its siblings' (depth first).
         let mut children = Vec::new();
-        for (name, target, body) in &calls[index] {
-            if depth >= 8 {
+        for (name, target, body, text) in &calls[index] {
+            if depth >= MAX_DEPTH {
                 capped = true;
                 continue;
             }
-            let mut arguments = BTreeMap::new();
-            for attr in body.attributes() {
-                let key = attr.key.as_str();
-                if key == "source" || key == "version" || META.contains(&key) {
+            let call = format!("{}module.{name}", scope.prefix);
+            // A module's `count` or `for_each` multiplies every resource in it.
+            let multiplied = match instances_of(text, body, &scope) {
+                Instances::One => multiplied.clone(),
+                Instances::None(how) => {
+                    not_deployed.push(format!("{call} (`{how}`)"));
                     continue;
                 }
-                let mut found = Met::default();
-                let value = expression(&attr.value, &scope, &mut found);
-                unresolved.extend(found.module_outputs);
-                arguments.insert(key.to_owned(), value);
-            }
+                Instances::Several(how) => Some(format!("{how} of `{call}`")),
+            };
+            let mut found = Met::default();
+            let arguments = call_arguments(body, &scope, &mut found);
+            unresolved.extend(found.module_outputs);
             children.push((
                 *target,
-                format!("{}module.{name}.", scope.prefix),
+                format!("{call}."),
                 arguments,
                 depth + 1,
+                multiplied,
             ));
         }
         queue.extend(children.into_iter().rev());
@@ -211,10 +264,17 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             short(&unresolved[0])
         ));
     }
+    if let Some(first) = not_deployed.first() {
+        inventory.notes.push(format!(
+            "{} resource(s) with no instance as written (the first {}): not modeled",
+            not_deployed.len(),
+            short(first)
+        ));
+    }
     if capped {
         inventory.notes.push(format!(
-            "module calls went past {MAX_INSTANCES} instances, {MAX_RESOURCES} resources or 8 \
-             levels; the rest are left out"
+            "module calls went past {MAX_INSTANCES} instances, {MAX_RESOURCES} resources or \
+             {MAX_DEPTH} levels; the rest are left out"
         ));
     }
     let place = modules
@@ -229,6 +289,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             values: &o.value,
             refs: o.refs.clone(),
             origin: o.origin.clone(),
+            instances: o.instances.clone(),
         })
         .collect();
     terraform::map(&place, resources, inventory);
@@ -242,6 +303,49 @@ struct Owned<'t> {
     value: Value,
     refs: Vec<(String, String)>,
     origin: Origin,
+    instances: Option<String>,
+}
+
+/// How many instances a resource's `count` or `for_each` makes, as far as its text says.
+enum Instances {
+    /// Neither is written, or `count = 1`.
+    One,
+    /// `count = 0`, or an empty literal `for_each`: the resource is not deployed as written.
+    None(String),
+    /// Anything else, with the words for the draft (the expression as written).
+    Several(String),
+}
+
+/// Reads `count` or `for_each` without evaluating: a literal number or collection (or a
+/// variable's default that is one) gives the number; anything else is "several", with its text.
+fn instances_of(text: &str, body: &Body, scope: &Scope) -> Instances {
+    let Some((key, attr)) = ["count", "for_each"]
+        .iter()
+        .find_map(|key| body.get_attribute(key).map(|a| (*key, a)))
+    else {
+        return Instances::One;
+    };
+    let written = attr
+        .value
+        .span()
+        .and_then(|span| text.get(span))
+        .map_or_else(
+            || UNKNOWN.to_owned(),
+            |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
+        );
+    let how = short(&format!("{key} = {written}"));
+    let number = match expression(&attr.value, scope, &mut Met::default()) {
+        Value::Number(n) if key == "count" => n.as_u64(),
+        Value::Array(list) if key == "for_each" => Some(list.len() as u64),
+        Value::Object(map) if key == "for_each" => Some(map.len() as u64),
+        _ => None,
+    };
+    match number {
+        Some(0) => Instances::None(how),
+        Some(1) => Instances::One,
+        Some(n) => Instances::Several(format!("{n} (`{how}`)")),
+        None => Instances::Several(format!("several (`{how}`)")),
+    }
 }
 
 /// Where a resource block is, and whether it is a data source (read for IAM policy documents).
@@ -301,12 +405,23 @@ fn resources<'m>(
     })
 }
 
-/// Variables (their defaults, overridden by the call's arguments) and locals of one instance.
-fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>) -> Scope {
+/// Variables (their defaults, overridden by the call's arguments), locals, and the outputs of
+/// the local modules it calls, of one instance.
+fn scope_of(
+    modules: &[Module],
+    calls: &Calls,
+    index: usize,
+    prefix: String,
+    arguments: BTreeMap<String, Value>,
+    depth: usize,
+    budget: &mut usize,
+) -> Scope {
+    let module = &modules[index];
     let mut scope = Scope {
         prefix,
         vars: BTreeMap::new(),
         locals: BTreeMap::new(),
+        outputs: BTreeMap::new(),
     };
     for (_, name, body) in blocks(module, "variable") {
         let value = arguments.get(name).cloned().or_else(|| {
@@ -325,7 +440,47 @@ fn scope_of(module: &Module, prefix: String, arguments: BTreeMap<String, Value>)
             }
         }
     }
+    if depth >= MAX_DEPTH {
+        return scope;
+    }
+    for (name, target, body, _) in &calls[index] {
+        if *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        let arguments = call_arguments(body, &scope, &mut Met::default());
+        let callee = scope_of(
+            modules,
+            calls,
+            *target,
+            format!("{}module.{name}.", scope.prefix),
+            arguments,
+            depth + 1,
+            budget,
+        );
+        let mut outputs = BTreeMap::new();
+        for (_, output, body) in blocks(&modules[*target], "output") {
+            if let Some(value) = body.get_attribute("value") {
+                let value = expression(&value.value, &callee, &mut Met::default());
+                outputs.insert(output.to_owned(), value);
+            }
+        }
+        scope.outputs.insert(name.clone(), outputs);
+    }
     scope
+}
+
+/// A module call's arguments, read in the caller's scope.
+fn call_arguments(body: &Body, scope: &Scope, found: &mut Met) -> BTreeMap<String, Value> {
+    let mut arguments = BTreeMap::new();
+    for attr in body.attributes() {
+        let key = attr.key.as_str();
+        if key == "source" || key == "version" || META.contains(&key) {
+            continue;
+        }
+        arguments.insert(key.to_owned(), expression(&attr.value, scope, found));
+    }
+    arguments
 }
 
 /// A literal string attribute of a body.
@@ -504,11 +659,22 @@ fn named(path: &[&str], scope: &Scope, found: &mut Met) -> Value {
     match path {
         ["var", name, rest @ ..] => lookup(scope.vars.get(*name), rest, found),
         ["local", name, rest @ ..] => lookup(scope.locals.get(*name), rest, found),
-        ["module", name, output, ..] => {
-            found
-                .module_outputs
-                .push(format!("{}module.{name}.{output}", scope.prefix));
-            Value::String(UNKNOWN.to_owned())
+        ["module", name, output, rest @ ..] => {
+            match scope.outputs.get(*name).and_then(|o| o.get(*output)) {
+                // An output that is a resource stands for it, whatever attribute is read.
+                Some(Value::String(s)) if s.starts_with("${") && s != UNKNOWN => {
+                    lookup(Some(&Value::String(s.clone())), &[], found)
+                }
+                Some(value) if *value != Value::String(UNKNOWN.to_owned()) => {
+                    lookup(Some(value), rest, found)
+                }
+                _ => {
+                    found
+                        .module_outputs
+                        .push(format!("{}module.{name}.{output}", scope.prefix));
+                    Value::String(UNKNOWN.to_owned())
+                }
+            }
         }
         ["data", kind, name, ..] if terraform::READ_DATA.contains(kind) => {
             let address = format!("{}data.{kind}.{name}", scope.prefix);
@@ -565,6 +731,7 @@ fn template_value(template: &Template, scope: &Scope, found: &mut Met) -> Value 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use threatforge_model::Exposure;
 
     fn read_one(text: &str) -> Result<Inventory, IacError> {
         let mut inventory = Inventory::default();
@@ -657,6 +824,338 @@ resource "aws_s3_bucket" "media" { bucket = var.bucket }"#
         assert_eq!(bucket.reference, "module.data.aws_s3_bucket.media");
         assert_eq!(bucket.name, "acme-media");
         assert_eq!(bucket.origin.file, "infra/modules/data/main.tf");
+    }
+
+    #[test]
+    fn count_and_for_each_make_one_component_marked_with_its_instances() {
+        let inventory = read_one(
+            r#"
+variable "replicas" { default = 3 }
+resource "aws_instance" "web" {
+  count = var.replicas
+  ami   = "ami-1"
+}
+resource "aws_sqs_queue" "jobs" {
+  for_each = { a = 1, b = 2 }
+  name     = "jobs-${each.key}"
+}
+resource "aws_sns_topic" "alerts" {
+  for_each = toset(var.names)
+}
+resource "aws_s3_bucket" "off" {
+  count  = 0
+  bucket = "never"
+}
+resource "aws_kms_key" "one" {
+  count = 1
+}
+"#,
+        )
+        .expect("reads");
+        let notes: Vec<(&str, &str, Vec<&str>)> = inventory
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.reference.as_str(),
+                    c.name.as_str(),
+                    c.notes.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                (
+                    "aws_instance.web",
+                    "instance web",
+                    vec![
+                        "instances: 3 (`count = var.replicas`); this one component stands for them all"
+                    ]
+                ),
+                (
+                    "aws_sqs_queue.jobs",
+                    // A name with a part not read is not the name of any one instance.
+                    "sqs queue jobs",
+                    vec![
+                        "instances: 2 (`for_each = { a = 1, b = 2 }`); this one component stands for them all"
+                    ]
+                ),
+                (
+                    "aws_sns_topic.alerts",
+                    "sns topic alerts",
+                    vec![
+                        "instances: several (`for_each = toset(var.names)`); this one component stands for them all"
+                    ]
+                ),
+                ("aws_kms_key.one", "kms key one", vec![]),
+            ]
+        );
+        assert!(
+            inventory
+                .notes
+                .iter()
+                .any(|n| n.contains("aws_s3_bucket.off (`count = 0`)")),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    #[test]
+    fn a_module_call_with_count_or_for_each_multiplies_its_resources() {
+        let mut inventory = Inventory::default();
+        read(
+            &[
+                (
+                    "infra/main.tf".to_owned(),
+                    r#"module "regional" {
+  source   = "./modules/app"
+  for_each = toset(var.regions)
+}
+module "legacy" {
+  source = "./modules/app"
+  count  = 0
+}
+module "single" {
+  source = "./modules/app"
+  count  = 1
+}"#
+                    .to_owned(),
+                ),
+                (
+                    "infra/modules/app/main.tf".to_owned(),
+                    r#"resource "aws_sqs_queue" "jobs" {}
+resource "aws_sns_topic" "alerts" { count = 2 }"#
+                        .to_owned(),
+                ),
+            ],
+            &mut inventory,
+        )
+        .expect("reads");
+        let shown: Vec<(&str, Vec<&str>)> = inventory
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.reference.as_str(),
+                    c.notes.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "module.regional.aws_sqs_queue.jobs",
+                    vec![
+                        "instances: several (`for_each = toset(var.regions)`) of `module.regional`; this one component stands for them all"
+                    ]
+                ),
+                (
+                    "module.regional.aws_sns_topic.alerts",
+                    vec!["instances: 2 (`count = 2`); this one component stands for them all"]
+                ),
+                ("module.single.aws_sqs_queue.jobs", vec![]),
+                (
+                    "module.single.aws_sns_topic.alerts",
+                    vec!["instances: 2 (`count = 2`); this one component stands for them all"]
+                ),
+            ]
+        );
+        assert!(
+            inventory
+                .notes
+                .iter()
+                .any(|n| n.contains("module.legacy (`count = 0`)")),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    #[test]
+    fn a_local_modules_outputs_that_are_plain_references_resolve_to_its_resources() {
+        let mut inventory = Inventory::default();
+        read(
+            &[
+                (
+                    "infra/main.tf".to_owned(),
+                    r#"module "store" { source = "./modules/store" }
+module "remote" { source = "git::https://example.com/x.git" }
+resource "aws_lambda_function" "api" {
+  function_name = "api"
+  environment {
+    variables = {
+      DB     = module.store.db_address
+      BUCKET = module.store.bucket
+      QUEUE  = module.store.queue_url
+      OTHER  = module.remote.url
+      NAME   = module.store.computed
+    }
+  }
+}"#
+                    .to_owned(),
+                ),
+                (
+                    "infra/modules/store/main.tf".to_owned(),
+                    r#"module "queue" { source = "./queue" }
+resource "aws_db_instance" "main" { engine = "postgres" }
+resource "aws_s3_bucket" "files" { bucket = "files" }
+output "db_address" { value = aws_db_instance.main.address }
+output "bucket" { value = aws_s3_bucket.files }
+output "queue_url" { value = module.queue.url }
+output "computed" { value = upper(aws_s3_bucket.files.bucket) }"#
+                        .to_owned(),
+                ),
+                (
+                    "infra/modules/store/queue/main.tf".to_owned(),
+                    r#"resource "aws_sqs_queue" "q" {}
+output "url" { value = aws_sqs_queue.q.url }"#
+                        .to_owned(),
+                ),
+            ],
+            &mut inventory,
+        )
+        .expect("reads");
+        let links: Vec<String> = inventory
+            .links
+            .iter()
+            .map(|l| format!("{} -> {}", l.source, l.target))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "aws_lambda_function.api -> module.store.aws_db_instance.main",
+                "aws_lambda_function.api -> module.store.aws_s3_bucket.files",
+                "aws_lambda_function.api -> module.store.module.queue.aws_sqs_queue.q",
+            ]
+        );
+        // A registry or Git module's outputs, and an output a function computes, are not read.
+        assert!(
+            inventory.notes.iter().any(|n| n.starts_with(
+                "2 reference(s) to module outputs are not followed (the first `module.remote.url`)"
+            )),
+            "{:?}",
+            inventory.notes
+        );
+    }
+
+    #[test]
+    fn egress_rules_are_flows_and_gate_what_a_group_reaches() {
+        let inventory = read_one(
+            r#"
+resource "aws_security_group" "app" {
+  egress {
+    from_port       = 6379
+    to_port         = 6379
+    security_groups = [aws_security_group.cache.id]
+  }
+}
+resource "aws_security_group" "cache" {}
+resource "aws_security_group" "batch" {
+  egress {
+    from_port   = 443
+    to_port     = 443
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+resource "aws_security_group" "open" {
+  egress { cidr_blocks = ["0.0.0.0/0"] }
+}
+resource "aws_security_group_rule" "batch_to_db" {
+  type                     = "egress"
+  security_group_id        = aws_security_group.batch.id
+  source_security_group_id = aws_security_group.db.id
+  from_port                = 5432
+  to_port                  = 5432
+}
+resource "aws_security_group" "db" {}
+resource "aws_instance" "app" { vpc_security_group_ids = [aws_security_group.app.id] }
+resource "aws_instance" "batch" { vpc_security_group_ids = [aws_security_group.batch.id] }
+resource "aws_instance" "open" { vpc_security_group_ids = [aws_security_group.open.id] }
+resource "aws_elasticache_cluster" "cache" { security_group_ids = [aws_security_group.cache.id] }
+resource "aws_db_instance" "db" {
+  engine                 = "postgres"
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
+"#,
+        )
+        .expect("reads");
+        let links: Vec<String> = inventory
+            .links
+            .iter()
+            .map(|l| format!("{} -> {} {:?}", l.source, l.target, l.protocol))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "aws_instance.app -> aws_elasticache_cluster.cache Some(\"redis\")",
+                "aws_instance.batch -> aws_db_instance.db Some(\"postgres\")",
+            ]
+        );
+        let gates: Vec<String> = inventory
+            .gates
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} outbound={} anywhere={} {:?}",
+                    g.target, g.outbound, g.anywhere, g.allowed
+                )
+            })
+            .collect();
+        // A CIDR that names no component (10.0.0.0/8) leaves the batch group's egress unjudged;
+        // egress to anywhere is no exposure.
+        assert_eq!(
+            gates,
+            [
+                "aws_instance.app outbound=true anywhere=false [\"aws_elasticache_cluster.cache\"]",
+                "aws_instance.batch outbound=true anywhere=true [\"aws_db_instance.db\"]",
+                "aws_instance.open outbound=true anywhere=true []",
+            ]
+        );
+        assert!(inventory.components.iter().all(|c| c.exposure.is_none()));
+    }
+
+    #[test]
+    fn an_azure_rule_open_to_the_internet_on_a_subnet_exposes_its_machines() {
+        let inventory = read_one(
+            r#"
+resource "azurerm_virtual_network" "main" {}
+resource "azurerm_subnet" "web" { virtual_network_name = azurerm_virtual_network.main.name }
+resource "azurerm_network_interface" "web" {
+  ip_configuration { subnet_id = azurerm_subnet.web.id }
+}
+resource "azurerm_linux_virtual_machine" "web" {
+  network_interface_ids = [azurerm_network_interface.web.id]
+}
+resource "azurerm_network_security_group" "web" {}
+resource "azurerm_network_security_rule" "https" {
+  name                        = "https"
+  priority                    = 100
+  direction                   = "Inbound"
+  access                      = "Allow"
+  destination_port_range      = "443"
+  source_address_prefix       = "*"
+  network_security_group_name = azurerm_network_security_group.web.name
+}
+resource "azurerm_subnet_network_security_group_association" "web" {
+  subnet_id                 = azurerm_subnet.web.id
+  network_security_group_id = azurerm_network_security_group.web.id
+}
+"#,
+        )
+        .expect("reads");
+        let vm = &inventory.components[0];
+        assert_eq!(vm.reference, "azurerm_linux_virtual_machine.web");
+        assert_eq!(vm.zone.as_deref(), Some("azurerm_subnet.web"));
+        let exposure = vm.exposure.as_ref().expect("exposed");
+        assert_eq!(exposure.value, Exposure::Internet);
+        assert_eq!(
+            exposure.why,
+            "`azurerm_network_security_rule.https` allows inbound from the internet on port 443 (rule `https`)"
+        );
+        // The security group, its rule, the association and the interface are evidence only.
+        assert_eq!(inventory.components.len(), 1);
+        assert!(inventory.notes.is_empty(), "{:?}", inventory.notes);
     }
 
     #[test]

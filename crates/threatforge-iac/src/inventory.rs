@@ -78,6 +78,9 @@ pub struct Found {
     /// The key of the zone it sits in directly.
     pub zone: Option<String>,
     pub origin: Origin,
+    /// What the code shows that the model has no key for (a resource's `count`, the Secrets a
+    /// workload mounts): a comment in the draft, for the reviewer.
+    pub notes: Vec<String>,
 }
 
 /// A zone: a network, namespace, VPC, subnet, cluster or account.
@@ -102,20 +105,70 @@ pub struct Link {
     pub origin: Origin,
 }
 
-/// What the code lets reach a component (its security groups' ingress rules): a flow in the
-/// model from anything else is not allowed by the code.
+/// What the code lets reach a component (its security groups' ingress rules), or, `outbound`,
+/// what it lets the component reach (their egress rules): a flow in the model from (or to)
+/// anything else is not allowed by the code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gate {
-    /// The component's reference.
+    /// The gated component's reference.
     pub target: String,
-    /// The references of the components let in.
+    /// The references of the components let in (or, outbound, let reach).
     pub allowed: Vec<String>,
-    /// Whether the whole internet is let in.
+    /// Whether more than the components named is let in (or, outbound, may be reached): the
+    /// whole internet, or addresses the code does not tie to a component (a CIDR). Such a gate
+    /// judges no flow.
     pub anywhere: bool,
+    /// Whether the gate is on what leaves the component rather than what reaches it.
+    pub outbound: bool,
+    /// Which components at the other end it judges.
+    pub judges: Judges,
     /// What does the gating, in words.
     pub why: String,
     pub origin: Origin,
 }
+
+impl Gate {
+    /// Whether it stands in the way of a flow with `other` at the far end (the source of an
+    /// inbound gate's flow, the target of an outbound one's): it judges `other`, and lets
+    /// neither anything unnamed nor `other` through.
+    pub fn denies(&self, other: &str) -> bool {
+        self.judges.covers(other) && !self.anywhere && !self.allowed.iter().any(|a| a == other)
+    }
+}
+
+/// The components at the other end of a flow that a gate can judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judges {
+    /// Every component of the code (a security group: all traffic crosses it).
+    All,
+    /// Only Kubernetes workloads: a NetworkPolicy speaks of pods, and the pods behind an Ingress
+    /// or a Gateway (its controller) are not in the manifests.
+    Workloads,
+}
+
+impl Judges {
+    /// Whether a reference of the code is one the gate can judge.
+    pub fn covers(self, reference: &str) -> bool {
+        match self {
+            Judges::All => true,
+            Judges::Workloads => reference
+                .strip_prefix("k8s:")
+                .and_then(|r| r.split('/').nth(1))
+                .is_some_and(|kind| WORKLOADS.contains(&kind)),
+        }
+    }
+}
+
+/// The Kubernetes kinds that run pods.
+pub(crate) const WORKLOADS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
 
 /// Everything read from the inputs, in the order read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,21 +9,12 @@ use threatforge_model::{BoundaryKind, Exposure};
 
 use crate::error::IacError;
 use crate::inventory::{
-    Evidence, Found, Inventory, Link, Origin, Zone, protocol_of_technology, technology_of_image,
-    url_hosts,
+    Evidence, Found, Gate, Inventory, Judges, Link, Origin, WORKLOADS, Zone,
+    protocol_of_technology, technology_of_image, url_hosts,
 };
 use crate::text::{Lines, at, items, scalar, short, str_at, truthy, yaml_documents};
 
 const CLUSTER: &str = "k8s-cluster";
-const WORKLOADS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Pod",
-];
 
 /// One object of the manifests.
 struct Object<'v> {
@@ -143,6 +134,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             lacks,
             zone: Some(zone),
             origin: origin(o),
+            notes: Vec::new(),
         });
         workloads.push((o, labels));
     }
@@ -233,6 +225,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
             lacks: Vec::new(),
             zone: Some(zone),
             origin: origin(o),
+            notes: Vec::new(),
         });
         if is_ingress {
             let mut backends = Vec::new();
@@ -285,7 +278,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
     for (i, (w, labels)) in workloads.iter().enumerate() {
         let selecting = policies.iter().find(|p| {
             p.namespace == w.namespace
-                && governs_ingress(p.value)
+                && governs(p.value, false)
                 && at(p.value, &["spec", "podSelector"])
                     .is_some_and(|s| selector_matches(s, labels))
         });
@@ -349,6 +342,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
     }
 
+    gates(&objects, &policies, &workloads, first, inventory);
+
     // Environment variables that name a Service's host.
     for (i, (w, _)) in workloads.iter().enumerate() {
         let spec = pod_template(w).and_then(|p| p.get("spec"));
@@ -394,6 +389,7 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         }
     }
 
+    config_and_secrets(&objects, &workloads, &hosts, first, inventory);
     rbac(&objects, &workloads, first, inventory);
 
     for o in &objects {
@@ -412,6 +408,8 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     | "ClusterRole"
                     | "RoleBinding"
                     | "ClusterRoleBinding"
+                    | "ConfigMap"
+                    | "Secret"
             );
         if !read {
             *skipped.entry(o.kind.to_owned()).or_default() += 1;
@@ -428,6 +426,366 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
         ));
     }
     Ok(())
+}
+
+/// The most Service hosts one ConfigMap is read for: a ConfigMap is read once, however many
+/// workloads use it, and what each adds is bounded by this.
+const MAX_CONFIG_HOSTS: usize = 256;
+/// The most Secrets named in one workload's note.
+const MAX_SECRETS_NAMED: usize = 5;
+
+/// A reference of a container or pod to a ConfigMap or a Secret: its name, the key (`None`:
+/// all of them), and how, in words (`env DB_URL`, `envFrom`, `volume certs`).
+struct Reference<'v> {
+    secret: bool,
+    name: &'v str,
+    key: Option<&'v str>,
+    how: String,
+}
+
+/// The ConfigMaps and Secrets a pod spec uses: `env[].valueFrom`, `envFrom`, and volumes (also
+/// projected), of its containers and init containers.
+fn references(spec: &Value) -> Vec<Reference<'_>> {
+    let mut found = Vec::new();
+    for container in ["containers", "initContainers"]
+        .iter()
+        .flat_map(|k| items(spec, &[k]))
+    {
+        for variable in items(container, &["env"]) {
+            let key = str_at(variable, &["name"]).unwrap_or("?");
+            for (field, secret) in [("secretKeyRef", true), ("configMapKeyRef", false)] {
+                if let Some(name) = str_at(variable, &["valueFrom", field, "name"]) {
+                    found.push(Reference {
+                        secret,
+                        name,
+                        key: str_at(variable, &["valueFrom", field, "key"]),
+                        how: format!("env {}", short(key)),
+                    });
+                }
+            }
+        }
+        for source in items(container, &["envFrom"]) {
+            for (field, secret) in [("secretRef", true), ("configMapRef", false)] {
+                if let Some(name) = str_at(source, &[field, "name"]) {
+                    found.push(Reference {
+                        secret,
+                        name,
+                        key: None,
+                        how: "envFrom".to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    for volume in items(spec, &["volumes"]) {
+        let how = format!("volume {}", short(str_at(volume, &["name"]).unwrap_or("?")));
+        let projected = items(volume, &["projected", "sources"]);
+        let named = [
+            (str_at(volume, &["secret", "secretName"]), true),
+            (str_at(volume, &["configMap", "name"]), false),
+        ]
+        .into_iter()
+        .chain(projected.iter().flat_map(|p| {
+            [
+                (str_at(p, &["secret", "name"]), true),
+                (str_at(p, &["configMap", "name"]), false),
+            ]
+        }));
+        for (name, secret) in named {
+            if let Some(name) = name {
+                found.push(Reference {
+                    secret,
+                    name,
+                    key: None,
+                    how: how.clone(),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// What ConfigMaps and Secrets say: a ConfigMap value that names a Service's host (as an
+/// environment variable would) is a flow from each workload that uses it; a workload that uses
+/// Secrets gets a note naming them, for the reviewer to say what data they hold. A Secret's data
+/// is never read.
+fn config_and_secrets(
+    objects: &[Object],
+    workloads: &[(&Object, Map<String, Value>)],
+    hosts: &BTreeMap<String, Vec<usize>>,
+    first: usize,
+    inventory: &mut Inventory,
+) {
+    // Each ConfigMap's values that name a Service, by key, read once: (key, host, targets,
+    // protocol).
+    type Named = Vec<(String, String, Vec<usize>, Option<&'static str>)>;
+    let mut config: BTreeMap<(&str, &str), (Named, Origin)> = BTreeMap::new();
+    for o in objects.iter().filter(|o| o.kind == "ConfigMap") {
+        let mut named: Named = Vec::new();
+        for (key, value) in o
+            .value
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let Some(value) = scalar(value) else {
+                continue;
+            };
+            let mut found = url_hosts(&value);
+            let plain = value.trim().to_ascii_lowercase();
+            if hosts.contains_key(&plain) {
+                found.push((plain, None));
+            }
+            for (host, protocol) in found {
+                if named.len() >= MAX_CONFIG_HOSTS {
+                    break;
+                }
+                // A short name resolves in the ConfigMap's namespace, where its users run.
+                let qualified = format!("{host}.{}", o.namespace);
+                let Some(targets) = hosts.get(&qualified).or_else(|| hosts.get(&host)) else {
+                    continue;
+                };
+                if !named.iter().any(|(k, h, _, _)| k == key && *h == host) {
+                    named.push((key.clone(), host, targets.clone(), protocol));
+                }
+            }
+        }
+        let origin = Origin {
+            file: o.file.to_owned(),
+            line: o.line,
+        };
+        config.insert((o.namespace.as_str(), o.name), (named, origin));
+    }
+
+    for (i, (w, _)) in workloads.iter().enumerate() {
+        let Some(spec) = pod_template(w).and_then(|p| p.get("spec")) else {
+            continue;
+        };
+        let mut secrets: Vec<String> = Vec::new();
+        for reference in references(spec) {
+            if reference.secret {
+                let said = format!("`{}` ({})", short(reference.name), reference.how);
+                if !secrets.contains(&said) {
+                    secrets.push(said);
+                }
+                continue;
+            }
+            let Some((named, origin)) = config.get(&(w.namespace.as_str(), reference.name)) else {
+                continue;
+            };
+            for (key, host, targets, protocol) in named {
+                if reference.key.is_some_and(|k| k != key) {
+                    continue;
+                }
+                for &t in targets {
+                    let protocol = protocol.or_else(|| {
+                        protocol_of_technology(inventory.components[t].technology.value)
+                    });
+                    let source = inventory.components[first + i].reference.clone();
+                    let target = inventory.components[t].reference.clone();
+                    inventory.link(Link {
+                        source,
+                        target,
+                        protocol,
+                        why: format!(
+                            "ConfigMap {}/{} key {} ({} of {}) names `{}`",
+                            w.namespace,
+                            short(reference.name),
+                            short(key),
+                            reference.how,
+                            w.id(),
+                            short(host)
+                        ),
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        if !secrets.is_empty() {
+            let more = secrets.len().saturating_sub(MAX_SECRETS_NAMED);
+            secrets.truncate(MAX_SECRETS_NAMED);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            inventory.components[first + i].notes.push(format!(
+                "secrets: uses Secret {}{more}; say what data they hold (credentials, keys) and \
+                 where they come from",
+                secrets.join(", ")
+            ));
+        }
+    }
+}
+
+/// The most workloads a gate lists over one read: past it, gates judge nothing (a policy
+/// letting every pod of a large namespace reach every other must not make the inventory
+/// quadratic).
+const MAX_GATE_ENTRIES: usize = 100_000;
+
+/// What the NetworkPolicies let reach each workload they select for ingress, and let each they
+/// select for egress reach: `drift` holds the model's flows against them. A peer the manifests
+/// cannot resolve (an `ipBlock`, a namespace selected by labels the manifests do not show) lets
+/// in what the code does not name, so that direction is not judged.
+fn gates(
+    objects: &[Object],
+    policies: &[&Object],
+    workloads: &[(&Object, Map<String, Value>)],
+    first: usize,
+    inventory: &mut Inventory,
+) {
+    // Namespace labels as the manifests show them; every namespace has its name as a label.
+    let namespace_labels: BTreeMap<&str, &Map<String, Value>> = objects
+        .iter()
+        .filter(|o| o.kind == "Namespace")
+        .filter_map(|o| Some((o.name, at(o.value, &["metadata", "labels"])?.as_object()?)))
+        .collect();
+    let namespace_matches = |selector: &Value, namespace: &str| -> Option<bool> {
+        let mut labels = namespace_labels.get(namespace).map(|l| (*l).clone());
+        let only_name = selector
+            .get("matchLabels")
+            .and_then(Value::as_object)
+            .is_none_or(|m| m.keys().all(|k| k == NAMESPACE_NAME))
+            && items(selector, &["matchExpressions"])
+                .iter()
+                .all(|e| str_at(e, &["key"]) == Some(NAMESPACE_NAME));
+        if labels.is_none() && !only_name {
+            return None;
+        }
+        let labels = labels.get_or_insert_with(Map::new);
+        labels.insert(NAMESPACE_NAME.to_owned(), Value::from(namespace));
+        Some(selector_matches(selector, labels))
+    };
+    // The workloads a rule's peers name, or `None` when one of them cannot be resolved.
+    let peers = |rule: &Value, key: &str, namespace: &str| -> Option<Vec<usize>> {
+        let list = items(rule, &[key]);
+        if list.is_empty() {
+            return None;
+        }
+        let mut found = Vec::new();
+        for peer in list {
+            if peer.get("ipBlock").is_some() {
+                return None;
+            }
+            let pods = peer.get("podSelector");
+            let spaces = peer.get("namespaceSelector");
+            if pods.is_none() && spaces.is_none() {
+                return None;
+            }
+            for (j, (w, labels)) in workloads.iter().enumerate() {
+                let in_namespace = match spaces {
+                    None => w.namespace == namespace,
+                    Some(selector) => namespace_matches(selector, &w.namespace)?,
+                };
+                if in_namespace && pods.is_none_or(|s| selector_matches(s, labels)) {
+                    found.push(j);
+                }
+            }
+        }
+        Some(found)
+    };
+    // What each policy lets through in each direction, resolved once however many pods it
+    // selects: (unresolvable, workloads named).
+    let directions = [(false, "ingress", "from"), (true, "egress", "to")];
+    let resolved: Vec<[(bool, Vec<usize>); 2]> = policies
+        .iter()
+        .map(|p| {
+            directions.map(|(outbound, rules_key, peer_key)| {
+                let mut anywhere = false;
+                let mut allowed = Vec::new();
+                if governs(p.value, outbound) {
+                    for rule in items(p.value, &["spec", rules_key]) {
+                        match peers(rule, peer_key, &p.namespace) {
+                            Some(found) => allowed.extend(found),
+                            None => anywhere = true,
+                        }
+                    }
+                }
+                (anywhere, allowed)
+            })
+        })
+        .collect();
+    let mut budget = MAX_GATE_ENTRIES;
+    let mut capped = false;
+    for (i, (w, labels)) in workloads.iter().enumerate() {
+        for (d, &(outbound, _, _)) in directions.iter().enumerate() {
+            let selecting: Vec<usize> = (0..policies.len())
+                .filter(|&k| {
+                    let p = policies[k];
+                    p.namespace == w.namespace
+                        && governs(p.value, outbound)
+                        && at(p.value, &["spec", "podSelector"])
+                            .is_some_and(|s| selector_matches(s, labels))
+                })
+                .collect();
+            let Some(&first_policy) = selecting.first() else {
+                continue;
+            };
+            let mut anywhere = false;
+            let mut allowed: Vec<usize> = Vec::new();
+            for &k in &selecting {
+                let (unresolved, named) = &resolved[k][d];
+                anywhere |= *unresolved;
+                if allowed.len() + named.len() > budget {
+                    capped = true;
+                    anywhere = true;
+                    break;
+                }
+                allowed.extend(named);
+            }
+            if anywhere {
+                allowed.clear();
+            }
+            allowed.sort_unstable();
+            allowed.dedup();
+            budget -= allowed.len();
+            let names: Vec<String> = selecting
+                .iter()
+                .map(|&k| format!("{}/{}", policies[k].namespace, policies[k].name))
+                .collect();
+            inventory.gates.push(Gate {
+                target: inventory.components[first + i].reference.clone(),
+                allowed: allowed
+                    .iter()
+                    .map(|&j| inventory.components[first + j].reference.clone())
+                    .collect(),
+                anywhere,
+                outbound,
+                judges: Judges::Workloads,
+                why: short(&format!("NetworkPolicy {}", names.join(", "))),
+                origin: Origin {
+                    file: policies[first_policy].file.to_owned(),
+                    line: policies[first_policy].line,
+                },
+            });
+        }
+    }
+    if capped {
+        inventory.notes.push(format!(
+            "NetworkPolicies name more than {MAX_GATE_ENTRIES} pods in all; past that, what they \
+             let through is not held against the model's flows"
+        ));
+    }
+}
+
+/// The label every namespace carries with its name.
+const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
+
+/// Whether a policy restricts ingress (or egress): `policyTypes` names it, or, absent, ingress
+/// always and egress when it has egress rules.
+fn governs(policy: &Value, egress: bool) -> bool {
+    let types = items(policy, &["spec", "policyTypes"]);
+    let (name, key) = if egress {
+        ("Egress", "egress")
+    } else {
+        ("Ingress", "ingress")
+    };
+    if types.is_empty() {
+        !egress || at(policy, &["spec", key]).is_some()
+    } else {
+        types.iter().any(|t| t.as_str() == Some(name))
+    }
 }
 
 /// RBAC: a workload whose ServiceAccount is bound to a role that may do anything (cluster-admin,
@@ -688,12 +1046,6 @@ fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
     labels_ok && expressions_ok
 }
 
-/// Whether a policy restricts ingress: `policyTypes` names it, or (absent) it is implied.
-fn governs_ingress(policy: &Value) -> bool {
-    let types = items(policy, &["spec", "policyTypes"]);
-    types.is_empty() || types.iter().any(|t| t.as_str() == Some("Ingress"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -862,8 +1214,176 @@ subjects: [{ kind: ServiceAccount, name: default }]
         let started = std::time::Instant::now();
         let inv = inventory(&text);
         assert_eq!(inv.links.len(), crate::inventory::MAX_LINKS);
-        assert_eq!(inv.notes, ["more than 100000 flows; the rest are left out"]);
+        assert_eq!(
+            inv.notes,
+            [
+                "more than 100000 flows; the rest are left out",
+                "NetworkPolicies name more than 100000 pods in all; past that, what they let \
+                 through is not held against the model's flows"
+            ]
+        );
+        // The gates hold no more than their bound; the pods past it are not judged.
+        let named: usize = inv.gates.iter().map(|g| g.allowed.len()).sum();
+        assert!(named <= 100_000, "{named}");
+        assert!(inv.gates.iter().any(|g| g.anywhere && g.allowed.is_empty()));
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn policies_gate_what_reaches_and_leaves_the_pods_they_select() {
+        let gates = |policies: &str| -> Vec<String> {
+            inventory(&format!("{APP}{policies}"))
+                .gates
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} outbound={} anywhere={} {:?}",
+                        g.target, g.outbound, g.anywhere, g.allowed
+                    )
+                })
+                .collect()
+        };
+        let policy = |name: &str, spec: &str| {
+            format!(
+                "---\nkind: NetworkPolicy\nmetadata: {{ name: {name}, namespace: shop }}\nspec: {spec}\n"
+            )
+        };
+        // Ingress from the api only; egress of the api to the db in the namespace named `shop`.
+        assert_eq!(
+            gates(&format!(
+                "{}{}",
+                policy(
+                    "db-in",
+                    "{ podSelector: { matchLabels: { app: db } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: api } } }] }] }"
+                ),
+                policy(
+                    "api-out",
+                    "{ podSelector: { matchLabels: { app: api } }, policyTypes: [Egress], egress: [{ to: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: shop } }, podSelector: { matchLabels: { app: db } } }] }] }"
+                )
+            )),
+            [
+                "k8s:shop/Deployment/api outbound=true anywhere=false [\"k8s:shop/StatefulSet/db\"]",
+                "k8s:shop/StatefulSet/db outbound=false anywhere=false [\"k8s:shop/Deployment/api\"]",
+            ]
+        );
+        // Deny-all ingress lets nothing in; a policy without policyTypes or egress rules does
+        // not gate egress.
+        assert_eq!(
+            gates(&policy("deny", "{ podSelector: {} }")),
+            [
+                "k8s:shop/Deployment/api outbound=false anywhere=false []",
+                "k8s:shop/StatefulSet/db outbound=false anywhere=false []",
+            ]
+        );
+        // What the manifests cannot resolve is not judged: an ipBlock, a namespace selected by a
+        // label no Namespace object shows, a rule without peers.
+        for spec in [
+            "{ podSelector: { matchLabels: { app: db } }, ingress: [{ from: [{ ipBlock: { cidr: 10.0.0.0/8 } }] }] }",
+            "{ podSelector: { matchLabels: { app: db } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: x } } }] }] }",
+            "{ podSelector: { matchLabels: { app: db } }, ingress: [{ ports: [{ port: 5432 }] }] }",
+        ] {
+            assert_eq!(
+                gates(&policy("p", spec)),
+                ["k8s:shop/StatefulSet/db outbound=false anywhere=true []"],
+                "{spec}"
+            );
+        }
+    }
+
+    #[test]
+    fn config_maps_naming_a_service_are_flows_and_secrets_are_noted_unread() {
+        let text = format!(
+            "{APP}---
+kind: ConfigMap
+metadata: {{ name: api-config, namespace: shop }}
+data:
+  DB: postgres://user:pw@db:5432/app
+  CACHE: db
+---
+kind: Deployment
+metadata: {{ name: worker, namespace: shop }}
+spec:
+  template:
+    metadata: {{ labels: {{ app: worker }} }}
+    spec:
+      containers:
+        - name: worker
+          image: ghcr.io/acme/worker:1
+          env:
+            - name: ONLY_CACHE
+              valueFrom: {{ configMapKeyRef: {{ name: api-config, key: CACHE }} }}
+            - name: TOKEN
+              valueFrom: {{ secretKeyRef: {{ name: worker-token, key: token }} }}
+          envFrom:
+            - secretRef: {{ name: shared-env }}
+      volumes:
+        - name: all
+          projected:
+            sources:
+              - secret: {{ name: tls }}
+              - configMap: {{ name: missing }}
+---
+kind: Deployment
+metadata: {{ name: mounter, namespace: shop }}
+spec:
+  template:
+    metadata: {{ labels: {{ app: mounter }} }}
+    spec:
+      containers: [{{ name: m, image: ghcr.io/acme/m:1 }}]
+      volumes:
+        - {{ name: config, configMap: {{ name: api-config }} }}
+"
+        );
+        let inv = inventory(&text);
+        let links: Vec<(String, String, Option<&str>)> = inv
+            .links
+            .iter()
+            .filter(|l| l.why.contains("ConfigMap"))
+            .map(|l| (l.source.clone(), l.why.clone(), l.protocol))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (
+                    "k8s:shop/Deployment/worker".to_owned(),
+                    "ConfigMap shop/api-config key CACHE (env ONLY_CACHE of shop/Deployment/worker) names `db`".to_owned(),
+                    // The store's own protocol, when the value has no scheme.
+                    Some("postgres")
+                ),
+                (
+                    "k8s:shop/Deployment/mounter".to_owned(),
+                    "ConfigMap shop/api-config key DB (volume config of shop/Deployment/mounter) names `db`; ConfigMap shop/api-config key CACHE (volume config of shop/Deployment/mounter) names `db`".to_owned(),
+                    Some("postgres")
+                ),
+            ]
+        );
+        let worker = inv
+            .components
+            .iter()
+            .find(|c| c.name == "worker")
+            .expect("worker");
+        assert_eq!(
+            worker.notes,
+            [
+                "secrets: uses Secret `worker-token` (env TOKEN), `shared-env` (envFrom), `tls` (volume all); say what data they hold (credentials, keys) and where they come from"
+            ]
+        );
+        // A connection string's credentials are never copied.
+        assert!(inv.links.iter().all(|l| !l.why.contains("pw")));
+    }
+
+    #[test]
+    fn a_flow_the_code_shows_and_its_policy_denies_is_drafted_with_a_comment() {
+        let text = format!(
+            "{APP}---\nkind: NetworkPolicy\nmetadata: {{ name: db-in, namespace: shop }}\nspec:\n  podSelector: {{ matchLabels: {{ app: db }} }}\n  ingress: [{{ from: [{{ podSelector: {{ matchLabels: {{ app: admin }} }} }}] }}]\n"
+        );
+        let draft = crate::draft_model(&inventory(&text), &["k.yaml".to_owned()]);
+        assert!(
+            draft.contains(
+                "  # but NetworkPolicy shop/db-in does not let it through: the code contradicts itself here; correct the one that is wrong (drift reports it until then)\n  - api -> db"
+            ),
+            "{draft}"
+        );
     }
 
     #[test]

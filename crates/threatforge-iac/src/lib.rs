@@ -10,13 +10,15 @@
 //! written or as `helm template` and `kustomize build` print them (`k8s.rs`), Terraform's
 //! `terraform show -json` output of a plan or a state (`terraform.rs`, which maps the resources
 //! of both Terraform readers), and Terraform source (`hcl.rs`); security groups and IAM read
-//! over the mapped resources (`aws.rs`). Nothing is evaluated: no
-//! template is rendered, no Terraform function run; rendered output is an input.
+//! over the mapped resources (`aws.rs`), and Azure network security groups (`azure.rs`).
+//! Nothing is evaluated: no template is rendered, no Terraform function run; rendered output is
+//! an input.
 //!
 //! Input is untrusted: paths are confined to the roots given ([`scan`]), files are read to a cap,
 //! YAML within the loader's budgets, and every walk is linear in the input.
 
 mod aws;
+mod azure;
 mod compose;
 mod draft;
 mod drift;
@@ -33,6 +35,6 @@ mod text;
 pub use draft::draft_model;
 pub use drift::{Drift, DriftItem, DriftKind, drift};
 pub use error::IacError;
-pub use inventory::{Evidence, Found, Gate, Inventory, Link, Origin, Source, Zone};
+pub use inventory::{Evidence, Found, Gate, Inventory, Judges, Link, Origin, Source, Zone};
 pub use render::{DriftFormat, render_drift};
 pub use scan::{ScanOptions, scan};

@@ -187,9 +187,15 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
             })
         });
         component_of.insert(r.address.clone(), inventory.components.len());
+        let notes = r
+            .instances
+            .iter()
+            .map(|how| format!("instances: {how}; this one component stands for them all"))
+            .collect();
         inventory.components.push(Found {
             zone,
             origin: origin(&r.address),
+            notes,
             ..found
         });
     }
@@ -409,7 +415,7 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
             _ => {}
         }
     }
-    let rs = crate::aws::Resources {
+    let rs = crate::resource::Resources {
         all: &resources,
         index: &index,
         component_of: &component_of,
@@ -421,6 +427,7 @@ pub(crate) fn map(place: &str, mut resources: Vec<Resource>, inventory: &mut Inv
         &mut inventory.gates,
     );
     crate::aws::iam(&rs, &mut inventory.components, &mut links);
+    crate::azure::network_security_groups(&rs, &mut inventory.components);
 
     // Flows a component's own attributes show: a process that references a store (in its
     // environment, its task definition, its origins), a CDN or gateway its origins.
@@ -517,6 +524,7 @@ fn collect<'v>(file: &str, module: &'v Value, out: &mut Vec<Resource<'v>>) {
                 file: file.to_owned(),
                 line: 1,
             },
+            instances: None,
         });
     }
     for child in items(module, &["child_modules"]) {
@@ -611,7 +619,9 @@ fn name_of(r: &Resource) -> String {
         &["replication_group_id"],
     ]
     .iter()
-    .find_map(|path| str_at(r.values, path));
+    .find_map(|path| str_at(r.values, path))
+    // A name with a part not read (`orders-${each.key}`) names no instance in particular.
+    .filter(|name| !name.contains("${"));
     if let Some(name) = named {
         return short(name);
     }
@@ -660,7 +670,7 @@ fn zone_word(kind: BoundaryKind) -> &'static str {
 }
 
 /// The zone a resource sits in: the first subnet it references (directly, or through a subnet
-/// group), else the first network.
+/// group or a network interface), else the first network.
 fn placement(
     r: &Resource,
     resources: &[Resource],
@@ -670,7 +680,8 @@ fn placement(
     let mut candidates: Vec<&str> = r.refs.iter().map(|(_, t)| t.as_str()).collect();
     for (_, t) in &r.refs {
         if let Some(&i) = index.get(t.as_str())
-            && resources[i].kind.ends_with("subnet_group")
+            && (resources[i].kind.ends_with("subnet_group")
+                || resources[i].kind == "azurerm_network_interface")
         {
             candidates.extend(resources[i].refs.iter().map(|(_, t)| t.as_str()));
         }
@@ -725,6 +736,11 @@ const AUXILIARY: &[&str] = &[
     "azurerm_service_plan",
     "azurerm_mssql_database",
     "azurerm_storage_container",
+    "azurerm_network_security_group",
+    "azurerm_network_security_rule",
+    "azurerm_subnet_network_security_group_association",
+    "azurerm_network_interface_security_group_association",
+    "azurerm_network_interface",
     "google_storage_bucket_iam_member",
     "google_storage_bucket_iam_binding",
     "google_cloud_run_service_iam_member",
@@ -1169,6 +1185,7 @@ fn component(r: &Resource, resources: &[Resource], index: &HashMap<&str, usize>)
             file: String::new(),
             line: 0,
         },
+        notes: Vec::new(),
     })
 }
 

@@ -16,6 +16,7 @@ const FIXTURES: &[&str] = &[
     "tests/fixtures/terraform-hcl",
     "tests/fixtures/terraform-azure",
     "tests/fixtures/terraform-gcp",
+    "tests/fixtures/terraform-modules",
 ];
 
 fn inventory(paths: &[PathBuf]) -> Inventory {
@@ -47,6 +48,8 @@ fn each_fixture_drafts_a_model_that_loads_without_errors() {
         // The alarm topic's only flow is from a CloudWatch alarm, which is not modeled.
         &["isolated-component"][..],
         &[][..],
+        // The jump box is reached from the operators' office only, which the code does not name.
+        &["isolated-component"][..],
         &[][..],
         &[][..],
     ]) {
@@ -157,8 +160,75 @@ fn kubernetes_drift_after_the_code_changed() {
                 "              value: http://search.data:9200",
                 "              value: http://search.data:9200\n            - name: CACHE\n              value: sessions"
             ),
+            // the storefront's ConfigMap now names the search service.
+            (
+                "  FEATURE_FLAGS: new-cart,saved-lists",
+                "  FEATURE_FLAGS: new-cart,saved-lists\n  SEARCH_URL: http://search.data:9200",
+            ),
         ],
     ));
+}
+
+/// NetworkPolicies as gates, both sides changed: the code stops letting the storefront into the
+/// API pods and holds checkout's egress to payments, its database and DNS; the model adds a flow
+/// into payments, whose policy lets only checkout in.
+#[test]
+fn kubernetes_network_policies_deny_flows_the_model_declares() {
+    let fixture = "tests/fixtures/k8s-platform";
+    let mut text = draft(fixture);
+    let (from, to) = (
+        "  - checkout -> payments: { protocol: https }\n",
+        "  - checkout -> payments: { protocol: https }\n  - catalog -> payments: { protocol: https }\n",
+    );
+    assert!(text.contains(from), "`{from}` is in the draft");
+    text = text.replacen(from, to, 1);
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let (dir, path) = changed(
+        fixture,
+        "shop.yaml",
+        &[
+            (
+                "        - podSelector: { matchLabels: { app: storefront } }",
+                "        - podSelector: { matchLabels: { app: admin } }",
+            ),
+            (
+                "metadata: { name: payments-from-checkout, namespace: shop }",
+                "metadata: { name: checkout-egress, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: checkout } }
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector: { matchLabels: { app: payments } }
+    - to:
+        - namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: data } }
+          podSelector: { matchLabels: { app: orders-db } }
+    - to:
+        - namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } }
+          podSelector: { matchLabels: { k8s-app: kube-dns } }
+      ports: [{ port: 53, protocol: UDP }]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: payments-from-checkout, namespace: shop }",
+            ),
+        ],
+    );
+    let inventory = inventory(&[path]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in [
+        "disallowed-flow: the model has `storefront -> checkout`, but NetworkPolicy shop/default-deny, shop/api-from-storefront lets nothing of `storefront` in",
+        "disallowed-flow: the model has `storefront -> catalog`",
+        "disallowed-flow: the model has `catalog -> payments`, but NetworkPolicy shop/default-deny, shop/payments-from-checkout lets nothing of `catalog` in",
+        "disallowed-flow: the model has `checkout -> sessions`, but NetworkPolicy shop/checkout-egress lets `checkout` reach nothing of `sessions`",
+    ] {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    // The routes from the Ingress are not judged: its controller's pods are not in the manifests.
+    assert!(!report.contains("shop-ingress ->"), "{report}");
+    insta::assert_snapshot!(report);
 }
 
 #[test]
@@ -315,17 +385,23 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
 
 /// A recursive copy of a fixture directory, each `(file, from, to)` replaced once.
 fn changed_tree(fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
+    copy_changed(fixture, fixture, to, edits);
+}
+
+/// `changed_tree` below `root`: an edit's file is its path from the root (`modules/db/main.tf`).
+fn copy_changed(root: &Path, fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(fixture).expect("fixture dir") {
         let path = entry.expect("entry").path();
         let name = path.file_name().expect("a name");
         if path.is_dir() {
-            changed_tree(&path, &to.join(name), edits);
+            copy_changed(root, &path, &to.join(name), edits);
             continue;
         }
+        let relative = path.strip_prefix(root).expect("below the root");
         let mut text = std::fs::read_to_string(&path).expect("fixture");
         for (file, from, replacement) in edits {
-            if name == *file {
+            if relative == Path::new(file) {
                 assert!(text.contains(from), "`{from}` is in {file}");
                 text = text.replacen(from, replacement, 1);
             }
@@ -395,6 +471,62 @@ fn terraform_source_drift_from_security_groups_iam_and_listeners() {
     insta::assert_snapshot!(report);
 }
 
+/// Terraform modules, counts and egress, both sides changed: the model adds a flow the workers'
+/// egress does not let out and forgets one it does; in the code, a module's database loses its
+/// encryption and a `for_each` is emptied (its topic is deployed no more).
+#[test]
+fn terraform_modules_drift_from_egress_counts_and_module_contents() {
+    let fixture = "tests/fixtures/terraform-modules";
+    let mut text = draft(fixture);
+    let (from, to) = (
+        "  - orders-worker -> orders: { protocol: postgres }\n",
+        "  - orders-worker -> orders-audit: { protocol: https }\n",
+    );
+    assert!(text.contains(from), "`{from}` is in the draft");
+    text = text.replacen(from, to, 1);
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let dir = tempfile::tempdir().expect("temp dir");
+    changed_tree(
+        Path::new(fixture),
+        dir.path(),
+        &[
+            (
+                "main.tf",
+                "  for_each = toset([\"email\", \"sms\"])",
+                "  for_each = {}",
+            ),
+            (
+                "main.tf",
+                "  count                  = var.worker_count",
+                "  count                  = length(var.azs)",
+            ),
+            (
+                "main.tf",
+                "      EMAIL_TOPIC   = aws_sns_topic.notifications[\"email\"].arn\n",
+                "",
+            ),
+            (
+                "modules/database/main.tf",
+                "  storage_encrypted      = true",
+                "  storage_encrypted      = false",
+            ),
+        ],
+    );
+    let inventory = inventory(&[dir.path().to_path_buf()]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in [
+        "missing-flow: no flow `orders-worker -> orders`",
+        "disallowed-flow: the model has `orders-worker -> orders-audit`, but its security group `aws_security_group.workers` lets `orders-worker` reach nothing of `orders-audit`",
+        "contradicted-control: component `orders` claims control `encryption-at-rest`",
+        "dangling-reference: component `sns-topic-notifications` names `aws_sns_topic.notifications`",
+    ] {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    insta::assert_snapshot!(report);
+}
+
 /// Azure and Google Cloud: what publishes a store changes, and the drift says so on its line.
 #[test]
 fn azure_and_google_cloud_drift_after_the_code_changed() {
@@ -410,6 +542,11 @@ fn azure_and_google_cloud_drift_after_the_code_changed() {
             (
                 "  purge_protection_enabled      = true\n  public_network_access_enabled = false",
                 "  purge_protection_enabled      = true\n  public_network_access_enabled = true",
+            ),
+            // The jump box's SSH is opened to the internet, above the deny.
+            (
+                "    source_address_prefix      = \"203.0.113.0/24\"",
+                "    source_address_prefix      = \"Internet\"",
             ),
         ],
     );
@@ -457,6 +594,7 @@ fn realistic_repositories_draft_what_docs_iac_md_records() {
                 "    technology: cms\n    exposure: internet",
                 "    technology: mysql\n    exposure: internal\n    controls: [container-hardening, network-policy]",
                 "  - blog-wordpress -> blog-mariadb: { protocol: mysql }",
+                "  # secrets: uses Secret `blog-mariadb` (env WORDPRESS_DATABASE_PASSWORD)",
             ][..],
         ),
         (
