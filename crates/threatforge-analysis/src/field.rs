@@ -83,6 +83,7 @@ fields! {
     TrustName = "trust_name",
     UnauthenticatedPath = "unauthenticated_path",
     UsedByPeople = "used_by_people",
+    ServesMachinesOnly = "serves_machines_only",
     Usage = "usage",
     ZonePeers = "zone_peers",
     Zones = "zones",

@@ -50,8 +50,10 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("categories", STRS),
     ("criticality", INT),
     ("out_of_scope", BOOL),
-    // On a flow's ends too: whether people stand behind the forwarder a flow comes from.
+    // On a flow's ends too: whether people stand behind the forwarder a flow comes from, and
+    // whether anyone but devices and systems stands behind a caller.
     ("used_by_people", BOOL),
+    ("serves_machines_only", BOOL),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[

@@ -52,6 +52,9 @@ pub struct ComponentFacts {
     pub native_clients_only: bool,
     /// A person's client reaches it, directly or through forwarders.
     pub used_by_people: bool,
+    /// Requests reach it, through the team's processes, from devices and other systems outside
+    /// and from no person's client: there is no user behind them (a charger gateway).
+    pub serves_machines_only: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -283,6 +286,55 @@ fn people(model: &Model, facts: &mut Facts) {
     for (cf, bits) in facts.components.iter_mut().zip(reached) {
         cf.native_clients_only = bits == 2;
         cf.used_by_people = bits != 0;
+    }
+    machine_callers(model, facts);
+}
+
+/// Which actors' requests reach each component through the processes that pass them on: people's
+/// clients, or only devices and other systems. A store answers and passes nothing on, and an
+/// actor is where a request starts, so the search goes through processes only; each component is
+/// visited once per kind of origin, linear in the flows.
+fn machine_callers(model: &Model, facts: &mut Facts) {
+    const PERSON: u8 = 1;
+    const MACHINE: u8 = 2;
+    let n = model.components.len();
+    let passes_on: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.effective_kind() == ComponentKind::Process)
+        .collect();
+    let mut reached = vec![0u8; n];
+    let mut stack: Vec<(usize, u8)> = model
+        .components
+        .values()
+        .enumerate()
+        .filter(|(_, c)| c.effective_kind() == ComponentKind::Actor)
+        .map(|(i, c)| {
+            (
+                i,
+                if c.has_trait("human-client") {
+                    PERSON
+                } else {
+                    MACHINE
+                },
+            )
+        })
+        .collect();
+    while let Some((c, bit)) = stack.pop() {
+        for &f in &facts.components[c].outbound {
+            let Some(t) = facts.flows[f].target else {
+                continue;
+            };
+            if reached[t] & bit == 0 {
+                reached[t] |= bit;
+                if passes_on[t] {
+                    stack.push((t, bit));
+                }
+            }
+        }
+    }
+    for (cf, bits) in facts.components.iter_mut().zip(reached) {
+        cf.serves_machines_only = bits == MACHINE;
     }
 }
 
@@ -981,5 +1033,37 @@ flows:
         ));
         assert!(!component(&model, &facts, "api").native_clients_only);
         assert!(!component(&model, &facts, "site").native_clients_only);
+    }
+
+    #[test]
+    fn machines_only_where_no_persons_request_reaches_through_the_processes() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  charger: { technology: iot-device, exposure: internet }
+  installer: { technology: browser, exposure: internet }
+  nlb: { technology: load-balancer }
+  gateway: { technology: api-service }
+  portal: { technology: web-application }
+  sessions: { technology: worker }
+  db: { technology: postgresql }
+  reporter: { technology: batch-job }
+flows:
+  - charger -> nlb: { protocol: https }
+  - nlb -> gateway: { protocol: https }
+  - gateway -> sessions: { protocol: grpc-tls }
+  - sessions -> db: { protocol: postgres-tls }
+  - installer -> portal: { protocol: https }
+  - portal -> db: { protocol: postgres-tls }
+  - db -> reporter: { protocol: postgres-tls }
+",
+        );
+        let only = |id| component(&model, &facts, id).serves_machines_only;
+        // Chargers' requests, through the balancer and on through the processes.
+        assert!(only("nlb") && only("gateway") && only("sessions"));
+        // A person reaches the portal, and a store passes no request on: both kinds meet there.
+        assert!(!only("portal") && !only("db"));
+        // What no actor reaches is not known to serve machines alone.
+        assert!(!only("reporter"));
     }
 }

@@ -325,6 +325,7 @@ impl<'m> World<'m> {
             Field::PullsUntrustedInput => Value::Bool(cf.pulls_untrusted_input),
             Field::NativeClientsOnly => Value::Bool(cf.native_clients_only),
             Field::UsedByPeople => Value::Bool(cf.used_by_people),
+            Field::ServesMachinesOnly => Value::Bool(cf.serves_machines_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
             Field::Boundaries => return strs(&x.boundaries),
