@@ -649,6 +649,8 @@ threats:
             &Default::default(),
         );
         analysis.threats.retain(Threat::is_manual);
+        // The worked examples are made of their manual threats alone, the checklist included.
+        analysis.hygiene.retain(Threat::is_manual);
         match plan_controls(&loaded.model, &analysis, options) {
             Ok(plan) => plan,
             Err(e) => panic!("{e}"),
