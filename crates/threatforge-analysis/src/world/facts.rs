@@ -245,14 +245,12 @@ pub(crate) fn derive(model: &Model) -> Facts {
 /// visits a component once per kind of client (browser or native), so the cost is linear in the
 /// flows.
 fn people(model: &Model, facts: &mut Facts) {
-    let n = model.components.len();
     let forwards: Vec<bool> = model
         .components
         .values()
         .map(|c| c.has_trait("forwards-traffic"))
         .collect();
     // reached[c]: bit 0 by a browser-capable client, bit 1 by a native one.
-    let mut reached = vec![0u8; n];
     let mut stack: Vec<(usize, u8)> = Vec::new();
     for (c, component) in model.components.values().enumerate() {
         if component.effective_kind() == ComponentKind::Actor && component.has_trait("human-client")
@@ -266,19 +264,7 @@ fn people(model: &Model, facts: &mut Facts) {
         }
     }
     let people: Vec<(usize, u8)> = stack.clone();
-    while let Some((c, bit)) = stack.pop() {
-        for &f in &facts.components[c].outbound {
-            let Some(t) = facts.flows[f].target else {
-                continue;
-            };
-            if reached[t] & bit == 0 {
-                reached[t] |= bit;
-                if forwards[t] {
-                    stack.push((t, bit));
-                }
-            }
-        }
-    }
+    let mut reached = spread(facts, stack, &forwards);
     // A person's own client is not reached by people.
     for (c, _) in people {
         reached[c] = 0;
@@ -297,14 +283,12 @@ fn people(model: &Model, facts: &mut Facts) {
 fn machine_callers(model: &Model, facts: &mut Facts) {
     const PERSON: u8 = 1;
     const MACHINE: u8 = 2;
-    let n = model.components.len();
     let passes_on: Vec<bool> = model
         .components
         .values()
         .map(|c| c.effective_kind() == ComponentKind::Process)
         .collect();
-    let mut reached = vec![0u8; n];
-    let mut stack: Vec<(usize, u8)> = model
+    let origins: Vec<(usize, u8)> = model
         .components
         .values()
         .enumerate()
@@ -320,6 +304,18 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
             )
         })
         .collect();
+    let reached = spread(facts, origins, &passes_on);
+    for (cf, bits) in facts.components.iter_mut().zip(reached) {
+        cf.serves_machines_only = bits == MACHINE;
+    }
+}
+
+/// Marks, per component, the bits of the origins whose requests reach it along flows, going on
+/// from a component only where `passes_on` says it passes requests on. Each component is entered
+/// once per bit, so the cost is linear in the flows.
+fn spread(facts: &Facts, origins: Vec<(usize, u8)>, passes_on: &[bool]) -> Vec<u8> {
+    let mut reached = vec![0u8; facts.components.len()];
+    let mut stack = origins;
     while let Some((c, bit)) = stack.pop() {
         for &f in &facts.components[c].outbound {
             let Some(t) = facts.flows[f].target else {
@@ -333,9 +329,7 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
             }
         }
     }
-    for (cf, bits) in facts.components.iter_mut().zip(reached) {
-        cf.serves_machines_only = bits == MACHINE;
-    }
+    reached
 }
 
 /// What an attacker holds on a path from an untrusted source: nothing, or a credential that keeps
