@@ -1092,16 +1092,7 @@ resource "aws_db_instance" "db" {
                 "aws_instance.batch -> aws_db_instance.db Some(\"postgres\")",
             ]
         );
-        let gates: Vec<String> = inventory
-            .gates
-            .iter()
-            .map(|g| {
-                format!(
-                    "{} outbound={} anywhere={} {:?}",
-                    g.target, g.outbound, g.anywhere, g.allowed
-                )
-            })
-            .collect();
+        let gates: Vec<String> = inventory.gates.iter().map(crate::Gate::summary).collect();
         // A CIDR that names no component (10.0.0.0/8) leaves the batch group's egress unjudged;
         // egress to anywhere is no exposure.
         assert_eq!(

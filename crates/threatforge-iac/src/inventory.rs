@@ -127,6 +127,17 @@ pub struct Gate {
     pub origin: Origin,
 }
 
+#[cfg(test)]
+impl Gate {
+    /// One line the readers' unit tests compare: target, direction, openness, who is allowed.
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "{} outbound={} anywhere={} {:?}",
+            self.target, self.outbound, self.anywhere, self.allowed
+        )
+    }
+}
+
 impl Gate {
     /// Whether it stands in the way of a flow with `other` at the far end (the source of an
     /// inbound gate's flow, the target of an outbound one's): it judges `other`, and lets

@@ -366,23 +366,13 @@ pub(crate) fn read(files: &[(String, String)], inventory: &mut Inventory) -> Res
                     let qualified = format!("{host}.{}", w.namespace);
                     let targets = hosts.get(&qualified).or_else(|| hosts.get(&host));
                     for &t in targets.map_or(&[][..], Vec::as_slice) {
-                        let protocol = protocol.or_else(|| {
-                            protocol_of_technology(inventory.components[t].technology.value)
-                        });
-                        let source = inventory.components[first + i].reference.clone();
-                        let target = inventory.components[t].reference.clone();
-                        inventory.link(Link {
-                            source,
-                            target,
-                            protocol,
-                            why: format!(
-                                "environment variable {} of {} names `{}`",
-                                short(key),
-                                w.id(),
-                                short(&host)
-                            ),
-                            origin: origin(w),
-                        });
+                        let why = format!(
+                            "environment variable {} of {} names `{}`",
+                            short(key),
+                            w.id(),
+                            short(&host)
+                        );
+                        link_named(inventory, first + i, t, protocol, why, origin(w));
                     }
                 }
             }
@@ -579,26 +569,16 @@ fn config_and_secrets(
                     continue;
                 }
                 for &t in targets {
-                    let protocol = protocol.or_else(|| {
-                        protocol_of_technology(inventory.components[t].technology.value)
-                    });
-                    let source = inventory.components[first + i].reference.clone();
-                    let target = inventory.components[t].reference.clone();
-                    inventory.link(Link {
-                        source,
-                        target,
-                        protocol,
-                        why: format!(
-                            "ConfigMap {}/{} key {} ({} of {}) names `{}`",
-                            w.namespace,
-                            short(reference.name),
-                            short(key),
-                            reference.how,
-                            w.id(),
-                            short(host)
-                        ),
-                        origin: origin.clone(),
-                    });
+                    let why = format!(
+                        "ConfigMap {}/{} key {} ({} of {}) names `{}`",
+                        w.namespace,
+                        short(reference.name),
+                        short(key),
+                        reference.how,
+                        w.id(),
+                        short(host)
+                    );
+                    link_named(inventory, first + i, t, *protocol, why, origin.clone());
                 }
             }
         }
@@ -1046,6 +1026,29 @@ fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
     labels_ok && expressions_ok
 }
 
+/// A flow from a workload to a component its configuration names (an environment variable or a
+/// ConfigMap value), over the protocol the text names, else the target's usual one.
+fn link_named(
+    inventory: &mut Inventory,
+    source: usize,
+    target: usize,
+    protocol: Option<&'static str>,
+    why: String,
+    origin: Origin,
+) {
+    let protocol =
+        protocol.or_else(|| protocol_of_technology(inventory.components[target].technology.value));
+    let source = inventory.components[source].reference.clone();
+    let target = inventory.components[target].reference.clone();
+    inventory.link(Link {
+        source,
+        target,
+        protocol,
+        why,
+        origin,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1235,12 +1238,7 @@ subjects: [{ kind: ServiceAccount, name: default }]
             inventory(&format!("{APP}{policies}"))
                 .gates
                 .iter()
-                .map(|g| {
-                    format!(
-                        "{} outbound={} anywhere={} {:?}",
-                        g.target, g.outbound, g.anywhere, g.allowed
-                    )
-                })
+                .map(Gate::summary)
                 .collect()
         };
         let policy = |name: &str, spec: &str| {
