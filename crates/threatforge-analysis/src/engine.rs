@@ -380,13 +380,12 @@ fn evaluate_element<'w>(
     }
     // A superseded rule whose own controls are all in place stays a threat of its own, mitigated:
     // absorbed, it would be named as a consequence the element is in fact protected from.
-    let mitigated: Vec<bool> = fired
-        .iter()
-        .map(|(rule, _)| {
-            mitigation_by(&rule.shared.mitigations, &candidate.controls).coverage == Coverage::Full
-        })
-        .collect();
-    let absorbed = absorb_superseded(&mut fired, &mitigated);
+    // Asked only of a rule another fired rule supersedes, so the hot path of elements without
+    // superseding rules pays nothing for it.
+    let mitigated = |rule: &Rule| {
+        mitigation_by(&rule.shared.mitigations, &candidate.controls).coverage == Coverage::Full
+    };
+    let absorbed = absorb_superseded(&mut fired, mitigated);
     let Some(element) = fired.first().map(|(r, _)| r.file.applies_to.element) else {
         return (Vec::new(), diagnostics);
     };
@@ -468,11 +467,10 @@ fn evaluate_element<'w>(
 
 /// Removes the fired rules that another fired rule supersedes, and returns, per remaining rule in
 /// order, the rules it absorbed. Only a rule that fired absorbs: a team that disables the root
-/// rule gets the specific ones back. A rule marked `mitigated` (in `fired`'s order) is never
-/// absorbed.
+/// rule gets the specific ones back. A rule for which `mitigated` holds is never absorbed.
 fn absorb_superseded<'r>(
     fired: &mut Vec<(&'r Rule, Box<str>)>,
-    mitigated: &[bool],
+    mitigated: impl Fn(&Rule) -> bool,
 ) -> Vec<Vec<&'r Rule>> {
     let superseded_by = |rule: &Rule| {
         fired
@@ -481,8 +479,7 @@ fn absorb_superseded<'r>(
     };
     let direct: Vec<Option<usize>> = fired
         .iter()
-        .zip(mitigated)
-        .map(|((r, _), &mitigated)| if mitigated { None } else { superseded_by(r) })
+        .map(|(r, _)| superseded_by(r).filter(|_| !mitigated(r)))
         .collect();
     // A rule superseded by one that is itself superseded goes to the last in the chain (a cycle
     // of rules superseding each other stops after as many steps as there are rules).
