@@ -252,7 +252,7 @@ flows:
         // before it, half a million tries for a thousand threats.
         let mut yaml = String::from("system: { name: shop }\ncomponents:\n");
         let mut flows = String::from("flows:\n");
-        for i in 0..300 {
+        for i in 0..520 {
             yaml.push_str(&format!(
                 "  web{i}: {{ technology: web-application, exposure: internet, traits: [builds-queries] }}\n  \
                  db{i}: {{ technology: postgresql }}\n"

@@ -515,10 +515,18 @@ fn with_absorbed_mitigations(
     own: &Arc<[MitigationEntry]>,
     absorbed: &[&Rule],
 ) -> Arc<[MitigationEntry]> {
+    // An absorbed entry that any of the threat's own entries already implies (every alternative
+    // of the own entry is one of its alternatives: TLS or mTLS or VPN implies TLS or mTLS or
+    // signing or VPN) asks nothing more, and would only repeat the same advice.
+    let implied = |e: &MitigationEntry| {
+        own.iter().any(|o| {
+            o.whole == e.whole || o.alternatives.iter().all(|a| e.alternatives.contains(a))
+        })
+    };
     let extra = absorbed
         .iter()
         .flat_map(|r| r.shared.mitigations.iter())
-        .filter(|e| !own.iter().any(|o| o.whole == e.whole));
+        .filter(|e| !implied(e));
     if extra.clone().next().is_none() {
         return own.clone();
     }
@@ -538,7 +546,7 @@ fn with_consequences(explanation: Box<str>, absorbed: &[&Rule]) -> Box<str> {
     }
     let titles: Vec<&str> = absorbed.iter().map(|r| r.file.title.as_str()).collect();
     format!(
-        "{explanation} One cause, one fix, for each of: {}.",
+        "{explanation} Closing this gap also closes: {}.",
         titles.join("; ")
     )
     .into_boxed_str()

@@ -82,6 +82,7 @@ fields! {
     Trust = "trust",
     TrustName = "trust_name",
     UnauthenticatedPath = "unauthenticated_path",
+    UntrustedOrigin = "untrusted_origin",
     UsedByPeople = "used_by_people",
     ServesMachinesOnly = "serves_machines_only",
     Usage = "usage",

@@ -1,7 +1,9 @@
 //! One threat for a practice that one fix serves everywhere (rules with `group: model`): the
 //! open threats a rule finds on several elements become one threat, `<rule>:model`, that names
-//! each element with its own explanation and is scored as the most severe of them. A rule that
-//! finds one element keeps that element's threat and id, unless the team decided on the group.
+//! each element with its own explanation and is scored as the most severe of them. A flow rule
+//! with `group: target` does the same per component its flows lead into, `<rule>:<component>`.
+//! A rule that finds one element keeps that element's threat and id, unless the team decided on
+//! the group.
 //!
 //! Runs after `rules.not_applicable` and before the decisions: an element the team has already
 //! answered for (a decision written for its own threat, not for the group, or marked not
@@ -22,55 +24,71 @@ use crate::threat::{Analysis, ElementRef, Threat, ThreatId};
 pub(crate) const MODEL_KEY: &str = "model";
 
 pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
-    let grouped: Vec<(&str, crate::rule::Tier)> = active
+    let grouped: Vec<(&str, Group, crate::rule::Tier)> = active
         .iter()
-        .filter(|r| r.file.group == Some(Group::Model))
-        .map(|r| (r.id(), r.file.tier))
+        .filter_map(|r| r.file.group.map(|g| (r.id(), g, r.file.tier)))
         .collect();
     if grouped.is_empty() {
         return;
     }
-    let group_ids: Vec<String> = grouped
-        .iter()
-        .map(|(r, _)| format!("{r}:{MODEL_KEY}"))
-        .collect();
-    let mut members: Vec<Vec<Threat>> = vec![Vec::new(); grouped.len()];
+    // Groups by their id, `<rule>:<key>`, in id order, so each goes into its place below.
+    let mut groups: std::collections::BTreeMap<String, (Group, Vec<Threat>)> =
+        std::collections::BTreeMap::new();
     let mut rest = Vec::with_capacity(analysis.threats.len());
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
     for threat in std::mem::take(&mut analysis.threats) {
-        let slot = grouped.iter().position(|(r, _)| *r == &*threat.rule);
-        match slot {
-            // A hygiene finding the model makes a threat of its design (`threat_when`) is about
-            // that element, not the shared practice: it stays apart.
-            Some(slot)
-                if threat.is_open()
-                    && threat.tier == grouped[slot].1
-                    && !singled_out(&decisions, &threat, &group_ids[slot], &mut id) =>
-            {
-                members[slot].push(threat);
+        let slot = grouped.iter().find(|(r, _, _)| *r == &*threat.rule);
+        // A hygiene finding the model makes a threat of its design (`threat_when`) is about
+        // that element, not the shared practice: it stays apart.
+        let key = slot
+            .filter(|(_, _, tier)| threat.is_open() && threat.tier == *tier)
+            .and_then(|&(rule, group, _)| Some((rule, group, key_of(model, group, &threat)?)));
+        match key {
+            Some((rule, group, key)) => {
+                let group_id = format!("{rule}:{key}");
+                if singled_out(&decisions, &threat, &group_id, &mut id) {
+                    rest.push(threat);
+                } else {
+                    groups
+                        .entry(group_id)
+                        .or_insert_with(|| (group, Vec::new()))
+                        .1
+                        .push(threat);
+                }
             }
-            _ => rest.push(threat),
+            None => rest.push(threat),
         }
     }
     // `rest` kept the id order; each of the few groups goes into its place rather than sorting
     // the whole list again.
-    let groups = members
+    let groups = groups
         .into_iter()
-        .zip(&group_ids)
-        .filter_map(|(members, group_id)| {
-            if members.len() == 1 && !named(model, group_id) {
+        .filter_map(|(group_id, (group, members))| {
+            if members.len() == 1 && !named(model, &group_id) {
                 // One element is no practice to group: its own threat says more (its element, its
                 // location, its owner), and a decision written for it keeps matching.
                 return members.into_iter().next();
             }
-            group_of(members)
+            group_of(model, group, members)
         });
     for group in groups {
         let at = rest.partition_point(|t| t.id < group.id);
         rest.insert(at, group);
     }
     analysis.threats = rest;
+}
+
+/// The element a grouped threat is about: the model, or the component a flow leads into.
+fn key_of<'m>(model: &'m Model, group: Group, threat: &Threat) -> Option<&'m str> {
+    match group {
+        Group::Model => Some(MODEL_KEY),
+        Group::Target if threat.element.kind == Element::Flow => model
+            .flows
+            .get(&*threat.element.id)
+            .map(|f| f.target.value.as_str()),
+        Group::Target => None,
+    }
 }
 
 /// Whether a decision names the group's id itself: a group the team decided on stays one while a
@@ -93,12 +111,22 @@ fn singled_out(decisions: &Index, threat: &Threat, group: &str, id: &mut String)
 
 /// The group's threat: the most severe member's score, factors, mitigations and location (the
 /// place a reader goes first), and every member's explanation.
-fn group_of(members: Vec<Threat>) -> Option<Threat> {
+fn group_of(model: &Model, group: Group, members: Vec<Threat>) -> Option<Threat> {
     let worst = members
         .iter()
         .enumerate()
         .min_by_key(|(_, t)| t.risk_order())
         .map(|(i, _)| i)?;
+    let element = match group {
+        Group::Model => ElementRef {
+            kind: Element::Model,
+            id: Arc::from(MODEL_KEY),
+        },
+        Group::Target => ElementRef {
+            kind: Element::Component,
+            id: Arc::from(key_of(model, group, &members[worst])?),
+        },
+    };
     let explanation = if members.len() == 1 {
         members[worst].explanation.to_string()
     } else {
@@ -106,8 +134,12 @@ fn group_of(members: Vec<Threat>) -> Option<Threat> {
             .iter()
             .map(|t| format!("`{}`", t.element.id))
             .collect();
+        let into = match group {
+            Group::Model => String::new(),
+            Group::Target => format!(" into `{}`", element.id),
+        };
         let mut text = format!(
-            "The same gap on {} {}, with one fix for all: {}.",
+            "The same gap on {} {}{into}, with one fix for all: {}.",
             members.len(),
             noun(members[worst].element.kind),
             in_words(&names)
@@ -127,11 +159,8 @@ fn group_of(members: Vec<Threat>) -> Option<Threat> {
     absorbed.sort();
     absorbed.dedup();
     let mut threat = members.into_iter().nth(worst)?;
-    threat.id = ThreatId::new(threat.rule.clone(), Arc::from(MODEL_KEY));
-    threat.element = ElementRef {
-        kind: Element::Model,
-        id: Arc::from(MODEL_KEY),
-    };
+    threat.id = ThreatId::new(threat.rule.clone(), element.id.clone());
+    threat.element = element;
     threat.explanation = explanation.into_boxed_str();
     threat.absorbed = absorbed;
     threat.members = element_refs;

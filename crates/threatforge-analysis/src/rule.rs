@@ -82,6 +82,10 @@ pub struct Examples {
 pub enum Group {
     /// One threat for the whole model, `<rule>:model`.
     Model,
+    /// For a flow rule: one threat per component its flows lead into, `<rule>:<component>`, where
+    /// one change at that component closes the gap on every flow (TLS on the collector's
+    /// listener, one agreement with the vendor every service sends data to).
+    Target,
 }
 
 /// Where a rule's findings are listed.

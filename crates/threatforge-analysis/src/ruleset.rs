@@ -527,6 +527,21 @@ impl RuleCompiler<'_> {
             }
             self.compile_expression(when, &when.value, 0, scope, true)
         });
+        if file.group == Some(crate::rule::Group::Target)
+            && file.applies_to.element != crate::rule::Element::Flow
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    "`group: target` on a rule that does not apply to flows",
+                )
+                .with_label(
+                    file.id.span,
+                    format!("this rule applies to {}s", file.applies_to.element),
+                )
+                .with_help("group a flow rule by its target, or use `group: model`"),
+            );
+        }
         let explanation = self.compile_template(&file.explanation, scope);
         if self.diagnostics.len() > before {
             return None;
@@ -1001,6 +1016,16 @@ mod tests {
                 (line, d.message.clone())
             })
             .collect()
+    }
+
+    #[test]
+    fn only_a_flow_rule_groups_by_its_target() {
+        let set = team_rule("true", "x\ngroup: target");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`group: target` on a rule that does not apply to flows"]
+        );
     }
 
     #[test]

@@ -179,10 +179,18 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
         Element::Flow => {
             let ff = &facts.flows[index];
             let flow = &world.model.flows[index];
+            // A radio or cable link (Bluetooth, NFC, USB) is reached by standing next to the
+            // device, not from the network its ends face.
+            let nearby = flow
+                .protocol
+                .as_ref()
+                .and_then(|p| threatforge_model::catalog().protocol(&p.value))
+                .is_some_and(|p| p.family == "proximity");
             Exposed {
-                direct: ff
-                    .source
-                    .is_some_and(|s| sends_from_untrusted_network(world, s)),
+                direct: !nearby
+                    && ff
+                        .source
+                        .is_some_and(|s| sends_from_untrusted_network(world, s)),
                 hops: (ff.hops >= 0).then_some(ff.hops),
                 open: ff.outsider_path,
                 what: format!("flow `{}`", flow.id.value),
@@ -265,7 +273,11 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
             data.sort_unstable();
             data.dedup();
             let ff = &facts.flows[index];
-            let crit = [ff.source, ff.target]
+            // What a flow carries matters to the end that depends on it: the target, which acts
+            // on what arrives, and the source only where it waits for an answer (`returns`). A
+            // critical service shipping its logs does not make the log pipeline critical.
+            let source = ff.source.filter(|_| !flow.returns.is_empty());
+            let crit = [source, ff.target]
                 .iter()
                 .flatten()
                 .map(|&c| criticality(c))
@@ -277,7 +289,11 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
                 criticality: crit,
                 holder: name.clone(),
                 plural: false,
-                critical: format!("the more critical end of {name}"),
+                critical: if source.is_some() {
+                    format!("the more critical end of {name}")
+                } else {
+                    format!("the target of {name}")
+                },
             }
         }
         Element::Data => Stake {

@@ -65,6 +65,10 @@ fn an_unencrypted_hop_is_one_threat_that_names_every_consequence() {
             threat.explanation
         );
     }
+    // The consequences' controls that the root's own already imply (TLS, mTLS or a VPN covers
+    // "TLS, mTLS, signing or a VPN") are not asked for a second time.
+    let missing: Vec<&str> = threat.mitigation.missing().collect();
+    assert_eq!(missing, ["tls|mtls|vpn"], "{missing:?}");
 }
 
 #[test]

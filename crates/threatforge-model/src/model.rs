@@ -578,6 +578,12 @@ pub struct Runtime {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub kind: RuntimeKind,
+    /// What runs the runtime, from the technology catalogue (`container-platform` for Kubernetes
+    /// or ECS, `data-processing-cluster` for EMR or Dataproc, `virtual-machine`): rules about
+    /// containers ask a cluster's technology before they assume pods. A cluster without one is
+    /// taken for a container platform, the common case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<Sp<String>>,
     /// Ids of the components that run here.
     pub runs: Vec<Sp<Id>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

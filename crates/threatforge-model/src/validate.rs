@@ -118,6 +118,18 @@ pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagno
         for member in &runtime.runs {
             reference(out, &what, member, "component", &component_ids);
         }
+        if let Some(technology) = &runtime.technology
+            && catalog().technology(&technology.value).is_none()
+        {
+            let ids = catalog().technology_names();
+            out.push(unknown_name(
+                Code::UnknownTechnology,
+                &what,
+                "technology",
+                technology,
+                &ids,
+            ));
+        }
         if runtime.runs.is_empty() {
             out.push(
                 Diagnostic::new(Code::EmptyRuntime, format!("{what} runs no components"))

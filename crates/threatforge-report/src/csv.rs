@@ -108,8 +108,9 @@ pub(crate) fn owner(model: &Model, threat: &Threat) -> String {
     let decided = threat.decision.as_ref().and_then(|d| d.owner.clone());
     // A threat grouped for the model belongs to the owners of its members, each named once.
     let element = || {
-        let mut owners: Vec<&str> = threat
-            .elements()
+        // A threat grouped by the component its flows lead into is that component's too.
+        let mut owners: Vec<&str> = std::iter::once(&threat.element)
+            .chain(threat.elements())
             .filter_map(|e| match e.kind {
                 Element::Component => model.components.get(&*e.id)?.owner.as_deref(),
                 Element::Data => model.data.get(&*e.id)?.owner.as_deref(),

@@ -116,6 +116,7 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("availability_level", INT),
     ("categories", STRS),
     ("personal", BOOL),
+    ("untrusted_origin", BOOL),
     ("quantity", STR),
     ("tags", STRS),
     // Component references end there: a data asset in any list can say where it is kept.
@@ -139,6 +140,8 @@ const RUNTIME_FIELDS: &[(&str, Ty)] = &[
     ("id", STR),
     ("name", STR),
     ("kind", STR),
+    ("technology", STR),
+    ("traits", STRS),
     ("components", REFS),
     ("zones", STRS),
 ];

@@ -75,6 +75,9 @@ pub struct FlowFacts {
 
 #[derive(Clone, Debug, Default)]
 pub struct DataFacts {
+    /// Some party outside the team writes it: it arrives on a flow from one, or comes back from
+    /// one (`is_outsider`). Pages that show such data show what an attacker may have written.
+    pub untrusted_origin: bool,
     pub stored_by: Vec<usize>,
     pub processed_by: Vec<usize>,
     pub flows: Vec<usize>,
@@ -219,6 +222,14 @@ pub(crate) fn derive(model: &Model) -> Facts {
             }
             if answers_from_outside(model, &facts.components[t], s, t, f) {
                 facts.components[s].pulls_untrusted_input = true;
+            }
+            let written_outside = |c: usize| is_outsider(model, &facts.components[c], c);
+            let sent = written_outside(s).then_some(&flow.data);
+            let answered = written_outside(t).then_some(&flow.returns);
+            for d in sent.into_iter().chain(answered).flatten() {
+                if let Some(i) = model.data.get_index_of(&d.value) {
+                    facts.data[i].untrusted_origin = true;
+                }
             }
             for d in flow.data.iter().chain(&flow.returns) {
                 if let Some(i) = model.data.get_index_of(&d.value) {
@@ -409,6 +420,18 @@ fn answers_from_outside(model: &Model, tf: &ComponentFacts, s: usize, t: usize, 
         && (target.effective_kind() != ComponentKind::Process
             || target.out_of_scope.is_some()
             || target.has_trait("third-party"))
+}
+
+/// Whether component `c` is a party outside the team: a third party, or an actor, store or
+/// out-of-scope component in an untrusted zone or facing the internet (a shopper's browser, a
+/// charger in the field, a supplier's server). The team's own services there are not: what they
+/// send is the team's output.
+fn is_outsider(model: &Model, cf: &ComponentFacts, c: usize) -> bool {
+    let component = &model.components[c];
+    component.has_trait("third-party")
+        || (cf.untrusted_source
+            && (component.effective_kind() != ComponentKind::Process
+                || component.out_of_scope.is_some()))
 }
 
 /// From every untrusted source (out-of-scope ones too: the internet does not leave with them)
@@ -788,6 +811,37 @@ data:
         // The team's own internet-facing service answers with the team's own output.
         assert!(!component(&model, &facts, "poller").pulls_untrusted_input);
         assert!(!component(&model, &facts, "db").pulls_untrusted_input);
+    }
+
+    #[test]
+    fn data_written_outside_the_team_is_of_untrusted_origin() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  shopper: { technology: browser, exposure: internet }
+  staff: { technology: user }
+  crm: { technology: saas }
+  shop: { technology: web-application, exposure: internet }
+  console: { technology: admin-console }
+flows:
+  - shopper -> shop: { protocol: https, data: [review] }
+  - staff -> console: { protocol: https, authentication: token, data: [note] }
+  - console -> crm: { protocol: https, authentication: api-key, readonly: true, returns: [ticket] }
+  - shop -> console: { protocol: https, authentication: token, data: [price] }
+data:
+  review: { classification: internal }
+  note: { classification: internal }
+  ticket: { classification: internal }
+  price: { classification: internal }
+",
+        );
+        let origin = |id: &str| facts.data[model.data.get_index_of(id).unwrap()].untrusted_origin;
+        // A shopper writes the review; a SaaS vendor answers with the ticket.
+        assert!(origin("review"));
+        assert!(origin("ticket"));
+        // Staff inside, and the team's own internet-facing service, write neither.
+        assert!(!origin("note"));
+        assert!(!origin("price"));
     }
 
     #[test]

@@ -71,6 +71,8 @@ struct BoundaryExtra<'m> {
 struct RuntimeExtra<'m> {
     members: Vec<usize>,
     zones: Vec<&'m str>,
+    /// Its technology's traits (`runs-containers` for a container platform).
+    traits: Vec<&'m str>,
 }
 
 /// The model, its facts, and what fields need, ready for rules.
@@ -224,7 +226,8 @@ impl<'m> World<'m> {
             .collect();
         let runtimes = runtime_members
             .into_iter()
-            .map(|members| {
+            .zip(model.runtimes.values())
+            .map(|(members, runtime)| {
                 let mut zones: Vec<&'m str> = members
                     .iter()
                     .map(|&c| {
@@ -236,7 +239,17 @@ impl<'m> World<'m> {
                     .collect();
                 zones.sort_unstable();
                 zones.dedup();
-                RuntimeExtra { members, zones }
+                let traits = runtime
+                    .technology
+                    .as_ref()
+                    .and_then(|t| catalog.technology(&t.value))
+                    .map(|t| t.traits.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                RuntimeExtra {
+                    members,
+                    zones,
+                    traits,
+                }
             })
             .collect();
         World {
@@ -418,6 +431,7 @@ impl<'m> World<'m> {
             Field::Personal => Value::Bool(d.categories.iter().any(|c| c.value.is_personal())),
             Field::Quantity => Value::Str(d.quantity.map_or("", |q| q.as_str())),
             Field::Tags => Value::List(List::Strs(&x.tags)),
+            Field::UntrustedOrigin => Value::Bool(df.untrusted_origin),
             Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
             Field::ProcessedBy => Value::List(List::Objs(ObjKind::Component, &df.processed_by)),
             Field::Flows => Value::List(List::Objs(ObjKind::Flow, &df.flows)),
@@ -451,6 +465,8 @@ impl<'m> World<'m> {
             Field::Id => Value::Str(&r.id.value),
             Field::Name => Value::Str(r.name.as_deref().unwrap_or(&r.id.value)),
             Field::Kind => Value::Str(r.kind.as_str()),
+            Field::Technology => Value::Str(r.technology.as_ref().map_or("", |t| &t.value)),
+            Field::Traits => Value::List(List::Strs(&x.traits)),
             Field::Components => Value::List(List::Objs(ObjKind::Component, &x.members)),
             Field::Zones => Value::List(List::Strs(&x.zones)),
             _ => return None,
