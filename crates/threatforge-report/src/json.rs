@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, btree_map};
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
-use threatforge_analysis::{Analysis, Analyzed, Factor, Linddun, Stride, Threat};
+use threatforge_analysis::{Analysis, Analyzed, Element, Factor, Linddun, Stride, Threat};
 use threatforge_model::JsonDiagnostic;
 use threatforge_model::{DecisionStatus, Model, Severity, Span, ThreatSeverity};
 
@@ -286,8 +286,8 @@ struct Tables<'a> {
     model: &'a Model,
     rules: BTreeMap<&'a str, RuleEntry<'a>>,
     controls: BTreeMap<&'a str, crate::remediation::Advice>,
-    /// Each element a threat is about, by kind and id, with where the first of its threats
-    /// says it is declared.
+    /// Each element a rule's threat is about (not the model), by kind and id, with where the
+    /// first of those threats says it is declared.
     elements: BTreeMap<(&'static str, &'a str), Span>,
     /// Every distinct factor in the order first met, and its position there.
     factors: Vec<&'a Factor>,
@@ -311,10 +311,14 @@ impl<'a> Tables<'a> {
                     .entry(&threat.rule)
                     .or_insert_with(|| RuleEntry::of(threat));
             }
-            tables
-                .elements
-                .entry((threat.element.kind.as_str(), &threat.element.id))
-                .or_insert(threat.span);
+            // A manual threat is located where the team declared it, and a grouped one at its
+            // first member: neither says where its element is, so each keeps its own.
+            if &*threat.rule != MANUAL && threat.element.kind != Element::Model {
+                tables
+                    .elements
+                    .entry((threat.element.kind.as_str(), &threat.element.id))
+                    .or_insert(threat.span);
+            }
             for factor in &threat.factors {
                 if let Entry::Vacant(slot) = tables.factor_index.entry(factor_key(factor)) {
                     slot.insert(tables.factors.len());
@@ -622,10 +626,10 @@ threats:
             "description",
             "link",
         ] {
-            if !object.contains_key(field) {
-                if let Some(value) = rule.get(field) {
-                    object.insert(field.into(), value.clone());
-                }
+            if !object.contains_key(field)
+                && let Some(value) = rule.get(field)
+            {
+                object.insert(field.into(), value.clone());
             }
         }
         if !object.contains_key("location") {
