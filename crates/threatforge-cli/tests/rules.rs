@@ -49,7 +49,7 @@ fn report_json_lists_explained_threats_with_stable_ids_and_locations() {
     std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
     let (code, report) = json(&["report", "--format", "json"], dir.path());
     assert_eq!(code, Some(0));
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
     let ids = threat_ids(&report);
     assert!(ids.contains(&"sql-injection:shop".to_owned()), "{ids:?}");
     assert!(
@@ -65,13 +65,26 @@ fn report_json_lists_explained_threats_with_stable_ids_and_locations() {
         .iter()
         .find(|t| t["id"] == "sql-injection:shop")
         .expect("sql injection");
-    assert_eq!(sql["location"]["line"], 6);
+    // Where the element is declared and what the rule says are written once, in the tables,
+    // and not repeated on the threat.
     assert_eq!(sql["element"]["kind"], "component");
+    assert_eq!(report["elements"]["component:shop"]["location"]["line"], 6);
     assert!(
-        sql["cwe"]
+        sql.get("location").is_none() && sql.get("cwe").is_none(),
+        "{sql}"
+    );
+    assert!(
+        report["rules"]["sql-injection"]["cwe"]
             .as_array()
             .is_some_and(|c| c.iter().any(|x| x == 89))
     );
+    // Each factor is a position in the table of factors.
+    let factors = sql["factors"].as_array().expect("factors");
+    assert!(!factors.is_empty());
+    for i in factors {
+        let factor = &report["factors"][i.as_u64().expect("a position") as usize];
+        assert!(factor["reason"].is_string(), "{i}: {factor}");
+    }
     assert!(
         sql["explanation"]
             .as_str()
@@ -282,24 +295,38 @@ fn a_team_declares_its_own_controls_and_rules_threats_and_reports_name_them() {
             .clone()
     };
     let team = threat(&report, "plaintext-http-entry:shopper->shop");
+    let rule = &report["rules"]["plaintext-http-entry"];
     assert_eq!(
-        team["description"],
+        rule["description"],
         "Internet traffic enters over plain HTTP."
     );
-    let remediation = &team["remediation"];
-    assert_eq!(remediation["link"], "https://wiki.example/edge-guard");
-    assert_eq!(remediation["controls"][1]["id"], "edge-guard");
-    assert_eq!(remediation["controls"][1]["title"], "Edge guard");
-    let text = remediation["text"].as_str().expect("text");
-    assert!(
-        text.starts_with("On flow shopper->shop, put in place: TLS in transit (tls) or Edge guard (edge-guard).")
-            && text.ends_with(
-                "Edge guard: Register the service's route in the edge-guard repository and switch its DNS record to the guard."
-            ),
-        "{text}"
+    assert_eq!(rule["link"], "https://wiki.example/edge-guard");
+    assert!(team.get("description").is_none(), "{team}");
+    assert_eq!(
+        team["mitigation"]["missing"],
+        serde_json::json!(["tls|edge-guard"])
     );
+    let guard = &report["controls"]["edge-guard"];
+    assert_eq!(guard["title"], "Edge guard");
+    assert_eq!(
+        guard["remediation"],
+        "Register the service's route in the edge-guard repository and switch its DNS record to the guard."
+    );
+    assert_eq!(report["controls"]["tls"]["title"], "TLS in transit");
+    // A manual threat has no rule to share: it says its own words, and names the team's
+    // control as a rule's threat does.
     let manual = threat(&report, "manual:guard-bypass");
-    assert_eq!(manual["remediation"]["controls"][0]["title"], "Edge guard");
+    assert!(
+        manual["title"].is_string() && manual["stride"].is_string(),
+        "{manual}"
+    );
+    assert!(
+        manual["mitigation"]["missing"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|c| c == "edge-guard")),
+        "{manual}"
+    );
+    assert!(report["rules"].get("manual").is_none());
 
     // The team's control in place closes both, as a catalogue control would.
     let guarded = model

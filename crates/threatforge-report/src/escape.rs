@@ -240,16 +240,50 @@ pub(crate) fn json_text(
 /// [`json`], written to `out` as it is serialized: a report of 50,000 components is hundreds of
 /// megabytes, which need not exist in memory at once.
 pub(crate) fn json_to(value: &impl Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, SafeJson(Default::default()));
+    json_layout_to(value, usize::MAX, out)
+}
+
+/// `value` as JSON escaped as [`json`] says, pretty-printed at its two outer levels and with
+/// everything deeper on one line: a list of records (the report's threats, a table's entries)
+/// reads one record a line, which a person can scan and grep, and has none of the indentation
+/// that was a third of a large report.
+pub(crate) fn json_lines(value: &impl Serialize) -> String {
+    json_text(|out| json_lines_to(value, out))
+}
+
+/// [`json_lines`], written to `out` as it is serialized.
+pub(crate) fn json_lines_to(
+    value: &impl Serialize,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    json_layout_to(value, 2, out)
+}
+
+fn json_layout_to(
+    value: &impl Serialize,
+    pretty_levels: usize,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let formatter = SafeJson {
+        pretty: Default::default(),
+        depth: 0,
+        pretty_levels,
+    };
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
     value
         .serialize(&mut serializer)
         .map_err(std::io::Error::other)?;
     out.write_all(b"\n")
 }
 
-/// serde_json's pretty printer, with strings escaped as [`json`] says.
-struct SafeJson<'a>(serde_json::ser::PrettyFormatter<'a>);
+/// serde_json's pretty printer down to `pretty_levels` nested arrays and objects, compact below,
+/// with strings escaped as [`json`] says.
+struct SafeJson<'a> {
+    pretty: serde_json::ser::PrettyFormatter<'a>,
+    /// Arrays and objects open around the next thing written.
+    depth: usize,
+    pretty_levels: usize,
+}
 
 impl SafeJson<'_> {
     fn write_u16_escapes<W: ?Sized + std::io::Write>(
@@ -264,26 +298,113 @@ impl SafeJson<'_> {
     }
 }
 
-/// Delegates the layout to the pretty printer.
-macro_rules! delegate {
-    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        fn $name<W: ?Sized + std::io::Write>(&mut self, writer: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
-            self.0.$name(writer $(, $arg)*)
-        }
-    )*};
+impl SafeJson<'_> {
+    /// Whether the innermost open array or object is laid out on one line.
+    fn flat(&self) -> bool {
+        self.depth > self.pretty_levels
+    }
 }
 
 impl serde_json::ser::Formatter for SafeJson<'_> {
-    delegate! {
-        begin_array();
-        end_array();
-        begin_array_value(first: bool);
-        end_array_value();
-        begin_object();
-        end_object();
-        begin_object_key(first: bool);
-        begin_object_value();
-        end_object_value();
+    // The pretty printer sees only the levels it lays out: a one-line value inside one of them
+    // is, to it, a value like a number.
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        if self.flat() {
+            writer.write_all(b"[")
+        } else {
+            self.pretty.begin_array(writer)
+        }
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        let flat = self.flat();
+        self.depth = self.depth.saturating_sub(1);
+        if flat {
+            writer.write_all(b"]")
+        } else {
+            self.pretty.end_array(writer)
+        }
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !self.flat() {
+            self.pretty.begin_array_value(writer, first)
+        } else if first {
+            Ok(())
+        } else {
+            writer.write_all(b",")
+        }
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        if self.flat() {
+            Ok(())
+        } else {
+            self.pretty.end_array_value(writer)
+        }
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        if self.flat() {
+            writer.write_all(b"{")
+        } else {
+            self.pretty.begin_object(writer)
+        }
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        let flat = self.flat();
+        self.depth = self.depth.saturating_sub(1);
+        if flat {
+            writer.write_all(b"}")
+        } else {
+            self.pretty.end_object(writer)
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !self.flat() {
+            self.pretty.begin_object_key(writer, first)
+        } else if first {
+            Ok(())
+        } else {
+            writer.write_all(b",")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        if self.flat() {
+            writer.write_all(b":")
+        } else {
+            self.pretty.begin_object_value(writer)
+        }
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        if self.flat() {
+            Ok(())
+        } else {
+            self.pretty.end_object_value(writer)
+        }
     }
 
     fn write_string_fragment<W: ?Sized + std::io::Write>(
@@ -375,6 +496,21 @@ mod tests {
             xml("<img src=x onerror=alert(1)> & \"q\" 'a'\u{1}\n"),
             "&lt;img src&#61;x onerror&#61;alert(1)&gt; &amp; &quot;q&quot; &#39;a&#39;\\u{1} "
         );
+    }
+
+    #[test]
+    fn json_lines_are_pretty_at_two_levels_and_compact_below() {
+        let value = serde_json::json!({
+            "a": [{ "b": [1, 2], "c": {} }, []],
+            "d": { "e": { "f": "g" } },
+            "h": []
+        });
+        assert_eq!(
+            json_lines(&value),
+            "{\n  \"a\": [\n    {\"b\":[1,2],\"c\":{}},\n    []\n  ],\n  \"d\": {\n    \"e\": {\"f\":\"g\"}\n  },\n  \"h\": []\n}\n"
+        );
+        let back: serde_json::Value = serde_json::from_str(&json_lines(&value)).expect("JSON");
+        assert_eq!(back, value);
     }
 
     #[test]
