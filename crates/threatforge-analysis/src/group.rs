@@ -35,24 +35,26 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         .map(|(r, _)| format!("{r}:{MODEL_KEY}"))
         .collect();
     let mut members: Vec<Vec<Threat>> = vec![Vec::new(); grouped.len()];
-    let mut rest = Vec::with_capacity(analysis.threats.len());
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
-    for threat in std::mem::take(&mut analysis.threats) {
-        let slot = grouped.iter().position(|(r, _)| *r == &*threat.rule);
-        match slot {
-            // A hygiene finding the model makes a threat of its design (`threat_when`) is about
-            // that element, not the shared practice: it stays apart.
-            Some(slot)
-                if threat.is_open()
-                    && threat.tier == grouped[slot].1
-                    && !singled_out(&decisions, &threat, &group_ids[slot], &mut id) =>
-            {
-                members[slot].push(threat);
-            }
-            _ => rest.push(threat),
+    let slot_of = |threat: &Threat| grouped.iter().position(|(r, _)| *r == &*threat.rule);
+    // The members are taken out in place: moving the rest into a new list held the whole list
+    // twice for a moment, the peak of a large model's analysis.
+    let taken = analysis.threats.extract_if(.., |threat| {
+        // A hygiene finding the model makes a threat of its design (`threat_when`) is about
+        // that element, not the shared practice: it stays apart.
+        slot_of(threat).is_some_and(|slot| {
+            threat.is_open()
+                && threat.tier == grouped[slot].1
+                && !singled_out(&decisions, threat, &group_ids[slot], &mut id)
+        })
+    });
+    for threat in taken {
+        if let Some(slot) = slot_of(&threat) {
+            members[slot].push(threat);
         }
     }
+    let rest = &mut analysis.threats;
     // `rest` kept the id order; each of the few groups goes into its place rather than sorting
     // the whole list again.
     let groups = members
@@ -70,7 +72,6 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         let at = rest.partition_point(|t| t.id < group.id);
         rest.insert(at, group);
     }
-    analysis.threats = rest;
 }
 
 /// Whether a decision names the group's id itself: a group the team decided on stays one while a
