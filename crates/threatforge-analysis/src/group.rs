@@ -34,32 +34,33 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     // Groups by their id, `<rule>:<key>`, in id order, so each goes into its place below.
     let mut groups: std::collections::BTreeMap<String, (Group, Vec<Threat>)> =
         std::collections::BTreeMap::new();
-    let mut rest = Vec::with_capacity(analysis.threats.len());
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
-    for threat in std::mem::take(&mut analysis.threats) {
-        let slot = grouped.iter().find(|(r, _, _)| *r == &*threat.rule);
-        // A hygiene finding the model makes a threat of its design (`threat_when`) is about
-        // that element, not the shared practice: it stays apart.
-        let key = slot
-            .filter(|(_, _, tier)| threat.is_open() && threat.tier == *tier)
-            .and_then(|&(rule, group, _)| Some((rule, group, key_of(model, group, &threat)?)));
-        match key {
-            Some((rule, group, key)) => {
-                let group_id = format!("{rule}:{key}");
-                if singled_out(&decisions, &threat, &group_id, &mut id) {
-                    rest.push(threat);
-                } else {
-                    groups
-                        .entry(group_id)
-                        .or_insert_with(|| (group, Vec::new()))
-                        .1
-                        .push(threat);
-                }
-            }
-            None => rest.push(threat),
+    // The group a threat joins, if any. A hygiene finding the model makes a threat of its design
+    // (`threat_when`) is about that element, not the shared practice: it stays apart.
+    let group_of_threat = |threat: &Threat| {
+        let &(rule, group, tier) = grouped.iter().find(|(r, _, _)| *r == &*threat.rule)?;
+        if !threat.is_open() || threat.tier != tier {
+            return None;
+        }
+        Some((group, format!("{rule}:{}", key_of(model, group, threat)?)))
+    };
+    // The members are taken out in place: moving the rest into a new list held the whole list
+    // twice for a moment, the peak of a large model's analysis.
+    let taken = analysis.threats.extract_if(.., |threat| {
+        group_of_threat(threat)
+            .is_some_and(|(_, group_id)| !singled_out(&decisions, threat, &group_id, &mut id))
+    });
+    for threat in taken {
+        if let Some((group, group_id)) = group_of_threat(&threat) {
+            groups
+                .entry(group_id)
+                .or_insert_with(|| (group, Vec::new()))
+                .1
+                .push(threat);
         }
     }
+    let rest = &mut analysis.threats;
     // `rest` kept the id order; each of the few groups goes into its place rather than sorting
     // the whole list again.
     let groups = groups
@@ -76,7 +77,6 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         let at = rest.partition_point(|t| t.id < group.id);
         rest.insert(at, group);
     }
-    analysis.threats = rest;
 }
 
 /// The element a grouped threat is about: the model, or the component a flow leads into.

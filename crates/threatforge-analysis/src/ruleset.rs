@@ -10,7 +10,7 @@ use threatforge_model::Diagnostic;
 use threatforge_model::catalog;
 use threatforge_model::read_confined;
 use threatforge_model::{
-    FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, suggest,
+    FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, read_typed_in, suggest,
 };
 
 use crate::bounds::{self, Exceeded};
@@ -424,8 +424,12 @@ fn compile_file(
     text: Arc<str>,
     origin: Origin,
 ) -> (Option<Rule>, Vec<Diagnostic>) {
-    let (parsed, mut diagnostics) =
-        read_typed_as::<RuleFile>(file, display, path, text, "the rule");
+    // The file is in `sources` (both callers have just added it), whose index of its lines is
+    // reused rather than computed again.
+    let (parsed, mut diagnostics) = match sources.get(file) {
+        Some(source) => read_typed_in::<RuleFile>(file, source, "the rule"),
+        None => read_typed_as::<RuleFile>(file, display, path, text, "the rule"),
+    };
     let Some(parsed) = parsed else {
         return (None, diagnostics);
     };
@@ -698,12 +702,21 @@ impl RuleCompiler<'_> {
         let mut open: Vec<OpenClause> = Vec::new();
         let mut rest = text;
         let mut ok = true;
+        // The tags' spans, found walking forward once through the value and the file: each
+        // `scalar_span` walks from the scalar's start, which is quadratic in a template's tags.
+        let file_text = self.sources.get(template.span.file).map(|f| f.text.clone());
+        let mut cursor = file_text
+            .as_deref()
+            .map(|file| SpanCursor::new(file, template.span.start as usize, text));
         while let Some(start) = rest.find("{{") {
             if start > 0 {
                 segments.push(Segment::Text(rest[..start].to_owned()));
             }
             let tag_at = text.len() - rest.len() + start;
-            let tag_span = self.scalar_span(template, text[..tag_at].chars().count());
+            let tag_span = match cursor.as_mut() {
+                Some(cursor) => Span::new(template.span.file, cursor.offset_of(tag_at), 1),
+                None => template.span,
+            };
             let after = &rest[start + 2..];
             let Some(close) = after.find("}}") else {
                 self.diagnostics.push(
@@ -885,6 +898,72 @@ fn map_into_file(file: &str, start: usize, value: &str, chars: usize) -> usize {
     start
 }
 
+/// [`map_into_file`] for positions asked in increasing order: the value and the file are each
+/// walked once, whatever the number of positions.
+struct SpanCursor<'a> {
+    file: &'a str,
+    start: usize,
+    value: &'a str,
+    /// Where the scalar's characters begin in `file`, past a block indicator's line or a quote.
+    body: usize,
+    /// Bytes of `value` walked, and the non-blank characters among them.
+    value_at: usize,
+    wanted: usize,
+    /// Bytes of the body walked, and the non-blank characters among them.
+    body_at: usize,
+    seen: usize,
+}
+
+impl<'a> SpanCursor<'a> {
+    fn new(file: &'a str, start: usize, value: &'a str) -> SpanCursor<'a> {
+        let tail = file.get(start..).unwrap_or("");
+        let skip = if tail.starts_with('|') || tail.starts_with('>') {
+            tail.find('\n').map_or(tail.len(), |i| i + 1)
+        } else if tail.starts_with('"') || tail.starts_with('\'') {
+            1
+        } else {
+            0
+        };
+        SpanCursor {
+            file,
+            start,
+            value,
+            body: start + skip,
+            value_at: 0,
+            wanted: 0,
+            body_at: 0,
+            seen: 0,
+        }
+    }
+
+    /// The byte offset in the file of the character at byte `at` of the value, as
+    /// [`map_into_file`] gives it.
+    fn offset_of(&mut self, at: usize) -> usize {
+        let Some(ahead) = self.value.get(self.value_at..at) else {
+            // Not forward, or not at a character: the walk from the scalar's start.
+            let chars = self.value.get(..at).map_or(0, |v| v.chars().count());
+            return map_into_file(self.file, self.start, self.value, chars);
+        };
+        self.wanted += ahead.chars().filter(|c| !c.is_whitespace()).count();
+        self.value_at = at;
+        let Some(body) = self.file.get(self.body..) else {
+            return self.start;
+        };
+        for (i, c) in body[self.body_at..].char_indices() {
+            if c.is_whitespace() {
+                continue;
+            }
+            if self.seen == self.wanted {
+                self.body_at += i;
+                return self.body + self.body_at;
+            }
+            self.seen += 1;
+        }
+        self.body_at = body.len();
+        self.start
+    }
+}
+
 /// The entries with `control` added as an alternative to each (or as the only entry of a rule
 /// that asks for none).
 fn with_alternative(
@@ -917,6 +996,32 @@ fn with_alternative(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn span_cursor_finds_what_the_walk_from_the_start_finds() {
+        let file = "a: x\nexplanation: >\n  One {{a}} and\n  {{ b }}, {{c}}.\n\
+                    q: \"x {{d}}  y {{e}}\"\np: plain {{f}} {{g}}\n";
+        for (start, value) in [
+            (
+                file.find('>').unwrap_or(0),
+                "One {{a}} and {{ b }}, {{c}}.\n",
+            ),
+            (file.find('"').unwrap_or(0), "x {{d}}  y {{e}}"),
+            (file.find("plain").unwrap_or(0), "plain {{f}} {{g}}"),
+        ] {
+            let mut cursor = super::SpanCursor::new(file, start, value);
+            let tags: Vec<usize> = value.match_indices("{{").map(|(i, _)| i).collect();
+            assert!(tags.len() >= 2);
+            for at in tags.iter().copied().chain([value.len(), 0]) {
+                let chars = value[..at].chars().count();
+                assert_eq!(
+                    cursor.offset_of(at),
+                    super::map_into_file(file, start, value, chars),
+                    "{value:?} at {at}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     /// Every CEL expression of the built-in library: conditions and explanation placeholders.

@@ -44,7 +44,7 @@ pub use edit::{
 pub use limits::Limits;
 pub use load::{LoadOptions, Loaded, load, load_str};
 pub use model::*;
-pub use read::read_typed_as;
+pub use read::{read_typed_as, read_typed_in};
 pub use schema::model_schema_text;
 pub use source::{FileId, Location, SourceFile, SourceMap, Span};
 pub use sp::Sp;

@@ -121,8 +121,18 @@ pub fn read_typed_as<T: DeserializeOwned>(
     text: Arc<str>,
     what: &str,
 ) -> (Option<T>, Vec<Diagnostic>) {
-    let source = SourceFile::new(display, path, text.clone());
-    match parse(own, &source, &text, &Limits::default()) {
+    read_typed_in(own, &SourceFile::new(display, path, text), what)
+}
+
+/// [`read_typed_as`] for a file whose `SourceFile` the caller already made (the built-in rules,
+/// which are in the rule set's source map before they are read): its index of lines is then
+/// computed once, not twice.
+pub fn read_typed_in<T: DeserializeOwned>(
+    own: FileId,
+    source: &SourceFile,
+    what: &str,
+) -> (Option<T>, Vec<Diagnostic>) {
+    match parse(own, source, &source.text, &Limits::default()) {
         Ok((node, mut diagnostics)) => {
             let (value, more) = read_entity::<T>(own, &node, what);
             diagnostics.extend(more);

@@ -128,6 +128,7 @@ fn what_the_fast_path_declines() {
         "- a\n- [b, {c: d}]\n- |\n  literal\n- >\n  folded\n  text\n",
         "x: &anchor {k: v}\ny: *anchor\n",
         "version: 1.2.3\nip: 10.0.0.1\nurl: http://example.com/a#b\n",
+        "aliases: [2fa, 3des, 5g]\n",
     ] {
         assert!(agree(text, &limits).expect("agree"), "declined: {text}");
     }
@@ -315,6 +316,12 @@ const WORDS: &[&str] = &[
     "1.2.3",
     "10.0.0.1",
     "2fa",
+    "3des",
+    "5g",
+    "1e3x",
+    "2E5f",
+    "9_fa",
+    "1.5f",
     "12:30",
     "1-2",
     "-",

@@ -859,6 +859,17 @@ fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
     if !bytes.iter().all(numeric_alphabet) {
         return Some(Value::Str(text.to_owned()));
     }
+    // A word that starts with a digit other than 0 (so no radix prefix) and holds a letter no
+    // decimal integer or float has (`e` is an exponent's): `2fa`, `3des`, `5g`. Neither of
+    // serde-saphyr's number parses accepts it, so it stays a string; declining it sent the whole
+    // control catalogue (for its alias `2fa`) to the slow parse on every run.
+    if matches!(first, b'1'..=b'9')
+        && bytes
+            .iter()
+            .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'))
+    {
+        return Some(Value::Str(text.to_owned()));
+    }
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
