@@ -298,10 +298,75 @@ impl SafeJson<'_> {
     }
 }
 
-impl SafeJson<'_> {
+type Pretty<'a> = serde_json::ser::PrettyFormatter<'a>;
+
+impl<'a> SafeJson<'a> {
     /// Whether the innermost open array or object is laid out on one line.
     fn flat(&self) -> bool {
         self.depth > self.pretty_levels
+    }
+
+    /// Opens an array or object: its bracket on this line below the pretty levels, else as the
+    /// pretty printer does.
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+        pretty: fn(&mut Pretty<'a>, &mut W) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.depth += 1;
+        if self.flat() {
+            writer.write_all(bracket)
+        } else {
+            pretty(&mut self.pretty, writer)
+        }
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+        pretty: fn(&mut Pretty<'a>, &mut W) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let flat = self.flat();
+        self.depth = self.depth.saturating_sub(1);
+        if flat {
+            writer.write_all(bracket)
+        } else {
+            pretty(&mut self.pretty, writer)
+        }
+    }
+
+    /// Before an element or a key: a comma after the first on one line, else the pretty
+    /// printer's line and indent.
+    fn separate<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+        pretty: fn(&mut Pretty<'a>, &mut W, bool) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if !self.flat() {
+            pretty(&mut self.pretty, writer, first)
+        } else if first {
+            Ok(())
+        } else {
+            writer.write_all(b",")
+        }
+    }
+
+    /// After a value or between a key and its value: `flat` on one line, else the pretty
+    /// printer's.
+    fn between<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        flat: &[u8],
+        pretty: fn(&mut Pretty<'a>, &mut W) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if self.flat() {
+            writer.write_all(flat)
+        } else {
+            pretty(&mut self.pretty, writer)
+        }
     }
 }
 
@@ -309,22 +374,11 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
     // The pretty printer sees only the levels it lays out: a one-line value inside one of them
     // is, to it, a value like a number.
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        if self.flat() {
-            writer.write_all(b"[")
-        } else {
-            self.pretty.begin_array(writer)
-        }
+        self.open(writer, b"[", Pretty::begin_array)
     }
 
     fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        let flat = self.flat();
-        self.depth = self.depth.saturating_sub(1);
-        if flat {
-            writer.write_all(b"]")
-        } else {
-            self.pretty.end_array(writer)
-        }
+        self.close(writer, b"]", Pretty::end_array)
     }
 
     fn begin_array_value<W: ?Sized + std::io::Write>(
@@ -332,43 +386,22 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
         writer: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        if !self.flat() {
-            self.pretty.begin_array_value(writer, first)
-        } else if first {
-            Ok(())
-        } else {
-            writer.write_all(b",")
-        }
+        self.separate(writer, first, Pretty::begin_array_value)
     }
 
     fn end_array_value<W: ?Sized + std::io::Write>(
         &mut self,
         writer: &mut W,
     ) -> std::io::Result<()> {
-        if self.flat() {
-            Ok(())
-        } else {
-            self.pretty.end_array_value(writer)
-        }
+        self.between(writer, b"", Pretty::end_array_value)
     }
 
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        if self.flat() {
-            writer.write_all(b"{")
-        } else {
-            self.pretty.begin_object(writer)
-        }
+        self.open(writer, b"{", Pretty::begin_object)
     }
 
     fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        let flat = self.flat();
-        self.depth = self.depth.saturating_sub(1);
-        if flat {
-            writer.write_all(b"}")
-        } else {
-            self.pretty.end_object(writer)
-        }
+        self.close(writer, b"}", Pretty::end_object)
     }
 
     fn begin_object_key<W: ?Sized + std::io::Write>(
@@ -376,35 +409,21 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
         writer: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        if !self.flat() {
-            self.pretty.begin_object_key(writer, first)
-        } else if first {
-            Ok(())
-        } else {
-            writer.write_all(b",")
-        }
+        self.separate(writer, first, Pretty::begin_object_key)
     }
 
     fn begin_object_value<W: ?Sized + std::io::Write>(
         &mut self,
         writer: &mut W,
     ) -> std::io::Result<()> {
-        if self.flat() {
-            writer.write_all(b":")
-        } else {
-            self.pretty.begin_object_value(writer)
-        }
+        self.between(writer, b":", Pretty::begin_object_value)
     }
 
     fn end_object_value<W: ?Sized + std::io::Write>(
         &mut self,
         writer: &mut W,
     ) -> std::io::Result<()> {
-        if self.flat() {
-            Ok(())
-        } else {
-            self.pretty.end_object_value(writer)
-        }
+        self.between(writer, b"", Pretty::end_object_value)
     }
 
     fn write_string_fragment<W: ?Sized + std::io::Write>(
