@@ -293,6 +293,19 @@ impl<'d> Session<'d> {
         }
     }
 
+    /// The page's title half a second from now: long enough for an error handler, had a payload
+    /// created one, to have run and changed it.
+    fn title_after_a_pause(&self) -> Value {
+        self.command(
+            "POST",
+            "/execute/async",
+            Some(json!({
+                "script": "var done = arguments[arguments.length - 1]; setTimeout(function () { done(document.title); }, 500);",
+                "args": []
+            })),
+        )
+    }
+
     fn run(&self, script: &str) -> Value {
         self.command(
             "POST",
@@ -535,14 +548,7 @@ fn the_html_report_works_in_a_browser() {
     // The hostile model: the markup in its names is text, and nothing of it runs.
     session.open(&hostile);
     // Give an error handler, had one been created, time to run.
-    let title = session.command(
-        "POST",
-        "/execute/async",
-        Some(json!({
-            "script": "var done = arguments[arguments.length - 1]; setTimeout(function () { done(document.title); }, 500);",
-            "args": []
-        })),
-    );
+    let title = session.title_after_a_pause();
     assert_eq!(
         title,
         json!("Threat model report: Clinic"),
@@ -725,14 +731,7 @@ fn a_large_models_report_renders_its_register_on_demand() {
     );
 
     // The hostile names: shown as text in the inventory and the filter, run nowhere.
-    let title = session.command(
-        "POST",
-        "/execute/async",
-        Some(json!({
-            "script": "var done = arguments[arguments.length - 1]; setTimeout(function () { done(document.title); }, 500);",
-            "args": []
-        })),
-    );
+    let title = session.title_after_a_pause();
     assert_eq!(
         title,
         json!("Threat model report: Synthetic 2000"),

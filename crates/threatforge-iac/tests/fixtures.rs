@@ -383,6 +383,33 @@ fn a_plan_of_two_thousand_resources_drafts_a_loadable_model() {
     assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
 }
 
+/// The drift of a fixture's draft with `model_edits` made to it against the fixture's code with
+/// `code_edits` (file, from, to), files named from `<changed>`: both sides changed. The report
+/// names each of `kinds`.
+fn drift_of_both(
+    fixture: &str,
+    model_edits: &[(&str, &str)],
+    code_edits: &[(&str, &str, &str)],
+    kinds: &[&str],
+) -> String {
+    let mut text = draft(fixture);
+    for (from, to) in model_edits {
+        assert!(text.contains(from), "`{from}` is in the draft");
+        text = text.replacen(from, to, 1);
+    }
+    let loaded = load(&text);
+    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
+    let dir = tempfile::tempdir().expect("temp dir");
+    changed_tree(Path::new(fixture), dir.path(), code_edits);
+    let inventory = inventory(&[dir.path().to_path_buf()]);
+    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
+        .replace(&dir.path().display().to_string(), "<changed>");
+    for kind in kinds {
+        assert!(report.contains(kind), "{kind}:\n{report}");
+    }
+    report
+}
+
 /// A recursive copy of a fixture directory, each `(file, from, to)` replaced once.
 fn changed_tree(fixture: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
     copy_changed(fixture, fixture, to, edits);
@@ -416,28 +443,19 @@ fn copy_changed(root: &Path, fixture: &Path, to: &Path, edits: &[(&str, &str, &s
 /// forgets one they do.
 #[test]
 fn terraform_source_drift_from_security_groups_iam_and_listeners() {
-    let fixture = "tests/fixtures/terraform-hcl";
-    let mut text = draft(fixture);
-    for (from, to) in [
-        (
-            "    technology: serverless-function\n    exposure: internal\n",
-            "    technology: serverless-function\n    exposure: internal\n    controls: [least-privilege]\n",
-        ),
-        (
-            "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n",
-            "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n  - notes-thumbnailer -> notes-db: { protocol: postgres }\n",
-        ),
-        ("  - notes-api -> notes-db: { protocol: postgres }\n", ""),
-    ] {
-        assert!(text.contains(from), "`{from}` is in the draft");
-        text = text.replacen(from, to, 1);
-    }
-    let loaded = load(&text);
-    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
-    let dir = tempfile::tempdir().expect("temp dir");
-    changed_tree(
-        Path::new(fixture),
-        dir.path(),
+    let report = drift_of_both(
+        "tests/fixtures/terraform-hcl",
+        &[
+            (
+                "    technology: serverless-function\n    exposure: internal\n",
+                "    technology: serverless-function\n    exposure: internal\n    controls: [least-privilege]\n",
+            ),
+            (
+                "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n",
+                "  - notes-thumbnailer -> notes-attachments: { protocol: https }\n  - notes-thumbnailer -> notes-db: { protocol: postgres }\n",
+            ),
+            ("  - notes-api -> notes-db: { protocol: postgres }\n", ""),
+        ],
         &[
             (
                 "network.tf",
@@ -455,19 +473,14 @@ fn terraform_source_drift_from_security_groups_iam_and_listeners() {
                 "resource \"aws_iam_role_policy_attachment\" \"thumbnailer_admin\" {\n  role       = aws_iam_role.thumbnailer.name\n  policy_arn = \"arn:aws:iam::aws:policy/AdministratorAccess\"\n}\n\nresource \"aws_iam_role_policy\" \"thumbnailer\" {",
             ),
         ],
+        &[
+            "missing-exposure: component `notes-api`",
+            "missing-flow: no flow `notes-api -> notes-db`",
+            "contradicted-control: flow `internet-user -> notes-public` is encrypted",
+            "contradicted-control: component `notes-thumbnailer` claims control `least-privilege`",
+            "disallowed-flow: the model has `notes-thumbnailer -> notes-db`",
+        ],
     );
-    let inventory = inventory(&[dir.path().to_path_buf()]);
-    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
-        .replace(&dir.path().display().to_string(), "<changed>");
-    for kind in [
-        "missing-exposure: component `notes-api`",
-        "missing-flow: no flow `notes-api -> notes-db`",
-        "contradicted-control: flow `internet-user -> notes-public` is encrypted",
-        "contradicted-control: component `notes-thumbnailer` claims control `least-privilege`",
-        "disallowed-flow: the model has `notes-thumbnailer -> notes-db`",
-    ] {
-        assert!(report.contains(kind), "{kind}:\n{report}");
-    }
     insta::assert_snapshot!(report);
 }
 
@@ -476,20 +489,12 @@ fn terraform_source_drift_from_security_groups_iam_and_listeners() {
 /// encryption and a `for_each` is emptied (its topic is deployed no more).
 #[test]
 fn terraform_modules_drift_from_egress_counts_and_module_contents() {
-    let fixture = "tests/fixtures/terraform-modules";
-    let mut text = draft(fixture);
-    let (from, to) = (
-        "  - orders-worker -> orders: { protocol: postgres }\n",
-        "  - orders-worker -> orders-audit: { protocol: https }\n",
-    );
-    assert!(text.contains(from), "`{from}` is in the draft");
-    text = text.replacen(from, to, 1);
-    let loaded = load(&text);
-    assert!(!loaded.has_errors(), "{:?}", codes(&loaded));
-    let dir = tempfile::tempdir().expect("temp dir");
-    changed_tree(
-        Path::new(fixture),
-        dir.path(),
+    let report = drift_of_both(
+        "tests/fixtures/terraform-modules",
+        &[(
+            "  - orders-worker -> orders: { protocol: postgres }\n",
+            "  - orders-worker -> orders-audit: { protocol: https }\n",
+        )],
         &[
             (
                 "main.tf",
@@ -512,18 +517,13 @@ fn terraform_modules_drift_from_egress_counts_and_module_contents() {
                 "  storage_encrypted      = false",
             ),
         ],
+        &[
+            "missing-flow: no flow `orders-worker -> orders`",
+            "disallowed-flow: the model has `orders-worker -> orders-audit`, but its security group `aws_security_group.workers` lets `orders-worker` reach nothing of `orders-audit`",
+            "contradicted-control: component `orders` claims control `encryption-at-rest`",
+            "dangling-reference: component `sns-topic-notifications` names `aws_sns_topic.notifications`",
+        ],
     );
-    let inventory = inventory(&[dir.path().to_path_buf()]);
-    let report = render_drift(&drift(&loaded.model, &inventory), DriftFormat::Human)
-        .replace(&dir.path().display().to_string(), "<changed>");
-    for kind in [
-        "missing-flow: no flow `orders-worker -> orders`",
-        "disallowed-flow: the model has `orders-worker -> orders-audit`, but its security group `aws_security_group.workers` lets `orders-worker` reach nothing of `orders-audit`",
-        "contradicted-control: component `orders` claims control `encryption-at-rest`",
-        "dangling-reference: component `sns-topic-notifications` names `aws_sns_topic.notifications`",
-    ] {
-        assert!(report.contains(kind), "{kind}:\n{report}");
-    }
     insta::assert_snapshot!(report);
 }
 

@@ -85,15 +85,9 @@
   }
 
   function sortBy(column) {
-    var header = headers[column];
-    var numeric = header.getAttribute("data-type") === "number";
-    var current = header.getAttribute("aria-sort");
-    // Scores sort most severe first on the first click; text sorts A to Z.
-    var descending = current === "none" ? numeric : current === "ascending";
-    headers.forEach(function (h) {
-      h.setAttribute("aria-sort", "none");
-    });
-    header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    var sort = markSorted(headers, column);
+    var numeric = sort.numeric;
+    var descending = sort.descending;
     var sorted = rows.slice().sort(function (a, b) {
       var x = key(a, column, numeric);
       var y = key(b, column, numeric);
@@ -136,6 +130,20 @@
     zoom.textContent = actual ? "Fit to width" : "Actual size";
   });
 })();
+
+// Marks `column` of a table's `headers` as the one sorted, and says how: scores sort most severe
+// first on the first click, text A to Z; a second click reverses.
+function markSorted(headers, column) {
+  var header = headers[column];
+  var numeric = header.getAttribute("data-type") === "number";
+  var current = header.getAttribute("aria-sort");
+  var descending = current === "none" ? numeric : current === "ascending";
+  headers.forEach(function (h) {
+    h.setAttribute("aria-sort", "none");
+  });
+  header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+  return { numeric: numeric, descending: descending };
+}
 
 // A large model's register: rows made from the JSON data (register.rs documents it), a page at
 // a time, and a threat's section made when its id is clicked.
@@ -606,15 +614,7 @@ function scripted(table, bar, count, d) {
   ];
 
   function sortBy(column) {
-    var header = headers[column];
-    var numeric = header.getAttribute("data-type") === "number";
-    var current = header.getAttribute("aria-sort");
-    // Scores sort most severe first on the first click; text sorts A to Z.
-    var descending = current === "none" ? numeric : current === "ascending";
-    headers.forEach(function (h) {
-      h.setAttribute("aria-sort", "none");
-    });
-    header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    var descending = markSorted(headers, column).descending;
     var key = keys[column];
     var values = threats.map(key);
     order = threats.map(function (t, i) { return i; }).sort(function (a, b) {
