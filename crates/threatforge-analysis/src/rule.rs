@@ -131,6 +131,12 @@ pub struct RuleFile {
     /// credentials for a request forgery): very high impact stays without secret data of its own.
     #[serde(default)]
     pub reaches_secrets: bool,
+    /// A flow rule whose attacker stands on the flow's network path, reading, changing or
+    /// forging what crosses it (clear text, no integrity, no caller authentication): its
+    /// likelihood follows where the wire runs, on a network outsiders share or the team's own,
+    /// not how far the flow's source is from the internet nor who may call it.
+    #[serde(default)]
+    pub in_transit: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

@@ -99,6 +99,7 @@ impl Rule {
             max_severity: self.file.max_severity,
             privacy: self.file.linddun.is_some(),
             reaches_secrets: self.file.reaches_secrets,
+            in_transit: self.file.in_transit,
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }
@@ -531,6 +532,19 @@ impl RuleCompiler<'_> {
             }
             self.compile_expression(when, &when.value, 0, scope, true)
         });
+        if file.in_transit && file.applies_to.element != crate::rule::Element::Flow {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    "`in_transit` on a rule that does not apply to flows",
+                )
+                .with_label(
+                    file.id.span,
+                    format!("this rule applies to {}s", file.applies_to.element),
+                )
+                .with_help("only a flow has a network path to stand on; remove `in_transit`"),
+            );
+        }
         if file.group == Some(crate::rule::Group::Target)
             && file.applies_to.element != crate::rule::Element::Flow
         {
@@ -1121,6 +1135,16 @@ mod tests {
                 (line, d.message.clone())
             })
             .collect()
+    }
+
+    #[test]
+    fn only_a_flow_rule_is_in_transit() {
+        let set = team_rule("true", "x\nin_transit: true");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`in_transit` on a rule that does not apply to flows"]
+        );
     }
 
     #[test]

@@ -113,6 +113,58 @@ fn sends_from_untrusted_network(world: &World, c: usize) -> bool {
                 .any(|&b| world.model.boundaries[b].trust == threatforge_model::Trust::Untrusted))
 }
 
+/// Whether a flow into `c` ends on a network the team does not control: `c` faces the internet
+/// and is a party outside the team (an actor, out of scope, a third party, in an untrusted zone),
+/// so the hop to it crosses the internet (a service's calls to a SaaS vendor).
+fn receives_on_untrusted_network(world: &World, c: usize) -> bool {
+    sends_from_untrusted_network(world, c)
+        || (world.model.components[c].exposure == Some(Exposure::Internet)
+            && world.traits(c).contains(&"third-party"))
+}
+
+/// The likelihood factor of a flow's transport threats: +1 where the wire is on a network
+/// outsiders share (an end sends from or receives on it), -1 where both ends are the team's and
+/// whoever reads or changes the traffic must first get a position on the team's network (CVSS's
+/// adjacent attack vector). None for a radio or cable link: who stands next to the device is
+/// what its hops say.
+fn wire_exposure(world: &World, index: usize, exposed: &Exposed) -> Option<Factor> {
+    let flow = &world.model.flows[index];
+    let nearby = flow
+        .protocol
+        .as_ref()
+        .and_then(|p| threatforge_model::catalog().protocol(&p.value))
+        .is_some_and(|p| p.family == "proximity");
+    if nearby {
+        return None;
+    }
+    let ff = &world.facts.flows[index];
+    let outside_end = exposed.direct
+        || ff
+            .target
+            .is_some_and(|t| receives_on_untrusted_network(world, t));
+    Some(if outside_end {
+        factor(
+            "likelihood",
+            "exposure",
+            1,
+            format!(
+                "{} crosses a network outsiders share: one end is on the internet or in an untrusted zone",
+                exposed.what
+            ),
+        )
+    } else {
+        factor(
+            "likelihood",
+            "exposure",
+            -1,
+            format!(
+                "both ends of {} are the team's own: whoever reads or changes it must first get a position on the team's network",
+                exposed.what
+            ),
+        )
+    })
+}
+
 /// A component that pulls data outsiders write (`pulls_untrusted_input`) is one hop from them with
 /// nothing in the way: its own credential on the request keeps none of the answer out.
 fn component_exposure(world: &World, c: usize) -> Exposed {
@@ -394,6 +446,11 @@ pub(crate) struct ElementFactors {
     blast: bool,
     /// The element is a flow: its transport threats come from its network path.
     on_flow: bool,
+    /// On a flow, the likelihood factor of its transport threats (reading, changing or forging
+    /// what crosses it), which take the place of the exposure and authentication factors: who
+    /// does that stands on the wire, and the wire is either on a network outsiders share or on
+    /// the team's own. None where the flow is a radio or cable link (its hops decide) or not a flow.
+    on_path: Option<Factor>,
     /// Where each aspect's data factor is (confidentiality, integrity, availability, any).
     data: [Option<u8>; 4],
     /// Where the criticality and blast radius factors start.
@@ -426,6 +483,9 @@ pub struct Factors {
     /// The element's authentication factor does not apply: the attacker does not pass it (an
     /// eavesdropper or forger on a flow's network path).
     without_authentication: bool,
+    /// The attacker stands on the flow's wire (`in_transit`): the element's `on_path` factor
+    /// takes the place of its exposure and authentication factors.
+    on_wire: bool,
     /// The element's blast radius does not apply: the threat gives no foothold to go further
     /// from (a denial of service, a repudiation).
     without_blast: bool,
@@ -460,6 +520,7 @@ impl Factors {
             exposure,
             ceiling: None,
             without_authentication: false,
+            on_wire: false,
             without_blast: false,
             without_data: false,
         }
@@ -478,8 +539,12 @@ impl Factors {
                 let skip_authentication =
                     usize::from(e.authentication && self.without_authentication);
                 let skip_blast = usize::from(e.blast && self.without_blast);
+                let likelihood = match &e.on_path {
+                    Some(on_path) if self.on_wire => std::slice::from_ref(on_path),
+                    _ => &e.factors[..usize::from(e.likelihood) - skip_authentication],
+                };
                 (
-                    &e.factors[..usize::from(e.likelihood) - skip_authentication],
+                    likelihood,
                     e.data[usize::from(self.aspect)]
                         .filter(|_| !self.without_data)
                         .map(|i| &e.factors[usize::from(i)]),
@@ -593,6 +658,10 @@ pub(crate) fn element_scoring(
         ));
     }
 
+    let on_path = (element == Element::Flow)
+        .then(|| wire_exposure(world, index, &exposed))
+        .flatten();
+
     let Stake {
         data,
         criticality,
@@ -694,6 +763,7 @@ pub(crate) fn element_scoring(
         authentication,
         blast: has_blast,
         on_flow: element == Element::Flow,
+        on_path,
         data,
         tail,
         exposure: rank,
@@ -715,6 +785,8 @@ pub struct RuleScoring<'r> {
     pub privacy: bool,
     /// The rule's attack reaches secrets beyond the element (`reaches_secrets`): no ceiling.
     pub reaches_secrets: bool,
+    /// The rule's attacker stands on a flow's network path (`in_transit`).
+    pub in_transit: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -738,6 +810,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
                 rule.stride,
                 Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
             ),
+        on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
         without_data: rule.reaches_secrets,
@@ -895,5 +968,51 @@ flows:
             "shopper: { technology: partner-system",
         );
         assert_eq!(likelihood_factors(&partner, "web"), []);
+    }
+
+    /// The likelihood step of a transport threat on each flow of `text`, by flow id.
+    fn wire_steps(text: &str) -> Vec<(String, Option<i8>)> {
+        let model = crate::world::facts::tests::model_of(text);
+        let world = World::new(&model);
+        (0..model.flows.len())
+            .map(|i| {
+                let exposed = exposure(&world, Element::Flow, i);
+                let step = wire_exposure(&world, i, &exposed).map(|f| f.effect);
+                (model.flows[i].id.value.clone(), step)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_transport_threat_is_as_likely_as_the_network_its_wire_runs_on() {
+        let steps = wire_steps(
+            "system: { name: t }
+components:
+  shopper: { technology: browser, exposure: internet }
+  installer: { technology: mobile-app, exposure: internet }
+  lb: { technology: load-balancer, exposure: internet }
+  app: { technology: api-service }
+  db: { technology: postgresql }
+  mailer: { technology: external-service, exposure: internet }
+flows:
+  - shopper -> lb: { protocol: http }
+  - lb -> app: { protocol: http }
+  - app -> db: { protocol: postgres }
+  - app -> mailer: { protocol: http }
+  - installer -> app: { protocol: bluetooth }
+",
+        );
+        let expected = [
+            ("shopper->lb", Some(1)),
+            ("lb->app", Some(-1)),
+            ("app->db", Some(-1)),
+            ("app->mailer", Some(1)),
+            ("installer->app", None),
+        ];
+        let expected: Vec<(String, Option<i8>)> = expected
+            .iter()
+            .map(|(id, step)| ((*id).to_owned(), *step))
+            .collect();
+        assert_eq!(steps, expected);
     }
 }

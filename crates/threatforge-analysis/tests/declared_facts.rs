@@ -502,3 +502,79 @@ fn sql_injection_is_a_threat_of_the_design_only_where_the_model_says_queries_are
         t.explanation
     );
 }
+
+#[test]
+fn an_identity_providers_own_pages_are_the_products_to_patch() {
+    let model = |technology: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  profile: {{ classification: confidential, categories: [personal] }}
+components:
+  person: {{ technology: browser, exposure: internet }}
+  pages: {{ technology: {technology}, processes: [profile] }}
+flows:
+  - person -> pages: {{ protocol: https, data: [profile], returns: [profile] }}
+"
+        )
+    };
+    let id = "cross-site-scripting:pages";
+    let keycloak = analyzed(&model("identity-server"));
+    assert!(keycloak.threats.iter().all(|t| t.id != id));
+    assert!(keycloak.hygiene.iter().any(|t| t.id == id));
+    let own = analyzed(&model("web-application"));
+    assert!(own.threats.iter().any(|t| t.id == id));
+}
+
+#[test]
+fn a_vendor_key_read_from_a_vault_is_a_rotation_practice() {
+    let model = |controls: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  payout: {{ classification: confidential, integrity: critical, categories: [financial] }}
+components:
+  payouts: {{ technology: api-service, processes: [payout], controls: [{controls}] }}
+  bank: {{ technology: payment-provider, exposure: internet }}
+flows:
+  - payouts -> bank: {{ protocol: https, authentication: api-key, data: [payout] }}
+"
+        )
+    };
+    let id = "long-lived-api-key:payouts->bank";
+    let plain = analyzed(&model(""));
+    assert!(plain.threats.iter().any(|t| t.id == id));
+    let vaulted = analyzed(&model("secrets-vault"));
+    assert!(vaulted.threats.iter().all(|t| t.id != id));
+    assert!(vaulted.hygiene.iter().any(|t| t.id == id && t.is_open()));
+}
+
+#[test]
+fn the_anonymous_callers_are_the_ones_named_for_unbounded_consumption() {
+    let model = "system: { name: t }
+data:
+  login: { classification: confidential }
+components:
+  visitor: { technology: browser, exposure: internet }
+  lb: { technology: load-balancer, exposure: internet }
+  console: { technology: admin-console }
+  auth: { technology: api-service, processes: [login] }
+flows:
+  - visitor -> lb: { protocol: https, data: [login] }
+  - lb -> auth: { protocol: https, data: [login] }
+  - console -> auth: { protocol: https, authentication: token, data: [login] }
+";
+    let analysis = analyzed(model);
+    let t = analysis
+        .threats
+        .iter()
+        .chain(&analysis.hygiene)
+        .find(|t| t.id == "unbounded-resource-consumption:auth")
+        .expect("found");
+    assert!(
+        t.explanation.contains("through lb with no flow"),
+        "{}",
+        t.explanation
+    );
+    assert!(!t.explanation.contains("console"), "{}", t.explanation);
+}

@@ -54,6 +54,12 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // whether anyone but devices and systems stands behind a caller.
     ("used_by_people", BOOL),
     ("serves_machines_only", BOOL),
+    // Who reaches it, so that rules over a flow's ends or a runtime's members can compare how
+    // exposed two components are, not only whether they face the internet.
+    ("reachable_from_internet", BOOL),
+    ("pulls_untrusted_input", BOOL),
+    ("internet_hops", INT),
+    ("unauthenticated_path", BOOL),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
@@ -63,11 +69,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("stored_data", DATAS),
     ("inbound", FLOWS),
     ("outbound", FLOWS),
-    ("reachable_from_internet", BOOL),
-    ("pulls_untrusted_input", BOOL),
     ("native_clients_only", BOOL),
-    ("internet_hops", INT),
-    ("unauthenticated_path", BOOL),
     ("boundaries", STRS),
     ("runtime", STR),
     ("runtime_peers", REFS),
