@@ -3,12 +3,16 @@
 //! so an inline event handler (`onerror=...`) that slipped past escaping would still not run.
 //! `'unsafe-inline'` stays in the list for browsers that predate hashes.
 
-/// The policy for a page whose only script is `script`.
-pub(super) fn policy(script: &str) -> String {
+/// The policy for a page whose only scripts are `scripts`.
+pub(super) fn policy(scripts: &[&str]) -> String {
+    let hashes: Vec<String> = scripts
+        .iter()
+        .map(|s| format!("'sha256-{}'", base64(&sha256(s.as_bytes()))))
+        .collect();
     format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'sha256-{}'; \
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' {}; \
          img-src data:; base-uri 'none'; form-action 'none'",
-        base64(&sha256(script.as_bytes()))
+        hashes.join(" ")
     )
 }
 
