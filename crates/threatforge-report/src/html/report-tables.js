@@ -338,7 +338,7 @@
     }
     var bar = el("div", "filters");
     bar.setAttribute("role", "search");
-    var label = add(bar, el("label", "", "Filter"));
+    var label = add(bar, el("label", "", "Filter " + kind.noun[1]));
     var input = add(label, el("input"));
     input.type = "search";
     input.id = name + "-filter";
