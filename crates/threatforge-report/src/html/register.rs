@@ -68,11 +68,11 @@
 //! An item's id is null when it is `<rule>:<element>`; its lead of what to do, a string index
 //! when it reads `On <kind> <element>, ` then that string, as in the register.
 //!
-//! Safety, for the three documents: the text is inside a script element, so `<`, `>` and `&` are written as `\u003c`,
-//! `\u003e` and `\u0026` (no `</script>` or `<!--` can end or change it), U+2028 and U+2029
-//! escaped too, and `#` as `\u0023` so that no line reads as a CI runner's `##[` command (the CLI
-//! would rewrite it, breaking the JSON). Control and invisible characters are shown escaped, as
-//! everywhere else. The script inserts every text with `textContent`.
+//! Safety, for the three documents: the text is inside a script element, so `<`, `>` and `&` are
+//! written as `\u003c`, `\u003e` and `\u0026` (no `</script>` or `<!--` can end or change it),
+//! U+2028 and U+2029 escaped too, and `#` as `\u0023` so that no line reads as a CI runner's `##[`
+//! command (the CLI would rewrite it, breaking the JSON). Control and invisible characters are
+//! shown escaped, as everywhere else. The script inserts every text with `textContent`.
 
 use std::borrow::Cow;
 use std::io::{self, Write};

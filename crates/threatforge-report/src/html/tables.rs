@@ -1,8 +1,8 @@
 //! The inventory and the hygiene checklist of a large model as data for the page's script, as
 //! the register is (`register.rs` documents the three documents). Written as rows in the page they
-//! were 5.3 and 1.8 MB at 5,000 components, and 15,000 table rows that Chromium had to parse and
-//! hold before the page answered; as data they are a fraction of that, and the script makes a
-//! page of rows when the section comes near the view (report-tables.js).
+//! were 5.3 and 2.3 MB at 5,000 components, and about 18,000 table rows that Chromium had to
+//! parse and hold before the page answered; as data they are 1.0 and 1.3 MB, and the script makes
+//! a page of rows when the section comes near the view (report-tables.js).
 //!
 //! Written row by row from the model, with what rows share (short texts, control titles) in
 //! tables after them, so that no table is ever in memory as text whole.
