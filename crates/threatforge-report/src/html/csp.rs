@@ -147,4 +147,23 @@ mod tests {
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
+
+    #[test]
+    fn every_script_of_the_page_is_allowed_by_its_hash_and_no_other() {
+        // SHA-256 of "abc", base64: the one script of a small page.
+        let abc = "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='";
+        assert_eq!(
+            policy(&["abc"]),
+            format!(
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' {abc}; \
+                 img-src data:; base-uri 'none'; form-action 'none'"
+            )
+        );
+        let two = policy(&["abc", "x"]);
+        assert!(
+            two.contains(&format!("'unsafe-inline' {abc} 'sha256-")),
+            "{two}"
+        );
+        assert_eq!(two.matches("'sha256-").count(), 2, "{two}");
+    }
 }

@@ -11,8 +11,8 @@
 //! (`register.rs`, `tables.rs`: JSON in `<script type="application/json">` elements, escaped so
 //! that nothing in them can end the element), which the scripts turn into rows with
 //! `textContent` alone. The
-//! Content-Security-Policy forbids every fetch, and allows the one script by its hash (see
-//! `csp.rs`).
+//! Content-Security-Policy forbids every fetch, and allows the page's scripts by their hashes
+//! (see `csp.rs`).
 //!
 //! Same input, same bytes: no timestamps, everything in model or sorted order.
 
@@ -149,7 +149,8 @@ pub(crate) fn write(
     out.write_all(rest.as_bytes())
 }
 
-/// The documents of a large model's page, each written where the template left its mark.
+/// The documents of a large model's page, each written where the template left its mark. (The
+/// inventory's is `inventory-json`: `inventory-data` is the id of its data assets' heading.)
 #[derive(Clone, Copy)]
 enum Part {
     Register,
