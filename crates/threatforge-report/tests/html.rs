@@ -325,11 +325,21 @@ fn text_in_attributes_is_escaped() {
     assert_no_model_text_in_script(&html);
 }
 
-/// The script is the static one: no model data is embedded in it.
+/// The scripts are the static ones: no model data is embedded in them.
 fn assert_no_model_text_in_script(html: &str) {
-    let start = html.find("<script>").expect("script") + "<script>".len();
-    let end = start + html[start..].find("</script>").expect("script end");
-    let script = &html[start..end];
+    let mut scripts = 0;
+    let mut rest = html;
+    while let Some(at) = rest.find("<script>") {
+        let start = at + "<script>".len();
+        let end = start + rest[start..].find("</script>").expect("script end");
+        assert_no_model_text_in(&rest[start..end]);
+        rest = &rest[end..];
+        scripts += 1;
+    }
+    assert!(scripts > 0, "no script");
+}
+
+fn assert_no_model_text_in(script: &str) {
     for needle in [
         "Clinic",
         "onerror",
@@ -398,8 +408,13 @@ fn large_hostile(n: usize) -> String {
 
 /// The register's data in a page, parsed.
 fn register_data(html: &str) -> serde_json::Value {
-    let open = "<script type=\"application/json\" id=\"register-data\">";
-    let start = html.find(open).expect("the register's data") + open.len();
+    page_data(html, "register-data")
+}
+
+/// One of the page's JSON documents, parsed.
+fn page_data(html: &str, id: &str) -> serde_json::Value {
+    let open = format!("<script type=\"application/json\" id=\"{id}\">");
+    let start = html.find(&open).expect("the page's data") + open.len();
     let text = &html[start..start + html[start..].find("</script>").expect("its end")];
     for forbidden in ["<", ">", "&", "\u{2028}", "\u{2029}", "##["] {
         assert!(!text.contains(forbidden), "{forbidden:?} in the data");
@@ -438,15 +453,42 @@ fn a_large_models_register_is_data_for_the_script() {
     );
     let sections = html.matches("<article class=\"threat").count();
     assert!((1..=10).contains(&sections), "{sections} threat sections");
-    // Every table the chunks write is whole.
-    for (prefix, len) in [("c", model.components.len()), ("f", model.flows.len())] {
+    // The inventory and the checklist are data too, every row of them; the page has none.
+    assert!(
+        !html.contains("<tr id="),
+        "inventory or checklist rows in the page"
+    );
+    let inventory = page_data(&html, "inventory-json");
+    for (table, len) in [
+        ("components", model.components.len()),
+        ("data", model.data.len()),
+        ("flows", model.flows.len()),
+        ("boundaries", model.boundaries.len()),
+        ("runtimes", model.runtimes.len()),
+    ] {
         assert_eq!(
-            html.matches(&format!("<tr id=\"{prefix}-")).count(),
-            len,
-            "rows of {prefix}"
+            inventory[table].as_array().map(Vec::len),
+            Some(len),
+            "{table}"
         );
     }
-    assert!(html.contains("<tr id=\"c-s1099\""), "the last component");
+    assert_eq!(
+        inventory["components"][1099][0], "s1099",
+        "the last service"
+    );
+    let s0 = &inventory["components"][0];
+    assert_eq!(
+        (&s0[0], &s0[1]),
+        (&"s0".into(), &format!("</script><!--{PAYLOAD}").into())
+    );
+    let hygiene = page_data(&html, "hygiene-json");
+    assert_eq!(
+        hygiene["items"].as_array().map(Vec::len),
+        Some(analysis.hygiene.len())
+    );
+    // Two scripts, each allowed by its hash, and nothing else.
+    assert_eq!(html.matches("<script>").count(), 2);
+    assert_eq!(html.matches("'sha256-").count(), 2);
 
     let data = register_data(&html);
     let threats = data["threats"].as_array().expect("threats");

@@ -3,12 +3,16 @@
 //! so an inline event handler (`onerror=...`) that slipped past escaping would still not run.
 //! `'unsafe-inline'` stays in the list for browsers that predate hashes.
 
-/// The policy for a page whose only script is `script`.
-pub(super) fn policy(script: &str) -> String {
+/// The policy for a page whose only scripts are `scripts`.
+pub(super) fn policy(scripts: &[&str]) -> String {
+    let hashes: Vec<String> = scripts
+        .iter()
+        .map(|s| format!("'sha256-{}'", base64(&sha256(s.as_bytes()))))
+        .collect();
     format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'sha256-{}'; \
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' {}; \
          img-src data:; base-uri 'none'; form-action 'none'",
-        base64(&sha256(script.as_bytes()))
+        hashes.join(" ")
     )
 }
 
@@ -142,5 +146,24 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn every_script_of_the_page_is_allowed_by_its_hash_and_no_other() {
+        // SHA-256 of "abc", base64: the one script of a small page.
+        let abc = "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='";
+        assert_eq!(
+            policy(&["abc"]),
+            format!(
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' {abc}; \
+                 img-src data:; base-uri 'none'; form-action 'none'"
+            )
+        );
+        let two = policy(&["abc", "x"]);
+        assert!(
+            two.contains(&format!("'unsafe-inline' {abc} 'sha256-")),
+            "{two}"
+        );
+        assert_eq!(two.matches("'sha256-").count(), 2, "{two}");
     }
 }

@@ -7,16 +7,18 @@
 //! including attribute values; only the static stylesheet and script, and the diagram's SVG (which
 //! the diagram module escapes), are inserted as they are. No model text goes into the script: it
 //! reads what it filters and sorts from `data-*` attributes, and sets only `hidden`, `textContent`
-//! and attributes. A large model's register is data instead (`register.rs`: JSON in a
-//! `<script type="application/json">` element, escaped so that nothing in it can end the
-//! element), which the script turns into rows with `textContent` alone. The
-//! Content-Security-Policy forbids every fetch, and allows the one script by its hash (see
-//! `csp.rs`).
+//! and attributes. A large model's register, inventory and hygiene checklist are data instead
+//! (`register.rs`, `tables.rs`: JSON in `<script type="application/json">` elements, escaped so
+//! that nothing in them can end the element), which the scripts turn into rows with
+//! `textContent` alone. The
+//! Content-Security-Policy forbids every fetch, and allows the page's scripts by their hashes
+//! (see `csp.rs`).
 //!
 //! Same input, same bytes: no timestamps, everything in model or sorted order.
 
 mod csp;
 mod register;
+mod tables;
 mod view;
 
 use std::borrow::Cow;
@@ -33,6 +35,9 @@ const ROWS: &str = include_str!("rows.html");
 const COMPLIANCE: &str = include_str!("compliance.html");
 const STYLE: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
+/// The script of a large model's page only, which renders its inventory and checklist from their
+/// data: a page below the threshold has neither, so it keeps its one script and policy.
+const TABLES_SCRIPT: &str = include_str!("report-tables.js");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -44,17 +49,6 @@ fn environment() -> &'static Environment<'static> {
             .expect("the sections template is valid");
         env.add_template("rows.html", ROWS)
             .expect("the rows template is valid");
-        for rows in view::Rows::ALL {
-            let name = rows.name();
-            env.add_template_owned(
-                format!("rows-{name}"),
-                format!(
-                    "{{% from \"rows.html\" import {name}_row %}}\
-                     {{% for x in rows %}}{{{{ {name}_row(x) }}}}\n{{% endfor %}}"
-                ),
-            )
-            .expect("the rows' templates are valid");
-        }
         env.add_template("compliance.html", COMPLIANCE)
             .expect("the compliance template is valid");
         env
@@ -86,14 +80,10 @@ pub fn escaping_environment() -> Environment<'static> {
 
 /// Above this many threats the register is written as data that the page's script renders on
 /// demand (`register.rs`), and the threats' sections are left to it but for the top open risks:
-/// a row and a section per threat made 189 MB of HTML at 10,000 components. Below it the page
-/// works as it always did, without a script too.
+/// a row and a section per threat made 189 MB of HTML at 10,000 components. The inventory and
+/// the hygiene checklist are data too (`tables.rs`): their 18,000 rows at 5,000 components kept
+/// Chromium busy for seconds. Below it the page works as it always did, without a script too.
 pub(crate) const SCRIPTED_ABOVE: usize = 1_000;
-
-/// Where the register's data goes in the rendered page; the long tables' rows go at
-/// `<!-- rows:NAME -->`. Model text cannot make a mark (every `<` of it is escaped), and the
-/// template has each once.
-const DATA_MARK: &str = "<!-- register-data -->";
 
 /// The report as one HTML document, ending with a newline.
 pub fn render(model: &Model, analysis: &Analysis) -> String {
@@ -103,8 +93,9 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Writes the report into `out`: the page around the register, then a large model's register
-/// threat by threat, so that it is never in memory whole.
+/// Writes the report into `out`: the page around the documents, then a large model's register,
+/// inventory and checklist row by row where the page left their marks, so that none is ever in
+/// memory whole.
 pub(crate) fn write(
     model: &Model,
     analysis: &Analysis,
@@ -122,9 +113,16 @@ pub(crate) fn write(
     let result = environment().get_template("report.html").and_then(|t| {
         t.render(context! {
             r => Value::from_serialize(&report),
-            csp => Value::from_safe_string(csp::policy(SCRIPT)),
+            csp => Value::from_safe_string(if scripted {
+                csp::policy(&[SCRIPT, TABLES_SCRIPT])
+            } else {
+                csp::policy(&[SCRIPT])
+            }),
             style => Value::from_safe_string(STYLE.to_owned()),
             script => Value::from_safe_string(SCRIPT.to_owned()),
+            tables_script => Value::from_safe_string(
+                if scripted { TABLES_SCRIPT } else { "" }.to_owned()
+            ),
             diagram => Value::from_safe_string(inline_svg(&diagram).to_owned()),
             diagram_min_width => min_width as u64,
             compliance => Value::from_serialize(declared_compliance(model, analysis)),
@@ -137,73 +135,48 @@ pub(crate) fn write(
     if !scripted || result_failed(&html) {
         return out.write_all(html.as_bytes());
     }
-    // The page has the register's data and the long tables' rows left out, each at its mark.
+    // The page has the documents left out, each at its mark.
     let mut rest = html.as_str();
     while let Some((at, part)) = next_mark(rest) {
         out.write_all(&rest.as_bytes()[..at])?;
+        rest = &rest[at + part.mark().len()..];
         match part {
-            Part::Register => {
-                rest = &rest[at + DATA_MARK.len()..];
-                register::write(model, analysis, &structure, out)?;
-            }
-            Part::Rows(rows, mark_len) => {
-                rest = &rest[at + mark_len..];
-                write_rows(model, analysis, &structure, &tally, rows, out)?;
-            }
+            Part::Register => register::write(model, analysis, &structure, out)?,
+            Part::Inventory => tables::write_inventory(model, &structure, &tally, out)?,
+            Part::Hygiene => tables::write_hygiene(model, analysis, out)?,
         }
     }
     out.write_all(rest.as_bytes())
 }
 
-/// How many rows of a long table are made and rendered at a time.
-const CHUNK: usize = 500;
-
-fn write_rows(
-    model: &Model,
-    analysis: &Analysis,
-    structure: &view::Structure,
-    tally: &view::Tally,
-    rows: view::Rows,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    let template = environment()
-        .get_template(&format!("rows-{}", rows.name()))
-        .map_err(std::io::Error::other)?;
-    let len = rows.len(model, analysis);
-    for from in (0..len).step_by(CHUNK) {
-        let chunk = rows.rows(
-            model,
-            structure,
-            analysis,
-            tally,
-            from..len.min(from + CHUNK),
-        );
-        let text = template
-            .render(context! { rows => chunk })
-            .map_err(std::io::Error::other)?;
-        out.write_all(text.as_bytes())?;
-    }
-    Ok(())
-}
-
+/// The documents of a large model's page, each written where the template left its mark. (The
+/// inventory's is `inventory-json`: `inventory-data` is the id of its data assets' heading.)
+#[derive(Clone, Copy)]
 enum Part {
     Register,
-    /// A table's rows, and the length of its mark.
-    Rows(view::Rows, usize),
+    Inventory,
+    Hygiene,
+}
+
+impl Part {
+    const ALL: [Part; 3] = [Part::Register, Part::Inventory, Part::Hygiene];
+
+    /// Model text cannot make a mark (every `<` of it is escaped), and the template has each once.
+    fn mark(self) -> &'static str {
+        match self {
+            Part::Register => "<!-- register-data -->",
+            Part::Inventory => "<!-- inventory-json -->",
+            Part::Hygiene => "<!-- hygiene-json -->",
+        }
+    }
 }
 
 /// The first mark in `text`: where it is and what goes there.
 fn next_mark(text: &str) -> Option<(usize, Part)> {
-    let mut best: Option<(usize, Part)> = text.find(DATA_MARK).map(|at| (at, Part::Register));
-    for rows in view::Rows::ALL {
-        let mark = format!("<!-- rows:{} -->", rows.name());
-        if let Some(at) = text.find(&mark)
-            && best.as_ref().is_none_or(|(b, _)| at < *b)
-        {
-            best = Some((at, Part::Rows(rows, mark.len())));
-        }
-    }
-    best
+    Part::ALL
+        .into_iter()
+        .filter_map(|part| text.find(part.mark()).map(|at| (at, part)))
+        .min_by_key(|(at, _)| *at)
 }
 
 /// Whether `page` said the template failed rather than rendering the report.
@@ -350,7 +323,7 @@ pub(crate) fn compliance_page(model: &Model, c: &Compliance) -> String {
         t.render(context! {
             system => model.system_name(),
             c => Value::from_serialize(compliance_view(c)),
-            csp => Value::from_safe_string(csp::policy("")),
+            csp => Value::from_safe_string(csp::policy(&[""])),
             style => Value::from_safe_string(STYLE.to_owned()),
         })
     });

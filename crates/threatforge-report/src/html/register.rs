@@ -27,11 +27,52 @@
 //! `[severity, cvss, cvss score, justification]`; evidence `[[effect, reason]|null, findings
 //! [[tool, rule, cwe, place, message, link]], controls [[control, status, tests]]]`.
 //!
-//! Safety: the text is inside a script element, so `<`, `>` and `&` are written as `\u003c`,
-//! `\u003e` and `\u0026` (no `</script>` or `<!--` can end or change it), U+2028 and U+2029
-//! escaped too, and `#` as `\u0023` so that no line reads as a CI runner's `##[` command (the CLI
-//! would rewrite it, breaking the JSON). Control and invisible characters are shown escaped, as
-//! everywhere else. The script inserts every text with `textContent`.
+//! The inventory and the hygiene checklist of the same page are two more documents, each in its
+//! own element (`inventory-json`, `hygiene-json`; written by `tables.rs`, rendered by
+//! report-tables.js a page of rows at a time, when their section comes near the view or a link
+//! points into them). The inventory (version 1), every table in model order:
+//!
+//! ```text
+//! { "v": 1,
+//!   "components": [[id, name|null, description|null, kind s, technology t|-1, exposure s|-1,
+//!                   boundary b|-1, criticality s, processes [d], stores [d], controls [t],
+//!                   owner s|-1, out_of_scope|null, threats, open], ...],
+//!   "data":       [[id, name|null, description|null, classification s, integrity s,
+//!                   availability s, categories [s], quantity s|-1, owner s|-1,
+//!                   handled_by [c], threats, open], ...],
+//!   "flows":      [[id|null, source c, target c, name|null, description|null, protocol t|-1,
+//!                   encrypted 0|1, authentication s, authorization s, data [d], returns [d],
+//!                   controls [t], usage s|-1, readonly 0|1, out_of_scope|null, threats,
+//!                   open], ...],
+//!   "boundaries": [[id, name|null, description|null, kind s, trust s, parent b|-1,
+//!                   contains [c|-1-b], threats, open], ...],
+//!   "runtimes":   [[id, name|null, description|null, kind s, runs [c], threats, open], ...],
+//!   "strings": [...],                                  s: short texts rows share
+//!   "titles": [[id, title|null], ...] }                t: controls, technologies, protocols
+//! ```
+//!
+//! `c`, `d` and `b` are a row's index in `components`, `data` and `boundaries` (a boundary's
+//! member that is a boundary is `-1 - index`), or the id itself when the model has no such
+//! element (a model the loader accepted always has it). A flow's id is null when it is
+//! `<source>-><target>`. `threats` and `open` count the element's threats and its open ones.
+//!
+//! The checklist (version 1), in the analysis's order (by id):
+//!
+//! ```text
+//! { "v": 1,
+//!   "items": [[rule s, title s, element s, kind s, id|null, status, reason|null, explanation,
+//!              missing [[s]], lead s|text], ...],
+//!   "strings": [...], "status": [[key, label]] }
+//! ```
+//!
+//! An item's id is null when it is `<rule>:<element>`; its lead of what to do, a string index
+//! when it reads `On <kind> <element>, ` then that string, as in the register.
+//!
+//! Safety, for the three documents: the text is inside a script element, so `<`, `>` and `&` are
+//! written as `\u003c`, `\u003e` and `\u0026` (no `</script>` or `<!--` can end or change it),
+//! U+2028 and U+2029 escaped too, and `#` as `\u0023` so that no line reads as a CI runner's `##[`
+//! command (the CLI would rewrite it, breaking the JSON). Control and invisible characters are
+//! shown escaped, as everywhere else. The script inserts every text with `textContent`.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -88,7 +129,7 @@ impl<'a> Tables<'a> {
 }
 
 /// Model text as every format shows it: control and invisible characters escaped.
-fn shown(text: &str) -> Cow<'_, str> {
+pub(super) fn shown(text: &str) -> Cow<'_, str> {
     block(text)
 }
 
@@ -269,7 +310,11 @@ fn row<'a>(
 }
 
 /// Writes `value` as JSON, with the escapes that keep it inert inside a script element.
-fn write_json(out: &mut dyn Write, buffer: &mut String, value: &impl Serialize) -> io::Result<()> {
+pub(super) fn write_json(
+    out: &mut dyn Write,
+    buffer: &mut String,
+    value: &impl Serialize,
+) -> io::Result<()> {
     let text = serde_json::to_string(value).map_err(io::Error::other)?;
     buffer.clear();
     for c in text.chars() {

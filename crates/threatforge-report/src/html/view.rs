@@ -1,8 +1,6 @@
 //! What the template shows, computed once from the model and its analysis. Plain data: the
 //! template only lays it out (and escapes every string of it).
 
-use std::ops::Range;
-
 use indexmap::{IndexMap, IndexSet};
 use serde::Serialize;
 use threatforge_analysis::{Analysis, Coverage, Element, ElementRef, Stride, Threat};
@@ -309,7 +307,7 @@ struct FilterOption {
     count: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Inventory {
     components: Vec<ComponentRow>,
     data: Vec<DataRow>,
@@ -537,6 +535,16 @@ impl Structure {
             data_users,
             boundaries: BoundaryTree::new(model),
         }
+    }
+
+    /// The components that process or store a data asset, in declaration order.
+    pub(super) fn data_users(&self, data: &str) -> &[String] {
+        self.data_users.get(data).map_or(&[], |users| &users[..])
+    }
+
+    /// The boundary that directly holds a component or boundary.
+    pub(super) fn parent<'m>(&self, model: &'m Model, id: &str) -> Option<&'m str> {
+        self.boundaries.parent_id(model, id)
     }
 
     /// Components inside a boundary, nested boundaries included, in declaration order.
@@ -915,9 +923,12 @@ impl Report {
             .collect();
 
         let filters = filters(model, structure, analysis);
-        // A large model's rows are rendered a chunk at a time (`Rows`), none here.
-        let only = scripted.then_some((Rows::Hygiene, 0..0));
-        let inventory = inventory(model, structure, tally, only);
+        // A large model's inventory is data for the script (`tables.rs`), none of it here.
+        let inventory = if scripted {
+            Inventory::default()
+        } else {
+            inventory(model, structure, tally)
+        };
         let system = model.system.as_ref();
         Report {
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -1036,81 +1047,6 @@ fn filters(model: &Model, structure: &Structure, analysis: &Analysis) -> Filters
     }
 }
 
-/// The tables of the report whose rows a large model's page renders a chunk at a time.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Rows {
-    Hygiene,
-    Component,
-    Data,
-    Flow,
-    Boundary,
-    Runtime,
-}
-
-impl Rows {
-    pub(super) const ALL: [Rows; 6] = [
-        Rows::Hygiene,
-        Rows::Component,
-        Rows::Data,
-        Rows::Flow,
-        Rows::Boundary,
-        Rows::Runtime,
-    ];
-
-    /// The name of its marker in the page (`<!-- rows:name -->`) and of its row macro.
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Rows::Hygiene => "hygiene",
-            Rows::Component => "component",
-            Rows::Data => "data",
-            Rows::Flow => "flow",
-            Rows::Boundary => "boundary",
-            Rows::Runtime => "runtime",
-        }
-    }
-
-    pub(super) fn len(self, model: &Model, analysis: &Analysis) -> usize {
-        match self {
-            Rows::Hygiene => analysis.hygiene.len(),
-            Rows::Component => model.components.len(),
-            Rows::Data => model.data.len(),
-            Rows::Flow => model.flows.len(),
-            Rows::Boundary => model.boundaries.len(),
-            Rows::Runtime => model.runtimes.len(),
-        }
-    }
-
-    /// The rows `range` of this table, as the row macro reads them.
-    pub(super) fn rows(
-        self,
-        model: &Model,
-        structure: &Structure,
-        analysis: &Analysis,
-        tally: &Tally,
-        range: Range<usize>,
-    ) -> minijinja::Value {
-        use minijinja::Value;
-        if self == Rows::Hygiene {
-            let views: Vec<ThreatView> = analysis
-                .hygiene
-                .get(range)
-                .unwrap_or_default()
-                .iter()
-                .map(|t| threat_view(model, structure, t))
-                .collect();
-            return Value::from_serialize(views);
-        }
-        let inventory = inventory(model, structure, tally, Some((self, range)));
-        match self {
-            Rows::Component => Value::from_serialize(inventory.components),
-            Rows::Data => Value::from_serialize(inventory.data),
-            Rows::Flow => Value::from_serialize(inventory.flows),
-            Rows::Boundary => Value::from_serialize(inventory.boundaries),
-            Rows::Runtime | Rows::Hygiene => Value::from_serialize(inventory.runtimes),
-        }
-    }
-}
-
 /// How many threats, and how many open, each element has.
 pub(super) struct Tally<'a>(IndexMap<(&'static str, &'a str), (usize, usize)>);
 
@@ -1130,28 +1066,19 @@ impl<'a> Tally<'a> {
         }
         Tally(tally)
     }
-}
 
-/// The inventory's rows: every one, or with `only`, those of one table in a range (none of the
-/// others).
-fn inventory(
-    model: &Model,
-    structure: &Structure,
-    tally: &Tally,
-    only: Option<(Rows, Range<usize>)>,
-) -> Inventory {
-    let count = |kind: Element, id: &str| {
-        tally
-            .0
+    /// How many threats an element has, and how many of them are open.
+    pub(super) fn of(&self, kind: Element, id: &str) -> (usize, usize) {
+        self.0
             .get(&(kind.as_str(), id))
             .copied()
             .unwrap_or_default()
-    };
-    let part = |rows: Rows, len: usize| match &only {
-        None => 0..len,
-        Some((r, range)) if *r == rows => range.start.min(len)..range.end.min(len),
-        Some(_) => 0..0,
-    };
+    }
+}
+
+/// The inventory's rows, every one.
+fn inventory(model: &Model, structure: &Structure, tally: &Tally) -> Inventory {
+    let count = |kind: Element, id: &str| tally.of(kind, id);
     let parent = |id: &str| {
         structure
             .boundaries
@@ -1162,8 +1089,6 @@ fn inventory(
     let components = model
         .components
         .values()
-        .skip(part(Rows::Component, model.components.len()).start)
-        .take(part(Rows::Component, model.components.len()).len())
         .map(|c| {
             let id = &c.id.value;
             let (threats, open) = count(Element::Component, id);
@@ -1197,8 +1122,6 @@ fn inventory(
     let data = model
         .data
         .values()
-        .skip(part(Rows::Data, model.data.len()).start)
-        .take(part(Rows::Data, model.data.len()).len())
         .map(|d| {
             let id = &d.id.value;
             let (threats, open) = count(Element::Data, id);
@@ -1226,8 +1149,6 @@ fn inventory(
     let flows = model
         .flows
         .values()
-        .skip(part(Rows::Flow, model.flows.len()).start)
-        .take(part(Rows::Flow, model.flows.len()).len())
         .map(|f| {
             let id = &f.id.value;
             let (threats, open) = count(Element::Flow, id);
@@ -1263,8 +1184,6 @@ fn inventory(
     let boundaries = model
         .boundaries
         .values()
-        .skip(part(Rows::Boundary, model.boundaries.len()).start)
-        .take(part(Rows::Boundary, model.boundaries.len()).len())
         .map(|b| {
             let id = &b.id.value;
             let (threats, open) = count(Element::Boundary, id);
@@ -1296,8 +1215,6 @@ fn inventory(
     let runtimes = model
         .runtimes
         .values()
-        .skip(part(Rows::Runtime, model.runtimes.len()).start)
-        .take(part(Rows::Runtime, model.runtimes.len()).len())
         .map(|r| {
             let id = &r.id.value;
             let (threats, open) = count(Element::Runtime, id);
