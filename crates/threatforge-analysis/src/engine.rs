@@ -542,6 +542,15 @@ fn with_absorbed_mitigations(
             entries.push(entry.clone());
         }
     }
+    // The other way round too: an own entry with alternatives (MFA or an IP allow-list) that an
+    // absorbed entry makes one of them required anyway (an IP allow-list) is met whenever that
+    // one is, and listing both reads as the same advice twice.
+    let narrower = |e: &MitigationEntry, o: &MitigationEntry| {
+        o.alternatives.len() < e.alternatives.len()
+            && o.alternatives.iter().all(|a| e.alternatives.contains(a))
+    };
+    let before = entries.clone();
+    entries.retain(|e| !before.iter().any(|o| narrower(e, o)));
     entries.into()
 }
 

@@ -117,3 +117,30 @@ fn the_same_model_gives_the_same_threats_in_the_same_order() {
         assert_eq!(a, b);
     }
 }
+
+/// No threat lists a control twice in its missing controls: an entry with alternatives beside
+/// another that requires one of them (`mfa|ip-allowlist` and `ip-allowlist`) says the same thing
+/// twice, as a root threat that absorbed its consequences could.
+#[test]
+fn no_threat_asks_for_the_same_control_twice() {
+    let rules = RuleSet::builtin();
+    for model in examples() {
+        let analysis = analyze(&model, &rules);
+        for threat in analysis.threats.iter().chain(&analysis.hygiene) {
+            let missing: Vec<Vec<&str>> = threat
+                .mitigation
+                .missing()
+                .map(|entry| entry.split('|').collect())
+                .collect();
+            for (i, a) in missing.iter().enumerate() {
+                for (j, b) in missing.iter().enumerate() {
+                    assert!(
+                        i == j || !a.iter().any(|x| b.contains(x)),
+                        "{}: {missing:?}",
+                        threat.id
+                    );
+                }
+            }
+        }
+    }
+}

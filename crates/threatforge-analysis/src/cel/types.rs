@@ -60,6 +60,8 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("pulls_untrusted_input", BOOL),
     ("internet_hops", INT),
     ("unauthenticated_path", BOOL),
+    ("foothold", INT),
+    ("stake", INT),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[

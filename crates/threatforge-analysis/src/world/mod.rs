@@ -305,6 +305,34 @@ impl<'m> World<'m> {
         }
     }
 
+    /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build
+    /// runner, which runs whatever code the builds bring; 3 it parses content (files, XML,
+    /// serialized objects, URLs to fetch) and some of its data is written by parties outside the
+    /// team (`untrusted_origin`): what it parses may be crafted; 2 it faces the internet, directly
+    /// or behind forwarders, or reads what outsiders write; 1 reachable from the internet further
+    /// in; 0 not reachable. A SOAP adapter parsing its own back end's answers is not a parser of
+    /// crafted content.
+    fn foothold(&self, i: usize) -> i64 {
+        const CRAFTED: [&str; 4] = [
+            "accepts-files",
+            "parses-xml",
+            "deserializes-objects",
+            "fetches-urls",
+        ];
+        let cf = &self.facts.components[i];
+        let traits = &self.components[i].traits;
+        let crafted = || cf.data.iter().any(|&d| self.facts.data[d].untrusted_origin);
+        if traits.contains(&"build-system") {
+            4
+        } else if traits.iter().any(|t| CRAFTED.contains(t)) && crafted() {
+            3
+        } else if cf.pulls_untrusted_input || (0..=1).contains(&cf.internet_hops) {
+            2
+        } else {
+            i64::from(cf.reachable_from_internet)
+        }
+    }
+
     fn component_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
         let model = self.model;
         let c = &model.components[i];
@@ -341,6 +369,13 @@ impl<'m> World<'m> {
             Field::ServesMachinesOnly => Value::Bool(cf.serves_machines_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
+            Field::Foothold => Value::Int(self.foothold(i)),
+            Field::Stake => Value::Int(
+                cf.data
+                    .iter()
+                    .map(|&d| rating_level(model.data[d].integrity))
+                    .fold(x.level, i64::max),
+            ),
             Field::Boundaries => return strs(&x.boundaries),
             Field::Runtime => Value::Str(
                 cf.runtime
@@ -664,5 +699,49 @@ runtimes:
             zone_peers(db)
         );
         assert!(zone_peers(user).is_empty());
+    }
+
+    #[test]
+    fn foothold_and_stake_rank_what_an_outsider_gets_first_and_what_it_is_worth() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+data:
+  upload: { classification: internal }
+  reply: { classification: internal }
+  orders: { classification: confidential, integrity: critical }
+  keys: { classification: secret, categories: [credential] }
+components:
+  customer: { technology: browser, exposure: internet }
+  web: { technology: web-application, processes: [upload] }
+  parser: { technology: worker, traits: [parses-xml], processes: [upload] }
+  adapter: { technology: worker, traits: [parses-xml], processes: [reply] }
+  orders: { technology: api-service, processes: [orders] }
+  runner: { technology: build-agent }
+  vault: { technology: secrets-vault, stores: [keys] }
+flows:
+  - customer -> web: { protocol: https, data: [upload] }
+  - web -> parser: { protocol: https, authentication: token, data: [upload] }
+  - parser -> orders: { protocol: https, authentication: token, data: [orders] }
+  - orders -> adapter: { protocol: https, authentication: token, returns: [reply] }
+  - runner -> vault: { protocol: https, authentication: token, returns: [keys] }
+",
+        );
+        let world = World::new(&model);
+        let int = |id: &str, field: Field| {
+            let i = model.components.get_index_of(id).expect("component");
+            match world.component_field(i, field) {
+                Some(Value::Int(n)) => n,
+                other => panic!("{id}: {other:?}"),
+            }
+        };
+        let footholds: Vec<i64> = ["runner", "parser", "web", "adapter", "vault"]
+            .iter()
+            .map(|id| int(id, Field::Foothold))
+            .collect();
+        // The adapter parses XML too, but only its own back end's answers.
+        assert_eq!(footholds, [4, 3, 2, 1, 0]);
+        assert_eq!(int("orders", Field::Stake), 3, "critical integrity");
+        assert_eq!(int("vault", Field::Stake), 3, "secret");
+        assert_eq!(int("web", Field::Stake), 1, "internal");
     }
 }
