@@ -122,19 +122,23 @@ fn receives_on_untrusted_network(world: &World, c: usize) -> bool {
             && world.traits(c).contains(&"third-party"))
 }
 
+/// A radio or cable link (Bluetooth, NFC, USB: protocol family `proximity`) is reached by
+/// standing next to the device, not from the network its ends face.
+fn over_proximity_link(world: &World, flow: usize) -> bool {
+    world.model.flows[flow]
+        .protocol
+        .as_ref()
+        .and_then(|p| threatforge_model::catalog().protocol(&p.value))
+        .is_some_and(|p| p.family == "proximity")
+}
+
 /// The likelihood factor of a flow's transport threats: +1 where the wire is on a network
 /// outsiders share (an end sends from or receives on it), -1 where both ends are the team's and
 /// whoever reads or changes the traffic must first get a position on the team's network (CVSS's
 /// adjacent attack vector). None for a radio or cable link: who stands next to the device is
 /// what its hops say.
 fn wire_exposure(world: &World, index: usize, exposed: &Exposed) -> Option<Factor> {
-    let flow = &world.model.flows[index];
-    let nearby = flow
-        .protocol
-        .as_ref()
-        .and_then(|p| threatforge_model::catalog().protocol(&p.value))
-        .is_some_and(|p| p.family == "proximity");
-    if nearby {
+    if over_proximity_link(world, index) {
         return None;
     }
     let ff = &world.facts.flows[index];
@@ -231,15 +235,8 @@ fn exposure(world: &World, element: Element, index: usize) -> Exposed {
         Element::Flow => {
             let ff = &facts.flows[index];
             let flow = &world.model.flows[index];
-            // A radio or cable link (Bluetooth, NFC, USB) is reached by standing next to the
-            // device, not from the network its ends face.
-            let nearby = flow
-                .protocol
-                .as_ref()
-                .and_then(|p| threatforge_model::catalog().protocol(&p.value))
-                .is_some_and(|p| p.family == "proximity");
             Exposed {
-                direct: !nearby
+                direct: !over_proximity_link(world, index)
                     && ff
                         .source
                         .is_some_and(|s| sends_from_untrusted_network(world, s)),
