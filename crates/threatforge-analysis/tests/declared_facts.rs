@@ -578,3 +578,50 @@ flows:
     );
     assert!(!t.explanation.contains("console"), "{}", t.explanation);
 }
+
+#[test]
+fn a_user_token_passed_on_closes_the_confused_deputy() {
+    let model = |controls: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  account: {{ classification: confidential, categories: [personal, financial] }}
+components:
+  customer: {{ technology: browser, exposure: internet }}
+  web: {{ technology: web-application, processes: [account] }}
+  accounts: {{ technology: api-service, processes: [account] }}
+flows:
+  - customer -> web: {{ protocol: https, authentication: session, data: [account], returns: [account] }}
+  - web -> accounts: {{ protocol: https, authentication: token, returns: [account], controls: [{controls}] }}
+"
+        )
+    };
+    let id = "missing-identity-propagation:web->accounts";
+    let plain = analyzed(&model(""));
+    let t = threat(&plain, id).expect("found");
+    assert_eq!(
+        t.mitigation.missing().collect::<Vec<_>>(),
+        ["identity-propagation"]
+    );
+    not_open(&analyzed(&model("identity-propagation")), id);
+}
+
+#[test]
+fn a_pipeline_that_scans_in_its_own_jobs_is_not_an_unchecked_deployment() {
+    let model = |controls: &str| {
+        format!(
+            "system: {{ name: t }}
+data:
+  image: {{ classification: internal, integrity: critical }}
+components:
+  pipeline: {{ technology: hosted-ci, exposure: internet, processes: [image], controls: [{controls}] }}
+  bucket: {{ technology: object-storage, stores: [image] }}
+flows:
+  - pipeline -> bucket: {{ protocol: https, authentication: token, data: [image] }}
+"
+        )
+    };
+    let id = "unchecked-deployment:pipeline";
+    assert!(threat(&analyzed(&model("")), id).is_some_and(|t| t.is_open()));
+    assert!(threat(&analyzed(&model("sast")), id).is_none());
+}
