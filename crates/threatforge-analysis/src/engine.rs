@@ -396,15 +396,17 @@ fn evaluate_element<'w>(
         return (Vec::new(), diagnostics);
     };
     let mut needed = [false; 4];
+    let mut in_transit = false;
     for rule in fired
         .iter()
         .map(|(r, _)| r)
         .chain(absorbed.iter().flatten())
     {
         needed[crate::score::aspect_of(rule.file.stride)] = true;
+        in_transit |= rule.file.in_transit;
     }
     // Shared by all the element's threats.
-    let scoring = crate::score::element_scoring(world, element, index, needed);
+    let scoring = crate::score::element_scoring(world, element, index, needed, in_transit);
     let element_id: Arc<str> = Arc::from(candidate.id);
     let threats = fired
         .into_iter()

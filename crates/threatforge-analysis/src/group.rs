@@ -46,19 +46,25 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         Some((group, format!("{rule}:{}", key_of(model, group, threat)?)))
     };
     // The members are taken out in place: moving the rest into a new list held the whole list
-    // twice for a moment, the peak of a large model's analysis.
-    let taken = analysis.threats.extract_if(.., |threat| {
-        group_of_threat(threat)
-            .is_some_and(|(_, group_id)| !singled_out(&decisions, threat, &group_id, &mut id))
-    });
-    for threat in taken {
-        if let Some((group, group_id)) = group_of_threat(&threat) {
-            groups
-                .entry(group_id)
-                .or_insert_with(|| (group, Vec::new()))
-                .1
-                .push(threat);
-        }
+    // twice for a moment, the peak of a large model's analysis. `extract_if` yields in the order
+    // it asks, so each member's group, worked out once when it is asked, pairs up with it below.
+    let mut keys: Vec<(Group, String)> = Vec::new();
+    let taken: Vec<Threat> = analysis
+        .threats
+        .extract_if(.., |threat| match group_of_threat(threat) {
+            Some((group, group_id)) if !singled_out(&decisions, threat, &group_id, &mut id) => {
+                keys.push((group, group_id));
+                true
+            }
+            _ => false,
+        })
+        .collect();
+    for (threat, (group, group_id)) in taken.into_iter().zip(keys) {
+        groups
+            .entry(group_id)
+            .or_insert_with(|| (group, Vec::new()))
+            .1
+            .push(threat);
     }
     let rest = &mut analysis.threats;
     // `rest` kept the id order; each of the few groups goes into its place rather than sorting

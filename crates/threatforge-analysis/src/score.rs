@@ -604,12 +604,14 @@ pub(crate) fn aspect_of(stride: Stride) -> usize {
 
 /// The element's factors, with the impact factors of only the aspects its threats need (`needed`,
 /// by `aspect_of`): an element has two or three threats on average, and the others' reasons
-/// would be written and kept for nothing.
+/// would be written and kept for nothing. Likewise the wire's factor (`on_path`) only where a
+/// rule about the wire (`in_transit`) fired on a flow.
 pub(crate) fn element_scoring(
     world: &World,
     element: Element,
     index: usize,
     needed: [bool; 4],
+    in_transit: bool,
 ) -> Arc<ElementFactors> {
     let mut likelihood = Vec::new();
     let exposed = exposure(world, element, index);
@@ -655,7 +657,8 @@ pub(crate) fn element_scoring(
         ));
     }
 
-    let on_path = (element == Element::Flow)
+    // Only where a rule about the wire fired: a large model has tens of thousands of flows.
+    let on_path = (element == Element::Flow && in_transit)
         .then(|| wire_exposure(world, index, &exposed))
         .flatten();
 
@@ -924,7 +927,7 @@ mod tests {
         let Some(index) = model.components.get_index_of(id) else {
             panic!("no component {id}");
         };
-        let scoring = element_scoring(&world, Element::Component, index, [false; 4]);
+        let scoring = element_scoring(&world, Element::Component, index, [false; 4], false);
         scoring.factors[..usize::from(scoring.likelihood)]
             .iter()
             .map(|f| (f.factor, f.effect))

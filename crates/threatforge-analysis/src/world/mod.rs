@@ -8,7 +8,7 @@ pub(crate) mod reach;
 use threatforge_model::catalog;
 use threatforge_model::{Authentication, Classification, ComponentKind, Exposure, Model};
 
-use self::facts::{Facts, sensitivity, trust_level};
+use self::facts::{ComponentFacts, Facts, sensitivity, trust_level};
 use crate::cel::value::{List, ObjKind, Value};
 use crate::field::Field;
 
@@ -40,6 +40,36 @@ struct ComponentExtra<'m> {
     tags: Vec<&'m str>,
     /// The criticality level (0-3) that counts: see [`World::criticality`].
     criticality: i64,
+    /// Worked out once: rules over a runtime's members compare every pair of them.
+    foothold: i64,
+    /// The highest confidentiality or integrity level (0-3) of its data (`stake`).
+    stake: i64,
+}
+
+/// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
+/// which runs whatever code the builds bring; 3 it parses content (files, XML, serialized
+/// objects, URLs to fetch) and some of its data is written by parties outside the team
+/// (`untrusted_origin`): what it parses may be crafted; 2 it faces the internet, directly or
+/// behind forwarders, or reads what outsiders write; 1 reachable from the internet further in;
+/// 0 not reachable. A SOAP adapter parsing its own back end's answers is not a parser of crafted
+/// content.
+fn foothold(traits: &[&str], cf: &ComponentFacts, facts: &Facts) -> i64 {
+    const CRAFTED: [&str; 4] = [
+        "accepts-files",
+        "parses-xml",
+        "deserializes-objects",
+        "fetches-urls",
+    ];
+    let crafted = || cf.data.iter().any(|&d| facts.data[d].untrusted_origin);
+    if traits.contains(&"build-system") {
+        4
+    } else if traits.iter().any(|t| CRAFTED.contains(t)) && crafted() {
+        3
+    } else if cf.pulls_untrusted_input || (0..=1).contains(&cf.internet_hops) {
+        2
+    } else {
+        i64::from(cf.reachable_from_internet)
+    }
 }
 
 struct FlowExtra<'m> {
@@ -155,8 +185,15 @@ impl<'m> World<'m> {
                 traits.dedup();
                 let (max, level) = max_of(model, &cf.data);
                 let criticality = rating_level(model.criticality_of(c));
+                let stake = cf
+                    .data
+                    .iter()
+                    .map(|&d| rating_level(model.data[d].integrity))
+                    .fold(level, i64::max);
                 ComponentExtra {
                     criticality,
+                    foothold: foothold(&traits, cf, &facts),
+                    stake,
                     kind: c.effective_kind(),
                     traits,
                     controls: strs(&c.controls),
@@ -305,34 +342,6 @@ impl<'m> World<'m> {
         }
     }
 
-    /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build
-    /// runner, which runs whatever code the builds bring; 3 it parses content (files, XML,
-    /// serialized objects, URLs to fetch) and some of its data is written by parties outside the
-    /// team (`untrusted_origin`): what it parses may be crafted; 2 it faces the internet, directly
-    /// or behind forwarders, or reads what outsiders write; 1 reachable from the internet further
-    /// in; 0 not reachable. A SOAP adapter parsing its own back end's answers is not a parser of
-    /// crafted content.
-    fn foothold(&self, i: usize) -> i64 {
-        const CRAFTED: [&str; 4] = [
-            "accepts-files",
-            "parses-xml",
-            "deserializes-objects",
-            "fetches-urls",
-        ];
-        let cf = &self.facts.components[i];
-        let traits = &self.components[i].traits;
-        let crafted = || cf.data.iter().any(|&d| self.facts.data[d].untrusted_origin);
-        if traits.contains(&"build-system") {
-            4
-        } else if traits.iter().any(|t| CRAFTED.contains(t)) && crafted() {
-            3
-        } else if cf.pulls_untrusted_input || (0..=1).contains(&cf.internet_hops) {
-            2
-        } else {
-            i64::from(cf.reachable_from_internet)
-        }
-    }
-
     fn component_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
         let model = self.model;
         let c = &model.components[i];
@@ -369,13 +378,8 @@ impl<'m> World<'m> {
             Field::ServesMachinesOnly => Value::Bool(cf.serves_machines_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
-            Field::Foothold => Value::Int(self.foothold(i)),
-            Field::Stake => Value::Int(
-                cf.data
-                    .iter()
-                    .map(|&d| rating_level(model.data[d].integrity))
-                    .fold(x.level, i64::max),
-            ),
+            Field::Foothold => Value::Int(x.foothold),
+            Field::Stake => Value::Int(x.stake),
             Field::Boundaries => return strs(&x.boundaries),
             Field::Runtime => Value::Str(
                 cf.runtime
