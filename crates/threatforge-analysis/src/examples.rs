@@ -1,6 +1,7 @@
 //! Running a rule's examples: each `fires` model must produce the rule's threat, each `passes`
-//! model must not. The test suite runs them for the built-ins; `threatforge rules test` for a
-//! team's rules.
+//! model must not, and each `threat` model (for a hygiene rule with `threat_when`) must produce it
+//! in the register rather than the checklist. The test suite runs them for the built-ins;
+//! `threatforge rules test` for a team's rules.
 
 use threatforge_model::{LoadOptions, load_str};
 
@@ -13,6 +14,17 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
     if examples.fires.is_empty() || examples.passes.is_empty() {
         failures.push("needs at least one `fires` and one `passes` example".to_owned());
     }
+    // The fact that lifts a checklist line into the register is a condition like any other: it
+    // needs a case that shows it holding, or a typo in it would leave every finding on the
+    // checklist unnoticed.
+    match (&rule.file.threat_when, examples.threat.is_empty()) {
+        (Some(_), true) => failures
+            .push("has `threat_when` but no `threat` example (a model where it holds)".to_owned()),
+        (None, false) => {
+            failures.push("has `threat` examples but no `threat_when` to show".to_owned())
+        }
+        _ => {}
+    }
     let Ok(dir) = tempfile_dir() else {
         failures.push("cannot create a temporary directory for the examples".to_owned());
         return failures;
@@ -20,10 +32,11 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
     let cases = examples
         .fires
         .iter()
-        .map(|e| (e, true))
-        .chain(examples.passes.iter().map(|e| (e, false)));
-    for (example, should_fire) in cases {
-        let kind = if should_fire { "fires" } else { "passes" };
+        .map(|e| (e, Expect::Fires))
+        .chain(examples.passes.iter().map(|e| (e, Expect::Passes)))
+        .chain(examples.threat.iter().map(|e| (e, Expect::Threat)));
+    for (example, expect) in cases {
+        let kind = expect.as_str();
         let line = rules.sources.locate(example.span);
         let loaded = load_str(
             "example.yaml",
@@ -59,23 +72,55 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
                 failures.push(format!("`{kind}` example at {line}: {}", d.message));
             }
         }
+        // A rule superseded where another fires is part of that threat: it fired all the same.
+        let of_rule = |t: &&crate::Threat| {
+            &*t.rule == rule.id() || t.absorbed.iter().any(|r| &**r == rule.id())
+        };
         let fired: Vec<String> = analysis
             .findings()
-            // A rule superseded where another fires is part of that threat: it fired all the same.
-            .filter(|t| &*t.rule == rule.id() || t.absorbed.iter().any(|r| &**r == rule.id()))
+            .filter(of_rule)
             .map(|t| t.id.to_string())
             .collect();
-        if should_fire && fired.is_empty() {
-            failures.push(format!("`fires` example at {line} produced no threat"));
-        } else if !should_fire && !fired.is_empty() {
-            failures.push(format!(
+        match expect {
+            Expect::Fires if fired.is_empty() => {
+                failures.push(format!("`fires` example at {line} produced no threat"));
+            }
+            Expect::Passes if !fired.is_empty() => failures.push(format!(
                 "`passes` example at {line} produced {}",
                 fired.join(", ")
-            ));
+            )),
+            Expect::Threat if !analysis.threats.iter().any(|t| of_rule(&t)) => {
+                failures.push(if fired.is_empty() {
+                    format!("`threat` example at {line} produced no threat")
+                } else {
+                    format!(
+                        "`threat` example at {line} produced {} on the checklist only: `threat_when` does not hold",
+                        fired.join(", ")
+                    )
+                });
+            }
+            _ => {}
         }
     }
     let _ = std::fs::remove_dir(&dir);
     failures
+}
+
+#[derive(Clone, Copy)]
+enum Expect {
+    Fires,
+    Passes,
+    Threat,
+}
+
+impl Expect {
+    fn as_str(self) -> &'static str {
+        match self {
+            Expect::Fires => "fires",
+            Expect::Passes => "passes",
+            Expect::Threat => "threat",
+        }
+    }
 }
 
 /// An empty directory for example models: includes in examples resolve (and are confined) there.
@@ -168,5 +213,73 @@ mod tests {
                 "{template}: {messages:?}"
             );
         }
+    }
+
+    /// A hygiene team rule firing on every component, lifted to the register where `when` holds,
+    /// with `examples` as given: the failures of its examples.
+    fn examples_of_hygiene_rule(when: Option<&str>, examples: &str) -> Vec<String> {
+        let threat_when = when.map_or(String::new(), |w| format!("threat_when: '{w}'\n"));
+        let text = format!(
+            "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
+             applies_to: {{ element: component }}\ncondition: 'true'\n\
+             explanation: '{{{{ component.name }}}}'\nlikelihood: low\nimpact: low\n\
+             mitigations: []\ntier: hygiene\n{threat_when}examples:\n{examples}"
+        );
+        let mut set = RuleSet::default();
+        set.add_text(
+            "probe.yaml".into(),
+            PathBuf::from("probe.yaml"),
+            Arc::from(text),
+            Origin::Team(PathBuf::from("probe.yaml")),
+        );
+        set.finish();
+        assert!(!set.has_errors(), "{:?}", set.diagnostics);
+        let rule = set
+            .rules
+            .iter()
+            .find(|r| r.id() == "probe")
+            .expect("the probe rule");
+        super::check_examples(rule, &set)
+    }
+
+    /// An example list under `key`: one model of a service and the database named `component`.
+    fn case(key: &str, component: &str) -> String {
+        format!(
+            "  {key}:\n    - '{{ system: {{ name: s }}, \
+             components: {{ app: {{ technology: api-service }}, {component}: {{ technology: postgresql }} }}, \
+             flows: [ {{ app -> {component}: {{ protocol: postgres-tls, authentication: credentials }} }} ] }}'\n"
+        )
+    }
+
+    #[test]
+    fn a_threat_example_must_reach_the_register() {
+        let fires = case("fires", "db");
+        // The probe fires everywhere, so it can have no `passes` case: that failure is not the
+        // one looked for.
+        let passes = "  passes: []\n";
+        // `threat_when` holds for `vault` only: a `threat` model without it stays on the checklist.
+        let when = Some("component.id == \"vault\"");
+        let lifted =
+            examples_of_hygiene_rule(when, &format!("{fires}{passes}{}", case("threat", "vault")));
+        assert!(!lifted.iter().any(|f| f.contains("`threat`")), "{lifted:?}");
+        let stays =
+            examples_of_hygiene_rule(when, &format!("{fires}{passes}{}", case("threat", "db")));
+        assert!(
+            stays.iter().any(|f| f.contains("on the checklist only")),
+            "{stays:?}"
+        );
+        let missing = examples_of_hygiene_rule(when, &format!("{fires}{passes}"));
+        assert!(
+            missing.iter().any(|f| f.contains("no `threat` example")),
+            "{missing:?}"
+        );
+        let unasked =
+            examples_of_hygiene_rule(None, &format!("{fires}{passes}{}", case("threat", "db")));
+        assert!(
+            unasked
+                .iter()
+                .any(|f| f.contains("no `threat_when` to show")),
+            "{unasked:?}"
+        );
     }
 }

@@ -74,6 +74,10 @@ pub struct Examples {
     pub fires: Vec<Sp<String>>,
     #[serde(default)]
     pub passes: Vec<Sp<String>>,
+    /// For a hygiene rule with `threat_when`: models where it holds, whose finding must be in the
+    /// register rather than the checklist.
+    #[serde(default)]
+    pub threat: Vec<Sp<String>>,
 }
 
 /// How a rule's threats on several elements become one.

@@ -112,7 +112,7 @@ fn every_report_for_people_shows_the_checklist() {
     let dir = shop();
     let (_, text) = run(&dir, &["check"]);
     assert!(
-        text.contains("Hygiene checklist: 10 baseline practices missing, not counted as threats"),
+        text.contains("Hygiene checklist: 11 baseline practices missing, not counted as threats"),
         "{text}"
     );
     let (_, md) = run(&dir, &["report", "--format", "md"]);
@@ -169,11 +169,16 @@ fn a_diff_lists_what_the_checklist_gained_and_lost_and_gates_none_of_it() {
         .iter()
         .map(|c| c["id"].as_str().expect("id"))
         .collect();
-    // The cache's hardening, and retention, whose one element became two: a group of two is the
-    // model's practice (`personal-data-retention:model`), where a group of one kept the db's id.
+    // The cache's hardening and encryption at rest, and retention, whose one element became two:
+    // a group of two is the model's practice (`personal-data-retention:model`), where a group of
+    // one kept the db's id.
     assert_eq!(
         introduced,
-        ["missing-hardening:cache", "personal-data-retention:model"],
+        [
+            "missing-hardening:cache",
+            "personal-data-retention:model",
+            "unencrypted-sensitive-data-at-rest:cache"
+        ],
         "{diff:#}"
     );
     // Only the register's new threats fail `--fail-on-new`.

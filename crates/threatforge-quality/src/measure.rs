@@ -412,13 +412,11 @@ pub fn median(sorted: &[usize]) -> f64 {
     }
 }
 
-/// Open threats, most important first: residual score, then impact, then likelihood, then id
-/// (threats arrive sorted by id, and the sort is stable).
+/// Open threats, most important first, in the order the reports list them (`Threat::risk_order`),
+/// so the top five measured are the five a reader sees first.
 pub fn ranking<'t>(open: &[&'t Threat]) -> Vec<&'t Threat> {
     let mut ranked = open.to_vec();
-    ranked.sort_by_key(|t| {
-        std::cmp::Reverse((t.residual.score, t.residual.impact, t.residual.likelihood))
-    });
+    ranked.sort_by_key(|t| t.risk_order());
     ranked
 }
 
