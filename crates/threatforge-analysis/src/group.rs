@@ -1,7 +1,9 @@
 //! One threat for a practice that one fix serves everywhere (rules with `group: model`): the
 //! open threats a rule finds on several elements become one threat, `<rule>:model`, that names
 //! each element with its own explanation and is scored as the most severe of them. A flow rule
-//! with `group: target` does the same per component its flows lead into, `<rule>:<component>`.
+//! with `group: target` does the same per component its flows lead into, `<rule>:<component>`,
+//! and per cluster for flows between two components on one cluster, `<rule>:<cluster>`: there the
+//! one fix is the cluster's (a service mesh's mTLS), not each receiving service's.
 //! A rule that finds one element keeps that element's threat and id, unless the team decided on
 //! the group.
 //!
@@ -12,7 +14,9 @@
 
 use std::sync::Arc;
 
-use threatforge_model::Model;
+use std::collections::HashMap;
+
+use threatforge_model::{Model, RuntimeKind};
 
 use crate::decisions::{Index, matches};
 use crate::mitigation::in_words;
@@ -36,6 +40,7 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         std::collections::BTreeMap::new();
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
+    let clusters = Clusters::new(model, &grouped);
     // The group a threat joins, if any. A hygiene finding the model makes a threat of its design
     // (`threat_when`) is about that element, not the shared practice: it stays apart.
     let group_of_threat = |threat: &Threat| {
@@ -43,7 +48,8 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         if !threat.is_open() || threat.tier != tier {
             return None;
         }
-        Some((group, format!("{rule}:{}", key_of(model, group, threat)?)))
+        let (_, key) = key_of(model, &clusters, group, threat)?;
+        Some((group, format!("{rule}:{key}")))
     };
     // The members are taken out in place: moving the rest into a new list held the whole list
     // twice for a moment, the peak of a large model's analysis. `extract_if` yields in the order
@@ -77,7 +83,7 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
                 // location, its owner), and a decision written for it keeps matching.
                 return members.into_iter().next();
             }
-            group_of(model, group, members)
+            group_of(model, &clusters, group, members)
         });
     for group in groups {
         let at = rest.partition_point(|t| t.id < group.id);
@@ -85,14 +91,50 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     }
 }
 
-/// The element a grouped threat is about: the model, or the component a flow leads into.
-fn key_of<'m>(model: &'m Model, group: Group, threat: &Threat) -> Option<&'m str> {
+/// The cluster each component runs on, for `group: target`; empty when no rule groups so.
+struct Clusters<'m>(HashMap<&'m str, &'m str>);
+
+impl<'m> Clusters<'m> {
+    fn new(model: &'m Model, grouped: &[(&str, Group, crate::rule::Tier)]) -> Clusters<'m> {
+        let mut of = HashMap::new();
+        if grouped.iter().any(|&(_, g, _)| g == Group::Target) {
+            for (id, runtime) in &model.runtimes {
+                if runtime.kind == RuntimeKind::Cluster {
+                    for component in &runtime.runs {
+                        of.insert(component.value.as_str(), id.as_str());
+                    }
+                }
+            }
+        }
+        Clusters(of)
+    }
+
+    /// The cluster both ends of a flow run on, if they share one.
+    fn shared(&self, source: &str, target: &str) -> Option<&'m str> {
+        let cluster = self.0.get(source)?;
+        (self.0.get(target) == Some(cluster)).then_some(*cluster)
+    }
+}
+
+/// The element a grouped threat is about: the model, the cluster a flow runs inside, or the
+/// component it leads into.
+fn key_of<'m>(
+    model: &'m Model,
+    clusters: &Clusters<'m>,
+    group: Group,
+    threat: &Threat,
+) -> Option<(Element, &'m str)> {
     match group {
-        Group::Model => Some(MODEL_KEY),
-        Group::Target if threat.element.kind == Element::Flow => model
-            .flows
-            .get(&*threat.element.id)
-            .map(|f| f.target.value.as_str()),
+        Group::Model => Some((Element::Model, MODEL_KEY)),
+        Group::Target if threat.element.kind == Element::Flow => {
+            let flow = model.flows.get(&*threat.element.id)?;
+            Some(
+                match clusters.shared(&flow.source.value, &flow.target.value) {
+                    Some(cluster) => (Element::Runtime, cluster),
+                    None => (Element::Component, flow.target.value.as_str()),
+                },
+            )
+        }
         Group::Target => None,
     }
 }
@@ -117,21 +159,21 @@ fn singled_out(decisions: &Index, threat: &Threat, group: &str, id: &mut String)
 
 /// The group's threat: the most severe member's score, factors, mitigations and location (the
 /// place a reader goes first), and every member's explanation.
-fn group_of(model: &Model, group: Group, members: Vec<Threat>) -> Option<Threat> {
+fn group_of(
+    model: &Model,
+    clusters: &Clusters<'_>,
+    group: Group,
+    members: Vec<Threat>,
+) -> Option<Threat> {
     let worst = members
         .iter()
         .enumerate()
         .min_by_key(|(_, t)| t.risk_order())
         .map(|(i, _)| i)?;
-    let element = match group {
-        Group::Model => ElementRef {
-            kind: Element::Model,
-            id: Arc::from(MODEL_KEY),
-        },
-        Group::Target => ElementRef {
-            kind: Element::Component,
-            id: Arc::from(key_of(model, group, &members[worst])?),
-        },
+    let (kind, key) = key_of(model, clusters, group, &members[worst])?;
+    let element = ElementRef {
+        kind,
+        id: Arc::from(key),
     };
     let explanation = if members.len() == 1 {
         members[worst].explanation.to_string()
@@ -140,9 +182,10 @@ fn group_of(model: &Model, group: Group, members: Vec<Threat>) -> Option<Threat>
             .iter()
             .map(|t| format!("`{}`", t.element.id))
             .collect();
-        let into = match group {
-            Group::Model => String::new(),
-            Group::Target => format!(" into `{}`", element.id),
+        let into = match element.kind {
+            Element::Model => String::new(),
+            Element::Runtime => format!(" inside `{}`", element.id),
+            _ => format!(" into `{}`", element.id),
         };
         let mut text = format!(
             "The same gap on {} {}{into}, with one fix for all: {}.",

@@ -88,7 +88,9 @@ pub enum Group {
     Model,
     /// For a flow rule: one threat per component its flows lead into, `<rule>:<component>`, where
     /// one change at that component closes the gap on every flow (TLS on the collector's
-    /// listener, one agreement with the vendor every service sends data to).
+    /// listener, one agreement with the vendor every service sends data to); flows between two
+    /// components on one cluster group per cluster instead, `<rule>:<cluster>`, whose mesh
+    /// closes them all.
     Target,
 }
 

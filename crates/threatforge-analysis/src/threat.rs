@@ -331,8 +331,9 @@ impl Threat {
             Reverse(self.severity()),
             Reverse(self.residual.score),
             Reverse(self.residual.impact),
-            // A threat about one element says more than a practice missing on many.
-            Reverse(self.members.is_empty()),
+            // A threat about one element (a flow, a component, or a group of flows into one
+            // component or inside one cluster) says more than a practice missing across the model.
+            Reverse(self.element.kind != Element::Model),
             Reverse(self.exposure()),
         )
     }

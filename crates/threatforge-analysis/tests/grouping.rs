@@ -157,3 +157,60 @@ fn a_decision_for_the_group_or_the_rule_decides_the_group() {
         assert_eq!(member_ids(found[0]), ["catalogue", "checkout"]);
     }
 }
+
+/// A frontend calling two services in clear text, on one cluster or not, and a third service
+/// outside it: (`group: target`) groups flows by the component they lead into, or by the cluster
+/// both ends run on, whose mesh is the one fix for every hop inside it.
+fn cluster(runs: &str) -> String {
+    format!(
+        "system: {{ name: mesh }}
+data:
+  token: {{ classification: secret, categories: [credential] }}
+  profile: {{ classification: confidential, categories: [personal] }}
+components:
+  bff: {{ technology: api-service, processes: [token, profile] }}
+  users: {{ technology: api-service, processes: [token, profile] }}
+  orders: {{ technology: api-service, processes: [token, profile] }}
+  billing: {{ technology: api-service, processes: [token, profile] }}
+flows:
+  - bff -> users: {{ protocol: grpc, authentication: token, data: [token, profile] }}
+  - bff -> orders: {{ protocol: grpc, authentication: token, data: [token, profile] }}
+  - bff -> billing: {{ protocol: grpc, authentication: token, data: [token, profile] }}
+runtimes:
+  k8s: {{ kind: cluster, runs: [{runs}] }}
+"
+    )
+}
+
+#[test]
+fn clear_text_hops_inside_one_cluster_are_one_threat_of_the_cluster() {
+    let analysis = analyzed(&cluster("bff, users, orders"));
+    let found = of_rule(&analysis, "credentials-over-unencrypted-flow");
+    let ids: Vec<String> = found.iter().map(|t| t.id.to_string()).collect();
+    // billing runs outside the cluster: its hop keeps its own threat.
+    assert_eq!(
+        ids,
+        [
+            "credentials-over-unencrypted-flow:bff->billing",
+            "credentials-over-unencrypted-flow:k8s"
+        ],
+        "{found:?}"
+    );
+    let group = found[1];
+    assert_eq!(group.element.kind, Element::Runtime);
+    assert_eq!(member_ids(group), ["bff->orders", "bff->users"]);
+    assert!(
+        group
+            .explanation
+            .starts_with("The same gap on 2 flows inside `k8s`, with one fix for all:"),
+        "{}",
+        group.explanation
+    );
+    // A cluster that runs only one end is not where the hop runs.
+    let apart = analyzed(&cluster("bff"));
+    let ids: Vec<String> = of_rule(&apart, "credentials-over-unencrypted-flow")
+        .iter()
+        .map(|t| t.id.to_string())
+        .collect();
+    assert!(ids.iter().all(|id| !id.ends_with(":k8s")), "{ids:?}");
+}
