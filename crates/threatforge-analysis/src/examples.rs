@@ -139,14 +139,8 @@ mod tests {
 
     use crate::ruleset::{Origin, RuleSet};
 
-    /// A team rule whose explanation is `explanation`: its set's diagnostics, and the threat's
-    /// explanation on a one-component model with a store and no data.
-    fn explain(explanation: &str) -> (Vec<String>, Option<String>) {
-        let text = format!(
-            "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
-             applies_to: {{ element: component }}\ncondition: 'true'\n\
-             explanation: '{explanation}'\nlikelihood: low\nimpact: low\nmitigations: []\n"
-        );
+    /// A rule set of one team rule, `probe.yaml` with `text`.
+    fn team_rule(text: String) -> RuleSet {
         let mut set = RuleSet::default();
         set.add_text(
             "probe.yaml".into(),
@@ -155,6 +149,18 @@ mod tests {
             Origin::Team(PathBuf::from("probe.yaml")),
         );
         set.finish();
+        set
+    }
+
+    /// A team rule whose explanation is `explanation`: its set's diagnostics, and the threat's
+    /// explanation on a one-component model with a store and no data.
+    fn explain(explanation: &str) -> (Vec<String>, Option<String>) {
+        let text = format!(
+            "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
+             applies_to: {{ element: component }}\ncondition: 'true'\n\
+             explanation: '{explanation}'\nlikelihood: low\nimpact: low\nmitigations: []\n"
+        );
+        let set = team_rule(text);
         let mut messages: Vec<String> = set.diagnostics.iter().map(|d| d.message.clone()).collect();
         if set.has_errors() {
             return (messages, None);
@@ -225,14 +231,7 @@ mod tests {
              explanation: '{{{{ component.name }}}}'\nlikelihood: low\nimpact: low\n\
              mitigations: []\ntier: hygiene\n{threat_when}examples:\n{examples}"
         );
-        let mut set = RuleSet::default();
-        set.add_text(
-            "probe.yaml".into(),
-            PathBuf::from("probe.yaml"),
-            Arc::from(text),
-            Origin::Team(PathBuf::from("probe.yaml")),
-        );
-        set.finish();
+        let set = team_rule(text);
         assert!(!set.has_errors(), "{:?}", set.diagnostics);
         let rule = set
             .rules
