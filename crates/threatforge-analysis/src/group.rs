@@ -12,9 +12,8 @@
 //! applicable) keeps its threat and that answer; a threat mitigated by its controls stays
 //! apart as mitigated. The group is then decided like any threat, by its own id.
 
-use std::sync::Arc;
-
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use threatforge_model::{Model, RuntimeKind};
 

@@ -413,7 +413,8 @@ pub fn median(sorted: &[usize]) -> f64 {
 }
 
 /// Open threats, most important first, in the order the reports list them (`Threat::risk_order`),
-/// so the top five measured are the five a reader sees first.
+/// so the top five measured are the five a reader sees first; ties stay in id order, as the
+/// threats arrive, for the sort is stable.
 pub fn ranking<'t>(open: &[&'t Threat]) -> Vec<&'t Threat> {
     let mut ranked = open.to_vec();
     ranked.sort_by_key(|t| t.risk_order());
