@@ -551,8 +551,12 @@ fn with_absorbed_mitigations(
         o.alternatives.len() < e.alternatives.len()
             && o.alternatives.iter().all(|a| e.alternatives.contains(a))
     };
-    let before = entries.clone();
-    entries.retain(|e| !before.iter().any(|o| narrower(e, o)));
+    let keep: Vec<bool> = entries
+        .iter()
+        .map(|e| !entries.iter().any(|o| narrower(e, o)))
+        .collect();
+    let mut kept = keep.into_iter();
+    entries.retain(|_| kept.next().unwrap_or(true));
     entries.into()
 }
 

@@ -39,7 +39,7 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         std::collections::BTreeMap::new();
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
-    let clusters = Clusters::new(model, &grouped);
+    let clusters = Clusters::new(model, grouped.iter().any(|&(_, g, _)| g == Group::Target));
     // The group a threat joins, if any. A hygiene finding the model makes a threat of its design
     // (`threat_when`) is about that element, not the shared practice: it stays apart.
     let group_of_threat = |threat: &Threat| {
@@ -90,13 +90,14 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     }
 }
 
-/// The cluster each component runs on, for `group: target`; empty when no rule groups so.
+/// The cluster each component runs on, for `group: target`; empty when no active rule groups
+/// by target (`needed`).
 struct Clusters<'m>(HashMap<&'m str, &'m str>);
 
 impl<'m> Clusters<'m> {
-    fn new(model: &'m Model, grouped: &[(&str, Group, crate::rule::Tier)]) -> Clusters<'m> {
+    fn new(model: &'m Model, needed: bool) -> Clusters<'m> {
         let mut of = HashMap::new();
-        if grouped.iter().any(|&(_, g, _)| g == Group::Target) {
+        if needed {
             for (id, runtime) in &model.runtimes {
                 if runtime.kind == RuntimeKind::Cluster {
                     for component in &runtime.runs {
