@@ -112,11 +112,7 @@ fn wins_exactly(
     let mut won = 0;
     let mut exact = true;
     // Only a threat of the rule, or one that absorbed the rule's threat, can match `rule:*`.
-    for threat in analysis
-        .threats
-        .iter()
-        .filter(|t| &*t.rule == rule || t.absorbed.iter().any(|a| &**a == rule))
-    {
+    for threat in analysis.threats.iter().filter(|t| t.stands_for(rule)) {
         id.clear();
         let _ = write!(id, "{}", threat.id);
         let absorbed = absorbed_ids(threat);

@@ -72,10 +72,7 @@ pub fn check_examples(rule: &Rule, rules: &RuleSet) -> Vec<String> {
                 failures.push(format!("`{kind}` example at {line}: {}", d.message));
             }
         }
-        // A rule superseded where another fires is part of that threat: it fired all the same.
-        let of_rule = |t: &&crate::Threat| {
-            &*t.rule == rule.id() || t.absorbed.iter().any(|r| &**r == rule.id())
-        };
+        let of_rule = |t: &&crate::Threat| t.stands_for(rule.id());
         let fired: Vec<String> = analysis
             .findings()
             .filter(of_rule)

@@ -315,6 +315,12 @@ impl Threat {
         self.residual.severity
     }
 
+    /// Whether this threat stands for `rule`'s finding: its own rule, or a rule it absorbed
+    /// (`supersedes`), whose finding is one of its consequences and fired all the same.
+    pub fn stands_for(&self, rule: &str) -> bool {
+        &*self.rule == rule || self.absorbed.iter().any(|a| &**a == rule)
+    }
+
     /// How exposed the threat's element is, 4 (directly reachable from an untrusted zone) down to
     /// 0 (unreachable).
     pub fn exposure(&self) -> u8 {

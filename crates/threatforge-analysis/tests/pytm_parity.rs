@@ -1320,7 +1320,7 @@ fn coverage() -> Coverage {
 fn found<'a>(analysis: &'a Analysis, rule: &str, element: &str) -> Vec<&'a Threat> {
     analysis
         .findings()
-        .filter(|t| &*t.rule == rule || t.absorbed.iter().any(|a| &**a == rule))
+        .filter(|t| t.stands_for(rule))
         .filter(|t| t.elements().any(|e| &*e.id == element))
         .collect()
 }

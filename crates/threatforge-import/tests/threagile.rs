@@ -398,7 +398,7 @@ fn threatforge_finds_what_threagile_finds() {
         let found = mapping.covered_by.iter().any(|(tf_rule, _)| {
             analysis
                 .findings()
-                .any(|t| &*t.rule == *tf_rule && t.elements().any(|e| &*e.id == *element))
+                .any(|t| t.stands_for(tf_rule) && t.elements().any(|e| &*e.id == *element))
         });
         if !found {
             missing.push(format!("{name}@{element}"));

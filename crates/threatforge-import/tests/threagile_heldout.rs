@@ -9,7 +9,7 @@
 
 mod support;
 
-use threatforge_analysis::RuleSet;
+use threatforge_analysis::{RuleSet, Threat};
 use threatforge_import::{Format, import, threagile_rule};
 
 /// (Threagile rule, the asset's id or `model`) for each risk Threagile reports.
@@ -93,9 +93,9 @@ fn missed(file: &str, text: &str, expected: &[(&'static str, &'static str)]) -> 
         .filter(|(rule, asset)| {
             let mapping =
                 threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
-            let covers = |r: &str| mapping.covered_by.iter().any(|(tf, _)| *tf == r);
+            let covers = |t: &Threat| mapping.covered_by.iter().any(|(tf, _)| t.stands_for(tf));
             !analysis.findings().any(|t| {
-                (covers(&t.rule) || t.absorbed.iter().any(|a| covers(a)))
+                (covers(t))
                     && t.is_open()
                     && (*asset == "model" || support::touches(&loaded.model, t, asset))
             })

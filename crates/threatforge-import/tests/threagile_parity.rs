@@ -14,7 +14,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use threatforge_analysis::RuleCoverage;
-use threatforge_analysis::{Analysis, RuleSet};
+use threatforge_analysis::{Analysis, RuleSet, Threat};
 use threatforge_import::{Format, Imported, THREAGILE_RULES, import, threagile_rule};
 use threatforge_model::Loaded;
 
@@ -662,10 +662,10 @@ fn import_and_analyze(model: &str) -> (Imported, Loaded, Analysis) {
 fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
     let mapping = threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
     let (_, loaded, analysis) = import_and_analyze(model);
-    let covers = |r: &str| mapping.covered_by.iter().any(|(tf, _)| *tf == r);
+    let covers = |t: &Threat| mapping.covered_by.iter().any(|(tf, _)| t.stands_for(tf));
     let hits = analysis
         .findings()
-        .filter(|t| covers(&t.rule) || t.absorbed.iter().any(|a| covers(a)))
+        .filter(|t| covers(t))
         .filter(|t| t.is_open() && support::touches(&loaded.model, t, element))
         .map(|t| t.id.to_string())
         .collect();

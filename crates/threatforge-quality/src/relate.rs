@@ -48,14 +48,7 @@ impl Target {
     /// cause), on one of the target's elements (or, for a rule's threats grouped into one, naming
     /// one of them as a member).
     pub fn matches(&self, rules: &[String], threat: &Threat) -> bool {
-        threat.is_open()
-            && std::iter::once(&threat.rule)
-                .chain(&threat.absorbed)
-                .any(|rule| {
-                    threat
-                        .elements()
-                        .any(|e| self.matches_parts(rules, rule, e.kind, &e.id))
-                })
+        threat.is_open() && rules.iter().any(|r| threat.stands_for(r)) && self.holds(threat)
     }
 
     /// Whether the threat's element, or one of its members, is in the target.
