@@ -86,6 +86,8 @@ fields! {
     UnauthenticatedPath = "unauthenticated_path",
     UntrustedOrigin = "untrusted_origin",
     UsedByPeople = "used_by_people",
+    PasswordLogins = "password_logins",
+    UnfilteredWebTraffic = "unfiltered_web_traffic",
     ServesMachinesOnly = "serves_machines_only",
     Usage = "usage",
     ZonePeers = "zone_peers",

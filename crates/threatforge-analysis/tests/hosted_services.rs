@@ -130,9 +130,20 @@ fn only_a_hop_on_a_network_the_team_does_not_control_is_exposed_directly() {
 }
 
 #[test]
-fn a_code_host_is_not_asked_for_disk_encryption() {
-    let analysis = analyzed(DEVELOPMENT);
-    assert!(!found(&analysis, "unencrypted-sensitive-data-at-rest:repo"));
+fn a_code_host_a_vendor_runs_is_not_asked_for_disk_encryption() {
+    let hosted = DEVELOPMENT.replace(
+        "repo: { technology: source-repository",
+        "repo: { technology: source-repository, traits: [third-party]",
+    );
+    assert!(!found(
+        &analyzed(&hosted),
+        "unencrypted-sensitive-data-at-rest:repo"
+    ));
+    // Self-hosted, the code sits on the team's own disks and backups.
+    assert!(found(
+        &analyzed(DEVELOPMENT),
+        "unencrypted-sensitive-data-at-rest:repo"
+    ));
     let database = DEVELOPMENT.replace(
         "repo: { technology: source-repository",
         "repo: { technology: postgresql",

@@ -345,12 +345,10 @@ trust_boundaries:
         ),
     ),
     // A web application reached across a trust boundary by something that is not a WAF.
-    differs(
-        Expect::Elsewhere("edge"),
-        case(
-            "missing-waf",
-            "app",
-            r#"technical_assets:
+    case(
+        "missing-waf",
+        "app",
+        r#"technical_assets:
   Browser: { id: browser, type: external-entity, technology: browser, internet: true, used_as_client_by_human: true,
     communication_links: { Web: { target: edge, protocol: https, authentication: session-id, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
   Edge: { id: edge, type: process, technology: reverse-proxy, internet: true,
@@ -359,8 +357,7 @@ trust_boundaries:
 trust_boundaries:
   DC: { id: dc, type: network-on-prem, technical_assets_inside: [app] }
 "#,
-            ("technology: reverse-proxy", "technology: waf"),
-        ),
+        ("technology: reverse-proxy", "technology: waf"),
     ),
     // A shared runtime running assets of different trust boundaries.
     case(
@@ -397,16 +394,19 @@ shared_runtimes:
             "protocol: jdbc-encrypted, authentication: none, authorization: none, data_assets_received: [orders] } } }\n  Files: { id: files, type: datastore, technology: database",
         ),
     ),
-    // A build pipeline writing to a production asset.
-    case(
-        "push-instead-of-pull-deployment",
-        "jenkins",
-        r#"technical_assets:
+    // A build pipeline writing to a production asset: Threagile reports it at the target.
+    differs(
+        Expect::Elsewhere("jenkins"),
+        case(
+            "push-instead-of-pull-deployment",
+            "app",
+            r#"technical_assets:
   Jenkins: { id: jenkins, type: process, technology: build-pipeline, data_assets_processed: [code],
     communication_links: { Deploy: { target: app, protocol: ssh, authentication: client-certificate, authorization: technical-user, usage: devops, readonly: false, data_assets_sent: [code] } } }
   App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders, code] }
 "#,
-        ("readonly: false", "readonly: true"),
+            ("readonly: false", "readonly: true"),
+        ),
     ),
     // A search engine called over HTTP.
     case(

@@ -52,6 +52,8 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("out_of_scope", BOOL),
     // On a flow's ends too: whether people stand behind the forwarder a flow comes from, and
     // whether anyone but devices and systems stands behind a caller.
+    ("password_logins", BOOL),
+    ("unfiltered_web_traffic", BOOL),
     ("used_by_people", BOOL),
     ("serves_machines_only", BOOL),
     // Who reaches it, so that rules over a flow's ends or a runtime's members can compare how

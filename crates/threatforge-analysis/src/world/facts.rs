@@ -52,6 +52,17 @@ pub struct ComponentFacts {
     pub native_clients_only: bool,
     /// A person's client reaches it, directly or through forwarders.
     pub used_by_people: bool,
+    /// Web requests from the internet reach it with nothing that filters them on the way: an HTTP
+    /// flow from an untrusted actor (not over a VPN, mutual TLS, signed requests or a client
+    /// certificate) leads to it, directly or through forwarders that do not filter traffic
+    /// (trait `filters-traffic`, or control `waf`: a WAF, or a load balancer running one).
+    pub unfiltered_web_traffic: bool,
+    /// People sign in to it with a password: a flow of `authentication: credentials` from a
+    /// person's client, or from a forwarder people reach, leads to it, directly or through more
+    /// forwarders. A forwarder that passes the requests on to a process does not count: the login
+    /// is answered behind it, unless it is a VPN gateway or bastion (`remote-access`), which
+    /// signs the person in itself.
+    pub password_logins: bool,
     /// Requests reach it, through the team's processes, from devices and other systems outside
     /// and from no person's client: there is no user behind them (a charger gateway).
     pub serves_machines_only: bool,
@@ -284,7 +295,106 @@ fn people(model: &Model, facts: &mut Facts) {
         cf.native_clients_only = bits == 2;
         cf.used_by_people = bits != 0;
     }
+    password_logins(model, facts, &forwards);
+    unfiltered_web_traffic(model, facts, &forwards);
     machine_callers(model, facts);
+}
+
+/// Where web requests from the internet arrive unfiltered (`ComponentFacts::unfiltered_web_traffic`).
+/// Each component is entered once, so the cost is linear in the flows.
+fn unfiltered_web_traffic(model: &Model, facts: &mut Facts, forwards: &[bool]) {
+    let web = |flow: &threatforge_model::Flow| {
+        matches!(flow.protocol_family(), "http" | "")
+            && !["vpn", "mtls", "message-signing"]
+                .iter()
+                .any(|c| flow.has_control(c))
+            && !matches!(
+                flow.authentication(),
+                Authentication::ClientCertificate | Authentication::Signature
+            )
+    };
+    let flows: Vec<&threatforge_model::Flow> = model.flows.values().map(|f| &**f).collect();
+    let passes_on: Vec<bool> = model
+        .components
+        .values()
+        .zip(forwards)
+        .map(|(c, &forwards)| forwards && !c.has_trait("filters-traffic") && !c.has_control("waf"))
+        .collect();
+    let mut reached = vec![false; facts.components.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (c, component) in model.components.values().enumerate() {
+        if component.effective_kind() == ComponentKind::Actor
+            && facts.components[c].untrusted_source
+        {
+            stack.push(c);
+        }
+    }
+    let sources = stack.clone();
+    while let Some(c) = stack.pop() {
+        for &f in &facts.components[c].outbound {
+            let Some(t) = facts.flows[f].target else {
+                continue;
+            };
+            if !reached[t] && web(flows[f]) {
+                reached[t] = true;
+                if passes_on[t] {
+                    stack.push(t);
+                }
+            }
+        }
+    }
+    for c in sources {
+        reached[c] = false;
+    }
+    for (cf, reached) in facts.components.iter_mut().zip(reached) {
+        cf.unfiltered_web_traffic = reached;
+    }
+}
+
+/// Where people's password logins are answered (`ComponentFacts::password_logins`): the targets
+/// of the flows that carry them, followed through forwarders. Run after `used_by_people` is set.
+fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
+    let mut reached = vec![0u8; facts.components.len()];
+    let mut origins: Vec<(usize, u8)> = Vec::new();
+    for (flow, ff) in model.flows.values().zip(&facts.flows) {
+        let (Some(source), Some(target)) = (ff.source, ff.target) else {
+            continue;
+        };
+        let from_person = model
+            .components
+            .get_index(source)
+            .is_some_and(|(_, c)| c.has_trait("human-client"))
+            || (forwards[source] && facts.components[source].used_by_people);
+        if from_person
+            && flow.authentication() == Authentication::Credentials
+            && reached[target] == 0
+        {
+            reached[target] = 1;
+            if forwards[target] {
+                origins.push((target, 1));
+            }
+        }
+    }
+    let behind = spread(facts, origins, forwards);
+    // A VPN gateway or bastion (`remote-access`) forwards, but signs the person in itself.
+    let signs_in: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("remote-access"))
+        .collect();
+    for (c, cf) in facts.components.iter_mut().enumerate() {
+        let passes_to_process = forwards[c]
+            && !signs_in[c]
+            && cf.outbound.iter().any(|&f| {
+                facts.flows[f].target.is_some_and(|t| {
+                    model
+                        .components
+                        .get_index(t)
+                        .is_some_and(|(_, c)| c.effective_kind() == ComponentKind::Process)
+                })
+            });
+        cf.password_logins = (reached[c] | behind[c]) != 0 && !passes_to_process;
+    }
 }
 
 /// Which actors' requests reach each component through the processes that pass them on: people's
@@ -1081,6 +1191,82 @@ flows:
         ));
         assert!(!component(&model, &facts, "api").native_clients_only);
         assert!(!component(&model, &facts, "site").native_clients_only);
+    }
+
+    #[test]
+    fn password_logins_are_answered_behind_the_forwarders() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  adjuster: { technology: browser }
+  charger: { technology: iot-device }
+  lb: { technology: load-balancer }
+  portal: { technology: web-application }
+  gateway: { technology: load-balancer }
+  ocpp: { technology: api-service }
+  backend: { technology: api-service }
+  staff: { technology: browser }
+  vpn: { technology: vpn-gateway }
+  console: { technology: admin-console }
+flows:
+  - staff -> vpn: { protocol: https, authentication: credentials }
+  - vpn -> console: { protocol: https }
+  - adjuster -> lb: { protocol: https, authentication: credentials }
+  - lb -> portal: { protocol: https }
+  - portal -> backend: { protocol: https, authentication: credentials }
+  - charger -> gateway: { protocol: https, authentication: credentials }
+  - gateway -> ocpp: { protocol: https }
+",
+        );
+        let logins = |id| component(&model, &facts, id).password_logins;
+        // The balancer passes the login on; the portal answers it; the portal's own call to the
+        // backend is a service's credential, not a person's.
+        assert!(!logins("lb"));
+        assert!(logins("portal"));
+        assert!(!logins("backend"));
+        // A VPN gateway signs the person in, and passes the login on.
+        assert!(logins("vpn"));
+        assert!(logins("console"));
+        // A device's login through a forwarder is no person's.
+        assert!(!logins("gateway"));
+        assert!(!logins("ocpp"));
+    }
+
+    #[test]
+    fn unfiltered_web_traffic_stops_at_a_filter_and_at_a_vpn() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  visitor: { technology: browser, exposure: internet }
+  partner: { technology: partner-system, exposure: internet }
+  lb: { technology: load-balancer }
+  portal: { technology: web-application }
+  waf: { technology: waf }
+  shop: { technology: web-application }
+  alb: { technology: load-balancer, controls: [waf] }
+  orders: { technology: api-service }
+  api: { technology: api-service }
+  db: { technology: postgresql }
+flows:
+  - visitor -> lb: { protocol: https }
+  - lb -> portal: { protocol: https }
+  - portal -> db: { protocol: postgres-tls }
+  - visitor -> waf: { protocol: https }
+  - waf -> shop: { protocol: https }
+  - visitor -> alb: { protocol: https }
+  - alb -> orders: { protocol: https }
+  - partner -> api: { protocol: https, controls: [vpn] }
+",
+        );
+        let unfiltered = |id| component(&model, &facts, id).unfiltered_web_traffic;
+        assert!(unfiltered("lb"));
+        assert!(unfiltered("portal"));
+        assert!(!unfiltered("db"), "not over HTTP, and the portal answers");
+        assert!(unfiltered("waf"));
+        assert!(!unfiltered("shop"), "behind the WAF");
+        assert!(!unfiltered("orders"), "behind a balancer that runs a WAF");
+        assert!(!unfiltered("api"), "over a VPN");
+        assert!(!unfiltered("visitor"));
     }
 
     #[test]

@@ -374,6 +374,8 @@ impl<'m> World<'m> {
             Field::ReachableFromInternet => Value::Bool(cf.reachable_from_internet),
             Field::PullsUntrustedInput => Value::Bool(cf.pulls_untrusted_input),
             Field::NativeClientsOnly => Value::Bool(cf.native_clients_only),
+            Field::PasswordLogins => Value::Bool(cf.password_logins),
+            Field::UnfilteredWebTraffic => Value::Bool(cf.unfiltered_web_traffic),
             Field::UsedByPeople => Value::Bool(cf.used_by_people),
             Field::ServesMachinesOnly => Value::Bool(cf.serves_machines_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
