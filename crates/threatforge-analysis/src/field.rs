@@ -88,6 +88,7 @@ fields! {
     UsedByPeople = "used_by_people",
     PasswordLogins = "password_logins",
     UnfilteredWebTraffic = "unfiltered_web_traffic",
+    PublishedToInternet = "published_to_internet",
     ServesMachinesOnly = "serves_machines_only",
     Usage = "usage",
     ZonePeers = "zone_peers",

@@ -54,6 +54,7 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // whether anyone but devices and systems stands behind a caller.
     ("password_logins", BOOL),
     ("unfiltered_web_traffic", BOOL),
+    ("published_to_internet", BOOL),
     ("used_by_people", BOOL),
     ("serves_machines_only", BOOL),
     // Who reaches it, so that rules over a flow's ends or a runtime's members can compare how

@@ -57,6 +57,11 @@ pub struct ComponentFacts {
     /// certificate) leads to it, directly or through forwarders that do not filter traffic
     /// (trait `filters-traffic`, or control `waf`: a WAF, or a load balancer running one).
     pub unfiltered_web_traffic: bool,
+    /// Requests from the internet reach it through components that only pass them on (a load
+    /// balancer, an ingress, a WAF): it is published to the internet, although no untrusted
+    /// source calls it itself. A VPN gateway or bastion (`remote-access`), or a flow over a VPN,
+    /// ends such a path.
+    pub published_to_internet: bool,
     /// People sign in to it with a password: a flow of `authentication: credentials` from a
     /// person's client, or from a forwarder people reach, leads to it, directly or through more
     /// forwarders. A forwarder that passes the requests on to a process does not count: the login
@@ -296,30 +301,59 @@ fn people(model: &Model, facts: &mut Facts) {
         cf.used_by_people = bits != 0;
     }
     password_logins(model, facts, &forwards);
-    unfiltered_web_traffic(model, facts, &forwards);
+    internet_front(model, facts, &forwards);
     machine_callers(model, facts);
 }
 
-/// Where web requests from the internet arrive unfiltered (`ComponentFacts::unfiltered_web_traffic`).
-/// Each component is entered once, so the cost is linear in the flows.
-fn unfiltered_web_traffic(model: &Model, facts: &mut Facts, forwards: &[bool]) {
-    let web = |flow: &threatforge_model::Flow| {
-        matches!(flow.protocol_family(), "http" | "")
-            && !["vpn", "mtls", "message-signing"]
-                .iter()
-                .any(|c| flow.has_control(c))
-            && !matches!(
-                flow.authentication(),
-                Authentication::ClientCertificate | Authentication::Signature
-            )
-    };
+/// Where web requests from the internet arrive unfiltered (`ComponentFacts::unfiltered_web_traffic`)
+/// and what the internet reaches through forwarders (`ComponentFacts::published_to_internet`).
+fn internet_front(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     let flows: Vec<&threatforge_model::Flow> = model.flows.values().map(|f| &**f).collect();
-    let passes_on: Vec<bool> = model
+    let private = |flow: &threatforge_model::Flow| {
+        flow.has_control("vpn")
+            || ((flow.has_control("mtls")
+                || flow.has_control("message-signing")
+                || matches!(
+                    flow.authentication(),
+                    Authentication::ClientCertificate | Authentication::Signature
+                ))
+                && matches!(flow.protocol_family(), "http" | ""))
+    };
+    let web = |f: usize| matches!(flows[f].protocol_family(), "http" | "") && !private(flows[f]);
+    let unfiltered_passes_on: Vec<bool> = model
         .components
         .values()
         .zip(forwards)
         .map(|(c, &forwards)| forwards && !c.has_trait("filters-traffic") && !c.has_control("waf"))
         .collect();
+    let unfiltered = from_outside(model, facts, &unfiltered_passes_on, web);
+    // A VPN gateway or bastion forwards too, but only what signed in to it: what it leads to is
+    // not published.
+    let published_passes_on: Vec<bool> = model
+        .components
+        .values()
+        .zip(forwards)
+        .map(|(c, &forwards)| forwards && !c.has_trait("remote-access"))
+        .collect();
+    let published = from_outside(model, facts, &published_passes_on, |f| {
+        !flows[f].has_control("vpn")
+    });
+    for ((cf, unfiltered), published) in facts.components.iter_mut().zip(unfiltered).zip(published)
+    {
+        cf.unfiltered_web_traffic = unfiltered;
+        cf.published_to_internet = published;
+    }
+}
+
+/// The components requests from untrusted actors reach over flows `carries` accepts, going on
+/// from a component only where `passes_on` says it passes requests on; the actors themselves
+/// are not counted. Each component is entered once, so the cost is linear in the flows.
+fn from_outside(
+    model: &Model,
+    facts: &Facts,
+    passes_on: &[bool],
+    carries: impl Fn(usize) -> bool,
+) -> Vec<bool> {
     let mut reached = vec![false; facts.components.len()];
     let mut stack: Vec<usize> = Vec::new();
     for (c, component) in model.components.values().enumerate() {
@@ -335,7 +369,7 @@ fn unfiltered_web_traffic(model: &Model, facts: &mut Facts, forwards: &[bool]) {
             let Some(t) = facts.flows[f].target else {
                 continue;
             };
-            if !reached[t] && web(flows[f]) {
+            if !reached[t] && carries(f) {
                 reached[t] = true;
                 if passes_on[t] {
                     stack.push(t);
@@ -346,9 +380,7 @@ fn unfiltered_web_traffic(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     for c in sources {
         reached[c] = false;
     }
-    for (cf, reached) in facts.components.iter_mut().zip(reached) {
-        cf.unfiltered_web_traffic = reached;
-    }
+    reached
 }
 
 /// Where people's password logins are answered (`ComponentFacts::password_logins`): the targets
@@ -1233,7 +1265,7 @@ flows:
     }
 
     #[test]
-    fn unfiltered_web_traffic_stops_at_a_filter_and_at_a_vpn() {
+    fn what_the_internet_reaches_through_forwarders() {
         let (model, facts) = facts_of(
             "system: { name: s }
 components:
@@ -1267,6 +1299,13 @@ flows:
         assert!(!unfiltered("orders"), "behind a balancer that runs a WAF");
         assert!(!unfiltered("api"), "over a VPN");
         assert!(!unfiltered("visitor"));
+        let published = |id| component(&model, &facts, id).published_to_internet;
+        assert!(published("portal") && published("shop") && published("orders"));
+        assert!(
+            !published("db"),
+            "the portal answers; it does not pass requests on"
+        );
+        assert!(!published("api"), "over a VPN");
     }
 
     #[test]

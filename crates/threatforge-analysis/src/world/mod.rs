@@ -376,6 +376,7 @@ impl<'m> World<'m> {
             Field::NativeClientsOnly => Value::Bool(cf.native_clients_only),
             Field::PasswordLogins => Value::Bool(cf.password_logins),
             Field::UnfilteredWebTraffic => Value::Bool(cf.unfiltered_web_traffic),
+            Field::PublishedToInternet => Value::Bool(cf.published_to_internet),
             Field::UsedByPeople => Value::Bool(cf.used_by_people),
             Field::ServesMachinesOnly => Value::Bool(cf.serves_machines_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
