@@ -163,10 +163,10 @@ struct Candidate<'m> {
     object: (ObjKind, usize),
     id: &'m str,
     span: Span,
-    /// Controls in place on the element (for a flow, also those on its target), its own and
-    /// those it holds through what fronts it.
+    /// Controls in place on the element (for a flow, also those on its target and the outbound
+    /// ones of its source), its own and those it holds through what fronts it.
     controls: Vec<&'m str>,
-    /// How many of `controls`, from the start, are declared on the element (or a flow's target)
+    /// How many of `controls`, from the start, are declared on the element (or a flow's ends)
     /// rather than held through what fronts it.
     own: usize,
     /// The controls it holds through what fronts it, each with the component that declares it.
@@ -253,6 +253,22 @@ fn candidates<'m>(
                         .iter()
                         .map(|x| x.value.as_str()),
                 );
+                // What the source does to the data it sends (minimization, pseudonyms, tokens)
+                // holds on each flow out of it.
+                if let Some(s) = facts.flows[i].source {
+                    for control in model.components[s]
+                        .controls
+                        .iter()
+                        .map(|x| x.value.as_str())
+                    {
+                        let outbound = threatforge_model::catalog()
+                            .control(control)
+                            .is_some_and(|c| c.reach == threatforge_model::ControlReach::Outbound);
+                        if outbound && !controls.contains(&control) {
+                            controls.push(control);
+                        }
+                    }
+                }
                 Candidate {
                     own: controls.len(),
                     fronted_by: &inherited[t],

@@ -13,6 +13,7 @@
 //! apart as mitigated. The group is then decided like any threat, by its own id.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use threatforge_model::{Model, RuntimeKind};
@@ -152,7 +153,6 @@ fn singled_out(decisions: &Index, threat: &Threat, group: &str, id: &mut String)
     if decisions.is_empty() {
         return false;
     }
-    use std::fmt::Write as _;
     id.clear();
     let _ = write!(id, "{}", threat.id);
     decisions.any_matching(id, |selector| !matches(selector, group))
@@ -197,6 +197,24 @@ fn group_of(
         for member in &members {
             text.push(' ');
             text.push_str(&member.explanation);
+            // The group's advice is its worst member's: say where part of the fix is already in
+            // place, so the list does not read as if it were missing everywhere.
+            let in_place: Vec<String> = member
+                .mitigation
+                .in_place()
+                .map(|c| format!("`{c}`"))
+                // A control held through what fronts the member is already named in its text.
+                .filter(|c| !member.explanation.contains(&format!("{c} is in place")))
+                .collect();
+            if !in_place.is_empty() {
+                let _ = write!(
+                    text,
+                    " On `{}`, {} {} in place.",
+                    member.element.id,
+                    in_words(&in_place),
+                    if in_place.len() == 1 { "is" } else { "are" }
+                );
+            }
         }
         text
     };

@@ -625,3 +625,36 @@ flows:
     assert!(threat(&analyzed(&model("")), id).is_some_and(|t| t.is_open()));
     assert!(threat(&analyzed(&model("sast")), id).is_none());
 }
+
+#[test]
+fn what_a_sender_does_to_its_data_holds_on_the_flows_out_of_it() {
+    let model = |controls: &str, vendor: &str| {
+        format!(
+            "system: {{ name: parcels }}
+data:
+  message: {{ classification: confidential, categories: [personal] }}
+components:
+  notifier: {{ technology: worker, processes: [message], controls: [{controls}] }}
+  sms: {{ technology: saas, exposure: internet, controls: [{vendor}] }}
+flows:
+  - notifier -> sms: {{ protocol: https, authentication: api-key, data: [message] }}
+"
+        )
+    };
+    let id = "personal-data-shared-with-third-party:notifier->sms";
+    let without = analyzed(&model("hardening", "hardening"));
+    let t = threat(&without, id).expect("found");
+    assert!(!t.mitigation.in_place().any(|c| c == "data-minimization"));
+    // Minimization declared on the sender counts on its flow; the agreement is still missing.
+    let with = analyzed(&model("data-minimization", "hardening"));
+    let t = threat(&with, id).expect("found");
+    assert!(
+        t.mitigation.in_place().any(|c| c == "data-minimization"),
+        "{:?}",
+        t.mitigation.in_place().collect::<Vec<_>>()
+    );
+    open(&with, id);
+    // With the vendor's agreement too: closed.
+    let both = analyzed(&model("data-minimization", "processing-agreement"));
+    not_open(&both, id);
+}

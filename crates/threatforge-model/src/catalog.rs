@@ -61,6 +61,10 @@ pub enum ControlReach {
     /// scanner), it is a practice of the pipeline: it covers every process of the team's own
     /// that the model declares (not third parties, not actors).
     Pipeline,
+    /// Declared on a component, it also holds on every flow out of it: it shapes what the
+    /// component sends (only the fields needed, pseudonyms, tokens instead of card numbers), so a
+    /// rule about what a flow hands over counts it there.
+    Outbound,
 }
 
 #[derive(Debug, Clone, Deserialize)]

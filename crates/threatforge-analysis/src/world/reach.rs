@@ -60,7 +60,7 @@ pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usi
         .filter_map(|name| match catalog().control(name)?.reach {
             ControlReach::Fronted => Some((name, edge_inbound.as_slice())),
             ControlReach::Browser => Some((name, browser_inbound.as_slice())),
-            ControlReach::Itself | ControlReach::Pipeline => None,
+            ControlReach::Itself | ControlReach::Pipeline | ControlReach::Outbound => None,
         })
         .collect();
 
