@@ -658,3 +658,37 @@ flows:
     let both = analyzed(&model("data-minimization", "processing-agreement"));
     not_open(&both, id);
 }
+
+#[test]
+fn a_queue_two_services_of_equal_standing_fill_is_a_checklist_line() {
+    let unequal = "system: { name: expenses }
+data:
+  export-job: { classification: confidential }
+  receipt-job: { classification: confidential }
+components:
+  user: { technology: browser, exposure: internet }
+  app: { technology: api-service }
+  api: { technology: api-service }
+  queue: { technology: message-queue, stores: [export-job, receipt-job] }
+flows:
+  - user -> app: { protocol: https, authentication: session, data: [export-job] }
+  - app -> api: { protocol: grpc-tls, authentication: token, data: [receipt-job] }
+  - app -> queue: { protocol: https, authentication: token, data: [export-job] }
+  - api -> queue: { protocol: https, authentication: token, data: [receipt-job] }
+";
+    let id = "shared-datastore-write-access:queue";
+    // The second writer sits behind the first: a foothold in the internet-facing one publishes
+    // as the other.
+    let analysis = analyzed(unequal);
+    assert!(analysis.threats.iter().any(|t| t.id == id && t.is_open()));
+    // Both face the internet alike: separate grants per writer are the checklist's.
+    let equal = analyzed(&unequal.replace(
+        "  - app -> api:",
+        "  - user -> api: { protocol: https, authentication: session, data: [receipt-job] }\n  - app -> api:",
+    ));
+    assert!(
+        equal.threats.iter().all(|t| t.id != id),
+        "not in the register"
+    );
+    assert!(equal.hygiene.iter().any(|t| t.id == id));
+}
