@@ -324,7 +324,7 @@ fn sarif_security_severity_follows_githubs_bands() {
     let model = CLINIC.replace(
         "decisions:\n",
         "decisions:\n  - { threat: \"sql-injection:portal\", status: open, severity: critical, justification: raw SQL in the search }\n  \
-         - { threat: \"static-secrets-without-vault:portal\", status: open, cvss: \"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\", justification: the portal key is in its config }\n",
+         - { threat: \"unauthenticated-internet-access-to-sensitive-data:portal\", status: open, cvss: \"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\", justification: the records page has no login }\n",
     );
     let dir = clinic_dir(&model);
     let sarif: serde_json::Value =
@@ -346,7 +346,7 @@ fn sarif_security_severity_follows_githubs_bands() {
         "the middle of critical"
     );
     assert_eq!(
-        value("static-secrets-without-vault:portal"),
+        value("unauthenticated-internet-access-to-sensitive-data:portal"),
         "9.3",
         "the vector's CVSS v4.0 score"
     );
@@ -369,7 +369,7 @@ fn repository_with_includes() -> tempfile::TempDir {
     .expect("write");
     std::fs::write(
         repo.join("security/teams/back office.yaml"),
-        "components:\n  reports: { technology: web-application, processes: [records] }\nflows:\n  - reports -> db: { protocol: postgres-tls, authentication: credentials, data: [records] }\n",
+        "components:\n  reports: { technology: web-application, processes: [records] }\nflows:\n  - patient -> reports: { protocol: https, data: [records] }\n  - reports -> db: { protocol: postgres-tls, authentication: credentials, data: [records] }\n",
     )
     .expect("write");
     support::git(repo, &["init", "-q"]);
@@ -782,7 +782,7 @@ fn csv_names_an_owner_for_every_threat_and_overrides_show_in_csv_json_and_sarif(
     // The decision's owner, then the element's, then the system's.
     assert_eq!(row("sql-injection:portal")[column("owner")], "alice");
     assert_eq!(
-        row("static-secrets-without-vault:portal")[column("owner")],
+        row("unauthenticated-internet-access-to-sensitive-data:portal")[column("owner")],
         "team-web"
     );
     assert_eq!(
