@@ -1,6 +1,7 @@
 //! Evaluating rules on a model: facts and values are derived once, then every rule runs over the
 //! elements it applies to, in parallel. Threats come out sorted by id.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use threatforge_model::Code;
 
@@ -37,6 +38,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     let budget = Budget::new(options.cel);
     let mut analysis = Analysis::default();
     let inherited = crate::world::reach::inherited_controls(&world);
+    let outbound = crate::world::reach::outbound_controls(&world);
 
     let disabled: Vec<&str> = model
         .rules
@@ -75,7 +77,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         if for_element.is_empty() {
             continue;
         }
-        let candidates = candidates(&world, element, &inherited);
+        let candidates = candidates(&world, element, &inherited, &outbound);
         // In chunks, each moved into the analysis before the next is evaluated: only one chunk's
         // per-element lists of threats exist beside the whole list, not a second copy of all.
         for chunk in candidates.chunks(CHUNK) {
@@ -163,14 +165,16 @@ struct Candidate<'m> {
     object: (ObjKind, usize),
     id: &'m str,
     span: Span,
-    /// Controls in place on the element (for a flow, also those on its target and the outbound
-    /// ones of its source), its own and those it holds through what fronts it.
+    /// Controls in place on the element (for a flow, also those on its target), those a flow
+    /// holds from its source (`sender`), and those it holds through what fronts it.
     controls: Vec<&'m str>,
-    /// How many of `controls`, from the start, are declared on the element (or a flow's ends)
-    /// rather than held through what fronts it.
+    /// How many of `controls`, from the start, are declared on the element (or a flow's target).
     own: usize,
     /// The controls it holds through what fronts it, each with the component that declares it.
     fronted_by: &'m [(&'m str, usize)],
+    /// For a flow: its source, where it declares controls that shape what it sends
+    /// (`reach: outbound`), which hold on the flow.
+    sender: Option<usize>,
     /// For components: kind, technology and traits, for the rules' `applies_to` filters.
     kind: Option<threatforge_model::ComponentKind>,
     technology: &'m str,
@@ -181,6 +185,7 @@ fn candidates<'m>(
     world: &'m World<'m>,
     element: Element,
     inherited: &'m [Vec<(&'m str, usize)>],
+    outbound: &'m [Vec<&'m str>],
 ) -> Vec<Candidate<'m>> {
     let model = world.model;
     let facts = &world.facts;
@@ -200,6 +205,7 @@ fn candidates<'m>(
             own: controls.len(),
             controls,
             fronted_by: &[],
+            sender: None,
             kind: None,
             technology: "",
             traits: &[],
@@ -231,6 +237,7 @@ fn candidates<'m>(
                     own: controls.len(),
                     controls: with_inherited(controls, i),
                     fronted_by: &inherited[i],
+                    sender: None,
                     kind: Some(c.effective_kind()),
                     technology: c.technology_id(),
                     traits: world.traits(i),
@@ -244,40 +251,33 @@ fn candidates<'m>(
             .filter(|(i, _)| facts.flows[*i].in_scope)
             .map(|(i, f)| {
                 let mut controls = f.effective_controls();
-                let Some(t) = facts.flows[i].target else {
-                    return plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls);
-                };
-                controls.extend(
-                    model.components[t]
-                        .controls
-                        .iter()
-                        .map(|x| x.value.as_str()),
-                );
-                // What the source does to the data it sends (minimization, pseudonyms, tokens)
-                // holds on each flow out of it.
-                if let Some(s) = facts.flows[i].source {
-                    for control in model.components[s]
-                        .controls
-                        .iter()
-                        .map(|x| x.value.as_str())
-                    {
-                        let outbound = threatforge_model::catalog()
-                            .control(control)
-                            .is_some_and(|c| c.reach == threatforge_model::ControlReach::Outbound);
-                        if outbound && !controls.contains(&control) {
+                let target = facts.flows[i].target;
+                if let Some(t) = target {
+                    controls.extend(
+                        model.components[t]
+                            .controls
+                            .iter()
+                            .map(|x| x.value.as_str()),
+                    );
+                }
+                let own = controls.len();
+                let sender = facts.flows[i].source.filter(|&s| !outbound[s].is_empty());
+                if let Some(s) = sender {
+                    for control in &outbound[s] {
+                        if !controls.contains(control) {
                             controls.push(control);
                         }
                     }
                 }
+                let (controls, fronted_by) = match target {
+                    Some(t) => (with_inherited(controls, t), &inherited[t][..]),
+                    None => (controls, &[][..]),
+                };
                 Candidate {
-                    own: controls.len(),
-                    fronted_by: &inherited[t],
-                    ..plain(
-                        (ObjKind::Flow, i),
-                        &f.id.value,
-                        f.id.span,
-                        with_inherited(controls, t),
-                    )
+                    own,
+                    fronted_by,
+                    sender,
+                    ..plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls)
                 }
             })
             .collect(),
@@ -589,40 +589,50 @@ fn with_consequences(explanation: Box<str>, absorbed: &[&Rule]) -> Box<str> {
     .into_boxed_str()
 }
 
-/// Says where a mitigating control that the element holds through what fronts it was found:
-/// the element itself does not declare it, so the reader would otherwise not see why it counts.
+/// Says where a mitigating control that the element holds through another component was found
+/// (what fronts it, the pipeline that builds it, or a flow's sender): the element itself does
+/// not declare it, so the reader would otherwise not see why it counts.
 fn name_fronting_controls(
     world: &World,
     explanation: Box<str>,
     mitigation: &Mitigation,
     candidate: &Candidate,
 ) -> Box<str> {
-    if candidate.fronted_by.is_empty() {
+    if candidate.fronted_by.is_empty() && candidate.sender.is_none() {
         return explanation;
     }
+    let subject = match candidate.object.0 {
+        ObjKind::Flow => "the flow's target",
+        _ => "it",
+    };
     let mut text = String::from(explanation);
     for control in mitigation.in_place() {
         if candidate.controls[..candidate.own].contains(&control) {
             continue;
         }
-        if let Some((_, from)) = candidate.fronted_by.iter().find(|(c, _)| *c == control) {
-            let holder = &world.model.components[*from].id.value;
-            let subject = match candidate.object.0 {
-                ObjKind::Flow => "the flow's target",
-                _ => "it",
-            };
-            let pipeline = threatforge_model::catalog()
-                .control(control)
-                .is_some_and(|c| c.reach == threatforge_model::ControlReach::Pipeline);
-            let relation = if pipeline {
-                format!("a practice of the pipeline that builds {subject}")
-            } else {
-                format!("which fronts {subject}")
-            };
-            text.push_str(&format!(
-                " `{control}` is in place on `{holder}`, {relation}."
-            ));
-        }
+        let (holder, relation) = match candidate.fronted_by.iter().find(|(c, _)| *c == control) {
+            Some(&(_, from)) => {
+                let pipeline = threatforge_model::catalog()
+                    .control(control)
+                    .is_some_and(|c| c.reach == threatforge_model::ControlReach::Pipeline);
+                let relation = if pipeline {
+                    format!("a practice of the pipeline that builds {subject}")
+                } else {
+                    format!("which fronts {subject}")
+                };
+                (from, relation)
+            }
+            None => match candidate.sender {
+                Some(from) => (from, "which sends what the flow carries".to_owned()),
+                None => continue,
+            },
+        };
+        let holder = &world.model.components[holder].id.value;
+        let _ = write!(
+            text,
+            " {} `{holder}`, {relation}.",
+            crate::mitigation::in_place_on(control)
+        );
     }
     text.into_boxed_str()
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use threatforge_model::{Model, RuntimeKind};
 
 use crate::decisions::{Index, matches};
-use crate::mitigation::in_words;
+use crate::mitigation::{in_place_on, in_words};
 use crate::rule::{Element, Group};
 use crate::ruleset::Rule;
 use crate::threat::{Analysis, ElementRef, Threat, ThreatId};
@@ -202,9 +202,9 @@ fn group_of(
             let in_place: Vec<String> = member
                 .mitigation
                 .in_place()
+                // A control held through another component is already named in its text.
+                .filter(|c| !member.explanation.contains(&in_place_on(c)))
                 .map(|c| format!("`{c}`"))
-                // A control held through what fronts the member is already named in its text.
-                .filter(|c| !member.explanation.contains(&format!("{c} is in place")))
                 .collect();
             if !in_place.is_empty() {
                 let _ = write!(

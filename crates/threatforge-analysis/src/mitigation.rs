@@ -190,6 +190,13 @@ pub(crate) fn status_of(mitigation: &Mitigation) -> (DecisionStatus, Option<Box<
     }
 }
 
+/// How an explanation begins to say that `control` is in place on another component (the one
+/// that fronts the element, builds it, or sends what a flow carries): "`waf` is in place on".
+/// A group's text looks for it, so as not to name such a control twice.
+pub(crate) fn in_place_on(control: &str) -> String {
+    format!("`{control}` is in place on")
+}
+
 /// Which of a rule's mitigations are in place. An entry `a|b` is satisfied by either control.
 pub(crate) fn mitigation_by(entries: &Arc<[MitigationEntry]>, controls: &[&str]) -> Mitigation {
     let alternatives: usize = entries.iter().map(|e| e.alternatives.len()).sum();

@@ -653,6 +653,13 @@ flows:
         "{:?}",
         t.mitigation.in_place().collect::<Vec<_>>()
     );
+    assert!(
+        t.explanation.contains(
+            "`data-minimization` is in place on `notifier`, which sends what the flow carries."
+        ),
+        "the explanation says where the control is: {}",
+        t.explanation
+    );
     open(&with, id);
     // With the vendor's agreement too: closed.
     let both = analyzed(&model("data-minimization", "processing-agreement"));

@@ -263,7 +263,15 @@ pub(crate) fn derive(model: &Model) -> Facts {
     }
 
     reachability(model, &mut facts);
-    people(model, &mut facts);
+    let forwards: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("forwards-traffic"))
+        .collect();
+    people(model, &mut facts, &forwards);
+    password_logins(model, &mut facts, &forwards);
+    internet_front(model, &mut facts, &forwards);
+    machine_callers(model, &mut facts);
     facts
 }
 
@@ -271,12 +279,7 @@ pub(crate) fn derive(model: &Model) -> Facts {
 /// (a CDN, a load balancer, a gateway) to the first component that answers it. Each search
 /// visits a component once per kind of client (browser or native), so the cost is linear in the
 /// flows.
-fn people(model: &Model, facts: &mut Facts) {
-    let forwards: Vec<bool> = model
-        .components
-        .values()
-        .map(|c| c.has_trait("forwards-traffic"))
-        .collect();
+fn people(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     // reached[c]: bit 0 by a browser-capable client, bit 1 by a native one.
     let mut stack: Vec<(usize, u8)> = Vec::new();
     for (c, component) in model.components.values().enumerate() {
@@ -291,7 +294,7 @@ fn people(model: &Model, facts: &mut Facts) {
         }
     }
     let people: Vec<(usize, u8)> = stack.clone();
-    let mut reached = spread(facts, stack, &forwards);
+    let mut reached = spread(facts, stack, forwards, |_| true);
     // A person's own client is not reached by people.
     for (c, _) in people {
         reached[c] = 0;
@@ -300,9 +303,6 @@ fn people(model: &Model, facts: &mut Facts) {
         cf.native_clients_only = bits == 2;
         cf.used_by_people = bits != 0;
     }
-    password_logins(model, facts, &forwards);
-    internet_front(model, facts, &forwards);
-    machine_callers(model, facts);
 }
 
 /// Where web requests from the internet arrive unfiltered (`ComponentFacts::unfiltered_web_traffic`)
@@ -347,40 +347,28 @@ fn internet_front(model: &Model, facts: &mut Facts, forwards: &[bool]) {
 
 /// The components requests from untrusted actors reach over flows `carries` accepts, going on
 /// from a component only where `passes_on` says it passes requests on; the actors themselves
-/// are not counted. Each component is entered once, so the cost is linear in the flows.
+/// are not counted.
 fn from_outside(
     model: &Model,
     facts: &Facts,
     passes_on: &[bool],
     carries: impl Fn(usize) -> bool,
 ) -> Vec<bool> {
-    let mut reached = vec![false; facts.components.len()];
-    let mut stack: Vec<usize> = Vec::new();
-    for (c, component) in model.components.values().enumerate() {
-        if component.effective_kind() == ComponentKind::Actor
-            && facts.components[c].untrusted_source
-        {
-            stack.push(c);
-        }
+    let sources: Vec<(usize, u8)> = model
+        .components
+        .values()
+        .enumerate()
+        .filter(|&(c, component)| {
+            component.effective_kind() == ComponentKind::Actor
+                && facts.components[c].untrusted_source
+        })
+        .map(|(c, _)| (c, 1))
+        .collect();
+    let mut reached = spread(facts, sources.clone(), passes_on, carries);
+    for (c, _) in sources {
+        reached[c] = 0;
     }
-    let sources = stack.clone();
-    while let Some(c) = stack.pop() {
-        for &f in &facts.components[c].outbound {
-            let Some(t) = facts.flows[f].target else {
-                continue;
-            };
-            if !reached[t] && carries(f) {
-                reached[t] = true;
-                if passes_on[t] {
-                    stack.push(t);
-                }
-            }
-        }
-    }
-    for c in sources {
-        reached[c] = false;
-    }
-    reached
+    reached.into_iter().map(|bits| bits != 0).collect()
 }
 
 /// Where people's password logins are answered (`ComponentFacts::password_logins`): the targets
@@ -407,7 +395,7 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
             }
         }
     }
-    let behind = spread(facts, origins, forwards);
+    let behind = spread(facts, origins, forwards, |_| true);
     // A VPN gateway or bastion (`remote-access`) forwards, but signs the person in itself.
     let signs_in: Vec<bool> = model
         .components
@@ -457,16 +445,21 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
             )
         })
         .collect();
-    let reached = spread(facts, origins, &passes_on);
+    let reached = spread(facts, origins, &passes_on, |_| true);
     for (cf, bits) in facts.components.iter_mut().zip(reached) {
         cf.serves_machines_only = bits == MACHINE;
     }
 }
 
-/// Marks, per component, the bits of the origins whose requests reach it along flows, going on
-/// from a component only where `passes_on` says it passes requests on. Each component is entered
-/// once per bit, so the cost is linear in the flows.
-fn spread(facts: &Facts, origins: Vec<(usize, u8)>, passes_on: &[bool]) -> Vec<u8> {
+/// Marks, per component, the bits of the origins whose requests reach it along the flows
+/// `carries` accepts, going on from a component only where `passes_on` says it passes requests
+/// on. Each component is entered once per bit, so the cost is linear in the flows.
+fn spread(
+    facts: &Facts,
+    origins: Vec<(usize, u8)>,
+    passes_on: &[bool],
+    carries: impl Fn(usize) -> bool,
+) -> Vec<u8> {
     let mut reached = vec![0u8; facts.components.len()];
     let mut stack = origins;
     while let Some((c, bit)) = stack.pop() {
@@ -474,7 +467,7 @@ fn spread(facts: &Facts, origins: Vec<(usize, u8)>, passes_on: &[bool]) -> Vec<u
             let Some(t) = facts.flows[f].target else {
                 continue;
             };
-            if reached[t] & bit == 0 {
+            if reached[t] & bit == 0 && carries(f) {
                 reached[t] |= bit;
                 if passes_on[t] {
                     stack.push((t, bit));

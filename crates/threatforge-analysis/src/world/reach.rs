@@ -1,7 +1,9 @@
 //! Controls in reach: a control declared on a component that fronts others (a CDN, WAF, load
 //! balancer or gateway adding security headers, absorbing DDoS or limiting rates) protects the
 //! components behind it too, and their threats count it as in place; a practice of the pipeline
-//! (dependency scanning declared on the build system or its scanner) holds for what it builds.
+//! (dependency scanning declared on the build system or its scanner) holds for what it builds;
+//! what shapes the data a component sends (`reach: outbound`: minimization, pseudonyms, tokens)
+//! holds on every flow out of it.
 //!
 //! A component is behind a holder of control C when at least one flow reaches it from a
 //! forwarding component that holds C, and every flow into it from an actor or a forwarding
@@ -17,6 +19,27 @@ use threatforge_model::ComponentKind;
 use threatforge_model::{ControlReach, catalog};
 
 use crate::world::World;
+
+/// Per component, the controls it declares that shape what it sends (`reach: outbound`), which
+/// hold on every flow out of it; empty for most components.
+pub(crate) fn outbound_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
+    world
+        .model
+        .components
+        .values()
+        .map(|c| {
+            c.controls
+                .iter()
+                .map(|x| x.value.as_str())
+                .filter(|&name| {
+                    catalog()
+                        .control(name)
+                        .is_some_and(|x| x.reach == ControlReach::Outbound)
+                })
+                .collect()
+        })
+        .collect()
+}
 
 /// Per component, the controls it holds through what fronts it, each with the index of the
 /// component that declares it.
