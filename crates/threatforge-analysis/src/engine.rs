@@ -349,6 +349,8 @@ fn evaluate_element<'w>(
     let mut fired: Vec<(&Rule, Box<str>)> = Vec::new();
     // Hygiene rules whose `threat_when` holds here: their findings stay in the register.
     let mut stated: Vec<&str> = Vec::new();
+    // What the threats of rules with `members` are about, by rule (few rules have it).
+    let mut members_of: Vec<(&str, Members)> = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
@@ -375,6 +377,24 @@ fn evaluate_element<'w>(
                     match evaluator.run(when) {
                         Ok(Value::Bool(true)) => stated.push(rule.id()),
                         Ok(_) => {}
+                        Err(_) if budget.exhausted() => {}
+                        Err(error) => diagnostics.push((
+                            rule.id().to_owned(),
+                            evaluation_error(rule, candidate.id, &error),
+                        )),
+                    }
+                }
+                if let Some(expression) = &rule.members {
+                    match evaluator.run(expression).map(|v| members(world, &v)) {
+                        Ok(Some(found)) => members_of.push((rule.id(), found)),
+                        Ok(None) => diagnostics.push((
+                            rule.id().to_owned(),
+                            evaluation_error(
+                                rule,
+                                candidate.id,
+                                "`members` gave something other than flows or components",
+                            ),
+                        )),
                         Err(_) if budget.exhausted() => {}
                         Err(error) => diagnostics.push((
                             rule.id().to_owned(),
@@ -454,6 +474,13 @@ fn evaluate_element<'w>(
                 Tier::Hygiene if stated.contains(&rule.id()) => Tier::Threat,
                 tier => tier,
             };
+            let (members, member_spans) = members_of
+                .iter()
+                .position(|(id, _)| *id == rule.id())
+                .map(|at| std::mem::take(&mut members_of[at].1))
+                .unwrap_or_default()
+                .into_iter()
+                .unzip();
             Threat {
                 id: ThreatId::new(rule.shared.id.clone(), element_id.clone()),
                 rule: rule.shared.id.clone(),
@@ -478,8 +505,8 @@ fn evaluate_element<'w>(
                 decision: None,
                 rating_override: None,
                 absorbed: absorbed.iter().map(|r| r.shared.id.clone()).collect(),
-                members: Vec::new(),
-                member_spans: Vec::new(),
+                members,
+                member_spans,
                 span: candidate.span,
                 tier,
                 evidence: None,
@@ -635,6 +662,39 @@ fn name_fronting_controls(
         );
     }
     text.into_boxed_str()
+}
+
+/// The elements a threat is about, with where each is declared.
+type Members = Vec<(ElementRef, Span)>;
+
+/// The flows and components of a rule's `members` value, each once, in the order given; `None`
+/// when it holds anything else.
+fn members(world: &World<'_>, value: &Value<'_>) -> Option<Members> {
+    let Value::List(list) = value else {
+        return None;
+    };
+    let mut found: Members = Vec::with_capacity(list.len());
+    for item in list.iter() {
+        let (kind, id, span) = match item {
+            Value::Obj(ObjKind::Flow, i) => {
+                let (id, flow) = world.model.flows.get_index(i)?;
+                (Element::Flow, id.as_str(), flow.id.span)
+            }
+            Value::Obj(ObjKind::Component, i) => {
+                let (id, component) = world.model.components.get_index(i)?;
+                (Element::Component, id.as_str(), component.id.span)
+            }
+            _ => return None,
+        };
+        if !found.iter().any(|(e, _)| e.kind == kind && &*e.id == id) {
+            let element = ElementRef {
+                kind,
+                id: Arc::from(id),
+            };
+            found.push((element, span));
+        }
+    }
+    Some(found)
 }
 
 fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {

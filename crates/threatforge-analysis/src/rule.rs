@@ -154,6 +154,12 @@ pub struct RuleFile {
     /// secrets vault, a privacy notice): `model` makes one threat naming every open finding.
     #[serde(default)]
     pub group: Option<Group>,
+    /// For a component rule: the flows (or other components) the threat is about, as a CEL
+    /// list: where the weakness acts (the flows a pipeline deploys over, the calls it makes).
+    /// The threat stays one, on the component, and names them as its members, so reports,
+    /// diagrams and filters find it on each.
+    #[serde(default)]
+    pub members: Option<Sp<String>>,
     /// `hygiene` for a baseline practice rather than a threat of the design.
     #[serde(default)]
     pub tier: Tier,

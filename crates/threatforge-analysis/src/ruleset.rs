@@ -82,6 +82,8 @@ pub struct Rule {
     pub condition: Arc<crate::cel::eval::Expression>,
     /// `threat_when`, compiled: a hygiene finding for which it holds stays in the register.
     pub threat_when: Option<Arc<crate::cel::eval::Expression>>,
+    /// `members`, compiled: the flows or components a component's threat is about.
+    pub members: Option<Arc<crate::cel::eval::Expression>>,
     pub explanation: Arc<[Segment]>,
 }
 
@@ -518,8 +520,13 @@ impl RuleCompiler<'_> {
             ty,
             builtin: origin == Origin::Builtin,
         };
-        let condition =
-            self.compile_expression(&file.condition, &file.condition.value, 0, scope, true);
+        let condition = self.compile_expression(
+            &file.condition,
+            &file.condition.value,
+            0,
+            scope,
+            Expect::Bool,
+        );
         let threat_when = file.threat_when.as_ref().map(|when| {
             if file.tier != crate::rule::Tier::Hygiene {
                 self.diagnostics.push(
@@ -530,7 +537,7 @@ impl RuleCompiler<'_> {
                         ),
                 );
             }
-            self.compile_expression(when, &when.value, 0, scope, true)
+            self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
         });
         if file.in_transit && file.applies_to.element != crate::rule::Element::Flow {
             self.diagnostics.push(
@@ -560,6 +567,25 @@ impl RuleCompiler<'_> {
                 .with_help("group a flow rule by its target, or use `group: model`"),
             );
         }
+        let members = file.members.as_ref().map(|members| {
+            if file.applies_to.element != Element::Component {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidRule,
+                        "`members` on a rule that does not apply to components",
+                    )
+                    .with_label(members.span, "names what a component's threat is about")
+                    .with_help("a flow or data threat is about its own element; remove `members`"),
+                );
+            } else if file.group.is_some() {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::InvalidRule, "`members` on a rule with `group`")
+                        .with_label(members.span, "a group's members are the elements it joins")
+                        .with_help("keep one of the two"),
+                );
+            }
+            self.compile_expression(members, &members.value, 0, scope, Expect::Elements)
+        });
         let explanation = self.compile_template(&file.explanation, scope);
         if self.diagnostics.len() > before {
             return None;
@@ -589,6 +615,10 @@ impl RuleCompiler<'_> {
                 Some(compiled) => Some(Arc::new(compiled?)),
                 None => None,
             },
+            members: match members {
+                Some(compiled) => Some(Arc::new(compiled?)),
+                None => None,
+            },
             explanation: Arc::from(explanation?),
         })
     }
@@ -613,7 +643,7 @@ impl RuleCompiler<'_> {
         source: &str,
         offset: usize,
         scope: Scope,
-        must_be_bool: bool,
+        expect: Expect,
     ) -> Option<crate::cel::eval::Expression> {
         let Scope { root, ty, .. } = scope;
         if let Err(exceeded) = bounds::before_parsing(source) {
@@ -625,7 +655,7 @@ impl RuleCompiler<'_> {
             return None;
         }
         if scope.builtin
-            && let Some(compiled) = compile_builtin_fast(source, root, ty, must_be_bool)
+            && let Some(compiled) = compile_builtin_fast(source, root, ty, expect)
         {
             return Some(compiled);
         }
@@ -674,15 +704,23 @@ impl RuleCompiler<'_> {
                     .with_help_opt(error.help),
             );
         }
-        if must_be_bool && result.conflicts(Ty::Bool) {
+        if expect.rejects(result) {
             let span = self.scalar_span(scalar, offset);
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::RuleType,
+            let (message, label) = match expect {
+                Expect::Elements => (
+                    format!(
+                        "`members` is a {}, not a list of flows or components",
+                        result.describe()
+                    ),
+                    "must evaluate to a list of flows or components",
+                ),
+                _ => (
                     format!("the condition is a {}, not a boolean", result.describe()),
-                )
-                .with_label(span, "must evaluate to true or false"),
-            );
+                    "must evaluate to true or false",
+                ),
+            };
+            self.diagnostics
+                .push(Diagnostic::new(Code::RuleType, message).with_label(span, label));
         }
         if !checked {
             return None;
@@ -752,7 +790,8 @@ impl RuleCompiler<'_> {
                 .filter(|c| c.starts_with(char::is_whitespace))
             {
                 let offset = text[..inner_start + leading + 3].chars().count();
-                let condition = self.compile_expression(template, condition, offset, scope, true);
+                let condition =
+                    self.compile_expression(template, condition, offset, scope, Expect::Bool);
                 ok &= condition.is_some();
                 if open.len() == MAX_CLAUSE_NESTING {
                     self.template_error(
@@ -797,7 +836,7 @@ impl RuleCompiler<'_> {
                 }
             } else {
                 let offset = text[..inner_start].chars().count();
-                match self.compile_expression(template, inner, offset, scope, false) {
+                match self.compile_expression(template, inner, offset, scope, Expect::Any) {
                     Some(program) => segments.push(Segment::Expr(program, tag_span)),
                     None => ok = false,
                 }
@@ -855,17 +894,46 @@ struct Scope<'a> {
 /// built-in rules, whose trees `tests::pratt_parser_reads_every_builtin_expression_as_the_reference`
 /// holds identical to the reference parser's (node ids included); a team's rules and every
 /// diagnostic keep the reference parser, which also gives the positions a diagnostic needs.
+/// What an expression of a rule must evaluate to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// A condition: `condition`, `threat_when`, `{{#if}}`.
+    Bool,
+    /// A value an explanation prints.
+    Any,
+    /// `members`: the flows or components a threat is about.
+    Elements,
+}
+
+impl Expect {
+    /// Whether a checked type certainly is not what is expected (an unknown type never is).
+    fn rejects(self, found: Ty) -> bool {
+        use crate::cel::types::Object;
+        match self {
+            Expect::Bool => found.conflicts(Ty::Bool),
+            Expect::Any => false,
+            Expect::Elements => !matches!(
+                found,
+                Ty::Dyn
+                    | Ty::List(
+                        Ty::Dyn | Ty::Obj(Object::Flow | Object::Component | Object::ComponentRef)
+                    )
+            ),
+        }
+    }
+}
+
 fn compile_builtin_fast(
     source: &str,
     root: &str,
     ty: Ty,
-    must_be_bool: bool,
+    expect: Expect,
 ) -> Option<crate::cel::eval::Expression> {
     let expression = cel::parser::PrattParser::default().parse(source).ok()?;
     bounds::nesting(&expression).ok()?;
     let mut checker = Checker::new(root, ty);
     let result = checker.check(&expression);
-    if !checker.errors.is_empty() || (must_be_bool && result.conflicts(Ty::Bool)) {
+    if !checker.errors.is_empty() || expect.rejects(result) {
         return None;
     }
     crate::cel::eval::compile(&expression, root).ok()
@@ -1039,7 +1107,7 @@ mod tests {
     use super::*;
 
     /// Every CEL expression of the built-in library: conditions and explanation placeholders.
-    fn builtin_expressions() -> Vec<(String, Element, bool, String)> {
+    fn builtin_expressions() -> Vec<(String, Element, Expect, String)> {
         let set = RuleSet::builtin();
         assert!(!set.has_errors(), "{:?}", set.diagnostics);
         let mut found = Vec::new();
@@ -1048,11 +1116,24 @@ mod tests {
             found.push((
                 rule.id().to_owned(),
                 element,
-                true,
+                Expect::Bool,
                 rule.file.condition.value.clone(),
             ));
             if let Some(when) = &rule.file.threat_when {
-                found.push((rule.id().to_owned(), element, true, when.value.clone()));
+                found.push((
+                    rule.id().to_owned(),
+                    element,
+                    Expect::Bool,
+                    when.value.clone(),
+                ));
+            }
+            if let Some(members) = &rule.file.members {
+                found.push((
+                    rule.id().to_owned(),
+                    element,
+                    Expect::Elements,
+                    members.value.clone(),
+                ));
             }
             for piece in rule.file.explanation.value.split("{{").skip(1) {
                 let (inner, _) = piece
@@ -1061,12 +1142,18 @@ mod tests {
                 match inner.trim() {
                     "else" | "/if" => {}
                     tag => match tag.strip_prefix("#if ") {
-                        Some(condition) => {
-                            found.push((rule.id().to_owned(), element, true, condition.to_owned()))
-                        }
-                        None => {
-                            found.push((rule.id().to_owned(), element, false, inner.to_owned()))
-                        }
+                        Some(condition) => found.push((
+                            rule.id().to_owned(),
+                            element,
+                            Expect::Bool,
+                            condition.to_owned(),
+                        )),
+                        None => found.push((
+                            rule.id().to_owned(),
+                            element,
+                            Expect::Any,
+                            inner.to_owned(),
+                        )),
                     },
                 }
             }
@@ -1078,7 +1165,7 @@ mod tests {
     fn pratt_parser_reads_every_builtin_expression_as_the_reference() {
         let expressions = builtin_expressions();
         assert!(expressions.len() > 300, "{} expressions", expressions.len());
-        for (rule, element, must_be_bool, source) in expressions {
+        for (rule, element, expect, source) in expressions {
             let reference = cel::Program::compile(&source).expect("the library parses");
             let pratt = cel::parser::PrattParser::default()
                 .parse(&source)
@@ -1090,7 +1177,7 @@ mod tests {
             );
             let (root, ty) = root_type(element);
             assert!(
-                compile_builtin_fast(&source, root, ty, must_be_bool).is_some(),
+                compile_builtin_fast(&source, root, ty, expect).is_some(),
                 "rule `{rule}`: `{source}` falls back to the reference parser"
             );
         }
@@ -1179,6 +1266,49 @@ mod tests {
     }
 
     #[test]
+    fn members_are_a_component_rules_list_of_flows_or_components() {
+        let messages = |extra: &str| -> Vec<String> {
+            team_rule("true", &format!("x\n{extra}"))
+                .diagnostics
+                .iter()
+                .map(|d| d.message.clone())
+                .collect()
+        };
+        assert_eq!(
+            messages("members: component.name"),
+            ["`members` is a string, not a list of flows or components"]
+        );
+        assert_eq!(
+            messages("members: component.stored_data"),
+            ["`members` is a list<data>, not a list of flows or components"]
+        );
+        assert_eq!(
+            messages("members: component.outbound\ngroup: model"),
+            ["`members` on a rule with `group`"]
+        );
+        for fine in [
+            "members: component.outbound.filter(f, f.readonly)",
+            "members: component.runtime_peers",
+            "members: component.inbound + component.outbound",
+        ] {
+            let set = team_rule("true", &format!("x\n{fine}"));
+            assert!(!set.has_errors(), "{fine}: {:?}", set.diagnostics);
+            assert!(set.rules[0].members.is_some());
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = "id: team-rule\ntitle: T\ndescription: D.\nstride: tampering\n\
+                    applies_to: { element: flow }\ncondition: 'true'\nexplanation: x\n\
+                    members: '[flow.source]'\nlikelihood: low\nimpact: low\n";
+        std::fs::write(dir.path().join("team.yaml"), text).expect("write");
+        let set = RuleSet::only_dirs(&[RuleDir::own(dir.path().to_path_buf())]);
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`members` on a rule that does not apply to components"]
+        );
+    }
+
+    #[test]
     fn long_chains_are_refused_before_parsing() {
         let plus = vec!["1"; 3000].join(" + ");
         let set = team_rule(&format!("{plus} > 0"), "x");
@@ -1231,9 +1361,9 @@ mod tests {
     #[test]
     fn fast_path_declines_what_needs_a_diagnostic() {
         let (root, ty) = root_type(Element::Component);
-        assert!(compile_builtin_fast("component.kind ==", root, ty, true).is_none());
-        assert!(compile_builtin_fast("component.no_such_field", root, ty, false).is_none());
-        assert!(compile_builtin_fast("component.name", root, ty, true).is_none());
-        assert!(compile_builtin_fast("component.name", root, ty, false).is_some());
+        assert!(compile_builtin_fast("component.kind ==", root, ty, Expect::Bool).is_none());
+        assert!(compile_builtin_fast("component.no_such_field", root, ty, Expect::Any).is_none());
+        assert!(compile_builtin_fast("component.name", root, ty, Expect::Bool).is_none());
+        assert!(compile_builtin_fast("component.name", root, ty, Expect::Any).is_some());
     }
 }

@@ -303,11 +303,14 @@ impl Threat {
         }
     }
 
-    /// The elements the threat is about, one by one: its element, or for a rule's threats
-    /// grouped into one (`group: model`), each member.
+    /// The elements the threat is about, one by one: its element, then its members (the flows
+    /// into a component or cluster it groups, the flows a rule's `members` name). A rule's
+    /// threats grouped for the model (`group: model`) are about their members alone.
     pub fn elements(&self) -> impl Iterator<Item = &ElementRef> {
-        let own = self.members.is_empty().then_some(&self.element);
-        own.into_iter().chain(&self.members)
+        let own = (self.members.is_empty() || self.element.kind != Element::Model)
+            .then_some(&self.element);
+        own.into_iter()
+            .chain(self.members.iter().filter(move |m| **m != self.element))
     }
 
     /// The severity that counts: the residual one.

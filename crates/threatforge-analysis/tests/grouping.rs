@@ -214,3 +214,34 @@ fn clear_text_hops_inside_one_cluster_are_one_threat_of_the_cluster() {
         .collect();
     assert!(ids.iter().all(|id| !id.ends_with(":k8s")), "{ids:?}");
 }
+
+/// A pipeline that pushes into two environments and publishes to a registry: one threat on the
+/// pipeline whose members are the flows it pushes over (`members`), found on each target.
+#[test]
+fn a_component_threat_names_the_flows_it_is_about() {
+    let analysis = analyzed(
+        "system: { name: shop }
+data:
+  manifests: { classification: internal, categories: [configuration] }
+components:
+  ci: { technology: ci-pipeline, processes: [manifests] }
+  staging: { technology: container-platform, processes: [manifests] }
+  prod: { technology: container-platform, processes: [manifests] }
+  registry: { technology: artifact-registry, stores: [manifests] }
+flows:
+  - ci -> staging: { protocol: https, authentication: token, data: [manifests], usage: devops }
+  - ci -> prod: { protocol: https, authentication: token, data: [manifests], usage: devops }
+  - ci -> registry: { protocol: https, authentication: token, data: [manifests], usage: devops }
+",
+    );
+    let push = threat(&analysis, "push-based-deployment:ci").expect("the push threat");
+    assert_eq!(push.element.kind, Element::Component);
+    assert_eq!(member_ids(push), ["ci->staging", "ci->prod"]);
+    assert!(push.members.iter().all(|m| m.kind == Element::Flow));
+    assert_eq!(push.member_spans.len(), 2);
+    // The component comes first, then each flow: reports and filters find it on each.
+    let elements: Vec<&str> = push.elements().map(|e| &*e.id).collect();
+    assert_eq!(elements, ["ci", "ci->staging", "ci->prod"]);
+    // One threat, not one per target.
+    assert_eq!(of_rule(&analysis, "push-based-deployment").len(), 1);
+}

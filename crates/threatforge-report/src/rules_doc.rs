@@ -112,6 +112,13 @@ pub fn show(rule: &Rule) -> String {
         "\ncondition:\n  {}",
         block(f.condition.value.trim()).replace('\n', "\n  ")
     );
+    if let Some(members) = &f.members {
+        let _ = writeln!(
+            out,
+            "\nmembers (what its threat is about):\n  {}",
+            block(members.value.trim()).replace('\n', "\n  ")
+        );
+    }
     if !f.references.is_empty() {
         let _ = writeln!(out, "\nreferences:");
         for r in &f.references {
@@ -314,6 +321,13 @@ pub fn markdown(set: &RuleSet) -> String {
             let _ = writeln!(out, "- covers: {}", covers.join(", "));
         }
         let _ = writeln!(out, "\n```cel\n{}\n```\n", f.condition.value.trim());
+        if let Some(members) = &f.members {
+            let _ = writeln!(
+                out,
+                "Its threat's members, the elements it is about:\n\n```cel\n{}\n```\n",
+                members.value.trim()
+            );
+        }
         for r in &f.references {
             let _ = writeln!(out, "- <{r}>");
         }
