@@ -52,18 +52,23 @@ struct ComponentExtra<'m> {
 /// (`untrusted_origin`): what it parses may be crafted; 2 it faces the internet, directly or
 /// behind forwarders, or reads what outsiders write; 1 reachable from the internet further in;
 /// 0 not reachable. A SOAP adapter parsing its own back end's answers is not a parser of crafted
-/// content.
-fn foothold(traits: &[&str], cf: &ComponentFacts, facts: &Facts) -> i64 {
-    const CRAFTED: [&str; 4] = [
-        "accepts-files",
-        "parses-xml",
-        "deserializes-objects",
-        "fetches-urls",
+/// content, and neither is a parser hardened against what crafted content does (the control
+/// that answers each way in: XML parser hardening, upload validation, safe deserialization,
+/// egress filtering for fetched URLs).
+fn foothold(traits: &[&str], controls: &[&str], cf: &ComponentFacts, facts: &Facts) -> i64 {
+    const CRAFTED: [(&str, &str); 4] = [
+        ("accepts-files", "file-validation"),
+        ("parses-xml", "xml-hardening"),
+        ("deserializes-objects", "safe-deserialization"),
+        ("fetches-urls", "egress-filtering"),
     ];
+    let parses = CRAFTED
+        .iter()
+        .any(|(way_in, hardened)| traits.contains(way_in) && !controls.contains(hardened));
     let crafted = || cf.data.iter().any(|&d| facts.data[d].untrusted_origin);
     if traits.contains(&"build-system") {
         4
-    } else if traits.iter().any(|t| CRAFTED.contains(t)) && crafted() {
+    } else if parses && crafted() {
         3
     } else if cf.pulls_untrusted_input || (0..=1).contains(&cf.internet_hops) {
         2
@@ -190,13 +195,14 @@ impl<'m> World<'m> {
                     .iter()
                     .map(|&d| rating_level(model.data[d].integrity))
                     .fold(level, i64::max);
+                let controls = strs(&c.controls);
                 ComponentExtra {
                     criticality,
-                    foothold: foothold(&traits, cf, &facts),
+                    foothold: foothold(&traits, &controls, cf, &facts),
                     stake,
                     kind: c.effective_kind(),
                     traits,
-                    controls: strs(&c.controls),
+                    controls,
                     processes: strs(&c.processes),
                     stores: strs(&c.stores),
                     stored: c
@@ -722,6 +728,7 @@ components:
   web: { technology: web-application, processes: [upload] }
   parser: { technology: worker, traits: [parses-xml], processes: [upload] }
   adapter: { technology: worker, traits: [parses-xml], processes: [reply] }
+  hardened: { technology: worker, traits: [parses-xml], processes: [upload], controls: [xml-hardening] }
   orders: { technology: api-service, processes: [orders] }
   runner: { technology: build-agent }
   vault: { technology: secrets-vault, stores: [keys] }
@@ -730,6 +737,7 @@ flows:
   - web -> parser: { protocol: https, authentication: token, data: [upload] }
   - parser -> orders: { protocol: https, authentication: token, data: [orders] }
   - orders -> adapter: { protocol: https, authentication: token, returns: [reply] }
+  - web -> hardened: { protocol: https, authentication: token, data: [upload] }
   - runner -> vault: { protocol: https, authentication: token, returns: [keys] }
 ",
         );
@@ -741,12 +749,13 @@ flows:
                 other => panic!("{id}: {other:?}"),
             }
         };
-        let footholds: Vec<i64> = ["runner", "parser", "web", "adapter", "vault"]
+        let footholds: Vec<i64> = ["runner", "parser", "web", "adapter", "hardened", "vault"]
             .iter()
             .map(|id| int(id, Field::Foothold))
             .collect();
-        // The adapter parses XML too, but only its own back end's answers.
-        assert_eq!(footholds, [4, 3, 2, 1, 0]);
+        // The adapter parses XML too, but only its own back end's answers; the hardened parser
+        // reads the customers' uploads with external entities and DTDs off.
+        assert_eq!(footholds, [4, 3, 2, 1, 1, 0]);
         assert_eq!(int("orders", Field::Stake), 3, "critical integrity");
         assert_eq!(int("vault", Field::Stake), 3, "secret");
         assert_eq!(int("web", Field::Stake), 1, "internal");
