@@ -1,6 +1,7 @@
-//! A held-out check of Threagile parity: two Threagile models written in the style of public
+//! A held-out check of Threagile parity: three Threagile models written in the style of public
 //! ones (`heldout/`, not used to write any rule), the risks Threagile's rules report on them
-//! listed by hand from the rule sources (`pkg/security/risks/builtin/*_rule.go`), and the share
+//! listed by hand from the rule sources (`pkg/security/risks/builtin/*_rule.go`; the third,
+//! DishDash, also checked by running Threagile's own rule code on it), and the share
 //! of them a covering rule (per `rules/coverage-threagile.yaml`) finds after `threatforge
 //! import`: an open threat on the same asset, a flow touching it, the boundary or runtime
 //! holding it, or the model. A risk counts once per rule and asset (Threagile reports one per
@@ -80,6 +81,77 @@ const ENTERPRISE: &[(&str, &str)] = &[
     ("dos-risky-access-across-trust-boundary", "claims-db"),
 ];
 
+const DISHDASH: &[(&str, &str)] = &[
+    ("accidental-secret-leak", "gitlab"),
+    ("code-backdooring", "gitlab"),
+    ("code-backdooring", "gitlab-ci"),
+    ("container-baseimage-backdooring", "api-gateway"),
+    ("container-baseimage-backdooring", "identity-provider"),
+    ("container-baseimage-backdooring", "order-service"),
+    ("container-baseimage-backdooring", "restaurant-portal"),
+    ("container-baseimage-backdooring", "vault"),
+    ("container-platform-escape", "k8s-cluster"),
+    ("cross-site-request-forgery", "restaurant-portal"),
+    ("cross-site-scripting", "restaurant-portal"),
+    ("dos-risky-access-across-trust-boundary", "postgres-db"),
+    ("missing-authentication", "kafka"),
+    ("missing-authentication", "payment-service"),
+    ("missing-authentication-second-factor", "identity-provider"),
+    ("missing-authentication-second-factor", "order-service"),
+    ("missing-authentication-second-factor", "payment-service"),
+    ("missing-authentication-second-factor", "restaurant-portal"),
+    ("missing-build-infrastructure", "model"),
+    ("missing-cloud-hardening", "aws-cloud"),
+    ("missing-cloud-hardening", "sg-edge"),
+    ("missing-cloud-hardening", "sg-app"),
+    ("missing-cloud-hardening", "sg-pci"),
+    ("missing-cloud-hardening", "sg-data"),
+    ("missing-cloud-hardening", "eks-node-pool"),
+    ("missing-cloud-hardening", "object-storage"),
+    ("missing-file-validation", "restaurant-portal"),
+    ("missing-hardening", "order-service"),
+    ("missing-hardening", "postgres-db"),
+    ("missing-identity-propagation", "order-service"),
+    ("missing-identity-propagation", "payment-service"),
+    ("missing-identity-provider-isolation", "identity-provider"),
+    ("missing-identity-store", "model"),
+    ("missing-vault-isolation", "vault"),
+    ("missing-waf", "payment-service"),
+    ("mixed-targets-on-shared-runtime", "eks-node-pool"),
+    ("path-traversal", "customer-app"),
+    ("path-traversal", "restaurant-portal"),
+    ("push-instead-of-pull-deployment", "k8s-cluster"),
+    ("server-side-request-forgery", "api-gateway"),
+    ("server-side-request-forgery", "gitlab"),
+    ("server-side-request-forgery", "gitlab-ci"),
+    ("server-side-request-forgery", "k8s-cluster"),
+    ("server-side-request-forgery", "order-service"),
+    ("server-side-request-forgery", "payment-service"),
+    ("server-side-request-forgery", "restaurant-portal"),
+    ("sql-nosql-injection", "customer-app"),
+    ("sql-nosql-injection", "identity-provider"),
+    ("sql-nosql-injection", "order-service"),
+    ("sql-nosql-injection", "payment-service"),
+    ("sql-nosql-injection", "restaurant-portal"),
+    ("unchecked-deployment", "gitlab"),
+    ("unchecked-deployment", "gitlab-ci"),
+    ("unencrypted-asset", "gitlab"),
+    ("unencrypted-asset", "postgres-db"),
+    ("unencrypted-communication", "api-gateway"),
+    ("unencrypted-communication", "identity-provider"),
+    ("unencrypted-communication", "order-service"),
+    ("unencrypted-communication", "restaurant-portal"),
+    ("unguarded-access-from-internet", "gitlab-ci"),
+    ("unguarded-access-from-internet", "identity-provider"),
+    ("unguarded-access-from-internet", "order-service"),
+    ("unguarded-access-from-internet", "payment-service"),
+    ("unguarded-access-from-internet", "restaurant-portal"),
+    ("unnecessary-communication-link", "gitlab"),
+    ("unnecessary-data-asset", "courier-locations"),
+    ("wrong-communication-link-content", "customer-app"),
+    ("xml-external-entity", "payment-service"),
+];
+
 /// The risks of `expected` that no open covering threat finds.
 fn missed(file: &str, text: &str, expected: &[(&'static str, &'static str)]) -> Vec<String> {
     let imported = import(text.as_bytes(), Format::Threagile, &support::options(file))
@@ -117,7 +189,13 @@ fn held_out_models_keep_their_share_of_threagile_risks() {
             "enterprise.yaml",
             include_str!("heldout/enterprise.yaml"),
             ENTERPRISE,
-            41,
+            43,
+        ),
+        (
+            "dishdash.yaml",
+            include_str!("heldout/dishdash.yaml"),
+            DISHDASH,
+            52,
         ),
     ] {
         let missed = missed(file, text, expected);

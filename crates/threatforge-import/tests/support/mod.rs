@@ -85,11 +85,16 @@ pub(crate) fn element_touches(model: &Model, kind: Element, id: &str, component:
         }),
         // Threagile reports some risks on a trust boundary itself (missing cloud hardening).
         Element::Boundary => id == component || boundary_holds(model, id, component),
-        Element::Runtime => model
-            .runtimes
-            .get(id)
-            .is_some_and(|r| r.runs.iter().any(|c| c.value.as_str() == component)),
+        // Threagile reports missing cloud hardening on a shared runtime itself too.
+        Element::Runtime => {
+            id == component
+                || model
+                    .runtimes
+                    .get(id)
+                    .is_some_and(|r| r.runs.iter().any(|c| c.value.as_str() == component))
+        }
         Element::Model => true,
-        Element::Data => false,
+        // Threagile reports an unused data asset on the data asset.
+        Element::Data => id == component,
     }
 }
