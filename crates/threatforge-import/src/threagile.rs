@@ -78,7 +78,7 @@ rules! {
     "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M];
     "missing-network-segmentation", "Missing Network Segmentation", ElevationOfPrivilege, 1008 => ["sensitive-store-without-network-segmentation": C(STORE)];
     "missing-vault", "Missing Vault (Secret Storage)", InformationDisclosure, 522 => ["static-secrets-without-vault": C(PROC)];
-    "missing-vault-isolation", "Missing Vault Isolation", ElevationOfPrivilege, 1008 => ["secrets-vault-not-isolated": C(STORE)];
+    "missing-vault-isolation", "Missing Vault Isolation", ElevationOfPrivilege, 1008 => ["secrets-vault-not-isolated": C(PROC_STORE)];
     "missing-waf", "Missing Web Application Firewall (WAF)", Tampering, 1008 => ["missing-web-application-firewall": C(PROC)];
     "mixed-targets-on-shared-runtime", "Mixed Targets on Shared Runtime", ElevationOfPrivilege, 1008 => ["mixed-targets-on-shared-runtime": R];
     "path-traversal", "Path-Traversal", InformationDisclosure, 22 => ["path-traversal": C(PROC)];
