@@ -2,6 +2,7 @@
 //! elements it applies to, in parallel. Threats come out sorted by id.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 use std::sync::Arc;
 use threatforge_model::Code;
 
@@ -11,7 +12,7 @@ use threatforge_model::{Authentication, ComponentKind, Model, Span};
 
 use crate::cel::budget::{Budget, breach};
 use crate::cel::eval::{Evaluator, display_into};
-use crate::cel::value::{ObjKind, Value};
+use crate::cel::value::{List, ObjKind, Value};
 use crate::mitigation::{
     Coverage, Mitigation, MitigationEntry, mitigation_by, residual_of, status_of,
 };
@@ -355,9 +356,36 @@ fn evaluate_element<'w>(
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
             Ok(Value::Bool(true)) => {
+                // What the threat is about, named `members` while its explanation renders.
+                if let Some(expression) = &rule.members {
+                    // An empty list until it is known, so the explanation still renders.
+                    evaluator.bind(Value::List(List::Values(Rc::new(Vec::new()))));
+                    match evaluator.run(expression) {
+                        Ok(value) => match members(world, &value) {
+                            Some(found) => {
+                                members_of.push((rule.id(), found));
+                                evaluator.bind(value);
+                            }
+                            None => diagnostics.push((
+                                rule.id().to_owned(),
+                                evaluation_error(
+                                    rule,
+                                    candidate.id,
+                                    "`members` gave something other than flows or components",
+                                ),
+                            )),
+                        },
+                        Err(_) if budget.exhausted() => {}
+                        Err(error) => diagnostics.push((
+                            rule.id().to_owned(),
+                            evaluation_error(rule, candidate.id, &error),
+                        )),
+                    }
+                }
                 let limit = budget.limits.max_explanation_bytes;
                 let (explanation, empty, cut) =
                     render(world, &mut evaluator, &rule.explanation, limit);
+                evaluator.unbind();
                 if let Some(at) = empty {
                     diagnostics.push((rule.id().to_owned(), empty_value(rule, candidate.id, at)));
                 }
@@ -377,24 +405,6 @@ fn evaluate_element<'w>(
                     match evaluator.run(when) {
                         Ok(Value::Bool(true)) => stated.push(rule.id()),
                         Ok(_) => {}
-                        Err(_) if budget.exhausted() => {}
-                        Err(error) => diagnostics.push((
-                            rule.id().to_owned(),
-                            evaluation_error(rule, candidate.id, &error),
-                        )),
-                    }
-                }
-                if let Some(expression) = &rule.members {
-                    match evaluator.run(expression).map(|v| members(world, &v)) {
-                        Ok(Some(found)) => members_of.push((rule.id(), found)),
-                        Ok(None) => diagnostics.push((
-                            rule.id().to_owned(),
-                            evaluation_error(
-                                rule,
-                                candidate.id,
-                                "`members` gave something other than flows or components",
-                            ),
-                        )),
                         Err(_) if budget.exhausted() => {}
                         Err(error) => diagnostics.push((
                             rule.id().to_owned(),

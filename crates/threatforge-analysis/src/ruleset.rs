@@ -518,6 +518,7 @@ impl RuleCompiler<'_> {
         let scope = Scope {
             root,
             ty,
+            members: None,
             builtin: origin == Origin::Builtin,
         };
         let condition = self.compile_expression(
@@ -586,7 +587,15 @@ impl RuleCompiler<'_> {
             }
             self.compile_expression(members, &members.value, 0, scope, Expect::Elements)
         });
-        let explanation = self.compile_template(&file.explanation, scope);
+        // The explanation may name what `members` gives, as `members`.
+        let explanation_scope = Scope {
+            members: file
+                .members
+                .as_ref()
+                .and_then(|m| members_type(&m.value, root, ty)),
+            ..scope
+        };
+        let explanation = self.compile_template(&file.explanation, explanation_scope);
         if self.diagnostics.len() > before {
             return None;
         }
@@ -645,7 +654,9 @@ impl RuleCompiler<'_> {
         scope: Scope,
         expect: Expect,
     ) -> Option<crate::cel::eval::Expression> {
-        let Scope { root, ty, .. } = scope;
+        let Scope {
+            root, ty, members, ..
+        } = scope;
         if let Err(exceeded) = bounds::before_parsing(source) {
             let at = match exceeded {
                 Exceeded::Operators { at } | Exceeded::Brackets { at } => at,
@@ -655,7 +666,7 @@ impl RuleCompiler<'_> {
             return None;
         }
         if scope.builtin
-            && let Some(compiled) = compile_builtin_fast(source, root, ty, expect)
+            && let Some(compiled) = compile_builtin_fast(source, root, ty, members, expect)
         {
             return Some(compiled);
         }
@@ -689,7 +700,7 @@ impl RuleCompiler<'_> {
             self.exceeded(scalar, offset + at, &exceeded);
             return None;
         }
-        let mut checker = Checker::new(root, ty);
+        let mut checker = checker_for(root, ty, members);
         let result = checker.check(program.expression());
         let checked = checker.errors.is_empty();
         for error in checker.errors {
@@ -726,7 +737,7 @@ impl RuleCompiler<'_> {
             return None;
         }
         // The checker accepted it, so compiling only fails on what the checker does not model.
-        match crate::cel::eval::compile(program.expression(), root) {
+        match crate::cel::eval::compile(program.expression(), &roots(root, members)) {
             Ok(node) => Some(node),
             Err(message) => {
                 let span = self.scalar_span(scalar, offset);
@@ -882,8 +893,13 @@ impl RuleCompiler<'_> {
 struct Scope<'a> {
     root: &'a str,
     ty: Ty,
+    /// The type of the rule's `members`, which its explanation may name.
+    members: Option<Ty>,
     builtin: bool,
 }
+
+/// The variable that holds a rule's `members` in its explanation.
+const MEMBERS: &str = "members";
 
 /// Compiles a built-in rule's expression with the `cel` crate's Pratt parser, or returns `None`
 /// when anything is wrong with it, so that the caller reports it through the reference parser.
@@ -927,16 +943,42 @@ fn compile_builtin_fast(
     source: &str,
     root: &str,
     ty: Ty,
+    members: Option<Ty>,
     expect: Expect,
 ) -> Option<crate::cel::eval::Expression> {
     let expression = cel::parser::PrattParser::default().parse(source).ok()?;
     bounds::nesting(&expression).ok()?;
-    let mut checker = Checker::new(root, ty);
+    let mut checker = checker_for(root, ty, members);
     let result = checker.check(&expression);
     if !checker.errors.is_empty() || expect.rejects(result) {
         return None;
     }
-    crate::cel::eval::compile(&expression, root).ok()
+    crate::cel::eval::compile(&expression, &roots(root, members)).ok()
+}
+
+/// The checker of an expression over `root`, that may also name `members`.
+fn checker_for(root: &str, ty: Ty, members: Option<Ty>) -> Checker {
+    match members {
+        Some(members) => Checker::new(root, ty).with(MEMBERS, members),
+        None => Checker::new(root, ty),
+    }
+}
+
+/// The variables an expression's slots hold, in order.
+fn roots(root: &str, members: Option<Ty>) -> Vec<&str> {
+    match members {
+        Some(_) => vec![root, MEMBERS],
+        None => vec![root],
+    }
+}
+
+/// The type a rule's `members` gives, for its explanation to name; `None` when it does not
+/// check (compiling it reports why).
+fn members_type(source: &str, root: &str, ty: Ty) -> Option<Ty> {
+    let expression = cel::parser::PrattParser::default().parse(source).ok()?;
+    let mut checker = Checker::new(root, ty);
+    let found = checker.check(&expression);
+    checker.errors.is_empty().then_some(found)
 }
 
 /// Character offset of a (1-based line, 0-based column) position in `text`.
@@ -1107,7 +1149,7 @@ mod tests {
     use super::*;
 
     /// Every CEL expression of the built-in library: conditions and explanation placeholders.
-    fn builtin_expressions() -> Vec<(String, Element, Expect, String)> {
+    fn builtin_expressions() -> Vec<(String, Element, Expect, String, Option<String>)> {
         let set = RuleSet::builtin();
         assert!(!set.has_errors(), "{:?}", set.diagnostics);
         let mut found = Vec::new();
@@ -1118,6 +1160,7 @@ mod tests {
                 element,
                 Expect::Bool,
                 rule.file.condition.value.clone(),
+                None,
             ));
             if let Some(when) = &rule.file.threat_when {
                 found.push((
@@ -1125,6 +1168,7 @@ mod tests {
                     element,
                     Expect::Bool,
                     when.value.clone(),
+                    None,
                 ));
             }
             if let Some(members) = &rule.file.members {
@@ -1133,8 +1177,11 @@ mod tests {
                     element,
                     Expect::Elements,
                     members.value.clone(),
+                    None,
                 ));
             }
+            // An explanation may name the rule's `members`.
+            let named = rule.file.members.as_ref().map(|m| m.value.clone());
             for piece in rule.file.explanation.value.split("{{").skip(1) {
                 let (inner, _) = piece
                     .split_once("}}")
@@ -1147,12 +1194,14 @@ mod tests {
                             element,
                             Expect::Bool,
                             condition.to_owned(),
+                            named.clone(),
                         )),
                         None => found.push((
                             rule.id().to_owned(),
                             element,
                             Expect::Any,
                             inner.to_owned(),
+                            named.clone(),
                         )),
                     },
                 }
@@ -1165,7 +1214,7 @@ mod tests {
     fn pratt_parser_reads_every_builtin_expression_as_the_reference() {
         let expressions = builtin_expressions();
         assert!(expressions.len() > 300, "{} expressions", expressions.len());
-        for (rule, element, expect, source) in expressions {
+        for (rule, element, expect, source, named) in expressions {
             let reference = cel::Program::compile(&source).expect("the library parses");
             let pratt = cel::parser::PrattParser::default()
                 .parse(&source)
@@ -1177,7 +1226,14 @@ mod tests {
             );
             let (root, ty) = root_type(element);
             assert!(
-                compile_builtin_fast(&source, root, ty, expect).is_some(),
+                compile_builtin_fast(
+                    &source,
+                    root,
+                    ty,
+                    named.and_then(|m| members_type(&m, root, ty)),
+                    expect
+                )
+                .is_some(),
                 "rule `{rule}`: `{source}` falls back to the reference parser"
             );
         }
@@ -1186,7 +1242,7 @@ mod tests {
     #[test]
     fn builtin_expressions_are_well_within_the_bounds() {
         let (mut operators, mut nesting) = (0, 0);
-        for (rule, _, _, source) in builtin_expressions() {
+        for (rule, _, _, source, _) in builtin_expressions() {
             let counted = bounds::before_parsing(&source).expect("within bounds");
             let program = cel::Program::compile(&source).expect("the library parses");
             let depth = bounds::nesting(program.expression()).expect("within bounds");
@@ -1286,6 +1342,21 @@ mod tests {
             messages("members: component.outbound\ngroup: model"),
             ["`members` on a rule with `group`"]
         );
+        // The explanation names the list as `members`, typed: a flow's fields check.
+        let set = team_rule(
+            "true",
+            "'{{ members.map(f, f.target.name) }}'\nmembers: component.outbound",
+        );
+        assert!(!set.has_errors(), "{:?}", set.diagnostics);
+        assert!(
+            team_rule(
+                "true",
+                "'{{ members.map(f, f.no_such_field) }}'\nmembers: component.outbound",
+            )
+            .has_errors()
+        );
+        // Without `members`, there is no such variable.
+        assert!(team_rule("true", "'{{ members }}'").has_errors());
         for fine in [
             "members: component.outbound.filter(f, f.readonly)",
             "members: component.runtime_peers",
@@ -1361,9 +1432,11 @@ mod tests {
     #[test]
     fn fast_path_declines_what_needs_a_diagnostic() {
         let (root, ty) = root_type(Element::Component);
-        assert!(compile_builtin_fast("component.kind ==", root, ty, Expect::Bool).is_none());
-        assert!(compile_builtin_fast("component.no_such_field", root, ty, Expect::Any).is_none());
-        assert!(compile_builtin_fast("component.name", root, ty, Expect::Bool).is_none());
-        assert!(compile_builtin_fast("component.name", root, ty, Expect::Any).is_some());
+        assert!(compile_builtin_fast("component.kind ==", root, ty, None, Expect::Bool).is_none());
+        assert!(
+            compile_builtin_fast("component.no_such_field", root, ty, None, Expect::Any).is_none()
+        );
+        assert!(compile_builtin_fast("component.name", root, ty, None, Expect::Bool).is_none());
+        assert!(compile_builtin_fast("component.name", root, ty, None, Expect::Any).is_some());
     }
 }

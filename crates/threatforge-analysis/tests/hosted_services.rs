@@ -263,6 +263,6 @@ flows:
         .unwrap_or_else(|| panic!("the static key is not found"));
     assert_eq!(
         &*t.explanation,
-        "partner authenticates to api with a static API key over https."
+        "Calls from partner to api authenticate with a static API key over https."
     );
 }

@@ -35,6 +35,12 @@ impl Checker {
         }
     }
 
+    /// Another variable the expression may name (a rule's `members` in its explanation).
+    pub(crate) fn with(mut self, name: &str, ty: Ty) -> Self {
+        self.scopes.push((name.to_owned(), ty));
+        self
+    }
+
     fn lookup(&self, name: &str) -> Option<Ty> {
         self.scopes
             .iter()

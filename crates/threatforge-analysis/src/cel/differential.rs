@@ -224,7 +224,7 @@ fn both(
     if !checker.errors.is_empty() {
         return None;
     }
-    let ours = match compile(program.expression(), root) {
+    let ours = match compile(program.expression(), &[root]) {
         Ok(expression) => {
             let budget = crate::cel::budget::Budget::default();
             let mut evaluator = Evaluator::new(world, &budget, Value::Obj(on.0, on.1));

@@ -75,11 +75,12 @@ enum Step {
     Append(Option<Node>, Node),
 }
 
-/// Compiles an expression whose root variable is `root`. Errors name what is unsupported; the
-/// checker reports them with positions first, so these are a second line of defence.
-pub(crate) fn compile(expr: &IdedExpr, root: &str) -> Result<Expression> {
+/// Compiles an expression whose variables are `roots` (the element first, then what the
+/// evaluator binds after it: a rule's `members`). Errors name what is unsupported; the checker
+/// reports them with positions first, so these are a second line of defence.
+pub(crate) fn compile(expr: &IdedExpr, roots: &[&str]) -> Result<Expression> {
     Compiler {
-        scopes: vec![root.to_owned()],
+        scopes: roots.iter().map(|r| (*r).to_owned()).collect(),
     }
     .node(expr)
     .map(Expression)
@@ -226,6 +227,8 @@ pub(crate) struct Evaluator<'w> {
     world: &'w World<'w>,
     budget: &'w Budget,
     slots: Vec<Value<'w>>,
+    /// Slots every evaluation starts with: the element, and what `bind` added.
+    bound: usize,
     steps: u64,
     /// Bytes of strings and lists built in this evaluation.
     allocated: usize,
@@ -241,6 +244,7 @@ impl<'w> Evaluator<'w> {
             world,
             budget,
             slots: vec![element],
+            bound: 1,
             steps: 0,
             allocated: 0,
             nesting: 0,
@@ -251,7 +255,7 @@ impl<'w> Evaluator<'w> {
     /// Evaluates an expression from a fresh start (the element only, a full budget for the
     /// evaluation; the run's iterations go on counting).
     pub(crate) fn run(&mut self, expression: &'w Expression) -> Result<Value<'w>> {
-        self.slots.truncate(1);
+        self.slots.truncate(self.bound);
         self.steps = 0;
         self.allocated = 0;
         self.nesting = 0;
@@ -260,6 +264,19 @@ impl<'w> Evaluator<'w> {
         let pending = std::mem::take(&mut self.pending);
         self.budget.spend(pending)?;
         value
+    }
+
+    /// Binds the variable after the element (slot 1) for the evaluations that follow, until
+    /// `unbind`: a rule's `members` while its explanation renders.
+    pub(crate) fn bind(&mut self, value: Value<'w>) {
+        self.slots.truncate(1);
+        self.slots.push(value);
+        self.bound = 2;
+    }
+
+    pub(crate) fn unbind(&mut self) {
+        self.slots.truncate(1);
+        self.bound = 1;
     }
 
     /// Counts a string of `bytes` about to be built.
@@ -789,7 +806,7 @@ flows:
         let loaded = loaded();
         let world = World::new(&loaded.model);
         let program = cel::Program::compile(source).map_err(|e| e.to_string())?;
-        let expression = compile(program.expression(), "component")?;
+        let expression = compile(program.expression(), &["component"])?;
         let mut evaluator = Evaluator::new(&world, budget, Value::Obj(ObjKind::Component, 1));
         let mut last = Err("not run".to_owned());
         for _ in 0..times {
