@@ -169,14 +169,15 @@ fn a_diff_lists_what_the_checklist_gained_and_lost_and_gates_none_of_it() {
         .iter()
         .map(|c| c["id"].as_str().expect("id"))
         .collect();
-    // The cache's hardening and encryption at rest, and retention, whose one element became two:
-    // a group of two is the model's practice (`personal-data-retention:model`), where a group of
-    // one kept the db's id.
+    // The cache's hardening, encryption at rest and what it keeps, and retention, whose one
+    // element became two: a group of two is the model's practice (`personal-data-retention:model`),
+    // where a group of one kept the db's id.
     assert_eq!(
         introduced,
         [
             "missing-hardening:cache",
             "personal-data-retention:model",
+            "sensitive-data-in-cache:cache",
             "unencrypted-sensitive-data-at-rest:cache"
         ],
         "{diff:#}"
