@@ -362,9 +362,9 @@ fn evaluate_element<'w>(
                     evaluator.bind(Value::List(List::Values(Rc::new(Vec::new()))));
                     match evaluator.run(expression) {
                         Ok(value) => match members(world, &value) {
-                            Some(found) => {
+                            Some((found, listed)) => {
                                 members_of.push((rule.id(), found));
-                                evaluator.bind(value);
+                                evaluator.bind(Value::List(List::Values(Rc::new(listed))));
                             }
                             None => diagnostics.push((
                                 rule.id().to_owned(),
@@ -677,14 +677,22 @@ fn name_fronting_controls(
 /// The elements a threat is about, with where each is declared.
 type Members = Vec<(ElementRef, Span)>;
 
-/// The flows and components of a rule's `members` value, each once, in the order given; `None`
-/// when it holds anything else.
-fn members(world: &World<'_>, value: &Value<'_>) -> Option<Members> {
+/// The flows and components of a rule's `members` value, each once, in the order given, with
+/// the same list as values for its explanation; `None` when it holds anything else.
+fn members<'w>(world: &World<'_>, value: &Value<'w>) -> Option<(Members, Vec<Value<'w>>)> {
     let Value::List(list) = value else {
         return None;
     };
     let mut found: Members = Vec::with_capacity(list.len());
+    let mut listed = Vec::with_capacity(list.len());
+    // A set, not a search of `found`: a team's rule may name every flow of a large model.
+    let mut seen: std::collections::HashSet<(ObjKind, usize)> = std::collections::HashSet::new();
     for item in list.iter() {
+        if let Value::Obj(kind, i) = item
+            && !seen.insert((kind, i))
+        {
+            continue;
+        }
         let (kind, id, span) = match item {
             Value::Obj(ObjKind::Flow, i) => {
                 let (id, flow) = world.model.flows.get_index(i)?;
@@ -696,15 +704,14 @@ fn members(world: &World<'_>, value: &Value<'_>) -> Option<Members> {
             }
             _ => return None,
         };
-        if !found.iter().any(|(e, _)| e.kind == kind && &*e.id == id) {
-            let element = ElementRef {
-                kind,
-                id: Arc::from(id),
-            };
-            found.push((element, span));
-        }
+        let element = ElementRef {
+            kind,
+            id: Arc::from(id),
+        };
+        found.push((element, span));
+        listed.push(item);
     }
-    Some(found)
+    Some((found, listed))
 }
 
 fn evaluation_error(rule: &Rule, element: &str, message: &str) -> Diagnostic {

@@ -5,7 +5,7 @@ mod support;
 
 use support::{analyzed, threat};
 
-use threatforge_analysis::{Analysis, Element, Threat};
+use threatforge_analysis::{Analysis, Element, RuleSet, Threat};
 use threatforge_model::DecisionStatus;
 
 /// Two internet-reachable services with their own code, neither scanning its dependencies; the
@@ -244,4 +244,46 @@ flows:
     assert_eq!(elements, ["ci", "ci->staging", "ci->prod"]);
     // One threat, not one per target.
     assert_eq!(of_rule(&analysis, "push-based-deployment").len(), 1);
+}
+
+/// A team's rule whose `members` names each flow twice lists each once, in order, and its
+/// explanation reads the same list.
+#[test]
+fn a_team_rules_members_are_listed_once_and_named_in_its_explanation() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("r.yaml"),
+        "id: probe\ntitle: Probe\ndescription: probe\nstride: tampering\n\
+         applies_to: { element: component, kinds: [process] }\n\
+         condition: size(component.outbound) > 0\n\
+         members: component.outbound + component.outbound\n\
+         explanation: \"{{ component.name }} calls {{ members.filter(f, f.target.kind == 'store').map(f, f.target.name) }}.\"\n\
+         likelihood: low\nimpact: low\n",
+    )
+    .expect("write");
+    let rules = RuleSet::only_dirs(&[threatforge_analysis::RuleDir::own(dir.path().to_path_buf())]);
+    assert!(!rules.has_errors(), "{:?}", rules.diagnostics);
+    let loaded = threatforge_model::load_str(
+        "m.yaml",
+        "system: { name: t }
+components:
+  app: { technology: api-service }
+  db: { technology: postgresql }
+  cache: { technology: redis }
+flows:
+  - app -> db: { protocol: postgres-tls, authentication: credentials }
+  - app -> cache: { protocol: redis-tls, authentication: credentials }
+",
+        std::path::Path::new("."),
+        &threatforge_model::LoadOptions::default(),
+    );
+    let analysis = threatforge_analysis::analyze(&loaded.model, &rules);
+    assert!(
+        analysis.rule_diagnostics.is_empty(),
+        "{:?}",
+        analysis.rule_diagnostics
+    );
+    let probe = threat(&analysis, "probe:app").expect("the probe's threat");
+    assert_eq!(member_ids(probe), ["app->db", "app->cache"]);
+    assert_eq!(&*probe.explanation, "app calls db, cache.");
 }

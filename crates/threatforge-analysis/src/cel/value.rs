@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 /// A kind of object a rule can see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjKind {
     Component,
     Flow,
