@@ -90,6 +90,7 @@ fields! {
     UnfilteredWebTraffic = "unfiltered_web_traffic",
     PublishedToInternet = "published_to_internet",
     ServesMachinesOnly = "serves_machines_only",
+    ReachesRecords = "reaches_records",
     Usage = "usage",
     ZonePeers = "zone_peers",
     Zones = "zones",

@@ -65,6 +65,9 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("unauthenticated_path", BOOL),
     ("foothold", INT),
     ("stake", INT),
+    // Whether it keeps, reads or writes confidential records, so a rule over a flow can tell a
+    // backend acting on users' data from one that only computes or relays.
+    ("reaches_records", BOOL),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[

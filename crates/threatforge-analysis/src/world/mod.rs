@@ -44,6 +44,9 @@ struct ComponentExtra<'m> {
     foothold: i64,
     /// The highest confidentiality or integrity level (0-3) of its data (`stake`).
     stake: i64,
+    /// It keeps, reads or writes confidential records (`reaches_records`): set once the flows
+    /// are known.
+    reaches_records: bool,
 }
 
 /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
@@ -75,6 +78,39 @@ fn foothold(traits: &[&str], controls: &[&str], cf: &ComponentFacts, facts: &Fac
     } else {
         i64::from(cf.reachable_from_internet)
     }
+}
+
+/// Which components reach confidential records (`reaches_records`): they store confidential or
+/// secret data, or a flow of theirs to the team's own services or stores (not a third party's)
+/// returns such data or writes it. A service that hands what it is given to a vendor and passes
+/// the answer back (a card tokenizer) reaches no one's records; a service in front of the
+/// database, or in front of one that is, or one that issues refunds through the team's commerce
+/// API, does, and so does one with no flow out at all, whose database the model may leave out.
+fn reaches_records(
+    model: &Model,
+    facts: &Facts,
+    components: &[ComponentExtra<'_>],
+    flows: &[FlowExtra<'_>],
+) -> Vec<bool> {
+    let confidential = |d: &usize| facts::sensitivity(model.data[*d].classification) >= 2;
+    facts
+        .components
+        .iter()
+        .zip(components)
+        .map(|(cf, x)| {
+            // Nothing drawn behind it: what it returns is taken to be its own (a model often
+            // leaves out a service's database).
+            x.stored.iter().any(confidential)
+                || cf.outbound.is_empty()
+                || cf.outbound.iter().any(|&f| {
+                    facts.flows[f]
+                        .target
+                        .is_some_and(|t| !components[t].traits.contains(&"third-party"))
+                        && (flows[f].returned.iter().any(confidential)
+                            || (!model.flows[f].readonly && flows[f].sent.iter().any(confidential)))
+                })
+        })
+        .collect()
 }
 
 struct FlowExtra<'m> {
@@ -173,7 +209,7 @@ impl<'m> World<'m> {
             }
         }
         let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
-        let components = model
+        let mut components: Vec<ComponentExtra<'m>> = model
             .components
             .values()
             .zip(&facts.components)
@@ -217,10 +253,11 @@ impl<'m> World<'m> {
                     runtime_seat: seats[i],
                     zone_seat: zone_seats[i],
                     tags: tags(&c.tags),
+                    reaches_records: false,
                 }
             })
             .collect();
-        let flows = model
+        let flows: Vec<FlowExtra<'m>> = model
             .flows
             .values()
             .map(|f| {
@@ -250,6 +287,10 @@ impl<'m> World<'m> {
                 }
             })
             .collect();
+        let reads = reaches_records(model, &facts, &components, &flows);
+        for (x, reads) in components.iter_mut().zip(reads) {
+            x.reaches_records = reads;
+        }
         let data = model
             .data
             .values()
@@ -389,6 +430,7 @@ impl<'m> World<'m> {
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
             Field::Foothold => Value::Int(x.foothold),
             Field::Stake => Value::Int(x.stake),
+            Field::ReachesRecords => Value::Bool(x.reaches_records),
             Field::Boundaries => return strs(&x.boundaries),
             Field::Runtime => Value::Str(
                 cf.runtime
@@ -712,6 +754,45 @@ runtimes:
             zone_peers(db)
         );
         assert!(zone_peers(user).is_empty());
+    }
+
+    #[test]
+    fn reaches_records_tells_a_backend_of_users_data_from_one_that_relays() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+data:
+  card: { classification: secret, categories: [payment] }
+  orders: { classification: confidential }
+  refund: { classification: confidential }
+components:
+  tokenizer: { technology: api-service, processes: [card] }
+  psp: { technology: payment-provider, exposure: internet }
+  orders-api: { technology: api-service, processes: [orders] }
+  db: { technology: postgresql, stores: [orders] }
+  refunds: { technology: worker, processes: [refund] }
+  commerce: { technology: api-service, processes: [refund] }
+  renderer: { technology: worker, processes: [orders] }
+flows:
+  - tokenizer -> psp: { protocol: https, authentication: api-key, data: [card], returns: [card] }
+  - orders-api -> db: { protocol: postgres-tls, authentication: credentials, returns: [orders] }
+  - refunds -> commerce: { protocol: https, authentication: token, data: [refund] }
+  - orders-api -> renderer: { protocol: https, authentication: token, data: [orders] }
+",
+        );
+        let world = World::new(&model);
+        let reaches = |id: &str| {
+            let i = model.components.get_index_of(id).expect("component");
+            match world.component_field(i, Field::ReachesRecords) {
+                Some(Value::Bool(b)) => b,
+                other => panic!("{id}: {other:?}"),
+            }
+        };
+        // The tokenizer's only call is to a vendor, which returns what it keeps.
+        assert!(!reaches("tokenizer"));
+        // In front of the database; writing refunds into the team's commerce API; the database;
+        // a service with nothing drawn behind it.
+        assert!(reaches("orders-api") && reaches("refunds") && reaches("db"));
+        assert!(reaches("renderer"));
     }
 
     #[test]
