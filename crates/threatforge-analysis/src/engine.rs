@@ -358,29 +358,26 @@ fn evaluate_element<'w>(
             Ok(Value::Bool(true)) => {
                 // What the threat is about, named `members` while its explanation renders.
                 if let Some(expression) = &rule.members {
-                    // An empty list until it is known, so the explanation still renders.
-                    evaluator.bind(Value::List(List::Values(Rc::new(Vec::new()))));
-                    match evaluator.run(expression) {
-                        Ok(value) => match members(world, &value) {
-                            Some((found, listed)) => {
-                                members_of.push((rule.id(), found));
-                                evaluator.bind(Value::List(List::Values(Rc::new(listed))));
-                            }
-                            None => diagnostics.push((
-                                rule.id().to_owned(),
-                                evaluation_error(
-                                    rule,
-                                    candidate.id,
-                                    "`members` gave something other than flows or components",
-                                ),
-                            )),
-                        },
-                        Err(_) if budget.exhausted() => {}
-                        Err(error) => diagnostics.push((
+                    let mut failed = |error: &str| {
+                        diagnostics.push((
                             rule.id().to_owned(),
-                            evaluation_error(rule, candidate.id, &error),
-                        )),
-                    }
+                            evaluation_error(rule, candidate.id, error),
+                        ));
+                        Vec::new()
+                    };
+                    // Unknown members are an empty list, so the explanation still renders.
+                    let listed = match evaluator.run(expression).map(|v| members(world, &v)) {
+                        Ok(Some((found, listed))) => {
+                            members_of.push((rule.id(), found));
+                            listed
+                        }
+                        Ok(None) => {
+                            failed("`members` gave something other than flows or components")
+                        }
+                        Err(_) if budget.exhausted() => Vec::new(),
+                        Err(error) => failed(&error),
+                    };
+                    evaluator.bind(Value::List(List::Values(Rc::new(listed))));
                 }
                 let limit = budget.limits.max_explanation_bytes;
                 let (explanation, empty, cut) =

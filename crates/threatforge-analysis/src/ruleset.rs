@@ -587,12 +587,9 @@ impl RuleCompiler<'_> {
             }
             self.compile_expression(members, &members.value, 0, scope, Expect::Elements)
         });
-        // The explanation may name what `members` gives, as `members`.
+        // The explanation may name what `members` gives, as `members`, with its checked type.
         let explanation_scope = Scope {
-            members: file
-                .members
-                .as_ref()
-                .and_then(|m| members_type(&m.value, root, ty)),
+            members: members.as_ref().and_then(|m| m.as_ref().map(|(_, ty)| *ty)),
             ..scope
         };
         let explanation = self.compile_template(&file.explanation, explanation_scope);
@@ -619,13 +616,13 @@ impl RuleCompiler<'_> {
             },
             file: Arc::new(file),
             origin,
-            condition: Arc::new(condition?),
+            condition: Arc::new(condition?.0),
             threat_when: match threat_when {
-                Some(compiled) => Some(Arc::new(compiled?)),
+                Some(compiled) => Some(Arc::new(compiled?.0)),
                 None => None,
             },
             members: match members {
-                Some(compiled) => Some(Arc::new(compiled?)),
+                Some(compiled) => Some(Arc::new(compiled?.0)),
                 None => None,
             },
             explanation: Arc::from(explanation?),
@@ -653,7 +650,7 @@ impl RuleCompiler<'_> {
         offset: usize,
         scope: Scope,
         expect: Expect,
-    ) -> Option<crate::cel::eval::Expression> {
+    ) -> Option<(crate::cel::eval::Expression, Ty)> {
         let Scope {
             root, ty, members, ..
         } = scope;
@@ -738,7 +735,7 @@ impl RuleCompiler<'_> {
         }
         // The checker accepted it, so compiling only fails on what the checker does not model.
         match crate::cel::eval::compile(program.expression(), &roots(root, members)) {
-            Ok(node) => Some(node),
+            Ok(node) => Some((node, result)),
             Err(message) => {
                 let span = self.scalar_span(scalar, offset);
                 self.diagnostics.push(
@@ -801,8 +798,9 @@ impl RuleCompiler<'_> {
                 .filter(|c| c.starts_with(char::is_whitespace))
             {
                 let offset = text[..inner_start + leading + 3].chars().count();
-                let condition =
-                    self.compile_expression(template, condition, offset, scope, Expect::Bool);
+                let condition = self
+                    .compile_expression(template, condition, offset, scope, Expect::Bool)
+                    .map(|(compiled, _)| compiled);
                 ok &= condition.is_some();
                 if open.len() == MAX_CLAUSE_NESTING {
                     self.template_error(
@@ -848,7 +846,7 @@ impl RuleCompiler<'_> {
             } else {
                 let offset = text[..inner_start].chars().count();
                 match self.compile_expression(template, inner, offset, scope, Expect::Any) {
-                    Some(program) => segments.push(Segment::Expr(program, tag_span)),
+                    Some((program, _)) => segments.push(Segment::Expr(program, tag_span)),
                     None => ok = false,
                 }
             }
@@ -945,7 +943,7 @@ fn compile_builtin_fast(
     ty: Ty,
     members: Option<Ty>,
     expect: Expect,
-) -> Option<crate::cel::eval::Expression> {
+) -> Option<(crate::cel::eval::Expression, Ty)> {
     let expression = cel::parser::PrattParser::default().parse(source).ok()?;
     bounds::nesting(&expression).ok()?;
     let mut checker = checker_for(root, ty, members);
@@ -953,7 +951,9 @@ fn compile_builtin_fast(
     if !checker.errors.is_empty() || expect.rejects(result) {
         return None;
     }
-    crate::cel::eval::compile(&expression, &roots(root, members)).ok()
+    crate::cel::eval::compile(&expression, &roots(root, members))
+        .ok()
+        .map(|compiled| (compiled, result))
 }
 
 /// The checker of an expression over `root`, that may also name `members`.
@@ -970,15 +970,6 @@ fn roots(root: &str, members: Option<Ty>) -> Vec<&str> {
         Some(_) => vec![root, MEMBERS],
         None => vec![root],
     }
-}
-
-/// The type a rule's `members` gives, for its explanation to name; `None` when it does not
-/// check (compiling it reports why).
-fn members_type(source: &str, root: &str, ty: Ty) -> Option<Ty> {
-    let expression = cel::parser::PrattParser::default().parse(source).ok()?;
-    let mut checker = Checker::new(root, ty);
-    let found = checker.check(&expression);
-    checker.errors.is_empty().then_some(found)
 }
 
 /// Character offset of a (1-based line, 0-based column) position in `text`.
@@ -1230,7 +1221,10 @@ mod tests {
                     &source,
                     root,
                     ty,
-                    named.and_then(|m| members_type(&m, root, ty)),
+                    named.and_then(|m| {
+                        compile_builtin_fast(&m, root, ty, None, Expect::Elements)
+                            .map(|(_, members)| members)
+                    }),
                     expect
                 )
                 .is_some(),
