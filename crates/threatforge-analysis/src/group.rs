@@ -12,11 +12,13 @@
 //! applicable) keeps its threat and that answer; a threat mitigated by its controls stays
 //! apart as mitigated. The group is then decided like any threat, by its own id.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::collections::btree_map::{BTreeMap, Entry};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use threatforge_model::{Model, RuntimeKind};
+use threatforge_model::{Model, RuntimeKind, Span};
 
 use crate::decisions::{Index, matches};
 use crate::mitigation::{in_place_on, in_words};
@@ -35,9 +37,6 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     if grouped.is_empty() {
         return;
     }
-    // Groups by their id, `<rule>:<key>`, in id order, so each goes into its place below.
-    let mut groups: std::collections::BTreeMap<String, (Group, Vec<Threat>)> =
-        std::collections::BTreeMap::new();
     let mut id = String::new();
     let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
     let clusters = Clusters::new(model, grouped.iter().any(|&(_, g, _)| g == Group::Target));
@@ -51,38 +50,44 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
         let (_, key) = key_of(model, &clusters, group, threat)?;
         Some((group, format!("{rule}:{key}")))
     };
-    // The members are taken out in place: moving the rest into a new list held the whole list
-    // twice for a moment, the peak of a large model's analysis. `extract_if` yields in the order
-    // it asks, so each member's group, worked out once when it is asked, pairs up with it below.
-    let mut keys: Vec<(Group, String)> = Vec::new();
-    let taken: Vec<Threat> = analysis
+    // Groups by their id, `<rule>:<key>`, in id order. Each member is taken out of the list in
+    // place and folded into its group as it comes: collecting the members first, or moving the
+    // rest into a new list, held them twice for a moment, the peak of a large model's analysis
+    // (130 MB at 50,000 components). `extract_if` yields each threat right after asking about
+    // it, so the group worked out then (`asked`) is the one of the threat it yields next.
+    let mut groups: BTreeMap<String, Pending> = BTreeMap::new();
+    let asked: Cell<Option<(Group, String)>> = Cell::new(None);
+    let members = analysis
         .threats
         .extract_if(.., |threat| match group_of_threat(threat) {
             Some((group, group_id)) if !singled_out(&decisions, threat, &group_id, &mut id) => {
-                keys.push((group, group_id));
+                asked.set(Some((group, group_id)));
                 true
             }
             _ => false,
-        })
-        .collect();
-    for (threat, (group, group_id)) in taken.into_iter().zip(keys) {
-        groups
-            .entry(group_id)
-            .or_insert_with(|| (group, Vec::new()))
-            .1
-            .push(threat);
+        });
+    for threat in members {
+        let Some((group, group_id)) = asked.take() else {
+            continue;
+        };
+        match groups.entry(group_id) {
+            Entry::Vacant(entry) => {
+                entry.insert(Pending::new(group, threat));
+            }
+            Entry::Occupied(mut entry) => entry.get_mut().add(threat),
+        }
     }
     let rest = &mut analysis.threats;
-    let groups = groups
-        .into_iter()
-        .filter_map(|(group_id, (group, members))| {
-            if members.len() == 1 && !named(model, &group_id) {
-                // One element is no practice to group: its own threat says more (its element, its
-                // location, its owner), and a decision written for it keeps matching.
-                return members.into_iter().next();
-            }
-            group_of(model, &clusters, group, members)
-        });
+    // What was taken out leaves its room behind: give it back before the groups are made.
+    rest.shrink_to_fit();
+    let groups = groups.into_iter().filter_map(|(group_id, pending)| {
+        if pending.members.count == 1 && !named(model, &group_id) {
+            // One element is no practice to group: its own threat says more (its element, its
+            // location, its owner), and a decision written for it keeps matching.
+            return Some(pending.worst);
+        }
+        pending.finish(model, &clusters)
+    });
     // Appended and sorted once: inserting each group into its place moved the rest of the list
     // per group, quadratic when a rule groups per cluster or target (60 s at 50,000 components).
     let before = rest.len();
@@ -158,82 +163,119 @@ fn singled_out(decisions: &Index, threat: &Threat, group: &str, id: &mut String)
     decisions.any_matching(id, |selector| !matches(selector, group))
 }
 
-/// The group's threat: the most severe member's score, factors, mitigations and location (the
-/// place a reader goes first), and every member's explanation.
-fn group_of(
-    model: &Model,
-    clusters: &Clusters<'_>,
+/// A group while its members come in: the most severe member so far (whose score, factors,
+/// mitigations and location the group takes: the place a reader goes first), and what the group
+/// keeps of every member (its element, location, absorbed rules and explanation), so that each
+/// member's threat is dropped as soon as it is read.
+struct Pending {
     group: Group,
-    members: Vec<Threat>,
-) -> Option<Threat> {
-    let worst = members
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, t)| t.risk_order())
-        .map(|(i, _)| i)?;
-    let (kind, key) = key_of(model, clusters, group, &members[worst])?;
-    let element = ElementRef {
-        kind,
-        id: Arc::from(key),
-    };
-    let explanation = if members.len() == 1 {
-        members[worst].explanation.to_string()
-    } else {
-        let names: Vec<String> = members
-            .iter()
-            .map(|t| format!("`{}`", t.element.id))
-            .collect();
-        let into = match element.kind {
-            Element::Model => String::new(),
-            Element::Runtime => format!(" inside `{}`", element.id),
-            _ => format!(" into `{}`", element.id),
-        };
-        let mut text = format!(
-            "The same gap on {} {}{into}, with one fix for all: {}.",
-            members.len(),
-            noun(members[worst].element.kind),
-            in_words(&names)
-        );
-        for member in &members {
-            text.push(' ');
-            text.push_str(&member.explanation);
-            // The group's advice is its worst member's: say where part of the fix is already in
-            // place, so the list does not read as if it were missing everywhere.
-            let in_place: Vec<String> = member
-                .mitigation
-                .in_place()
-                // A control held through another component is already named in its text.
-                .filter(|c| !member.explanation.contains(&in_place_on(c)))
-                .map(|c| format!("`{c}`"))
-                .collect();
-            if !in_place.is_empty() {
-                let _ = write!(
-                    text,
-                    " On `{}`, {} {} in place.",
-                    member.element.id,
-                    in_words(&in_place),
-                    if in_place.len() == 1 { "is" } else { "are" }
-                );
-            }
+    worst: Threat,
+    members: Members,
+}
+
+/// What a group keeps of each member.
+#[derive(Default)]
+struct Members {
+    count: usize,
+    elements: Vec<ElementRef>,
+    spans: Vec<Span>,
+    absorbed: Vec<Arc<str>>,
+    /// Every member's explanation, in order, each with where part of the fix is in place.
+    text: String,
+}
+
+impl Pending {
+    fn new(group: Group, first: Threat) -> Pending {
+        let mut members = Members::default();
+        members.read(&first);
+        Pending {
+            group,
+            worst: first,
+            members,
         }
-        text
-    };
-    let element_refs: Vec<ElementRef> = members.iter().map(|t| t.element.clone()).collect();
-    let spans = members.iter().map(|t| t.span).collect();
-    let mut absorbed: Vec<Arc<str>> = members
-        .iter()
-        .flat_map(|t| t.absorbed.iter().cloned())
-        .collect();
-    absorbed.sort();
-    absorbed.dedup();
-    let mut threat = members.into_iter().nth(worst)?;
-    threat.id = ThreatId::new(threat.rule.clone(), element.id.clone());
-    threat.element = element;
-    threat.explanation = explanation.into_boxed_str();
-    threat.absorbed = absorbed;
-    threat.members = element_refs;
-    threat.member_spans = spans;
-    Some(threat)
+    }
+
+    fn add(&mut self, member: Threat) {
+        self.members.read(&member);
+        // The first of equally severe members stays the worst.
+        if member.risk_order() < self.worst.risk_order() {
+            self.worst = member;
+        }
+    }
+
+    /// The group's threat, `<rule>:<key>`, with every member's explanation.
+    fn finish(self, model: &Model, clusters: &Clusters<'_>) -> Option<Threat> {
+        let Pending {
+            group,
+            mut worst,
+            members:
+                Members {
+                    count,
+                    elements,
+                    spans,
+                    mut absorbed,
+                    text,
+                },
+        } = self;
+        let (kind, key) = key_of(model, clusters, group, &worst)?;
+        let element = ElementRef {
+            kind,
+            id: Arc::from(key),
+        };
+        let explanation = if count == 1 {
+            worst.explanation.to_string()
+        } else {
+            let names: Vec<String> = elements.iter().map(|e| format!("`{}`", e.id)).collect();
+            let into = match element.kind {
+                Element::Model => String::new(),
+                Element::Runtime => format!(" inside `{}`", element.id),
+                _ => format!(" into `{}`", element.id),
+            };
+            format!(
+                "The same gap on {count} {}{into}, with one fix for all: {}.{text}",
+                noun(worst.element.kind),
+                in_words(&names)
+            )
+        };
+        absorbed.sort();
+        absorbed.dedup();
+        worst.id = ThreatId::new(worst.rule.clone(), element.id.clone());
+        worst.element = element;
+        worst.explanation = explanation.into_boxed_str();
+        worst.absorbed = absorbed;
+        worst.members = elements;
+        worst.member_spans = spans;
+        Some(worst)
+    }
+}
+
+impl Members {
+    fn read(&mut self, member: &Threat) {
+        self.count += 1;
+        self.elements.push(member.element.clone());
+        self.spans.push(member.span);
+        self.absorbed.extend(member.absorbed.iter().cloned());
+        self.text.push(' ');
+        self.text.push_str(&member.explanation);
+        // The group's advice is its worst member's: say where part of the fix is already in
+        // place, so the list does not read as if it were missing everywhere.
+        let in_place: Vec<String> = member
+            .mitigation
+            .in_place()
+            // A control held through another component is already named in its text.
+            .filter(|c| !member.explanation.contains(&in_place_on(c)))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if !in_place.is_empty() {
+            let _ = write!(
+                self.text,
+                " On `{}`, {} {} in place.",
+                member.element.id,
+                in_words(&in_place),
+                if in_place.len() == 1 { "is" } else { "are" }
+            );
+        }
+    }
 }
 
 fn noun(kind: Element) -> &'static str {

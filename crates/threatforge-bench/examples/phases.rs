@@ -13,6 +13,29 @@ use threatforge_analysis::{RuleSet, analyze};
 use threatforge_model::LoadOptions;
 use threatforge_model::testing::Node;
 
+/// Counts live heap bytes, so each stage's own memory shows apart from what the allocator keeps
+/// (resident memory stays at its peak after a drop).
+struct Counting;
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+// SAFETY: forwards every call to the system allocator unchanged; only counts sizes.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+        PEAK.fetch_max(live, Relaxed);
+        // SAFETY: the caller's layout is passed on as it came.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: phases MODEL.yaml [REPEATS]");
@@ -115,5 +138,12 @@ fn memory() -> String {
             .map(|v| v.trim().to_owned())
             .unwrap_or_default()
     };
-    format!("{} (peak {})", field("VmRSS:"), field("VmHWM:"))
+    use std::sync::atomic::Ordering::Relaxed;
+    let heap = LIVE.load(Relaxed) / 1_000_000;
+    let peak = PEAK.swap(LIVE.load(Relaxed), Relaxed) / 1_000_000;
+    format!(
+        "{} (peak {}), heap {heap} MB (stage's peak {peak} MB)",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
 }
