@@ -238,6 +238,14 @@ pub(crate) struct Evaluator<'w> {
     pending: u64,
 }
 
+impl Drop for Evaluator<'_> {
+    fn drop(&mut self) {
+        // The run's count is complete once every evaluator is gone; going over the limit here
+        // is reported by the run's own check afterwards.
+        let _ = self.budget.spend(std::mem::take(&mut self.pending));
+    }
+}
+
 impl<'w> Evaluator<'w> {
     pub(crate) fn new(world: &'w World<'w>, budget: &'w Budget, element: Value<'w>) -> Self {
         Evaluator {
@@ -261,8 +269,19 @@ impl<'w> Evaluator<'w> {
         self.nesting = 0;
         self.budget.check_spent()?;
         let value = self.eval(&expression.0);
-        let pending = std::mem::take(&mut self.pending);
-        self.budget.spend(pending)?;
+        // Iterations are added to the run's count in batches, also across evaluations (the rest
+        // when the evaluator is dropped): adding after every evaluation made the two threads
+        // contend for the shared counter millions of times on a large model. A batch that would
+        // cross the limit is added at once, so the evaluation that crosses it fails.
+        let pending = self.pending;
+        if pending > 0
+            && (pending >= FLUSH_EVERY
+                || self.budget.iterations().saturating_add(pending)
+                    > self.budget.limits.max_iterations)
+        {
+            self.pending = 0;
+            self.budget.spend(pending)?;
+        }
         value
     }
 
@@ -958,6 +977,25 @@ flows:
         );
         assert!(budget.exhausted());
         assert!(run_within("1 + 1 == 2", &budget, 1).is_err());
+    }
+
+    #[test]
+    fn iterations_reach_the_run_in_batches_and_all_of_them_in_the_end() {
+        // Three evaluations of 1,110 iterations each stay with the evaluator (under a batch),
+        // so the shared count is not touched per evaluation; dropping it adds them all.
+        let loaded = loaded();
+        let world = World::new(&loaded.model);
+        let budget = limited(|_| {});
+        let source = nested(3);
+        let program = cel::Program::compile(&source).expect("compiles");
+        let expression = compile(program.expression(), &["component"]).expect("compiles");
+        let mut evaluator = Evaluator::new(&world, &budget, Value::Obj(ObjKind::Component, 1));
+        for _ in 0..3 {
+            assert!(matches!(evaluator.run(&expression), Ok(Value::Bool(true))));
+        }
+        assert_eq!(budget.iterations(), 0);
+        drop(evaluator);
+        assert_eq!(budget.iterations(), 3 * 1_110);
     }
 
     #[test]
