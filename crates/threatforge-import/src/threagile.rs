@@ -26,6 +26,7 @@ pub enum Elem {
     Flow,
     Boundary,
     Runtime,
+    Data,
     /// A component, of these kinds (empty: any kind).
     Component(&'static [ComponentKind]),
 }
@@ -55,7 +56,7 @@ macro_rules! rules {
     };
 }
 
-use Elem::{Boundary as B, Component as C, Flow as F, Model as M, Runtime as R};
+use Elem::{Boundary as B, Component as C, Data as D, Flow as F, Model as M, Runtime as R};
 
 rules! {
     "accidental-secret-leak", "Accidental Secret Leak", InformationDisclosure, 200 => ["secret-leak-in-repository": C(ANY)];
@@ -75,13 +76,13 @@ rules! {
     "missing-hardening", "Missing Hardening", Tampering, 16 => ["missing-hardening": C(PROC_STORE), "container-workload-hardening": R];
     "missing-identity-propagation", "Missing Identity Propagation", ElevationOfPrivilege, 284 => ["missing-identity-propagation": F];
     "missing-identity-provider-isolation", "Missing Identity Provider Isolation", ElevationOfPrivilege, 1008 => ["identity-provider-not-isolated": C(ANY)];
-    "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M];
+    "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M, "identity-store-on-shared-database": C(STORE)];
     "missing-network-segmentation", "Missing Network Segmentation", ElevationOfPrivilege, 1008 => ["sensitive-store-without-network-segmentation": C(STORE)];
     "missing-vault", "Missing Vault (Secret Storage)", InformationDisclosure, 522 => ["static-secrets-without-vault": C(PROC)];
     "missing-vault-isolation", "Missing Vault Isolation", ElevationOfPrivilege, 1008 => ["secrets-vault-not-isolated": C(PROC_STORE)];
     "missing-waf", "Missing Web Application Firewall (WAF)", Tampering, 1008 => ["missing-web-application-firewall": C(PROC)];
     "mixed-targets-on-shared-runtime", "Mixed Targets on Shared Runtime", ElevationOfPrivilege, 1008 => ["mixed-targets-on-shared-runtime": R];
-    "path-traversal", "Path-Traversal", InformationDisclosure, 22 => ["path-traversal": C(PROC)];
+    "path-traversal", "Path-Traversal", InformationDisclosure, 22 => ["path-traversal": C(PROC), "upload-names-object-keys": C(PROC)];
     "push-instead-of-pull-deployment", "Push instead of Pull Deployment", Tampering, 1127 => ["push-based-deployment": C(PROC)];
     "search-query-injection", "Search-Query Injection", Tampering, 74 => ["search-query-injection": C(PROC)];
     "server-side-request-forgery", "Server-Side Request Forgery (SSRF)", InformationDisclosure, 918 => ["server-side-request-forgery": C(PROC), "possible-server-side-request-forgery": C(PROC)];
@@ -93,11 +94,11 @@ rules! {
     "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC), "exposed-development-infrastructure": C(ANY)];
     "unguarded-direct-datastore-access", "Unguarded Direct Datastore Access", ElevationOfPrivilege, 501 => ["direct-data-store-access-from-outside": C(STORE)];
     "unnecessary-communication-link", "Unnecessary Communication Link", ElevationOfPrivilege, 1008 => ["flow-without-data": F];
-    "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => [];
+    "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => ["unused-data-asset": D];
     "unnecessary-data-transfer", "Unnecessary Data Transfer", ElevationOfPrivilege, 1008 => ["unnecessary-data-transfer": C(PROC)];
     "unnecessary-technical-asset", "Unnecessary Technical Asset", ElevationOfPrivilege, 1008 => ["component-without-data": C(ANY)];
     "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC), "possible-untrusted-deserialization": C(PROC)];
-    "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": C(ANY)];
+    "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": F];
     "wrong-trust-boundary-content", "Wrong Trust Boundary Content", ElevationOfPrivilege, 1008 => ["misplaced-actor-in-boundary": B];
     "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC), "possible-xml-external-entity": C(PROC)];
 }
@@ -785,6 +786,97 @@ pub(crate) fn import(
     Ok(importer.draft)
 }
 
+/// Data categories a Threagile data asset's id and title name outright. Threagile has no
+/// categories, yet the privacy, credential and payment rules decide by them, so an imported
+/// `user-credentials` that stays uncategorised would never reach them. Only the id and title are
+/// read, word by word: a description mentions everything the data is not ("card tokens" in a
+/// payment record), while a name is what the team chose to call it.
+fn categories_named(id: &str, title: &str) -> Vec<DataCategory> {
+    const WORDS: &[(&[&str], DataCategory)] = &[
+        (
+            &[
+                "credential",
+                "credentials",
+                "password",
+                "passwords",
+                "secrets",
+                "token",
+                "tokens",
+                "login",
+                "logins",
+                "apikey",
+                "apikeys",
+                "keys",
+            ],
+            DataCategory::Credential,
+        ),
+        (
+            &["payment", "payments", "card", "cards", "cardholder"],
+            DataCategory::Payment,
+        ),
+        (
+            &[
+                "invoice",
+                "invoices",
+                "billing",
+                "ledger",
+                "transaction",
+                "transactions",
+                "accounting",
+            ],
+            DataCategory::Financial,
+        ),
+        (
+            &[
+                "pii",
+                "personal",
+                "profile",
+                "profiles",
+                "address",
+                "addresses",
+            ],
+            DataCategory::Personal,
+        ),
+        (
+            &["location", "locations", "gps", "geolocation"],
+            DataCategory::Location,
+        ),
+        (
+            &["health", "medical", "patient", "patients"],
+            DataCategory::Health,
+        ),
+        (&["log", "logs", "logging"], DataCategory::Logs),
+        (&["audit"], DataCategory::Audit),
+        (&["metrics", "telemetry", "traces"], DataCategory::Telemetry),
+        (
+            &["config", "configuration", "configurations"],
+            DataCategory::Configuration,
+        ),
+        (&["sourcecode"], DataCategory::IntellectualProperty),
+    ];
+    let text = format!("{id} {title}").to_lowercase();
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+    let source_code = words.windows(2).any(|w| w == ["source", "code"]);
+    // Trade secrets are intellectual property, not something to log in with. ("secret" alone is
+    // not read at all: it says how confidential the data is, not what it is.)
+    let trade_secret = words
+        .windows(2)
+        .any(|w| w[0] == "trade" && w[1].starts_with("secret"));
+    let mut found: Vec<DataCategory> = WORDS
+        .iter()
+        .filter(|(names, category)| match category {
+            DataCategory::Credential if trade_secret => false,
+            DataCategory::IntellectualProperty => {
+                source_code || trade_secret || words.iter().any(|w| names.contains(w))
+            }
+            _ => words.iter().any(|w| names.contains(w)),
+        })
+        .map(|(_, category)| *category)
+        .collect();
+    found.sort();
+    found
+}
+
 impl Importer<'_> {
     fn warn(&mut self, text: String) {
         self.warnings.push(text);
@@ -985,6 +1077,14 @@ impl Importer<'_> {
             }
             if get_text(m, "usage").is_some_and(|u| norm(&u) == "devops") {
                 notes.push("usage devops".into());
+            }
+            d.categories = categories_named(tid.as_deref().unwrap_or(""), title);
+            if !d.categories.is_empty() {
+                let names: Vec<&str> = d.categories.iter().map(|c| c.as_str()).collect();
+                notes.push(format!(
+                    "categories {} inferred from the name (Threagile has none; correct them if wrong)",
+                    names.join(", ")
+                ));
             }
             if let Some(o) = get_text(m, "origin") {
                 notes.push(format!("origin {o}"));
@@ -1784,7 +1884,8 @@ impl Importer<'_> {
         let direct = targets.iter().flatten().find_map(|t| match (elem, t) {
             (Elem::Flow, Target::Flow(x))
             | (Elem::Boundary, Target::Boundary(x))
-            | (Elem::Runtime, Target::Runtime(x)) => Some(x.clone()),
+            | (Elem::Runtime, Target::Runtime(x))
+            | (Elem::Data, Target::Data(x)) => Some(x.clone()),
             (Elem::Component(kinds), Target::Component(x)) if kind_ok(x, kinds) => Some(x.clone()),
             _ => None,
         });
@@ -1836,7 +1937,7 @@ impl Importer<'_> {
                     .find(|b| b.contains.contains(c))
                     .map(|b| b.id.clone())
             }),
-            Elem::Model => None,
+            Elem::Model | Elem::Data => None,
         };
         if derived.is_some() {
             return derived;
@@ -1940,6 +2041,42 @@ pub(crate) fn doc_table(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn categories_come_from_the_words_of_the_name() {
+        use super::categories_named;
+        use threatforge_model::DataCategory::*;
+        for (id, title, expected) in [
+            (
+                "user-credentials",
+                "User Credentials and Tokens",
+                vec![Credential],
+            ),
+            (
+                "payment-data",
+                "Payment Transactions",
+                vec![Payment, Financial],
+            ),
+            ("customer-pii", "Customer Profiles", vec![Personal]),
+            (
+                "courier-locations",
+                "Courier Live Locations",
+                vec![Location],
+            ),
+            ("source-code", "Source Code", vec![IntellectualProperty]),
+            ("recipes", "Trade Secrets", vec![IntellectualProperty]),
+            ("service-secrets", "Service Secrets", vec![Credential]),
+            // Alone, "secret" says how confidential, not what it is.
+            ("secret", "Secret Recipes", vec![]),
+            ("build-logs", "Build Logs", vec![Logs]),
+            // Words inside other words do not count: "catalog" holds "log", "keystone" "key".
+            ("catalog", "Product Catalogue", vec![]),
+            ("keystone", "Keystone Orders", vec![]),
+            ("orders", "Orders", vec![]),
+        ] {
+            assert_eq!(categories_named(id, title), expected, "{title}");
+        }
+    }
+
     use super::*;
 
     /// A small model with one line added where a row of `ATTRIBUTES` says.

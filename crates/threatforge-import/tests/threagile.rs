@@ -431,6 +431,7 @@ fn rule_table_matches_the_coverage_file_and_the_rules() {
                 ThreagileElem::Flow => "flow",
                 ThreagileElem::Boundary => "boundary",
                 ThreagileElem::Runtime => "runtime",
+                ThreagileElem::Data => "data",
                 ThreagileElem::Component(_) => "component",
             };
             assert_eq!(applies.element.as_str(), expected, "{rule_id}");
