@@ -237,6 +237,21 @@ trust_boundaries:
             ),
         ),
     ),
+    // A repository and a pipeline, but no DevOps client: nothing that pushes code is drawn.
+    case(
+        "missing-build-infrastructure",
+        "app",
+        r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, custom_developed_parts: true, data_assets_processed: [orders] }
+  CI: { id: ci, type: process, technology: build-pipeline, data_assets_processed: [code],
+    communication_links: { Checkout: { target: git, protocol: https, authentication: token, authorization: technical-user, readonly: true, usage: devops, data_assets_received: [code] } } }
+  Git: { id: git, type: datastore, technology: sourcecode-repository, data_assets_stored: [code] }
+"#,
+        (
+            "  Git: {",
+            "  Dev: { id: dev, type: external-entity, technology: devops-client, used_as_client_by_human: true,\n    communication_links: { Push: { target: git, protocol: https, authentication: token, authorization: end-user-identity-propagation, usage: devops, data_assets_sent: [code] } } }\n  Git: {",
+        ),
+    ),
     // A trust boundary within a cloud.
     case(
         "missing-cloud-hardening",
