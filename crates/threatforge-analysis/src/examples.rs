@@ -243,6 +243,11 @@ mod tests {
              explanation: '{{{{ component.name }}}}'\nlikelihood: low\nimpact: low\n\
              mitigations: []\ntier: hygiene\n{threat_when}examples:\n{examples}"
         );
+        probe_failures(text)
+    }
+
+    /// The failures of the examples of `text`, a team rule with the id `probe`.
+    fn probe_failures(text: String) -> Vec<String> {
         let set = team_rule(text);
         assert!(!set.has_errors(), "{:?}", set.diagnostics);
         let rule = set
@@ -270,14 +275,7 @@ mod tests {
         for (element, variable, allowed) in
             [("data", "data", true), ("component", "component", false)]
         {
-            let set = team_rule(rule_on(element, variable));
-            assert!(!set.has_errors(), "{:?}", set.diagnostics);
-            let rule = set
-                .rules
-                .iter()
-                .find(|r| r.id() == "probe")
-                .expect("the probe rule");
-            let failures = super::check_examples(rule, &set);
+            let failures = probe_failures(rule_on(element, variable));
             let unclean = failures.iter().any(|f| f.contains("not a clean model"));
             assert_eq!(unclean, !allowed, "{element}: {failures:?}");
         }
