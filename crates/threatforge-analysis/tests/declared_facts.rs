@@ -699,3 +699,73 @@ flows:
     );
     assert!(equal.hygiene.iter().any(|t| t.id == id));
 }
+
+/// A self-run repository that faces the internet dispatches jobs to the team's runner: the
+/// repository's exposure is its threat, with the runner among what it reaches; the runner is not
+/// reached from the internet itself.
+#[test]
+fn a_runner_fed_by_the_teams_own_repository_is_not_reached_from_the_internet() {
+    let analysis = analyzed(
+        "system: { name: platform }
+data: { code: { classification: confidential, categories: [intellectual-property] } }
+components:
+  gitlab: { technology: source-repository, exposure: internet, stores: [code] }
+  runner: { technology: ci-pipeline, processes: [code] }
+flows:
+  - gitlab -> runner: { protocol: https, authentication: token, data: [code], usage: devops }
+",
+    );
+    open(&analysis, "exposed-development-infrastructure:gitlab");
+    let exposed = threat(&analysis, "exposed-development-infrastructure:gitlab").expect("found");
+    assert!(
+        exposed.members.iter().any(|m| &*m.id == "gitlab->runner"),
+        "what a backdoor in GitLab runs on is part of GitLab's threat: {:?}",
+        exposed.members
+    );
+    assert!(
+        threat(&analysis, "exposed-development-infrastructure:runner").is_none(),
+        "the runner is not exposed by its own repository"
+    );
+}
+
+/// A download the model did not mark read-only still sends nothing: its client is not a writer
+/// of the bucket, and the cluster that only pulls from the registry does not manage it.
+#[test]
+fn flows_that_only_read_make_no_writers_and_manage_nothing() {
+    let analysis = analyzed(
+        "system: { name: shop }
+data:
+  images: { classification: public, integrity: high }
+  code: { classification: confidential, integrity: high }
+components:
+  app: { technology: mobile-app, exposure: internet }
+  portal: { technology: web-application, processes: [images] }
+  cms: { technology: api-service, processes: [images] }
+  bucket: { technology: object-storage, stores: [images] }
+  registry: { technology: source-repository, stores: [code] }
+  cluster: { technology: container-platform, processes: [images] }
+flows:
+  - app -> bucket: { protocol: https, returns: [images] }
+  - portal -> bucket: { protocol: https, authentication: token, data: [images] }
+  - cms -> bucket: { protocol: https, authentication: token, data: [images] }
+  - cluster -> registry: { protocol: https, authentication: token, readonly: true, returns: [code] }
+",
+    );
+    let shared = threat(&analysis, "shared-datastore-write-access:bucket")
+        .expect("the portal and the CMS both write the images");
+    assert!(
+        !shared.explanation.contains("app"),
+        "the app only downloads: {}",
+        shared.explanation
+    );
+    assert!(
+        threat(&analysis, "inconsistent-flow-content:app->bucket").is_some(),
+        "the unmarked download is on the checklist"
+    );
+    let escape = threat(&analysis, "container-platform-escape:cluster").expect("found");
+    assert!(
+        !escape.explanation.contains("manages"),
+        "pulling from the registry manages nothing: {}",
+        escape.explanation
+    );
+}
