@@ -81,7 +81,7 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     // What was taken out leaves its room behind: give it back before the groups are made.
     rest.shrink_to_fit();
     let groups = groups.into_iter().filter_map(|(group_id, pending)| {
-        if pending.members.count == 1 && !named(model, &group_id) {
+        if pending.members.elements.len() == 1 && !named(model, &group_id) {
             // One element is no practice to group: its own threat says more (its element, its
             // location, its owner), and a decision written for it keeps matching.
             return Some(pending.worst);
@@ -176,7 +176,6 @@ struct Pending {
 /// What a group keeps of each member.
 #[derive(Default)]
 struct Members {
-    count: usize,
     elements: Vec<ElementRef>,
     spans: Vec<Span>,
     absorbed: Vec<Arc<str>>,
@@ -210,7 +209,6 @@ impl Pending {
             mut worst,
             members:
                 Members {
-                    count,
                     elements,
                     spans,
                     mut absorbed,
@@ -222,6 +220,7 @@ impl Pending {
             kind,
             id: Arc::from(key),
         };
+        let count = elements.len();
         let explanation = if count == 1 {
             worst.explanation.to_string()
         } else {
@@ -251,7 +250,6 @@ impl Pending {
 
 impl Members {
     fn read(&mut self, member: &Threat) {
-        self.count += 1;
         self.elements.push(member.element.clone());
         self.spans.push(member.span);
         self.absorbed.extend(member.absorbed.iter().cloned());

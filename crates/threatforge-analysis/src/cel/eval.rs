@@ -269,15 +269,14 @@ impl<'w> Evaluator<'w> {
         self.nesting = 0;
         self.budget.check_spent()?;
         let value = self.eval(&expression.0);
-        // Iterations are added to the run's count in batches, also across evaluations (the rest
-        // when the evaluator is dropped): adding after every evaluation made the two threads
-        // contend for the shared counter millions of times on a large model. A batch that would
-        // cross the limit is added at once, so the evaluation that crosses it fails.
+        // Iterations are added to the run's count in batches, also across evaluations (full
+        // batches by `iterate`, the rest when the evaluator is dropped): adding after every
+        // evaluation made the two threads contend for the shared counter millions of times on a
+        // large model. A batch that would cross the limit is added at once, so the evaluation
+        // that crosses it fails.
         let pending = self.pending;
         if pending > 0
-            && (pending >= FLUSH_EVERY
-                || self.budget.iterations().saturating_add(pending)
-                    > self.budget.limits.max_iterations)
+            && self.budget.iterations().saturating_add(pending) > self.budget.limits.max_iterations
         {
             self.pending = 0;
             self.budget.spend(pending)?;
