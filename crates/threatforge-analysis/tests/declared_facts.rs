@@ -769,3 +769,27 @@ flows:
         escape.explanation
     );
 }
+
+/// A replica takes over an outage but copies a deletion at once; a backup brings the data back
+/// but not the service. Each control closes its own concern and not the other's.
+#[test]
+fn redundancy_and_backups_close_different_concerns() {
+    const ORDERS: &str = "system: { name: shop, criticality: critical }
+data:
+  orders: { classification: confidential, availability: critical }
+components:
+  checkout: { technology: api-service, processes: [orders] }
+  db: { technology: postgresql, stores: [orders], controls: [CONTROLS] }
+flows:
+  - checkout -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
+";
+    let neither = analyzed(&ORDERS.replace("CONTROLS", "encryption-at-rest"));
+    open(&neither, "single-point-of-failure:db");
+    open(&neither, "stored-data-loss:db");
+    let replicated = analyzed(&ORDERS.replace("CONTROLS", "high-availability"));
+    not_open(&replicated, "single-point-of-failure:db");
+    open(&replicated, "stored-data-loss:db");
+    let backed_up = analyzed(&ORDERS.replace("CONTROLS", "backup"));
+    open(&backed_up, "single-point-of-failure:db");
+    not_open(&backed_up, "stored-data-loss:db");
+}

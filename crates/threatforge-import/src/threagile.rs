@@ -65,7 +65,7 @@ rules! {
     "container-platform-escape", "Container Platform Escape", ElevationOfPrivilege, 1008 => ["container-platform-escape": C(PROC)];
     "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC)];
     "cross-site-scripting", "Cross-Site Scripting (XSS)", Tampering, 79 => ["cross-site-scripting": C(PROC)];
-    "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F];
+    "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F, "single-point-of-failure": C(STORE)];
     "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => [];
     "ldap-injection", "LDAP-Injection", Tampering, 90 => ["ldap-injection": C(PROC)];
     "missing-authentication", "Missing Authentication", ElevationOfPrivilege, 306 => ["unauthenticated-internet-access-to-sensitive-data": C(PROC_STORE), "caller-spoofing-on-unauthenticated-flow": F];

@@ -89,6 +89,24 @@ macro_rules! browser_to_app {
     };
 }
 
+/// The team's own service reading orders from its database of mission-critical availability in
+/// another network zone; the argument adds to the database's attributes.
+macro_rules! own_service_to_critical_db {
+    ($db:literal) => {
+        concat!(
+            "technical_assets:\n",
+            "  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders],\n",
+            "    communication_links: { Query: { target: db, protocol: jdbc-encrypted, authentication: credentials, authorization: technical-user, data_assets_received: [orders] } } }\n",
+            "  DB: { id: db, type: datastore, technology: database, availability: mission-critical, data_assets_stored: [orders]",
+            $db,
+            " }\n",
+            "trust_boundaries:\n",
+            "  App zone: { id: app-zone, type: network-on-prem, technical_assets_inside: [app] }\n",
+            "  Data zone: { id: data-zone, type: network-on-prem, technical_assets_inside: [db] }\n"
+        )
+    };
+}
+
 const CASES: &[Case] = &[
     // A technology that may contain secrets (source repository, artifact registry).
     case(
@@ -161,22 +179,23 @@ trust_boundaries:
 "#,
         ("availability: critical", "availability: important"),
     ),
-    // The team's own service calls its database of critical availability across a network
-    // boundary: Threagile's risk, capacity the team plans together for threatforge.
+    // The team's own service calls its database of mission-critical availability, a single
+    // instance, across a network boundary: the store's missing redundancy is the concern.
+    case(
+        "dos-risky-access-across-trust-boundary",
+        "db",
+        own_service_to_critical_db!(""),
+        ("availability: mission-critical", "availability: important"),
+    ),
+    // The same database declared redundant: Threagile still reports it (at a lower severity);
+    // for threatforge capacity between the team's own services is planned together.
     differs(
         Expect::DoesNotFire,
         case(
             "dos-risky-access-across-trust-boundary",
             "db",
-            r#"technical_assets:
-  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders],
-    communication_links: { Query: { target: db, protocol: jdbc-encrypted, authentication: credentials, authorization: technical-user, data_assets_received: [orders] } } }
-  DB: { id: db, type: datastore, technology: database, availability: critical, data_assets_stored: [orders] }
-trust_boundaries:
-  App zone: { id: app-zone, type: network-on-prem, technical_assets_inside: [app] }
-  Data zone: { id: data-zone, type: network-on-prem, technical_assets_inside: [db] }
-"#,
-            ("availability: critical", "availability: important"),
+            own_service_to_critical_db!(", redundant: true"),
+            ("availability: mission-critical", "availability: important"),
         ),
     ),
     // An LDAP call from an in-scope caller: the risk is on the caller.
