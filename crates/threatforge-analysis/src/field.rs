@@ -92,6 +92,7 @@ fields! {
     ServesMachinesOnly = "serves_machines_only",
     ReachesRecords = "reaches_records",
     Usage = "usage",
+    Writes = "writes",
     ZonePeers = "zone_peers",
     Zones = "zones",
 }

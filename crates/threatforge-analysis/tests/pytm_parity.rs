@@ -119,12 +119,13 @@ flows:
   - soap-service -> db: { protocol: jdbc-tls, authentication: credentials, data: [invoices] }
 ",
     },
-    // SC01 JSON Hijacking (Process): JSON returned to a browser session, no nonce. On a flow
-    // marked `readonly`, cross-site-request-forgery is silent, though hijacking JSON is a read.
+    // SC01 JSON Hijacking (Process): JSON returned to a browser session, no nonce. The session
+    // flow only reads: no request changes anything, and current browsers keep cross-site pages
+    // from reading the answer.
     Case {
         pytm: "SC01",
         threat: "cross-site-request-forgery:app",
-        expect: Fires,
+        expect: Differs,
         model: "data:
   statements: { classification: confidential, categories: [financial] }
 components:

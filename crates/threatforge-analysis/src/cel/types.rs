@@ -108,6 +108,7 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     ("controls", STRS),
     ("usage", STR),
     ("readonly", BOOL),
+    ("writes", BOOL),
     ("crosses", STRS),
     ("crosses_boundary", BOOL),
     ("into_more_trusted", BOOL),

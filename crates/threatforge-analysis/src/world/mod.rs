@@ -492,6 +492,12 @@ impl<'m> World<'m> {
             Field::Controls => Value::List(List::Strs(&x.controls)),
             Field::Usage => Value::Str(f.usage.map_or("business", |u| u.as_str())),
             Field::Readonly => Value::Bool(f.readonly),
+            // A flow that names only what comes back reads, whatever its flag says: every rule
+            // about who can change a store asks this rather than `readonly`, so a missing flag
+            // (common in imported models) does not make a reader a writer.
+            Field::Writes => {
+                Value::Bool(!f.readonly && (!x.sent.is_empty() || x.returned.is_empty()))
+            }
             Field::Crosses => Value::List(List::Strings(&ff.crosses)),
             Field::CrossesBoundary => Value::Bool(!ff.crosses.is_empty()),
             Field::IntoMoreTrusted => Value::Bool(trust(ff.target) > trust(ff.source)),
@@ -754,6 +760,47 @@ runtimes:
             zone_peers(db)
         );
         assert!(zone_peers(user).is_empty());
+    }
+
+    /// A flow writes by what it carries: the flag says read-only, or it names only what comes
+    /// back, and it reads; it sends data, or names nothing either way, and it may write.
+    #[test]
+    fn writes_follows_what_a_flow_carries_not_only_its_flag() {
+        let loaded = load_str(
+            "m.yaml",
+            "system: { name: T }
+data: { orders: { classification: internal } }
+components:
+  app: { technology: api-service, processes: [orders] }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - app -> db: { protocol: postgres-tls, id: flagged, readonly: true, returns: [orders] }
+  - app -> db: { protocol: postgres-tls, id: unflagged, returns: [orders] }
+  - app -> db: { protocol: postgres-tls, id: sends, data: [orders], returns: [orders] }
+  - app -> db: { protocol: postgres-tls, id: unnamed }
+  - app -> db: { protocol: postgres-tls, id: flagged-but-sends, readonly: true, data: [orders] }
+",
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let world = World::new(&loaded.model);
+        let writes: Vec<_> = (0..5)
+            .map(|f| world.field(ObjKind::Flow, f, Field::Writes))
+            .collect();
+        assert!(
+            matches!(
+                writes[..],
+                [
+                    Some(Value::Bool(false)),
+                    Some(Value::Bool(false)),
+                    Some(Value::Bool(true)),
+                    Some(Value::Bool(true)),
+                    Some(Value::Bool(false)),
+                ]
+            ),
+            "{writes:?}"
+        );
     }
 
     #[test]
