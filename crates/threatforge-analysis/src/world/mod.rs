@@ -44,9 +44,6 @@ struct ComponentExtra<'m> {
     foothold: i64,
     /// The highest confidentiality or integrity level (0-3) of its data (`stake`).
     stake: i64,
-    /// It keeps, reads or writes confidential records (`reaches_records`): set once the flows
-    /// are known.
-    reaches_records: bool,
 }
 
 /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
@@ -155,6 +152,9 @@ pub struct World<'m> {
     data: Vec<DataExtra<'m>>,
     boundaries: Vec<BoundaryExtra<'m>>,
     runtimes: Vec<RuntimeExtra<'m>>,
+    /// By component: it keeps, reads or writes confidential records (`reaches_records`). Apart
+    /// from the other component facts because it needs the flows' data, worked out after them.
+    reaches_records: Vec<bool>,
     all_components: Vec<usize>,
     all_flows: Vec<usize>,
     all_data: Vec<usize>,
@@ -209,7 +209,7 @@ impl<'m> World<'m> {
             }
         }
         let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
-        let mut components: Vec<ComponentExtra<'m>> = model
+        let components: Vec<ComponentExtra<'m>> = model
             .components
             .values()
             .zip(&facts.components)
@@ -253,7 +253,6 @@ impl<'m> World<'m> {
                     runtime_seat: seats[i],
                     zone_seat: zone_seats[i],
                     tags: tags(&c.tags),
-                    reaches_records: false,
                 }
             })
             .collect();
@@ -287,10 +286,7 @@ impl<'m> World<'m> {
                 }
             })
             .collect();
-        let reads = reaches_records(model, &facts, &components, &flows);
-        for (x, reads) in components.iter_mut().zip(reads) {
-            x.reaches_records = reads;
-        }
+        let reaches_records = reaches_records(model, &facts, &components, &flows);
         let data = model
             .data
             .values()
@@ -343,6 +339,7 @@ impl<'m> World<'m> {
             data,
             boundaries,
             runtimes,
+            reaches_records,
             all_components: (0..model.components.len()).collect(),
             all_flows: (0..model.flows.len()).collect(),
             all_data: (0..model.data.len()).collect(),
@@ -430,7 +427,7 @@ impl<'m> World<'m> {
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
             Field::Foothold => Value::Int(x.foothold),
             Field::Stake => Value::Int(x.stake),
-            Field::ReachesRecords => Value::Bool(x.reaches_records),
+            Field::ReachesRecords => Value::Bool(self.reaches_records[i]),
             Field::Boundaries => return strs(&x.boundaries),
             Field::Runtime => Value::Str(
                 cf.runtime
