@@ -93,13 +93,17 @@ impl<W: Write> CiLog<W> {
         inner.write_all(ci_log(&String::from_utf8_lossy(lines)).as_bytes())
     }
 
-    /// Runs `write` into this writer and writes out what its last line held.
+    /// Runs `write` into this writer and writes out what its last line held. What `write` gives
+    /// is buffered before the filter sees it: a serializer writes a report in pieces of a few
+    /// bytes, and the filter's work per call (finding the last line end) is then paid per
+    /// buffer, not per piece.
     fn finish(
-        mut self,
+        self,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        write(&mut self)?;
-        self.flush()
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, self);
+        write(&mut buffered)?;
+        buffered.into_inner().map_err(|e| e.into_error())?.flush()
     }
 }
 

@@ -436,6 +436,23 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
             return writer.write_all(fragment.as_bytes());
         }
         let marks = command_marks(fragment);
+        // ASCII with a `:` or `#` that makes no command (a URI, `a: b`) needs no escape either:
+        // below 0x7f only control characters are hidden, and the serializer escaped those.
+        if marks.is_empty() && fragment.bytes().all(|b| b < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        Self::write_escaped(writer, fragment, &marks)
+    }
+}
+
+impl SafeJson<'_> {
+    /// The fragment with every hidden character and command mark written as a `\u` escape: what
+    /// the shortcuts above must agree with (a property test holds them to it).
+    fn write_escaped<W: ?Sized + std::io::Write>(
+        writer: &mut W,
+        fragment: &str,
+        marks: &[usize],
+    ) -> std::io::Result<()> {
         let mut from = 0;
         for (i, c) in fragment.char_indices() {
             if is_hidden(c) || marks.binary_search(&i).is_ok() {
@@ -452,6 +469,30 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
 mod tests {
     use super::*;
     use threatforge_model::escape::HOSTILE;
+
+    proptest::proptest! {
+        /// The shortcuts for plain text write what escaping character by character writes.
+        #[test]
+        fn json_fragment_shortcuts_agree_with_escaping_each_character(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                ":", "::", "#", "##[", "[", " ", "a", "file:///x", "\u{7f}", "\u{9b}",
+                "é", "\u{200d}", "\u{202e}",
+            ]), 0..24),
+        ) {
+            let fragment: String = pieces.concat();
+            let mut fast = Vec::new();
+            serde_json::ser::Formatter::write_string_fragment(
+                &mut SafeJson { pretty: Default::default(), depth: 0, pretty_levels: 0 },
+                &mut fast,
+                &fragment,
+            )
+                .expect("written");
+            let mut reference = Vec::new();
+            SafeJson::write_escaped(&mut reference, &fragment, &command_marks(&fragment))
+                .expect("written");
+            proptest::prop_assert_eq!(fast, reference, "{:?}", fragment);
+        }
+    }
 
     fn no_hidden(text: &str, keep: &[char]) -> bool {
         !text.chars().any(|c| is_hidden(c) && !keep.contains(&c))
