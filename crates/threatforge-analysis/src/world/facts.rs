@@ -506,6 +506,11 @@ impl Holds {
 struct Open {
     /// Actors whose accounts anyone can get by signing up.
     signs_up: Vec<bool>,
+    /// Source repositories and build runners: a runner runs whatever the repository that
+    /// dispatches its jobs holds, so the dispatch's credential proves where a job came from, not
+    /// that its code is the team's.
+    repository: Vec<bool>,
+    runner: Vec<bool>,
     /// Third-party actors: authenticating them tells who calls, not that the input is trusted.
     third_party: Vec<bool>,
     /// Services that give an account to anyone who signs up.
@@ -518,7 +523,7 @@ struct Open {
 fn pass(model: &Model, open: &Open, f: usize, s: usize, t: usize, holds: Holds) -> Option<Holds> {
     let flow = &model.flows[f];
     let kind = flow.authentication();
-    if kind == Authentication::None {
+    if kind == Authentication::None || (open.repository[s] && open.runner[t]) {
         return Some(holds);
     }
     if open.signs_up[s] || open.sign_up_target[t] {
@@ -593,14 +598,19 @@ fn reachability(model: &Model, facts: &mut Facts) {
             .map(|c| c.effective_kind() == ComponentKind::Actor && c.has_trait(name))
             .collect()
     };
+    let with_trait = |name: &str| -> Vec<bool> {
+        model
+            .components
+            .values()
+            .map(|c| c.has_trait(name))
+            .collect()
+    };
     let open = Open {
         signs_up: actor_with(OPEN_SIGN_UP),
         third_party: actor_with("third-party"),
-        sign_up_target: model
-            .components
-            .values()
-            .map(|c| c.has_trait(OPEN_SIGN_UP))
-            .collect(),
+        repository: with_trait("source-repository"),
+        runner: with_trait("build-system"),
+        sign_up_target: with_trait(OPEN_SIGN_UP),
     };
     // A request leaves a proxy, load balancer or gateway as it came in: the component behind
     // is as near to the attacker as the one in front. An untrusted source that forwards still
@@ -892,6 +902,36 @@ flows:
             facts.flows[model.flows.get_index_of("lb->api").expect("flow")].hops,
             -1
         );
+    }
+
+    /// A runner runs what its repository dispatches: the dispatch's token proves the job came from
+    /// the repository, not that an outsider did not write its code. What else the repository
+    /// calls with a credential is as protected as before.
+    #[test]
+    fn a_runner_is_as_reachable_as_the_repository_that_dispatches_its_jobs() {
+        let model_with = |developer_auth: &str| {
+            format!(
+                "system: {{ name: t }}
+components:
+  developer: {{ technology: user, exposure: internet }}
+  repo: {{ technology: source-repository, kind: process }}
+  runner: {{ technology: ci-pipeline }}
+  chat: {{ technology: api-service }}
+flows:
+  - developer -> repo: {{ protocol: https{developer_auth} }}
+  - repo -> runner: {{ protocol: https, authentication: token }}
+  - repo -> chat: {{ protocol: https, authentication: token }}
+"
+            )
+        };
+        let (model, facts) = facts_of(&model_with(""));
+        assert!(component(&model, &facts, "repo").unauthenticated_path);
+        assert!(component(&model, &facts, "runner").unauthenticated_path);
+        assert!(!component(&model, &facts, "chat").unauthenticated_path);
+        let (model, facts) = facts_of(&model_with(", authentication: credentials"));
+        assert!(!component(&model, &facts, "repo").unauthenticated_path);
+        let runner = component(&model, &facts, "runner");
+        assert!(!runner.unauthenticated_path && !runner.outsider_path);
     }
 
     #[test]
