@@ -143,6 +143,11 @@ pub struct RuleFile {
     /// not how far the flow's source is from the internet nor who may call it.
     #[serde(default)]
     pub in_transit: bool,
+    /// The threat is a failure or a mistake, not an attack (the one instance of a store lost, data
+    /// destroyed by an operator or a bad migration): no attacker's path moves its likelihood, so
+    /// the element's exposure and authentication do not apply, only the rule's own rating.
+    #[serde(default)]
+    pub failure: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

@@ -102,6 +102,7 @@ impl Rule {
             privacy: self.file.linddun.is_some(),
             reaches_secrets: self.file.reaches_secrets,
             in_transit: self.file.in_transit,
+            failure: self.file.failure,
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }

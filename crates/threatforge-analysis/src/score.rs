@@ -489,6 +489,9 @@ pub struct Factors {
     /// The element's data does not set the stake: the attack reaches secrets beyond it
     /// (`reaches_secrets`).
     without_data: bool,
+    /// No attacker's path moves the likelihood: the threat is a failure (`failure`), so the
+    /// element's exposure and authentication factors do not apply.
+    without_likelihood: bool,
 }
 
 /// The factors of a threat, in order.
@@ -520,6 +523,7 @@ impl Factors {
             on_wire: false,
             without_blast: false,
             without_data: false,
+            without_likelihood: false,
         }
     }
 
@@ -537,6 +541,7 @@ impl Factors {
                     usize::from(e.authentication && self.without_authentication);
                 let skip_blast = usize::from(e.blast && self.without_blast);
                 let likelihood = match &e.on_path {
+                    _ if self.without_likelihood => &[],
                     Some(on_path) if self.on_wire => std::slice::from_ref(on_path),
                     _ => &e.factors[..usize::from(e.likelihood) - skip_authentication],
                 };
@@ -787,6 +792,8 @@ pub struct RuleScoring<'r> {
     pub reaches_secrets: bool,
     /// The rule's attacker stands on a flow's network path (`in_transit`).
     pub in_transit: bool,
+    /// The rule describes a failure, not an attack (`failure`).
+    pub failure: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -814,6 +821,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
         without_data: rule.reaches_secrets,
+        without_likelihood: rule.failure,
     };
     let sum = |on: &str| -> i8 {
         factors
@@ -856,7 +864,14 @@ pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
             "likelihood",
             "rule",
             0,
-            format!("the rule rates the attack's likelihood {}", rule.likelihood),
+            if rule.failure {
+                format!(
+                    "the rule rates the failure's likelihood {} (no attacker's path moves it)",
+                    rule.likelihood
+                )
+            } else {
+                format!("the rule rates the attack's likelihood {}", rule.likelihood)
+            },
         ),
         factor(
             "impact",

@@ -580,3 +580,52 @@ flows:
         shared.absorbed
     );
 }
+
+/// A failure (`failure: true`) takes no exposure or authentication step: a lost instance or an
+/// operator's mistake does not come over the network. An attack on the same store does.
+#[test]
+fn a_failure_keeps_the_rules_likelihood_whatever_reaches_the_element() {
+    let text = "system: { name: Shop, criticality: critical }
+data:
+  orders: { classification: confidential, availability: critical }
+components:
+  shopper: { technology: browser, exposure: internet }
+  app: { technology: api-service, exposure: internet, processes: [orders] }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - shopper -> app: { protocol: https, authentication: session, data: [orders] }
+  - app -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
+";
+    let analysis = analyze(text, None);
+    let moved_by_path = |t: &Threat| {
+        t.factors
+            .iter()
+            .any(|f| f.factor == "authentication" || f.factor == "exposure")
+    };
+    for id in ["single-point-of-failure:db", "stored-data-loss:db"] {
+        let t = threat(&analysis, id);
+        assert!(!moved_by_path(t), "{id}: {:?}", t.factors);
+        assert!(
+            t.factors
+                .iter()
+                .any(|f| f.reason.contains("failure's likelihood")),
+            "{id}: {:?}",
+            t.factors
+        );
+    }
+    assert_eq!(
+        threat(&analysis, "single-point-of-failure:db")
+            .inherent
+            .likelihood,
+        2
+    );
+    // An attack on the same store is reached over the app's login: the step applies.
+    let attacks: Vec<&Threat> = analysis
+        .findings()
+        .filter(|t| {
+            &*t.element.id == "db"
+                && !matches!(&*t.rule, "single-point-of-failure" | "stored-data-loss")
+        })
+        .collect();
+    assert!(attacks.iter().any(|t| moved_by_path(t)), "{attacks:?}");
+}
