@@ -793,3 +793,38 @@ flows:
     open(&backed_up, "single-point-of-failure:db");
     not_open(&backed_up, "stored-data-loss:db");
 }
+
+/// Where a multi-tenant service's records are assumed to share a store the model does not mark,
+/// only the queries over those records are told to filter by tenant: a service that keeps its
+/// own data in the same database serves no tenant there.
+#[test]
+fn only_queries_over_the_tenants_records_are_told_to_filter_them() {
+    let analysis = analyzed(
+        "system: { name: marketplace }
+data:
+  orders: { classification: confidential, categories: [personal] }
+  payments: { classification: confidential, categories: [payment] }
+components:
+  orders-api: { technology: api-service, traits: [multi-tenant], processes: [orders] }
+  reports: { technology: worker, processes: [orders] }
+  payments-api: { technology: api-service, processes: [payments] }
+  db: { technology: postgresql, stores: [orders, payments] }
+flows:
+  - orders-api -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
+  - reports -> db: { protocol: postgres-tls, authentication: credentials, readonly: true, returns: [orders] }
+  - payments-api -> db: { protocol: postgres-tls, authentication: credentials, data: [payments], returns: [payments] }
+",
+    );
+    let t = threat(&analysis, "cross-tenant-data-access:db").expect("found");
+    let filter = t
+        .explanation
+        .split("must add the tenant's filter")
+        .nth(1)
+        .unwrap_or_else(|| panic!("says who filters: {}", t.explanation));
+    assert!(
+        filter.contains("orders-api") && filter.contains("reports"),
+        "{}",
+        t.explanation
+    );
+    assert!(!t.explanation.contains("payments-api"), "{}", t.explanation);
+}
