@@ -431,13 +431,9 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        // Most text has neither a non-ASCII byte nor a `:` or `#`.
-        if fragment.bytes().all(|b| b < 0x7f && b != b':' && b != b'#') {
-            return writer.write_all(fragment.as_bytes());
-        }
         let marks = command_marks(fragment);
-        // ASCII with a `:` or `#` that makes no command (a URI, `a: b`) needs no escape either:
-        // below 0x7f only control characters are hidden, and the serializer escaped those.
+        // ASCII that makes no command (most text, a URI, `a: b`) needs no escape: below 0x7f
+        // only control characters are hidden, and the serializer escaped those.
         if marks.is_empty() && fragment.bytes().all(|b| b < 0x7f) {
             return writer.write_all(fragment.as_bytes());
         }
@@ -447,7 +443,7 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
 
 impl SafeJson<'_> {
     /// The fragment with every hidden character and command mark written as a `\u` escape: what
-    /// the shortcuts above must agree with (a property test holds them to it).
+    /// the shortcut above must agree with (a property test holds it to it).
     fn write_escaped<W: ?Sized + std::io::Write>(
         writer: &mut W,
         fragment: &str,
@@ -471,7 +467,7 @@ mod tests {
     use threatforge_model::escape::HOSTILE;
 
     proptest::proptest! {
-        /// The shortcuts for plain text write what escaping character by character writes.
+        /// The shortcut for plain text writes what escaping character by character writes.
         #[test]
         fn json_fragment_shortcuts_agree_with_escaping_each_character(
             pieces in proptest::collection::vec(proptest::sample::select(vec![

@@ -104,7 +104,8 @@ fn reaches_records(
                         .target
                         .is_some_and(|t| !components[t].traits.contains(&"third-party"))
                         && (flows[f].returned.iter().any(confidential)
-                            || (!model.flows[f].readonly && flows[f].sent.iter().any(confidential)))
+                            || (flows[f].writes(model.flows[f].readonly)
+                                && flows[f].sent.iter().any(confidential)))
                 })
         })
         .collect()
@@ -123,6 +124,15 @@ struct FlowExtra<'m> {
     /// What the protocol implies, looked up in the catalogue once rather than on every read.
     encrypted: bool,
     family: &'m str,
+}
+
+impl FlowExtra<'_> {
+    /// Whether the flow may change what its target holds (`writes`): not marked read-only, and it
+    /// sends data or names nothing either way. A flow that names only what comes back reads,
+    /// whatever its flag says, so a missing flag (common in imported models) makes no writer.
+    fn writes(&self, readonly: bool) -> bool {
+        !readonly && (!self.sent.is_empty() || self.returned.is_empty())
+    }
 }
 
 struct DataExtra<'m> {
@@ -489,12 +499,7 @@ impl<'m> World<'m> {
             Field::Controls => Value::List(List::Strs(&x.controls)),
             Field::Usage => Value::Str(f.usage.map_or("business", |u| u.as_str())),
             Field::Readonly => Value::Bool(f.readonly),
-            // A flow that names only what comes back reads, whatever its flag says: every rule
-            // about who can change a store asks this rather than `readonly`, so a missing flag
-            // (common in imported models) does not make a reader a writer.
-            Field::Writes => {
-                Value::Bool(!f.readonly && (!x.sent.is_empty() || x.returned.is_empty()))
-            }
+            Field::Writes => Value::Bool(x.writes(f.readonly)),
             Field::Crosses => Value::List(List::Strings(&ff.crosses)),
             Field::CrossesBoundary => Value::Bool(!ff.crosses.is_empty()),
             Field::IntoMoreTrusted => Value::Bool(trust(ff.target) > trust(ff.source)),
