@@ -87,6 +87,8 @@ fields! {
     UntrustedOrigin = "untrusted_origin",
     UsedByPeople = "used_by_people",
     PasswordLogins = "password_logins",
+    DelegatedLogins = "delegated_logins",
+    AssumedLogins = "assumed_logins",
     UnfilteredWebTraffic = "unfiltered_web_traffic",
     PublishedToInternet = "published_to_internet",
     ServesMachinesOnly = "serves_machines_only",

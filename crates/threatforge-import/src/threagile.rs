@@ -66,10 +66,10 @@ rules! {
     "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC)];
     "cross-site-scripting", "Cross-Site Scripting (XSS)", Tampering, 79 => ["cross-site-scripting": C(PROC)];
     "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F, "single-point-of-failure": C(STORE)];
-    "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => [];
+    "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => ["flow-without-protocol": F, "component-without-technology": C(ANY)];
     "ldap-injection", "LDAP-Injection", Tampering, 90 => ["ldap-injection": C(PROC)];
     "missing-authentication", "Missing Authentication", ElevationOfPrivilege, 306 => ["unauthenticated-internet-access-to-sensitive-data": C(PROC_STORE), "caller-spoofing-on-unauthenticated-flow": F];
-    "missing-authentication-second-factor", "Missing Two-Factor Authentication (2FA)", ElevationOfPrivilege, 308 => ["missing-second-factor": C(PROC)];
+    "missing-authentication-second-factor", "Missing Two-Factor Authentication (2FA)", ElevationOfPrivilege, 308 => ["missing-second-factor": C(PROC), "possible-missing-second-factor": C(PROC)];
     "missing-build-infrastructure", "Missing Build Infrastructure", Tampering, 1127 => ["missing-build-infrastructure": M];
     "missing-cloud-hardening", "Missing Cloud Hardening", Tampering, 1008 => ["cloud-account-misconfiguration": B, "container-workload-hardening": R];
     "missing-file-validation", "Missing File Validation", Spoofing, 434 => ["malicious-file-upload": C(PROC)];
@@ -98,7 +98,7 @@ rules! {
     "unnecessary-data-transfer", "Unnecessary Data Transfer", ElevationOfPrivilege, 1008 => ["unnecessary-data-transfer": C(PROC)];
     "unnecessary-technical-asset", "Unnecessary Technical Asset", ElevationOfPrivilege, 1008 => ["component-without-data": C(ANY)];
     "untrusted-deserialization", "Untrusted Deserialization", Tampering, 502 => ["untrusted-deserialization": C(PROC), "possible-untrusted-deserialization": C(PROC)];
-    "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": F];
+    "wrong-communication-link-content", "Wrong Communication Link Content", InformationDisclosure, 1008 => ["inconsistent-flow-content": F, "flow-without-data": F];
     "wrong-trust-boundary-content", "Wrong Trust Boundary Content", ElevationOfPrivilege, 1008 => ["misplaced-actor-in-boundary": B];
     "xml-external-entity", "XML External Entity (XXE)", InformationDisclosure, 611 => ["xml-external-entity": C(PROC), "possible-xml-external-entity": C(PROC)];
 }

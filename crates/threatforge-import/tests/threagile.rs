@@ -157,6 +157,9 @@ risk_tracking:
   incomplete-model@*:
     status: false-positive
     justification: The model is complete.
+  coupon-stacking@shop-web:
+    status: false-positive
+    justification: A rule of our own Threagile fork.
   missing-hardening@*:
     status: unchecked
 "#;
@@ -325,19 +328,23 @@ fn risk_tracking_becomes_decisions_on_threatforge_threats() {
             "{expected:?} not in {decisions:#?}"
         );
     }
-    // `incomplete-model` has no threatforge rule: kept as a manual threat, with a warning.
+    // A wildcard risk becomes one decision per covering rule.
+    for selector in ["flow-without-protocol:*", "component-without-technology:*"] {
+        assert!(
+            decisions.contains(&(selector, DecisionStatus::FalsePositive)),
+            "{selector} not in {decisions:#?}"
+        );
+    }
+    // A risk of a rule threatforge does not know is kept as a manual threat, with a warning.
     assert!(
         imported
             .warnings
             .iter()
-            .any(|w| w.contains("incomplete-model@*") && w.contains("manual threat"))
+            .any(|w| w.contains("coupon-stacking@shop-web") && w.contains("manual threat"))
     );
-    assert!(
-        decisions
-            .iter()
-            .any(|(t, s)| t.starts_with("manual:incomplete-model")
-                && *s == DecisionStatus::FalsePositive)
-    );
+    assert!(decisions.iter().any(
+        |(t, s)| t.starts_with("manual:coupon-stacking") && *s == DecisionStatus::FalsePositive
+    ));
 
     // The decisions select threats that threatforge's analysis finds.
     let analysis = analyze(&loaded);

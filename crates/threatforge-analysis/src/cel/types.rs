@@ -53,6 +53,8 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // On a flow's ends too: whether people stand behind the forwarder a flow comes from, and
     // whether anyone but devices and systems stands behind a caller.
     ("password_logins", BOOL),
+    ("delegated_logins", BOOL),
+    ("assumed_logins", BOOL),
     ("unfiltered_web_traffic", BOOL),
     ("published_to_internet", BOOL),
     ("used_by_people", BOOL),

@@ -68,6 +68,15 @@ pub struct ComponentFacts {
     /// is answered behind it, unless it is a VPN gateway or bastion (`remote-access`), which
     /// signs the person in itself.
     pub password_logins: bool,
+    /// An identity provider that signs people in on behalf of a component they use: a process
+    /// people reach (`used_by_people`) or sign in to (`password_logins`) calls it, so their
+    /// logins are answered here although no person's client calls it in the model.
+    pub delegated_logins: bool,
+    /// People reach it with a session or a token (directly, or through forwarders over hops that
+    /// carry one too), and neither their client nor it calls an identity provider: the model
+    /// shows no other place where they sign in, so it is taken to answer their login itself. An
+    /// inference: an identity provider outside the model may answer it instead.
+    pub assumed_logins: bool,
     /// Requests reach it, through the team's processes, from devices and other systems outside
     /// and from no person's client: there is no user behind them (a charger gateway).
     pub serves_machines_only: bool,
@@ -270,9 +279,18 @@ pub(crate) fn derive(model: &Model) -> Facts {
         .collect();
     people(model, &mut facts, &forwards);
     password_logins(model, &mut facts, &forwards);
+    other_logins(model, &mut facts, &forwards);
     internet_front(model, &mut facts, &forwards);
     machine_callers(model, &mut facts);
     facts
+}
+
+/// Where requests start: an actor, or a person's client however it is drawn. The trait, not the
+/// kind, makes a person's client: a team (or an importer, from Threagile's
+/// `used_as_client_by_human` on a `process`) may draw the browser code it ships as a process
+/// that people use, and on the internet it is where an outsider's requests come from.
+fn starts_requests(component: &threatforge_model::Component) -> bool {
+    component.effective_kind() == ComponentKind::Actor || component.has_trait("human-client")
 }
 
 /// Which people's clients reach each component: a person's request passes through forwarders
@@ -283,8 +301,8 @@ fn people(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     // reached[c]: bit 0 by a browser-capable client, bit 1 by a native one.
     let mut stack: Vec<(usize, u8)> = Vec::new();
     for (c, component) in model.components.values().enumerate() {
-        if component.effective_kind() == ComponentKind::Actor && component.has_trait("human-client")
-        {
+        // The trait, not the kind (`starts_requests`).
+        if component.has_trait("human-client") {
             let bit = if component.has_trait("native-client") {
                 2
             } else {
@@ -324,11 +342,16 @@ fn internet_front(model: &Model, facts: &mut Facts, forwards: &[bool]) {
         .components
         .values()
         .zip(forwards)
-        .map(|(c, &forwards)| forwards && !c.has_trait("filters-traffic") && !c.has_control("waf"))
+        .map(|(c, &forwards)| {
+            forwards
+                && !c.has_trait("filters-traffic")
+                && !c.has_control("waf")
+                && !c.has_trait("remote-access")
+        })
         .collect();
-    let unfiltered = from_outside(model, facts, &unfiltered_passes_on, web);
     // A VPN gateway or bastion forwards too, but only what signed in to it: what it leads to is
-    // not published.
+    // neither unfiltered web traffic nor published.
+    let unfiltered = from_outside(model, facts, &unfiltered_passes_on, web);
     let published_passes_on: Vec<bool> = model
         .components
         .values()
@@ -347,26 +370,34 @@ fn internet_front(model: &Model, facts: &mut Facts, forwards: &[bool]) {
 
 /// The components requests from untrusted actors reach over flows `carries` accepts, going on
 /// from a component only where `passes_on` says it passes requests on; the actors themselves
-/// are not counted.
+/// are not counted. A component the model exposes to the internet (`exposure: internet`) is
+/// reached by the internet whether or not the model draws who calls it, and what it passes on
+/// too.
 fn from_outside(
     model: &Model,
     facts: &Facts,
     passes_on: &[bool],
     carries: impl Fn(usize) -> bool,
 ) -> Vec<bool> {
-    let sources: Vec<(usize, u8)> = model
-        .components
-        .values()
-        .enumerate()
-        .filter(|&(c, component)| {
-            component.effective_kind() == ComponentKind::Actor
-                && facts.components[c].untrusted_source
-        })
-        .map(|(c, _)| (c, 1))
-        .collect();
-    let mut reached = spread(facts, sources.clone(), passes_on, carries);
-    for (c, _) in sources {
+    let mut sources: Vec<(usize, u8)> = Vec::new();
+    let mut exposed: Vec<usize> = Vec::new();
+    for (c, component) in model.components.values().enumerate() {
+        if starts_requests(component) {
+            if facts.components[c].untrusted_source {
+                sources.push((c, 1));
+            }
+        } else if component.exposure == Some(Exposure::Internet) {
+            exposed.push(c);
+        }
+    }
+    let actors: Vec<usize> = sources.iter().map(|&(c, _)| c).collect();
+    sources.extend(exposed.iter().filter(|&&c| passes_on[c]).map(|&c| (c, 1)));
+    let mut reached = spread(facts, sources, passes_on, carries);
+    for c in actors {
         reached[c] = 0;
+    }
+    for c in exposed {
+        reached[c] = 1;
     }
     reached.into_iter().map(|bits| bits != 0).collect()
 }
@@ -417,6 +448,107 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     }
 }
 
+/// Where people's logins are answered when the model does not draw a password login
+/// (`ComponentFacts::delegated_logins`, `ComponentFacts::assumed_logins`). Linear in the flows:
+/// one backward search from the identity providers through forwarders, one forward search from
+/// the flows people open with a session or token.
+fn other_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
+    let n = facts.components.len();
+    let idp: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("identity-provider"))
+        .collect();
+    // Forwarders that lead to an identity provider: a person's client that goes through one
+    // to an identity provider signs in there.
+    let mut leads_to_idp = vec![false; n];
+    let mut stack: Vec<usize> = (0..n).filter(|&c| idp[c]).collect();
+    while let Some(c) = stack.pop() {
+        for &f in &facts.components[c].inbound {
+            if let Some(s) = facts.flows[f].source
+                && forwards[s]
+                && !leads_to_idp[s]
+            {
+                leads_to_idp[s] = true;
+                stack.push(s);
+            }
+        }
+    }
+    let to_idp = |c: usize| idp[c] || (forwards[c] && leads_to_idp[c]);
+    let calls_idp = |c: usize| {
+        facts.components[c]
+            .outbound
+            .iter()
+            .any(|&f| facts.flows[f].target.is_some_and(to_idp))
+    };
+    let mut reached = vec![0u8; n];
+    let mut origins: Vec<(usize, u8)> = Vec::new();
+    for (flow, ff) in model.flows.values().zip(&facts.flows) {
+        let (Some(source), Some(target)) = (ff.source, ff.target) else {
+            continue;
+        };
+        let person = model
+            .components
+            .get_index(source)
+            .is_some_and(|(_, c)| c.has_trait("human-client"));
+        if person
+            && matches!(
+                flow.authentication(),
+                Authentication::Session | Authentication::Token
+            )
+            && !calls_idp(source)
+            && reached[target] == 0
+        {
+            reached[target] = 1;
+            if forwards[target] {
+                origins.push((target, 1));
+            }
+        }
+    }
+    // A forwarder passes people's requests on where the next hop carries the same kind of
+    // login (a session or a token), not to every service behind it: a partner's API-key or
+    // certificate route through the same load balancer is no person's login.
+    let behind = spread(facts, origins, forwards, |f| {
+        matches!(
+            model.flows[f].authentication(),
+            Authentication::Session | Authentication::Token
+        )
+    });
+    let is_process: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.effective_kind() == ComponentKind::Process)
+        .collect();
+    let mut delegated = vec![false; n];
+    for c in 0..n {
+        let cf = &facts.components[c];
+        if is_process[c] && !forwards[c] && (cf.used_by_people || cf.password_logins) {
+            for &f in &cf.outbound {
+                if let Some(t) = facts.flows[f].target
+                    && idp[t]
+                {
+                    delegated[t] = true;
+                }
+            }
+        }
+    }
+    let assumed: Vec<bool> = (0..n)
+        .map(|c| {
+            (reached[c] | behind[c]) != 0
+                && is_process[c]
+                && !forwards[c]
+                && !idp[c]
+                && !facts.components[c].password_logins
+                && !calls_idp(c)
+        })
+        .collect();
+    for (c, assumed) in assumed.into_iter().enumerate() {
+        let cf = &mut facts.components[c];
+        cf.delegated_logins = delegated[c] && !cf.used_by_people;
+        cf.assumed_logins = assumed;
+    }
+}
+
 /// Which actors' requests reach each component through the processes that pass them on: people's
 /// clients, or only devices and other systems. A store answers and passes nothing on, and an
 /// actor is where a request starts, so the search goes through processes only; each component is
@@ -433,7 +565,7 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
         .components
         .values()
         .enumerate()
-        .filter(|(_, c)| c.effective_kind() == ComponentKind::Actor)
+        .filter(|(_, c)| starts_requests(c))
         .map(|(i, c)| {
             (
                 i,
@@ -1295,6 +1427,92 @@ flows:
         // A device's login through a forwarder is no person's.
         assert!(!logins("gateway"));
         assert!(!logins("ocpp"));
+    }
+
+    #[test]
+    fn logins_without_a_password_are_placed_at_the_identity_provider_or_the_service() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  clerk: { technology: desktop-app }
+  erp: { technology: web-application }
+  member: { technology: browser }
+  lb: { technology: load-balancer }
+  portal: { technology: web-application }
+  idp: { technology: identity-provider }
+  partner: { technology: partner-system }
+  ocpi: { technology: api-service }
+  analyst: { technology: browser }
+  bi: { technology: web-application }
+  sso: { technology: identity-provider }
+flows:
+  - clerk -> erp: { protocol: https, authentication: token }
+  - member -> lb: { protocol: https, authentication: session }
+  - lb -> portal: { protocol: https, authentication: session }
+  - portal -> idp: { protocol: https, authentication: client-certificate }
+  - partner -> lb: { protocol: https, authentication: api-key }
+  - lb -> ocpi: { protocol: https, authentication: api-key }
+  - analyst -> sso: { protocol: https, authentication: credentials }
+  - analyst -> bi: { protocol: https, authentication: token }
+",
+        );
+        let assumed = |id| component(&model, &facts, id).assumed_logins;
+        let delegated = |id| component(&model, &facts, id).delegated_logins;
+        // No identity provider for the clerk: the ERP answers the login.
+        assert!(assumed("erp"));
+        // The portal asks an identity provider: the login is answered there, not at the
+        // portal, and not at the balancer that passes it on.
+        assert!(!assumed("portal"));
+        assert!(!assumed("lb"));
+        assert!(delegated("idp"));
+        // The partner's API-key route through the same balancer is no person's login.
+        assert!(!assumed("ocpi"));
+        // The analyst signs in at the identity provider itself, which people reach directly.
+        assert!(!assumed("bi"));
+        assert!(!delegated("sso"));
+        assert!(component(&model, &facts, "sso").used_by_people);
+    }
+
+    #[test]
+    fn a_persons_client_drawn_as_a_process_starts_requests() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  portal: { technology: single-page-app, traits: [human-client], exposure: internet }
+  gateway: { technology: api-gateway }
+  backend: { technology: web-application }
+flows:
+  - portal -> gateway: { protocol: https, authentication: session }
+  - gateway -> backend: { protocol: https, authentication: token }
+",
+        );
+        let backend = component(&model, &facts, "backend");
+        assert!(backend.used_by_people);
+        assert!(backend.unfiltered_web_traffic);
+        assert!(!component(&model, &facts, "portal").used_by_people);
+    }
+
+    #[test]
+    fn a_component_exposed_to_the_internet_is_reached_by_it() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  lb: { technology: load-balancer, exposure: internet }
+  shop: { technology: web-application }
+  api: { technology: api-service, exposure: internet }
+  db: { technology: postgresql }
+flows:
+  - lb -> shop: { protocol: https }
+  - api -> db: { protocol: postgres-tls, authentication: credentials }
+",
+        );
+        let c = |id| component(&model, &facts, id);
+        // No caller is drawn, but the exposure says the internet reaches them, and what the
+        // balancer passes on.
+        assert!(c("api").unfiltered_web_traffic && c("api").published_to_internet);
+        assert!(c("shop").unfiltered_web_traffic && c("shop").published_to_internet);
+        // A process's own calls are not the internet's.
+        assert!(!c("db").published_to_internet);
     }
 
     #[test]

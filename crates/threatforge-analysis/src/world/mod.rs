@@ -429,6 +429,8 @@ impl<'m> World<'m> {
             Field::PullsUntrustedInput => Value::Bool(cf.pulls_untrusted_input),
             Field::NativeClientsOnly => Value::Bool(cf.native_clients_only),
             Field::PasswordLogins => Value::Bool(cf.password_logins),
+            Field::DelegatedLogins => Value::Bool(cf.delegated_logins),
+            Field::AssumedLogins => Value::Bool(cf.assumed_logins),
             Field::UnfilteredWebTraffic => Value::Bool(cf.unfiltered_web_traffic),
             Field::PublishedToInternet => Value::Bool(cf.published_to_internet),
             Field::UsedByPeople => Value::Bool(cf.used_by_people),
