@@ -97,6 +97,24 @@ fn is_direct(world: &World, c: usize) -> bool {
         || world.facts.components[c].untrusted_source
 }
 
+/// Whether only the component's own login stands between an outsider and it: a flow into it
+/// comes straight from an untrusted actor, or from a forwarder (not a VPN gateway or bastion,
+/// which signs people in itself) that outsiders reach with nothing in the way, so the login the
+/// flow carries is the first an outsider meets.
+fn own_login(world: &World, c: usize) -> bool {
+    let facts = &world.facts;
+    facts.components[c].inbound.iter().any(|&f| {
+        facts.flows[f].source.is_some_and(|s| {
+            let traits = world.traits(s);
+            let forwards =
+                traits.contains(&"forwards-traffic") && !traits.contains(&"remote-access");
+            let source = &facts.components[s];
+            (world.kind(s) == threatforge_model::ComponentKind::Actor && source.untrusted_source)
+                || (forwards && (source.untrusted_source || source.outsider_path))
+        })
+    })
+}
+
 /// Whether a flow out of `c` starts on a network the team does not control: `c` is an actor, out
 /// of scope, or in an untrusted boundary, and reachable from an untrusted zone itself. A flow out
 /// of one of the team's own internet-facing services (a load balancer's hop to the service behind
@@ -439,6 +457,8 @@ pub(crate) struct ElementFactors {
     likelihood: u8,
     /// Whether the last likelihood factor is the authentication on the paths in.
     authentication: bool,
+    /// A component an outsider's requests reach up to its own login (`own_login`).
+    own_login: bool,
     /// Whether the last factor is the blast radius.
     blast: bool,
     /// The element is a flow: its transport threats come from its network path.
@@ -766,6 +786,7 @@ pub(crate) fn element_scoring(
         factors: factors.into_boxed_slice(),
         likelihood,
         authentication,
+        own_login: element == Element::Component && own_login(world, index),
         blast: has_blast,
         on_flow: element == Element::Flow,
         on_path,
@@ -811,12 +832,16 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         exposure: element.exposure,
         ceiling: None,
         // On a flow, who reads or changes data in transit, or forges a caller, is on the network
-        // path: the authentication of the callers does not stand in their way.
-        without_authentication: element.on_flow
-            && matches!(
-                rule.stride,
-                Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
-            ),
+        // path: the authentication of the callers does not stand in their way. And spoofing a
+        // component whose own login is all that stands between an outsider and it (a guessed
+        // password, a missing second factor, a stolen session) is an attack on that login:
+        // counting it as what keeps the attacker out would be circular.
+        without_authentication: (rule.stride == Stride::Spoofing && element.own_login)
+            || (element.on_flow
+                && matches!(
+                    rule.stride,
+                    Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
+                )),
         on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),

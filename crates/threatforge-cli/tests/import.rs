@@ -119,3 +119,44 @@ fn reads_standard_input() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("system:"));
 }
+
+/// A tracked risk that two threatforge rules cover gets its decision on the one that fires on
+/// the imported model, not an orphaned decision beside it.
+#[test]
+fn tracked_risks_are_decided_on_the_threats_that_fire() {
+    let model = THREAGILE
+        .replace(
+            "      DB: { target: db,",
+            "      Notify: { target: hook, protocol: https, authentication: none, data_assets_sent: [orders] }\n      DB: { target: db,",
+        )
+        .replace(
+            "risk_tracking:\n  no-such-rule@shop: { status: accepted, justification: fine }",
+            "  Hook: { id: hook, type: external-entity, technology: web-service-rest, internet: true }\nrisk_tracking:\n  server-side-request-forgery@shop@hook@shop>notify: { status: mitigated, justification: allow-list }",
+        );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("threagile.yaml");
+    std::fs::write(&input, &model).expect("write");
+    let out = dir.path().join("threatforge.yaml");
+    threatforge()
+        .args(["import", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(&out).expect("written");
+    assert!(
+        written.contains("- threat: possible-server-side-request-forgery:shop"),
+        "{written}"
+    );
+    assert!(
+        !written.contains("- threat: server-side-request-forgery:shop"),
+        "{written}"
+    );
+    let check = threatforge().arg("check").arg(&out).output().expect("runs");
+    let stderr = String::from_utf8(check.stderr).expect("utf-8");
+    let stdout = String::from_utf8(check.stdout).expect("utf-8");
+    assert!(
+        !stderr.contains("orphaned-decision") && !stdout.contains("orphaned-decision"),
+        "{stdout}{stderr}"
+    );
+}

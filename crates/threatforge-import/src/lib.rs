@@ -87,6 +87,12 @@ pub struct Options {
     pub max_bytes: usize,
     /// The input's name (usually its file name), for the header comment.
     pub source_name: Option<String>,
+    /// Threat ids (or `rule:*` selectors) known to match nothing in threatforge's analysis of
+    /// this model: where a tracked risk of the source tool maps to several threatforge rules,
+    /// its decisions on these are left out, unless that would leave it none. The CLI fills it
+    /// from a first import's analysis, so that the team's triage lands on the threats that
+    /// fire instead of beside them as orphaned decisions.
+    pub unmatched: Vec<String>,
 }
 
 /// The default input size limit: far above any real model, far below what would hurt.
@@ -97,6 +103,7 @@ impl Default for Options {
         Options {
             max_bytes: DEFAULT_MAX_BYTES,
             source_name: None,
+            unmatched: Vec::new(),
         }
     }
 }

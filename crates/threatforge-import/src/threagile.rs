@@ -60,7 +60,7 @@ use Elem::{Boundary as B, Component as C, Data as D, Flow as F, Model as M, Runt
 
 rules! {
     "accidental-secret-leak", "Accidental Secret Leak", InformationDisclosure, 200 => ["secret-leak-in-repository": C(ANY)];
-    "code-backdooring", "Code Backdooring", Tampering, 912 => ["exposed-development-infrastructure": C(ANY)];
+    "code-backdooring", "Code Backdooring", Tampering, 912 => ["exposed-development-infrastructure": C(ANY), "source-repository-without-review": C(ANY), "artifact-registry-tampering": C(ANY)];
     "container-baseimage-backdooring", "Container Base Image Backdooring", Tampering, 912 => ["backdoored-container-base-image": R];
     "container-platform-escape", "Container Platform Escape", ElevationOfPrivilege, 1008 => ["container-platform-escape": C(PROC)];
     "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC)];
@@ -742,6 +742,8 @@ struct Importer<'a> {
     /// risk tracking looks elements up once per entry, which must not be a scan.
     component_at: HashMap<String, usize>,
     flow_at: HashMap<String, usize>,
+    /// `Options::unmatched`.
+    unmatched: &'a [String],
 }
 
 pub(crate) fn import(
@@ -773,6 +775,7 @@ pub(crate) fn import(
         individual: Vec::new(),
         component_at: HashMap::new(),
         flow_at: HashMap::new(),
+        unmatched: &options.unmatched,
     };
     importer.header(&root, options);
     importer.data_assets(&root);
@@ -1759,10 +1762,13 @@ impl Importer<'_> {
                 notes.push("status in-discussion".to_owned());
             }
             let selectors = self.resolve(&risk_id);
-            let selectors = match selectors {
+            let mut selectors = match selectors {
                 Some(s) if !s.is_empty() => s,
                 _ => vec![self.tracked_as_manual(&risk_id)],
             };
+            if selectors.iter().any(|s| !self.unmatched.contains(s)) {
+                selectors.retain(|s| !self.unmatched.contains(s));
+            }
             for (i, selector) in selectors.iter().enumerate() {
                 if let Some(&at) = index.get(selector) {
                     self.draft.decisions[at].comments.push(format!(

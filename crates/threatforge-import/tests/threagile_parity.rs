@@ -538,6 +538,20 @@ shared_runtimes:
 "#,
         ("protocol: https", "protocol: mqtt"),
     ),
+    // A person's client calling a web service: Threagile asks it of every asset that calls out.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "server-side-request-forgery",
+            "spa",
+            r#"technical_assets:
+  SPA: { id: spa, type: process, technology: web-application, used_as_client_by_human: true, internet: true, data_assets_processed: [orders],
+    communication_links: { Api: { target: api, protocol: https, authentication: token, authorization: enduser-identity-propagation, data_assets_sent: [orders] } } }
+  API: { id: api, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+"#,
+            ("protocol: https", "protocol: mqtt"),
+        ),
+    ),
     // A service registry.
     case(
         "service-registry-poisoning",

@@ -3,9 +3,10 @@
 use std::io::Read;
 use std::path::Path;
 
+use threatforge_analysis::RuleSet;
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::escape::line;
-use threatforge_model::{Refused, read_regular};
+use threatforge_model::{Code, LoadOptions, Refused, Span, read_regular};
 
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, eprint, write_output};
@@ -28,7 +29,7 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
                 )
             })?,
     };
-    let options = Options {
+    let mut options = Options {
         source_name: Some(if from_stdin {
             "<stdin>".to_owned()
         } else {
@@ -39,13 +40,23 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
         }),
         ..Options::default()
     };
-    let imported = threatforge_import::import(&bytes, format, &options).map_err(|e| {
-        format!(
-            "cannot import `{}` as {}: {e}",
-            args.file.display(),
-            format.title()
-        )
-    })?;
+    let import = |options: &Options| {
+        threatforge_import::import(&bytes, format, options).map_err(|e| {
+            format!(
+                "cannot import `{}` as {}: {e}",
+                args.file.display(),
+                format.title()
+            )
+        })
+    };
+    let mut imported = import(&options)?;
+    // A tracked risk that maps to several threatforge rules gets a decision on each; those on
+    // rules that do not fire on the imported model would only be orphaned-decision warnings.
+    // A second import, told which they are, keeps the team's triage on the threats that fire.
+    options.unmatched = unmatched_decisions(&imported.yaml);
+    if !options.unmatched.is_empty() {
+        imported = import(&options)?;
+    }
     for warning in &imported.warnings {
         eprint(&format!("warning: {}\n", line(warning)));
     }
@@ -70,6 +81,34 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
         ));
     }
     Ok(crate::exit::OK)
+}
+
+/// The threat selectors of an imported model's decisions that match no threat of the built-in
+/// rules' analysis of it (none when the model does not load: the caller reports that).
+fn unmatched_decisions(yaml: &str) -> Vec<String> {
+    let loaded = threatforge_model::load_str(
+        "imported.yaml",
+        yaml,
+        Path::new("."),
+        &LoadOptions::default(),
+    );
+    if loaded.model.decisions.is_empty() || loaded.diagnostics.iter().any(|d| d.is_error()) {
+        return Vec::new();
+    }
+    let analysis = threatforge_analysis::analyze(&loaded.model, &RuleSet::builtin());
+    let orphaned: Vec<Span> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::OrphanedDecision.name())
+        .filter_map(|d| d.labels.first().map(|l| l.span))
+        .collect();
+    loaded
+        .model
+        .decisions
+        .iter()
+        .filter(|d| orphaned.contains(&d.threat.span))
+        .map(|d| d.threat.value.clone())
+        .collect()
 }
 
 fn read_input(path: &Path, from_stdin: bool) -> Result<Vec<u8>, String> {
