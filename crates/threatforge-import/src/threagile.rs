@@ -1565,15 +1565,22 @@ impl Importer<'_> {
 
     /// Threagile's `machine: container` says an asset runs as a container image, which is what
     /// its base-image and platform rules look at; threatforge says it with a cluster runtime.
-    /// Containers that no shared runtime holds go onto one runtime standing for the platform
-    /// the model does not name.
+    /// The team's containers that no shared runtime holds go onto one runtime standing for the
+    /// platform the model does not name. Another party's (an external entity, or an asset out
+    /// of scope) run on that party's platform, not beside the team's workloads.
     fn implied_container_runtime(&mut self, machines: &HashMap<String, String>) {
         let held: Vec<&String> = self.draft.runtimes.iter().flat_map(|r| &r.runs).collect();
+        let teams = |id: &String| {
+            self.component_at
+                .get(id)
+                .and_then(|&i| self.draft.components.get(i))
+                .is_some_and(|c| c.out_of_scope.is_none() && c.kind != Some(ComponentKind::Actor))
+        };
         let mut loose: Vec<(String, String)> = machines
             .iter()
             .filter(|(_, machine)| machine.as_str() == "container")
             .filter_map(|(tid, _)| Some((tid.clone(), self.assets.get(tid)?.clone())))
-            .filter(|(_, id)| !held.contains(&id))
+            .filter(|(_, id)| !held.contains(&id) && teams(id))
             .collect();
         if loose.is_empty() {
             return;

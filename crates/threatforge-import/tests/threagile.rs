@@ -569,3 +569,27 @@ fn a_web_server_with_its_own_code_is_a_web_application() {
     // nginx serving files.
     assert_eq!(technology_of_app("false"), "web-server");
 }
+
+/// The team's containers that no shared runtime holds run on one implied cluster; another
+/// party's container (an external entity) runs on that party's platform, not beside them.
+#[test]
+fn only_the_teams_containers_share_the_implied_cluster() {
+    let text = r#"threagile_version: 1.0.0
+title: Cluster
+technical_assets:
+  API: { id: api, type: process, technology: web-service-rest, machine: container,
+    communication_links: { Peer: { target: peer, protocol: https, authentication: token } } }
+  Worker: { id: worker, type: process, technology: batch-processing, machine: container }
+  Peer: { id: peer, type: external-entity, technology: web-service-rest, machine: container }
+"#;
+    let imported = import(text.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    let loaded = support::load(&imported.yaml);
+    support::assert_loads_cleanly(&loaded, &imported.yaml);
+    let runs: Vec<Vec<&str>> = loaded
+        .model
+        .runtimes
+        .values()
+        .map(|r| r.runs.iter().map(|c| c.value.as_str()).collect())
+        .collect();
+    assert_eq!(runs, vec![vec!["api", "worker"]], "{}", imported.yaml);
+}
