@@ -313,6 +313,30 @@ impl Threat {
             .chain(self.members.iter().filter(move |m| **m != self.element))
     }
 
+    /// Whether the threat concerns the element `id` of `model`: it (or one of its members) is
+    /// on that element, on a flow to or from it, on a boundary that holds it (through nested
+    /// boundaries too) or a runtime that runs it, or on the model as a whole. What another tool
+    /// reports on one element, a threat here may report on the hop into it or on its zone:
+    /// comparing the two asks this.
+    pub fn concerns(&self, model: &threatforge_model::Model, id: &str) -> bool {
+        self.elements().any(|e| match e.kind {
+            Element::Component | Element::Data => &*e.id == id,
+            Element::Flow => model
+                .flows
+                .get(&*e.id)
+                .is_some_and(|f| f.source.value.as_str() == id || f.target.value.as_str() == id),
+            Element::Boundary => &*e.id == id || boundary_holds(model, &e.id, id),
+            Element::Runtime => {
+                &*e.id == id
+                    || model
+                        .runtimes
+                        .get(&*e.id)
+                        .is_some_and(|r| r.runs.iter().any(|c| c.value.as_str() == id))
+            }
+            Element::Model => true,
+        })
+    }
+
     /// The severity that counts: the residual one.
     pub fn severity(&self) -> ThreatSeverity {
         self.residual.severity
@@ -382,6 +406,27 @@ pub(crate) fn sort_by_id(threats: &mut [Threat]) {
             at = from;
         }
     }
+}
+
+/// Whether `boundary` holds `component`, directly or through the boundaries nested in it.
+fn boundary_holds(model: &threatforge_model::Model, boundary: &str, component: &str) -> bool {
+    let mut stack = vec![boundary];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(b) = stack.pop() {
+        if !seen.insert(b) {
+            continue;
+        }
+        let Some(decl) = model.boundaries.get(b) else {
+            continue;
+        };
+        for member in &decl.contains {
+            if member.value.as_str() == component {
+                return true;
+            }
+            stack.push(member.value.as_str());
+        }
+    }
+    false
 }
 
 #[cfg(test)]

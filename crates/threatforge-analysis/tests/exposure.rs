@@ -4,7 +4,7 @@
 //! not put distance between the internet and what they front, and accounts anyone can get do
 //! not lower likelihood.
 
-use threatforge_analysis::{Analysis, RuleSet, Stride, Threat, analyze};
+use threatforge_analysis::{Analysis, Element, RuleSet, Stride, Threat, analyze};
 use threatforge_model::{LoadOptions, load_str};
 
 fn analysis_of(text: &str) -> Analysis {
@@ -25,10 +25,16 @@ fn analysis_of(text: &str) -> Analysis {
     analysis
 }
 
+/// The findings scored on `element`: its own, and those of a rule grouped for the model whose
+/// members include it (scored as their most severe member). A component's threat that names the
+/// flows into it as members is scored on the component, not on them.
 fn on<'a>(analysis: &'a Analysis, element: &str) -> Vec<&'a Threat> {
     analysis
         .findings()
-        .filter(|t| t.elements().any(|e| &*e.id == element))
+        .filter(|t| {
+            &*t.element.id == element
+                || (t.element.kind == Element::Model && t.elements().any(|e| &*e.id == element))
+        })
         .collect()
 }
 

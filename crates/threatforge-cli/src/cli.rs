@@ -633,7 +633,7 @@ pub(crate) struct SchemaArgs {
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  threatforge import threagile.yaml -o threatforge.yaml\n  threatforge import model.json --from threat-dragon"
+    after_help = "Examples:\n  threatforge import threagile.yaml -o threatforge.yaml\n  threatforge import model.json --from threat-dragon\n  threatforge import threagile.yaml -o threatforge.yaml --compare risks.json"
 )]
 pub(crate) struct ImportArgs {
     /// The file to import; `-` reads standard input.
@@ -646,6 +646,11 @@ pub(crate) struct ImportArgs {
     /// Write the model to this file instead of standard output (`-` for standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+
+    /// Threagile only: the `risks.json` Threagile wrote for this model. Prints, on standard
+    /// error, which of its risks a threatforge finding keeps, one line per rule and element.
+    #[arg(long, value_name = "RISKS_JSON")]
+    pub compare: Option<PathBuf>,
 }
 
 /// `report --format`'s values, from the report crate's list of formats.

@@ -160,3 +160,89 @@ fn tracked_risks_are_decided_on_the_threats_that_fire() {
         "{stdout}{stderr}"
     );
 }
+
+const RISKS: &str = r#"[
+  { "category": "unencrypted-communication", "synthetic_id": "unencrypted-communication@shop>db@shop@db",
+    "most_relevant_technical_asset": "shop", "most_relevant_communication_link": "shop>db" },
+  { "category": "unencrypted-communication", "synthetic_id": "unencrypted-communication@shop>db2@shop@db",
+    "most_relevant_technical_asset": "shop" },
+  { "category": "cross-site-request-forgery", "most_relevant_technical_asset": "db" },
+  { "category": "missing-hardening", "most_relevant_technical_asset": "gone" },
+  { "category": "a-rule-of-our-own", "most_relevant_technical_asset": "shop" }
+]"#;
+
+/// `--compare` lists, per Threagile rule and element, the finding that keeps the risk or why
+/// none does, after a summary.
+#[test]
+fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("threagile.yaml");
+    std::fs::write(&input, THREAGILE).expect("write");
+    let risks = dir.path().join("risks.json");
+    std::fs::write(&risks, RISKS).expect("write");
+    let output = threatforge()
+        .args(["import", "-o"])
+        .arg(dir.path().join("threatforge.yaml"))
+        .arg("--compare")
+        .arg(&risks)
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    for expected in [
+        "Threagile's risks kept: 1 of 4 (25%), one per rule and element; 1 of 4 of its rules kept at least once",
+        "  kept   unencrypted-communication@shop (2 risks): threat credentials-over-unencrypted-flow:shop->db",
+        "  missed cross-site-request-forgery@db: no finding of cross-site-request-forgery there",
+        "  missed missing-hardening@gone: `gone` is not an element of the imported model",
+        "  missed a-rule-of-our-own@shop: not one of Threagile's built-in rules",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+}
+
+#[test]
+fn compare_refuses_what_is_not_threagiles_risk_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("threagile.yaml");
+    std::fs::write(&input, THREAGILE).expect("write");
+    let risks = dir.path().join("risks.json");
+    for (content, message) in [
+        ("{\"risks\": 1", "not JSON at line 1"),
+        ("{\"category\": \"x\"}", "expected a JSON list of risks"),
+        ("[{\"severity\": \"high\"}]", "risk 1 has no `category`"),
+    ] {
+        std::fs::write(&risks, content).expect("write");
+        let output = threatforge()
+            .args(["import", "--compare"])
+            .arg(&risks)
+            .arg(&input)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        let stderr = String::from_utf8(output.stderr).expect("utf-8");
+        assert!(
+            stderr.contains("cannot compare with") && stderr.contains(message),
+            "{message}\n{stderr}"
+        );
+    }
+    // Another tool's model has no Threagile risks to compare.
+    let otm = dir.path().join("model.otm.json");
+    std::fs::write(
+        &otm,
+        r#"{"otmVersion": "0.2.0", "project": {"name": "p", "id": "p"}, "components": []}"#,
+    )
+    .expect("write");
+    let output = threatforge()
+        .args(["import", "--compare"])
+        .arg(&risks)
+        .arg(&otm)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("--compare takes the risks Threagile reported"),
+        "{stderr}"
+    );
+}

@@ -42,6 +42,8 @@ pub(crate) struct Draft {
     pub data_ids: Namespace,
     /// Ids of manual threats (`manual:<id>`).
     pub threat_ids: Namespace,
+    /// The source tool's element ids and the ids they became (`Imported::ids`).
+    pub source_ids: Vec<(String, String)>,
     /// The ends of flows without an explicit id, so that [`Draft::push_flow`] stays linear.
     unnamed_flow_ends: HashSet<(String, String)>,
 }

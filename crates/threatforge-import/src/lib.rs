@@ -115,6 +115,11 @@ pub struct Imported {
     pub yaml: String,
     /// What did not come across unchanged, one line each.
     pub warnings: Vec<String>,
+    /// The source tool's element ids and the ids they have in the model, sorted: each source id
+    /// prefixed with what it names (`asset:`, `link:`, `boundary:`, `runtime:`, `data:`), since
+    /// the source may give an asset and a boundary one id. For comparing with what the source
+    /// tool reported on them; filled by the Threagile importer.
+    pub ids: Vec<(String, String)>,
 }
 
 /// Why an input could not be imported.
@@ -257,7 +262,11 @@ pub fn import(bytes: &[u8], format: Format, options: &Options) -> Result<Importe
         Format::Tm7 => tm7::import(bytes, options, &mut warnings)?,
     };
     let yaml = write::to_yaml(&draft, &mut warnings);
-    Ok(Imported { yaml, warnings })
+    Ok(Imported {
+        yaml,
+        warnings,
+        ids: draft.source_ids,
+    })
 }
 
 /// The input as UTF-8, or an error that says where it is not.

@@ -786,6 +786,25 @@ pub(crate) fn import(
     importer.shared_runtimes(&root);
     importer.individual_risks(&root);
     importer.risk_tracking(&root);
+    // Threagile keeps technical assets apart from the other elements (an asset and a boundary
+    // may share an id), so each id says which it names.
+    let mut ids: Vec<(String, String)> = importer
+        .assets
+        .iter()
+        .map(|(source, id)| (format!("asset:{source}"), id.clone()))
+        .chain(importer.by_id.iter().filter_map(|(source, target)| {
+            let (namespace, id) = match target {
+                Target::Component(_) => return None,
+                Target::Flow(id) => ("link", id),
+                Target::Boundary(id) => ("boundary", id),
+                Target::Runtime(id) => ("runtime", id),
+                Target::Data(id) => ("data", id),
+            };
+            Some((format!("{namespace}:{source}"), id.clone()))
+        }))
+        .collect();
+    ids.sort_unstable();
+    importer.draft.source_ids = ids;
     Ok(importer.draft)
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use threatforge_analysis::RuleSet;
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
-use threatforge_model::escape::line;
+use threatforge_model::escape::{block, line};
 use threatforge_model::{Code, LoadOptions, Refused, Span, read_regular};
 
 use crate::cli::ImportArgs;
@@ -49,6 +49,18 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
             )
         })
     };
+    // Read before the import, so that a missing or unreadable file fails before any output.
+    let risks = match &args.compare {
+        Some(_) if format != Format::Threagile => {
+            return Err(format!(
+                "--compare takes the risks Threagile reported; `{}` is {}",
+                args.file.display(),
+                format.title()
+            ));
+        }
+        Some(path) => Some((path, read_input(path, false)?)),
+        None => None,
+    };
     let mut imported = import(&options)?;
     // A tracked risk that maps to several threatforge rules gets a decision on each; those on
     // rules that do not fire on the imported model would only be orphaned-decision warnings.
@@ -79,6 +91,11 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
             "imported {} model into {path}; run `threatforge check {path}`\n",
             format.title(),
         ));
+    }
+    if let Some((path, bytes)) = risks {
+        let comparison = super::threagile_risks::compare(&bytes, &imported)
+            .map_err(|e| format!("cannot compare with `{}`: {e}", path.display()))?;
+        eprint(&block(&comparison));
     }
     Ok(crate::exit::OK)
 }

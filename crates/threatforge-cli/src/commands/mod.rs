@@ -14,6 +14,7 @@ mod report;
 mod rules;
 mod schema;
 mod serve;
+mod threagile_risks;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,212 @@
+//! `threatforge import --compare risks.json`: the risks Threagile reported on a model (the
+//! `risks.json` its `analyze-model` writes) against what threatforge finds on the import, so a
+//! team moving over sees which of Threagile's findings it keeps and where the two tools differ.
+//!
+//! A Threagile risk counts as kept when a finding (a threat or a checklist line) of a rule that
+//! covers its rule (`rules/coverage-threagile.yaml`) concerns the same element: the asset
+//! itself, a flow to or from it, or the boundary or runtime that holds it. One line per rule and
+//! element: Threagile reports a risk per link where its rule looks at links.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+use threatforge_analysis::{Analysis, RuleSet, Threat};
+use threatforge_import::{Imported, ThreagileElem, threagile_rule};
+use threatforge_model::{LoadOptions, Model};
+
+/// One Threagile rule on one element, with how many of Threagile's risks it stands for.
+struct Risk {
+    rule: String,
+    /// The Threagile id of the element, or `model` for a rule about the model as a whole.
+    element: String,
+    /// What the id names, as `Imported::ids` prefixes it (`asset`, `boundary`, `runtime`).
+    namespace: &'static str,
+    count: usize,
+}
+
+/// The comparison, as lines for the terminal; `Err` when `risks` is not Threagile's risk list.
+pub(super) fn compare(risks: &[u8], imported: &Imported) -> Result<String, String> {
+    let risks = read_risks(risks)?;
+    let loaded = threatforge_model::load_str(
+        "imported.yaml",
+        &imported.yaml,
+        Path::new("."),
+        &LoadOptions::default(),
+    );
+    let analysis = threatforge_analysis::analyze(&loaded.model, &RuleSet::builtin());
+    let mut out = String::new();
+    let mut kept = 0;
+    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for risk in &risks {
+        let verdict = verdict(risk, imported, &loaded.model, &analysis);
+        let entry = by_rule.entry(&risk.rule).or_default();
+        entry.1 += 1;
+        let (mark, what) = match &verdict {
+            Verdict::Kept(by) => {
+                kept += 1;
+                entry.0 += 1;
+                ("kept  ", by.clone())
+            }
+            Verdict::Missed(why) => ("missed", why.clone()),
+        };
+        let times = if risk.count > 1 {
+            format!(" ({} risks)", risk.count)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {}@{}{times}: {what}",
+            risk.rule, risk.element
+        );
+    }
+    let rules_kept = by_rule.values().filter(|(k, _)| *k > 0).count();
+    let summary = format!(
+        "Threagile's risks kept: {kept} of {} ({}%), one per rule and element; {rules_kept} of {} of its rules kept at least once\n",
+        risks.len(),
+        percent(kept, risks.len()),
+        by_rule.len()
+    );
+    Ok(summary + &out)
+}
+
+enum Verdict {
+    /// The finding that keeps it.
+    Kept(String),
+    /// Why none does.
+    Missed(String),
+}
+
+fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis) -> Verdict {
+    let Some(mapping) = threagile_rule(&risk.rule) else {
+        return Verdict::Missed("not one of Threagile's built-in rules".to_owned());
+    };
+    if mapping.covered_by.is_empty() {
+        return Verdict::Missed("no threatforge rule covers it (coverage table)".to_owned());
+    }
+    let target = if risk.namespace == "model" {
+        None
+    } else {
+        let key = format!("{}:{}", risk.namespace, risk.element);
+        match imported
+            .ids
+            .binary_search_by(|(source, _)| source.as_str().cmp(&key))
+        {
+            Ok(i) => Some(imported.ids[i].1.as_str()),
+            Err(_) => {
+                return Verdict::Missed(format!(
+                    "`{}` is not an element of the imported model",
+                    risk.element
+                ));
+            }
+        }
+    };
+    let covers = |t: &Threat| {
+        mapping
+            .covered_by
+            .iter()
+            .any(|(rule, _)| t.stands_for(rule))
+    };
+    let found = analysis
+        .threats
+        .iter()
+        .map(|t| (t, "threat"))
+        .chain(analysis.hygiene.iter().map(|t| (t, "checklist line")))
+        .find(|(t, _)| covers(t) && target.is_none_or(|id| t.concerns(model, id)));
+    match found {
+        Some((t, kind)) => {
+            let status = if t.is_open() {
+                String::new()
+            } else {
+                format!(", {}", t.status.as_str())
+            };
+            Verdict::Kept(format!("{kind} {}{status}", t.id))
+        }
+        None => {
+            let rules: Vec<&str> = mapping.covered_by.iter().map(|(r, _)| *r).collect();
+            Verdict::Missed(format!(
+                "no finding of {} there (coverage table, `{}`, says where threatforge differs)",
+                rules.join(", "),
+                risk.rule
+            ))
+        }
+    }
+}
+
+/// Threagile's risk list, one entry per rule and element, in the list's order.
+fn read_risks(bytes: &[u8]) -> Result<Vec<Risk>, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        format!(
+            "not JSON at line {}, column {}: {e}; give the `risks.json` Threagile's analyze-model writes",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let Value::Array(items) = value else {
+        return Err(
+            "expected a JSON list of risks, as in the `risks.json` Threagile's analyze-model writes"
+                .to_owned(),
+        );
+    };
+    let mut risks: Vec<Risk> = Vec::new();
+    let mut at: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let text = |key: &str| {
+            item.get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let Some(rule) = text("category") else {
+            return Err(format!(
+                "risk {} has no `category` (the Threagile rule that reported it)",
+                i + 1
+            ));
+        };
+        let (namespace, element) = if model_wide(rule) {
+            ("model", "model")
+        } else {
+            text("most_relevant_technical_asset")
+                .map(|a| ("asset", a))
+                .or_else(|| text("most_relevant_trust_boundary").map(|b| ("boundary", b)))
+                .or_else(|| text("most_relevant_shared_runtime").map(|r| ("runtime", r)))
+                .unwrap_or(("model", "model"))
+        };
+        let key = (rule.to_owned(), element.to_owned());
+        match at.get(&key) {
+            Some(&j) => risks[j].count += 1,
+            None => {
+                at.insert(key, risks.len());
+                risks.push(Risk {
+                    rule: rule.to_owned(),
+                    element: element.to_owned(),
+                    namespace,
+                    count: 1,
+                });
+            }
+        }
+    }
+    Ok(risks)
+}
+
+/// Whether Threagile's rule is about the model as a whole: it fires once, on whichever asset
+/// ranks highest (a missing vault, identity store or build pipeline), or one of its covering
+/// rules is the model's. Any covering finding then keeps it.
+fn model_wide(rule: &str) -> bool {
+    const ONCE_PER_MODEL: &[&str] = &[
+        "missing-build-infrastructure",
+        "missing-identity-store",
+        "missing-vault",
+    ];
+    ONCE_PER_MODEL.contains(&rule)
+        || threagile_rule(rule).is_some_and(|m| {
+            m.covered_by
+                .iter()
+                .any(|(_, elem)| matches!(elem, ThreagileElem::Model))
+        })
+}
+
+fn percent(part: usize, whole: usize) -> usize {
+    (part * 100).checked_div(whole).unwrap_or(100)
+}
