@@ -65,7 +65,10 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     // A tracked risk that maps to several threatforge rules gets a decision on each; those on
     // rules that do not fire on the imported model would only be orphaned-decision warnings.
     // A second import, told which they are, keeps the team's triage on the threats that fire.
-    options.unmatched = unmatched_decisions(&imported.yaml);
+    // Only the Threagile importer maps one tracked risk to several rules.
+    if format == Format::Threagile {
+        options.unmatched = unmatched_decisions(&imported.yaml);
+    }
     if !options.unmatched.is_empty() {
         imported = import(&options)?;
     }
