@@ -3,10 +3,10 @@
 use std::io::Read;
 use std::path::Path;
 
-use threatforge_analysis::RuleSet;
+use threatforge_analysis::{Analyzed, Project, ProjectOptions, Source};
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::escape::{block, line};
-use threatforge_model::{Code, LoadOptions, Refused, Span, read_regular};
+use threatforge_model::{Code, Refused, Span, read_regular};
 
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, eprint, write_output};
@@ -106,29 +106,37 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
 /// The threat selectors of an imported model's decisions that match no threat of the built-in
 /// rules' analysis of it (none when the model does not load: the caller reports that).
 fn unmatched_decisions(yaml: &str) -> Vec<String> {
-    let loaded = threatforge_model::load_str(
-        "imported.yaml",
-        yaml,
-        Path::new("."),
-        &LoadOptions::default(),
-    );
-    if loaded.model.decisions.is_empty() || loaded.diagnostics.iter().any(|d| d.is_error()) {
+    let analyzed = analyze_imported(yaml);
+    if analyzed.loaded.model.decisions.is_empty() || analyzed.has_errors() {
         return Vec::new();
     }
-    let analysis = threatforge_analysis::analyze(&loaded.model, &RuleSet::builtin());
-    let orphaned: Vec<Span> = analysis
+    let orphaned: Vec<Span> = analyzed
+        .analysis
         .diagnostics
         .iter()
         .filter(|d| d.code == Code::OrphanedDecision.name())
         .filter_map(|d| d.labels.first().map(|l| l.span))
         .collect();
-    loaded
+    analyzed
+        .loaded
         .model
         .decisions
         .iter()
         .filter(|d| orphaned.contains(&d.threat.span))
         .map(|d| d.threat.value.clone())
         .collect()
+}
+
+/// An imported model's text, loaded and analyzed with the built-in rules as `check` would.
+pub(super) fn analyze_imported(yaml: &str) -> Analyzed {
+    Project::load(
+        Source::Text {
+            name: "imported.yaml",
+            text: yaml,
+            dir: Path::new("."),
+        },
+        &ProjectOptions::default(),
+    )
 }
 
 fn read_input(path: &Path, from_stdin: bool) -> Result<Vec<u8>, String> {

@@ -7,14 +7,12 @@
 //! itself, a flow to or from it, or the boundary or runtime that holds it. One line per rule and
 //! element: Threagile reports a risk per link where its rule looks at links.
 
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
-
-use serde_json::Value;
-use threatforge_analysis::{Analysis, RuleSet, Threat};
+use threatforge_analysis::{Analysis, Threat};
 use threatforge_import::{Imported, ThreagileElem, threagile_rule};
-use threatforge_model::{LoadOptions, Model};
+use threatforge_model::Model;
 
 /// One Threagile rule on one element, with how many of Threagile's risks it stands for.
 struct Risk {
@@ -29,18 +27,13 @@ struct Risk {
 /// The comparison, as lines for the terminal; `Err` when `risks` is not Threagile's risk list.
 pub(super) fn compare(risks: &[u8], imported: &Imported) -> Result<String, String> {
     let risks = read_risks(risks)?;
-    let loaded = threatforge_model::load_str(
-        "imported.yaml",
-        &imported.yaml,
-        Path::new("."),
-        &LoadOptions::default(),
-    );
-    let analysis = threatforge_analysis::analyze(&loaded.model, &RuleSet::builtin());
+    let analyzed = super::import::analyze_imported(&imported.yaml);
+    let (loaded, analysis) = (&analyzed.loaded, &analyzed.analysis);
     let mut out = String::new();
     let mut kept = 0;
     let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for risk in &risks {
-        let verdict = verdict(risk, imported, &loaded.model, &analysis);
+        let verdict = verdict(risk, imported, &loaded.model, analysis);
         let entry = by_rule.entry(&risk.rule).or_default();
         entry.1 += 1;
         let (mark, what) = match &verdict {
