@@ -3,10 +3,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use threatforge_analysis::{Analyzed, Project, ProjectOptions, Source};
 use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::escape::{block, line};
-use threatforge_model::{Code, Refused, Span, read_regular};
+use threatforge_model::{Refused, read_regular};
 
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, eprint, write_output};
@@ -67,7 +66,7 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     // A second import, told which they are, keeps the team's triage on the threats that fire.
     // Only the Threagile importer maps one tracked risk to several rules.
     if format == Format::Threagile {
-        options.unmatched = unmatched_decisions(&imported.yaml);
+        options.unmatched = super::threagile_risks::unmatched_decisions(&imported.yaml);
     }
     if !options.unmatched.is_empty() {
         imported = import(&options)?;
@@ -101,42 +100,6 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
         eprint(&block(&comparison));
     }
     Ok(crate::exit::OK)
-}
-
-/// The threat selectors of an imported model's decisions that match no threat of the built-in
-/// rules' analysis of it (none when the model does not load: the caller reports that).
-fn unmatched_decisions(yaml: &str) -> Vec<String> {
-    let analyzed = analyze_imported(yaml);
-    if analyzed.loaded.model.decisions.is_empty() || analyzed.has_errors() {
-        return Vec::new();
-    }
-    let orphaned: Vec<Span> = analyzed
-        .analysis
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == Code::OrphanedDecision.name())
-        .filter_map(|d| d.labels.first().map(|l| l.span))
-        .collect();
-    analyzed
-        .loaded
-        .model
-        .decisions
-        .iter()
-        .filter(|d| orphaned.contains(&d.threat.span))
-        .map(|d| d.threat.value.clone())
-        .collect()
-}
-
-/// An imported model's text, loaded and analyzed with the built-in rules as `check` would.
-pub(super) fn analyze_imported(yaml: &str) -> Analyzed {
-    Project::load(
-        Source::Text {
-            name: "imported.yaml",
-            text: yaml,
-            dir: Path::new("."),
-        },
-        &ProjectOptions::default(),
-    )
 }
 
 fn read_input(path: &Path, from_stdin: bool) -> Result<Vec<u8>, String> {

@@ -6,13 +6,18 @@
 //! covers its rule (`rules/coverage-threagile.yaml`) concerns the same element: the asset
 //! itself, a flow to or from it, or the boundary or runtime that holds it. One line per rule and
 //! element: Threagile reports a risk per link where its rule looks at links.
+//!
+//! Also what the import itself asks of the analysis: which of the decisions it wrote from
+//! Threagile's risk tracking match no threat (`unmatched_decisions`).
 
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use threatforge_analysis::{Analysis, Threat};
+use std::path::Path;
+
+use serde_json::Value;
+use threatforge_analysis::{Analysis, Analyzed, Project, ProjectOptions, Source, Threat};
 use threatforge_import::{Imported, ThreagileElem, threagile_rule};
-use threatforge_model::Model;
+use threatforge_model::{Code, Model, Span};
 
 /// One Threagile rule on one element, with how many of Threagile's risks it stands for.
 struct Risk {
@@ -27,7 +32,7 @@ struct Risk {
 /// The comparison, as lines for the terminal; `Err` when `risks` is not Threagile's risk list.
 pub(super) fn compare(risks: &[u8], imported: &Imported) -> Result<String, String> {
     let risks = read_risks(risks)?;
-    let analyzed = super::import::analyze_imported(&imported.yaml);
+    let analyzed = analyze_imported(&imported.yaml);
     let (loaded, analysis) = (&analyzed.loaded, &analyzed.analysis);
     let mut out = String::new();
     let mut kept = 0;
@@ -126,6 +131,42 @@ fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis)
             ))
         }
     }
+}
+
+/// The threat selectors of an imported model's decisions that match no threat of the built-in
+/// rules' analysis of it (none when the model does not load: the caller reports that).
+pub(super) fn unmatched_decisions(yaml: &str) -> Vec<String> {
+    let analyzed = analyze_imported(yaml);
+    if analyzed.loaded.model.decisions.is_empty() || analyzed.has_errors() {
+        return Vec::new();
+    }
+    let orphaned: Vec<Span> = analyzed
+        .analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::OrphanedDecision.name())
+        .filter_map(|d| d.labels.first().map(|l| l.span))
+        .collect();
+    analyzed
+        .loaded
+        .model
+        .decisions
+        .iter()
+        .filter(|d| orphaned.contains(&d.threat.span))
+        .map(|d| d.threat.value.clone())
+        .collect()
+}
+
+/// An imported model's text, loaded and analyzed with the built-in rules as `check` would.
+fn analyze_imported(yaml: &str) -> Analyzed {
+    Project::load(
+        Source::Text {
+            name: "imported.yaml",
+            text: yaml,
+            dir: Path::new("."),
+        },
+        &ProjectOptions::default(),
+    )
 }
 
 /// Threagile's risk list, one entry per rule and element, in the list's order.
