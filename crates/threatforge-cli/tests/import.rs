@@ -168,7 +168,8 @@ const RISKS: &str = r#"[
     "most_relevant_technical_asset": "shop" },
   { "category": "cross-site-request-forgery", "most_relevant_technical_asset": "db" },
   { "category": "missing-hardening", "most_relevant_technical_asset": "gone" },
-  { "category": "a-rule-of-our-own", "most_relevant_technical_asset": "shop" }
+  { "category": "a-rule-of-our-own", "most_relevant_technical_asset": "shop" },
+  { "category": "x\n  kept   sql-nosql-injection@shop: forged", "most_relevant_technical_asset": "shop" }
 ]"#;
 
 /// `--compare` lists, per Threagile rule and element, the finding that keeps the risk or why
@@ -191,7 +192,7 @@ fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let stderr = String::from_utf8(output.stderr).expect("utf-8");
     for expected in [
-        "Threagile's risks kept: 1 of 4 (25%), one per rule and element; 1 of 4 of its rules kept at least once",
+        "Threagile's risks kept: 1 of 5 (20%), one per rule and element; 1 of 5 of its rules kept at least once",
         "  kept   unencrypted-communication@shop (2 risks): threat credentials-over-unencrypted-flow:shop->db",
         "  missed cross-site-request-forgery@db: no finding of cross-site-request-forgery there",
         "  missed missing-hardening@gone: `gone` is not an element of the imported model",
@@ -199,6 +200,11 @@ fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
     ] {
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }
+    // A name in the risk list cannot start a line of its own.
+    assert!(
+        !stderr.contains("\n  kept   sql-nosql-injection@shop: forged"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ use std::path::Path;
 use serde_json::Value;
 use threatforge_analysis::{Analysis, Analyzed, Project, ProjectOptions, Source, Threat};
 use threatforge_import::{Imported, ThreagileElem, threagile_rule};
+use threatforge_model::escape::line;
 use threatforge_model::{Code, Model, Span};
 
 /// One Threagile rule on one element, with how many of Threagile's risks it stands for.
@@ -54,10 +55,13 @@ pub(super) fn compare(risks: &[u8], imported: &Imported) -> Result<String, Strin
         } else {
             String::new()
         };
+        // The rule and element come from the risk list as written: one line each, whatever
+        // they hold.
         let _ = writeln!(
             out,
             "  {mark} {}@{}{times}: {what}",
-            risk.rule, risk.element
+            line(&risk.rule),
+            line(&risk.element)
         );
     }
     let rules_kept = by_rule.values().filter(|(k, _)| *k > 0).count();
@@ -96,7 +100,7 @@ fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis)
             Err(_) => {
                 return Verdict::Missed(format!(
                     "`{}` is not an element of the imported model",
-                    risk.element
+                    line(&risk.element)
                 ));
             }
         }
