@@ -98,7 +98,8 @@ fn is_direct(world: &World, c: usize) -> bool {
 }
 
 /// Whether only the component's own login stands between an outsider and it: a flow into it
-/// comes straight from an untrusted actor, or from a forwarder (not a VPN gateway or bastion,
+/// comes straight from an untrusted source where requests start (an actor, or a person's client
+/// however it is drawn: `starts_requests`), or from a forwarder (not a VPN gateway or bastion,
 /// which signs people in itself) that outsiders reach with nothing in the way, so the login the
 /// flow carries is the first an outsider meets.
 fn own_login(world: &World, c: usize) -> bool {
@@ -109,7 +110,8 @@ fn own_login(world: &World, c: usize) -> bool {
             let forwards =
                 traits.contains(&"forwards-traffic") && !traits.contains(&"remote-access");
             let source = &facts.components[s];
-            (world.kind(s) == threatforge_model::ComponentKind::Actor && source.untrusted_source)
+            (crate::world::facts::starts_requests(&world.model.components[s])
+                && source.untrusted_source)
                 || (forwards && (source.untrusted_source || source.outsider_path))
         })
     })

@@ -44,6 +44,8 @@ pub(crate) struct Draft {
     pub threat_ids: Namespace,
     /// The source tool's element ids and the ids they became (`Imported::ids`).
     pub source_ids: Vec<(String, String)>,
+    /// `Imported::tracked_alternatives`.
+    pub tracked_alternatives: usize,
     /// The ends of flows without an explicit id, so that [`Draft::push_flow`] stays linear.
     unnamed_flow_ends: HashSet<(String, String)>,
 }

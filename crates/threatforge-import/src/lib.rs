@@ -120,6 +120,10 @@ pub struct Imported {
     /// the source may give an asset and a boundary one id. For comparing with what the source
     /// tool reported on them; filled by the Threagile importer.
     pub ids: Vec<(String, String)>,
+    /// How many tracked risks of the source got a decision on each of several threatforge rules
+    /// (where one tool's rule maps to several of ours): only an analysis tells which of those
+    /// decisions match a threat (`Options::unmatched`).
+    pub tracked_alternatives: usize,
 }
 
 /// Why an input could not be imported.
@@ -266,6 +270,7 @@ pub fn import(bytes: &[u8], format: Format, options: &Options) -> Result<Importe
         yaml,
         warnings,
         ids: draft.source_ids,
+        tracked_alternatives: draft.tracked_alternatives,
     })
 }
 

@@ -11,7 +11,7 @@
 //! tracking entry becomes a decision on that rule's threat at the matching element. Otherwise it
 //! becomes a manual threat, so that the team's assessment is not lost.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 use threatforge_model::catalog;
@@ -742,8 +742,10 @@ struct Importer<'a> {
     /// risk tracking looks elements up once per entry, which must not be a scan.
     component_at: HashMap<String, usize>,
     flow_at: HashMap<String, usize>,
-    /// `Options::unmatched`.
-    unmatched: &'a [String],
+    /// `Options::unmatched`, looked up once per selector of every tracked risk.
+    unmatched: HashSet<&'a str>,
+    /// How many tracked risks got decisions on more than one rule (`Imported::tracked_alternatives`).
+    tracked_alternatives: usize,
 }
 
 pub(crate) fn import(
@@ -775,7 +777,8 @@ pub(crate) fn import(
         individual: Vec::new(),
         component_at: HashMap::new(),
         flow_at: HashMap::new(),
-        unmatched: &options.unmatched,
+        unmatched: options.unmatched.iter().map(String::as_str).collect(),
+        tracked_alternatives: 0,
     };
     importer.header(&root, options);
     importer.data_assets(&root);
@@ -805,6 +808,7 @@ pub(crate) fn import(
         .collect();
     ids.sort_unstable();
     importer.draft.source_ids = ids;
+    importer.draft.tracked_alternatives = importer.tracked_alternatives;
     Ok(importer.draft)
 }
 
@@ -1590,10 +1594,13 @@ impl Importer<'_> {
     fn implied_container_runtime(&mut self, machines: &HashMap<String, String>) {
         let held: Vec<&String> = self.draft.runtimes.iter().flat_map(|r| &r.runs).collect();
         let teams = |id: &String| {
-            self.component_at
-                .get(id)
-                .and_then(|&i| self.draft.components.get(i))
-                .is_some_and(|c| c.out_of_scope.is_none() && c.kind != Some(ComponentKind::Actor))
+            self.component_kind(id)
+                .is_some_and(|k| k != ComponentKind::Actor)
+                && self
+                    .component_at
+                    .get(id)
+                    .and_then(|&i| self.draft.components.get(i))
+                    .is_some_and(|c| c.out_of_scope.is_none())
         };
         let mut loose: Vec<(String, String)> = machines
             .iter()
@@ -1792,8 +1799,14 @@ impl Importer<'_> {
                 Some(s) if !s.is_empty() => s,
                 _ => vec![self.tracked_as_manual(&risk_id)],
             };
-            if selectors.iter().any(|s| !self.unmatched.contains(s)) {
-                selectors.retain(|s| !self.unmatched.contains(s));
+            if selectors.len() > 1 {
+                self.tracked_alternatives += 1;
+            }
+            if selectors
+                .iter()
+                .any(|s| !self.unmatched.contains(s.as_str()))
+            {
+                selectors.retain(|s| !self.unmatched.contains(s.as_str()));
             }
             for (i, selector) in selectors.iter().enumerate() {
                 if let Some(&at) = index.get(selector) {

@@ -289,7 +289,7 @@ pub(crate) fn derive(model: &Model) -> Facts {
 /// kind, makes a person's client: a team (or an importer, from Threagile's
 /// `used_as_client_by_human` on a `process`) may draw the browser code it ships as a process
 /// that people use, and on the internet it is where an outsider's requests come from.
-fn starts_requests(component: &threatforge_model::Component) -> bool {
+pub(crate) fn starts_requests(component: &threatforge_model::Component) -> bool {
     component.effective_kind() == ComponentKind::Actor || component.has_trait("human-client")
 }
 
@@ -475,12 +475,15 @@ fn other_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
         }
     }
     let to_idp = |c: usize| idp[c] || (forwards[c] && leads_to_idp[c]);
-    let calls_idp = |c: usize| {
-        facts.components[c]
-            .outbound
-            .iter()
-            .any(|&f| facts.flows[f].target.is_some_and(to_idp))
-    };
+    let calls_idp: Vec<bool> = facts
+        .components
+        .iter()
+        .map(|cf| {
+            cf.outbound
+                .iter()
+                .any(|&f| facts.flows[f].target.is_some_and(to_idp))
+        })
+        .collect();
     let mut reached = vec![0u8; n];
     let mut origins: Vec<(usize, u8)> = Vec::new();
     for (flow, ff) in model.flows.values().zip(&facts.flows) {
@@ -496,7 +499,7 @@ fn other_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
                 flow.authentication(),
                 Authentication::Session | Authentication::Token
             )
-            && !calls_idp(source)
+            && !calls_idp[source]
             && reached[target] == 0
         {
             reached[target] = 1;
@@ -539,7 +542,7 @@ fn other_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
                 && !forwards[c]
                 && !idp[c]
                 && !facts.components[c].password_logins
-                && !calls_idp(c)
+                && !calls_idp[c]
         })
         .collect();
     for (c, assumed) in assumed.into_iter().enumerate() {

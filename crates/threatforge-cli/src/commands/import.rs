@@ -7,6 +7,7 @@ use threatforge_import::{DEFAULT_MAX_BYTES, Format, Options};
 use threatforge_model::escape::{block, line};
 use threatforge_model::{Refused, read_regular};
 
+use super::threagile_risks;
 use crate::cli::ImportArgs;
 use crate::terminal::{Terminal, eprint, write_output};
 
@@ -64,12 +65,21 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
     // A tracked risk that maps to several threatforge rules gets a decision on each; those on
     // rules that do not fire on the imported model would only be orphaned-decision warnings.
     // A second import, told which they are, keeps the team's triage on the threats that fire.
-    // Only the Threagile importer maps one tracked risk to several rules.
-    if format == Format::Threagile {
-        options.unmatched = super::threagile_risks::unmatched_decisions(&imported.yaml);
-    }
-    if !options.unmatched.is_empty() {
-        imported = import(&options)?;
+    // The analysis is made only when something needs it, and kept for the comparison unless a
+    // second import changed the decisions.
+    let mut analyzed = (imported.tracked_alternatives > 0 || risks.is_some())
+        .then(|| threagile_risks::analyze_imported(&imported.yaml));
+    if let Some(first) = analyzed
+        .as_ref()
+        .filter(|_| imported.tracked_alternatives > 0)
+    {
+        options.unmatched = threagile_risks::unmatched_decisions(first);
+        if !options.unmatched.is_empty() {
+            imported = import(&options)?;
+            analyzed = risks
+                .is_some()
+                .then(|| threagile_risks::analyze_imported(&imported.yaml));
+        }
     }
     for warning in &imported.warnings {
         eprint(&format!("warning: {}\n", line(warning)));
@@ -94,8 +104,8 @@ pub(super) fn run(args: ImportArgs, term: &Terminal) -> Result<u8, String> {
             format.title(),
         ));
     }
-    if let Some((path, bytes)) = risks {
-        let comparison = super::threagile_risks::compare(&bytes, &imported)
+    if let (Some((path, bytes)), Some(analyzed)) = (risks, &analyzed) {
+        let comparison = threagile_risks::compare(&bytes, &imported, analyzed)
             .map_err(|e| format!("cannot compare with `{}`: {e}", path.display()))?;
         eprint(&block(&comparison));
     }

@@ -31,9 +31,12 @@ struct Risk {
 }
 
 /// The comparison, as lines for the terminal; `Err` when `risks` is not Threagile's risk list.
-pub(super) fn compare(risks: &[u8], imported: &Imported) -> Result<String, String> {
+pub(super) fn compare(
+    risks: &[u8],
+    imported: &Imported,
+    analyzed: &Analyzed,
+) -> Result<String, String> {
     let risks = read_risks(risks)?;
-    let analyzed = analyze_imported(&imported.yaml);
     let (loaded, analysis) = (&analyzed.loaded, &analyzed.analysis);
     let mut out = String::new();
     let mut kept = 0;
@@ -139,9 +142,8 @@ fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis)
 
 /// The threat selectors of an imported model's decisions that match no threat of the built-in
 /// rules' analysis of it (none when the model does not load: the caller reports that).
-pub(super) fn unmatched_decisions(yaml: &str) -> Vec<String> {
-    let analyzed = analyze_imported(yaml);
-    if analyzed.loaded.model.decisions.is_empty() || analyzed.has_errors() {
+pub(super) fn unmatched_decisions(analyzed: &Analyzed) -> Vec<String> {
+    if analyzed.has_errors() {
         return Vec::new();
     }
     let orphaned: Vec<Span> = analyzed
@@ -162,7 +164,7 @@ pub(super) fn unmatched_decisions(yaml: &str) -> Vec<String> {
 }
 
 /// An imported model's text, loaded and analyzed with the built-in rules as `check` would.
-fn analyze_imported(yaml: &str) -> Analyzed {
+pub(super) fn analyze_imported(yaml: &str) -> Analyzed {
     Project::load(
         Source::Text {
             name: "imported.yaml",
