@@ -420,6 +420,14 @@ fn expression(ty: Ty, depth: u32) -> BoxedStrategy<String> {
             )
                 .prop_map(|(a, f, b)| format!("{a}.{f}({b})")),
             (list(), boolean()).prop_map(|(l, p)| format!("{l}.exists_one(x, {p})")),
+            // `exists` and `all` stop at the item that decides them (`Step::Decide`): items
+            // that fail after it, or a predicate that is not a bool, must agree too.
+            (list(), boolean()).prop_map(|(l, p)| format!("{l}.exists(x, {p})")),
+            (list(), boolean()).prop_map(|(l, p)| format!("{l}.all(x, {p})")),
+            (list(), any(), boolean())
+                .prop_map(|(l, a, p)| format!("{l}.exists(x, x == {a} || {p})")),
+            (list(), any()).prop_map(|(l, a)| format!("{l}.all(x, x > {a})")),
+            list().prop_map(|l| format!("{l}.exists(x, x)")),
         ]
         .boxed(),
         _ => prop_oneof![

@@ -73,6 +73,15 @@ enum Step {
     /// `accu + [element]`, optionally under a condition (`map`, `filter`): appended in place, so
     /// they stay linear.
     Append(Option<Node>, Node),
+    /// `exists` (`any`: the accumulator starts false and becomes `accu || predicate`) or `all`
+    /// (starts true, `accu && predicate`): the loop stops at the first item that decides it.
+    /// Evaluated without the accumulator and the loop condition the macro spells out, which
+    /// were most of the work of a rule's condition; the differential tests hold it to the
+    /// expansion's meaning.
+    Decide {
+        any: bool,
+        predicate: Node,
+    },
 }
 
 /// Compiles an expression whose variables are `roots` (the element first, then what the
@@ -145,12 +154,19 @@ impl Compiler {
                 self.scopes.push(c.accu_var.clone());
                 self.scopes.push(c.iter_var.clone());
                 let condition = self.node(&c.loop_cond)?;
-                let step = match appends_to(&c.loop_step, &c.accu_var) {
-                    Some((filter, element)) => Step::Append(
-                        filter.map(|f| self.node(f)).transpose()?,
-                        self.node(element)?,
-                    ),
-                    None => Step::Generic(self.node(&c.loop_step)?),
+                let step = if let Some((any, predicate)) = decides(c) {
+                    Step::Decide {
+                        any,
+                        predicate: self.node(predicate)?,
+                    }
+                } else {
+                    match appends_to(&c.loop_step, &c.accu_var) {
+                        Some((filter, element)) => Step::Append(
+                            filter.map(|f| self.node(f)).transpose()?,
+                            self.node(element)?,
+                        ),
+                        None => Step::Generic(self.node(&c.loop_step)?),
+                    }
                 };
                 self.scopes.pop();
                 let result = self.node(&c.result)?;
@@ -236,6 +252,9 @@ pub(crate) struct Evaluator<'w> {
     nesting: usize,
     /// Iterations not yet added to the run's budget.
     pending: u64,
+    /// A limit was crossed in this evaluation: the error ends it, even where CEL would let
+    /// another operand decide (`exists` and `all` wait for the items after an error).
+    breached: bool,
 }
 
 impl Drop for Evaluator<'_> {
@@ -257,6 +276,7 @@ impl<'w> Evaluator<'w> {
             allocated: 0,
             nesting: 0,
             pending: 0,
+            breached: false,
         }
     }
 
@@ -267,6 +287,7 @@ impl<'w> Evaluator<'w> {
         self.steps = 0;
         self.allocated = 0;
         self.nesting = 0;
+        self.breached = false;
         self.budget.check_spent()?;
         let value = self.eval(&expression.0);
         // Iterations are added to the run's count in batches, also across evaluations (full
@@ -301,7 +322,7 @@ impl<'w> Evaluator<'w> {
     fn charge_string(&mut self, bytes: usize) -> Result<()> {
         let limit = self.budget.limits.max_string_bytes;
         let what = "the expression builds a string of";
-        within(bytes, limit, what, "bytes", "max-cel-string-bytes")?;
+        within(bytes, limit, what, "bytes", "max-cel-string-bytes").map_err(|e| self.breach(e))?;
         self.charge(bytes)
     }
 
@@ -309,7 +330,7 @@ impl<'w> Evaluator<'w> {
     fn charge_list(&mut self, items: usize, new_items: usize) -> Result<()> {
         let limit = self.budget.limits.max_list_items;
         let what = "the expression builds a list of";
-        within(items, limit, what, "items", "max-cel-list-items")?;
+        within(items, limit, what, "items", "max-cel-list-items").map_err(|e| self.breach(e))?;
         self.charge(new_items.saturating_mul(std::mem::size_of::<Value>()))
     }
 
@@ -318,7 +339,13 @@ impl<'w> Evaluator<'w> {
         let limit = self.budget.limits.max_alloc_bytes;
         let what = "the expression allocates";
         let unit = "bytes in one evaluation";
-        within(self.allocated, limit, what, unit, "max-cel-alloc-bytes")
+        within(self.allocated, limit, what, unit, "max-cel-alloc-bytes").map_err(|e| self.breach(e))
+    }
+
+    /// Marks the evaluation as over a limit, passing the error on.
+    fn breach(&mut self, error: String) -> String {
+        self.breached = true;
+        error
     }
 
     /// Counts what adding `a` and `b` builds: a list or a string of both.
@@ -346,12 +373,13 @@ impl<'w> Evaluator<'w> {
         self.steps += 1;
         let max_steps = self.budget.limits.max_steps;
         if self.steps > max_steps {
-            return Err(breach(
+            let error = breach(
                 "the expression took",
                 format!("{} steps", self.steps),
                 max_steps,
                 "max-cel-steps",
-            ));
+            );
+            return Err(self.breach(error));
         }
         match node {
             Node::Null => Ok(Value::Null),
@@ -520,12 +548,13 @@ impl<'w> Evaluator<'w> {
         // Only the loop nests: a chain `l.map(..).map(..)` evaluates its range before it.
         let max_nesting = self.budget.limits.max_nesting;
         if self.nesting >= max_nesting {
-            return Err(breach(
+            let error = breach(
                 "comprehensions are nested",
                 format!("{} deep", self.nesting + 1),
                 max_nesting as u64,
                 "max-cel-nesting",
-            ));
+            );
+            return Err(self.breach(error));
         }
         self.nesting += 1;
         let looped = self.iterate(c, &range);
@@ -540,14 +569,32 @@ impl<'w> Evaluator<'w> {
     /// The loop of a comprehension, leaving the accumulator in its slot.
     fn iterate(&mut self, c: &'w Comprehension, range: &List<'w>) -> Result<()> {
         let mut built: Vec<Value<'w>> = Vec::new();
+        let mut undecided: Option<String> = None;
         for item in range.iter() {
             self.pending += 1;
             if self.pending >= FLUSH_EVERY {
                 let pending = std::mem::take(&mut self.pending);
-                self.budget.spend(pending)?;
+                self.budget.spend(pending).map_err(|e| self.breach(e))?;
             }
             self.slots.truncate(c.slot + 2);
             self.slots[c.slot + 1] = item;
+            if let Step::Decide { any, predicate } = &c.step {
+                // The loop condition holds until the predicate decides: not evaluated. As in
+                // CEL, an item that decides wins over an error on another, so an error waits
+                // for the items after it.
+                match self.boolean(predicate) {
+                    Ok(b) if b == *any => {
+                        self.slots[c.slot] = Value::Bool(*any);
+                        return Ok(());
+                    }
+                    Ok(_) => {}
+                    Err(error) if self.breached => return Err(error),
+                    Err(error) => {
+                        undecided.get_or_insert(error);
+                    }
+                }
+                continue;
+            }
             if matches!(self.eval(&c.condition), Ok(Value::Bool(false))) {
                 break;
             }
@@ -567,7 +614,11 @@ impl<'w> Evaluator<'w> {
                     let next = self.eval(step)?;
                     self.slots[c.slot] = next;
                 }
+                Step::Decide { .. } => {}
             }
+        }
+        if let Some(error) = undecided {
+            return Err(error);
         }
         if matches!(c.step, Step::Append(..)) {
             self.slots[c.slot] = Value::List(List::Values(Rc::new(built)));
@@ -675,6 +726,39 @@ fn contains<'w>(list: &List<'w>, element: &Value<'w>) -> bool {
 }
 
 /// Recognizes the steps `accu + [element]` (map) and `cond ? accu + [element] : accu` (filter).
+/// Whether a comprehension is the expansion of `exists` or `all` (the `cel` crate's macros, and
+/// the same written out by hand): a boolean start, a step `accu || p` from false or `accu && p`
+/// from true, a loop condition that stops once the accumulator has flipped, and the accumulator
+/// as the result. Gives whether it is `exists`, and the predicate.
+fn decides(c: &cel::common::ast::ComprehensionExpr) -> Option<(bool, &IdedExpr)> {
+    let accu = c.accu_var.as_str();
+    let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == accu);
+    fn call<'e>(e: &'e IdedExpr, name: &str) -> Option<&'e [IdedExpr]> {
+        match &e.expr {
+            Expr::Call(call) if call.func_name == name && call.target.is_none() => {
+                Some(call.args.as_slice())
+            }
+            _ => None,
+        }
+    }
+    let any = match &c.accu_init.expr {
+        Expr::Literal(LiteralValue::Boolean(start)) => !*start.inner(),
+        _ => return None,
+    };
+    let [left, predicate] = call(&c.loop_step, if any { "_||_" } else { "_&&_" })? else {
+        return None;
+    };
+    let [running] = call(&c.loop_cond, "@not_strictly_false")? else {
+        return None;
+    };
+    let stops = if any {
+        matches!(call(running, "!_"), Some([negated]) if is_accu(negated))
+    } else {
+        is_accu(running)
+    };
+    (is_accu(left) && stops && is_accu(&c.result)).then_some((any, predicate))
+}
+
 fn appends_to<'e>(step: &'e IdedExpr, accu: &str) -> Option<(Option<&'e IdedExpr>, &'e IdedExpr)> {
     let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == accu);
     let append = |e: &'e IdedExpr| -> Option<&'e IdedExpr> {
@@ -918,6 +1002,40 @@ flows:
         // `false && error` is false, as in CEL.
         assert_eq!(run("false && (1 / 0 == 1)"), Ok("false".to_owned()));
         assert_eq!(run("(1 / 0 == 1) || true"), Ok("true".to_owned()));
+    }
+
+    #[test]
+    fn exists_and_all_are_decided_by_any_item_over_an_error() {
+        // The item that decides wins, before or after an item that fails; with none, the error.
+        assert_eq!(run("[0, 1].exists(x, 1 / x == 1)"), Ok("true".to_owned()));
+        assert_eq!(run("[1, 0].exists(x, 1 / x == 1)"), Ok("true".to_owned()));
+        assert_eq!(run("[0, 1].all(x, 1 / x == 2)"), Ok("false".to_owned()));
+        assert!(run("[0, 2].exists(x, 1 / x == 1)").is_err());
+        assert!(run("[0, 1].all(x, 1 / x == 1)").is_err());
+        assert!(run("[1, 2].exists(x, x)").is_err());
+        assert_eq!(run("[1, 2].exists(x, x == 2)"), Ok("true".to_owned()));
+        assert_eq!(run("[1, 2].all(x, x > 0)"), Ok("true".to_owned()));
+        assert_eq!(run("[].exists(x, x == 2)"), Ok("false".to_owned()));
+        assert_eq!(run("[].all(x, x == 2)"), Ok("true".to_owned()));
+    }
+
+    #[test]
+    fn a_limit_crossed_inside_exists_ends_the_evaluation() {
+        // An error waits for the items after it, but not one that says a limit was crossed: the
+        // first item nests three comprehensions deep, over the limit of two, and the second
+        // would decide the `exists`.
+        let budget = limited(|l| l.max_nesting = 2);
+        let source = "[0, 1].exists(x, x == 0 ? [1].exists(a, [1].exists(b, b == 1)) : true)";
+        let result = run_within(source, &budget, 1);
+        assert!(
+            result.as_ref().is_err_and(|e| e.contains("max-cel-nesting")),
+            "{result:?}"
+        );
+        // Within the limit, the same expression is true.
+        assert_eq!(
+            run_within(source, &limited(|l| l.max_nesting = 3), 1),
+            Ok("true".to_owned())
+        );
     }
 
     /// `depth` nested `all` over ten items each.
