@@ -58,6 +58,9 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         .iter()
         .filter(|rule| !disabled.contains(&rule.id()))
         .collect();
+    let explain = |rule: &Rule| {
+        !options.skip_builtin_explanations || rule.origin != crate::ruleset::Origin::Builtin
+    };
     // Elements are the outer loop, in parallel: an element's scoring facts are computed once and
     // shared by every threat the element's rules find.
     let mut errors_per_rule: std::collections::HashMap<&str, usize> =
@@ -87,7 +90,9 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             }
             let results: Vec<Evaluated> = chunk
                 .par_iter()
-                .map(|candidate| evaluate_element(&world, &budget, candidate, &for_element))
+                .map(|candidate| {
+                    evaluate_element(&world, &budget, candidate, &for_element, explain)
+                })
                 .collect();
             for (threats, diagnostics) in results {
                 analysis.threats.extend(threats);
@@ -342,6 +347,7 @@ fn evaluate_element<'w>(
     budget: &'w Budget,
     candidate: &Candidate,
     rules: &[&'w Rule],
+    explain: impl Fn(&Rule) -> bool,
 ) -> Evaluated {
     let mut diagnostics = Vec::new();
     let (kind, index) = candidate.object;
@@ -383,8 +389,11 @@ fn evaluate_element<'w>(
                     evaluator.bind(Value::List(List::Values(Rc::new(listed))));
                 }
                 let limit = budget.limits.max_explanation_bytes;
-                let (explanation, empty, cut) =
-                    render(world, &mut evaluator, &rule.explanation, limit);
+                let (explanation, empty, cut) = if explain(rule) {
+                    render(world, &mut evaluator, &rule.explanation, limit)
+                } else {
+                    (String::new(), None, false)
+                };
                 evaluator.unbind();
                 if let Some(at) = empty {
                     diagnostics.push((rule.id().to_owned(), empty_value(rule, candidate.id, at)));

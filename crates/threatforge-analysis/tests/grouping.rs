@@ -287,3 +287,62 @@ flows:
     assert_eq!(member_ids(probe), ["app->db", "app->cache"]);
     assert_eq!(&*probe.explanation, "app calls db, cache.");
 }
+
+/// Leaving the built-in rules' explanations unwritten (`check`'s summary) changes nothing else:
+/// the same findings, with the same scores, status, tier and members, grouped the same way.
+#[test]
+fn skipping_the_builtin_explanations_changes_nothing_but_the_explanations() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/online-shop/threatforge.yaml");
+    let loaded = threatforge_model::load(&path, &threatforge_model::LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let rules = RuleSet::builtin();
+    let run = |skip: bool| {
+        let options = threatforge_analysis::Options {
+            skip_builtin_explanations: skip,
+            ..Default::default()
+        };
+        threatforge_analysis::analyze_with(&loaded.model, &rules, &options)
+    };
+    let (full, summary) = (run(false), run(true));
+    let facts = |analysis: &Analysis| -> Vec<String> {
+        analysis
+            .findings()
+            .map(|t| {
+                let members: Vec<&str> = t.members.iter().map(|m| &*m.id).collect();
+                format!(
+                    "{} {:?} {:?} {:?} {:?} {members:?}",
+                    t.id, t.status, t.residual, t.inherent, t.tier
+                )
+            })
+            .collect()
+    };
+    assert!(full.findings().count() > 20);
+    assert_eq!(facts(&full), facts(&summary));
+    assert!(full.findings().all(|t| !t.explanation.is_empty()));
+    // What is left is what the engine adds to the rule's own text: a group's opening line, the
+    // consequences a threat absorbed, the controls in front of it.
+    for (whole, short) in full.findings().zip(summary.findings()) {
+        let words = short
+            .explanation
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for sentence in words.split(". ").filter(|s| !s.is_empty()) {
+            assert!(
+                whole.explanation.contains(sentence),
+                "{}: {sentence:?} is not part of {:?}",
+                whole.id,
+                whole.explanation
+            );
+        }
+    }
+    let bytes =
+        |analysis: &Analysis| -> usize { analysis.findings().map(|t| t.explanation.len()).sum() };
+    assert!(
+        bytes(&summary) * 5 < bytes(&full),
+        "{} of {}",
+        bytes(&summary),
+        bytes(&full)
+    );
+}

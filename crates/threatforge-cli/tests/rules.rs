@@ -250,6 +250,51 @@ fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed, 0 failed"));
 }
 
+/// `check`'s summary leaves the built-in rules' explanations unwritten (it shows none), but a
+/// team rule's are still written, where an empty value in one is reported; `check --format json`
+/// and `report` carry every explanation.
+#[test]
+fn check_reports_a_team_rules_empty_value_and_its_json_explains_every_threat() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("threat-rules")).expect("mkdir");
+    let empty_tags = TEAM_RULE.replace(
+        "over plain HTTP.\"",
+        "over plain HTTP, tagged {{ flow.tags }}.\"",
+    );
+    assert_ne!(empty_tags, TEAM_RULE);
+    std::fs::write(
+        dir.path().join("threat-rules/plaintext-http-entry.yaml"),
+        empty_tags,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("threatforge.yaml"),
+        format!("{MODEL}rules:\n  dirs: [threat-rules]\n"),
+    )
+    .expect("write");
+    let output = threatforge()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("warning[rule-empty-value]: the explanation of rule `plaintext-http-entry`"),
+        "{stderr}"
+    );
+    let (_, report) = json(&["check", "--format", "json"], dir.path());
+    let threats = report["threats"].as_array().expect("threats");
+    assert!(
+        threats.iter().any(|t| t["rule"] == "sql-injection"),
+        "{report}"
+    );
+    for threat in threats {
+        let explanation = threat["explanation"].as_str().expect("explanation");
+        assert!(explanation.len() > 20, "{threat}");
+    }
+}
+
 const TEAM_CONTROLS: &str = "controls:
   edge-guard:
     title: Edge guard

@@ -81,12 +81,17 @@ pub struct Control {
     pub remediation: String,
 }
 
+/// A table of the catalogue by id. The ids are the catalogue's own, so a hash with a fixed seed
+/// cannot be steered into collisions by a model; SipHash over each lookup was a visible part of
+/// deriving the facts, which ask a component's technology for its traits many times.
+pub(crate) type CatalogMap<T> = IndexMap<String, T, foldhash::fast::FixedState>;
+
 #[derive(Debug)]
 pub struct Catalog {
-    pub technologies: IndexMap<String, Technology>,
-    pub protocols: IndexMap<String, Protocol>,
-    pub controls: IndexMap<String, Control>,
-    pub traits: IndexMap<String, String>,
+    pub technologies: CatalogMap<Technology>,
+    pub protocols: CatalogMap<Protocol>,
+    pub controls: CatalogMap<Control>,
+    pub traits: CatalogMap<String>,
 }
 
 impl Catalog {
@@ -140,7 +145,7 @@ impl Catalog {
 pub(crate) use crate::suggest::Named;
 
 fn named<'a, T>(
-    entries: &'a IndexMap<String, T>,
+    entries: &'a CatalogMap<T>,
     parts: impl Fn(&'a T) -> (&'a String, &'a [String]),
 ) -> Vec<Named<'a>> {
     entries

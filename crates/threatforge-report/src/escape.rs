@@ -243,15 +243,16 @@ pub(crate) fn json_to(value: &impl Serialize, out: &mut dyn std::io::Write) -> s
     json_layout_to(value, usize::MAX, out)
 }
 
-/// `value` as JSON escaped as [`json`] says, pretty-printed at its two outer levels and with
-/// everything deeper on one line: a list of records (the report's threats, a table's entries)
-/// reads one record a line, which a person can scan and grep, and has none of the indentation
-/// that was a third of a large report.
+/// [`json_lines_to`] as a string.
+#[cfg(test)]
 pub(crate) fn json_lines(value: &impl Serialize) -> String {
     json_text(|out| json_lines_to(value, out))
 }
 
-/// [`json_lines`], written to `out` as it is serialized.
+/// `value` as JSON escaped as [`json`] says, pretty-printed at its two outer levels and with
+/// everything deeper on one line: a list of records (the report's threats, a table's entries)
+/// reads one record a line, which a person can scan and grep, and has none of the indentation
+/// that was a third of a large report. Written to `out` as it is serialized.
 pub(crate) fn json_lines_to(
     value: &impl Serialize,
     out: &mut dyn std::io::Write,

@@ -529,8 +529,15 @@ struct CheckModel<'a> {
 }
 
 /// `check --format json`: the report, plus the model's validity and every diagnostic (the
-/// model's and the rules').
-pub fn render_check(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSeverity>) -> String {
+/// model's and the rules'), written to `out` threat by threat, as `report` writes: building the
+/// whole document as a JSON value first took three times the analysis's memory on a large model
+/// (1.6 GB at 50,000 components).
+pub fn write_check(
+    analyzed: &Analyzed,
+    path: &str,
+    fail_on: Option<ThreatSeverity>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let Analyzed {
         loaded,
         rules,
@@ -549,6 +556,7 @@ pub fn render_check(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSever
             .filter(|d| d.severity == severity)
             .count()
     };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     let tables = Tables::new(model, analysis);
     let check = CheckReport {
         model: CheckModel {
@@ -560,20 +568,13 @@ pub fn render_check(analyzed: &Analyzed, path: &str, fail_on: Option<ThreatSever
             boundaries: model.boundaries.len(),
             runtimes: model.runtimes.len(),
             files: model.sources.files().count(),
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
+            errors,
+            warnings,
             rules: rules.rules.len(),
         },
-        report: report(model, analysis, &tables, Vec::new(), fail_on),
+        report: report(model, analysis, &tables, diagnostics, fail_on),
     };
-    let mut value = serde_json::to_value(&check).unwrap_or_default();
-    if let Some(object) = value.as_object_mut() {
-        object.insert(
-            "diagnostics".into(),
-            serde_json::to_value(&diagnostics).unwrap_or_default(),
-        );
-    }
-    crate::escape::json_lines(&value)
+    crate::escape::json_lines_to(&check, out)
 }
 
 #[cfg(test)]

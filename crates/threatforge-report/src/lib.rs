@@ -31,7 +31,7 @@ pub use format::{DiagramFormat, Format, Input, render, render_diagram, render_to
 pub use html::{escaping_environment as html_environment, render as render_html};
 pub use json::{
     SCHEMA as REPORT_SCHEMA, at_or_above, by_risk, gate, gate_passes, render as render_json,
-    render_check, summary,
+    summary, write_check,
 };
 pub use markdown::render as render_markdown;
 pub use otm::render as render_otm;

@@ -1028,7 +1028,9 @@ flows:
         let source = "[0, 1].exists(x, x == 0 ? [1].exists(a, [1].exists(b, b == 1)) : true)";
         let result = run_within(source, &budget, 1);
         assert!(
-            result.as_ref().is_err_and(|e| e.contains("max-cel-nesting")),
+            result
+                .as_ref()
+                .is_err_and(|e| e.contains("max-cel-nesting")),
             "{result:?}"
         );
         // Within the limit, the same expression is true.

@@ -7,12 +7,18 @@ use threatforge_model::{Severity, ThreatSeverity};
 
 use super::{Analyzed, find_model};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::terminal::{Terminal, eprint, write_output};
+use crate::terminal::{Terminal, eprint, write_output, write_streamed};
 
 pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
     let path = find_model(args.model.as_deref())?;
     let today = args.inputs.today()?;
-    let mut analyzed = args.inputs.analyze(&path, today.clone())?;
+    // The summary shows no explanations; the JSON output has one for every threat.
+    let mut analyzed = match args.format {
+        CheckFormat::Json => args.inputs.analyze(&path, today.clone())?,
+        CheckFormat::Human | CheckFormat::Short => {
+            args.inputs.analyze_for_summary(&path, today.clone())?
+        }
+    };
     let require_verified = args.require_verified.map(|s| s.severity());
     args.inputs.apply_evidence(
         &mut analyzed,
@@ -34,10 +40,10 @@ pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
         }
     }
     let fail_on = args.fail_on.map(|s| s.severity());
-    let text = match args.format {
-        CheckFormat::Json => {
-            threatforge_report::render_check(&analyzed, &path.display().to_string(), fail_on)
-        }
+    match args.format {
+        CheckFormat::Json => write_streamed(args.output.as_deref(), |out| {
+            threatforge_report::write_check(&analyzed, &path.display().to_string(), fail_on, out)
+        })?,
         CheckFormat::Human | CheckFormat::Short => {
             // Diagnostics go to standard error, as a compiler's do; the findings to the output.
             if args.format == CheckFormat::Short {
@@ -49,13 +55,12 @@ pub(super) fn run(args: CheckArgs, term: &Terminal) -> Result<u8, String> {
             if let Some(threshold) = require_verified {
                 text.push_str(&verification_gate(&analyzed, threshold));
             }
-            text
+            write_output(args.output.as_deref(), &text)?;
         }
-    };
+    }
     let unverified = require_verified.is_some_and(|t| {
         !threatforge_analysis::unverified_at_or_above(&analyzed.analysis, t).is_empty()
     });
-    write_output(args.output.as_deref(), &text)?;
     let code = if analyzed.has_errors() {
         crate::exit::INVALID
     } else if fail_on.is_some_and(|t| !threatforge_report::gate_passes(&analyzed.analysis, t))

@@ -168,13 +168,34 @@ impl crate::cli::ModelInputs {
 
     /// The model at `path` with these inputs, analyzed as of `today`.
     pub(crate) fn analyze(&self, path: &Path, today: String) -> Result<Analyzed, String> {
-        load_and_analyze(
-            path,
-            self.root.as_deref(),
-            &self.rules,
-            Some(today),
-            &self.limits,
-        )
+        self.analyze_with(path, today, false)
+    }
+
+    /// [`Self::analyze`] for an output that shows no explanations (`check`'s summary): the
+    /// built-in rules' are left unwritten (`Options::skip_builtin_explanations`).
+    pub(crate) fn analyze_for_summary(
+        &self,
+        path: &Path,
+        today: String,
+    ) -> Result<Analyzed, String> {
+        self.analyze_with(path, today, true)
+    }
+
+    fn analyze_with(
+        &self,
+        path: &Path,
+        today: String,
+        skip_builtin_explanations: bool,
+    ) -> Result<Analyzed, String> {
+        let options = ProjectOptions {
+            root: self.root.clone(),
+            extra_rules: self.rules.clone(),
+            today: Some(today),
+            cel: self.limits.cel(),
+            limits: self.limits.model.limits(),
+            skip_builtin_explanations,
+        };
+        load_with(path, &options)
     }
 }
 
@@ -224,9 +245,15 @@ pub(crate) fn load_and_analyze(
         today,
         cel: limits.cel(),
         limits: limits.model.limits(),
+        skip_builtin_explanations: false,
     };
+    load_with(path, &options)
+}
+
+/// Loads and analyzes the model at `path` (`-`: standard input) with `options`.
+fn load_with(path: &Path, options: &ProjectOptions) -> Result<Analyzed, String> {
     if path != Path::new("-") {
-        return Ok(Project::load(Source::Path(path), &options));
+        return Ok(Project::load(Source::Path(path), options));
     }
     let limit = LoadOptions::default().limits.max_file_bytes;
     let mut text = String::new();
@@ -242,7 +269,7 @@ pub(crate) fn load_and_analyze(
             text: &text,
             dir: &dir,
         },
-        &options,
+        options,
     ))
 }
 
