@@ -31,6 +31,8 @@ fields! {
     Children = "children",
     Classification = "classification",
     Components = "components",
+    ContinuedBy = "continued_by",
+    Continues = "continues",
     Controls = "controls",
     Criticality = "criticality",
     Crosses = "crosses",

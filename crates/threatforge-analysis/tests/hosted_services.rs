@@ -95,18 +95,20 @@ fn a_web_console_is_not_a_non_web_service_exposed_directly() {
     assert!(t.explanation.contains("over ssh"), "{}", t.explanation);
 }
 
-/// A device sends credentials in clear text over the internet to the load balancer, which passes
-/// them on in clear text inside the team's network.
+/// A device sends credentials in clear text over the internet to the load balancer, which calls
+/// the API in clear text inside the team's network with a key of its own (a key the balancer
+/// only passed on would be the device's exposure, reported once: `root_causes.rs`).
 const EDGE: &str = "system: { name: t }
 data:
   password: { classification: secret, categories: [credential] }
+  lb-key: { classification: secret, categories: [credential] }
 components:
   device: { technology: iot-device, exposure: internet }
   lb: { technology: load-balancer, exposure: internet }
   api: { technology: api-service, processes: [password] }
 flows:
   - device -> lb: { protocol: http, authentication: credentials, data: [password] }
-  - lb -> api: { protocol: http, authentication: credentials, data: [password] }
+  - lb -> api: { protocol: http, authentication: api-key, data: [password, lb-key] }
 ";
 
 #[test]

@@ -145,3 +145,97 @@ flows:
         threatforge_model::DecisionStatus::Mitigated
     );
 }
+
+/// Chargers that speak plain WebSocket with basic auth, through a load balancer that passes the
+/// connection on as it came: one exposure, reported on the hop in, which names the hop on.
+const PASSED_ON: &str = "system: { name: charging }
+data:
+  password: { classification: secret, integrity: high, categories: [credential] }
+  meter: { classification: confidential, integrity: high }
+boundaries:
+  field: { trust: untrusted, contains: [charger] }
+  vpc: { trust: high, contains: [lb, central] }
+components:
+  charger: { technology: iot-device }
+  lb: { technology: load-balancer }
+  central: { technology: api-service, processes: [meter] }
+flows:
+  - charger -> lb: { protocol: websocket, authentication: credentials, data: [password, meter] }
+  - lb -> central: { protocol: websocket, authentication: credentials, data: [password, meter] }
+";
+
+fn transit_ids(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .findings()
+        .filter(|t| {
+            t.rule.contains("unencrypted")
+                || t.rule.contains("cleartext")
+                || t.rule.contains("in-transit")
+        })
+        .map(|t| t.id.to_string())
+        .collect()
+}
+
+#[test]
+fn a_plaintext_connection_passed_on_by_a_forwarder_is_one_threat_on_the_hop_in() {
+    let analysis = support::analyzed(PASSED_ON);
+    assert_eq!(
+        transit_ids(&analysis),
+        ["credentials-over-unencrypted-flow:charger->lb"]
+    );
+    let threat = support::threat(&analysis, "credentials-over-unencrypted-flow:charger->lb")
+        .expect("threat");
+    assert!(
+        threat
+            .explanation
+            .contains("lb passes them on unencrypted to central"),
+        "{}",
+        threat.explanation
+    );
+    assert!(
+        threat
+            .absorbed
+            .iter()
+            .any(|r| &**r == "tampering-in-transit-across-boundary"),
+        "{:?}",
+        threat.absorbed
+    );
+}
+
+#[test]
+fn a_hop_on_is_its_own_threat_where_the_hop_in_is_encrypted_or_carries_other_data() {
+    // TLS ends at the balancer: the plaintext hop behind it is a threat of its own.
+    let terminated = PASSED_ON.replace(
+        "charger -> lb: { protocol: websocket,",
+        "charger -> lb: { protocol: websocket-tls,",
+    );
+    assert_eq!(
+        transit_ids(&support::analyzed(&terminated)),
+        ["credentials-over-unencrypted-flow:lb->central"]
+    );
+    // The balancer adds a credential of its own on the hop on: that one is not the caller's.
+    let own_key = PASSED_ON
+        .replace(
+            "  meter: {",
+            "  lb-key: { classification: secret, categories: [credential] }\n  meter: {",
+        )
+        .replace(
+            "lb -> central: { protocol: websocket, authentication: credentials, data: [password, meter] }",
+            "lb -> central: { protocol: websocket, authentication: credentials, data: [password, meter, lb-key] }",
+        );
+    let ids = transit_ids(&support::analyzed(&own_key));
+    assert!(
+        ids.contains(&"credentials-over-unencrypted-flow:lb->central".to_owned()),
+        "{ids:?}"
+    );
+    // A VPN gateway passes on only what signed in to it: not the same connection.
+    let gateway = PASSED_ON.replace(
+        "lb: { technology: load-balancer }",
+        "lb: { technology: vpn-gateway }",
+    );
+    let ids = transit_ids(&support::analyzed(&gateway));
+    assert!(
+        ids.contains(&"credentials-over-unencrypted-flow:lb->central".to_owned()),
+        "{ids:?}"
+    );
+}

@@ -114,6 +114,11 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     ("crosses", STRS),
     ("crosses_boundary", BOOL),
     ("into_more_trusted", BOOL),
+    // The hops a forwarder joins: the flows into the flow's source that it passes on, and the
+    // flows out of its target that pass it on. A plaintext connection through a load balancer
+    // is one exposure, not one per hop.
+    ("continues", FLOWS),
+    ("continued_by", FLOWS),
     ("from_internet", BOOL),
     ("tags", STRS),
 ];
