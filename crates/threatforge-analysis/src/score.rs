@@ -51,13 +51,7 @@ impl Score {
 }
 
 pub fn severity_of(score: u8) -> ThreatSeverity {
-    match score {
-        16.. => ThreatSeverity::Critical,
-        8..=15 => ThreatSeverity::High,
-        4..=7 => ThreatSeverity::Medium,
-        2..=3 => ThreatSeverity::Low,
-        _ => ThreatSeverity::Info,
-    }
+    ThreatSeverity::of_score(score)
 }
 
 /// The CVSS v4.0 qualitative rating as a threatforge severity.

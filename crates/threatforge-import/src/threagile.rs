@@ -738,6 +738,9 @@ struct Importer<'a> {
     flow_between: HashMap<(String, String), String>,
     /// Individual risk synthetic ids -> manual threat ids.
     individual: Vec<(String, String)>,
+    /// Manual threats whose likelihood and impact score to another band than the severity the
+    /// Threagile model states for them: the threat id, the stated severity and its word, the band.
+    stated_severity: Vec<(String, ThreatSeverity, String, ThreatSeverity)>,
     /// Component id -> position in `draft.components`, flow id -> position in `draft.flows`:
     /// risk tracking looks elements up once per entry, which must not be a scan.
     component_at: HashMap<String, usize>,
@@ -775,6 +778,7 @@ pub(crate) fn import(
         data: HashMap::new(),
         flow_between: HashMap::new(),
         individual: Vec::new(),
+        stated_severity: Vec::new(),
         component_at: HashMap::new(),
         flow_at: HashMap::new(),
         unmatched: options.unmatched.iter().map(String::as_str).collect(),
@@ -789,6 +793,7 @@ pub(crate) fn import(
     importer.shared_runtimes(&root);
     importer.individual_risks(&root);
     importer.risk_tracking(&root);
+    importer.keep_stated_severities();
     // Threagile keeps technical assets apart from the other elements (an asset and a boundary
     // may share an id), so each id says which it names.
     let mut ids: Vec<(String, String)> = importer
@@ -1748,6 +1753,16 @@ impl Importer<'_> {
                 });
                 let mut notes = Vec::new();
                 if let Some(s) = get_text(&r, "severity") {
+                    let scored = ThreatSeverity::of_score(
+                        t.likelihood.unwrap_or(Level::Medium).step()
+                            * t.impact.unwrap_or(Level::Medium).step(),
+                    );
+                    if let Some(stated) = threagile_severity(&s)
+                        && stated != scored
+                    {
+                        self.stated_severity
+                            .push((t.threat_id(), stated, s.clone(), scored));
+                    }
                     notes.push(format!("severity {s}"));
                 }
                 if let Some(p) = get_text(&r, "data_breach_probability") {
@@ -1762,6 +1777,34 @@ impl Importer<'_> {
                     .insert(0, format!("Threagile: {}", notes.join(", ")));
                 self.individual.push((synthetic, t.threat_id()));
                 self.draft.threats.push(t);
+            }
+        }
+    }
+
+    /// The severity a Threagile model states for an individual risk is its author's verdict,
+    /// and Threagile reports it as stated, whatever the risk's likelihood and impact say (its
+    /// own example model rates a risk of likely exploitation and medium impact critical). Where
+    /// the two disagree, the threat keeps the stated severity as an override of its decision, the
+    /// one its risk tracking made or a new open one, with the reason as its justification.
+    fn keep_stated_severities(&mut self) {
+        for (threat, stated, word, scored) in std::mem::take(&mut self.stated_severity) {
+            let justification = format!(
+                "Threagile's model rates this risk {word}, though its likelihood and impact \
+                 alone score {}",
+                scored.as_str()
+            );
+            match self.draft.decisions.iter_mut().find(|d| d.threat == threat) {
+                Some(decision) if decision.severity.is_none() => {
+                    decision.severity = Some(stated);
+                    decision.justification.get_or_insert(justification);
+                }
+                Some(_) => {}
+                None => {
+                    let mut decision = DraftDecision::new(threat, DecisionStatus::Open);
+                    decision.severity = Some(stated);
+                    decision.justification = Some(justification);
+                    self.draft.decisions.push(decision);
+                }
             }
         }
     }
@@ -2082,6 +2125,19 @@ pub(crate) fn doc_table(name: &str) -> Option<String> {
         _ => return None,
     }
     Some(out)
+}
+
+/// A severity a Threagile model states, by name. Threagile has five (`low`, `medium`, `elevated`,
+/// `high`, `critical`) where threatforge has four above `info`: `elevated` (Threagile's scores
+/// of 4 to 8) mostly falls in threatforge's `medium` (4 to 7).
+fn threagile_severity(word: &str) -> Option<ThreatSeverity> {
+    Some(match norm(word).as_str() {
+        "low" => ThreatSeverity::Low,
+        "medium" | "elevated" => ThreatSeverity::Medium,
+        "high" => ThreatSeverity::High,
+        "critical" => ThreatSeverity::Critical,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use threatforge_analysis::{Analysis, RuleSet};
 use threatforge_import::{
     Format, Options, THREAGILE_RULES, ThreagileElem, detect, import, threagile_rule,
 };
-use threatforge_model::{DecisionStatus, Loaded};
+use threatforge_model::{DecisionStatus, Loaded, ThreatSeverity};
 
 /// An online shop in Threagile 1.0: a browser, a web application on the internet, an
 /// unencrypted database link, an LDAP directory, a build pipeline pushing deployments, nested
@@ -298,6 +298,57 @@ fn imports_load_without_errors_and_keep_the_model() {
         old.model.flows["client->app"].authorization,
         Some(threatforge_model::Authorization::User)
     );
+}
+
+/// The severity a Threagile model states for an individual risk is what its authors and
+/// Threagile's report say; where the risk's likelihood and impact score another band, the threat
+/// keeps the stated one (Threagile's own example rates a likely, medium-impact risk critical and
+/// a frequent, very-high-impact one medium).
+#[test]
+fn an_individual_risk_keeps_the_severity_its_model_states() {
+    let model = SHOP_1_0
+        .replace(
+            "        severity: elevated\n        exploitation_likelihood: likely",
+            "        severity: critical\n        exploitation_likelihood: likely",
+        )
+        .replace("  coupon-abuse@shop-web:\n    status: in-discussion\n", "");
+    assert_ne!(model, SHOP_1_0);
+    let imported = import(model.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    let loaded = support::load(&imported.yaml);
+    let decision = loaded
+        .model
+        .decisions
+        .iter()
+        .find(|d| d.threat.value == "manual:coupon-abuse-shop-web")
+        .expect("a decision keeps the stated severity");
+    assert_eq!(decision.status, DecisionStatus::Open);
+    assert_eq!(decision.severity, Some(ThreatSeverity::Critical));
+    let analysis = analyze(&loaded);
+    let threat = analysis
+        .findings()
+        .find(|t| t.id == "manual:coupon-abuse-shop-web")
+        .expect("threat");
+    assert_eq!(threat.severity(), ThreatSeverity::Critical);
+
+    // Tracked as in discussion, the tracking's decision carries it.
+    let tracked = SHOP_1_0.replace(
+        "        severity: elevated\n        exploitation_likelihood: likely",
+        "        severity: critical\n        exploitation_likelihood: likely",
+    );
+    let imported = import(tracked.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    let loaded = support::load(&imported.yaml);
+    let decisions: Vec<_> = loaded
+        .model
+        .decisions
+        .iter()
+        .filter(|d| d.threat.value == "manual:coupon-abuse-shop-web")
+        .collect();
+    assert_eq!(decisions.len(), 1, "{decisions:#?}");
+    assert_eq!(decisions[0].severity, Some(ThreatSeverity::Critical));
+
+    // Where the stated severity is the band its likelihood and impact give, nothing is added.
+    let imported = import(SHOP_1_0.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    assert!(!imported.yaml.contains("Threagile's model rates this risk"));
 }
 
 #[test]

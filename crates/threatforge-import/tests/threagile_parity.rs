@@ -153,6 +153,26 @@ const CASES: &[Case] = &[
             "technology: web-service-rest",
         ),
     ),
+    // A service of the team's calls the web application with a password, server to server:
+    // Threagile reports CSRF on every web link into a web application; no browser sends this
+    // request, so threatforge does not.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "cross-site-request-forgery",
+            "app",
+            concat!(
+                "technical_assets:\n",
+                "  Portal: { id: portal, type: process, technology: web-service-rest, data_assets_processed: [orders],\n",
+                "    communication_links: { Login: { target: app, protocol: https, authentication: credentials, authorization: technical-user, data_assets_sent: [orders] } } }\n",
+                "  App: { id: app, type: process, technology: web-application, data_assets_processed: [orders] }\n"
+            ),
+            (
+                "technology: web-application",
+                "technology: web-service-rest",
+            ),
+        ),
+    ),
     // A web application.
     case(
         "cross-site-scripting",

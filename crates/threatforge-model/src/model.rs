@@ -625,6 +625,20 @@ ordered_enum! {
     }
 }
 
+impl ThreatSeverity {
+    /// The band of a score (likelihood x impact, each 1-4), as docs/scoring.md sets them: kept
+    /// with the scale so that an importer weighing a source's own rating uses the same bands.
+    pub fn of_score(score: u8) -> ThreatSeverity {
+        match score {
+            16.. => ThreatSeverity::Critical,
+            8..=15 => ThreatSeverity::High,
+            4..=7 => ThreatSeverity::Medium,
+            2..=3 => ThreatSeverity::Low,
+            _ => ThreatSeverity::Info,
+        }
+    }
+}
+
 impl Level {
     /// The step on the 1-4 scale that scores use.
     pub fn step(self) -> u8 {
