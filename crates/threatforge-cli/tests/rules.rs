@@ -197,13 +197,13 @@ examples:
         - u -> s: { protocol: https }
 "#;
 
-#[test]
-fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
+/// A project of [`MODEL`] whose `rules.dirs` holds the team rule `rule`.
+fn with_team_rule(rule: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir(dir.path().join("threat-rules")).expect("mkdir");
     std::fs::write(
         dir.path().join("threat-rules/plaintext-http-entry.yaml"),
-        TEAM_RULE,
+        rule,
     )
     .expect("write");
     std::fs::write(
@@ -211,6 +211,12 @@ fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
         format!("{MODEL}rules:\n  dirs: [threat-rules]\n"),
     )
     .expect("write");
+    dir
+}
+
+#[test]
+fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
+    let dir = with_team_rule(TEAM_RULE);
     let (code, report) = json(&["report"], dir.path());
     assert_eq!(code, Some(0));
     let ids = threat_ids(&report);
@@ -255,23 +261,12 @@ fn team_rules_load_beside_the_builtins_from_the_model_or_the_command_line() {
 /// and `report` carry every explanation.
 #[test]
 fn check_reports_a_team_rules_empty_value_and_its_json_explains_every_threat() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir(dir.path().join("threat-rules")).expect("mkdir");
     let empty_tags = TEAM_RULE.replace(
         "over plain HTTP.\"",
         "over plain HTTP, tagged {{ flow.tags }}.\"",
     );
     assert_ne!(empty_tags, TEAM_RULE);
-    std::fs::write(
-        dir.path().join("threat-rules/plaintext-http-entry.yaml"),
-        empty_tags,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("threatforge.yaml"),
-        format!("{MODEL}rules:\n  dirs: [threat-rules]\n"),
-    )
-    .expect("write");
+    let dir = with_team_rule(&empty_tags);
     let output = threatforge()
         .current_dir(dir.path())
         .arg("check")
