@@ -100,10 +100,8 @@ fn own_login(world: &World, c: usize) -> bool {
     let facts = &world.facts;
     facts.components[c].inbound.iter().any(|&f| {
         facts.flows[f].source.is_some_and(|s| {
-            let traits = world.traits(s);
-            let forwards =
-                traits.contains(&"forwards-traffic") && !traits.contains(&"remote-access");
             let source = &facts.components[s];
+            let forwards = source.passes_requests_on;
             (crate::world::facts::starts_requests(&world.model.components[s])
                 && source.untrusted_source)
                 || (forwards && (source.untrusted_source || source.outsider_path))

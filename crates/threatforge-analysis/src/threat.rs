@@ -414,25 +414,23 @@ pub(crate) fn sort_by_id(threats: &mut [Threat]) {
     }
 }
 
-/// Whether `boundary` holds `component`, directly or through the boundaries nested in it.
-fn boundary_holds(model: &threatforge_model::Model, boundary: &str, component: &str) -> bool {
-    let mut stack = vec![boundary];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(b) = stack.pop() {
-        if !seen.insert(b) {
-            continue;
-        }
-        let Some(decl) = model.boundaries.get(b) else {
-            continue;
-        };
-        for member in &decl.contains {
-            if member.value.as_str() == component {
-                return true;
-            }
-            stack.push(member.value.as_str());
-        }
-    }
-    false
+/// Whether `boundary` holds the component or boundary `id`, directly or through the boundaries
+/// nested in it, as the model's boundary tree says (built here: a threat on a boundary is rare,
+/// and this is asked only when comparing with another tool's findings).
+fn boundary_holds(model: &threatforge_model::Model, boundary: &str, id: &str) -> bool {
+    let Some(b) = model.boundaries.get_index_of(boundary) else {
+        return false;
+    };
+    let tree = threatforge_model::BoundaryTree::new(model);
+    let around = match model.components.get_index_of(id) {
+        Some(c) => tree.around(c),
+        // A boundary's chain ends with itself, which the caller counts already.
+        None => model
+            .boundaries
+            .get_index_of(id)
+            .map_or(&[][..], |inner| tree.chain(inner)),
+    };
+    around.contains(&b)
 }
 
 #[cfg(test)]
@@ -441,6 +439,44 @@ mod tests {
 
     fn id(rule: &str, key: &str) -> ThreatId {
         ThreatId::new(Arc::from(rule), Arc::from(key))
+    }
+
+    #[test]
+    fn a_boundary_holds_what_its_nested_boundaries_hold() {
+        let loaded = threatforge_model::load_str(
+            "m.yaml",
+            "system: { name: s }
+components:
+  web: { technology: web-application }
+  db: { technology: postgresql }
+boundaries:
+  cloud: { kind: cloud-account, contains: [vpc] }
+  vpc: { kind: vpc, contains: [dmz] }
+  dmz: { kind: network, contains: [web] }
+  data: { kind: network, contains: [db] }
+",
+            std::path::Path::new("."),
+            &threatforge_model::LoadOptions::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let model = &loaded.model;
+        for (boundary, id, holds) in [
+            ("dmz", "web", true),
+            ("cloud", "web", true),
+            ("cloud", "dmz", true),
+            ("vpc", "dmz", true),
+            ("dmz", "vpc", false),
+            ("data", "web", false),
+            ("vpc", "db", false),
+            ("missing", "web", false),
+            ("cloud", "missing", false),
+        ] {
+            assert_eq!(
+                boundary_holds(model, boundary, id),
+                holds,
+                "{boundary} holds {id}"
+            );
+        }
     }
 
     #[test]

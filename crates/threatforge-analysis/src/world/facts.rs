@@ -62,6 +62,10 @@ pub struct ComponentFacts {
     /// source calls it itself. A VPN gateway or bastion (`remote-access`), or a flow over a VPN,
     /// ends such a path.
     pub published_to_internet: bool,
+    /// It passes requests on as they came (`forwards-traffic`) and is not a VPN gateway or
+    /// bastion (`remote-access`), which passes on only what signed in to it: its flows out
+    /// continue its flows in, and what reaches it reaches what it forwards to.
+    pub passes_requests_on: bool,
     /// People sign in to it with a password: a flow of `authentication: credentials` from a
     /// person's client, or from a forwarder people reach, leads to it, directly or through more
     /// forwarders. A forwarder that passes the requests on to a process does not count: the login
@@ -277,10 +281,18 @@ pub(crate) fn derive(model: &Model) -> Facts {
         .values()
         .map(|c| c.has_trait("forwards-traffic"))
         .collect();
+    for ((cf, component), &forwards) in facts
+        .components
+        .iter_mut()
+        .zip(model.components.values())
+        .zip(&forwards)
+    {
+        cf.passes_requests_on = forwards && !component.has_trait("remote-access");
+    }
     people(model, &mut facts, &forwards);
     password_logins(model, &mut facts, &forwards);
     other_logins(model, &mut facts, &forwards);
-    internet_front(model, &mut facts, &forwards);
+    internet_front(model, &mut facts);
     machine_callers(model, &mut facts);
     facts
 }
@@ -325,7 +337,7 @@ fn people(model: &Model, facts: &mut Facts, forwards: &[bool]) {
 
 /// Where web requests from the internet arrive unfiltered (`ComponentFacts::unfiltered_web_traffic`)
 /// and what the internet reaches through forwarders (`ComponentFacts::published_to_internet`).
-fn internet_front(model: &Model, facts: &mut Facts, forwards: &[bool]) {
+fn internet_front(model: &Model, facts: &mut Facts) {
     let flows: Vec<&threatforge_model::Flow> = model.flows.values().map(|f| &**f).collect();
     let private = |flow: &threatforge_model::Flow| {
         flow.has_control("vpn")
@@ -338,26 +350,22 @@ fn internet_front(model: &Model, facts: &mut Facts, forwards: &[bool]) {
                 && matches!(flow.protocol_family(), "http" | ""))
     };
     let web = |f: usize| matches!(flows[f].protocol_family(), "http" | "") && !private(flows[f]);
+    // A VPN gateway or bastion forwards too, but only what signed in to it: what it leads to is
+    // neither unfiltered web traffic nor published (`passes_requests_on`).
+    let published_passes_on: Vec<bool> = facts
+        .components
+        .iter()
+        .map(|cf| cf.passes_requests_on)
+        .collect();
     let unfiltered_passes_on: Vec<bool> = model
         .components
         .values()
-        .zip(forwards)
-        .map(|(c, &forwards)| {
-            forwards
-                && !c.has_trait("filters-traffic")
-                && !c.has_control("waf")
-                && !c.has_trait("remote-access")
+        .zip(&published_passes_on)
+        .map(|(c, &passes_on)| {
+            passes_on && !c.has_trait("filters-traffic") && !c.has_control("waf")
         })
         .collect();
-    // A VPN gateway or bastion forwards too, but only what signed in to it: what it leads to is
-    // neither unfiltered web traffic nor published.
     let unfiltered = from_outside(model, facts, &unfiltered_passes_on, web);
-    let published_passes_on: Vec<bool> = model
-        .components
-        .values()
-        .zip(forwards)
-        .map(|(c, &forwards)| forwards && !c.has_trait("remote-access"))
-        .collect();
     let published = from_outside(model, facts, &published_passes_on, |f| {
         !flows[f].has_control("vpn")
     });

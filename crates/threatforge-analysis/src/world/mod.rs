@@ -44,9 +44,6 @@ struct ComponentExtra<'m> {
     foothold: i64,
     /// The highest confidentiality or integrity level (0-3) of its data (`stake`).
     stake: i64,
-    /// It passes requests on as they came (`forwards-traffic`), and is not a VPN gateway or
-    /// bastion, which passes on only what signed in to it: its flows out continue its flows in.
-    passes_on: bool,
 }
 
 /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
@@ -245,10 +242,7 @@ impl<'m> World<'m> {
                     .map(|&d| rating_level(model.data[d].integrity))
                     .fold(level, i64::max);
                 let controls = strs(&c.controls);
-                let has = |t: &str| traits.binary_search(&t).is_ok();
-                let passes_on = has("forwards-traffic") && !has("remote-access");
                 ComponentExtra {
-                    passes_on,
                     criticality,
                     foothold: foothold(&traits, &controls, cf, &facts),
                     stake,
@@ -519,14 +513,18 @@ impl<'m> World<'m> {
             Field::Continues => Value::List(List::Objs(
                 ObjKind::Flow,
                 match ff.source {
-                    Some(s) if self.components[s].passes_on => &self.facts.components[s].inbound,
+                    Some(s) if self.facts.components[s].passes_requests_on => {
+                        &self.facts.components[s].inbound
+                    }
                     _ => &[],
                 },
             )),
             Field::ContinuedBy => Value::List(List::Objs(
                 ObjKind::Flow,
                 match ff.target {
-                    Some(t) if self.components[t].passes_on => &self.facts.components[t].outbound,
+                    Some(t) if self.facts.components[t].passes_requests_on => {
+                        &self.facts.components[t].outbound
+                    }
                     _ => &[],
                 },
             )),

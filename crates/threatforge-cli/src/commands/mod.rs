@@ -188,12 +188,8 @@ impl crate::cli::ModelInputs {
         skip_builtin_explanations: bool,
     ) -> Result<Analyzed, String> {
         let options = ProjectOptions {
-            root: self.root.clone(),
-            extra_rules: self.rules.clone(),
-            today: Some(today),
-            cel: self.limits.cel(),
-            limits: self.limits.model.limits(),
             skip_builtin_explanations,
+            ..project_options(self.root.as_deref(), &self.rules, Some(today), &self.limits)
         };
         load_with(path, &options)
     }
@@ -239,15 +235,24 @@ pub(crate) fn load_and_analyze(
     today: Option<String>,
     limits: &crate::cli::RuleLimits,
 ) -> Result<Analyzed, String> {
-    let options = ProjectOptions {
+    load_with(path, &project_options(root, extra_rules, today, limits))
+}
+
+/// What the command line sets for loading and analyzing a model.
+fn project_options(
+    root: Option<&Path>,
+    extra_rules: &[PathBuf],
+    today: Option<String>,
+    limits: &crate::cli::RuleLimits,
+) -> ProjectOptions {
+    ProjectOptions {
         root: root.map(Path::to_path_buf),
         extra_rules: extra_rules.to_vec(),
         today,
         cel: limits.cel(),
         limits: limits.model.limits(),
         skip_builtin_explanations: false,
-    };
-    load_with(path, &options)
+    }
 }
 
 /// Loads and analyzes the model at `path` (`-`: standard input) with `options`.
