@@ -207,6 +207,41 @@ fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
     );
 }
 
+/// A risk of one of the model's own categories (`individual_risk_categories`) is kept by the
+/// manual threat it became, on its asset only.
+#[test]
+fn compare_keeps_the_models_own_risks_as_their_manual_threats() {
+    let model = format!(
+        "{THREAGILE}individual_risk_categories:\n  Shared admin account:\n    id: shared-admin\n    stride: spoofing\n    risks_identified:\n      Shared admin at shop:\n        severity: high\n        exploitation_likelihood: likely\n        exploitation_impact: high\n        most_relevant_technical_asset: shop\n"
+    );
+    let risks = r#"[
+  { "category": "shared-admin", "synthetic_id": "shared-admin@shop", "most_relevant_technical_asset": "shop" },
+  { "category": "shared-admin", "synthetic_id": "shared-admin@db", "most_relevant_technical_asset": "db" }
+]"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("threagile.yaml");
+    std::fs::write(&input, model).expect("write");
+    let risks_file = dir.path().join("risks.json");
+    std::fs::write(&risks_file, risks).expect("write");
+    let output = threatforge()
+        .args(["import", "-o"])
+        .arg(dir.path().join("threatforge.yaml"))
+        .arg("--compare")
+        .arg(&risks_file)
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    for expected in [
+        "Threagile's risks kept: 1 of 2 (50%)",
+        "  kept   shared-admin@shop: manual threat manual:shared-admin-shop, the model's own risk",
+        "  missed shared-admin@db: not one of Threagile's built-in rules",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+}
+
 #[test]
 fn compare_refuses_what_is_not_threagiles_risk_list() {
     let dir = tempfile::tempdir().expect("tempdir");

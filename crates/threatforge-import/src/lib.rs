@@ -118,7 +118,9 @@ pub struct Imported {
     /// The source tool's element ids and the ids they have in the model, sorted: each source id
     /// prefixed with what it names (`asset:`, `link:`, `boundary:`, `runtime:`, `data:`), since
     /// the source may give an asset and a boundary one id. For comparing with what the source
-    /// tool reported on them; filled by the Threagile importer.
+    /// tool reported on them; filled by the Threagile importer, which also lists each of the
+    /// model's individual risks (`risk:<category>@<elements>`, or `risk:<category>` for a
+    /// category with none) with the manual threat it became.
     pub ids: Vec<(String, String)>,
     /// How many tracked risks of the source got a decision on each of several threatforge rules
     /// (where one tool's rule maps to several of ours): only an analysis tells which of those

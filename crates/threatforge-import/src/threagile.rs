@@ -34,6 +34,11 @@ pub enum Elem {
 const PROC: &[ComponentKind] = &[ComponentKind::Process];
 const STORE: &[ComponentKind] = &[ComponentKind::Store];
 const PROC_STORE: &[ComponentKind] = &[ComponentKind::Process, ComponentKind::Store];
+const PROC_STORE_ACTOR: &[ComponentKind] = &[
+    ComponentKind::Process,
+    ComponentKind::Store,
+    ComponentKind::Actor,
+];
 const ANY: &[ComponentKind] = &[];
 
 /// A Threagile risk rule: its title and STRIDE category (for manual threats), its CWE, and the
@@ -65,7 +70,7 @@ rules! {
     "container-platform-escape", "Container Platform Escape", ElevationOfPrivilege, 1008 => ["container-platform-escape": C(PROC)];
     "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC)];
     "cross-site-scripting", "Cross-Site Scripting (XSS)", Tampering, 79 => ["cross-site-scripting": C(PROC)];
-    "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F, "single-point-of-failure": C(STORE)];
+    "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F, "dos-of-internet-facing-service": C(PROC), "unbounded-resource-consumption": C(PROC), "single-point-of-failure": C(STORE)];
     "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => ["flow-without-protocol": F, "component-without-technology": C(ANY)];
     "ldap-injection", "LDAP-Injection", Tampering, 90 => ["ldap-injection": C(PROC)];
     "missing-authentication", "Missing Authentication", ElevationOfPrivilege, 306 => ["unauthenticated-internet-access-to-sensitive-data": C(PROC_STORE), "caller-spoofing-on-unauthenticated-flow": F];
@@ -89,7 +94,7 @@ rules! {
     "service-registry-poisoning", "Service Registry Poisoning", Spoofing, 693 => ["service-registry-poisoning": C(ANY)];
     "sql-nosql-injection", "SQL/NoSQL-Injection", Tampering, 89 => ["sql-injection": C(PROC), "nosql-injection": C(PROC)];
     "unchecked-deployment", "Unchecked Deployment", Tampering, 1127 => ["unchecked-deployment": C(PROC)];
-    "unencrypted-asset", "Unencrypted Technical Assets", InformationDisclosure, 311 => ["unencrypted-sensitive-data-at-rest": C(PROC_STORE), "encryption-key-management": C(STORE)];
+    "unencrypted-asset", "Unencrypted Technical Assets", InformationDisclosure, 311 => ["unencrypted-sensitive-data-at-rest": C(PROC_STORE_ACTOR), "encryption-key-management": C(STORE)];
     "unencrypted-communication", "Unencrypted Communication", InformationDisclosure, 319 => ["cleartext-sensitive-data-in-transit": F, "credentials-over-unencrypted-flow": F];
     "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC), "exposed-development-infrastructure": C(ANY)];
     "unguarded-direct-datastore-access", "Unguarded Direct Datastore Access", ElevationOfPrivilege, 501 => ["direct-data-store-access-from-outside": C(STORE)];
@@ -810,6 +815,14 @@ pub(crate) fn import(
             };
             Some((format!("{namespace}:{source}"), id.clone()))
         }))
+        // An individual risk is the model's own finding, carried as a manual threat: a
+        // comparison with Threagile's risk list keeps it where that threat is.
+        .chain(
+            importer
+                .individual
+                .iter()
+                .map(|(synthetic, threat)| (format!("risk:{synthetic}"), threat.clone())),
+        )
         .collect();
     ids.sort_unstable();
     importer.draft.source_ids = ids;

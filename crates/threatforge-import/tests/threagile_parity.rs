@@ -623,6 +623,15 @@ shared_runtimes:
 "#,
         ("encryption: none", "encryption: transparent"),
     ),
+    // A controller in the field keeps confidential data on its own storage, unencrypted.
+    case(
+        "unencrypted-asset",
+        "plc",
+        r#"technical_assets:
+  PLC: { id: plc, type: external-entity, technology: iot-device, encryption: none, data_assets_stored: [orders] }
+"#,
+        ("encryption: none", "encryption: transparent"),
+    ),
     // Confidential data over a protocol without encryption.
     case(
         "unencrypted-communication",
@@ -753,6 +762,21 @@ trust_boundaries:
   Namespace: { id: ns, type: network-policy-namespace-isolation, technical_assets_inside: [app] }
 "#,
             ("machine: virtual", "machine: container"),
+        ),
+    ),
+    // An operator's desktop station on a physical machine drawn inside a namespace: Threagile
+    // asks by the machine, threatforge by what the technology is (no desktop runs in a cluster).
+    case(
+        "wrong-trust-boundary-content",
+        "station",
+        r#"technical_assets:
+  Station: { id: station, type: process, technology: desktop, machine: physical, data_assets_processed: [orders] }
+trust_boundaries:
+  Namespace: { id: ns, type: network-policy-namespace-isolation, technical_assets_inside: [station] }
+"#,
+        (
+            "technology: desktop, machine: physical",
+            "technology: web-service-rest, machine: container",
         ),
     ),
     // A data asset that nothing processes, stores or carries.

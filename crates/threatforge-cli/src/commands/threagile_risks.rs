@@ -86,7 +86,10 @@ enum Verdict {
 
 fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis) -> Verdict {
     let Some(mapping) = threagile_rule(&risk.rule) else {
-        return Verdict::Missed("not one of Threagile's built-in rules".to_owned());
+        return carried_individual_risk(risk, imported, analysis).map_or_else(
+            || Verdict::Missed("not one of Threagile's built-in rules".to_owned()),
+            |id| Verdict::Kept(format!("manual threat {id}, the model's own risk")),
+        );
     };
     if mapping.covered_by.is_empty() {
         return Verdict::Missed("no threatforge rule covers it (coverage table)".to_owned());
@@ -138,6 +141,40 @@ fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis)
             ))
         }
     }
+}
+
+/// The manual threat that one of the model's individual risks became, when the analysis has it:
+/// `risk` names the category and the asset, the import lists each risk by its synthetic id
+/// (the category, then the elements it concerns, `@`-separated).
+fn carried_individual_risk(
+    risk: &Risk,
+    imported: &Imported,
+    analysis: &Analysis,
+) -> Option<String> {
+    let category = format!("risk:{}", risk.rule);
+    let on_element = |key: &str| {
+        risk.namespace == "model"
+            || key
+                .split('@')
+                .skip(1)
+                .any(|part| part.trim() == risk.element)
+    };
+    let carried: Vec<&str> = imported
+        .ids
+        .iter()
+        .filter(|(key, _)| {
+            key == &category
+                || key
+                    .strip_prefix(category.as_str())
+                    .is_some_and(|rest| rest.starts_with('@') && on_element(key))
+        })
+        .map(|(_, threat)| threat.as_str())
+        .collect();
+    analysis
+        .threats
+        .iter()
+        .find(|t| carried.iter().any(|id| t.id == *id))
+        .map(|t| t.id.to_string())
 }
 
 /// The threat selectors of an imported model's decisions that match no threat of the built-in
