@@ -148,6 +148,13 @@ pub struct RuleFile {
     /// the element's exposure and authentication do not apply, only the rule's own rating.
     #[serde(default)]
     pub failure: bool,
+    /// Component rules: the attack travels in the content the component is handed (an XML
+    /// document, a query's text, a file): whoever writes that content reaches the component
+    /// through the services that carry it, needing no login of their own on the way. Where the
+    /// component is handed data written outside the team, the authentication on the paths in
+    /// does not lower the likelihood.
+    #[serde(default)]
+    pub in_content: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

@@ -103,6 +103,8 @@ impl Rule {
             reaches_secrets: self.file.reaches_secrets,
             in_transit: self.file.in_transit,
             failure: self.file.failure,
+            of_the_design: self.file.linddun.is_some_and(crate::score::of_the_design),
+            in_content: self.file.in_content,
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }
@@ -552,6 +554,19 @@ impl RuleCompiler<'_> {
                     format!("this rule applies to {}s", file.applies_to.element),
                 )
                 .with_help("only a flow has a network path to stand on; remove `in_transit`"),
+            );
+        }
+        if file.in_content && file.applies_to.element != crate::rule::Element::Component {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    "`in_content` on a rule that does not apply to components",
+                )
+                .with_label(
+                    file.id.span,
+                    format!("this rule applies to {}s", file.applies_to.element),
+                )
+                .with_help("only a component is handed content to parse; remove `in_content`"),
             );
         }
         if file.group == Some(crate::rule::Group::Target)
@@ -1254,10 +1269,14 @@ mod tests {
 
     /// A team's rule with `condition` and `explanation`, read from a directory of its own.
     fn team_rule(condition: &str, explanation: &str) -> RuleSet {
+        team_rule_on("component", condition, explanation)
+    }
+
+    fn team_rule_on(element: &str, condition: &str, explanation: &str) -> RuleSet {
         let dir = tempfile::tempdir().expect("temp dir");
         let text = format!(
             "id: team-rule\ntitle: Team rule\ndescription: A rule.\nstride: tampering\n\
-             applies_to: {{ element: component }}\ncondition: >\n  {condition}\n\
+             applies_to: {{ element: {element} }}\ncondition: >\n  {condition}\n\
              explanation: >\n  {explanation}\nlikelihood: low\nimpact: low\n"
         );
         std::fs::write(dir.path().join("team.yaml"), text).expect("write");
@@ -1282,6 +1301,16 @@ mod tests {
         assert_eq!(
             messages,
             ["`in_transit` on a rule that does not apply to flows"]
+        );
+    }
+
+    #[test]
+    fn only_a_component_rule_is_in_content() {
+        let set = team_rule_on("flow", "true", "x\nin_content: true");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`in_content` on a rule that does not apply to components"]
         );
     }
 

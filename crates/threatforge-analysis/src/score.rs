@@ -453,6 +453,9 @@ pub(crate) struct ElementFactors {
     authentication: bool,
     /// A component an outsider's requests reach up to its own login (`own_login`).
     own_login: bool,
+    /// A component that content unvetted parties write reaches
+    /// (`ComponentFacts::handed_outsiders_content`).
+    handed_outsiders_content: bool,
     /// Whether the last factor is the blast radius.
     blast: bool,
     /// The element is a flow: its transport threats come from its network path.
@@ -781,6 +784,8 @@ pub(crate) fn element_scoring(
         likelihood,
         authentication,
         own_login: element == Element::Component && own_login(world, index),
+        handed_outsiders_content: element == Element::Component
+            && world.facts.components[index].handed_outsiders_content,
         blast: has_blast,
         on_flow: element == Element::Flow,
         on_path,
@@ -809,6 +814,10 @@ pub struct RuleScoring<'r> {
     pub in_transit: bool,
     /// The rule describes a failure, not an attack (`failure`).
     pub failure: bool,
+    /// A privacy threat of what the design itself does with people's data (`of_the_design`).
+    pub of_the_design: bool,
+    /// The rule's attack travels in the content the element is handed (`in_content`).
+    pub in_content: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -831,6 +840,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         // password, a missing second factor, a stolen session) is an attack on that login:
         // counting it as what keeps the attacker out would be circular.
         without_authentication: (rule.stride == Stride::Spoofing && element.own_login)
+            || (rule.in_content && element.handed_outsiders_content)
             || (element.on_flow
                 && matches!(
                     rule.stride,
@@ -840,7 +850,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
         without_data: rule.reaches_secrets,
-        without_likelihood: rule.failure,
+        without_likelihood: rule.failure || rule.of_the_design,
     };
     let sum = |on: &str| -> i8 {
         factors
@@ -876,6 +886,16 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
     (score, factors)
 }
 
+/// Whether a privacy threat of this LINDDUN category is what the design itself does with
+/// people's data (keeps it too long, cannot answer a request to erase it, collects it without
+/// telling them): no attacker is involved, so how far outsiders are from it moves nothing.
+pub(crate) fn of_the_design(category: threatforge_model::Linddun) -> bool {
+    matches!(
+        category,
+        threatforge_model::Linddun::NonCompliance | threatforge_model::Linddun::Unawareness
+    )
+}
+
 /// The factors a rule's own hints contribute, made once per rule and shared by its threats.
 pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
     Arc::new([
@@ -886,6 +906,12 @@ pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
             if rule.failure {
                 format!(
                     "the rule rates the failure's likelihood {} (no attacker's path moves it)",
+                    rule.likelihood
+                )
+            } else if rule.linddun.is_some_and(of_the_design) {
+                format!(
+                    "the rule rates the likelihood {}: it is what the design itself does with \
+                     people's data, which no attacker's path moves",
                     rule.likelihood
                 )
             } else {

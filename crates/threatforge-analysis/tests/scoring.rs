@@ -629,3 +629,68 @@ flows:
         .collect();
     assert!(attacks.iter().any(|t| moved_by_path(t)), "{attacks:?}");
 }
+
+/// Partners' shipments reach a label renderer through a gateway and a service that calls it with
+/// its own certificate; staff sending the same through a VPN are the near miss.
+fn labels(sender: &str, auth: &str) -> String {
+    format!(
+        "system: {{ name: Parcels }}
+data:
+  shipment: {{ classification: confidential, categories: [personal] }}
+components:
+  sender: {{ technology: {sender}, exposure: internet }}
+  gateway: {{ technology: api-gateway }}
+  shipments: {{ technology: api-service, processes: [shipment] }}
+  renderer: {{ technology: report-generator, processes: [shipment] }}
+flows:
+  - sender -> gateway: {{ protocol: https, authentication: {auth}, data: [shipment] }}
+  - gateway -> shipments: {{ protocol: https, authentication: {auth}, data: [shipment] }}
+  - shipments -> renderer: {{ protocol: grpc-tls, authentication: client-certificate, data: [shipment] }}
+"
+    )
+}
+
+#[test]
+fn content_from_unvetted_parties_rides_past_the_logins_of_the_services_that_carry_it() {
+    let has_authentication_step = |text: &str| {
+        let analysis = analyze(text, None);
+        threat(&analysis, "xml-external-entity:renderer")
+            .factors
+            .iter()
+            .any(|f| f.factor == "authentication")
+    };
+    // A partner's API key keeps no partner out, and the service hands the partner's shipment on.
+    assert!(!has_authentication_step(&labels(
+        "partner-system",
+        "api-key"
+    )));
+    // The team's own people behind their logins: the shipment they type is not an outsider's.
+    assert!(has_authentication_step(&labels("browser", "credentials")));
+}
+
+#[test]
+fn what_the_design_does_with_peoples_data_takes_no_exposure_step() {
+    let text = clinic("", "").replace(
+        "{ protocol: https, data",
+        "{ protocol: https, authentication: credentials, data",
+    );
+    let analysis = analyze(&text, None);
+    let retention = analysis
+        .findings()
+        .find(|t| &*t.rule == "personal-data-retention")
+        .expect("records are kept with no retention limit");
+    let likelihood: Vec<&str> = retention
+        .factors
+        .iter()
+        .filter(|f| f.on == "likelihood")
+        .map(|f| f.factor)
+        .collect();
+    assert_eq!(likelihood, ["rule"], "{:?}", retention.factors);
+    // The SQL injection on the same path still takes the step the login gives.
+    assert!(
+        threat(&analysis, "sql-injection:portal")
+            .factors
+            .iter()
+            .any(|f| f.factor == "authentication" && f.effect == -1)
+    );
+}

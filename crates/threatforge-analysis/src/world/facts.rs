@@ -5,7 +5,7 @@
 //! zone, its exposure and its flows here, so the internet it stands for and the data sent to it
 //! stay in the analysis. Which threats may be about it is the engine's and the rules' business.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use threatforge_model::{
     Authentication, Authorization, BoundaryTree, Classification, ComponentKind, Exposure, Model,
@@ -84,6 +84,10 @@ pub struct ComponentFacts {
     /// Requests reach it, through the team's processes, from devices and other systems outside
     /// and from no person's client: there is no user behind them (a charger gateway).
     pub serves_machines_only: bool,
+    /// Content that parties the team does not vet write reaches it, carried on by the services
+    /// in between whatever their own logins (`outsiders_content`): an injection in that content
+    /// needs no login of the attacker's on the way.
+    pub handed_outsiders_content: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -294,7 +298,67 @@ pub(crate) fn derive(model: &Model) -> Facts {
     other_logins(model, &mut facts, &forwards);
     internet_front(model, &mut facts);
     machine_callers(model, &mut facts);
+    outsiders_content(model, &mut facts);
     facts
+}
+
+/// Where content that unvetted parties write travels: it starts on each flow an outsider can send
+/// on (`FlowFacts::outsider_path`: anyone on the internet, an account anyone can get, a third
+/// party's credential) and in each answer pulled from an outsider (`answers_from_outside`), and
+/// goes on with each datum wherever a flow carries that datum further: sent on by a process, or
+/// handed on by a queue, bucket or file share to whoever reads it. A database's rows are not
+/// followed out: what the team's services read back is structured by the team, and a store's
+/// own exposure is the store rules' concern. Linear in the (component, datum) pairs reached.
+fn outsiders_content(model: &Model, facts: &mut Facts) {
+    let datum = |d: &threatforge_model::Sp<String>| model.data.get_index_of(&d.value);
+    let mut reached: HashSet<(usize, usize)> = HashSet::new();
+    let mut queue: Vec<(usize, usize)> = Vec::new();
+    for (f, ff) in facts.flows.iter().enumerate() {
+        let (Some(s), Some(t)) = (ff.source, ff.target) else {
+            continue;
+        };
+        let flow = &model.flows[f];
+        if ff.outsider_path {
+            queue.extend(flow.data.iter().filter_map(datum).map(|d| (t, d)));
+        }
+        if answers_from_outside(model, &facts.components[t], s, t, f) {
+            queue.extend(flow.returns.iter().filter_map(datum).map(|d| (s, d)));
+        }
+    }
+    let passes_on = |c: usize| {
+        let component = &model.components[c];
+        match component.effective_kind() {
+            ComponentKind::Process => true,
+            ComponentKind::Store => {
+                component.has_trait("message-broker") || component.has_trait("filesystem")
+            }
+            ComponentKind::Actor => false,
+        }
+    };
+    while let Some((c, d)) = queue.pop() {
+        if !reached.insert((c, d)) {
+            continue;
+        }
+        facts.components[c].handed_outsiders_content = true;
+        if !passes_on(c) {
+            continue;
+        }
+        let cf = &facts.components[c];
+        for &f in &cf.outbound {
+            if let Some(t) = facts.flows[f].target
+                && model.flows[f].data.iter().any(|x| datum(x) == Some(d))
+            {
+                queue.push((t, d));
+            }
+        }
+        for &f in &cf.inbound {
+            if let Some(s) = facts.flows[f].source
+                && model.flows[f].returns.iter().any(|x| datum(x) == Some(d))
+            {
+                queue.push((s, d));
+            }
+        }
+    }
 }
 
 /// Where requests start: an actor, or a person's client however it is drawn. The trait, not the
@@ -1129,6 +1193,38 @@ data:
         // The team's own internet-facing service answers with the team's own output.
         assert!(!component(&model, &facts, "poller").pulls_untrusted_input);
         assert!(!component(&model, &facts, "db").pulls_untrusted_input);
+    }
+
+    /// Outsiders' content goes on with the datum through services, queues and buckets, whatever
+    /// the services' own logins; not out of a database, nor from the team's staff.
+    #[test]
+    fn outsiders_content_travels_with_the_data_that_carries_it() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+data: { photo: {}, review: {}, note: {} }
+components:
+  shopper: { technology: browser, exposure: internet, traits: [open-sign-up] }
+  staff: { technology: user }
+  shop: { technology: web-application, exposure: internet }
+  uploads: { technology: object-storage }
+  scanner: { technology: worker }
+  db: { technology: postgresql }
+  console: { technology: admin-console }
+  reports: { technology: worker }
+flows:
+  - shopper -> shop: { protocol: https, authentication: session, data: [photo, review] }
+  - shop -> uploads: { protocol: https, authentication: token, data: [photo] }
+  - scanner -> uploads: { protocol: https, authentication: token, readonly: true, returns: [photo] }
+  - shop -> db: { protocol: postgres-tls, authentication: credentials, data: [review] }
+  - console -> db: { protocol: postgres-tls, authentication: credentials, readonly: true, returns: [review] }
+  - staff -> console: { protocol: https, authentication: credentials, data: [note] }
+  - console -> reports: { protocol: grpc-tls, authentication: client-certificate, data: [note] }
+",
+        );
+        let handed = |id: &str| component(&model, &facts, id).handed_outsiders_content;
+        assert!(handed("shop") && handed("uploads") && handed("scanner") && handed("db"));
+        assert!(!handed("console"), "rows read back from the database");
+        assert!(!handed("reports"), "what the team's staff type");
     }
 
     #[test]
