@@ -155,6 +155,11 @@ pub struct RuleFile {
     /// does not lower the likelihood.
     #[serde(default)]
     pub in_content: bool,
+    /// The attack is made by one of the element's own callers (a compromised or buggy writer of a
+    /// shared store, another tenant): the logins on the paths in are what that caller holds, so
+    /// they do not lower the likelihood.
+    #[serde(default)]
+    pub by_caller: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

@@ -105,6 +105,7 @@ impl Rule {
             failure: self.file.failure,
             of_the_design: self.file.linddun.is_some_and(crate::score::of_the_design),
             in_content: self.file.in_content,
+            by_caller: self.file.by_caller,
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }

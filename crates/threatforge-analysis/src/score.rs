@@ -818,6 +818,8 @@ pub struct RuleScoring<'r> {
     pub of_the_design: bool,
     /// The rule's attack travels in the content the element is handed (`in_content`).
     pub in_content: bool,
+    /// The rule's attacker is one of the element's own callers (`by_caller`).
+    pub by_caller: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -841,6 +843,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         // counting it as what keeps the attacker out would be circular.
         without_authentication: (rule.stride == Stride::Spoofing && element.own_login)
             || (rule.in_content && element.handed_outsiders_content)
+            || rule.by_caller
             || (element.on_flow
                 && matches!(
                     rule.stride,

@@ -694,3 +694,32 @@ fn what_the_design_does_with_peoples_data_takes_no_exposure_step() {
             .any(|f| f.factor == "authentication" && f.effect == -1)
     );
 }
+
+#[test]
+fn a_callers_attack_takes_no_authentication_step() {
+    let text = "system: { name: Shop }
+data:
+  orders: { classification: confidential, integrity: high }
+components:
+  shopper: { technology: browser, exposure: internet }
+  web: { technology: web-application, processes: [orders] }
+  billing: { technology: api-service, processes: [orders] }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - shopper -> web: { protocol: https, authentication: credentials, data: [orders] }
+  - web -> billing: { protocol: https, authentication: token, data: [orders] }
+  - web -> db: { protocol: postgres-tls, authentication: credentials, data: [orders] }
+  - billing -> db: { protocol: postgres-tls, authentication: credentials, data: [orders] }
+";
+    let analysis = analyze(text, None);
+    let has_authentication_step = |id: &str| {
+        threat(&analysis, id)
+            .factors
+            .iter()
+            .any(|f| f.factor == "authentication")
+    };
+    // The writer that corrupts the others' records holds its own database login.
+    assert!(!has_authentication_step("shared-datastore-write-access:db"));
+    // An outsider's injection into the web application still meets the shopper's login.
+    assert!(has_authentication_step("sql-injection:web"));
+}
