@@ -155,11 +155,17 @@ pub struct RuleFile {
     /// does not lower the likelihood.
     #[serde(default)]
     pub in_content: bool,
-    /// The attack is made by one of the element's own callers (a compromised or buggy writer of a
-    /// shared store, another tenant): the logins on the paths in are what that caller holds, so
-    /// they do not lower the likelihood.
+    /// The attacker is a legitimate caller acting within its own login (a compromised or buggy
+    /// writer of a shared store, another tenant, a user or partner asking a service for records
+    /// that are not theirs): the logins on the paths in are what that caller holds, so they do
+    /// not lower the likelihood.
     #[serde(default)]
     pub by_caller: bool,
+    /// The attack does not come over the network to the element: a secret read where it is kept
+    /// (a chart's values, a pipeline's settings), an agent talked into it on the phone. The
+    /// element's exposure and authentication do not move the likelihood, as for a failure.
+    #[serde(default)]
+    pub off_network: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Rules that describe consequences of the same root cause on the same element: where this

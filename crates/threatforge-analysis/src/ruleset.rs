@@ -106,6 +106,7 @@ impl Rule {
             of_the_design: self.file.linddun.is_some_and(crate::score::of_the_design),
             in_content: self.file.in_content,
             by_caller: self.file.by_caller,
+            off_network: self.file.off_network,
             hints: &self.shared.hints,
             severity_cap: &self.shared.severity_cap,
         }

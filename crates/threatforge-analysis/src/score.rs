@@ -818,8 +818,10 @@ pub struct RuleScoring<'r> {
     pub of_the_design: bool,
     /// The rule's attack travels in the content the element is handed (`in_content`).
     pub in_content: bool,
-    /// The rule's attacker is one of the element's own callers (`by_caller`).
+    /// The rule's attacker is a legitimate caller acting within its own login (`by_caller`).
     pub by_caller: bool,
+    /// The rule's attack does not come over the network to the element (`off_network`).
+    pub off_network: bool,
     /// The rule's own hint factors (`hint_factors`), shared by its threats.
     pub hints: &'r Arc<[Factor; 2]>,
     /// Why the impact came down to `max_severity`.
@@ -853,7 +855,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
         without_data: rule.reaches_secrets,
-        without_likelihood: rule.failure || rule.of_the_design,
+        without_likelihood: rule.failure || rule.of_the_design || rule.off_network,
     };
     let sum = |on: &str| -> i8 {
         factors

@@ -723,3 +723,37 @@ flows:
     // An outsider's injection into the web application still meets the shopper's login.
     assert!(has_authentication_step("sql-injection:web"));
 }
+
+#[test]
+fn a_secret_read_where_it_is_kept_takes_no_exposure_step() {
+    let text = "system: { name: Bank }
+data:
+  ledger-password: { classification: secret, categories: [credential] }
+  payment: { classification: confidential, integrity: critical }
+components:
+  customer: { technology: mobile-app, exposure: internet }
+  payments: { technology: api-service, processes: [payment] }
+  adapter: { technology: api-service, processes: [payment, ledger-password] }
+  ledger: { technology: external-service, processes: [payment] }
+flows:
+  - customer -> payments: { protocol: https, authentication: token, data: [payment] }
+  - payments -> adapter: { protocol: grpc-tls, authentication: client-certificate, data: [payment] }
+  - adapter -> ledger: { protocol: https, authentication: credentials, data: [payment, ledger-password] }
+";
+    let analysis = analyze(text, None);
+    let likelihood: Vec<&str> = threat(&analysis, "static-secrets-without-vault:adapter")
+        .factors
+        .iter()
+        .filter(|f| f.on == "likelihood")
+        .map(|f| f.factor)
+        .collect();
+    assert_eq!(likelihood, ["rule"]);
+    // The adapter itself is three flows in and behind logins: a threat that comes over the
+    // network to it takes those steps.
+    let network: Vec<&str> = analysis
+        .findings()
+        .filter(|t| &*t.element.id == "adapter" && &*t.rule != "static-secrets-without-vault")
+        .flat_map(|t| t.factors.iter().map(|f| f.factor))
+        .collect();
+    assert!(network.contains(&"authentication"), "{network:?}");
+}
