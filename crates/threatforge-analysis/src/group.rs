@@ -77,6 +77,7 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
             Entry::Occupied(mut entry) => entry.get_mut().add(threat),
         }
     }
+    merge_superseded(active, &mut groups);
     let rest = &mut analysis.threats;
     // What was taken out leaves its room behind: give it back before the groups are made.
     rest.shrink_to_fit();
@@ -94,6 +95,48 @@ pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
     rest.extend(groups);
     if rest.len() > before {
         crate::threat::sort_by_id(rest);
+    }
+}
+
+/// Folds a rule's group into the group of a rule that supersedes it on the same key (the clear
+/// text a cluster's flows carry, into the credentials they carry: one missing mesh, one threat).
+/// On each flow the root rule already absorbed the other; across a cluster, flows with
+/// credentials and flows with only data would otherwise give two threats of one cause. Only
+/// where the superseded group is no more severe: the root's threat must not understate it.
+fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Pending>) {
+    for root in active {
+        let Some(group) = root.file.group else {
+            continue;
+        };
+        for superseded in &root.file.supersedes {
+            let same_kind = active
+                .iter()
+                .any(|r| r.id() == superseded.value && r.file.group == Some(group));
+            if !same_kind {
+                continue;
+            }
+            let prefix = format!("{}:", superseded.value);
+            let keys: Vec<String> = groups
+                .range(prefix.clone()..)
+                .take_while(|(id, _)| id.starts_with(&prefix))
+                .map(|(id, _)| id[prefix.len()..].to_owned())
+                .collect();
+            for key in keys {
+                let root_id = format!("{}:{key}", root.id());
+                let Some(worst) = groups.get(&root_id).map(|p| p.worst.risk_order()) else {
+                    continue;
+                };
+                let other_id = format!("{prefix}{key}");
+                if groups
+                    .get(&other_id)
+                    .is_some_and(|p| p.worst.risk_order() >= worst)
+                    && let Some(other) = groups.remove(&other_id)
+                    && let Some(pending) = groups.get_mut(&root_id)
+                {
+                    pending.absorb(other, &superseded.value);
+                }
+            }
+        }
     }
 }
 
@@ -200,6 +243,22 @@ impl Pending {
         if member.risk_order() < self.worst.risk_order() {
             self.worst = member;
         }
+    }
+
+    /// Takes in the group of a rule this group's rule supersedes: its members, and its rule among
+    /// the absorbed ones (a decision written for it still applies).
+    fn absorb(&mut self, other: Pending, rule: &str) {
+        let Members {
+            elements,
+            spans,
+            absorbed,
+            text,
+        } = other.members;
+        self.members.elements.extend(elements);
+        self.members.spans.extend(spans);
+        self.members.absorbed.push(Arc::from(rule));
+        self.members.absorbed.extend(absorbed);
+        self.members.text.push_str(&text);
     }
 
     /// The group's threat, `<rule>:<key>`, with every member's explanation.

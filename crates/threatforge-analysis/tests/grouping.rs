@@ -215,6 +215,40 @@ fn clear_text_hops_inside_one_cluster_are_one_threat_of_the_cluster() {
     assert!(ids.iter().all(|id| !id.ends_with(":k8s")), "{ids:?}");
 }
 
+/// Inside one cluster, hops that carry credentials and hops that carry only confidential data in
+/// clear text have one cause (no mesh): one threat, the credentials', names them all.
+#[test]
+fn clear_text_without_credentials_joins_the_clusters_credentials_threat() {
+    let text = cluster("bff, users, orders").replace(
+        "  - bff -> orders: { protocol: grpc, authentication: token, data: [token, profile] }",
+        "  - bff -> orders: { protocol: grpc, authentication: none, data: [profile] }",
+    );
+    let analysis = analyzed(&text);
+    assert!(
+        of_rule(&analysis, "cleartext-sensitive-data-in-transit").is_empty(),
+        "{:?}",
+        of_rule(&analysis, "cleartext-sensitive-data-in-transit")
+    );
+    let group = of_rule(&analysis, "credentials-over-unencrypted-flow")
+        .into_iter()
+        .find(|t| t.id == *"credentials-over-unencrypted-flow:k8s")
+        .expect("the cluster's threat");
+    assert_eq!(member_ids(group), ["bff->users", "bff->orders"]);
+    assert!(
+        group
+            .absorbed
+            .iter()
+            .any(|r| &**r == "cleartext-sensitive-data-in-transit"),
+        "{:?}",
+        group.absorbed
+    );
+    assert!(
+        group.explanation.contains("carries confidential data"),
+        "{}",
+        group.explanation
+    );
+}
+
 /// A pipeline that pushes into two environments and publishes to a registry: one threat on the
 /// pipeline whose members are the flows it pushes over (`members`), found on each target.
 #[test]
