@@ -172,25 +172,30 @@ const RISKS: &str = r#"[
   { "category": "x\n  kept   sql-nosql-injection@shop: forged", "most_relevant_technical_asset": "shop" }
 ]"#;
 
-/// `--compare` lists, per Threagile rule and element, the finding that keeps the risk or why
-/// none does, after a summary.
-#[test]
-fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
+/// Imports `model` with `--compare` against `risks`; the comparison, from standard error.
+fn compared(model: &str, risks: &str) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("threagile.yaml");
-    std::fs::write(&input, THREAGILE).expect("write");
-    let risks = dir.path().join("risks.json");
-    std::fs::write(&risks, RISKS).expect("write");
+    std::fs::write(&input, model).expect("write");
+    let risks_file = dir.path().join("risks.json");
+    std::fs::write(&risks_file, risks).expect("write");
     let output = threatforge()
         .args(["import", "-o"])
         .arg(dir.path().join("threatforge.yaml"))
         .arg("--compare")
-        .arg(&risks)
+        .arg(&risks_file)
         .arg(&input)
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    String::from_utf8(output.stderr).expect("utf-8")
+}
+
+/// `--compare` lists, per Threagile rule and element, the finding that keeps the risk or why
+/// none does, after a summary.
+#[test]
+fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
+    let stderr = compared(THREAGILE, RISKS);
     for expected in [
         "Threagile's risks kept: 1 of 5 (20%), one per rule and element; 1 of 5 of its rules kept at least once",
         "  kept   unencrypted-communication@shop (2 risks): threat credentials-over-unencrypted-flow:shop->db",
@@ -218,21 +223,7 @@ fn compare_keeps_the_models_own_risks_as_their_manual_threats() {
   { "category": "shared-admin", "synthetic_id": "shared-admin@shop", "most_relevant_technical_asset": "shop" },
   { "category": "shared-admin", "synthetic_id": "shared-admin@db", "most_relevant_technical_asset": "db" }
 ]"#;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("threagile.yaml");
-    std::fs::write(&input, model).expect("write");
-    let risks_file = dir.path().join("risks.json");
-    std::fs::write(&risks_file, risks).expect("write");
-    let output = threatforge()
-        .args(["import", "-o"])
-        .arg(dir.path().join("threatforge.yaml"))
-        .arg("--compare")
-        .arg(&risks_file)
-        .arg(&input)
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let stderr = compared(&model, risks);
     for expected in [
         "Threagile's risks kept: 1 of 2 (50%)",
         "  kept   shared-admin@shop: manual threat manual:shared-admin-shop, the model's own risk",

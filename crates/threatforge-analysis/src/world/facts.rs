@@ -308,55 +308,67 @@ pub(crate) fn derive(model: &Model) -> Facts {
 /// goes on with each datum wherever a flow carries that datum further: sent on by a process, or
 /// handed on by a queue, bucket or file share to whoever reads it. A database's rows are not
 /// followed out: what the team's services read back is structured by the team, and a store's
-/// own exposure is the store rules' concern. Linear in the (component, datum) pairs reached.
+/// own exposure is the store rules' concern. One search per datum over the flows that carry it,
+/// so the work is that of sorting the (flow, datum) pairs, however many data a hub carries.
 fn outsiders_content(model: &Model, facts: &mut Facts) {
     let datum = |d: &threatforge_model::Sp<String>| model.data.get_index_of(&d.value);
-    let mut reached: HashSet<(usize, usize)> = HashSet::new();
-    let mut queue: Vec<(usize, usize)> = Vec::new();
+    // Per datum, the hops it travels, (from, to): sent on a flow (source to target) or returned
+    // on it (target to source); and where an outsider's copy of it starts.
+    let mut hops: Vec<Vec<(usize, usize)>> = vec![Vec::new(); model.data.len()];
+    let mut starts: Vec<Vec<usize>> = vec![Vec::new(); model.data.len()];
     for (f, ff) in facts.flows.iter().enumerate() {
         let (Some(s), Some(t)) = (ff.source, ff.target) else {
             continue;
         };
         let flow = &model.flows[f];
-        if ff.outsider_path {
-            queue.extend(flow.data.iter().filter_map(datum).map(|d| (t, d)));
+        let pulled = answers_from_outside(model, &facts.components[t], s, t, f);
+        for d in flow.data.iter().filter_map(datum) {
+            hops[d].push((s, t));
+            if ff.outsider_path {
+                starts[d].push(t);
+            }
         }
-        if answers_from_outside(model, &facts.components[t], s, t, f) {
-            queue.extend(flow.returns.iter().filter_map(datum).map(|d| (s, d)));
+        for d in flow.returns.iter().filter_map(datum) {
+            hops[d].push((t, s));
+            if pulled {
+                starts[d].push(s);
+            }
         }
     }
-    let passes_on = |c: usize| {
-        let component = &model.components[c];
-        match component.effective_kind() {
+    let passes_on: Vec<bool> = model
+        .components
+        .values()
+        .map(|component| match component.effective_kind() {
             ComponentKind::Process => true,
             ComponentKind::Store => {
                 component.has_trait("message-broker") || component.has_trait("filesystem")
             }
             ComponentKind::Actor => false,
-        }
-    };
-    while let Some((c, d)) = queue.pop() {
-        if !reached.insert((c, d)) {
+        })
+        .collect();
+    let mut reached: HashSet<usize> = HashSet::new();
+    for (mut hops, mut stack) in hops.into_iter().zip(starts) {
+        if stack.is_empty() {
             continue;
         }
-        facts.components[c].handed_outsiders_content = true;
-        if !passes_on(c) {
-            continue;
-        }
-        let cf = &facts.components[c];
-        for &f in &cf.outbound {
-            if let Some(t) = facts.flows[f].target
-                && model.flows[f].data.iter().any(|x| datum(x) == Some(d))
-            {
-                queue.push((t, d));
+        hops.sort_unstable();
+        hops.dedup();
+        reached.clear();
+        while let Some(c) = stack.pop() {
+            if !reached.insert(c) {
+                continue;
             }
-        }
-        for &f in &cf.inbound {
-            if let Some(s) = facts.flows[f].source
-                && model.flows[f].returns.iter().any(|x| datum(x) == Some(d))
-            {
-                queue.push((s, d));
+            facts.components[c].handed_outsiders_content = true;
+            if !passes_on[c] {
+                continue;
             }
+            let from = hops.partition_point(|&(a, _)| a < c);
+            stack.extend(
+                hops[from..]
+                    .iter()
+                    .take_while(|&&(a, _)| a == c)
+                    .map(|&(_, b)| b),
+            );
         }
     }
 }
