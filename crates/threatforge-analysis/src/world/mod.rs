@@ -480,6 +480,13 @@ impl<'m> World<'m> {
         let end = |c: Option<usize>| c.map_or(Value::Null, |c| Value::Obj(ObjKind::Component, c));
         let trust = |c: Option<usize>| c.map_or(2, |c| self.facts.components[c].trust);
         let data = |items: &'w [usize]| Some(Value::List(List::Objs(ObjKind::Data, items)));
+        // The flows at a forwarder's other side: what it passes on as it came (empty elsewhere).
+        let forwarded = |end: Option<usize>, side: fn(&'w ComponentFacts) -> &'w [usize]| match end
+            .map(|c| &self.facts.components[c])
+        {
+            Some(cf) if cf.passes_requests_on => side(cf),
+            _ => &[],
+        };
         Some(match field {
             Field::Id => Value::Str(&f.id.value),
             Field::Name => Value::Str(f.name.as_deref().unwrap_or(&f.id.value)),
@@ -512,21 +519,11 @@ impl<'m> World<'m> {
             Field::Tags => Value::List(List::Strs(&x.tags)),
             Field::Continues => Value::List(List::Objs(
                 ObjKind::Flow,
-                match ff.source {
-                    Some(s) if self.facts.components[s].passes_requests_on => {
-                        &self.facts.components[s].inbound
-                    }
-                    _ => &[],
-                },
+                forwarded(ff.source, |cf| &cf.inbound),
             )),
             Field::ContinuedBy => Value::List(List::Objs(
                 ObjKind::Flow,
-                match ff.target {
-                    Some(t) if self.facts.components[t].passes_requests_on => {
-                        &self.facts.components[t].outbound
-                    }
-                    _ => &[],
-                },
+                forwarded(ff.target, |cf| &cf.outbound),
             )),
             _ => return None,
         })

@@ -159,9 +159,13 @@ fn carried_individual_risk(
                 .skip(1)
                 .any(|part| part.trim() == risk.element)
     };
-    let carried: Vec<&str> = imported
+    // The ids are sorted: the category's risks are one run of them.
+    let from = imported
         .ids
+        .partition_point(|(key, _)| key.as_str() < category.as_str());
+    let carried: Vec<&str> = imported.ids[from..]
         .iter()
+        .take_while(|(key, _)| key.starts_with(category.as_str()))
         .filter(|(key, _)| {
             key == &category
                 || key
