@@ -58,9 +58,11 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         .iter()
         .filter(|rule| !disabled.contains(&rule.id()))
         .collect();
-    let explain = |rule: &Rule| {
-        !options.skip_builtin_explanations || rule.origin != crate::ruleset::Origin::Builtin
+    let reasons = crate::score::Reasons {
+        written: !options.for_summary,
     };
+    let explain =
+        |rule: &Rule| !options.for_summary || rule.origin != crate::ruleset::Origin::Builtin;
     // Elements are the outer loop, in parallel: an element's scoring facts are computed once and
     // shared by every threat the element's rules find.
     let mut errors_per_rule: std::collections::HashMap<&str, usize> =
@@ -91,7 +93,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             let results: Vec<Evaluated> = chunk
                 .par_iter()
                 .map(|candidate| {
-                    evaluate_element(&world, &budget, candidate, &for_element, explain)
+                    evaluate_element(&world, &budget, candidate, &for_element, explain, reasons)
                 })
                 .collect();
             for (threats, diagnostics) in results {
@@ -348,6 +350,7 @@ fn evaluate_element<'w>(
     candidate: &Candidate,
     rules: &[&'w Rule],
     explain: impl Fn(&Rule) -> bool,
+    reasons: crate::score::Reasons,
 ) -> Evaluated {
     let mut diagnostics = Vec::new();
     let (kind, index) = candidate.object;
@@ -461,7 +464,7 @@ fn evaluate_element<'w>(
         in_transit |= rule.file.in_transit;
     }
     // Shared by all the element's threats.
-    let scoring = crate::score::element_scoring(world, element, index, needed, in_transit);
+    let scoring = crate::score::element_scoring(world, element, index, needed, in_transit, reasons);
     let element_id: Arc<str> = Arc::from(candidate.id);
     let threats = fired
         .into_iter()

@@ -28,7 +28,7 @@ pub fn apply(analyzed: &mut Analyzed, evidence: &Evidence, options: &ProjectOpti
     let analysis_options = Options {
         today: options.today.clone(),
         cel: options.cel,
-        skip_builtin_explanations: options.skip_builtin_explanations,
+        for_summary: options.for_summary,
     };
     let (checks, mut diagnostics) = control_checks(&analyzed.loaded.model, evidence);
     let failed: Vec<(Arc<str>, Arc<str>)> = checks

@@ -41,8 +41,8 @@ pub struct ProjectOptions {
     pub cel: crate::cel::budget::CelLimits,
     /// Bounds on what the model may declare and on the reading of its files.
     pub limits: threatforge_model::Limits,
-    /// `Options::skip_builtin_explanations`.
-    pub skip_builtin_explanations: bool,
+    /// `Options::for_summary`.
+    pub for_summary: bool,
 }
 
 /// The entry point of the pipeline.
@@ -107,7 +107,7 @@ impl Project {
             &Options {
                 today: options.today.clone(),
                 cel: options.cel,
-                skip_builtin_explanations: options.skip_builtin_explanations,
+                for_summary: options.for_summary,
             },
         );
         // A note without a place (how many rule files were read) is for `rules`, not a model's

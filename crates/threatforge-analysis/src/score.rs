@@ -149,7 +149,12 @@ fn over_proximity_link(world: &World, flow: usize) -> bool {
 /// whoever reads or changes the traffic must first get a position on the team's network (CVSS's
 /// adjacent attack vector). None for a radio or cable link: who stands next to the device is
 /// what its hops say.
-fn wire_exposure(world: &World, index: usize, exposed: &Exposed) -> Option<Factor> {
+fn wire_exposure(
+    world: &World,
+    index: usize,
+    exposed: &Exposed,
+    reasons: Reasons,
+) -> Option<Factor> {
     if over_proximity_link(world, index) {
         return None;
     }
@@ -159,21 +164,21 @@ fn wire_exposure(world: &World, index: usize, exposed: &Exposed) -> Option<Facto
             .target
             .is_some_and(|t| receives_on_untrusted_network(world, t));
     Some(if outside_end {
-        factor(
+        reasons.factor(
             "likelihood",
             "exposure",
             1,
-            format!(
+            || format!(
                 "{} crosses a network outsiders share: one end is on the internet or in an untrusted zone",
                 exposed.what
             ),
         )
     } else {
-        factor(
+        reasons.factor(
             "likelihood",
             "exposure",
             -1,
-            format!(
+            || format!(
                 "both ends of {} are the team's own: whoever reads or changes it must first get a position on the team's network",
                 exposed.what
             ),
@@ -613,6 +618,42 @@ fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) ->
     }
 }
 
+/// Whether an element's factors get their reasons written (`Options::for_summary` leaves them
+/// empty): at 50,000 components they are some 900,000 sentences, held until the analysis ends.
+#[derive(Clone, Copy)]
+pub(crate) struct Reasons {
+    pub(crate) written: bool,
+}
+
+impl Reasons {
+    /// A factor whose reason is written only when reasons are.
+    fn factor(
+        self,
+        on: &'static str,
+        name: &'static str,
+        effect: i8,
+        reason: impl FnOnce() -> String,
+    ) -> Factor {
+        Factor {
+            on,
+            factor: name,
+            effect,
+            reason: self.text(reason),
+        }
+    }
+
+    /// A reason, or one empty string shared by every unwritten reason (not an allocation each).
+    fn text(self, reason: impl FnOnce() -> String) -> Arc<str> {
+        static UNWRITTEN: std::sync::LazyLock<Arc<str>> =
+            std::sync::LazyLock::new(|| Arc::from(""));
+        if self.written {
+            Arc::from(reason())
+        } else {
+            UNWRITTEN.clone()
+        }
+    }
+}
+
 /// Which of an element's data factors a STRIDE category reads: the aspect of the data it
 /// threatens (confidentiality, integrity, availability, any).
 pub(crate) fn aspect_of(stride: Stride) -> usize {
@@ -634,54 +675,43 @@ pub(crate) fn element_scoring(
     index: usize,
     needed: [bool; 4],
     in_transit: bool,
+    reasons: Reasons,
 ) -> Arc<ElementFactors> {
     let mut likelihood = Vec::new();
     let exposed = exposure(world, element, index);
     let rank = exposed.rank();
     if exposed.direct {
-        likelihood.push(factor(
-            "likelihood",
-            "exposure",
-            1,
+        likelihood.push(reasons.factor("likelihood", "exposure", 1, || {
             format!(
                 "{} is reachable from the internet or an untrusted zone directly",
                 exposed.what
-            ),
-        ));
+            )
+        }));
     } else if exposed.hops.is_none() {
-        likelihood.push(factor(
-            "likelihood",
-            "exposure",
-            -1,
-            format!("{} is not reachable from any untrusted zone", exposed.what),
-        ));
+        likelihood.push(reasons.factor("likelihood", "exposure", -1, || {
+            format!("{} is not reachable from any untrusted zone", exposed.what)
+        }));
     } else if let Some(hops) = exposed.hops.filter(|h| *h >= 3) {
-        likelihood.push(factor(
-            "likelihood",
-            "exposure",
-            -1,
+        likelihood.push(reasons.factor("likelihood", "exposure", -1, || {
             format!(
                 "{} is {hops} flows away from the nearest untrusted zone",
                 exposed.what
-            ),
-        ));
+            )
+        }));
     }
     let authentication = exposed.hops.is_some() && !exposed.open && !exposed.direct;
     if authentication {
-        likelihood.push(factor(
-            "likelihood",
-            "authentication",
-            -1,
+        likelihood.push(reasons.factor("likelihood", "authentication", -1, || {
             format!(
                 "every path from an untrusted zone to {} authenticates",
                 exposed.what
-            ),
-        ));
+            )
+        }));
     }
 
     // Only where a rule about the wire fired: a large model has tens of thousands of flows.
     let on_path = (element == Element::Flow && in_transit)
-        .then(|| wire_exposure(world, index, &exposed))
+        .then(|| wire_exposure(world, index, &exposed, reasons))
         .flatten();
 
     let Stake {
@@ -704,38 +734,26 @@ pub(crate) fn element_scoring(
         }
         let (aspect, rating) = data_rating(world, stride, &data);
         match rating {
-            Some(3) => Some(factor(
-                "impact",
-                "data",
-                1,
-                format!("{holder} {handles} data rated at the top of the scale for {aspect}"),
-            )),
-            Some(0) | None => Some(factor(
-                "impact",
-                "data",
-                -1,
+            Some(3) => Some(reasons.factor("impact", "data", 1, || {
+                format!("{holder} {handles} data rated at the top of the scale for {aspect}")
+            })),
+            Some(0) | None => Some(reasons.factor("impact", "data", -1, || {
                 if data.is_empty() {
                     format!("{holder} {handles} no data assets")
                 } else {
                     format!("the data {holder} {handles} is rated lowest for {aspect}")
-                },
-            )),
+                }
+            })),
             _ => None,
         }
     });
     let criticality = match criticality {
-        3 => Some(factor(
-            "impact",
-            "criticality",
-            1,
-            format!("{critical} is business-critical"),
-        )),
-        0 => Some(factor(
-            "impact",
-            "criticality",
-            -1,
-            format!("{critical} is of low criticality"),
-        )),
+        3 => Some(reasons.factor("impact", "criticality", 1, || {
+            format!("{critical} is business-critical")
+        })),
+        0 => Some(reasons.factor("impact", "criticality", -1, || {
+            format!("{critical} is of low criticality")
+        })),
         _ => None,
     };
     let from = match element {
@@ -751,20 +769,24 @@ pub(crate) fn element_scoring(
             || criticality.as_ref().is_some_and(|c| c.effect > 0)
             || data_factors[aspect].as_ref().is_some_and(|d| d.effect > 0)
     });
-    let ceiling = Arc::from(format!(
-        "very high impact is kept for secret or business-critical assets, and none is at stake: \
-         no data {holder} {handles} is rated at the top for what the threat endangers, \
-         {critical} is not business-critical, and no store of secret data lies downstream"
-    ));
+    let ceiling = reasons.text(|| {
+        format!(
+            "very high impact is kept for secret or business-critical assets, and none is at \
+             stake: no data {holder} {handles} is rated at the top for what the threat \
+             endangers, {critical} is not business-critical, and no store of secret data lies \
+             downstream"
+        )
+    });
     let blast = (reach >= 5 || secret_store).then(|| {
-        let reason = if secret_store {
-            "from here an attacker reaches a store of secret data".to_owned()
-        } else if reach > CAP {
-            format!("from here an attacker reaches {CAP}+ more components")
-        } else {
-            format!("from here an attacker reaches {reach} more components")
-        };
-        factor("impact", "blast radius", 1, reason)
+        reasons.factor("impact", "blast radius", 1, || {
+            if secret_store {
+                "from here an attacker reaches a store of secret data".to_owned()
+            } else if reach > CAP {
+                format!("from here an attacker reaches {CAP}+ more components")
+            } else {
+                format!("from here an attacker reaches {reach} more components")
+            }
+        })
     });
     // At most 2 likelihood, 4 data, 2 more impact factors: the indexes fit a byte.
     let mut factors = likelihood;
@@ -992,7 +1014,14 @@ mod tests {
         let Some(index) = model.components.get_index_of(id) else {
             panic!("no component {id}");
         };
-        let scoring = element_scoring(&world, Element::Component, index, [false; 4], false);
+        let scoring = element_scoring(
+            &world,
+            Element::Component,
+            index,
+            [false; 4],
+            false,
+            Reasons { written: true },
+        );
         scoring.factors[..usize::from(scoring.likelihood)]
             .iter()
             .map(|f| (f.factor, f.effect))
@@ -1042,7 +1071,8 @@ flows:
         (0..model.flows.len())
             .map(|i| {
                 let exposed = exposure(&world, Element::Flow, i);
-                let step = wire_exposure(&world, i, &exposed).map(|f| f.effect);
+                let step =
+                    wire_exposure(&world, i, &exposed, Reasons { written: true }).map(|f| f.effect);
                 (model.flows[i].id.value.clone(), step)
             })
             .collect()

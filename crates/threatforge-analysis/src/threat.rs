@@ -189,10 +189,13 @@ pub struct Options {
     pub today: Option<String>,
     /// Bounds on the work and memory of rule expressions.
     pub cel: crate::cel::budget::CelLimits,
-    /// Leaves the built-in rules' explanations empty, for a front end that shows none (`check`'s
-    /// summary): writing them is a fifth of the analysis's work on a large model. A team rule's
-    /// are still written, since writing one is where its empty or overlong values are reported.
-    pub skip_builtin_explanations: bool,
+    /// For a front end that shows no text (`check`'s summary): leaves the built-in rules'
+    /// explanations and the factors' reasons empty. Writing the explanations is a fifth of the
+    /// analysis's work on a large model, and the reasons (a sentence for each of an element's
+    /// half-dozen factors) are a fifth of what its scoring holds in memory. A team rule's
+    /// explanations are still written, since writing one is where its empty or overlong values
+    /// are reported.
+    pub for_summary: bool,
 }
 
 /// One threat: a rule that applies to one element.

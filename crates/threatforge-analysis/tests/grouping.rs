@@ -322,10 +322,11 @@ flows:
     assert_eq!(&*probe.explanation, "app calls db, cache.");
 }
 
-/// Leaving the built-in rules' explanations unwritten (`check`'s summary) changes nothing else:
-/// the same findings, with the same scores, status, tier and members, grouped the same way.
+/// Leaving the built-in rules' explanations and the factors' reasons unwritten (`check`'s
+/// summary) changes nothing else: the same findings, with the same scores, status, tier, members
+/// and factors, grouped the same way.
 #[test]
-fn skipping_the_builtin_explanations_changes_nothing_but_the_explanations() {
+fn a_summary_changes_nothing_but_the_text() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/online-shop/threatforge.yaml");
     let loaded = threatforge_model::load(&path, &threatforge_model::LoadOptions::default());
@@ -333,7 +334,7 @@ fn skipping_the_builtin_explanations_changes_nothing_but_the_explanations() {
     let rules = RuleSet::builtin();
     let run = |skip: bool| {
         let options = threatforge_analysis::Options {
-            skip_builtin_explanations: skip,
+            for_summary: skip,
             ..Default::default()
         };
         threatforge_analysis::analyze_with(&loaded.model, &rules, &options)
@@ -379,4 +380,30 @@ fn skipping_the_builtin_explanations_changes_nothing_but_the_explanations() {
         bytes(&summary),
         bytes(&full)
     );
+    // The factors are the same, and those of the element carry no reason in the summary.
+    let factors = |t: &Threat| -> Vec<(&str, &str, i8)> {
+        t.factors
+            .iter()
+            .map(|f| (f.on, f.factor, f.effect))
+            .collect()
+    };
+    let of_the_element = [
+        "exposure",
+        "authentication",
+        "data",
+        "criticality",
+        "blast radius",
+    ];
+    let mut unwritten = 0;
+    for (whole, short) in full.findings().zip(summary.findings()) {
+        assert_eq!(factors(whole), factors(short), "{}", whole.id);
+        for (written, left) in whole.factors.iter().zip(short.factors.iter()) {
+            if of_the_element.contains(&written.factor) {
+                assert!(!written.reason.is_empty(), "{}: {written:?}", whole.id);
+                assert!(left.reason.is_empty(), "{}: {left:?}", whole.id);
+                unwritten += 1;
+            }
+        }
+    }
+    assert!(unwritten > 20, "{unwritten}");
 }

@@ -93,6 +93,15 @@ fn main() {
         drop(world);
 
         let t = Instant::now();
+        let options = threatforge_analysis::Options {
+            for_summary: true,
+            ..Default::default()
+        };
+        let quiet = threatforge_analysis::analyze_with(&loaded.model, &rules, &options);
+        lap("analyze as `check` does (no explanations)", t);
+        drop(quiet);
+
+        let t = Instant::now();
         let analysis = analyze(&loaded.model, &rules);
         lap("analyze (facts, rules, score, decisions)", t);
 

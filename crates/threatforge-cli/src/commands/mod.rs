@@ -172,7 +172,7 @@ impl crate::cli::ModelInputs {
     }
 
     /// [`Self::analyze`] for an output that shows no explanations (`check`'s summary): the
-    /// built-in rules' are left unwritten (`Options::skip_builtin_explanations`).
+    /// built-in rules' are left unwritten (`Options::for_summary`).
     pub(crate) fn analyze_for_summary(
         &self,
         path: &Path,
@@ -185,10 +185,10 @@ impl crate::cli::ModelInputs {
         &self,
         path: &Path,
         today: String,
-        skip_builtin_explanations: bool,
+        for_summary: bool,
     ) -> Result<Analyzed, String> {
         let options = ProjectOptions {
-            skip_builtin_explanations,
+            for_summary,
             ..project_options(self.root.as_deref(), &self.rules, Some(today), &self.limits)
         };
         load_with(path, &options)
@@ -251,7 +251,7 @@ fn project_options(
         today,
         cel: limits.cel(),
         limits: limits.model.limits(),
-        skip_builtin_explanations: false,
+        for_summary: false,
     }
 }
 

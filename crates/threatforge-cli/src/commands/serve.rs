@@ -51,7 +51,7 @@ pub(super) fn run(args: ServeArgs) -> Result<u8, String> {
             today: Some(today),
             cel: args.inputs.limits.cel(),
             limits: args.inputs.limits.model.limits(),
-            skip_builtin_explanations: false,
+            for_summary: false,
         },
         addr,
         token,
