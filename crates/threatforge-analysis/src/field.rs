@@ -68,6 +68,7 @@ fields! {
     PullsUntrustedInput = "pulls_untrusted_input",
     Quantity = "quantity",
     ReachableFromInternet = "reachable_from_internet",
+    ReceivedData = "received_data",
     Readonly = "readonly",
     Returns = "returns",
     Runtime = "runtime",

@@ -77,6 +77,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("stores", STRS),
     ("data", DATAS),
     ("stored_data", DATAS),
+    ("received_data", DATAS),
     ("inbound", FLOWS),
     ("outbound", FLOWS),
     ("native_clients_only", BOOL),

@@ -29,6 +29,9 @@ struct ComponentExtra<'m> {
     processes: Vec<&'m str>,
     stores: Vec<&'m str>,
     stored: Vec<usize>,
+    /// The data that reaches it: what its inbound flows carry and its outbound flows return, so
+    /// a rule about content it takes in names that, not what it only sends.
+    received: Vec<usize>,
     max: Classification,
     level: i64,
     categories: Vec<&'static str>,
@@ -44,6 +47,22 @@ struct ComponentExtra<'m> {
     foothold: i64,
     /// The highest confidentiality or integrity level (0-3) of its data (`stake`).
     stake: i64,
+}
+
+/// The data a component receives (`received_data`), in data order: its inbound flows' data and
+/// its outbound flows' returns.
+fn received(model: &Model, cf: &ComponentFacts) -> Vec<usize> {
+    let flows = &model.flows;
+    let mut received: Vec<usize> = cf
+        .inbound
+        .iter()
+        .flat_map(|&f| &flows[f].data)
+        .chain(cf.outbound.iter().flat_map(|&f| &flows[f].returns))
+        .filter_map(|d| model.data.get_index_of(&d.value))
+        .collect();
+    received.sort_unstable();
+    received.dedup();
+    received
 }
 
 /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
@@ -256,6 +275,7 @@ impl<'m> World<'m> {
                         .iter()
                         .filter_map(|d| model.data.get_index_of(&d.value))
                         .collect(),
+                    received: received(model, cf),
                     max,
                     level,
                     categories: categories_of(model, &cf.data),
@@ -423,6 +443,7 @@ impl<'m> World<'m> {
             Field::Stores => return strs(&x.stores),
             Field::Data => return objs(ObjKind::Data, &cf.data),
             Field::StoredData => return objs(ObjKind::Data, &x.stored),
+            Field::ReceivedData => return objs(ObjKind::Data, &x.received),
             Field::Inbound => return objs(ObjKind::Flow, &cf.inbound),
             Field::Outbound => return objs(ObjKind::Flow, &cf.outbound),
             Field::ReachableFromInternet => Value::Bool(cf.reachable_from_internet),
@@ -820,6 +841,41 @@ flows:
             ),
             "{writes:?}"
         );
+    }
+
+    #[test]
+    fn received_data_is_what_flows_bring_in_not_what_goes_out() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+data:
+  upload: { classification: internal }
+  report: { classification: internal }
+  rows: { classification: internal }
+  unused: { classification: internal }
+components:
+  user: { technology: browser }
+  app: { technology: api-service, processes: [upload, report, unused] }
+  db: { technology: postgresql, stores: [rows] }
+flows:
+  - user -> app: { protocol: https, data: [upload], returns: [report] }
+  - app -> db: { protocol: postgres-tls, data: [report], returns: [rows] }
+",
+        );
+        let world = World::new(&model);
+        let names = |c: &str| -> Vec<&str> {
+            let i = model.components.get_index_of(c).expect("a component");
+            match world.field(ObjKind::Component, i, Field::ReceivedData) {
+                Some(Value::List(List::Objs(ObjKind::Data, items))) => items
+                    .iter()
+                    .map(|&d| model.data[d].id.value.as_str())
+                    .collect(),
+                other => panic!("{other:?}"),
+            }
+        };
+        // What the app sends (the report) or only declares (unused) is not received.
+        assert_eq!(names("app"), ["upload", "rows"]);
+        assert_eq!(names("db"), ["report"]);
+        assert_eq!(names("user"), ["report"]);
     }
 
     #[test]
