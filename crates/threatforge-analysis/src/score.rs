@@ -619,7 +619,8 @@ fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) ->
 }
 
 /// Whether an element's factors get their reasons written (`Options::for_summary` leaves them
-/// empty): at 50,000 components they are some 900,000 sentences, held until the analysis ends.
+/// empty): a sentence for each factor of each element with a threat, held until the analysis
+/// ends (72 MB of the heap at 50,000 components).
 #[derive(Clone, Copy)]
 pub(crate) struct Reasons {
     pub(crate) written: bool,

@@ -191,10 +191,10 @@ pub struct Options {
     pub cel: crate::cel::budget::CelLimits,
     /// For a front end that shows no text (`check`'s summary): leaves the built-in rules'
     /// explanations and the factors' reasons empty. Writing the explanations is a fifth of the
-    /// analysis's work on a large model, and the reasons (a sentence for each of an element's
-    /// half-dozen factors) are a fifth of what its scoring holds in memory. A team rule's
-    /// explanations are still written, since writing one is where its empty or overlong values
-    /// are reported.
+    /// analysis's work on a large model, and the reasons (a sentence for each factor of each
+    /// element with a threat) held 72 MB of the heap at 50,000 components (BENCHMARKS.md). A
+    /// team rule's explanations are still written, since writing one is where its empty or
+    /// overlong values are reported.
     pub for_summary: bool,
 }
 
