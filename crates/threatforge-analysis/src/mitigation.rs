@@ -58,16 +58,25 @@ impl Mitigation {
         })
     }
 
-    /// Mitigating controls in place on the element (for a flow, on the flow or its target).
+    /// Mitigating controls in place on the element (for a flow, on the flow or its target), each
+    /// once: a control may answer several entries (`mfa|ip-allowlist|anti-automation` and
+    /// `mfa|account-lockout`), and is named where it first appears.
     pub fn in_place(&self) -> impl Iterator<Item = &str> + Clone + '_ {
-        self.positioned().flat_map(move |(first, entry)| {
-            entry
-                .alternatives
-                .iter()
-                .enumerate()
-                .filter(move |(i, _)| self.present.get(first + i))
-                .map(|(_, name)| &**name)
-        })
+        self.positioned()
+            .enumerate()
+            .flat_map(move |(index, (first, entry))| {
+                entry
+                    .alternatives
+                    .iter()
+                    .enumerate()
+                    .filter(move |(i, _)| self.present.get(first + i))
+                    .map(|(_, name)| &**name)
+                    .filter(move |name| {
+                        !self.entries[..index]
+                            .iter()
+                            .any(|earlier| earlier.alternatives.iter().any(|a| &**a == *name))
+                    })
+            })
     }
 
     /// Mitigating controls not in place: what would close the threat. `a|b` means either.
@@ -269,6 +278,16 @@ mod tests {
             serde_json::to_string(&m).ok().as_deref(),
             Some(r#"{"coverage":"none","in_place":[],"missing":["a|b","c","d|e|f"]}"#)
         );
+    }
+
+    #[test]
+    fn a_control_that_answers_several_entries_is_in_place_once() {
+        let list = entries(&["mfa|anti-automation", "mfa|rate-limiting"]);
+        let m = mitigation_by(&list, &["rate-limiting", "mfa"]);
+        assert_eq!(m.coverage, Coverage::Full);
+        assert_eq!(m.in_place().collect::<Vec<_>>(), ["mfa", "rate-limiting"]);
+        let m = mitigation_by(&list, &["mfa"]);
+        assert_eq!(m.in_place().collect::<Vec<_>>(), ["mfa"]);
     }
 
     #[test]

@@ -151,8 +151,8 @@ flows:
     );
 }
 
-/// Stuffing is stopped by a second factor or an allow-list on its own, and otherwise by bot
-/// detection and throttling together: throttling alone leaves it open, asking for the rest.
+/// Stuffing is stopped by a second factor on its own, and otherwise by bot detection and
+/// throttling (or an allow-list) together: either alone leaves it open, asking for the rest.
 /// (Internal data: on confidential data a missing second factor is a threat of its own, which
 /// stuffing absorbs, and only MFA closes.)
 #[test]
@@ -181,17 +181,21 @@ flows:
     };
     use threatforge_model::DecisionStatus::{Mitigated, Open};
     assert_eq!(status("mfa").0, Mitigated);
-    assert_eq!(status("ip-allowlist").0, Mitigated);
     assert_eq!(status("anti-automation, rate-limiting").0, Mitigated);
+    assert_eq!(status("anti-automation, ip-allowlist").0, Mitigated);
     assert_eq!(
         status("rate-limiting"),
-        (Open, vec!["mfa|ip-allowlist|anti-automation".to_owned()])
+        (Open, vec!["mfa|anti-automation".to_owned()])
+    );
+    assert_eq!(
+        status("ip-allowlist"),
+        (Open, vec!["mfa|anti-automation".to_owned()])
     );
     assert_eq!(
         status("anti-automation"),
         (
             Open,
-            vec!["mfa|ip-allowlist|account-lockout|rate-limiting".to_owned()]
+            vec!["mfa|account-lockout|rate-limiting|ip-allowlist".to_owned()]
         )
     );
 }

@@ -108,12 +108,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
             t.residual.impact
         );
         for f in &t.factors {
-            let sign = match f.effect {
-                1 => "+1",
-                -1 => "-1",
-                _ => "start",
-            };
-            let _ = writeln!(out, "  - {} {sign}: {}", f.on, md(&f.reason));
+            let _ = writeln!(out, "  - {} {}: {}", f.on, signed(f.effect), md(&f.reason));
         }
         if let Some(evidence) = &t.evidence {
             threat_evidence(&mut out, evidence);
@@ -313,5 +308,25 @@ fn threat_evidence(out: &mut String, evidence: &threatforge_analysis::ThreatEvid
             .map(crate::evidence::check)
             .collect();
         let _ = writeln!(out, "- verification: {}", md(&checks.join("; ")));
+    }
+}
+
+/// A factor's effect as the report shows it: `start` for a starting point, else signed (a ceiling
+/// can take the impact down by two steps or more).
+fn signed(effect: i8) -> String {
+    match effect {
+        0 => "start".to_owned(),
+        effect => format!("{effect:+}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_effect_is_shown_with_its_sign_and_size() {
+        assert_eq!(super::signed(0), "start");
+        assert_eq!(super::signed(1), "+1");
+        assert_eq!(super::signed(-1), "-1");
+        assert_eq!(super::signed(-2), "-2");
     }
 }

@@ -756,9 +756,12 @@ fn threat_view(model: &Model, structure: &Structure, t: &Threat) -> ThreatView {
 }
 
 pub(super) fn effect(effect: i8) -> &'static str {
+    // A factor raises by one step; a ceiling can lower by up to three (impact 4 to 1).
     match effect {
         e if e > 0 => "+1",
-        e if e < 0 => "−1",
+        -1 => "−1",
+        -2 => "−2",
+        e if e < 0 => "−3",
         _ => "start",
     }
 }
@@ -1242,6 +1245,15 @@ fn inventory(model: &Model, structure: &Structure, tally: &Tally) -> Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_effect_is_shown_with_its_size() {
+        assert_eq!(effect(0), "start");
+        assert_eq!(effect(1), "+1");
+        assert_eq!(effect(-1), "−1");
+        assert_eq!(effect(-2), "−2");
+        assert_eq!(effect(-3), "−3");
+    }
 
     #[test]
     fn backticks_mark_code() {
