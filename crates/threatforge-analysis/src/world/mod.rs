@@ -50,15 +50,14 @@ struct ComponentExtra<'m> {
 }
 
 /// The data a component receives (`received_data`), in data order: its inbound flows' data and
-/// its outbound flows' returns.
-fn received(model: &Model, cf: &ComponentFacts) -> Vec<usize> {
-    let flows = &model.flows;
+/// its outbound flows' returns, as the flows' own lists have resolved them.
+fn received(cf: &ComponentFacts, flows: &[FlowExtra]) -> Vec<usize> {
     let mut received: Vec<usize> = cf
         .inbound
         .iter()
-        .flat_map(|&f| &flows[f].data)
-        .chain(cf.outbound.iter().flat_map(|&f| &flows[f].returns))
-        .filter_map(|d| model.data.get_index_of(&d.value))
+        .flat_map(|&f| &flows[f].sent)
+        .chain(cf.outbound.iter().flat_map(|&f| &flows[f].returned))
+        .copied()
         .collect();
     received.sort_unstable();
     received.dedup();
@@ -238,7 +237,7 @@ impl<'m> World<'m> {
             }
         }
         let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
-        let components: Vec<ComponentExtra<'m>> = model
+        let mut components: Vec<ComponentExtra<'m>> = model
             .components
             .values()
             .zip(&facts.components)
@@ -275,7 +274,8 @@ impl<'m> World<'m> {
                         .iter()
                         .filter_map(|d| model.data.get_index_of(&d.value))
                         .collect(),
-                    received: received(model, cf),
+                    // Filled in below, from the flows' resolved data.
+                    received: Vec::new(),
                     max,
                     level,
                     categories: categories_of(model, &cf.data),
@@ -316,6 +316,9 @@ impl<'m> World<'m> {
                 }
             })
             .collect();
+        for (extra, cf) in components.iter_mut().zip(&facts.components) {
+            extra.received = received(cf, &flows);
+        }
         let reaches_records = reaches_records(model, &facts, &components, &flows);
         let data = model
             .data
