@@ -609,15 +609,6 @@ impl Serialize for Factors {
     }
 }
 
-fn factor(on: &'static str, factor: &'static str, effect: i8, reason: String) -> Factor {
-    Factor {
-        on,
-        factor,
-        effect,
-        reason: Arc::from(reason),
-    }
-}
-
 /// Whether an element's factors get their reasons written (`Options::for_summary` leaves them
 /// empty): a sentence for each factor of each element with a threat, held until the analysis
 /// ends (72 MB of the heap at 50,000 components).
@@ -627,6 +618,9 @@ pub(crate) struct Reasons {
 }
 
 impl Reasons {
+    /// Reasons written: what every report shows, and what a rule's own hints always have.
+    pub(crate) const WRITTEN: Reasons = Reasons { written: true };
+
     /// A factor whose reason is written only when reasons are.
     fn factor(
         self,
@@ -927,10 +921,7 @@ pub(crate) fn of_the_design(category: threatforge_model::Linddun) -> bool {
 /// The factors a rule's own hints contribute, made once per rule and shared by its threats.
 pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
     Arc::new([
-        factor(
-            "likelihood",
-            "rule",
-            0,
+        Reasons::WRITTEN.factor("likelihood", "rule", 0, || {
             if rule.failure {
                 format!(
                     "the rule rates the failure's likelihood {} (no attacker's path moves it)",
@@ -944,14 +935,11 @@ pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
                 )
             } else {
                 format!("the rule rates the attack's likelihood {}", rule.likelihood)
-            },
-        ),
-        factor(
-            "impact",
-            "rule",
-            0,
-            format!("the rule rates the impact {}", rule.impact),
-        ),
+            }
+        }),
+        Reasons::WRITTEN.factor("impact", "rule", 0, || {
+            format!("the rule rates the impact {}", rule.impact)
+        }),
     ])
 }
 
@@ -1021,7 +1009,7 @@ mod tests {
             index,
             [false; 4],
             false,
-            Reasons { written: true },
+            Reasons::WRITTEN,
         );
         scoring.factors[..usize::from(scoring.likelihood)]
             .iter()
@@ -1072,8 +1060,7 @@ flows:
         (0..model.flows.len())
             .map(|i| {
                 let exposed = exposure(&world, Element::Flow, i);
-                let step =
-                    wire_exposure(&world, i, &exposed, Reasons { written: true }).map(|f| f.effect);
+                let step = wire_exposure(&world, i, &exposed, Reasons::WRITTEN).map(|f| f.effect);
                 (model.flows[i].id.value.clone(), step)
             })
             .collect()

@@ -313,10 +313,13 @@ fn threat_evidence(out: &mut String, evidence: &threatforge_analysis::ThreatEvid
 
 /// A factor's effect as the report shows it: `start` for a starting point, else signed (a ceiling
 /// can take the impact down by two steps or more).
-fn signed(effect: i8) -> String {
+fn signed(effect: i8) -> std::borrow::Cow<'static, str> {
+    // Allocates only for a ceiling of two steps or more: a large model has a million factors.
     match effect {
-        0 => "start".to_owned(),
-        effect => format!("{effect:+}"),
+        0 => "start".into(),
+        1 => "+1".into(),
+        -1 => "-1".into(),
+        effect => format!("{effect:+}").into(),
     }
 }
 
