@@ -473,7 +473,7 @@ fn evaluate_element<'w>(
             // The threat stands for the rules it absorbed too: scored as the most severe of them.
             let (inherent, factors) = absorbed
                 .iter()
-                .map(|r| crate::score::inherent(r.scoring(), &scoring))
+                .map(|r| crate::score::inherent(r.scoring_absorbed(), &scoring))
                 .fold(
                     crate::score::inherent(rule.scoring(), &scoring),
                     |best, next| {

@@ -124,6 +124,10 @@ pub struct RuleFile {
     #[serde(default)]
     pub cwe: Vec<u32>,
     pub applies_to: AppliesTo,
+    /// Named sub-expressions the rule's expressions share (`let:`): `name: expr`, a value of the
+    /// element, or `name(a, b): expr`, one of its parameters; each may use those above it.
+    #[serde(default, rename = "let")]
+    pub lets: IndexMap<Sp<String>, Sp<String>>,
     pub condition: Sp<String>,
     pub explanation: Sp<String>,
     pub likelihood: Level,

@@ -13,8 +13,11 @@ use threatforge_model::{
     FileId, SourceFile, SourceMap, Sp, Span, is_valid_id, read_typed_as, read_typed_in, suggest,
 };
 
+use cel::common::ast::IdedExpr;
+
 use crate::bounds::{self, Exceeded};
 use crate::cel::check::{Checker, root_type};
+use crate::cel::definitions::{Definition, Definitions, MAX_DEFINITIONS};
 use crate::cel::types::Ty;
 use crate::rule::{Element, RuleFile};
 
@@ -61,6 +64,10 @@ pub struct Shared {
     pub hints: Arc<[crate::score::Factor; 2]>,
     /// Why the impact came down to the rule's `max_severity`, when it has one.
     pub severity_cap: Arc<str>,
+    /// The same two, said of the rule as the consequence a threat of another rule absorbed and
+    /// is scored by.
+    pub absorbed_hints: Arc<[crate::score::Factor; 2]>,
+    pub absorbed_severity_cap: Arc<str>,
     /// The mitigations, with their alternatives split out, as threats list them.
     pub mitigations: Arc<[crate::mitigation::MitigationEntry]>,
     pub capec: Arc<[u32]>,
@@ -90,6 +97,16 @@ pub struct Rule {
 impl Rule {
     pub fn id(&self) -> &str {
         &self.file.id.value
+    }
+
+    /// What scoring needs of the rule, as a consequence another rule's threat absorbed: the
+    /// same, with factors that name it.
+    pub fn scoring_absorbed(&self) -> crate::score::RuleScoring<'_> {
+        crate::score::RuleScoring {
+            hints: &self.shared.absorbed_hints,
+            severity_cap: &self.shared.absorbed_severity_cap,
+            ..self.scoring()
+        }
     }
 
     /// What scoring needs of the rule.
@@ -422,6 +439,19 @@ impl RuleSet {
     }
 }
 
+/// Why a threat's impact came down to the rule's `max_severity`, when it has one; said of the rule
+/// as a consequence another rule's threat absorbed, where `absorbed`.
+fn severity_cap(file: &RuleFile, absorbed: bool) -> Arc<str> {
+    Arc::from(match file.max_severity {
+        Some(cap) => format!(
+            "{} rates this weakness {cap} at most: it makes other attacks easier or harder to \
+             see, and is not one of its own",
+            crate::score::rater(file, absorbed)
+        ),
+        None => String::new(),
+    })
+}
+
 /// Reads one rule file that `sources` holds as `file`, and compiles it.
 fn compile_file(
     sources: &SourceMap,
@@ -520,12 +550,10 @@ impl RuleCompiler<'_> {
             );
         }
         let (root, ty) = root_type(file.applies_to.element);
-        let scope = Scope {
-            root,
-            ty,
-            members: None,
-            builtin: origin == Origin::Builtin,
-        };
+        let builtin = origin == Origin::Builtin;
+        // What uses a definition that is wrong would only repeat its error.
+        let definitions = self.compile_definitions(&file, root, ty, builtin)?;
+        let scope = Scope::of_element(root, ty, builtin, &definitions);
         let condition = self.compile_expression(
             &file.condition,
             &file.condition.value,
@@ -618,14 +646,13 @@ impl RuleCompiler<'_> {
             shared: Shared {
                 id: Arc::from(file.id.value.as_str()),
                 title: Arc::from(file.title.as_str()),
-                hints: crate::score::hint_factors(&file),
-                severity_cap: Arc::from(match file.max_severity {
-                    Some(cap) => format!(
-                        "the rule rates this weakness {cap} at most: it makes other attacks \
-                         easier or harder to see, and is not one of its own"
-                    ),
-                    None => String::new(),
-                }),
+                hints: crate::score::hint_factors(&file, &crate::score::rater(&file, false)),
+                severity_cap: severity_cap(&file, false),
+                absorbed_hints: crate::score::hint_factors(
+                    &file,
+                    &crate::score::rater(&file, true),
+                ),
+                absorbed_severity_cap: severity_cap(&file, true),
                 mitigations: crate::mitigation::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
                 cwe: Arc::from(file.cwe.as_slice()),
@@ -659,6 +686,73 @@ impl RuleCompiler<'_> {
         );
     }
 
+    /// Parses and checks the rule's definitions (`let:`), each seeing the element, its own
+    /// parameters (of types it does not know) and the definitions above it. `None` when any is
+    /// wrong: what uses them is then not compiled either.
+    fn compile_definitions(
+        &mut self,
+        file: &RuleFile,
+        root: &str,
+        ty: Ty,
+        builtin: bool,
+    ) -> Option<Vec<Definition>> {
+        let mut definitions: Vec<Definition> = Vec::with_capacity(file.lets.len());
+        let mut ok = true;
+        if file.lets.len() > MAX_DEFINITIONS {
+            let first = file
+                .lets
+                .keys()
+                .nth(MAX_DEFINITIONS)
+                .map_or(file.id.span, |k| k.span);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    format!("the rule has more than {MAX_DEFINITIONS} definitions"),
+                )
+                .with_label(first, "over the limit here")
+                .with_help("a rule needs a few; split the rule"),
+            );
+            return None;
+        }
+        for (key, body) in &file.lets {
+            let head =
+                crate::cel::definitions::parse_head(&key.value).and_then(|(name, params)| match [
+                    root, MEMBERS,
+                ]
+                .into_iter()
+                .find(|&n| name == n || params.iter().any(|p| p == n))
+                {
+                    Some(taken) => Err(format!(
+                        "`{taken}` is a variable the rule's expressions see: choose another name"
+                    )),
+                    None => Ok((name, params)),
+                });
+            let (name, params) = match head {
+                Ok(head) => head,
+                Err(message) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::InvalidRule, message)
+                            .with_label(key.span, "in this definition")
+                            .with_help("definitions read `name: expr` or `name(a, b): expr`"),
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            let scope = Scope::of_element(root, ty, builtin, &definitions);
+            match self.parse_checked(body, &body.value, 0, scope, &params, Expect::Any) {
+                Some((body, ty)) => definitions.push(Definition {
+                    name,
+                    params,
+                    body,
+                    ty,
+                }),
+                None => ok = false,
+            }
+        }
+        ok.then_some(definitions)
+    }
+
     /// Compiles and checks one CEL expression that sits at `offset` (in characters) inside the
     /// scalar `scalar`.
     fn compile_expression(
@@ -669,9 +763,42 @@ impl RuleCompiler<'_> {
         scope: Scope,
         expect: Expect,
     ) -> Option<(crate::cel::eval::Expression, Ty)> {
-        let Scope {
-            root, ty, members, ..
-        } = scope;
+        let (expression, ty) = self.parse_checked(scalar, source, offset, scope, &[], expect)?;
+        let roots = roots(scope.root, scope.members);
+        // The checker accepted it, so compiling only fails on what the checker does not model,
+        // and on what the definitions written in cost.
+        match crate::cel::eval::compile(&expression, &roots, scope.definitions) {
+            Ok(node) => Some((node, ty)),
+            Err(error) => {
+                let span = self.scalar_span(scalar, offset);
+                let diagnostic = if error.over_limit {
+                    Diagnostic::new(Code::LimitExceeded, error.message)
+                        .with_label(span, "over the limit here")
+                        .with_help(
+                            "each use of a definition copies its body: use fewer definitions \
+                             of definitions, or name the value once",
+                        )
+                } else {
+                    Diagnostic::new(Code::RuleType, error.message)
+                        .with_label(span, "in this expression")
+                };
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    /// Parses and checks one CEL expression that sits at `offset` (in characters) inside the
+    /// scalar `scalar`, which may also name `params` (a definition's parameters).
+    fn parse_checked(
+        &mut self,
+        scalar: &Sp<String>,
+        source: &str,
+        offset: usize,
+        scope: Scope,
+        params: &[String],
+        expect: Expect,
+    ) -> Option<(IdedExpr, Ty)> {
         if let Err(exceeded) = bounds::before_parsing(source) {
             let at = match exceeded {
                 Exceeded::Operators { at } | Exceeded::Brackets { at } => at,
@@ -681,9 +808,9 @@ impl RuleCompiler<'_> {
             return None;
         }
         if scope.builtin
-            && let Some(compiled) = compile_builtin_fast(source, root, ty, members, expect)
+            && let Some(parsed) = parse_builtin_fast(source, scope, params, expect)
         {
-            return Some(compiled);
+            return Some(parsed);
         }
         let program = match cel::Program::compile(source) {
             Ok(program) => program,
@@ -715,7 +842,7 @@ impl RuleCompiler<'_> {
             self.exceeded(scalar, offset + at, &exceeded);
             return None;
         }
-        let mut checker = checker_for(root, ty, members);
+        let mut checker = checker_for(scope, params);
         let result = checker.check(program.expression());
         let checked = checker.errors.is_empty();
         for error in checker.errors {
@@ -751,17 +878,7 @@ impl RuleCompiler<'_> {
         if !checked {
             return None;
         }
-        // The checker accepted it, so compiling only fails on what the checker does not model.
-        match crate::cel::eval::compile(program.expression(), &roots(root, members)) {
-            Ok(node) => Some((node, result)),
-            Err(message) => {
-                let span = self.scalar_span(scalar, offset);
-                self.diagnostics.push(
-                    Diagnostic::new(Code::RuleType, message).with_label(span, "in this expression"),
-                );
-                None
-            }
-        }
+        Some((program.expression().clone(), result))
     }
 
     /// Reports an expression over one of its bounds, at the character `chars` of the scalar.
@@ -912,13 +1029,29 @@ struct Scope<'a> {
     /// The type of the rule's `members`, which its explanation may name.
     members: Option<Ty>,
     builtin: bool,
+    /// The rule's definitions the expression may use.
+    definitions: &'a Definitions,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope of an expression over the rule's element alone, not its `members`.
+    fn of_element(root: &'a str, ty: Ty, builtin: bool, definitions: &'a Definitions) -> Self {
+        Scope {
+            root,
+            ty,
+            members: None,
+            builtin,
+            definitions,
+        }
+    }
 }
 
 /// The variable that holds a rule's `members` in its explanation.
 const MEMBERS: &str = "members";
 
-/// Compiles a built-in rule's expression with the `cel` crate's Pratt parser, or returns `None`
-/// when anything is wrong with it, so that the caller reports it through the reference parser.
+/// Parses and checks a built-in rule's expression with the `cel` crate's Pratt parser, or returns
+/// `None` when anything is wrong with it, so that the caller reports it through the reference
+/// parser.
 ///
 /// Why two parsers: the reference (ANTLR) parser takes about 22 ms for the built-in library's
 /// 428 expressions, more than the whole rest of a 100-component `check`; the Pratt parser takes
@@ -955,31 +1088,33 @@ impl Expect {
     }
 }
 
-fn compile_builtin_fast(
+fn parse_builtin_fast(
     source: &str,
-    root: &str,
-    ty: Ty,
-    members: Option<Ty>,
+    scope: Scope,
+    params: &[String],
     expect: Expect,
-) -> Option<(crate::cel::eval::Expression, Ty)> {
+) -> Option<(IdedExpr, Ty)> {
     let expression = cel::parser::PrattParser::default().parse(source).ok()?;
     bounds::nesting(&expression).ok()?;
-    let mut checker = checker_for(root, ty, members);
+    let mut checker = checker_for(scope, params);
     let result = checker.check(&expression);
     if !checker.errors.is_empty() || expect.rejects(result) {
         return None;
     }
-    crate::cel::eval::compile(&expression, &roots(root, members))
-        .ok()
-        .map(|compiled| (compiled, result))
+    Some((expression, result))
 }
 
-/// The checker of an expression over `root`, that may also name `members`.
-fn checker_for(root: &str, ty: Ty, members: Option<Ty>) -> Checker {
-    match members {
-        Some(members) => Checker::new(root, ty).with(MEMBERS, members),
-        None => Checker::new(root, ty),
+/// The checker of an expression over the scope's root, that may also name `members` and a
+/// definition's `params` (whose types it does not know), and use the scope's definitions.
+fn checker_for<'d>(scope: Scope<'d>, params: &[String]) -> Checker<'d> {
+    let mut checker = Checker::new(scope.root, scope.ty).using(scope.definitions);
+    if let Some(members) = scope.members {
+        checker = checker.with(MEMBERS, members);
     }
+    for param in params {
+        checker = checker.with(param, Ty::Dyn);
+    }
+    checker
 }
 
 /// The variables an expression's slots hold, in order.
@@ -1157,37 +1292,47 @@ mod tests {
 
     use super::*;
 
-    /// Every CEL expression of the built-in library: conditions and explanation placeholders.
-    fn builtin_expressions() -> Vec<(String, Element, Expect, String, Option<String>)> {
+    /// A CEL expression of the built-in library.
+    struct Builtin {
+        rule: String,
+        element: Element,
+        expect: Expect,
+        source: String,
+        /// The rule's `members`, which its explanation may name.
+        named: Option<String>,
+        /// For a definition's body (`let:`): its name and parameters.
+        defines: Option<(String, Vec<String>)>,
+    }
+
+    /// Every CEL expression of the built-in library, rule by rule: definitions first, in order,
+    /// then conditions and explanation placeholders.
+    fn builtin_expressions() -> Vec<Builtin> {
         let set = RuleSet::builtin();
         assert!(!set.has_errors(), "{:?}", set.diagnostics);
         let mut found = Vec::new();
         for rule in &set.rules {
             let element = rule.file.applies_to.element;
-            found.push((
-                rule.id().to_owned(),
+            let expression = |expect, source: &str, named: Option<String>| Builtin {
+                rule: rule.id().to_owned(),
                 element,
-                Expect::Bool,
-                rule.file.condition.value.clone(),
-                None,
-            ));
+                expect,
+                source: source.to_owned(),
+                named,
+                defines: None,
+            };
+            for (key, body) in &rule.file.lets {
+                let head = crate::cel::definitions::parse_head(&key.value);
+                found.push(Builtin {
+                    defines: Some(head.expect("the library's definitions are well named")),
+                    ..expression(Expect::Any, &body.value, None)
+                });
+            }
+            found.push(expression(Expect::Bool, &rule.file.condition.value, None));
             if let Some(when) = &rule.file.threat_when {
-                found.push((
-                    rule.id().to_owned(),
-                    element,
-                    Expect::Bool,
-                    when.value.clone(),
-                    None,
-                ));
+                found.push(expression(Expect::Bool, &when.value, None));
             }
             if let Some(members) = &rule.file.members {
-                found.push((
-                    rule.id().to_owned(),
-                    element,
-                    Expect::Elements,
-                    members.value.clone(),
-                    None,
-                ));
+                found.push(expression(Expect::Elements, &members.value, None));
             }
             // An explanation may name the rule's `members`.
             let named = rule.file.members.as_ref().map(|m| m.value.clone());
@@ -1198,20 +1343,10 @@ mod tests {
                 match inner.trim() {
                     "else" | "/if" => {}
                     tag => match tag.strip_prefix("#if ") {
-                        Some(condition) => found.push((
-                            rule.id().to_owned(),
-                            element,
-                            Expect::Bool,
-                            condition.to_owned(),
-                            named.clone(),
-                        )),
-                        None => found.push((
-                            rule.id().to_owned(),
-                            element,
-                            Expect::Any,
-                            inner.to_owned(),
-                            named.clone(),
-                        )),
+                        Some(condition) => {
+                            found.push(expression(Expect::Bool, condition, named.clone()));
+                        }
+                        None => found.push(expression(Expect::Any, inner, named.clone())),
                     },
                 }
             }
@@ -1223,7 +1358,21 @@ mod tests {
     fn pratt_parser_reads_every_builtin_expression_as_the_reference() {
         let expressions = builtin_expressions();
         assert!(expressions.len() > 300, "{} expressions", expressions.len());
-        for (rule, element, expect, source, named) in expressions {
+        let mut definitions: Vec<Definition> = Vec::new();
+        let mut of_rule = String::new();
+        for Builtin {
+            rule,
+            element,
+            expect,
+            source,
+            named,
+            defines,
+        } in expressions
+        {
+            if rule != of_rule {
+                definitions.clear();
+                of_rule.clone_from(&rule);
+            }
             let reference = cel::Program::compile(&source).expect("the library parses");
             let pratt = cel::parser::PrattParser::default()
                 .parse(&source)
@@ -1234,27 +1383,45 @@ mod tests {
                 "rule `{rule}`: the parsers disagree on `{source}`"
             );
             let (root, ty) = root_type(element);
-            assert!(
-                compile_builtin_fast(
-                    &source,
-                    root,
+            let scope = |members| Scope {
+                root,
+                ty,
+                members,
+                builtin: true,
+                definitions: &definitions,
+            };
+            let members = named.and_then(|m| {
+                parse_builtin_fast(&m, scope(None), &[], Expect::Elements).map(|(_, ty)| ty)
+            });
+            let params = defines
+                .as_ref()
+                .map(|(_, p)| p.as_slice())
+                .unwrap_or_default();
+            let parsed = parse_builtin_fast(&source, scope(members), params, expect);
+            let Some((body, ty)) = parsed else {
+                panic!("rule `{rule}`: `{source}` falls back to the reference parser");
+            };
+            match defines {
+                Some((name, params)) => definitions.push(Definition {
+                    name,
+                    params,
+                    body,
                     ty,
-                    named.and_then(|m| {
-                        compile_builtin_fast(&m, root, ty, None, Expect::Elements)
-                            .map(|(_, members)| members)
-                    }),
-                    expect
-                )
-                .is_some(),
-                "rule `{rule}`: `{source}` falls back to the reference parser"
-            );
+                }),
+                None => {
+                    let roots = roots(root, members);
+                    if let Err(error) = crate::cel::eval::compile(&body, &roots, &definitions) {
+                        panic!("rule `{rule}`: `{source}` does not compile: {error}");
+                    }
+                }
+            }
         }
     }
 
     #[test]
     fn builtin_expressions_are_well_within_the_bounds() {
         let (mut operators, mut nesting) = (0, 0);
-        for (rule, _, _, source, _) in builtin_expressions() {
+        for Builtin { rule, source, .. } in builtin_expressions() {
             let counted = bounds::before_parsing(&source).expect("within bounds");
             let program = cel::Program::compile(&source).expect("the library parses");
             let depth = bounds::nesting(program.expression()).expect("within bounds");
@@ -1458,11 +1625,11 @@ mod tests {
     #[test]
     fn fast_path_declines_what_needs_a_diagnostic() {
         let (root, ty) = root_type(Element::Component);
-        assert!(compile_builtin_fast("component.kind ==", root, ty, None, Expect::Bool).is_none());
-        assert!(
-            compile_builtin_fast("component.no_such_field", root, ty, None, Expect::Any).is_none()
-        );
-        assert!(compile_builtin_fast("component.name", root, ty, None, Expect::Bool).is_none());
-        assert!(compile_builtin_fast("component.name", root, ty, None, Expect::Any).is_some());
+        let scope = Scope::of_element(root, ty, true, &[]);
+        let fast = |source, expect| parse_builtin_fast(source, scope, &[], expect);
+        assert!(fast("component.kind ==", Expect::Bool).is_none());
+        assert!(fast("component.no_such_field", Expect::Any).is_none());
+        assert!(fast("component.name", Expect::Bool).is_none());
+        assert!(fast("component.name", Expect::Any).is_some());
     }
 }

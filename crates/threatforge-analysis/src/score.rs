@@ -919,28 +919,39 @@ pub(crate) fn of_the_design(category: threatforge_model::Linddun) -> bool {
 }
 
 /// The factors a rule's own hints contribute, made once per rule and shared by its threats.
-pub(crate) fn hint_factors(rule: &crate::rule::RuleFile) -> Arc<[Factor; 2]> {
+pub(crate) fn hint_factors(rule: &crate::rule::RuleFile, rater: &str) -> Arc<[Factor; 2]> {
     Arc::new([
         Reasons::WRITTEN.factor("likelihood", "rule", 0, || {
             if rule.failure {
                 format!(
-                    "the rule rates the failure's likelihood {} (no attacker's path moves it)",
+                    "{rater} rates the failure's likelihood {} (no attacker's path moves it)",
                     rule.likelihood
                 )
             } else if rule.linddun.is_some_and(of_the_design) {
                 format!(
-                    "the rule rates the likelihood {}: it is what the design itself does with \
+                    "{rater} rates the likelihood {}: it is what the design itself does with \
                      people's data, which no attacker's path moves",
                     rule.likelihood
                 )
             } else {
-                format!("the rule rates the attack's likelihood {}", rule.likelihood)
+                format!("{rater} rates the attack's likelihood {}", rule.likelihood)
             }
         }),
         Reasons::WRITTEN.factor("impact", "rule", 0, || {
-            format!("the rule rates the impact {}", rule.impact)
+            format!("{rater} rates the impact {}", rule.impact)
         }),
     ])
+}
+
+/// Who rates a rule's hints in its factors: the rule, or, where a threat is scored by a rule it
+/// absorbed (the consequence more severe than its own), that consequence's rule by its title, so
+/// the factors do not read as the threat's own rule's.
+pub(crate) fn rater(rule: &crate::rule::RuleFile, absorbed: bool) -> String {
+    if absorbed {
+        format!("the rule of what it also closes, \"{}\",", rule.title)
+    } else {
+        "the rule".to_owned()
+    }
 }
 
 /// The aspect of the data a STRIDE category threatens, and the highest rating of it (0-3).

@@ -255,3 +255,34 @@ runtimes:
     absent(&analysis, "shared-runtime-resource-exhaustion:console");
     absent(&analysis, "shared-runtime-resource-exhaustion:import");
 }
+
+/// Basket tampering names the browsers that send the prices, and never a partner's app, whose
+/// code the team does not ship (the condition left it out; the explanation named it too).
+#[test]
+fn basket_tampering_names_the_team_s_clients_only() {
+    let analysis = analyzed(
+        "system: { name: shop }
+data:
+  basket: { classification: internal, integrity: high, categories: [financial] }
+  orders: { classification: confidential }
+components:
+  shopper: { technology: browser, exposure: internet }
+  partner-app: { technology: mobile-app, exposure: internet, traits: [third-party] }
+  shop: { technology: web-application, processes: [basket, orders] }
+flows:
+  - shopper -> shop: { protocol: https, authentication: session, data: [basket] }
+  - partner-app -> shop: { protocol: https, authentication: api-key, data: [orders] }
+",
+    );
+    let found = open(&analysis, "trust-in-client-controls:shop");
+    assert!(
+        found.explanation.contains("shopper"),
+        "{}",
+        found.explanation
+    );
+    assert!(
+        !found.explanation.contains("partner-app"),
+        "{}",
+        found.explanation
+    );
+}

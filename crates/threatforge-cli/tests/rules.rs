@@ -461,6 +461,23 @@ fn broken_team_rules_are_reported_at_their_line_and_column() {
             .replace("flow.from_internet &&", "flow.from_internet && ("),
     )
     .expect("write");
+    // A definition is refused where it is written, and a wrong use of one where it is used.
+    let defined = |id: &str, head: &str, condition: &str| {
+        TEAM_RULE.replace("id: plaintext-http-entry", id).replace(
+            "condition: flow.from_internet && flow.protocol == \"http\"",
+            &format!("let:\n  {head}: f.protocol == \"http\"\ncondition: {condition}"),
+        )
+    };
+    std::fs::write(
+        dir.path().join("r/head.yaml"),
+        defined("id: head", "plain(f, f)", "plain(flow, flow)"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("r/use.yaml"),
+        defined("id: use", "plain(f)", "flow.from_internet && plain()"),
+    )
+    .expect("write");
     std::fs::write(dir.path().join("threatforge.yaml"), MODEL).expect("write");
     let output = threatforge()
         .current_dir(dir.path())

@@ -59,7 +59,7 @@ codes! {
     NotRegularFile = "not-regular-file", Error, Model,
         "a model file, include or rule file is a FIFO, device, socket or directory (or a link to one); it is not opened";
     LimitExceeded = "limit-exceeded", Error, Model,
-        "a file, the model, the depth of includes, the YAML nesting, the node count or alias expansion is over its limit; in rule files, a condition or an explanation's expression over 16 KiB, 1,000 operators or 64 levels of nesting (see docs/writing-rules.md)";
+        "a file, the model, the depth of includes, the YAML nesting, the node count or alias expansion is over its limit; in rule files, a condition or an explanation's expression over 16 KiB, 1,000 operators or 64 levels of nesting, more than 32 definitions (`let`), or an expression that with its definitions written in has more than 65,536 nodes or 128 levels (see docs/writing-rules.md)";
     YamlSyntax = "yaml-syntax", Error, Model,
         "the text is not valid YAML (also any tag: `!foo`, `!!str`, `!!binary`, ...); the rest of that file is not read";
     DuplicateKey = "duplicate-key", Error, Model,

@@ -107,6 +107,17 @@ pub fn show(rule: &Rule) -> String {
         let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
         let _ = writeln!(out, "  {:<24} {title}", line(&m.value));
     }
+    if !f.lets.is_empty() {
+        let _ = writeln!(out, "\ndefinitions:");
+        for (head, body) in &f.lets {
+            let _ = writeln!(
+                out,
+                "  let {} = {}",
+                line(head.value.trim()),
+                block(body.value.trim()).replace('\n', "\n  ")
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "\ncondition:\n  {}",
@@ -320,7 +331,16 @@ pub fn markdown(set: &RuleSet) -> String {
                 .collect();
             let _ = writeln!(out, "- covers: {}", covers.join(", "));
         }
-        let _ = writeln!(out, "\n```cel\n{}\n```\n", f.condition.value.trim());
+        let definitions: String = f
+            .lets
+            .iter()
+            .map(|(head, body)| format!("let {} = {}\n", head.value.trim(), body.value.trim()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n```cel\n{definitions}{}\n```\n",
+            f.condition.value.trim()
+        );
         if let Some(members) = &f.members {
             let _ = writeln!(
                 out,

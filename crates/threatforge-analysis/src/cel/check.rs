@@ -10,6 +10,7 @@
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use threatforge_model::suggest;
 
+use super::definitions::{self, Definitions};
 use super::types::{Object, Ty};
 use crate::bounds::chain;
 use crate::cel::functions::{self, Form, Typing};
@@ -22,17 +23,26 @@ pub(crate) struct TypeError {
     pub help: Option<String>,
 }
 
-pub(crate) struct Checker {
+pub(crate) struct Checker<'d> {
     scopes: Vec<(String, Ty)>,
+    /// The rule's definitions (`let:`) this expression may use.
+    definitions: &'d Definitions,
     pub errors: Vec<TypeError>,
 }
 
-impl Checker {
+impl<'d> Checker<'d> {
     pub(crate) fn new(root: &str, ty: Ty) -> Self {
         Checker {
             scopes: vec![(root.to_owned(), ty)],
+            definitions: &[],
             errors: Vec::new(),
         }
+    }
+
+    /// The rule's definitions the expression may use.
+    pub(crate) fn using(mut self, definitions: &'d Definitions) -> Self {
+        self.definitions = definitions;
+        self
     }
 
     /// Another variable the expression may name (a rule's `members` in its explanation).
@@ -78,6 +88,9 @@ impl Checker {
             },
             Expr::Ident(name) => match self.lookup(name) {
                 Some(ty) => ty,
+                None if definitions::find(self.definitions, name).is_some() => {
+                    self.apply(expr, name, 0)
+                }
                 None => {
                     let known: Vec<String> = self.scopes.iter().map(|(n, _)| n.clone()).collect();
                     let near =
@@ -138,6 +151,22 @@ impl Checker {
                     }
                 };
                 if select.test { Ty::Bool } else { ty }
+            }
+            Expr::Call(call) if definitions::find(self.definitions, &call.func_name).is_some() => {
+                if call.target.is_some() {
+                    self.error(
+                        expr,
+                        format!(
+                            "`{}` is a definition of this rule, not a method",
+                            call.func_name
+                        ),
+                        Some(format!("write `{}(x, ...)`", call.func_name)),
+                    );
+                }
+                for arg in &call.args {
+                    self.check(arg);
+                }
+                self.apply(expr, &call.func_name, call.args.len())
             }
             Expr::Call(call) => {
                 let target = call.target.as_ref().map(|t| self.check(t));
@@ -201,6 +230,29 @@ impl Checker {
             }
             Expr::Struct(_) | Expr::Unspecified => Ty::Dyn,
         }
+    }
+
+    /// The type of a use of a definition with `given` arguments: its body's, when they are as
+    /// many as its parameters.
+    fn apply(&mut self, expr: &IdedExpr, name: &str, given: usize) -> Ty {
+        let Some((_, definition)) = definitions::find(self.definitions, name) else {
+            return Ty::Dyn;
+        };
+        let wanted = definition.params.len();
+        if given == wanted {
+            return definition.ty;
+        }
+        let usage = if wanted == 0 {
+            format!("`{name}`, without parentheses")
+        } else {
+            format!("`{name}({})`", definition.params.join(", "))
+        };
+        self.error(
+            expr,
+            format!("`{name}` takes {wanted} argument(s), not {given}"),
+            Some(format!("it is written {usage}")),
+        );
+        Ty::Dyn
     }
 
     /// Types a call by its row in the table of functions: its form, each operand against the

@@ -14,7 +14,10 @@ use cel::{Context, ExecutionError, Program};
 use proptest::prelude::*;
 use threatforge_model::{LoadOptions, Model, load_str};
 
+use cel::common::ast::{Expr, IdedExpr};
+
 use super::check::{Checker, root_type};
+use super::definitions::{self, Definition, Definitions};
 use super::eval::{Evaluator, compile};
 use super::types::{Object, Ty};
 use super::value::{ObjKind, Value};
@@ -209,22 +212,24 @@ fn elements(model: &Model, element: Element) -> Vec<(ObjKind, usize)> {
 }
 
 /// Runs `source` on `element` through both evaluators; `None` when our checker rejects it (then
-/// neither runs it: the rule does not load).
+/// neither runs it: the rule does not load). The crate's interpreter knows no definitions: it runs
+/// the expression with them written out (`written_out`).
 fn both(
     world: &World,
     table: &Arc<Table>,
     element: Element,
     on: (ObjKind, usize),
     source: &str,
+    definitions: &Definitions,
 ) -> Option<(Outcome, Outcome)> {
     let (root, ty) = root_type(element);
     let program = Program::compile(source).ok()?;
-    let mut checker = Checker::new(root, ty);
+    let mut checker = Checker::new(root, ty).using(definitions);
     checker.check(program.expression());
     if !checker.errors.is_empty() {
         return None;
     }
-    let ours = match compile(program.expression(), &[root]) {
+    let ours = match compile(program.expression(), &[root], definitions) {
         Ok(expression) => {
             let budget = crate::cel::budget::Budget::default();
             let mut evaluator = Evaluator::new(world, &budget, Value::Obj(on.0, on.1));
@@ -244,11 +249,102 @@ fn both(
     };
     let mut context = Context::default();
     context.add_variable_as_val(root, to_val(table, &Plain::Obj(on.0, on.1)));
-    let reference = match program.execute(&context) {
+    let expanded = written_out(program.expression(), definitions, &HashMap::new(), &mut 0);
+    let reference = match cel::Value::resolve(&expanded, &context) {
         Ok(value) => from_cel(&value).map_or(Outcome::Object, Outcome::Value),
         Err(_) => Outcome::Failed,
     };
     Some((ours, reference))
+}
+
+/// `expr` with every use of a definition replaced by its body, the body's parameters by the
+/// arguments (`bound`), and every comprehension's variables renamed apart (`fresh`), so that no
+/// argument is captured by a variable of the body: what a definition means, written as CEL.
+fn written_out(
+    expr: &IdedExpr,
+    definitions: &Definitions,
+    bound: &HashMap<String, IdedExpr>,
+    fresh: &mut usize,
+) -> IdedExpr {
+    let go = |e: &IdedExpr, fresh: &mut usize| written_out(e, definitions, bound, fresh);
+    let use_of = |name: &str, args: &[IdedExpr], fresh: &mut usize| {
+        let (at, definition) = definitions::find(definitions, name)?;
+        let arguments: HashMap<String, IdedExpr> = definition
+            .params
+            .iter()
+            .cloned()
+            .zip(
+                args.iter()
+                    .map(|a| written_out(a, definitions, bound, fresh)),
+            )
+            .collect();
+        Some(written_out(
+            &definition.body,
+            &definitions[..at],
+            &arguments,
+            fresh,
+        ))
+    };
+    let mut out = expr.clone();
+    match &expr.expr {
+        Expr::Ident(name) => {
+            if let Some(value) = bound.get(name) {
+                return value.clone();
+            }
+            if let Some(body) = use_of(name, &[], fresh) {
+                return body;
+            }
+        }
+        Expr::Call(call) => {
+            if call.target.is_none()
+                && let Some(body) = use_of(&call.func_name, &call.args, fresh)
+            {
+                return body;
+            }
+            let mut call = call.clone();
+            if let Some(target) = &mut call.target {
+                **target = go(target, fresh);
+            }
+            for arg in &mut call.args {
+                *arg = go(arg, fresh);
+            }
+            out.expr = Expr::Call(call);
+        }
+        Expr::Select(select) => {
+            let mut select = select.clone();
+            *select.operand = go(&select.operand, fresh);
+            out.expr = Expr::Select(select);
+        }
+        Expr::List(list) => {
+            let mut list = list.clone();
+            for item in &mut list.elements {
+                *item = go(item, fresh);
+            }
+            out.expr = Expr::List(list);
+        }
+        Expr::Comprehension(c) => {
+            let mut renamed = c.clone();
+            *fresh += 1;
+            renamed.iter_var = format!("iter_{fresh}");
+            renamed.accu_var = format!("accu_{fresh}");
+            renamed.iter_range = go(&c.iter_range, fresh);
+            renamed.accu_init = go(&c.accu_init, fresh);
+            let ident = |name: &str| IdedExpr {
+                id: 0,
+                expr: Expr::Ident(name.to_owned()),
+            };
+            let mut inner = bound.clone();
+            inner.insert(c.accu_var.clone(), ident(&renamed.accu_var));
+            let result = written_out(&c.result, definitions, &inner, fresh);
+            inner.insert(c.iter_var.clone(), ident(&renamed.iter_var));
+            renamed.loop_cond = written_out(&c.loop_cond, definitions, &inner, fresh);
+            renamed.loop_step = written_out(&c.loop_step, definitions, &inner, fresh);
+            renamed.result = result;
+            out.expr = Expr::Comprehension(renamed);
+        }
+        _ => {}
+    }
+    out
 }
 
 fn load(text: &str) -> Model {
@@ -274,6 +370,7 @@ fn builtin_conditions_agree_with_the_cel_interpreter() {
     let mut compared = 0;
     for rule in &rules.rules {
         let file = &rule.file;
+        let definitions = definitions_of(file);
         for example in file.examples.fires.iter().chain(&file.examples.passes) {
             let model = load(example);
             let world = World::new(&model);
@@ -285,6 +382,7 @@ fn builtin_conditions_agree_with_the_cel_interpreter() {
                     file.applies_to.element,
                     on,
                     &file.condition.value,
+                    &definitions,
                 )
                 .unwrap_or_else(|| panic!("{}: a built-in condition checks", file.id.value));
                 assert_eq!(
@@ -298,6 +396,26 @@ fn builtin_conditions_agree_with_the_cel_interpreter() {
     }
     // Every rule's examples have elements of its kind; a few hundred comparisons at least.
     assert!(compared > rules.rules.len(), "{compared}");
+}
+
+/// A rule's definitions, parsed (the rule loaded, so they are well formed).
+fn definitions_of(file: &crate::rule::RuleFile) -> Vec<Definition> {
+    file.lets
+        .iter()
+        .map(|(head, body)| {
+            let (name, params) = definitions::parse_head(head).expect("a loaded rule's head");
+            let body = Program::compile(body)
+                .expect("a loaded rule's body")
+                .expression()
+                .clone();
+            Definition {
+                name,
+                params,
+                body,
+                ty: Ty::Dyn,
+            }
+        })
+        .collect()
 }
 
 const MODEL: &str = "system: { name: T, criticality: high }
@@ -459,7 +577,7 @@ proptest! {
         let world = World::new(&model);
         let table = Arc::new(table(&world, &roots(&model)));
         for on in elements(&model, Element::Component) {
-            if let Some((ours, reference)) = both(&world, &table, Element::Component, on, &source) {
+            if let Some((ours, reference)) = both(&world, &table, Element::Component, on, &source, &[]) {
                 prop_assert_eq!(ours, reference, "{} on {:?}", source, on);
             }
         }

@@ -17,6 +17,7 @@ use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use super::budget::{Budget, FLUSH_EVERY, breach};
 use super::value::{List, ObjKind, Value};
 use crate::bounds::{Chain, chain};
+use crate::cel::definitions::{self, Definitions};
 use crate::cel::functions::{self, Arith, Cmp, Lowering, StrTest};
 use crate::field::Field;
 use crate::world::World;
@@ -54,6 +55,16 @@ enum Node {
     NotStrictlyFalse(Box<Node>),
     List(Vec<Node>),
     Comprehension(Box<Comprehension>),
+    /// A use of one of the rule's definitions (`let:`): the arguments, evaluated where it is used,
+    /// go into the slots from `base` on, where the body written in at this use reads them.
+    Call(Box<Call>),
+}
+
+#[derive(Debug)]
+struct Call {
+    args: Vec<Node>,
+    body: Node,
+    base: usize,
 }
 
 #[derive(Debug)]
@@ -84,27 +95,89 @@ enum Step {
     },
 }
 
+/// Most nodes an expression may compile to with its definitions written in.
+pub(crate) const MAX_EXPANDED_NODES: usize = 1 << 16;
+/// Deepest an expression may nest with its definitions written in: the evaluator recurses once
+/// per level, so this bounds its stack as `bounds::MAX_NESTING` bounds a written expression's.
+pub(crate) const MAX_EXPANDED_DEPTH: usize = 2 * crate::bounds::MAX_NESTING;
+
 /// Compiles an expression whose variables are `roots` (the element first, then what the
-/// evaluator binds after it: a rule's `members`). Errors name what is unsupported; the checker
-/// reports them with positions first, so these are a second line of defence.
-pub(crate) fn compile(expr: &IdedExpr, roots: &[&str]) -> Result<Expression> {
-    Compiler {
+/// evaluator binds after it: a rule's `members`), and which may use the rule's `definitions`,
+/// each written in where it is used. Errors name what is unsupported; the checker reports them
+/// with positions first, so these are a second line of defence.
+pub(crate) fn compile(
+    expr: &IdedExpr,
+    roots: &[&str],
+    definitions: &Definitions,
+) -> std::result::Result<Expression, CompileError> {
+    let mut compiler = Compiler {
         scopes: roots.iter().map(|r| (*r).to_owned()).collect(),
+        definitions,
+        nodes: 0,
+        depth: 0,
+        over_limit: false,
+    };
+    compiler
+        .node(expr)
+        .map(Expression)
+        .map_err(|message| CompileError {
+            message,
+            over_limit: compiler.over_limit,
+        })
+}
+
+/// Why an expression did not compile: what it uses that the subset lacks, or, with `over_limit`,
+/// what its definitions would cost written in.
+#[derive(Debug)]
+pub(crate) struct CompileError {
+    pub message: String,
+    pub over_limit: bool,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
-    .node(expr)
-    .map(Expression)
 }
 
-struct Compiler {
+struct Compiler<'d> {
     scopes: Vec<String>,
+    definitions: &'d Definitions,
+    /// Nodes compiled so far, and the depth of the one being compiled: bounded, since a
+    /// definition written in at each use multiplies both.
+    nodes: usize,
+    depth: usize,
+    over_limit: bool,
 }
 
-impl Compiler {
+impl Compiler<'_> {
     fn boxed(&mut self, expr: &IdedExpr) -> Result<Box<Node>> {
         self.node(expr).map(Box::new)
     }
 
     fn node(&mut self, expr: &IdedExpr) -> Result<Node> {
+        self.nodes += 1;
+        if self.nodes > MAX_EXPANDED_NODES {
+            self.over_limit = true;
+            return Err(format!(
+                "with its definitions written in, the expression has more than \
+                 {MAX_EXPANDED_NODES} nodes"
+            ));
+        }
+        if self.depth >= MAX_EXPANDED_DEPTH {
+            self.over_limit = true;
+            return Err(format!(
+                "with its definitions written in, the expression is nested more than \
+                 {MAX_EXPANDED_DEPTH} levels deep"
+            ));
+        }
+        self.depth += 1;
+        let node = self.unbounded_node(expr);
+        self.depth -= 1;
+        node
+    }
+
+    fn unbounded_node(&mut self, expr: &IdedExpr) -> Result<Node> {
         if let Some(chain) = chain(expr) {
             return self.chain(&chain);
         }
@@ -125,7 +198,10 @@ impl Compiler {
             },
             Expr::Ident(name) => match self.scopes.iter().rposition(|n| n == name) {
                 Some(slot) => Node::Var(slot),
-                None => return Err(format!("unknown variable `{name}`")),
+                None => match definitions::find(self.definitions, name) {
+                    Some((at, _)) => self.expand(at, &[])?,
+                    None => return Err(format!("unknown variable `{name}`")),
+                },
             },
             Expr::Select(select) => {
                 let field = Field::from_name(&select.field)
@@ -143,6 +219,12 @@ impl Compiler {
                     .map(|e| self.node(e))
                     .collect::<Result<Vec<_>>>()?,
             ),
+            Expr::Call(call) if call.target.is_none() => {
+                match definitions::find(self.definitions, &call.func_name) {
+                    Some((at, _)) => self.expand(at, &call.args)?,
+                    None => self.call(&call.func_name, None, &call.args)?,
+                }
+            }
             Expr::Call(call) => self.call(&call.func_name, call.target.as_deref(), &call.args)?,
             Expr::Comprehension(c) => {
                 if c.iter_var2.is_some() {
@@ -184,6 +266,45 @@ impl Compiler {
                 return Err("map and message literals are not supported".to_owned());
             }
         })
+    }
+
+    /// Writes in the definition at `at` with these arguments. Its body is compiled where the
+    /// caller's variables are hidden (their slots kept, their names not), so it sees the element
+    /// and its parameters only, and only the definitions above it.
+    fn expand(&mut self, at: usize, args: &[IdedExpr]) -> Result<Node> {
+        let definition = &self.definitions[at];
+        if args.len() != definition.params.len() {
+            return Err(format!(
+                "`{}` takes {} argument(s), not {}",
+                definition.name,
+                definition.params.len(),
+                args.len()
+            ));
+        }
+        let args = args
+            .iter()
+            .map(|a| self.node(a))
+            .collect::<Result<Vec<_>>>()?;
+        let base = self.scopes.len();
+        let mut scopes = Vec::with_capacity(base + definition.params.len());
+        scopes.push(self.scopes.first().cloned().unwrap_or_default());
+        scopes.resize(base, String::new());
+        scopes.extend(definition.params.iter().cloned());
+        let mut body = Compiler {
+            scopes,
+            definitions: &self.definitions[..at],
+            nodes: self.nodes,
+            depth: self.depth,
+            over_limit: false,
+        };
+        let compiled = body.node(&definition.body);
+        self.nodes = body.nodes;
+        self.over_limit |= body.over_limit;
+        Ok(Node::Call(Box::new(Call {
+            args,
+            body: compiled?,
+            base,
+        })))
     }
 
     /// A chain of one arithmetic or comparison operator, as one node: compiled and evaluated
@@ -515,6 +636,20 @@ impl<'w> Evaluator<'w> {
                 Ok(Value::List(List::Values(Rc::new(items))))
             }
             Node::Comprehension(c) => self.comprehension(c),
+            Node::Call(call) => {
+                // Every argument is evaluated before any goes into its slot: an argument's own
+                // comprehension uses the slots from `base` on.
+                let mut values = Vec::with_capacity(call.args.len());
+                for arg in &call.args {
+                    values.push(self.eval(arg)?);
+                }
+                self.slots.truncate(call.base);
+                self.slots.resize(call.base, Value::Null);
+                self.slots.extend(values);
+                let value = self.eval(&call.body);
+                self.slots.truncate(call.base);
+                value
+            }
         }
     }
 
@@ -908,7 +1043,8 @@ flows:
         let loaded = loaded();
         let world = World::new(&loaded.model);
         let program = cel::Program::compile(source).map_err(|e| e.to_string())?;
-        let expression = compile(program.expression(), &["component"])?;
+        let expression =
+            compile(program.expression(), &["component"], &[]).map_err(|e| e.message)?;
         let mut evaluator = Evaluator::new(&world, budget, Value::Obj(ObjKind::Component, 1));
         let mut last = Err("not run".to_owned());
         for _ in 0..times {
@@ -1107,7 +1243,7 @@ flows:
         let budget = limited(|_| {});
         let source = nested(3);
         let program = cel::Program::compile(&source).expect("compiles");
-        let expression = compile(program.expression(), &["component"]).expect("compiles");
+        let expression = compile(program.expression(), &["component"], &[]).expect("compiles");
         let mut evaluator = Evaluator::new(&world, &budget, Value::Obj(ObjKind::Component, 1));
         for _ in 0..3 {
             assert!(matches!(evaluator.run(&expression), Ok(Value::Bool(true))));

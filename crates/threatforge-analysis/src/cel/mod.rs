@@ -5,6 +5,7 @@
 
 pub(crate) mod budget;
 pub(crate) mod check;
+pub(crate) mod definitions;
 #[cfg(test)]
 mod differential;
 pub(crate) mod eval;
