@@ -456,6 +456,10 @@ pub(crate) struct ElementFactors {
     likelihood: u8,
     /// Whether the last likelihood factor is the authentication on the paths in.
     authentication: bool,
+    /// The authentication factor for an attack on an account, where every way in asks for a
+    /// second factor (`ComponentFacts::second_factor_before`): it takes the last likelihood
+    /// factor's place for such threats.
+    second_factor: Option<Factor>,
     /// A component an outsider's requests reach up to its own login (`own_login`).
     own_login: bool,
     /// A component that content unvetted parties write reaches
@@ -502,6 +506,9 @@ pub struct Factors {
     /// The element's authentication factor does not apply: the attacker does not pass it (an
     /// eavesdropper or forger on a flow's network path).
     without_authentication: bool,
+    /// The threat is an attack on an account: the element's second-factor factor, where it has
+    /// one, takes the place of its authentication factor.
+    on_account: bool,
     /// The attacker stands on the flow's wire (`in_transit`): the element's `on_path` factor
     /// takes the place of its exposure and authentication factors.
     on_wire: bool,
@@ -521,7 +528,13 @@ pub(crate) type FactorIter<'a> = std::iter::Chain<
     std::iter::Chain<
         std::iter::Chain<
             std::iter::Chain<
-                std::iter::Chain<std::iter::Once<&'a Factor>, std::slice::Iter<'a, Factor>>,
+                std::iter::Chain<
+                    std::iter::Once<&'a Factor>,
+                    std::iter::Chain<
+                        std::slice::Iter<'a, Factor>,
+                        std::option::IntoIter<&'a Factor>,
+                    >,
+                >,
                 std::iter::Once<&'a Factor>,
             >,
             std::option::IntoIter<&'a Factor>,
@@ -542,6 +555,7 @@ impl Factors {
             exposure,
             ceiling: None,
             without_authentication: false,
+            on_account: false,
             on_wire: false,
             without_blast: false,
             without_data: false,
@@ -556,29 +570,43 @@ impl Factors {
     }
 
     pub fn iter(&self) -> FactorIter<'_> {
-        let (likelihood, data, tail): (&[Factor], Option<&Factor>, &[Factor]) = match &self.element
-        {
+        let (likelihood, instead, data, tail): (
+            &[Factor],
+            Option<&Factor>,
+            Option<&Factor>,
+            &[Factor],
+        ) = match &self.element {
             Some(e) => {
                 let skip_authentication =
                     usize::from(e.authentication && self.without_authentication);
                 let skip_blast = usize::from(e.blast && self.without_blast);
-                let likelihood = match &e.on_path {
-                    _ if self.without_likelihood => &[],
-                    Some(on_path) if self.on_wire => std::slice::from_ref(on_path),
-                    _ => &e.factors[..usize::from(e.likelihood) - skip_authentication],
+                let second_factor = e
+                    .second_factor
+                    .as_ref()
+                    .filter(|_| self.on_account && skip_authentication == 0);
+                let (likelihood, instead) = match &e.on_path {
+                    _ if self.without_likelihood => (&[][..], None),
+                    Some(on_path) if self.on_wire => (std::slice::from_ref(on_path), None),
+                    _ => {
+                        let own = usize::from(e.likelihood)
+                            - skip_authentication
+                            - usize::from(second_factor.is_some());
+                        (&e.factors[..own], second_factor)
+                    }
                 };
                 (
                     likelihood,
+                    instead,
                     e.data[usize::from(self.aspect)]
                         .filter(|_| !self.without_data)
                         .map(|i| &e.factors[usize::from(i)]),
                     &e.factors[usize::from(e.tail)..e.factors.len() - skip_blast],
                 )
             }
-            None => (&[], None, &[]),
+            None => (&[], None, None, &[]),
         };
         std::iter::once(&self.hints[0])
-            .chain(likelihood)
+            .chain(likelihood.iter().chain(instead))
             .chain(std::iter::once(&self.hints[1]))
             .chain(data)
             .chain(tail)
@@ -703,6 +731,20 @@ pub(crate) fn element_scoring(
             )
         }));
     }
+    // For an attack on an account (spoofing), a second factor on every way in is one more step: a
+    // phished or guessed password is then not enough to get there.
+    let second_factor = (authentication && element == Element::Component)
+        .then(|| world.facts.components[index].second_factor_before)
+        .flatten()
+        .map(|gate| {
+            reasons.factor("likelihood", "authentication", -2, || {
+                format!(
+                    "every path from an untrusted zone to {} authenticates, past a second factor \
+                     at `{}`",
+                    exposed.what, world.model.components[gate].id.value
+                )
+            })
+        });
 
     // Only where a rule about the wire fired: a large model has tens of thousands of flows.
     let on_path = (element == Element::Flow && in_transit)
@@ -800,6 +842,7 @@ pub(crate) fn element_scoring(
         factors: factors.into_boxed_slice(),
         likelihood,
         authentication,
+        second_factor,
         own_login: element == Element::Component && own_login(world, index),
         handed_outsiders_content: element == Element::Component
             && world.facts.components[index].handed_outsiders_content,
@@ -860,6 +903,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         // component whose own login is all that stands between an outsider and it (a guessed
         // password, a missing second factor, a stolen session) is an attack on that login:
         // counting it as what keeps the attacker out would be circular.
+        on_account: rule.stride == Stride::Spoofing,
         without_authentication: (rule.stride == Stride::Spoofing && element.own_login)
             || (rule.in_content && element.handed_outsiders_content)
             || rule.by_caller

@@ -286,3 +286,37 @@ flows:
         found.explanation
     );
 }
+
+/// Carding is found where the cards leave for the provider, and its explanation names the
+/// checkout in front, where the tries are told apart by account, session and address; never the
+/// provider calling back, nor a proxy that only passes the requests on.
+#[test]
+fn carding_names_the_checkout_where_the_tries_are_told_apart() {
+    let analysis = analyzed(
+        "system: { name: shop }
+data:
+  card: { classification: secret, categories: [payment] }
+  verdict: { classification: internal }
+components:
+  shopper: { technology: browser, exposure: internet }
+  lb: { technology: load-balancer, exposure: internet }
+  checkout: { technology: web-application, processes: [card] }
+  payments: { technology: api-service, processes: [card] }
+  psp: { technology: payment-provider, exposure: internet }
+flows:
+  - shopper -> lb: { protocol: https, authentication: session, data: [card] }
+  - lb -> checkout: { protocol: https, authentication: session, data: [card] }
+  - checkout -> payments: { protocol: grpc-tls, authentication: client-certificate, data: [card] }
+  - payments -> psp: { protocol: https, authentication: api-key, data: [card], returns: [verdict] }
+  - psp -> payments: { protocol: https, authentication: signature, data: [card] }
+",
+    );
+    let found = open(&analysis, "card-testing:payments");
+    assert!(
+        found
+            .explanation
+            .contains("in what sends it the cards (checkout)"),
+        "{}",
+        found.explanation
+    );
+}

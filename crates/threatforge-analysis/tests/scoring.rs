@@ -109,6 +109,60 @@ fn authentication_on_every_path_lowers_likelihood() {
     );
 }
 
+/// Behind a VPN gateway that asks for a second factor, an attack on the console's own accounts
+/// (a phished or guessed password) takes two steps down: the password alone no longer gets there.
+/// An attack through its pages or its queries takes the one step of any login on the way.
+#[test]
+fn a_second_factor_on_every_way_in_lowers_attacks_on_accounts_once_more() {
+    let text = "system: { name: backoffice }
+data:
+  orders: { classification: confidential, integrity: high }
+components:
+  staff: { technology: browser, exposure: internet }
+  vpn: { technology: vpn-gateway, exposure: internet, controls: [mfa] }
+  console: { technology: admin-console, processes: [orders] }
+  db: { technology: postgresql, stores: [orders] }
+flows:
+  - staff -> vpn: { protocol: tls, authentication: credentials, data: [orders] }
+  - vpn -> console: { protocol: https, authentication: credentials, authorization: user, data: [orders] }
+  - console -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
+";
+    let analysis = analyze(text, None);
+    let authentication = |id: &str| -> Vec<(i8, String)> {
+        threat(&analysis, id)
+            .factors
+            .iter()
+            .filter(|f| f.factor == "authentication")
+            .map(|f| (f.effect, f.reason.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        authentication("missing-second-factor:console"),
+        [(
+            -2,
+            "every path from an untrusted zone to `console` authenticates, past a second factor \
+             at `vpn`"
+                .to_owned()
+        )]
+    );
+    assert_eq!(
+        authentication("sql-injection:console"),
+        [(
+            -1,
+            "every path from an untrusted zone to `console` authenticates".to_owned()
+        )]
+    );
+    // Without the second factor at the gateway, the account attack takes the one step too.
+    let analysis = analyze(&text.replace("controls: [mfa]", "controls: []"), None);
+    let step: Vec<i8> = threat(&analysis, "missing-second-factor:console")
+        .factors
+        .iter()
+        .filter(|f| f.factor == "authentication")
+        .map(|f| f.effect)
+        .collect();
+    assert_eq!(step, [-1]);
+}
+
 #[test]
 fn partial_mitigation_lowers_likelihood_and_names_what_is_missing() {
     let analysis = analyze(&clinic("input-validation", ""), None);

@@ -69,6 +69,11 @@ pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
         (Element::Model, members) => in_words(&members.iter().map(|m| &*m.id).collect::<Vec<_>>()),
         (kind, _) => format!("{kind} {}", threat.element.id),
     };
+    // A data asset is no place to put a control: the advice is for it, wherever it is handled.
+    let (on_it, in_it) = match threat.element.kind {
+        Element::Data => ("For", "for"),
+        _ => ("On", "on"),
+    };
     let link = threat.reference.as_deref().map(str::to_owned);
     let named = |advice: &Advice| format!("{} ({})", advice.title, advice.id);
     if threat.mitigation.has_missing() {
@@ -96,7 +101,7 @@ pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
             .map(|a| format!("{}: {}", a.title, a.remediation))
             .collect::<Vec<_>>()
             .join(" ");
-        let lead = format!("On {on}, put in place: {wanted}.");
+        let lead = format!("{on_it} {on}, put in place: {wanted}.");
         Remediation {
             text: if how.is_empty() {
                 lead.clone()
@@ -115,7 +120,7 @@ pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
             .collect();
         let held = controls.iter().map(named).collect::<Vec<_>>().join(", ");
         let lead = format!(
-            "On {on}, the controls that close this are in place: {held}. Keep them there, and \
+            "{on_it} {on}, the controls that close this are in place: {held}. Keep them there, and \
              keep the model saying so."
         );
         Remediation {
@@ -126,7 +131,7 @@ pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
         }
     } else {
         let lead = format!(
-            "No control closes this on {on}: change the design so the \
+            "No control closes this {in_it} {on}: change the design so the \
              condition no longer holds, or record a decision with its reason."
         );
         Remediation {
@@ -158,6 +163,31 @@ flows:
   - user -> web: { protocol: https, data: [orders] }
   - web -> db: { protocol: postgres-tls, authentication: credentials, data: [orders] }
 ";
+
+    /// A data asset holds no control: its advice is for it, not on it.
+    #[test]
+    fn advice_for_data_is_for_it_wherever_it_is_handled() {
+        let cards = "system: { name: shop }
+data:
+  card: { classification: secret, categories: [payment] }
+boundaries:
+  app: { kind: network, trust: medium, contains: [checkout] }
+  pci: { kind: network, trust: high, contains: [payments] }
+components:
+  checkout: { technology: api-service, processes: [card] }
+  payments: { technology: api-service, processes: [card] }
+flows:
+  - checkout -> payments: { protocol: grpc-tls, authentication: client-certificate, data: [card] }
+";
+        let advice = advice_for(cards, "card-data-outside-cardholder-zone:card");
+        assert!(
+            advice
+                .text
+                .starts_with("For data card, put in place: Tokenization (tokenization)."),
+            "{}",
+            advice.text
+        );
+    }
 
     #[test]
     fn a_missing_control_is_named_for_the_element_with_what_it_takes_and_a_link() {

@@ -47,6 +47,10 @@ pub struct ComponentFacts {
     /// no connection from there reaches it. Scoring counts it; rule conditions about who can
     /// connect (`reachable_from_internet`) do not.
     pub pulls_untrusted_input: bool,
+    /// Reached from an untrusted source only past a second factor: every path passes a login at
+    /// a component that holds `mfa` (a VPN gateway, a bastion, an identity-aware proxy), which is
+    /// named here. None where some path does not, or nothing reaches it.
+    pub second_factor_before: Option<usize>,
     /// People reach it, directly or through forwarders, and only with native clients (trait
     /// `native-client`: a mobile app, a command line): no browser of theirs renders its answers.
     pub native_clients_only: bool,
@@ -913,6 +917,82 @@ fn reachability(model: &Model, facts: &mut Facts) {
         cf.unauthenticated_path = reached[c] & Holds::Nothing.bit() != 0;
         cf.outsider_path = reached[c] != 0;
     }
+    second_factors(model, facts, &next, &sources);
+}
+
+/// Which components an outsider reaches only past a second factor
+/// (`ComponentFacts::second_factor_before`): a search from the untrusted sources that does not go
+/// on from a service holding `mfa` whose every way in authenticates (its login asks for the second
+/// factor), then a search from the services it stopped at, naming for each
+/// component beyond them the first that reaches it. Both visit each component once. Flows
+/// carried for named callers (`on_behalf_of`) are all followed: a path too many can only take
+/// the step away, never give it.
+fn second_factors(
+    model: &Model,
+    facts: &mut Facts,
+    next: &[Vec<(usize, usize)>],
+    sources: &[usize],
+) {
+    let n = model.components.len();
+    // A service whose every way in is a login that asks for the second factor. An internet-facing
+    // one (a VPN gateway) is an untrusted source itself: the attacker stands before its login.
+    let asks_second_factor: Vec<bool> = model
+        .components
+        .values()
+        .zip(&facts.components)
+        .map(|(c, cf)| {
+            c.effective_kind() == ComponentKind::Process
+                && c.controls.iter().any(|k| k.value == "mfa")
+                && !cf.inbound.is_empty()
+                && cf
+                    .inbound
+                    .iter()
+                    .all(|&f| model.flows[f].authentication() != Authentication::None)
+        })
+        .collect();
+    if !asks_second_factor.contains(&true) {
+        return;
+    }
+    let mut around = vec![false; n];
+    let mut stopped_at = vec![false; n];
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    for &c in sources {
+        if asks_second_factor[c] {
+            stopped_at[c] = true;
+        } else {
+            around[c] = true;
+            queue.push_back(c);
+        }
+    }
+    while let Some(c) = queue.pop_front() {
+        for &(_, t) in &next[c] {
+            if around[t] {
+                continue;
+            }
+            if asks_second_factor[t] {
+                stopped_at[t] = true;
+                continue;
+            }
+            around[t] = true;
+            queue.push_back(t);
+        }
+    }
+    let mut before: Vec<Option<usize>> = vec![None; n];
+    let mut queue: VecDeque<usize> = (0..n).filter(|&g| stopped_at[g] && !around[g]).collect();
+    for &g in &queue {
+        before[g] = Some(g);
+    }
+    while let Some(c) = queue.pop_front() {
+        for &(_, t) in &next[c] {
+            if before[t].is_none() && !around[t] {
+                before[t] = before[c];
+                queue.push_back(t);
+            }
+        }
+    }
+    for (c, cf) in facts.components.iter_mut().enumerate() {
+        cf.second_factor_before = before[c].filter(|&g| g != c && cf.reachable_from_internet);
+    }
 }
 
 /// The caller a forwarder carries a request for: an index into `Callers::named`, or none.
@@ -1338,6 +1418,53 @@ flows:
 ",
         );
         assert_eq!(hops(&model, &facts, &["edge", "app"]), [0, 1]);
+    }
+
+    #[test]
+    fn a_second_factor_on_every_way_in_is_named_for_what_lies_past_it() {
+        let model_with = |extra_flow: &str| {
+            facts_of(&format!(
+                "system: {{ name: t }}
+components:
+  staff: {{ technology: browser, exposure: internet }}
+  vpn: {{ technology: vpn-gateway, exposure: internet, controls: [mfa] }}
+  console: {{ technology: admin-console }}
+  db: {{ technology: postgresql }}
+  shop: {{ technology: web-application, exposure: internet }}
+flows:
+  - staff -> vpn: {{ protocol: tls, authentication: credentials }}
+  - vpn -> console: {{ protocol: https, authentication: credentials }}
+  - console -> db: {{ protocol: postgres-tls, authentication: credentials }}
+{extra_flow}"
+            ))
+        };
+        let (model, facts) = model_with("");
+        let before = |id: &str| {
+            component(&model, &facts, id)
+                .second_factor_before
+                .map(|g| model.components[g].id.value.clone())
+        };
+        assert_eq!(before("console").as_deref(), Some("vpn"));
+        assert_eq!(before("db").as_deref(), Some("vpn"));
+        // Its own login is the second factor's, not one past it; the internet reaches the shop.
+        assert_eq!(before("vpn"), None);
+        assert_eq!(before("shop"), None);
+        // A way to the database that asks no second factor takes it away there, not before.
+        let (model, facts) =
+            model_with("  - shop -> db: { protocol: postgres-tls, authentication: credentials }\n");
+        let before = |id: &str| {
+            component(&model, &facts, id)
+                .second_factor_before
+                .map(|g| model.components[g].id.value.clone())
+        };
+        assert_eq!(before("console").as_deref(), Some("vpn"));
+        assert_eq!(before("db"), None);
+        // A gateway with a way in that asks for no login at all asks no second factor either.
+        let (model, facts) = model_with("  - shop -> vpn: { protocol: https }\n");
+        assert_eq!(
+            component(&model, &facts, "console").second_factor_before,
+            None
+        );
     }
 
     #[test]
