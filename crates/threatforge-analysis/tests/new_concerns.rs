@@ -287,9 +287,9 @@ flows:
     );
 }
 
-/// Carding is found where the cards leave for the provider, and its explanation names the
-/// checkout in front, where the tries are told apart by account, session and address; never the
-/// provider calling back, nor a proxy that only passes the requests on.
+/// Carding is found where the cards leave for the provider, and its explanation names what sends
+/// it the cards, in front of which the tries are told apart; never the provider calling back, nor
+/// a proxy that only passes the requests on.
 #[test]
 fn carding_names_the_checkout_where_the_tries_are_told_apart() {
     let analysis = analyzed(
@@ -315,7 +315,7 @@ flows:
     assert!(
         found
             .explanation
-            .contains("in what sends it the cards (checkout)"),
+            .contains("It sees only what sends it the cards (checkout)"),
         "{}",
         found.explanation
     );
