@@ -320,3 +320,46 @@ flows:
         found.explanation
     );
 }
+
+/// Card data that the team's services hold outside the zone drawn for it names, with them, the
+/// team's own proxy in a less trusted zone that decrypts the cards on their way, though it
+/// declares no processing of them; an edge in front of a zone that holds every service that
+/// handles the cards is the usual design, and no finding.
+#[test]
+fn card_data_outside_its_zone_names_the_proxies_that_decrypt_it() {
+    let shop = |checkout_zone: &str| {
+        format!(
+            "system: {{ name: shop }}
+data:
+  card: {{ classification: secret, categories: [payment] }}
+boundaries:
+  dmz: {{ trust: low, contains: [waf] }}
+  {checkout_zone}
+components:
+  shopper: {{ technology: browser, exposure: internet }}
+  waf: {{ technology: waf }}
+  checkout: {{ technology: web-application, processes: [card] }}
+  payments: {{ technology: api-service, processes: [card] }}
+flows:
+  - shopper -> waf: {{ protocol: https, authentication: session, data: [card] }}
+  - waf -> checkout: {{ protocol: https, authentication: session, data: [card] }}
+  - checkout -> payments: {{ protocol: grpc-tls, authentication: client-certificate, data: [card] }}
+"
+        )
+    };
+    let analysis = analyzed(&shop(
+        "app: { trust: medium, contains: [checkout] }\n  cde: { trust: high, contains: [payments] }",
+    ));
+    let found = open(&analysis, "card-data-outside-cardholder-zone:card");
+    assert!(
+        found
+            .explanation
+            .contains("by checkout (zone app), and decrypted on its way by waf (zone dmz)"),
+        "{}",
+        found.explanation
+    );
+    let analysis = analyzed(&shop(
+        "cde: { trust: high, contains: [checkout, payments] }",
+    ));
+    absent(&analysis, "card-data-outside-cardholder-zone:card");
+}
