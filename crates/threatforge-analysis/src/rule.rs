@@ -137,6 +137,11 @@ pub struct RuleFile {
     /// own. The impact comes down until the score fits.
     #[serde(default)]
     pub max_severity: Option<threatforge_model::ThreatSeverity>,
+    /// Why the rule's threats stop at `max_severity`, where the usual reason (a weakness that
+    /// makes other attacks easier or harder to see) is not it: a privacy gap with no attacker, an
+    /// abuse whose loss is bounded. A threat's ceiling factor says it.
+    #[serde(default)]
+    pub max_severity_reason: Option<Sp<String>>,
     /// The attack reaches secrets whatever the element handles (the cloud metadata service's
     /// credentials for a request forgery): very high impact stays without secret data of its own.
     #[serde(default)]

@@ -442,13 +442,17 @@ impl RuleSet {
 /// Why a threat's impact came down to the rule's `max_severity`, when it has one; said of the rule
 /// as a consequence another rule's threat absorbed, where `absorbed`.
 fn severity_cap(file: &RuleFile, absorbed: bool) -> Arc<str> {
-    Arc::from(match file.max_severity {
-        Some(cap) => format!(
-            "{} rates this weakness {cap} at most: it makes other attacks easier or harder to \
-             see, and is not one of its own",
-            crate::score::rater(file, absorbed)
+    let rater = crate::score::rater(file, absorbed);
+    Arc::from(match (file.max_severity, &file.max_severity_reason) {
+        (Some(cap), Some(reason)) => format!(
+            "{rater} rates this {cap} at most: {}",
+            crate::mitigation::one_line(reason.value.trim())
         ),
-        None => String::new(),
+        (Some(cap), None) => format!(
+            "{rater} rates this weakness {cap} at most: it makes other attacks easier or harder \
+             to see, and is not one of its own"
+        ),
+        (None, _) => String::new(),
     })
 }
 
@@ -573,6 +577,18 @@ impl RuleCompiler<'_> {
             }
             self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
         });
+        if let Some(reason) = &file.max_severity_reason
+            && file.max_severity.is_none()
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    "`max_severity_reason` without `max_severity`",
+                )
+                .with_label(reason.span, "says why a ceiling the rule does not set")
+                .with_help("add `max_severity`, or remove the reason"),
+            );
+        }
         if file.in_transit && file.applies_to.element != crate::rule::Element::Flow {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -1461,6 +1477,27 @@ mod tests {
                 (line, d.message.clone())
             })
             .collect()
+    }
+
+    #[test]
+    fn a_ceiling_says_its_own_reason_where_the_rule_gives_one() {
+        let set = RuleSet::builtin();
+        let cap = |id: &str| set.get(id).map(|r| r.shared.severity_cap.to_string());
+        assert_eq!(
+            cap("card-testing").as_deref(),
+            Some(
+                "the rule rates this medium at most: what is lost is fees, chargebacks and the \
+                 standing with the payment provider, not the card data the component handles"
+            )
+        );
+        assert!(
+            cap("missing-sbom").is_some_and(|c| c.ends_with("and is not one of its own")),
+            "{:?}",
+            cap("missing-sbom")
+        );
+        let set = team_rule("true", "x\nmax_severity_reason: because");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`max_severity_reason` without `max_severity`"]);
     }
 
     #[test]
