@@ -662,12 +662,9 @@ impl RuleCompiler<'_> {
             shared: Shared {
                 id: Arc::from(file.id.value.as_str()),
                 title: Arc::from(file.title.as_str()),
-                hints: crate::score::hint_factors(&file, &crate::score::rater(&file, false)),
+                hints: crate::score::hint_factors(&file, false),
                 severity_cap: severity_cap(&file, false),
-                absorbed_hints: crate::score::hint_factors(
-                    &file,
-                    &crate::score::rater(&file, true),
-                ),
+                absorbed_hints: crate::score::hint_factors(&file, true),
                 absorbed_severity_cap: severity_cap(&file, true),
                 mitigations: crate::mitigation::mitigation_entries(&file.mitigations),
                 capec: Arc::from(file.capec.as_slice()),
@@ -731,30 +728,19 @@ impl RuleCompiler<'_> {
             return None;
         }
         for (key, body) in &file.lets {
-            let head =
-                crate::cel::definitions::parse_head(&key.value).and_then(|(name, params)| match [
-                    root, MEMBERS,
-                ]
-                .into_iter()
-                .find(|&n| name == n || params.iter().any(|p| p == n))
-                {
-                    Some(taken) => Err(format!(
-                        "`{taken}` is a variable the rule's expressions see: choose another name"
-                    )),
-                    None => Ok((name, params)),
-                });
-            let (name, params) = match head {
-                Ok(head) => head,
-                Err(message) => {
-                    self.diagnostics.push(
-                        Diagnostic::new(Code::InvalidRule, message)
-                            .with_label(key.span, "in this definition")
-                            .with_help("definitions read `name: expr` or `name(a, b): expr`"),
-                    );
-                    ok = false;
-                    continue;
-                }
-            };
+            let (name, params) =
+                match crate::cel::definitions::parse_head(&key.value, &[root, MEMBERS]) {
+                    Ok(head) => head,
+                    Err(message) => {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::InvalidRule, message)
+                                .with_label(key.span, "in this definition")
+                                .with_help("definitions read `name: expr` or `name(a, b): expr`"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                };
             let scope = Scope::of_element(root, ty, builtin, &definitions);
             match self.parse_checked(body, &body.value, 0, scope, &params, Expect::Any) {
                 Some((body, ty)) => definitions.push(Definition {
@@ -1337,7 +1323,7 @@ mod tests {
                 defines: None,
             };
             for (key, body) in &rule.file.lets {
-                let head = crate::cel::definitions::parse_head(&key.value);
+                let head = crate::cel::definitions::parse_head(&key.value, &[]);
                 found.push(Builtin {
                     defines: Some(head.expect("the library's definitions are well named")),
                     ..expression(Expect::Any, &body.value, None)

@@ -963,7 +963,9 @@ pub(crate) fn of_the_design(category: threatforge_model::Linddun) -> bool {
 }
 
 /// The factors a rule's own hints contribute, made once per rule and shared by its threats.
-pub(crate) fn hint_factors(rule: &crate::rule::RuleFile, rater: &str) -> Arc<[Factor; 2]> {
+/// Said of the rule as a consequence another rule's threat absorbed, where `absorbed` (`rater`).
+pub(crate) fn hint_factors(rule: &crate::rule::RuleFile, absorbed: bool) -> Arc<[Factor; 2]> {
+    let rater = rater(rule, absorbed);
     Arc::new([
         Reasons::WRITTEN.factor("likelihood", "rule", 0, || {
             if rule.failure {

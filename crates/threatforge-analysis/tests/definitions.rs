@@ -233,12 +233,8 @@ fn a_chain_of_definitions_within_the_bounds_evaluates() {
         "size(n7(component.name)) == 128 * size(component.name)",
         "{{ size(n7('a')) }}",
     );
-    let analysis = analyzed(&rules);
-    let probe = analysis
-        .findings()
-        .find(|t| &*t.rule == "probe")
-        .expect("fires");
-    assert_eq!(&*probe.explanation, "128");
+    let explanations = found(&rules);
+    assert_eq!(explanations.first().map(|(_, e)| e.as_str()), Some("128"));
 }
 
 /// A chain of definitions just within the depth bound evaluates (the evaluator recurses once
@@ -250,10 +246,25 @@ fn the_deepest_chain_allowed_evaluates() {
         deep.push_str(&format!("  n{i}(x): '[[[n{}(x)]]][0][0][0]'\n", i - 1));
     }
     let rules = team_rule(&deep, "size(n14(component.name)) > 0", "{{ n14('deep') }}");
-    let analysis = analyzed(&rules);
-    let probe = analysis
-        .findings()
-        .find(|t| &*t.rule == "probe")
-        .expect("fires");
-    assert_eq!(&*probe.explanation, "deep");
+    let explanations = found(&rules);
+    assert_eq!(explanations.first().map(|(_, e)| e.as_str()), Some("deep"));
+}
+
+/// Arguments that iterate themselves, several to one use: each is what it would be written out,
+/// whatever the arguments before it hold.
+#[test]
+fn arguments_with_their_own_loops_mean_what_they_say() {
+    let written_out = team_rule(
+        "",
+        "size(component.inbound.filter(f, f.data.exists(d, d.sensitivity >= 2))) + size(component.outbound.map(f, f.target.name)) == 2",
+        "{{ component.inbound.filter(f, f.data.exists(d, d.sensitivity >= 2)).map(f, f.source.name) + component.outbound.map(f, f.target.name) }}",
+    );
+    let defined = team_rule(
+        "  joined(a, b): a + b\n",
+        "size(joined(component.inbound.filter(f, f.data.exists(d, d.sensitivity >= 2)), component.outbound.map(f, f.target.name))) == 2",
+        "{{ joined(component.inbound.filter(f, f.data.exists(d, d.sensitivity >= 2)).map(f, f.source.name), component.outbound.map(f, f.target.name)) }}",
+    );
+    let expected = [("probe:api".to_owned(), "web, db".to_owned())];
+    assert_eq!(found(&written_out), expected);
+    assert_eq!(found(&defined), expected);
 }

@@ -127,40 +127,33 @@ flows:
   - vpn -> console: { protocol: https, authentication: credentials, authorization: user, data: [orders] }
   - console -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
 ";
-    let analysis = analyze(text, None);
-    let authentication = |id: &str| -> Vec<(i8, String)> {
-        threat(&analysis, id)
+    // The authentication steps of a threat, with their reasons.
+    let authentication = |analysis: &threatforge_analysis::Analysis, id: &str| {
+        threat(analysis, id)
             .factors
             .iter()
             .filter(|f| f.factor == "authentication")
             .map(|f| (f.effect, f.reason.to_string()))
-            .collect()
+            .collect::<Vec<_>>()
     };
+    let analysis = analyze(text, None);
+    let past = "every path from an untrusted zone to `console` authenticates, past a second \
+                factor at `vpn`";
+    let through = "every path from an untrusted zone to `console` authenticates";
     assert_eq!(
-        authentication("missing-second-factor:console"),
-        [(
-            -2,
-            "every path from an untrusted zone to `console` authenticates, past a second factor \
-             at `vpn`"
-                .to_owned()
-        )]
+        authentication(&analysis, "missing-second-factor:console"),
+        [(-2, past.to_owned())]
     );
     assert_eq!(
-        authentication("sql-injection:console"),
-        [(
-            -1,
-            "every path from an untrusted zone to `console` authenticates".to_owned()
-        )]
+        authentication(&analysis, "sql-injection:console"),
+        [(-1, through.to_owned())]
     );
     // Without the second factor at the gateway, the account attack takes the one step too.
     let analysis = analyze(&text.replace("controls: [mfa]", "controls: []"), None);
-    let step: Vec<i8> = threat(&analysis, "missing-second-factor:console")
-        .factors
-        .iter()
-        .filter(|f| f.factor == "authentication")
-        .map(|f| f.effect)
-        .collect();
-    assert_eq!(step, [-1]);
+    assert_eq!(
+        authentication(&analysis, "missing-second-factor:console"),
+        [(-1, through.to_owned())]
+    );
 }
 
 #[test]

@@ -39,8 +39,9 @@ pub(crate) fn find<'d>(
     definitions.iter().enumerate().find(|(_, d)| d.name == name)
 }
 
-/// Reads a definition's key: `name` or `name(a, b)`. The error says what is wrong with it.
-pub(crate) fn parse_head(key: &str) -> Result<(String, Vec<String>), String> {
+/// Reads a definition's key: `name` or `name(a, b)`, whose names may not be the variables the
+/// rule's expressions see (`taken`: its element's, `members`). The error says what is wrong.
+pub(crate) fn parse_head(key: &str, taken: &[&str]) -> Result<(String, Vec<String>), String> {
     let key = key.trim();
     let (name, params) = match key.split_once('(') {
         None => (key, Vec::new()),
@@ -70,6 +71,14 @@ pub(crate) fn parse_head(key: &str) -> Result<(String, Vec<String>), String> {
     if is_reserved(name) {
         return Err(format!(
             "`{name}` is a word of the condition language: choose another name"
+        ));
+    }
+    if let Some(variable) = taken
+        .iter()
+        .find(|&&v| name == v || params.iter().any(|p| p == v))
+    {
+        return Err(format!(
+            "`{variable}` is a variable the rule's expressions see: choose another name"
         ));
     }
     for (at, param) in params.iter().enumerate() {
@@ -118,6 +127,7 @@ mod tests {
 
     #[test]
     fn heads_name_a_value_or_a_function_of_parameters() {
+        let parse_head = |head| parse_head(head, &["component", "members"]);
         assert_eq!(parse_head("handlers"), Ok(("handlers".to_owned(), vec![])));
         assert_eq!(
             parse_head(" easier(b, a) "),
@@ -131,6 +141,8 @@ mod tests {
             ("exists(x)", "word of the condition language"),
             ("f(a, a)", "named twice"),
             ("f(a b)", "not a parameter name"),
+            ("component", "a variable the rule's expressions see"),
+            ("f(members)", "a variable the rule's expressions see"),
         ] {
             let error = parse_head(head).expect_err(head);
             assert!(error.contains(says), "{head}: {error}");

@@ -403,7 +403,7 @@ fn definitions_of(file: &crate::rule::RuleFile) -> Vec<Definition> {
     file.lets
         .iter()
         .map(|(head, body)| {
-            let (name, params) = definitions::parse_head(head).expect("a loaded rule's head");
+            let (name, params) = definitions::parse_head(head, &[]).expect("a loaded rule's head");
             let body = Program::compile(body)
                 .expect("a loaded rule's body")
                 .expression()

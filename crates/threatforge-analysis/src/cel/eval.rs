@@ -281,11 +281,16 @@ impl Compiler<'_> {
                 args.len()
             ));
         }
-        let args = args
-            .iter()
-            .map(|a| self.node(a))
-            .collect::<Result<Vec<_>>>()?;
+        // Each argument is compiled as if the ones before it already held their slots (unnamed:
+        // the caller cannot see them), so that the evaluator pushes each into its slot as soon as
+        // it has it: a comprehension inside an argument uses the slots above.
         let base = self.scopes.len();
+        let mut compiled_args = Vec::with_capacity(args.len());
+        for arg in args {
+            compiled_args.push(self.node(arg)?);
+            self.scopes.push(String::new());
+        }
+        self.scopes.truncate(base);
         let mut scopes = Vec::with_capacity(base + definition.params.len());
         scopes.push(self.scopes.first().cloned().unwrap_or_default());
         scopes.resize(base, String::new());
@@ -301,7 +306,7 @@ impl Compiler<'_> {
         self.nodes = body.nodes;
         self.over_limit |= body.over_limit;
         Ok(Node::Call(Box::new(Call {
-            args,
+            args: compiled_args,
             body: compiled?,
             base,
         })))
@@ -637,15 +642,14 @@ impl<'w> Evaluator<'w> {
             }
             Node::Comprehension(c) => self.comprehension(c),
             Node::Call(call) => {
-                // Every argument is evaluated before any goes into its slot: an argument's own
-                // comprehension uses the slots from `base` on.
-                let mut values = Vec::with_capacity(call.args.len());
-                for arg in &call.args {
-                    values.push(self.eval(arg)?);
-                }
+                // Straight into its slot, with no list of its own: a use sits in the loops of
+                // the rules' conditions (`expand` compiled each argument above the ones before).
                 self.slots.truncate(call.base);
                 self.slots.resize(call.base, Value::Null);
-                self.slots.extend(values);
+                for arg in &call.args {
+                    let value = self.eval(arg)?;
+                    self.slots.push(value);
+                }
                 let value = self.eval(&call.body);
                 self.slots.truncate(call.base);
                 value

@@ -942,7 +942,7 @@ fn second_factors(
         .zip(&facts.components)
         .map(|(c, cf)| {
             c.effective_kind() == ComponentKind::Process
-                && c.controls.iter().any(|k| k.value == "mfa")
+                && c.has_control("mfa")
                 && !cf.inbound.is_empty()
                 && cf
                     .inbound
