@@ -7,14 +7,14 @@
 //! A rule that finds one element keeps that element's threat and id, unless the team decided on
 //! the group.
 //!
-//! Runs after `rules.not_applicable` and before the decisions: an element the team has already
-//! answered for (a decision written for its own threat, not for the group, or marked not
-//! applicable) keeps its threat and that answer; a threat mitigated by its controls stays
-//! apart as mitigated. The group is then decided like any threat, by its own id.
+//! Threats join their groups as the rules find them; the groups' threats are made after
+//! `rules.not_applicable` and before the decisions: an element the team has already answered for
+//! (a decision written for its own threat, not for the group, or marked not applicable) keeps its
+//! threat and that answer; a threat mitigated by its controls stays apart as mitigated. The group
+//! is then decided like any threat, by its own id.
 
-use std::cell::Cell;
-use std::collections::HashMap;
 use std::collections::btree_map::{BTreeMap, Entry};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -29,72 +29,121 @@ use crate::threat::{Analysis, ElementRef, Threat, ThreatId};
 /// The key of a group's id: the element a model-wide threat is about.
 pub(crate) const MODEL_KEY: &str = "model";
 
-pub(crate) fn apply(model: &Model, active: &[&Rule], analysis: &mut Analysis) {
-    let grouped: Vec<(&str, Group, crate::rule::Tier)> = active
-        .iter()
-        .filter_map(|r| r.file.group.map(|g| (r.id(), g, r.file.tier)))
-        .collect();
-    if grouped.is_empty() {
-        return;
+/// Folds the threats of grouped rules into their groups. The engine offers each threat as its
+/// element's rules find it, so that a group's members are never all held as threats at once (a
+/// large model's checklist folds 100,000 of them into a few dozen groups: 40 MB at 50,000
+/// components); `finish` makes the groups' threats.
+///
+/// Members come in id order, as the groups' texts and their worst member's ties need: the engine
+/// evaluates the elements in id order, and a rule's threats on them are in that order too.
+pub(crate) struct Grouper<'m> {
+    model: &'m Model,
+    grouped: Vec<(&'m str, Group, crate::rule::Tier)>,
+    decisions: Index,
+    /// Threats marked not applicable are not open once marked (`decisions::not_applicable`, after
+    /// the rules): offered before, they are held back.
+    not_applicable: HashSet<&'m str>,
+    clusters: Clusters<'m>,
+    /// Groups by their id, `<rule>:<key>`, in id order.
+    groups: BTreeMap<String, Pending>,
+    id: String,
+}
+
+impl<'m> Grouper<'m> {
+    pub(crate) fn new(model: &'m Model, active: &[&'m Rule]) -> Grouper<'m> {
+        let grouped: Vec<(&str, Group, crate::rule::Tier)> = active
+            .iter()
+            .filter_map(|r| r.file.group.map(|g| (r.id(), g, r.file.tier)))
+            .collect();
+        let needed = grouped.iter().any(|&(_, g, _)| g == Group::Target);
+        Grouper {
+            model,
+            grouped,
+            decisions: Index::new(model.decisions.iter().map(|d| d.threat.value.as_str())),
+            not_applicable: model
+                .rules
+                .not_applicable
+                .keys()
+                .map(|k| k.value.as_str())
+                .collect(),
+            clusters: Clusters::new(model, needed),
+            groups: BTreeMap::new(),
+            id: String::new(),
+        }
     }
-    let mut id = String::new();
-    let decisions = Index::new(model.decisions.iter().map(|d| d.threat.value.as_str()));
-    let clusters = Clusters::new(model, grouped.iter().any(|&(_, g, _)| g == Group::Target));
-    // The group a threat joins, if any. A hygiene finding the model makes a threat of its design
-    // (`threat_when`) is about that element, not the shared practice: it stays apart.
-    let group_of_threat = |threat: &Threat| {
-        let &(rule, group, tier) = grouped.iter().find(|(r, _, _)| *r == &*threat.rule)?;
+
+    /// Folds a threat into its group, or gives it back when it joins none.
+    pub(crate) fn offer(&mut self, threat: Threat) -> Option<Threat> {
+        if self.grouped.is_empty() {
+            return Some(threat);
+        }
+        if !self.not_applicable.is_empty() {
+            self.id.clear();
+            let _ = write!(self.id, "{}", threat.id);
+            if self.not_applicable.contains(self.id.as_str()) {
+                return Some(threat);
+            }
+        }
+        match self.group_of(&threat) {
+            Some((group, group_id)) => {
+                self.fold(group, group_id, threat);
+                None
+            }
+            None => Some(threat),
+        }
+    }
+
+    /// The group a threat joins, if any. A hygiene finding the model makes a threat of its design
+    /// (`threat_when`) is about that element, not the shared practice: it stays apart. So does
+    /// an element the team answered for on its own.
+    fn group_of(&mut self, threat: &Threat) -> Option<(Group, String)> {
+        let &(rule, group, tier) = self.grouped.iter().find(|(r, _, _)| *r == &*threat.rule)?;
         if !threat.is_open() || threat.tier != tier {
             return None;
         }
-        let (_, key) = key_of(model, &clusters, group, threat)?;
-        Some((group, format!("{rule}:{key}")))
-    };
-    // Groups by their id, `<rule>:<key>`, in id order. Each member is taken out of the list in
-    // place and folded into its group as it comes: collecting the members first, or moving the
-    // rest into a new list, held them twice for a moment, the peak of a large model's analysis
-    // (130 MB at 50,000 components). `extract_if` yields each threat right after asking about
-    // it, so the group worked out then (`asked`) is the one of the threat it yields next.
-    let mut groups: BTreeMap<String, Pending> = BTreeMap::new();
-    let asked: Cell<Option<(Group, String)>> = Cell::new(None);
-    let members = analysis
-        .threats
-        .extract_if(.., |threat| match group_of_threat(threat) {
-            Some((group, group_id)) if !singled_out(&decisions, threat, &group_id, &mut id) => {
-                asked.set(Some((group, group_id)));
-                true
-            }
-            _ => false,
-        });
-    for threat in members {
-        let Some((group, group_id)) = asked.take() else {
-            continue;
-        };
-        match groups.entry(group_id) {
+        let (_, key) = key_of(self.model, &self.clusters, group, threat)?;
+        let group_id = format!("{rule}:{key}");
+        (!singled_out(&self.decisions, threat, &group_id, &mut self.id))
+            .then_some((group, group_id))
+    }
+
+    fn fold(&mut self, group: Group, group_id: String, threat: Threat) {
+        match self.groups.entry(group_id) {
             Entry::Vacant(entry) => {
                 entry.insert(Pending::new(group, threat));
             }
             Entry::Occupied(mut entry) => entry.get_mut().add(threat),
         }
     }
-    merge_superseded(active, &mut groups);
-    let rest = &mut analysis.threats;
-    // What was taken out leaves its room behind: give it back before the groups are made.
-    rest.shrink_to_fit();
-    let groups = groups.into_iter().filter_map(|(group_id, pending)| {
-        if pending.members.elements.len() == 1 && !named(model, &group_id) {
-            // One element is no practice to group: its own threat says more (its element, its
-            // location, its owner), and a decision written for it keeps matching.
-            return Some(pending.worst);
+
+    /// Puts the groups' threats in the list, in id order. Every threat the analysis finds has
+    /// been offered: what is in the list joins no group (held back ones are not applicable once
+    /// `rules.not_applicable` has run, before this).
+    pub(crate) fn finish(self, active: &[&Rule], analysis: &mut Analysis) {
+        let Grouper {
+            model,
+            clusters,
+            mut groups,
+            ..
+        } = self;
+        merge_superseded(active, &mut groups);
+        let rest = &mut analysis.threats;
+        let groups = groups.into_iter().filter_map(|(group_id, pending)| {
+            if pending.members.elements.len() == 1 && !named(model, &group_id) {
+                // One element is no practice to group: its own threat says more (its element,
+                // its location, its owner), and a decision written for it keeps matching.
+                return Some(pending.worst);
+            }
+            pending.finish(model, &clusters)
+        });
+        // Appended and sorted once: inserting each group into its place moved the rest of the
+        // list per group, quadratic when a rule groups per cluster or target (60 s at 50,000
+        // components).
+        let before = rest.len();
+        rest.extend(groups);
+        if rest.len() > before {
+            crate::threat::sort_by_id(rest);
         }
-        pending.finish(model, &clusters)
-    });
-    // Appended and sorted once: inserting each group into its place moved the rest of the list
-    // per group, quadratic when a rule groups per cluster or target (60 s at 50,000 components).
-    let before = rest.len();
-    rest.extend(groups);
-    if rest.len() > before {
-        crate::threat::sort_by_id(rest);
     }
 }
 

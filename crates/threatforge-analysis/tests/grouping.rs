@@ -140,6 +140,33 @@ fn a_decision_for_one_element_keeps_that_element_apart_with_its_answer() {
     );
 }
 
+/// Threats join their groups as the rules find them, before `rules.not_applicable` is applied:
+/// one marked there must still stay apart, not applicable, and the other stand alone.
+#[test]
+fn an_element_marked_not_applicable_stays_apart_from_the_group() {
+    let not_applicable = "rules:
+  not_applicable:
+    vulnerable-dependencies:checkout: The checkout is a vendor's hosted page.
+";
+    let analysis = analyzed(&shop("", not_applicable));
+    let found = of_rule(&analysis, "vulnerable-dependencies");
+    let ids: Vec<String> = found.iter().map(|t| t.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "vulnerable-dependencies:catalogue",
+            "vulnerable-dependencies:checkout"
+        ]
+    );
+    assert!(found[0].is_open());
+    assert_eq!(found[1].status, DecisionStatus::NotApplicable);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "the entry matched its threat: {:?}",
+        analysis.diagnostics
+    );
+}
+
 #[test]
 fn a_decision_for_the_group_or_the_rule_decides_the_group() {
     for selector in ["vulnerable-dependencies:model", "vulnerable-dependencies:*"] {

@@ -85,12 +85,12 @@ impl Loader<'_> {
             self.model
                 .sources
                 .add(SourceFile::new(display, canonical.clone(), text.clone()));
-        let Some(node) = self.parse(file, &text) else {
+        let Some(mut node) = self.parse(file, &text) else {
             return;
         };
         self.root_read |= is_root;
         stack.push(canonical);
-        self.read_document(file, &node, is_root, stack);
+        self.read_document(file, &mut node, is_root, stack);
         stack.pop();
     }
 

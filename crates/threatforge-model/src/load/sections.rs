@@ -35,15 +35,28 @@ const SECTIONS: &[&str] = &[
     "evidence",
 ];
 
+/// How many entities are read (in parallel) before their nodes are freed. A large model's tree
+/// is larger than the entities read from it; freeing it as it is read lets the entities reuse its
+/// memory instead of holding both at once (at 50,000 components the load's peak was the whole
+/// tree beside the whole model).
+const READ_CHUNK: usize = 1024;
+
+/// Frees the subtrees of nodes that have been read.
+fn release<'n>(nodes: impl Iterator<Item = &'n mut Node>) {
+    for node in nodes {
+        node.value = Value::Null;
+    }
+}
+
 impl Loader<'_> {
     /// The entries of a node that must be a mapping: none for an empty one, and for anything
     /// else none with the diagnostic `wrong` writes for what it is ("a list", ...).
     fn mapping<'n>(
         &mut self,
-        node: &'n Node,
+        node: &'n mut Node,
         wrong: impl FnOnce(&str) -> Diagnostic,
-    ) -> Option<&'n [(Node, Node)]> {
-        match &node.value {
+    ) -> Option<&'n mut [(Node, Node)]> {
+        match &mut node.value {
             Value::Map(entries) => Some(entries),
             Value::Null => None,
             other => {
@@ -56,25 +69,23 @@ impl Loader<'_> {
     pub(super) fn read_document(
         &mut self,
         file: FileId,
-        node: &Node,
+        node: &mut Node,
         is_root: bool,
         stack: &mut Vec<PathBuf>,
     ) {
+        let at = node.span;
         let Some(entries) = self.mapping(node, |kind| {
             Diagnostic::new(
                 Code::InvalidType,
                 format!("a model file must be a mapping, but this is {kind}"),
             )
-            .with_label(
-                span(file, node.span),
-                "expected `system:`, `components:`, ...",
-            )
+            .with_label(span(file, at), "expected `system:`, `components:`, ...")
             .with_help("see `threatforge init` for a starter model")
         }) else {
             return;
         };
         let mut includes = Vec::new();
-        for (key, value) in entries {
+        for (key, value) in entries.iter_mut() {
             let Some(name) = key.as_str() else {
                 self.unknown_key(file, key, "the model", SECTIONS);
                 continue;
@@ -162,17 +173,18 @@ impl Loader<'_> {
     fn map_section(
         &mut self,
         file: FileId,
-        node: &Node,
+        node: &mut Node,
         name: &str,
         what: &'static str,
         section: Section,
     ) {
+        let at = node.span;
         let Some(entries) = self.mapping(node, |kind| {
             Diagnostic::new(
                 Code::InvalidType,
                 format!("`{name}` must be a mapping from ids to {what}s, but this is {kind}"),
             )
-            .with_label(span(file, node.span), "expected `id: { ... }` entries")
+            .with_label(span(file, at), "expected `id: { ... }` entries")
             .with_help(format!(
                 "write each {what} as `my-id: {{ ... }}` under `{name}:`"
             ))
@@ -190,7 +202,7 @@ impl Loader<'_> {
         let fit = self.within_limit(counted, entries.len(), |i| {
             entries.get(i).map(|(key, _)| span(file, key.span))
         });
-        let entries = &entries[..fit];
+        let entries = &mut entries[..fit];
         match section {
             Section::Data => self.entities(file, entries, what, |m| &mut m.data),
             Section::Components => self.entities(file, entries, what, |m| &mut m.components),
@@ -203,8 +215,22 @@ impl Loader<'_> {
 
     /// Declares a section's entities. Each entity is deserialized on its own, so they are read in
     /// parallel (a large model has tens of thousands) and then declared in order, with their
-    /// diagnostics in the order a one-by-one reading gives them.
+    /// diagnostics in the order a one-by-one reading gives them. They are read in chunks whose
+    /// nodes are freed once read (`release`).
     fn entities<T: DeserializeOwned + Send>(
+        &mut self,
+        file: FileId,
+        entries: &mut [(Node, Node)],
+        what: &'static str,
+        section: fn(&mut Model) -> &mut IndexMap<Id, Decl<T>>,
+    ) {
+        for chunk in entries.chunks_mut(READ_CHUNK) {
+            self.entity_chunk(file, chunk, what, section);
+            release(chunk.iter_mut().flat_map(|(key, value)| [key, value]));
+        }
+    }
+
+    fn entity_chunk<T: DeserializeOwned + Send>(
         &mut self,
         file: FileId,
         entries: &[(Node, Node)],
@@ -334,29 +360,31 @@ impl Loader<'_> {
     fn list_items<'n>(
         &mut self,
         file: FileId,
-        node: &'n Node,
+        node: &'n mut Node,
         name: &str,
         expected: &str,
         help: &str,
-    ) -> &'n [Node] {
-        match &node.value {
+    ) -> &'n mut [Node] {
+        let at = node.span;
+        match &mut node.value {
             Value::Seq(items) => items,
-            Value::Null => &[],
+            Value::Null => &mut [],
             other => {
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::InvalidType,
                         format!("`{name}` must be a list, but this is {}", other.kind()),
                     )
-                    .with_label(span(file, node.span), expected)
+                    .with_label(span(file, at), expected)
                     .with_help(help),
                 );
-                &[]
+                &mut []
             }
         }
     }
 
-    fn flows(&mut self, file: FileId, node: &Node) {
+    /// Declares the flows, read in chunks whose nodes are freed once read, as `entities` does.
+    fn flows(&mut self, file: FileId, node: &mut Node) {
         let items = self.list_items(
             file,
             node,
@@ -367,7 +395,13 @@ impl Loader<'_> {
         let fit = self.within_limit(Counted::Flows, items.len(), |i| {
             items.get(i).map(|item| span(file, item.span))
         });
-        let items = &items[..fit];
+        for chunk in items[..fit].chunks_mut(READ_CHUNK) {
+            self.flow_chunk(file, chunk);
+            release(chunk.iter_mut());
+        }
+    }
+
+    fn flow_chunk(&mut self, file: FileId, items: &[Node]) {
         // The attributes are deserialized in parallel first (see `entities`); a flow whose ends
         // are not `source -> target` is not read, as below.
         let read: Vec<Option<(Option<FlowAttributes>, Vec<Diagnostic>)>> = {
@@ -477,7 +511,7 @@ impl Loader<'_> {
         }
     }
 
-    fn decisions(&mut self, file: FileId, node: &Node) {
+    fn decisions(&mut self, file: FileId, node: &mut Node) {
         let items = self.list_items(
             file,
             node,

@@ -41,6 +41,7 @@
 
 use std::collections::HashSet;
 
+use compact_str::CompactString;
 use granit_parser::{Event, Parser, ScalarStyle, Span, StrInput};
 
 use super::node::{Node, NodeSpan, Value};
@@ -832,7 +833,7 @@ fn node_span(span: &Span) -> Option<NodeSpan> {
 /// A scalar's value, or `None` when it is not certain to match serde-saphyr's reading.
 fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
-        return Some(Value::Str(text.to_owned()));
+        return Some(Value::Str(CompactString::new(text)));
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
@@ -850,14 +851,14 @@ fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         // No integer, float or non-finite spelling starts with anything else (Rust's `inf` and
         // `nan` parse as non-finite floats, which serde-saphyr keeps as strings when plain).
-        return Some(Value::Str(text.to_owned()));
+        return Some(Value::Str(CompactString::new(text)));
     }
     // Every number serde-saphyr reads is made of these: digits, radix prefixes and hex digits,
     // `_`, `.`, signs and exponents, `.inf`/`.nan`. Anything else makes the text a string.
     let numeric_alphabet =
         |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-');
     if !bytes.iter().all(numeric_alphabet) {
-        return Some(Value::Str(text.to_owned()));
+        return Some(Value::Str(CompactString::new(text)));
     }
     // A word that starts with a digit other than 0 (so no radix prefix) and holds a letter no
     // decimal integer or float has (`e` is an exponent's): `2fa`, `3des`, `5g`. Neither of
@@ -868,7 +869,7 @@ fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
             .iter()
             .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'))
     {
-        return Some(Value::Str(text.to_owned()));
+        return Some(Value::Str(CompactString::new(text)));
     }
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -881,7 +882,7 @@ fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
         && bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.')
         && bytes.iter().filter(|&&b| b == b'.').count() >= 2
     {
-        return Some(Value::Str(text.to_owned()));
+        return Some(Value::Str(CompactString::new(text)));
     }
     // An integer without a redundant leading zero (serde-saphyr reads `012` and `-012` as
     // floats) and small enough for i64 (larger positive ones become floats in node.rs).

@@ -8,6 +8,7 @@
 //! every entity of a model is deserialized on its own, so one bad component does not hide the
 //! problems of the next, and every error carries the exact position of the node it is about.
 
+use compact_str::CompactString;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Position of a node inside its file, as a byte range plus the 1-based line and column that
@@ -30,7 +31,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Inline up to 24 bytes: most keys and values of a model allocate nothing.
+    Str(CompactString),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -53,7 +55,7 @@ impl Value {
 impl Node {
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.as_str()),
             _ => None,
         }
     }
@@ -146,7 +148,7 @@ fn duplicate_entries(entries: &[(Node, Node)]) -> Vec<(NodeSpan, usize)> {
 
 fn key_text(value: &Value) -> String {
     match value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
@@ -211,15 +213,15 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_owned()))
+        Ok(Value::Str(CompactString::new(v)))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
+        Ok(Value::Str(CompactString::from(v)))
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+        Ok(Value::Str(CompactString::from_utf8_lossy(v)))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
@@ -259,7 +261,7 @@ mod tests {
     fn text(s: &str, start: u32) -> Node {
         Node {
             span: NodeSpan { start, len: 1 },
-            value: Value::Str(s.to_owned()),
+            value: Value::Str(CompactString::new(s)),
         }
     }
 
