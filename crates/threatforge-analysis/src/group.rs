@@ -45,7 +45,9 @@ pub(crate) struct Grouper<'m> {
     not_applicable: HashSet<&'m str>,
     clusters: Clusters<'m>,
     /// Groups by their id, `<rule>:<key>`, in id order.
-    groups: BTreeMap<String, Pending>,
+    /// Boxed: a pending group is as large as a threat, and most slots of the tree's nodes are
+    /// empty.
+    groups: BTreeMap<String, Box<Pending>>,
     id: String,
 }
 
@@ -110,7 +112,7 @@ impl<'m> Grouper<'m> {
     fn fold(&mut self, group: Group, group_id: String, threat: Threat) {
         match self.groups.entry(group_id) {
             Entry::Vacant(entry) => {
-                entry.insert(Pending::new(group, threat));
+                entry.insert(Box::new(Pending::new(group, threat)));
             }
             Entry::Occupied(mut entry) => entry.get_mut().add(threat),
         }
@@ -129,7 +131,7 @@ impl<'m> Grouper<'m> {
         merge_superseded(active, &mut groups);
         let rest = &mut analysis.threats;
         let groups = groups.into_iter().filter_map(|(group_id, pending)| {
-            if pending.members.elements.len() == 1 && !named(model, &group_id) {
+            if pending.len() == 1 && !named(model, &group_id) {
                 // One element is no practice to group: its own threat says more (its element,
                 // its location, its owner), and a decision written for it keeps matching.
                 return Some(pending.worst);
@@ -152,7 +154,7 @@ impl<'m> Grouper<'m> {
 /// On each flow the root rule already absorbed the other; across a cluster, flows with
 /// credentials and flows with only data would otherwise give two threats of one cause. Only
 /// where the superseded group is no more severe: the root's threat must not understate it.
-fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Pending>) {
+fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Box<Pending>>) {
     for root in active {
         let Some(group) = root.file.group else {
             continue;
@@ -182,7 +184,7 @@ fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Pending>) {
                     && let Some(other) = groups.remove(&other_id)
                     && let Some(pending) = groups.get_mut(&root_id)
                 {
-                    pending.absorb(other, &superseded.value);
+                    pending.absorb(*other, &superseded.value);
                 }
             }
         }
@@ -262,6 +264,8 @@ fn singled_out(decisions: &Index, threat: &Threat, group: &str, id: &mut String)
 struct Pending {
     group: Group,
     worst: Threat,
+    /// Empty while the worst is the only member: a group of one is that member's own threat
+    /// (most groups per target are), and what it keeps of it would be thrown away.
     members: Members,
 }
 
@@ -277,16 +281,26 @@ struct Members {
 
 impl Pending {
     fn new(group: Group, first: Threat) -> Pending {
-        let mut members = Members::default();
-        members.read(&first);
         Pending {
             group,
             worst: first,
-            members,
+            members: Members::default(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.members.elements.len().max(1)
+    }
+
+    /// Keeps what the group needs of its first member, once it has more than one.
+    fn read_first(&mut self) {
+        if self.members.elements.is_empty() {
+            self.members.read(&self.worst);
         }
     }
 
     fn add(&mut self, member: Threat) {
+        self.read_first();
         self.members.read(&member);
         // The first of equally severe members stays the worst.
         if member.risk_order() < self.worst.risk_order() {
@@ -296,7 +310,9 @@ impl Pending {
 
     /// Takes in the group of a rule this group's rule supersedes: its members, and its rule among
     /// the absorbed ones (a decision written for it still applies).
-    fn absorb(&mut self, other: Pending, rule: &str) {
+    fn absorb(&mut self, mut other: Pending, rule: &str) {
+        self.read_first();
+        other.read_first();
         let Members {
             elements,
             spans,
@@ -311,7 +327,8 @@ impl Pending {
     }
 
     /// The group's threat, `<rule>:<key>`, with every member's explanation.
-    fn finish(self, model: &Model, clusters: &Clusters<'_>) -> Option<Threat> {
+    fn finish(mut self, model: &Model, clusters: &Clusters<'_>) -> Option<Threat> {
+        self.read_first();
         let Pending {
             group,
             mut worst,
