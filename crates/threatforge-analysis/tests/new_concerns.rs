@@ -287,6 +287,53 @@ flows:
     );
 }
 
+/// Prompt injection names the callers whose text the team does not control (people, the
+/// internet, a third party), not the team's own services that also write to the model.
+#[test]
+fn prompt_injection_names_the_untrusted_callers_only() {
+    let analysis = analyzed(
+        "system: { name: help }
+data:
+  chat: { classification: internal }
+components:
+  customer: { technology: browser, exposure: internet }
+  ticketing: { technology: api-service }
+  assistant: { technology: llm-service, processes: [chat] }
+flows:
+  - customer -> assistant: { protocol: https, authentication: session, data: [chat], returns: [chat] }
+  - ticketing -> assistant: { protocol: https, authentication: client-certificate, data: [chat], returns: [chat] }
+",
+    );
+    let found = open(&analysis, "llm-prompt-injection:assistant");
+    assert!(found.explanation.contains("customer"), "{}", found.explanation);
+    assert!(!found.explanation.contains("ticketing"), "{}", found.explanation);
+}
+
+/// Staff-assisted recovery names the users' credentials the console writes, not others it only
+/// reads.
+#[test]
+fn support_takeover_names_the_credentials_the_console_writes() {
+    let analysis = analyzed(
+        "system: { name: bank }
+data:
+  logins: { classification: secret, categories: [credential], quantity: very-many }
+  tokens: { classification: secret, categories: [credential], quantity: very-many }
+components:
+  agent: { technology: user }
+  console: { technology: admin-console, processes: [logins, tokens] }
+  users-db: { technology: postgresql, stores: [logins] }
+  token-store: { technology: redis, stores: [tokens] }
+flows:
+  - agent -> console: { protocol: https, authentication: token }
+  - console -> users-db: { protocol: postgres-tls, authentication: credentials, data: [logins] }
+  - token-store -> console: { protocol: redis-tls, authentication: credentials, data: [tokens] }
+",
+    );
+    let found = open(&analysis, "support-account-takeover:console");
+    assert!(found.explanation.contains("logins"), "{}", found.explanation);
+    assert!(!found.explanation.contains("tokens"), "{}", found.explanation);
+}
+
 /// Carding is found where the cards leave for the provider, and its explanation names what sends
 /// it the cards, in front of which the tries are told apart; never the provider calling back, nor
 /// a proxy that only passes the requests on.
