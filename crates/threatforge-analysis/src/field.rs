@@ -96,6 +96,7 @@ fields! {
     PublishedToInternet = "published_to_internet",
     ServesMachinesOnly = "serves_machines_only",
     ReachesRecords = "reaches_records",
+    OnlyReads = "only_reads",
     Usage = "usage",
     Writes = "writes",
     ZonePeers = "zone_peers",

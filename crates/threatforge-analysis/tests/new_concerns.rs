@@ -305,8 +305,16 @@ flows:
 ",
     );
     let found = open(&analysis, "llm-prompt-injection:assistant");
-    assert!(found.explanation.contains("customer"), "{}", found.explanation);
-    assert!(!found.explanation.contains("ticketing"), "{}", found.explanation);
+    assert!(
+        found.explanation.contains("customer"),
+        "{}",
+        found.explanation
+    );
+    assert!(
+        !found.explanation.contains("ticketing"),
+        "{}",
+        found.explanation
+    );
 }
 
 /// Staff-assisted recovery names the users' credentials the console writes, not others it only
@@ -330,8 +338,16 @@ flows:
 ",
     );
     let found = open(&analysis, "support-account-takeover:console");
-    assert!(found.explanation.contains("logins"), "{}", found.explanation);
-    assert!(!found.explanation.contains("tokens"), "{}", found.explanation);
+    assert!(
+        found.explanation.contains("logins"),
+        "{}",
+        found.explanation
+    );
+    assert!(
+        !found.explanation.contains("tokens"),
+        "{}",
+        found.explanation
+    );
 }
 
 /// Carding is found where the cards leave for the provider, and its explanation names what sends

@@ -70,6 +70,9 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // Whether it keeps, reads or writes confidential records, so a rule over a flow can tell a
     // backend acting on users' data from one that only computes or relays.
     ("reaches_records", BOOL),
+    // Whether calling it changes anything, so a rule over an agent's tools can tell the ones
+    // that write from look-ups.
+    ("only_reads", BOOL),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[

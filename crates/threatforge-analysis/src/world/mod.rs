@@ -129,6 +129,36 @@ fn reaches_records(
         .collect()
 }
 
+/// Which components change nothing when called (`only_reads`): they keep no data, and every flow
+/// they start reads, or feeds a log or a language model (a retriever that embeds a question and
+/// searches an index; a look-up service in front of a read-only API). One with no flow out is
+/// not counted: what it does with what it is sent is not drawn.
+fn only_reads(
+    model: &Model,
+    facts: &Facts,
+    components: &[ComponentExtra<'_>],
+    flows: &[FlowExtra<'_>],
+) -> Vec<bool> {
+    let feeds_log_or_model = |t: usize| {
+        let traits = &components[t].traits;
+        traits.contains(&"logging") || (traits.contains(&"llm") && !traits.contains(&"ai-agent"))
+    };
+    facts
+        .components
+        .iter()
+        .zip(components)
+        .map(|(cf, x)| {
+            x.kind != ComponentKind::Store
+                && x.stored.is_empty()
+                && !cf.outbound.is_empty()
+                && cf.outbound.iter().all(|&f| {
+                    !flows[f].writes(model.flows[f].readonly)
+                        || facts.flows[f].target.is_some_and(feeds_log_or_model)
+                })
+        })
+        .collect()
+}
+
 struct FlowExtra<'m> {
     sent: Vec<usize>,
     returned: Vec<usize>,
@@ -183,6 +213,8 @@ pub struct World<'m> {
     /// By component: it keeps, reads or writes confidential records (`reaches_records`). Apart
     /// from the other component facts because it needs the flows' data, worked out after them.
     reaches_records: Vec<bool>,
+    /// By component: calling it changes nothing (`only_reads`), worked out with `reaches_records`.
+    only_reads: Vec<bool>,
     all_components: Vec<usize>,
     all_flows: Vec<usize>,
     all_data: Vec<usize>,
@@ -320,6 +352,7 @@ impl<'m> World<'m> {
             extra.received = received(cf, &flows);
         }
         let reaches_records = reaches_records(model, &facts, &components, &flows);
+        let only_reads = only_reads(model, &facts, &components, &flows);
         let data = model
             .data
             .values()
@@ -373,6 +406,7 @@ impl<'m> World<'m> {
             boundaries,
             runtimes,
             reaches_records,
+            only_reads,
             all_components: (0..model.components.len()).collect(),
             all_flows: (0..model.flows.len()).collect(),
             all_data: (0..model.data.len()).collect(),
@@ -464,6 +498,7 @@ impl<'m> World<'m> {
             Field::Foothold => Value::Int(x.foothold),
             Field::Stake => Value::Int(x.stake),
             Field::ReachesRecords => Value::Bool(self.reaches_records[i]),
+            Field::OnlyReads => Value::Bool(self.only_reads[i]),
             Field::Boundaries => return strs(&x.boundaries),
             Field::Runtime => Value::Str(
                 cf.runtime
@@ -918,6 +953,46 @@ flows:
         // a service with nothing drawn behind it.
         assert!(reaches("orders-api") && reaches("refunds") && reaches("db"));
         assert!(reaches("renderer"));
+    }
+
+    #[test]
+    fn only_reads_tells_a_look_up_from_a_tool_that_writes() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+data:
+  query: { classification: internal }
+  orders: { classification: confidential }
+  refund: { classification: confidential }
+  trace: { classification: internal, categories: [logs] }
+components:
+  order-tool: { technology: api-service, processes: [query, orders] }
+  commerce: { technology: external-service, stores: [orders] }
+  retriever: { technology: api-service, processes: [query] }
+  llm: { technology: llm-service }
+  index: { technology: postgresql, stores: [orders] }
+  tracer: { technology: monitoring }
+  refund-tool: { technology: api-service, processes: [refund] }
+  leaf: { technology: api-service }
+flows:
+  - order-tool -> commerce: { protocol: https, authentication: api-key, readonly: true, returns: [orders] }
+  - order-tool -> tracer: { protocol: https, authentication: api-key, data: [trace] }
+  - retriever -> llm: { protocol: https, authentication: api-key, data: [query] }
+  - retriever -> index: { protocol: postgres-tls, authentication: credentials, returns: [orders] }
+  - refund-tool -> commerce: { protocol: https, authentication: api-key, data: [refund] }
+",
+        );
+        let world = World::new(&model);
+        let only_reads = |id: &str| {
+            let i = model.components.get_index_of(id).expect("component");
+            match world.component_field(i, Field::OnlyReads) {
+                Some(Value::Bool(b)) => b,
+                other => panic!("{id}: {other:?}"),
+            }
+        };
+        // Reading onward, feeding a log, embedding a question: nothing changes.
+        assert!(only_reads("order-tool") && only_reads("retriever"));
+        // Writing a refund; a store; a service with nothing drawn behind it.
+        assert!(!only_reads("refund-tool") && !only_reads("index") && !only_reads("leaf"));
     }
 
     #[test]
