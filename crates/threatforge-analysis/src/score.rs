@@ -454,6 +454,9 @@ pub(crate) struct ElementFactors {
     factors: Box<[Factor]>,
     /// How many likelihood factors lead `factors`.
     likelihood: u8,
+    /// Whether the first likelihood factor is the exposure step down: far from, or out of reach
+    /// of, every untrusted zone.
+    far: bool,
     /// Whether the last likelihood factor is the authentication on the paths in.
     authentication: bool,
     /// The authentication factor for an attack on an account, where every way in asks for a
@@ -506,6 +509,9 @@ pub struct Factors {
     /// The element's authentication factor does not apply: the attacker does not pass it (an
     /// eavesdropper or forger on a flow's network path).
     without_authentication: bool,
+    /// The element's exposure step down does not apply: the attack travels in content that
+    /// outsiders write, which reaches it however far it is from them (`in_content`).
+    without_distance: bool,
     /// The threat is an attack on an account: the element's second-factor factor, where it has
     /// one, takes the place of its authentication factor.
     on_account: bool,
@@ -555,6 +561,7 @@ impl Factors {
             exposure,
             ceiling: None,
             without_authentication: false,
+            without_distance: false,
             on_account: false,
             on_wire: false,
             without_blast: false,
@@ -579,6 +586,7 @@ impl Factors {
             Some(e) => {
                 let skip_authentication =
                     usize::from(e.authentication && self.without_authentication);
+                let skip_distance = usize::from(e.far && self.without_distance);
                 let skip_blast = usize::from(e.blast && self.without_blast);
                 let second_factor = e
                     .second_factor
@@ -591,7 +599,7 @@ impl Factors {
                         let own = usize::from(e.likelihood)
                             - skip_authentication
                             - usize::from(second_factor.is_some());
-                        (&e.factors[..own], second_factor)
+                        (&e.factors[skip_distance..own], second_factor)
                     }
                 };
                 (
@@ -722,6 +730,7 @@ pub(crate) fn element_scoring(
             )
         }));
     }
+    let far = !likelihood.is_empty() && !exposed.direct;
     let authentication = exposed.hops.is_some() && !exposed.open && !exposed.direct;
     if authentication {
         likelihood.push(reasons.factor("likelihood", "authentication", -1, || {
@@ -841,6 +850,7 @@ pub(crate) fn element_scoring(
     Arc::new(ElementFactors {
         factors: factors.into_boxed_slice(),
         likelihood,
+        far,
         authentication,
         second_factor,
         own_login: element == Element::Component && own_login(world, index),
@@ -912,6 +922,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
                     rule.stride,
                     Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
                 )),
+        without_distance: rule.in_content && element.handed_outsiders_content,
         on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),

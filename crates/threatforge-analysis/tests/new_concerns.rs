@@ -350,6 +350,47 @@ flows:
     );
 }
 
+/// Poisoning travels in content: an index that a job fills with chunks of web pages it fetches is
+/// not safer for being far from the internet, and the explanation says where the content comes
+/// from.
+#[test]
+fn index_poisoning_from_fetched_pages_is_not_discounted_by_distance() {
+    let analysis = analyzed(
+        "system: { name: help }
+data:
+  page: { classification: public, integrity: low }
+  chunk: { classification: internal, integrity: high, categories: [model] }
+components:
+  sites: { technology: external-service, exposure: internet, traits: [third-party] }
+  ingestion: { technology: worker, processes: [page, chunk] }
+  index: { technology: postgresql, stores: [chunk] }
+flows:
+  - ingestion -> sites: { protocol: https, readonly: true, returns: [page] }
+  - ingestion -> index: { protocol: postgres-tls, authentication: credentials, data: [chunk] }
+",
+    );
+    let found = open(&analysis, "llm-training-data-poisoning:index");
+    assert!(
+        found
+            .explanation
+            .contains("ingestion makes it from content it fetches from outsiders"),
+        "{}",
+        found.explanation
+    );
+    let steps: Vec<(&str, i8)> = found
+        .factors
+        .iter()
+        .filter(|f| f.on == "likelihood")
+        .map(|f| (f.factor, f.effect))
+        .collect();
+    assert!(
+        !steps
+            .iter()
+            .any(|&(factor, effect)| effect < 0 && factor != "start"),
+        "{steps:?}"
+    );
+}
+
 /// Carding is found where the cards leave for the provider, and its explanation names what sends
 /// it the cards, in front of which the tries are told apart; never the provider calling back, nor
 /// a proxy that only passes the requests on.

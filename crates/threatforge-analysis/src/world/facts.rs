@@ -314,6 +314,10 @@ pub(crate) fn derive(model: &Model) -> Facts {
 /// followed out: what the team's services read back is structured by the team, and a store's
 /// own exposure is the store rules' concern. One search per datum over the flows that carry it,
 /// so the work is that of sorting the (flow, datum) pairs, however many data a hub carries.
+///
+/// Model data (chunks of text, embeddings, a fine-tuning set) is not structured by the team: a
+/// process handed outsiders' content writes that content into what it sends of it. Such data
+/// starts a second search where a process the first one reached sends it.
 fn outsiders_content(model: &Model, facts: &mut Facts) {
     let datum = |d: &threatforge_model::Sp<String>| model.data.get_index_of(&d.value);
     // Per datum, the hops it travels, (from, to): sent on a flow (source to target) or returned
@@ -350,13 +354,51 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
             ComponentKind::Actor => false,
         })
         .collect();
+    for hops in &mut hops {
+        hops.sort_unstable();
+        hops.dedup();
+    }
     let mut reached: HashSet<usize> = HashSet::new();
-    for (mut hops, mut stack) in hops.into_iter().zip(starts) {
+    spread_content(facts, &hops, starts, &passes_on, &mut reached);
+    let is_model = |d: &threatforge_model::Sp<String>| {
+        model.data.get(&d.value).is_some_and(|datum| {
+            datum
+                .categories
+                .iter()
+                .any(|c| c.value == threatforge_model::DataCategory::Model)
+        })
+    };
+    let mut written: Vec<Vec<usize>> = vec![Vec::new(); model.data.len()];
+    for (f, ff) in facts.flows.iter().enumerate() {
+        let (Some(s), Some(t)) = (ff.source, ff.target) else {
+            continue;
+        };
+        let writer = &facts.components[s];
+        if !writer.handed_outsiders_content || !passes_on[s] || model.flows[f].readonly {
+            continue;
+        }
+        for d in model.flows[f].data.iter().filter(|d| is_model(d)) {
+            if let Some(d) = datum(d) {
+                written[d].push(t);
+            }
+        }
+    }
+    spread_content(facts, &hops, written, &passes_on, &mut reached);
+}
+
+/// Marks every component a datum's outsider copies reach from where they start, following the
+/// datum's hops (sorted) on from each component that passes content on.
+fn spread_content(
+    facts: &mut Facts,
+    hops: &[Vec<(usize, usize)>],
+    starts: Vec<Vec<usize>>,
+    passes_on: &[bool],
+    reached: &mut HashSet<usize>,
+) {
+    for (hops, mut stack) in hops.iter().zip(starts) {
         if stack.is_empty() {
             continue;
         }
-        hops.sort_unstable();
-        hops.dedup();
         reached.clear();
         while let Some(c) = stack.pop() {
             if !reached.insert(c) {
@@ -1317,6 +1359,33 @@ flows:
         assert!(handed("shop") && handed("uploads") && handed("scanner") && handed("db"));
         assert!(!handed("console"), "rows read back from the database");
         assert!(!handed("reports"), "what the team's staff type");
+    }
+
+    #[test]
+    fn model_data_made_from_outsiders_content_carries_it() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  sites: { technology: external-service, exposure: internet, traits: [third-party] }
+  ingestion: { technology: worker }
+  index: { technology: postgresql }
+  exporter: { technology: worker }
+  warehouse: { technology: postgresql }
+flows:
+  - ingestion -> sites: { protocol: https, readonly: true, returns: [page] }
+  - ingestion -> index: { protocol: postgres-tls, authentication: credentials, data: [chunk] }
+  - ingestion -> warehouse: { protocol: postgres-tls, authentication: credentials, data: [stats] }
+  - exporter -> index: { protocol: postgres-tls, authentication: credentials, data: [chunk] }
+data:
+  page: { classification: public }
+  chunk: { classification: internal, categories: [model] }
+  stats: { classification: internal }
+",
+        );
+        let handed = |id: &str| component(&model, &facts, id).handed_outsiders_content;
+        // The chunks are the pages' text; the counts the job writes elsewhere are its own.
+        assert!(handed("ingestion") && handed("index"));
+        assert!(!handed("warehouse") && !handed("exporter"));
     }
 
     #[test]
