@@ -97,6 +97,7 @@ fields! {
     ServesMachinesOnly = "serves_machines_only",
     ReachesRecords = "reaches_records",
     OnlyReads = "only_reads",
+    ServesTenants = "serves_tenants",
     Usage = "usage",
     Writes = "writes",
     ZonePeers = "zone_peers",

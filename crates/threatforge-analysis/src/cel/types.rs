@@ -73,6 +73,7 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // Whether calling it changes anything, so a rule over an agent's tools can tell the ones
     // that write from look-ups.
     ("only_reads", BOOL),
+    ("serves_tenants", BOOL),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[

@@ -159,6 +159,28 @@ fn only_reads(
         .collect()
 }
 
+/// Which components serve many tenants (`serves_tenants`): those with the trait `multi-tenant`,
+/// and, in a system tagged `multi-tenant` (one deployment for every customer organisation), each
+/// of the team's own processes in scope: there every service handles every tenant's requests.
+fn serves_tenants(model: &Model, components: &[ComponentExtra<'_>]) -> Vec<bool> {
+    let whole_system = model
+        .system
+        .as_ref()
+        .is_some_and(|s| s.tags.iter().any(|t| t == "multi-tenant"));
+    model
+        .components
+        .values()
+        .zip(components)
+        .map(|(c, x)| {
+            x.traits.contains(&"multi-tenant")
+                || (whole_system
+                    && x.kind == ComponentKind::Process
+                    && c.out_of_scope.is_none()
+                    && !x.traits.contains(&"third-party"))
+        })
+        .collect()
+}
+
 struct FlowExtra<'m> {
     sent: Vec<usize>,
     returned: Vec<usize>,
@@ -215,6 +237,8 @@ pub struct World<'m> {
     reaches_records: Vec<bool>,
     /// By component: calling it changes nothing (`only_reads`), worked out with `reaches_records`.
     only_reads: Vec<bool>,
+    /// By component: it serves many tenants (`serves_tenants`).
+    serves_tenants: Vec<bool>,
     all_components: Vec<usize>,
     all_flows: Vec<usize>,
     all_data: Vec<usize>,
@@ -353,6 +377,7 @@ impl<'m> World<'m> {
         }
         let reaches_records = reaches_records(model, &facts, &components, &flows);
         let only_reads = only_reads(model, &facts, &components, &flows);
+        let serves_tenants = serves_tenants(model, &components);
         let data = model
             .data
             .values()
@@ -407,6 +432,7 @@ impl<'m> World<'m> {
             runtimes,
             reaches_records,
             only_reads,
+            serves_tenants,
             all_components: (0..model.components.len()).collect(),
             all_flows: (0..model.flows.len()).collect(),
             all_data: (0..model.data.len()).collect(),
@@ -499,6 +525,7 @@ impl<'m> World<'m> {
             Field::Stake => Value::Int(x.stake),
             Field::ReachesRecords => Value::Bool(self.reaches_records[i]),
             Field::OnlyReads => Value::Bool(self.only_reads[i]),
+            Field::ServesTenants => Value::Bool(self.serves_tenants[i]),
             Field::Boundaries => return strs(&x.boundaries),
             Field::Runtime => Value::Str(
                 cf.runtime
@@ -993,6 +1020,31 @@ flows:
         assert!(only_reads("order-tool") && only_reads("retriever"));
         // Writing a refund; a store; a service with nothing drawn behind it.
         assert!(!only_reads("refund-tool") && !only_reads("index") && !only_reads("leaf"));
+    }
+
+    #[test]
+    fn serves_tenants_reads_the_trait_and_the_system_s_tag() {
+        let field = |yaml: &str, id: &str| {
+            let model = crate::world::facts::tests::model_of(yaml);
+            let world = World::new(&model);
+            let i = model.components.get_index_of(id).expect("component");
+            match world.component_field(i, Field::ServesTenants) {
+                Some(Value::Bool(b)) => b,
+                other => panic!("{id}: {other:?}"),
+            }
+        };
+        let components = "components:
+  api: { technology: api-service }
+  vendor: { technology: api-service, traits: [third-party] }
+  legacy: { technology: api-service, out_of_scope: retired }
+  db: { technology: postgresql }
+  tenant-app: { technology: api-service, traits: [multi-tenant] }
+";
+        let tagged = format!("system: {{ name: t, tags: [multi-tenant] }}\n{components}");
+        let plain = format!("system: {{ name: t }}\n{components}");
+        assert!(field(&tagged, "api") && field(&tagged, "tenant-app"));
+        assert!(!field(&tagged, "vendor") && !field(&tagged, "legacy") && !field(&tagged, "db"));
+        assert!(!field(&plain, "api") && field(&plain, "tenant-app"));
     }
 
     #[test]
