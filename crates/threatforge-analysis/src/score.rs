@@ -457,6 +457,8 @@ pub(crate) struct ElementFactors {
     /// Whether the first likelihood factor is the exposure step down: far from, or out of reach
     /// of, every untrusted zone.
     far: bool,
+    /// Whether that step is for being out of reach (no path from any untrusted zone).
+    unreachable: bool,
     /// Whether the last likelihood factor is the authentication on the paths in.
     authentication: bool,
     /// The authentication factor for an attack on an account, where every way in asks for a
@@ -512,6 +514,10 @@ pub struct Factors {
     /// The element's exposure step down does not apply: the attack travels in content that
     /// outsiders write, which reaches it however far it is from them (`in_content`).
     without_distance: bool,
+    /// The step down for being many flows from untrusted zones does not apply: the attacker is a
+    /// legitimate caller whose requests are carried there (`by_caller`); out of their reach, it
+    /// still does.
+    without_hops: bool,
     /// The threat is an attack on an account: the element's second-factor factor, where it has
     /// one, takes the place of its authentication factor.
     on_account: bool,
@@ -562,6 +568,7 @@ impl Factors {
             ceiling: None,
             without_authentication: false,
             without_distance: false,
+            without_hops: false,
             on_account: false,
             on_wire: false,
             without_blast: false,
@@ -586,7 +593,9 @@ impl Factors {
             Some(e) => {
                 let skip_authentication =
                     usize::from(e.authentication && self.without_authentication);
-                let skip_distance = usize::from(e.far && self.without_distance);
+                let skip_distance = usize::from(
+                    e.far && (self.without_distance || (self.without_hops && !e.unreachable)),
+                );
                 let skip_blast = usize::from(e.blast && self.without_blast);
                 let second_factor = e
                     .second_factor
@@ -731,6 +740,7 @@ pub(crate) fn element_scoring(
         }));
     }
     let far = !likelihood.is_empty() && !exposed.direct;
+    let unreachable = exposed.hops.is_none();
     let authentication = exposed.hops.is_some() && !exposed.open && !exposed.direct;
     if authentication {
         likelihood.push(reasons.factor("likelihood", "authentication", -1, || {
@@ -851,6 +861,7 @@ pub(crate) fn element_scoring(
         factors: factors.into_boxed_slice(),
         likelihood,
         far,
+        unreachable,
         authentication,
         second_factor,
         own_login: element == Element::Component && own_login(world, index),
@@ -923,6 +934,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
                     Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
                 )),
         without_distance: rule.in_content && element.handed_outsiders_content,
+        without_hops: rule.by_caller,
         on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),

@@ -802,3 +802,42 @@ flows:
         .collect();
     assert!(network.contains(&"authentication"), "{network:?}");
 }
+
+/// A user asking a front end that calls on with its own identity (`by_caller`) has their request
+/// carried to the backend: how many services it passes takes no step off; a backend no outsider's
+/// request reaches keeps its step down.
+#[test]
+fn a_caller_s_request_is_carried_however_far_but_not_where_none_reaches() {
+    let model = |entry: &str| {
+        format!(
+            "system: {{ name: shop }}
+data:
+  orders: {{ classification: confidential, categories: [personal] }}
+components:
+  shopper: {{ technology: browser, exposure: internet }}
+  staff: {{ technology: user }}
+  edge: {{ technology: api-gateway }}
+  bff: {{ technology: web-application, processes: [orders] }}
+  agent: {{ technology: api-service, processes: [orders] }}
+  orders: {{ technology: api-service, processes: [orders] }}
+flows:
+  - {entry} -> edge: {{ protocol: https, authentication: session }}
+  - edge -> bff: {{ protocol: https, authentication: session }}
+  - bff -> agent: {{ protocol: https, authentication: token, authorization: user }}
+  - agent -> orders: {{ protocol: https, authentication: token, authorization: service, returns: [orders] }}
+"
+        )
+    };
+    let exposure = |analysis: &threatforge_analysis::Analysis| -> Vec<i8> {
+        threat(analysis, "missing-identity-propagation:agent->orders")
+            .factors
+            .iter()
+            .filter(|f| f.factor == "exposure")
+            .map(|f| f.effect)
+            .collect()
+    };
+    let from_internet = analyze(&model("shopper"), None);
+    assert_eq!(exposure(&from_internet), Vec::<i8>::new());
+    let from_staff = analyze(&model("staff"), None);
+    assert_eq!(exposure(&from_staff), [-1]);
+}
