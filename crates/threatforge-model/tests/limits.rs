@@ -430,3 +430,32 @@ fn aliases_are_counted_in_bytes_before_the_tree_is_built() {
         loaded.diagnostics
     );
 }
+
+/// Entities are read in chunks whose nodes are freed once read: problems in different chunks are
+/// all reported, in the order of the file, and every good entity and flow is kept.
+#[test]
+fn entities_read_in_chunks_report_every_problem_in_order() {
+    let mut text = String::from("system: { name: t }\ncomponents:\n");
+    for i in 0..2100 {
+        match i {
+            5 => text.push_str("  c5: { technology: api-service, colour: blue }\n"),
+            2050 => text.push_str("  c2050: { technology: api-service, exposure: everywhere }\n"),
+            _ => text.push_str(&format!("  c{i}: {{ technology: api-service }}\n")),
+        }
+    }
+    text.push_str("flows:\n");
+    for i in 0..2099 {
+        text.push_str(&format!("  - c{i} -> c{}: {{ protocol: https }}\n", i + 1));
+    }
+    let loaded = load_with(&text, Limits::default());
+    let errors: Vec<(usize, &str)> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.labels[0].span.start as usize, d.code))
+        .collect();
+    assert_eq!(errors.len(), 2, "{:?}", loaded.diagnostics);
+    assert!(errors[0].0 < errors[1].0, "{errors:?}");
+    assert_eq!(loaded.model.components.len(), 2100);
+    assert_eq!(loaded.model.flows.len(), 2099);
+}

@@ -943,6 +943,15 @@ flows:
         assert_eq!(names("user"), ["report"]);
     }
 
+    /// A component's boolean field, by the component's id.
+    fn component_flag(world: &World<'_>, id: &str, field: Field) -> bool {
+        let i = world.model.components.get_index_of(id).expect("component");
+        match world.component_field(i, field) {
+            Some(Value::Bool(b)) => b,
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+
     #[test]
     fn reaches_records_tells_a_backend_of_users_data_from_one_that_relays() {
         let model = crate::world::facts::tests::model_of(
@@ -967,13 +976,7 @@ flows:
 ",
         );
         let world = World::new(&model);
-        let reaches = |id: &str| {
-            let i = model.components.get_index_of(id).expect("component");
-            match world.component_field(i, Field::ReachesRecords) {
-                Some(Value::Bool(b)) => b,
-                other => panic!("{id}: {other:?}"),
-            }
-        };
+        let reaches = |id: &str| component_flag(&world, id, Field::ReachesRecords);
         // The tokenizer's only call is to a vendor, which returns what it keeps.
         assert!(!reaches("tokenizer"));
         // In front of the database; writing refunds into the team's commerce API; the database;
@@ -1009,13 +1012,7 @@ flows:
 ",
         );
         let world = World::new(&model);
-        let only_reads = |id: &str| {
-            let i = model.components.get_index_of(id).expect("component");
-            match world.component_field(i, Field::OnlyReads) {
-                Some(Value::Bool(b)) => b,
-                other => panic!("{id}: {other:?}"),
-            }
-        };
+        let only_reads = |id: &str| component_flag(&world, id, Field::OnlyReads);
         // Reading onward, feeding a log, embedding a question: nothing changes.
         assert!(only_reads("order-tool") && only_reads("retriever"));
         // Writing a refund; a store; a service with nothing drawn behind it.
@@ -1026,12 +1023,7 @@ flows:
     fn serves_tenants_reads_the_trait_and_the_system_s_tag() {
         let field = |yaml: &str, id: &str| {
             let model = crate::world::facts::tests::model_of(yaml);
-            let world = World::new(&model);
-            let i = model.components.get_index_of(id).expect("component");
-            match world.component_field(i, Field::ServesTenants) {
-                Some(Value::Bool(b)) => b,
-                other => panic!("{id}: {other:?}"),
-            }
+            component_flag(&World::new(&model), id, Field::ServesTenants)
         };
         let components = "components:
   api: { technology: api-service }
