@@ -391,6 +391,40 @@ flows:
     );
 }
 
+/// What a search returns into the model's context can be repeated to whoever asks, model data or
+/// not: retrieved chunks are named; a fine-tuning set the service only sends is not.
+#[test]
+fn output_disclosure_names_the_chunks_retrieved_into_the_context() {
+    let analysis = analyzed(
+        "system: { name: help }
+data:
+  question: { classification: internal }
+  chunk: { name: Indexed chunks, classification: confidential, categories: [model, personal] }
+  tuning: { name: Tuning set, classification: confidential, categories: [model] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  assistant: { technology: ai-agent, processes: [question, chunk, tuning] }
+  index: { technology: postgresql, stores: [chunk] }
+  trainer: { technology: worker, processes: [tuning] }
+flows:
+  - shopper -> assistant: { protocol: https, authentication: session, data: [question], returns: [question] }
+  - assistant -> index: { protocol: postgres-tls, authentication: credentials, readonly: true, returns: [chunk] }
+  - assistant -> trainer: { protocol: https, authentication: token, data: [tuning] }
+",
+    );
+    let found = open(&analysis, "llm-sensitive-output-disclosure:assistant");
+    assert!(
+        found.explanation.contains("Indexed chunks"),
+        "{}",
+        found.explanation
+    );
+    assert!(
+        !found.explanation.contains("Tuning set"),
+        "{}",
+        found.explanation
+    );
+}
+
 /// Carding is found where the cards leave for the provider, and its explanation names what sends
 /// it the cards, in front of which the tries are told apart; never the provider calling back, nor
 /// a proxy that only passes the requests on.
