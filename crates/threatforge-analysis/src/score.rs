@@ -511,13 +511,11 @@ pub struct Factors {
     /// The element's authentication factor does not apply: the attacker does not pass it (an
     /// eavesdropper or forger on a flow's network path).
     without_authentication: bool,
-    /// The element's exposure step down does not apply: the attack travels in content that
-    /// outsiders write, which reaches it however far it is from them (`in_content`).
+    /// The element's exposure step down (its first likelihood factor) does not apply: the attack
+    /// travels in content that outsiders write, which reaches it however far it is from them
+    /// (`in_content`), or the attacker is a legitimate caller whose requests are carried there
+    /// however many services they pass (`by_caller`; out of every outsider's reach, it applies).
     without_distance: bool,
-    /// The step down for being many flows from untrusted zones does not apply: the attacker is a
-    /// legitimate caller whose requests are carried there (`by_caller`); out of their reach, it
-    /// still does.
-    without_hops: bool,
     /// The threat is an attack on an account: the element's second-factor factor, where it has
     /// one, takes the place of its authentication factor.
     on_account: bool,
@@ -568,7 +566,6 @@ impl Factors {
             ceiling: None,
             without_authentication: false,
             without_distance: false,
-            without_hops: false,
             on_account: false,
             on_wire: false,
             without_blast: false,
@@ -593,9 +590,7 @@ impl Factors {
             Some(e) => {
                 let skip_authentication =
                     usize::from(e.authentication && self.without_authentication);
-                let skip_distance = usize::from(
-                    e.far && (self.without_distance || (self.without_hops && !e.unreachable)),
-                );
+                let skip_distance = usize::from(self.without_distance);
                 let skip_blast = usize::from(e.blast && self.without_blast);
                 let second_factor = e
                     .second_factor
@@ -933,8 +928,9 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
                     rule.stride,
                     Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
                 )),
-        without_distance: rule.in_content && element.handed_outsiders_content,
-        without_hops: rule.by_caller,
+        without_distance: element.far
+            && ((rule.in_content && element.handed_outsiders_content)
+                || (rule.by_caller && !element.unreachable)),
         on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),

@@ -59,6 +59,16 @@ fn takes_step(threat: &Threat, factor: &str) -> bool {
     threat.factors.iter().any(|f| f.factor == factor)
 }
 
+/// The steps of this factor a threat took, with their reasons.
+fn steps(threat: &Threat, factor: &str) -> Vec<(i8, String)> {
+    threat
+        .factors
+        .iter()
+        .filter(|f| f.factor == factor)
+        .map(|f| (f.effect, f.reason.to_string()))
+        .collect()
+}
+
 #[test]
 fn the_worked_example_scores_as_computed_by_hand() {
     let analysis = analyze(&clinic("", ""), None);
@@ -127,14 +137,8 @@ flows:
   - vpn -> console: { protocol: https, authentication: credentials, authorization: user, data: [orders] }
   - console -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
 ";
-    // The authentication steps of a threat, with their reasons.
     let authentication = |analysis: &threatforge_analysis::Analysis, id: &str| {
-        threat(analysis, id)
-            .factors
-            .iter()
-            .filter(|f| f.factor == "authentication")
-            .map(|f| (f.effect, f.reason.to_string()))
-            .collect::<Vec<_>>()
+        steps(threat(analysis, id), "authentication")
     };
     let analysis = analyze(text, None);
     let past = "every path from an untrusted zone to `console` authenticates, past a second \
@@ -829,12 +833,13 @@ flows:
         )
     };
     let exposure = |analysis: &threatforge_analysis::Analysis| -> Vec<i8> {
-        threat(analysis, "missing-identity-propagation:agent->orders")
-            .factors
-            .iter()
-            .filter(|f| f.factor == "exposure")
-            .map(|f| f.effect)
-            .collect()
+        steps(
+            threat(analysis, "missing-identity-propagation:agent->orders"),
+            "exposure",
+        )
+        .into_iter()
+        .map(|(effect, _)| effect)
+        .collect()
     };
     let from_internet = analyze(&model("shopper"), None);
     assert_eq!(exposure(&from_internet), Vec::<i8>::new());

@@ -324,6 +324,18 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
     // on it (target to source); and where an outsider's copy of it starts.
     let mut hops: Vec<Vec<(usize, usize)>> = vec![Vec::new(); model.data.len()];
     let mut starts: Vec<Vec<usize>> = vec![Vec::new(); model.data.len()];
+    let is_model: Vec<bool> = model
+        .data
+        .values()
+        .map(|d| {
+            d.categories
+                .iter()
+                .any(|c| c.value == threatforge_model::DataCategory::Model)
+        })
+        .collect();
+    // Model data written by one component to another (writer, receiver, datum), for the second
+    // search.
+    let mut model_writes: Vec<(usize, usize, usize)> = Vec::new();
     for (f, ff) in facts.flows.iter().enumerate() {
         let (Some(s), Some(t)) = (ff.source, ff.target) else {
             continue;
@@ -334,6 +346,9 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
             hops[d].push((s, t));
             if ff.outsider_path {
                 starts[d].push(t);
+            }
+            if is_model[d] && !flow.readonly {
+                model_writes.push((s, t, d));
             }
         }
         for d in flow.returns.iter().filter_map(datum) {
@@ -360,27 +375,10 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
     }
     let mut reached: HashSet<usize> = HashSet::new();
     spread_content(facts, &hops, starts, &passes_on, &mut reached);
-    let is_model = |d: &threatforge_model::Sp<String>| {
-        model.data.get(&d.value).is_some_and(|datum| {
-            datum
-                .categories
-                .iter()
-                .any(|c| c.value == threatforge_model::DataCategory::Model)
-        })
-    };
     let mut written: Vec<Vec<usize>> = vec![Vec::new(); model.data.len()];
-    for (f, ff) in facts.flows.iter().enumerate() {
-        let (Some(s), Some(t)) = (ff.source, ff.target) else {
-            continue;
-        };
-        let writer = &facts.components[s];
-        if !writer.handed_outsiders_content || !passes_on[s] || model.flows[f].readonly {
-            continue;
-        }
-        for d in model.flows[f].data.iter().filter(|d| is_model(d)) {
-            if let Some(d) = datum(d) {
-                written[d].push(t);
-            }
+    for (s, t, d) in model_writes {
+        if facts.components[s].handed_outsiders_content && passes_on[s] {
+            written[d].push(t);
         }
     }
     spread_content(facts, &hops, written, &passes_on, &mut reached);
