@@ -84,19 +84,20 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         if for_element.is_empty() {
             continue;
         }
-        let mut candidates = candidates(&world, element, &inherited, &outbound);
-        // In id order, so that a rule's threats reach their groups in the order of their ids.
-        candidates.sort_unstable_by(|a, b| a.id.cmp(b.id));
+        let order = candidate_order(&world, element);
         // In chunks, each moved into the analysis before the next is evaluated: only one chunk's
         // per-element lists of threats exist beside the whole list, not a second copy of all.
-        for chunk in candidates.chunks(CHUNK) {
+        // A chunk's candidates are made with it, so that no list of every element's candidate
+        // (some 19 MB for the flows of 50,000 components) is held beside the threats.
+        for chunk in order.chunks(CHUNK) {
             if budget.exhausted() {
                 break;
             }
             let results: Vec<Evaluated> = chunk
                 .par_iter()
-                .map(|candidate| {
-                    evaluate_element(&world, &budget, candidate, &for_element, explain, reasons)
+                .map(|&index| {
+                    let candidate = candidate(&world, element, index, &inherited, &outbound);
+                    evaluate_element(&world, &budget, &candidate, &for_element, explain, reasons)
                 })
                 .collect();
             for (threats, diagnostics) in results {
@@ -200,12 +201,60 @@ struct Candidate<'m> {
     traits: &'m [&'m str],
 }
 
-fn candidates<'m>(
+/// The indexes of the elements of one kind that rules look at, in id order, so that a rule's
+/// threats reach their groups in the order of their ids.
+fn candidate_order(world: &World, element: Element) -> Vec<usize> {
+    let model = world.model;
+    match element {
+        Element::Component => in_id_order(
+            model
+                .components
+                .values()
+                .enumerate()
+                .filter(|(_, c)| c.out_of_scope.is_none())
+                .map(|(i, c)| (i, c.id.value.as_str())),
+        ),
+        Element::Flow => in_id_order(
+            model
+                .flows
+                .values()
+                .enumerate()
+                .filter(|(i, _)| world.facts.flows[*i].in_scope)
+                .map(|(i, f)| (i, f.id.value.as_str())),
+        ),
+        Element::Data => in_id_order(model.data.values().map(|d| d.id.value.as_str()).enumerate()),
+        Element::Boundary => in_id_order(
+            model
+                .boundaries
+                .values()
+                .map(|b| b.id.value.as_str())
+                .enumerate(),
+        ),
+        Element::Runtime => in_id_order(
+            model
+                .runtimes
+                .values()
+                .map(|r| r.id.value.as_str())
+                .enumerate(),
+        ),
+        Element::Model => vec![0],
+    }
+}
+
+fn in_id_order<'a>(elements: impl Iterator<Item = (usize, &'a str)>) -> Vec<usize> {
+    let mut order: Vec<(&str, usize)> = elements.map(|(i, id)| (id, i)).collect();
+    order.sort_unstable();
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
+/// What rules need to know about the element of kind `element` at `index`.
+fn candidate<'m>(
     world: &'m World<'m>,
     element: Element,
+    index: usize,
     inherited: &'m [Vec<(&'m str, usize)>],
     outbound: &'m [Vec<&'m str>],
-) -> Vec<Candidate<'m>> {
+) -> Candidate<'m> {
     let model = world.model;
     let facts = &world.facts;
     let with_inherited = |mut controls: Vec<&'m str>, component: usize| {
@@ -230,112 +279,101 @@ fn candidates<'m>(
             traits: &[],
         };
     match element {
-        Element::Component => model
-            .components
-            .values()
-            .enumerate()
-            .filter(|(_, c)| c.out_of_scope.is_none())
-            .map(|(i, c)| {
-                let mut controls: Vec<&str> = c.controls.iter().map(|x| x.value.as_str()).collect();
-                // A store every flow into which authenticates requires authentication, whether
-                // or not the model also names the control on it.
-                let inbound = &facts.components[i].inbound;
-                if c.effective_kind() == ComponentKind::Store
-                    && !inbound.is_empty()
-                    && inbound
+        Element::Component => {
+            let c = &model.components[index];
+            let mut controls: Vec<&str> = c.controls.iter().map(|x| x.value.as_str()).collect();
+            // A store every flow into which authenticates requires authentication, whether or
+            // not the model also names the control on it.
+            let inbound = &facts.components[index].inbound;
+            if c.effective_kind() == ComponentKind::Store
+                && !inbound.is_empty()
+                && inbound
+                    .iter()
+                    .all(|&f| model.flows[f].authentication() != Authentication::None)
+                && !controls.contains(&"authentication")
+            {
+                controls.push("authentication");
+            }
+            Candidate {
+                object: (ObjKind::Component, index),
+                id: &c.id.value,
+                span: c.id.span,
+                own: controls.len(),
+                controls: with_inherited(controls, index),
+                fronted_by: &inherited[index],
+                sender: None,
+                kind: Some(c.effective_kind()),
+                technology: c.technology_id(),
+                traits: world.traits(index),
+            }
+        }
+        Element::Flow => {
+            let f = &model.flows[index];
+            let mut controls = f.effective_controls();
+            let target = facts.flows[index].target;
+            if let Some(t) = target {
+                controls.extend(
+                    model.components[t]
+                        .controls
                         .iter()
-                        .all(|&f| model.flows[f].authentication() != Authentication::None)
-                    && !controls.contains(&"authentication")
-                {
-                    controls.push("authentication");
-                }
-                Candidate {
-                    object: (ObjKind::Component, i),
-                    id: &c.id.value,
-                    span: c.id.span,
-                    own: controls.len(),
-                    controls: with_inherited(controls, i),
-                    fronted_by: &inherited[i],
-                    sender: None,
-                    kind: Some(c.effective_kind()),
-                    technology: c.technology_id(),
-                    traits: world.traits(i),
-                }
-            })
-            .collect(),
-        Element::Flow => model
-            .flows
-            .values()
-            .enumerate()
-            .filter(|(i, _)| facts.flows[*i].in_scope)
-            .map(|(i, f)| {
-                let mut controls = f.effective_controls();
-                let target = facts.flows[i].target;
-                if let Some(t) = target {
-                    controls.extend(
-                        model.components[t]
-                            .controls
-                            .iter()
-                            .map(|x| x.value.as_str()),
-                    );
-                }
-                let own = controls.len();
-                let sender = facts.flows[i].source.filter(|&s| !outbound[s].is_empty());
-                if let Some(s) = sender {
-                    for control in &outbound[s] {
-                        if !controls.contains(control) {
-                            controls.push(control);
-                        }
+                        .map(|x| x.value.as_str()),
+                );
+            }
+            let own = controls.len();
+            let sender = facts.flows[index]
+                .source
+                .filter(|&s| !outbound[s].is_empty());
+            if let Some(s) = sender {
+                for control in &outbound[s] {
+                    if !controls.contains(control) {
+                        controls.push(control);
                     }
                 }
-                let (controls, fronted_by) = match target {
-                    Some(t) => (with_inherited(controls, t), &inherited[t][..]),
-                    None => (controls, &[][..]),
-                };
-                Candidate {
-                    own,
-                    fronted_by,
-                    sender,
-                    ..plain((ObjKind::Flow, i), &f.id.value, f.id.span, controls)
-                }
-            })
-            .collect(),
-        Element::Data => model
-            .data
-            .values()
-            .enumerate()
-            .map(|(i, d)| {
-                let controls = facts.data[i]
-                    .stored_by
-                    .iter()
-                    .flat_map(|&c| {
-                        model.components[c]
-                            .controls
-                            .iter()
-                            .map(|x| x.value.as_str())
-                    })
-                    .collect();
-                plain((ObjKind::Data, i), &d.id.value, d.id.span, controls)
-            })
-            .collect(),
-        Element::Boundary => model
-            .boundaries
-            .values()
-            .enumerate()
-            .map(|(i, b)| plain((ObjKind::Boundary, i), &b.id.value, b.id.span, Vec::new()))
-            .collect(),
-        Element::Runtime => model
-            .runtimes
-            .values()
-            .enumerate()
-            .map(|(i, r)| plain((ObjKind::Runtime, i), &r.id.value, r.id.span, Vec::new()))
-            .collect(),
-        Element::Model => vec![plain(
-            (ObjKind::Model, 0),
-            "model",
-            model.system_span,
-            Vec::new(),
-        )],
+            }
+            let (controls, fronted_by) = match target {
+                Some(t) => (with_inherited(controls, t), &inherited[t][..]),
+                None => (controls, &[][..]),
+            };
+            Candidate {
+                own,
+                fronted_by,
+                sender,
+                ..plain((ObjKind::Flow, index), &f.id.value, f.id.span, controls)
+            }
+        }
+        Element::Data => {
+            let d = &model.data[index];
+            let controls = facts.data[index]
+                .stored_by
+                .iter()
+                .flat_map(|&c| {
+                    model.components[c]
+                        .controls
+                        .iter()
+                        .map(|x| x.value.as_str())
+                })
+                .collect();
+            plain((ObjKind::Data, index), &d.id.value, d.id.span, controls)
+        }
+        Element::Boundary => {
+            let b = &model.boundaries[index];
+            plain(
+                (ObjKind::Boundary, index),
+                &b.id.value,
+                b.id.span,
+                Vec::new(),
+            )
+        }
+        Element::Runtime => {
+            let r = &model.runtimes[index];
+            plain(
+                (ObjKind::Runtime, index),
+                &r.id.value,
+                r.id.span,
+                Vec::new(),
+            )
+        }
+        Element::Model => plain((ObjKind::Model, 0), "model", model.system_span, Vec::new()),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use rayon::prelude::*;
 use threatforge_model::{
     Authentication, Authorization, BoundaryTree, Classification, ComponentKind, Exposure, Model,
     Trust,
@@ -209,74 +210,44 @@ pub(crate) fn derive(model: &Model) -> Facts {
         }
     }
 
-    for (f, flow) in model.flows.values().enumerate() {
-        let source = model.components.get_index_of(&flow.source.value);
-        let target = model.components.get_index_of(&flow.target.value);
-        let in_scope = flow.out_of_scope.is_none()
-            && match (source, target) {
-                (Some(s), Some(t)) => [s, t]
-                    .iter()
-                    .any(|&c| model.components[c].out_of_scope.is_none()),
-                _ => false,
-            };
-        let mut ff = FlowFacts {
-            source,
-            target,
-            crosses: Vec::new(),
-            in_scope,
-            hops: -1,
-            outsider_path: false,
-        };
-        for d in flow.data.iter().chain(&flow.returns) {
-            if let Some(i) = model.data.get_index_of(&d.value)
-                && facts.data[i].flows.last() != Some(&f)
-            {
+    // Asked of both ends of every flow: worked out once per component.
+    let outsiders: Vec<bool> = (0..n)
+        .map(|c| is_outsider(model, &facts.components[c], c))
+        .collect();
+    // Each flow's own facts and the data it carries, worked out in parallel (a large model has
+    // hundreds of thousands of flows), then recorded on its ends and its data in model order.
+    let resolved: Vec<ResolvedFlow> = (0..model.flows.len())
+        .into_par_iter()
+        .map(|f| resolve_flow(model, &facts.components, f))
+        .collect();
+    for (f, flow) in resolved.into_iter().enumerate() {
+        for &i in &flow.carried {
+            if facts.data[i].flows.last() != Some(&f) {
                 facts.data[i].flows.push(f);
             }
         }
-        if let (Some(s), Some(t)) = (source, target) {
-            let zone = |c: usize| -> Vec<String> {
-                let chain = &facts.components[c].boundaries;
-                if chain.is_empty() && model.components[c].exposure == Some(Exposure::Internet) {
-                    vec![threatforge_model::INTERNET.to_owned()]
-                } else {
-                    chain
-                        .iter()
-                        .map(|&b| model.boundaries[b].id.value.clone())
-                        .collect()
-                }
-            };
-            let (zs, zt) = (zone(s), zone(t));
-            ff.crosses = zs
-                .iter()
-                .filter(|b| !zt.contains(b))
-                .chain(zt.iter().filter(|b| !zs.contains(b)))
-                .cloned()
-                .collect();
-            if flow.out_of_scope.is_none() {
+        if let (Some(s), Some(t)) = (flow.facts.source, flow.facts.target) {
+            if model.flows[f].out_of_scope.is_none() {
                 facts.components[s].outbound.push(f);
                 facts.components[t].inbound.push(f);
             }
-            if answers_from_outside(model, &facts.components[t], s, t, f) {
+            if flow.answers_from_outside {
                 facts.components[s].pulls_untrusted_input = true;
             }
-            let written_outside = |c: usize| is_outsider(model, &facts.components[c], c);
-            let sent = written_outside(s).then_some(&flow.data);
-            let answered = written_outside(t).then_some(&flow.returns);
-            for d in sent.into_iter().chain(answered).flatten() {
-                if let Some(i) = model.data.get_index_of(&d.value) {
+            let (sent, returned) = flow.carried.split_at(flow.sent);
+            // What an outsider sends, or answers, is written outside.
+            for (outsider, written) in [(outsiders[s], sent), (outsiders[t], returned)] {
+                for &i in written.iter().filter(|_| outsider) {
                     facts.data[i].untrusted_origin = true;
                 }
             }
-            for d in flow.data.iter().chain(&flow.returns) {
-                if let Some(i) = model.data.get_index_of(&d.value) {
-                    for c in [s, t] {
-                        facts.components[c].data.push(i);
-                    }
+            for &i in &flow.carried {
+                for c in [s, t] {
+                    facts.components[c].data.push(i);
                 }
             }
         }
-        facts.flows[f] = ff;
+        facts.flows[f] = flow.facts;
     }
     for cf in &mut facts.components {
         cf.data.sort_unstable();
@@ -810,6 +781,67 @@ fn pass(model: &Model, open: &Open, f: usize, s: usize, t: usize, holds: Holds) 
         }
         _ => None,
     }
+}
+
+/// What `derive` learns of one flow from the model and its ends' zones alone.
+struct ResolvedFlow {
+    facts: FlowFacts,
+    /// The data it sends, then the data it returns (`sent` of them first), as indexes.
+    carried: Vec<usize>,
+    sent: usize,
+    answers_from_outside: bool,
+}
+
+fn resolve_flow(model: &Model, components: &[ComponentFacts], f: usize) -> ResolvedFlow {
+    let flow = &model.flows[f];
+    let source = model.components.get_index_of(&flow.source.value);
+    let target = model.components.get_index_of(&flow.target.value);
+    let in_scope = flow.out_of_scope.is_none()
+        && match (source, target) {
+            (Some(s), Some(t)) => [s, t]
+                .iter()
+                .any(|&c| model.components[c].out_of_scope.is_none()),
+            _ => false,
+        };
+    let datum = |d: &threatforge_model::Sp<String>| model.data.get_index_of(&d.value);
+    let mut carried: Vec<usize> = flow.data.iter().filter_map(datum).collect();
+    let sent = carried.len();
+    carried.extend(flow.returns.iter().filter_map(datum));
+    let mut resolved = ResolvedFlow {
+        facts: FlowFacts {
+            source,
+            target,
+            crosses: Vec::new(),
+            in_scope,
+            hops: -1,
+            outsider_path: false,
+        },
+        carried,
+        sent,
+        answers_from_outside: false,
+    };
+    if let (Some(s), Some(t)) = (source, target) {
+        let zone = |c: usize| -> Vec<&str> {
+            let chain = &components[c].boundaries;
+            if chain.is_empty() && model.components[c].exposure == Some(Exposure::Internet) {
+                vec![threatforge_model::INTERNET]
+            } else {
+                chain
+                    .iter()
+                    .map(|&b| model.boundaries[b].id.value.as_str())
+                    .collect()
+            }
+        };
+        let (zs, zt) = (zone(s), zone(t));
+        resolved.facts.crosses = zs
+            .iter()
+            .filter(|b| !zt.contains(b))
+            .chain(zt.iter().filter(|b| !zs.contains(b)))
+            .map(|&b| b.to_owned())
+            .collect();
+        resolved.answers_from_outside = answers_from_outside(model, &components[t], s, t, f);
+    }
+    resolved
 }
 
 /// Whether flow `f` brings back data from `t` that outsiders write: `t` is an untrusted source,

@@ -5,6 +5,7 @@
 pub(crate) mod facts;
 pub(crate) mod reach;
 
+use rayon::prelude::*;
 use threatforge_model::catalog;
 use threatforge_model::{Authentication, Classification, ComponentKind, Exposure, Model};
 
@@ -293,12 +294,12 @@ impl<'m> World<'m> {
             }
         }
         let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
-        let mut components: Vec<ComponentExtra<'m>> = model
-            .components
-            .values()
-            .zip(&facts.components)
-            .enumerate()
-            .map(|(i, (c, cf))| {
+        // The elements' extras are worked out in parallel: at 50,000 components they took a
+        // tenth of `check`'s time on one core.
+        let mut components: Vec<ComponentExtra<'m>> = (0..model.components.len())
+            .into_par_iter()
+            .map(|i| {
+                let (c, cf) = (&model.components[i], &facts.components[i]);
                 let mut traits: Vec<&'m str> = c
                     .technology
                     .as_ref()
@@ -342,10 +343,10 @@ impl<'m> World<'m> {
                 }
             })
             .collect();
-        let flows: Vec<FlowExtra<'m>> = model
-            .flows
-            .values()
-            .map(|f| {
+        let flows: Vec<FlowExtra<'m>> = (0..model.flows.len())
+            .into_par_iter()
+            .map(|i| {
+                let f = &model.flows[i];
                 let index = |ids: &[threatforge_model::Sp<String>]| -> Vec<usize> {
                     ids.iter()
                         .filter_map(|d| model.data.get_index_of(&d.value))
@@ -372,9 +373,10 @@ impl<'m> World<'m> {
                 }
             })
             .collect();
-        for (extra, cf) in components.iter_mut().zip(&facts.components) {
-            extra.received = received(cf, &flows);
-        }
+        components
+            .par_iter_mut()
+            .zip(&facts.components)
+            .for_each(|(extra, cf)| extra.received = received(cf, &flows));
         let reaches_records = reaches_records(model, &facts, &components, &flows);
         let only_reads = only_reads(model, &facts, &components, &flows);
         let serves_tenants = serves_tenants(model, &components);
