@@ -199,7 +199,7 @@ fn compare_lists_which_of_threagiles_risks_a_finding_keeps() {
     for expected in [
         "Threagile's risks kept: 1 of 5 (20%), one per rule and element; 1 of 5 of its rules kept at least once",
         "  kept   unencrypted-communication@shop (2 risks): threat credentials-over-unencrypted-flow:shop->db",
-        "  missed cross-site-request-forgery@db: no finding of cross-site-request-forgery, login-csrf there",
+        "  missed cross-site-request-forgery@db: no finding of cross-site-request-forgery, login-csrf, possible-cross-site-request-forgery there",
         "  missed missing-hardening@gone: `gone` is not an element of the imported model",
         "  missed a-rule-of-our-own@shop: not one of Threagile's built-in rules",
     ] {

@@ -68,7 +68,7 @@ rules! {
     "code-backdooring", "Code Backdooring", Tampering, 912 => ["exposed-development-infrastructure": C(ANY), "source-repository-without-review": C(ANY), "artifact-registry-tampering": C(ANY)];
     "container-baseimage-backdooring", "Container Base Image Backdooring", Tampering, 912 => ["backdoored-container-base-image": R];
     "container-platform-escape", "Container Platform Escape", ElevationOfPrivilege, 1008 => ["container-platform-escape": C(PROC)];
-    "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC), "login-csrf": C(PROC)];
+    "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC), "login-csrf": C(PROC), "possible-cross-site-request-forgery": C(PROC)];
     "cross-site-scripting", "Cross-Site Scripting (XSS)", Tampering, 79 => ["cross-site-scripting": C(PROC)];
     "dos-risky-access-across-trust-boundary", "DoS-risky Access Across Trust-Boundary", DenialOfService, 400 => ["dos-across-trust-boundary": F, "dos-of-internet-facing-service": C(PROC), "unbounded-resource-consumption": C(PROC), "single-point-of-failure": C(STORE)];
     "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => ["flow-without-protocol": F, "component-without-technology": C(ANY)];

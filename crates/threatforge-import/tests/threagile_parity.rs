@@ -173,6 +173,21 @@ const CASES: &[Case] = &[
             ),
         ),
     ),
+    // A browser sends a token: the model does not say whether it rides in a cookie, which
+    // another site's page makes the browser send, so threatforge asks on its checklist
+    // (possible-cross-site-request-forgery).
+    case(
+        "cross-site-request-forgery",
+        "app",
+        browser_to_app!(
+            "authentication: token, authorization: end-user-identity-propagation",
+            "  App: { id: app, type: process, technology: web-application, internet: true, data_assets_processed: [orders] }\n"
+        ),
+        (
+            "technology: web-application",
+            "technology: web-service-rest",
+        ),
+    ),
     // A web application.
     case(
         "cross-site-scripting",
