@@ -111,8 +111,9 @@ pub fn render(format: Format, input: &Input) -> String {
 }
 
 /// Renders the report in `format` into `out`. JSON and SARIF are written as they are serialized,
-/// and a large model's HTML register threat by threat, so the largest reports never exist in
-/// memory whole; the other formats are rendered, then written.
+/// a large model's HTML register threat by threat and Markdown's threats a chunk at a time, so
+/// the largest reports never exist in memory whole; the other formats are rendered, then
+/// written.
 pub fn render_to(
     format: Format,
     input: &Input,
@@ -124,6 +125,7 @@ pub fn render_to(
             crate::sarif::write(input.model, input.analysis, input.rules, input.root, out)
         }
         Format::Html => crate::html::write(input.model, input.analysis, out),
+        Format::Md => crate::markdown::write(input.model, input.analysis, out),
         _ => out.write_all(render(format, input).as_bytes()),
     }
 }
