@@ -22,6 +22,7 @@ mod tables;
 mod view;
 
 use std::borrow::Cow;
+use std::io;
 use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context, escape_formatter};
@@ -93,23 +94,28 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Writes the report into `out`: the page around the documents, then a large model's register,
-/// inventory and checklist row by row where the page left their marks, so that none is ever in
-/// memory whole.
+/// Writes the report into `out`: the page around the documents, then a large model's register
+/// row by row where the page left its mark, so that it is never in memory whole, and the
+/// inventory and checklist, rendered into memory beside it (33 MB at 50,000 components),
+/// at theirs.
 pub(crate) fn write(
     model: &Model,
     analysis: &Analysis,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let scripted = analysis.threats.len() > SCRIPTED_ABOVE;
-    let structure = view::Structure::new(model);
-    let tally = view::Tally::new(analysis);
-    let report = view::Report::new(model, analysis, &structure, &tally, scripted);
-    let (diagram, min_width) = crate::diagram::svg_with_min_width(
-        model,
-        analysis,
-        &crate::diagram::DiagramOptions::default(),
+    // The diagram is laid out on the second core while the page's view is built.
+    let ((structure, tally), (diagram, min_width)) = rayon::join(
+        || (view::Structure::new(model), view::Tally::new(analysis)),
+        || {
+            crate::diagram::svg_with_min_width(
+                model,
+                analysis,
+                &crate::diagram::DiagramOptions::default(),
+            )
+        },
     );
+    let report = view::Report::new(model, analysis, &structure, &tally, scripted);
     let result = environment().get_template("report.html").and_then(|t| {
         t.render(context! {
             r => Value::from_serialize(&report),
@@ -135,18 +141,46 @@ pub(crate) fn write(
     if !scripted || result_failed(&html) {
         return out.write_all(html.as_bytes());
     }
-    // The page has the documents left out, each at its mark.
+    // The page has the documents left out, each at its mark. The register comes first; the
+    // inventory and the checklist need nothing of it, so they are rendered into memory on the
+    // second core while the register is written row by row on this one (at 50,000 components
+    // the register took 1.75 s, the other two 0.64 s). The sink need not be `Send`
+    // (`in_place_scope`).
+    let mut inventory: io::Result<Vec<u8>> = Ok(Vec::new());
+    let mut hygiene: io::Result<Vec<u8>> = Ok(Vec::new());
     let mut rest = html.as_str();
+    rayon::in_place_scope(|scope| -> io::Result<()> {
+        scope.spawn(|_| {
+            inventory =
+                buffered(|buffer| tables::write_inventory(model, &structure, &tally, buffer));
+        });
+        scope
+            .spawn(|_| hygiene = buffered(|buffer| tables::write_hygiene(model, analysis, buffer)));
+        if let Some((at, Part::Register)) = next_mark(rest) {
+            out.write_all(&rest.as_bytes()[..at])?;
+            rest = &rest[at + Part::Register.mark().len()..];
+            register::write(model, analysis, &structure, out)?;
+        }
+        Ok(())
+    })?;
+    let (inventory, hygiene) = (inventory?, hygiene?);
     while let Some((at, part)) = next_mark(rest) {
         out.write_all(&rest.as_bytes()[..at])?;
         rest = &rest[at + part.mark().len()..];
         match part {
             Part::Register => register::write(model, analysis, &structure, out)?,
-            Part::Inventory => tables::write_inventory(model, &structure, &tally, out)?,
-            Part::Hygiene => tables::write_hygiene(model, analysis, out)?,
+            Part::Inventory => out.write_all(&inventory)?,
+            Part::Hygiene => out.write_all(&hygiene)?,
         }
     }
     out.write_all(rest.as_bytes())
+}
+
+/// What `write` writes, in memory.
+fn buffered(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> io::Result<Vec<u8>> {
+    let mut buffer = Vec::new();
+    write(&mut buffer)?;
+    Ok(buffer)
 }
 
 /// The documents of a large model's page, each written where the template left its mark. (The
