@@ -294,8 +294,8 @@ impl<'m> World<'m> {
             }
         }
         let boundary_id = |b: usize| model.boundaries[b].id.value.as_str();
-        // The elements' extras are worked out in parallel: at 50,000 components they took a
-        // tenth of `check`'s time on one core.
+        // The elements' extras are worked out in parallel: at 50,000 components they took
+        // 0.08 s on one core, while the other waited.
         let mut components: Vec<ComponentExtra<'m>> = (0..model.components.len())
             .into_par_iter()
             .map(|i| {
