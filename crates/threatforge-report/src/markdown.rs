@@ -23,7 +23,7 @@ pub fn render(model: &Model, analysis: &Analysis) -> String {
     let mut out = Vec::new();
     // Writing into memory cannot fail, and every piece written is a `String`.
     let _ = write(model, analysis, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Writes the report into `sink` as it is rendered: the head, then the threats' sections a
