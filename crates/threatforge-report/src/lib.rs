@@ -19,6 +19,7 @@ mod records;
 mod remediation;
 mod rules_doc;
 mod sarif;
+mod written;
 
 // A report is rendered through `Format` and `render`, a diagram through `DiagramFormat` and
 // `render_diagram`; the report formats' own entry points are named for tests and benchmarks

@@ -20,10 +20,7 @@ const TOP: usize = 10;
 const SECTION_CHUNK: usize = 4096;
 
 pub fn render(model: &Model, analysis: &Analysis) -> String {
-    let mut out = Vec::new();
-    // Writing into memory cannot fail, and every piece written is a `String`.
-    let _ = write(model, analysis, &mut out);
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    crate::written::as_text(|out| write(model, analysis, out))
 }
 
 /// Writes the report into `sink` as it is rendered: the head, then the threats' sections a

@@ -88,10 +88,7 @@ pub(crate) const SCRIPTED_ABOVE: usize = 1_000;
 
 /// The report as one HTML document, ending with a newline.
 pub fn render(model: &Model, analysis: &Analysis) -> String {
-    let mut out = Vec::new();
-    // Writing into memory fails only where a defect would.
-    let _ = write(model, analysis, &mut out);
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    crate::written::as_text(|out| write(model, analysis, out))
 }
 
 /// Writes the report into `out`: the page around the documents, then a large model's register
