@@ -109,6 +109,9 @@ pub struct FlowFacts {
     /// An outsider can send on it: its source is on an outsider path (`ComponentFacts`) and the
     /// flow does not stop them.
     pub outsider_path: bool,
+    /// It brings back data outsiders write from its target (`answers_from_outside`), worked out
+    /// once for the facts and the search of outsiders' content.
+    pub answers_from_outside: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -231,7 +234,7 @@ pub(crate) fn derive(model: &Model) -> Facts {
                 facts.components[s].outbound.push(f);
                 facts.components[t].inbound.push(f);
             }
-            if flow.answers_from_outside {
+            if flow.facts.answers_from_outside {
                 facts.components[s].pulls_untrusted_input = true;
             }
             let (sent, returned) = flow.carried.split_at(flow.sent);
@@ -312,7 +315,7 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
             continue;
         };
         let flow = &model.flows[f];
-        let pulled = answers_from_outside(model, &facts.components[t], s, t, f);
+        let pulled = ff.answers_from_outside;
         for d in flow.data.iter().filter_map(datum) {
             hops[d].push((s, t));
             if ff.outsider_path {
@@ -789,7 +792,6 @@ struct ResolvedFlow {
     /// The data it sends, then the data it returns (`sent` of them first), as indexes.
     carried: Vec<usize>,
     sent: usize,
-    answers_from_outside: bool,
 }
 
 fn resolve_flow(model: &Model, components: &[ComponentFacts], f: usize) -> ResolvedFlow {
@@ -815,10 +817,10 @@ fn resolve_flow(model: &Model, components: &[ComponentFacts], f: usize) -> Resol
             in_scope,
             hops: -1,
             outsider_path: false,
+            answers_from_outside: false,
         },
         carried,
         sent,
-        answers_from_outside: false,
     };
     if let (Some(s), Some(t)) = (source, target) {
         let zone = |c: usize| -> Vec<&str> {
@@ -839,7 +841,7 @@ fn resolve_flow(model: &Model, components: &[ComponentFacts], f: usize) -> Resol
             .chain(zt.iter().filter(|b| !zs.contains(b)))
             .map(|&b| b.to_owned())
             .collect();
-        resolved.answers_from_outside = answers_from_outside(model, &components[t], s, t, f);
+        resolved.facts.answers_from_outside = answers_from_outside(model, &components[t], s, t, f);
     }
     resolved
 }
