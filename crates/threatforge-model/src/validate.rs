@@ -8,104 +8,51 @@ use std::collections::HashSet;
 use crate::boundaries::BoundaryTree;
 use crate::catalog::{ControlTarget, catalog};
 use crate::diag::Diagnostic;
-use crate::model::{Id, Model};
+use crate::model::{Component, Decl, Flow, Id, Model};
 use crate::sp::Sp;
 use crate::suggest;
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
     let data_ids = Names::new(model.data.keys(), broken);
     let component_ids = Names::new(model.components.keys(), broken);
-    let mut used_data: HashSet<&str> = HashSet::new();
-    let mut connected: HashSet<&str> = HashSet::new();
 
-    for component in model.components.values() {
-        let what = format!("component `{}`", component.id.value);
-        // A component read without a bad entry is not also told that the entry is missing.
-        let partial = broken.contains(&component.id.value);
-        check_component_catalogue(&what, component, partial, out);
-        for data in component.processes.iter().chain(&component.stores) {
-            reference(out, &what, data, "data asset", &data_ids);
-            used_data.insert(&data.value);
-        }
-        check_controls(
-            model,
-            out,
-            &what,
-            &component.controls,
-            ControlTarget::Component,
-        );
-        for glob in &component.code {
-            check_glob(out, &what, glob);
-        }
-    }
-
-    for flow in model.flows.values() {
-        let what = format!("flow `{}`", flow.id.value);
-        for (end, role) in [(&flow.source, "source"), (&flow.target, "target")] {
-            if !model.components.contains_key(&end.value) && !broken.contains(&end.value) {
-                let near = suggest::nearest(&end.value, component_ids.list.iter().copied());
-                let kind = if model.boundaries.contains_key(&end.value) {
-                    Some("a boundary")
-                } else if model.data.contains_key(&end.value) {
-                    Some("a data asset")
-                } else {
-                    None
-                };
-                let mut message = format!(
-                    "{what} has {role} `{}`, which is not a component",
-                    end.value
-                );
-                if let Some(kind) = kind {
-                    message.push_str(&format!(" (it is {kind})"));
+    // Each component's and flow's checks read only the model: at 50,000 components and 100,000
+    // flows they took 70 ms on one core, and marking what the references name 40 ms more, so
+    // both run in parallel. The diagnostics are kept in model order, as written one by one.
+    let used_data = Marks::new(&model.data);
+    let connected = Marks::new(&model.components);
+    out.par_extend(
+        (0..model.components.len())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let mut found = Vec::new();
+                if let Some((_, component)) = model.components.get_index(i) {
+                    check_component(model, broken, component, &data_ids, &mut found);
+                    component
+                        .processes
+                        .iter()
+                        .chain(&component.stores)
+                        .for_each(|d| used_data.mark(d));
                 }
-                out.push(
-                    Diagnostic::new(Code::UnknownReference, message)
-                        .with_label(end.span, "not a component")
-                        .with_help(match near {
-                            Some(n) => format!("did you mean `{n}`?"),
-                            None => {
-                                "flows join components; declare it under `components:`".to_owned()
-                            }
-                        }),
-                );
-            }
+                found
+            }),
+    );
+    out.par_extend((0..model.flows.len()).into_par_iter().flat_map_iter(|i| {
+        let mut found = Vec::new();
+        if let Some((_, flow)) = model.flows.get_index(i) {
+            check_flow(model, broken, flow, &data_ids, &component_ids, &mut found);
+            flow.data
+                .iter()
+                .chain(&flow.returns)
+                .for_each(|d| used_data.mark(d));
+            connected.mark(&flow.source);
+            connected.mark(&flow.target);
         }
-        if flow.source.value == flow.target.value {
-            out.push(
-                Diagnostic::new(
-                    Code::SelfFlow,
-                    format!("{what} goes from a component to itself"),
-                )
-                .with_label(flow.source.span, "source and target are the same")
-                .with_help("model internal calls inside the component, not as a flow"),
-            );
-        }
-        connected.insert(&flow.source.value);
-        connected.insert(&flow.target.value);
-        if let Some(protocol) = flow
-            .protocol
-            .as_ref()
-            .filter(|p| catalog().protocol(&p.value).is_none())
-        {
-            let ids = catalog().protocol_names();
-            out.push(unknown_name(
-                Code::UnknownProtocol,
-                &what,
-                "protocol",
-                protocol,
-                &ids,
-            ));
-        }
-        for data in flow.data.iter().chain(&flow.returns) {
-            reference(out, &what, data, "data asset", &data_ids);
-            used_data.insert(&data.value);
-        }
-        check_controls(model, out, &what, &flow.controls, ControlTarget::Flow);
-        for caller in &flow.on_behalf_of {
-            reference(out, &what, caller, "component", &component_ids);
-        }
-        check_on_behalf_of(model, flow, &what, out);
-    }
+        found
+    }));
 
     check_boundaries(model, broken, out);
     check_team_controls(model, out);
@@ -139,8 +86,8 @@ pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagno
         }
     }
 
-    for data in model.data.values() {
-        if !used_data.contains(data.id.value.as_str()) {
+    for (data, used) in model.data.values().zip(used_data.into_vec()) {
+        if !used {
             out.push(
                 Diagnostic::new(Code::UnusedData, format!("data asset `{}` is not used", data.id.value))
                     .with_label(data.id.span, "no component or flow handles it")
@@ -148,8 +95,8 @@ pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagno
             );
         }
     }
-    for component in model.components.values() {
-        if !connected.contains(component.id.value.as_str()) && component.out_of_scope.is_none() {
+    for (component, connected) in model.components.values().zip(connected.into_vec()) {
+        if !connected && component.out_of_scope.is_none() {
             out.push(
                 Diagnostic::new(
                     Code::IsolatedComponent,
@@ -164,9 +111,130 @@ pub(crate) fn validate(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagno
     }
 }
 
+fn check_component(
+    model: &Model,
+    broken: &HashSet<Id>,
+    component: &Decl<Component>,
+    data_ids: &Names,
+    out: &mut Vec<Diagnostic>,
+) {
+    let what = format!("component `{}`", component.id.value);
+    // A component read without a bad entry is not also told that the entry is missing.
+    let partial = broken.contains(&component.id.value);
+    check_component_catalogue(&what, component, partial, out);
+    for data in component.processes.iter().chain(&component.stores) {
+        reference(out, &what, data, "data asset", data_ids);
+    }
+    check_controls(
+        model,
+        out,
+        &what,
+        &component.controls,
+        ControlTarget::Component,
+    );
+    for glob in &component.code {
+        check_glob(out, &what, glob);
+    }
+}
+
+fn check_flow(
+    model: &Model,
+    broken: &HashSet<Id>,
+    flow: &Decl<Flow>,
+    data_ids: &Names,
+    component_ids: &Names,
+    out: &mut Vec<Diagnostic>,
+) {
+    let what = format!("flow `{}`", flow.id.value);
+    for (end, role) in [(&flow.source, "source"), (&flow.target, "target")] {
+        if !model.components.contains_key(&end.value) && !broken.contains(&end.value) {
+            let near = suggest::nearest(&end.value, component_ids.list.iter().copied());
+            let kind = if model.boundaries.contains_key(&end.value) {
+                Some("a boundary")
+            } else if model.data.contains_key(&end.value) {
+                Some("a data asset")
+            } else {
+                None
+            };
+            let mut message = format!(
+                "{what} has {role} `{}`, which is not a component",
+                end.value
+            );
+            if let Some(kind) = kind {
+                message.push_str(&format!(" (it is {kind})"));
+            }
+            out.push(
+                Diagnostic::new(Code::UnknownReference, message)
+                    .with_label(end.span, "not a component")
+                    .with_help(match near {
+                        Some(n) => format!("did you mean `{n}`?"),
+                        None => "flows join components; declare it under `components:`".to_owned(),
+                    }),
+            );
+        }
+    }
+    if flow.source.value == flow.target.value {
+        out.push(
+            Diagnostic::new(
+                Code::SelfFlow,
+                format!("{what} goes from a component to itself"),
+            )
+            .with_label(flow.source.span, "source and target are the same")
+            .with_help("model internal calls inside the component, not as a flow"),
+        );
+    }
+    if let Some(protocol) = flow
+        .protocol
+        .as_ref()
+        .filter(|p| catalog().protocol(&p.value).is_none())
+    {
+        let ids = catalog().protocol_names();
+        out.push(unknown_name(
+            Code::UnknownProtocol,
+            &what,
+            "protocol",
+            protocol,
+            &ids,
+        ));
+    }
+    for data in flow.data.iter().chain(&flow.returns) {
+        reference(out, &what, data, "data asset", data_ids);
+    }
+    check_controls(model, out, &what, &flow.controls, ControlTarget::Flow);
+    for caller in &flow.on_behalf_of {
+        reference(out, &what, caller, "component", component_ids);
+    }
+    check_on_behalf_of(model, flow, &what, out);
+}
+
+/// The entries of a map that references name, marked by index from any thread.
+struct Marks<'m, V> {
+    map: &'m IndexMap<Id, V>,
+    seen: Vec<AtomicBool>,
+}
+
+impl<'m, V> Marks<'m, V> {
+    fn new(map: &'m IndexMap<Id, V>) -> Self {
+        Marks {
+            map,
+            seen: map.keys().map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+
+    fn mark(&self, reference: &Sp<Id>) {
+        if let Some(i) = self.map.get_index_of(&reference.value) {
+            self.seen[i].store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn into_vec(self) -> Vec<bool> {
+        self.seen.into_iter().map(AtomicBool::into_inner).collect()
+    }
+}
+
 fn check_component_catalogue(
     what: &str,
-    component: &crate::model::Decl<crate::model::Component>,
+    component: &Decl<Component>,
     partial: bool,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -341,12 +409,7 @@ fn reference(out: &mut Vec<Diagnostic>, what: &str, reference: &Sp<Id>, kind: &s
 
 /// `on_behalf_of` sorts the requests a forwarder passes on by their caller; out of a component
 /// that forwards nothing, every request is its own, and the list would only cut the flow off.
-fn check_on_behalf_of(
-    model: &Model,
-    flow: &crate::model::Decl<crate::model::Flow>,
-    what: &str,
-    out: &mut Vec<Diagnostic>,
-) {
+fn check_on_behalf_of(model: &Model, flow: &Decl<Flow>, what: &str, out: &mut Vec<Diagnostic>) {
     let Some(first) = flow.on_behalf_of.first() else {
         return;
     };
@@ -388,8 +451,9 @@ fn unknown_name(
 }
 
 fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnostic>) {
-    let mut members = Names::new(model.components.keys(), broken);
-    members.extend(model.boundaries.keys());
+    // Built only for a reference's suggestions: at 50,000 components a set of every id took
+    // 8 ms of every valid model's load.
+    let members = std::cell::OnceCell::new();
     let tree = BoundaryTree::new(model);
     // Each element may sit directly in one boundary, the first that lists it; boundaries nest as
     // a tree.
@@ -405,8 +469,18 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
             );
         }
         for member in &boundary.contains {
-            if !members.set.contains(member.value.as_str()) {
-                reference(out, &what, member, "component or boundary", &members);
+            let component = model.components.get_index_of(member.value.as_str());
+            let inner = match component {
+                Some(_) => None,
+                None => model.boundaries.get_index_of(member.value.as_str()),
+            };
+            if component.is_none() && inner.is_none() {
+                let members = members.get_or_init(|| {
+                    let mut members = Names::new(model.components.keys(), broken);
+                    members.extend(model.boundaries.keys());
+                    members
+                });
+                reference(out, &what, member, "component or boundary", members);
                 continue;
             }
             if member.value == boundary.id.value {
@@ -416,12 +490,9 @@ fn check_boundaries(model: &Model, broken: &HashSet<Id>, out: &mut Vec<Diagnosti
                 );
                 continue;
             }
-            let first = match model.components.get_index_of(member.value.as_str()) {
+            let first = match component {
                 Some(c) => tree.of_component(c),
-                None => model
-                    .boundaries
-                    .get_index_of(member.value.as_str())
-                    .and_then(|inner| tree.listed_in(inner)),
+                None => inner.and_then(|inner| tree.listed_in(inner)),
             };
             let Some((other, listing)) = first.and_then(|f| {
                 let other = model.boundaries.get_index(f)?.1;
