@@ -350,8 +350,13 @@ const TYPE_WORDS: &[(&[&str], &str)] = &[
         "database",
     ),
     (&["waf"], "waf"),
+    // A network load balancer forwards connections, not requests (before the general word).
     (
-        &["load-balancer", "elb", "alb", "nlb", "balancer"],
+        &["nlb", "network-load-balancer", "tcp-proxy"],
+        "network-load-balancer",
+    ),
+    (
+        &["load-balancer", "elb", "alb", "balancer"],
         "load-balancer",
     ),
     (
