@@ -350,6 +350,7 @@ const TYPE_WORDS: &[(&[&str], &str)] = &[
         "database",
     ),
     (&["waf"], "waf"),
+    (&["jupyter", "notebook", "zeppelin"], "notebook-server"),
     // A network load balancer forwards connections, not requests (before the general word).
     (
         &["nlb", "network-load-balancer", "tcp-proxy"],

@@ -66,7 +66,8 @@ fn received(cf: &ComponentFacts, flows: &[FlowExtra]) -> Vec<usize> {
 }
 
 /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
-/// which runs whatever code the builds bring; 3 it parses content (files, XML, serialized
+/// which runs whatever code the builds bring, or a service that runs code its users write (a
+/// notebook server); 3 it parses content (files, XML, serialized
 /// objects, URLs to fetch) and some of its data is written by parties outside the team
 /// (`untrusted_origin`): what it parses may be crafted; 2 it faces the internet, directly or
 /// behind forwarders, or reads what outsiders write; 1 reachable from the internet further in;
@@ -85,7 +86,7 @@ fn foothold(traits: &[&str], controls: &[&str], cf: &ComponentFacts, facts: &Fac
         .iter()
         .any(|(way_in, hardened)| traits.contains(way_in) && !controls.contains(hardened));
     let crafted = || cf.data.iter().any(|&d| facts.data[d].untrusted_origin);
-    if traits.contains(&"build-system") {
+    if traits.contains(&"build-system") || traits.contains(&"runs-user-code") {
         4
     } else if parses && crafted() {
         3
