@@ -67,14 +67,13 @@ fn received(cf: &ComponentFacts, flows: &[FlowExtra]) -> Vec<usize> {
 
 /// How readily an outsider gets a first foothold on a component (`foothold`): 4 a build runner,
 /// which runs whatever code the builds bring, or a service that runs code its users write (a
-/// notebook server); 3 it parses content (files, XML, serialized
-/// objects, URLs to fetch) and some of its data is written by parties outside the team
-/// (`untrusted_origin`): what it parses may be crafted; 2 it faces the internet, directly or
-/// behind forwarders, or reads what outsiders write; 1 reachable from the internet further in;
-/// 0 not reachable. A SOAP adapter parsing its own back end's answers is not a parser of crafted
-/// content, and neither is a parser hardened against what crafted content does (the control
-/// that answers each way in: XML parser hardening, upload validation, safe deserialization,
-/// egress filtering for fetched URLs).
+/// notebook server); 3 it parses content (files, XML, serialized objects, URLs to fetch) and some
+/// of its data is written by parties outside the team (`untrusted_origin`): what it parses may be
+/// crafted; 2 it faces the internet, directly or behind forwarders, or reads what outsiders
+/// write; 1 reachable from the internet further in; 0 not reachable. A SOAP adapter parsing its
+/// own back end's answers is not a parser of crafted content, and neither is a parser hardened
+/// against what crafted content does (the control that answers each way in: XML parser
+/// hardening, upload validation, safe deserialization, egress filtering for fetched URLs).
 fn foothold(traits: &[&str], controls: &[&str], cf: &ComponentFacts, facts: &Facts) -> i64 {
     const CRAFTED: [(&str, &str); 4] = [
         ("accepts-files", "file-validation"),
