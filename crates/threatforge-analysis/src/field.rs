@@ -88,6 +88,7 @@ fields! {
     TrustName = "trust_name",
     UnauthenticatedPath = "unauthenticated_path",
     UntrustedOrigin = "untrusted_origin",
+    ReachesDevices = "reaches_devices",
     UsedByPeople = "used_by_people",
     PasswordLogins = "password_logins",
     DelegatedLogins = "delegated_logins",

@@ -140,6 +140,7 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("categories", STRS),
     ("personal", BOOL),
     ("untrusted_origin", BOOL),
+    ("reaches_devices", BOOL),
     ("quantity", STR),
     ("tags", STRS),
     // Component references end there: a data asset in any list can say where it is kept.

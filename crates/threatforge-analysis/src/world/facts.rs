@@ -119,6 +119,9 @@ pub struct DataFacts {
     /// Some party outside the team writes it: it arrives on a flow from one, or comes back from
     /// one (`is_outsider`). Pages that show such data show what an attacker may have written.
     pub untrusted_origin: bool,
+    /// The team's devices in the field (`embedded-device`, not a vendor's) hold it, or it is on
+    /// a flow of theirs: what it says reaches every unit of their kind.
+    pub reaches_devices: bool,
     pub stored_by: Vec<usize>,
     pub processed_by: Vec<usize>,
     pub flows: Vec<usize>,
@@ -217,6 +220,21 @@ pub(crate) fn derive(model: &Model) -> Facts {
     let outsiders: Vec<bool> = (0..n)
         .map(|c| is_outsider(model, &facts.components[c], c))
         .collect();
+    let devices: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("embedded-device") && !c.has_trait("third-party"))
+        .collect();
+    for (cf, _) in facts
+        .components
+        .iter()
+        .zip(&devices)
+        .filter(|(_, device)| **device)
+    {
+        for &i in &cf.data {
+            facts.data[i].reaches_devices = true;
+        }
+    }
     // Each flow's own facts and the data it carries, worked out in parallel (a large model has
     // hundreds of thousands of flows), then recorded on its ends and its data in model order.
     let resolved: Vec<ResolvedFlow> = (0..model.flows.len())
@@ -242,6 +260,11 @@ pub(crate) fn derive(model: &Model) -> Facts {
             for (outsider, written) in [(outsiders[s], sent), (outsiders[t], returned)] {
                 for &i in written.iter().filter(|_| outsider) {
                     facts.data[i].untrusted_origin = true;
+                }
+            }
+            if devices[s] || devices[t] {
+                for &i in &flow.carried {
+                    facts.data[i].reaches_devices = true;
                 }
             }
             for &i in &flow.carried {
@@ -1449,6 +1472,37 @@ data:
         // Staff inside, and the team's own internet-facing service, write neither.
         assert!(!origin("note"));
         assert!(!origin("price"));
+    }
+
+    #[test]
+    fn data_the_teams_devices_hold_or_receive_reaches_devices() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+components:
+  charger: { technology: iot-device, processes: [serial] }
+  vendor-meter: { technology: iot-device, traits: [third-party] }
+  gateway: { technology: api-service }
+  console: { technology: web-application }
+flows:
+  - charger -> gateway: { protocol: mqtts, data: [reading], returns: [command] }
+  - console -> gateway: { protocol: https, data: [command, note] }
+  - gateway -> vendor-meter: { protocol: https, data: [tariff] }
+data:
+  serial: { classification: internal }
+  reading: { classification: internal }
+  command: { classification: internal }
+  note: { classification: internal }
+  tariff: { classification: internal }
+",
+        );
+        let reaches = |id: &str| facts.data[model.data.get_index_of(id).unwrap()].reaches_devices;
+        // Held by the charger, sent by it, and the answer it is sent.
+        assert!(reaches("serial"));
+        assert!(reaches("reading"));
+        assert!(reaches("command"));
+        // Only between the team's services, or sent to a vendor's device.
+        assert!(!reaches("note"));
+        assert!(!reaches("tariff"));
     }
 
     #[test]

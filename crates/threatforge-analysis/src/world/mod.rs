@@ -635,6 +635,7 @@ impl<'m> World<'m> {
             Field::Quantity => Value::Str(d.quantity.map_or("", |q| q.as_str())),
             Field::Tags => Value::List(List::Strs(&x.tags)),
             Field::UntrustedOrigin => Value::Bool(df.untrusted_origin),
+            Field::ReachesDevices => Value::Bool(df.reaches_devices),
             Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
             Field::ProcessedBy => Value::List(List::Objs(ObjKind::Component, &df.processed_by)),
             Field::Flows => Value::List(List::Objs(ObjKind::Flow, &df.flows)),
