@@ -220,21 +220,6 @@ pub(crate) fn derive(model: &Model) -> Facts {
     let outsiders: Vec<bool> = (0..n)
         .map(|c| is_outsider(model, &facts.components[c], c))
         .collect();
-    let devices: Vec<bool> = model
-        .components
-        .values()
-        .map(|c| c.has_trait("embedded-device") && !c.has_trait("third-party"))
-        .collect();
-    for (cf, _) in facts
-        .components
-        .iter()
-        .zip(&devices)
-        .filter(|(_, device)| **device)
-    {
-        for &i in &cf.data {
-            facts.data[i].reaches_devices = true;
-        }
-    }
     // Each flow's own facts and the data it carries, worked out in parallel (a large model has
     // hundreds of thousands of flows), then recorded on its ends and its data in model order.
     let resolved: Vec<ResolvedFlow> = (0..model.flows.len())
@@ -262,11 +247,6 @@ pub(crate) fn derive(model: &Model) -> Facts {
                     facts.data[i].untrusted_origin = true;
                 }
             }
-            if devices[s] || devices[t] {
-                for &i in &flow.carried {
-                    facts.data[i].reaches_devices = true;
-                }
-            }
             for &i in &flow.carried {
                 for c in [s, t] {
                     facts.components[c].data.push(i);
@@ -278,6 +258,14 @@ pub(crate) fn derive(model: &Model) -> Facts {
     for cf in &mut facts.components {
         cf.data.sort_unstable();
         cf.data.dedup();
+    }
+    // A component's data is now what it holds and what its flows carry.
+    for (component, cf) in model.components.values().zip(&facts.components) {
+        if component.has_trait("embedded-device") && !component.has_trait("third-party") {
+            for &i in &cf.data {
+                facts.data[i].reaches_devices = true;
+            }
+        }
     }
 
     reachability(model, &mut facts);

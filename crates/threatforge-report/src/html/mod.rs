@@ -148,11 +148,14 @@ pub(crate) fn write(
     let mut rest = html.as_str();
     rayon::in_place_scope(|scope| -> io::Result<()> {
         scope.spawn(|_| {
-            inventory =
-                buffered(|buffer| tables::write_inventory(model, &structure, &tally, buffer));
+            inventory = crate::written::as_bytes(|buffer| {
+                tables::write_inventory(model, &structure, &tally, buffer)
+            });
         });
-        scope
-            .spawn(|_| hygiene = buffered(|buffer| tables::write_hygiene(model, analysis, buffer)));
+        scope.spawn(|_| {
+            hygiene =
+                crate::written::as_bytes(|buffer| tables::write_hygiene(model, analysis, buffer))
+        });
         if let Some((at, Part::Register)) = next_mark(rest) {
             out.write_all(&rest.as_bytes()[..at])?;
             rest = &rest[at + Part::Register.mark().len()..];
@@ -171,13 +174,6 @@ pub(crate) fn write(
         }
     }
     out.write_all(rest.as_bytes())
-}
-
-/// What `write` writes, in memory.
-fn buffered(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> io::Result<Vec<u8>> {
-    let mut buffer = Vec::new();
-    write(&mut buffer)?;
-    Ok(buffer)
 }
 
 /// The documents of a large model's page, each written where the template left its mark. (The
