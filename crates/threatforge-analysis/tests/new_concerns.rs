@@ -138,7 +138,7 @@ fn the_controls_each_rule_names_close_it() {
         &[
             ("LOGIN", "assertion-validation"),
             ("FILES", "resource-quotas"),
-            ("REPORTS", "output-encoding"),
+            ("REPORTS", "formula-escaping"),
             ("SUPPORT", "recovery-verification"),
             ("DB", "tenant-isolation"),
         ],
