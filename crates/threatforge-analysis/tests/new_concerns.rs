@@ -488,3 +488,42 @@ flows:
     ));
     absent(&analysis, "card-data-outside-cardholder-zone:card");
 }
+
+/// A login secret on thousands of login flows is checked in one pass over them: who reads it
+/// back is found once, not once per login (4,000 API-key clients took more than the 20 million
+/// steps an expression may take, so the rule failed on a valid model).
+#[test]
+fn a_secret_on_thousands_of_logins_is_judged_within_the_step_limit() {
+    const CLIENTS: usize = 4_000;
+    let mut yaml = String::from(
+        "system: { name: keys }
+data:
+  key: { name: Client API keys, classification: secret, categories: [credential], quantity: many }
+components:
+  db: { technology: postgresql, stores: [key] }
+  api: { technology: api-service, processes: [key] }
+",
+    );
+    for i in 0..CLIENTS {
+        yaml.push_str(&format!(
+            "  c{i}: {{ technology: partner-system, exposure: internet }}\n"
+        ));
+    }
+    yaml.push_str("flows:\n");
+    for i in 0..CLIENTS {
+        yaml.push_str(&format!(
+            "  - c{i} -> api: {{ protocol: https, authentication: api-key, data: [key] }}\n"
+        ));
+    }
+    // Last, so that a search for it from each login goes through every login first.
+    yaml.push_str(
+        "  - api -> db: { protocol: postgres-tls, authentication: credentials, readonly: true, returns: [key] }\n",
+    );
+    let analysis = analyzed(&yaml);
+    let found = open(&analysis, "recoverable-credential-storage:key");
+    assert!(
+        found.explanation.contains("log in to api with"),
+        "{}",
+        found.explanation
+    );
+}
