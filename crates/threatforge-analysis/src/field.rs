@@ -87,6 +87,7 @@ fields! {
     Trust = "trust",
     TrustName = "trust_name",
     UnauthenticatedPath = "unauthenticated_path",
+    OutsiderPath = "outsider_path",
     UntrustedOrigin = "untrusted_origin",
     ReachesDevices = "reaches_devices",
     UsedByPeople = "used_by_people",
@@ -103,4 +104,6 @@ fields! {
     Writes = "writes",
     ZonePeers = "zone_peers",
     Zones = "zones",
+    SharesNodes = "shares_nodes",
+    Firmware = "firmware",
 }

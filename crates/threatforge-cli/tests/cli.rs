@@ -402,3 +402,50 @@ fn diagram_formats_come_from_their_own_list() {
         "{stderr}"
     );
 }
+
+/// The text between the line that starts with `start` and the next line that is a code fence.
+fn block_after<'a>(text: &'a str, start: &str, file: &str) -> Vec<&'a str> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(start));
+    assert!(
+        lines.next().is_some(),
+        "{file} has no line starting {start:?}"
+    );
+    lines.take_while(|l| !l.starts_with("```")).collect()
+}
+
+#[test]
+fn the_readme_gate_sample_is_what_check_prints_for_the_scoring_example() {
+    let repo = support::repo();
+    let readme = std::fs::read_to_string(repo.join("README.md")).expect("README.md");
+    let scoring = std::fs::read_to_string(repo.join("docs/scoring.md")).expect("docs/scoring.md");
+    let command = "$ threatforge check --fail-on high --top 4";
+    let shown = block_after(&readme, command, "README.md");
+    let worked = scoring
+        .split_once("## A worked example")
+        .expect("docs/scoring.md has its worked example")
+        .1;
+    let model = block_after(worked, "```yaml", "docs/scoring.md");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("threatforge.yaml"), model.join("\n") + "\n").expect("write");
+    let args: Vec<&str> = command.split_whitespace().skip(2).take(5).collect();
+    let output = threatforge()
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the sample shows a failed gate"
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        printed.lines().collect::<Vec<_>>(),
+        shown,
+        "README.md's sample after {command:?} is not what check prints; paste this in:\n{printed}"
+    );
+}

@@ -243,6 +243,18 @@ ordered_enum! {
     }
 }
 
+impl RuntimeKind {
+    /// Whether its workloads share machines (a kernel, the node's credentials, its disks): a
+    /// host, a virtual machine or a cluster. A cloud account's workloads do not share credentials
+    /// by running in it, and a serverless platform runs each function with its own role.
+    pub fn shares_nodes(self) -> bool {
+        matches!(
+            self,
+            RuntimeKind::Host | RuntimeKind::VirtualMachine | RuntimeKind::Cluster
+        )
+    }
+}
+
 ordered_enum! {
     /// How severe a threat is, from least to most.
     ThreatSeverity {

@@ -125,6 +125,9 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     ("continues", FLOWS),
     ("continued_by", FLOWS),
     ("from_internet", BOOL),
+    // Whether an outsider can send on it, so a rule about what anyone can make a service do
+    // (spend, send, compute) asks the way in rather than whether the service faces the internet.
+    ("outsider_path", BOOL),
     ("tags", STRS),
 ];
 
@@ -141,6 +144,7 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("personal", BOOL),
     ("untrusted_origin", BOOL),
     ("reaches_devices", BOOL),
+    ("firmware", BOOL),
     ("quantity", STR),
     ("tags", STRS),
     // Component references end there: a data asset in any list can say where it is kept.
@@ -168,6 +172,7 @@ const RUNTIME_FIELDS: &[(&str, Ty)] = &[
     ("traits", STRS),
     ("components", REFS),
     ("zones", STRS),
+    ("shares_nodes", BOOL),
 ];
 
 const MODEL_FIELDS: &[(&str, Ty)] = &[

@@ -209,6 +209,18 @@ impl FlowExtra<'_> {
 struct DataExtra<'m> {
     categories: Vec<&'static str>,
     tags: Vec<&'m str>,
+    firmware: bool,
+}
+
+/// Whether a data asset is a firmware image (`firmware`). The language has no category for
+/// firmware, so the asset's id or name says it: "firmware" in the id (ids are lowercase), or
+/// "firmware image" in the name, in any case. The rules about what devices install and about
+/// tampering on the way ask this one test.
+fn is_firmware(id: &str, d: &threatforge_model::DataAsset) -> bool {
+    id.contains("firmware")
+        || d.name
+            .as_deref()
+            .is_some_and(|n| n.to_ascii_lowercase().contains("firmware image"))
 }
 
 struct BoundaryExtra<'m> {
@@ -382,10 +394,11 @@ impl<'m> World<'m> {
         let serves_tenants = serves_tenants(model, &components);
         let data = model
             .data
-            .values()
-            .map(|d| DataExtra {
+            .iter()
+            .map(|(id, d)| DataExtra {
                 categories: d.categories.iter().map(|c| c.value.as_str()).collect(),
                 tags: tags(&d.tags),
+                firmware: is_firmware(id, d),
             })
             .collect();
         let boundaries = facts
@@ -604,6 +617,7 @@ impl<'m> World<'m> {
                 ff.source
                     .is_some_and(|c| model.components[c].exposure == Some(Exposure::Internet)),
             ),
+            Field::OutsiderPath => Value::Bool(ff.outsider_path),
             Field::Tags => Value::List(List::Strs(&x.tags)),
             Field::Continues => Value::List(List::Objs(
                 ObjKind::Flow,
@@ -636,6 +650,7 @@ impl<'m> World<'m> {
             Field::Tags => Value::List(List::Strs(&x.tags)),
             Field::UntrustedOrigin => Value::Bool(df.untrusted_origin),
             Field::ReachesDevices => Value::Bool(df.reaches_devices),
+            Field::Firmware => Value::Bool(x.firmware),
             Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
             Field::ProcessedBy => Value::List(List::Objs(ObjKind::Component, &df.processed_by)),
             Field::Flows => Value::List(List::Objs(ObjKind::Flow, &df.flows)),
@@ -673,6 +688,7 @@ impl<'m> World<'m> {
             Field::Traits => Value::List(List::Strs(&x.traits)),
             Field::Components => Value::List(List::Objs(ObjKind::Component, &x.members)),
             Field::Zones => Value::List(List::Strs(&x.zones)),
+            Field::SharesNodes => Value::Bool(r.kind.shares_nodes()),
             _ => return None,
         })
     }
@@ -946,13 +962,18 @@ flows:
         assert_eq!(names("user"), ["report"]);
     }
 
-    /// A component's boolean field, by the component's id.
-    fn component_flag(world: &World<'_>, id: &str, field: Field) -> bool {
-        let i = world.model.components.get_index_of(id).expect("component");
-        match world.component_field(i, field) {
+    /// A field's value that must be a boolean; `id` names the element when it is not.
+    fn flag(value: Option<Value<'_>>, id: &str) -> bool {
+        match value {
             Some(Value::Bool(b)) => b,
             other => panic!("{id}: {other:?}"),
         }
+    }
+
+    /// A component's boolean field, by the component's id.
+    fn component_flag(world: &World<'_>, id: &str, field: Field) -> bool {
+        let i = world.model.components.get_index_of(id).expect("component");
+        flag(world.component_field(i, field), id)
     }
 
     #[test]
@@ -1040,6 +1061,52 @@ flows:
         assert!(field(&tagged, "api") && field(&tagged, "tenant-app"));
         assert!(!field(&tagged, "vendor") && !field(&tagged, "legacy") && !field(&tagged, "db"));
         assert!(!field(&plain, "api") && field(&plain, "tenant-app"));
+    }
+
+    #[test]
+    fn firmware_is_read_from_the_id_or_the_name() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+data:
+  gen2-firmware: { classification: internal }
+  images: { name: Charger FIRMWARE IMAGES, classification: internal }
+  settings: { name: Firmware version and settings, classification: internal }
+",
+        );
+        let world = World::new(&model);
+        let firmware = |id: &str| {
+            let i = model.data.get_index_of(id).expect("data");
+            flag(world.data_field(i, Field::Firmware), id)
+        };
+        assert!(firmware("gen2-firmware") && firmware("images"));
+        assert!(!firmware("settings"));
+    }
+
+    #[test]
+    fn shares_nodes_holds_of_hosts_machines_and_clusters_only() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+components:
+  a: { technology: api-service }
+  b: { technology: api-service }
+  c: { technology: api-service }
+  d: { technology: api-service }
+  e: { technology: api-service }
+runtimes:
+  box: { kind: host, runs: [a] }
+  vm: { kind: virtual-machine, runs: [b] }
+  k8s: { kind: cluster, runs: [c] }
+  account: { kind: cloud-account, runs: [d] }
+  lambda: { kind: serverless, runs: [e] }
+",
+        );
+        let world = World::new(&model);
+        let shares = |id: &str| {
+            let i = model.runtimes.get_index_of(id).expect("runtime");
+            flag(world.runtime_field(i, Field::SharesNodes), id)
+        };
+        assert!(shares("box") && shares("vm") && shares("k8s"));
+        assert!(!shares("account") && !shares("lambda"));
     }
 
     #[test]
