@@ -94,7 +94,13 @@ pub(crate) fn of(model: &Model, threat: &Threat) -> Remediation {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let controls: Vec<Advice> = entries.into_iter().flatten().collect();
+        // A control that is an alternative in several entries is explained once.
+        let mut controls: Vec<Advice> = Vec::new();
+        for advice in entries.into_iter().flatten() {
+            if !controls.iter().any(|a| a.id == advice.id) {
+                controls.push(advice);
+            }
+        }
         let how = controls
             .iter()
             .filter(|a| !a.remediation.is_empty())
@@ -227,6 +233,38 @@ flows:
                 .controls
                 .iter()
                 .all(|c| advice.text.contains(&c.remediation))
+        );
+    }
+
+    #[test]
+    fn a_control_offered_in_several_entries_is_explained_once() {
+        let meters = "system: { name: grid }
+data:
+  readings: { classification: confidential }
+components:
+  meter: { technology: iot-device, exposure: internet, processes: [readings] }
+  ingest: { technology: api-service, processes: [readings] }
+flows:
+  - meter -> ingest: { protocol: mqtts, authentication: client-certificate, data: [readings] }
+";
+        let advice = advice_for(meters, "embedded-device-reverse-engineering:meter");
+        assert_eq!(
+            advice.lead.matches("(device-secret-protection)").count(),
+            2,
+            "each entry still names it: {}",
+            advice.lead
+        );
+        let ids: Vec<&str> = advice.controls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["device-secret-protection", "hardening", "key-management"]
+        );
+        let remedy = &catalog().controls["device-secret-protection"].remediation;
+        assert_eq!(
+            advice.text.matches(remedy.as_str()).count(),
+            1,
+            "{}",
+            advice.text
         );
     }
 
