@@ -745,6 +745,26 @@ pub(crate) fn element_scoring(
             )
         }));
     }
+    // On a shared runtime, a workload that runs code others write (a build runner, notebooks:
+    // `foothold` 4) gives the first step of an attack through the runtime without an exploit:
+    // only the step from it to its neighbours is left. Pushed after the exposure factor, which
+    // stays the first.
+    if element == Element::Runtime && !exposed.direct {
+        let runs_others_code = world.runtime_members(index).iter().copied().find(|&c| {
+            world.foothold(c) == 4
+                && world.model.components[c].out_of_scope.is_none()
+                && !world.traits(c).contains(&"third-party")
+        });
+        if let Some(c) = runs_others_code {
+            likelihood.push(reasons.factor("likelihood", "foothold", 1, || {
+                format!(
+                    "`{}` runs code others write (builds, users' code) on `{}`: a foothold there \
+                     needs no exploit, only the step to its neighbours",
+                    world.model.components[c].id.value, world.model.runtimes[index].id.value
+                )
+            }));
+        }
+    }
     // For an attack on an account (spoofing), a second factor on every way in is one more step: a
     // phished or guessed password is then not enough to get there.
     let second_factor = (authentication && element == Element::Component)

@@ -846,3 +846,42 @@ flows:
     let from_staff = analyze(&model("staff"), None);
     assert_eq!(exposure(&from_staff), [-1]);
 }
+
+/// A build runner on a shared cluster runs whatever code its builds bring: the first step of an
+/// attack through the cluster needs no exploit. A web front one hop from the internet is a way
+/// in too, but one an attacker must break first.
+#[test]
+fn a_workload_running_others_code_raises_the_likelihood_of_its_runtime_s_threats() {
+    let with_runner = "system: { name: shop }
+data:
+  cards: { classification: confidential }
+components:
+  runner: { technology: build-agent }
+  payments: { technology: api-service, processes: [cards] }
+runtimes:
+  tools: { kind: cluster, runs: [runner, payments] }
+";
+    let analysis = analyze(with_runner, None);
+    let shared = threat(&analysis, "mixed-targets-on-shared-runtime:tools");
+    let foothold = steps(shared, "foothold");
+    assert_eq!(foothold.len(), 1, "{:?}", shared.factors);
+    assert_eq!(foothold[0].0, 1);
+    assert!(foothold[0].1.contains("`runner`"), "{}", foothold[0].1);
+
+    let with_web_front = "system: { name: shop }
+data:
+  cards: { classification: confidential }
+  page: { classification: public }
+components:
+  visitor: { technology: browser, exposure: internet }
+  web: { technology: web-application, processes: [page] }
+  payments: { technology: api-service, processes: [cards] }
+flows:
+  - visitor -> web: { protocol: https, readonly: true, returns: [page] }
+runtimes:
+  tools: { kind: cluster, runs: [web, payments] }
+";
+    let analysis = analyze(with_web_front, None);
+    let shared = threat(&analysis, "mixed-targets-on-shared-runtime:tools");
+    assert!(!takes_step(shared, "foothold"), "{:?}", shared.factors);
+}

@@ -460,6 +460,11 @@ impl<'m> World<'m> {
         &self.components[component].traits
     }
 
+    /// How readily an outsider gets a first foothold on a component (`foothold`, 0-4).
+    pub fn foothold(&self, component: usize) -> i64 {
+        self.components[component].foothold
+    }
+
     /// A component's criticality level (0-3): `Model::criticality_of`, worked out once.
     pub fn criticality(&self, component: usize) -> i64 {
         self.components[component].criticality
