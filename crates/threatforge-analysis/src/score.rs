@@ -859,7 +859,8 @@ pub(crate) fn element_scoring(
             }
         })
     });
-    // At most 2 likelihood, 4 data, 2 more impact factors: the indexes fit a byte.
+    // At most 3 likelihood (exposure, authentication, a runtime's foothold), 4 data and 2 more
+    // impact factors: the indexes fit a byte.
     let mut factors = likelihood;
     let likelihood = factors.len() as u8;
     let data = data_factors.map(|data| {
