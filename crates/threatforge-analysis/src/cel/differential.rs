@@ -247,7 +247,7 @@ fn both(
         }
         Err(_) => Outcome::Failed,
     };
-    let mut context = Context::default();
+    let mut context = Context::with_env(Arc::clone(&REFERENCE_ENV));
     context.add_variable_as_val(root, to_val(table, &Plain::Obj(on.0, on.1)));
     let expanded = written_out(program.expression(), definitions, &HashMap::new(), &mut 0);
     let reference = match cel::Value::resolve(&expanded, &context) {
@@ -346,6 +346,14 @@ fn written_out(
     }
     out
 }
+
+/// The interpreter's standard library with its strings extension, where `lowerAscii` is.
+static REFERENCE_ENV: LazyLock<Arc<cel::Env>> = LazyLock::new(|| {
+    let mut env = cel::Env::stdlib();
+    env.add_extension(cel::extensions::strings)
+        .expect("the strings extension registers");
+    Arc::new(env)
+});
 
 fn load(text: &str) -> Model {
     load_str(

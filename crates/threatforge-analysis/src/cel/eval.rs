@@ -52,6 +52,7 @@ enum Node {
     StrTest(StrTest, Box<Node>, Box<Node>),
     ToString(Box<Node>),
     ToInt(Box<Node>),
+    LowerAscii(Box<Node>),
     NotStrictlyFalse(Box<Node>),
     List(Vec<Node>),
     Comprehension(Box<Comprehension>),
@@ -361,6 +362,7 @@ impl Compiler<'_> {
             Lowering::Size => Node::Size(next()?),
             Lowering::ToString => Node::ToString(next()?),
             Lowering::ToInt => Node::ToInt(next()?),
+            Lowering::LowerAscii => Node::LowerAscii(next()?),
             Lowering::StrTest(op) => Node::StrTest(op, next()?, next()?),
             Lowering::Cmp(op) => Node::Cmp(op, vec![*next()?, *next()?]),
             Lowering::Arith(op) => Node::Arith(op, vec![*next()?, *next()?]),
@@ -635,6 +637,18 @@ impl<'w> Evaluator<'w> {
                     ));
                 }
             }),
+            Node::LowerAscii(a) => {
+                let v = self.eval(a)?;
+                let text = v
+                    .as_str()
+                    .ok_or_else(|| format!("cannot lowercase a {}", v.kind_name()))?;
+                // Most names are already lowercase or have no letters to change: no copy then.
+                if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+                    return Ok(v);
+                }
+                self.charge_string(text.len())?;
+                Ok(Value::OwnedStr(Rc::from(text.to_ascii_lowercase())))
+            }
             Node::ToInt(a) => match self.eval(a)? {
                 Value::Int(i) => Ok(Value::Int(i)),
                 v => v
@@ -1110,6 +1124,8 @@ flows:
             ),
             ("has(component.owner) && has(component.data)", "true"),
             ("[1, 2, 3][1] * 2 - 1", "3"),
+            (r#""Card UID Ä".lowerAscii()"#, "card uid Ä"),
+            (r#"component.name.lowerAscii() == component.name"#, "true"),
             ("component.outbound[0].target", "db"),
             (
                 "component.inbound[0].source.internet_facing || false",
@@ -1372,6 +1388,21 @@ flows:
         );
         // Under the limit, doubling works.
         assert_eq!(run(&doubled(r#"["ab"]"#, 2)), Ok("abababab".to_owned()));
+    }
+
+    #[test]
+    fn a_lowercased_copy_counts_against_the_string_limit() {
+        let small = limited(|l| l.max_string_bytes = 16);
+        let result = run_within(r#""ABCDEFGHIJKLMNOPQRSTUVWXYZ".lowerAscii()"#, &small, 1);
+        assert!(
+            result.as_ref().is_err_and(|e| e.contains("26 bytes")),
+            "{result:?}"
+        );
+        // Text with nothing to lowercase is not copied, so nothing is charged.
+        assert_eq!(
+            run_within(r#""abcdefghijklmnopqrstuvwxyz".lowerAscii()"#, &small, 1),
+            Ok("abcdefghijklmnopqrstuvwxyz".to_owned())
+        );
     }
 
     #[test]
