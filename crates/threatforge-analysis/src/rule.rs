@@ -164,6 +164,11 @@ pub struct RuleFile {
     /// does not lower the likelihood.
     #[serde(default)]
     pub in_content: bool,
+    /// Component rules: as `in_content`, and the content also counts where the component reads
+    /// it back from a store the team's services wrote it to (a stored script on a page, a
+    /// formula in an export): what parties outside the team wrote is shown as they wrote it.
+    #[serde(default)]
+    pub in_stored_content: bool,
     /// The attacker is a legitimate caller acting within its own login (a compromised or buggy
     /// writer of a shared store, another tenant, a user or partner asking a service for records
     /// that are not theirs): the logins on the paths in are what that caller holds, so they do

@@ -122,6 +122,7 @@ impl Rule {
             failure: self.file.failure,
             of_the_design: self.file.linddun.is_some_and(crate::score::of_the_design),
             in_content: self.file.in_content,
+            in_stored_content: self.file.in_stored_content,
             by_caller: self.file.by_caller,
             off_network: self.file.off_network,
             hints: &self.shared.hints,
@@ -602,18 +603,25 @@ impl RuleCompiler<'_> {
                 .with_help("only a flow has a network path to stand on; remove `in_transit`"),
             );
         }
-        if file.in_content && file.applies_to.element != crate::rule::Element::Component {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::InvalidRule,
-                    "`in_content` on a rule that does not apply to components",
-                )
-                .with_label(
-                    file.id.span,
-                    format!("this rule applies to {}s", file.applies_to.element),
-                )
-                .with_help("only a component is handed content to parse; remove `in_content`"),
-            );
+        for (set, name) in [
+            (file.in_content, "in_content"),
+            (file.in_stored_content, "in_stored_content"),
+        ] {
+            if set && file.applies_to.element != crate::rule::Element::Component {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidRule,
+                        format!("`{name}` on a rule that does not apply to components"),
+                    )
+                    .with_label(
+                        file.id.span,
+                        format!("this rule applies to {}s", file.applies_to.element),
+                    )
+                    .with_help(format!(
+                        "only a component is handed content to parse; remove `{name}`"
+                    )),
+                );
+            }
         }
         if file.group == Some(crate::rule::Group::Target)
             && file.applies_to.element != crate::rule::Element::Flow
@@ -1503,6 +1511,12 @@ mod tests {
         assert_eq!(
             messages,
             ["`in_content` on a rule that does not apply to components"]
+        );
+        let set = team_rule_on("data", "true", "x\nin_stored_content: true");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`in_stored_content` on a rule that does not apply to components"]
         );
     }
 

@@ -470,6 +470,8 @@ pub(crate) struct ElementFactors {
     /// A component that content unvetted parties write reaches
     /// (`ComponentFacts::handed_outsiders_content`).
     handed_outsiders_content: bool,
+    /// ... or reads back from a store what such parties wrote (`World::shows_outsiders_content`).
+    shows_outsiders_content: bool,
     /// Whether the last factor is the blast radius.
     blast: bool,
     /// The element is a flow: its transport threats come from its network path.
@@ -883,6 +885,8 @@ pub(crate) fn element_scoring(
         own_login: element == Element::Component && own_login(world, index),
         handed_outsiders_content: element == Element::Component
             && world.facts.components[index].handed_outsiders_content,
+        shows_outsiders_content: element == Element::Component
+            && world.shows_outsiders_content(index),
         blast: has_blast,
         on_flow: element == Element::Flow,
         on_path,
@@ -915,6 +919,8 @@ pub struct RuleScoring<'r> {
     pub of_the_design: bool,
     /// The rule's attack travels in the content the element is handed (`in_content`).
     pub in_content: bool,
+    /// ... or reads back from where the team's services stored it (`in_stored_content`).
+    pub in_stored_content: bool,
     /// The rule's attacker is a legitimate caller acting within its own login (`by_caller`).
     pub by_caller: bool,
     /// The rule's attack does not come over the network to the element (`off_network`).
@@ -928,6 +934,8 @@ pub struct RuleScoring<'r> {
 /// The inherent score of a threat (before controls) and the factors that made it.
 pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> (Score, Factors) {
     let aspect = aspect_of(rule.stride);
+    let content_reaches = (rule.in_content && element.handed_outsiders_content)
+        || (rule.in_stored_content && element.shows_outsiders_content);
     let mut factors = Factors {
         hints: rule.hints.clone(),
         element: Some(element.clone()),
@@ -942,7 +950,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         // counting it as what keeps the attacker out would be circular.
         on_account: rule.stride == Stride::Spoofing,
         without_authentication: (rule.stride == Stride::Spoofing && element.own_login)
-            || (rule.in_content && element.handed_outsiders_content)
+            || content_reaches
             || rule.by_caller
             || (element.on_flow
                 && matches!(
@@ -950,7 +958,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
                     Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
                 )),
         without_distance: element.far
-            && ((rule.in_content && element.handed_outsiders_content)
+            && (content_reaches
                 || (rule.by_caller && !element.unreachable)),
         on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy

@@ -724,6 +724,52 @@ fn content_from_unvetted_parties_rides_past_the_logins_of_the_services_that_carr
     assert!(has_authentication_step(&labels("browser", "credentials")));
 }
 
+/// Shoppers write reviews that a service stores; staff read them back in a console that no
+/// untrusted zone reaches. Who writes the reviews is the near miss's knob.
+fn reviews(writer: &str) -> String {
+    format!(
+        "system: {{ name: Shop }}
+data:
+  review: {{ classification: internal }}
+components:
+  writer: {{ technology: {writer} }}
+  reviews: {{ technology: api-service, processes: [review] }}
+  db: {{ technology: postgresql, stores: [review] }}
+  staff: {{ technology: browser }}
+  console: {{ technology: web-application, processes: [review] }}
+flows:
+  - writer -> reviews: {{ protocol: https, data: [review] }}
+  - reviews -> db: {{ protocol: postgres-tls, authentication: credentials, data: [review] }}
+  - console -> db: {{ protocol: postgres-tls, authentication: credentials, readonly: true, returns: [review] }}
+  - staff -> console: {{ protocol: https, authentication: session, readonly: true, returns: [review] }}
+"
+    )
+}
+
+#[test]
+fn a_stored_script_reaches_pages_however_far_they_are_from_its_writer() {
+    let shoppers = reviews("browser, exposure: internet");
+    let analysis = analyze(&shoppers, None);
+    let xss = threat(&analysis, "cross-site-scripting:console");
+    // The console is out of every outsider's reach, but what shoppers wrote is on its pages.
+    assert!(!takes_step(xss, "exposure"), "{:?}", xss.factors);
+    assert!(!takes_step(xss, "authentication"), "{:?}", xss.factors);
+    // A parser's attack (`in_content`) is not read back from the database: the same console,
+    // were it an XML parser, would be out of reach.
+    let parser = shoppers.replace(
+        "console: { technology: web-application, processes: [review] }",
+        "console: { technology: web-application, processes: [review], traits: [parses-xml] }",
+    );
+    let analysis = analyze(&parser, None);
+    let xxe = threat(&analysis, "xml-external-entity:console");
+    assert!(takes_step(xxe, "exposure"), "{:?}", xxe.factors);
+    // A browser on the team's own network writes them: nobody unvetted does, and the console's
+    // distance from every untrusted zone counts again.
+    let analysis = analyze(&reviews("browser"), None);
+    let xss = threat(&analysis, "cross-site-scripting:console");
+    assert!(takes_step(xss, "exposure"), "{:?}", xss.factors);
+}
+
 #[test]
 fn what_the_design_does_with_peoples_data_takes_no_exposure_step() {
     let text = clinic("", "").replace(

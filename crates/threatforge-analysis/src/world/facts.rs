@@ -119,6 +119,11 @@ pub struct DataFacts {
     /// Some party outside the team writes it: it arrives on a flow from one, or comes back from
     /// one (`is_outsider`). Pages that show such data show what an attacker may have written.
     pub untrusted_origin: bool,
+    /// Parties the team does not vet write it: it is where a search of outsiders' content starts
+    /// (`outsiders_content`: sent on a flow an outsider can send on, pulled from an outsider, or
+    /// model data made from such content). Narrower than `untrusted_origin`, which a partner
+    /// or a device the team enrolled also makes.
+    pub unvetted_origin: bool,
     /// The team's devices in the field (`embedded-device`, not a vendor's) hold it, or it is on
     /// a flow of theirs: what it says reaches every unit of their kind.
     pub reaches_devices: bool,
@@ -369,8 +374,9 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
     spread_content(facts, &hops, written, &passes_on, &mut reached);
 }
 
-/// Marks every component a datum's outsider copies reach from where they start, following the
-/// datum's hops (sorted) on from each component that passes content on.
+/// Marks every datum with outsider copies as of unvetted origin, and every component those copies
+/// reach from where they start, following the datum's hops (sorted) on from each component that
+/// passes content on.
 fn spread_content(
     facts: &mut Facts,
     hops: &[Vec<(usize, usize)>],
@@ -378,10 +384,11 @@ fn spread_content(
     passes_on: &[bool],
     reached: &mut HashSet<usize>,
 ) {
-    for (hops, mut stack) in hops.iter().zip(starts) {
+    for (d, (hops, mut stack)) in hops.iter().zip(starts).enumerate() {
         if stack.is_empty() {
             continue;
         }
+        facts.data[d].unvetted_origin = true;
         reached.clear();
         while let Some(c) = stack.pop() {
             if !reached.insert(c) {
@@ -1460,6 +1467,12 @@ data:
         // Staff inside, and the team's own internet-facing service, write neither.
         assert!(!origin("note"));
         assert!(!origin("price"));
+        // Nobody vets the shopper: the review is where the search of outsiders' content starts.
+        // The vendor the team signed up with is outside the team but no anonymous party; nor is
+        // anyone unvetted writing the note or the price.
+        let unvetted = |id: &str| facts.data[model.data.get_index_of(id).unwrap()].unvetted_origin;
+        assert!(unvetted("review"));
+        assert!(!unvetted("ticket") && !unvetted("note") && !unvetted("price"));
     }
 
     #[test]

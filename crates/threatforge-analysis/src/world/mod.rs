@@ -7,7 +7,9 @@ pub(crate) mod reach;
 
 use rayon::prelude::*;
 use threatforge_model::catalog;
-use threatforge_model::{Authentication, Classification, ComponentKind, Exposure, Model};
+use threatforge_model::{
+    Authentication, Classification, ComponentKind, DataCategory, Exposure, Model,
+};
 
 use self::facts::{ComponentFacts, Facts, sensitivity, trust_level};
 use crate::cel::value::{List, ObjKind, Value};
@@ -463,6 +465,22 @@ impl<'m> World<'m> {
     /// How readily an outsider gets a first foothold on a component (`foothold`, 0-4).
     pub fn foothold(&self, component: usize) -> i64 {
         self.components[component].foothold
+    }
+
+    /// Content that parties the team does not vet write reaches the component: handed to it
+    /// through the services that carry it (`ComponentFacts::handed_outsiders_content`), or read
+    /// back from where the team's services stored it (a datum it receives of `unvetted_origin`).
+    /// Not the credentials outsiders log in with nor the card data they pay with: those are not
+    /// content anything shows or passes on as written.
+    pub fn shows_outsiders_content(&self, component: usize) -> bool {
+        self.facts.components[component].handed_outsiders_content
+            || self.components[component].received.iter().any(|&d| {
+                self.facts.data[d].unvetted_origin
+                    && !self.model.data[d]
+                        .categories
+                        .iter()
+                        .any(|c| matches!(c.value, DataCategory::Credential | DataCategory::Payment))
+            })
     }
 
     /// A component's criticality level (0-3): `Model::criticality_of`, worked out once.
