@@ -3,7 +3,8 @@
 //! each element with its own explanation and is scored as the most severe of them. A flow rule
 //! with `group: target` does the same per component its flows lead into, `<rule>:<component>`,
 //! and per cluster for flows between two components on one cluster, `<rule>:<cluster>`: there the
-//! one fix is the cluster's (a service mesh's mTLS), not each receiving service's.
+//! one fix is the cluster's (a service mesh's mTLS), not each receiving service's. `group: source`
+//! groups a flow rule's threats per component the flows come from.
 //! A rule that finds one element keeps that element's threat and id, unless the team decided on
 //! the group.
 //!
@@ -218,7 +219,7 @@ impl<'m> Clusters<'m> {
 }
 
 /// The element a grouped threat is about: the model, the cluster a flow runs inside, or the
-/// component it leads into.
+/// component it leads into (or, `group: source`, comes from).
 fn key_of<'m>(
     model: &'m Model,
     clusters: &Clusters<'m>,
@@ -236,7 +237,11 @@ fn key_of<'m>(
                 },
             )
         }
-        Group::Target => None,
+        Group::Source if threat.element.kind == Element::Flow => {
+            let flow = model.flows.get(&*threat.element.id)?;
+            Some((Element::Component, flow.source.value.as_str()))
+        }
+        Group::Target | Group::Source => None,
     }
 }
 
@@ -350,9 +355,10 @@ impl Pending {
             worst.explanation.to_string()
         } else {
             let names: Vec<String> = elements.iter().map(|e| format!("`{}`", e.id)).collect();
-            let into = match element.kind {
-                Element::Model => String::new(),
-                Element::Runtime => format!(" inside `{}`", element.id),
+            let into = match (element.kind, group) {
+                (Element::Model, _) => String::new(),
+                (Element::Runtime, _) => format!(" inside `{}`", element.id),
+                (_, Group::Source) => format!(" from `{}`", element.id),
                 _ => format!(" into `{}`", element.id),
             };
             format!(

@@ -92,6 +92,10 @@ pub enum Group {
     /// components on one cluster group per cluster instead, `<rule>:<cluster>`, whose mesh
     /// closes them all.
     Target,
+    /// For a flow rule: one threat per component its flows come from, `<rule>:<component>`, where
+    /// that component's side is the one fix for every flow (the app that speaks an unencrypted
+    /// commissioning protocol to each kind of device it sets up).
+    Source,
 }
 
 /// Where a rule's findings are listed.

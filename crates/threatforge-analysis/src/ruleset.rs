@@ -623,19 +623,26 @@ impl RuleCompiler<'_> {
                 );
             }
         }
-        if file.group == Some(crate::rule::Group::Target)
+        let by_end = match file.group {
+            Some(crate::rule::Group::Target) => Some("target"),
+            Some(crate::rule::Group::Source) => Some("source"),
+            _ => None,
+        };
+        if let Some(end) = by_end
             && file.applies_to.element != crate::rule::Element::Flow
         {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::InvalidRule,
-                    "`group: target` on a rule that does not apply to flows",
+                    format!("`group: {end}` on a rule that does not apply to flows"),
                 )
                 .with_label(
                     file.id.span,
                     format!("this rule applies to {}s", file.applies_to.element),
                 )
-                .with_help("group a flow rule by its target, or use `group: model`"),
+                .with_help(format!(
+                    "group a flow rule by its {end}, or use `group: model`"
+                )),
             );
         }
         let members = file.members.as_ref().map(|members| {
@@ -1527,6 +1534,12 @@ mod tests {
         assert_eq!(
             messages,
             ["`group: target` on a rule that does not apply to flows"]
+        );
+        let set = team_rule("true", "x\ngroup: source");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`group: source` on a rule that does not apply to flows"]
         );
     }
 

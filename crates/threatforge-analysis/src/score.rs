@@ -958,8 +958,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
                     Stride::InformationDisclosure | Stride::Tampering | Stride::Spoofing
                 )),
         without_distance: element.far
-            && (content_reaches
-                || (rule.by_caller && !element.unreachable)),
+            && (content_reaches || (rule.by_caller && !element.unreachable)),
         on_wire: element.on_flow && rule.in_transit,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),

@@ -276,6 +276,49 @@ fn clear_text_without_credentials_joins_the_clusters_credentials_threat() {
     );
 }
 
+/// An installer app commissioning two generations of chargers over Bluetooth in clear: one
+/// protocol, the app's, and one fix (`group: source`); a second app is another threat.
+#[test]
+fn one_apps_unencrypted_links_to_two_devices_are_one_threat_of_the_app() {
+    let text = "system: { name: chargers }
+data:
+  pin: { classification: secret, categories: [credential] }
+components:
+  installer-app: { technology: mobile-app }
+  service-tool: { technology: mobile-app }
+  gen1: { technology: iot-device }
+  gen2: { technology: iot-device }
+flows:
+  - installer-app -> gen1: { protocol: bluetooth, authentication: credentials, data: [pin] }
+  - installer-app -> gen2: { protocol: bluetooth, authentication: credentials, data: [pin] }
+  - service-tool -> gen2: { protocol: bluetooth, authentication: credentials, data: [pin] }
+";
+    let analysis = analyzed(text);
+    let found = of_rule(&analysis, "unencrypted-proximity-link");
+    let ids: Vec<String> = found.iter().map(|t| t.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "unencrypted-proximity-link:installer-app",
+            "unencrypted-proximity-link:service-tool->gen2"
+        ],
+        "{found:?}"
+    );
+    let group = found[0];
+    assert_eq!(group.element.kind, Element::Component);
+    assert_eq!(
+        member_ids(group),
+        ["installer-app->gen1", "installer-app->gen2"]
+    );
+    assert!(
+        group
+            .explanation
+            .starts_with("The same gap on 2 flows from `installer-app`, with one fix for all:"),
+        "{}",
+        group.explanation
+    );
+}
+
 /// A pipeline that pushes into two environments and publishes to a registry: one threat on the
 /// pipeline whose members are the flows it pushes over (`members`), found on each target.
 #[test]

@@ -476,10 +476,9 @@ impl<'m> World<'m> {
         self.facts.components[component].handed_outsiders_content
             || self.components[component].received.iter().any(|&d| {
                 self.facts.data[d].unvetted_origin
-                    && !self.model.data[d]
-                        .categories
-                        .iter()
-                        .any(|c| matches!(c.value, DataCategory::Credential | DataCategory::Payment))
+                    && !self.model.data[d].categories.iter().any(|c| {
+                        matches!(c.value, DataCategory::Credential | DataCategory::Payment)
+                    })
             })
     }
 
