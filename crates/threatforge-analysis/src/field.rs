@@ -89,6 +89,7 @@ fields! {
     UnauthenticatedPath = "unauthenticated_path",
     OutsiderPath = "outsider_path",
     UntrustedOrigin = "untrusted_origin",
+    UnvettedOrigin = "unvetted_origin",
     ReachesDevices = "reaches_devices",
     UsedByPeople = "used_by_people",
     PasswordLogins = "password_logins",

@@ -161,9 +161,13 @@ fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Box<Pending>
             continue;
         };
         for superseded in &root.file.supersedes {
-            let same_kind = active
-                .iter()
-                .any(|r| r.id() == superseded.value && r.file.group == Some(group));
+            // A checklist line's group does not join a threat's: the register holds only what
+            // the model makes a threat of.
+            let same_kind = active.iter().any(|r| {
+                r.id() == superseded.value
+                    && r.file.group == Some(group)
+                    && r.file.tier == root.file.tier
+            });
             if !same_kind {
                 continue;
             }

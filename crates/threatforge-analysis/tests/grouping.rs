@@ -276,6 +276,52 @@ fn clear_text_without_credentials_joins_the_clusters_credentials_threat() {
     );
 }
 
+/// Two services whose log lines the model says carry passwords, and two more that handle them
+/// and ship logs the model says nothing more of: the stated threat (the register) and the
+/// inference it supersedes (the checklist) are each one group, and the checklist's does not
+/// fold into the register's.
+#[test]
+fn a_checklist_group_stays_apart_from_the_threat_group_that_supersedes_it() {
+    let text = "system: { name: shop }
+data:
+  password: { classification: secret, categories: [credential] }
+  app-logs: { classification: internal, categories: [logs] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  web: { technology: web-application, processes: [password] }
+  admin: { technology: web-application, processes: [password] }
+  login: { technology: api-service, processes: [password] }
+  account: { technology: api-service, processes: [password] }
+  logs: { technology: log-collector, stores: [app-logs, password] }
+flows:
+  - shopper -> web: { protocol: https, authentication: credentials, data: [password] }
+  - web -> login: { protocol: https, authentication: token, data: [password] }
+  - web -> account: { protocol: https, authentication: token, data: [password] }
+  - shopper -> admin: { protocol: https, authentication: credentials, data: [password] }
+  - web -> logs: { protocol: syslog-tls, data: [app-logs, password], usage: devops }
+  - admin -> logs: { protocol: syslog-tls, data: [app-logs, password], usage: devops }
+  - login -> logs: { protocol: syslog-tls, data: [app-logs], usage: devops }
+  - account -> logs: { protocol: syslog-tls, data: [app-logs], usage: devops }
+";
+    let analysis = analyzed(text);
+    let stated = of_rule(&analysis, "sensitive-data-in-logs");
+    assert_eq!(stated.len(), 1, "{stated:?}");
+    assert_eq!(member_ids(stated[0]), ["admin->logs", "web->logs"]);
+    assert!(
+        analysis
+            .threats
+            .iter()
+            .any(|t| t.id == *"sensitive-data-in-logs:model")
+    );
+    let inferred: Vec<&Threat> = analysis
+        .hygiene
+        .iter()
+        .filter(|t| &*t.rule == "possible-sensitive-data-in-logs")
+        .collect();
+    assert_eq!(inferred.len(), 1, "{inferred:?}");
+    assert_eq!(member_ids(inferred[0]), ["account->logs", "login->logs"]);
+}
+
 /// An installer app commissioning two generations of chargers over Bluetooth in clear: one
 /// protocol, the app's, and one fix (`group: source`); a second app is another threat.
 #[test]

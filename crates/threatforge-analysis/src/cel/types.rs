@@ -143,6 +143,7 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("categories", STRS),
     ("personal", BOOL),
     ("untrusted_origin", BOOL),
+    ("unvetted_origin", BOOL),
     ("reaches_devices", BOOL),
     ("firmware", BOOL),
     ("quantity", STR),

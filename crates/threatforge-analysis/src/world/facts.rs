@@ -306,8 +306,9 @@ pub(crate) fn derive(model: &Model) -> Facts {
 /// so the work is that of sorting the (flow, datum) pairs, however many data a hub carries.
 ///
 /// Model data (chunks of text, embeddings, a fine-tuning set) is not structured by the team: a
-/// process handed outsiders' content writes that content into what it sends of it. Such data
-/// starts a second search where a process the first one reached sends it.
+/// process handed outsiders' content writes that content into what it makes and sends. Such data
+/// starts a second search where a process the first one reached sends it, unless the process
+/// only passes it on (it receives that datum too).
 fn outsiders_content(model: &Model, facts: &mut Facts) {
     let datum = |d: &threatforge_model::Sp<String>| model.data.get_index_of(&d.value);
     // Per datum, the hops it travels, (from, to): sent on a flow (source to target) or returned
@@ -367,7 +368,10 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
     spread_content(facts, &hops, starts, &passes_on, &mut reached);
     let mut written: Vec<Vec<usize>> = vec![Vec::new(); model.data.len()];
     for (s, t, d) in model_writes {
-        if facts.components[s].handed_outsiders_content && passes_on[s] {
+        // Made there, not passed on: a prompt template the service reads from its own store and
+        // sends with each request is the team's, whatever else the request carries.
+        let received = hops[d].iter().any(|&(_, to)| to == s);
+        if facts.components[s].handed_outsiders_content && passes_on[s] && !received {
             written[d].push(t);
         }
     }
@@ -1421,21 +1425,30 @@ components:
   index: { technology: postgresql }
   exporter: { technology: worker }
   warehouse: { technology: postgresql }
+  prompts: { technology: object-storage }
+  embedder: { technology: external-service, traits: [third-party] }
 flows:
   - ingestion -> sites: { protocol: https, readonly: true, returns: [page] }
   - ingestion -> index: { protocol: postgres-tls, authentication: credentials, data: [chunk] }
   - ingestion -> warehouse: { protocol: postgres-tls, authentication: credentials, data: [stats] }
   - exporter -> index: { protocol: postgres-tls, authentication: credentials, data: [chunk] }
+  - ingestion -> prompts: { protocol: https, authentication: token, readonly: true, returns: [template] }
+  - ingestion -> embedder: { protocol: https, authentication: api-key, data: [template, page] }
 data:
   page: { classification: public }
   chunk: { classification: internal, categories: [model] }
   stats: { classification: internal }
+  template: { classification: internal, categories: [model] }
 ",
         );
         let handed = |id: &str| component(&model, &facts, id).handed_outsiders_content;
         // The chunks are the pages' text; the counts the job writes elsewhere are its own.
         assert!(handed("ingestion") && handed("index"));
         assert!(!handed("warehouse") && !handed("exporter"));
+        // The job makes the chunks; it only passes on the prompt template it reads.
+        let unvetted = |id: &str| facts.data[model.data.get_index_of(id).unwrap()].unvetted_origin;
+        assert!(unvetted("chunk") && unvetted("page"));
+        assert!(!unvetted("template") && !unvetted("stats"));
     }
 
     #[test]

@@ -671,6 +671,7 @@ impl<'m> World<'m> {
             Field::Quantity => Value::Str(d.quantity.map_or("", |q| q.as_str())),
             Field::Tags => Value::List(List::Strs(&x.tags)),
             Field::UntrustedOrigin => Value::Bool(df.untrusted_origin),
+            Field::UnvettedOrigin => Value::Bool(df.unvetted_origin),
             Field::ReachesDevices => Value::Bool(df.reaches_devices),
             Field::Firmware => Value::Bool(x.firmware),
             Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
