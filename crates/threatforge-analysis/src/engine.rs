@@ -1,6 +1,7 @@
 //! Evaluating rules on a model: facts and values are derived once, then every rule runs over the
 //! elements it applies to, in parallel. Threats come out sorted by id.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -370,11 +371,26 @@ fn candidate<'m>(
                 (ObjKind::Runtime, index),
                 &r.id.value,
                 r.id.span,
-                Vec::new(),
+                controls_of_every_workload(model, world.runtime_members(index)),
             )
         }
         Element::Model => plain((ObjKind::Model, 0), "model", model.system_span, Vec::new()),
     }
+}
+
+/// What a runtime holds: a runtime declares no controls of its own, and a control every
+/// component it runs declares (container hardening in each workload's manifest, a network policy
+/// for each namespace) is in place for the runtime's threats. Nothing where it runs nothing.
+fn controls_of_every_workload<'m>(model: &'m Model, members: &[usize]) -> Vec<&'m str> {
+    let mut workloads = members.iter().map(|&c| &model.components[c].controls);
+    let Some(first) = workloads.next() else {
+        return Vec::new();
+    };
+    let mut common: Vec<&'m str> = first.iter().map(|c| c.value.as_str()).collect();
+    for controls in workloads {
+        common.retain(|&c| controls.iter().any(|d| d.value == c));
+    }
+    common
 }
 
 fn applies(rule: &Rule, candidate: &Candidate) -> bool {
@@ -531,9 +547,22 @@ fn evaluate_element<'w>(
                     },
                 );
             let explanation = with_consequences(explanation, &absorbed);
+            let (members, member_spans): (Vec<ElementRef>, Vec<Span>) = members_of
+                .iter()
+                .position(|(id, _)| *id == rule.id())
+                .map(|at| std::mem::take(&mut members_of[at].1))
+                .unwrap_or_default()
+                .into_iter()
+                .unzip();
+            let on_members = controls_on_every_flow(world, &members, &candidate.controls);
+            let controls: Cow<'_, [&str]> = if on_members.is_empty() {
+                Cow::Borrowed(&candidate.controls)
+            } else {
+                Cow::Owned([&candidate.controls[..], &on_members].concat())
+            };
             let mitigation = mitigation_by(
                 &with_absorbed_mitigations(&rule.shared.mitigations, &absorbed),
-                &candidate.controls,
+                &controls,
             );
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
             let residual = residual_of(&inherent, &mitigation);
@@ -542,13 +571,6 @@ fn evaluate_element<'w>(
                 Tier::Hygiene if stated.contains(&rule.id()) => Tier::Threat,
                 tier => tier,
             };
-            let (members, member_spans) = members_of
-                .iter()
-                .position(|(id, _)| *id == rule.id())
-                .map(|at| std::mem::take(&mut members_of[at].1))
-                .unwrap_or_default()
-                .into_iter()
-                .unzip();
             Threat {
                 id: ThreatId::new(rule.shared.id.clone(), element_id.clone()),
                 rule: rule.shared.id.clone(),
@@ -734,6 +756,37 @@ fn name_fronting_controls(
 
 /// The elements a threat is about, with where each is declared.
 type Members = Vec<(ElementRef, Span)>;
+
+/// The controls every one of a threat's members declares, where its members are flows (the
+/// pushes a pipeline makes, each with short-lived credentials), and the element itself does not:
+/// the threat is about those flows, so a control on each of them is in place for it. None where
+/// a member is a component or there are none.
+fn controls_on_every_flow<'m>(
+    world: &World<'m>,
+    members: &[ElementRef],
+    own: &[&str],
+) -> Vec<&'m str> {
+    let mut flows = members.iter().map(|m| match m.kind {
+        Element::Flow => world.model.flows.get(&*m.id),
+        _ => None,
+    });
+    let Some(Some(first)) = flows.next() else {
+        return Vec::new();
+    };
+    let mut common: Vec<&'m str> = first
+        .effective_controls()
+        .into_iter()
+        .filter(|c| !own.contains(c))
+        .collect();
+    for flow in flows {
+        let Some(flow) = flow else {
+            return Vec::new();
+        };
+        let declared = flow.effective_controls();
+        common.retain(|c| declared.contains(c));
+    }
+    common
+}
 
 /// The flows and components of a rule's `members` value, each once, in the order given, with
 /// the same list as values for its explanation; `None` when it holds anything else.

@@ -186,6 +186,95 @@ fn partial_mitigation_lowers_likelihood_and_names_what_is_missing() {
     assert!(sql.is_open());
 }
 
+/// A checkout that charges cards at two providers: card testing's members are the two flows the
+/// cards go out on, and a control on each of them is in place for the threat.
+fn checkout(first: &str, second: &str) -> String {
+    format!(
+        "system: {{ name: shop }}
+data:
+  card: {{ classification: secret, categories: [payment] }}
+components:
+  shopper: {{ technology: browser, exposure: internet }}
+  checkout: {{ technology: web-application, processes: [card] }}
+  psp: {{ technology: payment-provider, exposure: internet }}
+  backup-psp: {{ technology: payment-provider, exposure: internet }}
+flows:
+  - shopper -> checkout: {{ protocol: https, authentication: session, data: [card] }}
+  - checkout -> psp: {{ protocol: https, authentication: api-key, data: [card], controls: [{first}] }}
+  - checkout -> backup-psp: {{ protocol: https, authentication: api-key, data: [card], controls: [{second}] }}
+"
+    )
+}
+
+#[test]
+fn a_control_on_every_member_flow_is_in_place_for_the_threat() {
+    let in_place = |text: &str| {
+        let analysis = analyze(text, None);
+        let threat = threat(&analysis, "card-testing:checkout");
+        (
+            threat.mitigation.coverage,
+            threat
+                .mitigation
+                .in_place()
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        in_place(&checkout("rate-limiting", "rate-limiting, tls")),
+        (Coverage::Partial, vec!["rate-limiting".to_owned()])
+    );
+    // One way out without it: the cards can be tried there.
+    assert_eq!(
+        in_place(&checkout("rate-limiting", "tls")),
+        (Coverage::None, Vec::new())
+    );
+}
+
+/// A catalogue in a less trusted zone next to the payment service on one cluster; the two
+/// arguments are the controls each workload declares.
+fn shared_cluster(catalogue: &str, payments: &str) -> String {
+    format!(
+        "system: {{ name: shop }}
+data:
+  card: {{ classification: secret, categories: [payment] }}
+  products: {{ classification: public }}
+boundaries:
+  app-zone: {{ kind: network, trust: medium, contains: [catalogue] }}
+  pci-zone: {{ kind: network, trust: high, contains: [payments] }}
+components:
+  catalogue: {{ technology: api-service, processes: [products], controls: [{catalogue}] }}
+  payments: {{ technology: api-service, processes: [card], controls: [{payments}] }}
+flows:
+  - catalogue -> payments: {{ protocol: grpc-tls, authentication: client-certificate, data: [card], returns: [products] }}
+runtimes:
+  cluster: {{ kind: cluster, runs: [catalogue, payments] }}
+"
+    )
+}
+
+#[test]
+fn a_control_every_workload_declares_is_in_place_for_its_runtime() {
+    let in_place = |text: &str| {
+        let analysis = analyze(text, None);
+        let threat = threat(&analysis, "mixed-targets-on-shared-runtime:cluster");
+        threat
+            .mitigation
+            .in_place()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        in_place(&shared_cluster(
+            "container-hardening, sast",
+            "container-hardening"
+        )),
+        ["container-hardening"]
+    );
+    // One workload without it: the nodes are not hardened where the other runs.
+    assert!(in_place(&shared_cluster("container-hardening", "sast")).is_empty());
+}
+
 #[test]
 fn full_mitigation_closes_the_threat_and_says_by_which_controls() {
     let analysis = analyze(&clinic("input-validation, parameterized-queries", ""), None);
