@@ -618,7 +618,7 @@ impl RuleCompiler<'_> {
                         format!("this rule applies to {}s", file.applies_to.element),
                     )
                     .with_help(format!(
-                        "only a component is handed content to parse; remove `{name}`"
+                        "only a component is handed or shows content; remove `{name}`"
                     )),
                 );
             }
