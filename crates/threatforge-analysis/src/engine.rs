@@ -382,13 +382,28 @@ fn candidate<'m>(
 /// component it runs declares (container hardening in each workload's manifest, a network policy
 /// for each namespace) is in place for the runtime's threats. Nothing where it runs nothing.
 fn controls_of_every_workload<'m>(model: &'m Model, members: &[usize]) -> Vec<&'m str> {
-    let mut workloads = members.iter().map(|&c| &model.components[c].controls);
-    let Some(first) = workloads.next() else {
+    declared_by_every(members.iter().map(|&c| {
+        Some(
+            model.components[c]
+                .controls
+                .iter()
+                .map(|x| x.value.as_str())
+                .collect(),
+        )
+    }))
+}
+
+/// The controls in every one of the lists, in the first list's order; none where there are no
+/// lists or one is missing (`None`: an element that cannot hold controls).
+fn declared_by_every<'m>(mut lists: impl Iterator<Item = Option<Vec<&'m str>>>) -> Vec<&'m str> {
+    let Some(Some(mut common)) = lists.next() else {
         return Vec::new();
     };
-    let mut common: Vec<&'m str> = first.iter().map(|c| c.value.as_str()).collect();
-    for controls in workloads {
-        common.retain(|&c| controls.iter().any(|d| d.value == c));
+    for list in lists {
+        let Some(list) = list else {
+            return Vec::new();
+        };
+        common.retain(|c| list.contains(c));
     }
     common
 }
@@ -766,25 +781,17 @@ fn controls_on_every_flow<'m>(
     members: &[ElementRef],
     own: &[&str],
 ) -> Vec<&'m str> {
-    let mut flows = members.iter().map(|m| match m.kind {
-        Element::Flow => world.model.flows.get(&*m.id),
-        _ => None,
-    });
-    let Some(Some(first)) = flows.next() else {
-        return Vec::new();
-    };
-    let mut common: Vec<&'m str> = first
-        .effective_controls()
-        .into_iter()
-        .filter(|c| !own.contains(c))
-        .collect();
-    for flow in flows {
-        let Some(flow) = flow else {
-            return Vec::new();
-        };
-        let declared = flow.effective_controls();
-        common.retain(|c| declared.contains(c));
-    }
+    let mut common = declared_by_every(members.iter().map(|m| {
+        match m.kind {
+            Element::Flow => world
+                .model
+                .flows
+                .get(&*m.id)
+                .map(|flow| flow.effective_controls()),
+            _ => None,
+        }
+    }));
+    common.retain(|c| !own.contains(c));
     common
 }
 
