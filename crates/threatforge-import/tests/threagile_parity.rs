@@ -455,6 +455,40 @@ trust_boundaries:
             "[web, api] }\n  Backend: { id: backend, type: network-on-prem, technical_assets_inside: [db]",
         ),
     ),
+    // A build server in the same network as a web server it has no connection with.
+    case(
+        "missing-network-segmentation",
+        "jenkins",
+        r#"technical_assets:
+  Web: { id: web, type: process, technology: web-server, internet: true, data_assets_processed: [orders] }
+  Jenkins: { id: jenkins, type: process, technology: build-pipeline, confidentiality: confidential, integrity: critical, data_assets_processed: [orders],
+    communication_links: { Deploy: { target: api, protocol: ssh, authentication: client-certificate, authorization: technical-user, usage: devops, data_assets_sent: [orders] } } }
+  API: { id: api, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+trust_boundaries:
+  Net: { id: net, type: network-on-prem, technical_assets_inside: [web, jenkins, api] }
+  Build: { id: build, type: network-on-prem, technical_assets_inside: [] }
+"#,
+        (
+            "[web, jenkins, api] }\n  Build: { id: build, type: network-on-prem, technical_assets_inside: []",
+            "[web, api] }\n  Build: { id: build, type: network-on-prem, technical_assets_inside: [jenkins]",
+        ),
+    ),
+    // A stateless web application rated confidential beside a CMS it has no connection with:
+    // nothing on it is kept at rest or holds the keys to other systems.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-network-segmentation",
+            "app",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-application, internet: true, confidentiality: confidential, integrity: critical, data_assets_processed: [orders] }
+  CMS: { id: cms, type: process, technology: cms, internet: true, data_assets_processed: [orders] }
+trust_boundaries:
+  Net: { id: net, type: network-on-prem, technical_assets_inside: [app, cms] }
+"#,
+            ("technology: cms", "technology: web-server"),
+        ),
+    ),
     // No vault in a model with secrets.
     differs(
         Expect::DoesNotFire,
