@@ -325,8 +325,11 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
         })
         .collect();
     // Model data written by one component to another (writer, receiver, datum), for the second
-    // search.
+    // search, and each (component, datum) of model data that reaches a component: a writer that
+    // receives the datum it writes passes it on rather than makes it. A set, not a search of the
+    // datum's hops per write, which a datum on many flows would make quadratic.
     let mut model_writes: Vec<(usize, usize, usize)> = Vec::new();
+    let mut model_received: HashSet<(usize, usize)> = HashSet::new();
     for (f, ff) in facts.flows.iter().enumerate() {
         let (Some(s), Some(t)) = (ff.source, ff.target) else {
             continue;
@@ -338,12 +341,18 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
             if ff.outsider_path {
                 starts[d].push(t);
             }
-            if is_model[d] && !flow.readonly {
-                model_writes.push((s, t, d));
+            if is_model[d] {
+                model_received.insert((t, d));
+                if !flow.readonly {
+                    model_writes.push((s, t, d));
+                }
             }
         }
         for d in flow.returns.iter().filter_map(datum) {
             hops[d].push((t, s));
+            if is_model[d] {
+                model_received.insert((s, d));
+            }
             if pulled {
                 starts[d].push(s);
             }
@@ -370,8 +379,10 @@ fn outsiders_content(model: &Model, facts: &mut Facts) {
     for (s, t, d) in model_writes {
         // Made there, not passed on: a prompt template the service reads from its own store and
         // sends with each request is the team's, whatever else the request carries.
-        let received = hops[d].iter().any(|&(_, to)| to == s);
-        if facts.components[s].handed_outsiders_content && passes_on[s] && !received {
+        if facts.components[s].handed_outsiders_content
+            && passes_on[s]
+            && !model_received.contains(&(s, d))
+        {
             written[d].push(t);
         }
     }
