@@ -91,6 +91,7 @@ fields! {
     UntrustedOrigin = "untrusted_origin",
     UnvettedOrigin = "unvetted_origin",
     ReachesDevices = "reaches_devices",
+    HandledBy = "handled_by",
     UsedByPeople = "used_by_people",
     PasswordLogins = "password_logins",
     DelegatedLogins = "delegated_logins",

@@ -527,3 +527,79 @@ components:
         found.explanation
     );
 }
+
+/// One PIN on thousands of devices, and card data through thousands of edge proxies, are judged
+/// within the step limit: each device or proxy is named once from the datum's `handled_by`,
+/// where the rules first removed repeats by comparing every pair of flows (3,000 devices took
+/// more than the 20 million steps an expression may take, so the rule failed on a valid model).
+/// The explanations name the first twenty and count the rest, within the explanation's size
+/// limit (4,000 proxies' names overran it, an error in five rules).
+#[test]
+fn a_datum_on_thousands_of_devices_or_proxies_is_judged_within_the_step_limit() {
+    const UNITS: usize = 4_000;
+    let mut fleet = String::from(
+        "system: { name: fleet }
+data:
+  pin: { name: Service PIN, classification: secret, categories: [credential], quantity: few }
+components:
+  backend: { technology: api-service, processes: [pin] }
+",
+    );
+    let mut flows = String::from("flows:\n");
+    for i in 0..UNITS {
+        fleet.push_str(&format!("  unit{i}: {{ technology: iot-device }}\n"));
+        // Two flows per unit, so a unit named once per flow would be named twice.
+        flows.push_str(&format!(
+            "  - backend -> unit{i}: {{ protocol: mqtts, authentication: client-certificate, data: [pin] }}\n\
+             \x20 - unit{i} -> backend: {{ protocol: mqtts, authentication: client-certificate, data: [pin] }}\n"
+        ));
+    }
+    let analysis = analyzed(&(fleet + &flows));
+    let found = open(&analysis, "credential-shared-across-devices:pin");
+    // The first twenty named, each once, the rest counted.
+    assert_eq!(found.explanation.matches("unit17,").count(), 1);
+    assert!(
+        found
+            .explanation
+            .contains(&format!("unit19, and {} more hold it", UNITS - 20)),
+        "{}",
+        found.explanation
+    );
+
+    let mut shop = String::from(
+        "system: { name: shop }
+data:
+  card: { classification: secret, categories: [payment] }
+boundaries:
+  app: { trust: medium, contains: [checkout] }
+  cde: { trust: high, contains: [payments] }
+  dmz: { trust: low, contains: [EDGES] }
+components:
+  shopper: { technology: browser, exposure: internet }
+  checkout: { technology: web-application, processes: [card] }
+  payments: { technology: api-service, processes: [card] }
+",
+    );
+    let mut flows = String::from(
+        "flows:\n  - checkout -> payments: { protocol: grpc-tls, authentication: client-certificate, data: [card] }\n",
+    );
+    let mut edges = Vec::new();
+    for i in 0..UNITS {
+        shop.push_str(&format!("  edge{i}: {{ technology: reverse-proxy }}\n"));
+        edges.push(format!("edge{i}"));
+        flows.push_str(&format!(
+            "  - shopper -> edge{i}: {{ protocol: https, authentication: session, data: [card] }}\n\
+             \x20 - edge{i} -> checkout: {{ protocol: https, authentication: session, data: [card] }}\n"
+        ));
+    }
+    let analysis = analyzed(&(shop.replace("EDGES", &edges.join(", ")) + &flows));
+    let found = open(&analysis, "card-data-outside-cardholder-zone:card");
+    assert_eq!(found.explanation.matches("edge17 (zone dmz)").count(), 1);
+    assert!(
+        found
+            .explanation
+            .contains(&format!("edge19 (zone dmz), and {} more", UNITS - 20)),
+        "{}",
+        found.explanation
+    );
+}

@@ -1350,6 +1350,17 @@ fn check(case: &Case, rules: &RuleSet, table: &Coverage) -> Option<String> {
     if !analysis.rule_diagnostics.is_empty() {
         return Some(format!("rule errors: {:?}", analysis.rule_diagnostics));
     }
+    // A `Differs` case naming an element the model lacks would hold for want of anything to
+    // report on.
+    let m = &loaded.model;
+    if !(m.components.contains_key(element)
+        || m.flows.contains_key(element)
+        || m.data.contains_key(element)
+        || m.boundaries.contains_key(element)
+        || m.runtimes.contains_key(element))
+    {
+        return Some(format!("the model has no element `{element}`"));
+    }
     let hits = found(&analysis, rule, element);
     let open = hits.iter().any(|t| t.is_open());
     match (case.expect, open) {

@@ -74,7 +74,7 @@ rules! {
     "incomplete-model", "Incomplete Model", InformationDisclosure, 1008 => ["flow-without-protocol": F, "component-without-technology": C(ANY)];
     "ldap-injection", "LDAP-Injection", Tampering, 90 => ["ldap-injection": C(PROC)];
     "missing-authentication", "Missing Authentication", ElevationOfPrivilege, 306 => ["unauthenticated-internet-access-to-sensitive-data": C(PROC_STORE), "caller-spoofing-on-unauthenticated-flow": F];
-    "missing-authentication-second-factor", "Missing Two-Factor Authentication (2FA)", ElevationOfPrivilege, 308 => ["missing-second-factor": C(PROC), "possible-missing-second-factor": C(PROC)];
+    "missing-authentication-second-factor", "Missing Two-Factor Authentication (2FA)", ElevationOfPrivilege, 308 => ["missing-second-factor": C(PROC_STORE), "possible-missing-second-factor": C(PROC)];
     "missing-build-infrastructure", "Missing Build Infrastructure", Tampering, 1127 => ["missing-build-infrastructure": M];
     "missing-cloud-hardening", "Missing Cloud Hardening", Tampering, 1008 => ["cloud-account-misconfiguration": B, "container-workload-hardening": R];
     "missing-file-validation", "Missing File Validation", Spoofing, 434 => ["malicious-file-upload": C(PROC)];
@@ -96,7 +96,7 @@ rules! {
     "unchecked-deployment", "Unchecked Deployment", Tampering, 1127 => ["unchecked-deployment": C(PROC)];
     "unencrypted-asset", "Unencrypted Technical Assets", InformationDisclosure, 311 => ["unencrypted-sensitive-data-at-rest": C(PROC_STORE_ACTOR), "encryption-key-management": C(STORE)];
     "unencrypted-communication", "Unencrypted Communication", InformationDisclosure, 319 => ["cleartext-sensitive-data-in-transit": F, "credentials-over-unencrypted-flow": F];
-    "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC), "exposed-development-infrastructure": C(ANY)];
+    "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC), "exposed-development-infrastructure": C(ANY), "exposed-admin-interface": C(PROC)];
     "unguarded-direct-datastore-access", "Unguarded Direct Datastore Access", ElevationOfPrivilege, 501 => ["direct-data-store-access-from-outside": C(STORE)];
     "unnecessary-communication-link", "Unnecessary Communication Link", ElevationOfPrivilege, 1008 => ["flow-without-data": F];
     "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => ["unused-data-asset": D];

@@ -107,6 +107,16 @@ macro_rules! own_service_to_critical_db {
     };
 }
 
+/// A service that declares no data of its own, between a browser and its database, whose flows
+/// carry orders.
+const NO_DATA_DECLARED: &str = r#"technical_assets:
+  Browser: { id: browser, type: external-entity, technology: browser, internet: true, used_as_client_by_human: true,
+    communication_links: { Web: { target: app, protocol: https, authentication: session-id, authorization: end-user-identity-propagation, data_assets_sent: [orders], data_assets_received: [orders] } } }
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [],
+    communication_links: { Query: { target: db, protocol: jdbc-encrypted, authentication: credentials, authorization: technical-user, data_assets_sent: [orders], data_assets_received: [orders] } } }
+  DB: { id: db, type: datastore, technology: database, encryption: transparent, data_assets_stored: [orders] }
+"#;
+
 const CASES: &[Case] = &[
     // A technology that may contain secrets (source repository, artifact registry).
     case(
@@ -132,6 +142,21 @@ const CASES: &[Case] = &[
         "app",
         "technical_assets:\n  App: { id: app, type: process, technology: web-service-rest, machine: container, data_assets_processed: [orders] }\n",
         ("machine: container", "machine: virtual"),
+    ),
+    // Another operator's service that runs in a container: Threagile asks for its base images
+    // too; threatforge leaves them to whoever runs it.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "container-baseimage-backdooring",
+            "vendor",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, machine: virtual, data_assets_processed: [orders],
+    communication_links: { Call: { target: vendor, protocol: https, authentication: token, authorization: technical-user, data_assets_sent: [orders] } } }
+  Vendor: { id: vendor, type: external-entity, technology: web-service-rest, machine: container, data_assets_processed: [orders] }
+"#,
+            ("machine: container", "machine: virtual, tags: [vendor]"),
+        ),
     ),
     // A container platform.
     case(
@@ -201,6 +226,24 @@ const CASES: &[Case] = &[
             "technology: web-service-rest",
         ),
     ),
+    // A web application the model shows reached only over SSH: no web request brings it data
+    // and it reads nothing back, so threatforge has no page content to name.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "cross-site-scripting",
+            "app",
+            r#"technical_assets:
+  Admin: { id: admin, type: external-entity, technology: desktop, used_as_client_by_human: true,
+    communication_links: { Shell: { target: app, protocol: ssh, authentication: client-certificate, authorization: technical-user, usage: devops, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-application, data_assets_processed: [orders] }
+"#,
+            (
+                "technology: web-application",
+                "technology: web-service-rest",
+            ),
+        ),
+    ),
     // An asset of critical availability called by a partner across a network trust boundary.
     case(
         "dos-risky-access-across-trust-boundary",
@@ -254,6 +297,24 @@ trust_boundaries:
         ),
         ("authentication: none", "authentication: token"),
     ),
+    // A service that serves public pages to anyone and takes orders on an authenticated link:
+    // Threagile reports the anonymous link (at low impact) because the service handles orders;
+    // the anonymous call reaches nothing sensitive, so threatforge does not.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-authentication",
+            "app",
+            r#"technical_assets:
+  Browser: { id: browser, type: external-entity, technology: browser, internet: true, used_as_client_by_human: true,
+    communication_links: {
+      Pages: { target: app, protocol: https, authentication: none, authorization: none, readonly: true, data_assets_received: [catalogue] },
+      Orders: { target: app, protocol: https, authentication: session-id, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-service-rest, internet: true, data_assets_processed: [orders, catalogue] }
+"#,
+            ("authentication: none", "authentication: token"),
+        ),
+    ),
     // A human's client sends confidential data without a second factor.
     case(
         "missing-authentication-second-factor",
@@ -262,6 +323,17 @@ trust_boundaries:
             "authentication: credentials, authorization: end-user-identity-propagation",
             "  App: { id: app, type: process, technology: web-service-rest, internet: true, data_assets_processed: [orders] }\n"
         ),
+        ("authentication: credentials", "authentication: two-factor"),
+    ),
+    // An administrator's own client signs in to the directory with a password.
+    case(
+        "missing-authentication-second-factor",
+        "ldap",
+        r#"technical_assets:
+  Admin: { id: admin, type: external-entity, technology: desktop, used_as_client_by_human: true,
+    communication_links: { Manage: { target: ldap, protocol: ldaps, authentication: credentials, authorization: technical-user, usage: devops, data_assets_sent: [orders], data_assets_received: [orders] } } }
+  LDAP: { id: ldap, type: datastore, technology: identity-store-ldap, encryption: transparent, data_assets_stored: [orders] }
+"#,
         ("authentication: credentials", "authentication: two-factor"),
     ),
     // A human's client holding a session, not typing a password: Threagile asks for a second
@@ -317,6 +389,36 @@ trust_boundaries:
 "#,
         ("network-cloud-provider", "network-on-prem"),
     ),
+    // A cloud account the model draws with nothing in it, and a security group (imported as a
+    // network zone): Threagile asks for hardening on both; threatforge asks per account that
+    // holds a component.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-cloud-hardening",
+            "account",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+trust_boundaries:
+  Account: { id: account, type: network-cloud-provider }
+  Group: { id: group, type: network-cloud-security-group, technical_assets_inside: [app] }
+"#,
+            ("network-cloud-provider", "network-on-prem"),
+        ),
+    ),
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-cloud-hardening",
+            "group",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+trust_boundaries:
+  Group: { id: group, type: network-cloud-security-group, technical_assets_inside: [app] }
+"#,
+            ("network-cloud-security-group", "network-on-prem"),
+        ),
+    ),
     // Custom-developed parts that accept files.
     case(
         "missing-file-validation",
@@ -342,6 +444,21 @@ trust_boundaries:
   DB: { id: db, type: datastore, technology: database, confidentiality: strictly-confidential, integrity: mission-critical, availability: critical, data_assets_stored: [secret] }
 "#,
             ("secret", "catalogue"),
+        ),
+    ),
+    // A service inside the network, rated below critical, that handles confidential orders in
+    // passing and keeps none: Threagile's score of its data makes it the model's most
+    // attractive asset; threatforge lists hosts by what an attacker goes for.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-hardening",
+            "app",
+            "technical_assets:\n  App: { id: app, type: process, technology: application-server, machine: virtual, data_assets_processed: [orders] }\n",
+            (
+                "technology: application-server",
+                "technology: web-service-rest",
+            ),
         ),
     ),
     // A service that processes end-user requests, called with a technical user only. The call
@@ -392,6 +509,27 @@ trust_boundaries:
         (
             "[app, idp] }\n  Idm: { id: idm, type: network-on-prem, technical_assets_inside: []",
             "[app] }\n  Idm: { id: idm, type: network-on-prem, technical_assets_inside: [idp]",
+        ),
+    ),
+    // A national identity service another organisation runs, drawn as an external entity beside
+    // the team's service: its network placement is not the team's to decide.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-identity-provider-isolation",
+            "idp",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders],
+    communication_links: { Login: { target: idp, protocol: https, authentication: client-certificate, authorization: technical-user, data_assets_sent: [secret] } } }
+  IdP: { id: idp, type: external-entity, technology: identity-provider, data_assets_processed: [secret] }
+trust_boundaries:
+  Net: { id: net, type: network-on-prem, technical_assets_inside: [app, idp] }
+  Idm: { id: idm, type: network-on-prem, technical_assets_inside: [] }
+"#,
+            (
+                "[app, idp] }\n  Idm: { id: idm, type: network-on-prem, technical_assets_inside: []",
+                "[app] }\n  Idm: { id: idm, type: network-on-prem, technical_assets_inside: [idp]",
+            ),
         ),
     ),
     // End-user identity propagated, and no identity store in the model.
@@ -535,6 +673,24 @@ trust_boundaries:
 "#,
         ("technology: reverse-proxy", "technology: waf"),
     ),
+    // Staff in the office network reach a web application in the data centre: Threagile asks
+    // for a WAF on every web link across a network boundary; no internet traffic reaches it.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-waf",
+            "app",
+            r#"technical_assets:
+  Staff: { id: staff, type: external-entity, technology: browser, used_as_client_by_human: true,
+    communication_links: { Web: { target: app, protocol: https, authentication: session-id, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-application, data_assets_processed: [orders] }
+trust_boundaries:
+  Office: { id: office, type: network-on-prem, technical_assets_inside: [staff] }
+  DC: { id: dc, type: network-on-prem, technical_assets_inside: [app] }
+"#,
+            ("technology: browser", "technology: waf"),
+        ),
+    ),
     // A shared runtime running assets of different trust boundaries.
     differs(
         Expect::DoesNotFire,
@@ -573,6 +729,21 @@ shared_runtimes:
             "protocol: jdbc-encrypted, authentication: none, authorization: none, data_assets_received: [orders] } } }\n  Files: { id: files, type: datastore, technology: database",
         ),
     ),
+    // A service that reads its own files and takes no outside input: Threagile reports every
+    // caller of file storage; no path reaches it from an attacker.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "path-traversal",
+            "app",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders],
+    communication_links: { Files: { target: files, protocol: nfs, authentication: credentials, authorization: technical-user, data_assets_received: [orders] } } }
+  Files: { id: files, type: datastore, technology: file-server, data_assets_stored: [orders] }
+"#,
+            ("technology: file-server", "technology: database"),
+        ),
+    ),
     // A build pipeline writing to a production asset: Threagile reports it at the target,
     // threatforge on the pipeline with the flow into the target as a member.
     case(
@@ -606,6 +777,22 @@ shared_runtimes:
   Partner: { id: partner, type: external-entity, technology: client-system, internet: true, data_assets_processed: [orders] }
 "#,
         ("protocol: https", "protocol: mqtt"),
+    ),
+    // A gateway on the internet passing requests on to the service behind it: Threagile reports
+    // SSRF on every caller of a web service that is not a client or a load balancer; the
+    // gateway's configuration names where requests go.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "server-side-request-forgery",
+            "gateway",
+            r#"technical_assets:
+  Gateway: { id: gateway, type: process, technology: gateway, internet: true,
+    communication_links: { Forward: { target: app, protocol: https, authentication: token, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+"#,
+            ("technology: gateway", "technology: load-balancer"),
+        ),
     ),
     // A person's client calling a web service: Threagile asks it of every asset that calls out.
     differs(
@@ -661,6 +848,21 @@ shared_runtimes:
 "#,
         ("technology: build-pipeline", "technology: scheduler"),
     ),
+    // A developer's machine that pushes to the repository: Threagile asks it of every
+    // development asset; it deploys nothing, so threatforge asks it of the pipeline that does.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "unchecked-deployment",
+            "laptop",
+            r#"technical_assets:
+  Laptop: { id: laptop, type: external-entity, technology: devops-client, internet: true, used_as_client_by_human: true,
+    communication_links: { Push: { target: git, protocol: ssh, authentication: client-certificate, authorization: technical-user, usage: devops, data_assets_sent: [code] } } }
+  Git: { id: git, type: process, technology: sourcecode-repository, data_assets_stored: [code] }
+"#,
+            ("technology: devops-client", "technology: desktop"),
+        ),
+    ),
     // Stored data both confidential and critical, without encryption.
     case(
         "unencrypted-asset",
@@ -671,6 +873,21 @@ shared_runtimes:
   DB: { id: db, type: datastore, technology: database, encryption: none, data_assets_stored: [orders] }
 "#,
         ("encryption: none", "encryption: transparent"),
+    ),
+    // A service that handles confidential orders and keeps none: Threagile rates an asset by the
+    // data it processes; nothing of it is at rest there.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "unencrypted-asset",
+            "app",
+            r#"technical_assets:
+  Browser: { id: browser, type: external-entity, technology: browser, internet: true, used_as_client_by_human: true,
+    communication_links: { Web: { target: app, protocol: https, authentication: session-id, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-service-rest, encryption: none, data_assets_processed: [orders] }
+"#,
+            ("encryption: none", "encryption: transparent"),
+        ),
     ),
     // A controller in the field keeps confidential data on its own storage, unencrypted.
     case(
@@ -704,6 +921,21 @@ shared_runtimes:
         (
             "authorization: technical-user,",
             "authorization: technical-user, vpn: true,",
+        ),
+    ),
+    // The team's internet-facing service calls its database: Threagile reports the database as
+    // reached from the internet; only the service reaches it.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "unguarded-access-from-internet",
+            "db",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, internet: true, custom_developed_parts: true, data_assets_processed: [orders],
+    communication_links: { Query: { target: db, protocol: jdbc-encrypted, authentication: credentials, authorization: technical-user, data_assets_received: [orders] } } }
+  DB: { id: db, type: datastore, technology: database, confidentiality: confidential, integrity: critical, encryption: transparent, data_assets_stored: [orders] }
+"#,
+            ("internet: true, custom", "internet: false, custom"),
         ),
     ),
     // A sensitive datastore called directly across a trust boundary, not for devops.
@@ -753,6 +985,20 @@ trust_boundaries:
             "data_assets_processed: [orders]",
         ),
     ),
+    // A service that declares no data of its own passes orders from the browser to its database:
+    // Threagile takes every transfer as unneeded; threatforge reads the flows as what it handles.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "unnecessary-data-transfer",
+            "app",
+            NO_DATA_DECLARED,
+            (
+                "data_assets_processed: []",
+                "data_assets_processed: [orders]",
+            ),
+        ),
+    ),
     // An asset that processes and stores no data.
     case(
         "unnecessary-technical-asset",
@@ -767,6 +1013,20 @@ trust_boundaries:
             "data_assets_processed: [orders] }",
         ),
     ),
+    // The same service, which declares no data though its flows carry orders: Threagile calls it
+    // unnecessary; threatforge reads the flows as what it handles.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "unnecessary-technical-asset",
+            "app",
+            NO_DATA_DECLARED,
+            (
+                "data_assets_processed: []",
+                "data_assets_processed: [orders]",
+            ),
+        ),
+    ),
     // An asset that accepts serialized objects.
     case(
         "untrusted-deserialization",
@@ -776,6 +1036,20 @@ trust_boundaries:
             "  App: { id: app, type: process, technology: web-service-rest, internet: true, data_formats_accepted: [serialization], data_assets_processed: [orders] }\n"
         ),
         ("[serialization]", "[json]"),
+    ),
+    // A job that accepts serialized objects but only sends: nothing reaches its reader.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "untrusted-deserialization",
+            "job",
+            r#"technical_assets:
+  Job: { id: job, type: process, technology: batch-processing, data_formats_accepted: [serialization], data_assets_processed: [orders],
+    communication_links: { Push: { target: app, protocol: https, authentication: token, authorization: technical-user, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+"#,
+            ("[serialization]", "[json]"),
+        ),
     ),
     // A read-only link that only sends (or a link that only receives and is not read-only).
     case(
@@ -787,6 +1061,21 @@ trust_boundaries:
   DB: { id: db, type: datastore, technology: database, encryption: transparent, data_assets_stored: [orders] }
 "#,
         ("readonly: true", "readonly: false"),
+    ),
+    // SQLite: a database the service reads as a local file. Threagile 1.0 expects a local file
+    // system at the end of local file access.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "wrong-communication-link-content",
+            "app",
+            r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders],
+    communication_links: { Query: { target: db, protocol: local-file-access, authentication: none, authorization: none, data_assets_sent: [orders], data_assets_received: [orders] } } }
+  DB: { id: db, type: datastore, technology: database, encryption: transparent, data_assets_stored: [orders] }
+"#,
+            ("technology: database", "technology: local-file-system"),
+        ),
     ),
     // A link of unknown protocol: the model does not say how the two talk.
     case(
@@ -845,6 +1134,20 @@ trust_boundaries:
         ),
         ("[xml]", "[json]"),
     ),
+    // A job that accepts XML but only sends: no document reaches its parser.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "xml-external-entity",
+            "job",
+            r#"technical_assets:
+  Job: { id: job, type: process, technology: batch-processing, data_formats_accepted: [xml], data_assets_processed: [orders],
+    communication_links: { Push: { target: app, protocol: https, authentication: token, authorization: technical-user, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders] }
+"#,
+            ("[xml]", "[json]"),
+        ),
+    ),
 ];
 
 fn import_and_analyze(model: &str) -> (Imported, Loaded, Analysis) {
@@ -866,6 +1169,16 @@ fn import_and_analyze(model: &str) -> (Imported, Loaded, Analysis) {
 fn covering(rule: &str, model: &str, element: &str) -> (Vec<String>, Analysis) {
     let mapping = threagile_rule(rule).unwrap_or_else(|| panic!("{rule} is a Threagile rule"));
     let (_, loaded, analysis) = import_and_analyze(model);
+    // A case naming an element the import did not make would pass for want of anything to
+    // report on.
+    let m = &loaded.model;
+    assert!(
+        m.components.contains_key(element)
+            || m.data.contains_key(element)
+            || m.boundaries.contains_key(element)
+            || m.runtimes.contains_key(element),
+        "{rule}: the imported model has no element `{element}`"
+    );
     let covers = |t: &Threat| mapping.covered_by.iter().any(|(tf, _)| t.stands_for(tf));
     let hits = analysis
         .findings()

@@ -970,10 +970,19 @@ pub(crate) fn display(world: &World, value: &Value) -> String {
     out
 }
 
+/// How many items of a long list an explanation names before it says how many more there are: a
+/// sentence naming thousands of components (every edge proxy the cards pass) is read by no one,
+/// and would be cut at the explanation's size limit, an error, on a valid model.
+pub(crate) const MAX_LISTED: usize = 20;
+/// A list of at most this many items is named whole: "and 2 more" would save nothing.
+pub(crate) const LISTED_WHOLE: usize = 30;
+
 /// [`display`], appended to `out`: explanations are rendered for every threat (hundreds of
 /// thousands on a large model), so the parts are written in place rather than collected and
-/// joined. A list item equal to the one before it is written once, as before. Writing stops once
-/// `out` holds `limit` bytes (a list of a million long names is not written out to be cut).
+/// joined. A list item equal to the one before it is written once, as before; of a list longer
+/// than [`LISTED_WHOLE`], the first [`MAX_LISTED`] items are named and the rest counted (", and
+/// 3980 more"). Writing stops once `out` holds
+/// `limit` bytes (a list of a million long names is not written out to be cut).
 pub(crate) fn display_into(world: &World, value: &Value, out: &mut String, limit: usize) {
     use std::fmt::Write as _;
     if out.len() >= limit {
@@ -992,6 +1001,12 @@ pub(crate) fn display_into(world: &World, value: &Value, out: &mut String, limit
         Value::List(list) => {
             let mut previous = String::new();
             let mut current = String::new();
+            let named = if list.len() > LISTED_WHOLE {
+                MAX_LISTED
+            } else {
+                LISTED_WHOLE
+            };
+            let (mut listed, mut more) = (0, 0);
             for (n, item) in list.iter().enumerate() {
                 if out.len() >= limit {
                     break;
@@ -1001,11 +1016,19 @@ pub(crate) fn display_into(world: &World, value: &Value, out: &mut String, limit
                 if n > 0 && current == previous {
                     continue;
                 }
-                if n > 0 {
-                    out.push_str(", ");
+                if listed == named {
+                    more += 1;
+                } else {
+                    if n > 0 {
+                        out.push_str(", ");
+                    }
+                    push_within(out, &current, limit);
+                    listed += 1;
                 }
-                push_within(out, &current, limit);
                 std::mem::swap(&mut previous, &mut current);
+            }
+            if more > 0 {
+                push_within(out, &format!(", and {more} more"), limit);
             }
         }
         Value::Obj(kind, i) => {
@@ -1456,5 +1479,24 @@ flows:
         let mut out = String::new();
         display_into(&world, &Value::Str("çççç"), &mut out, 3);
         assert_eq!(out, "ç");
+    }
+
+    #[test]
+    fn a_long_list_names_its_first_items_and_counts_the_rest() {
+        let loaded = loaded();
+        let world = World::new(&loaded.model);
+        // A repeat of the item before it is neither named nor counted.
+        let names: Vec<String> = (0..50)
+            .flat_map(|i| [format!("n{i}"), format!("n{i}")])
+            .collect();
+        let out = display(&world, &Value::List(List::Strings(&names)));
+        let first: Vec<String> = (0..MAX_LISTED).map(|i| format!("n{i}")).collect();
+        assert_eq!(
+            out,
+            format!("{}, and {} more", first.join(", "), 50 - MAX_LISTED)
+        );
+        let names: Vec<String> = (0..LISTED_WHOLE).map(|i| format!("n{i}")).collect();
+        let out = display(&world, &Value::List(List::Strings(&names)));
+        assert_eq!(out, names.join(", "));
     }
 }

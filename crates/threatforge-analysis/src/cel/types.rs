@@ -152,7 +152,11 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("stored_by", REFS),
 ];
 
-const DATA_ASSET_EXTRA_FIELDS: &[(&str, Ty)] = &[("processed_by", REFS), ("flows", FLOWS)];
+const DATA_ASSET_EXTRA_FIELDS: &[(&str, Ty)] = &[
+    ("processed_by", REFS),
+    ("flows", FLOWS),
+    ("handled_by", REFS),
+];
 
 const BOUNDARY_FIELDS: &[(&str, Ty)] = &[
     ("id", STR),

@@ -127,6 +127,10 @@ pub struct DataFacts {
     /// The team's devices in the field (`embedded-device`, not a vendor's) hold it, or it is on
     /// a flow of theirs: what it says reaches every unit of their kind.
     pub reaches_devices: bool,
+    /// The components that keep or process it or are at either end of a flow carrying it, each
+    /// once, in model order: made here in one pass, since a rule can remove repeats from a list
+    /// only by comparing every pair.
+    pub handled_by: Vec<usize>,
     pub stored_by: Vec<usize>,
     pub processed_by: Vec<usize>,
     pub flows: Vec<usize>,
@@ -265,11 +269,11 @@ pub(crate) fn derive(model: &Model) -> Facts {
         cf.data.dedup();
     }
     // A component's data is now what it holds and what its flows carry.
-    for (component, cf) in model.components.values().zip(&facts.components) {
-        if component.has_trait("embedded-device") && !component.has_trait("third-party") {
-            for &i in &cf.data {
-                facts.data[i].reaches_devices = true;
-            }
+    for (c, (component, cf)) in model.components.values().zip(&facts.components).enumerate() {
+        let device = component.has_trait("embedded-device") && !component.has_trait("third-party");
+        for &i in &cf.data {
+            facts.data[i].handled_by.push(c);
+            facts.data[i].reaches_devices |= device;
         }
     }
 
@@ -1508,10 +1512,13 @@ components:
   vendor-meter: { technology: iot-device, traits: [third-party] }
   gateway: { technology: api-service }
   console: { technology: web-application }
+  meter: { technology: iot-device }
 flows:
   - charger -> gateway: { protocol: mqtts, data: [reading], returns: [command] }
   - console -> gateway: { protocol: https, data: [command, note] }
   - gateway -> vendor-meter: { protocol: https, data: [tariff] }
+  - gateway -> meter: { protocol: mqtts, data: [command] }
+  - meter -> gateway: { protocol: mqtts, data: [reading], returns: [command] }
 data:
   serial: { classification: internal }
   reading: { classification: internal }
@@ -1528,6 +1535,21 @@ data:
         // Only between the team's services, or sent to a vendor's device.
         assert!(!reaches("note"));
         assert!(!reaches("tariff"));
+        // Who handles it: each component once, in model order, however many of its flows carry
+        // the datum.
+        let handled_by = |id: &str| -> Vec<&str> {
+            facts.data[model.data.get_index_of(id).unwrap()]
+                .handled_by
+                .iter()
+                .map(|&c| model.components.get_index(c).unwrap().0.as_str())
+                .collect()
+        };
+        assert_eq!(
+            handled_by("command"),
+            ["charger", "gateway", "console", "meter"]
+        );
+        assert_eq!(handled_by("serial"), ["charger"]);
+        assert_eq!(handled_by("tariff"), ["vendor-meter", "gateway"]);
     }
 
     #[test]

@@ -673,6 +673,7 @@ impl<'m> World<'m> {
             Field::UntrustedOrigin => Value::Bool(df.untrusted_origin),
             Field::UnvettedOrigin => Value::Bool(df.unvetted_origin),
             Field::ReachesDevices => Value::Bool(df.reaches_devices),
+            Field::HandledBy => Value::List(List::Objs(ObjKind::Component, &df.handled_by)),
             Field::Firmware => Value::Bool(x.firmware),
             Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
             Field::ProcessedBy => Value::List(List::Objs(ObjKind::Component, &df.processed_by)),
