@@ -981,8 +981,8 @@ pub(crate) const LISTED_WHOLE: usize = 30;
 /// thousands on a large model), so the parts are written in place rather than collected and
 /// joined. A list item equal to the one before it is written once, as before; of a list longer
 /// than [`LISTED_WHOLE`], the first [`MAX_LISTED`] items are named and the rest counted (", and
-/// 3980 more"). Writing stops once `out` holds
-/// `limit` bytes (a list of a million long names is not written out to be cut).
+/// 3980 more"). Writing stops once `out` holds `limit` bytes (a list of a million long names is
+/// not written out to be cut).
 pub(crate) fn display_into(world: &World, value: &Value, out: &mut String, limit: usize) {
     use std::fmt::Write as _;
     if out.len() >= limit {
