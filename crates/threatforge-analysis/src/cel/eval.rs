@@ -999,33 +999,42 @@ pub(crate) fn display_into(world: &World, value: &Value, out: &mut String, limit
         Value::Str(s) => push_within(out, s, limit),
         Value::OwnedStr(s) => push_within(out, s, limit),
         Value::List(list) => {
-            let mut previous = String::new();
-            let mut current = String::new();
             let named = if list.len() > LISTED_WHOLE {
                 MAX_LISTED
             } else {
-                LISTED_WHOLE
+                usize::MAX
             };
-            let (mut listed, mut more) = (0, 0);
-            for (n, item) in list.iter().enumerate() {
+            let mut items = list.iter();
+            let mut last: Option<Value> = None;
+            let (mut previous, mut current) = (String::new(), String::new());
+            let mut listed = 0;
+            while listed < named {
+                let Some(item) = items.next() else { break };
                 if out.len() >= limit {
-                    break;
+                    return;
                 }
                 current.clear();
                 display_into(world, &item, &mut current, limit - out.len());
-                if n > 0 && current == previous {
+                let repeat = last.is_some() && current == previous;
+                last = Some(item);
+                if repeat {
                     continue;
                 }
-                if listed == named {
-                    more += 1;
-                } else {
-                    if n > 0 {
-                        out.push_str(", ");
-                    }
-                    push_within(out, &current, limit);
-                    listed += 1;
+                if listed > 0 {
+                    out.push_str(", ");
                 }
+                push_within(out, &current, limit);
+                listed += 1;
                 std::mem::swap(&mut previous, &mut current);
+            }
+            // The rest are counted, not written out: compared by value with the item before,
+            // since rendering thousands of names only to count them is the work the cap saves.
+            let mut more = 0;
+            for item in items {
+                if !last.as_ref().is_some_and(|l| l.equals(&item)) {
+                    more += 1;
+                }
+                last = Some(item);
             }
             if more > 0 {
                 push_within(out, &format!(", and {more} more"), limit);
