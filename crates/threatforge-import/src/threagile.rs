@@ -447,6 +447,12 @@ const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
         "multi-tenant",
     ),
     (
+        "`multi_tenant: true` with `internet: true` on a source repository, build pipeline or artifact registry with no custom-developed parts",
+        "trait `managed`: a vendor's hosted service (GitHub, Docker Hub, Quay)",
+        "asset: multi_tenant: true\n    internet: true\n    technologies: [artifact-registry]",
+        "managed",
+    ),
+    (
         "`machine: serverless`",
         "trait `serverless`",
         "asset: machine: serverless",
@@ -1285,6 +1291,27 @@ impl Importer<'_> {
         }
         if get_bool(m, "multi_tenant") && !tech_traits.iter().any(|t| t == "multi-tenant") {
             c.traits.push("multi-tenant".into());
+        }
+        // A development tool the team did not build (no custom-developed parts) that serves many
+        // tenants on the internet is a vendor's hosted service (GitHub, Docker Hub, Quay): its
+        // servers are the vendor's to defend, the team's account on it the identity rules'.
+        let dev_tool = |t: &String| {
+            matches!(
+                t.as_str(),
+                "source-repository" | "build-system" | "artifact-store"
+            )
+        };
+        if get_bool(m, "multi_tenant")
+            && get_bool(m, "internet")
+            && !get_bool(m, "custom_developed_parts")
+            && techs
+                .iter()
+                .filter_map(|t| technology(t).and_then(|(tech, _, _)| tech))
+                .filter_map(|tech| cat.technology(tech))
+                .any(|t| t.traits.iter().any(dev_tool))
+            && !tech_traits.iter().chain(&c.traits).any(|t| t == "managed")
+        {
+            c.traits.push("managed".into());
         }
         // An external entity that another organisation owns is a third party: what it sends is
         // untrusted input even when it logs in (docs/scoring.md).

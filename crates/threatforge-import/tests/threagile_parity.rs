@@ -136,6 +136,22 @@ const CASES: &[Case] = &[
 "#,
         ("usage: devops", "vpn: true, usage: devops"),
     ),
+    // A vendor's hosted registry the team's pipeline pulls base images from: Threagile reports
+    // code backdooring on it as on any development asset on the internet; threatforge leaves
+    // Docker Hub's servers to Docker and reports the unpinned pull on the pipeline instead.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "code-backdooring",
+            "hub",
+            r#"technical_assets:
+  Pipeline: { id: pipeline, type: process, technology: build-pipeline, data_assets_processed: [code],
+    communication_links: { Pull: { target: hub, protocol: https, authentication: none, authorization: none, usage: devops, readonly: true, data_assets_received: [code] } } }
+  Hub: { id: hub, type: datastore, technology: artifact-registry, internet: true, multi_tenant: true, data_assets_stored: [code] }
+"#,
+            ("multi_tenant: true", "multi_tenant: true, owner: Docker"),
+        ),
+    ),
     // Any asset on a container.
     case(
         "container-baseimage-backdooring",
@@ -242,6 +258,41 @@ const CASES: &[Case] = &[
                 "technology: web-application",
                 "technology: web-service-rest",
             ),
+        ),
+    ),
+    // An application server that people reach only through a web app drawn as their client (a
+    // single-page app) and a gateway: it answers that app with data, and the app draws the pages.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "cross-site-scripting",
+            "app",
+            r#"technical_assets:
+  Portal: { id: portal, type: process, technology: web-application, internet: true, used_as_client_by_human: true,
+    communication_links: { Call: { target: gateway, protocol: https, authentication: token, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
+  Gateway: { id: gateway, type: process, technology: gateway, internet: true, data_assets_processed: [orders],
+    communication_links: { Forward: { target: app, protocol: https, authentication: token, authorization: end-user-identity-propagation, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: application-server, data_assets_processed: [orders] }
+"#,
+            (
+                "internet: true, used_as",
+                "internet: true, owner: Citizens, used_as",
+            ),
+        ),
+    ),
+    // An application server that only the DMZ's web application calls: no person's browser asks
+    // it for pages.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "cross-site-scripting",
+            "app",
+            r#"technical_assets:
+  Web: { id: web, type: process, technology: web-application, internet: true, data_assets_processed: [orders],
+    communication_links: { Call: { target: app, protocol: https, authentication: client-certificate, authorization: technical-user, data_assets_sent: [orders] } } }
+  App: { id: app, type: process, technology: application-server, data_assets_processed: [orders] }
+"#,
+            ("internet: true, data", "internet: true, owner: Shop, data"),
         ),
     ),
     // An asset of critical availability called by a partner across a network trust boundary.
@@ -593,6 +644,27 @@ trust_boundaries:
             "[web, api] }\n  Backend: { id: backend, type: network-on-prem, technical_assets_inside: [db]",
         ),
     ),
+    // The shop's SQLite file, read by its application as a local file beside an internet-facing
+    // web server: no network reaches it, so there is nothing to segment.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "missing-network-segmentation",
+            "db",
+            r#"technical_assets:
+  Web: { id: web, type: process, technology: web-server, internet: true, data_assets_processed: [orders] }
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders, secret],
+    communication_links: { Query: { target: db, protocol: local-file-access, authentication: none, authorization: none, data_assets_sent: [secret], data_assets_received: [secret] } } }
+  DB: { id: db, type: datastore, technology: local-file-system, confidentiality: strictly-confidential, integrity: mission-critical, data_assets_stored: [secret] }
+trust_boundaries:
+  Net: { id: net, type: network-on-prem, technical_assets_inside: [web, app, db] }
+"#,
+            (
+                "mission-critical, data",
+                "mission-critical, owner: Shop, data",
+            ),
+        ),
+    ),
     // A build server in the same network as a web server it has no connection with.
     case(
         "missing-network-segmentation",
@@ -936,6 +1008,21 @@ shared_runtimes:
   DB: { id: db, type: datastore, technology: database, confidentiality: confidential, integrity: critical, encryption: transparent, data_assets_stored: [orders] }
 "#,
             ("internet: true, custom", "internet: false, custom"),
+        ),
+    ),
+    // A developer on the internet pushes to the team's organisation on a hosted Git service:
+    // facing the internet is the service's purpose, and its servers the vendor's to defend.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "unguarded-access-from-internet",
+            "git",
+            r#"technical_assets:
+  Developer: { id: developer, type: external-entity, technology: devops-client, internet: true, used_as_client_by_human: true,
+    communication_links: { Push: { target: git, protocol: https, authentication: credentials, authorization: end-user-identity-propagation, usage: devops, data_assets_sent: [code] } } }
+  Git: { id: git, type: datastore, technology: sourcecode-repository, internet: true, multi_tenant: true, confidentiality: confidential, integrity: critical, data_assets_stored: [code] }
+"#,
+            ("multi_tenant: true", "multi_tenant: true, owner: GitHub"),
         ),
     ),
     // A sensitive datastore called directly across a trust boundary, not for devops.

@@ -59,6 +59,7 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("published_to_internet", BOOL),
     ("used_by_people", BOOL),
     ("serves_machines_only", BOOL),
+    ("anonymous_callers_only", BOOL),
     // Who reaches it, so that rules over a flow's ends or a runtime's members can compare how
     // exposed two components are, not only whether they face the internet.
     ("reachable_from_internet", BOOL),
@@ -85,6 +86,7 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("inbound", FLOWS),
     ("outbound", FLOWS),
     ("native_clients_only", BOOL),
+    ("app_clients_only", BOOL),
     ("boundaries", STRS),
     ("runtime", STR),
     ("runtime_peers", REFS),

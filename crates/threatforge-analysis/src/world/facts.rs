@@ -55,6 +55,10 @@ pub struct ComponentFacts {
     /// People reach it, directly or through forwarders, and only with native clients (trait
     /// `native-client`: a mobile app, a command line): no browser of theirs renders its answers.
     pub native_clients_only: bool,
+    /// People reach it, directly or through forwarders, and only with clients that draw their
+    /// own screens: native apps, or web apps drawn as the person's client (`human-client` with
+    /// `web-ui`: a single-page app). No plain browser asks it for pages; it answers with data.
+    pub app_clients_only: bool,
     /// A person's client reaches it, directly or through forwarders.
     pub used_by_people: bool,
     /// Web requests from the internet reach it with nothing that filters them on the way: an HTTP
@@ -89,6 +93,10 @@ pub struct ComponentFacts {
     /// Requests reach it, through the team's processes, from devices and other systems outside
     /// and from no person's client: there is no user behind them (a charger gateway).
     pub serves_machines_only: bool,
+    /// Requests reach it, through the team's processes, from actors or people's clients, and no
+    /// flow on any of their ways authenticates: nobody it serves has signed in anywhere, so there
+    /// is no user's identity it could pass on. False where no actor reaches it.
+    pub anonymous_callers_only: bool,
     /// Content that parties the team does not vet write reaches it, carried on by the services
     /// in between whatever their own logins (`outsiders_content`): an injection in that content
     /// needs no login of the attacker's on the way.
@@ -438,18 +446,24 @@ pub(crate) fn starts_requests(component: &threatforge_model::Component) -> bool 
 
 /// Which people's clients reach each component: a person's request passes through forwarders
 /// (a CDN, a load balancer, a gateway) to the first component that answers it. Each search
-/// visits a component once per kind of client (browser or native), so the cost is linear in the
-/// flows.
+/// visits a component once per kind of client (browser, native, web app), so the cost is linear
+/// in the flows.
 fn people(model: &Model, facts: &mut Facts, forwards: &[bool]) {
-    // reached[c]: bit 0 by a browser-capable client, bit 1 by a native one.
+    // reached[c]: by a plain browser, by a native client, by a web app drawn as the person's
+    // client (both of the last two draw their own screens).
+    const BROWSER: u8 = 1;
+    const NATIVE: u8 = 2;
+    const WEB_APP: u8 = 4;
     let mut stack: Vec<(usize, u8)> = Vec::new();
     for (c, component) in model.components.values().enumerate() {
         // The trait, not the kind (`starts_requests`).
         if component.has_trait("human-client") {
             let bit = if component.has_trait("native-client") {
-                2
+                NATIVE
+            } else if component.has_trait("web-ui") {
+                WEB_APP
             } else {
-                1
+                BROWSER
             };
             stack.push((c, bit));
         }
@@ -461,7 +475,8 @@ fn people(model: &Model, facts: &mut Facts, forwards: &[bool]) {
         reached[c] = 0;
     }
     for (cf, bits) in facts.components.iter_mut().zip(reached) {
-        cf.native_clients_only = bits == 2;
+        cf.native_clients_only = bits == NATIVE;
+        cf.app_clients_only = bits != 0 && bits & BROWSER == 0;
         cf.used_by_people = bits != 0;
     }
 }
@@ -544,6 +559,14 @@ fn from_outside(
 /// Where people's password logins are answered (`ComponentFacts::password_logins`): the targets
 /// of the flows that carry them, followed through forwarders. Run after `used_by_people` is set.
 fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
+    // A forwarder that signs people in itself answers their password login: a VPN gateway or
+    // bastion (`remote-access`), or a proxy that asks for their second factor (`mfa`), which it
+    // can only do by checking who they are.
+    let signs_in: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("remote-access") || c.has_control("mfa"))
+        .collect();
     let mut reached = vec![0u8; facts.components.len()];
     let mut origins: Vec<(usize, u8)> = Vec::new();
     for (flow, ff) in model.flows.values().zip(&facts.flows) {
@@ -565,13 +588,17 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
             }
         }
     }
-    let behind = spread(facts, origins, forwards, |_| true);
-    // A VPN gateway or bastion (`remote-access`) forwards, but signs the person in itself.
-    let signs_in: Vec<bool> = model
-        .components
-        .values()
-        .map(|c| c.has_trait("remote-access"))
-        .collect();
+    // Out of a forwarder that signs people in, the password goes on only over a hop that proves
+    // nothing of its own, or the same password: one with a session, a token or a certificate
+    // carries what the login was exchanged for. A forwarder that signs no one in passes the
+    // requests on as they came, whatever its hops declare.
+    let behind = spread(facts, origins, forwards, |f| {
+        !facts.flows[f].source.is_some_and(|s| signs_in[s])
+            || matches!(
+                model.flows[f].authentication(),
+                Authentication::None | Authentication::Credentials
+            )
+    });
     for (c, cf) in facts.components.iter_mut().enumerate() {
         let passes_to_process = forwards[c]
             && !signs_in[c]
@@ -719,10 +746,48 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
             )
         })
         .collect();
+    let anonymous = anonymous_reach(model, facts, &origins, &passes_on);
     let reached = spread(facts, origins, &passes_on, |_| true);
-    for (cf, bits) in facts.components.iter_mut().zip(reached) {
+    for ((cf, bits), anonymous) in facts.components.iter_mut().zip(reached).zip(anonymous) {
         cf.serves_machines_only = bits == MACHINE;
+        cf.anonymous_callers_only = anonymous;
     }
+}
+
+/// Per component, whether the requests that reach it from `origins` (through the components
+/// `passes_on` marks) all came without an authenticated flow on their way. A request is signed
+/// in once any flow it crosses authenticates; each component is entered at most once signed in
+/// and once not, so the cost is linear in the flows.
+fn anonymous_reach(
+    model: &Model,
+    facts: &Facts,
+    origins: &[(usize, u8)],
+    passes_on: &[bool],
+) -> Vec<bool> {
+    const ANONYMOUS: u8 = 1;
+    const SIGNED_IN: u8 = 2;
+    let authenticates: Vec<bool> = model
+        .flows
+        .values()
+        .map(|f| f.authentication() != Authentication::None)
+        .collect();
+    let mut reached = vec![0u8; facts.components.len()];
+    let mut stack: Vec<(usize, u8)> = origins.iter().map(|&(c, _)| (c, ANONYMOUS)).collect();
+    while let Some((c, bit)) = stack.pop() {
+        for &f in &facts.components[c].outbound {
+            let Some(t) = facts.flows[f].target else {
+                continue;
+            };
+            let after = if authenticates[f] { SIGNED_IN } else { bit };
+            if reached[t] & after == 0 {
+                reached[t] |= after;
+                if passes_on[t] {
+                    stack.push((t, after));
+                }
+            }
+        }
+    }
+    reached.into_iter().map(|bits| bits == ANONYMOUS).collect()
 }
 
 /// Marks, per component, the bits of the origins whose requests reach it along the flows
@@ -1836,6 +1901,17 @@ flows:
         ));
         assert!(!component(&model, &facts, "api").native_clients_only);
         assert!(!component(&model, &facts, "site").native_clients_only);
+        assert!(!component(&model, &facts, "site").app_clients_only);
+        // A single-page app drawn as the person's client draws its own pages from what the site
+        // answers; beside a mobile app, still no browser asks the balancer's services for pages.
+        let (model, facts) = facts_of(&text("single-page-app, traits: [human-client]").replace(
+            "  - second -> site",
+            "  - second -> lb: { protocol: https }\n  - second -> site",
+        ));
+        let c = |id| component(&model, &facts, id);
+        assert!(!c("api").native_clients_only && c("api").app_clients_only);
+        assert!(c("site").app_clients_only && c("lb").app_clients_only);
+        assert!(!c("worker").app_clients_only, "no person reaches it");
     }
 
     #[test]
@@ -1875,6 +1951,31 @@ flows:
         // A device's login through a forwarder is no person's.
         assert!(!logins("gateway"));
         assert!(!logins("ocpp"));
+    }
+
+    /// A proxy that asks for the second factor checks the password itself, and passes on what it
+    /// exchanged it for: the service behind it, called with a token, takes no password.
+    #[test]
+    fn a_login_exchanged_for_a_token_at_a_forwarder_ends_there() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  user: { technology: browser }
+  proxy: { technology: reverse-proxy, controls: [mfa] }
+  app: { technology: web-application }
+  lb: { technology: load-balancer }
+  portal: { technology: web-application }
+flows:
+  - user -> proxy: { protocol: https, authentication: credentials }
+  - proxy -> app: { protocol: https, authentication: token }
+  - user -> lb: { protocol: https, authentication: credentials }
+  - lb -> portal: { protocol: https, authentication: token }
+",
+        );
+        let logins = |id| component(&model, &facts, id).password_logins;
+        assert!(logins("proxy") && !logins("app"));
+        // A balancer that asks nothing passes the login on, whatever the hop declares.
+        assert!(!logins("lb") && logins("portal"));
     }
 
     #[test]
@@ -2037,5 +2138,37 @@ flows:
         assert!(!only("portal") && !only("db"));
         // What no actor reaches is not known to serve machines alone.
         assert!(!only("reporter"));
+    }
+
+    /// A backend that only an anonymous front end calls has no signed-in caller, whatever its own
+    /// flows authenticate; one that a login reaches anywhere on the way has.
+    #[test]
+    fn anonymous_callers_only_until_a_flow_authenticates() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  visitor: { technology: browser }
+  staff: { technology: browser }
+  web: { technology: web-application }
+  api: { technology: api-service }
+  admin: { technology: web-application }
+  db: { technology: postgresql }
+  batch: { technology: batch-job }
+flows:
+  - visitor -> web: { protocol: https }
+  - web -> api: { protocol: https, authentication: token }
+  - web -> db: { protocol: postgres-tls, authentication: credentials }
+  - staff -> admin: { protocol: https, authentication: session }
+  - admin -> api: { protocol: https }
+  - batch -> db: { protocol: postgres-tls, authentication: credentials }
+",
+        );
+        let anonymous = |id| component(&model, &facts, id).anonymous_callers_only;
+        assert!(anonymous("web"));
+        // The web server's own token to the API, and the staff's login before the admin console.
+        assert!(!anonymous("api") && !anonymous("admin"));
+        // The database's credentials sign the web server in: its request is no longer anonymous.
+        assert!(!anonymous("db"));
+        assert!(!anonymous("batch"), "no actor reaches it");
     }
 }
