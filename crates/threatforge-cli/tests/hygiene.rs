@@ -112,7 +112,7 @@ fn every_report_for_people_shows_the_checklist() {
     let dir = shop();
     let (_, text) = run(&dir, &["check"]);
     assert!(
-        text.contains("Hygiene checklist: 13 baseline practices missing, not counted as threats"),
+        text.contains("Hygiene checklist: 14 baseline practices missing, not counted as threats"),
         "{text}"
     );
     let (_, md) = run(&dir, &["report", "--format", "md"]);
