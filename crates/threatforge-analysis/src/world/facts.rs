@@ -755,9 +755,8 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
 }
 
 /// Per component, whether the requests that reach it from `origins` (through the components
-/// `passes_on` marks) all came without an authenticated flow on their way. A request is signed
-/// in once any flow it crosses authenticates; each component is entered at most once signed in
-/// and once not, so the cost is linear in the flows.
+/// `passes_on` marks) all came without an authenticated flow on their way: a request is signed
+/// in once any flow it crosses authenticates.
 fn anonymous_reach(
     model: &Model,
     facts: &Facts,
@@ -771,23 +770,13 @@ fn anonymous_reach(
         .values()
         .map(|f| f.authentication() != Authentication::None)
         .collect();
-    let mut reached = vec![0u8; facts.components.len()];
-    let mut stack: Vec<(usize, u8)> = origins.iter().map(|&(c, _)| (c, ANONYMOUS)).collect();
-    while let Some((c, bit)) = stack.pop() {
-        for &f in &facts.components[c].outbound {
-            let Some(t) = facts.flows[f].target else {
-                continue;
-            };
-            let after = if authenticates[f] { SIGNED_IN } else { bit };
-            if reached[t] & after == 0 {
-                reached[t] |= after;
-                if passes_on[t] {
-                    stack.push((t, after));
-                }
-            }
-        }
-    }
-    reached.into_iter().map(|bits| bits == ANONYMOUS).collect()
+    let origins = origins.iter().map(|&(c, _)| (c, ANONYMOUS)).collect();
+    spread_changing(facts, origins, passes_on, |f, bit| {
+        Some(if authenticates[f] { SIGNED_IN } else { bit })
+    })
+    .into_iter()
+    .map(|bits| bits == ANONYMOUS)
+    .collect()
 }
 
 /// Marks, per component, the bits of the origins whose requests reach it along the flows
@@ -799,6 +788,20 @@ fn spread(
     passes_on: &[bool],
     carries: impl Fn(usize) -> bool,
 ) -> Vec<u8> {
+    spread_changing(facts, origins, passes_on, |f, bit| {
+        carries(f).then_some(bit)
+    })
+}
+
+/// [`spread`] where crossing a flow may change what a request is: `step` gives the bit it
+/// carries on past flow `f` (an anonymous request becomes a signed-in one), or `None` where the
+/// flow does not carry it. Still each component once per bit, linear in the flows.
+fn spread_changing(
+    facts: &Facts,
+    origins: Vec<(usize, u8)>,
+    passes_on: &[bool],
+    step: impl Fn(usize, u8) -> Option<u8>,
+) -> Vec<u8> {
     let mut reached = vec![0u8; facts.components.len()];
     let mut stack = origins;
     while let Some((c, bit)) = stack.pop() {
@@ -806,10 +809,13 @@ fn spread(
             let Some(t) = facts.flows[f].target else {
                 continue;
             };
-            if reached[t] & bit == 0 && carries(f) {
-                reached[t] |= bit;
+            let Some(after) = step(f, bit) else {
+                continue;
+            };
+            if reached[t] & after == 0 {
+                reached[t] |= after;
                 if passes_on[t] {
-                    stack.push((t, bit));
+                    stack.push((t, after));
                 }
             }
         }
