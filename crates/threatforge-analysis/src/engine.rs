@@ -715,7 +715,8 @@ fn with_consequences(explanation: Box<str>, absorbed: &[&Rule]) -> Box<str> {
     }
     let titles: Vec<&str> = absorbed.iter().map(|r| r.file.title.as_str()).collect();
     format!(
-        "{explanation} Closing this gap also closes: {}.",
+        "{explanation}{}{}.",
+        crate::group::ALSO_CLOSES,
         titles.join("; ")
     )
     .into_boxed_str()

@@ -278,6 +278,10 @@ struct Pending {
     members: Members,
 }
 
+/// The last sentence of an explanation that names what else its fix closes (written by the
+/// engine); a group says it once for all its members (`Members::read`).
+pub(crate) const ALSO_CLOSES: &str = " Closing this gap also closes: ";
+
 /// What a group keeps of each member.
 #[derive(Default)]
 struct Members {
@@ -286,6 +290,9 @@ struct Members {
     absorbed: Vec<Arc<str>>,
     /// Every member's explanation, in order, each with where part of the fix is in place.
     text: String,
+    /// What the members' fixes also close, each once, in the order first named: said once at
+    /// the end, not after every member.
+    consequences: Vec<String>,
 }
 
 impl Pending {
@@ -327,12 +334,18 @@ impl Pending {
             spans,
             absorbed,
             text,
+            consequences,
         } = other.members;
         self.members.elements.extend(elements);
         self.members.spans.extend(spans);
         self.members.absorbed.push(Arc::from(rule));
         self.members.absorbed.extend(absorbed);
         self.members.text.push_str(&text);
+        for title in consequences {
+            if !self.members.consequences.contains(&title) {
+                self.members.consequences.push(title);
+            }
+        }
     }
 
     /// The group's threat, `<rule>:<key>`, with every member's explanation.
@@ -347,6 +360,7 @@ impl Pending {
                     spans,
                     mut absorbed,
                     text,
+                    consequences,
                 },
         } = self;
         let (kind, key) = key_of(model, clusters, group, &worst)?;
@@ -365,8 +379,13 @@ impl Pending {
                 (_, Group::Source) => format!(" from `{}`", element.id),
                 _ => format!(" into `{}`", element.id),
             };
+            let also = if consequences.is_empty() {
+                String::new()
+            } else {
+                format!("{}{}.", ALSO_CLOSES, consequences.join("; "))
+            };
             format!(
-                "The same gap on {count} {}{into}, with one fix for all: {}.{text}",
+                "The same gap on {count} {}{into}, with one fix for all: {}.{text}{also}",
                 noun(worst.element.kind),
                 in_words(&names)
             )
@@ -388,8 +407,20 @@ impl Members {
         self.elements.push(member.element.clone());
         self.spans.push(member.span);
         self.absorbed.extend(member.absorbed.iter().cloned());
+        let (own, also) = match member.explanation.rfind(ALSO_CLOSES) {
+            Some(at) => (
+                &member.explanation[..at],
+                member.explanation[at + ALSO_CLOSES.len()..].trim_end_matches('.'),
+            ),
+            None => (&*member.explanation, ""),
+        };
+        for title in also.split("; ").filter(|t| !t.is_empty()) {
+            if !self.consequences.iter().any(|c| c == title) {
+                self.consequences.push(title.to_owned());
+            }
+        }
         self.text.push(' ');
-        self.text.push_str(&member.explanation);
+        self.text.push_str(own);
         // The group's advice is its worst member's: say where part of the fix is already in
         // place, so the list does not read as if it were missing everywhere.
         let in_place: Vec<String> = member

@@ -156,6 +156,11 @@ pub struct RuleFile {
     /// not how far the flow's source is from the internet nor who may call it.
     #[serde(default)]
     pub in_transit: bool,
+    /// With `in_transit`: the attacker forges the caller, sending the target requests in its
+    /// name, so a target that listens on the internet is reached by anyone there whatever the
+    /// wire between the two (an eavesdropper still needs the wire).
+    #[serde(default)]
+    pub forges_caller: bool,
     /// The threat is a failure or a mistake, not an attack (the one instance of a store lost, data
     /// destroyed by an operator or a bad migration): no attacker's path moves its likelihood, so
     /// the element's exposure and authentication do not apply, only the rule's own rating.

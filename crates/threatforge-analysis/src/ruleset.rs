@@ -119,6 +119,7 @@ impl Rule {
             privacy: self.file.linddun.is_some(),
             reaches_secrets: self.file.reaches_secrets,
             in_transit: self.file.in_transit,
+            forges_caller: self.file.forges_caller,
             failure: self.file.failure,
             of_the_design: self.file.linddun.is_some_and(crate::score::of_the_design),
             in_content: self.file.in_content,
@@ -601,6 +602,13 @@ impl RuleCompiler<'_> {
                     format!("this rule applies to {}s", file.applies_to.element),
                 )
                 .with_help("only a flow has a network path to stand on; remove `in_transit`"),
+            );
+        }
+        if file.forges_caller && !file.in_transit {
+            self.diagnostics.push(
+                Diagnostic::new(Code::InvalidRule, "`forges_caller` without `in_transit`")
+                    .with_label(file.id.span, "this rule's attacker is not on a flow's path")
+                    .with_help("add `in_transit: true`, or remove `forges_caller`"),
             );
         }
         for (set, name) in [
@@ -1499,6 +1507,13 @@ mod tests {
         let set = team_rule("true", "x\nmax_severity_reason: because");
         let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["`max_severity_reason` without `max_severity`"]);
+    }
+
+    #[test]
+    fn only_a_rule_in_transit_forges_a_caller() {
+        let set = team_rule("true", "x\nforges_caller: true");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`forges_caller` without `in_transit`"]);
     }
 
     #[test]

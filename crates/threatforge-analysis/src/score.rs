@@ -186,6 +186,21 @@ fn wire_exposure(
     })
 }
 
+/// The likelihood factor of a forged caller on a flow whose wire is the team's own: +1 where the
+/// target listens on the internet (directly or through what publishes it), where anyone can
+/// send it requests without a position on the team's network.
+fn listener_exposure(world: &World, index: usize, reasons: Reasons) -> Option<Factor> {
+    let target = world.facts.flows[index].target?;
+    (world.model.components[target].exposure == Some(Exposure::Internet)).then(|| {
+        reasons.factor("likelihood", "exposure", 1, || {
+            format!(
+                "`{}` listens on the internet: anyone there can send it requests in the caller's name",
+                world.model.components[target].id.value
+            )
+        })
+    })
+}
+
 /// A component that pulls data outsiders write (`pulls_untrusted_input`) is one hop from them with
 /// nothing in the way: its own credential on the request keeps none of the answer out.
 fn component_exposure(world: &World, c: usize) -> Exposed {
@@ -481,6 +496,9 @@ pub(crate) struct ElementFactors {
     /// does that stands on the wire, and the wire is either on a network outsiders share or on
     /// the team's own. None where the flow is a radio or cable link (its hops decide) or not a flow.
     on_path: Option<Factor>,
+    /// On a flow into a target that listens on the internet, the factor of a forged caller: anyone there sends the target requests in
+    /// the caller's name, whatever the wire between the two. None elsewhere.
+    at_listener: Option<Factor>,
     /// Where each aspect's data factor is (confidentiality, integrity, availability, any).
     data: [Option<u8>; 4],
     /// Where the criticality and blast radius factors start.
@@ -524,6 +542,9 @@ pub struct Factors {
     /// The attacker stands on the flow's wire (`in_transit`): the element's `on_path` factor
     /// takes the place of its exposure and authentication factors.
     on_wire: bool,
+    /// ... and forges the caller (`forges_caller`): the element's `at_listener` factor, where it
+    /// has one, takes the place of `on_path`.
+    at_listener: bool,
     /// The element's blast radius does not apply: the threat gives no foothold to go further
     /// from (a denial of service, a repudiation).
     without_blast: bool,
@@ -570,6 +591,7 @@ impl Factors {
             without_distance: false,
             on_account: false,
             on_wire: false,
+            at_listener: false,
             without_blast: false,
             without_data: false,
             without_likelihood: false,
@@ -600,7 +622,10 @@ impl Factors {
                     .filter(|_| self.on_account && skip_authentication == 0);
                 let (likelihood, instead) = match &e.on_path {
                     _ if self.without_likelihood => (&[][..], None),
-                    Some(on_path) if self.on_wire => (std::slice::from_ref(on_path), None),
+                    Some(on_path) if self.on_wire => {
+                        let factor = e.at_listener.as_ref().filter(|_| self.at_listener);
+                        (std::slice::from_ref(factor.unwrap_or(on_path)), None)
+                    }
                     _ => {
                         let own = usize::from(e.likelihood)
                             - skip_authentication
@@ -786,6 +811,10 @@ pub(crate) fn element_scoring(
     let on_path = (element == Element::Flow && in_transit)
         .then(|| wire_exposure(world, index, &exposed, reasons))
         .flatten();
+    let at_listener = on_path
+        .as_ref()
+        .filter(|f| f.effect < 0)
+        .and_then(|_| listener_exposure(world, index, reasons));
 
     let Stake {
         data,
@@ -890,6 +919,7 @@ pub(crate) fn element_scoring(
         blast: has_blast,
         on_flow: element == Element::Flow,
         on_path,
+        at_listener,
         data,
         tail,
         exposure: rank,
@@ -913,6 +943,8 @@ pub struct RuleScoring<'r> {
     pub reaches_secrets: bool,
     /// The rule's attacker stands on a flow's network path (`in_transit`).
     pub in_transit: bool,
+    /// ... and forges the caller: the target's listener is as good as the wire (`forges_caller`).
+    pub forges_caller: bool,
     /// The rule describes a failure, not an attack (`failure`).
     pub failure: bool,
     /// A privacy threat of what the design itself does with people's data (`of_the_design`).
@@ -960,6 +992,7 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         without_distance: element.far
             && (content_reaches || (rule.by_caller && !element.unreachable)),
         on_wire: element.on_flow && rule.in_transit,
+        at_listener: element.on_flow && rule.in_transit && rule.forges_caller,
         without_blast: rule.privacy
             || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
         without_data: rule.reaches_secrets,

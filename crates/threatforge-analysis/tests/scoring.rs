@@ -1020,3 +1020,44 @@ runtimes:
     let shared = threat(&analysis, "mixed-targets-on-shared-runtime:tools");
     assert!(!takes_step(shared, "foothold"), "{:?}", shared.factors);
 }
+
+/// A forged caller reaches a target that listens on the internet from there, whatever the wire
+/// between caller and target; an eavesdropper on the same hop still needs the team's network.
+#[test]
+fn a_forged_caller_takes_the_reach_of_a_target_that_listens_on_the_internet() {
+    let model = |caller: &str| {
+        format!(
+            "system: {{ name: Telemetry }}\n\
+             data:\n  readings: {{ classification: confidential, integrity: high }}\n\
+             components:\n\
+             \x20 terminal: {{ technology: {caller}, processes: [readings] }}\n\
+             \x20 shore-api: {{ technology: api-service, exposure: internet, processes: [readings] }}\n\
+             flows:\n\
+             \x20 - terminal -> shore-api: {{ protocol: http, data: [readings] }}\n"
+        )
+    };
+    let analysis = analyze(&model("backend-service"), None);
+    let spoofing = threat(
+        &analysis,
+        "caller-spoofing-on-unauthenticated-flow:terminal->shore-api",
+    );
+    assert_eq!(
+        steps(spoofing, "exposure"),
+        [(
+            1,
+            "`shore-api` listens on the internet: anyone there can send it requests in the caller's name"
+                .to_owned()
+        )]
+    );
+    let reading = threat(
+        &analysis,
+        "cleartext-sensitive-data-in-transit:terminal->shore-api",
+    );
+    assert!(
+        steps(reading, "exposure")
+            .iter()
+            .all(|(effect, why)| *effect == -1 && why.contains("position on the team's network")),
+        "{:?}",
+        steps(reading, "exposure")
+    );
+}

@@ -279,14 +279,67 @@ fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str],
 /// What the asset's attributes say beyond its technology's name: a web server with no
 /// custom-developed parts serves files (threatforge's static `web-server`); any other web server
 /// runs the team's code and is a web application.
-fn technology_by_meaning(c: &mut DraftComponent, techs: &[String], m: &Map<String, Value>) {
-    let first_is_web_server = techs.first().is_some_and(|t| norm(t) == "web-server");
-    if first_is_web_server
-        && m.contains_key("custom_developed_parts")
-        && !get_bool(m, "custom_developed_parts")
-    {
-        c.technology = Some("web-server".to_owned());
-    }
+/// Returns what it read, for the component's comment.
+fn technology_by_meaning(
+    c: &mut DraftComponent,
+    title: &str,
+    techs: &[String],
+    m: &Map<String, Value>,
+) -> Option<&'static str> {
+    let first = techs.first().map(|t| norm(t));
+    // Threagile has no firewall, and no web technology that serves only an API: authors pick a
+    // web application for both and say what it is in the name, which is read as the data
+    // assets' names are (whole words of the id and title, never the description).
+    let text = format!("{} {title}", get_text(m, "id").unwrap_or_default()).to_lowercase();
+    let named = |word: &str| {
+        text.split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == word)
+    };
+    let web = matches!(
+        first.as_deref(),
+        Some("web-server" | "application-server" | "web-application")
+    );
+    let (technology, why) = match first.as_deref() {
+        _ if web && named("firewall") => ("firewall", "named a firewall"),
+        Some("web-server")
+            if m.contains_key("custom_developed_parts")
+                && !get_bool(m, "custom_developed_parts") =>
+        {
+            c.technology = Some("web-server".to_owned());
+            return None;
+        }
+        // A container platform that is itself a container is a workload the author labelled
+        // with its platform: it runs no one's containers and administers nothing.
+        Some("container-platform")
+            if get_text(m, "machine").is_some_and(|k| norm(&k) == "container") =>
+        {
+            (
+                "api-service",
+                "a container platform that is itself a container: the service in it",
+            )
+        }
+        // A client system a person uses is that person's client, not a partner's system.
+        Some("client-system") if get_bool(m, "used_as_client_by_human") => {
+            ("user", "a client system used by a person: that person")
+        }
+        Some("web-server" | "application-server") if named("api") => {
+            ("api-service", "named an API")
+        }
+        _ => return None,
+    };
+    c.technology = Some(technology.to_owned());
+    Some(why)
+}
+
+/// Whether an individual risk is the one Threagile's model template ships as an example:
+/// its title names no real asset ("Example Individual Risk at Some Technical Asset"), or its
+/// category still has the template's description. Authors who start from the template keep
+/// these by mistake; imported, they rank first in the register with made-up ratings.
+fn is_template_placeholder(risk_title: &str, category_description: Option<&str>) -> bool {
+    let title = strip_html(risk_title);
+    title.trim() == "Example Individual Risk at Some Technical Asset"
+        || category_description
+            .is_some_and(|d| d.trim() == "Some text describing the risk category...")
 }
 
 /// Every technology name Threagile 0.9 and 1.0 know: the table in docs/import.md and the test
@@ -435,7 +488,7 @@ const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
         "deserializes-objects",
     ),
     (
-        "`data_formats_accepted: [file]`",
+        "`data_formats_accepted: [file]` on a process (a store keeps files, a client opens them)",
         "trait `accepts-files`",
         "asset: data_formats_accepted: [file]",
         "accepts-files",
@@ -592,17 +645,23 @@ fn add_trait(c: &mut DraftComponent, trait_: &str) -> bool {
 /// Whether an asset's `owner` names another organisation.
 fn third_party_owner(owner: &str) -> bool {
     let o = owner.to_lowercase();
-    [
-        "external",
-        "third-party",
-        "third party",
-        "vendor",
-        "supplier",
-        "partner",
-        "contractor",
-    ]
-    .iter()
-    .any(|w| o.contains(w))
+    // "External users" and "end-user customers" are the public, who own no system the team
+    // relies on: the people rules read them already.
+    let public = ["user", "customer", "citizen", "public", "consumer"]
+        .iter()
+        .any(|w| o.contains(w));
+    !public
+        && [
+            "external",
+            "third-party",
+            "third party",
+            "vendor",
+            "supplier",
+            "partner",
+            "contractor",
+        ]
+        .iter()
+        .any(|w| o.contains(w))
 }
 
 /// A Threagile protocol: the catalogue protocol and whether the match is loose.
@@ -673,6 +732,29 @@ fn status(v: &str) -> Option<DecisionStatus> {
         "false-positive" => DecisionStatus::FalsePositive,
         _ => return None,
     })
+}
+
+/// A tracking field as its author filled it: the template's prompts ("Enter justification
+/// here.", "Enter name of owner/ reviewer here.") are no one's words.
+fn filled(m: &Map<String, Value>, key: &str) -> Option<String> {
+    get_text(m, key).filter(|t| !t.trim_start().to_lowercase().starts_with("enter "))
+}
+
+/// The decision's reason, ticket, date and owner, from a tracking entry.
+fn tracked_by(d: &mut DraftDecision, m: &Map<String, Value>) {
+    d.justification = filled(m, "justification").map(|t| strip_html(&t));
+    d.ticket = filled(m, "ticket");
+    d.date = get_text(m, "date");
+    d.owner = filled(m, "checked_by");
+}
+
+/// How open a decision leaves its threat: open, then in progress, then closed either way.
+fn openness(status: DecisionStatus) -> u8 {
+    match status {
+        DecisionStatus::Open => 2,
+        DecisionStatus::InProgress => 1,
+        _ => 0,
+    }
 }
 
 /// Threagile's id of a communication link: the source's id, `>`, the title lower-cased with
@@ -749,6 +831,8 @@ struct Importer<'a> {
     flow_between: HashMap<(String, String), String>,
     /// Individual risk synthetic ids -> manual threat ids.
     individual: Vec<(String, String)>,
+    /// Synthetic ids of individual risks left out as the template's placeholders.
+    placeholders: Vec<String>,
     /// Manual threats whose likelihood and impact score to another band than the severity the
     /// Threagile model states for them: the threat id, the stated severity and its word, the band.
     stated_severity: Vec<(String, ThreatSeverity, String, ThreatSeverity)>,
@@ -760,6 +844,11 @@ struct Importer<'a> {
     unmatched: HashSet<&'a str>,
     /// How many tracked risks got decisions on more than one rule (`Imported::tracked_alternatives`).
     tracked_alternatives: usize,
+    /// Owners of the assets the model draws as processes and data stores in scope, and whether
+    /// it draws any: an external entity with a server's technology that one of them owns (or,
+    /// where the model draws nothing else, any) is the team's own component in the outside shape.
+    team_owners: HashSet<String>,
+    draws_own_shapes: bool,
 }
 
 pub(crate) fn import(
@@ -789,11 +878,14 @@ pub(crate) fn import(
         data: HashMap::new(),
         flow_between: HashMap::new(),
         individual: Vec::new(),
+        placeholders: Vec::new(),
         stated_severity: Vec::new(),
         component_at: HashMap::new(),
         flow_at: HashMap::new(),
         unmatched: options.unmatched.iter().map(String::as_str).collect(),
         tracked_alternatives: 0,
+        team_owners: HashSet::new(),
+        draws_own_shapes: false,
     };
     importer.header(&root, options);
     importer.data_assets(&root);
@@ -829,6 +921,14 @@ pub(crate) fn import(
                 .iter()
                 .map(|(synthetic, threat)| (format!("risk:{synthetic}"), threat.clone())),
         )
+        // A placeholder is listed with no threat: no risk of the model's, so a comparison
+        // leaves it out of the count.
+        .chain(
+            importer
+                .placeholders
+                .iter()
+                .map(|synthetic| (format!("risk:{synthetic}"), String::new())),
+        )
         .collect();
     ids.sort_unstable();
     importer.draft.source_ids = ids;
@@ -861,7 +961,7 @@ fn categories_named(id: &str, title: &str) -> Vec<DataCategory> {
             DataCategory::Credential,
         ),
         (
-            &["payment", "payments", "card", "cards", "cardholder"],
+            &["payment", "payments", "card", "cards", "cardholder", "pci"],
             DataCategory::Payment,
         ),
         (
@@ -892,7 +992,7 @@ fn categories_named(id: &str, title: &str) -> Vec<DataCategory> {
             DataCategory::Location,
         ),
         (
-            &["health", "medical", "patient", "patients"],
+            &["health", "medical", "patient", "patients", "phi"],
             DataCategory::Health,
         ),
         (&["log", "logs", "logging"], DataCategory::Logs),
@@ -1128,11 +1228,13 @@ impl Importer<'_> {
             if get_text(m, "usage").is_some_and(|u| norm(&u) == "devops") {
                 notes.push("usage devops".into());
             }
-            d.categories = categories_named(tid.as_deref().unwrap_or(""), title);
+            // Tags are names the team chose too (`pii`, `pci`), unlike the description.
+            let named = format!("{title} {}", get_list(m, "tags").join(" "));
+            d.categories = categories_named(tid.as_deref().unwrap_or(""), &named);
             if !d.categories.is_empty() {
                 let names: Vec<&str> = d.categories.iter().map(|c| c.as_str()).collect();
                 notes.push(format!(
-                    "categories {} inferred from the name (Threagile has none; correct them if wrong)",
+                    "categories {} inferred from the name and tags (Threagile has none; correct them if wrong)",
                     names.join(", ")
                 ));
             }
@@ -1169,6 +1271,15 @@ impl Importer<'_> {
     fn technical_assets(&mut self, root: &Map<String, Value>) {
         // Ids first, so that links can name assets declared after them.
         let assets = section(root, "technical_assets", self.warnings);
+        for m in assets.iter().map(|(_, m)| m) {
+            let own_shape = get_text(m, "type").is_some_and(|t| {
+                matches!(norm(&t).as_str(), "process" | "datastore" | "data-store")
+            });
+            if own_shape && !get_bool(m, "out_of_scope") {
+                self.draws_own_shapes = true;
+                self.team_owners.extend(get_text(m, "owner"));
+            }
+        }
         for (title, m) in &assets {
             let tid = get_text(m, "id");
             let id = Self::mint(&mut self.draft.ids, tid.as_deref(), title);
@@ -1231,13 +1342,32 @@ impl Importer<'_> {
                 }
             }
         }
-        technology_by_meaning(c, &techs, m);
+        if let Some(why) = technology_by_meaning(c, title, &techs, m) {
+            notes.push(format!("technology read as {why}"));
+        }
         let implied = c
             .technology
             .as_deref()
             .and_then(|t| cat.technology(t))
             .map(|t| t.kind);
+        // Teams draw their own function app or database as an external entity when it runs on a
+        // cloud provider's service; it stores and processes their data as any component does,
+        // and Threagile's rules assess it. Only a server's technology is read so: a client or a
+        // person stays an actor, and so does what another organisation runs.
+        let own_in_outside_shape = declared_kind == Some(ComponentKind::Actor)
+            && matches!(implied, Some(ComponentKind::Process | ComponentKind::Store))
+            && !get_bool(m, "out_of_scope")
+            && !get_bool(m, "used_as_client_by_human")
+            && (get_bool(m, "custom_developed_parts")
+                || !self.draws_own_shapes
+                || c.owner
+                    .as_ref()
+                    .is_some_and(|o| self.team_owners.contains(o)));
+        if own_in_outside_shape {
+            notes.push("drawn as an external entity".into());
+        }
         match (declared_kind, implied) {
+            _ if own_in_outside_shape => {}
             (Some(k), Some(i)) if k != i => c.kind = Some(k),
             (Some(k), None) => c.kind = Some(k),
             (None, None) => c.kind = Some(ComponentKind::Process),
@@ -1360,7 +1490,9 @@ impl Importer<'_> {
             let trait_ = match norm(&f).as_str() {
                 "xml" => "parses-xml",
                 "serialization" => "deserializes-objects",
-                "file" => "accepts-files",
+                // Files a store keeps or a person's client opens are no uploads a server
+                // parses: authors list `file` on every asset that a file passes.
+                "file" if effective_kind == ComponentKind::Process => "accepts-files",
                 _ => continue,
             };
             if !tech_traits.iter().any(|t| t == trait_) {
@@ -1726,6 +1858,13 @@ impl Importer<'_> {
                 _ => Vec::new(),
             };
             if risks.is_empty() {
+                if is_template_placeholder(title, base.description.as_deref()) {
+                    self.warn(format!(
+                        "individual risk category `{title}` is Threagile's template example, not a finding; left out"
+                    ));
+                    self.placeholders.push(cat_id.clone());
+                    continue;
+                }
                 let mut t = base.clone();
                 t.id = self.draft.threat_ids.mint(&cat_id);
                 self.individual.push((cat_id.clone(), t.threat_id()));
@@ -1736,13 +1875,13 @@ impl Importer<'_> {
                 let mut t = base.clone();
                 let mut parts = Vec::new();
                 // Threagile's synthetic id of an individual risk: the category, then the most
-                // relevant elements that are set, in this order.
+                // relevant elements that are set, in this order (its `createSyntheticId`).
                 for key in [
-                    "most_relevant_data_asset",
                     "most_relevant_technical_asset",
                     "most_relevant_communication_link",
                     "most_relevant_trust_boundary",
                     "most_relevant_shared_runtime",
+                    "most_relevant_data_asset",
                 ] {
                     if let Some(v) = get_text(&r, key) {
                         parts.push(v);
@@ -1752,6 +1891,14 @@ impl Importer<'_> {
                     .chain(parts.iter().cloned())
                     .collect::<Vec<_>>()
                     .join("@");
+                if is_template_placeholder(&risk_title, base.description.as_deref()) {
+                    self.warn(format!(
+                        "individual risk `{}` of `{title}` is Threagile's template example, not a finding; left out",
+                        strip_html(&risk_title)
+                    ));
+                    self.placeholders.push(synthetic);
+                    continue;
+                }
                 // The element: the most specific of the relevant elements that the model has.
                 let element = [
                     "most_relevant_communication_link",
@@ -1877,6 +2024,16 @@ impl Importer<'_> {
             {
                 notes.push("status in-discussion".to_owned());
             }
+            if self
+                .placeholders
+                .iter()
+                .any(|synthetic| wildcard_match(&risk_id, synthetic))
+            {
+                self.warn(format!(
+                    "risk_tracking `{risk_id}`: tracks a template example left out; dropped"
+                ));
+                continue;
+            }
             let selectors = self.resolve(&risk_id);
             let mut selectors = match selectors {
                 Some(s) if !s.is_empty() => s,
@@ -1893,17 +2050,31 @@ impl Importer<'_> {
             }
             for (i, selector) in selectors.iter().enumerate() {
                 if let Some(&at) = index.get(selector) {
-                    self.draft.decisions[at].comments.push(format!(
-                        "Threagile risk {risk_id} maps here too (status {})",
-                        st.as_str()
-                    ));
+                    let d = &mut self.draft.decisions[at];
+                    // A threat stays open while any of Threagile's risks it stands for is: a
+                    // false positive on one link does not close what another risk found.
+                    if openness(st) > openness(d.status) {
+                        d.comments.push(format!(
+                            "Threagile risk {risk_id} maps here too (status {}), which is more open than the {} above: the decision takes its status",
+                            st.as_str(),
+                            d.status.as_str()
+                        ));
+                        if let Some(j) = d.justification.take() {
+                            d.comments
+                                .push(format!("the {} was: {j}", d.status.as_str()));
+                        }
+                        d.status = st;
+                        tracked_by(d, &m);
+                    } else {
+                        d.comments.push(format!(
+                            "Threagile risk {risk_id} maps here too (status {})",
+                            st.as_str()
+                        ));
+                    }
                     continue;
                 }
                 let mut d = DraftDecision::new(selector.clone(), st);
-                d.justification = get_text(&m, "justification").map(|t| strip_html(&t));
-                d.ticket = get_text(&m, "ticket");
-                d.date = get_text(&m, "date");
-                d.owner = get_text(&m, "checked_by");
+                tracked_by(&mut d, &m);
                 if i == 0 {
                     let mut c = format!("Threagile risk {risk_id}");
                     if !notes.is_empty() {
@@ -2250,6 +2421,171 @@ mod tests {
             let with = import(&attribute_model(line));
             assert!(with.contains(token), "{attr}: no `{token}` in\n{with}");
         }
+    }
+
+    /// The kind each component of an imported model got, by id.
+    /// Whether each component of an imported model is an actor, by id: its `kind`, else its
+    /// technology's.
+    fn kinds_of(yaml: &str) -> Vec<(String, bool)> {
+        let field = |line: &str, name: &str| {
+            let start = line.find(&format!(" {name}: "))? + name.len() + 3;
+            let rest = &line[start..];
+            Some(rest[..rest.find([',', ' ']).unwrap_or(rest.len())].to_owned())
+        };
+        let mut entries: Vec<String> = Vec::new();
+        for line in yaml
+            .lines()
+            .skip_while(|l| *l != "components:")
+            .skip(1)
+            .take_while(|l| l.starts_with(' '))
+            .filter(|l| !l.trim_start().starts_with('#'))
+        {
+            match entries.last_mut() {
+                // A component written as a block: its fields on the lines below its id.
+                Some(entry) if line.starts_with("   ") => {
+                    entry.push(' ');
+                    entry.push_str(line.trim());
+                }
+                _ => entries.push(line.to_owned()),
+            }
+        }
+        entries
+            .iter()
+            .map(|l| {
+                let id = l.trim().split(':').next().unwrap_or_default().to_owned();
+                let actor = match field(l, "kind") {
+                    Some(kind) => kind == "actor",
+                    None => {
+                        field(l, "technology")
+                            .and_then(|t| catalog().technology(&t).map(|t| t.kind))
+                            == Some(ComponentKind::Actor)
+                    }
+                };
+                (id, actor)
+            })
+            .collect()
+    }
+
+    /// A team that runs its function app on a cloud service draws it as an external entity; it
+    /// is still the team's component. People, clients and other organisations' systems stay
+    /// actors.
+    #[test]
+    fn the_teams_own_server_in_the_outside_shape_is_not_an_actor() {
+        let model = |extra: &str| {
+            format!(
+                "threagile_version: 1.0.0\ntitle: t\n\
+                 data_assets:\n  Keys: {{ id: keys, confidentiality: strictly-confidential }}\n\
+                 technical_assets:\n\
+                 \x20 Function:\n    id: fn\n    type: external-entity\n    technology: function\n    owner: dfe\n    data_assets_stored: [keys]\n\
+                 \x20 Officer:\n    id: officer\n    type: external-entity\n    technology: client-system\n    owner: dfe\n    used_as_client_by_human: true\n\
+                 \x20 Issuer:\n    id: issuer\n    type: external-entity\n    technology: web-service-rest\n    owner: Government\n\
+                 \x20 Dropped:\n    id: dropped\n    type: external-entity\n    technology: function\n    owner: dfe\n    out_of_scope: true\n\
+                 {extra}"
+            )
+        };
+        let import = |text: &str| kinds_of(&crate::yaml_of(text, crate::Format::Threagile));
+        let with_vault =
+            "  Vault:\n    id: vault\n    type: datastore\n    technology: vault\n    owner: dfe\n";
+        let actors = |kinds: &[(String, bool)]| {
+            kinds
+                .iter()
+                .filter(|(_, actor)| *actor)
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        // The vault's owner owns the function too.
+        assert_eq!(
+            actors(&import(&model(with_vault))),
+            "officer issuer dropped"
+        );
+        // A model that draws nothing but external entities says nothing with the shape.
+        assert_eq!(actors(&import(&model(""))), "officer dropped");
+        // Another owner's server stays an actor unless the team develops parts of it.
+        let other = with_vault.replace("owner: dfe", "owner: platform");
+        assert_eq!(actors(&import(&model(&other))), "fn officer issuer dropped");
+        let custom = model(&other).replace(
+            "owner: Government\n",
+            "owner: Government\n    custom_developed_parts: true\n",
+        );
+        assert_eq!(actors(&import(&custom)), "fn officer dropped");
+    }
+
+    /// Authors list `file` among the formats of every asset a file passes: only a process that
+    /// takes them is an upload endpoint. A person's client system is that person; a platform
+    /// label on a container is the service in it.
+    #[test]
+    fn formats_and_labels_are_read_by_what_the_asset_is() {
+        let text = "threagile_version: 1.0.0\ntitle: t\n\
+             technical_assets:\n\
+             \x20 Officer: { id: officer, type: external-entity, technology: client-system, used_as_client_by_human: true, data_formats_accepted: [file] }\n\
+             \x20 Partner: { id: partner, type: external-entity, technology: client-system }\n\
+             \x20 Store: { id: store, type: datastore, technology: file-server, data_formats_accepted: [file] }\n\
+             \x20 Intake: { id: intake, type: process, technology: web-service-rest, data_formats_accepted: [file] }\n\
+             \x20 Orders: { id: orders, type: process, technology: container-platform, machine: container }\n\
+             \x20 Cluster: { id: cluster, type: process, technology: container-platform, machine: virtual }\n\
+             \x20 Results API: { id: results-api, type: process, technology: application-server }\n\
+             \x20 Rapid Portal: { id: portal, type: process, technology: application-server }\n\
+             \x20 Bridge Firewall: { id: bridge-fw, type: process, technology: web-application }\n";
+        let yaml = crate::yaml_of(text, crate::Format::Threagile);
+        let line = |id: &str| {
+            yaml.lines()
+                .find(|l| l.starts_with(&format!("  {id}: ")))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let uploads: Vec<&str> = ["officer", "partner", "store", "intake"]
+            .into_iter()
+            .filter(|id| line(id).contains("accepts-files"))
+            .collect();
+        assert_eq!(uploads, ["intake"], "{yaml}");
+        assert!(line("officer").contains("technology: user"), "{yaml}");
+        assert!(
+            line("partner").contains("technology: external-service"),
+            "{yaml}"
+        );
+        assert!(line("orders").contains("technology: api-service"), "{yaml}");
+        assert!(
+            line("cluster").contains("technology: container-platform"),
+            "{yaml}"
+        );
+        assert!(
+            line("results-api").contains("technology: api-service"),
+            "{yaml}"
+        );
+        // "Rapid" holds "api" but is not the word.
+        assert!(
+            line("portal").contains("technology: web-application"),
+            "{yaml}"
+        );
+        assert!(line("bridge-fw").contains("technology: firewall"), "{yaml}");
+    }
+
+    #[test]
+    fn the_public_is_no_third_party() {
+        for (owner, third) in [
+            ("External Developers", true),
+            ("Payment Vendor", true),
+            ("External Users", false),
+            ("End-user customers", false),
+            ("Platform team", false),
+        ] {
+            assert_eq!(third_party_owner(owner), third, "{owner}");
+        }
+    }
+
+    /// The template's prompts in a tracking entry are nobody's justification or name; a data
+    /// asset's tags name its category as its title does.
+    #[test]
+    fn template_prompts_are_dropped_and_tags_name_categories() {
+        let text = "threagile_version: 1.0.0\ntitle: t\n\
+             data_assets:\n  Records: { id: records, confidentiality: confidential, tags: [pii] }\n\
+             technical_assets:\n  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [records] }\n\
+             risk_tracking:\n  missing-hardening@app:\n    status: accepted\n    justification: Enter justification here.\n    checked_by: Enter name of owner/ reviewer here.\n    ticket: XYZ-1\n";
+        let yaml = crate::yaml_of(text, crate::Format::Threagile);
+        assert!(yaml.contains("categories: [personal]"), "{yaml}");
+        assert!(!yaml.contains("Enter "), "{yaml}");
+        assert!(yaml.contains("XYZ-1"), "{yaml}");
     }
 
     /// An abuse case that names the attack but no asset places nothing: it leaves a hint.

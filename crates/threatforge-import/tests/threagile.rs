@@ -351,16 +351,21 @@ fn an_individual_risk_keeps_the_severity_its_model_states() {
     assert!(!imported.yaml.contains("Threagile's model rates this risk"));
 }
 
-#[test]
-fn risk_tracking_becomes_decisions_on_threatforge_threats() {
-    let imported = import(SHOP_1_0.as_bytes(), Format::Threagile, &opts()).expect("imports");
-    let loaded = support::load(&imported.yaml);
-    let decisions: Vec<(&str, DecisionStatus)> = loaded
+/// Each decision's threat selector and status.
+fn decisions_of(loaded: &Loaded) -> Vec<(&str, DecisionStatus)> {
+    loaded
         .model
         .decisions
         .iter()
         .map(|d| (d.threat.value.as_str(), d.status))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn risk_tracking_becomes_decisions_on_threatforge_threats() {
+    let imported = import(SHOP_1_0.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    let loaded = support::load(&imported.yaml);
+    let decisions = decisions_of(&loaded);
     for expected in [
         ("sql-injection:shop-web", DecisionStatus::Mitigated),
         (
@@ -643,4 +648,84 @@ technical_assets:
         .map(|r| r.runs.iter().map(|c| c.value.as_str()).collect())
         .collect();
     assert_eq!(runs, vec![vec!["api", "worker"]], "{}", imported.yaml);
+}
+
+/// Two of Threagile's risks that map to one threat: a false positive on one link does not
+/// close what the other, still unchecked, found. And the model template's example risk is left
+/// out with its tracking.
+#[test]
+fn a_threat_stays_as_open_as_the_most_open_risk_it_stands_for() {
+    let source = r#"
+threagile_version: 1.0.0
+title: Pipeline
+data_assets:
+  Code: { id: code, confidentiality: confidential, integrity: critical }
+technical_assets:
+  Pipeline:
+    id: pipeline
+    type: process
+    technology: build-pipeline
+    internet: true
+    data_assets_processed: [code]
+individual_risk_categories:
+  Some Individual Risk Example:
+    id: something-strange
+    description: Some text describing the risk category...
+    stride: repudiation
+    risks_identified:
+      <b>Example Individual Risk</b> at <b>Pipeline</b>:
+        severity: critical
+        most_relevant_technical_asset: pipeline
+risk_tracking:
+  unguarded-access-from-internet@pipeline@dev@dev>push:
+    status: false-positive
+    justification: Only staff push.
+  code-backdooring@pipeline:
+    status: unchecked
+  something-strange@pipeline:
+    status: accepted
+    justification: An example.
+"#;
+    let imported = import(source.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    let loaded = support::load(&imported.yaml);
+    let decisions = decisions_of(&loaded);
+    // Both risks cover the exposed pipeline; only the false positive covers a missing WAF.
+    for expected in [
+        (
+            "exposed-development-infrastructure:pipeline",
+            DecisionStatus::Open,
+        ),
+        (
+            "missing-web-application-firewall:pipeline",
+            DecisionStatus::FalsePositive,
+        ),
+    ] {
+        assert!(
+            decisions.contains(&expected),
+            "{expected:?} not in {decisions:#?}"
+        );
+    }
+    assert!(
+        !decisions.iter().any(|(t, _)| t.starts_with("manual:")),
+        "{decisions:#?}"
+    );
+    // The false positive's reason is kept beside the decision, not lost.
+    assert!(
+        imported
+            .yaml
+            .contains("the false-positive was: Only staff push."),
+        "{}",
+        imported.yaml
+    );
+    assert!(loaded.model.threats.is_empty(), "{}", imported.yaml);
+    for warned in [
+        "is Threagile's template example",
+        "tracks a template example left out",
+    ] {
+        assert!(
+            imported.warnings.iter().any(|w| w.contains(warned)),
+            "{warned}: {:#?}",
+            imported.warnings
+        );
+    }
 }

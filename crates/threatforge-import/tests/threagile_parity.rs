@@ -181,6 +181,17 @@ const CASES: &[Case] = &[
         "technical_assets:\n  Cluster: { id: k8s, type: process, technology: container-platform, data_assets_processed: [orders] }\n",
         ("container-platform", "scheduler"),
     ),
+    // A service in a container that its author labelled with the platform's technology: it runs
+    // no one's containers, and the import reads it as the service it is.
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "container-platform-escape",
+            "orders",
+            "technical_assets:\n  Orders: { id: orders, type: process, technology: container-platform, machine: container, data_assets_processed: [orders] }\n",
+            ("machine: container", "machine: container, owner: Shop"),
+        ),
+    ),
     // A web application reached over a web protocol.
     case(
         "cross-site-request-forgery",
@@ -240,6 +251,23 @@ const CASES: &[Case] = &[
         (
             "technology: web-application",
             "technology: web-service-rest",
+        ),
+    ),
+    // An application server its author named an API: it answers browsers with data, and the
+    // page that renders it is the client's (the import reads it as an API service).
+    differs(
+        Expect::DoesNotFire,
+        case(
+            "cross-site-scripting",
+            "app",
+            browser_to_app!(
+                "authentication: session-id, authorization: end-user-identity-propagation",
+                "  Results API: { id: app, type: process, technology: application-server, internet: true, data_assets_processed: [orders] }\n"
+            ),
+            (
+                "internet: true, data_assets_processed",
+                "internet: true, owner: Shop, data_assets_processed",
+            ),
         ),
     ),
     // A web application the model shows reached only over SSH: no web request brings it data

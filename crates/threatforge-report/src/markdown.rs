@@ -40,14 +40,14 @@ pub(crate) fn write(
         .collect();
     let _ = writeln!(
         out,
-        "**{} threats, {} open** ({}). {} components, {} flows, {} data assets, {} boundaries.\n",
+        "**{} threats, {} open** ({}). {}, {}, {}, {}.\n",
         summary.threats,
         summary.open,
         severities.join(", "),
-        model.components.len(),
-        model.flows.len(),
-        model.data.len(),
-        model.boundaries.len()
+        counted(model.components.len(), "component", "components"),
+        counted(model.flows.len(), "flow", "flows"),
+        counted(model.data.len(), "data asset", "data assets"),
+        counted(model.boundaries.len(), "boundary", "boundaries")
     );
     let statuses: Vec<String> = summary
         .by_status
@@ -144,13 +144,24 @@ fn threat_section(out: &mut String, model: &Model, t: &Threat) {
             .as_ref()
             .map_or(String::new(), |r| format!(" ({})", md(r)))
     );
+    // A decision may set the band its score alone would not give (an imported risk's stated
+    // severity): say so, or "critical 6/16" reads as a contradiction of the scale.
+    let band = |score: &threatforge_analysis::Score| {
+        let scored = ThreatSeverity::of_score(score.score);
+        if score.severity == scored {
+            format!("{} {}/16", score.severity, score.score)
+        } else {
+            format!(
+                "{}, as the decision sets it ({}/16 alone is {scored})",
+                score.severity, score.score
+            )
+        }
+    };
     let _ = writeln!(
         out,
-        "- score: inherent {} {}/16, residual {} {}/16 (likelihood {}, impact {})",
-        t.inherent.severity,
-        t.inherent.score,
-        t.residual.severity,
-        t.residual.score,
+        "- score: inherent {}, residual {} (likelihood {}, impact {})",
+        band(&t.inherent),
+        band(&t.residual),
         t.residual.likelihood,
         t.residual.impact
     );
@@ -188,11 +199,14 @@ fn threat_section(out: &mut String, model: &Model, t: &Threat) {
         let _ = writeln!(out, "- {}", refs.join(", "));
     }
     if let Some(d) = &t.decision {
+        // A decision nobody signed (an import's unchecked risk) says only its status.
         let _ = writeln!(
             out,
-            "- decision: {} by {}{}{}",
+            "- decision: {}{}{}{}",
             d.status,
-            md(d.owner.as_deref().unwrap_or("nobody named")),
+            d.owner
+                .as_deref()
+                .map_or(String::new(), |o| format!(" by {}", md(o))),
             d.ticket
                 .as_ref()
                 .map_or(String::new(), |x| format!(", ticket {}", md(x))),
@@ -365,6 +379,11 @@ fn signed(effect: i8) -> std::borrow::Cow<'static, str> {
         -1 => "-1".into(),
         effect => format!("{effect:+}").into(),
     }
+}
+
+/// `n` with the noun that agrees with it.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

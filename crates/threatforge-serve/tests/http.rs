@@ -27,11 +27,14 @@ components:
     technology: web-application   # the storefront
     processes: [card]
   db: { technology: postgresql, stores: [card] }
+  # Beside the database it never calls: the segmentation threat on `db`.
+  uploads: { technology: backend-service, traits: [accepts-files] }
 flows:
   - shopper -> web: { protocol: https, data: [card] }
+  - shopper -> uploads: { protocol: https, authentication: session }
   - web -> db: { protocol: postgres-tls, authentication: credentials, data: [card] }
 boundaries:
-  zone: { kind: network, trust: high, contains: [web, db] }
+  zone: { kind: network, trust: high, contains: [web, db, uploads] }
 ";
 
 struct Served {

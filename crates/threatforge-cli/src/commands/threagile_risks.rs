@@ -41,8 +41,19 @@ pub(super) fn compare(
     let mut out = String::new();
     let mut kept = 0;
     let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut placeholders = 0;
     for risk in &risks {
         let verdict = verdict(risk, imported, &loaded.model, analysis);
+        if let Verdict::Placeholder = verdict {
+            placeholders += 1;
+            let _ = writeln!(
+                out,
+                "  left   {}@{}: Threagile's template example, not counted",
+                line(&risk.rule),
+                line(&risk.element)
+            );
+            continue;
+        }
         let entry = by_rule.entry(&risk.rule).or_default();
         entry.1 += 1;
         let (mark, what) = match &verdict {
@@ -52,6 +63,7 @@ pub(super) fn compare(
                 ("kept  ", by.clone())
             }
             Verdict::Missed(why) => ("missed", why.clone()),
+            Verdict::Placeholder => continue,
         };
         let times = if risk.count > 1 {
             format!(" ({} risks)", risk.count)
@@ -70,8 +82,8 @@ pub(super) fn compare(
     let rules_kept = by_rule.values().filter(|(k, _)| *k > 0).count();
     let summary = format!(
         "Threagile's risks kept: {kept} of {} ({}%), one per rule and element; {rules_kept} of {} of its rules kept at least once\n",
-        risks.len(),
-        percent(kept, risks.len()),
+        risks.len() - placeholders,
+        percent(kept, risks.len() - placeholders),
         by_rule.len()
     );
     Ok(summary + &out)
@@ -82,10 +94,15 @@ enum Verdict {
     Kept(String),
     /// Why none does.
     Missed(String),
+    /// One of the template's example risks, which the import leaves out: not counted.
+    Placeholder,
 }
 
 fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis) -> Verdict {
     let Some(mapping) = threagile_rule(&risk.rule) else {
+        if is_placeholder(risk, imported) {
+            return Verdict::Placeholder;
+        }
         return carried_individual_risk(risk, imported, analysis).map_or_else(
             || Verdict::Missed("not one of Threagile's built-in rules".to_owned()),
             |id| Verdict::Kept(format!("manual threat {id}, the model's own risk")),
@@ -143,14 +160,10 @@ fn verdict(risk: &Risk, imported: &Imported, model: &Model, analysis: &Analysis)
     }
 }
 
-/// The manual threat that one of the model's individual risks became, when the analysis has it:
-/// `risk` names the category and the asset, the import lists each risk by its synthetic id
-/// (the category, then the elements it concerns, `@`-separated).
-fn carried_individual_risk(
-    risk: &Risk,
-    imported: &Imported,
-    analysis: &Analysis,
-) -> Option<String> {
+/// The manual threats that one of the model's individual risks became: `risk` names the
+/// category and the asset, the import lists each risk by its synthetic id (the category, then
+/// the elements it concerns, `@`-separated), and a template example it left out with no threat.
+fn carried_ids<'a>(risk: &Risk, imported: &'a Imported) -> Vec<&'a str> {
     let category = format!("risk:{}", risk.rule);
     let on_element = |key: &str| {
         risk.namespace == "model"
@@ -163,7 +176,7 @@ fn carried_individual_risk(
     let from = imported
         .ids
         .partition_point(|(key, _)| key.as_str() < category.as_str());
-    let carried: Vec<&str> = imported.ids[from..]
+    imported.ids[from..]
         .iter()
         .take_while(|(key, _)| key.starts_with(category.as_str()))
         .filter(|(key, _)| {
@@ -173,11 +186,26 @@ fn carried_individual_risk(
                     .is_some_and(|rest| rest.starts_with('@') && on_element(key))
         })
         .map(|(_, threat)| threat.as_str())
-        .collect();
+        .collect()
+}
+
+/// Whether the risk is only template examples the import left out.
+fn is_placeholder(risk: &Risk, imported: &Imported) -> bool {
+    let carried = carried_ids(risk, imported);
+    !carried.is_empty() && carried.iter().all(|id| id.is_empty())
+}
+
+/// The manual threat that one of the model's individual risks became, when the analysis has it.
+fn carried_individual_risk(
+    risk: &Risk,
+    imported: &Imported,
+    analysis: &Analysis,
+) -> Option<String> {
+    let carried = carried_ids(risk, imported);
     analysis
         .threats
         .iter()
-        .find(|t| carried.iter().any(|id| t.id == *id))
+        .find(|t| carried.iter().any(|id| !id.is_empty() && t.id == *id))
         .map(|t| t.id.to_string())
 }
 
