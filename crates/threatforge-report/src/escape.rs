@@ -132,6 +132,38 @@ pub fn markdown_code(text: &str) -> String {
     format!("{fence}{pad}{shown}{pad}{fence}")
 }
 
+/// Text whose `backtick spans` name ids (factor reasons, explanations): each span becomes a
+/// code span and the rest is escaped as [`markdown`], keeping the spaces between them. A
+/// backtick with no partner is shown as it is.
+pub(crate) fn markdown_with_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut parts = text.split('`').peekable();
+    let mut inside = false;
+    while let Some(part) = parts.next() {
+        if inside && parts.peek().is_none() {
+            // The last backtick opened nothing: it and what follows are plain text.
+            out.push_str(&markdown(&format!("`{part}")));
+        } else if inside {
+            out.push_str(&markdown_code(part));
+        } else {
+            let escaped = markdown(part);
+            if !escaped.is_empty() {
+                if out.is_empty() || part.starts_with(char::is_whitespace) {
+                    out.push_str(if out.is_empty() { "" } else { " " });
+                }
+                out.push_str(&escaped);
+                if part.ends_with(char::is_whitespace) && parts.peek().is_some() {
+                    out.push(' ');
+                }
+            } else if !part.is_empty() && !out.is_empty() && parts.peek().is_some() {
+                out.push(' ');
+            }
+        }
+        inside = !inside;
+    }
+    out
+}
+
 /// A Markdown table row of cells already escaped with [`markdown`] or [`markdown_code`]:
 /// GitHub splits a row at every `|` that no backslash escapes, code spans included, so each is
 /// escaped here.
@@ -464,6 +496,19 @@ impl SafeJson<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn backtick_spans_become_code_spans_and_the_rest_is_escaped() {
+        use super::markdown_with_code as m;
+        assert_eq!(
+            m("flow `a->b` crosses *the* internet"),
+            "flow `a->b` crosses \\*the\\* internet"
+        );
+        assert_eq!(m("`db` is reachable"), "`db` is reachable");
+        assert_eq!(m("reaches `db`."), "reaches `db`.");
+        assert_eq!(m("a ` alone"), "a \\` alone");
+        assert_eq!(m("<b>`x`</b>"), "&lt;b&gt;`x`&lt;/b&gt;");
+    }
+
     use super::*;
     use threatforge_model::escape::HOSTILE;
 
@@ -690,6 +735,37 @@ mod tests {
                 format!("word {} word", expected(text)),
                 "{text:?}"
             );
+        }
+    }
+
+    /// Hostile names inside and outside the backtick spans of a factor's reason: the spans come
+    /// back as code, everything else as text, and nothing links or renders.
+    #[test]
+    fn text_with_code_spans_renders_hostile_names_as_text_or_code() {
+        use comrak::nodes::NodeValue;
+        for text in HOSTILE {
+            for reason in [
+                format!("`{text}` is reachable"),
+                format!("{text} reaches `db`"),
+                format!("flow `a->b` of {text} and `{text}`"),
+            ] {
+                let escaped = markdown_with_code(&reason);
+                assert!(no_hidden(&escaped, &[]), "{reason:?}");
+                let arena = comrak::Arena::new();
+                let root = comrak::parse_document(&arena, &escaped, &gfm());
+                let blocks: Vec<_> = root.children().collect();
+                assert_eq!(blocks.len(), 1, "{reason:?} as {escaped:?}");
+                for node in blocks[0].children() {
+                    assert!(
+                        matches!(
+                            node.data.borrow().value,
+                            NodeValue::Text(_) | NodeValue::Code(_) | NodeValue::SoftBreak
+                        ),
+                        "{reason:?} as {escaped:?}: {:?}",
+                        node.data.borrow().value
+                    );
+                }
+            }
         }
     }
 

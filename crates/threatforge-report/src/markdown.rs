@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use threatforge_analysis::{Analysis, Threat};
 use threatforge_model::{Model, ThreatSeverity};
 
-use crate::escape::{markdown as md, markdown_code as code, markdown_row as row, xml};
+use crate::escape::{
+    markdown as md, markdown_code as code, markdown_row as row, markdown_with_code as md_code, xml,
+};
 
 /// How many risks the top table shows.
 const TOP: usize = 10;
@@ -131,7 +133,7 @@ fn threat_section(out: &mut String, model: &Model, t: &Threat) {
         xml(&t.id.to_string()),
         xml(&t.title)
     );
-    let _ = writeln!(out, "{}\n", md(&t.explanation));
+    let _ = writeln!(out, "{}\n", md_code(&t.explanation));
     // A manual threat's description is its explanation already.
     if !t.description.is_empty() && *t.description != *t.explanation {
         let _ = writeln!(out, "What it is: {}\n", md(&t.description));
@@ -166,7 +168,13 @@ fn threat_section(out: &mut String, model: &Model, t: &Threat) {
         t.residual.impact
     );
     for f in &t.factors {
-        let _ = writeln!(out, "  - {} {}: {}", f.on, signed(f.effect), md(&f.reason));
+        let _ = writeln!(
+            out,
+            "  - {} {}: {}",
+            f.on,
+            signed(f.effect),
+            md_code(&f.reason)
+        );
     }
     if let Some(evidence) = &t.evidence {
         threat_evidence(out, evidence);
@@ -334,7 +342,7 @@ fn evidence_section(
 /// A threat's findings and its controls' verification, as list items.
 fn threat_evidence(out: &mut String, evidence: &threatforge_analysis::ThreatEvidence) {
     if let Some(f) = &evidence.factor {
-        let _ = writeln!(out, "- likelihood +{}: {}", f.effect, md(&f.reason));
+        let _ = writeln!(out, "- likelihood +{}: {}", f.effect, md_code(&f.reason));
     }
     if !evidence.findings.is_empty() {
         let _ = writeln!(out, "- confirmed by:");
