@@ -233,6 +233,26 @@ fn compare_keeps_the_models_own_risks_as_their_manual_threats() {
     }
 }
 
+/// The model template's example risk is left out of the import and of the count.
+#[test]
+fn compare_leaves_the_templates_example_out_of_the_count() {
+    let model = format!(
+        "{THREAGILE}individual_risk_categories:\n  Some Individual Risk Example:\n    id: something-strange\n    description: Some text describing the risk category...\n    stride: repudiation\n    risks_identified:\n      <b>Example Individual Risk</b> at <b>Shop</b>:\n        severity: critical\n        most_relevant_technical_asset: shop\n"
+    );
+    let risks = r#"[
+  { "category": "something-strange", "synthetic_id": "something-strange@shop", "most_relevant_technical_asset": "shop" },
+  { "category": "missing-hardening", "most_relevant_technical_asset": "gone" }
+]"#;
+    let stderr = compared(&model, risks);
+    for expected in [
+        "is Threagile's template example, not a finding; left out",
+        "Threagile's risks kept: 0 of 1 (0%)",
+        "  left   something-strange@shop: Threagile's template example, not counted",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+}
+
 #[test]
 fn compare_refuses_what_is_not_threagiles_risk_list() {
     let dir = tempfile::tempdir().expect("tempdir");

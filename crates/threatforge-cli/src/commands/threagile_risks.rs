@@ -44,26 +44,25 @@ pub(super) fn compare(
     let mut placeholders = 0;
     for risk in &risks {
         let verdict = verdict(risk, imported, &loaded.model, analysis);
-        if let Verdict::Placeholder = verdict {
-            placeholders += 1;
-            let _ = writeln!(
-                out,
-                "  left   {}@{}: Threagile's template example, not counted",
-                line(&risk.rule),
-                line(&risk.element)
-            );
-            continue;
-        }
-        let entry = by_rule.entry(&risk.rule).or_default();
-        entry.1 += 1;
         let (mark, what) = match &verdict {
+            Verdict::Placeholder => {
+                placeholders += 1;
+                (
+                    "left  ",
+                    "Threagile's template example, not counted".to_owned(),
+                )
+            }
             Verdict::Kept(by) => {
                 kept += 1;
+                let entry = by_rule.entry(&risk.rule).or_default();
                 entry.0 += 1;
+                entry.1 += 1;
                 ("kept  ", by.clone())
             }
-            Verdict::Missed(why) => ("missed", why.clone()),
-            Verdict::Placeholder => continue,
+            Verdict::Missed(why) => {
+                by_rule.entry(&risk.rule).or_default().1 += 1;
+                ("missed", why.clone())
+            }
         };
         let times = if risk.count > 1 {
             format!(" ({} risks)", risk.count)
