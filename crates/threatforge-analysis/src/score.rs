@@ -497,8 +497,9 @@ pub(crate) struct ElementFactors {
     /// the team's own. None where the flow is a radio or cable link (its hops decide) or not a flow.
     on_path: Option<Factor>,
     /// On a flow into a target that listens on the internet, the factor of a forged caller: anyone there sends the target requests in
-    /// the caller's name, whatever the wire between the two. None elsewhere.
-    at_listener: Option<Factor>,
+    /// the caller's name, whatever the wire between the two. None elsewhere. Boxed: few flows
+    /// have one, and a large model holds hundreds of thousands of elements.
+    at_listener: Option<Box<Factor>>,
     /// Where each aspect's data factor is (confidentiality, integrity, availability, any).
     data: [Option<u8>; 4],
     /// Where the criticality and blast radius factors start.
@@ -623,7 +624,7 @@ impl Factors {
                 let (likelihood, instead) = match &e.on_path {
                     _ if self.without_likelihood => (&[][..], None),
                     Some(on_path) if self.on_wire => {
-                        let factor = e.at_listener.as_ref().filter(|_| self.at_listener);
+                        let factor = e.at_listener.as_deref().filter(|_| self.at_listener);
                         (std::slice::from_ref(factor.unwrap_or(on_path)), None)
                     }
                     _ => {
@@ -814,7 +815,8 @@ pub(crate) fn element_scoring(
     let at_listener = on_path
         .as_ref()
         .filter(|f| f.effect < 0)
-        .and_then(|_| listener_exposure(world, index, reasons));
+        .and_then(|_| listener_exposure(world, index, reasons))
+        .map(Box::new);
 
     let Stake {
         data,
