@@ -341,10 +341,8 @@ impl Pending {
         self.members.absorbed.push(Arc::from(rule));
         self.members.absorbed.extend(absorbed);
         self.members.text.push_str(&text);
-        for title in consequences {
-            if !self.members.consequences.contains(&title) {
-                self.members.consequences.push(title);
-            }
+        for title in &consequences {
+            self.members.also_closes(title);
         }
     }
 
@@ -403,6 +401,13 @@ impl Pending {
 }
 
 impl Members {
+    /// Names a consequence the group's fix closes, once.
+    fn also_closes(&mut self, title: &str) {
+        if !self.consequences.iter().any(|c| c == title) {
+            self.consequences.push(title.to_owned());
+        }
+    }
+
     fn read(&mut self, member: &Threat) {
         self.elements.push(member.element.clone());
         self.spans.push(member.span);
@@ -415,9 +420,7 @@ impl Members {
             None => (&*member.explanation, ""),
         };
         for title in also.split("; ").filter(|t| !t.is_empty()) {
-            if !self.consequences.iter().any(|c| c == title) {
-                self.consequences.push(title.to_owned());
-            }
+            self.also_closes(title);
         }
         self.text.push(' ');
         self.text.push_str(own);
