@@ -351,9 +351,27 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
                 .chain(&flow.returns)
                 .filter_map(|d| model.data.get_index_of(&d.value))
                 .collect();
+            let ff = &facts.flows[index];
+            // A hop out of a forwarder that names no data of its own carries what the forwarder
+            // passes on: the requests that arrive on its flows in (a WAF's hop to the service
+            // behind it carries the customers' data, whatever the model wrote on it).
+            let relayed_by = ff
+                .source
+                .filter(|&s| data.is_empty() && facts.components[s].passes_requests_on);
+            if let Some(s) = relayed_by {
+                for &g in &facts.components[s].inbound {
+                    let passed = &model.flows[g];
+                    data.extend(
+                        passed
+                            .data
+                            .iter()
+                            .chain(&passed.returns)
+                            .filter_map(|d| model.data.get_index_of(&d.value)),
+                    );
+                }
+            }
             data.sort_unstable();
             data.dedup();
-            let ff = &facts.flows[index];
             // What a flow carries matters to the end that depends on it: the target, which acts
             // on what arrives, and the source only where it waits for an answer (`returns`). A
             // critical service shipping its logs does not make the log pipeline critical.
@@ -365,10 +383,17 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
                 .max()
                 .unwrap_or(system);
             let name = format!("flow `{}`", flow.id.value);
+            let holder = match relayed_by.filter(|_| !data.is_empty()) {
+                Some(s) => format!(
+                    "{name}, passing on what `{}` receives,",
+                    model.components[s].id.value
+                ),
+                None => name.clone(),
+            };
             Stake {
                 data,
                 criticality: crit,
-                holder: name.clone(),
+                holder,
                 plural: false,
                 critical: if source.is_some() {
                     format!("the more critical end of {name}")

@@ -2,8 +2,8 @@
 //!
 //! Threagile keys everything by title and gives each element an `id`; we mint readable
 //! threatforge ids from the Threagile ids (already kebab-case, so they usually survive as they
-//! are) and keep titles as `name`. Enum values are normalized before matching (`enduser-...` and
-//! `end-user-...`, `_` and `-`, case), so both spellings read the same.
+//! are) and keep titles as `name`. Enum values are normalized before matching (`enduser` and
+//! `end-user` wherever they stand, `_` and `-`, case), so both spellings read the same.
 //!
 //! `risk_tracking` refers to Threagile's synthetic risk ids (`rule@part@part`, `*` for any part).
 //! Where a threatforge rule covers the Threagile rule (the table below mirrors
@@ -65,7 +65,7 @@ use Elem::{Boundary as B, Component as C, Data as D, Flow as F, Model as M, Runt
 
 rules! {
     "accidental-secret-leak", "Accidental Secret Leak", InformationDisclosure, 200 => ["secret-leak-in-repository": C(ANY)];
-    "code-backdooring", "Code Backdooring", Tampering, 912 => ["exposed-development-infrastructure": C(ANY), "source-repository-without-review": C(ANY), "artifact-registry-tampering": C(ANY)];
+    "code-backdooring", "Code Backdooring", Tampering, 912 => ["exposed-development-infrastructure": C(ANY), "source-repository-without-review": C(ANY), "artifact-registry-tampering": C(ANY), "hosted-development-service-settings": C(PROC_STORE)];
     "container-baseimage-backdooring", "Container Base Image Backdooring", Tampering, 912 => ["backdoored-container-base-image": R];
     "container-platform-escape", "Container Platform Escape", ElevationOfPrivilege, 1008 => ["container-platform-escape": C(PROC)];
     "cross-site-request-forgery", "Cross-Site Request Forgery (CSRF)", Spoofing, 352 => ["cross-site-request-forgery": C(PROC), "login-csrf": C(PROC), "possible-cross-site-request-forgery": C(PROC)];
@@ -78,7 +78,7 @@ rules! {
     "missing-build-infrastructure", "Missing Build Infrastructure", Tampering, 1127 => ["missing-build-infrastructure": M];
     "missing-cloud-hardening", "Missing Cloud Hardening", Tampering, 1008 => ["cloud-account-misconfiguration": B, "container-workload-hardening": R];
     "missing-file-validation", "Missing File Validation", Spoofing, 434 => ["malicious-file-upload": C(PROC)];
-    "missing-hardening", "Missing Hardening", Tampering, 16 => ["missing-hardening": C(PROC_STORE), "container-workload-hardening": R];
+    "missing-hardening", "Missing Hardening", Tampering, 16 => ["missing-hardening": C(PROC_STORE), "container-workload-hardening": R, "hosted-development-service-settings": C(PROC_STORE)];
     "missing-identity-propagation", "Missing Identity Propagation", ElevationOfPrivilege, 284 => ["missing-identity-propagation": F];
     "missing-identity-provider-isolation", "Missing Identity Provider Isolation", ElevationOfPrivilege, 1008 => ["identity-provider-not-isolated": C(ANY)];
     "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M, "identity-store-on-shared-database": C(STORE)];
@@ -96,7 +96,7 @@ rules! {
     "unchecked-deployment", "Unchecked Deployment", Tampering, 1127 => ["unchecked-deployment": C(PROC)];
     "unencrypted-asset", "Unencrypted Technical Assets", InformationDisclosure, 311 => ["unencrypted-sensitive-data-at-rest": C(PROC_STORE_ACTOR), "encryption-key-management": C(STORE)];
     "unencrypted-communication", "Unencrypted Communication", InformationDisclosure, 319 => ["cleartext-sensitive-data-in-transit": F, "credentials-over-unencrypted-flow": F];
-    "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC), "exposed-development-infrastructure": C(ANY), "exposed-admin-interface": C(PROC)];
+    "unguarded-access-from-internet", "Unguarded Access From Internet", ElevationOfPrivilege, 501 => ["unguarded-access-from-internet": C(PROC), "missing-web-application-firewall": C(PROC), "exposed-development-infrastructure": C(ANY), "exposed-admin-interface": C(PROC), "hosted-development-service-settings": C(PROC_STORE)];
     "unguarded-direct-datastore-access", "Unguarded Direct Datastore Access", ElevationOfPrivilege, 501 => ["direct-data-store-access-from-outside": C(STORE)];
     "unnecessary-communication-link", "Unnecessary Communication Link", ElevationOfPrivilege, 1008 => ["flow-without-data": F];
     "unnecessary-data-asset", "Unnecessary Data Asset", ElevationOfPrivilege, 1008 => ["unused-data-asset": D];
@@ -113,13 +113,15 @@ pub fn rule(id: &str) -> Option<&'static RuleMapping> {
     RULES.iter().find(|r| r.id == id)
 }
 
-/// Lowercase, `-` for `_` and spaces, and the 1.0 spelling of values renamed since 0.9.
+/// Lowercase, `-` for `_` and spaces, and the 1.0 spelling of values renamed since 0.9: Threagile
+/// writes `enduser` both at the start of a value (`enduser-identity-propagation`) and inside one
+/// (`data-with-enduser-individual-key`).
 fn norm(text: &str) -> String {
     let t = text.trim().to_ascii_lowercase().replace(['_', ' '], "-");
-    match t.strip_prefix("enduser-") {
-        Some(rest) => format!("end-user-{rest}"),
-        None => t,
-    }
+    t.split('-')
+        .map(|word| if word == "enduser" { "end-user" } else { word })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// A scalar as text: Threagile readers accept numbers and booleans where text is meant.
@@ -212,10 +214,81 @@ fn rating(v: &str) -> Option<Rating> {
     })
 }
 
+/// The other names Threagile 1.0 accepts for its technologies (the `aliases` of its
+/// technologies.yaml), each with the name it stands for.
+const TECHNOLOGY_ALIASES: &[(&str, &str)] = &[
+    ("artificial-intelligence", "ai"),
+    ("machine-learning", "ai"),
+    ("deep-learning", "ai"),
+    ("neural-network", "ai"),
+    ("ml", "ai"),
+    ("dl", "ai"),
+    ("app-server", "application-server"),
+    ("big-data", "big-data-platform"),
+    ("san", "block-storage"),
+    ("web-browser", "browser"),
+    ("ci", "build-pipeline"),
+    ("continuous-integration", "build-pipeline"),
+    ("client", "client-system"),
+    ("command-line", "cli"),
+    ("command-line-tool", "cli"),
+    ("command-line-interface", "cli"),
+    ("content-management-system", "cms"),
+    ("code-inspection", "code-inspection-platform"),
+    ("code-analysis", "code-inspection-platform"),
+    ("container", "container-platform"),
+    ("docker", "container-platform"),
+    ("kubernetes", "container-platform"),
+    ("db", "database"),
+    ("desktop-system", "desktop"),
+    ("enterprise-java-beans", "ejb"),
+    ("enterprise-resource-planning", "erp"),
+    ("file-storage", "file-server"),
+    ("jump-host", "gateway"),
+    ("jump-server", "gateway"),
+    ("jump-box", "gateway"),
+    ("human-machine-interface", "hmi"),
+    ("hardware-security-module", "hsm"),
+    ("idp", "identity-provider"),
+    ("identity-store", "identity-store-database"),
+    ("intrusion-detection-system", "ids"),
+    ("iot", "iot-device"),
+    ("intrusion-prevention-system", "ips"),
+    ("ldap", "ldap-server"),
+    ("lb", "load-balancer"),
+    ("local-storage", "local-file-system"),
+    ("email-server", "mail-server"),
+    ("mq", "message-queue"),
+    ("siem", "monitoring"),
+    ("historian", "operational-historian"),
+    ("programmable-logic-controller", "plc"),
+    ("reporting", "report-engine"),
+    ("service-discovery", "service-registry"),
+    ("git", "sourcecode-repository"),
+    ("job", "task"),
+    ("utility", "tool"),
+    ("unknown", "unknown-technology"),
+    ("hashicorp-vault", "vault"),
+    ("web-application-firewall", "waf"),
+    ("web-app", "web-application"),
+    ("rest-api", "web-service-rest"),
+    ("soap-api", "web-service-soap"),
+];
+
+/// A technology's name as Threagile's rules see it: normalized, an alias read as the name it
+/// stands for.
+fn technology_name(v: &str) -> String {
+    let name = norm(v);
+    TECHNOLOGY_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, canonical)| (*canonical).to_owned())
+}
+
 /// A Threagile technology: the catalogue technology, traits it adds, and whether the match is
 /// loose enough to say so in a comment.
 fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str], bool)> {
-    Some(match norm(v).as_str() {
+    Some(match technology_name(v).as_str() {
         "unknown-technology" => (None, &[], false),
         "client-system" => (Some("external-service"), &[], true),
         "browser" => (Some("browser"), &[], false),
@@ -272,6 +345,19 @@ fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str],
         "scheduler" => (Some("scheduler"), &[], false),
         "mainframe" => (Some("backend-service"), &[], true),
         "block-storage" => (Some("file-storage"), &[], true),
+        // Threagile 1.0's storage for big data (a Hadoop or Splunk cluster), read as the data
+        // lake is.
+        "big-data-platform" => (Some("data-warehouse"), &[], true),
+        // Threagile 1.0's industrial control systems. threatforge has no technology of its own
+        // for them: a controller, sensor or actuator is an embedded device in the field; a
+        // SCADA server is the console that commands them; an HMI is the operator's screen; a
+        // historian is the database of process data.
+        "plc" | "industrial-control-actor" | "industrial-control-sensor" => {
+            (Some("iot-device"), &[], true)
+        }
+        "scada" => (Some("backend-service"), &["admin-interface"], true),
+        "hmi" => (Some("desktop-app"), &[], true),
+        "operational-historian" => (Some("database"), &[], true),
         _ => return None,
     })
 }
@@ -286,21 +372,70 @@ fn technology_by_meaning(
     techs: &[String],
     m: &Map<String, Value>,
 ) -> Option<&'static str> {
-    let first = techs.first().map(|t| norm(t));
+    let first = techs.first().map(|t| technology_name(t));
     // Threagile has no firewall, and no web technology that serves only an API: authors pick a
     // web application for both and say what it is in the name, which is read as the data
-    // assets' names are (whole words of the id and title, never the description).
-    let text = format!("{} {title}", get_text(m, "id").unwrap_or_default()).to_lowercase();
-    let named = |word: &str| {
-        text.split(|c: char| !c.is_alphanumeric())
-            .any(|w| w == word)
+    // assets' names are (whole words of the id and title). A description is prose that
+    // mentions what the asset talks to, so it is read only where it is a label: where the
+    // title is a code ("FW1") and the description a few words ("Internet Firewall").
+    let id = get_text(m, "id").unwrap_or_default();
+    let description = get_text(m, "description").unwrap_or_default();
+    let coded_title = title.split_whitespace().count() == 1
+        && title.chars().any(|c| c.is_ascii_digit())
+        && title.len() <= 8;
+    let label = if coded_title && (1..=4).contains(&description.split_whitespace().count()) {
+        description.as_str()
+    } else {
+        ""
     };
+    let text = format!("{id} {title} {label}").to_lowercase();
+    // A number that tells instances apart is no part of the word ("firewall1").
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let named = |word: &str| words.contains(&word);
+    let named_pair = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
     let web = matches!(
         first.as_deref(),
         Some("web-server" | "application-server" | "web-application")
     );
+    // Nor has it a network device: authors draw firewalls, VPN gateways, jump hosts, routers
+    // and switches as web applications or gateways (Threagile's gateway connects "two systems
+    // or trust boundaries", whatever the protocol).
+    let network_shape = web || first.as_deref() == Some("gateway");
     let (technology, why) = match first.as_deref() {
-        _ if web && named("firewall") => ("firewall", "named a firewall"),
+        // Threagile has no directory server but LDAP's: a Windows domain controller is drawn
+        // as whatever keeps its files.
+        Some(t)
+            if !t.starts_with("identity")
+                && t != "ldap-server"
+                && (named_pair("domain", "controller") || named_pair("active", "directory")) =>
+        {
+            ("ldap-directory", "named a domain controller")
+        }
+        _ if network_shape && named("firewall") => ("firewall", "named a firewall"),
+        _ if network_shape && named("vpn") => ("vpn-gateway", "named a VPN gateway"),
+        _ if network_shape
+            && (named("bastion")
+                || named("jump")
+                || techs.first().is_some_and(|t| norm(t).starts_with("jump-"))) =>
+        {
+            ("bastion-host", "a jump host")
+        }
+        // A router or switch passes packets on without answering web requests: no catalogue
+        // technology is one, so it keeps none and takes the traits of what it does.
+        _ if network_shape && (named("router") || named("switch")) => {
+            c.technology = None;
+            c.kind = Some(ComponentKind::Process);
+            for t in ["forwards-traffic", "passes-connections"] {
+                if !c.traits.iter().any(|x| x == t) {
+                    c.traits.push(t.to_owned());
+                }
+            }
+            return Some("named a router or switch: a network device that passes connections on");
+        }
         Some("web-server")
             if m.contains_key("custom_developed_parts")
                 && !get_bool(m, "custom_developed_parts") =>
@@ -318,6 +453,20 @@ fn technology_by_meaning(
                 "a container platform that is itself a container: the service in it",
             )
         }
+        // A person's browser runs in no container: a browser process in one is the front end
+        // the team serves to browsers (a React bundle behind nginx), the browser code the team
+        // ships. (A virtual machine says less: Threagile's template writes it everywhere.)
+        Some("browser")
+            if !get_bool(m, "used_as_client_by_human")
+                && get_text(m, "type").is_some_and(|t| norm(&t) == "process")
+                && get_text(m, "machine")
+                    .is_some_and(|k| matches!(norm(&k).as_str(), "container" | "serverless")) =>
+        {
+            (
+                "single-page-app",
+                "a browser process in a container: the front end the team serves",
+            )
+        }
         // A client system a person uses is that person's client, not a partner's system.
         Some("client-system") if get_bool(m, "used_as_client_by_human") => {
             ("user", "a client system used by a person: that person")
@@ -329,6 +478,53 @@ fn technology_by_meaning(
     };
     c.technology = Some(technology.to_owned());
     Some(why)
+}
+
+/// Vendors' hosted development services and secrets managers, as the words of a name or tag
+/// (each entry all of its words, in any order). A self-hosted edition says so in the name
+/// ("Enterprise", "Server", "self-hosted", "on-prem"), which `names_hosted_service` refuses.
+const HOSTED_SERVICES: &[&[&str]] = &[
+    &["github"],
+    &["bitbucket"],
+    &["codecommit"],
+    &["circleci"],
+    &["travis"],
+    &["codebuild"],
+    &["codepipeline"],
+    &["docker", "hub"],
+    &["dockerhub"],
+    &["quay"],
+    &["codeql"],
+    &["sonarcloud"],
+    &["snyk"],
+    &["ecr"],
+    &["gcr"],
+    &["acr"],
+    &["ghcr"],
+    &["secrets", "manager"],
+    &["secret", "manager"],
+    &["key", "vault"],
+    &["keyvault"],
+    &["parameter", "store"],
+    &["kms"],
+];
+
+/// Whether an asset's id, title or tags name a vendor's hosted service (`HOSTED_SERVICES`).
+fn names_hosted_service(title: &str, m: &Map<String, Value>) -> bool {
+    let id = get_text(m, "id").unwrap_or_default();
+    std::iter::once(format!("{id} {title}"))
+        .chain(get_list(m, "tags"))
+        .any(|text| {
+            let text = text.to_lowercase();
+            let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+            let self_hosted = ["enterprise", "server", "self", "prem", "onprem"]
+                .iter()
+                .any(|w| words.contains(w));
+            !self_hosted
+                && HOSTED_SERVICES
+                    .iter()
+                    .any(|service| service.iter().all(|w| words.contains(w)))
+        })
 }
 
 /// Whether an individual risk is the one Threagile's model template ships as an example:
@@ -402,6 +598,13 @@ const TECHNOLOGIES: &[&str] = &[
     "block-storage",
     "library",
     "unknown-technology",
+    "big-data-platform",
+    "plc",
+    "industrial-control-actor",
+    "industrial-control-sensor",
+    "scada",
+    "hmi",
+    "operational-historian",
 ];
 
 /// Every protocol name Threagile 0.9 and 1.0 know.
@@ -476,19 +679,19 @@ const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
         "human-client",
     ),
     (
-        "`data_formats_accepted: [xml]`",
+        "`data_formats_accepted: [xml]` on a process (not a store's technology or a person's client)",
         "trait `parses-xml`",
         "asset: data_formats_accepted: [xml]",
         "parses-xml",
     ),
     (
-        "`data_formats_accepted: [serialization]`",
+        "`data_formats_accepted: [serialization]` on a process (not a store's technology or a person's client)",
         "trait `deserializes-objects`",
         "asset: data_formats_accepted: [serialization]",
         "deserializes-objects",
     ),
     (
-        "`data_formats_accepted: [file]` on a process (a store keeps files, a client opens them)",
+        "`data_formats_accepted: [file]` on a process that serves requests (a store keeps files, a client opens them, a repository, pipeline, registry or container platform takes them as artifacts)",
         "trait `accepts-files`",
         "asset: data_formats_accepted: [file]",
         "accepts-files",
@@ -524,19 +727,19 @@ const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
         "machine physical",
     ),
     (
-        "`encryption` (any but `none`)",
+        "`encryption` (any but `none`) on what keeps data: a store, or an asset with `data_assets_stored` (elsewhere a comment)",
         "control `encryption-at-rest`",
-        "asset: encryption: transparent",
+        "asset: encryption: transparent\n    data_assets_stored: [orders]",
         "encryption-at-rest",
     ),
     (
-        "`encryption: data-with-end-user-individual-key`",
+        "`encryption: data-with-enduser-individual-key` on what keeps data",
         "controls `encryption-at-rest`, `key-management`",
-        "asset: encryption: data-with-end-user-individual-key",
+        "asset: encryption: data-with-enduser-individual-key\n    data_assets_stored: [orders]",
         "key-management",
     ),
     (
-        "`redundant: true`",
+        "`redundant: true` on anything but an external entity or a person's client",
         "control `high-availability`",
         "asset: redundant: true",
         "high-availability",
@@ -560,7 +763,7 @@ const ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
         "out_of_scope:",
     ),
     (
-        "`integrity`, `availability`",
+        "`availability`, and on a store `integrity` too",
         "`criticality` (the higher), with a comment giving all three ratings",
         "asset: availability: mission-critical",
         "criticality: critical",
@@ -748,12 +951,17 @@ fn tracked_by(d: &mut DraftDecision, m: &Map<String, Value>) {
     d.owner = filled(m, "checked_by");
 }
 
-/// How open a decision leaves its threat: open, then in progress, then closed either way.
+/// How open a decision leaves its threat: open, then in progress, then accepted (the risk is
+/// there and stays), then mitigated (it was there), then a false positive or not applicable (it
+/// never was). One of Threagile's risks accepted on one link says the threat applies, whatever
+/// another link's false positive says.
 fn openness(status: DecisionStatus) -> u8 {
     match status {
-        DecisionStatus::Open => 2,
-        DecisionStatus::InProgress => 1,
-        _ => 0,
+        DecisionStatus::Open => 4,
+        DecisionStatus::InProgress => 3,
+        DecisionStatus::Accepted => 2,
+        DecisionStatus::Mitigated => 1,
+        DecisionStatus::FalsePositive | DecisionStatus::NotApplicable => 0,
     }
 }
 
@@ -1366,8 +1574,17 @@ impl Importer<'_> {
         if own_in_outside_shape {
             notes.push("drawn as an external entity".into());
         }
+        // A person's client (a browser, a mobile app) that a person uses is that person's, in
+        // whatever shape the author drew it: a process there would make the team answer for
+        // the person's device and read the person's requests as its own.
+        let person_in_process_shape = declared_kind == Some(ComponentKind::Process)
+            && implied == Some(ComponentKind::Actor)
+            && get_bool(m, "used_as_client_by_human");
+        if person_in_process_shape {
+            notes.push("a person's client drawn as a process".into());
+        }
         match (declared_kind, implied) {
-            _ if own_in_outside_shape => {}
+            _ if own_in_outside_shape || person_in_process_shape => {}
             (Some(k), Some(i)) if k != i => c.kind = Some(k),
             (Some(k), None) => c.kind = Some(k),
             (None, None) => c.kind = Some(ComponentKind::Process),
@@ -1395,28 +1612,38 @@ impl Importer<'_> {
                     .unwrap_or_else(|| "out of scope in the Threagile model".into()),
             );
         }
+        // Encryption at rest is a control of what keeps data (a store's technology drawn as a
+        // process included, a device that stores data): on a process or client that stores
+        // nothing, Threagile's attribute is kept as a comment, since a control
+        // there would close threats it has no part in.
+        let keeps_data = effective_kind == ComponentKind::Store
+            || implied == Some(ComponentKind::Store)
+            || !get_list(m, "data_assets_stored").is_empty();
         if let Some(e) = get_text(m, "encryption") {
-            match norm(&e).as_str() {
-                "none" => {}
+            let controls: &[&str] = match norm(&e).as_str() {
+                "none" => &[],
                 "transparent"
                 | "data-with-symmetric-shared-key"
-                | "data-with-asymmetric-shared-key" => {
-                    c.controls.push("encryption-at-rest".into());
-                    if norm(&e) != "transparent" {
-                        notes.push(format!("encryption {e}"));
-                    }
+                | "data-with-asymmetric-shared-key" => &["encryption-at-rest"],
+                "data-with-end-user-individual-key" => &["encryption-at-rest", "key-management"],
+                _ => {
+                    self.warn(format!(
+                        "technical asset `{title}`: unknown encryption `{e}`"
+                    ));
+                    &[]
                 }
-                "data-with-end-user-individual-key" => {
-                    c.controls.push("encryption-at-rest".into());
-                    c.controls.push("key-management".into());
+            };
+            if !controls.is_empty() && keeps_data {
+                c.controls.extend(controls.iter().map(|x| (*x).to_owned()));
+                if norm(&e) != "transparent" {
                     notes.push(format!("encryption {e}"));
                 }
-                _ => self.warn(format!(
-                    "technical asset `{title}`: unknown encryption `{e}`"
-                )),
+            } else if !controls.is_empty() {
+                notes.push(format!("encryption {e}, though it keeps no data"));
             }
         }
-        if get_bool(m, "redundant") {
+        // Redundancy is the team's to provide for its servers, not for a person's device.
+        if get_bool(m, "redundant") && effective_kind != ComponentKind::Actor {
             c.controls.push("high-availability".into());
         }
         if get_bool(m, "multi_tenant") && !tech_traits.iter().any(|t| t == "multi-tenant") {
@@ -1431,17 +1658,28 @@ impl Importer<'_> {
                 "source-repository" | "build-system" | "artifact-store"
             )
         };
-        if get_bool(m, "multi_tenant")
-            && get_bool(m, "internet")
-            && !get_bool(m, "custom_developed_parts")
-            && techs
-                .iter()
-                .filter_map(|t| technology(t).and_then(|(tech, _, _)| tech))
-                .filter_map(|tech| cat.technology(tech))
-                .any(|t| t.traits.iter().any(dev_tool))
-            && !tech_traits.iter().chain(&c.traits).any(|t| t == "managed")
+        let is_dev_tool = techs
+            .iter()
+            .filter_map(|t| technology(t).and_then(|(tech, _, _)| tech))
+            .filter_map(|tech| cat.technology(tech))
+            .any(|t| t.traits.iter().any(dev_tool))
+            || c.traits.iter().any(dev_tool);
+        let is_vault = tech_traits.iter().any(|t| t == "holds-secrets")
+            && matches!(c.technology.as_deref(), Some("secrets-vault" | "kms"));
+        let already_managed = tech_traits.iter().chain(&c.traits).any(|t| t == "managed");
+        let multi_tenant_on_internet = get_bool(m, "multi_tenant") && get_bool(m, "internet");
+        // Authors also say whose service it is in its name or tags ("github", "amazon ecr", "aws
+        // secret manager"), which is read for development tools and vaults only: a cluster
+        // named for its cloud ("EKS") stands for its nodes too, which run the team's workloads.
+        let named_hosted = (is_dev_tool || is_vault) && names_hosted_service(title, m);
+        if !get_bool(m, "custom_developed_parts")
+            && !already_managed
+            && ((multi_tenant_on_internet && is_dev_tool) || named_hosted)
         {
             c.traits.push("managed".into());
+            if named_hosted && !multi_tenant_on_internet {
+                notes.push("a vendor's hosted service by its name".into());
+            }
         }
         // An external entity that another organisation owns is a third party: what it sends is
         // untrusted input even when it logs in (docs/scoring.md).
@@ -1470,11 +1708,18 @@ impl Importer<'_> {
         if let Some(v) = get_text(m, "confidentiality") {
             cia.push(format!("confidentiality {v}"));
         }
+        // A component's criticality is how much the business depends on it (docs/scoring.md):
+        // its availability, and for a store the integrity of what it keeps, which everything
+        // reading it relies on. A process's or client's integrity rating is about its code,
+        // which the supply-chain rules weigh, and authors rate it highest on every development
+        // tool: read as criticality, it made nearly every asset critical.
         let mut crit: Option<Rating> = None;
         for key in ["integrity", "availability"] {
             if let Some(v) = get_text(m, key) {
                 cia.push(format!("{key} {v}"));
-                crit = crit.max(rating(&v));
+                if key == "availability" || effective_kind == ComponentKind::Store {
+                    crit = crit.max(rating(&v));
+                }
             }
         }
         if let Some(r) = crit {
@@ -1486,13 +1731,32 @@ impl Importer<'_> {
         if !cia.is_empty() {
             notes.push(format!("asset rated {}", cia.join(", ")));
         }
+        // Authors list the formats of everything an asset passes on. A person's client is the
+        // person's; a store's technology (a database drawn as a process included) keeps XML,
+        // serialized values and files without parsing them; a development tool or container
+        // platform takes
+        // files as its artifacts (commits, packages, images), which the supply-chain rules
+        // assess: neither makes an upload endpoint or a deserializer.
+        let parses_input =
+            effective_kind == ComponentKind::Process && implied != Some(ComponentKind::Store);
+        let server_of_requests = parses_input
+            && !tech_traits.iter().any(|t| {
+                matches!(
+                    t.as_str(),
+                    "source-repository"
+                        | "build-system"
+                        | "artifact-store"
+                        | "deploys"
+                        | "runs-containers"
+                )
+            });
         for f in get_list(m, "data_formats_accepted") {
             let trait_ = match norm(&f).as_str() {
-                "xml" => "parses-xml",
-                "serialization" => "deserializes-objects",
+                "xml" if parses_input => "parses-xml",
+                "serialization" if parses_input => "deserializes-objects",
                 // Files a store keeps or a person's client opens are no uploads a server
-                // parses: authors list `file` on every asset that a file passes.
-                "file" if effective_kind == ComponentKind::Process => "accepts-files",
+                // parses either.
+                "file" if server_of_requests => "accepts-files",
                 _ => continue,
             };
             if !tech_traits.iter().any(|t| t == trait_) {
@@ -1664,6 +1928,17 @@ impl Importer<'_> {
     }
 
     fn trust_boundaries(&mut self, root: &Map<String, Value>) {
+        // Threagile lists a boundary's assets on the boundary; some authors list each asset's
+        // boundaries on the asset instead (`trust_boundaries: [public-internet]`), which
+        // Threagile ignores but which says plainly where the asset is.
+        let mut listed_on_assets: HashMap<String, Vec<String>> = HashMap::new();
+        for (_, m) in section(root, "technical_assets", &mut Vec::new()) {
+            if let Some(asset) = get_text(m, "id") {
+                for b in get_list(m, "trust_boundaries") {
+                    listed_on_assets.entry(b).or_default().push(asset.clone());
+                }
+            }
+        }
         let entries = section(root, "trust_boundaries", self.warnings);
         let mut ids = Vec::new();
         for (title, m) in &entries {
@@ -1703,6 +1978,24 @@ impl Importer<'_> {
                     )),
                 }
             }
+            let on_assets = get_text(m, "id")
+                .and_then(|tid| listed_on_assets.remove(&tid))
+                .unwrap_or_default();
+            let mut taken = Vec::new();
+            for a in on_assets {
+                if let Some(c) = self.assets.get(&a)
+                    && !b.contains.contains(c)
+                {
+                    b.contains.push(c.clone());
+                    taken.push(a);
+                }
+            }
+            if !taken.is_empty() {
+                b.comments.push(format!(
+                    "Threagile: {} named on the assets' own `trust_boundaries`",
+                    taken.join(", ")
+                ));
+            }
             for n in get_list(m, "trust_boundaries_nested") {
                 match self.by_id.get(&n) {
                     Some(Target::Boundary(x)) => b.contains.push(x.clone()),
@@ -1711,8 +2004,46 @@ impl Importer<'_> {
                     )),
                 }
             }
+            // Authors draw the internet, or their customers' side of it, as a cloud provider's
+            // network around the people and outside systems that call in: no account of the
+            // team's holds them, so it is read as the network they are on.
+            let callers_only =
+                !b.contains.is_empty() && b.contains.iter().all(|id| self.is_actor(id));
+            if b.kind == Some(BoundaryKind::CloudAccount) && callers_only {
+                b.kind = None;
+                b.comments.push(format!(
+                    "Threagile: type {}, read as a network: it holds only external entities and people's clients",
+                    get_text(m, "type").unwrap_or_default()
+                ));
+            }
+            // Threagile has no trust levels; a zone of callers named the internet says its own.
+            let named_internet = format!("{} {title}", get_text(m, "id").unwrap_or_default())
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "internet");
+            if callers_only && named_internet {
+                b.trust = Some(Trust::Untrusted);
+                b.comments
+                    .push("Threagile: named the internet: `trust: untrusted`".to_owned());
+            }
             self.draft.boundaries.push(b);
         }
+    }
+
+    /// Whether a component of the draft is an actor: its kind, else its technology's.
+    fn is_actor(&self, id: &str) -> bool {
+        self.component_at
+            .get(id)
+            .and_then(|&i| self.draft.components.get(i))
+            .and_then(|c| {
+                c.kind.or_else(|| {
+                    c.technology
+                        .as_deref()
+                        .and_then(|t| catalog().technology(t))
+                        .map(|t| t.kind)
+                })
+            })
+            == Some(ComponentKind::Actor)
     }
 
     fn shared_runtimes(&mut self, root: &Map<String, Value>) {
@@ -2391,6 +2722,19 @@ mod tests {
 
     use super::*;
 
+    /// An element's entry in an imported model: its line and, written as a block, the lines
+    /// indented under it.
+    fn entry(yaml: &str, id: &str) -> String {
+        let mut lines = yaml
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("  {id}:")));
+        let first = lines.next().unwrap_or_default();
+        std::iter::once(first)
+            .chain(lines.take_while(|l| l.starts_with("    ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// A small model with one line added where a row of `ATTRIBUTES` says.
     fn attribute_model(line: &str) -> String {
         let (place, text) = line.split_once(": ").unwrap_or(("", ""));
@@ -2526,19 +2870,66 @@ mod tests {
              \x20 Cluster: { id: cluster, type: process, technology: container-platform, machine: virtual }\n\
              \x20 Results API: { id: results-api, type: process, technology: application-server }\n\
              \x20 Rapid Portal: { id: portal, type: process, technology: application-server }\n\
-             \x20 Bridge Firewall: { id: bridge-fw, type: process, technology: web-application }\n";
+             \x20 Bridge Firewall: { id: bridge-fw, type: process, technology: web-application }\n\
+             \x20 Registry: { id: registry, type: process, technology: artifact-registry, data_formats_accepted: [file, serialization] }\n\
+             \x20 Pipeline: { id: pipeline, type: process, technology: build-pipeline, data_formats_accepted: [file] }\n\
+             \x20 Platform: { id: platform, type: process, technology: container-platform, data_formats_accepted: [file] }\n\
+             \x20 Db: { id: db, type: process, technology: database, data_formats_accepted: [file, serialization] }\n\
+             \x20 Jobs: { id: jobs, type: process, technology: ejb, data_formats_accepted: [serialization] }\n\
+             \x20 Frontend: { id: frontend, type: process, technology: browser, machine: container }\n\
+             \x20 Reader: { id: reader, type: external-entity, technology: browser, machine: container }\n\
+             \x20 Phone: { id: phone, type: process, technology: mobile-app, used_as_client_by_human: true, data_formats_accepted: [xml], encryption: transparent, redundant: true }\n\
+             \x20 firewall2: { id: firewall2, type: process, technology: gateway }\n\
+             \x20 Core Router: { id: core-router, type: process, technology: web-application }\n\
+             \x20 Jump: { id: admin-access, type: process, technology: jump-server }\n\
+             \x20 Cache: { id: cache, type: process, technology: web-service-rest, encryption: transparent, data_assets_stored: [] }\n\
+             \x20 DC1: { id: DC1, type: process, technology: local-file-system, description: Domain Controller }\n\
+             \x20 FW1: { id: FW1, type: process, technology: gateway, description: Internet Firewall }\n\
+             \x20 R2: { id: R2, type: process, technology: gateway, description: OT Network Router }\n\
+             \x20 G9: { id: G9, type: process, technology: gateway, description: Joins the office network to the firewall }\n";
         let yaml = crate::yaml_of(text, crate::Format::Threagile);
-        let line = |id: &str| {
-            yaml.lines()
-                .find(|l| l.starts_with(&format!("  {id}: ")))
-                .unwrap_or_default()
-                .to_owned()
+        let line = |id: &str| entry(&yaml, id);
+        let all = [
+            "officer", "partner", "store", "intake", "registry", "pipeline", "platform", "db",
+            "jobs",
+        ];
+        let with = |trait_: &str| -> Vec<&str> {
+            all.into_iter()
+                .filter(|id| line(id).contains(trait_))
+                .collect()
         };
-        let uploads: Vec<&str> = ["officer", "partner", "store", "intake"]
-            .into_iter()
-            .filter(|id| line(id).contains("accepts-files"))
-            .collect();
-        assert_eq!(uploads, ["intake"], "{yaml}");
+        assert_eq!(with("accepts-files"), ["intake"], "{yaml}");
+        assert_eq!(with("deserializes-objects"), ["jobs"], "{yaml}");
+        assert!(
+            line("frontend").contains("technology: single-page-app"),
+            "{yaml}"
+        );
+        assert!(line("reader").contains("technology: browser"), "{yaml}");
+        // A person's phone drawn as a process is the person's: no parser, no control of ours.
+        let phone = line("phone");
+        assert!(
+            phone.contains("technology: mobile-app") && !phone.contains("kind: process"),
+            "{yaml}"
+        );
+        for absent in ["parses-xml", "encryption-at-rest", "high-availability"] {
+            assert!(!phone.contains(absent), "{absent}: {yaml}");
+        }
+        assert!(!line("cache").contains("encryption-at-rest"), "{yaml}");
+        assert!(
+            line("admin-access").contains("technology: bastion-host"),
+            "{yaml}"
+        );
+        assert!(line("firewall2").contains("technology: firewall"), "{yaml}");
+        // A code for a title and a label for a description: the label names it; prose does not.
+        assert!(line("dc1").contains("technology: ldap-directory"), "{yaml}");
+        assert!(line("fw1").contains("technology: firewall"), "{yaml}");
+        assert!(line("r2").contains("passes-connections"), "{yaml}");
+        assert!(line("g9").contains("technology: api-gateway"), "{yaml}");
+        let router = line("core-router");
+        assert!(
+            !router.contains("technology:") && router.contains("passes-connections"),
+            "{yaml}"
+        );
         assert!(line("officer").contains("technology: user"), "{yaml}");
         assert!(
             line("partner").contains("technology: external-service"),
@@ -2619,12 +3010,112 @@ mod tests {
             norm("End_User Identity_Propagation"),
             "end-user-identity-propagation"
         );
+        // Threagile's own spelling of the fifth encryption, the one its example models use.
+        assert_eq!(
+            norm("data-with-enduser-individual-key"),
+            "data-with-end-user-individual-key"
+        );
+        assert_eq!(norm("endusers"), "endusers");
     }
 
     #[test]
     fn html_is_stripped() {
         assert_eq!(strip_html("<b>Risk</b> at <b>X</b>"), "Risk at X");
         assert_eq!(strip_html("a < b and c > d"), "a < b and c > d");
+    }
+
+    /// A cloud provider's network around nothing but outside callers is where they are, not an
+    /// account of the team's; one around the team's servers stays an account.
+    #[test]
+    fn a_cloud_network_of_callers_only_is_their_network() {
+        let text = "threagile_version: 1.0.0\ntitle: t\n\
+             technical_assets:\n\
+             \x20 Browser: { id: browser, type: external-entity, technology: browser, used_as_client_by_human: true }\n\
+             \x20 Phone: { id: phone, type: process, technology: mobile-app, used_as_client_by_human: true }\n\
+             \x20 App: { id: app, type: process, technology: web-service-rest }\n\
+             trust_boundaries:\n\
+             \x20 Internet: { id: internet-zone, type: network-cloud-provider, technical_assets_inside: [browser, phone] }\n\
+             \x20 Cloud: { id: cloud, type: network-cloud-provider, technical_assets_inside: [app] }\n";
+        let yaml = crate::yaml_of(text, crate::Format::Threagile);
+        let line = |id: &str| entry(&yaml, id);
+        assert!(!line("internet-zone").contains("cloud-account"), "{yaml}");
+        assert!(line("internet-zone").contains("trust: untrusted"), "{yaml}");
+        assert!(line("cloud").contains("kind: cloud-account"), "{yaml}");
+        assert!(yaml.contains("read as a network"), "{yaml}");
+    }
+
+    /// A development service or secrets manager named for its vendor's hosted offering is the
+    /// vendor's to run; a self-hosted edition is not, nor is a cluster named for its cloud,
+    /// which stands for the nodes that run the team's workloads too.
+    #[test]
+    fn hosted_services_are_read_from_names_and_tags() {
+        let text = "threagile_version: 1.0.0\ntitle: t\n\
+             technical_assets:\n\
+             \x20 GitHub Repo: { id: repo, type: process, technology: sourcecode-repository }\n\
+             \x20 CodeQL: { id: codeql, type: process, technology: code-inspection-platform }\n\
+             \x20 SonarQube: { id: sonarqube, type: process, technology: code-inspection-platform }\n\
+             \x20 Registry: { id: registry, type: process, technology: artifact-registry, tags: [amazon ecr] }\n\
+             \x20 Secrets: { id: secrets, type: process, technology: vault, tags: [aws secret manager] }\n\
+             \x20 GitHub Enterprise Server: { id: ghes, type: process, technology: sourcecode-repository }\n\
+             \x20 Nexus: { id: nexus, type: process, technology: artifact-registry }\n\
+             \x20 EKS: { id: eks, type: process, technology: container-platform, tags: [amazon eks] }\n\
+             \x20 Own Repo: { id: own, type: process, technology: sourcecode-repository, tags: [github], custom_developed_parts: true }\n";
+        let yaml = crate::yaml_of(text, crate::Format::Threagile);
+        let all = [
+            "repo",
+            "codeql",
+            "sonarqube",
+            "registry",
+            "secrets",
+            "ghes",
+            "nexus",
+            "eks",
+            "own",
+        ];
+        let managed: Vec<&str> = all
+            .into_iter()
+            .filter(|id| entry(&yaml, id).contains("managed"))
+            .collect();
+        assert_eq!(managed, ["repo", "codeql", "registry", "secrets"], "{yaml}");
+    }
+
+    /// An asset is as critical as its availability, a store as the integrity of what it keeps
+    /// too; a process's integrity, rated highest on every development tool, is its code's.
+    #[test]
+    fn an_asset_is_as_critical_as_its_availability() {
+        let text = "threagile_version: 1.0.0\ntitle: t\n\
+             technical_assets:\n\
+             \x20 Pipeline: { id: pipeline, type: process, technology: build-pipeline, integrity: mission-critical, availability: important }\n\
+             \x20 Gateway: { id: gateway, type: process, technology: web-service-rest, integrity: important, availability: mission-critical }\n\
+             \x20 Ledger: { id: ledger, type: datastore, technology: database, integrity: mission-critical, availability: important }\n";
+        let yaml = crate::yaml_of(text, crate::Format::Threagile);
+        assert!(!entry(&yaml, "pipeline").contains("criticality:"), "{yaml}");
+        assert!(
+            entry(&yaml, "ledger").contains("criticality: critical"),
+            "{yaml}"
+        );
+        assert!(
+            entry(&yaml, "gateway").contains("criticality: critical"),
+            "{yaml}"
+        );
+    }
+
+    /// Assets that name their boundary themselves are inside it.
+    #[test]
+    fn boundaries_named_on_the_assets_hold_them() {
+        let text = "threagile_version: 1.0.0\ntitle: t\n\
+             technical_assets:\n\
+             \x20 Browser: { id: browser, type: external-entity, technology: browser, trust_boundaries: [outside] }\n\
+             \x20 App: { id: app, type: process, technology: web-service-rest, trust_boundaries: [inside] }\n\
+             trust_boundaries:\n\
+             \x20 Outside: { id: outside, type: network-on-prem }\n\
+             \x20 Inside: { id: inside, type: network-on-prem, technical_assets_inside: [app] }\n";
+        let yaml = crate::yaml_of(text, crate::Format::Threagile);
+        assert!(
+            entry(&yaml, "outside").contains("contains: [browser]"),
+            "{yaml}"
+        );
+        assert!(entry(&yaml, "inside").contains("contains: [app]"), "{yaml}");
     }
 
     #[test]

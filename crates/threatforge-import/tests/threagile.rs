@@ -650,6 +650,38 @@ technical_assets:
     assert_eq!(runs, vec![vec!["api", "worker"]], "{}", imported.yaml);
 }
 
+/// A risk accepted on one link says the threat is there: a false positive on another link of
+/// the same threat does not make it one.
+#[test]
+fn an_accepted_risk_outweighs_a_false_positive_on_the_same_threat() {
+    let source = r#"
+threagile_version: 1.0.0
+title: Pipeline
+data_assets:
+  Code: { id: code, confidentiality: confidential, integrity: critical }
+technical_assets:
+  Pipeline: { id: pipeline, type: process, technology: build-pipeline, internet: true, data_assets_processed: [code] }
+risk_tracking:
+  unguarded-access-from-internet@pipeline@dev@dev>push:
+    status: false-positive
+    justification: Only staff push.
+  code-backdooring@pipeline:
+    status: accepted
+    justification: Behind SSO next quarter.
+"#;
+    let imported = import(source.as_bytes(), Format::Threagile, &opts()).expect("imports");
+    let loaded = support::load(&imported.yaml);
+    let decisions = decisions_of(&loaded);
+    let expected = (
+        "exposed-development-infrastructure:pipeline",
+        DecisionStatus::Accepted,
+    );
+    assert!(
+        decisions.contains(&expected),
+        "{expected:?} not in {decisions:#?}"
+    );
+}
+
 /// Two of Threagile's risks that map to one threat: a false positive on one link does not
 /// close what the other, still unchecked, found. And the model template's example risk is left
 /// out with its tracking.
