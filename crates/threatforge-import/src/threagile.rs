@@ -481,8 +481,8 @@ fn technology_by_meaning(
 }
 
 /// Vendors' hosted development services and secrets managers, as the words of a name or tag
-/// (each entry all of its words, in any order). A self-hosted edition says so in the name
-/// ("Enterprise", "Server", "self-hosted", "on-prem"), which `names_hosted_service` refuses.
+/// (each entry its words in a row). A self-hosted edition says so in the name ("Enterprise",
+/// "Server", "self-hosted", "on-prem"), which `names_hosted_service` refuses.
 const HOSTED_SERVICES: &[&[&str]] = &[
     &["github"],
     &["bitbucket"],
@@ -509,21 +509,33 @@ const HOSTED_SERVICES: &[&[&str]] = &[
     &["kms"],
 ];
 
-/// Whether an asset's id, title or tags name a vendor's hosted service (`HOSTED_SERVICES`).
+/// Whether an asset's id, title or tags name a vendor's hosted service (`HOSTED_SERVICES`), and
+/// none of them a self-hosted edition.
 fn names_hosted_service(title: &str, m: &Map<String, Value>) -> bool {
     let id = get_text(m, "id").unwrap_or_default();
-    std::iter::once(format!("{id} {title}"))
+    let texts: Vec<String> = std::iter::once(format!("{id} {title}"))
         .chain(get_list(m, "tags"))
-        .any(|text| {
-            let text = text.to_lowercase();
-            let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
-            let self_hosted = ["enterprise", "server", "self", "prem", "onprem"]
-                .iter()
-                .any(|w| words.contains(w));
-            !self_hosted
-                && HOSTED_SERVICES
-                    .iter()
-                    .any(|service| service.iter().all(|w| words.contains(w)))
+        .map(|t| t.to_lowercase())
+        .collect();
+    let words_of = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let self_hosted = texts.iter().any(|t| {
+        words_of(t)
+            .iter()
+            .any(|w| ["enterprise", "server", "self", "prem", "onprem"].contains(&w.as_str()))
+    });
+    !self_hosted
+        && texts.iter().any(|t| {
+            let words = words_of(t);
+            HOSTED_SERVICES.iter().any(|service| {
+                words
+                    .windows(service.len())
+                    .any(|run| run.iter().zip(*service).all(|(w, s)| w == s))
+            })
         })
 }
 
@@ -1614,8 +1626,8 @@ impl Importer<'_> {
         }
         // Encryption at rest is a control of what keeps data (a store's technology drawn as a
         // process included, a device that stores data): on a process or client that stores
-        // nothing, Threagile's attribute is kept as a comment, since a control
-        // there would close threats it has no part in.
+        // nothing, Threagile's attribute is kept as a comment, since a control there would close
+        // threats it has no part in.
         let keeps_data = effective_kind == ComponentKind::Store
             || implied == Some(ComponentKind::Store)
             || !get_list(m, "data_assets_stored").is_empty();
@@ -1734,9 +1746,8 @@ impl Importer<'_> {
         // Authors list the formats of everything an asset passes on. A person's client is the
         // person's; a store's technology (a database drawn as a process included) keeps XML,
         // serialized values and files without parsing them; a development tool or container
-        // platform takes
-        // files as its artifacts (commits, packages, images), which the supply-chain rules
-        // assess: neither makes an upload endpoint or a deserializer.
+        // platform takes files as its artifacts (commits, packages, images), which the
+        // supply-chain rules assess: none of them is an upload endpoint or a deserializer.
         let parses_input =
             effective_kind == ComponentKind::Process && implied != Some(ComponentKind::Store);
         let server_of_requests = parses_input
@@ -3059,7 +3070,9 @@ mod tests {
              \x20 GitHub Enterprise Server: { id: ghes, type: process, technology: sourcecode-repository }\n\
              \x20 Nexus: { id: nexus, type: process, technology: artifact-registry }\n\
              \x20 EKS: { id: eks, type: process, technology: container-platform, tags: [amazon eks] }\n\
-             \x20 Own Repo: { id: own, type: process, technology: sourcecode-repository, tags: [github], custom_developed_parts: true }\n";
+             \x20 Own Repo: { id: own, type: process, technology: sourcecode-repository, tags: [github], custom_developed_parts: true }\n\
+             \x20 GHE: { id: ghe, type: process, technology: sourcecode-repository, tags: [github, enterprise server] }\n\
+             \x20 Vault key store: { id: keys, type: datastore, technology: vault }\n";
         let yaml = crate::yaml_of(text, crate::Format::Threagile);
         let all = [
             "repo",
@@ -3071,6 +3084,8 @@ mod tests {
             "nexus",
             "eks",
             "own",
+            "ghe",
+            "keys",
         ];
         let managed: Vec<&str> = all
             .into_iter()
