@@ -345,12 +345,7 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
         }
         Element::Flow => {
             let flow = &model.flows[index];
-            let mut data: Vec<usize> = flow
-                .data
-                .iter()
-                .chain(&flow.returns)
-                .filter_map(|d| model.data.get_index_of(&d.value))
-                .collect();
+            let mut data = world.flow_data(index).to_vec();
             let ff = &facts.flows[index];
             // A hop out of a forwarder that names no data of its own carries what the forwarder
             // passes on: the requests that arrive on its flows in (a WAF's hop to the service
@@ -360,18 +355,11 @@ fn at_stake(world: &World, element: Element, index: usize) -> Stake {
                 .filter(|&s| data.is_empty() && facts.components[s].passes_requests_on);
             if let Some(s) = relayed_by {
                 for &g in &facts.components[s].inbound {
-                    let passed = &model.flows[g];
-                    data.extend(
-                        passed
-                            .data
-                            .iter()
-                            .chain(&passed.returns)
-                            .filter_map(|d| model.data.get_index_of(&d.value)),
-                    );
+                    data.extend_from_slice(world.flow_data(g));
                 }
+                data.sort_unstable();
+                data.dedup();
             }
-            data.sort_unstable();
-            data.dedup();
             // What a flow carries matters to the end that depends on it: the target, which acts
             // on what arrives, and the source only where it waits for an answer (`returns`). A
             // critical service shipping its logs does not make the log pipeline critical.

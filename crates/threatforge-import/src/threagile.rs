@@ -388,14 +388,13 @@ fn technology_by_meaning(
     } else {
         ""
     };
-    let text = format!("{id} {title} {label}").to_lowercase();
     // A number that tells instances apart is no part of the word ("firewall1").
-    let words: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
+    let words: Vec<String> = words(&format!("{id} {title} {label}"))
+        .into_iter()
+        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned())
         .filter(|w| !w.is_empty())
         .collect();
-    let named = |word: &str| words.contains(&word);
+    let named = |word: &str| words.iter().any(|w| w == word);
     let named_pair = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
     let web = matches!(
         first.as_deref(),
@@ -513,30 +512,31 @@ const HOSTED_SERVICES: &[&[&str]] = &[
 /// none of them a self-hosted edition.
 fn names_hosted_service(title: &str, m: &Map<String, Value>) -> bool {
     let id = get_text(m, "id").unwrap_or_default();
-    let texts: Vec<String> = std::iter::once(format!("{id} {title}"))
+    let names: Vec<Vec<String>> = std::iter::once(format!("{id} {title}"))
         .chain(get_list(m, "tags"))
-        .map(|t| t.to_lowercase())
+        .map(|t| words(&t))
         .collect();
-    let words_of = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let self_hosted = texts.iter().any(|t| {
-        words_of(t)
-            .iter()
-            .any(|w| ["enterprise", "server", "self", "prem", "onprem"].contains(&w.as_str()))
-    });
+    let self_hosted = names
+        .iter()
+        .flatten()
+        .any(|w| ["enterprise", "server", "self", "prem", "onprem"].contains(&w.as_str()));
     !self_hosted
-        && texts.iter().any(|t| {
-            let words = words_of(t);
+        && names.iter().any(|words| {
             HOSTED_SERVICES.iter().any(|service| {
                 words
                     .windows(service.len())
                     .any(|run| run.iter().zip(*service).all(|(w, s)| w == s))
             })
         })
+}
+
+/// The words of a name, lowercased: its runs of letters and digits.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Whether an individual risk is the one Threagile's model template ships as an example:
@@ -1224,8 +1224,7 @@ fn categories_named(id: &str, title: &str) -> Vec<DataCategory> {
         ),
         (&["sourcecode"], DataCategory::IntellectualProperty),
     ];
-    let text = format!("{id} {title}").to_lowercase();
-    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+    let words = words(&format!("{id} {title}"));
     let source_code = words.windows(2).any(|w| w == ["source", "code"]);
     // Trade secrets are intellectual property, not something to log in with. ("secret" alone is
     // not read at all: it says how confidential the data is, not what it is.)
@@ -1237,9 +1236,9 @@ fn categories_named(id: &str, title: &str) -> Vec<DataCategory> {
         .filter(|(names, category)| match category {
             DataCategory::Credential if trade_secret => false,
             DataCategory::IntellectualProperty => {
-                source_code || trade_secret || words.iter().any(|w| names.contains(w))
+                source_code || trade_secret || words.iter().any(|w| names.contains(&w.as_str()))
             }
-            _ => words.iter().any(|w| names.contains(w)),
+            _ => words.iter().any(|w| names.contains(&w.as_str())),
         })
         .map(|(_, category)| *category)
         .collect();
@@ -2018,8 +2017,10 @@ impl Importer<'_> {
             // Authors draw the internet, or their customers' side of it, as a cloud provider's
             // network around the people and outside systems that call in: no account of the
             // team's holds them, so it is read as the network they are on.
-            let callers_only =
-                !b.contains.is_empty() && b.contains.iter().all(|id| self.is_actor(id));
+            let callers_only = !b.contains.is_empty()
+                && b.contains
+                    .iter()
+                    .all(|id| self.component_kind(id) == Some(ComponentKind::Actor));
             if b.kind == Some(BoundaryKind::CloudAccount) && callers_only {
                 b.kind = None;
                 b.comments.push(format!(
@@ -2028,10 +2029,12 @@ impl Importer<'_> {
                 ));
             }
             // Threagile has no trust levels; a zone of callers named the internet says its own.
-            let named_internet = format!("{} {title}", get_text(m, "id").unwrap_or_default())
-                .to_lowercase()
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| w == "internet");
+            let named_internet = words(&format!(
+                "{} {title}",
+                get_text(m, "id").unwrap_or_default()
+            ))
+            .iter()
+            .any(|w| w == "internet");
             if callers_only && named_internet {
                 b.trust = Some(Trust::Untrusted);
                 b.comments
@@ -2039,22 +2042,6 @@ impl Importer<'_> {
             }
             self.draft.boundaries.push(b);
         }
-    }
-
-    /// Whether a component of the draft is an actor: its kind, else its technology's.
-    fn is_actor(&self, id: &str) -> bool {
-        self.component_at
-            .get(id)
-            .and_then(|&i| self.draft.components.get(i))
-            .and_then(|c| {
-                c.kind.or_else(|| {
-                    c.technology
-                        .as_deref()
-                        .and_then(|t| catalog().technology(t))
-                        .map(|t| t.kind)
-                })
-            })
-            == Some(ComponentKind::Actor)
     }
 
     fn shared_runtimes(&mut self, root: &Map<String, Value>) {

@@ -492,6 +492,11 @@ impl<'m> World<'m> {
         self.components[component].kind
     }
 
+    /// The data a flow sends or returns, by index, sorted, each once.
+    pub fn flow_data(&self, flow: usize) -> &[usize] {
+        &self.flows[flow].all
+    }
+
     /// The components a runtime runs, by index, in model order.
     pub fn runtime_members(&self, runtime: usize) -> &[usize] {
         &self.runtimes[runtime].members
