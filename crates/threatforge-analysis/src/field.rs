@@ -77,6 +77,7 @@ fields! {
     Sensitivity = "sensitivity",
     Source = "source",
     Stake = "stake",
+    TakesUntrustedInput = "takes_untrusted_input",
     StoredBy = "stored_by",
     StoredData = "stored_data",
     Stores = "stores",

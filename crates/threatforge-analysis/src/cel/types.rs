@@ -64,6 +64,7 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // exposed two components are, not only whether they face the internet.
     ("reachable_from_internet", BOOL),
     ("pulls_untrusted_input", BOOL),
+    ("takes_untrusted_input", BOOL),
     ("internet_hops", INT),
     ("unauthenticated_path", BOOL),
     ("foothold", INT),

@@ -48,6 +48,11 @@ pub struct ComponentFacts {
     /// no connection from there reaches it. Scoring counts it; rule conditions about who can
     /// connect (`reachable_from_internet`) do not.
     pub pulls_untrusted_input: bool,
+    /// Input from outside its own zone reaches it: it is reachable from the internet, pulls
+    /// data outsiders write (`pulls_untrusted_input`), or a component of a less trusted zone
+    /// calls it. The guard of the injection rules (SQL, NoSQL, LDAP, paths): a service that
+    /// only the team's own services of its zone call parses what they made.
+    pub takes_untrusted_input: bool,
     /// Reached from an untrusted source only past a second factor: every path passes a login at
     /// a component that holds `mfa` (a VPN gateway, a bastion, an identity-aware proxy), which is
     /// named here. None where some path does not, or nothing reaches it.
@@ -299,6 +304,7 @@ pub(crate) fn derive(model: &Model) -> Facts {
     {
         cf.passes_requests_on = forwards && !component.has_trait("remote-access");
     }
+    untrusted_input(&mut facts);
     people(model, &mut facts, &forwards);
     password_logins(model, &mut facts, &forwards);
     other_logins(model, &mut facts, &forwards);
@@ -306,6 +312,26 @@ pub(crate) fn derive(model: &Model) -> Facts {
     machine_callers(model, &mut facts);
     outsiders_content(model, &mut facts);
     facts
+}
+
+/// `ComponentFacts::takes_untrusted_input`, once reachability and trust are known.
+fn untrusted_input(facts: &mut Facts) {
+    let takes: Vec<bool> = facts
+        .components
+        .iter()
+        .map(|cf| {
+            cf.reachable_from_internet
+                || cf.pulls_untrusted_input
+                || cf.inbound.iter().any(|&f| {
+                    facts.flows[f]
+                        .source
+                        .is_some_and(|s| facts.components[s].trust < cf.trust)
+                })
+        })
+        .collect();
+    for (cf, takes) in facts.components.iter_mut().zip(takes) {
+        cf.takes_untrusted_input = takes;
+    }
 }
 
 /// Where content that unvetted parties write travels: it starts on each flow an outsider can send
@@ -1467,6 +1493,39 @@ data:
         // The team's own internet-facing service answers with the team's own output.
         assert!(!component(&model, &facts, "poller").pulls_untrusted_input);
         assert!(!component(&model, &facts, "db").pulls_untrusted_input);
+    }
+
+    /// Input from outside a component's zone: from the internet, pulled from outsiders, or sent
+    /// from a less trusted zone; not what the team's services of the same zone send it.
+    #[test]
+    fn untrusted_input_comes_from_outside_the_zone() {
+        let (model, facts) = facts_of(
+            "system: { name: t }
+boundaries:
+  office: { kind: network, trust: medium, contains: [desk-app] }
+  core: { kind: network, trust: high, contains: [ledger, ledger-db, importer, reports] }
+components:
+  supplier: { technology: partner-system, exposure: internet }
+  desk-app: { technology: backend-service }
+  ledger: { technology: api-service }
+  ledger-db: { technology: postgresql }
+  importer: { technology: batch-job }
+  reports: { technology: batch-job }
+flows:
+  - desk-app -> ledger: { protocol: https, authentication: token, data: [entries] }
+  - ledger -> ledger-db: { protocol: postgres-tls, authentication: credentials, data: [entries] }
+  - importer -> supplier: { protocol: sftp, authentication: credentials, readonly: true, returns: [entries] }
+  - reports -> ledger-db: { protocol: postgres-tls, authentication: credentials, readonly: true, returns: [entries] }
+data:
+  entries: { classification: confidential }
+",
+        );
+        let takes = |id: &str| component(&model, &facts, id).takes_untrusted_input;
+        // A less trusted zone calls the ledger; the importer pulls a supplier's files.
+        assert!(takes("ledger") && takes("importer"));
+        assert!(!component(&model, &facts, "ledger").reachable_from_internet);
+        // Only the core's own services reach the database and the report job.
+        assert!(!takes("ledger-db") && !takes("reports"));
     }
 
     /// Outsiders' content goes on with the datum through services, queues and buckets, whatever

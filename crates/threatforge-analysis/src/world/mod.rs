@@ -553,6 +553,7 @@ impl<'m> World<'m> {
             Field::Outbound => return objs(ObjKind::Flow, &cf.outbound),
             Field::ReachableFromInternet => Value::Bool(cf.reachable_from_internet),
             Field::PullsUntrustedInput => Value::Bool(cf.pulls_untrusted_input),
+            Field::TakesUntrustedInput => Value::Bool(cf.takes_untrusted_input),
             Field::NativeClientsOnly => Value::Bool(cf.native_clients_only),
             Field::AppClientsOnly => Value::Bool(cf.app_clients_only),
             Field::PasswordLogins => Value::Bool(cf.password_logins),
