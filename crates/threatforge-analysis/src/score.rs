@@ -845,9 +845,27 @@ pub(crate) fn element_scoring(
         Stride::DenialOfService,
         Stride::Spoofing,
     ];
+    let from = match element {
+        Element::Component => Some(index),
+        Element::Flow => world.facts.flows[index].target,
+        _ => None,
+    };
+    // What drives physical equipment is at stake for more than its data: a changed command, an
+    // outage or a forged caller moves valves, motors or a rudder. Its disclosure stays a matter
+    // of what the data is rated.
+    let physical = from.filter(|&c| world.model.components[c].has_trait("actuates"));
     let data_factors = aspects.map(|stride| {
         if !needed[aspect_of(stride)] {
             return None;
+        }
+        if let Some(c) = physical.filter(|_| stride != Stride::InformationDisclosure) {
+            return Some(reasons.factor("impact", "physical process", 1, || {
+                format!(
+                    "`{}` drives physical equipment: what it is made to do, or stops doing, \
+                     acts on the plant and the people near it, not only on data",
+                    world.model.components[c].id.value
+                )
+            }));
         }
         let (aspect, rating) = data_rating(world, stride, &data);
         match rating {
@@ -871,11 +889,6 @@ pub(crate) fn element_scoring(
         0 => Some(reasons.factor("impact", "criticality", -1, || {
             format!("{critical} is of low criticality")
         })),
-        _ => None,
-    };
-    let from = match element {
-        Element::Component => Some(index),
-        Element::Flow => world.facts.flows[index].target,
         _ => None,
     };
     let (reach, secret_store) = downstream(world, from);

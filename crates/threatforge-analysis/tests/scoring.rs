@@ -1061,3 +1061,47 @@ fn a_forged_caller_takes_the_reach_of_a_target_that_listens_on_the_internet() {
         steps(reading, "exposure")
     );
 }
+
+#[test]
+fn what_drives_equipment_is_at_stake_beyond_its_data() {
+    // The controller's set-points are confidential and of ordinary integrity: by its data alone
+    // a forged command would stop at high impact. It drives the line's valves.
+    let text = "system: { name: plant }
+data:
+  setpoints: { classification: confidential }
+boundaries:
+  plant: { kind: network, trust: high, contains: [hmi, line-controller] }
+components:
+  hmi: { technology: backend-service, processes: [setpoints] }
+  line-controller: { technology: plc, processes: [setpoints] }
+flows:
+  - hmi -> line-controller: { protocol: tcp, data: [setpoints] }
+";
+    let analysis = analyze(text, None);
+    let forged = threat(
+        &analysis,
+        "caller-spoofing-on-unauthenticated-flow:hmi->line-controller",
+    );
+    assert!(takes_step(forged, "physical process"), "{forged:?}");
+    assert_eq!(forged.inherent.impact, 4);
+    assert_eq!(ceiling(forged), None);
+    // Reading the set-points off the wire discloses them, no more: their rating decides.
+    let read = threat(
+        &analysis,
+        "cleartext-sensitive-data-in-transit:hmi->line-controller",
+    );
+    assert!(!takes_step(read, "physical process"), "{read:?}");
+    assert!(read.inherent.impact <= 3);
+
+    // The same flow into a backend service moves nothing physical.
+    let office = analyze(
+        &text.replace("technology: plc", "technology: backend-service"),
+        None,
+    );
+    let forged = threat(
+        &office,
+        "caller-spoofing-on-unauthenticated-flow:hmi->line-controller",
+    );
+    assert!(!takes_step(forged, "physical process"), "{forged:?}");
+    assert!(forged.inherent.impact <= 3);
+}

@@ -348,13 +348,13 @@ fn technology(v: &str) -> Option<(Option<&'static str>, &'static [&'static str],
         // Threagile 1.0's storage for big data (a Hadoop or Splunk cluster), read as the data
         // lake is.
         "big-data-platform" => (Some("data-warehouse"), &[], true),
-        // Threagile 1.0's industrial control systems. threatforge has no technology of its own
-        // for them: a controller, sensor or actuator is an embedded device in the field; a
-        // SCADA server is the console that commands them; an HMI is the operator's screen; a
-        // historian is the database of process data.
-        "plc" | "industrial-control-actor" | "industrial-control-sensor" => {
-            (Some("iot-device"), &[], true)
-        }
+        // Threagile 1.0's industrial control systems: a PLC or an actuator drives equipment
+        // (threatforge's `plc`); a sensor is an embedded device in the field; a SCADA server is
+        // the console that commands them; an HMI is the operator's screen; a historian is the
+        // database of process data.
+        "plc" => (Some("plc"), &[], false),
+        "industrial-control-actor" => (Some("plc"), &[], true),
+        "industrial-control-sensor" => (Some("iot-device"), &[], true),
         "scada" => (Some("backend-service"), &["admin-interface"], true),
         "hmi" => (Some("desktop-app"), &[], true),
         "operational-historian" => (Some("database"), &[], true),
@@ -434,6 +434,15 @@ fn technology_by_meaning(
                 }
             }
             return Some("named a router or switch: a network device that passes connections on");
+        }
+        // Threagile 0.9 has no controller of equipment: authors draw a PLC, an autopilot or a
+        // plant's controller as an IoT device and say what it is in the name.
+        Some("iot-device")
+            if ["plc", "controller", "autopilot", "actuator", "rtu"]
+                .iter()
+                .any(|w| named(w)) =>
+        {
+            ("plc", "named a controller of equipment")
         }
         Some("web-server")
             if m.contains_key("custom_developed_parts")
@@ -2884,7 +2893,12 @@ mod tests {
              \x20 DC1: { id: DC1, type: process, technology: local-file-system, description: Domain Controller }\n\
              \x20 FW1: { id: FW1, type: process, technology: gateway, description: Internet Firewall }\n\
              \x20 R2: { id: R2, type: process, technology: gateway, description: OT Network Router }\n\
-             \x20 G9: { id: G9, type: process, technology: gateway, description: Joins the office network to the firewall }\n";
+             \x20 G9: { id: G9, type: process, technology: gateway, description: Joins the office network to the firewall }\n\
+             \x20 TI1: { id: TI1, type: external-entity, technology: iot-device, description: Controller with I/O }\n\
+             \x20 Steering Gear PLC: { id: steering-plc, type: process, technology: iot-device }\n\
+             \x20 Gyrocompass: { id: gyro, type: process, technology: iot-device }\n\
+             \x20 Valve: { id: valve, type: process, technology: industrial-control-actor }\n\
+             \x20 Flow Meter: { id: meter, type: process, technology: industrial-control-sensor }\n";
         let yaml = crate::yaml_of(text, crate::Format::Threagile);
         let line = |id: &str| entry(&yaml, id);
         let all = [
@@ -2923,6 +2937,14 @@ mod tests {
         assert!(line("fw1").contains("technology: firewall"), "{yaml}");
         assert!(line("r2").contains("passes-connections"), "{yaml}");
         assert!(line("g9").contains("technology: api-gateway"), "{yaml}");
+        // Controllers of equipment, by name or by Threagile 1.0's technology; sensors stay
+        // devices in the field.
+        for id in ["ti1", "steering-plc", "valve"] {
+            assert!(line(id).contains("technology: plc"), "{id}: {yaml}");
+        }
+        for id in ["gyro", "meter"] {
+            assert!(line(id).contains("technology: iot-device"), "{id}: {yaml}");
+        }
         let router = line("core-router");
         assert!(
             !router.contains("technology:") && router.contains("passes-connections"),
