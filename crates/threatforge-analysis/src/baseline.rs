@@ -174,13 +174,15 @@ mod tests {
     }
 
     const MODEL: &str = "system: { name: shop }
+data:
+  orders: { classification: confidential }
 components:
   web: { technology: web-application, exposure: internet, traits: [builds-queries] }
   admin: { technology: web-application, exposure: internet, traits: [builds-queries] }
-  db: { technology: postgresql }
+  db: { technology: postgresql, stores: [orders] }
 flows:
-  - web -> db: { protocol: postgres }
-  - admin -> db: { protocol: postgres }
+  - web -> db: { protocol: postgres, data: [orders] }
+  - admin -> db: { protocol: postgres, data: [orders] }
 ";
 
     #[test]
@@ -246,14 +248,18 @@ flows:
         // The team keeps every threat open with one wildcard, so no `rule:*` can win and each
         // threat gets a decision of its own: each was tried against every decision planned
         // before it, half a million tries for a thousand threats.
-        let mut yaml = String::from("system: { name: shop }\ncomponents:\n");
+        let mut yaml = String::from(
+            "system: { name: shop }\ndata:\n  orders: { classification: confidential }\ncomponents:\n",
+        );
         let mut flows = String::from("flows:\n");
         for i in 0..520 {
             yaml.push_str(&format!(
                 "  web{i}: {{ technology: web-application, exposure: internet, traits: [builds-queries] }}\n  \
-                 db{i}: {{ technology: postgresql }}\n"
+                 db{i}: {{ technology: postgresql, stores: [orders] }}\n"
             ));
-            flows.push_str(&format!("  - web{i} -> db{i}: {{ protocol: postgres }}\n"));
+            flows.push_str(&format!(
+                "  - web{i} -> db{i}: {{ protocol: postgres, data: [orders] }}\n"
+            ));
         }
         yaml.push_str(&flows);
         yaml.push_str("decisions:\n  - { threat: \"*\", status: open, owner: team }\n");

@@ -188,14 +188,25 @@ fn wire_exposure(
 
 /// The likelihood factor of a forged caller on a flow whose wire is the team's own: +1 where the
 /// target listens on the internet (directly or through what publishes it), where anyone can
-/// send it requests without a position on the team's network.
+/// send it requests without a position on the team's network; no step at all where outsiders
+/// reach the target through the team's services: whoever takes one of them (a foothold, the
+/// internal position of the calibration) sends it requests, with no tap on the wire.
 fn listener_exposure(world: &World, index: usize, reasons: Reasons) -> Option<Factor> {
     let target = world.facts.flows[index].target?;
-    (world.model.components[target].exposure == Some(Exposure::Internet)).then(|| {
-        reasons.factor("likelihood", "exposure", 1, || {
+    let id = &world.model.components[target].id.value;
+    if world.model.components[target].exposure == Some(Exposure::Internet) {
+        return Some(reasons.factor("likelihood", "exposure", 1, || {
+            format!("`{id}` listens on the internet: anyone there can send it requests in the caller's name")
+        }));
+    }
+    let cf = &world.facts.components[target];
+    cf.reachable_from_internet.then(|| {
+        reasons.factor("likelihood", "exposure", 0, || {
             format!(
-                "`{}` listens on the internet: anyone there can send it requests in the caller's name",
-                world.model.components[target].id.value
+                "`{id}` is reached from the internet through the team's services ({} flows away): \
+                 whoever takes one of them can send it requests in the caller's name, with no \
+                 position on the flow's wire",
+                cf.internet_hops
             )
         })
     })
@@ -513,6 +524,9 @@ pub(crate) struct ElementFactors {
     /// the caller's name, whatever the wire between the two. None elsewhere. Boxed: few flows
     /// have one, and a large model holds hundreds of thousands of elements.
     at_listener: Option<Box<Factor>>,
+    /// On a flow that names no protocol, the step down of its transport threats other than a
+    /// forged caller: that it travels unencrypted is an assumption. Boxed, as `at_listener`.
+    unknown_protocol: Option<Box<Factor>>,
     /// Where each aspect's data factor is (confidentiality, integrity, availability, any).
     data: [Option<u8>; 4],
     /// Where the criticality and blast radius factors start.
@@ -638,7 +652,8 @@ impl Factors {
                     _ if self.without_likelihood => (&[][..], None),
                     Some(on_path) if self.on_wire => {
                         let factor = e.at_listener.as_deref().filter(|_| self.at_listener);
-                        (std::slice::from_ref(factor.unwrap_or(on_path)), None)
+                        let assumed = e.unknown_protocol.as_deref().filter(|_| !self.at_listener);
+                        (std::slice::from_ref(factor.unwrap_or(on_path)), assumed)
                     }
                     _ => {
                         let own = usize::from(e.likelihood)
@@ -830,6 +845,20 @@ pub(crate) fn element_scoring(
         .filter(|f| f.effect < 0)
         .and_then(|_| listener_exposure(world, index, reasons))
         .map(Box::new);
+    // Reading or changing what crosses a flow assumes it is unencrypted; where the model names no
+    // protocol, nothing says so (the checklist's flow-without-protocol asks for it).
+    let unknown_protocol = on_path
+        .as_ref()
+        .filter(|_| world.model.flows[index].protocol.is_none())
+        .map(|_| {
+            Box::new(reasons.factor("likelihood", "assumption", -1, || {
+                format!(
+                    "flow `{}` names no protocol: that it is unencrypted is an assumption \
+                     (declaring its `protocol` settles it)",
+                    world.model.flows[index].id.value
+                )
+            }))
+        });
 
     let Stake {
         data,
@@ -948,6 +977,7 @@ pub(crate) fn element_scoring(
         on_flow: element == Element::Flow,
         on_path,
         at_listener,
+        unknown_protocol,
         data,
         tail,
         exposure: rank,

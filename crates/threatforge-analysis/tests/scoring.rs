@@ -1062,6 +1062,57 @@ fn a_forged_caller_takes_the_reach_of_a_target_that_listens_on_the_internet() {
     );
 }
 
+/// A forged caller of a target that outsiders reach through the team's services needs one of
+/// those services, not a tap on the wire: no step down; where nothing from outside reaches the
+/// target, the position on the team's network is still to be had.
+#[test]
+fn a_forged_caller_of_a_target_reached_through_services_needs_no_tap() {
+    let model = |api_exposure: &str| {
+        format!(
+            "system: {{ name: Tokens }}\n\
+             data:\n  tokens: {{ classification: secret, categories: [credential] }}\n\
+             components:\n\
+             \x20 app: {{ technology: mobile-app }}\n\
+             \x20 api: {{ technology: api-service, exposure: {api_exposure}, processes: [tokens] }}\n\
+             \x20 cache: {{ technology: redis, stores: [tokens] }}\n\
+             flows:\n\
+             \x20 - app -> api: {{ protocol: https, authentication: token, data: [tokens] }}\n\
+             \x20 - api -> cache: {{ protocol: redis-tls, data: [tokens], returns: [tokens] }}\n"
+        )
+    };
+    let reached = analyze(&model("internet"), None);
+    let spoofing = threat(
+        &reached,
+        "caller-spoofing-on-unauthenticated-flow:api->cache",
+    );
+    let exposure = steps(spoofing, "exposure");
+    assert!(
+        exposure.len() == 1
+            && exposure[0].0 == 0
+            && exposure[0].1.contains("through the team's services"),
+        "{exposure:?}"
+    );
+    assert_eq!(spoofing.inherent.likelihood, 2);
+    let internal = analyze(
+        &model("internal").replace(
+            "technology: mobile-app",
+            "technology: desktop-app, exposure: internal",
+        ),
+        None,
+    );
+    let spoofing = threat(
+        &internal,
+        "caller-spoofing-on-unauthenticated-flow:api->cache",
+    );
+    assert!(
+        steps(spoofing, "exposure")
+            .iter()
+            .all(|(effect, _)| *effect == -1),
+        "{:?}",
+        steps(spoofing, "exposure")
+    );
+}
+
 #[test]
 fn what_drives_equipment_is_at_stake_beyond_its_data() {
     // The controller's set-points are confidential and of ordinary integrity: by its data alone
@@ -1104,4 +1155,35 @@ flows:
     );
     assert!(!takes_step(forged, "physical process"), "{forged:?}");
     assert!(forged.inherent.impact <= 3);
+}
+
+/// A flow that names no protocol is taken as unencrypted by the transport rules, one step less
+/// likely than one that names a clear-text protocol: the encryption is assumed, not declared.
+#[test]
+fn an_unencrypted_wire_that_is_only_assumed_is_a_step_less_likely() {
+    let model = |protocol: &str| {
+        format!(
+            "system: {{ name: Orders }}\n\
+             data:\n  orders: {{ classification: confidential }}\n\
+             components:\n\
+             \x20 app: {{ technology: partner-system, exposure: internet, processes: [orders] }}\n\
+             \x20 ledger: {{ technology: backend-service, processes: [orders] }}\n\
+             flows:\n\
+             \x20 - app -> ledger: {{ {protocol}data: [orders] }}\n"
+        )
+    };
+    let declared = analyze(&model("protocol: http, "), None);
+    let declared = threat(&declared, "cleartext-sensitive-data-in-transit:app->ledger");
+    assert!(!takes_step(declared, "assumption"), "{declared:?}");
+    let assumed = analyze(&model(""), None);
+    let assumed = threat(&assumed, "cleartext-sensitive-data-in-transit:app->ledger");
+    assert_eq!(steps(assumed, "assumption").len(), 1, "{assumed:?}");
+    assert!(
+        steps(assumed, "assumption")[0]
+            .1
+            .contains("declaring its `protocol`")
+    );
+    // The wire comes from a partner on the internet: likely (3) where declared clear text.
+    assert_eq!(declared.inherent.likelihood, 3, "{declared:?}");
+    assert_eq!(assumed.inherent.likelihood, 2, "{assumed:?}");
 }
