@@ -882,7 +882,7 @@ pub(crate) fn element_scoring(
     // What drives physical equipment is at stake for more than its data: a changed command, an
     // outage or a forged caller moves valves, motors or a rudder. Its disclosure stays a matter
     // of what the data is rated.
-    let physical = from.filter(|&c| world.model.components[c].has_trait("actuates"));
+    let physical = from.filter(|&c| world.traits(c).contains(&"actuates"));
     let data_factors = aspects.map(|stride| {
         if !needed[aspect_of(stride)] {
             return None;
