@@ -441,6 +441,8 @@ fn evaluate_element<'w>(
     let mut stated: Vec<&str> = Vec::new();
     // What the threats of rules with `members` are about, by rule (few rules have it).
     let mut members_of: Vec<(&str, Members)> = Vec::new();
+    // The mitigations of rules whose `mitigations_when` holds here, by rule (few rules have it).
+    let mut variant_of: Vec<(&str, Arc<[MitigationEntry]>)> = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
@@ -501,6 +503,20 @@ fn evaluate_element<'w>(
                         )),
                     }
                 }
+                for variant in rule.mitigations_when.iter() {
+                    match evaluator.run(&variant.when) {
+                        Ok(Value::Bool(true)) => {
+                            variant_of.push((rule.id(), variant.mitigations.clone()));
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(_) if budget.exhausted() => {}
+                        Err(error) => diagnostics.push((
+                            rule.id().to_owned(),
+                            evaluation_error(rule, candidate.id, &error),
+                        )),
+                    }
+                }
                 fired.push((rule, explanation.into_boxed_str()));
             }
             Ok(other) => diagnostics.push((
@@ -519,12 +535,18 @@ fn evaluate_element<'w>(
             )),
         }
     }
+    let mitigations_of = |rule: &Rule| {
+        variant_of
+            .iter()
+            .find(|(id, _)| *id == rule.id())
+            .map_or_else(|| rule.shared.mitigations.clone(), |(_, m)| m.clone())
+    };
     // A superseded rule whose own controls are all in place stays a threat of its own, mitigated:
     // absorbed, it would be named as a consequence the element is in fact protected from.
     // Asked only of a rule another fired rule supersedes, so the hot path of elements without
     // superseding rules pays nothing for it.
     let mitigated = |rule: &Rule| {
-        mitigation_by(&rule.shared.mitigations, &candidate.controls).coverage == Coverage::Full
+        mitigation_by(&mitigations_of(rule), &candidate.controls).coverage == Coverage::Full
     };
     let absorbed = absorb_superseded(&mut fired, mitigated);
     let Some(element) = fired.first().map(|(r, _)| r.file.applies_to.element) else {
@@ -576,7 +598,7 @@ fn evaluate_element<'w>(
                 Cow::Owned([&candidate.controls[..], &on_members].concat())
             };
             let mitigation = mitigation_by(
-                &with_absorbed_mitigations(&rule.shared.mitigations, &absorbed),
+                &with_absorbed_mitigations(&mitigations_of(rule), &absorbed, mitigations_of),
                 &controls,
             );
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
@@ -670,6 +692,7 @@ fn absorb_superseded<'r>(
 fn with_absorbed_mitigations(
     own: &Arc<[MitigationEntry]>,
     absorbed: &[&Rule],
+    mitigations_of: impl Fn(&Rule) -> Arc<[MitigationEntry]>,
 ) -> Arc<[MitigationEntry]> {
     // An absorbed entry that any of the threat's own entries already implies (every alternative
     // of the own entry is one of its alternatives: TLS or mTLS or VPN implies TLS or mTLS or
@@ -679,9 +702,11 @@ fn with_absorbed_mitigations(
             o.whole == e.whole || o.alternatives.iter().all(|a| e.alternatives.contains(a))
         })
     };
+    let absorbed: Vec<Arc<[MitigationEntry]>> =
+        absorbed.iter().map(|r| mitigations_of(r)).collect();
     let extra = absorbed
         .iter()
-        .flat_map(|r| r.shared.mitigations.iter())
+        .flat_map(|entries| entries.iter())
         .filter(|e| !implied(e));
     if extra.clone().next().is_none() {
         return own.clone();

@@ -53,6 +53,7 @@ fields! {
     IntoMoreTrusted = "into_more_trusted",
     Kind = "kind",
     Local = "local",
+    LoginCheck = "login_check",
     MaxClassification = "max_classification",
     Name = "name",
     NativeClientsOnly = "native_clients_only",

@@ -191,6 +191,12 @@ pub struct RuleFile {
     pub off_network: bool,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
+    /// Mitigations that replace `mitigations` on the elements where a condition holds, the first
+    /// that holds: the same weakness is closed otherwise on another kind of element (a
+    /// controller of equipment authenticates its masters with its protocol's secure profile,
+    /// not with middleware checking tokens), and advice that cannot be followed there is noise.
+    #[serde(default)]
+    pub mitigations_when: Vec<MitigationsWhen>,
     /// Rules that describe consequences of the same root cause on the same element: where this
     /// rule fires, their threats on that element become part of this one (one threat per root
     /// cause, scored as the most severe of them).
@@ -220,6 +226,15 @@ pub struct RuleFile {
     pub covers: Covers,
     #[serde(default)]
     pub examples: Examples,
+}
+
+/// An entry of `mitigations_when`: where `when` holds on the element, its threat asks for
+/// `mitigations` instead of the rule's.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MitigationsWhen {
+    pub when: Sp<String>,
+    pub mitigations: Vec<Sp<String>>,
 }
 
 /// One entry of a coverage file: which threatforge rules cover a peer's rule, or why none does.

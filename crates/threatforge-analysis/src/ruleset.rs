@@ -91,7 +91,17 @@ pub struct Rule {
     pub threat_when: Option<Arc<crate::cel::eval::Expression>>,
     /// `members`, compiled: the flows or components a component's threat is about.
     pub members: Option<Arc<crate::cel::eval::Expression>>,
+    /// `mitigations_when`, compiled: the first whose condition holds on an element gives its
+    /// threat's mitigations in place of `shared.mitigations`.
+    pub mitigations_when: Arc<[MitigationVariant]>,
     pub explanation: Arc<[Segment]>,
+}
+
+/// One entry of a rule's `mitigations_when`, compiled.
+#[derive(Clone, Debug)]
+pub struct MitigationVariant {
+    pub when: Arc<crate::cel::eval::Expression>,
+    pub mitigations: Arc<[crate::mitigation::MitigationEntry]>,
 }
 
 impl Rule {
@@ -252,6 +262,14 @@ impl RuleSet {
                     continue;
                 };
                 rule.shared.mitigations = with_alternative(&rule.shared.mitigations, control);
+                rule.mitigations_when = rule
+                    .mitigations_when
+                    .iter()
+                    .map(|variant| MitigationVariant {
+                        when: variant.when.clone(),
+                        mitigations: with_alternative(&variant.mitigations, control),
+                    })
+                    .collect();
             }
         }
         diagnostics
@@ -515,7 +533,11 @@ impl RuleCompiler<'_> {
         }
         let catalog = catalog();
         // `a|b` names alternatives: either control mitigates.
-        for entry in &file.mitigations {
+        let variants = file
+            .mitigations_when
+            .iter()
+            .flat_map(|v| v.mitigations.iter());
+        for entry in file.mitigations.iter().chain(variants) {
             for control in entry.value.split('|') {
                 if catalog.control(control).is_none() && !self.team_controls.contains(control) {
                     let name = Sp::new(control.to_owned(), entry.span);
@@ -579,6 +601,14 @@ impl RuleCompiler<'_> {
             }
             self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
         });
+        let mitigations_when: Vec<_> = file
+            .mitigations_when
+            .iter()
+            .map(|variant| {
+                let when = &variant.when;
+                self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
+            })
+            .collect();
         if let Some(reason) = &file.max_severity_reason
             && file.max_severity.is_none()
         {
@@ -681,6 +711,16 @@ impl RuleCompiler<'_> {
         if self.diagnostics.len() > before {
             return None;
         }
+        let mitigations_when = mitigations_when
+            .into_iter()
+            .zip(&file.mitigations_when)
+            .map(|(compiled, variant)| {
+                Some(MitigationVariant {
+                    when: Arc::new(compiled?.0),
+                    mitigations: crate::mitigation::mitigation_entries(&variant.mitigations),
+                })
+            })
+            .collect::<Option<_>>()?;
         Some(Rule {
             shared: Shared {
                 id: Arc::from(file.id.value.as_str()),
@@ -706,6 +746,7 @@ impl RuleCompiler<'_> {
                 Some(compiled) => Some(Arc::new(compiled?.0)),
                 None => None,
             },
+            mitigations_when,
             explanation: Arc::from(explanation?),
         })
     }
@@ -1555,6 +1596,64 @@ mod tests {
         assert_eq!(
             messages,
             ["`group: source` on a rule that does not apply to flows"]
+        );
+    }
+
+    #[test]
+    fn mitigations_when_names_known_controls_under_a_boolean_condition() {
+        let variants = |when: &str, control: &str| {
+            team_rule(
+                "true",
+                &format!(
+                    "x\nmitigations: [hardening]\nmitigations_when:\n  - when: {when}\n    mitigations: [{control}]"
+                ),
+            )
+        };
+        let set = variants("component.name == 'a'", "firewall");
+        assert!(!set.has_errors(), "{:?}", set.diagnostics);
+        let compiled = &set.rules[0].mitigations_when;
+        assert_eq!(compiled.len(), 1);
+        assert_eq!(&*compiled[0].mitigations[0].whole, "firewall");
+        let set = variants("component.name == 'a'", "firewal");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["unknown control `firewal` in the rule"]);
+        let set = variants("component.name", "firewall");
+        assert!(
+            set.diagnostics
+                .iter()
+                .any(|d| d.message.contains("not a boolean")),
+            "{:?}",
+            set.diagnostics
+        );
+    }
+
+    #[test]
+    fn a_team_control_that_mitigates_a_rule_is_an_alternative_in_its_variants_too() {
+        let loaded = threatforge_model::load_str(
+            "m.yaml",
+            "system: { name: t }\ncontrols:\n  modbus-gateway:\n    title: Modbus gateway\n    \
+             description: Passes only the named masters' function codes.\n    \
+             remediation: Put it in front of the controllers.\n    \
+             mitigates: [caller-spoofing-on-unauthenticated-flow]\n",
+            std::path::Path::new("."),
+            &threatforge_model::LoadOptions::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let mut set = RuleSet::builtin();
+        assert!(set.add_team_mitigations(&loaded.model.controls).is_empty());
+        let rule = set
+            .get("caller-spoofing-on-unauthenticated-flow")
+            .expect("built-in rule");
+        let wholes = |entries: &[crate::mitigation::MitigationEntry]| -> Vec<String> {
+            entries.iter().map(|e| e.whole.to_string()).collect()
+        };
+        assert_eq!(
+            wholes(&rule.shared.mitigations),
+            ["authentication|modbus-gateway", "mtls|modbus-gateway"]
+        );
+        assert_eq!(
+            wholes(&rule.mitigations_when[0].mitigations),
+            ["industrial-protocol-security|modbus-gateway"]
         );
     }
 

@@ -828,3 +828,88 @@ flows:
     );
     assert!(!t.explanation.contains("payments-api"), "{}", t.explanation);
 }
+
+const CONTROLLER: &str = "system: { name: plant }
+data:
+  setpoints: { classification: internal, integrity: critical }
+components:
+  scada: { technology: backend-service, processes: [setpoints] }
+  plc: { technology: TECHNOLOGY, processes: [setpoints], controls: [CONTROLS] }
+flows:
+  - scada -> plc: { protocol: tcp, data: [setpoints] }
+";
+
+fn controller(technology: &str, controls: &str) -> Analysis {
+    analyzed(
+        &CONTROLLER
+            .replace("TECHNOLOGY", technology)
+            .replace("CONTROLS", controls),
+    )
+}
+
+#[test]
+fn a_controller_of_equipment_is_asked_for_its_protocols_secure_profile_not_middleware() {
+    let id = "caller-spoofing-on-unauthenticated-flow:scada->plc";
+    let missing = |a: &Analysis| -> Vec<String> {
+        let t = threat(a, id).unwrap_or_else(|| panic!("{id} is not found"));
+        t.mitigation.missing().map(str::to_owned).collect()
+    };
+    let plc = controller("plc", "hardening");
+    assert_eq!(missing(&plc), ["industrial-protocol-security"]);
+    // A service is asked for what closes the gap on a service.
+    let service = controller("backend-service", "hardening");
+    assert_eq!(missing(&service), ["authentication", "mtls"]);
+    // The secure profile in place on the controller closes it; a service's controls do not.
+    not_open(&controller("plc", "industrial-protocol-security"), id);
+    open(&controller("plc", "authentication"), id);
+}
+
+#[test]
+fn a_controller_the_internet_reaches_is_asked_to_leave_the_internet_and_authenticate_its_masters() {
+    let model = |technology: &str| {
+        analyzed(&format!(
+            "system: {{ name: plant }}
+data:
+  setpoints: {{ classification: internal, integrity: critical }}
+components:
+  vendor: {{ technology: desktop-app, exposure: internet }}
+  unit: {{ technology: {technology}, processes: [setpoints] }}
+flows:
+  - vendor -> unit: {{ protocol: tcp, data: [setpoints] }}
+"
+        ))
+    };
+    let id = "unauthenticated-internet-access-to-sensitive-data:unit";
+    let missing = |a: &Analysis| -> Vec<String> {
+        let t = threat(a, id).unwrap_or_else(|| panic!("{id} is not found"));
+        t.mitigation.missing().map(str::to_owned).collect()
+    };
+    assert_eq!(
+        missing(&model("plc")),
+        ["firewall", "industrial-protocol-security"]
+    );
+    assert_eq!(missing(&model("backend-service")), ["authentication"]);
+}
+
+#[test]
+fn a_parser_that_resolves_no_external_entity_makes_no_request_to_the_metadata_service() {
+    let model = |traits: &str| {
+        analyzed(&format!(
+            "system: {{ name: t }}
+data:
+  feed: {{ classification: internal, integrity: high }}
+components:
+  supplier: {{ technology: partner-system, exposure: internet }}
+  importer: {{ technology: batch-job, traits: [{traits}], processes: [feed], controls: [xml-hardening] }}
+flows:
+  - importer -> supplier: {{ protocol: sftp, authentication: credentials, readonly: true, returns: [feed] }}
+runtimes:
+  eks: {{ kind: cluster, runs: [importer] }}
+"
+        ))
+    };
+    let id = "cloud-metadata-ssrf:importer";
+    not_open(&model("parses-xml"), id);
+    // A URL it is given to fetch still reaches the metadata endpoint, whatever the parser does.
+    open(&model("parses-xml, fetches-urls"), id);
+}

@@ -107,6 +107,13 @@ pub fn show(rule: &Rule) -> String {
         let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
         let _ = writeln!(out, "  {:<24} {title}", line(&m.value));
     }
+    for variant in &f.mitigations_when {
+        let _ = writeln!(out, "  where {}:", line(variant.when.value.trim()));
+        for m in &variant.mitigations {
+            let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
+            let _ = writeln!(out, "    {:<22} {title}", line(&m.value));
+        }
+    }
     if !f.lets.is_empty() {
         let _ = writeln!(out, "\ndefinitions:");
         for (head, body) in &f.lets {
@@ -310,6 +317,14 @@ pub fn markdown(set: &RuleSet) -> String {
             "- mitigated by: {}",
             joined(f.mitigations.iter().map(|m| format!("`{}`", m.value)))
         );
+        for variant in &f.mitigations_when {
+            let _ = writeln!(
+                out,
+                "  - where {}: {}",
+                crate::escape::markdown_code(variant.when.value.trim()),
+                joined(variant.mitigations.iter().map(|m| format!("`{}`", m.value)))
+            );
+        }
         if !f.supersedes.is_empty() {
             let _ = writeln!(
                 out,

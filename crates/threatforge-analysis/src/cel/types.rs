@@ -119,6 +119,9 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     ("usage", STR),
     ("readonly", BOOL),
     ("writes", BOOL),
+    // A login being checked: only credentials sent, a credential answered (a Kerberos logon, an
+    // LDAP bind), so a rule about reading or changing a store's data can tell it from access.
+    ("login_check", BOOL),
     ("crosses", STRS),
     ("crosses_boundary", BOOL),
     ("into_more_trusted", BOOL),

@@ -617,13 +617,21 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     // Out of a forwarder that signs people in, the password goes on only over a hop that proves
     // nothing of its own, or the same password: one with a session, a token or a certificate
     // carries what the login was exchanged for. A forwarder that signs no one in passes the
-    // requests on as they came, whatever its hops declare.
-    let behind = spread(facts, origins, forwards, |f| {
-        !facts.flows[f].source.is_some_and(|s| signs_in[s])
-            || matches!(
-                model.flows[f].authentication(),
-                Authentication::None | Authentication::Credentials
-            )
+    // requests on as they came, whatever its hops declare. A VPN gateway's login ends at the
+    // gateway: what its tunnel carries on is network traffic, and a service behind that asks
+    // people for their password again is reached by a hop of its own (above).
+    let remote_access: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("remote-access"))
+        .collect();
+    let behind = spread(facts, origins, forwards, |f| match facts.flows[f].source {
+        Some(s) if remote_access[s] => false,
+        Some(s) if signs_in[s] => matches!(
+            model.flows[f].authentication(),
+            Authentication::None | Authentication::Credentials
+        ),
+        _ => true,
     });
     for (c, cf) in facts.components.iter_mut().enumerate() {
         let passes_to_process = forwards[c]
@@ -886,6 +894,29 @@ struct Open {
     third_party: Vec<bool>,
     /// Services that give an account to anyone who signs up.
     sign_up_target: Vec<bool>,
+    /// VPN gateways and bastions (`remote-access`) whose every way in authenticates: what they
+    /// pass on comes from someone who signed in to them, even where they face the internet.
+    signed_in_only: Vec<bool>,
+}
+
+/// Per component, whether it is remote access that only people who signed in get through
+/// (`Open::signed_in_only`): a VPN gateway or bastion with no unauthenticated flow in. One with
+/// no flow drawn in is taken at its word: a login is what remote access is.
+fn signed_in_only(model: &Model, facts: &Facts) -> Vec<bool> {
+    let mut open_way_in = vec![false; model.components.len()];
+    for (flow, ff) in model.flows.values().zip(&facts.flows) {
+        if let Some(t) = ff.target
+            && flow.authentication() == Authentication::None
+        {
+            open_way_in[t] = true;
+        }
+    }
+    model
+        .components
+        .values()
+        .zip(open_way_in)
+        .map(|(c, open)| c.has_trait("remote-access") && !open)
+        .collect()
 }
 
 /// Whether an attacker holding `holds` at the flow's source gets past the flow, and what they hold
@@ -894,6 +925,11 @@ struct Open {
 fn pass(model: &Model, open: &Open, f: usize, s: usize, t: usize, holds: Holds) -> Option<Holds> {
     let flow = &model.flows[f];
     let kind = flow.authentication();
+    // Standing before a VPN gateway's login (it faces the internet) is not being inside its
+    // tunnel: only who signed in to it gets through, which the flows into it carry.
+    if holds == Holds::Nothing && open.signed_in_only[s] {
+        return None;
+    }
     if kind == Authentication::None || (open.repository[s] && open.runner[t]) {
         return Some(holds);
     }
@@ -1042,6 +1078,7 @@ fn reachability(model: &Model, facts: &mut Facts) {
         repository: with_trait("source-repository"),
         runner: with_trait("build-system"),
         sign_up_target: with_trait(OPEN_SIGN_UP),
+        signed_in_only: signed_in_only(model, facts),
     };
     // A request leaves a proxy, load balancer or gateway as it came in: the component behind
     // is as near to the attacker as the one in front. An untrusted source that forwards still
@@ -2010,9 +2047,11 @@ flows:
         assert!(!logins("lb"));
         assert!(logins("portal"));
         assert!(!logins("backend"));
-        // A VPN gateway signs the person in, and passes the login on.
+        // A VPN gateway signs the person in; its login ends there: the console behind it, over
+        // a hop that asks nothing, answers no password (the hospital's SIEM, which only takes
+        // the gateway's own logs, was asked for a second factor).
         assert!(logins("vpn"));
-        assert!(logins("console"));
+        assert!(!logins("console"));
         // A device's login through a forwarder is no person's.
         assert!(!logins("gateway"));
         assert!(!logins("ocpp"));

@@ -603,6 +603,15 @@ impl<'m> World<'m> {
         })
     }
 
+    /// Whether a flow is a login being checked (`login_check`): it sends credentials and nothing
+    /// else, and a credential comes back (a Kerberos logon, an LDAP bind, a sign-in answered with
+    /// a token). What it writes is no change to the store it reaches, and what it reads is the
+    /// answer to the login, not the store's records.
+    fn login_check(&self, x: &FlowExtra<'_>) -> bool {
+        let credential = |d: &usize| self.data[*d].categories.contains(&"credential");
+        !x.sent.is_empty() && x.sent.iter().all(credential) && x.returned.iter().any(credential)
+    }
+
     fn flow_field<'w>(&'w self, i: usize, field: Field) -> Option<Value<'w>> {
         let model = self.model;
         let f = &model.flows[i];
@@ -640,6 +649,7 @@ impl<'m> World<'m> {
             Field::Usage => Value::Str(f.usage.map_or("business", |u| u.as_str())),
             Field::Readonly => Value::Bool(f.readonly),
             Field::Writes => Value::Bool(x.writes(f.readonly)),
+            Field::LoginCheck => Value::Bool(self.login_check(x)),
             Field::Crosses => Value::List(List::Strings(&ff.crosses)),
             Field::CrossesBoundary => Value::Bool(!ff.crosses.is_empty()),
             Field::IntoMoreTrusted => Value::Bool(trust(ff.target) > trust(ff.source)),
