@@ -20,6 +20,12 @@ fn not_open(analysis: &Analysis, id: &str) {
     }
 }
 
+/// The controls the threat asks for that are not in place.
+fn missing(analysis: &Analysis, id: &str) -> Vec<String> {
+    let t = threat(analysis, id).unwrap_or_else(|| panic!("{id} is not found"));
+    t.mitigation.missing().map(str::to_owned).collect()
+}
+
 fn open(analysis: &Analysis, id: &str) {
     let t = threat(analysis, id).unwrap_or_else(|| panic!("{id} is not found"));
     assert!(t.is_open(), "{id} is {:?}", t.status);
@@ -409,16 +415,9 @@ flows:
 "
         )
     };
-    let missing = |text: &str| -> Vec<String> {
-        threat(&analyzed(text), "sensitive-data-in-cache:cache")
-            .expect("the cache's threat")
-            .mitigation
-            .missing()
-            .map(str::to_owned)
-            .collect()
-    };
-    assert!(missing(&model("")).contains(&"authentication".to_owned()));
-    let authenticated = missing(&model("authentication: credentials, "));
+    let id = "sensitive-data-in-cache:cache";
+    assert!(missing(&analyzed(&model("")), id).contains(&"authentication".to_owned()));
+    let authenticated = missing(&analyzed(&model("authentication: credentials, ")), id);
     assert!(
         !authenticated.contains(&"authentication".to_owned()),
         "{authenticated:?}"
@@ -850,15 +849,11 @@ fn controller(technology: &str, controls: &str) -> Analysis {
 #[test]
 fn a_controller_of_equipment_is_asked_for_its_protocols_secure_profile_not_middleware() {
     let id = "caller-spoofing-on-unauthenticated-flow:scada->plc";
-    let missing = |a: &Analysis| -> Vec<String> {
-        let t = threat(a, id).unwrap_or_else(|| panic!("{id} is not found"));
-        t.mitigation.missing().map(str::to_owned).collect()
-    };
     let plc = controller("plc", "hardening");
-    assert_eq!(missing(&plc), ["industrial-protocol-security"]);
+    assert_eq!(missing(&plc, id), ["industrial-protocol-security"]);
     // A service is asked for what closes the gap on a service.
     let service = controller("backend-service", "hardening");
-    assert_eq!(missing(&service), ["authentication", "mtls"]);
+    assert_eq!(missing(&service, id), ["authentication", "mtls"]);
     // The secure profile in place on the controller closes it; a service's controls do not.
     not_open(&controller("plc", "industrial-protocol-security"), id);
     open(&controller("plc", "authentication"), id);
@@ -880,15 +875,11 @@ flows:
         ))
     };
     let id = "unauthenticated-internet-access-to-sensitive-data:unit";
-    let missing = |a: &Analysis| -> Vec<String> {
-        let t = threat(a, id).unwrap_or_else(|| panic!("{id} is not found"));
-        t.mitigation.missing().map(str::to_owned).collect()
-    };
     assert_eq!(
-        missing(&model("plc")),
+        missing(&model("plc"), id),
         ["firewall", "industrial-protocol-security"]
     );
-    assert_eq!(missing(&model("backend-service")), ["authentication"]);
+    assert_eq!(missing(&model("backend-service"), id), ["authentication"]);
 }
 
 #[test]
