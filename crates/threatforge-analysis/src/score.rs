@@ -515,6 +515,9 @@ pub(crate) struct ElementFactors {
     blast: bool,
     /// The element is a flow: its transport threats come from its network path.
     on_flow: bool,
+    /// A flow that only reads (not `writes`): whoever calls over it in another's name or beyond
+    /// their rights gets what it returns, no foothold to go further from.
+    reads_only: bool,
     /// On a flow, the likelihood factor of its transport threats (reading, changing or forging
     /// what crosses it), which take the place of the exposure and authentication factors: who
     /// does that stands on the wire, and the wire is either on a network outsiders share or on
@@ -975,6 +978,7 @@ pub(crate) fn element_scoring(
             && world.shows_outsiders_content(index),
         blast: has_blast,
         on_flow: element == Element::Flow,
+        reads_only: element == Element::Flow && !world.flow_writes(index),
         on_path,
         at_listener,
         unknown_protocol,
@@ -1052,7 +1056,11 @@ pub(crate) fn inherent(rule: RuleScoring<'_>, element: &Arc<ElementFactors>) -> 
         on_wire: element.on_flow && rule.in_transit,
         at_listener: element.on_flow && rule.in_transit && rule.forges_caller,
         without_blast: rule.privacy
-            || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation),
+            || matches!(rule.stride, Stride::DenialOfService | Stride::Repudiation)
+            || (element.reads_only
+                && (rule.forges_caller
+                    || rule.by_caller
+                    || rule.stride == Stride::ElevationOfPrivilege)),
         without_data: rule.reaches_secrets,
         without_likelihood: rule.failure || rule.of_the_design || rule.off_network,
     };

@@ -1187,3 +1187,38 @@ fn an_unencrypted_wire_that_is_only_assumed_is_a_step_less_likely() {
     assert_eq!(declared.inherent.likelihood, 3, "{declared:?}");
     assert_eq!(assumed.inherent.likelihood, 2, "{assumed:?}");
 }
+
+#[test]
+fn a_forged_caller_of_a_flow_that_only_reads_gets_what_it_returns_and_no_foothold() {
+    // The scanner asks the radiology system for its worklist; behind the radiology system lies a
+    // store of secret data. Forging the scanner's call that writes (it sends studies) is a way
+    // in that goes further; forging the one that only reads gets the worklist.
+    let model = |readonly: bool| {
+        format!(
+            "system: {{ name: hospital }}
+data:
+  worklist: {{ classification: confidential }}
+  records: {{ classification: secret }}
+boundaries:
+  modalities: {{ kind: network, trust: medium, contains: [scanner] }}
+  datacenter: {{ kind: network, trust: high, contains: [ris, db] }}
+components:
+  scanner: {{ technology: iot-device, kind: process }}
+  ris: {{ technology: backend-service, processes: [worklist, records] }}
+  db: {{ technology: postgresql, stores: [records] }}
+flows:
+  - scanner -> ris: {{ protocol: tcp, readonly: {readonly}, data: [worklist], returns: [worklist] }}
+  - ris -> db: {{ protocol: postgres-tls, authentication: credentials, data: [records], returns: [records] }}
+"
+        )
+    };
+    let id = "caller-spoofing-on-unauthenticated-flow:scanner->ris";
+    let reads = analyze(&model(true), None);
+    let read = threat(&reads, id);
+    assert!(!takes_step(read, "blast radius"), "{:?}", read.factors);
+    assert_eq!(read.inherent.impact, 3);
+    let writes = analyze(&model(false), None);
+    let write = threat(&writes, id);
+    assert!(takes_step(write, "blast radius"), "{:?}", write.factors);
+    assert_eq!(write.inherent.impact, 4);
+}
