@@ -492,12 +492,12 @@ impl<'m> World<'m> {
         self.components[component].kind
     }
 
-    /// The data a flow sends or returns, by index, sorted, each once.
     /// Whether the flow may change what its target holds (the CEL field `writes`).
     pub fn flow_writes(&self, flow: usize) -> bool {
         self.flows[flow].writes(self.model.flows[flow].readonly)
     }
 
+    /// The data a flow sends or returns, by index, sorted, each once.
     pub fn flow_data(&self, flow: usize) -> &[usize] {
         &self.flows[flow].all
     }
