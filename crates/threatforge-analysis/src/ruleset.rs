@@ -1599,6 +1599,17 @@ mod tests {
         );
     }
 
+    /// A condition that gives something other than a boolean is an error of the rule.
+    fn assert_not_boolean(set: &RuleSet) {
+        assert!(
+            set.diagnostics
+                .iter()
+                .any(|d| d.message.contains("not a boolean")),
+            "{:?}",
+            set.diagnostics
+        );
+    }
+
     #[test]
     fn mitigations_when_names_known_controls_under_a_boolean_condition() {
         let variants = |when: &str, control: &str| {
@@ -1618,13 +1629,7 @@ mod tests {
         let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["unknown control `firewal` in the rule"]);
         let set = variants("component.name", "firewall");
-        assert!(
-            set.diagnostics
-                .iter()
-                .any(|d| d.message.contains("not a boolean")),
-            "{:?}",
-            set.diagnostics
-        );
+        assert_not_boolean(&set);
     }
 
     #[test]
@@ -1663,13 +1668,7 @@ mod tests {
         let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["`threat_when` without `tier: hygiene`"]);
         let set = team_rule("true", "x\ntier: hygiene\nthreat_when: component.name");
-        assert!(
-            set.diagnostics
-                .iter()
-                .any(|d| d.message.contains("not a boolean")),
-            "{:?}",
-            set.diagnostics
-        );
+        assert_not_boolean(&set);
         let set = team_rule(
             "true",
             "x\ntier: hygiene\nthreat_when: component.name == 'a'",

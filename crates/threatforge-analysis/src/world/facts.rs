@@ -588,10 +588,16 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     // A forwarder that signs people in itself answers their password login: a VPN gateway or
     // bastion (`remote-access`), or a proxy that asks for their second factor (`mfa`), which it
     // can only do by checking who they are.
+    let remote_access: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("remote-access"))
+        .collect();
     let signs_in: Vec<bool> = model
         .components
         .values()
-        .map(|c| c.has_trait("remote-access") || c.has_control("mfa"))
+        .zip(&remote_access)
+        .map(|(c, &remote)| remote || c.has_control("mfa"))
         .collect();
     let mut reached = vec![0u8; facts.components.len()];
     let mut origins: Vec<(usize, u8)> = Vec::new();
@@ -620,11 +626,6 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     // requests on as they came, whatever its hops declare. A VPN gateway's login ends at the
     // gateway: what its tunnel carries on is network traffic, and a service behind that asks
     // people for their password again is reached by a hop of its own (above).
-    let remote_access: Vec<bool> = model
-        .components
-        .values()
-        .map(|c| c.has_trait("remote-access"))
-        .collect();
     let behind = spread(facts, origins, forwards, |f| match facts.flows[f].source {
         Some(s) if remote_access[s] => false,
         Some(s) if signs_in[s] => matches!(
@@ -903,19 +904,17 @@ struct Open {
 /// (`Open::signed_in_only`): a VPN gateway or bastion with no unauthenticated flow in. One with
 /// no flow drawn in is taken at its word: a login is what remote access is.
 fn signed_in_only(model: &Model, facts: &Facts) -> Vec<bool> {
-    let mut open_way_in = vec![false; model.components.len()];
-    for (flow, ff) in model.flows.values().zip(&facts.flows) {
-        if let Some(t) = ff.target
-            && flow.authentication() == Authentication::None
-        {
-            open_way_in[t] = true;
-        }
-    }
     model
         .components
         .values()
-        .zip(open_way_in)
-        .map(|(c, open)| c.has_trait("remote-access") && !open)
+        .zip(&facts.components)
+        .map(|(c, cf)| {
+            c.has_trait("remote-access")
+                && cf
+                    .inbound
+                    .iter()
+                    .all(|&f| model.flows[f].authentication() != Authentication::None)
+        })
         .collect()
 }
 
