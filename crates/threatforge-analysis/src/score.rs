@@ -102,7 +102,7 @@ fn own_login(world: &World, c: usize) -> bool {
         facts.flows[f].source.is_some_and(|s| {
             let source = &facts.components[s];
             let forwards = source.passes_requests_on;
-            (crate::world::facts::starts_requests(&world.model.components[s])
+            (crate::world::facts::starts_requests(&world.model.components[s], source)
                 && source.untrusted_source)
                 || (forwards && (source.untrusted_source || source.outsider_path))
         })
@@ -502,7 +502,8 @@ pub(crate) struct ElementFactors {
     authentication: bool,
     /// The authentication factor for an attack on an account, where every way in asks for a
     /// second factor (`ComponentFacts::second_factor_before`): it takes the last likelihood
-    /// factor's place for such threats.
+    /// factor's place for such threats where that is the authentication step (`authentication`),
+    /// and is added where it is not.
     second_factor: Option<Factor>,
     /// A component an outsider's requests reach up to its own login (`own_login`).
     own_login: bool,
@@ -650,7 +651,7 @@ impl Factors {
                 let second_factor = e
                     .second_factor
                     .as_ref()
-                    .filter(|_| self.on_account && skip_authentication == 0);
+                    .filter(|_| self.on_account && !self.without_authentication);
                 let (likelihood, instead) = match &e.on_path {
                     _ if self.without_likelihood => (&[][..], None),
                     Some(on_path) if self.on_wire => {
@@ -659,9 +660,11 @@ impl Factors {
                         (std::slice::from_ref(factor.unwrap_or(on_path)), assumed)
                     }
                     _ => {
+                        // With the authentication step, the second factor takes its place;
+                        // without it (outsiders pass with accounts of their own), it is added.
                         let own = usize::from(e.likelihood)
                             - skip_authentication
-                            - usize::from(second_factor.is_some());
+                            - usize::from(second_factor.is_some() && e.authentication);
                         (&e.factors[skip_distance..own], second_factor)
                     }
                 };
@@ -825,19 +828,35 @@ pub(crate) fn element_scoring(
         }
     }
     // For an attack on an account (spoofing), a second factor on every way in is one more step: a
-    // phished or guessed password is then not enough to get there.
-    let second_factor = (authentication && element == Element::Component)
-        .then(|| world.facts.components[index].second_factor_before)
-        .flatten()
-        .map(|gate| {
-            reasons.factor("likelihood", "authentication", -2, || {
-                format!(
-                    "every path from an untrusted zone to {} authenticates, past a second factor \
-                     at `{}`",
-                    exposed.what, world.model.components[gate].id.value
-                )
-            })
-        });
+    // phished or guessed password is then not enough to get there. Where outsiders pass that
+    // login with accounts of their own (a third party's staff, anyone who signs up), it is the
+    // one step the authentication would have been: only they are left to try a stolen password
+    // beyond it, not everyone who phished one.
+    let second_factor =
+        (element == Element::Component && exposed.hops.is_some() && !exposed.direct)
+            .then(|| world.facts.components[index].second_factor_before)
+            .flatten()
+            .map(|gate| {
+                let gate = &world.model.components[gate].id.value;
+                if authentication {
+                    reasons.factor("likelihood", "authentication", -2, || {
+                        format!(
+                            "every path from an untrusted zone to {} authenticates, past a second \
+                         factor at `{gate}`",
+                            exposed.what
+                        )
+                    })
+                } else {
+                    reasons.factor("likelihood", "authentication", -1, || {
+                        format!(
+                            "every path from an untrusted zone to {} passes a second factor at \
+                         `{gate}`: a stolen password is of use only to those who pass it with \
+                         accounts of their own",
+                            exposed.what
+                        )
+                    })
+                }
+            });
 
     // Only where a rule about the wire fired: a large model has tens of thousands of flows.
     let on_path = (element == Element::Flow && in_transit)

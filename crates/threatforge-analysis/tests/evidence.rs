@@ -21,11 +21,11 @@ components:
     exposure: internet
     processes: [card]
     traits: [builds-queries]
-    controls: [input-validation]
+    controls: [parameterized-queries]
     code: [services/api/**]
     endpoints: [shop.example.com/api]
     verified_by:
-      input-validation: ["com.acme.InjectionTest.*"]
+      parameterized-queries: ["com.acme.InjectionTest.*"]
   web:
     technology: web-application
     exposure: internet

@@ -99,7 +99,7 @@ fn the_worked_example_scores_as_computed_by_hand() {
     assert_eq!(sql.status, DecisionStatus::Open);
     assert_eq!(
         sql.mitigation.missing().collect::<Vec<_>>(),
-        ["parameterized-queries", "input-validation"]
+        ["parameterized-queries"]
     );
 }
 
@@ -119,28 +119,38 @@ fn authentication_on_every_path_lowers_likelihood() {
     );
 }
 
+/// Text of a back office whose staff sign in to the console with a password from the office
+/// (`clerk`, inside) and from outside through a VPN gateway (`remote`).
+fn back_office(remote: &str) -> String {
+    format!(
+        "system: {{ name: backoffice }}
+data:
+  orders: {{ classification: confidential, integrity: high }}
+components:
+  remote: {remote}
+  clerk: {{ technology: browser, exposure: internal }}
+  vpn: {{ technology: vpn-gateway, exposure: internet, controls: [mfa] }}
+  console: {{ technology: admin-console, processes: [orders] }}
+  db: {{ technology: postgresql, stores: [orders] }}
+flows:
+  - remote -> vpn: {{ protocol: tls, authentication: credentials, data: [orders] }}
+  - vpn -> console: {{ protocol: https, authentication: credentials, authorization: user, data: [orders] }}
+  - clerk -> console: {{ protocol: https, authentication: credentials, authorization: user, data: [orders] }}
+  - console -> db: {{ protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }}
+"
+    )
+}
+
 /// Behind a VPN gateway that asks for a second factor, an attack on the console's own accounts
 /// (a phished or guessed password) takes two steps down: the password alone no longer gets there.
 /// An attack through its pages or its queries takes the one step of any login on the way.
 #[test]
 fn a_second_factor_on_every_way_in_lowers_attacks_on_accounts_once_more() {
-    let text = "system: { name: backoffice }
-data:
-  orders: { classification: confidential, integrity: high }
-components:
-  staff: { technology: browser, exposure: internet }
-  vpn: { technology: vpn-gateway, exposure: internet, controls: [mfa] }
-  console: { technology: admin-console, processes: [orders] }
-  db: { technology: postgresql, stores: [orders] }
-flows:
-  - staff -> vpn: { protocol: tls, authentication: credentials, data: [orders] }
-  - vpn -> console: { protocol: https, authentication: credentials, authorization: user, data: [orders] }
-  - console -> db: { protocol: postgres-tls, authentication: credentials, data: [orders], returns: [orders] }
-";
+    let text = back_office("{ technology: browser, exposure: internet }");
     let authentication = |analysis: &threatforge_analysis::Analysis, id: &str| {
         steps(threat(analysis, id), "authentication")
     };
-    let analysis = analyze(text, None);
+    let analysis = analyze(&text, None);
     let past = "every path from an untrusted zone to `console` authenticates, past a second \
                 factor at `vpn`";
     let through = "every path from an untrusted zone to `console` authenticates";
@@ -160,30 +170,73 @@ flows:
     );
 }
 
+/// A third party's staff pass the VPN's second factor with accounts of their own, so the paths
+/// in are not kept free of outsiders and take no authentication step; a password phished from
+/// the team's staff still needs the second factor before it is any use.
+#[test]
+fn a_second_factor_outsiders_pass_with_their_own_accounts_is_one_step_for_attacks_on_accounts() {
+    let text =
+        back_office("{ technology: desktop-app, exposure: internet, traits: [third-party] }");
+    let analysis = analyze(&text, None);
+    assert_eq!(
+        steps(
+            threat(&analysis, "missing-second-factor:console"),
+            "authentication"
+        ),
+        [(
+            -1,
+            "every path from an untrusted zone to `console` passes a second factor at `vpn`: a \
+             stolen password is of use only to those who pass it with accounts of their own"
+                .to_owned()
+        )]
+    );
+    // The third party's requests themselves pass as the team's would: no step for a login.
+    assert_eq!(
+        steps(
+            threat(&analysis, "cross-site-scripting:console"),
+            "authentication"
+        ),
+        []
+    );
+    let analysis = analyze(&text.replace("controls: [mfa]", "controls: []"), None);
+    assert_eq!(
+        steps(
+            threat(&analysis, "missing-second-factor:console"),
+            "authentication"
+        ),
+        []
+    );
+}
+
 #[test]
 fn partial_mitigation_lowers_likelihood_and_names_what_is_missing() {
-    let analysis = analyze(&clinic("input-validation", ""), None);
-    let sql = threat(&analysis, "sql-injection:portal");
-    assert_eq!(sql.mitigation.coverage, Coverage::Partial);
+    let analysis = analyze(&clinic("content-security-policy", ""), None);
+    let xss = threat(&analysis, "cross-site-scripting:portal");
+    assert_eq!(xss.mitigation.coverage, Coverage::Partial);
     assert_eq!(
-        sql.mitigation.in_place().collect::<Vec<_>>(),
-        ["input-validation"]
+        xss.mitigation.in_place().collect::<Vec<_>>(),
+        ["content-security-policy"]
     );
     assert_eq!(
-        sql.mitigation.missing().collect::<Vec<_>>(),
-        ["parameterized-queries"]
+        xss.mitigation.missing().collect::<Vec<_>>(),
+        ["output-encoding"]
     );
-    assert_eq!(sql.inherent.score, 8);
+    assert_eq!(xss.inherent.score, 6);
     assert_eq!(
         (
-            sql.residual.likelihood,
-            sql.residual.impact,
-            sql.residual.score
+            xss.residual.likelihood,
+            xss.residual.impact,
+            xss.residual.score
         ),
-        (1, 4, 4)
+        (1, 3, 3)
     );
-    assert_eq!(sql.residual.severity, ThreatSeverity::Medium);
-    assert!(sql.is_open());
+    assert_eq!(xss.residual.severity, ThreatSeverity::Low);
+    assert!(xss.is_open());
+    // Validating input is no defense of its own against SQL injection: it leaves it as it was.
+    let analysis = analyze(&clinic("input-validation", ""), None);
+    let sql = threat(&analysis, "sql-injection:portal");
+    assert_eq!(sql.mitigation.coverage, Coverage::None);
+    assert_eq!(sql.residual, sql.inherent);
 }
 
 /// A checkout that charges cards at two providers: card testing's members are the two flows the
@@ -277,14 +330,14 @@ fn a_control_every_workload_declares_is_in_place_for_its_runtime() {
 
 #[test]
 fn full_mitigation_closes_the_threat_and_says_by_which_controls() {
-    let analysis = analyze(&clinic("input-validation, parameterized-queries", ""), None);
+    let analysis = analyze(&clinic("parameterized-queries", ""), None);
     let sql = threat(&analysis, "sql-injection:portal");
     assert_eq!(sql.mitigation.coverage, Coverage::Full);
     assert_eq!(sql.status, DecisionStatus::Mitigated);
     assert!(!sql.is_open());
     assert_eq!(
         sql.reason.as_deref(),
-        Some("mitigated by parameterized-queries, input-validation")
+        Some("mitigated by parameterized-queries")
     );
     assert_eq!(sql.residual.likelihood, 1);
     // The encrypted database: its at-rest threat is mitigated too.

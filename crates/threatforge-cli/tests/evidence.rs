@@ -375,10 +375,10 @@ components:
   api:
     technology: api-service
     exposure: internet
-    controls: [input-validation, authorization]
+    controls: [parameterized-queries, authorization]
     code: [src/api/**]
     endpoints: [api.example.com]
-    verified_by: { input-validation: [\"InjectionTest.*\"], authorization: [\"AuthzTest.*\"] }
+    verified_by: { parameterized-queries: [\"InjectionTest.*\"], authorization: [\"AuthzTest.*\"] }
   db: { technology: postgresql }
 flows:
   - user -> api: { protocol: https, authentication: token }

@@ -14,7 +14,7 @@ data:
   records: { classification: secret, integrity: high, categories: [health] }
 components:
   patient: { technology: browser, exposure: internet }
-  portal: { technology: web-application, processes: [records], controls: [input-validation], traits: [builds-queries] }
+  portal: { technology: web-application, processes: [records], controls: [content-security-policy], traits: [builds-queries] }
   db: { technology: postgresql, stores: [records], controls: [encryption-at-rest] }
 flows:
   - patient -> portal: { protocol: https, data: [records] }

@@ -66,6 +66,9 @@ pub struct ComponentFacts {
     pub app_clients_only: bool,
     /// A person's client reaches it, directly or through forwarders.
     pub used_by_people: bool,
+    /// It is a person's client (`person_clients`): the trait `human-client`, or a process with
+    /// web pages that people use only through in-process calls (browser code the team ships).
+    pub person_client: bool,
     /// Web requests from the internet reach it with nothing that filters them on the way: an HTTP
     /// flow from an untrusted actor (not over a VPN, mutual TLS, signed requests or a client
     /// certificate) leads to it, directly or through forwarders that do not filter traffic
@@ -226,6 +229,29 @@ pub(crate) fn derive(model: &Model) -> Facts {
         for d in &component.processes {
             if let Some(i) = model.data.get_index_of(&d.value) {
                 facts.data[i].processed_by.push(c);
+            }
+        }
+    }
+
+    let clients = person_clients(model);
+    for (c, &client) in clients.iter().enumerate() {
+        facts.components[c].person_client = client != PersonClient::No;
+    }
+    // Browser code people run stands where they stand: on the internet when they are (outside
+    // any zone of the team's, as trusted as the internet).
+    for flow in model.flows.values() {
+        let ends = (
+            model.components.get_index_of(&flow.source.value),
+            model.components.get_index_of(&flow.target.value),
+        );
+        if let (Some(s), Some(t)) = ends
+            && clients[t] == PersonClient::Inferred
+            && facts.components[s].untrusted_source
+        {
+            let client = &mut facts.components[t];
+            client.untrusted_source = true;
+            if client.boundaries.is_empty() {
+                client.trust = 0;
             }
         }
     }
@@ -462,12 +488,72 @@ fn spread_content(
     }
 }
 
-/// Where requests start: an actor, or a person's client however it is drawn. The trait, not the
-/// kind, makes a person's client: a team (or an importer, from Threagile's
-/// `used_as_client_by_human` on a `process`) may draw the browser code it ships as a process
-/// that people use, and on the internet it is where an outsider's requests come from.
-pub(crate) fn starts_requests(component: &threatforge_model::Component) -> bool {
-    component.effective_kind() == ComponentKind::Actor || component.has_trait("human-client")
+/// Where requests start: an actor, or a person's client however it is drawn. Not the kind
+/// makes a person's client (`ComponentFacts::person_client`): a team (or an importer, from
+/// Threagile's `used_as_client_by_human` on a `process`) may draw the browser code it ships as a
+/// process that people use, and on the internet it is where an outsider's requests come from.
+pub(crate) fn starts_requests(
+    component: &threatforge_model::Component,
+    cf: &ComponentFacts,
+) -> bool {
+    component.effective_kind() == ComponentKind::Actor || cf.person_client
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PersonClient {
+    No,
+    /// It has the trait `human-client`.
+    Declared,
+    /// A process with web pages people use only through in-process calls.
+    Inferred,
+}
+
+/// Which components are people's clients: those with the trait `human-client`, and a process
+/// with web pages (`web-ui`) whose every inbound flow is an in-process call (a protocol that
+/// never leaves the host) from one of them. That is browser code the team ships drawn between
+/// the person and the API it calls (`customer -> spa -> api`, as docs/language.md draws it): it
+/// runs in the person's browser, so its requests are the person's, as if it declared
+/// `human-client` itself. A library a person's tool calls in-process without pages (an importer
+/// in a command line) is left as drawn: it is the team's code handling what it is given.
+fn person_clients(model: &Model) -> Vec<PersonClient> {
+    let declared: Vec<bool> = model
+        .components
+        .values()
+        .map(|c| c.has_trait("human-client"))
+        .collect();
+    // Per component: flows in, and flows in that are a person's in-process calls.
+    let mut inbound = vec![(0usize, 0usize); declared.len()];
+    for flow in model.flows.values() {
+        let source = model.components.get_index_of(&flow.source.value);
+        let Some(t) = model.components.get_index_of(&flow.target.value) else {
+            continue;
+        };
+        inbound[t].0 += 1;
+        let local = threatforge_model::catalog()
+            .protocol(flow.protocol_id())
+            .is_some_and(|p| p.local);
+        if source.is_some_and(|s| declared[s]) && local {
+            inbound[t].1 += 1;
+        }
+    }
+    model
+        .components
+        .values()
+        .zip(declared.iter().zip(inbound))
+        .map(|(c, (&declared, (all, local)))| {
+            if declared {
+                PersonClient::Declared
+            } else if c.effective_kind() == ComponentKind::Process
+                && c.has_trait("web-ui")
+                && all > 0
+                && local == all
+            {
+                PersonClient::Inferred
+            } else {
+                PersonClient::No
+            }
+        })
+        .collect()
 }
 
 /// Which people's clients reach each component: a person's request passes through forwarders
@@ -481,9 +567,9 @@ fn people(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     const NATIVE: u8 = 2;
     const WEB_APP: u8 = 4;
     let mut stack: Vec<(usize, u8)> = Vec::new();
-    for (c, component) in model.components.values().enumerate() {
-        // The trait, not the kind (`starts_requests`).
-        if component.has_trait("human-client") {
+    for (c, (component, cf)) in model.components.values().zip(&facts.components).enumerate() {
+        // Not the kind (`starts_requests`).
+        if cf.person_client {
             let bit = if component.has_trait("native-client") {
                 NATIVE
             } else if component.has_trait("web-ui") {
@@ -562,7 +648,7 @@ fn from_outside(
     let mut sources: Vec<(usize, u8)> = Vec::new();
     let mut exposed: Vec<usize> = Vec::new();
     for (c, component) in model.components.values().enumerate() {
-        if starts_requests(component) {
+        if starts_requests(component, &facts.components[c]) {
             if facts.components[c].untrusted_source {
                 sources.push((c, 1));
             }
@@ -605,10 +691,7 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
         let (Some(source), Some(target)) = (ff.source, ff.target) else {
             continue;
         };
-        let from_person = model
-            .components
-            .get_index(source)
-            .is_some_and(|(_, c)| c.has_trait("human-client"))
+        let from_person = facts.components[source].person_client
             || (forwards[source] && facts.components[source].used_by_people);
         if from_person
             && flow.authentication() == Authentication::Credentials
@@ -691,10 +774,7 @@ fn other_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
         let (Some(source), Some(target)) = (ff.source, ff.target) else {
             continue;
         };
-        let person = model
-            .components
-            .get_index(source)
-            .is_some_and(|(_, c)| c.has_trait("human-client"));
+        let person = facts.components[source].person_client;
         if person
             && matches!(
                 flow.authentication(),
@@ -769,11 +849,11 @@ fn machine_callers(model: &Model, facts: &mut Facts) {
         .components
         .values()
         .enumerate()
-        .filter(|(_, c)| starts_requests(c))
-        .map(|(i, c)| {
+        .filter(|&(i, c)| starts_requests(c, &facts.components[i]))
+        .map(|(i, _)| {
             (
                 i,
-                if c.has_trait("human-client") {
+                if facts.components[i].person_client {
                     PERSON
                 } else {
                     MACHINE
@@ -1037,7 +1117,8 @@ fn is_outsider(model: &Model, cf: &ComponentFacts, c: usize) -> bool {
     component.has_trait("third-party")
         || (cf.untrusted_source
             && (component.effective_kind() != ComponentKind::Process
-                || component.out_of_scope.is_some()))
+                || component.out_of_scope.is_some()
+                || cf.person_client))
 }
 
 /// From every untrusted source (out-of-scope ones too: the internet does not leave with them)
@@ -2142,6 +2223,48 @@ flows:
         assert!(backend.used_by_people);
         assert!(backend.unfiltered_web_traffic);
         assert!(!component(&model, &facts, "portal").used_by_people);
+    }
+
+    /// Browser code drawn between the person and the API, used in-process (docs/language.md's
+    /// `customer -> spa -> api`), is the person's client as if it declared `human-client`: the
+    /// API behind it is used by people and answers their password logins, and the code stands
+    /// on the internet with them. A library a person's tool calls in-process, with no pages, is
+    /// the team's code as drawn.
+    #[test]
+    fn browser_code_people_use_in_process_is_their_client() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  buyer: { technology: browser, exposure: internet }
+  spa: { technology: single-page-app }
+  gateway: { technology: api-gateway }
+  api: { technology: api-service }
+  developer: { technology: cli-client }
+  importer: { technology: backend-service }
+flows:
+  - buyer -> spa: { protocol: in-process }
+  - spa -> gateway: { protocol: https, authentication: credentials }
+  - gateway -> api: { protocol: https, authentication: credentials }
+  - developer -> importer: { protocol: in-process }
+",
+        );
+        let c = |id| component(&model, &facts, id);
+        assert!(c("spa").person_client && !c("spa").used_by_people);
+        assert!(c("spa").untrusted_source && c("spa").trust == 0);
+        assert!(c("api").used_by_people && c("api").password_logins);
+        assert!(!c("importer").person_client && c("importer").used_by_people);
+        // Served over the network, the same code is what people reach, not their client.
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  buyer: { technology: browser, exposure: internet }
+  spa: { technology: single-page-app }
+flows:
+  - buyer -> spa: { protocol: https }
+",
+        );
+        let spa = component(&model, &facts, "spa");
+        assert!(!spa.person_client && spa.used_by_people);
     }
 
     #[test]

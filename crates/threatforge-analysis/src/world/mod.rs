@@ -321,6 +321,10 @@ impl<'m> World<'m> {
                     .map(|t| t.traits.iter().map(String::as_str).collect())
                     .unwrap_or_default();
                 traits.extend(c.traits.iter().map(|t| t.value.as_str()));
+                // Browser code people use only in-process is their client (`person_clients`).
+                if cf.person_client {
+                    traits.push("human-client");
+                }
                 traits.sort_unstable();
                 traits.dedup();
                 let (max, level) = max_of(model, &cf.data);
