@@ -904,3 +904,76 @@ runtimes:
     // A URL it is given to fetch still reaches the metadata endpoint, whatever the parser does.
     open(&model("parses-xml, fetches-urls"), id);
 }
+
+/// A database on a public address has no bucket policy or object links to get wrong: the
+/// allow-list of who may connect, which the model declares, is in place for it, and an account's
+/// reach is what is left to ask. A bucket is still asked for its policy.
+#[test]
+fn an_allow_list_keeps_the_internet_from_a_public_database() {
+    let model = |technology: &str| {
+        analyzed(&format!(
+            "system: {{ name: t }}
+data:
+  ledger: {{ classification: confidential, integrity: critical }}
+components:
+  console: {{ technology: saas, exposure: internet }}
+  ledger-db: {{ technology: {technology}, exposure: internet, stores: [ledger], controls: [ip-allowlist] }}
+flows:
+  - console -> ledger-db: {{ protocol: https, authentication: credentials, data: [ledger], returns: [ledger] }}
+"
+        ))
+    };
+    let id = "public-storage-sensitive-data:ledger-db";
+    let database = model("postgresql");
+    let t = threat(&database, id).expect("the threat");
+    assert_eq!(
+        t.mitigation.in_place().collect::<Vec<_>>(),
+        ["ip-allowlist"]
+    );
+    assert_eq!(missing(&database, id), ["least-privilege"]);
+    assert_eq!(
+        missing(&model("object-storage"), id),
+        ["authorization", "least-privilege", "cloud-hardening"]
+    );
+}
+
+/// A function named for the webhooks it receives calls its own database and queue: no webhook of
+/// its own, and the callback's token it reads is no address. Nor is a gateway's own access log a
+/// caller reaching past the application into the log store.
+#[test]
+fn a_webhook_receivers_own_calls_are_no_webhooks_and_its_logs_no_direct_access() {
+    let analysis = analyzed(
+        "system: { name: t }
+data:
+  event: { classification: confidential }
+  callback-token: { classification: secret, categories: [credential] }
+  access-log: { classification: secret, categories: [logs] }
+components:
+  provider: { technology: partner-system, exposure: internet }
+  gateway: { technology: api-gateway, exposure: internet }
+  stripe-webhook-fn: { technology: serverless-function, processes: [event] }
+  events-db: { technology: dynamodb, stores: [event] }
+  secrets: { technology: secrets-vault, stores: [callback-token] }
+  logs: { technology: log-storage, stores: [access-log] }
+flows:
+  - provider -> gateway: { protocol: https, authentication: signature, data: [event] }
+  - gateway -> stripe-webhook-fn: { protocol: https, authentication: signature, data: [event] }
+  - gateway -> logs: { protocol: https, authentication: signature, data: [access-log] }
+  - stripe-webhook-fn -> events-db: { protocol: https, authentication: signature, data: [event] }
+  - stripe-webhook-fn -> secrets: { protocol: https, authentication: signature, readonly: true, returns: [callback-token] }
+",
+    );
+    assert!(
+        !analysis
+            .threats
+            .iter()
+            .any(|t| &*t.rule == "possible-server-side-request-forgery"),
+        "{:?}",
+        analysis
+            .threats
+            .iter()
+            .map(|t| t.id.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert!(threat(&analysis, "direct-data-store-access-from-outside:logs").is_none());
+}

@@ -1152,9 +1152,23 @@ fn reachability(model: &Model, facts: &mut Facts) {
             .map(|c| c.has_trait(name))
             .collect()
     };
+    // Browser code people use in-process (`person_clients`) holds the accounts they hold: an
+    // app anyone signs up for, or a third party's, is theirs, though the app declares neither.
+    let of_its_people = |mut of_actors: Vec<bool>| -> Vec<bool> {
+        for ff in &facts.flows {
+            if let (Some(s), Some(t)) = (ff.source, ff.target)
+                && of_actors[s]
+                && facts.components[t].person_client
+                && !model.components[t].has_trait("human-client")
+            {
+                of_actors[t] = true;
+            }
+        }
+        of_actors
+    };
     let open = Open {
-        signs_up: actor_with(OPEN_SIGN_UP),
-        third_party: actor_with("third-party"),
+        signs_up: of_its_people(actor_with(OPEN_SIGN_UP)),
+        third_party: of_its_people(actor_with("third-party")),
         repository: with_trait("source-repository"),
         runner: with_trait("build-system"),
         sign_up_target: with_trait(OPEN_SIGN_UP),

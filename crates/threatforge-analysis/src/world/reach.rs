@@ -117,8 +117,66 @@ pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usi
             }
         }
     }
+    inherit_from_origin(world, &mut inherited);
     inherit_pipeline_practices(world, &mut inherited);
     inherited
+}
+
+/// Browser code the team ships, drawn as a process its people use (a single-page app calling
+/// the API through the team's CDN, `customer -> spa -> cdn -> api`): its pages come from the
+/// front it calls, the origin that serves them, so that front's protections a browser acts on
+/// (`reach: browser`: headers, CSP, HSTS) reach its pages too. Where it calls several fronts,
+/// only what every one of them holds. Linear: each such app's flows once.
+fn inherit_from_origin<'m>(world: &World<'m>, inherited: &mut [Vec<(&'m str, usize)>]) {
+    let model = world.model;
+    let browser_control = |name: &str| {
+        catalog()
+            .control(name)
+            .is_some_and(|c| c.reach == ControlReach::Browser)
+    };
+    for (i, cf) in world.facts.components.iter().enumerate() {
+        let app = cf.person_client
+            && world.kind(i) == ComponentKind::Process
+            && world.traits(i).contains(&"web-ui");
+        if !app {
+            continue;
+        }
+        let fronts: Vec<usize> = cf
+            .outbound
+            .iter()
+            .filter_map(|&f| world.facts.flows[f].target)
+            .filter(|&t| {
+                world.traits(t).contains(&"forwards-traffic")
+                    && model.components[t].out_of_scope.is_none()
+            })
+            .collect();
+        let Some((&first, rest)) = fronts.split_first() else {
+            continue;
+        };
+        // What a front holds: declared on it, or reaching it from a front before it.
+        let held = |t: usize| -> Vec<(&'m str, usize)> {
+            model.components[t]
+                .controls
+                .iter()
+                .map(|x| (x.value.as_str(), t))
+                .chain(inherited[t].iter().copied())
+                .filter(|&(name, _)| browser_control(name))
+                .collect()
+        };
+        let from_origin: Vec<(&'m str, usize)> = held(first)
+            .into_iter()
+            .filter(|&(name, _)| {
+                rest.iter()
+                    .all(|&t| held(t).iter().any(|&(n, _)| n == name))
+            })
+            .collect();
+        for (name, holder) in from_origin {
+            let declared = model.components[i].controls.iter().any(|x| x.value == name);
+            if !declared && !inherited[i].iter().any(|&(n, _)| n == name) {
+                inherited[i].push((name, holder));
+            }
+        }
+    }
 }
 
 /// A practice of the pipeline (`reach: pipeline`) declared on a build system, or on what a build
@@ -253,6 +311,44 @@ flows:
         let person = partner.replace("partner -> lb", "user -> lb");
         let found = inherited(&person);
         assert!(found.iter().all(|(c, _)| c != "app"), "{found:?}");
+    }
+
+    /// A single-page app its people use in-process gets its pages from the CDN it calls: the
+    /// CDN's headers reach them, not its DDoS protection. With a second front that sets none,
+    /// nothing says which origin serves the pages, and nothing reaches them.
+    #[test]
+    fn browser_code_takes_the_browser_protections_of_the_front_it_calls() {
+        let spa = "system: { name: s }
+components:
+  user: { technology: browser, exposure: internet }
+  spa: { technology: single-page-app }
+  cdn: { technology: cdn, controls: [security-headers, ddos-protection] }
+  api: { technology: api-service }
+flows:
+  - user -> spa: { protocol: in-process }
+  - spa -> cdn: { protocol: https, authentication: token }
+  - cdn -> api: { protocol: https, authentication: token }
+";
+        let found = inherited(spa);
+        let of = |found: &[(String, Vec<(String, String)>)], id: &str| {
+            found
+                .iter()
+                .find(|(c, _)| c == id)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            of(&found, "spa"),
+            [("security-headers".to_owned(), "cdn".to_owned())]
+        );
+        let two = format!(
+            "{}  - spa -> lb: {{ protocol: https }}\n",
+            spa.replace(
+                "  api: { technology: api-service }\n",
+                "  api: { technology: api-service }\n  lb: { technology: load-balancer }\n"
+            )
+        );
+        assert!(of(&inherited(&two), "spa").is_empty());
     }
 
     #[test]
