@@ -316,7 +316,7 @@ pub(crate) fn derive(model: &Model) -> Facts {
         }
     }
 
-    reachability(model, &mut facts);
+    reachability(model, &mut facts, &clients);
     let forwards: Vec<bool> = model
         .components
         .values()
@@ -1127,7 +1127,7 @@ fn is_outsider(model: &Model, cf: &ComponentFacts, c: usize) -> bool {
 /// then the paths on which no flow authenticates, and those on which nothing keeps an outsider
 /// out (breadth-first over what the attacker holds). A flow with `on_behalf_of` is followed
 /// only for the callers it names (`Callers`).
-fn reachability(model: &Model, facts: &mut Facts) {
+fn reachability(model: &Model, facts: &mut Facts, clients: &[PersonClient]) {
     let n = model.components.len();
     let mut next: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     for (f, ff) in facts.flows.iter().enumerate() {
@@ -1158,8 +1158,7 @@ fn reachability(model: &Model, facts: &mut Facts) {
         for ff in &facts.flows {
             if let (Some(s), Some(t)) = (ff.source, ff.target)
                 && of_actors[s]
-                && facts.components[t].person_client
-                && !model.components[t].has_trait("human-client")
+                && clients[t] == PersonClient::Inferred
             {
                 of_actors[t] = true;
             }
