@@ -103,15 +103,14 @@ pub fn show(rule: &Rule) -> String {
             .unwrap_or_default()
     );
     let _ = writeln!(out, "\nmitigated by:");
+    let title = |control: &str| catalog().control(control).map_or("", |c| c.title.as_str());
     for m in &f.mitigations {
-        let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
-        let _ = writeln!(out, "  {:<24} {title}", line(&m.value));
+        let _ = writeln!(out, "  {:<24} {}", line(&m.value), title(&m.value));
     }
     for variant in &f.mitigations_when {
         let _ = writeln!(out, "  where {}:", line(variant.when.value.trim()));
         for m in &variant.mitigations {
-            let title = catalog().control(&m.value).map_or("", |c| c.title.as_str());
-            let _ = writeln!(out, "    {:<22} {title}", line(&m.value));
+            let _ = writeln!(out, "    {:<22} {}", line(&m.value), title(&m.value));
         }
     }
     if !f.lets.is_empty() {

@@ -233,28 +233,7 @@ pub(crate) fn derive(model: &Model) -> Facts {
         }
     }
 
-    let clients = person_clients(model);
-    for (c, &client) in clients.iter().enumerate() {
-        facts.components[c].person_client = client != PersonClient::No;
-    }
-    // Browser code people run stands where they stand: on the internet when they are (outside
-    // any zone of the team's, as trusted as the internet).
-    for flow in model.flows.values() {
-        let ends = (
-            model.components.get_index_of(&flow.source.value),
-            model.components.get_index_of(&flow.target.value),
-        );
-        if let (Some(s), Some(t)) = ends
-            && clients[t] == PersonClient::Inferred
-            && facts.components[s].untrusted_source
-        {
-            let client = &mut facts.components[t];
-            client.untrusted_source = true;
-            if client.boundaries.is_empty() {
-                client.trust = 0;
-            }
-        }
-    }
+    let clients = person_clients(model, &mut facts.components);
 
     for (r, runtime) in model.runtimes.values().enumerate() {
         for member in &runtime.runs {
@@ -508,21 +487,25 @@ enum PersonClient {
     Inferred,
 }
 
-/// Which components are people's clients: those with the trait `human-client`, and a process
-/// with web pages (`web-ui`) whose every inbound flow is an in-process call (a protocol that
-/// never leaves the host) from one of them. That is browser code the team ships drawn between
-/// the person and the API it calls (`customer -> spa -> api`, as docs/language.md draws it): it
-/// runs in the person's browser, so its requests are the person's, as if it declared
-/// `human-client` itself. A library a person's tool calls in-process without pages (an importer
-/// in a command line) is left as drawn: it is the team's code handling what it is given.
-fn person_clients(model: &Model) -> Vec<PersonClient> {
+/// Which components are people's clients (`ComponentFacts::person_client`): those with the
+/// trait `human-client`, and a process with web pages (`web-ui`) whose every inbound flow is an
+/// in-process call (a protocol that never leaves the host) from one of them. That is browser
+/// code the team ships drawn between the person and the API it calls (`customer -> spa -> api`,
+/// as docs/language.md draws it): it runs in the person's browser, so its requests are the
+/// person's, as if it declared `human-client` itself, and it stands where they stand: on the
+/// internet when they are (an untrusted source, as trusted as the internet outside any zone of
+/// the team's). A library a person's tool calls in-process without pages (an importer in a
+/// command line) is left as drawn: it is the team's code handling what it is given. Run after
+/// `untrusted_source` is set for the components as drawn; one pass over the flows.
+fn person_clients(model: &Model, components: &mut [ComponentFacts]) -> Vec<PersonClient> {
     let declared: Vec<bool> = model
         .components
         .values()
         .map(|c| c.has_trait("human-client"))
         .collect();
-    // Per component: flows in, and flows in that are a person's in-process calls.
-    let mut inbound = vec![(0usize, 0usize); declared.len()];
+    // Per component: flows in, flows in that are a person's in-process calls, and whether one
+    // of those persons is an untrusted source.
+    let mut inbound = vec![(0usize, 0usize, false); declared.len()];
     for flow in model.flows.values() {
         let source = model.components.get_index_of(&flow.source.value);
         let Some(t) = model.components.get_index_of(&flow.target.value) else {
@@ -532,15 +515,16 @@ fn person_clients(model: &Model) -> Vec<PersonClient> {
         let local = threatforge_model::catalog()
             .protocol(flow.protocol_id())
             .is_some_and(|p| p.local);
-        if source.is_some_and(|s| declared[s]) && local {
+        if let Some(s) = source.filter(|&s| declared[s] && local) {
             inbound[t].1 += 1;
+            inbound[t].2 |= components[s].untrusted_source;
         }
     }
-    model
+    let clients: Vec<PersonClient> = model
         .components
         .values()
-        .zip(declared.iter().zip(inbound))
-        .map(|(c, (&declared, (all, local)))| {
+        .zip(declared.iter().zip(&inbound))
+        .map(|(c, (&declared, &(all, local, _)))| {
             if declared {
                 PersonClient::Declared
             } else if c.effective_kind() == ComponentKind::Process
@@ -553,7 +537,19 @@ fn person_clients(model: &Model) -> Vec<PersonClient> {
                 PersonClient::No
             }
         })
-        .collect()
+        .collect();
+    for ((cf, &client), &(_, _, untrusted_person)) in
+        components.iter_mut().zip(&clients).zip(&inbound)
+    {
+        cf.person_client = client != PersonClient::No;
+        if client == PersonClient::Inferred && untrusted_person {
+            cf.untrusted_source = true;
+            if cf.boundaries.is_empty() {
+                cf.trust = 0;
+            }
+        }
+    }
+    clients
 }
 
 /// Which people's clients reach each component: a person's request passes through forwarders

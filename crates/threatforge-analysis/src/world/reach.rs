@@ -150,25 +150,26 @@ fn inherit_from_origin<'m>(world: &World<'m>, inherited: &mut [Vec<(&'m str, usi
                     && model.components[t].out_of_scope.is_none()
             })
             .collect();
-        let Some((&first, rest)) = fronts.split_first() else {
+        // What each front holds: declared on it, or reaching it from a front before it.
+        let held: Vec<Vec<(&'m str, usize)>> = fronts
+            .iter()
+            .map(|&t| {
+                model.components[t]
+                    .controls
+                    .iter()
+                    .map(|x| (x.value.as_str(), t))
+                    .chain(inherited[t].iter().copied())
+                    .filter(|&(name, _)| browser_control(name))
+                    .collect()
+            })
+            .collect();
+        let Some((first, rest)) = held.split_first() else {
             continue;
         };
-        // What a front holds: declared on it, or reaching it from a front before it.
-        let held = |t: usize| -> Vec<(&'m str, usize)> {
-            model.components[t]
-                .controls
-                .iter()
-                .map(|x| (x.value.as_str(), t))
-                .chain(inherited[t].iter().copied())
-                .filter(|&(name, _)| browser_control(name))
-                .collect()
-        };
-        let from_origin: Vec<(&'m str, usize)> = held(first)
-            .into_iter()
-            .filter(|&(name, _)| {
-                rest.iter()
-                    .all(|&t| held(t).iter().any(|&(n, _)| n == name))
-            })
+        let from_origin: Vec<(&'m str, usize)> = first
+            .iter()
+            .copied()
+            .filter(|&(name, _)| rest.iter().all(|h| h.iter().any(|&(n, _)| n == name)))
             .collect();
         for (name, holder) in from_origin {
             let declared = model.components[i].controls.iter().any(|x| x.value == name);
