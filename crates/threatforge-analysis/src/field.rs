@@ -102,6 +102,7 @@ fields! {
     UnfilteredWebTraffic = "unfiltered_web_traffic",
     PublishedToInternet = "published_to_internet",
     ServesMachinesOnly = "serves_machines_only",
+    VendorCode = "vendor_code",
     AnonymousCallersOnly = "anonymous_callers_only",
     ReachesRecords = "reaches_records",
     OnlyReads = "only_reads",

@@ -293,3 +293,45 @@ fn a_hop_on_is_its_own_threat_where_the_hop_in_is_encrypted_or_carries_other_dat
         "{ids:?}"
     );
 }
+
+const LEDGER: &str = "system: { name: payouts }
+data:
+  ledger: { classification: confidential, integrity: critical }
+boundaries:
+  vpc: { kind: network, trust: high, contains: [payouts, db] }
+components:
+  payouts: { technology: api-service, processes: [ledger] }
+  console: { technology: saas, traits: [third-party], exposure: internet, processes: [ledger] }
+  db: { technology: postgresql, stores: [ledger] }
+flows:
+  - payouts -> db: { protocol: postgres-tls, authentication: credentials, data: [ledger], returns: [ledger] }
+  - console -> db: { protocol: postgres-tls, authentication: credentials, data: [ledger], returns: [ledger] }
+";
+
+#[test]
+fn a_weak_writer_beside_the_services_is_one_tampering_threat_with_a_database_s_fixes() {
+    let analysis = support::analyzed(LEDGER);
+    let writes: Vec<&str> = analysis
+        .findings()
+        .filter(|t| &*t.element.id == "db")
+        .map(|t| &*t.rule)
+        .filter(|r| r.contains("tampering") || r.contains("write"))
+        .collect();
+    assert_eq!(writes, ["stored-data-tampering-from-less-trusted-zone"]);
+    let threat = analysis
+        .threats
+        .iter()
+        .find(|t| t.id == *"stored-data-tampering-from-less-trusted-zone:db")
+        .expect("the tampering threat");
+    assert!(
+        threat
+            .absorbed
+            .iter()
+            .any(|r| &**r == "shared-datastore-write-access"),
+        "{:?}",
+        threat.absorbed
+    );
+    // A database has no branch protection or review of its writes to offer.
+    let missing: Vec<&str> = threat.mitigation.missing().collect();
+    assert_eq!(missing, ["least-privilege", "authorization"], "{missing:?}");
+}

@@ -19,6 +19,11 @@ pub struct Technology {
     /// Names people know it by (`s3`, `kubernetes`): suggested, never accepted, for this entry.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// A product whose code is its vendor's (an identity provider, a monitoring tool), not a host
+    /// for the team's own code (a web application, a function): run by its provider
+    /// (`managed`), its pages and request handling are the provider's to fix.
+    #[serde(default)]
+    pub product: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -31,7 +31,8 @@ fn the_quality_models_hold_the_baseline() {
             "rag-assistant",
             "saas-api",
             "serverless-marketplace",
-            "water-plant"
+            "water-plant",
+            "workforce-it"
         ]
     );
     let base = Baseline::read(&threatforge_quality::baseline_path(&root))
@@ -70,7 +71,7 @@ fn the_json_report_has_every_model_and_no_regression() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(11));
+    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(12));
     assert_eq!(report["baseline"]["regressions"], serde_json::json!([]));
     let totals = &report["suite"]["totals"]["metrics"];
     assert!(

@@ -59,6 +59,8 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     ("published_to_internet", BOOL),
     ("used_by_people", BOOL),
     ("serves_machines_only", BOOL),
+    // Whether its pages and request handling are a vendor's product rather than the team's code.
+    ("vendor_code", BOOL),
     ("anonymous_callers_only", BOOL),
     // Who reaches it, so that rules over a flow's ends or a runtime's members can compare how
     // exposed two components are, not only whether they face the internet.

@@ -283,6 +283,19 @@ fn strs(items: &[threatforge_model::Sp<String>]) -> Vec<&str> {
     items.iter().map(|x| x.value.as_str()).collect()
 }
 
+/// Whether a component's code is its vendor's: a third party's service, or a product its provider
+/// runs (`managed`: an identity provider, a monitoring tool), not a host for the team's own code
+/// (a function, a web application on a managed platform). Read by few rules, on few components,
+/// so looked up where read rather than kept for every component.
+fn vendor_code(c: &threatforge_model::Component, traits: &[&str]) -> bool {
+    traits.binary_search(&"third-party").is_ok()
+        || (traits.binary_search(&"managed").is_ok()
+            && c.technology
+                .as_ref()
+                .and_then(|t| catalog().technology(&t.value))
+                .is_some_and(|t| t.product))
+}
+
 fn tags(items: &[String]) -> Vec<&str> {
     items.iter().map(String::as_str).collect()
 }
@@ -572,6 +585,7 @@ impl<'m> World<'m> {
             Field::PublishedToInternet => Value::Bool(cf.published_to_internet),
             Field::UsedByPeople => Value::Bool(cf.used_by_people),
             Field::ServesMachinesOnly => Value::Bool(cf.serves_machines_only),
+            Field::VendorCode => Value::Bool(vendor_code(c, &x.traits)),
             Field::AnonymousCallersOnly => Value::Bool(cf.anonymous_callers_only),
             Field::InternetHops => Value::Int(cf.internet_hops),
             Field::UnauthenticatedPath => Value::Bool(cf.unauthenticated_path),
