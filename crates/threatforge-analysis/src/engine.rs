@@ -18,7 +18,7 @@ use crate::mitigation::{
     Coverage, Mitigation, MitigationEntry, mitigation_by, residual_of, status_of,
 };
 use crate::rule::{Element, Tier};
-use crate::ruleset::{Rule, RuleSet, Segment};
+use crate::ruleset::{LikelihoodVariant, Rule, RuleSet, Segment};
 use crate::threat::{Analysis, ElementRef, Options, Threat, ThreatId, sort_by_id};
 use crate::world::World;
 
@@ -443,6 +443,8 @@ fn evaluate_element<'w>(
     let mut members_of: Vec<(&str, Members)> = Vec::new();
     // The mitigations of rules whose `mitigations_when` holds here, by rule (few rules have it).
     let mut variant_of: Vec<(&str, Arc<[MitigationEntry]>)> = Vec::new();
+    // The `likelihood_when` entry that holds here, by rule (few rules have one).
+    let mut rated_by: Vec<(&str, &LikelihoodVariant)> = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
@@ -492,30 +494,29 @@ fn evaluate_element<'w>(
                         evaluation_error(rule, candidate.id, &error),
                     ));
                 }
-                if let Some(when) = &rule.threat_when {
-                    match evaluator.run(when) {
-                        Ok(Value::Bool(true)) => stated.push(rule.id()),
-                        Ok(_) => {}
-                        Err(_) if budget.exhausted() => {}
-                        Err(error) => diagnostics.push((
+                // Whether one of the rule's `*_when` conditions holds here: one that fails to
+                // evaluate holds nowhere, and its error is the rule's (an exhausted budget is
+                // reported once for the run).
+                let mut holds = |when: &'w crate::cel::eval::Expression| match evaluator.run(when) {
+                    Ok(Value::Bool(holds)) => holds,
+                    Ok(_) => false,
+                    Err(_) if budget.exhausted() => false,
+                    Err(error) => {
+                        diagnostics.push((
                             rule.id().to_owned(),
                             evaluation_error(rule, candidate.id, &error),
-                        )),
+                        ));
+                        false
                     }
+                };
+                if rule.threat_when.as_ref().is_some_and(|when| holds(when)) {
+                    stated.push(rule.id());
                 }
-                for variant in rule.mitigations_when.iter() {
-                    match evaluator.run(&variant.when) {
-                        Ok(Value::Bool(true)) => {
-                            variant_of.push((rule.id(), variant.mitigations.clone()));
-                            break;
-                        }
-                        Ok(_) => {}
-                        Err(_) if budget.exhausted() => {}
-                        Err(error) => diagnostics.push((
-                            rule.id().to_owned(),
-                            evaluation_error(rule, candidate.id, &error),
-                        )),
-                    }
+                if let Some(variant) = rule.mitigations_when.iter().find(|v| holds(&v.when)) {
+                    variant_of.push((rule.id(), variant.mitigations.clone()));
+                }
+                if let Some(variant) = rule.likelihood_when.iter().find(|v| holds(&v.when)) {
+                    rated_by.push((rule.id(), variant));
                 }
                 fired.push((rule, explanation.into_boxed_str()));
             }
@@ -570,11 +571,17 @@ fn evaluate_element<'w>(
         .zip(absorbed)
         .map(|((rule, explanation), absorbed)| {
             // The threat stands for the rules it absorbed too: scored as the most severe of them.
+            let rated = |r: &Rule| {
+                rated_by
+                    .iter()
+                    .find(|(id, _)| *id == r.id())
+                    .map(|(_, v)| *v)
+            };
             let (inherent, factors) = absorbed
                 .iter()
-                .map(|r| crate::score::inherent(r.scoring_absorbed(), &scoring))
+                .map(|r| crate::score::inherent(r.scoring_rated(rated(r), true), &scoring))
                 .fold(
-                    crate::score::inherent(rule.scoring(), &scoring),
+                    crate::score::inherent(rule.scoring_rated(rated(rule), false), &scoring),
                     |best, next| {
                         if next.0.score > best.0.score {
                             next

@@ -189,6 +189,11 @@ pub struct RuleFile {
     /// element's exposure and authentication do not move the likelihood, as for a failure.
     #[serde(default)]
     pub off_network: bool,
+    /// Likelihoods that replace `likelihood` on the elements where a condition holds, the first
+    /// that holds: the same weakness is sought out where the model shows what draws attackers
+    /// to it (one-time codes that confirm moving money out), which no path of flows says.
+    #[serde(default)]
+    pub likelihood_when: Vec<LikelihoodWhen>,
     #[serde(default)]
     pub mitigations: Vec<Sp<String>>,
     /// Mitigations that replace `mitigations` on the elements where a condition holds, the first
@@ -235,6 +240,17 @@ pub struct RuleFile {
 pub struct MitigationsWhen {
     pub when: Sp<String>,
     pub mitigations: Vec<Sp<String>>,
+}
+
+/// An entry of `likelihood_when`: where `when` holds on the element, its threat is rated
+/// `likelihood` instead of the rule's, for the reason `because` gives (a clause the factor
+/// that rates it quotes: "the rule rates the attack's likelihood medium where ...").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LikelihoodWhen {
+    pub when: Sp<String>,
+    pub likelihood: Level,
+    pub because: Sp<String>,
 }
 
 /// One entry of a coverage file: which threatforge rules cover a peer's rule, or why none does.

@@ -94,6 +94,9 @@ pub struct Rule {
     /// `mitigations_when`, compiled: the first whose condition holds on an element gives its
     /// threat's mitigations in place of `shared.mitigations`.
     pub mitigations_when: Arc<[MitigationVariant]>,
+    /// `likelihood_when`, compiled: the first whose condition holds on an element rates its
+    /// threat's likelihood in place of the rule's.
+    pub likelihood_when: Arc<[LikelihoodVariant]>,
     pub explanation: Arc<[Segment]>,
 }
 
@@ -102,6 +105,16 @@ pub struct Rule {
 pub struct MitigationVariant {
     pub when: Arc<crate::cel::eval::Expression>,
     pub mitigations: Arc<[crate::mitigation::MitigationEntry]>,
+}
+
+/// One entry of a rule's `likelihood_when`, compiled, with the factors that rate the likelihood
+/// (as the rule's own threat, and as a consequence another rule's threat absorbed).
+#[derive(Clone, Debug)]
+pub struct LikelihoodVariant {
+    pub when: Arc<crate::cel::eval::Expression>,
+    pub likelihood: crate::rule::Level,
+    pub hints: Arc<[crate::score::Factor; 2]>,
+    pub absorbed_hints: Arc<[crate::score::Factor; 2]>,
 }
 
 impl Rule {
@@ -116,6 +129,32 @@ impl Rule {
             hints: &self.shared.absorbed_hints,
             severity_cap: &self.shared.absorbed_severity_cap,
             ..self.scoring()
+        }
+    }
+
+    /// What scoring needs of the rule where its `likelihood_when` entry `variant` holds (the
+    /// rule's own rating where none does), as its own threat or as a consequence absorbed.
+    pub fn scoring_rated<'r>(
+        &'r self,
+        variant: Option<&'r LikelihoodVariant>,
+        absorbed: bool,
+    ) -> crate::score::RuleScoring<'r> {
+        let scoring = if absorbed {
+            self.scoring_absorbed()
+        } else {
+            self.scoring()
+        };
+        match variant {
+            Some(v) => crate::score::RuleScoring {
+                likelihood: v.likelihood,
+                hints: if absorbed {
+                    &v.absorbed_hints
+                } else {
+                    &v.hints
+                },
+                ..scoring
+            },
+            None => scoring,
         }
     }
 
@@ -609,6 +648,23 @@ impl RuleCompiler<'_> {
                 self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
             })
             .collect();
+        let likelihood_when: Vec<_> = file
+            .likelihood_when
+            .iter()
+            .map(|variant| {
+                let when = &variant.when;
+                if variant.because.value.trim().is_empty() {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::InvalidRule, "`likelihood_when` entry without a reason")
+                            .with_label(variant.because.span, "says nothing")
+                            .with_help(
+                                "say in a clause what makes the attack likelier or rarer here: `because: the codes confirm withdrawals`",
+                            ),
+                    );
+                }
+                self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
+            })
+            .collect();
         if let Some(reason) = &file.max_severity_reason
             && file.max_severity.is_none()
         {
@@ -721,6 +777,29 @@ impl RuleCompiler<'_> {
                 })
             })
             .collect::<Option<_>>()?;
+        let likelihood_when = likelihood_when
+            .into_iter()
+            .zip(&file.likelihood_when)
+            .map(|(compiled, variant)| {
+                let because = Some(variant.because.value.as_str());
+                Some(LikelihoodVariant {
+                    when: Arc::new(compiled?.0),
+                    likelihood: variant.likelihood,
+                    hints: crate::score::hint_factors_rated(
+                        &file,
+                        false,
+                        variant.likelihood,
+                        because,
+                    ),
+                    absorbed_hints: crate::score::hint_factors_rated(
+                        &file,
+                        true,
+                        variant.likelihood,
+                        because,
+                    ),
+                })
+            })
+            .collect::<Option<_>>()?;
         Some(Rule {
             shared: Shared {
                 id: Arc::from(file.id.value.as_str()),
@@ -747,6 +826,7 @@ impl RuleCompiler<'_> {
                 None => None,
             },
             mitigations_when,
+            likelihood_when,
             explanation: Arc::from(explanation?),
         })
     }
@@ -1630,6 +1710,32 @@ mod tests {
         assert_eq!(messages, ["unknown control `firewal` in the rule"]);
         let set = variants("component.name", "firewall");
         assert_not_boolean(&set);
+    }
+
+    #[test]
+    fn likelihood_when_rates_under_a_boolean_condition_and_says_why() {
+        let variants = |when: &str, because: &str| {
+            team_rule(
+                "true",
+                &format!(
+                    "x\nlikelihood_when:\n  - when: {when}\n    likelihood: high\n    because: '{because}'"
+                ),
+            )
+        };
+        let set = variants("component.name == 'a'", "the codes confirm payments");
+        assert!(!set.has_errors(), "{:?}", set.diagnostics);
+        let compiled = &set.rules[0].likelihood_when;
+        assert_eq!(compiled.len(), 1);
+        assert_eq!(compiled[0].likelihood, crate::rule::Level::High);
+        assert_eq!(
+            &*compiled[0].hints[0].reason,
+            "the rule rates the attack's likelihood high where the codes confirm payments"
+        );
+        let set = variants("component.name", "the codes confirm payments");
+        assert_not_boolean(&set);
+        let set = variants("component.name == 'a'", " ");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`likelihood_when` entry without a reason"]);
     }
 
     #[test]

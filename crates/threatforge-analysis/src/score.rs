@@ -1130,22 +1130,33 @@ pub(crate) fn of_the_design(category: threatforge_model::Linddun) -> bool {
 /// The factors a rule's own hints contribute, made once per rule and shared by its threats.
 /// Said of the rule as a consequence another rule's threat absorbed, where `absorbed` (`rater`).
 pub(crate) fn hint_factors(rule: &crate::rule::RuleFile, absorbed: bool) -> Arc<[Factor; 2]> {
+    hint_factors_rated(rule, absorbed, rule.likelihood, None)
+}
+
+/// `hint_factors` where an entry of the rule's `likelihood_when` rates the likelihood, with the
+/// clause that says why (`because`).
+pub(crate) fn hint_factors_rated(
+    rule: &crate::rule::RuleFile,
+    absorbed: bool,
+    likelihood: Level,
+    because: Option<&str>,
+) -> Arc<[Factor; 2]> {
     let rater = rater(rule, absorbed);
+    let why = because.map_or_else(String::new, |b| format!(" where {}", b.trim()));
     Arc::new([
         Reasons::WRITTEN.factor("likelihood", "rule", 0, || {
             if rule.failure {
                 format!(
-                    "{rater} rates the failure's likelihood {} (no attacker's path moves it)",
-                    rule.likelihood
+                    "{rater} rates the failure's likelihood {likelihood}{why} (no attacker's path \
+                     moves it)"
                 )
             } else if rule.linddun.is_some_and(of_the_design) {
                 format!(
-                    "{rater} rates the likelihood {}: it is what the design itself does with \
-                     people's data, which no attacker's path moves",
-                    rule.likelihood
+                    "{rater} rates the likelihood {likelihood}{why}: it is what the design itself \
+                     does with people's data, which no attacker's path moves"
                 )
             } else {
-                format!("{rater} rates the attack's likelihood {}", rule.likelihood)
+                format!("{rater} rates the attack's likelihood {likelihood}{why}")
             }
         }),
         Reasons::WRITTEN.factor("impact", "rule", 0, || {

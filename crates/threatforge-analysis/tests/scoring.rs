@@ -1275,3 +1275,45 @@ flows:
     assert!(takes_step(write, "blast radius"), "{:?}", write.factors);
     assert_eq!(write.inherent.impact, 4);
 }
+
+/// `likelihood_when`: SMS codes sent by the component that also handles where money goes
+/// (payees, withdrawal addresses) are rated a step likelier, and the factor says why.
+#[test]
+fn sms_codes_that_guard_money_movement_are_rated_likelier() {
+    let bank = |payees: &str| {
+        format!(
+            "system: {{ name: bank }}
+data:
+  pin: {{ classification: secret, categories: [credential] }}
+  otp: {{ name: SMS codes, classification: secret, categories: [credential] }}
+  payees: {{ classification: confidential, integrity: {payees}, categories: [financial] }}
+components:
+  app: {{ technology: mobile-app, exposure: internet }}
+  auth: {{ technology: api-service, processes: [pin, otp, payees] }}
+  sms: {{ name: SMS gateway, technology: external-service, exposure: internet }}
+flows:
+  - app -> auth: {{ protocol: https, authentication: credentials, data: [pin, otp, payees] }}
+  - auth -> sms: {{ protocol: https, authentication: api-key, data: [otp] }}
+"
+        )
+    };
+    let rated = |integrity: &str| {
+        let analysis = analyze(&bank(integrity), None);
+        let t = threat(&analysis, "sms-one-time-codes:auth");
+        let reason = t
+            .factors
+            .iter()
+            .find(|f| f.on == "likelihood" && f.factor == "rule")
+            .map(|f| f.reason.to_string())
+            .unwrap_or_default();
+        (t.inherent.likelihood, reason)
+    };
+    let (money, why) = rated("critical");
+    let (plain, plain_why) = rated("high");
+    assert_eq!(money, plain + 1, "{why} / {plain_why}");
+    assert!(
+        why.starts_with("the rule rates the attack's likelihood medium where the component"),
+        "{why}"
+    );
+    assert_eq!(plain_why, "the rule rates the attack's likelihood low");
+}

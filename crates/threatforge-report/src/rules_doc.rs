@@ -102,6 +102,15 @@ pub fn show(rule: &Rule) -> String {
             .map(|cap| format!("   at most: {cap}"))
             .unwrap_or_default()
     );
+    for variant in &f.likelihood_when {
+        let _ = writeln!(
+            out,
+            "  likelihood {} where {} ({})",
+            variant.likelihood,
+            line(&one_paragraph(&variant.when.value)),
+            line(&one_paragraph(&variant.because.value))
+        );
+    }
     let _ = writeln!(out, "\nmitigated by:");
     let title = |control: &str| catalog().control(control).map_or("", |c| c.title.as_str());
     for m in &f.mitigations {
@@ -311,6 +320,15 @@ pub fn markdown(set: &RuleSet) -> String {
                 ""
             }
         );
+        for variant in &f.likelihood_when {
+            let _ = writeln!(
+                out,
+                "  - likelihood {} where {}: {}",
+                variant.likelihood,
+                crate::escape::markdown_code(&one_paragraph(&variant.when.value)),
+                crate::escape::markdown(&one_paragraph(&variant.because.value))
+            );
+        }
         let _ = writeln!(
             out,
             "- mitigated by: {}",
