@@ -1760,7 +1760,7 @@ mod tests {
         };
         assert_eq!(
             wholes(&rule.shared.mitigations),
-            ["authentication|modbus-gateway", "mtls|modbus-gateway"]
+            ["authentication|mtls|modbus-gateway"]
         );
         assert_eq!(
             wholes(&rule.mitigations_when[0].mitigations),
