@@ -185,8 +185,9 @@ pub struct RuleFile {
     #[serde(default)]
     pub by_caller: bool,
     /// The attack does not come over the network to the element: a secret read where it is kept
-    /// (a chart's values, a pipeline's settings), an agent talked into it on the phone. The
-    /// element's exposure and authentication do not move the likelihood, as for a failure.
+    /// (a chart's values, a pipeline's settings), an agent talked into it on the phone; or it
+    /// comes from a victim's own client (a request forged across sites). The element's exposure
+    /// and authentication do not move the likelihood, as for a failure.
     #[serde(default)]
     pub off_network: bool,
     /// Likelihoods that replace `likelihood` on the elements where a condition holds, the first
