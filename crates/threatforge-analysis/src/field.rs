@@ -69,6 +69,8 @@ fields! {
     ProtocolFamily = "protocol_family",
     PullsUntrustedInput = "pulls_untrusted_input",
     Quantity = "quantity",
+    DeliversMail = "delivers_mail",
+    InBulk = "in_bulk",
     ReachableFromInternet = "reachable_from_internet",
     ReceivedData = "received_data",
     Readonly = "readonly",

@@ -124,6 +124,9 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     // A login being checked: only credentials sent, a credential answered (a Kerberos logon, an
     // LDAP bind), so a rule about reading or changing a store's data can tell it from access.
     ("login_check", BOOL),
+    // Mail handed over SMTP to a mail server: taking mail from anyone is what it is for, so an
+    // allow-list of senders or a check of their rights is no fix to ask of it.
+    ("delivers_mail", BOOL),
     ("crosses", STRS),
     ("crosses_boundary", BOOL),
     ("into_more_trusted", BOOL),
@@ -155,6 +158,8 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("reaches_devices", BOOL),
     ("firmware", BOOL),
     ("quantity", STR),
+    // Held by the many (quantity `many` or `very-many`): users' records, not a service's few.
+    ("in_bulk", BOOL),
     ("tags", STRS),
     // Component references end there: a data asset in any list can say where it is kept.
     ("stored_by", REFS),

@@ -673,6 +673,12 @@ impl<'m> World<'m> {
             Field::Readonly => Value::Bool(f.readonly),
             Field::Writes => Value::Bool(x.writes(f.readonly)),
             Field::LoginCheck => Value::Bool(self.login_check(x)),
+            Field::DeliversMail => Value::Bool(
+                matches!(f.protocol_id(), "smtp" | "smtps")
+                    && ff
+                        .target
+                        .is_some_and(|c| self.components[c].traits.binary_search(&"mail").is_ok()),
+            ),
             Field::Crosses => Value::List(List::Strings(&ff.crosses)),
             Field::CrossesBoundary => Value::Bool(!ff.crosses.is_empty()),
             Field::IntoMoreTrusted => Value::Bool(trust(ff.target) > trust(ff.source)),
@@ -710,6 +716,10 @@ impl<'m> World<'m> {
             Field::Categories => Value::List(List::Strs(&x.categories)),
             Field::Personal => Value::Bool(d.categories.iter().any(|c| c.value.is_personal())),
             Field::Quantity => Value::Str(d.quantity.map_or("", |q| q.as_str())),
+            Field::InBulk => Value::Bool(
+                d.quantity
+                    .is_some_and(|q| q >= threatforge_model::Quantity::Many),
+            ),
             Field::Tags => Value::List(List::Strs(&x.tags)),
             Field::UntrustedOrigin => Value::Bool(df.untrusted_origin),
             Field::UnvettedOrigin => Value::Bool(df.unvetted_origin),
