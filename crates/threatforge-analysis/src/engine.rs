@@ -122,8 +122,9 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
         analysis
             .rule_diagnostics
             .push(Diagnostic::new(Code::LimitExceeded, error).with_help(
-                "a team rule iterates more than a model needs (nested comprehensions over the \
-                 whole model); the threats found are incomplete",
+                "a team rule's nested comprehensions over the whole model, or thousands of \
+                 components in one network zone, which the zone rules compare pairwise (split \
+                 the zone into the networks it stands for); the threats found are incomplete",
             ));
     }
     analysis.threats.extend(
