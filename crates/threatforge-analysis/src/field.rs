@@ -70,6 +70,7 @@ fields! {
     PullsUntrustedInput = "pulls_untrusted_input",
     Quantity = "quantity",
     DeliversMail = "delivers_mail",
+    PrivateHop = "private_hop",
     InBulk = "in_bulk",
     ReachableFromInternet = "reachable_from_internet",
     ReceivedData = "received_data",
@@ -115,4 +116,5 @@ fields! {
     Zones = "zones",
     SharesNodes = "shares_nodes",
     Firmware = "firmware",
+    UploadedFile = "uploaded_file",
 }

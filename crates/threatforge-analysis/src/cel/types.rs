@@ -127,6 +127,9 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     // Mail handed over SMTP to a mail server: taking mail from anyone is what it is for, so an
     // allow-list of senders or a check of their rights is no fix to ask of it.
     ("delivers_mail", BOOL),
+    // Both ends in one network the team runs (a VPC, a cluster, a host, one site or zone): a VPN
+    // has nothing to tunnel through there, so the transit rules do not suggest one.
+    ("private_hop", BOOL),
     ("crosses", STRS),
     ("crosses_boundary", BOOL),
     ("into_more_trusted", BOOL),
@@ -157,6 +160,9 @@ const DATA_FIELDS: &[(&str, Ty)] = &[
     ("unvetted_origin", BOOL),
     ("reaches_devices", BOOL),
     ("firmware", BOOL),
+    // Files people the team does not vet upload: of unvetted origin, sent by a person's client
+    // into a service that takes uploaded files.
+    ("uploaded_file", BOOL),
     ("quantity", STR),
     // Held by the many (quantity `many` or `very-many`): users' records, not a service's few.
     ("in_bulk", BOOL),

@@ -8,7 +8,7 @@ pub(crate) mod reach;
 use rayon::prelude::*;
 use threatforge_model::catalog;
 use threatforge_model::{
-    Authentication, Classification, ComponentKind, DataCategory, Exposure, Model,
+    Authentication, BoundaryKind, Classification, ComponentKind, DataCategory, Exposure, Model,
 };
 
 use self::facts::{ComponentFacts, Facts, sensitivity, trust_level};
@@ -626,6 +626,63 @@ impl<'m> World<'m> {
         })
     }
 
+    /// Whether a flow between these ends stays inside one network the team runs: the ends share
+    /// a boundary other than a cloud account (a VPC, a cluster, a host, one site or one zone), or
+    /// a runtime whose workloads share machines, and no site, cloud account or VPC holds one end
+    /// without the other (a zone drawn around two offices is still two sites). A VPN is a tunnel
+    /// across a network the team does not run; on such a hop there is none to cross.
+    fn private_hop(&self, source: Option<usize>, target: Option<usize>) -> bool {
+        let (Some(source), Some(target)) = (source, target) else {
+            return false;
+        };
+        let (s, t) = (
+            &self.facts.components[source],
+            &self.facts.components[target],
+        );
+        let model = self.model;
+        let runtime_shared = s
+            .runtime
+            .is_some_and(|r| t.runtime == Some(r) && model.runtimes[r].kind.shares_nodes());
+        let boundary_shared = s.boundaries.iter().any(|b| {
+            t.boundaries.contains(b) && model.boundaries[*b].kind != BoundaryKind::CloudAccount
+        });
+        let leaves = |b: &usize| {
+            matches!(
+                model.boundaries[*b].kind,
+                BoundaryKind::Physical | BoundaryKind::CloudAccount | BoundaryKind::Vpc
+            )
+        };
+        let one_side_only = s
+            .boundaries
+            .iter()
+            .any(|b| leaves(b) && !t.boundaries.contains(b))
+            || t.boundaries
+                .iter()
+                .any(|b| leaves(b) && !s.boundaries.contains(b));
+        (runtime_shared || boundary_shared) && !one_side_only
+    }
+
+    /// Whether a data asset is files people the team does not vet upload: its origin is unvetted,
+    /// and a person's client sends it, directly or through what forwards their traffic, into a
+    /// component that takes uploaded files (`accepts-files`). What such a component gets from a
+    /// vendor (a verification result, a webhook) is not a file anyone uploaded.
+    fn uploaded_file(&self, data: usize) -> bool {
+        if !self.facts.data[data].unvetted_origin {
+            return false;
+        }
+        let traits = |c: usize, t: &str| self.components[c].traits.binary_search(&t).is_ok();
+        self.facts.data[data].flows.iter().any(|&f| {
+            let ff = &self.facts.flows[f];
+            let (Some(source), Some(target)) = (ff.source, ff.target) else {
+                return false;
+            };
+            let from_person = self.facts.components[source].person_client
+                || (traits(source, "forwards-traffic")
+                    && self.facts.components[source].used_by_people);
+            from_person && traits(target, "accepts-files") && self.flows[f].sent.contains(&data)
+        })
+    }
+
     /// Whether a flow is a login being checked (`login_check`): it sends credentials and nothing
     /// else, and a credential comes back (a Kerberos logon, an LDAP bind, a sign-in answered with
     /// a token). What it writes is no change to the store it reaches, and what it reads is the
@@ -679,6 +736,7 @@ impl<'m> World<'m> {
                         .target
                         .is_some_and(|c| self.components[c].traits.binary_search(&"mail").is_ok()),
             ),
+            Field::PrivateHop => Value::Bool(self.private_hop(ff.source, ff.target)),
             Field::Crosses => Value::List(List::Strings(&ff.crosses)),
             Field::CrossesBoundary => Value::Bool(!ff.crosses.is_empty()),
             Field::IntoMoreTrusted => Value::Bool(trust(ff.target) > trust(ff.source)),
@@ -726,6 +784,7 @@ impl<'m> World<'m> {
             Field::ReachesDevices => Value::Bool(df.reaches_devices),
             Field::HandledBy => Value::List(List::Objs(ObjKind::Component, &df.handled_by)),
             Field::Firmware => Value::Bool(x.firmware),
+            Field::UploadedFile => Value::Bool(self.uploaded_file(i)),
             Field::StoredBy => Value::List(List::Objs(ObjKind::Component, &df.stored_by)),
             Field::ProcessedBy => Value::List(List::Objs(ObjKind::Component, &df.processed_by)),
             Field::Flows => Value::List(List::Objs(ObjKind::Flow, &df.flows)),
@@ -959,6 +1018,55 @@ runtimes:
             zone_peers(db)
         );
         assert!(zone_peers(user).is_empty());
+    }
+
+    /// A hop inside one VPC, cluster or site is private; one between two sites a zone is drawn
+    /// around, between two VPCs, or to the internet is not.
+    #[test]
+    fn private_hops_stay_inside_one_network_the_team_runs() {
+        let loaded = load_str(
+            "m.yaml",
+            "system: { name: T }
+data: { d: { classification: internal } }
+boundaries:
+  account: { kind: cloud-account, contains: [vpc-a, vpc-b] }
+  vpc-a: { kind: vpc, contains: [app, db] }
+  vpc-b: { kind: vpc, contains: [other] }
+  wan: { kind: network, contains: [office-1, office-2] }
+  office-1: { kind: physical, contains: [clerk] }
+  office-2: { kind: physical, contains: [server] }
+components:
+  app: { technology: api-service }
+  db: { technology: postgresql }
+  other: { technology: api-service }
+  clerk: { technology: browser }
+  server: { technology: api-service }
+  web: { technology: api-service, exposure: internet }
+  pod-1: { technology: api-service }
+  pod-2: { technology: api-service }
+runtimes:
+  k8s: { kind: cluster, runs: [pod-1, pod-2] }
+flows:
+  - app -> db: { protocol: postgres, data: [d] }
+  - app -> other: { protocol: http, data: [d] }
+  - clerk -> server: { protocol: http, data: [d] }
+  - web -> app: { protocol: http, data: [d] }
+  - pod-1 -> pod-2: { protocol: http, data: [d] }
+",
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        );
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let world = World::new(&loaded.model);
+        let private: Vec<bool> = (0..5)
+            .map(|f| {
+                matches!(
+                    world.field(ObjKind::Flow, f, Field::PrivateHop),
+                    Some(Value::Bool(true))
+                )
+            })
+            .collect();
+        assert_eq!(private, [true, false, false, false, true]);
     }
 
     /// A flow writes by what it carries: the flag says read-only, or it names only what comes
