@@ -626,8 +626,12 @@ fn evaluate_element<'w>(
                 },
                 stride: rule.file.stride,
                 linddun: rule.file.linddun,
-                capec: rule.shared.capec.clone(),
-                cwe: rule.shared.cwe.clone(),
+                capec: crate::threat::with_absorbed_ids(&rule.shared.capec, &absorbed, |r| {
+                    &r.shared.capec
+                }),
+                cwe: crate::threat::with_absorbed_ids(&rule.shared.cwe, &absorbed, |r| {
+                    &r.shared.cwe
+                }),
                 explanation,
                 description: rule.shared.description.clone(),
                 reference: rule.shared.reference.clone(),

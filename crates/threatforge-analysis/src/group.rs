@@ -137,7 +137,20 @@ impl<'m> Grouper<'m> {
                 // its location, its owner), and a decision written for it keeps matching.
                 return Some(pending.worst);
             }
-            pending.finish(model, &clusters)
+            let mut threat = pending.finish(model, &clusters)?;
+            // The groups it took in stand for their rules' weaknesses too.
+            let taken: Vec<&Rule> = active
+                .iter()
+                .copied()
+                .filter(|r| threat.absorbed.iter().any(|a| **a == *r.id()))
+                .collect();
+            if !taken.is_empty() {
+                threat.cwe =
+                    crate::threat::with_absorbed_ids(&threat.cwe, &taken, |r| &r.shared.cwe);
+                threat.capec =
+                    crate::threat::with_absorbed_ids(&threat.capec, &taken, |r| &r.shared.capec);
+            }
+            Some(threat)
         });
         // Appended and sorted once: inserting each group into its place moved the rest of the
         // list per group, quadratic when a rule groups per cluster or target (60 s at 50,000
@@ -156,7 +169,39 @@ impl<'m> Grouper<'m> {
 /// credentials and flows with only data would otherwise give two threats of one cause. Only
 /// where the superseded group is no more severe: the root's threat must not understate it.
 fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Box<Pending>>) {
-    for root in active {
+    // From the bottom of each chain up (clear text into credentials, then credentials into an
+    // unauthenticated listener): a root that took its superseded rule's superseded group first
+    // would leave that rule's own group apart, one cause in two threats.
+    let height = |rule: &Rule| {
+        let mut level = vec![rule.id()];
+        let mut height = 0;
+        // Bounded by the number of rules, so that rules superseding each other in a cycle stop.
+        while height < active.len() {
+            level = active
+                .iter()
+                .filter(|r| {
+                    level.iter().any(|&id| {
+                        active.iter().any(|a| {
+                            a.id() == id && a.file.supersedes.iter().any(|s| s.value == r.id())
+                        })
+                    })
+                })
+                .map(|r| r.id())
+                .collect();
+            if level.is_empty() {
+                break;
+            }
+            height += 1;
+        }
+        height
+    };
+    let mut roots: Vec<(usize, &&Rule)> = active
+        .iter()
+        .filter(|r| r.file.group.is_some() && !r.file.supersedes.is_empty())
+        .map(|r| (height(r), r))
+        .collect();
+    roots.sort_by_key(|&(height, _)| height);
+    for (_, root) in roots {
         let Some(group) = root.file.group else {
             continue;
         };

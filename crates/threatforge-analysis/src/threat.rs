@@ -436,9 +436,49 @@ fn boundary_holds(model: &threatforge_model::Model, boundary: &str, id: &str) ->
     around.contains(&b)
 }
 
+/// The CAPEC or CWE ids of a threat that absorbed others: its rule's, then those of the absorbed
+/// rules it does not name, since it stands for their weaknesses too (a clear-text hop folded into
+/// an unauthenticated listener's threat is still CWE-319, which a framework mapping looks for).
+pub(crate) fn with_absorbed_ids<R>(
+    own: &Arc<[u32]>,
+    absorbed: &[R],
+    ids_of: impl Fn(&R) -> &Arc<[u32]>,
+) -> Arc<[u32]> {
+    // Most threats absorbed nothing: their rule's shared list, with no copy of it.
+    if absorbed.is_empty() {
+        return own.clone();
+    }
+    let mut ids: Vec<u32> = own.to_vec();
+    for id in absorbed.iter().flat_map(|r| ids_of(r).iter()) {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
+    if ids.len() == own.len() {
+        own.clone()
+    } else {
+        Arc::from(ids)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absorbing_threat_names_its_rules_ids_then_the_absorbed_ones_once() {
+        let own: Arc<[u32]> = Arc::from([306, 290]);
+        let absorbed: [Arc<[u32]>; 2] = [Arc::from([319, 306]), Arc::from([523, 319])];
+        let ids = with_absorbed_ids(&own, &absorbed, |r| r);
+        assert_eq!(&*ids, [306, 290, 319, 523]);
+        // Nothing absorbed, or nothing new: the rule's own list, shared rather than copied.
+        assert!(Arc::ptr_eq(
+            &with_absorbed_ids(&own, &[] as &[Arc<[u32]>], |r| r),
+            &own
+        ));
+        let same: [Arc<[u32]>; 1] = [Arc::from([290])];
+        assert!(Arc::ptr_eq(&with_absorbed_ids(&own, &same, |r| r), &own));
+    }
 
     fn id(rule: &str, key: &str) -> ThreatId {
         ThreatId::new(Arc::from(rule), Arc::from(key))

@@ -248,7 +248,8 @@ fn clear_text_hops_inside_one_cluster_are_one_threat_of_the_cluster() {
 fn clear_text_without_credentials_joins_the_clusters_credentials_threat() {
     let text = cluster("bff, users, orders").replace(
         "  - bff -> orders: { protocol: grpc, authentication: token, data: [token, profile] }",
-        "  - bff -> orders: { protocol: grpc, authentication: none, data: [profile] }",
+        // Signed, so that no caller is spoofed: only the clear text is left on this hop.
+        "  - bff -> orders: { protocol: grpc, authentication: signature, data: [profile] }",
     );
     let analysis = analyzed(&text);
     assert!(

@@ -71,6 +71,55 @@ fn an_unencrypted_hop_is_one_threat_that_names_every_consequence() {
     assert_eq!(missing, ["tls|mtls|vpn"], "{missing:?}");
 }
 
+/// A cache that neither encrypts nor authenticates: one protocol decision, one threat, which
+/// asks for both fixes and still names the clear text's weakness.
+#[test]
+fn a_listener_without_encryption_or_authentication_is_one_threat_that_asks_for_both() {
+    let yaml = "system: { name: game }
+data:
+  sessions: { classification: secret, categories: [credential], quantity: very-many }
+boundaries:
+  vpc: { kind: vpc, contains: [accounts, cache] }
+components:
+  accounts: { technology: api-service, processes: [sessions] }
+  cache: { technology: redis, stores: [sessions] }
+flows:
+  - accounts -> cache: { protocol: redis, data: [sessions], returns: [sessions] }
+";
+    let loaded = load_str("m.yaml", yaml, Path::new("."), &LoadOptions::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let analysis = analyze(&loaded.model, &RuleSet::builtin());
+    let on_flow: Vec<&str> = analysis
+        .threats
+        .iter()
+        .filter(|t| &*t.element.id == "accounts->cache")
+        .map(|t| &*t.rule)
+        .collect();
+    assert_eq!(on_flow, ["caller-spoofing-on-unauthenticated-flow"]);
+    let threat = &analysis.threats[analysis
+        .threats
+        .iter()
+        .position(|t| &*t.element.id == "accounts->cache")
+        .expect("the listener's threat")];
+    assert!(
+        threat
+            .absorbed
+            .iter()
+            .any(|a| &**a == "credentials-over-unencrypted-flow"),
+        "{:?}",
+        threat.absorbed
+    );
+    // Authentication for the spoofing, encryption for the clear text; a VPN is no advice inside
+    // one VPC.
+    let missing: Vec<&str> = threat.mitigation.missing().collect();
+    assert_eq!(missing, ["authentication|mtls", "tls|mtls"], "{missing:?}");
+    assert!(
+        threat.cwe.contains(&306) && threat.cwe.contains(&319),
+        "{:?}",
+        threat.cwe
+    );
+}
+
 #[test]
 fn the_root_threat_is_as_severe_as_its_worst_consequence() {
     let whole = analyzed("");
