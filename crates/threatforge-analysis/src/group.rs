@@ -172,21 +172,20 @@ fn merge_superseded(active: &[&Rule], groups: &mut BTreeMap<String, Box<Pending>
     // From the bottom of each chain up (clear text into credentials, then credentials into an
     // unauthenticated listener): a root that took its superseded rule's superseded group first
     // would leave that rule's own group apart, one cause in two threats.
+    // How many rules deep the chain below a rule goes, counted over the rules it supersedes;
+    // bounded by the number of rules, so that rules superseding each other in a cycle stop.
     let height = |rule: &Rule| {
-        let mut level = vec![rule.id()];
+        let mut level: Vec<&Rule> = vec![rule];
         let mut height = 0;
-        // Bounded by the number of rules, so that rules superseding each other in a cycle stop.
         while height < active.len() {
             level = active
                 .iter()
+                .copied()
                 .filter(|r| {
-                    level.iter().any(|&id| {
-                        active.iter().any(|a| {
-                            a.id() == id && a.file.supersedes.iter().any(|s| s.value == r.id())
-                        })
-                    })
+                    level
+                        .iter()
+                        .any(|above| above.file.supersedes.iter().any(|s| s.value == r.id()))
                 })
-                .map(|r| r.id())
                 .collect();
             if level.is_empty() {
                 break;
