@@ -18,7 +18,7 @@ use crate::mitigation::{
     Coverage, Mitigation, MitigationEntry, mitigation_by, residual_of, status_of,
 };
 use crate::rule::{Element, Tier};
-use crate::ruleset::{LikelihoodVariant, Rule, RuleSet, Segment};
+use crate::ruleset::{LikelihoodVariant, Rule, RuleSet, Segment, SeverityVariant};
 use crate::threat::{Analysis, ElementRef, Options, Threat, ThreatId, sort_by_id};
 use crate::world::World;
 
@@ -446,6 +446,8 @@ fn evaluate_element<'w>(
     let mut variant_of: Vec<(&str, Arc<[MitigationEntry]>)> = Vec::new();
     // The `likelihood_when` entry that holds here, by rule (few rules have one).
     let mut rated_by: Vec<(&str, &LikelihoodVariant)> = Vec::new();
+    // The `max_severity_when` entry that holds here, by rule (few rules have one).
+    let mut capped_by: Vec<(&str, &SeverityVariant)> = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, candidate)) {
         match evaluator.run(&rule.condition) {
             Ok(Value::Bool(false)) => {}
@@ -519,6 +521,9 @@ fn evaluate_element<'w>(
                 if let Some(variant) = rule.likelihood_when.iter().find(|v| holds(&v.when)) {
                     rated_by.push((rule.id(), variant));
                 }
+                if let Some(variant) = rule.max_severity_when.iter().find(|v| holds(&v.when)) {
+                    capped_by.push((rule.id(), variant));
+                }
                 fired.push((rule, explanation.into_boxed_str()));
             }
             Ok(other) => diagnostics.push((
@@ -578,19 +583,26 @@ fn evaluate_element<'w>(
                     .find(|(id, _)| *id == r.id())
                     .map(|(_, v)| *v)
             };
-            let (inherent, factors) = absorbed
-                .iter()
-                .map(|r| crate::score::inherent(r.scoring_rated(rated(r), true), &scoring))
-                .fold(
-                    crate::score::inherent(rule.scoring_rated(rated(rule), false), &scoring),
-                    |best, next| {
+            let capped = |r: &Rule| {
+                capped_by
+                    .iter()
+                    .find(|(id, _)| *id == r.id())
+                    .map(|(_, v)| *v)
+            };
+            let score = |r: &Rule, absorbed: bool| {
+                crate::score::inherent(r.scoring_rated(rated(r), capped(r), absorbed), &scoring)
+            };
+            let (inherent, factors) =
+                absorbed
+                    .iter()
+                    .map(|r| score(r, true))
+                    .fold(score(rule, false), |best, next| {
                         if next.0.score > best.0.score {
                             next
                         } else {
                             best
                         }
-                    },
-                );
+                    });
             let explanation = with_consequences(explanation, &absorbed);
             let (members, member_spans): (Vec<ElementRef>, Vec<Span>) = members_of
                 .iter()

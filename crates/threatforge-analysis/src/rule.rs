@@ -146,6 +146,12 @@ pub struct RuleFile {
     /// abuse whose loss is bounded. A threat's ceiling factor says it.
     #[serde(default)]
     pub max_severity_reason: Option<Sp<String>>,
+    /// Ceilings that replace `max_severity` on the elements where a condition holds, the first
+    /// that holds: a practice that is a checklist line in general is a threat of its own where
+    /// the model shows what it opens (a static key that alone mints value or writes every
+    /// identity), and one capped nowhere may be capped where what it reaches is bounded.
+    #[serde(default)]
+    pub max_severity_when: Vec<SeverityWhen>,
     /// The attack reaches secrets whatever the element handles (the cloud metadata service's
     /// credentials for a request forgery): very high impact stays without secret data of its own.
     #[serde(default)]
@@ -251,6 +257,17 @@ pub struct MitigationsWhen {
 pub struct LikelihoodWhen {
     pub when: Sp<String>,
     pub likelihood: Level,
+    pub because: Sp<String>,
+}
+
+/// An entry of `max_severity_when`: where `when` holds on the element, its threat is at most
+/// `max_severity` instead of the rule's ceiling, for the reason `because` gives (a clause the
+/// ceiling factor quotes: "the rule rates this high at most where ...").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityWhen {
+    pub when: Sp<String>,
+    pub max_severity: threatforge_model::ThreatSeverity,
     pub because: Sp<String>,
 }
 

@@ -97,6 +97,9 @@ pub struct Rule {
     /// `likelihood_when`, compiled: the first whose condition holds on an element rates its
     /// threat's likelihood in place of the rule's.
     pub likelihood_when: Arc<[LikelihoodVariant]>,
+    /// `max_severity_when`, compiled: the first whose condition holds on an element caps its
+    /// threat in place of the rule's `max_severity`.
+    pub max_severity_when: Arc<[SeverityVariant]>,
     pub explanation: Arc<[Segment]>,
 }
 
@@ -117,6 +120,16 @@ pub struct LikelihoodVariant {
     pub absorbed_hints: Arc<[crate::score::Factor; 2]>,
 }
 
+/// One entry of a rule's `max_severity_when`, compiled, with the reason its ceiling factor
+/// gives (as the rule's own threat, and as a consequence another rule's threat absorbed).
+#[derive(Clone, Debug)]
+pub struct SeverityVariant {
+    pub when: Arc<crate::cel::eval::Expression>,
+    pub max_severity: threatforge_model::ThreatSeverity,
+    pub severity_cap: Arc<str>,
+    pub absorbed_severity_cap: Arc<str>,
+}
+
 impl Rule {
     pub fn id(&self) -> &str {
         &self.file.id.value
@@ -132,30 +145,37 @@ impl Rule {
         }
     }
 
-    /// What scoring needs of the rule where its `likelihood_when` entry `variant` holds (the
-    /// rule's own rating where none does), as its own threat or as a consequence absorbed.
+    /// What scoring needs of the rule where its `likelihood_when` entry `rated` and its
+    /// `max_severity_when` entry `capped` hold (the rule's own rating and ceiling where none
+    /// does), as its own threat or as a consequence absorbed.
     pub fn scoring_rated<'r>(
         &'r self,
-        variant: Option<&'r LikelihoodVariant>,
+        rated: Option<&'r LikelihoodVariant>,
+        capped: Option<&'r SeverityVariant>,
         absorbed: bool,
     ) -> crate::score::RuleScoring<'r> {
-        let scoring = if absorbed {
+        let mut scoring = if absorbed {
             self.scoring_absorbed()
         } else {
             self.scoring()
         };
-        match variant {
-            Some(v) => crate::score::RuleScoring {
-                likelihood: v.likelihood,
-                hints: if absorbed {
-                    &v.absorbed_hints
-                } else {
-                    &v.hints
-                },
-                ..scoring
-            },
-            None => scoring,
+        if let Some(v) = rated {
+            scoring.likelihood = v.likelihood;
+            scoring.hints = if absorbed {
+                &v.absorbed_hints
+            } else {
+                &v.hints
+            };
         }
+        if let Some(v) = capped {
+            scoring.max_severity = Some(v.max_severity);
+            scoring.severity_cap = if absorbed {
+                &v.absorbed_severity_cap
+            } else {
+                &v.severity_cap
+            };
+        }
+        scoring
     }
 
     /// What scoring needs of the rule.
@@ -515,6 +535,21 @@ fn severity_cap(file: &RuleFile, absorbed: bool) -> Arc<str> {
     })
 }
 
+/// Why a threat's impact came down to the ceiling of the rule's `max_severity_when` entry that
+/// holds on its element.
+fn severity_cap_where(
+    file: &RuleFile,
+    absorbed: bool,
+    cap: threatforge_model::ThreatSeverity,
+    because: &str,
+) -> Arc<str> {
+    let rater = crate::score::rater(file, absorbed);
+    Arc::from(format!(
+        "{rater} rates this {cap} at most where {}",
+        crate::mitigation::one_line(because.trim())
+    ))
+}
+
 /// Reads one rule file that `sources` holds as `file`, and compiles it.
 fn compile_file(
     sources: &SourceMap,
@@ -665,6 +700,23 @@ impl RuleCompiler<'_> {
                 self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
             })
             .collect();
+        let max_severity_when: Vec<_> = file
+            .max_severity_when
+            .iter()
+            .map(|variant| {
+                let when = &variant.when;
+                if variant.because.value.trim().is_empty() {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::InvalidRule, "`max_severity_when` entry without a reason")
+                            .with_label(variant.because.span, "says nothing")
+                            .with_help(
+                                "say in a clause what the weakness opens here: `because: the key alone mints value`",
+                            ),
+                    );
+                }
+                self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
+            })
+            .collect();
         if let Some(reason) = &file.max_severity_reason
             && file.max_severity.is_none()
         {
@@ -800,6 +852,20 @@ impl RuleCompiler<'_> {
                 })
             })
             .collect::<Option<_>>()?;
+        let max_severity_when = max_severity_when
+            .into_iter()
+            .zip(&file.max_severity_when)
+            .map(|(compiled, variant)| {
+                let because = &variant.because.value;
+                let cap = variant.max_severity;
+                Some(SeverityVariant {
+                    when: Arc::new(compiled?.0),
+                    max_severity: cap,
+                    severity_cap: severity_cap_where(&file, false, cap, because),
+                    absorbed_severity_cap: severity_cap_where(&file, true, cap, because),
+                })
+            })
+            .collect::<Option<_>>()?;
         Some(Rule {
             shared: Shared {
                 id: Arc::from(file.id.value.as_str()),
@@ -827,6 +893,7 @@ impl RuleCompiler<'_> {
             },
             mitigations_when,
             likelihood_when,
+            max_severity_when,
             explanation: Arc::from(explanation?),
         })
     }
@@ -1736,6 +1803,35 @@ mod tests {
         let set = variants("component.name == 'a'", " ");
         let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["`likelihood_when` entry without a reason"]);
+    }
+
+    #[test]
+    fn max_severity_when_caps_under_a_boolean_condition_and_says_why() {
+        let variants = |when: &str, because: &str| {
+            team_rule(
+                "true",
+                &format!(
+                    "x\nmax_severity: medium\nmax_severity_when:\n  - when: {when}\n    max_severity: high\n    because: '{because}'"
+                ),
+            )
+        };
+        let set = variants("component.name == 'a'", "the key alone mints value");
+        assert!(!set.has_errors(), "{:?}", set.diagnostics);
+        let compiled = &set.rules[0].max_severity_when;
+        assert_eq!(compiled.len(), 1);
+        assert_eq!(
+            compiled[0].max_severity,
+            threatforge_model::ThreatSeverity::High
+        );
+        assert_eq!(
+            &*compiled[0].severity_cap,
+            "the rule rates this high at most where the key alone mints value"
+        );
+        let set = variants("component.name", "the key alone mints value");
+        assert_not_boolean(&set);
+        let set = variants("component.name == 'a'", " ");
+        let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`max_severity_when` entry without a reason"]);
     }
 
     #[test]

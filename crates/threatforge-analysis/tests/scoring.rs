@@ -1335,3 +1335,40 @@ flows:
     );
     assert_eq!(plain_why, "the rule rates the attack's likelihood low");
 }
+
+/// `max_severity_when`: a static key is a checklist line capped at medium, except where it alone
+/// has the team's own service create value (a grant of currency); there the ceiling is high and
+/// the same key to a vendor's payment API keeps its cap, which its factor names.
+#[test]
+fn a_static_key_that_mints_value_is_not_capped_at_medium() {
+    let analysis = analyze(
+        "system: { name: game }
+data:
+  grants: { name: Currency grants, classification: internal, integrity: critical, categories: [financial] }
+  payments: { classification: secret, integrity: critical, categories: [payment] }
+components:
+  servers: { technology: api-service, processes: [grants, payments], criticality: critical, exposure: internet }
+  economy: { technology: api-service, processes: [grants], criticality: critical }
+  psp: { technology: payment-provider, exposure: internet, criticality: critical }
+flows:
+  - servers -> economy: { protocol: https, authentication: api-key, data: [grants] }
+  - servers -> psp: { protocol: https, authentication: api-key, data: [payments] }
+",
+        None,
+    );
+    let minted = threat(&analysis, "long-lived-api-key:servers->economy");
+    let vendor = threat(&analysis, "long-lived-api-key:servers->psp");
+    assert_eq!(minted.inherent.severity, ThreatSeverity::High);
+    assert!(minted.factors.iter().all(|f| f.factor != "ceiling"));
+    assert_eq!(vendor.inherent.severity, ThreatSeverity::Medium);
+    let ceiling = vendor
+        .factors
+        .iter()
+        .find(|f| f.factor == "ceiling")
+        .map(|f| f.reason.to_string())
+        .unwrap_or_default();
+    assert!(
+        ceiling.starts_with("the rule rates this weakness medium at most"),
+        "{ceiling}"
+    );
+}

@@ -111,6 +111,15 @@ pub fn show(rule: &Rule) -> String {
             line(&one_paragraph(&variant.because.value))
         );
     }
+    for variant in &f.max_severity_when {
+        let _ = writeln!(
+            out,
+            "  at most {} where {} ({})",
+            variant.max_severity,
+            line(&one_paragraph(&variant.when.value)),
+            line(&one_paragraph(&variant.because.value))
+        );
+    }
     let _ = writeln!(out, "\nmitigated by:");
     let title = |control: &str| catalog().control(control).map_or("", |c| c.title.as_str());
     for m in &f.mitigations {
@@ -325,6 +334,15 @@ pub fn markdown(set: &RuleSet) -> String {
                 out,
                 "  - likelihood {} where {}: {}",
                 variant.likelihood,
+                crate::escape::markdown_code(&one_paragraph(&variant.when.value)),
+                crate::escape::markdown(&one_paragraph(&variant.because.value))
+            );
+        }
+        for variant in &f.max_severity_when {
+            let _ = writeln!(
+                out,
+                "  - at most {} where {}: {}",
+                variant.max_severity,
                 crate::escape::markdown_code(&one_paragraph(&variant.when.value)),
                 crate::escape::markdown(&one_paragraph(&variant.because.value))
             );
