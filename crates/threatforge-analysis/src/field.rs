@@ -27,6 +27,7 @@ fields! {
     AvailabilityLevel = "availability_level",
     Boundaries = "boundaries",
     Boundary = "boundary",
+    Callers = "callers",
     Categories = "categories",
     Children = "children",
     Classification = "classification",

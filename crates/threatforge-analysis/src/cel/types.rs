@@ -138,6 +138,9 @@ const FLOW_FIELDS: &[(&str, Ty)] = &[
     // is one exposure, not one per hop.
     ("continues", FLOWS),
     ("continued_by", FLOWS),
+    // Whose requests it carries: its source, or through a chain of forwarders the callers
+    // before it (`on_behalf_of` honoured), so a rule asks who stands behind a hop once.
+    ("callers", REFS),
     ("from_internet", BOOL),
     // Whether an outsider can send on it, so a rule about what anyone can make a service do
     // (spend, send, compute) asks the way in rather than whether the service faces the internet.

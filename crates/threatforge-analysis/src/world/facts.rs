@@ -128,6 +128,10 @@ pub struct FlowFacts {
     /// It brings back data outsiders write from its target (`answers_from_outside`), worked out
     /// once for the facts and the search of outsiders' content.
     pub answers_from_outside: bool,
+    /// Where its source passes requests on: the callers whose requests it carries, those before
+    /// the first forwarder of the chain, sorted (`flow.callers`). `None` elsewhere: the source's
+    /// own. Flows out of one forwarder that name no `on_behalf_of` share one list.
+    pub callers: Option<std::sync::Arc<[usize]>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -316,7 +320,107 @@ pub(crate) fn derive(model: &Model) -> Facts {
     internet_front(model, &mut facts);
     machine_callers(model, &mut facts);
     outsiders_content(model, &mut facts);
+    callers(model, &mut facts);
     facts
+}
+
+/// `FlowFacts::callers`: a request enters a chain of forwarders from its caller (the last
+/// component before them that does not pass requests on) and keeps that caller through the
+/// chain; a flow with `on_behalf_of` carries only its callers' requests. Each forwarder's
+/// callers are the union of what its inbound flows carry, worked out once per forwarder in an
+/// explicit depth-first walk (a long chain must not exhaust the stack); a forwarder met again
+/// while its own callers are still being gathered (a loop of forwarders) adds nothing more.
+fn callers(model: &Model, facts: &mut Facts) {
+    use std::sync::Arc;
+    let passes: Vec<bool> = facts
+        .components
+        .iter()
+        .map(|cf| cf.passes_requests_on)
+        .collect();
+    if !passes.contains(&true) {
+        return;
+    }
+    // The components a flow's `on_behalf_of` names, sorted; `None` where it names none.
+    let named: Vec<Option<Vec<usize>>> = model
+        .flows
+        .values()
+        .map(|flow| {
+            (!flow.on_behalf_of.is_empty()).then(|| {
+                let mut ids: Vec<usize> = flow
+                    .on_behalf_of
+                    .iter()
+                    .filter_map(|c| model.components.get_index_of(&c.value))
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            })
+        })
+        .collect();
+    let carried = |f: usize, through: &Arc<[usize]>| -> Arc<[usize]> {
+        match &named[f] {
+            None => through.clone(),
+            Some(ids) => through
+                .iter()
+                .copied()
+                .filter(|c| ids.binary_search(c).is_ok())
+                .collect(),
+        }
+    };
+    const UNSEEN: u8 = 0;
+    const OPEN: u8 = 1;
+    const DONE: u8 = 2;
+    let n = model.components.len();
+    let mut state = vec![UNSEEN; n];
+    let empty: Arc<[usize]> = Arc::from(Vec::new());
+    let mut of: Vec<Arc<[usize]>> = vec![empty.clone(); n];
+    for start in (0..n).filter(|&c| passes[c]) {
+        if state[start] != UNSEEN {
+            continue;
+        }
+        state[start] = OPEN;
+        // (forwarder, position among its inbound flows)
+        let mut stack = vec![(start, 0usize)];
+        while let Some(&mut (s, ref mut next)) = stack.last_mut() {
+            let inbound = &facts.components[s].inbound;
+            if let Some(&f) = inbound.get(*next) {
+                *next += 1;
+                if let Some(u) = facts.flows[f].source
+                    && passes[u]
+                    && state[u] == UNSEEN
+                {
+                    state[u] = OPEN;
+                    stack.push((u, 0));
+                }
+                continue;
+            }
+            let mut union: Vec<usize> = Vec::new();
+            for &f in inbound {
+                match facts.flows[f].source {
+                    Some(u) if passes[u] => union.extend(carried(f, &of[u]).iter()),
+                    Some(u) => {
+                        if named[f]
+                            .as_ref()
+                            .is_none_or(|ids| ids.binary_search(&u).is_ok())
+                        {
+                            union.push(u);
+                        }
+                    }
+                    None => {}
+                }
+            }
+            union.sort_unstable();
+            union.dedup();
+            of[s] = Arc::from(union);
+            state[s] = DONE;
+            stack.pop();
+        }
+    }
+    for (f, ff) in facts.flows.iter_mut().enumerate() {
+        if let Some(s) = ff.source.filter(|&s| passes[s]) {
+            ff.callers = Some(carried(f, &of[s]));
+        }
+    }
 }
 
 /// `ComponentFacts::takes_untrusted_input`, once reachability and trust are known.
@@ -1063,6 +1167,7 @@ fn resolve_flow(model: &Model, components: &[ComponentFacts], f: usize) -> Resol
             hops: -1,
             outsider_path: false,
             answers_from_outside: false,
+            callers: None,
         },
         carried,
         sent,

@@ -626,6 +626,39 @@ impl<'m> World<'m> {
         })
     }
 
+    /// The components whose requests flow `f` carries (`flow.callers`): its source's own, or
+    /// where the source passes requests on, the callers before the chain of forwarders.
+    fn callers_of(&self, f: usize) -> &[usize] {
+        let ff = &self.facts.flows[f];
+        match &ff.callers {
+            Some(callers) => callers,
+            None => ff.source.as_slice(),
+        }
+    }
+
+    /// The flows among `flows` that carry requests of some caller flow `f` carries.
+    fn flows_sharing_callers<'w>(&'w self, flows: &'w [usize], f: usize) -> Value<'w> {
+        let mine = self.callers_of(f);
+        let shared = flows
+            .iter()
+            .filter(|&&g| {
+                let theirs = self.callers_of(g);
+                // Both sorted: one merge.
+                let (mut a, mut b) = (0, 0);
+                while a < mine.len() && b < theirs.len() {
+                    match mine[a].cmp(&theirs[b]) {
+                        std::cmp::Ordering::Less => a += 1,
+                        std::cmp::Ordering::Greater => b += 1,
+                        std::cmp::Ordering::Equal => return true,
+                    }
+                }
+                false
+            })
+            .map(|&g| Value::Obj(ObjKind::Flow, g))
+            .collect();
+        Value::List(List::Values(std::rc::Rc::new(shared)))
+    }
+
     /// Whether a flow between these ends stays inside one network the team runs: the ends share
     /// a boundary other than a cloud account (a VPC, a cluster, a host, one site or one zone), or
     /// a runtime whose workloads share machines, and no site, cloud account or VPC holds one end
@@ -746,14 +779,28 @@ impl<'m> World<'m> {
             ),
             Field::OutsiderPath => Value::Bool(ff.outsider_path),
             Field::Tags => Value::List(List::Strs(&x.tags)),
-            Field::Continues => Value::List(List::Objs(
-                ObjKind::Flow,
-                forwarded(ff.source, |cf| &cf.inbound),
-            )),
-            Field::ContinuedBy => Value::List(List::Objs(
-                ObjKind::Flow,
-                forwarded(ff.target, |cf| &cf.outbound),
-            )),
+            // A flow that carries named callers' requests only (`on_behalf_of`) continues the
+            // flows in that carry some of theirs, and is continued only where it carries some.
+            Field::Continues => {
+                let inbound = forwarded(ff.source, |cf| &cf.inbound);
+                if f.on_behalf_of.is_empty() {
+                    Value::List(List::Objs(ObjKind::Flow, inbound))
+                } else {
+                    self.flows_sharing_callers(inbound, i)
+                }
+            }
+            Field::ContinuedBy => {
+                let outbound = forwarded(ff.target, |cf| &cf.outbound);
+                if outbound
+                    .iter()
+                    .all(|&g| model.flows[g].on_behalf_of.is_empty())
+                {
+                    Value::List(List::Objs(ObjKind::Flow, outbound))
+                } else {
+                    self.flows_sharing_callers(outbound, i)
+                }
+            }
+            Field::Callers => Value::List(List::Objs(ObjKind::Component, self.callers_of(i))),
             _ => return None,
         })
     }
@@ -1067,6 +1114,64 @@ flows:
             })
             .collect();
         assert_eq!(private, [true, false, false, false, true]);
+    }
+
+    /// Whose requests a hop carries: its source's own, or through a chain of forwarders the
+    /// callers before it, where a flow out of a shared front that names `on_behalf_of` carries
+    /// only theirs; `continues` and `continued_by` then join only the hops that share a caller.
+    #[test]
+    fn callers_follow_a_chain_of_forwarders_and_its_routes() {
+        let loaded = load_str(
+            "m.yaml",
+            "system: { name: T }
+components:
+  tablet: { technology: mobile-app, exposure: internet }
+  partner: { technology: partner-system, exposure: internet }
+  cdn: { technology: cdn, exposure: internet }
+  gateway: { technology: api-gateway }
+  orders: { technology: api-service }
+  partner-api: { technology: api-service }
+  admin: { technology: browser }
+flows:
+  - tablet -> cdn: { protocol: https, authentication: token }
+  - partner -> cdn: { protocol: https, authentication: api-key }
+  - cdn -> gateway: { protocol: https }
+  - gateway -> orders: { protocol: https, on_behalf_of: [tablet] }
+  - gateway -> partner-api: { protocol: https, on_behalf_of: [partner] }
+  - admin -> gateway: { protocol: https, authentication: session }
+",
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        );
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let world = World::new(&loaded.model);
+        let objs = |f: usize, field: Field| -> Vec<usize> {
+            let Some(Value::List(list)) = world.field(ObjKind::Flow, f, field) else {
+                panic!("{field:?} is a list");
+            };
+            list.iter()
+                .map(|v| match v {
+                    Value::Obj(_, i) => i,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let (tablet, partner) = (0, 1);
+        let (from_tablet, from_partner, cdn_hop, to_orders, to_partner_api, from_admin) =
+            (0, 1, 2, 3, 4, 5);
+        assert_eq!(objs(from_tablet, Field::Callers), [tablet]);
+        assert_eq!(objs(cdn_hop, Field::Callers), [tablet, partner]);
+        assert_eq!(objs(to_orders, Field::Callers), [tablet]);
+        assert_eq!(objs(to_partner_api, Field::Callers), [partner]);
+        assert_eq!(objs(cdn_hop, Field::Continues), [from_tablet, from_partner]);
+        // The admin's requests go through the gateway, but not on the partners' route.
+        assert_eq!(objs(to_partner_api, Field::Continues), [cdn_hop]);
+        assert!(objs(from_admin, Field::ContinuedBy).is_empty());
+        assert_eq!(
+            objs(cdn_hop, Field::ContinuedBy),
+            [to_orders, to_partner_api]
+        );
+        assert_eq!(objs(from_partner, Field::ContinuedBy), [cdn_hop]);
     }
 
     /// A flow writes by what it carries: the flag says read-only, or it names only what comes
