@@ -52,6 +52,7 @@ fields! {
     InternetFacing = "internet_facing",
     InternetHops = "internet_hops",
     IntoMoreTrusted = "into_more_trusted",
+    KeptClassification = "kept_classification",
     Kind = "kind",
     Local = "local",
     LoginCheck = "login_check",

@@ -85,6 +85,9 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("stores", STRS),
     ("data", DATAS),
     ("stored_data", DATAS),
+    // What a store keeps, not what its callers send it (a login): the highest classification of
+    // its stored data, or `max_classification` where it declares none.
+    ("kept_classification", STR),
     ("received_data", DATAS),
     ("inbound", FLOWS),
     ("outbound", FLOWS),

@@ -570,6 +570,13 @@ impl<'m> World<'m> {
             Field::Stores => return strs(&x.stores),
             Field::Data => return objs(ObjKind::Data, &cf.data),
             Field::StoredData => return objs(ObjKind::Data, &x.stored),
+            Field::KeptClassification => Value::Str(
+                x.stored
+                    .iter()
+                    .map(|&d| model.data[d].classification)
+                    .max_by_key(|&c| sensitivity(c))
+                    .map_or(x.max.as_str(), |c| c.as_str()),
+            ),
             Field::ReceivedData => return objs(ObjKind::Data, &x.received),
             Field::Inbound => return objs(ObjKind::Flow, &cf.inbound),
             Field::Outbound => return objs(ObjKind::Flow, &cf.outbound),
