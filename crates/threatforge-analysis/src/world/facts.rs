@@ -398,15 +398,14 @@ fn callers(model: &Model, facts: &mut Facts) {
             for &f in inbound {
                 match facts.flows[f].source {
                     Some(u) if passes[u] => union.extend(carried(f, &of[u]).iter()),
-                    Some(u) => {
+                    Some(u)
                         if named[f]
                             .as_ref()
-                            .is_none_or(|ids| ids.binary_search(&u).is_ok())
-                        {
-                            union.push(u);
-                        }
+                            .is_none_or(|ids| ids.binary_search(&u).is_ok()) =>
+                    {
+                        union.push(u)
                     }
-                    None => {}
+                    _ => {}
                 }
             }
             union.sort_unstable();
