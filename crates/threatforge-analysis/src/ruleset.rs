@@ -687,34 +687,26 @@ impl RuleCompiler<'_> {
             .likelihood_when
             .iter()
             .map(|variant| {
-                let when = &variant.when;
-                if variant.because.value.trim().is_empty() {
-                    self.diagnostics.push(
-                        Diagnostic::new(Code::InvalidRule, "`likelihood_when` entry without a reason")
-                            .with_label(variant.because.span, "says nothing")
-                            .with_help(
-                                "say in a clause what makes the attack likelier or rarer here: `because: the codes confirm withdrawals`",
-                            ),
-                    );
-                }
-                self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
+                self.compile_reasoned(
+                    &variant.when,
+                    &variant.because,
+                    "likelihood_when",
+                    "say in a clause what makes the attack likelier or rarer here: `because: the codes confirm withdrawals`",
+                    scope,
+                )
             })
             .collect();
         let max_severity_when: Vec<_> = file
             .max_severity_when
             .iter()
             .map(|variant| {
-                let when = &variant.when;
-                if variant.because.value.trim().is_empty() {
-                    self.diagnostics.push(
-                        Diagnostic::new(Code::InvalidRule, "`max_severity_when` entry without a reason")
-                            .with_label(variant.because.span, "says nothing")
-                            .with_help(
-                                "say in a clause what the weakness opens here: `because: the key alone mints value`",
-                            ),
-                    );
-                }
-                self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
+                self.compile_reasoned(
+                    &variant.when,
+                    &variant.because,
+                    "max_severity_when",
+                    "say in a clause what the weakness opens here: `because: the key alone mints value`",
+                    scope,
+                )
             })
             .collect();
         if let Some(reason) = &file.max_severity_reason
@@ -964,6 +956,26 @@ impl RuleCompiler<'_> {
             }
         }
         ok.then_some(definitions)
+    }
+
+    /// Compiles the condition of a `*_when` entry whose factor quotes its `because`, which must
+    /// say something.
+    fn compile_reasoned(
+        &mut self,
+        when: &Sp<String>,
+        because: &Sp<String>,
+        key: &str,
+        help: &str,
+        scope: Scope,
+    ) -> Option<(crate::cel::eval::Expression, Ty)> {
+        if because.value.trim().is_empty() {
+            self.diagnostics.push(
+                Diagnostic::new(Code::InvalidRule, format!("`{key}` entry without a reason"))
+                    .with_label(because.span, "says nothing")
+                    .with_help(help),
+            );
+        }
+        self.compile_expression(when, &when.value, 0, scope, Expect::Bool)
     }
 
     /// Compiles and checks one CEL expression that sits at `offset` (in characters) inside the
