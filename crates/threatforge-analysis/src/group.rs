@@ -54,9 +54,18 @@ pub(crate) struct Grouper<'m> {
 
 impl<'m> Grouper<'m> {
     pub(crate) fn new(model: &'m Model, active: &[&'m Rule]) -> Grouper<'m> {
+        // A hygiene rule's findings group as `group` says, and those its `threat_when` makes
+        // threats as `threat_group` says (apart where it says nothing).
         let grouped: Vec<(&str, Group, crate::rule::Tier)> = active
             .iter()
-            .filter_map(|r| r.file.group.map(|g| (r.id(), g, r.file.tier)))
+            .flat_map(|r| {
+                let own = r.file.group.map(|g| (r.id(), g, r.file.tier));
+                let threats = r
+                    .file
+                    .threat_group
+                    .map(|g| (r.id(), g, crate::rule::Tier::Threat));
+                own.into_iter().chain(threats)
+            })
             .collect();
         let needed = grouped.iter().any(|&(_, g, _)| g == Group::Target);
         Grouper {
@@ -100,8 +109,11 @@ impl<'m> Grouper<'m> {
     /// (`threat_when`) is about that element, not the shared practice: it stays apart. So does
     /// an element the team answered for on its own.
     fn group_of(&mut self, threat: &Threat) -> Option<(Group, String)> {
-        let &(rule, group, tier) = self.grouped.iter().find(|(r, _, _)| *r == &*threat.rule)?;
-        if !threat.is_open() || threat.tier != tier {
+        let &(rule, group, _) = self
+            .grouped
+            .iter()
+            .find(|(r, _, tier)| *r == &*threat.rule && *tier == threat.tier)?;
+        if !threat.is_open() {
             return None;
         }
         let (_, key) = key_of(self.model, &self.clusters, group, threat)?;
@@ -289,7 +301,16 @@ fn key_of<'m>(
             let flow = model.flows.get(&*threat.element.id)?;
             Some((Element::Component, flow.source.value.as_str()))
         }
-        Group::Target | Group::Source => None,
+        Group::Recipient if threat.element.kind == Element::Flow => {
+            let flow = model.flows.get(&*threat.element.id)?;
+            let end = if flow.data.is_empty() && !flow.returns.is_empty() {
+                &flow.source
+            } else {
+                &flow.target
+            };
+            Some((Element::Component, end.value.as_str()))
+        }
+        Group::Target | Group::Source | Group::Recipient => None,
     }
 }
 
@@ -419,6 +440,7 @@ impl Pending {
                 (Element::Model, _) => String::new(),
                 (Element::Runtime, _) => format!(" inside `{}`", element.id),
                 (_, Group::Source) => format!(" from `{}`", element.id),
+                (_, Group::Recipient) => format!(" to `{}`", element.id),
                 _ => format!(" into `{}`", element.id),
             };
             let also = if consequences.is_empty() {

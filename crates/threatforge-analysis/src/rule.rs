@@ -96,6 +96,10 @@ pub enum Group {
     /// that component's side is the one fix for every flow (the app that speaks an unencrypted
     /// commissioning protocol to each kind of device it sets up).
     Source,
+    /// For a flow rule: one threat per component its flows' data goes to, `<rule>:<component>`:
+    /// the target where the flow sends data, the source where it only returns some (the party
+    /// every service hands people's data to, whichever side starts the call).
+    Recipient,
 }
 
 /// Where a rule's findings are listed.
@@ -218,6 +222,11 @@ pub struct RuleFile {
     /// secrets vault, a privacy notice): `model` makes one threat naming every open finding.
     #[serde(default)]
     pub group: Option<Group>,
+    /// For a hygiene rule with `threat_when`: how the findings the model makes threats of group
+    /// (they stay apart, one per element, where this is not given): one agreement with a vendor
+    /// answers every flow that hands it people's data.
+    #[serde(default)]
+    pub threat_group: Option<Group>,
     /// For a component rule: the flows (or other components) the threat is about, as a CEL
     /// list: where the weakness acts (the flows a pipeline deploys over, the calls it makes).
     /// The threat stays one, on the component, and names them as its members, so reports,

@@ -761,18 +761,37 @@ impl RuleCompiler<'_> {
                 );
             }
         }
-        let by_end = match file.group {
+        let by_end = |group: Option<crate::rule::Group>| match group {
             Some(crate::rule::Group::Target) => Some("target"),
             Some(crate::rule::Group::Source) => Some("source"),
+            Some(crate::rule::Group::Recipient) => Some("recipient"),
             _ => None,
         };
-        if let Some(end) = by_end
+        if file.threat_group.is_some()
+            && (file.threat_when.is_none() || file.tier != crate::rule::Tier::Hygiene)
+        {
+            let threat_group = by_end(file.threat_group).unwrap_or("model");
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    "`threat_group` without `threat_when` on a hygiene rule",
+                )
+                .with_label(
+                    file.id.span,
+                    format!("its threats group by {threat_group}, but the model makes none"),
+                )
+                .with_help("use `group` for a rule's own threats; `threat_group` groups the findings `threat_when` makes threats"),
+            );
+        }
+        let grouped_by_end = (by_end(file.group).map(|end| ("group", end)))
+            .or(by_end(file.threat_group).map(|end| ("threat_group", end)));
+        if let Some((key, end)) = grouped_by_end
             && file.applies_to.element != crate::rule::Element::Flow
         {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::InvalidRule,
-                    format!("`group: {end}` on a rule that does not apply to flows"),
+                    format!("`{key}: {end}` on a rule that does not apply to flows"),
                 )
                 .with_label(
                     file.id.span,
@@ -793,7 +812,7 @@ impl RuleCompiler<'_> {
                     .with_label(members.span, "names what a component's threat is about")
                     .with_help("a flow or data threat is about its own element; remove `members`"),
                 );
-            } else if file.group.is_some() {
+            } else if file.group.is_some() || file.threat_group.is_some() {
                 self.diagnostics.push(
                     Diagnostic::new(Code::InvalidRule, "`members` on a rule with `group`")
                         .with_label(members.span, "a group's members are the elements it joins")
@@ -1844,6 +1863,24 @@ mod tests {
         let set = variants("component.name == 'a'", " ");
         let messages: Vec<&str> = set.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["`max_severity_when` entry without a reason"]);
+    }
+
+    #[test]
+    fn threat_group_needs_findings_the_model_makes_threats() {
+        let messages = |extra: &str| -> Vec<String> {
+            let set = team_rule("true", &format!("x\n{extra}"));
+            set.diagnostics.iter().map(|d| d.message.clone()).collect()
+        };
+        assert_eq!(
+            messages("threat_group: model"),
+            ["`threat_group` without `threat_when` on a hygiene rule"]
+        );
+        assert!(messages("tier: hygiene\nthreat_when: 'true'\nthreat_group: model").is_empty());
+        // Grouping by a flow's ends needs a flow rule.
+        assert_eq!(
+            messages("tier: hygiene\nthreat_when: 'true'\nthreat_group: recipient"),
+            ["`threat_group: recipient` on a rule that does not apply to flows"]
+        );
     }
 
     #[test]

@@ -524,3 +524,44 @@ fn a_summary_changes_nothing_but_the_text() {
     }
     assert!(unwritten > 20, "{unwritten}");
 }
+
+/// `threat_group: recipient`: where the model makes sharing people's whereabouts with a vendor a
+/// threat, every flow that hands it to that vendor is one threat (one agreement, one decision of
+/// what it is sent), named after the vendor; another vendor's stays apart.
+#[test]
+fn people_data_handed_to_one_vendor_from_two_places_is_one_threat_of_that_vendor() {
+    let analysis = analyzed(
+        "system: { name: delivery }
+data:
+  whereabouts: { classification: confidential, categories: [personal, location] }
+components:
+  courier: { technology: mobile-app, exposure: internet }
+  eta: { technology: api-service, processes: [whereabouts] }
+  maps: { technology: external-service, exposure: internet }
+  crm: { technology: external-service, exposure: internet }
+flows:
+  - courier -> maps: { protocol: https, authentication: api-key, data: [whereabouts] }
+  - eta -> maps: { protocol: https, authentication: api-key, data: [whereabouts] }
+  - eta -> crm: { protocol: https, authentication: api-key, data: [whereabouts] }
+",
+    );
+    let found = of_rule(&analysis, "personal-data-shared-with-third-party");
+    let ids: Vec<String> = found.iter().map(|t| t.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "personal-data-shared-with-third-party:eta->crm",
+            "personal-data-shared-with-third-party:maps"
+        ]
+    );
+    let maps = found[1];
+    assert_eq!(maps.element.kind, Element::Component);
+    assert_eq!(member_ids(maps), ["courier->maps", "eta->maps"]);
+    assert!(
+        maps.explanation
+            .starts_with("The same gap on 2 flows to `maps`"),
+        "{}",
+        maps.explanation
+    );
+    assert!(maps.is_open());
+}
