@@ -106,8 +106,9 @@ impl<'m> Grouper<'m> {
     }
 
     /// The group a threat joins, if any. A hygiene finding the model makes a threat of its design
-    /// (`threat_when`) is about that element, not the shared practice: it stays apart. So does
-    /// an element the team answered for on its own.
+    /// (`threat_when`) is about that element, not the shared practice: it stays apart, or joins
+    /// the other such threats its rule's `threat_group` puts with it. So does an element the team
+    /// answered for on its own.
     fn group_of(&mut self, threat: &Threat) -> Option<(Group, String)> {
         let &(rule, group, _) = self
             .grouped

@@ -643,12 +643,22 @@ impl<'m> World<'m> {
         }
     }
 
-    /// The flows among `flows` that carry requests of some caller flow `f` carries.
-    fn flows_sharing_callers<'w>(&'w self, flows: &'w [usize], f: usize) -> Value<'w> {
+    /// The flows among `flows` that carry requests of some caller flow `f` carries; with
+    /// `onward`, flows out of a forwarder that name no callers are kept too, since they pass on
+    /// whatever reaches it, the requests of callers the model does not draw included.
+    fn flows_sharing_callers<'w>(
+        &'w self,
+        flows: &'w [usize],
+        f: usize,
+        onward: bool,
+    ) -> Value<'w> {
         let mine = self.callers_of(f);
         let shared = flows
             .iter()
             .filter(|&&g| {
+                if onward && self.model.flows[g].on_behalf_of.is_empty() {
+                    return true;
+                }
                 let theirs = self.callers_of(g);
                 // Both sorted: one merge.
                 let (mut a, mut b) = (0, 0);
@@ -793,7 +803,7 @@ impl<'m> World<'m> {
                 if f.on_behalf_of.is_empty() {
                     Value::List(List::Objs(ObjKind::Flow, inbound))
                 } else {
-                    self.flows_sharing_callers(inbound, i)
+                    self.flows_sharing_callers(inbound, i, false)
                 }
             }
             Field::ContinuedBy => {
@@ -804,7 +814,7 @@ impl<'m> World<'m> {
                 {
                     Value::List(List::Objs(ObjKind::Flow, outbound))
                 } else {
-                    self.flows_sharing_callers(outbound, i)
+                    self.flows_sharing_callers(outbound, i, true)
                 }
             }
             Field::Callers => Value::List(List::Objs(ObjKind::Component, self.callers_of(i))),
