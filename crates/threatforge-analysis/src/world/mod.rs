@@ -713,23 +713,27 @@ impl<'m> World<'m> {
     }
 
     /// Whether a data asset is files people the team does not vet upload: its origin is unvetted,
-    /// and a person's client sends it, directly or through what forwards their traffic, into a
-    /// component that takes uploaded files (`accepts-files`). What such a component gets from a
-    /// vendor (a verification result, a webhook) is not a file anyone uploaded.
+    /// and a person's client sends it, directly or through what forwards their traffic (the
+    /// flow's `callers`, on the routes a shared front names), into a component that takes
+    /// uploaded files (`accepts-files`). What such a component gets from a vendor (a
+    /// verification result, a webhook) is not a file anyone uploaded.
     fn uploaded_file(&self, data: usize) -> bool {
         if !self.facts.data[data].unvetted_origin {
             return false;
         }
-        let traits = |c: usize, t: &str| self.components[c].traits.binary_search(&t).is_ok();
         self.facts.data[data].flows.iter().any(|&f| {
-            let ff = &self.facts.flows[f];
-            let (Some(source), Some(target)) = (ff.source, ff.target) else {
+            let Some(target) = self.facts.flows[f].target else {
                 return false;
             };
-            let from_person = self.facts.components[source].person_client
-                || (traits(source, "forwards-traffic")
-                    && self.facts.components[source].used_by_people);
-            from_person && traits(target, "accepts-files") && self.flows[f].sent.contains(&data)
+            self.components[target]
+                .traits
+                .binary_search(&"accepts-files")
+                .is_ok()
+                && self.flows[f].sent.contains(&data)
+                && self
+                    .callers_of(f)
+                    .iter()
+                    .any(|&c| self.facts.components[c].person_client)
         })
     }
 
