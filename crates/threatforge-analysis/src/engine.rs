@@ -283,7 +283,7 @@ fn candidate<'m>(
     match element {
         Element::Component => {
             let c = &model.components[index];
-            let mut controls: Vec<&str> = c.controls.iter().map(|x| x.value.as_str()).collect();
+            let mut controls = c.effective_controls();
             // A store every flow into which authenticates requires authentication, whether or
             // not the model also names the control on it.
             let inbound = &facts.components[index].inbound;

@@ -98,6 +98,25 @@ flows:
 }
 
 #[test]
+fn security_keys_are_a_second_factor() {
+    let model = "system: { name: corp }
+data: { payroll: { classification: confidential } }
+components:
+  staff: { technology: browser }
+  hr: { technology: web-application, controls: [CONTROLS], processes: [payroll] }
+flows:
+  - staff -> hr: { protocol: https, authentication: credentials, data: [payroll] }
+";
+    open(
+        &analyzed(&model.replace("CONTROLS", "audit-logging")),
+        "missing-second-factor:hr",
+    );
+    let keys = analyzed(&model.replace("CONTROLS", "phishing-resistant-mfa"));
+    not_open(&keys, "missing-second-factor:hr");
+    assert!(threat(&keys, "missing-second-factor:hr").is_some());
+}
+
+#[test]
 fn container_hardening_is_hardening() {
     let model = "system: { name: jobs, criticality: critical }
 data:

@@ -84,6 +84,11 @@ pub struct Control {
     pub aliases: Vec<String>,
     /// What to do to put the control in place, as reports advise it for an open threat.
     pub remediation: String,
+    /// Controls that this one puts in place too, whether or not the model names them: a
+    /// phishing-resistant second factor is a second factor, so a rule asking for `mfa` is
+    /// answered by it. Read through `Component::effective_controls` and `Flow::effective_controls`.
+    #[serde(default)]
+    pub implies: Vec<String>,
 }
 
 /// A table of the catalogue by id. The ids are the catalogue's own, so a hash with a fixed seed
@@ -324,6 +329,14 @@ mod tests {
         assert!(catalog.protocol("https").is_some_and(|p| p.encrypted));
         assert!(catalog.protocol("http").is_some_and(|p| !p.encrypted));
         assert!(catalog.control("mtls").is_some());
+        for (id, control) in &catalog.controls {
+            for implied in &control.implies {
+                assert!(
+                    catalog.control(implied).is_some_and(|c| c.on == control.on),
+                    "control {id} implies {implied}, which is no control of the same elements"
+                );
+            }
+        }
     }
 
     #[test]

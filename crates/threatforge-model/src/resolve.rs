@@ -4,7 +4,30 @@
 use crate::catalog::catalog;
 use crate::model::{Authentication, Authorization, Component, ComponentKind, Flow, Model, Rating};
 
+/// Adds to `controls` those that the ones there imply (`implies` in the catalogue), each once.
+fn with_implied(mut controls: Vec<&str>) -> Vec<&str> {
+    let catalog = catalog();
+    let mut i = 0;
+    while i < controls.len() {
+        if let Some(control) = catalog.control(controls[i]) {
+            for implied in &control.implies {
+                if !controls.contains(&implied.as_str()) {
+                    controls.push(implied);
+                }
+            }
+        }
+        i += 1;
+    }
+    controls
+}
+
 impl Component {
+    /// The controls in place on the component: those declared, and those they imply (a
+    /// phishing-resistant second factor is a second factor).
+    pub fn effective_controls(&self) -> Vec<&str> {
+        with_implied(self.controls.iter().map(|c| c.value.as_str()).collect())
+    }
+
     /// The kind given, else the technology's; `process` when neither is known.
     pub fn effective_kind(&self) -> ComponentKind {
         if let Some(kind) = &self.kind {
@@ -114,7 +137,7 @@ impl Flow {
         if let Some(control) = implied.filter(|c| !controls.contains(c)) {
             controls.push(control);
         }
-        controls
+        with_implied(controls)
     }
 }
 
@@ -162,5 +185,29 @@ flows:
         // Declared already: named once.
         assert_eq!(controls("signed"), ["message-signing"]);
         assert_eq!(controls("key"), ["rate-limiting"]);
+    }
+
+    #[test]
+    fn a_control_puts_in_place_the_controls_it_implies() {
+        let loaded = crate::load_str(
+            "m.yaml",
+            "system: { name: t }
+components:
+  keys: { technology: identity-provider, controls: [phishing-resistant-mfa, audit-logging] }
+  both: { technology: identity-provider, controls: [mfa, phishing-resistant-mfa] }
+  codes: { technology: identity-provider, controls: [mfa] }
+",
+            std::path::Path::new("."),
+            &Default::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let controls = |id: &str| loaded.model.components[id].effective_controls();
+        assert_eq!(
+            controls("keys"),
+            ["phishing-resistant-mfa", "audit-logging", "mfa"]
+        );
+        // Declared already: named once. A weaker control implies no stronger one.
+        assert_eq!(controls("both"), ["mfa", "phishing-resistant-mfa"]);
+        assert_eq!(controls("codes"), ["mfa"]);
     }
 }

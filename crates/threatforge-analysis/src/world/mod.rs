@@ -347,7 +347,7 @@ impl<'m> World<'m> {
                     .iter()
                     .map(|&d| rating_level(model.data[d].integrity))
                     .fold(level, i64::max);
-                let controls = strs(&c.controls);
+                let controls = c.effective_controls();
                 ComponentExtra {
                     criticality,
                     foothold: foothold(&traits, &controls, cf, &facts),
