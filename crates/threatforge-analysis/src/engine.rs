@@ -592,17 +592,6 @@ fn evaluate_element<'w>(
             let score = |r: &Rule, absorbed: bool| {
                 crate::score::inherent(r.scoring_rated(rated(r), capped(r), absorbed), &scoring)
             };
-            let (inherent, factors) =
-                absorbed
-                    .iter()
-                    .map(|r| score(r, true))
-                    .fold(score(rule, false), |best, next| {
-                        if next.0.score > best.0.score {
-                            next
-                        } else {
-                            best
-                        }
-                    });
             let explanation = with_consequences(explanation, &absorbed);
             let (members, member_spans): (Vec<ElementRef>, Vec<Span>) = members_of
                 .iter()
@@ -621,6 +610,23 @@ fn evaluate_element<'w>(
                 &with_absorbed_mitigations(&mitigations_of(rule), &absorbed, mitigations_of),
                 &controls,
             );
+            // Most severe as it stands with the controls in place, then before them: a rule that
+            // starts likelier but hurts less can fall below the threat's own rating once a
+            // control takes a step off its likelihood, which the floor spares the other.
+            let severity = |scored: &(crate::score::Score, _)| {
+                (residual_of(&scored.0, &mitigation).score, scored.0.score)
+            };
+            let (inherent, factors) =
+                absorbed
+                    .iter()
+                    .map(|r| score(r, true))
+                    .fold(score(rule, false), |best, next| {
+                        if severity(&next) > severity(&best) {
+                            next
+                        } else {
+                            best
+                        }
+                    });
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
             let residual = residual_of(&inherent, &mitigation);
             let (status, reason) = status_of(&mitigation);

@@ -384,3 +384,47 @@ fn a_weak_writer_beside_the_services_is_one_tampering_threat_with_a_database_s_f
     let missing: Vec<&str> = threat.mitigation.missing().collect();
     assert_eq!(missing, ["least-privilege", "authorization"], "{missing:?}");
 }
+
+/// A store of children's data kept with no retention limit is one threat (the data's exposure,
+/// drawn out in time), rated as the more severe of the two once the controls in place count: the
+/// retention rule starts likelier but hurts less, and a partial fix takes its likelihood down a
+/// step that the store's own rating, already at the floor, does not lose.
+#[test]
+fn a_store_of_childrens_data_kept_forever_is_one_threat_as_severe_as_its_worst_part() {
+    let model = "system: { name: school }
+data:
+  notes: { classification: secret, categories: [personal, children] }
+boundaries:
+  data: { kind: network, trust: high, contains: [records] }
+components:
+  teachers: { technology: browser, exposure: internet }
+  app: { technology: web-application, processes: [notes] }
+  records: { technology: postgresql, stores: [notes], controls: [encryption-at-rest] }
+flows:
+  - teachers -> app: { protocol: https, authentication: session, data: [notes], returns: [notes] }
+  - app -> records: { protocol: postgres-tls, authentication: credentials, data: [notes], returns: [notes] }
+";
+    let analysis = support::analyzed(model);
+    let store = support::threat(&analysis, "special-category-data-disclosure:records")
+        .expect("the store's threat");
+    assert!(store.stands_for("personal-data-retention"));
+    assert!(
+        support::threat(&analysis, "personal-data-retention:records")
+            .is_none_or(|t| t.id == store.id),
+        "retention is named by the store's threat, not apart"
+    );
+    assert!(store.mitigation.missing().any(|c| c == "data-retention"));
+    // Its rating is no lower than the store's own rule gives with retention out of the way.
+    let alone = support::analyzed(&model.replacen(
+        "boundaries:",
+        "rules:\n  disable: { personal-data-retention: test }\nboundaries:",
+        1,
+    ));
+    let own = support::threat(&alone, "special-category-data-disclosure:records").expect("alone");
+    assert!(
+        store.residual.score >= own.residual.score,
+        "{:?} < {:?}",
+        store.residual,
+        own.residual
+    );
+}

@@ -805,15 +805,27 @@ fn password_logins(model: &Model, facts: &mut Facts, forwards: &[bool]) {
     // Out of a forwarder that signs people in, the password goes on only over a hop that proves
     // nothing of its own, or the same password: one with a session, a token or a certificate
     // carries what the login was exchanged for. A forwarder that signs no one in passes the
-    // requests on as they came, whatever its hops declare. A VPN gateway's login ends at the
-    // gateway: what its tunnel carries on is network traffic, and a service behind that asks
-    // people for their password again is reached by a hop of its own (above).
+    // requests on as they came, whatever its hops declare, unless it draws a hop of its own for
+    // passwords (a gateway's sign-in route beside its API routes, which carry the tokens the
+    // sign-in hands out): then the password goes on over those hops only. A VPN gateway's login
+    // ends at the gateway: what its tunnel carries on is network traffic, and a service behind
+    // that asks people for their password again is reached by a hop of its own (above).
+    let login_route: Vec<bool> = facts
+        .components
+        .iter()
+        .map(|cf| {
+            cf.outbound
+                .iter()
+                .any(|&f| model.flows[f].authentication() == Authentication::Credentials)
+        })
+        .collect();
     let behind = spread(facts, origins, forwards, |f| match facts.flows[f].source {
         Some(s) if remote_access[s] => false,
         Some(s) if signs_in[s] => matches!(
             model.flows[f].authentication(),
             Authentication::None | Authentication::Credentials
         ),
+        Some(s) if login_route[s] => model.flows[f].authentication() == Authentication::Credentials,
         _ => true,
     });
     for (c, cf) in facts.components.iter_mut().enumerate() {
@@ -2273,6 +2285,35 @@ flows:
         assert!(logins("proxy") && !logins("app"));
         // A balancer that asks nothing passes the login on, whatever the hop declares.
         assert!(!logins("lb") && logins("portal"));
+    }
+
+    /// A gateway that draws a route of its own for passwords (a sign-in route beside its API
+    /// routes) passes the login on over that route only: the services behind the API routes
+    /// take the tokens the sign-in handed out (the school platform's ten services were asked for
+    /// a second factor because one app signs in with a password at the edge).
+    #[test]
+    fn a_login_goes_on_over_the_route_drawn_for_it() {
+        let (model, facts) = facts_of(
+            "system: { name: s }
+components:
+  app: { technology: mobile-app }
+  cdn: { technology: cdn }
+  gateway: { technology: api-gateway }
+  auth: { technology: api-service }
+  classes: { technology: api-service }
+flows:
+  - app -> cdn: { id: sign-in, protocol: https, authentication: credentials }
+  - app -> cdn: { id: api, protocol: https, authentication: token }
+  - cdn -> gateway: { id: sign-in-route, protocol: https, authentication: credentials }
+  - cdn -> gateway: { id: api-route, protocol: https, authentication: token }
+  - gateway -> auth: { protocol: https, authentication: credentials }
+  - gateway -> classes: { protocol: https, authentication: token }
+",
+        );
+        let logins = |id| component(&model, &facts, id).password_logins;
+        assert!(logins("auth"));
+        assert!(!logins("classes"));
+        assert!(!logins("cdn") && !logins("gateway"));
     }
 
     #[test]
