@@ -610,25 +610,30 @@ fn evaluate_element<'w>(
                 &with_absorbed_mitigations(&mitigations_of(rule), &absorbed, mitigations_of),
                 &controls,
             );
-            // Most severe as it stands with the controls in place, then before them: a rule that
-            // starts likelier but hurts less can fall below the threat's own rating once a
-            // control takes a step off its likelihood, which the floor spares the other.
-            let severity = |scored: &(crate::score::Score, _)| {
-                (residual_of(&scored.0, &mitigation).score, scored.0.score)
+            // Each consequence is rated as it stands with its own fix's controls in place (a
+            // control that answers one of them, encryption for the disclosure, leaves the other,
+            // a retention limit, where it was), and the threat as the most severe of them, then
+            // by the rating before the controls.
+            let rated_here = |r: &Rule, is_absorbed: bool| {
+                let (inherent, factors) = score(r, is_absorbed);
+                let residual = if absorbed.is_empty() {
+                    residual_of(&inherent, &mitigation)
+                } else {
+                    residual_of(&inherent, &mitigation_by(&mitigations_of(r), &controls))
+                };
+                (inherent, factors, residual)
             };
-            let (inherent, factors) =
-                absorbed
-                    .iter()
-                    .map(|r| score(r, true))
-                    .fold(score(rule, false), |best, next| {
-                        if severity(&next) > severity(&best) {
-                            next
-                        } else {
-                            best
-                        }
-                    });
+            let (inherent, factors, residual) = absorbed.iter().map(|r| rated_here(r, true)).fold(
+                rated_here(rule, false),
+                |best, next| {
+                    if (next.2.score, next.0.score) > (best.2.score, best.0.score) {
+                        next
+                    } else {
+                        best
+                    }
+                },
+            );
             let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
-            let residual = residual_of(&inherent, &mitigation);
             let (status, reason) = status_of(&mitigation);
             let tier = match rule.file.tier {
                 Tier::Hygiene if stated.contains(&rule.id()) => Tier::Threat,

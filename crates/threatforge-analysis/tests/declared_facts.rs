@@ -1002,3 +1002,24 @@ flows:
     );
     assert!(threat(&analysis, "direct-data-store-access-from-outside:logs").is_none());
 }
+
+#[test]
+fn a_gateway_passes_model_calls_on_and_the_service_behind_bounds_them() {
+    let analysis = analyzed(
+        "system: { name: school }
+data:
+  chat: { classification: internal }
+components:
+  pupil: { technology: browser, exposure: internet, traits: [open-sign-up] }
+  gateway: { technology: api-gateway, exposure: internet }
+  tutor: { technology: api-service, processes: [chat] }
+  model: { technology: llm-service, exposure: internet, traits: [third-party] }
+flows:
+  - pupil -> gateway: { protocol: https, authentication: token, data: [chat], returns: [chat] }
+  - gateway -> tutor: { protocol: https, authentication: token, data: [chat], returns: [chat] }
+  - tutor -> model: { protocol: https, authentication: api-key, data: [chat], returns: [chat] }
+",
+    );
+    open(&analysis, "llm-denial-of-wallet:tutor");
+    assert!(threat(&analysis, "llm-denial-of-wallet:gateway").is_none());
+}
