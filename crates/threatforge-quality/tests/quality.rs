@@ -33,6 +33,7 @@ fn the_quality_models_hold_the_baseline() {
             "online-shop",
             "rag-assistant",
             "saas-api",
+            "school-platform",
             "serverless-marketplace",
             "water-plant",
             "workforce-it"
@@ -74,7 +75,7 @@ fn the_json_report_has_every_model_and_no_regression() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(15));
+    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(16));
     assert_eq!(report["baseline"]["regressions"], serde_json::json!([]));
     let totals = &report["suite"]["totals"]["metrics"];
     assert!(
