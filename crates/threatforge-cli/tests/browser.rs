@@ -952,11 +952,17 @@ fn the_dashboard_works_in_a_browser() {
     let model_dir = dir.path().join("model");
     std::fs::create_dir(&model_dir).expect("mkdir");
     let model = model_dir.join("threatforge.yaml");
-    // A second flow from the portal to the database: one line in the diagram for both.
-    let merged = hostile_model().replace(
-        "returns: [records] }\n",
-        "returns: [records] }\n  - portal -> db: { id: backups, protocol: postgres-tls, authentication: credentials, data: [records] }\n",
-    );
+    // A second flow from the portal to the database: one line in the diagram for both. The
+    // portal also parses XML: one threat more, so that the register has two pages of two.
+    let merged = hostile_model()
+        .replace(
+            "returns: [records] }\n",
+            "returns: [records] }\n  - portal -> db: { id: backups, protocol: postgres-tls, authentication: credentials, data: [records] }\n",
+        )
+        .replace(
+            "technology: web-application, processes: [records] }",
+            "technology: web-application, traits: [parses-xml], processes: [records] }",
+        );
     assert_ne!(merged, hostile_model());
     std::fs::write(&model, merged).expect("write");
     let server = support::Server::start(&model);
