@@ -565,3 +565,29 @@ flows:
     );
     assert!(maps.is_open());
 }
+
+/// The recipient is the third party the data goes to, on a flow it calls in on too: a tool
+/// that calls in through the CDN and is handed class rosters back is the same party the platform
+/// sends launches to, not the CDN (which passes the call on).
+#[test]
+fn data_a_third_party_reads_back_groups_with_what_it_is_sent() {
+    let analysis = analyzed(
+        "system: { name: school }
+data:
+  launch: { classification: confidential, categories: [personal, children] }
+  grades: { classification: confidential, categories: [personal, children] }
+components:
+  tools: { technology: partner-system, exposure: internet }
+  cdn: { technology: cdn, exposure: internet }
+  lti: { technology: api-service, processes: [launch, grades] }
+flows:
+  - lti -> tools: { protocol: https, authentication: signature, data: [launch] }
+  - tools -> cdn: { id: ags, protocol: https, authentication: token, data: [grades], returns: [launch] }
+  - cdn -> lti: { protocol: https, authentication: token, data: [grades], returns: [launch] }
+",
+    );
+    let found = of_rule(&analysis, "personal-data-shared-with-third-party");
+    let ids: Vec<String> = found.iter().map(|t| t.id.to_string()).collect();
+    assert_eq!(ids, ["personal-data-shared-with-third-party:tools"]);
+    assert_eq!(member_ids(found[0]), ["ags", "lti->tools"]);
+}
