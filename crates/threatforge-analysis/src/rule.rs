@@ -97,8 +97,9 @@ pub enum Group {
     /// commissioning protocol to each kind of device it sets up).
     Source,
     /// For a flow rule: one threat per component its flows' data goes to, `<rule>:<component>`:
-    /// the target where the flow sends data, the source where it only returns some (the party
-    /// every service hands people's data to, whichever side starts the call).
+    /// a third party the flow sends to (not a forwarder passing it on), else a third party that
+    /// calls in and is handed data back, else the target, or the source where the flow only
+    /// returns data (the party every service hands people's data to, whichever side calls).
     Recipient,
 }
 

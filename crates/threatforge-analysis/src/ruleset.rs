@@ -783,6 +783,23 @@ impl RuleCompiler<'_> {
                 .with_help("use `group` for a rule's own threats; `threat_group` groups the findings `threat_when` makes threats"),
             );
         }
+        // The grouper keys a group by `<rule>:<key>`: a threat group and a checklist group of one
+        // rule grouped alike would get one id and fold into one entry, the threats lost in the
+        // checklist line (or the line in the threat).
+        if file.threat_group.is_some() && file.threat_group == file.group {
+            let same = by_end(file.group).unwrap_or("model");
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidRule,
+                    format!("`threat_group: {same}` the same as `group: {same}`"),
+                )
+                .with_label(
+                    file.id.span,
+                    "its threats and its checklist line would share one id",
+                )
+                .with_help("group the findings `threat_when` makes threats another way, or leave `threat_group` out so that they stay one per element"),
+            );
+        }
         let grouped_by_end = (by_end(file.group).map(|end| ("group", end)))
             .or(by_end(file.threat_group).map(|end| ("threat_group", end)));
         if let Some((key, end)) = grouped_by_end
@@ -1876,6 +1893,11 @@ mod tests {
             ["`threat_group` without `threat_when` on a hygiene rule"]
         );
         assert!(messages("tier: hygiene\nthreat_when: 'true'\nthreat_group: model").is_empty());
+        // Grouped as the checklist line is: one id for both.
+        assert_eq!(
+            messages("tier: hygiene\nthreat_when: 'true'\ngroup: model\nthreat_group: model"),
+            ["`threat_group: model` the same as `group: model`"]
+        );
         // Grouping by a flow's ends needs a flow rule.
         assert_eq!(
             messages("tier: hygiene\nthreat_when: 'true'\nthreat_group: recipient"),
