@@ -1023,3 +1023,25 @@ flows:
     open(&analysis, "llm-denial-of-wallet:tutor");
     assert!(threat(&analysis, "llm-denial-of-wallet:gateway").is_none());
 }
+
+#[test]
+fn an_agreement_alone_does_not_settle_health_data_sent_to_a_messaging_vendor() {
+    let model = "system: { name: school }
+data:
+  alert: { classification: confidential, categories: [CATEGORIES] }
+components:
+  notifier: { technology: worker, processes: [alert] }
+  mail-vendor: { technology: saas, exposure: internet }
+flows:
+  - notifier -> mail-vendor: { protocol: https, authentication: api-key, data: [alert], controls: [processing-agreement] }
+";
+    let id = "personal-data-shared-with-third-party:mail-vendor";
+    let contact = analyzed(&model.replace("CATEGORIES", "personal, children"));
+    not_open(&contact, id);
+    let health = analyzed(&model.replace("CATEGORIES", "personal, children, health"));
+    open(&health, id);
+    assert_eq!(
+        missing(&health, id),
+        ["data-minimization|pseudonymization|anonymization"]
+    );
+}

@@ -83,7 +83,7 @@ rules! {
     "missing-identity-provider-isolation", "Missing Identity Provider Isolation", ElevationOfPrivilege, 1008 => ["identity-provider-not-isolated": C(ANY)];
     "missing-identity-store", "Missing Identity Store", Spoofing, 287 => ["missing-identity-store": M, "identity-store-on-shared-database": C(STORE)];
     "missing-network-segmentation", "Missing Network Segmentation", ElevationOfPrivilege, 1008 => ["sensitive-store-without-network-segmentation": C(STORE), "delivery-system-not-isolated": C(PROC), "identity-provider-not-isolated": C(ANY), "secrets-vault-not-isolated": C(PROC_STORE)];
-    "missing-vault", "Missing Vault (Secret Storage)", InformationDisclosure, 522 => ["static-secrets-without-vault": C(PROC)];
+    "missing-vault", "Missing Vault (Secret Storage)", InformationDisclosure, 522 => ["static-secrets-without-vault": C(PROC), "missing-secrets-vault": M];
     "missing-vault-isolation", "Missing Vault Isolation", ElevationOfPrivilege, 1008 => ["secrets-vault-not-isolated": C(PROC_STORE)];
     "missing-waf", "Missing Web Application Firewall (WAF)", Tampering, 1008 => ["missing-web-application-firewall": C(PROC)];
     "mixed-targets-on-shared-runtime", "Mixed Targets on Shared Runtime", ElevationOfPrivilege, 1008 => ["mixed-targets-on-shared-runtime": R];

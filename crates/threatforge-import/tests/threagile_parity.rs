@@ -768,6 +768,19 @@ trust_boundaries:
             ("technology: cms", "technology: web-server"),
         ),
     ),
+    // The service reads its database naming no login, and the model has no vault: where the
+    // database's password lives is not shown.
+    case(
+        "missing-vault",
+        "app",
+        r#"technical_assets:
+  App: { id: app, type: process, technology: web-service-rest, data_assets_processed: [orders],
+    communication_links: { Read: { target: db, protocol: jdbc-encrypted, authentication: none, authorization: none, data_assets_received: [orders] } } }
+  DB: { id: db, type: datastore, technology: database, data_assets_stored: [orders] }
+  Keys: { id: keys, type: datastore, technology: file-server, data_assets_stored: [orders] }
+"#,
+        ("technology: file-server", "technology: vault"),
+    ),
     // No vault in a model with secrets.
     differs(
         Expect::DoesNotFire,
@@ -883,7 +896,7 @@ shared_runtimes:
     communication_links: { Files: { target: files, protocol: nfs, authentication: credentials, authorization: technical-user, data_assets_received: [orders] } } }
   Files: { id: files, type: datastore, technology: file-server, data_assets_stored: [orders] }
 "#,
-            ("technology: file-server", "technology: database"),
+            ("technology: file-server", "technology: vault"),
         ),
     ),
     // A build pipeline writing to a production asset: Threagile reports it at the target,
