@@ -549,9 +549,10 @@ fn evaluate_element<'w>(
             .map_or_else(|| rule.shared.mitigations.clone(), |(_, m)| m.clone())
     };
     // A superseded rule whose own controls are all in place stays a threat of its own, mitigated:
-    // absorbed, it would be named as a consequence the element is in fact protected from.
-    // Asked only of a rule another fired rule supersedes, so the hot path of elements without
-    // superseding rules pays nothing for it.
+    // absorbed, it would be named as a consequence the element is in fact protected from. So
+    // does a superseding rule whose own controls are all in place: the consequence it would
+    // absorb is left open under its own rule. Asked only of rules where one fired rule
+    // supersedes another, so the hot path of elements without superseding rules pays nothing.
     let mitigated = |rule: &Rule| {
         mitigation_by(&mitigations_of(rule), &candidate.controls).coverage == Coverage::Full
     };
@@ -680,15 +681,18 @@ fn evaluate_element<'w>(
 
 /// Removes the fired rules that another fired rule supersedes, and returns, per remaining rule in
 /// order, the rules it absorbed. Only a rule that fired absorbs: a team that disables the root
-/// rule gets the specific ones back. A rule for which `mitigated` holds is never absorbed.
+/// rule gets the specific ones back. A rule for which `mitigated` holds is never absorbed, nor
+/// absorbs.
 fn absorb_superseded<'r>(
     fired: &mut Vec<(&'r Rule, Box<str>)>,
     mitigated: impl Fn(&Rule) -> bool,
 ) -> Vec<Vec<&'r Rule>> {
+    // A login without a second factor, where throttling and bot detection answer credential
+    // stuffing, is the element's open threat; the stuffing is closed.
     let superseded_by = |rule: &Rule| {
-        fired
-            .iter()
-            .position(|(r, _)| r.file.supersedes.iter().any(|s| s.value == rule.id()))
+        fired.iter().position(|(r, _)| {
+            r.file.supersedes.iter().any(|s| s.value == rule.id()) && !mitigated(r)
+        })
     };
     let direct: Vec<Option<usize>> = fired
         .iter()

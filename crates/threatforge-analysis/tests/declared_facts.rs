@@ -1035,7 +1035,7 @@ components:
 flows:
   - notifier -> mail-vendor: { protocol: https, authentication: api-key, data: [alert], controls: [processing-agreement] }
 ";
-    let id = "personal-data-shared-with-third-party:mail-vendor";
+    let id = "personal-data-shared-with-third-party:notifier->mail-vendor";
     let contact = analyzed(&model.replace("CATEGORIES", "personal, children"));
     not_open(&contact, id);
     let health = analyzed(&model.replace("CATEGORIES", "personal, children, health"));

@@ -249,6 +249,31 @@ flows:
     );
 }
 
+/// On confidential data the missing second factor is a threat of its own. Where bot detection and
+/// throttling close the stuffing, the second factor stays open under its own rule: the closed
+/// root cause does not carry it as an open threat.
+#[test]
+fn a_closed_root_cause_leaves_the_consequence_it_would_absorb_to_its_own_rule() {
+    let analysis = support::analyzed(
+        "system: { name: portal }
+data:
+  accounts: { classification: confidential }
+components:
+  customer: { technology: browser, exposure: internet }
+  portal: { technology: web-application, processes: [accounts], controls: [anti-automation, account-lockout] }
+flows:
+  - customer -> portal: { protocol: https, authentication: credentials, authorization: user, returns: [accounts] }
+",
+    );
+    let stuffing = support::threat(&analysis, "credential-stuffing-and-brute-force:portal")
+        .expect("stuffing is found");
+    assert!(!stuffing.is_open(), "{:?}", stuffing.status);
+    assert!(stuffing.absorbed.is_empty(), "{:?}", stuffing.absorbed);
+    let second = support::threat(&analysis, "missing-second-factor:portal")
+        .expect("the second factor is its own threat");
+    assert!(second.is_open(), "{:?}", second.status);
+}
+
 /// Chargers that speak plain WebSocket with basic auth, through a load balancer that passes the
 /// connection on as it came: one exposure, reported on the hop in, which names the hop on.
 const PASSED_ON: &str = "system: { name: charging }

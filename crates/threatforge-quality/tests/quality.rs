@@ -25,6 +25,7 @@ fn the_quality_models_hold_the_baseline() {
             "crypto-exchange",
             "data-platform",
             "delivery-marketplace",
+            "esign-platform",
             "game-platform",
             "hospital",
             "iot-fleet",
@@ -75,7 +76,7 @@ fn the_json_report_has_every_model_and_no_regression() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(16));
+    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(17));
     assert_eq!(report["baseline"]["regressions"], serde_json::json!([]));
     let totals = &report["suite"]["totals"]["metrics"];
     assert!(
