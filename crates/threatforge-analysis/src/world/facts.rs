@@ -41,6 +41,7 @@ pub struct ComponentFacts {
     pub outbound: Vec<usize>,
     /// Indexes of every data asset it processes, stores, sends or receives, in model order.
     pub data: Vec<usize>,
+    /// The runtime it runs on; of several, the last that shares machines, else the last.
     pub runtime: Option<usize>,
     pub untrusted_source: bool,
     /// It pulls data from an untrusted source that outsiders write (a supplier's feed, a pull
@@ -239,10 +240,18 @@ pub(crate) fn derive(model: &Model) -> Facts {
 
     let clients = person_clients(model, &mut facts.components);
 
+    // A component on several runtimes takes the last that shares machines with others (a host,
+    // a virtual machine, a cluster) over one that shares only permissions (a cloud account's
+    // role) or an isolated platform: what its runtime is read for (peers a foothold or a load
+    // reaches, a node to escape to) is the machines. Else the last it is on.
     for (r, runtime) in model.runtimes.values().enumerate() {
         for member in &runtime.runs {
             if let Some(c) = model.components.get_index_of(&member.value) {
-                facts.components[c].runtime = Some(r);
+                let seat = &mut facts.components[c].runtime;
+                let shares_nodes = |r: usize| model.runtimes[r].kind.shares_nodes();
+                if seat.is_none_or(|held| shares_nodes(r) || !shares_nodes(held)) {
+                    *seat = Some(r);
+                }
             }
         }
     }

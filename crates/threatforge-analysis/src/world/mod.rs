@@ -1419,6 +1419,33 @@ runtimes:
     }
 
     #[test]
+    fn a_component_on_several_runtimes_runs_on_the_machines_it_shares() {
+        let model = crate::world::facts::tests::model_of(
+            "system: { name: t }
+components:
+  api: { technology: api-service }
+  converter: { technology: worker }
+  search: { technology: api-service }
+runtimes:
+  k8s: { kind: cluster, runs: [api, converter, search] }
+  pod: { kind: host, runs: [api, converter] }
+  role: { kind: cloud-account, runs: [api, converter, search] }
+",
+        );
+        let world = World::new(&model);
+        let runtime = |id: &str| {
+            let i = model.components.get_index_of(id).expect("component");
+            match world.component_field(i, Field::Runtime) {
+                Some(Value::Str(s)) => s.to_owned(),
+                other => panic!("{id}: {other:?}"),
+            }
+        };
+        assert_eq!(runtime("api"), "pod");
+        assert_eq!(runtime("converter"), "pod");
+        assert_eq!(runtime("search"), "k8s");
+    }
+
+    #[test]
     fn foothold_and_stake_rank_what_an_outsider_gets_first_and_what_it_is_worth() {
         let model = crate::world::facts::tests::model_of(
             "system: { name: t }
