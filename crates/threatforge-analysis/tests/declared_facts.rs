@@ -1045,3 +1045,26 @@ flows:
         ["data-minimization|pseudonymization|anonymization"]
     );
 }
+
+#[test]
+fn a_test_webhook_the_team_s_own_service_sends_is_no_outside_fetch() {
+    let model = "system: { name: esign }
+data:
+  config: { classification: confidential }
+  log: { classification: internal }
+components:
+  admin: { technology: api-service, processes: [config, log] }
+  delivery: { technology: worker, processes: [config, log] }
+  receivers: { technology: partner-system, exposure: internet }
+flows:
+  - admin -> delivery: { name: Test webhook, protocol: https, authentication: client-certificate, data: [config], returns: [log] }
+  - admin -> receivers: { name: NAME, protocol: https, authentication: api-key, data: [config] }
+";
+    let id = "possible-server-side-request-forgery:admin";
+    let internal = analyzed(&model.replace("NAME", "Usage report"));
+    // A line of the checklist (egress filtering for any service that calls out), not a threat.
+    assert!(internal.threats.iter().all(|t| t.id != id));
+    assert!(internal.hygiene.iter().any(|t| t.id == id));
+    let outside = analyzed(&model.replace("NAME", "Order webhook"));
+    open(&outside, id);
+}
