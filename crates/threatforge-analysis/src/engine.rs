@@ -41,6 +41,7 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
     let mut analysis = Analysis::default();
     let inherited = crate::world::reach::inherited_controls(&world);
     let outbound = crate::world::reach::outbound_controls(&world);
+    let recipient = crate::world::reach::recipient_controls(&world);
 
     let disabled: Vec<&str> = model
         .rules
@@ -97,7 +98,8 @@ pub fn analyze_with(model: &Model, rules: &RuleSet, options: &Options) -> Analys
             let results: Vec<Evaluated> = chunk
                 .par_iter()
                 .map(|&index| {
-                    let candidate = candidate(&world, element, index, &inherited, &outbound);
+                    let candidate =
+                        candidate(&world, element, index, &inherited, &outbound, &recipient);
                     evaluate_element(&world, &budget, &candidate, &for_element, explain, reasons)
                 })
                 .collect();
@@ -256,6 +258,7 @@ fn candidate<'m>(
     index: usize,
     inherited: &'m [Vec<(&'m str, usize)>],
     outbound: &'m [Vec<&'m str>],
+    recipient: &'m [Vec<&'m str>],
 ) -> Candidate<'m> {
     let model = world.model;
     let facts = &world.facts;
@@ -320,6 +323,13 @@ fn candidate<'m>(
                         .iter()
                         .map(|x| x.value.as_str()),
                 );
+            }
+            if let Some(party) = crate::world::reach::party_of(world, index) {
+                for control in &recipient[party] {
+                    if !controls.contains(control) {
+                        controls.push(control);
+                    }
+                }
             }
             let own = controls.len();
             let sender = facts.flows[index]

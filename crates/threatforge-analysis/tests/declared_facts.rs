@@ -1068,3 +1068,28 @@ flows:
     let outside = analyzed(&model.replace("NAME", "Order webhook"));
     open(&outside, id);
 }
+
+#[test]
+fn a_processing_agreement_is_with_the_party_on_every_flow_to_it() {
+    let model = "system: { name: school }
+data:
+  video: { classification: confidential, categories: [personal, children] }
+components:
+  pupil-web: { technology: single-page-app, processes: [video] }
+  lessons: { technology: api-service, processes: [video] }
+  webrtc: { technology: saas, exposure: internet }
+  recorder: { technology: saas, exposure: internet }
+flows:
+  - lessons -> webrtc: { protocol: https, authentication: api-key, data: [video], controls: [processing-agreement] }
+  - pupil-web -> webrtc: { protocol: https, authentication: token, data: [video] }
+  - pupil-web -> recorder: { protocol: https, authentication: token, data: [video] }
+";
+    let analysis = analyzed(model);
+    let id = "personal-data-shared-with-third-party:pupil-web->webrtc";
+    assert!(threat(&analysis, id).is_some(), "{id} is found");
+    not_open(&analysis, id);
+    open(
+        &analysis,
+        "personal-data-shared-with-third-party:pupil-web->recorder",
+    );
+}

@@ -70,6 +70,10 @@ pub enum ControlReach {
     /// component sends (only the fields needed, pseudonyms, tokens instead of card numbers), so a
     /// rule about what a flow hands over counts it there.
     Outbound,
+    /// Declared on a flow, it holds on every flow to the same component: it is an agreement with
+    /// the party that receives (a data processing agreement covers whatever the team sends that
+    /// processor, on whichever flow the model happens to name it).
+    Recipient,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,7 +3,8 @@
 //! components behind it too, and their threats count it as in place; a practice of the pipeline
 //! (dependency scanning declared on the build system or its scanner) holds for what it builds;
 //! what shapes the data a component sends (`reach: outbound`: minimization, pseudonyms, tokens)
-//! holds on every flow out of it.
+//! holds on every flow out of it; an agreement with the party a flow goes to (`reach:
+//! recipient`: a processing agreement) holds on every flow to that party.
 //!
 //! A component is behind a holder of control C when at least one flow reaches it from a
 //! forwarding component that holds C, and every flow into it from an actor or a forwarding
@@ -39,6 +40,40 @@ pub(crate) fn outbound_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
                 .collect()
         })
         .collect()
+}
+
+/// The party a flow's agreements are with: the third party at either end (a vendor the team
+/// sends to, a partner's app that reads back), else its target.
+pub(crate) fn party_of(world: &World, flow: usize) -> Option<usize> {
+    let facts = &world.facts.flows[flow];
+    let third_party = |c: usize| world.traits(c).contains(&"third-party");
+    match (facts.source, facts.target) {
+        (_, Some(t)) if third_party(t) => Some(t),
+        (Some(s), _) if third_party(s) => Some(s),
+        (_, target) => target,
+    }
+}
+
+/// Per component, the agreements (`reach: recipient`) declared on any flow with it as the
+/// party, which hold on every such flow; empty for most components.
+pub(crate) fn recipient_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
+    let model = world.model;
+    let mut held: Vec<Vec<&'m str>> = vec![Vec::new(); model.components.len()];
+    for (i, flow) in model.flows.values().enumerate() {
+        let Some(target) = party_of(world, i) else {
+            continue;
+        };
+        for control in &flow.controls {
+            let name = control.value.as_str();
+            let agreement = catalog()
+                .control(name)
+                .is_some_and(|x| x.reach == ControlReach::Recipient);
+            if agreement && !held[target].contains(&name) {
+                held[target].push(name);
+            }
+        }
+    }
+    held
 }
 
 /// Per component, the controls it holds through what fronts it, each with the index of the
@@ -83,7 +118,10 @@ pub(crate) fn inherited_controls<'m>(world: &World<'m>) -> Vec<Vec<(&'m str, usi
         .filter_map(|name| match catalog().control(name)?.reach {
             ControlReach::Fronted => Some((name, edge_inbound.as_slice())),
             ControlReach::Browser => Some((name, browser_inbound.as_slice())),
-            ControlReach::Itself | ControlReach::Pipeline | ControlReach::Outbound => None,
+            ControlReach::Itself
+            | ControlReach::Pipeline
+            | ControlReach::Outbound
+            | ControlReach::Recipient => None,
         })
         .collect();
 
