@@ -697,8 +697,6 @@ fn absorb_superseded<'r>(
     fired: &mut Vec<(&'r Rule, Box<str>)>,
     mitigated: impl Fn(&Rule) -> bool,
 ) -> Vec<Vec<&'r Rule>> {
-    // A login without a second factor, where throttling and bot detection answer credential
-    // stuffing, is the element's open threat; the stuffing is closed.
     let superseded_by = |rule: &Rule| {
         fired.iter().position(|(r, _)| {
             r.file.supersedes.iter().any(|s| s.value == rule.id()) && !mitigated(r)

@@ -1300,7 +1300,7 @@ flows:
     assert_eq!(write.inherent.impact, 4);
 }
 
-/// `likelihood_when`: SMS codes sent by the component that also handles where money goes
+/// `likelihood_when`: SMS codes sent by the component that also writes where money goes
 /// (payees, withdrawal addresses) are rated a step likelier, and the factor says why.
 #[test]
 fn sms_codes_that_guard_money_movement_are_rated_likelier() {
@@ -1314,9 +1314,11 @@ data:
 components:
   app: {{ technology: mobile-app, exposure: internet }}
   auth: {{ technology: api-service, processes: [pin, otp, payees] }}
+  db: {{ technology: postgresql, stores: [payees] }}
   sms: {{ name: SMS gateway, technology: external-service, exposure: internet }}
 flows:
   - app -> auth: {{ protocol: https, authentication: credentials, data: [pin, otp, payees] }}
+  - auth -> db: {{ protocol: postgres-tls, authentication: credentials, data: [payees] }}
   - auth -> sms: {{ protocol: https, authentication: api-key, data: [otp] }}
 "
         )

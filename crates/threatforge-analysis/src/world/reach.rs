@@ -60,7 +60,7 @@ pub(crate) fn recipient_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
     let model = world.model;
     let mut held: Vec<Vec<&'m str>> = vec![Vec::new(); model.components.len()];
     for (i, flow) in model.flows.values().enumerate() {
-        let Some(target) = party_of(world, i) else {
+        let Some(party) = party_of(world, i) else {
             continue;
         };
         for control in &flow.controls {
@@ -68,8 +68,8 @@ pub(crate) fn recipient_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
             let agreement = catalog()
                 .control(name)
                 .is_some_and(|x| x.reach == ControlReach::Recipient);
-            if agreement && !held[target].contains(&name) {
-                held[target].push(name);
+            if agreement && !held[party].contains(&name) {
+                held[party].push(name);
             }
         }
     }
