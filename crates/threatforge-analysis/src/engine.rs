@@ -324,7 +324,10 @@ fn candidate<'m>(
                         .map(|x| x.value.as_str()),
                 );
             }
-            if let Some(party) = crate::world::reach::party_of(world, index) {
+            let party = (!recipient.is_empty())
+                .then(|| crate::world::reach::party_of(world, index))
+                .flatten();
+            if let Some(party) = party {
                 for control in &recipient[party] {
                     if !controls.contains(control) {
                         controls.push(control);

@@ -302,27 +302,9 @@ fn key_of<'m>(
             let flow = model.flows.get(&*threat.element.id)?;
             Some((Element::Component, flow.source.value.as_str()))
         }
-        // The party the data goes to: a third party the flow sends to (not a CDN or proxy
-        // passing it on), else a third party that reads it back (a partner's tool calling in and
-        // given rosters), else the end the data travels to.
         Group::Recipient if threat.element.kind == Element::Flow => {
             let flow = model.flows.get(&*threat.element.id)?;
-            let third_party = |id: &str| {
-                model
-                    .components
-                    .get(id)
-                    .is_some_and(|c| c.has_trait("third-party") && !c.has_trait("forwards-traffic"))
-            };
-            let end = if third_party(&flow.target.value) {
-                &flow.target
-            } else if third_party(&flow.source.value)
-                || (flow.data.is_empty() && !flow.returns.is_empty())
-            {
-                &flow.source
-            } else {
-                &flow.target
-            };
-            Some((Element::Component, end.value.as_str()))
+            Some((Element::Component, model.recipient_of(flow)))
         }
         Group::Target | Group::Source | Group::Recipient => None,
     }

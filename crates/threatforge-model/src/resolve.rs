@@ -142,6 +142,26 @@ impl Flow {
 }
 
 impl Model {
+    /// The party a flow's data goes to: a third party it sends to (not a CDN or proxy passing it
+    /// on), else a third party at its source (a partner's tool calling in and given data back),
+    /// else the end the data travels to (the source where the flow only returns data). Grouping
+    /// threats by recipient and a processing agreement's reach both read it.
+    pub fn recipient_of<'f>(&self, flow: &'f Flow) -> &'f str {
+        let third_party = |id: &str| {
+            self.components
+                .get(id)
+                .is_some_and(|c| c.has_trait("third-party") && !c.has_trait("forwards-traffic"))
+        };
+        let (source, target) = (flow.source.value.as_str(), flow.target.value.as_str());
+        if third_party(target) {
+            target
+        } else if third_party(source) || (flow.data.is_empty() && !flow.returns.is_empty()) {
+            source
+        } else {
+            target
+        }
+    }
+
     /// A component's criticality: as declared; else what the data it processes or stores asks
     /// for (the highest availability rating among it, medium when it handles none), never above
     /// the system's. Criticality counts where it is declared or follows from the data, not

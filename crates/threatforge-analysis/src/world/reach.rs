@@ -42,36 +42,41 @@ pub(crate) fn outbound_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
         .collect()
 }
 
-/// The party a flow's agreements are with: the third party at either end (a vendor the team
-/// sends to, a partner's app that reads back), else its target.
+/// The component a flow's agreements are with: the party its data goes to
+/// (`Model::recipient_of`, as threats grouped by recipient read it).
 pub(crate) fn party_of(world: &World, flow: usize) -> Option<usize> {
-    let facts = &world.facts.flows[flow];
-    let third_party = |c: usize| world.traits(c).contains(&"third-party");
-    match (facts.source, facts.target) {
-        (_, Some(t)) if third_party(t) => Some(t),
-        (Some(s), _) if third_party(s) => Some(s),
-        (_, target) => target,
-    }
+    let model = world.model;
+    let flow = &model.flows[flow];
+    model.components.get_index_of(model.recipient_of(flow))
 }
 
 /// Per component, the agreements (`reach: recipient`) declared on any flow with it as the
-/// party, which hold on every such flow; empty for most components.
+/// party, which hold on every such flow; an empty list where no flow declares one.
 pub(crate) fn recipient_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
     let model = world.model;
     let mut held: Vec<Vec<&'m str>> = vec![Vec::new(); model.components.len()];
     for (i, flow) in model.flows.values().enumerate() {
-        let Some(party) = party_of(world, i) else {
-            continue;
-        };
-        for control in &flow.controls {
-            let name = control.value.as_str();
-            let agreement = catalog()
-                .control(name)
-                .is_some_and(|x| x.reach == ControlReach::Recipient);
-            if agreement && !held[party].contains(&name) {
+        let agreements = flow
+            .controls
+            .iter()
+            .map(|x| x.value.as_str())
+            .filter(|&name| {
+                catalog()
+                    .control(name)
+                    .is_some_and(|x| x.reach == ControlReach::Recipient)
+            });
+        for name in agreements {
+            let Some(party) = party_of(world, i) else {
+                break;
+            };
+            if !held[party].contains(&name) {
                 held[party].push(name);
             }
         }
+    }
+    // Empty where no flow declares one (most models), so that no flow looks its party up.
+    if held.iter().all(Vec::is_empty) {
+        held.clear();
     }
     held
 }
