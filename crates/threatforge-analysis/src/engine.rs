@@ -475,7 +475,10 @@ fn evaluate_element<'w>(
                         Vec::new()
                     };
                     // Unknown members are an empty list, so the explanation still renders.
-                    let listed = match evaluator.run(expression).map(|v| members(world, &v)) {
+                    let listed = match evaluator
+                        .run_for_same_rule(expression)
+                        .map(|v| members(world, &v))
+                    {
                         Ok(Some((found, listed))) => {
                             members_of.push((rule.id(), found));
                             listed
@@ -513,7 +516,9 @@ fn evaluate_element<'w>(
                 // Whether one of the rule's `*_when` conditions holds here: one that fails to
                 // evaluate holds nowhere, and its error is the rule's (an exhausted budget is
                 // reported once for the run).
-                let mut holds = |when: &'w crate::cel::eval::Expression| match evaluator.run(when) {
+                let mut holds = |when: &'w crate::cel::eval::Expression| match evaluator
+                    .run_for_same_rule(when)
+                {
                     Ok(Value::Bool(holds)) => holds,
                     Ok(_) => false,
                     Err(_) if budget.exhausted() => false,
@@ -974,7 +979,7 @@ fn fill<'w>(
             Segment::Text(text) => raw.push_str(text),
             Segment::Expr(node, at) => {
                 let before = raw.len();
-                match evaluator.run(node) {
+                match evaluator.run_for_same_rule(node) {
                     Ok(value) => display_into(world, &value, raw, limit),
                     Err(_) => raw.push('?'),
                 }
@@ -982,7 +987,8 @@ fn fill<'w>(
                     empty.get_or_insert(*at);
                 }
             }
-            Segment::If(condition, then, otherwise) => match evaluator.run(condition) {
+            Segment::If(condition, then, otherwise) => match evaluator.run_for_same_rule(condition)
+            {
                 Ok(Value::Bool(true)) => fill(world, evaluator, then, raw, empty, limit),
                 Ok(Value::Bool(false)) => fill(world, evaluator, otherwise, raw, empty, limit),
                 _ => raw.push('?'),

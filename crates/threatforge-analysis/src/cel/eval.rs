@@ -11,6 +11,7 @@
 //! team rule ends soon.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 
@@ -56,6 +57,9 @@ enum Node {
     NotStrictlyFalse(Box<Node>),
     List(Vec<Node>),
     Comprehension(Box<Comprehension>),
+    /// A comprehension over the element's `zone_peers` or `runtime_peers` whose test reads the
+    /// peer alone: made once for the group and shared (see `PeerFilter`).
+    PeerFilter(Box<PeerFilter>),
     /// A use of one of the rule's definitions (`let:`): the arguments, evaluated where it is used,
     /// go into the slots from `base` on, where the body written in at this use reads them.
     Call(Box<Call>),
@@ -81,6 +85,33 @@ struct Comprehension {
     /// The slot of the accumulator; the element is the next one.
     slot: usize,
 }
+
+/// `component.zone_peers.filter(p, t)`, `.exists(p, t)` or `.all(p, t)` where the test `t`
+/// reads nothing but `p` (and what it binds itself): which members of the group pass the test is
+/// the same for every member, so it is worked out for the first and kept by the world
+/// (`World::shared_filter`); each member's value is then that list without itself. Work on a
+/// zone of n components is n tests, not n squared.
+#[derive(Debug)]
+struct PeerFilter {
+    /// The comprehension as written: evaluated as such where the element is no component, or
+    /// where the test fails on some member (CEL's errors are then the comprehension's own).
+    comprehension: Comprehension,
+    /// `zone_peers` or `runtime_peers`.
+    field: Field,
+    test: PeerTest,
+    /// This filter's own number, which the world keeps its lists by.
+    key: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PeerTest {
+    Filter,
+    Exists,
+    All,
+}
+
+/// Numbers the peer filters of every rule compiled in this process.
+static PEER_FILTERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 #[derive(Debug)]
 enum Step {
@@ -257,14 +288,14 @@ impl Compiler<'_> {
                 self.scopes.pop();
                 let result = self.node(&c.result)?;
                 self.scopes.pop();
-                Node::Comprehension(Box::new(Comprehension {
+                peer_filter(Comprehension {
                     range,
                     init,
                     condition,
                     step,
                     result,
                     slot,
-                }))
+                })
             }
             Expr::Map(_) | Expr::Struct(_) | Expr::Unspecified => {
                 return Err("map and message literals are not supported".to_owned());
@@ -421,12 +452,22 @@ impl<'w> Evaluator<'w> {
     /// Evaluates an expression from a fresh start (the element only, a full budget for the
     /// evaluation; the run's iterations go on counting).
     pub(crate) fn run(&mut self, expression: &'w Expression) -> Result<Value<'w>> {
+        self.memos.clear();
+        self.run_for_same_rule(expression)
+    }
+
+    /// Evaluates another expression of the rule whose expression `run` evaluated last (its
+    /// `members`, an explanation's parts, a `*_when` condition), keeping the values its
+    /// definitions without parameters took: they read only the element, so they are the same.
+    /// An explanation made each of its parts work out the rule's lists again (a store among
+    /// thousands of peers listed them once per sentence that names or counts them).
+    #[inline]
+    pub(crate) fn run_for_same_rule(&mut self, expression: &'w Expression) -> Result<Value<'w>> {
         self.slots.truncate(self.bound);
         self.steps = 0;
         self.allocated = 0;
         self.nesting = 0;
         self.breached = false;
-        self.memos.clear();
         self.budget.check_spent()?;
         let value = self.eval(&expression.0);
         // Iterations are added to the run's count in batches, also across evaluations (full
@@ -548,7 +589,7 @@ impl<'w> Evaluator<'w> {
             Node::And(a, b) => {
                 // CEL's logical operators are commutative over errors: false wins.
                 let left = self.boolean(a);
-                if left == Ok(false) {
+                if matches!(left, Ok(false)) {
                     return Ok(Value::Bool(false));
                 }
                 match (left, self.boolean(b)) {
@@ -559,7 +600,7 @@ impl<'w> Evaluator<'w> {
             }
             Node::Or(a, b) => {
                 let left = self.boolean(a);
-                if left == Ok(true) {
+                if matches!(left, Ok(true)) {
                     return Ok(Value::Bool(true));
                 }
                 match (left, self.boolean(b)) {
@@ -666,6 +707,7 @@ impl<'w> Evaluator<'w> {
                 Ok(Value::List(List::Values(Rc::new(items))))
             }
             Node::Comprehension(c) => self.comprehension(c),
+            Node::PeerFilter(p) => self.peer_filter(p),
             Node::Call(call) => {
                 if let Some(Some(value)) = call.memo.and_then(|at| self.memos.get(at)) {
                     return Ok(value.clone());
@@ -707,6 +749,112 @@ impl<'w> Evaluator<'w> {
             left = apply(self, left, right)?;
         }
         Ok(left)
+    }
+
+    /// The value of a peer filter for the element: the group's shared list, made here if no
+    /// evaluation made it before, without the element itself. Kept out of `eval`, whose size
+    /// decides what the compiler writes into it on the hot path of every rule.
+    #[inline(never)]
+    fn peer_filter(&mut self, p: &'w PeerFilter) -> Result<Value<'w>> {
+        let Some(&Value::Obj(ObjKind::Component, own)) = self.slots.first() else {
+            return self.comprehension(&p.comprehension);
+        };
+        let Some((group, members)) = self.world.peer_group(own, p.field) else {
+            return self.comprehension(&p.comprehension);
+        };
+        let kept = match self.world.shared_filter(p.key, group) {
+            Some(kept) => kept,
+            None => match self.select_members(p, members)? {
+                Some(kept) => {
+                    let kept: Arc<[usize]> = kept.into();
+                    self.world.keep_shared_filter(p.key, group, kept.clone());
+                    kept
+                }
+                None => return self.comprehension(&p.comprehension),
+            },
+        };
+        // Both in ascending order: the element is found by halving.
+        let skip = kept.binary_search(&own).unwrap_or(kept.len());
+        let passing_peers = kept.len() - usize::from(skip < kept.len());
+        Ok(match p.test {
+            PeerTest::Filter => Value::List(List::Shared {
+                kind: ObjKind::Component,
+                items: kept,
+                skip,
+            }),
+            PeerTest::Exists => Value::Bool(passing_peers > 0),
+            PeerTest::All => Value::Bool(passing_peers == members.len() - 1),
+        })
+    }
+
+    /// The members that pass a peer filter's test, counted as the comprehension's iterations;
+    /// None where the test fails on one (not for want of budget), so that the comprehension
+    /// runs as written and its error, or the item that decides despite it, is CEL's.
+    fn select_members(
+        &mut self,
+        p: &'w PeerFilter,
+        members: &[usize],
+    ) -> Result<Option<Vec<usize>>> {
+        let c = &p.comprehension;
+        let test = match &c.step {
+            Step::Append(Some(test), _)
+            | Step::Decide {
+                predicate: test, ..
+            } => test,
+            Step::Append(None, _) | Step::Generic(_) => return Ok(None),
+        };
+        let max_nesting = self.budget.limits.max_nesting;
+        if self.nesting >= max_nesting {
+            let error = breach(
+                "comprehensions are nested",
+                format!("{} deep", self.nesting + 1),
+                max_nesting as u64,
+                "max-cel-nesting",
+            );
+            return Err(self.breach(error));
+        }
+        self.slots.truncate(c.slot);
+        self.slots.resize(c.slot + 2, Value::Null);
+        self.nesting += 1;
+        let mut kept = Vec::new();
+        let mut outcome = Ok(Some(()));
+        for &member in members {
+            self.pending += 1;
+            if self.pending >= FLUSH_EVERY {
+                let pending = std::mem::take(&mut self.pending);
+                if let Err(error) = self.budget.spend(pending) {
+                    outcome = Err(self.breach(error));
+                    break;
+                }
+            }
+            self.slots.truncate(c.slot + 2);
+            self.slots[c.slot + 1] = Value::Obj(ObjKind::Component, member);
+            match self.boolean(test) {
+                Ok(true) => {
+                    // Charged as the filter written out would be; the list is the world's after,
+                    // and evaluations that share it build nothing.
+                    if p.test == PeerTest::Filter
+                        && let Err(error) = self.charge_list(kept.len() + 1, 1)
+                    {
+                        outcome = Err(error);
+                        break;
+                    }
+                    kept.push(member);
+                }
+                Ok(false) => {}
+                Err(error) if self.breached => {
+                    outcome = Err(error);
+                    break;
+                }
+                Err(_) => {
+                    outcome = Ok(None);
+                    break;
+                }
+            }
+        }
+        self.nesting -= 1;
+        self.slots.truncate(c.slot);
+        outcome.map(|done| done.map(|()| kept))
     }
 
     fn comprehension(&mut self, c: &'w Comprehension) -> Result<Value<'w>> {
@@ -903,6 +1051,95 @@ fn contains<'w>(list: &List<'w>, element: &Value<'w>) -> bool {
 /// the same written out by hand): a boolean start, a step `accu || p` from false or `accu && p`
 /// from true, a loop condition that stops once the accumulator has flipped, and the accumulator
 /// as the result. Gives whether it is `exists`, and the predicate.
+/// A comprehension as a peer filter where it is one (see `PeerFilter`): its range is the
+/// element's `zone_peers` or `runtime_peers`, it is `filter`, `exists` or `all` as the macros
+/// write them, and its test reads no variable bound outside it (the element, a rule's `members`,
+/// an enclosing comprehension's item, a definition's parameter).
+fn peer_filter(c: Comprehension) -> Node {
+    let field = match &c.range {
+        Node::Field(operand, field @ (Field::ZonePeers | Field::RuntimePeers))
+            if matches!(**operand, Node::Var(0)) =>
+        {
+            *field
+        }
+        _ => return Node::Comprehension(Box::new(c)),
+    };
+    let item = c.slot + 1;
+    let returns_accumulator = matches!(c.result, Node::Var(slot) if slot == c.slot);
+    let (test, predicate) = match &c.step {
+        Step::Append(Some(test), Node::Var(slot))
+            if *slot == item
+                && matches!(c.init, Node::List(ref items) if items.is_empty())
+                && matches!(c.condition, Node::Bool(true)) =>
+        {
+            (PeerTest::Filter, test)
+        }
+        Step::Decide { any, predicate } => (
+            if *any {
+                PeerTest::Exists
+            } else {
+                PeerTest::All
+            },
+            predicate,
+        ),
+        _ => return Node::Comprehension(Box::new(c)),
+    };
+    if !returns_accumulator || lowest_variable(predicate).is_some_and(|slot| slot < item) {
+        return Node::Comprehension(Box::new(c));
+    }
+    Node::PeerFilter(Box::new(PeerFilter {
+        key: PEER_FILTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        comprehension: c,
+        field,
+        test,
+    }))
+}
+
+/// The lowest variable slot a node reads, if it reads one. Slots are given out in the order
+/// scopes open, so a node that reads none below a comprehension's item slot reads only that item
+/// and what it binds inside.
+fn lowest_variable(node: &Node) -> Option<usize> {
+    let lowest = |nodes: &mut dyn Iterator<Item = &Node>| nodes.filter_map(lowest_variable).min();
+    match node {
+        Node::Null | Node::Bool(_) | Node::Int(_) | Node::Str(_) => None,
+        Node::Var(slot) => Some(*slot),
+        Node::Field(a, _)
+        | Node::Has(a, _)
+        | Node::Not(a)
+        | Node::Neg(a)
+        | Node::Size(a)
+        | Node::ToString(a)
+        | Node::ToInt(a)
+        | Node::LowerAscii(a)
+        | Node::NotStrictlyFalse(a) => lowest_variable(a),
+        Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::In(a, b)
+        | Node::Index(a, b)
+        | Node::StrTest(_, a, b) => lowest(&mut [a, b].into_iter().map(|n| &**n)),
+        Node::Cond(a, b, c) => lowest(&mut [a, b, c].into_iter().map(|n| &**n)),
+        Node::Cmp(_, operands) | Node::Arith(_, operands) | Node::List(operands) => {
+            lowest(&mut operands.iter())
+        }
+        Node::Comprehension(c) => lowest_in_comprehension(c),
+        Node::PeerFilter(p) => lowest_in_comprehension(&p.comprehension),
+        Node::Call(call) => lowest(&mut call.args.iter().chain([&call.body])),
+    }
+}
+
+fn lowest_in_comprehension(c: &Comprehension) -> Option<usize> {
+    let step: Vec<&Node> = match &c.step {
+        Step::Generic(step) => vec![step],
+        Step::Append(filter, element) => filter.iter().chain([element]).collect(),
+        Step::Decide { predicate, .. } => vec![predicate],
+    };
+    [&c.range, &c.init, &c.condition, &c.result]
+        .into_iter()
+        .chain(step)
+        .filter_map(lowest_variable)
+        .min()
+}
+
 fn decides(c: &cel::common::ast::ComprehensionExpr) -> Option<(bool, &IdedExpr)> {
     let accu = c.accu_var.as_str();
     let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == accu);
@@ -1507,5 +1744,139 @@ flows:
         let names: Vec<String> = (0..LISTED_WHOLE).map(|i| format!("n{i}")).collect();
         let out = display(&world, &Value::List(List::Strings(&names)));
         assert_eq!(out, names.join(", "));
+    }
+
+    /// A zone of `n` components, every fourth a web UI, with a runtime around the first half,
+    /// the last component in no zone.
+    fn zone_model(n: usize) -> threatforge_model::Loaded {
+        let mut text = String::from("system: { name: Z }\ncomponents:\n");
+        for i in 0..n {
+            let technology = if i % 4 == 0 {
+                "web-application"
+            } else {
+                "worker"
+            };
+            text.push_str(&format!("  c{i}: {{ technology: {technology} }}\n"));
+        }
+        text.push_str("  alone: { technology: worker }\n");
+        let listed = |range: std::ops::Range<usize>| {
+            range
+                .map(|i| format!("c{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        text.push_str(&format!(
+            "boundaries:\n  zone: {{ kind: network, contains: [{}] }}\n",
+            listed(0..n)
+        ));
+        text.push_str(&format!(
+            "runtimes:\n  host: {{ kind: virtual-machine, runs: [{}] }}\n",
+            listed(0..n / 2)
+        ));
+        load_str(
+            "z.yaml",
+            &text,
+            &std::env::temp_dir(),
+            &LoadOptions::default(),
+        )
+    }
+
+    /// Evaluates `source` on every component of `loaded`, one evaluator each, on one budget;
+    /// the results, and the iterations the run counted.
+    fn on_every_component(
+        loaded: &threatforge_model::Loaded,
+        source: &str,
+    ) -> (Vec<std::result::Result<String, String>>, u64) {
+        let world = World::new(&loaded.model);
+        let budget = Budget::default();
+        let program = cel::Program::compile(source).expect("parses");
+        let expression = compile(program.expression(), &["component"], &[]).expect("compiles");
+        let results = (0..loaded.model.components.len())
+            .map(|c| {
+                let mut evaluator =
+                    Evaluator::new(&world, &budget, Value::Obj(ObjKind::Component, c));
+                evaluator.run(&expression).map(|v| display(&world, &v))
+            })
+            .collect();
+        (results, budget.iterations())
+    }
+
+    /// A filter of the zone's or the runtime's members by the peer alone is worked out once for
+    /// the group and shared; its value for each member is what the comprehension gives (here,
+    /// the same test made to read the element, which cannot be shared).
+    #[test]
+    fn a_peer_filter_is_shared_by_the_group_and_means_the_comprehension() {
+        let loaded = zone_model(12);
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let unshared = r#""web-ui" in p.traits && component.id != """#;
+        for peers in ["zone_peers", "runtime_peers"] {
+            for (shared, written) in [
+                (
+                    format!(r#"component.{peers}.filter(p, "web-ui" in p.traits).map(p, p.id)"#),
+                    format!("component.{peers}.filter(p, {unshared}).map(p, p.id)"),
+                ),
+                (
+                    format!(r#"component.{peers}.exists(p, "web-ui" in p.traits)"#),
+                    format!("component.{peers}.exists(p, {unshared})"),
+                ),
+                (
+                    format!(r#"component.{peers}.all(p, !("web-ui" in p.traits))"#),
+                    format!(
+                        r#"component.{peers}.all(p, !("web-ui" in p.traits) || component.id == "")"#
+                    ),
+                ),
+                (
+                    format!(r#"size(component.{peers}.filter(p, "web-ui" in p.traits))"#),
+                    format!("size(component.{peers}.filter(p, {unshared}))"),
+                ),
+            ] {
+                let (got, _) = on_every_component(&loaded, &shared);
+                let (expected, _) = on_every_component(&loaded, &written);
+                assert_eq!(got, expected, "{shared}");
+            }
+        }
+        // One web UI's peers leave it out: the first's list starts at the second.
+        let (filtered, _) = on_every_component(
+            &loaded,
+            r#"component.zone_peers.filter(p, "web-ui" in p.traits).map(p, p.id)"#,
+        );
+        assert_eq!(filtered[0], Ok("c4, c8".to_owned()));
+        assert_eq!(filtered[1], Ok("c0, c4, c8".to_owned()));
+        assert_eq!(filtered[12], Ok(String::new()), "in no zone");
+    }
+
+    /// The work of a peer filter is the group's size, once: a zone of n components took n
+    /// squared iterations, one pass over the peers per member.
+    #[test]
+    fn a_peer_filter_takes_iterations_linear_in_the_zone() {
+        let source = r#"component.zone_peers.exists(p, "web-ui" in p.traits && p.trust > 5)"#;
+        for n in [100, 400] {
+            let (results, iterations) = on_every_component(&zone_model(n), source);
+            assert!(results.iter().all(|r| r.as_deref() == Ok("false")));
+            assert_eq!(iterations, n as u64, "a zone of {n}");
+        }
+        // Read by the element, the test cannot be shared: every member loops over its peers.
+        let (_, iterations) = on_every_component(
+            &zone_model(100),
+            r#"component.zone_peers.exists(p, p.trust > component.trust + 5)"#,
+        );
+        assert_eq!(iterations, 100 * 99);
+    }
+
+    /// A test that fails on some member is not shared: the comprehension runs as written, so an
+    /// item that decides still wins over an error on another, as in CEL.
+    #[test]
+    fn a_peer_filter_whose_test_fails_runs_as_written() {
+        let loaded = zone_model(8);
+        let (results, _) = on_every_component(
+            &loaded,
+            r#"component.zone_peers.exists(p, p.id == "c5" || 1 / (p.trust - p.trust) == 1)"#,
+        );
+        assert_eq!(results[0], Ok("true".to_owned()));
+        assert!(
+            results[5].as_ref().is_err_and(|e| e.contains("division")),
+            "{:?}",
+            results[5]
+        );
     }
 }

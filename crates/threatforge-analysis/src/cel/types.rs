@@ -78,11 +78,13 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // that write from look-ups.
     ("only_reads", BOOL),
     ("serves_tenants", BOOL),
+    // The ids of the data it keeps, so that a rule over a zone's members can tell which keep
+    // the data an element holds too (the originals beside a backup).
+    ("stores", STRS),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("processes", STRS),
-    ("stores", STRS),
     ("data", DATAS),
     ("stored_data", DATAS),
     // What a store keeps, not what its callers send it (a login): the highest classification of

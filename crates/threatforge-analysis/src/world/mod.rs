@@ -5,6 +5,9 @@
 pub(crate) mod facts;
 pub(crate) mod reach;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use rayon::prelude::*;
 use threatforge_model::catalog;
 use threatforge_model::{
@@ -258,6 +261,22 @@ pub struct World<'m> {
     all_flows: Vec<usize>,
     all_data: Vec<usize>,
     boundary_ids: Vec<&'m str>,
+    /// Filters of a zone's or a runtime's members that every member's evaluation shares, by the
+    /// filter (`PeerFilter::key` in `cel/eval.rs`) and the group: made by the first evaluation
+    /// that needs one, read by the rest (see `shared_filter`).
+    shared_filters: Mutex<SharedFilters>,
+}
+
+/// What peer filters kept of a group's members, by the filter's key and the group (a fast hash:
+/// every evaluation of a zone rule looks its list up).
+type SharedFilters = HashMap<(usize, PeerGroup), Arc<[usize]>, foldhash::fast::FixedState>;
+
+/// A group of components a component's peers are drawn from: its zone (innermost boundary) or
+/// its runtime, by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum PeerGroup {
+    Zone(usize),
+    Runtime(usize),
 }
 
 fn max_of(model: &Model, data: &[usize]) -> (Classification, i64) {
@@ -467,6 +486,7 @@ impl<'m> World<'m> {
             reaches_records,
             only_reads,
             serves_tenants,
+            shared_filters: Mutex::default(),
             all_components: (0..model.components.len()).collect(),
             all_flows: (0..model.flows.len()).collect(),
             all_data: (0..model.data.len()).collect(),
@@ -525,6 +545,44 @@ impl<'m> World<'m> {
     }
 
     /// A field of an object; `None` when the object has no such field.
+    /// The group that component `c`'s `zone_peers` or `runtime_peers` (`field`) are drawn from,
+    /// with its members in ascending order (`c` among them). None for another field, or where
+    /// the component is in no zone or on no runtime.
+    pub(crate) fn peer_group(&self, c: usize, field: Field) -> Option<(PeerGroup, &[usize])> {
+        let x = self.components.get(c)?;
+        match field {
+            Field::ZonePeers => x
+                .zone_seat
+                .map(|(b, _)| (PeerGroup::Zone(b), self.boundaries[b].members.as_slice())),
+            Field::RuntimePeers => x
+                .runtime_seat
+                .map(|(r, _)| (PeerGroup::Runtime(r), self.runtimes[r].members.as_slice())),
+            _ => None,
+        }
+    }
+
+    /// The members of `group` that the filter `key` keeps, where an evaluation already made it.
+    /// A rule that compares each member of a zone with its peers by a test of the peer alone
+    /// would otherwise take the zone's size squared: thousands of components in one zone made
+    /// the segmentation rules run for minutes.
+    pub(crate) fn shared_filter(&self, key: usize, group: PeerGroup) -> Option<Arc<[usize]>> {
+        self.shared_filters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&(key, group))
+            .cloned()
+    }
+
+    /// Keeps what the filter `key` kept of `group`'s members for the evaluations after. Two
+    /// threads that made it at once made the same list: the first one kept stays.
+    pub(crate) fn keep_shared_filter(&self, key: usize, group: PeerGroup, kept: Arc<[usize]>) {
+        self.shared_filters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((key, group))
+            .or_insert(kept);
+    }
+
     pub fn field<'w>(&'w self, kind: ObjKind, i: usize, field: Field) -> Option<Value<'w>> {
         match kind {
             ObjKind::Component => self.component_field(i, field),
