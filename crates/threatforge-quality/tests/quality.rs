@@ -32,6 +32,7 @@ fn the_quality_models_hold_the_baseline() {
             "k8s-platform",
             "mobile-banking",
             "online-shop",
+            "payroll-platform",
             "rag-assistant",
             "saas-api",
             "school-platform",
@@ -76,7 +77,7 @@ fn the_json_report_has_every_model_and_no_regression() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(17));
+    assert_eq!(report["suite"]["models"].as_array().map(Vec::len), Some(18));
     assert_eq!(report["baseline"]["regressions"], serde_json::json!([]));
     let totals = &report["suite"]["totals"]["metrics"];
     assert!(

@@ -81,6 +81,9 @@ const COMPONENT_REF_FIELDS: &[(&str, Ty)] = &[
     // The ids of the data it keeps, so that a rule over a zone's members can tell which keep
     // the data an element holds too (the originals beside a backup).
     ("stores", STRS),
+    // The boundaries around it, innermost first, so that a rule can tell whether two components
+    // share an account, a network or a site (a backup and the stores it copies).
+    ("boundaries", STRS),
 ];
 
 const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
@@ -95,7 +98,6 @@ const COMPONENT_EXTRA_FIELDS: &[(&str, Ty)] = &[
     ("outbound", FLOWS),
     ("native_clients_only", BOOL),
     ("app_clients_only", BOOL),
-    ("boundaries", STRS),
     ("runtime", STR),
     ("runtime_peers", REFS),
     ("zone_peers", REFS),

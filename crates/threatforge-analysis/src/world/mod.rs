@@ -215,6 +215,45 @@ struct DataExtra<'m> {
     categories: Vec<&'static str>,
     tags: Vec<&'m str>,
     firmware: bool,
+    /// Its id or name says it is a file (`names_a_file`).
+    named_file: bool,
+}
+
+/// Whether a data asset's id or name says it is a file: one of its words is file, upload,
+/// attachment, document, photo, image, video, scan, PDF, CSV, a spreadsheet or an archive (in
+/// any case, plural too). The language has no category for files; a flow into a service that
+/// takes uploads often carries the form's fields beside the file, and only the file is what the
+/// uploader crafts for a parser.
+fn names_a_file(id: &str, d: &threatforge_model::DataAsset) -> bool {
+    const WORDS: &[&str] = &[
+        "file",
+        "upload",
+        "uploaded",
+        "attachment",
+        "document",
+        "photo",
+        "image",
+        "picture",
+        "video",
+        "scan",
+        "pdf",
+        "csv",
+        "xls",
+        "xlsx",
+        "docx",
+        "spreadsheet",
+        "archive",
+        "zip",
+    ];
+    let names_one = |text: &str| {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .map(str::to_ascii_lowercase)
+            .any(|word| {
+                let singular = word.strip_suffix('s').unwrap_or(&word);
+                WORDS.contains(&word.as_str()) || WORDS.contains(&singular)
+            })
+    };
+    names_one(id) || d.name.as_deref().is_some_and(names_one)
 }
 
 /// Whether a data asset is a firmware image (`firmware`). The language has no category for
@@ -437,6 +476,7 @@ impl<'m> World<'m> {
                 categories: d.categories.iter().map(|c| c.value.as_str()).collect(),
                 tags: tags(&d.tags),
                 firmware: is_firmware(id, d),
+                named_file: names_a_file(id, d),
             })
             .collect();
         let boundaries = facts
@@ -774,20 +814,27 @@ impl<'m> World<'m> {
     /// and a person's client sends it, directly or through what forwards their traffic (the
     /// flow's `callers`, on the routes a shared front names), into a component that takes
     /// uploaded files (`accepts-files`). What such a component gets from a vendor (a
-    /// verification result, a webhook) is not a file anyone uploaded.
+    /// verification result, a webhook) is not a file anyone uploaded. Where some datum on the
+    /// flow is named as a file (`names_a_file`), the others are the form's fields sent beside
+    /// it (an employee's record, the pay figures typed with an import), not files; a credential
+    /// never is one.
     fn uploaded_file(&self, data: usize) -> bool {
-        if !self.facts.data[data].unvetted_origin {
+        if !self.facts.data[data].unvetted_origin
+            || self.data[data].categories.contains(&"credential")
+        {
             return false;
         }
         self.facts.data[data].flows.iter().any(|&f| {
             let Some(target) = self.facts.flows[f].target else {
                 return false;
             };
+            let sent = &self.flows[f].sent;
             self.components[target]
                 .traits
                 .binary_search(&"accepts-files")
                 .is_ok()
-                && self.flows[f].sent.contains(&data)
+                && sent.contains(&data)
+                && (self.data[data].named_file || !sent.iter().any(|&d| self.data[d].named_file))
                 && self
                     .callers_of(f)
                     .iter()
