@@ -803,19 +803,9 @@ impl<'w> Evaluator<'w> {
             } => test,
             Step::Append(None, _) | Step::Generic(_) => return Ok(None),
         };
-        let max_nesting = self.budget.limits.max_nesting;
-        if self.nesting >= max_nesting {
-            let error = breach(
-                "comprehensions are nested",
-                format!("{} deep", self.nesting + 1),
-                max_nesting as u64,
-                "max-cel-nesting",
-            );
-            return Err(self.breach(error));
-        }
+        self.enter_loop()?;
         self.slots.truncate(c.slot);
         self.slots.resize(c.slot + 2, Value::Null);
-        self.nesting += 1;
         let mut kept = Vec::new();
         let mut outcome = Ok(Some(()));
         for &member in members {
@@ -857,16 +847,9 @@ impl<'w> Evaluator<'w> {
         outcome.map(|done| done.map(|()| kept))
     }
 
-    fn comprehension(&mut self, c: &'w Comprehension) -> Result<Value<'w>> {
-        let range = match self.eval(&c.range)? {
-            Value::List(list) => list,
-            other => return Err(format!("cannot iterate over a {}", other.kind_name())),
-        };
-        let init = self.eval(&c.init)?;
-        self.slots.truncate(c.slot);
-        self.slots.push(init);
-        self.slots.push(Value::Null);
-        // Only the loop nests: a chain `l.map(..).map(..)` evaluates its range before it.
+    /// Enters a loop, one level deeper, within the nesting limit; the caller leaves it
+    /// (`self.nesting -= 1`) when the loop ends, however it ends.
+    fn enter_loop(&mut self) -> Result<()> {
         let max_nesting = self.budget.limits.max_nesting;
         if self.nesting >= max_nesting {
             let error = breach(
@@ -878,6 +861,20 @@ impl<'w> Evaluator<'w> {
             return Err(self.breach(error));
         }
         self.nesting += 1;
+        Ok(())
+    }
+
+    fn comprehension(&mut self, c: &'w Comprehension) -> Result<Value<'w>> {
+        let range = match self.eval(&c.range)? {
+            Value::List(list) => list,
+            other => return Err(format!("cannot iterate over a {}", other.kind_name())),
+        };
+        let init = self.eval(&c.init)?;
+        self.slots.truncate(c.slot);
+        self.slots.push(init);
+        self.slots.push(Value::Null);
+        // Only the loop nests: a chain `l.map(..).map(..)` evaluates its range before it.
+        self.enter_loop()?;
         let looped = self.iterate(c, &range);
         self.nesting -= 1;
         looped?;

@@ -584,7 +584,6 @@ impl<'m> World<'m> {
         &self.runtimes[runtime].members
     }
 
-    /// A field of an object; `None` when the object has no such field.
     /// The group that component `c`'s `zone_peers` or `runtime_peers` (`field`) are drawn from,
     /// with its members in ascending order (`c` among them). None for another field, or where
     /// the component is in no zone or on no runtime.
@@ -623,6 +622,7 @@ impl<'m> World<'m> {
             .or_insert(kept);
     }
 
+    /// A field of an object; `None` when the object has no such field.
     pub fn field<'w>(&'w self, kind: ObjKind, i: usize, field: Field) -> Option<Value<'w>> {
         match kind {
             ObjKind::Component => self.component_field(i, field),
