@@ -199,6 +199,9 @@ struct Candidate<'m> {
     /// For a flow: its source, where it declares controls that shape what it sends
     /// (`reach: outbound`), which hold on the flow.
     sender: Option<usize>,
+    /// For a flow: the party its data goes to, where an agreement with it (`reach: recipient`)
+    /// declared on another flow holds on this one.
+    party: Option<(usize, &'m [&'m str])>,
     /// For components: kind, technology and traits, for the rules' `applies_to` filters.
     kind: Option<threatforge_model::ComponentKind>,
     technology: &'m str,
@@ -279,6 +282,7 @@ fn candidate<'m>(
             controls,
             fronted_by: &[],
             sender: None,
+            party: None,
             kind: None,
             technology: "",
             traits: &[],
@@ -307,6 +311,7 @@ fn candidate<'m>(
                 controls: with_inherited(controls, index),
                 fronted_by: &inherited[index],
                 sender: None,
+                party: None,
                 kind: Some(c.effective_kind()),
                 technology: c.technology_id(),
                 traits: world.traits(index),
@@ -324,26 +329,20 @@ fn candidate<'m>(
                         .map(|x| x.value.as_str()),
                 );
             }
+            let own = controls.len();
             let party = (!recipient.is_empty())
                 .then(|| crate::world::reach::party_of(world, index))
-                .flatten();
-            if let Some(party) = party {
-                for control in &recipient[party] {
-                    if !controls.contains(control) {
-                        controls.push(control);
-                    }
-                }
+                .flatten()
+                .map(|p| (p, recipient[p].as_slice()))
+                .filter(|(_, agreed)| !agreed.is_empty());
+            if let Some((_, agreed)) = party {
+                add_missing(&mut controls, agreed);
             }
-            let own = controls.len();
             let sender = facts.flows[index]
                 .source
                 .filter(|&s| !outbound[s].is_empty());
             if let Some(s) = sender {
-                for control in &outbound[s] {
-                    if !controls.contains(control) {
-                        controls.push(control);
-                    }
-                }
+                add_missing(&mut controls, &outbound[s]);
             }
             let (controls, fronted_by) = match target {
                 Some(t) => (with_inherited(controls, t), &inherited[t][..]),
@@ -353,6 +352,7 @@ fn candidate<'m>(
                 own,
                 fronted_by,
                 sender,
+                party,
                 ..plain((ObjKind::Flow, index), &f.id.value, f.id.span, controls)
             }
         }
@@ -611,7 +611,6 @@ fn evaluate_element<'w>(
             let score = |r: &Rule, absorbed: bool| {
                 crate::score::inherent(r.scoring_rated(rated(r), capped(r), absorbed), &scoring)
             };
-            let explanation = with_consequences(explanation, &absorbed);
             let (members, member_spans): (Vec<ElementRef>, Vec<Span>) = members_of
                 .iter()
                 .position(|(id, _)| *id == rule.id())
@@ -652,7 +651,11 @@ fn evaluate_element<'w>(
                     }
                 },
             );
-            let explanation = name_fronting_controls(world, explanation, &mitigation, candidate);
+            // The consequences last: grouping reads them from the end of a member's text.
+            let explanation = with_consequences(
+                name_fronting_controls(world, explanation, &mitigation, candidate),
+                &absorbed,
+            );
             let (status, reason) = status_of(&mitigation);
             let tier = match rule.file.tier {
                 Tier::Hygiene if stated.contains(&rule.id()) => Tier::Threat,
@@ -811,7 +814,7 @@ fn name_fronting_controls(
     mitigation: &Mitigation,
     candidate: &Candidate,
 ) -> Box<str> {
-    if candidate.fronted_by.is_empty() && candidate.sender.is_none() {
+    if candidate.fronted_by.is_empty() && candidate.sender.is_none() && candidate.party.is_none() {
         return explanation;
     }
     let subject = match candidate.object.0 {
@@ -835,9 +838,18 @@ fn name_fronting_controls(
                 };
                 (from, relation)
             }
-            None => match candidate.sender {
-                Some(from) => (from, "which sends what the flow carries".to_owned()),
-                None => continue,
+            None => match (candidate.party, candidate.sender) {
+                (Some((party, agreed)), _) if agreed.contains(&control) => {
+                    let party = &world.model.components[party].id.value;
+                    let _ = write!(
+                        text,
+                        " `{control}` is declared with `{party}` on another flow: an agreement \
+                         with the party holds on every flow to it."
+                    );
+                    continue;
+                }
+                (_, Some(from)) => (from, "which sends what the flow carries".to_owned()),
+                _ => continue,
             },
         };
         let holder = &world.model.components[holder].id.value;
@@ -848,6 +860,15 @@ fn name_fronting_controls(
         );
     }
     text.into_boxed_str()
+}
+
+/// Adds to `controls` those of `more` it does not hold yet.
+fn add_missing<'m>(controls: &mut Vec<&'m str>, more: &[&'m str]) {
+    for &control in more {
+        if !controls.contains(&control) {
+            controls.push(control);
+        }
+    }
 }
 
 /// The elements a threat is about, with where each is declared.

@@ -32,14 +32,15 @@ pub(crate) fn outbound_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
             c.controls
                 .iter()
                 .map(|x| x.value.as_str())
-                .filter(|&name| {
-                    catalog()
-                        .control(name)
-                        .is_some_and(|x| x.reach == ControlReach::Outbound)
-                })
+                .filter(|&name| reaches(name, ControlReach::Outbound))
                 .collect()
         })
         .collect()
+}
+
+/// Whether the catalogue's control `name` holds with this reach.
+fn reaches(name: &str, reach: ControlReach) -> bool {
+    catalog().control(name).is_some_and(|x| x.reach == reach)
 }
 
 /// The component a flow's agreements are with: the party its data goes to
@@ -56,19 +57,19 @@ pub(crate) fn recipient_controls<'m>(world: &World<'m>) -> Vec<Vec<&'m str>> {
     let model = world.model;
     let mut held: Vec<Vec<&'m str>> = vec![Vec::new(); model.components.len()];
     for (i, flow) in model.flows.values().enumerate() {
-        let agreements = flow
+        let mut agreements = flow
             .controls
             .iter()
             .map(|x| x.value.as_str())
-            .filter(|&name| {
-                catalog()
-                    .control(name)
-                    .is_some_and(|x| x.reach == ControlReach::Recipient)
-            });
+            .filter(|&name| reaches(name, ControlReach::Recipient))
+            .peekable();
+        if agreements.peek().is_none() {
+            continue;
+        }
+        let Some(party) = party_of(world, i) else {
+            continue;
+        };
         for name in agreements {
-            let Some(party) = party_of(world, i) else {
-                break;
-            };
             if !held[party].contains(&name) {
                 held[party].push(name);
             }
